@@ -1,0 +1,147 @@
+"""Command line: `anchor-console` (demo), `anchor-console demo`, `anchor-console stream ...`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from app import __version__
+from app.redaction import install_log_redaction, redact
+
+EXIT_USAGE = 2
+EXIT_RUNTIME = 1
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line instead of usage + message
+        raise UsageError(message)
+
+
+def _size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{2,5})[xX](\d{2,5})", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: expected WIDTHxHEIGHT, e.g. 1280x720")
+    width, height = int(match[1]), int(match[2])
+    if width % 2 or height % 2 or not (16 <= width <= 7680 and 16 <= height <= 7680):
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: width and height must be even, 16..7680")
+    return width, height
+
+
+def _bitrate(text: str) -> int:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"invalid bitrate {text!r}: e.g. 2500k or 4.5M")
+    value = float(match[1]) * {"": 1, "k": 1e3, "m": 1e6}[match[2].lower()]
+    if not 100_000 <= value <= 100_000_000:
+        raise argparse.ArgumentTypeError(f"bitrate {text!r} out of range 100k..100M")
+    return int(value)
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="anchor-console", description="主播中控台 Anchor Console")
+    parser.add_argument("--version", action="version", version=f"anchor-console {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="demo mode: test pattern → local recording (default)")
+    demo.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
+    demo.add_argument("--out", help="recording file (default: in the user data folder)")
+
+    stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
+    stream.add_argument("--source", default="testsrc", help="testsrc (more sources come with the pipeline)")
+    stream.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT, e.g. 1280x720 or 720x1280")
+    stream.add_argument("--fps", type=_positive(int), default=30)
+    stream.add_argument("--bitrate", type=_bitrate, default=2_500_000, help="video bitrate, e.g. 2500k")
+    stream.add_argument("--to", action="append", required=True, metavar="DEST",
+                        help="rtmp://HOST[:PORT]/APP/KEY or a .mkv/.flv/.mp4 file; repeatable")
+    stream.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command in (None, "demo"):
+            return _demo(getattr(args, "duration", None), getattr(args, "out", None))
+        return _stream(args)
+    except UsageError as exc:
+        print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _demo(duration: float | None, out: str | None) -> int:
+    from app.config import recordings_dir
+
+    path = Path(out) if out else recordings_dir() / f"demo-{datetime.now():%Y%m%d-%H%M%S}.mkv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"演示模式 demo mode: test pattern → {path}")
+    print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
+    args = build_parser().parse_args(["stream", "--to", str(path)] + (["--duration", str(duration)] if duration else []))
+    code = _stream(args)
+    if code == 0:
+        print(f"录制完成 recording saved: {path}")
+    return code
+
+
+def _stream(args: argparse.Namespace) -> int:
+    from app.media.encode import EncoderSettings
+    from app.media.outputs import DestinationError, open_destination
+    from app.media.pipeline import Pipeline
+
+    if args.source != "testsrc":
+        raise UsageError(f"unknown source {args.source!r}: only 'testsrc' is available in this version")
+    try:
+        outputs = [open_destination(target) for target in args.to]
+    except DestinationError as exc:
+        raise UsageError(str(exc)) from None
+    width, height = args.size
+    settings = EncoderSettings(width=width, height=height, fps=args.fps, video_bitrate=args.bitrate)
+    pipeline = Pipeline(settings, outputs, duration=args.duration, on_stats=_print_stats)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: pipeline.stop())
+    try:
+        final = pipeline.run()
+    except DestinationError as exc:
+        raise UsageError(str(exc)) from None
+    _print_stats(final)
+    failed = [o for o in final.outputs if o.stats.error]
+    for rate in failed:
+        print(f"anchor-console: error: output {rate.stats.name} failed: {rate.stats.error}", file=sys.stderr)
+    if pipeline.error:
+        print(f"anchor-console: error: {redact(pipeline.error)}", file=sys.stderr)
+    return EXIT_RUNTIME if failed or pipeline.error else 0
+
+
+def _print_stats(stats) -> None:
+    t = int(stats.stream_time)
+    drops = sum(stats.dropped.values())
+    parts = [f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}",
+             f"fps {stats.capture_fps:4.1f}", f"enc {stats.encode_ms_mean:4.1f}/{stats.encode_ms_p95:4.1f} ms",
+             f"cpu {stats.cpu_percent:3.0f}%", f"frames {stats.frames_encoded}", f"drops {drops}"]
+    for out in stats.outputs:
+        lost = sum(out.stats.dropped.values())
+        state = "FAILED" if out.stats.error else f"{out.kbps:5.0f} kbps q{out.stats.queue_depth} drop {lost}"
+        parts.append(f"{out.stats.name} {state}")
+    print(redact(" | ".join(parts)), flush=True)

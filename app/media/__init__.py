@@ -1,0 +1,1 @@
+"""Media pipeline: sources, encoder, outputs and the wiring between them."""

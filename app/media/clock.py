@@ -1,0 +1,26 @@
+"""One monotonic clock for the whole pipeline: every frame and audio sample is stamped from it."""
+
+from __future__ import annotations
+
+import time
+
+
+class MediaClock:
+    """Seconds since the stream started, from `time.monotonic`; shared by video and audio."""
+
+    def __init__(self) -> None:
+        self._origin = time.monotonic()
+
+    @property
+    def origin(self) -> float:
+        return self._origin
+
+    def now(self) -> float:
+        return time.monotonic() - self._origin
+
+    def sleep_until(self, stream_time: float) -> float:
+        """Sleep until `stream_time`; return how late we woke (seconds, ≥ 0 when on time)."""
+        delay = stream_time - self.now()
+        if delay > 0:
+            time.sleep(delay)
+        return self.now() - stream_time

@@ -1,0 +1,193 @@
+"""Outputs: each muxes the shared encode into one destination from its own thread and bounded queue."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import av
+
+from app.media.encode import EncodedPacket, StreamSpec, add_streams, to_av_packet
+from app.redaction import redact, redact_url, register_url_secrets
+
+log = logging.getLogger(__name__)
+
+FILE_FORMATS = {".mkv": "matroska", ".flv": "flv", ".mp4": "mp4"}
+_MP4_FRAGMENTED = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+_STOP = object()
+
+
+class DestinationError(ValueError):
+    """A destination that cannot be used; the message is safe to show (no secrets)."""
+
+
+@dataclass
+class OutputStats:
+    name: str
+    packets: int = 0
+    bytes: int = 0
+    queue_depth: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    error: str | None = None
+
+
+class Output:
+    """Muxes EncodedPackets into one container from a thread of its own.
+
+    `offer` never blocks the encoder: when the queue is full the packet is dropped and counted, and video
+    stays dropped until the next keyframe so that the receiver never sees a broken reference.
+    """
+
+    def __init__(self, target: str, fmt: str, name: str, queue_size: int = 600,
+                 options: dict[str, str] | None = None) -> None:
+        self.target, self.format, self.options = target, fmt, options or {}
+        self.stats = OutputStats(name)
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._thread: threading.Thread | None = None
+        self._waiting_for_keyframe = False
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.stats.name
+
+    def start(self, specs: tuple[StreamSpec, ...]) -> None:
+        """Open the destination and write its header here (for RTMP: connect and handshake), then hand the
+        writing to the output's thread. Raises DestinationError when the destination cannot be opened."""
+        try:
+            container = av.open(self.target, "w", format=self.format, options=self.options)
+            streams = add_streams(container, specs)
+            container.start_encoding()
+        except Exception as exc:
+            raise DestinationError(f"cannot open {self.name}: {describe_av_error(exc)}") from None
+        self._thread = threading.Thread(target=self._run, args=(container, streams), name=f"output {self.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def offer(self, packet: EncodedPacket) -> None:
+        if self.stats.error:
+            return
+        if packet.kind == "video" and self._waiting_for_keyframe:
+            if not packet.is_keyframe:
+                self._drop("waiting for keyframe")
+                return
+            self._waiting_for_keyframe = False
+        try:
+            self._queue.put_nowait(packet)
+        except queue.Full:
+            self._drop("queue full")
+            if packet.kind == "video":
+                self._waiting_for_keyframe = True
+
+    def finish(self, timeout: float = 10.0) -> None:
+        """Write what is queued, close the container and wait for the thread (bounded by `timeout`)."""
+        if self._thread is None:
+            return
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            self._fail("did not drain its queue in time")
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._fail("did not close in time")
+
+    def snapshot(self) -> OutputStats:
+        with self._lock:
+            return OutputStats(self.stats.name, self.stats.packets, self.stats.bytes, self._queue.qsize(),
+                               Counter(self.stats.dropped), self.stats.error)
+
+    def _drop(self, cause: str) -> None:
+        with self._lock:
+            self.stats.dropped[cause] += 1
+
+    def _fail(self, message: str) -> None:
+        with self._lock:
+            if not self.stats.error:
+                self.stats.error = redact(message)
+        log.error("output %s failed: %s", self.name, redact(message))
+
+    def _run(self, container, streams) -> None:
+        try:
+            while (packet := self._queue.get()) is not _STOP:
+                container.mux(to_av_packet(packet, streams[packet.kind]))
+                with self._lock:
+                    self.stats.packets += 1
+                    self.stats.bytes += len(packet.data)
+            container.close()
+            container = None
+        except Exception as exc:  # any failure of one output must not take the others down
+            self._fail(describe_av_error(exc))
+            _drain(self._queue)
+        finally:
+            if container is not None:
+                try:
+                    container.close()
+                except Exception:  # closing a broken output may fail again; the first error is the one kept
+                    pass
+
+
+def describe_av_error(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return redact(text)
+
+
+def _drain(q: queue.Queue) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+def open_destination(target: str, queue_size: int = 600) -> Output:
+    """Validate a destination (an rtmp:// URL or a file path) and return its Output, not yet started.
+
+    Raises DestinationError with a message safe to print.
+    """
+    if "://" in target:
+        return _rtmp_output(target, queue_size)
+    path = Path(target)
+    fmt = FILE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DestinationError(f"unsupported recording type {path.suffix or '(none)'!r} for {target}: "
+                               f"use {', '.join(FILE_FORMATS)}")
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise DestinationError(f"cannot write {target}: {exc.strerror}") from None
+    options = _MP4_FRAGMENTED if fmt == "mp4" else {}
+    return Output(str(path), fmt, str(path), queue_size, options)
+
+
+def _rtmp_output(url: str, queue_size: int) -> Output:
+    register_url_secrets(url)
+    shown = redact_url(url)
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme != "rtmp":
+        raise DestinationError(f"unsupported URL {shown}: use rtmp://HOST[:PORT]/APP/KEY")
+    if not parts.hostname or len(segments) < 2:
+        raise DestinationError(f"incomplete RTMP URL {shown}: expected rtmp://HOST[:PORT]/APP/KEY")
+    try:
+        port = parts.port or 1935
+    except ValueError:
+        raise DestinationError(f"bad port in {shown}") from None
+    check_reachable(parts.hostname, port, shown)
+    return Output(url, "flv", shown, queue_size)
+
+
+def check_reachable(host: str, port: int, shown: str, timeout: float = 3.0) -> None:
+    """Fail fast with a clear message when nothing listens at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or "timed out"
+        raise DestinationError(f"cannot reach RTMP server for {shown}: {reason}") from None

@@ -1,0 +1,191 @@
+"""Wiring: capture thread → bounded frame queue → encode thread → every output's own queue; stats once a second."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import resource
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.media.clock import MediaClock
+from app.media.encode import Encoder, EncoderSettings
+from app.media.outputs import Output, OutputStats
+from app.media.testsrc import BeepTone, TestPattern
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+@dataclass(frozen=True)
+class OutputRate:
+    stats: OutputStats
+    kbps: float
+
+
+@dataclass(frozen=True)
+class PipelineStats:
+    """A once-a-second snapshot; counters are totals since start, rates cover the last interval."""
+
+    stream_time: float
+    frames_captured: int
+    frames_encoded: int
+    capture_fps: float
+    encode_ms_mean: float
+    encode_ms_p95: float
+    dropped: dict[str, int]
+    cpu_percent: float
+    outputs: list[OutputRate] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Captured:
+    index: int
+    stream_time: float
+    i420: np.ndarray
+    first_sample: int
+    samples: np.ndarray
+
+
+class Pipeline:
+    """Runs a test-pattern stream into `outputs` for `duration` seconds (None: until `stop()`)."""
+
+    def __init__(self, settings: EncoderSettings, outputs: list[Output], duration: float | None = None,
+                 on_stats: Callable[[PipelineStats], None] | None = None, frame_queue: int = 8) -> None:
+        self.settings, self.outputs, self.duration, self.on_stats = settings, outputs, duration, on_stats
+        self._frames: queue.Queue = queue.Queue(maxsize=frame_queue)
+        self._stop = threading.Event()
+        self._dropped: Counter = Counter()
+        self._captured = self._encoded = 0
+        self._encode_ms: deque[float] = deque(maxlen=300)
+        self._lock = threading.Lock()
+        self._clock: MediaClock | None = None
+        self.error: str | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> PipelineStats:
+        """Stream until the duration ends or `stop()`; return the final stats."""
+        encoder = Encoder(self.settings)
+        started: list[Output] = []
+        try:
+            for output in self.outputs:  # connect every destination before the clock starts
+                output.start(encoder.specs)
+                started.append(output)
+        except Exception:
+            for output in started:
+                output.finish()
+            encoder.close()
+            raise
+        self._clock = MediaClock()
+        capture = threading.Thread(target=self._capture, name="capture", daemon=True)
+        encode = threading.Thread(target=self._encode, args=(encoder,), name="encode", daemon=True)
+        capture.start()
+        encode.start()
+        last = self._tick_state()
+        while capture.is_alive():
+            capture.join(timeout=1.0)
+            now = self._tick_state()
+            if self.on_stats and now[0] - last[0] >= 0.999:
+                self.on_stats(self._stats(last, now))
+                last = now
+        encode.join()
+        for output in self.outputs:
+            output.finish()
+        encoder.close()
+        return self._stats(last, self._tick_state())
+
+    def _capture(self) -> None:
+        s, clock = self.settings, self._clock
+        assert clock is not None
+        pattern, tone = TestPattern(s.width, s.height), BeepTone(s.sample_rate, s.channels)
+        frame_limit = None if self.duration is None else int(round(self.duration * s.fps))
+        index, next_sample = 0, 0
+        try:
+            while not self._stop.is_set() and (frame_limit is None or index < frame_limit):
+                stream_time = index / s.fps
+                late = clock.sleep_until(stream_time)
+                behind = int(late * s.fps)
+                if behind >= 1:  # skip what we missed rather than fall further behind real time
+                    skipped = min(behind, (frame_limit - index - 1) if frame_limit else behind)
+                    if skipped > 0:
+                        self._count_drop("capture late", skipped)
+                        index += skipped
+                        stream_time = index / s.fps
+                end_sample = int(round((index + 1) / s.fps * s.sample_rate))
+                item = _Captured(index, stream_time, pattern.render_i420(index, stream_time),
+                                 next_sample, tone.samples(next_sample, end_sample - next_sample))
+                next_sample = end_sample
+                with self._lock:
+                    self._captured += 1
+                try:
+                    self._frames.put_nowait(item)
+                except queue.Full:
+                    self._count_drop("encoder late")
+                index += 1
+        finally:
+            self._frames.put(_END)
+
+    def _encode(self, encoder: Encoder) -> None:
+        try:
+            while (item := self._frames.get()) is not _END:
+                started = time.perf_counter()
+                packets = encoder.encode_video(item.i420, item.stream_time)
+                packets += encoder.encode_audio(item.samples, item.first_sample)
+                with self._lock:
+                    self._encode_ms.append((time.perf_counter() - started) * 1000)
+                    self._encoded += 1
+                self._deliver(packets)
+            self._deliver(encoder.encode_video(None) + encoder.encode_audio(None))
+        except Exception as exc:
+            self.error = f"encoder failed: {exc}"
+            log.exception("encoder failed")
+            self._stop.set()
+            while self._frames.get() is not _END:
+                pass
+
+    def _deliver(self, packets) -> None:
+        for packet in packets:
+            for output in self.outputs:
+                output.offer(packet)
+
+    def _count_drop(self, cause: str, n: int = 1) -> None:
+        with self._lock:
+            self._dropped[cause] += n
+
+    def _tick_state(self) -> tuple[float, int, float, dict[str, int]]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        with self._lock:
+            captured = self._captured
+        return (time.monotonic(), captured, usage.ru_utime + usage.ru_stime,
+                {o.name: o.snapshot().bytes for o in self.outputs})
+
+    def _stats(self, last, now) -> PipelineStats:
+        elapsed = max(now[0] - last[0], 1e-6)
+        with self._lock:
+            samples = sorted(self._encode_ms)
+            dropped = dict(self._dropped)
+            encoded, captured = self._encoded, self._captured
+        rates = []
+        for output in self.outputs:
+            snap = output.snapshot()
+            kbps = (now[3][output.name] - last[3][output.name]) * 8 / 1000 / elapsed
+            rates.append(OutputRate(snap, kbps))
+        return PipelineStats(
+            stream_time=self._clock.now() if self._clock else 0.0,
+            frames_captured=captured,
+            frames_encoded=encoded,
+            capture_fps=(now[1] - last[1]) / elapsed,
+            encode_ms_mean=sum(samples) / len(samples) if samples else 0.0,
+            encode_ms_p95=samples[int(0.95 * (len(samples) - 1))] if samples else 0.0,
+            dropped=dropped,
+            cpu_percent=(now[2] - last[2]) / elapsed * 100,
+            outputs=rates,
+        )

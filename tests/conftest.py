@@ -1,0 +1,140 @@
+"""Shared fixtures: a real nginx-rtmp server on a free loopback port, and a way to run the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
+NGINX_CONF = """\
+load_module {module};
+user root;
+worker_processes 1;
+daemon off;
+master_process on;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log info;
+events {{ worker_connections 128; }}
+rtmp {{
+    server {{
+        listen 127.0.0.1:{port};
+        chunk_size 4096;
+        application live {{
+            live on;
+            record all;
+            record_unique on;
+            record_path {dir}/rec;
+        }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@dataclass
+class RtmpServer:
+    port: int
+    dir: Path
+    process: subprocess.Popen
+
+    def url(self, key: str, app: str = "live") -> str:
+        return f"rtmp://127.0.0.1:{self.port}/{app}/{key}"
+
+    @property
+    def record_dir(self) -> Path:
+        return self.dir / "rec"
+
+    def recordings(self) -> list[Path]:
+        return sorted(self.record_dir.glob("*.flv"))
+
+    def log(self) -> str:
+        path = self.dir / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def wait_recording_closed(self, count: int = 1, timeout: float = 15.0) -> list[Path]:
+        """nginx-rtmp finalises a recording when the publisher disconnects: wait for the log to say so."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log().count("record: done") >= count or self.log().count("deleteStream") >= count:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        return self.recordings()
+
+
+def start_nginx(workdir: Path) -> RtmpServer:
+    if not RTMP_MODULE.exists() or not shutil.which("nginx"):
+        pytest.fail("nginx with libnginx-mod-rtmp is required: run the README's test command, which installs them")
+    port = free_port()
+    (workdir / "rec").mkdir(parents=True, exist_ok=True)
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(module=RTMP_MODULE, dir=workdir, port=port))
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir), "-e", str(workdir / "error.log")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port)
+    except TimeoutError:
+        process.kill()
+        raise RuntimeError(f"nginx did not start: {process.stderr.read().decode(errors='replace')}")
+    return RtmpServer(port, workdir, process)
+
+
+def stop_nginx(server: RtmpServer) -> None:
+    pid_file = server.dir / "nginx.pid"
+    pid = int(pid_file.read_text()) if pid_file.exists() else server.process.pid
+    try:
+        os.kill(pid, signal.SIGQUIT)  # graceful: workers finish writing their recordings
+        server.process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        server.process.kill()
+        server.process.wait(timeout=5)
+
+
+@pytest.fixture
+def rtmp_server(tmp_path):
+    server = start_nginx(tmp_path / "nginx")
+    yield server
+    stop_nginx(server)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args: str, timeout: float = 60) -> CliResult:
+    """Run `anchor-console` in a child process, as a user would."""
+    proc = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)

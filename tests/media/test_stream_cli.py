@@ -1,0 +1,95 @@
+"""The `stream` command end to end: a real nginx-rtmp server records what we push; files are read back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import free_port, run_cli
+from tests.media.probe import probe
+
+KEY = "sk-live-7f3a9c2e1b"
+
+
+def test_push_to_rtmp_and_record_locally(rtmp_server, tmp_path):
+    mkv = tmp_path / "out.mkv"
+    result = run_cli("stream", "--source", "testsrc", "--size", "1280x720", "--fps", "30", "--bitrate", "2500k",
+                     "--to", rtmp_server.url(KEY), "--to", str(mkv), "--duration", "5")
+    assert result.returncode == 0, result.output
+    assert KEY not in result.output
+    assert "rtmp://127.0.0.1" in result.stdout  # the destination is shown, masked
+
+    recordings = rtmp_server.wait_recording_closed()
+    assert len(recordings) == 1, rtmp_server.log()
+    assert KEY in recordings[0].name  # nginx names the file after the stream; proves the push used our key
+    server_copy, local = probe(recordings[0]), probe(mkv)
+
+    for report in (server_copy, local):
+        assert report.video_codec == "h264" and report.audio_codec == "aac"
+        assert (report.width, report.height) == (1280, 720)
+        assert report.max_keyframe_interval <= 2.0 + 1e-3
+        assert report.audio_packets > 200  # 5 s of 48 kHz AAC is ~234 packets
+    assert 145 <= local.frames <= 150
+    assert local.frame_codes == sorted(local.frame_codes)
+    assert server_copy.frame_codes == local.frame_codes  # same encode, nothing lost on either side
+
+
+def test_portrait_canvas_recorded(tmp_path):
+    mkv = tmp_path / "portrait.mkv"
+    result = run_cli("stream", "--size", "720x1280", "--fps", "25", "--to", str(mkv), "--duration", "2")
+    assert result.returncode == 0, result.output
+    report = probe(mkv)
+    assert (report.width, report.height) == (720, 1280)
+    assert report.frame_codes == list(range(50))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--size", "abc"], "invalid size"),
+        (["--size", "1281x720"], "must be even"),
+        (["--bitrate", "fast"], "invalid bitrate"),
+        (["--fps", "0"], "greater than 0"),
+        (["--source", "nosuch"], "unknown source"),
+    ],
+)
+def test_bad_arguments_one_line_exit_2(tmp_path, args, message):
+    result = run_cli("stream", *args, "--to", str(tmp_path / "x.mkv"), "--duration", "1")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1/live/" + KEY, "unsupported URL"),
+        ("rtmp://127.0.0.1/" + KEY, "incomplete RTMP URL"),
+        ("rtmp://127.0.0.1:{port}/live/" + KEY, "cannot reach RTMP server"),
+        ("rtmp://no-such-host.invalid/live/" + KEY, "cannot reach RTMP server"),
+    ],
+)
+def test_bad_destination_one_line_exit_2_key_hidden(tmp_path, url, message):
+    result = run_cli("stream", "--to", url.format(port=free_port()), "--to", str(tmp_path / "x.mkv"),
+                     "--duration", "1")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert KEY not in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("target", ["/proc/anchor-console-test.mkv", "{tmp}/missing/dir/x.mkv", "{tmp}/x.avi"])
+def test_unwritable_or_unsupported_file_exit_2(tmp_path, target):
+    result = run_cli("stream", "--to", target.format(tmp=tmp_path), "--duration", "1")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_demo_records_and_says_where(tmp_path):
+    out = tmp_path / "demo.mkv"
+    result = run_cli("demo", "--duration", "2", "--out", str(out))
+    assert result.returncode == 0, result.output
+    assert str(out) in result.stdout
+    assert probe(out).frame_codes == list(range(60))
