@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import signal
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--to", action="append", required=True, metavar="DEST",
                         help="rtmp://HOST[:PORT]/APP/KEY or a .mkv/.flv/.mp4 file; repeatable")
     stream.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
+    stream.add_argument("--stats-json", metavar="FILE", help="append one JSON object per second to FILE")
     return parser
 
 
@@ -118,20 +120,46 @@ def _stream(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     width, height = args.size
     settings = EncoderSettings(width=width, height=height, fps=args.fps, video_bitrate=args.bitrate)
-    pipeline = Pipeline(settings, outputs, duration=args.duration, on_stats=_print_stats)
+    report = _StatsReport(getattr(args, "stats_json", None))
+    pipeline = Pipeline(settings, outputs, duration=args.duration, on_stats=report)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: pipeline.stop())
     try:
         final = pipeline.run()
     except DestinationError as exc:
         raise UsageError(str(exc)) from None
-    _print_stats(final)
+    report(final)
+    report.close()
     failed = [o for o in final.outputs if o.stats.error]
     for rate in failed:
         print(f"anchor-console: error: output {rate.stats.name} failed: {rate.stats.error}", file=sys.stderr)
     if pipeline.error:
         print(f"anchor-console: error: {redact(pipeline.error)}", file=sys.stderr)
     return EXIT_RUNTIME if failed or pipeline.error else 0
+
+
+class _StatsReport:
+    """Prints each stats snapshot as one line and, when asked, appends it to a JSON Lines file."""
+
+    def __init__(self, json_path: str | None) -> None:
+        self._file = None
+        if json_path:
+            try:
+                self._file = open(json_path, "a", encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write stats file {json_path}: {exc.strerror}") from None
+
+    def __call__(self, stats) -> None:
+        _print_stats(stats)
+        if self._file:
+            from app.media.pipeline import stats_dict
+
+            self._file.write(redact(json.dumps(stats_dict(stats), ensure_ascii=False)) + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file:
+            self._file.close()
 
 
 def _print_stats(stats) -> None:
@@ -142,6 +170,11 @@ def _print_stats(stats) -> None:
              f"cpu {stats.cpu_percent:3.0f}%", f"frames {stats.frames_encoded}", f"drops {drops}"]
     for out in stats.outputs:
         lost = sum(out.stats.dropped.values())
-        state = "FAILED" if out.stats.error else f"{out.kbps:5.0f} kbps q{out.stats.queue_depth} drop {lost}"
+        if out.stats.error:
+            state = "FAILED"
+        elif not out.stats.connected:
+            state = f"RECONNECTING (#{out.stats.reconnects}) drop {lost}"
+        else:
+            state = f"{out.kbps:5.0f} kbps q{out.stats.queue_depth} drop {lost}"
         parts.append(f"{out.stats.name} {state}")
     print(redact(" | ".join(parts)), flush=True)

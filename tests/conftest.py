@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,28 @@ class RtmpServer:
     dir: Path
     process: subprocess.Popen
 
+    def stop(self) -> None:
+        """Fast shutdown (SIGTERM): connections drop at once, like an ingest that goes away."""
+        stop_nginx(self, signal.SIGTERM)
+
+    def restart(self) -> None:
+        """Start again on the same port (after `stop`), like an ingest server coming back."""
+        self.process = _launch_nginx(self.dir, self.port)
+
+    def pids(self) -> list[int]:
+        """Master and worker pids, for freezing the whole server with SIGSTOP."""
+        master = self.process.pid
+        out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+        return [master] + [int(p) for p in out.stdout.split()]
+
+    def freeze(self) -> None:
+        for pid in self.pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.pids():
+            os.kill(pid, signal.SIGCONT)
+
     def url(self, key: str, app: str = "live") -> str:
         return f"rtmp://127.0.0.1:{self.port}/{app}/{key}"
 
@@ -92,8 +115,12 @@ def start_nginx(workdir: Path) -> RtmpServer:
         pytest.fail("nginx with libnginx-mod-rtmp is required: run the README's test command, which installs them")
     port = free_port()
     (workdir / "rec").mkdir(parents=True, exist_ok=True)
+    (workdir / "nginx.conf").write_text(NGINX_CONF.format(module=RTMP_MODULE, dir=workdir, port=port))
+    return RtmpServer(port, workdir, _launch_nginx(workdir, port))
+
+
+def _launch_nginx(workdir: Path, port: int) -> subprocess.Popen:
     conf = workdir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(module=RTMP_MODULE, dir=workdir, port=port))
     process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir), "-e", str(workdir / "error.log")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -101,16 +128,21 @@ def start_nginx(workdir: Path) -> RtmpServer:
     except TimeoutError:
         process.kill()
         raise RuntimeError(f"nginx did not start: {process.stderr.read().decode(errors='replace')}")
-    return RtmpServer(port, workdir, process)
+    return process
 
 
-def stop_nginx(server: RtmpServer) -> None:
+def stop_nginx(server: RtmpServer, how: signal.Signals = signal.SIGQUIT) -> None:
     pid_file = server.dir / "nginx.pid"
     pid = int(pid_file.read_text()) if pid_file.exists() else server.process.pid
+    if server.process.poll() is not None:
+        return
     try:
-        os.kill(pid, signal.SIGQUIT)  # graceful: workers finish writing their recordings
+        server.thaw()
+        os.kill(pid, how)  # SIGQUIT: graceful, workers finish writing their recordings
         server.process.wait(timeout=10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
+        for child in server.pids():
+            os.kill(child, signal.SIGKILL)
         server.process.kill()
         server.process.wait(timeout=5)
 
@@ -131,6 +163,39 @@ class CliResult:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
+
+
+@pytest.fixture
+def silent_server():
+    """A loopback server that accepts TCP connections and never says a word (a half-dead ingest)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+def start_cli(*args: str, stdout=subprocess.PIPE) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "app", *args], stdout=stdout, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def run_cli(*args: str, timeout: float = 60) -> CliResult:

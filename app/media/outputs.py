@@ -35,6 +35,11 @@ class OutputStats:
     queue_depth: int = 0
     dropped: Counter = field(default_factory=Counter)
     error: str | None = None
+    connected: bool = True
+    reconnects: int = 0
+    restarts: dict[str, int] = field(default_factory=dict)
+    congestion: float = 0.0  # buffered duration ÷ drop threshold (RTMP); ≥ 1 means dropping
+    connected_since: float | None = None  # wall-clock time of the last (re)connect (RTMP)
 
 
 class Output:
@@ -180,7 +185,9 @@ def _rtmp_output(url: str, queue_size: int) -> Output:
     except ValueError:
         raise DestinationError(f"bad port in {shown}") from None
     check_reachable(parts.hostname, port, shown)
-    return Output(url, "flv", shown, queue_size)
+    from app.media.rtmp import RtmpOutput
+
+    return RtmpOutput(url, shown, parts.hostname, port)
 
 
 def check_reachable(host: str, port: int, shown: str, timeout: float = 3.0) -> None:

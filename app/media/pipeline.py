@@ -53,6 +53,37 @@ class _Captured:
     samples: np.ndarray
 
 
+def stats_dict(stats: PipelineStats) -> dict:
+    """A JSON-ready view of a snapshot (for --stats-json and later the UI bridge); no secrets in it."""
+    return {
+        "wall_time": time.time(),
+        "stream_time": round(stats.stream_time, 3),
+        "frames_captured": stats.frames_captured,
+        "frames_encoded": stats.frames_encoded,
+        "capture_fps": round(stats.capture_fps, 2),
+        "encode_ms_mean": round(stats.encode_ms_mean, 2),
+        "encode_ms_p95": round(stats.encode_ms_p95, 2),
+        "dropped": stats.dropped,
+        "cpu_percent": round(stats.cpu_percent, 1),
+        "outputs": [
+            {
+                "name": o.stats.name,
+                "kbps": round(o.kbps, 1),
+                "packets": o.stats.packets,
+                "queue_depth": o.stats.queue_depth,
+                "dropped": dict(o.stats.dropped),
+                "error": o.stats.error,
+                "connected": o.stats.connected,
+                "connected_since": o.stats.connected_since,
+                "reconnects": o.stats.reconnects,
+                "restarts": o.stats.restarts,
+                "congestion": round(o.stats.congestion, 3),
+            }
+            for o in stats.outputs
+        ],
+    }
+
+
 class Pipeline:
     """Runs a test-pattern stream into `outputs` for `duration` seconds (None: until `stop()`)."""
 

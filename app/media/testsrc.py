@@ -1,6 +1,7 @@
 """Synthetic sources for demo mode and tests: a moving test pattern and a once-a-second beep.
 
-The picture is colour bars with a box that moves with time, a text line with frame number and stream time,
+The picture is colour bars with a box that moves with time, a band of noise (so the encoder works as hard as
+with a camera), a text line with frame number and stream time,
 the frame code (see `framecode`) in the top-left corner, and a white flash bar during the first 100 ms of
 every second. The audio is silence with a 1 kHz beep during the same 100 ms, so the flash and the beep mark
 the same instant for A/V sync checks.
@@ -37,6 +38,8 @@ class TestPattern:
         for i, colour in enumerate(_BARS_BGR):
             self._base[:, i * bar_w : (i + 1) * bar_w] = colour
         self._canvas = np.empty_like(self._base)
+        self._rng = np.random.default_rng(0)
+        self._noise_rows = slice(height - height // 12 - height // 10, height - height // 12)
         self._font_scale = max(0.6, height / 720 * 1.2)
 
     def render_bgr(self, index: int, stream_time: float) -> np.ndarray:
@@ -48,6 +51,9 @@ class TestPattern:
         x = int((stream_time * w / 4) % (w - side))
         y = h // 2 - side // 2
         cv2.rectangle(img, (x, y), (x + side, y + side), (255, 255, 255), -1)
+        # a band of fresh noise, like a camera sensor's: it makes the encoder spend its full bitrate
+        noise = self._rng.integers(0, 256, (h // 10, w), dtype=np.uint8)
+        img[self._noise_rows] = noise[:, :, None]
         if stream_time % 1.0 < FLASH_SECONDS:
             img[h - h // 12 :, :] = 255
         label = f"Anchor Console  #{index:06d}  {_hms(stream_time)}"
