@@ -69,7 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="recording file (default: in the user data folder)")
 
     stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
-    stream.add_argument("--source", default="testsrc", help="testsrc (more sources come with the pipeline)")
+    stream.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
+    stream.add_argument("--loop", action="store_true", help="loop a media file source")
+    stream.add_argument("--fit", choices=("letterbox", "crop"), default="letterbox",
+                        help="how a source of another aspect ratio fills the canvas")
     stream.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT, e.g. 1280x720 or 720x1280")
     stream.add_argument("--fps", type=_positive(int), default=30)
     stream.add_argument("--bitrate", type=_bitrate, default=2_500_000, help="video bitrate, e.g. 2500k")
@@ -112,16 +115,16 @@ def _stream(args: argparse.Namespace) -> int:
     from app.media.outputs import DestinationError, open_destination
     from app.media.pipeline import Pipeline
 
-    if args.source != "testsrc":
-        raise UsageError(f"unknown source {args.source!r}: only 'testsrc' is available in this version")
+    width, height = args.size
+    video, audio = _open_sources(args, width, height)
     try:
         outputs = [open_destination(target) for target in args.to]
     except DestinationError as exc:
         raise UsageError(str(exc)) from None
-    width, height = args.size
     settings = EncoderSettings(width=width, height=height, fps=args.fps, video_bitrate=args.bitrate)
     report = _StatsReport(getattr(args, "stats_json", None))
-    pipeline = Pipeline(settings, outputs, duration=args.duration, on_stats=report)
+    pipeline = Pipeline(settings, outputs, duration=args.duration, on_stats=report, video_source=video,
+                        audio_source=audio, fit_mode=args.fit)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: pipeline.stop())
     try:
@@ -136,6 +139,27 @@ def _stream(args: argparse.Namespace) -> int:
     if pipeline.error:
         print(f"anchor-console: error: {redact(pipeline.error)}", file=sys.stderr)
     return EXIT_RUNTIME if failed or pipeline.error else 0
+
+
+def _open_sources(args: argparse.Namespace, width: int, height: int):
+    from app.media.audio import BeepSource, SilenceSource
+    from app.media.sources import FileSource, SourceError, open_video_source
+
+    try:
+        video = open_video_source(args.source, width, height, args.fps, loop=args.loop)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    if isinstance(video, FileSource):
+        if not video.has_video:
+            raise UsageError(f"cannot play {args.source}: it has no video")
+        audio = video if video.has_audio else SilenceSource()
+    elif args.source == "testsrc":
+        audio = BeepSource()
+    else:
+        audio = SilenceSource()
+    if audio.__class__ is SilenceSource:
+        print(f"注意 notice: {SilenceSource.notice}", file=sys.stderr)
+    return video, audio
 
 
 class _StatsReport:

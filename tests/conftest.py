@@ -203,3 +203,11 @@ def run_cli(*args: str, timeout: float = 60) -> CliResult:
     proc = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def qapp_offscreen():
+    """Qt's font machinery for overlay rendering, headless (no QtWidgets)."""
+    from app.overlays.qtrender import ensure_qt
+
+    return ensure_qt()

@@ -15,6 +15,10 @@ class MediaClock:
     def origin(self) -> float:
         return self._origin
 
+    def reset(self) -> None:
+        """Start counting from now (once the sources are primed, just before the first frame)."""
+        self._origin = time.monotonic()
+
     def now(self) -> float:
         return time.monotonic() - self._origin
 

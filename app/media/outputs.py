@@ -6,7 +6,8 @@ import logging
 import queue
 import socket
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +20,13 @@ from app.redaction import redact, redact_url, register_url_secrets
 log = logging.getLogger(__name__)
 
 FILE_FORMATS = {".mkv": "matroska", ".flv": "flv", ".mp4": "mp4"}
-_MP4_FRAGMENTED = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+# Crash-safe recordings: after a kill -9 the file must play up to (within a second of) the kill.
+_FILE_OPTIONS = {
+    "matroska": {"cluster_time_limit": "1000", "flush_packets": "1"},
+    "mp4": {"movflags": "frag_keyframe+empty_moov+default_base_moof", "frag_duration": "1000000",
+            "flush_packets": "1"},
+    "flv": {"flush_packets": "1"},
+}
 _STOP = object()
 
 
@@ -40,6 +47,7 @@ class OutputStats:
     restarts: dict[str, int] = field(default_factory=dict)
     congestion: float = 0.0  # buffered duration ÷ drop threshold (RTMP); ≥ 1 means dropping
     connected_since: float | None = None  # wall-clock time of the last (re)connect (RTMP)
+    latency_ms_p95: float | None = None  # capture → muxed, video packets (files)
 
 
 class Output:
@@ -57,6 +65,8 @@ class Output:
         self._thread: threading.Thread | None = None
         self._waiting_for_keyframe = False
         self._lock = threading.Lock()
+        self._latency_ms: deque[float] = deque(maxlen=300)
+        self.clock_origin: float | None = None  # MediaClock origin, set by the pipeline when the clock starts
 
     @property
     def name(self) -> str:
@@ -104,8 +114,10 @@ class Output:
 
     def snapshot(self) -> OutputStats:
         with self._lock:
+            latency = sorted(self._latency_ms)
             return OutputStats(self.stats.name, self.stats.packets, self.stats.bytes, self._queue.qsize(),
-                               Counter(self.stats.dropped), self.stats.error)
+                               Counter(self.stats.dropped), self.stats.error,
+                               latency_ms_p95=latency[int(0.95 * (len(latency) - 1))] if latency else None)
 
     def _drop(self, cause: str) -> None:
         with self._lock:
@@ -121,9 +133,12 @@ class Output:
         try:
             while (packet := self._queue.get()) is not _STOP:
                 container.mux(to_av_packet(packet, streams[packet.kind]))
+                origin = self.clock_origin
                 with self._lock:
                     self.stats.packets += 1
                     self.stats.bytes += len(packet.data)
+                    if origin is not None and packet.kind == "video":
+                        self._latency_ms.append((time.monotonic() - origin - packet.seconds) * 1000)
             container.close()
             container = None
         except Exception as exc:  # any failure of one output must not take the others down
@@ -167,7 +182,7 @@ def open_destination(target: str, queue_size: int = 600) -> Output:
             pass
     except OSError as exc:
         raise DestinationError(f"cannot write {target}: {exc.strerror}") from None
-    options = _MP4_FRAGMENTED if fmt == "mp4" else {}
+    options = _FILE_OPTIONS.get(fmt, {})
     return Output(str(path), fmt, str(path), queue_size, options)
 
 

@@ -11,12 +11,14 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
+from app.media.audio import BeepSource
 from app.media.clock import MediaClock
 from app.media.encode import Encoder, EncoderSettings
 from app.media.outputs import Output, OutputStats
-from app.media.testsrc import BeepTone, TestPattern
+from app.media.sources import TestPatternSource, fit, wait_until
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class PipelineStats:
     dropped: dict[str, int]
     cpu_percent: float
     outputs: list[OutputRate] = field(default_factory=list)
+    notices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def stats_dict(stats: PipelineStats) -> dict:
         "encode_ms_p95": round(stats.encode_ms_p95, 2),
         "dropped": stats.dropped,
         "cpu_percent": round(stats.cpu_percent, 1),
+        "notices": list(stats.notices),
         "outputs": [
             {
                 "name": o.stats.name,
@@ -78,6 +82,7 @@ def stats_dict(stats: PipelineStats) -> dict:
                 "reconnects": o.stats.reconnects,
                 "restarts": o.stats.restarts,
                 "congestion": round(o.stats.congestion, 3),
+                "latency_ms_p95": None if o.stats.latency_ms_p95 is None else round(o.stats.latency_ms_p95, 1),
             }
             for o in stats.outputs
         ],
@@ -85,11 +90,16 @@ def stats_dict(stats: PipelineStats) -> dict:
 
 
 class Pipeline:
-    """Runs a test-pattern stream into `outputs` for `duration` seconds (None: until `stop()`)."""
+    """Streams a video + audio source, fitted to the canvas and composited, into `outputs` for `duration`
+    seconds (None: until `stop()` or until a non-looping file source ends)."""
 
     def __init__(self, settings: EncoderSettings, outputs: list[Output], duration: float | None = None,
-                 on_stats: Callable[[PipelineStats], None] | None = None, frame_queue: int = 8) -> None:
+                 on_stats: Callable[[PipelineStats], None] | None = None, frame_queue: int = 8,
+                 video_source=None, audio_source=None, compositor=None, fit_mode: str = "letterbox") -> None:
         self.settings, self.outputs, self.duration, self.on_stats = settings, outputs, duration, on_stats
+        self.video_source = video_source or TestPatternSource(settings.width, settings.height, settings.fps)
+        self.audio_source = audio_source or BeepSource(settings.sample_rate, settings.channels)
+        self.compositor, self.fit_mode = compositor, fit_mode
         self._frames: queue.Queue = queue.Queue(maxsize=frame_queue)
         self._stop = threading.Event()
         self._dropped: Counter = Counter()
@@ -116,6 +126,11 @@ class Pipeline:
             encoder.close()
             raise
         self._clock = MediaClock()
+        self.video_source.start(self._clock, at=0.0)
+        wait_until(self.video_source.ready, timeout=3.0)  # a file's first frame, a camera's first image
+        self._clock.reset()
+        for output in self.outputs:
+            output.clock_origin = self._clock.origin
         capture = threading.Thread(target=self._capture, name="capture", daemon=True)
         encode = threading.Thread(target=self._encode, args=(encoder,), name="encode", daemon=True)
         capture.start()
@@ -136,11 +151,14 @@ class Pipeline:
     def _capture(self) -> None:
         s, clock = self.settings, self._clock
         assert clock is not None
-        pattern, tone = TestPattern(s.width, s.height), BeepTone(s.sample_rate, s.channels)
+        video, audio = self.video_source, self.audio_source
+        black = np.zeros((s.height, s.width, 3), np.uint8)
         frame_limit = None if self.duration is None else int(round(self.duration * s.fps))
         index, next_sample = 0, 0
         try:
             while not self._stop.is_set() and (frame_limit is None or index < frame_limit):
+                if self.duration is None and getattr(video, "ended", False) and not getattr(video, "loop", True):
+                    break
                 stream_time = index / s.fps
                 late = clock.sleep_until(stream_time)
                 behind = int(late * s.fps)
@@ -151,8 +169,8 @@ class Pipeline:
                         index += skipped
                         stream_time = index / s.fps
                 end_sample = int(round((index + 1) / s.fps * s.sample_rate))
-                item = _Captured(index, stream_time, pattern.render_i420(index, stream_time),
-                                 next_sample, tone.samples(next_sample, end_sample - next_sample))
+                item = _Captured(index, stream_time, self._render(video, stream_time, black),
+                                 next_sample, audio.samples(next_sample, end_sample - next_sample))
                 next_sample = end_sample
                 with self._lock:
                     self._captured += 1
@@ -162,7 +180,17 @@ class Pipeline:
                     self._count_drop("encoder late")
                 index += 1
         finally:
+            video.stop()
             self._frames.put(_END)
+
+    def _render(self, video, stream_time: float, black: np.ndarray) -> np.ndarray:
+        """Source frame → canvas size → overlays → I420."""
+        s = self.settings
+        frame = video.frame_at(stream_time)
+        canvas = black if frame is None else fit(frame, s.width, s.height, self.fit_mode)
+        if self.compositor is not None:
+            canvas = self.compositor.compose(canvas, stream_time)
+        return cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420)
 
     def _encode(self, encoder: Encoder) -> None:
         try:
@@ -219,4 +247,6 @@ class Pipeline:
             dropped=dropped,
             cpu_percent=(now[2] - last[2]) / elapsed * 100,
             outputs=rates,
+            notices=tuple(n for n in (getattr(self.video_source, "notice", None),
+                                      getattr(self.audio_source, "notice", None)) if n),
         )

@@ -106,6 +106,7 @@ class RtmpOutput:
         self._child: _Child | None = None
         self._specs: tuple[StreamSpec, ...] = ()
         self._threads: list[threading.Thread] = []
+        self.clock_origin: float | None = None  # unused: latency past the pipe is the child's, not measured
 
     @property
     def name(self) -> str:

@@ -1,0 +1,29 @@
+"""Full-frame notices sent instead of a picture, e.g. when the camera is lost (摄像头已断开)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QPainter
+
+from app.overlays import qtrender
+
+
+def render_slate(width: int, height: int, title: str, subtitle: str = "") -> np.ndarray:
+    """A dark BGR frame with a centred message; rendered once and reused while the notice lasts."""
+    image = qtrender.new_image(width, height)
+    image.fill(QColor(24, 24, 32))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.setPen(QColor(255, 255, 255))
+    painter.setFont(qtrender.font(max(18, height // 14), bold=True))
+    painter.drawText(QRect(0, 0, width, height // 2 + height // 20), Qt.AlignmentFlag.AlignHCenter |
+                     Qt.AlignmentFlag.AlignBottom, title)
+    if subtitle:
+        painter.setPen(QColor(190, 190, 200))
+        painter.setFont(qtrender.font(max(12, height // 28)))
+        painter.drawText(QRect(0, height // 2 + height // 12, width, height // 4),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, subtitle)
+    painter.end()
+    return np.ascontiguousarray(qtrender.to_bgra(image)[:, :, :3])
