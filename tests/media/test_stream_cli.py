@@ -49,7 +49,7 @@ def test_portrait_canvas_recorded(tmp_path):
         (["--size", "1281x720"], "must be even"),
         (["--bitrate", "fast"], "invalid bitrate"),
         (["--fps", "0"], "greater than 0"),
-        (["--source", "nosuch"], "unknown source"),
+        (["--source", "nosuch"], "not found"),
     ],
 )
 def test_bad_arguments_one_line_exit_2(tmp_path, args, message):
