@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rtmp://HOST[:PORT]/APP/KEY or a .mkv/.flv/.mp4 file; repeatable")
     stream.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
     stream.add_argument("--stats-json", metavar="FILE", help="append one JSON object per second to FILE")
+    stream.add_argument("--overlay-demo", action="store_true",
+                        help="burn in a demo product card, coupon countdown and comment ticker")
     return parser
 
 
@@ -123,14 +125,18 @@ def _stream(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     settings = EncoderSettings(width=width, height=height, fps=args.fps, video_bitrate=args.bitrate)
     report = _StatsReport(getattr(args, "stats_json", None))
+    compositor, demo = _overlay_demo(width, height) if args.overlay_demo else (None, None)
     pipeline = Pipeline(settings, outputs, duration=args.duration, on_stats=report, video_source=video,
-                        audio_source=audio, fit_mode=args.fit)
+                        audio_source=audio, fit_mode=args.fit, compositor=compositor)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: pipeline.stop())
     try:
         final = pipeline.run()
     except DestinationError as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        if demo is not None:
+            demo.stop()
     report(final)
     report.close()
     failed = [o for o in final.outputs if o.stats.error]
@@ -139,6 +145,19 @@ def _stream(args: argparse.Namespace) -> int:
     if pipeline.error:
         print(f"anchor-console: error: {redact(pipeline.error)}", file=sys.stderr)
     return EXIT_RUNTIME if failed or pipeline.error else 0
+
+
+def _overlay_demo(width: int, height: int):
+    from app.media.compose import Compositor
+    from app.overlays.demo import OverlayDemo
+    from app.overlays.overlay_set import OverlaySet
+    from app.overlays.qtrender import ensure_qt
+
+    ensure_qt()  # Qt's font database, from the main thread
+    compositor = Compositor(width, height)
+    demo = OverlayDemo(OverlaySet(compositor))
+    demo.start()
+    return compositor, demo
 
 
 def _open_sources(args: argparse.Namespace, width: int, height: int):

@@ -40,7 +40,7 @@ class TestPattern:
         self._canvas = np.empty_like(self._base)
         self._rng = np.random.default_rng(0)
         self._noise_rows = slice(height - height // 12 - height // 10, height - height // 12)
-        self._font_scale = max(0.6, height / 720 * 1.2)
+        self._font_scale = max(0.6, min(width, height) / 720 * 1.2)
 
     def render_bgr(self, index: int, stream_time: float) -> np.ndarray:
         """Draw frame `index` at `stream_time` seconds; the returned array is reused by the next call."""

@@ -93,3 +93,16 @@ def test_demo_records_and_says_where(tmp_path):
     assert result.returncode == 0, result.output
     assert str(out) in result.stdout
     assert probe(out).frame_codes == list(range(60))
+
+
+def test_overlay_demo_is_burned_into_the_recording(tmp_path):
+    import av
+
+    out = tmp_path / "overlay.mkv"
+    result = run_cli("stream", "--overlay-demo", "--to", str(out), "--duration", "2")
+    assert result.returncode == 0, result.output
+    with av.open(str(out)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="bgr24")
+    # coupon banner (red) at the top right, where the test pattern has its dark bar
+    patch = frame[40:100, 1140:1240].reshape(-1, 3).mean(axis=0)
+    assert patch[2] > 150 and patch[1] < 110, patch

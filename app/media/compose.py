@@ -1,0 +1,120 @@
+"""Compositor: burns RGBA layers (position, z-order, opacity, on/off) into each canvas frame.
+
+Layers are rendered elsewhere (app/overlays) and handed over as premultiplied BGRA images; `set_layer`
+precomputes the blend terms once, so per frame a layer costs one multiply-add over its own rectangle:
+out = (dst · (256 − α·o·256) + src·o·256) >> 8, in uint16, where src is premultiplied by α.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    x: int
+    y: int
+    z: int
+    opacity: float
+    visible: bool
+    width: int
+    height: int
+    # precomputed blend terms for the visible (clipped, alpha-trimmed) rectangle
+    rect: tuple[int, int, int, int]  # x0, y0, x1, y1 on the canvas
+    inv: np.ndarray  # (h, w, 1) uint16: 256 − α·o·256
+    add: np.ndarray  # (h, w, 3) uint16: premultiplied colour · o · 256
+
+
+class Compositor:
+    """Thread-safe layer set; `compose` runs in the render thread, setters anywhere (UI, overlay renderer)."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self._layers: dict[str, Layer] = {}
+        self._sources: dict[str, np.ndarray] = {}
+        self._order: tuple[Layer, ...] = ()
+        self._lock = threading.Lock()
+        self._work = np.empty((height, width, 3), np.uint8)
+
+    def set_layer(self, name: str, bgra: np.ndarray, x: int, y: int, z: int = 0, opacity: float = 1.0,
+                  visible: bool = True) -> None:
+        """Add or replace a layer's image (premultiplied BGRA, as from `qtrender.to_bgra`)."""
+        layer = self._prepare(name, bgra, x, y, z, opacity, visible)
+        with self._lock:
+            self._sources[name] = bgra
+            self._layers[name] = layer
+            self._reorder()
+
+    def set_visible(self, name: str, visible: bool) -> None:
+        with self._lock:
+            if name in self._layers:
+                self._layers[name] = replace(self._layers[name], visible=visible)
+                self._reorder()
+
+    def move(self, name: str, x: int, y: int, z: int | None = None, opacity: float | None = None) -> None:
+        with self._lock:
+            old = self._layers.get(name)
+            source = self._sources.get(name)
+        if old is None or source is None:
+            return
+        self.set_layer(name, source, x, y, old.z if z is None else z, old.opacity if opacity is None else opacity,
+                       old.visible)
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            self._layers.pop(name, None)
+            self._sources.pop(name, None)
+            self._reorder()
+
+    def layers(self) -> tuple[Layer, ...]:
+        return self._order
+
+    def compose(self, canvas: np.ndarray, stream_time: float = 0.0, in_place: bool = False) -> np.ndarray:
+        """Blend visible layers over `canvas`; a copy is made unless `in_place` (the caller owns the frame)."""
+        layers = self._order  # an immutable snapshot: setters swap the tuple, never mutate it
+        if not layers:
+            return canvas
+        out = canvas
+        if not in_place:
+            np.copyto(self._work, canvas)
+            out = self._work
+        for layer in layers:
+            x0, y0, x1, y1 = layer.rect
+            roi = out[y0:y1, x0:x1]
+            blended = roi * layer.inv  # uint16 by promotion of the uint16 terms
+            blended += layer.add
+            blended >>= 8
+            roi[...] = blended
+        return out
+
+    def _reorder(self) -> None:
+        self._order = tuple(sorted((l for l in self._layers.values() if l.visible and l.inv.size),
+                                   key=lambda l: l.z))
+
+    def _prepare(self, name: str, bgra: np.ndarray, x: int, y: int, z: int, opacity: float,
+                 visible: bool) -> Layer:
+        h, w = bgra.shape[:2]
+        # clip to the canvas, then trim fully transparent borders so no frame pays for empty pixels
+        sx0, sy0 = max(0, -x), max(0, -y)
+        sx1, sy1 = min(w, self.width - x), min(h, self.height - y)
+        if sx1 <= sx0 or sy1 <= sy0:
+            empty = np.zeros((0, 0, 1), np.uint16)
+            return Layer(name, x, y, z, opacity, visible, w, h, (0, 0, 0, 0), empty, empty)
+        alpha = bgra[sy0:sy1, sx0:sx1, 3]
+        rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+        if rows.size == 0:
+            empty = np.zeros((0, 0, 1), np.uint16)
+            return Layer(name, x, y, z, opacity, visible, w, h, (0, 0, 0, 0), empty, empty)
+        sy0, sy1 = sy0 + rows[0], sy0 + rows[-1] + 1
+        sx0, sx1 = sx0 + cols[0], sx0 + cols[-1] + 1
+        part = bgra[sy0:sy1, sx0:sx1].astype(np.float32)
+        a = part[:, :, 3:4] / 255.0 * opacity
+        # premultiplied colour ≤ alpha, so rint(c·o) ≤ rint(α·o·256) and the uint16 sum never overflows
+        inv = (256 - np.rint(a * 256)).astype(np.uint16)
+        add = np.rint(part[:, :, :3] * opacity).astype(np.uint16) * 256
+        rect = (x + sx0, y + sy0, x + sx1, y + sy1)
+        return Layer(name, x, y, z, opacity, visible, w, h, rect, inv, add)

@@ -1,0 +1,217 @@
+"""Overlay renderers: content (frozen dataclasses) → premultiplied BGRA images, drawn with QPainter.
+
+Each is a pure function of its content, so a layer is re-rendered only when its content changes (see
+`OverlaySet`). Text is always drawn as plain text: a comment like `<b>` shows exactly as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+
+from app.overlays import qtrender
+
+ACCENT = QColor(255, 64, 96)
+GOLD = QColor(255, 214, 102)
+WHITE = QColor(255, 255, 255)
+PANEL = QColor(20, 20, 28, 200)
+
+
+@dataclass(frozen=True)
+class ProductCardContent:
+    title: str
+    live_price: float
+    list_price: float
+    stock_left: int
+    badge: str = "讲解中"
+    image: bytes | None = None  # encoded picture (PNG/JPEG), optional
+
+
+@dataclass(frozen=True)
+class CouponContent:
+    title: str  # e.g. 满199减30
+    seconds_left: int
+    remaining: int
+    total: int
+
+
+@dataclass(frozen=True)
+class FlashSaleContent:
+    title: str
+    price: float
+    stock_left: int
+    seconds_left: int
+
+
+@dataclass(frozen=True)
+class CommentsContent:
+    lines: tuple[tuple[str, str], ...]  # (nickname, text), oldest first
+
+
+@dataclass(frozen=True)
+class PinnedCommentContent:
+    nickname: str
+    text: str
+
+
+def _begin(width: int, height: int) -> tuple[QImage, QPainter]:
+    image = qtrender.new_image(width, height)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    return image, painter
+
+
+def _panel(painter: QPainter, rect: QRectF, colour: QColor = PANEL, radius: float = 16) -> None:
+    path = QPainterPath()
+    path.addRoundedRect(rect, radius, radius)
+    painter.fillPath(path, colour)
+
+
+def _finish(image: QImage, painter: QPainter) -> np.ndarray:
+    painter.end()
+    return qtrender.to_bgra(image)
+
+
+def _price(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _elided(painter: QPainter, text: str, width: float) -> str:
+    return painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(width))
+
+
+def render_product_card(content: ProductCardContent, scale: float = 1.0) -> np.ndarray:
+    """The 讲解卡: picture, title, live price against the crossed-out list price, stock left."""
+    w, h = int(460 * scale), int(170 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), radius=18 * scale)
+    pad = 14 * scale
+    pic = h - 2 * pad
+    text_x = pad
+    if content.image:
+        decoded = cv2.imdecode(np.frombuffer(content.image, np.uint8), cv2.IMREAD_COLOR)
+        if decoded is not None:
+            thumb = cv2.cvtColor(cv2.resize(decoded, (int(pic), int(pic)), interpolation=cv2.INTER_AREA),
+                                 cv2.COLOR_BGR2RGB)
+            qimg = QImage(thumb.data, thumb.shape[1], thumb.shape[0], thumb.strides[0], QImage.Format.Format_RGB888)
+            p.drawImage(QRectF(pad, pad, pic, pic), qimg)
+            text_x = pad * 2 + pic
+    avail = w - text_x - pad
+    p.setFont(qtrender.font(int(15 * scale), bold=True))
+    badge_w = p.fontMetrics().horizontalAdvance(content.badge) + 16 * scale
+    _panel(p, QRectF(text_x, pad, badge_w, 26 * scale), ACCENT, 8 * scale)
+    p.setPen(WHITE)
+    p.drawText(QRectF(text_x, pad, badge_w, 26 * scale), Qt.AlignmentFlag.AlignCenter, content.badge)
+    p.setFont(qtrender.font(int(22 * scale), bold=True))
+    p.drawText(QRectF(text_x, pad + 32 * scale, avail, 34 * scale), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, content.title, avail))
+    p.setPen(GOLD)
+    p.setFont(qtrender.font(int(34 * scale), bold=True))
+    live = f"￥{_price(content.live_price)}"
+    p.drawText(QRectF(text_x, pad + 70 * scale, avail, 48 * scale), Qt.AlignmentFlag.AlignVCenter, live)
+    live_w = p.fontMetrics().horizontalAdvance(live)
+    if content.list_price > content.live_price:
+        font = qtrender.font(int(17 * scale))
+        font.setStrikeOut(True)
+        p.setFont(font)
+        p.setPen(QColor(200, 200, 210))
+        p.drawText(QRectF(text_x + live_w + 10 * scale, pad + 82 * scale, avail, 30 * scale),
+                   Qt.AlignmentFlag.AlignVCenter, f"￥{_price(content.list_price)}")
+    p.setFont(qtrender.font(int(16 * scale)))
+    p.setPen(WHITE if content.stock_left > 0 else ACCENT)
+    stock = f"仅剩 {content.stock_left} 件" if content.stock_left > 0 else "已售罄"
+    p.drawText(QRectF(text_x, h - pad - 24 * scale, avail, 24 * scale), Qt.AlignmentFlag.AlignVCenter, stock)
+    return _finish(image, p)
+
+
+def _clock(seconds: int) -> str:
+    seconds = max(0, seconds)
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def render_coupon_banner(content: CouponContent, scale: float = 1.0) -> np.ndarray:
+    """Coupon banner: the deal, the countdown, how many are left."""
+    w, h = int(360 * scale), int(96 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), QColor(230, 40, 70, 235), 14 * scale)
+    p.setPen(QPen(QColor(255, 255, 255, 120), 2 * scale, Qt.PenStyle.DashLine))
+    p.drawLine(int(w * 0.62), int(8 * scale), int(w * 0.62), int(h - 8 * scale))
+    p.setPen(WHITE)
+    p.setFont(qtrender.font(int(28 * scale), bold=True))
+    p.drawText(QRectF(12 * scale, 6 * scale, w * 0.6 - 12 * scale, 50 * scale), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, content.title, w * 0.6 - 12 * scale))
+    p.setFont(qtrender.font(int(15 * scale)))
+    p.drawText(QRectF(12 * scale, 54 * scale, w * 0.6, 30 * scale), Qt.AlignmentFlag.AlignVCenter,
+               f"剩余 {content.remaining}/{content.total} 张")
+    p.setFont(qtrender.font(int(14 * scale)))
+    p.drawText(QRectF(w * 0.62, 10 * scale, w * 0.38, 26 * scale), Qt.AlignmentFlag.AlignCenter, "限时领券")
+    p.setPen(GOLD)
+    p.setFont(qtrender.font(int(28 * scale), bold=True))
+    p.drawText(QRectF(w * 0.62, 36 * scale, w * 0.38, 48 * scale), Qt.AlignmentFlag.AlignCenter,
+               _clock(content.seconds_left))
+    return _finish(image, p)
+
+
+def render_flash_sale(content: FlashSaleContent, scale: float = 1.0) -> np.ndarray:
+    """秒杀 countdown: price, stock falling, time left."""
+    w, h = int(380 * scale), int(110 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), QColor(255, 120, 0, 235), 14 * scale)
+    p.setPen(WHITE)
+    p.setFont(qtrender.font(int(18 * scale), bold=True))
+    p.drawText(QRectF(12 * scale, 6 * scale, w - 24 * scale, 30 * scale), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, f"秒杀 · {content.title}", w - 24 * scale))
+    p.setFont(qtrender.font(int(36 * scale), bold=True))
+    p.drawText(QRectF(12 * scale, 36 * scale, w * 0.5, 60 * scale), Qt.AlignmentFlag.AlignVCenter,
+               f"￥{_price(content.price)}")
+    p.setFont(qtrender.font(int(16 * scale)))
+    p.drawText(QRectF(w * 0.5, 38 * scale, w * 0.5 - 12 * scale, 28 * scale),
+               Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"剩 {content.stock_left} 件")
+    p.setFont(qtrender.font(int(24 * scale), bold=True))
+    p.drawText(QRectF(w * 0.5, 66 * scale, w * 0.5 - 12 * scale, 36 * scale),
+               Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _clock(content.seconds_left))
+    return _finish(image, p)
+
+
+def render_comments(content: CommentsContent, scale: float = 1.0, max_lines: int = 6) -> np.ndarray:
+    """Comment ticker: the newest comments, each on a translucent pill, plain text."""
+    line_h, w = int(38 * scale), int(420 * scale)
+    lines = content.lines[-max_lines:]
+    image, p = _begin(w, line_h * max_lines)
+    y = line_h * (max_lines - len(lines))
+    for nickname, text in lines:
+        p.setFont(qtrender.font(int(17 * scale), bold=True))
+        name = f"{nickname}："
+        name_w = p.fontMetrics().horizontalAdvance(name)
+        p.setFont(qtrender.font(int(17 * scale)))
+        body = _elided(p, text, w - name_w - 24 * scale)
+        body_w = p.fontMetrics().horizontalAdvance(body)
+        _panel(p, QRectF(0, y + 3 * scale, name_w + body_w + 20 * scale, line_h - 6 * scale),
+               QColor(0, 0, 0, 120), (line_h - 6 * scale) / 2)
+        p.setPen(GOLD)
+        p.setFont(qtrender.font(int(17 * scale), bold=True))
+        p.drawText(QRectF(10 * scale, y, name_w, line_h), Qt.AlignmentFlag.AlignVCenter, name)
+        p.setPen(WHITE)
+        p.setFont(qtrender.font(int(17 * scale)))
+        p.drawText(QRectF(10 * scale + name_w, y, body_w + 2, line_h), Qt.AlignmentFlag.AlignVCenter, body)
+        y += line_h
+    return _finish(image, p)
+
+
+def render_pinned_comment(content: PinnedCommentContent, scale: float = 1.0) -> np.ndarray:
+    w, h = int(520 * scale), int(64 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), QColor(40, 40, 60, 220), 12 * scale)
+    p.setPen(GOLD)
+    p.setFont(qtrender.font(int(16 * scale), bold=True))
+    p.drawText(QRectF(12 * scale, 0, w, h / 2), Qt.AlignmentFlag.AlignVCenter, f"置顶 · {content.nickname}")
+    p.setPen(WHITE)
+    p.setFont(qtrender.font(int(18 * scale)))
+    p.drawText(QRectF(12 * scale, h / 2 - 4 * scale, w - 24 * scale, h / 2), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, content.text, w - 24 * scale))
+    return _finish(image, p)

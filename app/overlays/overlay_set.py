@@ -1,0 +1,77 @@
+"""The stream's overlays as named layers: content in, re-rendered only when it changed, placed on the canvas."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.media.compose import Compositor
+from app.overlays import cards
+
+# kind → (renderer, z-order, default anchor as fractions of the free canvas: 0 = left/top, 1 = right/bottom)
+_KINDS: dict[str, tuple[Callable[..., np.ndarray], int, tuple[float, float]]] = {
+    "product_card": (cards.render_product_card, 30, (0.0, 1.0)),
+    "comments": (cards.render_comments, 10, (0.0, 0.62)),
+    "coupon": (cards.render_coupon_banner, 40, (1.0, 0.0)),
+    "flash_sale": (cards.render_flash_sale, 41, (1.0, 0.16)),
+    "pinned_comment": (cards.render_pinned_comment, 20, (1.0, 0.80)),
+}
+MARGIN = 24
+
+
+@dataclass
+class _State:
+    content: object | None = None
+    enabled: bool = True
+    position: tuple[int, int] | None = None  # explicit placement; None: the kind's default anchor
+    renders: int = 0
+
+
+class OverlaySet:
+    """Owns the overlay layers of one compositor. Call from any thread except the render thread."""
+
+    def __init__(self, compositor: Compositor) -> None:
+        self.compositor = compositor
+        w, h = compositor.width, compositor.height
+        self.scale = min(w, h) / 720
+        self._state = {kind: _State() for kind in _KINDS}
+        self._lock = threading.Lock()
+
+    def update(self, kind: str, content: object | None) -> bool:
+        """Show `content` in the layer `kind` (None hides it). Returns True when it had to be re-rendered."""
+        with self._lock:
+            state = self._state[kind]
+            if content == state.content:
+                return False
+            state.content = content
+            if content is None:
+                self.compositor.remove(kind)
+                return False
+            renderer, z, anchor = _KINDS[kind]
+            image = renderer(content, scale=self.scale)
+            state.renders += 1
+            x, y = state.position or self._anchor(image, anchor)
+            self.compositor.set_layer(kind, image, x, y, z=z, visible=state.enabled)
+            return True
+
+    def set_enabled(self, kind: str, enabled: bool) -> None:
+        with self._lock:
+            self._state[kind].enabled = enabled
+            self.compositor.set_visible(kind, enabled)
+
+    def place(self, kind: str, x: int, y: int) -> None:
+        with self._lock:
+            self._state[kind].position = (x, y)
+            self.compositor.move(kind, x, y)
+
+    def renders(self, kind: str) -> int:
+        return self._state[kind].renders
+
+    def _anchor(self, image: np.ndarray, anchor: tuple[float, float]) -> tuple[int, int]:
+        margin = int(MARGIN * self.scale)
+        free_w = self.compositor.width - image.shape[1] - 2 * margin
+        free_h = self.compositor.height - image.shape[0] - 2 * margin
+        return margin + int(max(0, free_w) * anchor[0]), margin + int(max(0, free_h) * anchor[1])
