@@ -99,17 +99,48 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _demo(duration: float | None, out: str | None) -> int:
+    """Test pattern + live overlays + simulated audience + session log + local recording."""
     from app.config import recordings_dir
+    from app.demo import start_session
+    from app.media.compose import Compositor
+    from app.media.encode import EncoderSettings
+    from app.media.outputs import DestinationError, open_destination
+    from app.media.pipeline import Pipeline
+    from app.overlays.binder import OverlayBinder
+    from app.overlays.overlay_set import OverlaySet
+    from app.overlays.qtrender import ensure_qt
 
     path = Path(out) if out else recordings_dir() / f"demo-{datetime.now():%Y%m%d-%H%M%S}.mkv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"演示模式 demo mode: test pattern → {path}")
+    try:
+        outputs = [open_destination(str(path))]
+    except DestinationError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"演示模式 demo mode: test pattern + simulated audience → {path}")
     print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
-    args = build_parser().parse_args(["stream", "--to", str(path)] + (["--duration", str(duration)] if duration else []))
-    code = _stream(args)
-    if code == 0:
-        print(f"录制完成 recording saved: {path}")
-    return code
+    ensure_qt()
+    settings = EncoderSettings()
+    compositor = Compositor(settings.width, settings.height)
+    core, stop_session = start_session(str(path))
+    binder = OverlayBinder(core.room, OverlaySet(compositor))
+    binder.start()
+    report = _StatsReport(None, metrics=core.metrics)
+    pipeline = Pipeline(settings, outputs, duration=duration, on_stats=report, compositor=compositor)
+    pipeline.on_clock_start = core.bus.go_live  # event stream time = recording time
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: pipeline.stop())
+    try:
+        final = pipeline.run()
+    finally:
+        binder.stop()
+        stop_session()
+    report(final)
+    summary = core.metrics.snapshot()
+    print(f"录制完成 recording saved: {path}")
+    print(f"场次 session #{core.session_id}: {core.bus.last_seq} events logged, GMV ￥{summary.gmv_cents / 100:.2f}, "
+          f"{summary.orders} orders, peak online {summary.online_peak}")
+    failed = [o for o in final.outputs if o.stats.error]
+    return EXIT_RUNTIME if failed or pipeline.error else 0
 
 
 def _stream(args: argparse.Namespace) -> int:
@@ -184,8 +215,8 @@ def _open_sources(args: argparse.Namespace, width: int, height: int):
 class _StatsReport:
     """Prints each stats snapshot as one line and, when asked, appends it to a JSON Lines file."""
 
-    def __init__(self, json_path: str | None) -> None:
-        self._file = None
+    def __init__(self, json_path: str | None, metrics=None) -> None:
+        self._file, self._metrics = None, metrics
         if json_path:
             try:
                 self._file = open(json_path, "a", encoding="utf-8")
@@ -193,7 +224,7 @@ class _StatsReport:
                 raise UsageError(f"cannot write stats file {json_path}: {exc.strerror}") from None
 
     def __call__(self, stats) -> None:
-        _print_stats(stats)
+        _print_stats(stats, self._metrics.snapshot() if self._metrics is not None else None)
         if self._file:
             from app.media.pipeline import stats_dict
 
@@ -205,7 +236,7 @@ class _StatsReport:
             self._file.close()
 
 
-def _print_stats(stats) -> None:
+def _print_stats(stats, room=None) -> None:
     t = int(stats.stream_time)
     drops = sum(stats.dropped.values())
     parts = [f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}",
@@ -220,4 +251,8 @@ def _print_stats(stats) -> None:
         else:
             state = f"{out.kbps:5.0f} kbps q{out.stats.queue_depth} drop {lost}"
         parts.append(f"{out.stats.name} {state}")
+    for notice in stats.notices:
+        parts.append(f"! {notice}")
+    if room is not None:
+        parts.append(f"在线 {room.online_now} GMV ￥{room.gmv_cents / 100:.0f} 订单 {room.orders}")
     print(redact(" | ".join(parts)), flush=True)

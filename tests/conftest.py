@@ -211,3 +211,33 @@ def qapp_offscreen():
     from app.overlays.qtrender import ensure_qt
 
     return ensure_qt()
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A real SQLite database in a temp folder, migrated to head."""
+    from app.store.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'anchor.db'}")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def catalogue(database):
+    """Three products and two coupons, as a studio would import them."""
+    from app.store.models import Coupon, CouponKind, Product
+
+    with database.sessions.begin() as db:
+        db.add_all([
+            Product(sku="CUP-500", title="真空保温杯 500ml", category="家居", list_price_cents=15900,
+                    live_price_cents=8900, stock=100, image="", selling_points=["12小时保温"]),
+            Product(sku="TEA-01", title="明前龙井 250g", category="食品", list_price_cents=29900,
+                    live_price_cents=19900, stock=5, image="", selling_points=[]),
+            Product(sku="BAG-02", title="帆布托特包", category="服饰", list_price_cents=9900,
+                    live_price_cents=5900, stock=0, image="", selling_points=[]),
+            Coupon(name="满199减30", kind=CouponKind.FULL_REDUCTION, threshold_cents=19900, discount_cents=3000,
+                   quantity=100, product_skus=[]),
+            Coupon(name="无门槛5元", kind=CouponKind.NO_THRESHOLD, discount_cents=500, quantity=0, product_skus=[]),
+        ])
+    return database

@@ -1,8 +1,9 @@
 """Compositor: burns RGBA layers (position, z-order, opacity, on/off) into each canvas frame.
 
 Layers are rendered elsewhere (app/overlays) and handed over as premultiplied BGRA images; `set_layer`
-precomputes the blend terms once, so per frame a layer costs one multiply-add over its own rectangle:
-out = (dst · (256 − α·o·256) + src·o·256) >> 8, in uint16, where src is premultiplied by α.
+precomputes the blend terms once, so per frame a layer costs one multiply and one saturating add over its own
+rectangle, both in OpenCV (SIMD, no temporaries in uint16): out = dst · (255 − α·o) / 255 + src·o, where src is
+premultiplied by α and o is the layer's opacity. numpy uint16 arithmetic measured about 5× slower here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 
@@ -25,8 +27,8 @@ class Layer:
     height: int
     # precomputed blend terms for the visible (clipped, alpha-trimmed) rectangle
     rect: tuple[int, int, int, int]  # x0, y0, x1, y1 on the canvas
-    inv: np.ndarray  # (h, w, 1) uint16: 256 − α·o·256
-    add: np.ndarray  # (h, w, 3) uint16: premultiplied colour · o · 256
+    inv: np.ndarray  # (h, w, 3) uint8: 255 − α·o
+    add: np.ndarray  # (h, w, 3) uint8: premultiplied colour · o
 
 
 class Compositor:
@@ -84,11 +86,8 @@ class Compositor:
             out = self._work
         for layer in layers:
             x0, y0, x1, y1 = layer.rect
-            roi = out[y0:y1, x0:x1]
-            blended = roi * layer.inv  # uint16 by promotion of the uint16 terms
-            blended += layer.add
-            blended >>= 8
-            roi[...] = blended
+            roi = out[y0:y1, x0:x1]  # a view: OpenCV writes the result straight into the frame
+            cv2.add(cv2.multiply(roi, layer.inv, scale=1 / 255), layer.add, roi)
         return out
 
     def _reorder(self) -> None:
@@ -102,19 +101,18 @@ class Compositor:
         sx0, sy0 = max(0, -x), max(0, -y)
         sx1, sy1 = min(w, self.width - x), min(h, self.height - y)
         if sx1 <= sx0 or sy1 <= sy0:
-            empty = np.zeros((0, 0, 1), np.uint16)
+            empty = np.zeros((0, 0, 3), np.uint8)
             return Layer(name, x, y, z, opacity, visible, w, h, (0, 0, 0, 0), empty, empty)
         alpha = bgra[sy0:sy1, sx0:sx1, 3]
         rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
         if rows.size == 0:
-            empty = np.zeros((0, 0, 1), np.uint16)
+            empty = np.zeros((0, 0, 3), np.uint8)
             return Layer(name, x, y, z, opacity, visible, w, h, (0, 0, 0, 0), empty, empty)
         sy0, sy1 = sy0 + rows[0], sy0 + rows[-1] + 1
         sx0, sx1 = sx0 + cols[0], sx0 + cols[-1] + 1
         part = bgra[sy0:sy1, sx0:sx1].astype(np.float32)
         a = part[:, :, 3:4] / 255.0 * opacity
-        # premultiplied colour ≤ alpha, so rint(c·o) ≤ rint(α·o·256) and the uint16 sum never overflows
-        inv = (256 - np.rint(a * 256)).astype(np.uint16)
-        add = np.rint(part[:, :, :3] * opacity).astype(np.uint16) * 256
+        inv = np.ascontiguousarray(np.broadcast_to(np.rint((1.0 - a) * 255).astype(np.uint8), part[:, :, :3].shape))
+        add = np.rint(part[:, :, :3] * opacity).astype(np.uint8)
         rect = (x + sx0, y + sy0, x + sx1, y + sy1)
         return Layer(name, x, y, z, opacity, visible, w, h, rect, inv, add)

@@ -45,6 +45,9 @@ class PipelineStats:
     cpu_percent: float
     outputs: list[OutputRate] = field(default_factory=list)
     notices: tuple[str, ...] = ()
+    render_ms_mean: float = 0.0  # source frame → fit → overlays → I420, per frame
+    compose_ms_mean: float = 0.0
+    compose_ms_p95: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ def stats_dict(stats: PipelineStats) -> dict:
         "dropped": stats.dropped,
         "cpu_percent": round(stats.cpu_percent, 1),
         "notices": list(stats.notices),
+        "render_ms_mean": round(stats.render_ms_mean, 2),
+        "compose_ms_mean": round(stats.compose_ms_mean, 3),
+        "compose_ms_p95": round(stats.compose_ms_p95, 3),
         "outputs": [
             {
                 "name": o.stats.name,
@@ -100,11 +106,14 @@ class Pipeline:
         self.video_source = video_source or TestPatternSource(settings.width, settings.height, settings.fps)
         self.audio_source = audio_source or BeepSource(settings.sample_rate, settings.channels)
         self.compositor, self.fit_mode = compositor, fit_mode
+        self.on_clock_start: Callable[[float], None] | None = None  # gets the clock's monotonic origin
         self._frames: queue.Queue = queue.Queue(maxsize=frame_queue)
         self._stop = threading.Event()
         self._dropped: Counter = Counter()
         self._captured = self._encoded = 0
         self._encode_ms: deque[float] = deque(maxlen=300)
+        self._render_ms: deque[float] = deque(maxlen=300)
+        self._compose_ms: deque[float] = deque(maxlen=300)
         self._lock = threading.Lock()
         self._clock: MediaClock | None = None
         self.error: str | None = None
@@ -129,6 +138,8 @@ class Pipeline:
         self.video_source.start(self._clock, at=0.0)
         wait_until(self.video_source.ready, timeout=3.0)  # a file's first frame, a camera's first image
         self._clock.reset()
+        if self.on_clock_start is not None:
+            self.on_clock_start(self._clock.origin)  # e.g. the session's stream time starts with the recording
         for output in self.outputs:
             output.clock_origin = self._clock.origin
         capture = threading.Thread(target=self._capture, name="capture", daemon=True)
@@ -186,11 +197,20 @@ class Pipeline:
     def _render(self, video, stream_time: float, black: np.ndarray) -> np.ndarray:
         """Source frame → canvas size → overlays → I420."""
         s = self.settings
+        started = time.perf_counter()
         frame = video.frame_at(stream_time)
         canvas = black if frame is None else fit(frame, s.width, s.height, self.fit_mode)
         if self.compositor is not None:
-            canvas = self.compositor.compose(canvas, stream_time)
-        return cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420)
+            composed = time.perf_counter()
+            # in place when the frame is ours alone: a fresh test pattern or a freshly scaled copy
+            owned = canvas is not frame or getattr(video, "frames_are_fresh", False)
+            canvas = self.compositor.compose(canvas, stream_time, in_place=owned and canvas is not black)
+            with self._lock:
+                self._compose_ms.append((time.perf_counter() - composed) * 1000)
+        i420 = cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420)
+        with self._lock:
+            self._render_ms.append((time.perf_counter() - started) * 1000)
+        return i420
 
     def _encode(self, encoder: Encoder) -> None:
         try:
@@ -229,6 +249,8 @@ class Pipeline:
     def _stats(self, last, now) -> PipelineStats:
         elapsed = max(now[0] - last[0], 1e-6)
         with self._lock:
+            compose = sorted(self._compose_ms)
+            render = list(self._render_ms)
             samples = sorted(self._encode_ms)
             dropped = dict(self._dropped)
             encoded, captured = self._encoded, self._captured
@@ -247,6 +269,9 @@ class Pipeline:
             dropped=dropped,
             cpu_percent=(now[2] - last[2]) / elapsed * 100,
             outputs=rates,
+            render_ms_mean=sum(render) / len(render) if render else 0.0,
+            compose_ms_mean=sum(compose) / len(compose) if compose else 0.0,
+            compose_ms_p95=compose[int(0.95 * (len(compose) - 1))] if compose else 0.0,
             notices=tuple(n for n in (getattr(self.video_source, "notice", None),
                                       getattr(self.audio_source, "notice", None)) if n),
         )

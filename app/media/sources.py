@@ -35,6 +35,7 @@ class TestPatternSource:
     """The synthetic test pattern (frame code, moving box, flash) as a video source."""
 
     notice: str | None = None
+    frames_are_fresh = True  # every frame_at draws anew: the compositor may write into it
 
     def __init__(self, width: int, height: int, fps: int) -> None:
         self._pattern, self._fps = TestPattern(width, height), fps

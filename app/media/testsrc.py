@@ -19,6 +19,7 @@ from app.media import framecode
 FLASH_SECONDS = 0.1
 BEEP_HZ = 1000.0
 BEEP_LEVEL = 0.25  # about -12 dBFS
+NOISE_TILES = 7
 
 _BARS_BGR = [
     (192, 192, 192), (0, 192, 192), (192, 192, 0), (0, 192, 0),
@@ -38,8 +39,11 @@ class TestPattern:
         for i, colour in enumerate(_BARS_BGR):
             self._base[:, i * bar_w : (i + 1) * bar_w] = colour
         self._canvas = np.empty_like(self._base)
-        self._rng = np.random.default_rng(0)
         self._noise_rows = slice(height - height // 12 - height // 10, height - height // 12)
+        # a bank of noise tiles, drawn once: a fresh random band per frame cost more than the rest of the pattern
+        rng = np.random.default_rng(0)
+        gray = rng.integers(0, 256, (NOISE_TILES, height // 10, width), dtype=np.uint8)
+        self._noise = np.repeat(gray[:, :, :, None], 3, axis=3)
         self._font_scale = max(0.6, min(width, height) / 720 * 1.2)
 
     def render_bgr(self, index: int, stream_time: float) -> np.ndarray:
@@ -52,8 +56,7 @@ class TestPattern:
         y = h // 2 - side // 2
         cv2.rectangle(img, (x, y), (x + side, y + side), (255, 255, 255), -1)
         # a band of fresh noise, like a camera sensor's: it makes the encoder spend its full bitrate
-        noise = self._rng.integers(0, 256, (h // 10, w), dtype=np.uint8)
-        img[self._noise_rows] = noise[:, :, None]
+        img[self._noise_rows] = self._noise[index % NOISE_TILES]
         if stream_time % 1.0 < FLASH_SECONDS:
             img[h - h // 12 :, :] = 255
         label = f"Anchor Console  #{index:06d}  {_hms(stream_time)}"

@@ -87,12 +87,30 @@ def test_unwritable_or_unsupported_file_exit_2(tmp_path, target):
     assert "Traceback" not in result.output
 
 
-def test_demo_records_and_says_where(tmp_path):
+def test_demo_records_logs_the_session_and_says_where(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
     out = tmp_path / "demo.mkv"
-    result = run_cli("demo", "--duration", "2", "--out", str(out))
+    result = run_cli("demo", "--duration", "3", "--out", str(out))
     assert result.returncode == 0, result.output
     assert str(out) in result.stdout
-    assert probe(out).frame_codes == list(range(60))
+    assert probe(out).frame_codes == list(range(90))
+    assert "events logged" in result.stdout and "在线" in result.stdout
+
+    from app.live.session_core import load_events
+    from app.store.db import Database
+    from app.store.models import LiveSession, SessionStatus
+
+    database = Database()  # the same data folder the demo used
+    try:
+        with database.session() as db:
+            session = db.get(LiveSession, 1)
+        assert session.status == SessionStatus.ENDED and session.recording_path == str(out)
+        events = load_events(database, 1)
+        assert events[0].type == "session_started" and events[-1].type == "session_ended"
+        assert any(e.type == "product_pinned" for e in events) and any(e.type == "comment" for e in events)
+        assert all(0 <= e.stream_time <= 4 for e in events[1:])  # on the recording's clock
+    finally:
+        database.close()
 
 
 def test_overlay_demo_is_burned_into_the_recording(tmp_path):
@@ -106,3 +124,19 @@ def test_overlay_demo_is_burned_into_the_recording(tmp_path):
     # coupon banner (red) at the top right, where the test pattern has its dark bar
     patch = frame[40:100, 1140:1240].reshape(-1, 3).mean(axis=0)
     assert patch[2] > 150 and patch[1] < 110, patch
+
+
+def test_two_rtmp_destinations_and_a_file_from_one_encode(rtmp_server, tmp_path):
+    mkv = tmp_path / "three.mkv"
+    result = run_cli("stream", "--size", "720x1280", "--to", rtmp_server.url("douyin-key-1"),
+                     "--to", rtmp_server.url("taobao-key-2"), "--to", str(mkv), "--duration", "3")
+    assert result.returncode == 0, result.output
+    assert "douyin-key-1" not in result.output and "taobao-key-2" not in result.output
+    recordings = rtmp_server.wait_recording_closed(count=2)
+    assert len(recordings) == 2, rtmp_server.log()
+    local = probe(mkv)
+    assert local.frame_codes == list(range(90))
+    for path in recordings:
+        report = probe(path)
+        assert (report.width, report.height) == (720, 1280)  # portrait end to end
+        assert report.frame_codes == local.frame_codes

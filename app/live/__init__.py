@@ -1,0 +1,1 @@
+"""Live events: the one event path (bus), connectors (simulator, websocket feed), moderation."""

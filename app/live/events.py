@@ -1,0 +1,54 @@
+"""The immutable event every fact of a live session becomes: platform events and assistant actions alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    # from the platform (or the simulator)
+    COMMENT = "comment"  # 弹幕/评论: user_id, nickname, text
+    LIKE = "like"  # 点赞: user_id, count
+    GIFT = "gift"  # 礼物: user_id, gift, count, value_cents
+    ENTER = "enter"  # 进入直播间: user_id
+    FOLLOW = "follow"
+    SHARE = "share"
+    ORDER = "order"  # paid order: user_id, product_id, quantity, amount_cents, order_id
+    REFUND = "refund"  # order_id, amount_cents
+    ONLINE = "online"  # room stats: online (count)
+    COUPON_CLAIMED = "coupon_claimed"  # user_id, coupon_id
+    # from the assistant / streamer (validated commands)
+    SESSION_STARTED = "session_started"
+    SESSION_ENDED = "session_ended"
+    PRODUCT_PINNED = "product_pinned"  # 讲解: product_id
+    PRODUCT_UNPINNED = "product_unpinned"
+    PRICE_CHANGED = "price_changed"  # product_id, live_price_cents
+    STOCK_CHANGED = "stock_changed"  # product_id, stock
+    COUPON_DROPPED = "coupon_dropped"  # coupon_id, quantity, expires_at (stream time)
+    COUPON_ENDED = "coupon_ended"  # coupon_id, reason (expired | sold out | stopped)
+    FLASH_SALE_STARTED = "flash_sale_started"  # product_id, price_cents, stock, ends_at
+    FLASH_SALE_ENDED = "flash_sale_ended"  # product_id, reason
+    COMMENT_PINNED = "comment_pinned"  # seq of the comment event, nickname, text
+    COMMENT_UNPINNED = "comment_unpinned"
+
+
+PLATFORM = "platform"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One fact. `seq` orders all events of a session; `stream_time` is seconds since go-live (None before),
+    so the replay lines events up with the recording. `payload` is plain JSON-able data; treat it as
+    read-only (it is not copied per subscriber, for speed at thousands of events per second)."""
+
+    type: EventType
+    payload: dict[str, Any]
+    actor: str = PLATFORM  # platform | streamer | assistant:<name> | system
+    wall_time: float = 0.0
+    stream_time: float | None = None
+    seq: int = 0
+    flagged: bool = False  # e.g. a comment hidden by the banned-word list (kept in the log)
+    extra: dict[str, Any] = field(default_factory=dict)  # connector-specific, not persisted

@@ -1,0 +1,182 @@
+"""WebSocket feed client: reads a platform bridge's JSON events (docs/protocol.md, v1) onto the bus.
+
+Runs its own asyncio loop in its own thread. Reconnects with back-off (0.5 s doubling to 10 s) until stopped.
+A malformed or unknown message is counted and logged and never stops the feed. Tokens never reach logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from dataclasses import dataclass
+
+from app.live.bus import EventBus
+from app.live.events import PLATFORM, Event, EventType
+from app.redaction import redact, redact_url, register_secret, register_url_secrets
+
+log = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 256 * 1024
+
+# type → required fields and their types (extra fields are kept in the payload)
+_SCHEMA: dict[EventType, dict[str, type | tuple[type, ...]]] = {
+    EventType.COMMENT: {"user_id": str, "text": str},
+    EventType.LIKE: {"user_id": str},
+    EventType.GIFT: {"user_id": str, "gift": str},
+    EventType.ENTER: {"user_id": str},
+    EventType.FOLLOW: {"user_id": str},
+    EventType.SHARE: {"user_id": str},
+    EventType.ORDER: {"user_id": str, "order_id": str, "product_id": int, "amount_cents": int},
+    EventType.REFUND: {"order_id": str, "amount_cents": int},
+    EventType.ONLINE: {"online": int},
+    EventType.COUPON_CLAIMED: {"user_id": str, "coupon_id": int},
+}
+_OPTIONAL_INT = ("count", "quantity", "value_cents")
+
+
+class MessageError(ValueError):
+    """Why a message was refused: `kind` is 'malformed' or 'unknown'."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+def parse_message(raw: str | bytes) -> list[Event]:
+    """One text frame → events (a frame holds one object or a list of them). Raises MessageError."""
+    if isinstance(raw, bytes):
+        raise MessageError("malformed", "binary frames are not part of the protocol")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise MessageError("malformed", f"not JSON ({exc.__class__.__name__})") from None
+    items = data if isinstance(data, list) else [data]
+    return [_parse_item(item) for item in items]
+
+
+def _parse_item(item: object) -> Event:
+    if not isinstance(item, dict):
+        raise MessageError("malformed", "an event must be a JSON object")
+    if item.get("v") != PROTOCOL_VERSION:
+        raise MessageError("unknown", f"protocol version {item.get('v')!r} (this client speaks {PROTOCOL_VERSION})")
+    try:
+        kind = EventType(item.get("type"))
+    except ValueError:
+        raise MessageError("unknown", f"event type {item.get('type')!r}") from None
+    if kind not in _SCHEMA:
+        raise MessageError("unknown", f"event type {kind} is not accepted from a feed")
+    data = item.get("data")
+    if not isinstance(data, dict):
+        raise MessageError("malformed", f"{kind}: 'data' must be an object")
+    for name, expected in _SCHEMA[kind].items():
+        value = data.get(name)
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise MessageError("malformed", f"{kind}: field {name!r} missing or not {expected.__name__}")
+    for name in _OPTIONAL_INT:
+        if name in data and (isinstance(data[name], bool) or not isinstance(data[name], int) or data[name] < 0):
+            raise MessageError("malformed", f"{kind}: field {name!r} must be a whole number ≥ 0")
+    if any(isinstance(data.get(k), int) and data[k] < 0 for k in ("amount_cents", "online")):
+        raise MessageError("malformed", f"{kind}: negative amount")
+    ts = item.get("ts")
+    wall = float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) and ts > 0 else 0.0
+    return Event(kind, dict(data), actor=PLATFORM, wall_time=wall)
+
+
+@dataclass
+class FeedStats:
+    connected: bool = False
+    received: int = 0
+    published: int = 0
+    malformed: int = 0
+    unknown: int = 0
+    reconnects: int = 0
+    last_error: str | None = None
+
+
+class FeedClient:
+    """`start()` connects in the background; `stop()` ends it. `stats` for the console's health view."""
+
+    def __init__(self, url: str, bus: EventBus, token: str | None = None, max_backoff: float = 10.0) -> None:
+        register_url_secrets(url)
+        if token:
+            register_secret(token)
+        self.url, self.bus, self.token, self.max_backoff = url, bus, token, max_backoff
+        self.name = redact_url(url)
+        self.stats = FeedStats()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._thread_main, name="feed client", daemon=True)
+        self._thread.start()
+        self._ready.wait(5)
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread:
+            self._thread.join(5)
+
+    def _thread_main(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        from websockets.asyncio.client import connect
+
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        self._ready.set()
+        delay = 0.5
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        while not self._stop.is_set():
+            try:
+                async with connect(self.url, additional_headers=headers, max_size=MAX_MESSAGE_BYTES,
+                                   open_timeout=5) as socket:
+                    self.stats.connected, delay = True, 0.5
+                    log.info("feed %s connected", self.name)
+                    await self._read(socket)
+            except Exception as exc:  # network errors of every kind: count, log, retry
+                self.stats.last_error = redact(f"{type(exc).__name__}: {exc}")[:200]
+            if self.stats.connected:
+                self.stats.connected = False
+                self.stats.reconnects += 1
+            if self._stop.is_set():
+                break
+            log.warning("feed %s disconnected (%s); retrying in %.1f s", self.name, self.stats.last_error, delay)
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, self.max_backoff)
+
+    async def _read(self, socket) -> None:
+        stop_wait = asyncio.ensure_future(self._stop.wait())
+        try:
+            while True:
+                receive = asyncio.ensure_future(socket.recv())
+                done, _ = await asyncio.wait({receive, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                if stop_wait in done:
+                    receive.cancel()
+                    return
+                self._handle(receive.result())
+        finally:
+            stop_wait.cancel()
+
+    def _handle(self, raw: str | bytes) -> None:
+        self.stats.received += 1
+        try:
+            events = parse_message(raw)
+        except MessageError as exc:
+            if exc.kind == "unknown":
+                self.stats.unknown += 1
+            else:
+                self.stats.malformed += 1
+            log.warning("feed %s: %s message dropped: %s", self.name, exc.kind, exc)
+            return
+        for event in events:
+            self.bus.publish(event)
+            self.stats.published += 1

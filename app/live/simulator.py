@@ -1,0 +1,155 @@
+"""The demo audience (模拟观众): a seeded, realistic room for demo mode, rehearsals and load tests.
+
+Online count drifts up and down, viewers enter, comment in Chinese (size, price, shipping, greetings, "买了"),
+like, send gifts, follow; orders follow the pinned product and rise with a live coupon or a flash sale; coupons
+get claimed. From 1 to 5,000 events per second. Everything goes through the bus like a platform feed would.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+from app.live.bus import EventBus
+from app.live.events import Event, EventType
+
+GREETINGS = ["主播好！", "来了来了", "晚上好～", "第一次来，关注了", "哈喽大家好", "又来支持啦"]
+QUESTIONS = ["这个多大尺寸？", "有没有大码？", "多少钱？", "能便宜点吗", "什么时候发货？", "包邮吗？", "发什么快递",
+             "可以七天无理由吗", "有赠品吗", "颜色有几种", "适合送人吗", "保质期多久", "券怎么领？", "链接在哪"]
+REACTIONS = ["买了", "已下单", "拍了拍了", "好看！", "太划算了", "等了好久", "主播辛苦了", "666", "冲冲冲", "求返场"]
+GIFTS = [("小心心", 10), ("玫瑰", 100), ("棒棒糖", 990), ("直播间火箭", 100_00)]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["小美", "阿杰", "橘子", "桃桃", "大熊", "momo", "Lily", "Kevin", "小鹿", "静静", "老王", "晓晓", "可乐", "芒果"]
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    events_per_second: float = 20.0
+    seed: int = 1
+    base_online: int = 800
+    max_users: int = 200_000
+
+
+class AudienceSimulator:
+    """Publishes simulated platform events at `events_per_second`; `room` (a LiveRoom) steers the orders."""
+
+    def __init__(self, bus: EventBus, room=None, config: SimulatorConfig | None = None) -> None:
+        self.bus, self.room = bus, room
+        self.config = config or SimulatorConfig()
+        if not 1 <= self.config.events_per_second <= 5000:
+            raise ValueError("events_per_second must be between 1 and 5000")
+        self._random = random.Random(self.config.seed)
+        self._online = float(self.config.base_online)
+        self._users: list[str] = []
+        self._nicknames: dict[str, str] = {}
+        self._next_user = 1
+        self._last_online_second = -1
+        self._orders = 0
+        self.published = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- running live -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="audience simulator", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(3)
+
+    def _run(self) -> None:
+        tick = 0.02
+        started = time.monotonic()
+        owed = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            owed += self.config.events_per_second * tick
+            count, owed = int(owed), owed - int(owed)
+            for event in self.generate(count, self.bus.stream_time() or (now - started)):
+                self.bus.publish(event)
+                self.published += 1
+            self._stop.wait(max(0.0, tick - (time.monotonic() - now)))
+
+    # --- generating (deterministic for a seed) -----------------------------------------------------------
+    def generate(self, count: int, stream_time: float) -> list[Event]:
+        """`count` platform events for around `stream_time`, plus a room-stats event once a second."""
+        events: list[Event] = []
+        second = int(stream_time)
+        if second != self._last_online_second:
+            self._last_online_second = second
+            self._online = max(10.0, self._online + self._random.gauss(0, self.config.base_online * 0.03)
+                               + (self.config.base_online - self._online) * 0.05)
+            events.append(Event(EventType.ONLINE, {"online": int(self._online)}))
+        r = self._random
+        for _ in range(count):
+            roll = r.random()
+            if roll < 0.12 or not self._users:
+                events.append(self._enter())
+            elif roll < 0.45:
+                events.append(self._comment())
+            elif roll < 0.80:
+                events.append(Event(EventType.LIKE, {"user_id": self._someone(), "count": r.randint(1, 5)}))
+            elif roll < 0.82:
+                gift, value = r.choice(GIFTS)
+                events.append(Event(EventType.GIFT, {"user_id": self._someone(), "gift": gift, "count": 1,
+                                                     "value_cents": value}))
+            elif roll < 0.84:
+                events.append(Event(EventType.FOLLOW, {"user_id": self._someone()}))
+            elif roll < 0.85:
+                events.append(Event(EventType.SHARE, {"user_id": self._someone()}))
+            else:
+                events.append(self._commerce())
+        return events
+
+    def _enter(self) -> Event:
+        if len(self._users) < self.config.max_users:
+            user = f"u{self._next_user}"
+            self._next_user += 1
+            self._users.append(user)
+            self._nicknames[user] = self._random.choice(SURNAMES) + self._random.choice(GIVEN)
+        else:
+            user = self._random.choice(self._users)
+        return Event(EventType.ENTER, {"user_id": user, "nickname": self._nicknames[user]})
+
+    def _someone(self) -> str:
+        return self._random.choice(self._users)
+
+    def _comment(self) -> Event:
+        user = self._someone()
+        r = self._random.random()
+        text = self._random.choice(GREETINGS if r < 0.25 else QUESTIONS if r < 0.7 else REACTIONS)
+        return Event(EventType.COMMENT, {"user_id": user, "nickname": self._nicknames[user], "text": text})
+
+    def _commerce(self) -> Event:
+        """Orders lean on the pinned product; a live coupon brings claims, a flash sale brings a rush."""
+        room = self.room
+        state = room.state if room is not None else None
+        r = self._random
+        if state is not None:
+            live_coupons = [c for c in state.coupons.values() if c.live and c.remaining > 0]
+            if live_coupons and r.random() < 0.4:
+                return Event(EventType.COUPON_CLAIMED, {"user_id": self._someone(),
+                                                        "coupon_id": r.choice(live_coupons).id})
+            sale = state.flash_sale
+            pinned = state.pinned_product
+            in_stock = [p for p in state.products.values() if p.stock > 0]
+            if sale is not None and sale.stock > 0:
+                return self._order(sale.product_id, sale.price_cents)
+            if pinned is not None and state.products[pinned].stock > 0 and r.random() < 0.8:
+                return self._order(pinned, state.products[pinned].live_price_cents)
+            if in_stock:
+                product = r.choice(in_stock)
+                return self._order(product.id, product.live_price_cents)
+        return Event(EventType.LIKE, {"user_id": self._someone(), "count": 1})
+
+    def _order(self, product_id: int, price_cents: int) -> Event:
+        self._orders += 1
+        quantity = 1 if self._random.random() < 0.85 else 2
+        user = self._someone()
+        return Event(EventType.ORDER, {"user_id": user, "nickname": self._nicknames[user], "product_id": product_id,
+                                       "quantity": quantity, "amount_cents": price_cents * quantity,
+                                       "order_id": f"o{self.config.seed}-{self._orders}"})

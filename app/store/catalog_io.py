@@ -1,0 +1,135 @@
+"""Catalogue import/export as CSV, including Excel's exports (UTF-8 with or without BOM, or GBK).
+
+Import is all-or-nothing: every row is validated first and every problem is reported with its line number;
+only a file without errors is written, in one transaction (existing SKUs are updated, new ones added).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.store.db import Database
+from app.store.models import Product
+
+COLUMNS = ["sku", "title", "category", "list_price", "live_price", "stock", "image", "selling_points"]
+HEADER_ALIASES = {  # Chinese headers as a studio's spreadsheet has them
+    "商品编码": "sku", "货号": "sku", "商品名称": "title", "标题": "title", "类目": "category", "分类": "category",
+    "原价": "list_price", "直播价": "live_price", "库存": "stock", "图片": "image", "卖点": "selling_points",
+}
+REQUIRED = ("sku", "title", "list_price", "live_price", "stock")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.line} 行 / line {self.line}: {self.message}"
+
+
+class CatalogImportError(ValueError):
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        shown = "; ".join(str(e) for e in errors[:5])
+        more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"nothing imported, {len(errors)} problem(s): {shown}{more}")
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM or not) first; GBK (what Chinese Excel saves as 'CSV') otherwise."""
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CatalogImportError([RowError(1, "unknown text encoding: save the file as UTF-8 or GBK CSV")])
+
+
+def _cents(value: str) -> int:
+    amount = Decimal(value.replace("￥", "").replace("¥", "").replace(",", "").strip())
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise InvalidOperation
+    return int(amount * 100)
+
+
+def parse(data: bytes) -> list[dict]:
+    """Validated rows (prices in cents) or CatalogImportError listing every bad line."""
+    reader = csv.DictReader(io.StringIO(decode(data), newline=""))
+    if reader.fieldnames is None:
+        raise CatalogImportError([RowError(1, "the file is empty")])
+    mapping = {name: HEADER_ALIASES.get(name.strip(), name.strip().lower()) for name in reader.fieldnames}
+    missing = [c for c in REQUIRED if c not in mapping.values()]
+    if missing:
+        raise CatalogImportError([RowError(1, f"missing column(s): {', '.join(missing)}")])
+    rows, errors, seen = [], [], {}
+    for raw in reader:
+        line = reader.line_num
+        row = {mapping[k]: (v or "").strip() for k, v in raw.items() if k is not None and k in mapping}
+        if not any(row.values()):
+            continue  # blank line
+        problems = []
+        if not row.get("sku"):
+            problems.append("sku is empty")
+        elif row["sku"] in seen:
+            problems.append(f"sku {row['sku']} repeats line {seen[row['sku']]}")
+        if not row.get("title"):
+            problems.append("title is empty")
+        prices = {}
+        for column in ("list_price", "live_price"):
+            try:
+                prices[column] = _cents(row.get(column, ""))
+            except (InvalidOperation, ValueError):
+                problems.append(f"{column} {row.get(column)!r} is not a price like 99 or 99.90")
+        try:
+            stock = int(row.get("stock", ""))
+            if stock < 0:
+                raise ValueError
+        except ValueError:
+            problems.append(f"stock {row.get('stock')!r} is not a whole number ≥ 0")
+            stock = 0
+        if problems:
+            errors.append(RowError(line, "; ".join(problems)))
+            continue
+        seen[row["sku"]] = line
+        points = [p.strip() for p in row.get("selling_points", "").replace("；", ";").split(";") if p.strip()]
+        rows.append({"sku": row["sku"], "title": row["title"][:200], "category": row.get("category", ""),
+                     "list_price_cents": prices["list_price"], "live_price_cents": prices["live_price"],
+                     "stock": stock, "image": row.get("image", ""), "selling_points": points})
+    if errors:
+        raise CatalogImportError(errors)
+    return rows
+
+
+def import_csv(database: Database, path: str | Path) -> int:
+    """Import (insert or update by SKU) all rows of a CSV; returns how many rows were written."""
+    rows = parse(Path(path).read_bytes())
+    with database.sessions.begin() as db:
+        existing = {p.sku: p for p in db.scalars(select(Product).where(Product.sku.in_([r["sku"] for r in rows])))}
+        for row in rows:
+            product = existing.get(row["sku"])
+            if product is None:
+                db.add(Product(**row))
+            else:
+                for key, value in row.items():
+                    setattr(product, key, value)
+    return len(rows)
+
+
+def export_csv(database: Database, path: str | Path) -> int:
+    """Write the catalogue as UTF-8 CSV with a BOM (so Excel opens the Chinese correctly)."""
+    with database.session() as db:
+        products = list(db.scalars(select(Product).order_by(Product.id)))
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for p in products:
+            writer.writerow([p.sku, p.title, p.category, f"{p.list_price_cents / 100:.2f}",
+                             f"{p.live_price_cents / 100:.2f}", p.stock, p.image, ";".join(p.selling_points or [])])
+    return len(products)

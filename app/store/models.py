@@ -1,0 +1,127 @@
+"""SQLAlchemy 2 models: catalogue (products, coupons, scripts), sessions and their event log.
+
+Money is stored as integer fen (分, cents) so sums are exact. Fields the metrics aggregate over (user, product,
+amount) are columns of the event log, not only JSON, so a summary over a million events stays an indexed query.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CouponKind(StrEnum):
+    FULL_REDUCTION = "full_reduction"  # 满减: spend ≥ threshold, minus discount
+    DISCOUNT = "discount"  # 折扣: pay rate × price (0.9 = 9折)
+    NO_THRESHOLD = "no_threshold"  # 无门槛: minus discount
+
+
+class SessionStatus(StrEnum):
+    PLANNED = "planned"
+    LIVE = "live"
+    ENDED = "ended"
+    INTERRUPTED = "interrupted"  # found live at start-up after a crash; data kept
+
+
+class SectionKind(StrEnum):
+    OPENING = "opening"  # 开场
+    SELLING_POINTS = "selling_points"  # 卖点
+    PRICE_ANCHOR = "price_anchor"  # 价格锚定
+    URGENCY = "urgency"  # 逼单
+    CALL_TO_ACTION = "call_to_action"  # 福利/引导
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64), default="")
+    list_price_cents: Mapped[int] = mapped_column(Integer)
+    live_price_cents: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    image: Mapped[str] = mapped_column(String(500), default="")
+    selling_points: Mapped[list] = mapped_column(JSON, default=list)
+
+    scripts: Mapped[list[Script]] = relationship(back_populates="product", cascade="all, delete-orphan")
+
+
+class Coupon(Base):
+    __tablename__ = "coupons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    threshold_cents: Mapped[int] = mapped_column(Integer, default=0)
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    rate: Mapped[float] = mapped_column(Float, default=1.0)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    valid_from: Mapped[float | None] = mapped_column(Float, nullable=True)  # unix time
+    valid_to: Mapped[float | None] = mapped_column(Float, nullable=True)
+    product_skus: Mapped[list] = mapped_column(JSON, default=list)  # empty: the whole room
+
+
+class Script(Base):
+    __tablename__ = "scripts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+
+    product: Mapped[Product] = relationship(back_populates="scripts")
+    sections: Mapped[list[ScriptSection]] = relationship(back_populates="script", cascade="all, delete-orphan",
+                                                         order_by="ScriptSection.position")
+
+
+class ScriptSection(Base):
+    __tablename__ = "script_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    script_id: Mapped[int] = mapped_column(ForeignKey("scripts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+
+    script: Mapped[Script] = relationship(back_populates="sections")
+
+
+class LiveSession(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    run_sheet: Mapped[list] = mapped_column(JSON, default=list)  # ordered product ids
+    destinations: Mapped[list] = mapped_column(JSON, default=list)  # redacted URLs only, never keys
+    recording_path: Mapped[str] = mapped_column(String(500), default="")
+    started_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # unix time
+    ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.PLANNED)
+
+
+class EventRecord(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    wall_time: Mapped[float] = mapped_column(Float)
+    stream_time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    type: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    amount_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_events_session_seq", "session_id", "seq", unique=True),
+        Index("ix_events_session_type", "session_id", "type"),
+    )

@@ -1,0 +1,63 @@
+"""The one event path: order, nested events, failing subscribers, moderation before anyone sees a comment."""
+
+from __future__ import annotations
+
+from app.live.bus import EventBus
+from app.live.events import Event, EventType
+from app.live.moderation import BannedWords, clean_text, moderate
+
+
+def test_every_subscriber_sees_every_event_in_seq_order_even_nested():
+    bus = EventBus()
+    seen_a, seen_b = [], []
+
+    def a(event):
+        seen_a.append((event.seq, event.type))
+        if event.type == EventType.COUPON_CLAIMED:
+            bus.publish(Event(EventType.COUPON_ENDED, {"coupon_id": 1, "reason": "sold out"}))
+
+    bus.subscribe(a)
+    bus.subscribe(lambda e: seen_b.append((e.seq, e.type)))
+    bus.publish(Event(EventType.COUPON_CLAIMED, {"coupon_id": 1}))
+    bus.publish(Event(EventType.LIKE, {}))
+    expected = [(1, EventType.COUPON_CLAIMED), (2, EventType.COUPON_ENDED), (3, EventType.LIKE)]
+    assert seen_a == expected and seen_b == expected
+
+
+def test_a_failing_subscriber_does_not_stop_the_others():
+    bus = EventBus()
+    got = []
+    bus.subscribe(lambda e: 1 / 0)
+    bus.subscribe(got.append)
+    bus.publish(Event(EventType.LIKE, {}))
+    assert len(got) == 1 and bus.subscriber_errors == 1
+
+
+def test_stream_time_counts_from_go_live():
+    bus = EventBus()
+    assert bus.publish(Event(EventType.LIKE, {})).stream_time is None
+    bus.go_live()
+    stamped = bus.publish(Event(EventType.LIKE, {}))
+    assert 0 <= stamped.stream_time < 1 and stamped.wall_time > 0
+
+
+def test_comments_cleaned_and_banned_words_flagged_but_kept():
+    bus = EventBus()
+    banned = BannedWords(["加微信", "SCAM"])
+    bus.add_transform(moderate(banned))
+    log = []
+    bus.subscribe(log.append)
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "a\u202eb", "text": "hi\x00\x07 <img src=x>\n"}))
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "b", "text": "便宜货 加微信 123"}))
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u3", "nickname": "c", "text": "this is a scam"}))
+    assert log[0].payload["text"] == "hi <img src=x>" and not log[0].flagged
+    assert log[0].payload["nickname"] == "ab"
+    assert log[1].flagged and log[1].payload["banned_words"] == ["加微信"]
+    assert log[2].flagged  # case-insensitive
+    banned.set_words([])
+    assert not bus.publish(Event(EventType.COMMENT, {"text": "加微信"})).flagged
+
+
+def test_clean_text_caps_length():
+    assert len(clean_text("好" * 1000)) == 200
+    assert clean_text(None) == ""

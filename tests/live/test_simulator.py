@@ -1,0 +1,63 @@
+"""The demo audience: deterministic for a seed, Chinese comments, orders that follow the pinned product."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from app.commerce.room import CouponState, LiveRoom, ProductState
+from app.live.bus import EventBus
+from app.live.events import EventType
+from app.live.simulator import AudienceSimulator, SimulatorConfig
+
+
+def make_room():
+    bus = EventBus()
+    room = LiveRoom(bus, [ProductState(1, "A", "保温杯", 15900, 8900, 10_000),
+                          ProductState(2, "B", "龙井", 29900, 19900, 10_000)],
+                    [CouponState(1, "满199减30", "full_reduction", 19900, 3000)])
+    return bus, room
+
+
+def test_same_seed_same_room():
+    def run(seed):
+        bus, room = make_room()
+        sim = AudienceSimulator(bus, room, SimulatorConfig(seed=seed))
+        return [(e.type, tuple(sorted(e.payload.items()))) for t in range(20) for e in sim.generate(50, t)]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+def test_events_look_like_a_room_and_orders_follow_the_pin():
+    bus, room = make_room()
+    sim = AudienceSimulator(bus, room, SimulatorConfig(seed=5))
+    room.pin_product(2, "assistant:a")
+    events = [e for t in range(60) for e in sim.generate(100, t)]
+    kinds = Counter(e.type for e in events)
+    assert kinds[EventType.ONLINE] == 60  # once a second
+    assert kinds[EventType.COMMENT] > 1000 and kinds[EventType.ENTER] > 300 and kinds[EventType.LIKE] > 1000
+    comments = [e.payload["text"] for e in events if e.type == EventType.COMMENT]
+    assert any("发货" in c or "多少钱" in c for c in comments) and "买了" in comments
+    orders = [e for e in events if e.type == EventType.ORDER]
+    pinned_share = sum(o.payload["product_id"] == 2 for o in orders) / len(orders)
+    assert pinned_share > 0.7
+    assert all(o.payload["amount_cents"] % 19900 == 0 or o.payload["product_id"] == 1 for o in orders)
+
+
+def test_live_coupon_gets_claimed_through_the_bus():
+    bus, room = make_room()
+    sim = AudienceSimulator(bus, room, SimulatorConfig(seed=9))
+    bus.go_live()
+    room.drop_coupon(1, quantity=5, duration_s=600, actor="assistant:a")
+    for t in range(30):
+        for event in sim.generate(100, t):
+            bus.publish(event)
+    assert room.state.coupons[1].remaining == 0 and not room.state.coupons[1].live
+
+
+def test_rate_bounds():
+    bus, room = make_room()
+    with pytest.raises(ValueError):
+        AudienceSimulator(bus, room, SimulatorConfig(events_per_second=6000))

@@ -1,0 +1,57 @@
+"""Room state reaches the stream's overlays: a pin shows a product card within 200 ms; hidden comments never."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.commerce.room import CouponState, LiveRoom, ProductState
+from app.live.bus import EventBus
+from app.live.events import Event, EventType
+from app.live.moderation import BannedWords, moderate
+from app.media.compose import Compositor
+from app.overlays.binder import OverlayBinder
+from app.overlays.overlay_set import OverlaySet
+
+pytestmark = pytest.mark.usefixtures("qapp_offscreen")
+
+
+def wait(predicate, timeout=2.0) -> float | None:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.005)
+    return None
+
+
+def test_room_changes_appear_on_the_overlays():
+    bus = EventBus()
+    bus.add_transform(moderate(BannedWords(["加微信"])))
+    bus.go_live()
+    room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 10)],
+                    [CouponState(1, "满199减30", "full_reduction", 19900, 3000)])
+    compositor = Compositor(1280, 720)
+    overlays = OverlaySet(compositor)
+    binder = OverlayBinder(room, overlays)
+    binder.start()
+    names = lambda: {layer.name for layer in compositor.layers()}  # noqa: E731
+    try:
+        assert names() == set()
+        room.pin_product(1, "assistant:a")
+        assert (delay := wait(lambda: "product_card" in names())) is not None and delay < 0.2
+        room.drop_coupon(1, 10, 30, "assistant:a")
+        assert wait(lambda: "coupon" in names()) is not None
+        bus.publish(Event(EventType.COMMENT, {"user_id": "u", "nickname": "坏人", "text": "加微信领红包"}))
+        time.sleep(0.25)
+        assert "comments" not in names()  # the only comment was hidden
+        bus.publish(Event(EventType.COMMENT, {"user_id": "u", "nickname": "小鹿", "text": "几号发货"}))
+        assert wait(lambda: "comments" in names()) is not None
+        renders = overlays.renders("product_card")
+        time.sleep(0.35)
+        assert overlays.renders("product_card") == renders  # nothing changed: nothing re-rendered
+        room.unpin_product("assistant:a")
+        assert wait(lambda: "product_card" not in names()) is not None
+    finally:
+        binder.stop()

@@ -1,0 +1,72 @@
+"""Catalogue CSV: Excel's encodings, Chinese headers, every bad row reported, nothing half-imported."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.store.catalog_io import CatalogImportError, export_csv, import_csv
+from app.store.models import Product
+
+GOOD = ("商品编码,商品名称,类目,原价,直播价,库存,卖点\n"
+        "CUP-500,真空保温杯 500ml,家居,159,89.90,100,12小时保温；316不锈钢\n"
+        "TEA-01,明前龙井 250g,食品,￥299.00,199,5,\n")
+
+
+def count(database) -> int:
+    with database.session() as db:
+        return db.scalar(select(func.count()).select_from(Product))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_import_excel_encodings(database, tmp_path, encoding):
+    path = tmp_path / "catalogue.csv"
+    path.write_bytes(GOOD.encode(encoding))
+    assert import_csv(database, path) == 2
+    with database.session() as db:
+        cup = db.scalar(select(Product).where(Product.sku == "CUP-500"))
+    assert cup.title == "真空保温杯 500ml"
+    assert (cup.list_price_cents, cup.live_price_cents, cup.stock) == (15900, 8990, 100)
+    assert cup.selling_points == ["12小时保温", "316不锈钢"]
+
+
+def test_bad_rows_reported_by_line_and_nothing_imported(database, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("sku,title,list_price,live_price,stock\n"
+                    "A1,好商品,10,9,1\n"
+                    "A2,,abc,9,1\n"
+                    "\n"
+                    "A1,重复,10,9,-3\n", encoding="utf-8")
+    with pytest.raises(CatalogImportError) as caught:
+        import_csv(database, path)
+    lines = [e.line for e in caught.value.errors]
+    assert lines == [3, 5]
+    assert "title is empty" in str(caught.value.errors[0]) and "list_price" in str(caught.value.errors[0])
+    assert "repeats line 2" in str(caught.value.errors[1]) and "stock" in str(caught.value.errors[1])
+    assert count(database) == 0
+
+
+def test_missing_column_and_update_by_sku_and_export_roundtrip(database, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("sku,title\nX,y\n", encoding="utf-8")
+    with pytest.raises(CatalogImportError, match="missing column"):
+        import_csv(database, path)
+    path.write_bytes(GOOD.encode("utf-8"))
+    import_csv(database, path)
+    path.write_text("sku,title,list_price,live_price,stock\nTEA-01,明前龙井 新茶,299,179,8\n", encoding="utf-8")
+    import_csv(database, path)
+    assert count(database) == 2
+    out = tmp_path / "export.csv"
+    assert export_csv(database, out) == 2
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    fresh = tmp_path / "again.db"
+    from app.store.db import Database
+
+    other = Database(f"sqlite:///{fresh}")
+    try:
+        assert import_csv(other, out) == 2
+        with other.session() as db:
+            tea = db.scalar(select(Product).where(Product.sku == "TEA-01"))
+        assert (tea.title, tea.live_price_cents, tea.stock) == ("明前龙井 新茶", 17900, 8)
+    finally:
+        other.close()

@@ -1,0 +1,74 @@
+"""The event log: batched, complete on a normal stop, consistent after a crash (kill -9)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from sqlalchemy import func, select
+
+from app.live.events import Event, EventType
+from app.live.session_core import SessionCore, load_events, session_summary
+from app.metrics.live import SessionMetrics
+from app.store.db import Database
+from app.store.models import EventRecord, LiveSession, SessionStatus
+
+
+def test_normal_stop_persists_everything_and_replay_matches_live(catalogue):
+    core = SessionCore(catalogue, banned_words=["加微信"])
+    session_id = core.start("测试场", destinations=["rtmp://push.example.com/live/secret-key-123"])
+    core.room.pin_product(1, "assistant:小李")
+    for i in range(1234):
+        core.bus.publish(Event(EventType.COMMENT, {"user_id": f"u{i % 7}", "nickname": "n", "text": f"评论{i}"}))
+    core.bus.publish(Event(EventType.COMMENT, {"user_id": "spam", "nickname": "s", "text": "加微信领红包"}))
+    core.bus.publish(Event(EventType.ORDER, {"user_id": "u1", "product_id": 1, "quantity": 1, "amount_cents": 8900}))
+    core.end()
+    assert core.writer.stats.batches >= 1 and core.writer.stats.failures == 0
+
+    events = load_events(catalogue, session_id)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert len(events) == core.bus.last_seq == 1 + 1 + 1234 + 1 + 1 + 1  # start, pin, comments, spam, order, end
+    flagged = [e for e in events if e.flagged]
+    assert len(flagged) == 1 and flagged[0].payload["text"] == "加微信领红包"  # hidden, but kept in the log
+    assert any(e.actor == "assistant:小李" and e.type == EventType.PRODUCT_PINNED for e in events)
+
+    with catalogue.session() as db:
+        row = db.get(LiveSession, session_id)
+    assert row.status == SessionStatus.ENDED
+    assert row.destinations == ["rtmp://push.example.com/live/****"]  # never the key
+
+    replay = SessionMetrics().feed(events).snapshot()
+    live = core.metrics.snapshot()
+    assert (replay.gmv_cents, replay.orders, replay.comments) == (live.gmv_cents, live.orders, live.comments)
+    summary = session_summary(catalogue, session_id)
+    assert (summary["gmv_cents"], summary["orders"], summary["events"]) == (8900, 1, len(events))
+
+
+def test_crash_mid_batch_leaves_an_interrupted_consistent_session(tmp_path):
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    Database(url).close()
+    child = subprocess.Popen([sys.executable, "-m", "tests.store.crash_child", url], stdout=subprocess.PIPE,
+                             text=True, cwd=os.getcwd())
+    session_id = int(child.stdout.readline())
+    time.sleep(1.5)  # a few batches land, one is in flight
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+
+    database = Database(url)
+    try:
+        assert session_id in database.interrupted_on_open
+        with database.session() as db:
+            row = db.get(LiveSession, session_id)
+            count = db.scalar(select(func.count()).select_from(EventRecord)
+                              .where(EventRecord.session_id == session_id))
+        assert row.status == SessionStatus.INTERRUPTED and row.ended_at is not None
+        events = load_events(database, session_id)
+        assert count > 100
+        assert [e.seq for e in events] == list(range(1, count + 1))  # a clean prefix: no holes, no half batch
+        assert events[0].type == EventType.SESSION_STARTED
+        assert events[-1].payload["text"] == f"评论 {count - 1}"
+    finally:
+        database.close()
