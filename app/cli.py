@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"anchor-console {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    demo = sub.add_parser("demo", help="demo mode: test pattern → local recording (default)")
+    sub.add_parser("window", help="open the console window (the default when a display is available)")
+    demo = sub.add_parser("demo", help="headless demo: test pattern + simulated audience → local recording")
     demo.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
     demo.add_argument("--out", help="recording file (default: in the user data folder)")
 
@@ -90,12 +91,25 @@ def main(argv: list[str] | None = None) -> int:
     install_log_redaction()
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "window" or (args.command is None and _has_display()):
+            from ui.app import main as window_main
+
+            return window_main()
+        if args.command is None:
+            print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
             return _demo(getattr(args, "duration", None), getattr(args, "out", None))
         return _stream(args)
     except UsageError as exc:
         print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _has_display() -> bool:
+    import os
+
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("win32",
+                                                                                                   "darwin")
 
 
 def _demo(duration: float | None, out: str | None) -> int:

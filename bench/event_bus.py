@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from app.commerce.room import LiveRoom, ProductState  # noqa: E402
+from app.live.bus import EventBus  # noqa: E402
 from app.live.session_core import SessionCore, load_events, session_summary  # noqa: E402
 from app.live.simulator import AudienceSimulator, SimulatorConfig  # noqa: E402
 from app.metrics.live import SessionMetrics  # noqa: E402
@@ -73,7 +75,6 @@ def live_run(database: Database, rate: int, seconds: float) -> dict:
 
 def write_capacity(tmp: Path, n: int) -> dict:
     """StoreWriter vs raw sqlite3 executemany, same rows, same pragmas."""
-    from app.live.bus import EventBus
     from app.store.writer import StoreWriter
 
     database = Database(f"sqlite:///{tmp / 'capacity.db'}")
@@ -82,6 +83,7 @@ def write_capacity(tmp: Path, n: int) -> dict:
     session_id = core.start("capacity")
     core.end()
     bus = EventBus()
+    bus.resume_seq(core.bus.last_seq)  # continue the session's numbering
     sim = AudienceSimulator(bus, None, SimulatorConfig(seed=3))
     events = [bus.publish(e) for e in sim.generate(n, 0)]
     writer = StoreWriter(database, session_id)
@@ -121,8 +123,7 @@ def summary_run(tmp: Path, n: int) -> dict:
     session_id = core.start("million")
     core.end()
     bus = EventBus()
-    from app.commerce.room import LiveRoom, ProductState
-
+    bus.resume_seq(core.bus.last_seq)
     room = LiveRoom(bus, [ProductState(i, f"P{i}", f"商品{i}", 9900, 5900, 10**9) for i in range(1, 6)])
     room.pin_product(1, "bench")
     sim = AudienceSimulator(bus, room, SimulatorConfig(seed=21))
@@ -156,8 +157,6 @@ def summary_run(tmp: Path, n: int) -> dict:
 
 
 def main() -> int:
-    from app.live.bus import EventBus  # noqa: F401  (imported for the capacity run)
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=60)

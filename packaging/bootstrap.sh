@@ -10,11 +10,16 @@ shift || true
 
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
 
-# --- Debian packages: the RTMP test server, ffprobe, a virtual screen, a CJK font ---------------------------
+# --- Debian packages: the RTMP test server, ffprobe, a virtual screen, Qt's window libraries --------------
 need=()
 { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]; } || need+=(nginx libnginx-mod-rtmp)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v Xvfb >/dev/null || need+=(xvfb)
+# what Qt's xcb platform plugin loads to open a real window (a fresh Debian lacks some of these)
+for lib in libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+           libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3; do
+    dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
+done
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests never need a display
+
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 NGINX_CONF = """\
 load_module {module};
@@ -206,8 +208,10 @@ def run_cli(*args: str, timeout: float = 60) -> CliResult:
 
 
 @pytest.fixture(scope="session")
-def qapp_offscreen():
-    """Qt's font machinery for overlay rendering, headless (no QtWidgets)."""
+def qapp_offscreen(qapp):
+    """Qt's font machinery for overlay rendering. pytest-qt's QApplication comes first: one test process
+    holds one application object, and the window tests need the widgets kind (app/ alone would make a
+    QGuiApplication, as the headless CLI does)."""
     from app.overlays.qtrender import ensure_qt
 
     return ensure_qt()

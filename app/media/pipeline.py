@@ -107,6 +107,8 @@ class Pipeline:
         self.audio_source = audio_source or BeepSource(settings.sample_rate, settings.channels)
         self.compositor, self.fit_mode = compositor, fit_mode
         self.on_clock_start: Callable[[float], None] | None = None  # gets the clock's monotonic origin
+        # called in the render thread with each composited BGR frame (read-only, reused after the call)
+        self.preview_sink: Callable[[np.ndarray], None] | None = None
         self._frames: queue.Queue = queue.Queue(maxsize=frame_queue)
         self._stop = threading.Event()
         self._dropped: Counter = Counter()
@@ -207,6 +209,8 @@ class Pipeline:
             canvas = self.compositor.compose(canvas, stream_time, in_place=owned and canvas is not black)
             with self._lock:
                 self._compose_ms.append((time.perf_counter() - composed) * 1000)
+        if self.preview_sink is not None:
+            self.preview_sink(canvas)
         i420 = cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420)
         with self._lock:
             self._render_ms.append((time.perf_counter() - started) * 1000)

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from app.live.events import Event
 from app.store.db import Database
@@ -30,6 +31,7 @@ class WriterStats:
     written: int = 0
     batches: int = 0
     failures: int = 0
+    duplicates: int = 0  # rows refused because the same (session, seq) was already stored
     queued: int = 0
     last_error: str | None = None
 
@@ -120,9 +122,26 @@ class StoreWriter:
                 self.stats.batches += 1
                 self.stats.queued = self._queue.qsize()
                 return
-            except Exception as exc:  # keep the batch and retry: losing the log is not an option
+            except IntegrityError:
+                # not transient: some row is already there (e.g. an event re-sent). Write the rest one by one.
+                self._write_rows_one_by_one(rows)
+                return
+            except Exception as exc:  # transient (disk full, locked): keep the batch and retry
                 self.stats.failures += 1
                 self.stats.last_error = str(exc).splitlines()[0][:200]
                 log.error("event log write failed (%s); retrying in %.1f s", self.stats.last_error, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _write_rows_one_by_one(self, rows: list[dict]) -> None:
+        for row in rows:
+            try:
+                with self.database.engine.begin() as connection:
+                    connection.execute(insert(EventRecord), [row])
+                self.stats.written += 1
+            except IntegrityError as exc:
+                self.stats.duplicates += 1
+                self.stats.last_error = str(exc).splitlines()[0][:200]
+                log.error("event seq %s of session %s is already stored; the copy was skipped", row["seq"],
+                          row["session_id"])
+        self.stats.batches += 1

@@ -72,3 +72,19 @@ def test_crash_mid_batch_leaves_an_interrupted_consistent_session(tmp_path):
         assert events[-1].payload["text"] == f"评论 {count - 1}"
     finally:
         database.close()
+
+
+def test_a_duplicate_event_is_skipped_not_retried_forever(catalogue):
+    from app.store.writer import StoreWriter
+
+    core = SessionCore(catalogue)
+    session_id = core.start("dup")
+    core.end()
+    writer = StoreWriter(catalogue, session_id)
+    fresh = Event(EventType.LIKE, {"user_id": "u"}, seq=core.bus.last_seq + 1, wall_time=1.0)
+    clash = Event(EventType.LIKE, {"user_id": "u"}, seq=1, wall_time=1.0)  # seq 1 is session_started
+    writer(clash)
+    writer(fresh)
+    writer.close(timeout=10)
+    assert writer.stats.duplicates == 1 and writer.stats.written == 1
+    assert [e.seq for e in load_events(catalogue, session_id)][-1] == fresh.seq

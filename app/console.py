@@ -1,0 +1,171 @@
+"""The console's service façade: everything the window does, headless and testable without a window.
+
+The Qt UI (ui/) holds one `ConsoleService`, calls its verbs and reads its state; it never reaches into the
+pipeline or the session core. Work runs in the service's threads; the UI polls `preview_frame()`,
+`drain_events()`, `stats` and `metrics()` on timers (a human rate), so nothing high-rate crosses into Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from app.commerce.room import LiveRoom
+from app.config import recordings_dir
+from app.demo import DemoAssistant, ensure_sample_catalogue
+from app.live.events import Event
+from app.live.session_core import SessionCore
+from app.live.simulator import AudienceSimulator, SimulatorConfig
+from app.media.compose import Compositor
+from app.media.encode import EncoderSettings
+from app.media.outputs import open_destination
+from app.media.pipeline import Pipeline, PipelineStats
+from app.metrics.live import MetricsSnapshot
+from app.overlays.binder import OverlayBinder
+from app.overlays.overlay_set import OverlaySet
+from app.redaction import redact
+from app.store.db import Database
+
+log = logging.getLogger(__name__)
+
+PREVIEW_WIDTH = 640
+MAX_PENDING_EVENTS = 20_000  # what the UI has not drained yet; older ones are dropped from the view only
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    destinations: tuple[str, ...] = ()
+    record: bool = True
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    bitrate: int = 2_500_000
+    simulated_audience: bool = True
+    audience_rate: float = 20.0
+    demo_assistant: bool = False
+
+
+class ConsoleService:
+    """Owns the database, the session core and (while live) the pipeline."""
+
+    def __init__(self, database: Database | None = None, banned_words: list[str] | None = None) -> None:
+        self.database = database or Database()
+        ensure_sample_catalogue(self.database)
+        self.banned_words = banned_words if banned_words is not None else ["加微信", "私聊"]
+        self.core: SessionCore | None = None
+        self.pipeline: Pipeline | None = None
+        self.stats: PipelineStats | None = None
+        self.last_error: str | None = None
+        self.recording_path: Path | None = None
+        self._pending: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
+        self._preview: np.ndarray | None = None
+        self._preview_seq = 0
+        self._threads: list[threading.Thread] = []
+        self._helpers: list = []
+        self.compositor: Compositor | None = None
+
+    # --- state the UI reads ------------------------------------------------------------------------------
+    @property
+    def live(self) -> bool:
+        return self.pipeline is not None
+
+    @property
+    def room(self) -> LiveRoom | None:
+        return self.core.room if self.core else None
+
+    def metrics(self) -> MetricsSnapshot | None:
+        return self.core.metrics.snapshot(self.core.bus.stream_time()) if self.core else None
+
+    def preview_frame(self) -> tuple[int, np.ndarray | None]:
+        """(sequence number, newest preview image as BGR) — the UI redraws only when the number changed."""
+        return self._preview_seq, self._preview
+
+    def drain_events(self) -> list[Event]:
+        out = []
+        while self._pending:
+            out.append(self._pending.popleft())
+        return out
+
+    # --- go live / stop ----------------------------------------------------------------------------------
+    def go_live(self, options: LiveOptions) -> None:
+        """Start the session and the stream. Raises DestinationError/ValueError with a message to show."""
+        if self.live:
+            raise ValueError("已在直播中 / already live")
+        from app.overlays.qtrender import ensure_qt
+
+        ensure_qt()
+        targets = list(options.destinations)
+        if options.record:
+            self.recording_path = recordings_dir() / f"live-{datetime.now():%Y%m%d-%H%M%S}.mkv"
+            self.recording_path.parent.mkdir(parents=True, exist_ok=True)
+            targets.append(str(self.recording_path))
+        if not targets:
+            raise ValueError("没有推流地址也不录制 / nothing to stream to: add a destination or turn recording on")
+        outputs = [open_destination(t) for t in targets]
+        settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
+                                   video_bitrate=options.bitrate)
+        core = SessionCore(self.database, self.banned_words)
+        core.bus.subscribe(self._pending.append)
+        core.start("直播 Live", destinations=list(options.destinations),
+                   recording_path=str(self.recording_path or ""))
+        compositor = self.compositor = Compositor(settings.width, settings.height)
+        binder = OverlayBinder(core.room, OverlaySet(compositor))
+        binder.start()
+        helpers: list = [binder]
+        if options.simulated_audience:
+            simulator = AudienceSimulator(core.bus, core.room, SimulatorConfig(events_per_second=options.audience_rate))
+            simulator.start()
+            helpers.append(simulator)
+        if options.demo_assistant:
+            assistant = DemoAssistant(core)
+            assistant.start()
+            helpers.append(assistant)
+        pipeline = Pipeline(settings, outputs, on_stats=self._on_stats, compositor=compositor)
+        pipeline.on_clock_start = core.bus.go_live
+        pipeline.preview_sink = self._on_frame
+        self.core, self.pipeline, self._helpers, self.last_error = core, pipeline, helpers, None
+        thread = threading.Thread(target=self._run_pipeline, args=(pipeline,), name="pipeline main", daemon=True)
+        thread.start()
+        self._threads = [thread]
+
+    def stop(self) -> None:
+        """Stop the stream, finish the recording and close the session (everything is written)."""
+        if self.pipeline is None:
+            return
+        self.pipeline.stop()
+        for thread in self._threads:
+            thread.join(30)
+        for helper in reversed(self._helpers):
+            helper.stop()
+        if self.core:
+            self.core.end()
+        self.pipeline, self._helpers = None, []
+
+    def close(self) -> None:
+        self.stop()
+        self.database.close()
+
+    # --- callbacks from the pipeline's threads ------------------------------------------------------------
+    def _run_pipeline(self, pipeline: Pipeline) -> None:
+        try:
+            self.stats = pipeline.run()
+        except Exception as exc:  # shown in the UI; the session is closed by stop()
+            self.last_error = redact(str(exc))
+            log.exception("pipeline failed")
+
+    def _on_stats(self, stats: PipelineStats) -> None:
+        self.stats = stats
+
+    def _on_frame(self, canvas: np.ndarray) -> None:
+        h, w = canvas.shape[:2]
+        width = min(PREVIEW_WIDTH, w)
+        # the one copy the preview costs: a small resize, made in the render thread
+        self._preview = cv2.resize(canvas, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+        self._preview_seq += 1

@@ -1,0 +1,96 @@
+"""The console window with pytest-qt (offscreen): go live to a real RTMP server, work the docks, stop."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from app.console import ConsoleService
+from app.live.events import Event, EventType
+from app.store.db import Database
+from tests.media.probe import probe
+
+KEY = "sk-window-3c4d"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    from ui.main_window import MainWindow
+
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(service, settings)
+    win.confirm = lambda question: True
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    service.close()
+
+
+def layer_names(window) -> set[str]:
+    return {layer.name for layer in window.service.compositor.layers()} if window.service.compositor else set()
+
+
+def test_go_live_to_rtmp_then_stop(window, qtbot, rtmp_server):
+    window.destination.setText(rtmp_server.url(KEY))
+    assert window.go_live()
+    qtbot.waitUntil(lambda: window.preview.frames_shown > 15, timeout=15000)
+    qtbot.waitUntil(lambda: len(window.comments.model.rows) > 0, timeout=10000)
+    qtbot.waitUntil(lambda: "OK" in window.health.text(), timeout=5000)
+    assert KEY not in window.health.text() and KEY not in window.stats_label.text()
+    assert window.products.table.rowCount() == 6  # the sample catalogue
+    assert window.stop_live()
+    recording = window.service.recording_path
+    assert recording.exists() and probe(recording).frames > 30
+    flv = rtmp_server.wait_recording_closed()[0]
+    assert probe(flv).video_codec == "h264"
+    assert window.go_live_action.isEnabled() and not window.stop_action.isEnabled()
+
+
+def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
+    window.products.table.selectRow(1)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    room = window.service.room
+    assert room.state.pinned_product == room.state.run_sheet[1]
+    qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
+    qtbot.waitUntil(lambda: window.products.table.item(1, 4).text() == "讲解中", timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_F7)
+    assert room.state.pinned_product == room.state.run_sheet[2]
+
+
+def test_drop_coupon_from_the_dock(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    qtbot.waitUntil(lambda: window.coupons.list.count() == 3, timeout=5000)
+    window.coupons.list.setCurrentRow(0)
+    window.coupons.quantity.setValue(7)
+    qtbot.mouseClick(window.coupons.drop_button, Qt.MouseButton.LeftButton)
+    coupon = window.service.room.state.coupons[window.coupons._coupon_ids[0]]
+    assert coupon.live and coupon.remaining == 7
+    qtbot.waitUntil(lambda: "剩余 7/7" in window.coupons.list.item(0).text(), timeout=2000)
+    qtbot.waitUntil(lambda: "coupon" in layer_names(window), timeout=1000)
+
+
+def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    bus = window.service.core.bus
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "<i>黑客</i>", "text": "<b>粗</b><img src=x>"}))
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "广告", "text": "加微信有优惠"}))
+    qtbot.waitUntil(lambda: len(window.comments.model.rows) == 1, timeout=3000)
+    index = window.comments.model.index(0)
+    assert window.comments.model.data(index) == "<i>黑客</i>：<b>粗</b><img src=x>"
+    qtbot.waitUntil(lambda: window.comments.model.hidden == 1, timeout=3000)
+
+
+def test_refused_action_is_explained_in_the_status_bar(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    room = window.service.room
+    room.pin_product(room.state.run_sheet[-1], "assistant:t")
+    qtbot.keyClick(window, Qt.Key.Key_F7)
+    assert "no more products" in window.statusBar().currentMessage()

@@ -1,0 +1,26 @@
+"""Start the console window (demo mode by default: test pattern, simulated audience, local recording)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from app.console import ConsoleService
+    from app.overlays.qtrender import ensure_qt
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    ensure_qt()  # the shipped CJK font, so the window reads right on a machine without one
+    from app.overlays import qtrender
+
+    app.setFont(qtrender.font(13))
+    service = ConsoleService()
+    window = MainWindow(service)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        service.close()

@@ -1,0 +1,95 @@
+"""Coupons & flash sales dock: drop a coupon with quantity and countdown, start/stop a flash sale, watch claims."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+
+class CouponsDock(QDockWidget):
+    def __init__(self, on_drop, on_stop_coupon, on_flash, on_stop_flash, parent: QWidget | None = None) -> None:
+        super().__init__("优惠券 / 秒杀 Coupons & flash sales", parent)
+        self.setObjectName("coupons")
+        self.list = QListWidget()
+        self.quantity = QSpinBox(minimum=1, maximum=100_000, value=100)
+        self.minutes = QDoubleSpinBox(minimum=0.1, maximum=600, value=2.0, decimals=1, suffix=" min")
+        drop = self.drop_button = QPushButton("发券 Drop coupon")
+        drop.clicked.connect(lambda: self._with_coupon(lambda cid: on_drop(cid, self.quantity.value(),
+                                                                           self.minutes.value() * 60)))
+        stop = QPushButton("停止 Stop")
+        stop.clicked.connect(lambda: self._with_coupon(on_stop_coupon))
+        coupon_box = QGroupBox("优惠券 Coupons")
+        coupon_form = QFormLayout(coupon_box)
+        coupon_form.addRow(self.list)
+        coupon_form.addRow("数量 Quantity", self.quantity)
+        coupon_form.addRow("时长 Duration", self.minutes)
+        row = QHBoxLayout()
+        row.addWidget(drop)
+        row.addWidget(stop)
+        coupon_form.addRow(row)
+
+        self.product = QComboBox()
+        self.price = QDoubleSpinBox(minimum=0.01, maximum=1_000_000, value=9.9, decimals=2, prefix="￥")
+        self.stock = QSpinBox(minimum=1, maximum=1_000_000, value=20)
+        self.sale_minutes = QDoubleSpinBox(minimum=0.1, maximum=120, value=1.0, decimals=1, suffix=" min")
+        self.sale_state = QLabel("没有进行中的秒杀 / no flash sale")
+        start = QPushButton("开始秒杀 Start")
+        start.clicked.connect(lambda: on_flash(self.product.currentData(), round(self.price.value() * 100),
+                                               self.stock.value(), self.sale_minutes.value() * 60))
+        end = QPushButton("结束 End")
+        end.clicked.connect(on_stop_flash)
+        sale_box = QGroupBox("秒杀 Flash sale")
+        sale_form = QFormLayout(sale_box)
+        sale_form.addRow("商品 Product", self.product)
+        sale_form.addRow("秒杀价 Price", self.price)
+        sale_form.addRow("库存 Stock", self.stock)
+        sale_form.addRow("时长 Duration", self.sale_minutes)
+        sale_form.addRow(self.sale_state)
+        buttons = QHBoxLayout()
+        buttons.addWidget(start)
+        buttons.addWidget(end)
+        sale_form.addRow(buttons)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(coupon_box)
+        layout.addWidget(sale_box)
+        self.setWidget(body)
+        self._coupon_ids: list[int] = []
+
+    def _with_coupon(self, action) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self._coupon_ids):
+            action(self._coupon_ids[row])
+
+    def refresh(self, room, now: float) -> None:
+        state = room.state
+        ids = sorted(state.coupons)
+        texts = []
+        for coupon_id in ids:
+            c = state.coupons[coupon_id]
+            if c.live:
+                left = max(0, int((c.expires_at or now) - now))
+                texts.append(f"● {c.name}  剩余 {c.remaining}/{c.total} 张  {left // 60:02d}:{left % 60:02d}")
+            else:
+                texts.append(f"○ {c.name}")
+        if ids != self._coupon_ids:
+            self._coupon_ids = ids
+            self.list.clear()
+            self.list.addItems(texts)
+        else:
+            for row, text in enumerate(texts):
+                if self.list.item(row).text() != text:
+                    self.list.item(row).setText(text)
+        if self.product.count() != len(state.run_sheet):
+            self.product.clear()
+            for product_id in state.run_sheet:
+                self.product.addItem(state.products[product_id].title, product_id)
+        sale = state.flash_sale
+        if sale is None:
+            self.sale_state.setText("没有进行中的秒杀 / no flash sale")
+        else:
+            left = max(0, int(sale.ends_at - now))
+            self.sale_state.setText(f"秒杀中 {state.products[sale.product_id].title}：剩 {sale.stock} 件，"
+                                    f"{left // 60:02d}:{left % 60:02d}")

@@ -1,0 +1,57 @@
+"""Sales graphs dock (pyqtgraph): cumulative GMV, orders per minute, online viewers; pin windows shaded.
+Redrawn once a second from the metrics snapshot, never per event."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
+
+
+class GraphsDock(QDockWidget):
+    def reset(self) -> None:
+        self._samples.clear()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("数据 Sales graphs", parent)
+        self.setObjectName("graphs")
+        pg.setConfigOptions(antialias=True, background="w", foreground="k")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.gmv = pg.PlotWidget(title="累计成交 GMV (￥)")
+        self.orders = pg.PlotWidget(title="每分钟订单 Orders / min")
+        self.online = pg.PlotWidget(title="在线人数 Online")
+        self._curves = {}
+        for name, plot, colour in (("gmv", self.gmv, "#e0245e"), ("orders", self.orders, "#f58220"),
+                                   ("online", self.online, "#1d9bf0")):
+            plot.setLabel("bottom", "分钟 min")
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            self._curves[name] = plot.plot(pen=pg.mkPen(colour, width=2))
+            layout.addWidget(plot)
+        self._regions: list = []
+        self._samples: list[tuple[float, float, int]] = []  # (minute, cumulative GMV ￥, online), one a second
+        self.setWidget(body)
+
+    def update_metrics(self, snapshot, windows) -> None:
+        """Append this second's sample (bounded: 24 h of seconds) and redraw."""
+        minute = snapshot.duration_s / 60
+        if not self._samples or minute > self._samples[-1][0]:
+            self._samples.append((minute, snapshot.gmv_cents / 100, snapshot.online_now))
+            del self._samples[:-86_400]
+        xs = [s[0] for s in self._samples]
+        self._curves["gmv"].setData(xs, [s[1] for s in self._samples])
+        self._curves["online"].setData(xs, [s[2] for s in self._samples])
+        rows = snapshot.per_minute
+        self._curves["orders"].setData([r.minute + 0.5 for r in rows], [r.orders for r in rows],
+                                       stepMode=None, symbol="o", symbolSize=6)
+        for item in self._regions:
+            self.gmv.removeItem(item)
+        self._regions = []
+        for window in windows[-20:]:
+            end = window.end if window.end is not None else snapshot.duration_s
+            region = pg.LinearRegionItem((window.start / 60, end / 60), movable=False,
+                                         brush=pg.mkBrush(224, 36, 94, 30))
+            self.gmv.addItem(region)
+            self._regions.append(region)

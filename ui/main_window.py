@@ -1,0 +1,225 @@
+"""The main window: preview, go live / stop, health and stats, and the docks an assistant works in."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar, QWidget)
+
+from app.commerce.room import ActionRefused
+from app.console import ConsoleService, LiveOptions
+from app.media.outputs import DestinationError
+from app.redaction import redact
+from ui.docks.comments import CommentsDock
+from ui.docks.coupons import CouponsDock
+from ui.docks.graphs import GraphsDock
+from ui.docks.products import ProductsDock
+from ui.preview import PreviewWidget
+
+ACTOR = "assistant:场控"
+SHORTCUTS = [("F5", "讲解选中商品 Pin the selected product"), ("F6", "上一个商品 Previous product"),
+             ("F7", "下一个商品 Next product"), ("Ctrl+L", "开播 Go live"), ("Ctrl+Shift+L", "停播 Stop"),
+             ("F1", "快捷键 This help")]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, service: ConsoleService, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.settings = settings or QSettings("AnchorConsole", "AnchorConsole")
+        self.setWindowTitle("主播中控台 Anchor Console")
+        self.resize(1440, 900)
+        self.confirm = self._ask  # tests replace this to answer dialogs
+        self.preview = PreviewWidget()
+        self.setCentralWidget(self.preview)
+        self._build_toolbar()
+        self.comments = CommentsDock(lambda event: self._act(lambda: self.service.room.pin_comment(event, ACTOR)))
+        self.products = ProductsDock(lambda pid: self._act(lambda: self.service.room.pin_product(pid, ACTOR)),
+                                     lambda: self._act(lambda: self.service.room.next_product(ACTOR)),
+                                     lambda: self._act(lambda: self.service.room.previous_product(ACTOR)))
+        self.coupons = CouponsDock(
+            lambda cid, qty, secs: self._act(lambda: self.service.room.drop_coupon(cid, qty, secs, ACTOR)),
+            lambda cid: self._act(lambda: self.service.room.stop_coupon(cid, ACTOR)),
+            lambda pid, price, stock, secs: self._act(
+                lambda: self.service.room.start_flash_sale(pid, price, stock, secs, ACTOR)),
+            lambda: self._act(lambda: self.service.room.stop_flash_sale(ACTOR)))
+        self.graphs = GraphsDock()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.coupons)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.graphs)
+        self.resizeDocks([self.products, self.comments], [470, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.products, self.coupons], [420, 480], Qt.Orientation.Vertical)
+        self.resizeDocks([self.comments, self.graphs], [420, 480], Qt.Orientation.Vertical)
+        self._shortcuts()
+        self.stats_label = QLabel("未开播 / not live")
+        self.statusBar().addPermanentWidget(self.stats_label)
+        self._preview_seq = -1
+        self._live_since: float | None = None
+        self._timers = []
+        for interval, slot in ((33, self._tick_preview), (100, self._tick_events), (250, self._tick_room),
+                               (1000, self._tick_metrics)):
+            timer = QTimer(self)
+            timer.timeout.connect(slot)
+            timer.start(interval)
+            self._timers.append(timer)
+        self._restore()
+
+    # --- building ----------------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("直播 Live")
+        bar.setObjectName("live toolbar")
+        self.addToolBar(bar)
+        self.destination = QLineEdit()
+        self.destination.setPlaceholderText("rtmp://推流地址/APP/串流密钥 (留空则只录制 / empty: record only)")
+        self.destination.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)  # the key stays masked on screen
+        self.destination.setMinimumWidth(360)
+        self.record = QCheckBox("录制 Record")
+        self.record.setChecked(True)
+        self.audience = QCheckBox("模拟观众 Simulated audience")
+        self.audience.setChecked(True)
+        self.go_live_action = QAction("● 开播 Go live", self)
+        self.go_live_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.go_live_action.triggered.connect(self.go_live)
+        self.stop_action = QAction("■ 停播 Stop", self)
+        self.stop_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.stop_action.triggered.connect(self.stop_live)
+        self.stop_action.setEnabled(False)
+        self.timer_label = QLabel("00:00:00")
+        self.health = QLabel("")
+        for widget in (self.destination, self.record, self.audience):
+            bar.addWidget(widget)
+        bar.addAction(self.go_live_action)
+        bar.addAction(self.stop_action)
+        bar.addSeparator()
+        bar.addWidget(self.timer_label)
+        bar.addWidget(self.health)
+
+    def _shortcuts(self) -> None:
+        for key, slot in (("F5", lambda: self.products._pin_selected(
+                              lambda pid: self._act(lambda: self.service.room.pin_product(pid, ACTOR)))),
+                          ("F6", lambda: self._act(lambda: self.service.room.previous_product(ACTOR))),
+                          ("F7", lambda: self._act(lambda: self.service.room.next_product(ACTOR))),
+                          ("F1", self.show_shortcuts)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "快捷键 Shortcuts", "\n".join(f"{k}\t{d}" for k, d in SHORTCUTS))
+
+    # --- commands ----------------------------------------------------------------------------------------
+    def go_live(self) -> bool:
+        url = self.destination.text().strip()
+        if not self.confirm("确定开播吗？/ Go live now?"):
+            return False
+        options = LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
+                              simulated_audience=self.audience.isChecked())
+        try:
+            self.service.go_live(options)
+        except (DestinationError, ValueError) as exc:
+            self._message(redact(str(exc)), error=True)
+            return False
+        self._live_since = time.monotonic()
+        self.graphs.reset()
+        self.go_live_action.setEnabled(False)
+        self.stop_action.setEnabled(True)
+        self._message("已开播 / live")
+        return True
+
+    def stop_live(self) -> bool:
+        if not self.service.live or not self.confirm("确定停播吗？/ Stop the stream?"):
+            return False
+        self.service.stop()
+        self._live_since = None
+        self.go_live_action.setEnabled(True)
+        self.stop_action.setEnabled(False)
+        self.preview.show_frame(None)
+        path = self.service.recording_path
+        self._message(f"已停播 / stopped. 录像 recording: {path}" if path else "已停播 / stopped")
+        return True
+
+    def _act(self, action) -> None:
+        if self.service.room is None:
+            self._message("请先开播 / go live first", error=True)
+            return
+        try:
+            action()
+        except ActionRefused as exc:
+            self._message(str(exc), error=True)
+
+    def _message(self, text: str, error: bool = False) -> None:
+        self.statusBar().setStyleSheet("color: #c62828;" if error else "")
+        self.statusBar().showMessage(text, 8000)
+
+    def _ask(self, question: str) -> bool:
+        return QMessageBox.question(self, "主播中控台", question) == QMessageBox.StandardButton.Yes
+
+    # --- timers: the UI thread only paints -----------------------------------------------------------------
+    def _tick_preview(self) -> None:
+        seq, frame = self.service.preview_frame()
+        if self.service.live and seq != self._preview_seq and frame is not None:
+            self._preview_seq = seq
+            self.preview.show_frame(frame)
+
+    def _tick_events(self) -> None:
+        events = self.service.drain_events()
+        if events:
+            self.comments.add_events(events)
+
+    def _tick_room(self) -> None:
+        room = self.service.room
+        if room is None:
+            return
+        self.products.refresh(room)
+        self.coupons.refresh(room, room.bus.stream_time() or 0.0)
+
+    def _tick_metrics(self) -> None:
+        if self.service.last_error and self.service.live:
+            self._message(self.service.last_error, error=True)
+            self.service.stop()
+            self.go_live_action.setEnabled(True)
+            self.stop_action.setEnabled(False)
+        snapshot = self.service.metrics()
+        if snapshot is not None and self.service.core is not None:
+            self.graphs.update_metrics(snapshot, self.service.core.metrics.windows)
+        if self._live_since is not None:
+            t = int(time.monotonic() - self._live_since)
+            self.timer_label.setText(f"● {t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}")
+        stats = self.service.stats
+        if stats is not None and self.service.live:
+            drops = sum(stats.dropped.values())
+            lights = []
+            for out in stats.outputs:
+                lost = sum(out.stats.dropped.values())
+                if out.stats.error:
+                    light = "✖ 失败 failed"
+                elif not out.stats.connected:
+                    light = f"◌ 重连 reconnecting #{out.stats.reconnects}"
+                else:
+                    light = "● 正常 OK" if out.stats.congestion < 0.5 else "◐ 拥塞 congested"
+                lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps 丢 {lost}")
+            self.health.setText("   ".join(lights))
+            money = f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · 在线 {snapshot.online_now}" if snapshot else ""
+            self.stats_label.setText(f"fps {stats.capture_fps:.1f} · 编码 {stats.encode_ms_mean:.1f} ms · "
+                                     f"丢帧 {drops} · CPU {stats.cpu_percent:.0f}%{money}")
+
+    # --- layout memory ----------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry, state = self.settings.value("geometry"), self.settings.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self.service.live and not self.confirm("正在直播，确定退出？/ Live now: stop and quit?"):
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.service.stop()
+        event.accept()
