@@ -80,7 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--to", action="append", required=True, metavar="DEST",
                         help="rtmp://HOST[:PORT]/APP/KEY or a .mkv/.flv/.mp4 file; repeatable")
     stream.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
+    stream.add_argument("--encoder", choices=("libx264", "h264_nvenc", "auto"), default="libx264",
+                        help="video encoder; h264_nvenc falls back to libx264 when it cannot open")
+    stream.add_argument("--preset", default="veryfast", help="x264 preset",
+                        choices=("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"))
+    stream.add_argument("--profile", choices=("baseline", "main", "high"), default="high")
+    stream.add_argument("--sample-rate", type=int, choices=(48000, 44100), default=48000)
     stream.add_argument("--stats-json", metavar="FILE", help="append one JSON object per second to FILE")
+    stream.add_argument("--pip", metavar="SOURCE", help="picture-in-picture: a media file, image or cam:N, "
+                        "bottom right")
     stream.add_argument("--overlay-demo", action="store_true",
                         help="burn in a demo product card, coupon countdown and comment ticker")
     return parser
@@ -163,14 +171,18 @@ def _stream(args: argparse.Namespace) -> int:
     from app.media.pipeline import Pipeline
 
     width, height = args.size
-    video, audio = _open_sources(args, width, height)
+    video, audio = _open_sources(args, width, height, args.sample_rate)
     try:
         outputs = [open_destination(target) for target in args.to]
     except DestinationError as exc:
         raise UsageError(str(exc)) from None
-    settings = EncoderSettings(width=width, height=height, fps=args.fps, video_bitrate=args.bitrate)
+    settings = EncoderSettings(width=width, height=height, fps=args.fps, video_bitrate=args.bitrate,
+                               video_codec=args.encoder, preset=args.preset, profile=args.profile,
+                               sample_rate=args.sample_rate)
     report = _StatsReport(getattr(args, "stats_json", None))
     compositor, demo = _overlay_demo(width, height) if args.overlay_demo else (None, None)
+    if args.pip:
+        compositor = _add_pip(compositor, args.pip, width, height, args.fps, args.sample_rate)
     pipeline = Pipeline(settings, outputs, duration=args.duration, on_stats=report, video_source=video,
                         audio_source=audio, fit_mode=args.fit, compositor=compositor)
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -192,6 +204,23 @@ def _stream(args: argparse.Namespace) -> int:
     return EXIT_RUNTIME if failed or pipeline.error else 0
 
 
+def _add_pip(compositor, spec: str, width: int, height: int, fps: int, sample_rate: int):
+    from app.media.compose import Compositor, VideoLayer
+    from app.media.sources import SourceError, open_video_source
+
+    compositor = compositor or Compositor(width, height)
+    pip_w = (width // 4) // 2 * 2
+    pip_h = (pip_w * 9 // 16) // 2 * 2 if width >= height else (pip_w * 16 // 9) // 2 * 2
+    margin = max(8, width // 60)
+    try:
+        source = open_video_source(spec, pip_w, pip_h, fps, loop=True, sample_rate=sample_rate)
+    except SourceError as exc:
+        raise UsageError(f"picture-in-picture: {exc}") from None
+    compositor.set_video_layer(VideoLayer("pip", source, width - pip_w - margin, height - pip_h - margin,
+                                          pip_w, pip_h, z=50))
+    return compositor
+
+
 def _overlay_demo(width: int, height: int):
     from app.media.compose import Compositor
     from app.overlays.demo import OverlayDemo
@@ -205,12 +234,12 @@ def _overlay_demo(width: int, height: int):
     return compositor, demo
 
 
-def _open_sources(args: argparse.Namespace, width: int, height: int):
+def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate: int):
     from app.media.audio import BeepSource, SilenceSource
     from app.media.sources import FileSource, SourceError, open_video_source
 
     try:
-        video = open_video_source(args.source, width, height, args.fps, loop=args.loop)
+        video = open_video_source(args.source, width, height, args.fps, loop=args.loop, sample_rate=sample_rate)
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     if isinstance(video, FileSource):
@@ -218,7 +247,7 @@ def _open_sources(args: argparse.Namespace, width: int, height: int):
             raise UsageError(f"cannot play {args.source}: it has no video")
         audio = video if video.has_audio else SilenceSource()
     elif args.source == "testsrc":
-        audio = BeepSource()
+        audio = BeepSource(sample_rate)
     else:
         audio = SilenceSource()
     if audio.__class__ is SilenceSource:

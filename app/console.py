@@ -87,6 +87,36 @@ class ConsoleService:
         """(sequence number, newest preview image as BGR) — the UI redraws only when the number changed."""
         return self._preview_seq, self._preview
 
+    def script_for(self, product_id: int) -> list[tuple[str, str]]:
+        """The product's script sections in order, as (kind, text)."""
+        from sqlalchemy import select
+
+        from app.store.models import Script
+
+        with self.database.session() as db:
+            script = db.scalar(select(Script).where(Script.product_id == product_id))
+            return [(s.kind, s.text) for s in script.sections] if script else []
+
+    def compliance_report(self) -> list[tuple[str, str, list]]:
+        """Extreme words in product titles, selling points and scripts: (product title, field, hits)."""
+        from sqlalchemy import select
+
+        from app.compliance.extreme_words import ExtremeWordChecker
+        from app.store.models import Product
+
+        checker = ExtremeWordChecker.from_file()
+        report = []
+        with self.database.session() as db:
+            for product in db.scalars(select(Product).order_by(Product.id)):
+                fields = [("标题 title", product.title)] + [("卖点 selling point", p) for p in product.selling_points]
+                fields += [(f"话术 script · {section.kind}", section.text)
+                           for script in product.scripts for section in script.sections]
+                for field, text in fields:
+                    hits = checker.check(text)
+                    if hits:
+                        report.append((product.title, field, hits))
+        return report
+
     def drain_events(self) -> list[Event]:
         out = []
         while self._pending:

@@ -3,6 +3,7 @@ the session core recording every event, a local recording — with no camera, pl
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from pathlib import Path
@@ -13,11 +14,12 @@ from app.live.session_core import SessionCore
 from app.live.simulator import AudienceSimulator, SimulatorConfig
 from app.store.catalog_io import import_csv
 from app.store.db import Database
-from app.store.models import Coupon, CouponKind, Product
+from app.store.models import Coupon, CouponKind, Product, Script, ScriptSection
 
 log = logging.getLogger(__name__)
 
 SAMPLE_CATALOGUE = Path(__file__).resolve().parents[1] / "resources" / "sample" / "catalogue.csv"
+SAMPLE_SCRIPTS = SAMPLE_CATALOGUE.with_name("scripts.json")
 SAMPLE_COUPONS = [
     dict(name="满199减30", kind=CouponKind.FULL_REDUCTION, threshold_cents=19900, discount_cents=3000, quantity=200),
     dict(name="无门槛5元", kind=CouponKind.NO_THRESHOLD, discount_cents=500, quantity=500),
@@ -31,8 +33,13 @@ def ensure_sample_catalogue(database: Database) -> None:
         empty = db.scalar(select(func.count()).select_from(Product)) == 0
     if empty:
         import_csv(database, SAMPLE_CATALOGUE)
+        scripts = json.loads(SAMPLE_SCRIPTS.read_text(encoding="utf-8"))
         with database.sessions.begin() as db:
             db.add_all(Coupon(product_skus=[], **c) for c in SAMPLE_COUPONS)
+            for product in db.scalars(select(Product).where(Product.sku.in_(list(scripts)))):
+                db.add(Script(product=product, title=product.title, sections=[
+                    ScriptSection(position=i, kind=kind, text=text)
+                    for i, (kind, text) in enumerate(scripts[product.sku])]))
 
 
 class DemoAssistant:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QLabel, QLineEdit, QMainWindow, QMessa
 
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService, LiveOptions
+from app.destinations import KeyStore
 from app.media.outputs import DestinationError
 from app.redaction import redact
 from ui.docks.comments import CommentsDock
@@ -19,8 +20,10 @@ from ui.docks.products import ProductsDock
 from ui.preview import PreviewWidget
 
 ACTOR = "assistant:场控"
+DEFAULT_DESTINATION = "默认 Default"
 SHORTCUTS = [("F5", "讲解选中商品 Pin the selected product"), ("F6", "上一个商品 Previous product"),
-             ("F7", "下一个商品 Next product"), ("Ctrl+L", "开播 Go live"), ("Ctrl+Shift+L", "停播 Stop"),
+             ("F7", "下一个商品 Next product"), ("F8", "提词器 Teleprompter"), ("Ctrl+L", "开播 Go live"),
+             ("Ctrl+Shift+L", "停播 Stop"),
              ("F1", "快捷键 This help")]
 
 
@@ -57,6 +60,8 @@ class MainWindow(QMainWindow):
         self.stats_label = QLabel("未开播 / not live")
         self.statusBar().addPermanentWidget(self.stats_label)
         self._preview_seq = -1
+        self.teleprompter = None
+        self._prompted: int | None = None
         self._live_since: float | None = None
         self._timers = []
         for interval, slot in ((33, self._tick_preview), (100, self._tick_events), (250, self._tick_room),
@@ -66,6 +71,10 @@ class MainWindow(QMainWindow):
             timer.start(interval)
             self._timers.append(timer)
         self._restore()
+        self.keys = KeyStore()
+        saved = self.keys.full_url(DEFAULT_DESTINATION)
+        if saved:
+            self.destination.setText(saved)
 
     # --- building ----------------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -91,6 +100,9 @@ class MainWindow(QMainWindow):
         self.health = QLabel("")
         for widget in (self.destination, self.record, self.audience):
             bar.addWidget(widget)
+        self.save_key_action = QAction("保存密钥 Save key", self)
+        self.save_key_action.triggered.connect(self.save_destination)
+        bar.addAction(self.save_key_action)
         bar.addAction(self.go_live_action)
         bar.addAction(self.stop_action)
         bar.addSeparator()
@@ -102,11 +114,44 @@ class MainWindow(QMainWindow):
                               lambda pid: self._act(lambda: self.service.room.pin_product(pid, ACTOR)))),
                           ("F6", lambda: self._act(lambda: self.service.room.previous_product(ACTOR))),
                           ("F7", lambda: self._act(lambda: self.service.room.next_product(ACTOR))),
+                          ("F8", self.show_teleprompter),
                           ("F1", self.show_shortcuts)):
             action = QAction(self)
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def save_destination(self) -> None:
+        """Remember the destination: server in the data folder, key in the OS keyring (never in files)."""
+        url = self.destination.text().strip()
+        if not url:
+            self._message("请先填写推流地址 / enter the RTMP URL first", error=True)
+            return
+        destination = self.keys.save(DEFAULT_DESTINATION, url)
+        if self.keys.fallback_message:
+            self._message(self.keys.fallback_message, error=True)
+        else:
+            self._message(f"已保存 saved: {destination.shown}（密钥在系统钥匙串 / key in the OS keyring）")
+
+    def show_teleprompter(self) -> None:
+        if self.teleprompter is None:
+            from ui.teleprompter import Teleprompter
+
+            self.teleprompter = Teleprompter()
+            self._prompted = None
+        self.teleprompter.show()
+        self.teleprompter.raise_()
+        self._update_teleprompter(force=True)
+
+    def _update_teleprompter(self, force: bool = False) -> None:
+        room = self.service.room
+        if self.teleprompter is None or room is None:
+            return
+        pinned = room.state.pinned_product
+        if pinned != self._prompted or force:
+            self._prompted = pinned
+            title = room.state.products[pinned].title if pinned is not None else ""
+            self.teleprompter.show_script(title, self.service.script_for(pinned) if pinned is not None else [])
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "快捷键 Shortcuts", "\n".join(f"{k}\t{d}" for k, d in SHORTCUTS))
@@ -114,7 +159,14 @@ class MainWindow(QMainWindow):
     # --- commands ----------------------------------------------------------------------------------------
     def go_live(self) -> bool:
         url = self.destination.text().strip()
-        if not self.confirm("确定开播吗？/ Go live now?"):
+        question = "确定开播吗？/ Go live now?"
+        report = self.service.compliance_report()
+        if report:
+            lines = [f"· {title}｜{field}：{'、'.join(h.word for h in hits)}（{hits[0].reason}）"
+                     for title, field, hits in report[:12]]
+            question = ("话术/商品中发现《广告法》极限词 / extreme words found:\n" + "\n".join(lines)
+                        + "\n\n仍然开播吗？/ Go live anyway?")
+        if not self.confirm(question):
             return False
         options = LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
                               simulated_audience=self.audience.isChecked())
@@ -176,6 +228,7 @@ class MainWindow(QMainWindow):
             return
         self.products.refresh(room)
         self.coupons.refresh(room, room.bus.stream_time() or 0.0)
+        self._update_teleprompter()
 
     def _tick_metrics(self) -> None:
         if self.service.last_error and self.service.live:
@@ -221,5 +274,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
+        if self.teleprompter is not None:
+            self.teleprompter.close()
         self.service.stop()
         event.accept()

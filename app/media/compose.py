@@ -31,14 +31,30 @@ class Layer:
     add: np.ndarray  # (h, w, 3) uint8: premultiplied colour · o
 
 
+@dataclass(frozen=True)
+class VideoLayer:
+    """A live picture-in-picture: a second camera or a media file, fitted into a rectangle every frame."""
+
+    name: str
+    source: object  # anything with start(clock, at) / frame_at(t) / stop(), as in app.media.sources
+    x: int
+    y: int
+    width: int
+    height: int
+    z: int = 0
+    border: int = 2
+
+
 class Compositor:
-    """Thread-safe layer set; `compose` runs in the render thread, setters anywhere (UI, overlay renderer)."""
+    """Thread-safe layer set; `compose` runs in the render thread, setters anywhere (UI, overlay renderer).
+    Image layers (overlays) and video layers (picture-in-picture) share one z-order."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self._layers: dict[str, Layer] = {}
         self._sources: dict[str, np.ndarray] = {}
-        self._order: tuple[Layer, ...] = ()
+        self._order: tuple[Layer | VideoLayer, ...] = ()
+        self._videos: dict[str, VideoLayer] = {}
         self._lock = threading.Lock()
         self._work = np.empty((height, width, 3), np.uint8)
 
@@ -50,6 +66,20 @@ class Compositor:
             self._sources[name] = bgra
             self._layers[name] = layer
             self._reorder()
+
+    def set_video_layer(self, layer: VideoLayer) -> None:
+        """Add a picture-in-picture; its source is started by `start_sources` (the pipeline does it)."""
+        with self._lock:
+            self._videos[layer.name] = layer
+            self._reorder()
+
+    def start_sources(self, clock) -> None:
+        for layer in list(self._videos.values()):
+            layer.source.start(clock, at=clock.now())
+
+    def stop_sources(self) -> None:
+        for layer in list(self._videos.values()):
+            layer.source.stop()
 
     def set_visible(self, name: str, visible: bool) -> None:
         with self._lock:
@@ -70,9 +100,10 @@ class Compositor:
         with self._lock:
             self._layers.pop(name, None)
             self._sources.pop(name, None)
+            self._videos.pop(name, None)
             self._reorder()
 
-    def layers(self) -> tuple[Layer, ...]:
+    def layers(self) -> tuple[Layer | VideoLayer, ...]:
         return self._order
 
     def compose(self, canvas: np.ndarray, stream_time: float = 0.0, in_place: bool = False) -> np.ndarray:
@@ -85,14 +116,34 @@ class Compositor:
             np.copyto(self._work, canvas)
             out = self._work
         for layer in layers:
+            if isinstance(layer, VideoLayer):
+                self._paste_video(out, layer, stream_time)
+                continue
             x0, y0, x1, y1 = layer.rect
             roi = out[y0:y1, x0:x1]  # a view: OpenCV writes the result straight into the frame
             cv2.add(cv2.multiply(roi, layer.inv, scale=1 / 255), layer.add, roi)
         return out
 
+    def _paste_video(self, out: np.ndarray, layer: VideoLayer, stream_time: float) -> None:
+        frame = layer.source.frame_at(stream_time)
+        if frame is None:
+            return
+        from app.media.sources import fit
+
+        b = layer.border
+        x0, y0 = max(0, layer.x - b), max(0, layer.y - b)
+        x1, y1 = min(self.width, layer.x + layer.width + b), min(self.height, layer.y + layer.height + b)
+        if x1 <= x0 or y1 <= y0:
+            return
+        out[y0:y1, x0:x1] = 255  # a thin white frame around the picture
+        picture = fit(frame, layer.width, layer.height, "crop")
+        px0, py0 = max(0, layer.x), max(0, layer.y)
+        px1, py1 = min(self.width, layer.x + layer.width), min(self.height, layer.y + layer.height)
+        out[py0:py1, px0:px1] = picture[py0 - layer.y : py1 - layer.y, px0 - layer.x : px1 - layer.x]
+
     def _reorder(self) -> None:
-        self._order = tuple(sorted((l for l in self._layers.values() if l.visible and l.inv.size),
-                                   key=lambda l: l.z))
+        images = [l for l in self._layers.values() if l.visible and l.inv.size]
+        self._order = tuple(sorted([*images, *self._videos.values()], key=lambda l: l.z))
 
     def _prepare(self, name: str, bgra: np.ndarray, x: int, y: int, z: int, opacity: float,
                  visible: bool) -> Layer:

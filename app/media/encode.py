@@ -6,8 +6,12 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
+import logging
+
 import av
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 VIDEO_TIME_BASE = Fraction(1, 1000)  # milliseconds: what FLV and Matroska store anyway
 
@@ -20,6 +24,9 @@ class EncoderSettings:
     video_bitrate: int = 2_500_000
     keyframe_seconds: float = 2.0
     preset: str = "veryfast"
+    profile: str = "high"  # baseline | main | high
+    no_b_frames: bool = True  # some ingests refuse B-frames; zerolatency has none anyway
+    video_codec: str = "libx264"  # libx264 | h264_nvenc | auto (nvenc when it opens, else libx264)
     audio_bitrate: int = 128_000
     sample_rate: int = 48_000
     channels: int = 2
@@ -63,43 +70,71 @@ class EncodedPacket:
 
 
 class Encoder:
-    """libx264 (zerolatency, CBR-like VBV, fixed GOP) and AAC, opened once; `specs` describe the result."""
+    """H.264 (libx264, or h264_nvenc when chosen and it opens) and AAC, opened once; `specs` describe them.
+
+    An NVENC encoder that cannot open (no GPU, no driver) fails over to libx264 before streaming starts;
+    `fallback` then says why, for the streamer to see.
+    """
 
     def __init__(self, settings: EncoderSettings) -> None:
         self.settings = s = settings
-        self._null = av.open(os.devnull, "w", format="null")
-        global_header = av.codec.context.Flags.global_header
+        self.fallback: str | None = None
+        wanted = s.video_codec
+        candidates = ["h264_nvenc", "libx264"] if wanted == "auto" else [wanted]
+        if candidates[-1] != "libx264":
+            candidates.append("libx264")
+        for name in candidates:
+            try:
+                self._null, self._video, self._audio = self._open(name)
+                self.video_codec = name
+                break
+            except Exception as exc:  # NVENC without a GPU fails in several ways; libx264 always opens
+                if name == "libx264":
+                    raise
+                reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                self.fallback = f"{name} unavailable ({reason}); using libx264"
+                log.warning("%s", self.fallback)
+        self._next_keyframe = 0.0
 
-        video = self._null.add_stream("libx264", rate=s.fps)
+    def _open(self, codec: str):
+        s = self.settings
+        null = av.open(os.devnull, "w", format="null")
+        global_header = av.codec.context.Flags.global_header
+        video = null.add_stream(codec, rate=s.fps)
         ctx = video.codec_context
         ctx.width, ctx.height, ctx.pix_fmt = s.width, s.height, "yuv420p"
         ctx.time_base = VIDEO_TIME_BASE
         ctx.bit_rate = s.video_bitrate
         ctx.gop_size = s.gop  # a backstop: keyframes are forced by stream time in encode_video
-        ctx.options = {
-            "preset": s.preset,
-            "tune": "zerolatency",
-            "maxrate": str(s.video_bitrate),
-            "bufsize": str(s.video_bitrate),  # one second of VBV: steady for live ingest
-            "sc_threshold": "0",  # keyframes on the clock only (see encode_video), so outputs can cut on them
-            "forced-idr": "1",
-        }
+        common = {"maxrate": str(s.video_bitrate), "bufsize": str(s.video_bitrate),  # 1 s of VBV: steady ingest
+                  "forced-idr": "1", "profile": s.profile}
+        if s.no_b_frames:
+            common["bf"] = "0"
+        if codec == "h264_nvenc":
+            ctx.options = {**common, "preset": "p4", "tune": "ll", "rc": "cbr"}
+        else:
+            ctx.options = {**common, "preset": s.preset, "tune": "zerolatency",
+                           "sc_threshold": "0"}  # keyframes on the clock only, so outputs can cut on them
         ctx.flags |= global_header
+        try:
+            ctx.open()  # fail here, per codec, rather than inside start_encoding
+        except Exception:
+            null.close()
+            raise
 
-        audio = self._null.add_stream("aac", rate=s.sample_rate)
+        audio = null.add_stream("aac", rate=s.sample_rate)
         actx = audio.codec_context
         actx.layout = "stereo" if s.channels == 2 else "mono"
         actx.bit_rate = s.audio_bitrate
         actx.flags |= global_header
-
-        self._null.start_encoding()  # parameters and extradata are final from here on
-        self._video, self._audio = video, audio
-        self._next_keyframe = 0.0
+        null.start_encoding()  # parameters and extradata are final from here on
+        return null, video, audio
 
     @property
     def specs(self) -> tuple[StreamSpec, StreamSpec]:
         v, a = self._video.codec_context, self._audio.codec_context
         return (
+            # "libx264" only names an H.264 codec for the mux-only template; any H.264 encoder's packets fit
             StreamSpec("video", "libx264", VIDEO_TIME_BASE, bytes(v.extradata or b""),
                        width=v.width, height=v.height, pix_fmt="yuv420p", bit_rate=v.bit_rate),
             StreamSpec("audio", "aac", Fraction(1, a.sample_rate), bytes(a.extradata or b""),

@@ -119,6 +119,7 @@ class Pipeline:
         self._lock = threading.Lock()
         self._clock: MediaClock | None = None
         self.error: str | None = None
+        self.encoder_notice: str | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -126,6 +127,7 @@ class Pipeline:
     def run(self) -> PipelineStats:
         """Stream until the duration ends or `stop()`; return the final stats."""
         encoder = Encoder(self.settings)
+        self.encoder_notice = encoder.fallback
         started: list[Output] = []
         try:
             for output in self.outputs:  # connect every destination before the clock starts
@@ -138,6 +140,8 @@ class Pipeline:
             raise
         self._clock = MediaClock()
         self.video_source.start(self._clock, at=0.0)
+        if self.compositor is not None:
+            self.compositor.start_sources(self._clock)
         wait_until(self.video_source.ready, timeout=3.0)  # a file's first frame, a camera's first image
         self._clock.reset()
         if self.on_clock_start is not None:
@@ -194,6 +198,8 @@ class Pipeline:
                 index += 1
         finally:
             video.stop()
+            if self.compositor is not None:
+                self.compositor.stop_sources()
             self._frames.put(_END)
 
     def _render(self, video, stream_time: float, black: np.ndarray) -> np.ndarray:
@@ -276,6 +282,6 @@ class Pipeline:
             render_ms_mean=sum(render) / len(render) if render else 0.0,
             compose_ms_mean=sum(compose) / len(compose) if compose else 0.0,
             compose_ms_p95=compose[int(0.95 * (len(compose) - 1))] if compose else 0.0,
-            notices=tuple(n for n in (getattr(self.video_source, "notice", None),
+            notices=tuple(n for n in (self.encoder_notice, getattr(self.video_source, "notice", None),
                                       getattr(self.audio_source, "notice", None)) if n),
         )

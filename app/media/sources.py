@@ -293,7 +293,7 @@ def fit(frame: np.ndarray, width: int, height: int, mode: str = "letterbox") -> 
     return np.ascontiguousarray(scaled[y : y + height, x : x + width])
 
 
-def open_video_source(spec: str, width: int, height: int, fps: int, loop: bool = False):
+def open_video_source(spec: str, width: int, height: int, fps: int, loop: bool = False, sample_rate: int = 48000):
     """testsrc | cam:N | an image file | a media file → a started-later video source. Raises SourceError."""
     if spec == "testsrc":
         return TestPatternSource(width, height, fps)
@@ -302,7 +302,7 @@ def open_video_source(spec: str, width: int, height: int, fps: int, loop: bool =
         return CameraSource(int(device) if device.isdigit() else device, width, height, fps)
     if Path(spec).suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource(spec)
-    return FileSource(spec, loop=loop)
+    return FileSource(spec, loop=loop, sample_rate=sample_rate)
 
 
 def wait_until(predicate, timeout: float, step: float = 0.01) -> bool:

@@ -109,3 +109,28 @@ def test_camera_loss_shows_slate_and_recovers(clip, qapp_offscreen):
         assert camera.losses >= 1
     finally:
         camera.stop()
+
+
+def test_picture_in_picture_from_an_image_and_a_clip(clip, tmp_path):
+    import av
+
+    card = tmp_path / "green.png"
+    cv2.imwrite(str(card), np.full((90, 160, 3), (40, 200, 40), np.uint8))
+    out = tmp_path / "pip.mkv"
+    result = run_cli("stream", "--pip", str(card), "--to", str(out), "--duration", "1")
+    assert result.returncode == 0, result.output
+    with av.open(str(out)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="bgr24")
+    # 1280x720 canvas: a 320x180 picture 21 px from the bottom-right corner, framed in white
+    assert frame[620, 1100, 1] > 150 and frame[620, 1100, 0] < 90
+    assert frame[100, 100, 1] < 150 or frame[100, 100, 0] > 90  # the main picture is still there
+
+    out = tmp_path / "pip-clip.mkv"
+    result = run_cli("stream", "--pip", str(clip), "--to", str(out), "--duration", "2")
+    assert result.returncode == 0, result.output
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+    corner = [f[540:700, 940:1260].astype(int) for f in (frames[5], frames[50])]
+    assert np.abs(corner[0] - corner[1]).mean() > 5  # the clip plays inside the picture
+    result = run_cli("stream", "--pip", str(tmp_path / "nope.mp4"), "--to", str(out), "--duration", "1")
+    assert result.returncode == 2 and "picture-in-picture" in result.stderr

@@ -140,3 +140,18 @@ def test_two_rtmp_destinations_and_a_file_from_one_encode(rtmp_server, tmp_path)
         report = probe(path)
         assert (report.width, report.height) == (720, 1280)  # portrait end to end
         assert report.frame_codes == local.frame_codes
+
+
+def test_nvenc_without_a_gpu_fails_over_to_libx264_and_44k1_audio(tmp_path):
+    import av
+
+    out = tmp_path / "nvenc.mkv"
+    result = run_cli("stream", "--encoder", "h264_nvenc", "--profile", "main", "--sample-rate", "44100",
+                     "--to", str(out), "--duration", "2")
+    assert result.returncode == 0, result.output
+    assert "h264_nvenc unavailable" in result.output and "using libx264" in result.output
+    report = probe(out)
+    assert report.video_codec == "h264" and report.frame_codes == list(range(60))
+    with av.open(str(out)) as container:
+        assert container.streams.audio[0].codec_context.sample_rate == 44100
+        assert container.streams.video[0].codec_context.profile == "Main"

@@ -94,3 +94,39 @@ def test_refused_action_is_explained_in_the_status_bar(window, qtbot):
     room.pin_product(room.state.run_sheet[-1], "assistant:t")
     qtbot.keyClick(window, Qt.Key.Key_F7)
     assert "no more products" in window.statusBar().currentMessage()
+
+
+def test_extreme_words_are_raised_before_going_live_and_in_the_teleprompter(window, qtbot):
+    questions = []
+    window.confirm = lambda question: questions.append(question) or True
+    window.audience.setChecked(False)
+    assert window.go_live()
+    assert "极限词" in questions[0] and "全网最低" in questions[0] and "顶级" in questions[0]
+    room = window.service.room
+    room.pin_product(room.state.run_sheet[0], "assistant:t")
+    qtbot.keyClick(window, Qt.Key.Key_F8)
+    prompter = window.teleprompter
+    qtbot.waitUntil(lambda: "保温杯" in prompter.text.document().toPlainText(), timeout=2000)
+    assert {h.word for h in prompter.hits} >= {"全网最低", "绝对", "第一"}
+    assert "全网最低" in prompter.warnings.text()
+    # the teleprompter is a window of its own: nothing of it is a layer of the stream
+    assert all(layer.name in {"product_card", "comments", "coupon", "flash_sale", "pinned_comment"}
+               for layer in window.service.compositor.layers())
+    prompter.mirror.setChecked(True)
+    assert prompter.view.transform().m11() == -1
+
+
+def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_path):
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        window.destination.setText(f"rtmp://127.0.0.1:1935/live/{KEY}")
+        window.save_destination()
+        assert "no OS keyring" in window.statusBar().currentMessage()
+        saved = (tmp_path / "data" / "destinations.json").read_text()
+        assert KEY not in saved and "rtmp://127.0.0.1:1935/live" in saved
+    finally:
+        keyring.set_keyring(previous)

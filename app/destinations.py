@@ -1,0 +1,108 @@
+"""Streaming destinations: the server part is a setting, the stream key lives in the OS keyring.
+
+Keys are never written to the database, settings files or logs. Where no keyring exists (a bare Linux box),
+the key is kept in memory for this run only and `KeyStore.fallback_message` says so, so the streamer knows to
+paste it again next time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import keyring
+from keyring.errors import KeyringError, NoKeyringError
+
+from app.config import data_dir
+from app.redaction import redact_url, register_secret
+
+log = logging.getLogger(__name__)
+
+SERVICE = "AnchorConsole"
+PRESETS = {  # common ingest servers; the studio pastes the key each platform gives it
+    "抖音 Douyin": "rtmp://push-rtmp-l11.douyincdn.com/third",
+    "快手 Kuaishou": "rtmp://open-push.voip.yximgs.com/gifshow",
+    "淘宝 Taobao": "rtmp://livepush.taobao.com/mediaplatform",
+    "哔哩哔哩 Bilibili": "rtmp://live-push.bilivideo.com/live-bvc",
+    "YouTube": "rtmp://a.rtmp.youtube.com/live2",
+    "Twitch": "rtmp://live.twitch.tv/app",
+    "自定义 Custom": "",
+}
+FALLBACK_MESSAGE = ("系统钥匙串不可用，串流密钥只在本次运行中保存 / no OS keyring here: the stream key is kept for "
+                    "this run only")
+
+
+@dataclass(frozen=True)
+class Destination:
+    name: str
+    server: str  # rtmp://host[:port]/app — no key
+
+    def url(self, key: str) -> str:
+        return f"{self.server.rstrip('/')}/{key}"
+
+    @property
+    def shown(self) -> str:
+        return f"{self.server.rstrip('/')}/****"
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """rtmp://host/app/KEY → ("rtmp://host/app", "KEY"); rtmp://host/app/?streamname=…&key=… (Bilibili's
+    form) → ("rtmp://host/app", "?streamname=…&key=…"). `Destination.url` puts them back together."""
+    parts = urlsplit(url)
+    head, _, last = parts.path.rpartition("/")
+    server = urlunsplit((parts.scheme, parts.netloc, head, "", ""))
+    return server, last + (f"?{parts.query}" if parts.query else "")
+
+
+class KeyStore:
+    """Saves destinations: servers in a JSON file in the data folder, keys in the OS keyring."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or data_dir() / "destinations.json"
+        self._memory: dict[str, str] = {}
+        self.fallback_message: str | None = None
+
+    def save(self, name: str, url: str) -> Destination:
+        server, key = split_url(url)
+        register_secret(key)
+        destination = Destination(name, server)
+        items = {d.name: d for d in self.load()}
+        items[name] = destination
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps([{"name": d.name, "server": d.server} for d in items.values()],
+                                        ensure_ascii=False, indent=2), encoding="utf-8")
+        try:
+            keyring.set_password(SERVICE, name, key)
+            self.fallback_message = None
+        except (NoKeyringError, KeyringError) as exc:
+            self._memory[name] = key
+            self.fallback_message = FALLBACK_MESSAGE
+            log.warning("%s (%s)", FALLBACK_MESSAGE, type(exc).__name__)
+        log.info("saved destination %s → %s", name, redact_url(url))
+        return destination
+
+    def load(self) -> list[Destination]:
+        if not self.path.exists():
+            return []
+        return [Destination(d["name"], d["server"]) for d in json.loads(self.path.read_text(encoding="utf-8"))]
+
+    def key(self, name: str) -> str | None:
+        try:
+            key = keyring.get_password(SERVICE, name)
+        except (NoKeyringError, KeyringError):
+            key = None
+            self.fallback_message = FALLBACK_MESSAGE
+        key = key or self._memory.get(name)
+        if key:
+            register_secret(key)
+        return key
+
+    def full_url(self, name: str) -> str | None:
+        for destination in self.load():
+            if destination.name == name:
+                key = self.key(name)
+                return destination.url(key) if key else None
+        return None

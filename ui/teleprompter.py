@@ -1,0 +1,95 @@
+"""Teleprompter (提词器): the pinned product's script in large type for a second monitor, auto-scrolling,
+optionally mirrored for a beam-splitter glass. It is a window of its own and is never composited into the
+stream. Extreme words are highlighted with the reason."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import (QCheckBox, QGraphicsScene, QGraphicsTextItem, QGraphicsView, QHBoxLayout, QLabel,
+                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+
+from app.compliance.extreme_words import ExtremeWordChecker
+
+SECTION_NAMES = {"opening": "开场", "selling_points": "卖点", "price_anchor": "价格锚定", "urgency": "逼单",
+                 "call_to_action": "福利 / 引导"}
+
+
+class Teleprompter(QWidget):
+    def __init__(self, checker: ExtremeWordChecker | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("提词器 Teleprompter — 不会出现在直播画面 / never on stream")
+        self.resize(900, 700)
+        self.checker = checker or ExtremeWordChecker.from_file()
+        self.scene = QGraphicsScene(self)
+        self.text = QGraphicsTextItem()
+        self.text.setDefaultTextColor(QColor(255, 255, 255))
+        self.scene.addItem(self.text)
+        self.view = QGraphicsView(self.scene)
+        self.view.setBackgroundBrush(QColor(0, 0, 0))
+        self.view.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        self.speed = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=20, value=3)
+        self.size = QSpinBox(minimum=16, maximum=120, value=44, suffix=" px")
+        self.size.valueChanged.connect(lambda _v: self._render())
+        self.mirror = QCheckBox("镜像 Mirror")
+        self.mirror.toggled.connect(self._apply_mirror)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #c62828;")
+        controls = QHBoxLayout()
+        for widget in (QLabel("速度 Speed"), self.speed, QLabel("字号 Size"), self.size, self.mirror):
+            controls.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.warnings)
+        self._title, self._sections = "", []
+        self.hits: list = []
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._scroll)
+        self._timer.start(50)
+
+    def show_script(self, title: str, sections: list[tuple[str, str]]) -> None:
+        self._title, self._sections = title, sections
+        self._render()
+        self.view.verticalScrollBar().setValue(0)
+
+    def _render(self) -> None:
+        document = QTextDocument()
+        font = QFont(self.font())
+        font.setPixelSize(self.size.value())
+        document.setDefaultFont(font)
+        document.setTextWidth(max(300, self.view.viewport().width() - 40))
+        cursor = QTextCursor(document)
+        heading = QTextCharFormat()
+        heading.setForeground(QColor(255, 214, 102))
+        heading.setFontWeight(QFont.Weight.Bold)
+        plain = QTextCharFormat()
+        plain.setForeground(QColor(255, 255, 255))
+        flagged = QTextCharFormat()
+        flagged.setForeground(QColor(255, 80, 80))
+        flagged.setBackground(QColor(90, 0, 0))
+        flagged.setFontUnderline(True)
+        cursor.insertText(f"{self._title or '未讲解商品 / no product pinned'}\n", heading)
+        self.hits = []
+        for kind, text in self._sections:
+            cursor.insertText(f"\n【{SECTION_NAMES.get(kind, kind)}】\n", heading)
+            position = 0
+            for hit in self.checker.check(text):
+                cursor.insertText(text[position:hit.start], plain)  # insertText: plain text, never markup
+                cursor.insertText(text[hit.start:hit.end], flagged)
+                position = hit.end
+                self.hits.append(hit)
+            cursor.insertText(text[position:] + "\n", plain)
+        self.text.setDocument(document)
+        self.warnings.setText("  ".join(f"⚠ {h.word}：{h.reason}" for h in self.hits))
+
+    def _apply_mirror(self, mirrored: bool) -> None:
+        self.view.resetTransform()
+        if mirrored:
+            self.view.scale(-1, 1)
+
+    def _scroll(self) -> None:
+        if self.isVisible() and self.speed.value():
+            bar = self.view.verticalScrollBar()
+            bar.setValue(bar.value() + self.speed.value())
