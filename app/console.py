@@ -50,6 +50,8 @@ class LiveOptions:
     simulated_audience: bool = True
     audience_rate: float = 20.0
     demo_assistant: bool = False
+    source: str = "testsrc"  # testsrc | cam:N | a media file | an image
+    mirror: bool = False
 
 
 class ConsoleService:
@@ -70,6 +72,8 @@ class ConsoleService:
         self._threads: list[threading.Thread] = []
         self._helpers: list = []
         self.compositor: Compositor | None = None
+        self.overlays: OverlaySet | None = None
+        self.overlay_enabled: dict[str, bool] = {}  # kind → on/off, kept across go-lives
 
     # --- state the UI reads ------------------------------------------------------------------------------
     @property
@@ -138,6 +142,7 @@ class ConsoleService:
             targets.append(str(self.recording_path))
         if not targets:
             raise ValueError("没有推流地址也不录制 / nothing to stream to: add a destination or turn recording on")
+        video, audio = self._open_sources(options)
         outputs = [open_destination(t) for t in targets]
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
@@ -146,7 +151,10 @@ class ConsoleService:
         core.start("直播 Live", destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""))
         compositor = self.compositor = Compositor(settings.width, settings.height)
-        binder = OverlayBinder(core.room, OverlaySet(compositor))
+        self.overlays = OverlaySet(compositor)
+        for kind, enabled in self.overlay_enabled.items():
+            self.overlays.set_enabled(kind, enabled)
+        binder = OverlayBinder(core.room, self.overlays)
         binder.start()
         helpers: list = [binder]
         if options.simulated_audience:
@@ -157,13 +165,38 @@ class ConsoleService:
             assistant = DemoAssistant(core)
             assistant.start()
             helpers.append(assistant)
-        pipeline = Pipeline(settings, outputs, on_stats=self._on_stats, compositor=compositor)
+        pipeline = Pipeline(settings, outputs, on_stats=self._on_stats, compositor=compositor, video_source=video,
+                            audio_source=audio)
         pipeline.on_clock_start = core.bus.go_live
         pipeline.preview_sink = self._on_frame
         self.core, self.pipeline, self._helpers, self.last_error = core, pipeline, helpers, None
         thread = threading.Thread(target=self._run_pipeline, args=(pipeline,), name="pipeline main", daemon=True)
         thread.start()
         self._threads = [thread]
+
+    def set_overlay_enabled(self, kind: str, enabled: bool) -> None:
+        """Switch an overlay on or off on the stream (remembered for the next go-live too)."""
+        self.overlay_enabled[kind] = enabled
+        if self.overlays is not None:
+            self.overlays.set_enabled(kind, enabled)
+
+    @staticmethod
+    def _open_sources(options: LiveOptions):
+        """The chosen video source (SourceError → shown to the streamer) and its audio, or silence."""
+        from app.media.audio import BeepSource, SilenceSource
+        from app.media.sources import FileSource, MirroredSource, SourceError, open_video_source
+
+        try:
+            video = open_video_source(options.source, options.width, options.height, options.fps, loop=True)
+        except SourceError as exc:
+            raise ValueError(str(exc)) from None
+        if isinstance(video, FileSource):
+            audio = video if video.has_audio else SilenceSource()
+        elif options.source == "testsrc":
+            audio = BeepSource()
+        else:
+            audio = SilenceSource()
+        return (MirroredSource(video) if options.mirror else video), audio
 
     def stop(self) -> None:
         """Stop the stream, finish the recording and close the session (everything is written)."""

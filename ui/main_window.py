@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar, QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar
 
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService, LiveOptions
@@ -21,6 +21,9 @@ from ui.preview import PreviewWidget
 
 ACTOR = "assistant:场控"
 DEFAULT_DESTINATION = "默认 Default"
+OVERLAYS = [("product_card", "商品卡 Product card"), ("coupon", "优惠券 Coupon banner"),
+            ("flash_sale", "秒杀倒计时 Flash-sale countdown"), ("comments", "评论滚动 Comment ticker"),
+            ("pinned_comment", "置顶评论 Pinned comment")]
 SHORTCUTS = [("F5", "讲解选中商品 Pin the selected product"), ("F6", "上一个商品 Previous product"),
              ("F7", "下一个商品 Next product"), ("F8", "提词器 Teleprompter"), ("Ctrl+L", "开播 Go live"),
              ("Ctrl+Shift+L", "停播 Stop"),
@@ -39,9 +42,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.preview)
         self._build_toolbar()
         self.comments = CommentsDock(lambda event: self._act(lambda: self.service.room.pin_comment(event, ACTOR)))
-        self.products = ProductsDock(lambda pid: self._act(lambda: self.service.room.pin_product(pid, ACTOR)),
-                                     lambda: self._act(lambda: self.service.room.next_product(ACTOR)),
-                                     lambda: self._act(lambda: self.service.room.previous_product(ACTOR)))
+        self.products = ProductsDock(
+            lambda pid: self._act(lambda: self.service.room.pin_product(pid, ACTOR)),
+            lambda: self._act(lambda: self.service.room.next_product(ACTOR)),
+            lambda: self._act(lambda: self.service.room.previous_product(ACTOR)),
+            on_price=lambda pid, cents: self._act(lambda: self.service.room.set_live_price(pid, cents, ACTOR)),
+            on_stock=lambda pid, stock: self._act(lambda: self.service.room.set_stock(pid, stock, ACTOR)),
+            on_import=self.import_catalogue)
         self.coupons = CouponsDock(
             lambda cid, qty, secs: self._act(lambda: self.service.room.drop_coupon(cid, qty, secs, ACTOR)),
             lambda cid: self._act(lambda: self.service.room.stop_coupon(cid, ACTOR)),
@@ -71,6 +78,8 @@ class MainWindow(QMainWindow):
             timer.start(interval)
             self._timers.append(timer)
         self._restore()
+        self.media_file: str | None = None
+        self._build_overlay_menu()
         self.keys = KeyStore()
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
@@ -96,9 +105,15 @@ class MainWindow(QMainWindow):
         self.stop_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.stop_action.triggered.connect(self.stop_live)
         self.stop_action.setEnabled(False)
+        self.source = QComboBox()
+        self.source.addItem("测试图 Test pattern", "testsrc")
+        self.source.addItem("摄像头 Camera 0", "cam:0")
+        self.source.addItem("媒体文件 Media file…", "file")
+        self.source.setToolTip("画面来源 / video source")
+        self.mirror = QCheckBox("镜像 Mirror")
         self.timer_label = QLabel("00:00:00")
         self.health = QLabel("")
-        for widget in (self.destination, self.record, self.audience):
+        for widget in (self.destination, self.source, self.mirror, self.record, self.audience):
             bar.addWidget(widget)
         self.save_key_action = QAction("保存密钥 Save key", self)
         self.save_key_action.triggered.connect(self.save_destination)
@@ -120,6 +135,49 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def _pick_media_file(self) -> str | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "媒体文件 Media file", "",
+                                              "Media (*.mp4 *.mkv *.mov *.flv *.png *.jpg *.jpeg)")
+        self.media_file = path or None
+        return self.media_file
+
+    def _build_overlay_menu(self) -> None:
+        menu = self.menuBar().addMenu("叠加层 Overlays")
+        self.overlay_actions = {}
+        for kind, label in OVERLAYS:
+            action = QAction(label, self, checkable=True)
+            enabled = self.settings.value(f"overlays/{kind}", True, type=bool)
+            action.setChecked(enabled)
+            self.service.set_overlay_enabled(kind, enabled)
+            action.toggled.connect(lambda on, k=kind: self._toggle_overlay(k, on))
+            menu.addAction(action)
+            self.overlay_actions[kind] = action
+
+    def _toggle_overlay(self, kind: str, enabled: bool) -> None:
+        self.service.set_overlay_enabled(kind, enabled)
+        self.settings.setValue(f"overlays/{kind}", enabled)
+
+    def import_catalogue(self, path: str | None = None) -> bool:
+        """Import products from CSV (Excel's UTF-8/GBK exports); all or nothing, problems listed by line."""
+        from app.store.catalog_io import CatalogImportError, import_csv
+
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getOpenFileName(self, "导入商品 Import catalogue", "", "CSV (*.csv)")
+            if not path:
+                return False
+        try:
+            count = import_csv(self.service.database, path)
+        except (CatalogImportError, OSError) as exc:
+            self._message(f"未导入 not imported: {exc}", error=True)
+            return False
+        note = "（下次开播生效 / takes effect at the next go-live）" if self.service.live else ""
+        self._message(f"已导入 {count} 个商品 / imported {count} products{note}")
+        return True
 
     def save_destination(self) -> None:
         """Remember the destination: server in the data folder, key in the OS keyring (never in files)."""
@@ -168,8 +226,14 @@ class MainWindow(QMainWindow):
                         + "\n\n仍然开播吗？/ Go live anyway?")
         if not self.confirm(question):
             return False
+        source = self.source.currentData()
+        if source == "file":
+            source = self.media_file or self._pick_media_file()
+            if not source:
+                return False
         options = LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
-                              simulated_audience=self.audience.isChecked())
+                              simulated_audience=self.audience.isChecked(), source=source,
+                              mirror=self.mirror.isChecked())
         try:
             self.service.go_live(options)
         except (DestinationError, ValueError) as exc:

@@ -276,6 +276,22 @@ class CameraSource:
                 self._capture = self._open()
 
 
+class MirroredSource:
+    """Any video source, flipped left-right (a selfie camera's habit; text on the set reads the right way)."""
+
+    frames_are_fresh = True  # each flip is a new array
+
+    def __init__(self, source) -> None:
+        self.source = source
+
+    def __getattr__(self, name: str):
+        return getattr(self.source, name)
+
+    def frame_at(self, stream_time: float) -> np.ndarray | None:
+        frame = self.source.frame_at(stream_time)
+        return None if frame is None else cv2.flip(frame, 1)
+
+
 def fit(frame: np.ndarray, width: int, height: int, mode: str = "letterbox") -> np.ndarray:
     """Scale `frame` to the canvas: 'letterbox' keeps all of it (black bars), 'crop' fills and cuts the edges."""
     h, w = frame.shape[:2]

@@ -130,3 +130,65 @@ def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_pa
         assert KEY not in saved and "rtmp://127.0.0.1:1935/live" in saved
     finally:
         keyring.set_keyring(previous)
+
+
+def test_inline_price_and_stock_edits_become_verbs(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
+    room = window.service.room
+    first = room.state.run_sheet[0]
+    window.products.table.item(0, 1).setText("79.5")
+    window.products.table.item(0, 3).setText("42")
+    assert room.state.products[first].live_price_cents == 7950
+    assert room.state.products[first].stock == 42
+    window.products.table.item(0, 3).setText("-1")  # refused by the room, explained, and put back
+    assert "negative" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.products.table.item(0, 3).text() == "42", timeout=2000)
+    assert window.products.table.item(0, 0).flags() & Qt.ItemFlag.ItemIsEditable == Qt.ItemFlag(0)
+
+
+def test_catalogue_import_reports_bad_rows(window, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,title,list_price,live_price,stock\nX1,好,abc,1,1\n", encoding="utf-8")
+    assert not window.import_catalogue(str(bad))
+    assert "line 2" in window.statusBar().currentMessage()
+    good = tmp_path / "good.csv"
+    good.write_text("sku,title,list_price,live_price,stock\nNEW-1,新品 保温杯,99,59,10\n", encoding="gbk")
+    assert window.import_catalogue(str(good))
+    assert "imported 1" in window.statusBar().currentMessage()
+
+
+def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
+    import cv2
+    import numpy as np
+
+    image = np.zeros((360, 640, 3), np.uint8)
+    image[:, :320] = (0, 0, 255)  # left half red
+    path = tmp_path / "card.png"
+    cv2.imwrite(str(path), image)
+    window.audience.setChecked(False)
+    window.source.setCurrentIndex(window.source.findData("file"))
+    window.media_file = str(path)
+    window.mirror.setChecked(True)
+    window.overlay_actions["product_card"].setChecked(False)
+    assert window.go_live()
+    room = window.service.room
+    room.pin_product(room.state.run_sheet[0], "assistant:t")
+    qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
+    _seq, frame = window.service.preview_frame()
+    assert frame[180, 600, 2] > 200 and frame[180, 40, 2] < 60  # mirrored: red is on the right now
+    import time
+
+    time.sleep(0.3)
+    assert "product_card" not in layer_names(window)  # switched off: pinned, but not on the stream
+    window.overlay_actions["product_card"].setChecked(True)
+    qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
+    assert window.settings.value("overlays/product_card", type=bool) is True
+
+
+def test_a_camera_that_does_not_exist_is_a_clear_message(window):
+    window.source.setCurrentIndex(window.source.findData("cam:0"))
+    assert not window.go_live()
+    assert "camera 0 not found" in window.statusBar().currentMessage()
+    assert not window.service.live

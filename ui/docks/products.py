@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 COLUMNS = ["商品 Product", "直播价 Live", "原价 List", "库存 Stock", "状态 State"]
+LIVE_PRICE, STOCK = 1, 3  # editable in place (double-click or F2)
 
 
 class ProductsDock(QDockWidget):
-    def __init__(self, on_pin, on_next, on_previous, parent: QWidget | None = None) -> None:
+    def __init__(self, on_pin, on_next, on_previous, on_price=None, on_stock=None, on_import=None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("商品 / 排品 Products", parent)
         self.setObjectName("products")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.DoubleClicked | QTableWidget.EditTrigger.EditKeyPressed)
+        self._on_price, self._on_stock = on_price, on_stock
+        self.table.itemChanged.connect(self._edited)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
         self.table.setColumnWidth(0, 210)
-        self.table.cellDoubleClicked.connect(lambda row, _col: on_pin(self._ids[row]))
+        self.table.cellDoubleClicked.connect(lambda row, col: on_pin(self._ids[row]) if col == 0 else None)
         self._ids: list[int] = []
+        self._refreshing = False
         buttons = QHBoxLayout()
         for text, slot in (("讲解 Pin (F5)", lambda: self._pin_selected(on_pin)),
                            ("上一个 Prev (F6)", on_previous), ("下一个 Next (F7)", on_next)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
+        if on_import is not None:
+            importer = QPushButton("导入商品 Import CSV…")
+            importer.clicked.connect(on_import)
+            buttons.addWidget(importer)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -46,8 +56,28 @@ class ProductsDock(QDockWidget):
         if product_id is not None:
             on_pin(product_id)
 
+    def _edited(self, item: QTableWidgetItem) -> None:
+        """An inline edit of live price or stock becomes a verb; the next refresh shows the room's truth."""
+        if self._refreshing or item.row() >= len(self._ids):
+            return
+        product_id, text = self._ids[item.row()], item.text().replace("￥", "").replace("¥", "").strip()
+        try:
+            if item.column() == LIVE_PRICE and self._on_price:
+                self._on_price(product_id, round(float(text) * 100))
+            elif item.column() == STOCK and self._on_stock:
+                self._on_stock(product_id, int(text))
+        except ValueError:
+            pass  # not a number: the refresh puts the old value back
+
     def refresh(self, room) -> None:
         """Redraw from the room state (called on a timer; cheap for a run sheet of tens of products)."""
+        self._refreshing = True
+        try:
+            self._refresh(room)
+        finally:
+            self._refreshing = False
+
+    def _refresh(self, room) -> None:
         state = room.state
         ids = list(state.run_sheet)
         if ids != self._ids:
@@ -63,7 +93,10 @@ class ProductsDock(QDockWidget):
                 item = self.table.item(row, column)
                 if item is None:
                     item = QTableWidgetItem()
+                    if column not in (LIVE_PRICE, STOCK):
+                        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                     self.table.setItem(row, column, item)
-                if item.text() != value:
+                if item.text() != value and not (self.table.state() == QTableWidget.State.EditingState
+                                                 and self.table.currentItem() is item):
                     item.setText(value)
                 item.setBackground(QColor(255, 226, 230) if pinned else QColor(0, 0, 0, 0))
