@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMainWind
 
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService, LiveOptions
-from app.destinations import KeyStore
+from app.destinations import PRESETS, KeyStore
 from app.media.outputs import DestinationError
 from app.redaction import redact
 from ui.docks.comments import CommentsDock
@@ -94,6 +94,12 @@ class MainWindow(QMainWindow):
         self.destination.setPlaceholderText("rtmp://推流地址/APP/串流密钥 (留空则只录制 / empty: record only)")
         self.destination.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)  # the key stays masked on screen
         self.destination.setMinimumWidth(360)
+        self.platform = QComboBox()
+        self.platform.addItem("平台 Platform…", "")
+        for name, server in PRESETS.items():
+            if server:
+                self.platform.addItem(name, server)
+        self.platform.activated.connect(self._use_preset)
         self.record = QCheckBox("录制 Record")
         self.record.setChecked(True)
         self.audience = QCheckBox("模拟观众 Simulated audience")
@@ -113,7 +119,7 @@ class MainWindow(QMainWindow):
         self.mirror = QCheckBox("镜像 Mirror")
         self.timer_label = QLabel("00:00:00")
         self.health = QLabel("")
-        for widget in (self.destination, self.source, self.mirror, self.record, self.audience):
+        for widget in (self.platform, self.destination, self.source, self.mirror, self.record, self.audience):
             bar.addWidget(widget)
         self.save_key_action = QAction("保存密钥 Save key", self)
         self.save_key_action.triggered.connect(self.save_destination)
@@ -135,6 +141,13 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def _use_preset(self, index: int) -> None:
+        server = self.platform.itemData(index)
+        if server:
+            self.destination.setText(server.rstrip("/") + "/")
+            self.destination.setFocus()
+            self._message("粘贴平台给的串流密钥到地址末尾 / paste the platform's stream key at the end")
 
     def _pick_media_file(self) -> str | None:
         from PySide6.QtWidgets import QFileDialog
@@ -318,7 +331,8 @@ class MainWindow(QMainWindow):
                     light = f"◌ 重连 reconnecting #{out.stats.reconnects}"
                 else:
                     light = "● 正常 OK" if out.stats.congestion < 0.5 else "◐ 拥塞 congested"
-                lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps 丢 {lost}")
+                share = lost / max(1, lost + out.stats.packets) * 100
+                lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps 丢 {lost} ({share:.1f}%)")
             self.health.setText("   ".join(lights))
             money = f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · 在线 {snapshot.online_now}" if snapshot else ""
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · 编码 {stats.encode_ms_mean:.1f} ms · "

@@ -16,7 +16,7 @@ _KINDS: dict[str, tuple[Callable[..., np.ndarray], int, tuple[float, float]]] = 
     "product_card": (cards.render_product_card, 30, (0.0, 1.0)),
     "comments": (cards.render_comments, 10, (0.0, 0.62)),
     "coupon": (cards.render_coupon_banner, 40, (1.0, 0.0)),
-    "flash_sale": (cards.render_flash_sale, 41, (1.0, 0.16)),
+    "flash_sale": (cards.render_flash_sale, 41, (1.0, 0.21)),
     "pinned_comment": (cards.render_pinned_comment, 20, (1.0, 0.80)),
 }
 MARGIN = 24

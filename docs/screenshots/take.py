@@ -44,17 +44,26 @@ def main() -> int:
         window.resize(1600, 1000)
         window.show()
 
-        def shoot(name: str) -> None:
-            window.grab().save(str(HERE / f"{name}.png"))
+        def shoot(name: str, widget=None) -> None:
+            (widget or window).grab().save(str(HERE / f"{name}.png"))
             subprocess.run(["import", "-window", "root", str(HERE / f"{name}-screen.png")], check=False)
+
+        def teleprompter() -> None:
+            window.show_teleprompter()
+            window.teleprompter.speed.setValue(0)
+            window.teleprompter.resize(900, 620)
 
         steps = [
             (500, lambda: shoot("01-ready")),
             (600, window.go_live),
             (2500, lambda: service.room.pin_product(service.room.state.run_sheet[0], "assistant:场控")),
             (3000, lambda: service.room.drop_coupon(sorted(service.room.state.coupons)[0], 100, 120, "assistant:场控")),
+            (3500, lambda: service.room.start_flash_sale(service.room.state.run_sheet[1], 9900, 20, 90,
+                                                         "assistant:场控")),
             (9000, lambda: shoot("02-live")),
-            (9500, lambda: (window.stop_live(), app.quit())),
+            (9200, teleprompter),
+            (10500, lambda: shoot("03-teleprompter", window.teleprompter)),
+            (11000, lambda: (window.stop_live(), app.quit())),
         ]
         for delay, action in steps:
             QTimer.singleShot(delay, action)

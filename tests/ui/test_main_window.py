@@ -192,3 +192,11 @@ def test_a_camera_that_does_not_exist_is_a_clear_message(window):
     assert not window.go_live()
     assert "camera 0 not found" in window.statusBar().currentMessage()
     assert not window.service.live
+
+
+def test_platform_preset_fills_the_server(window):
+    index = window.platform.findText("哔哩哔哩 Bilibili")
+    window.platform.setCurrentIndex(index)
+    window._use_preset(index)
+    assert window.destination.text() == "rtmp://live-push.bilivideo.com/live-bvc/"
+    assert window.destination.echoMode() == window.destination.EchoMode.PasswordEchoOnEdit
