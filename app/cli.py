@@ -280,19 +280,15 @@ class _StatsReport:
 
 
 def _print_stats(stats, room=None) -> None:
-    t = int(stats.stream_time)
+    from app.media.clock import format_clock
+
     drops = sum(stats.dropped.values())
-    parts = [f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}",
+    parts = [format_clock(stats.stream_time),
              f"fps {stats.capture_fps:4.1f}", f"enc {stats.encode_ms_mean:4.1f}/{stats.encode_ms_p95:4.1f} ms",
              f"cpu {stats.cpu_percent:3.0f}%", f"frames {stats.frames_encoded}", f"drops {drops}"]
     for out in stats.outputs:
-        lost = sum(out.stats.dropped.values())
-        if out.stats.error:
-            state = "FAILED"
-        elif not out.stats.connected:
-            state = f"RECONNECTING (#{out.stats.reconnects}) drop {lost}"
-        else:
-            state = f"{out.kbps:5.0f} kbps q{out.stats.queue_depth} drop {lost}"
+        state = {"failed": "FAILED", "reconnecting": f"RECONNECTING (#{out.stats.reconnects}) drop {out.lost}"}.get(
+            out.health, f"{out.kbps:5.0f} kbps q{out.stats.queue_depth} drop {out.lost}")
         parts.append(f"{out.stats.name} {state}")
     for notice in stats.notices:
         parts.append(f"! {notice}")

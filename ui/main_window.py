@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMainWind
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService, LiveOptions
 from app.destinations import PRESETS, KeyStore
+from app.media.clock import format_clock
 from app.media.outputs import DestinationError
 from app.redaction import redact
 from ui.docks.comments import CommentsDock
@@ -317,22 +318,16 @@ class MainWindow(QMainWindow):
         if snapshot is not None and self.service.core is not None:
             self.graphs.update_metrics(snapshot, self.service.core.metrics.windows)
         if self._live_since is not None:
-            t = int(time.monotonic() - self._live_since)
-            self.timer_label.setText(f"● {t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}")
+            self.timer_label.setText(f"● {format_clock(time.monotonic() - self._live_since)}")
         stats = self.service.stats
         if stats is not None and self.service.live:
             drops = sum(stats.dropped.values())
             lights = []
             for out in stats.outputs:
-                lost = sum(out.stats.dropped.values())
-                if out.stats.error:
-                    light = "✖ 失败 failed"
-                elif not out.stats.connected:
-                    light = f"◌ 重连 reconnecting #{out.stats.reconnects}"
-                else:
-                    light = "● 正常 OK" if out.stats.congestion < 0.5 else "◐ 拥塞 congested"
-                share = lost / max(1, lost + out.stats.packets) * 100
-                lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps 丢 {lost} ({share:.1f}%)")
+                light = {"failed": "✖ 失败 failed", "reconnecting": f"◌ 重连 reconnecting #{out.stats.reconnects}",
+                         "congested": "◐ 拥塞 congested"}.get(out.health, "● 正常 OK")
+                lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps "
+                              f"丢 {out.lost} ({out.lost_percent:.1f}%)")
             self.health.setText("   ".join(lights))
             money = f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · 在线 {snapshot.online_now}" if snapshot else ""
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · 编码 {stats.encode_ms_mean:.1f} ms · "

@@ -28,3 +28,9 @@ class MediaClock:
         if delay > 0:
             time.sleep(delay)
         return self.now() - stream_time
+
+
+def format_clock(seconds: float) -> str:
+    """hh:mm:ss for timers and stats lines."""
+    t = max(0, int(seconds))
+    return f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}"

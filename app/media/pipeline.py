@@ -30,6 +30,23 @@ class OutputRate:
     stats: OutputStats
     kbps: float
 
+    @property
+    def lost(self) -> int:
+        return sum(self.stats.dropped.values())
+
+    @property
+    def lost_percent(self) -> float:
+        return self.lost / max(1, self.lost + self.stats.packets) * 100
+
+    @property
+    def health(self) -> str:
+        """failed | reconnecting | congested | ok — what the health light shows (OBS: congestion ≥ 0.5)."""
+        if self.stats.error:
+            return "failed"
+        if not self.stats.connected:
+            return "reconnecting"
+        return "congested" if self.stats.congestion >= 0.5 else "ok"
+
 
 @dataclass(frozen=True)
 class PipelineStats:
