@@ -74,13 +74,16 @@ class BeepTone:
 
     def __init__(self, sample_rate: int = 48000, channels: int = 2) -> None:
         self.sample_rate, self.channels = sample_rate, channels
+        # one second, computed once: the pattern repeats every second (1 kHz fits a whole number of periods)
+        n = np.arange(sample_rate, dtype=np.int64)
+        in_beep = n < int(FLASH_SECONDS * sample_rate)
+        second = np.where(in_beep, BEEP_LEVEL * np.sin(2 * np.pi * BEEP_HZ * n / sample_rate), 0.0)
+        self._second = np.ascontiguousarray(np.broadcast_to(second.astype(np.float32), (channels, sample_rate)))
 
     def samples(self, start: int, count: int) -> np.ndarray:
         """Samples `start` .. `start + count` (indices since stream start) as (channels, count) float32."""
-        n = np.arange(start, start + count, dtype=np.int64)
-        in_beep = (n % self.sample_rate) < int(FLASH_SECONDS * self.sample_rate)
-        wave = np.where(in_beep, BEEP_LEVEL * np.sin(2 * np.pi * BEEP_HZ * n / self.sample_rate), 0.0)
-        return np.ascontiguousarray(np.broadcast_to(wave.astype(np.float32), (self.channels, count)))
+        index = (np.arange(start, start + count) % self.sample_rate)
+        return np.ascontiguousarray(self._second[:, index])
 
 
 def _hms(seconds: float) -> str:
