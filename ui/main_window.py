@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
         options = LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
                               simulated_audience=self.audience.isChecked(), source=source,
                               mirror=self.mirror.isChecked())
+        self._remember()
         try:
             self.service.go_live(options)
         except (DestinationError, ValueError) as exc:
@@ -330,8 +331,9 @@ class MainWindow(QMainWindow):
                               f"丢 {out.lost} ({out.lost_percent:.1f}%)")
             self.health.setText("   ".join(lights))
             money = f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · 在线 {snapshot.online_now}" if snapshot else ""
+            causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · 编码 {stats.encode_ms_mean:.1f} ms · "
-                                     f"丢帧 {drops} · CPU {stats.cpu_percent:.0f}%{money}")
+                                     f"丢帧 drops {causes} · CPU {stats.cpu_percent:.0f}%{money}")
 
     # --- layout memory ----------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -340,6 +342,19 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        for key, box in self._remembered_boxes().items():
+            box.setChecked(self.settings.value(f"live/{key}", box.isChecked(), type=bool))
+        index = self.source.findData(self.settings.value("live/source", "testsrc"))
+        if index >= 0:
+            self.source.setCurrentIndex(index)
+
+    def _remembered_boxes(self) -> dict:
+        return {"record": self.record, "audience": self.audience, "mirror": self.mirror}
+
+    def _remember(self) -> None:
+        for key, box in self._remembered_boxes().items():
+            self.settings.setValue(f"live/{key}", box.isChecked())
+        self.settings.setValue("live/source", self.source.currentData())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if self.service.live and not self.confirm("正在直播，确定退出？/ Live now: stop and quit?"):
@@ -347,6 +362,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
+        self._remember()
         if self.teleprompter is not None:
             self.teleprompter.close()
         self.service.stop()

@@ -200,3 +200,18 @@ def test_platform_preset_fills_the_server(window):
     window._use_preset(index)
     assert window.destination.text() == "rtmp://live-push.bilivideo.com/live-bvc/"
     assert window.destination.echoMode() == window.destination.EchoMode.PasswordEchoOnEdit
+
+
+def test_choices_are_remembered_for_the_next_start(window, tmp_path):
+    from ui.main_window import MainWindow
+
+    window.record.setChecked(False)
+    window.mirror.setChecked(True)
+    window.source.setCurrentIndex(window.source.findData("cam:0"))
+    window.close()
+    again = MainWindow(window.service, window.settings)
+    try:
+        assert not again.record.isChecked() and again.mirror.isChecked()
+        assert again.source.currentData() == "cam:0"
+    finally:
+        again.deleteLater()
