@@ -74,6 +74,7 @@ class ConsoleService:
         self.compositor: Compositor | None = None
         self.overlays: OverlaySet | None = None
         self.overlay_enabled: dict[str, bool] = {}  # kind → on/off, kept across go-lives
+        self.overlay_positions: dict[str, tuple[int, int]] = {}  # kind → top-left on the canvas
 
     # --- state the UI reads ------------------------------------------------------------------------------
     @property
@@ -154,6 +155,8 @@ class ConsoleService:
         self.overlays = OverlaySet(compositor)
         for kind, enabled in self.overlay_enabled.items():
             self.overlays.set_enabled(kind, enabled)
+        for kind, (x, y) in self.overlay_positions.items():
+            self.overlays.place(kind, x, y)
         binder = OverlayBinder(core.room, self.overlays)
         binder.start()
         helpers: list = [binder]
@@ -173,6 +176,18 @@ class ConsoleService:
         thread = threading.Thread(target=self._run_pipeline, args=(pipeline,), name="pipeline main", daemon=True)
         thread.start()
         self._threads = [thread]
+
+    def place_overlay(self, kind: str, x: int, y: int) -> None:
+        """Move an overlay (top-left corner, canvas pixels); remembered for the next go-live too."""
+        self.overlay_positions[kind] = (x, y)
+        if self.overlays is not None:
+            self.overlays.place(kind, x, y)
+
+    def set_banned_words(self, words: list[str]) -> None:
+        """屏蔽词: takes effect at once for what comes in next (the log keeps hidden comments, flagged)."""
+        self.banned_words = [w.strip() for w in words if w.strip()]
+        if self.core is not None:
+            self.core.banned.set_words(self.banned_words)
 
     def set_overlay_enabled(self, kind: str, enabled: bool) -> None:
         """Switch an overlay on or off on the stream (remembered for the next go-live too)."""

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self.media_file: str | None = None
         self._build_overlay_menu()
+        self._build_moderation_menu()
         self.keys = KeyStore()
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
@@ -169,6 +170,66 @@ class MainWindow(QMainWindow):
             action.toggled.connect(lambda on, k=kind: self._toggle_overlay(k, on))
             menu.addAction(action)
             self.overlay_actions[kind] = action
+            position = self.settings.value(f"overlays/{kind}/position")
+            if position:
+                self.service.place_overlay(kind, *(int(v) for v in position))
+        menu.addSeparator()
+        place = menu.addMenu("位置 Position")
+        for kind, label in OVERLAYS:
+            action = QAction(label + "…", self)
+            action.triggered.connect(lambda _checked=False, k=kind, t=label: self._ask_position(k, t))
+            place.addAction(action)
+
+    def _build_moderation_menu(self) -> None:
+        menu = self.menuBar().addMenu("管理 Moderation")
+        banned = QAction("屏蔽词… Banned words", self)
+        banned.triggered.connect(lambda: self._edit_words("屏蔽词 Banned words", self.service.banned_words,
+                                                          self.set_banned_words))
+        keywords = QAction("关键词高亮… Highlighted keywords", self)
+        keywords.triggered.connect(lambda: self._edit_words("关键词 Keywords", self.comments.model.keywords,
+                                                            self.set_keywords))
+        menu.addAction(banned)
+        menu.addAction(keywords)
+        words = self.settings.value("moderation/banned")
+        if words is not None:
+            self.service.set_banned_words(list(words) if isinstance(words, list) else [words])
+        keys = self.settings.value("moderation/keywords")
+        if keys is not None:
+            self.comments.model.keywords = tuple(keys) if isinstance(keys, list) else (keys,)
+
+    def _edit_words(self, title: str, current, apply) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getMultiLineText(self, title, "每行一个 / one per line", "\n".join(current))
+        if ok:
+            apply(text.splitlines())
+
+    def set_banned_words(self, words: list[str]) -> None:
+        self.service.set_banned_words(words)
+        self.settings.setValue("moderation/banned", self.service.banned_words)
+        self._message(f"屏蔽词已更新 / banned words updated ({len(self.service.banned_words)})")
+
+    def set_keywords(self, words: list[str]) -> None:
+        self.comments.model.keywords = tuple(w.strip() for w in words if w.strip())
+        self.settings.setValue("moderation/keywords", list(self.comments.model.keywords))
+
+    def _ask_position(self, kind: str, label: str) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        current = self.service.overlay_positions.get(kind, (24, 24))
+        text, ok = QInputDialog.getText(self, label, "左上角 x,y（画面像素）/ top-left x,y in canvas pixels",
+                                        text=f"{current[0]},{current[1]}")
+        if ok:
+            try:
+                x, y = (int(v) for v in text.replace("，", ",").split(","))
+            except ValueError:
+                self._message("格式应为 x,y / expected x,y", error=True)
+                return
+            self.place_overlay(kind, x, y)
+
+    def place_overlay(self, kind: str, x: int, y: int) -> None:
+        self.service.place_overlay(kind, x, y)
+        self.settings.setValue(f"overlays/{kind}/position", [x, y])
 
     def _toggle_overlay(self, kind: str, enabled: bool) -> None:
         self.service.set_overlay_enabled(kind, enabled)

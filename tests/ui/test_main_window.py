@@ -215,3 +215,30 @@ def test_choices_are_remembered_for_the_next_start(window, tmp_path):
         assert again.source.currentData() == "cam:0"
     finally:
         again.deleteLater()
+
+
+def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    window.set_banned_words(["退钱", "加微信"])
+    window.set_keywords(["发货"])
+    bus = window.service.core.bus
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "a", "text": "不好用退钱"}))
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "b", "text": "今天发货"}))
+    qtbot.waitUntil(lambda: len(window.comments.model.rows) == 1 and window.comments.model.hidden == 1,
+                    timeout=3000)
+    index = window.comments.model.index(0)
+    assert window.comments.model.data(index, Qt.ItemDataRole.FontRole).bold()
+    assert window.settings.value("moderation/banned") == ["退钱", "加微信"]
+
+
+def test_overlay_can_be_placed(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    room = window.service.room
+    room.pin_product(room.state.run_sheet[0], "assistant:t")
+    qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
+    window.place_overlay("product_card", 700, 40)
+    card = next(layer for layer in window.service.compositor.layers() if layer.name == "product_card")
+    assert card.rect[0] >= 700 and card.rect[1] >= 40
+    assert window.settings.value("overlays/product_card/position") == [700, 40]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from app.live.events import Event, EventType
 
 QUESTION_MARKS = ("？", "?", "吗", "多少", "怎么", "什么", "几")
+DEFAULT_KEYWORDS = ("买了", "下单", "发货", "券", "链接", "退货")
 CAP = 5000
 
 
@@ -20,6 +21,7 @@ class CommentsModel(QAbstractListModel):
         self.cap = cap
         self.rows: list[Event] = []
         self.hidden = 0
+        self.keywords: tuple[str, ...] = DEFAULT_KEYWORDS
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt API)
         return 0 if parent.isValid() else len(self.rows)
@@ -30,10 +32,18 @@ class CommentsModel(QAbstractListModel):
         event = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{event.payload.get('nickname') or '观众'}：{event.payload.get('text', '')}"
-        if role == Qt.ItemDataRole.ForegroundRole and is_question(event.payload.get("text", "")):
-            return QColor(230, 120, 0)
+        text = event.payload.get("text", "")
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if is_question(text):
+                return QColor(230, 120, 0)
+            if any(k in text for k in self.keywords):
+                return QColor(25, 118, 210)
+        if role == Qt.ItemDataRole.FontRole and any(k in text for k in self.keywords):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "问题 question" if is_question(event.payload.get("text", "")) else None
+            return "问题 question" if is_question(text) else None
         return None
 
     def add_batch(self, events: list[Event]) -> None:
