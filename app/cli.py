@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                         choices=("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"))
     stream.add_argument("--profile", choices=("baseline", "main", "high"), default="high")
     stream.add_argument("--sample-rate", type=int, choices=(48000, 44100), default=48000)
+    stream.add_argument("--audio", choices=("auto", "mic", "silence"), default="auto",
+                        help="auto: the file's own sound, the test beep, or the microphone for a camera")
     stream.add_argument("--stats-json", metavar="FILE", help="append one JSON object per second to FILE")
     stream.add_argument("--pip", metavar="SOURCE", help="picture-in-picture: a media file, image or cam:N, "
                         "bottom right")
@@ -235,23 +237,28 @@ def _overlay_demo(width: int, height: int):
 
 
 def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate: int):
-    from app.media.audio import BeepSource, SilenceSource
-    from app.media.sources import FileSource, SourceError, open_video_source
+    from app.media.audio import BeepSource, SilenceSource, open_microphone
+    from app.media.sources import CameraSource, FileSource, SourceError, open_video_source
 
     try:
         video = open_video_source(args.source, width, height, args.fps, loop=args.loop, sample_rate=sample_rate)
     except SourceError as exc:
         raise UsageError(str(exc)) from None
-    if isinstance(video, FileSource):
-        if not video.has_video:
-            raise UsageError(f"cannot play {args.source}: it has no video")
+    if isinstance(video, FileSource) and not video.has_video:
+        raise UsageError(f"cannot play {args.source}: it has no video")
+    choice = getattr(args, "audio", "auto")
+    if choice == "silence":
+        audio = SilenceSource()
+    elif choice == "mic" or isinstance(video, CameraSource):
+        audio = open_microphone(sample_rate)
+    elif isinstance(video, FileSource):
         audio = video if video.has_audio else SilenceSource()
     elif args.source == "testsrc":
         audio = BeepSource(sample_rate)
     else:
         audio = SilenceSource()
-    if audio.__class__ is SilenceSource:
-        print(f"注意 notice: {SilenceSource.notice}", file=sys.stderr)
+    if audio.notice:
+        print(f"注意 notice: {audio.notice}", file=sys.stderr)
     return video, audio
 
 

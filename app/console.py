@@ -198,8 +198,8 @@ class ConsoleService:
     @staticmethod
     def _open_sources(options: LiveOptions):
         """The chosen video source (SourceError → shown to the streamer) and its audio, or silence."""
-        from app.media.audio import BeepSource, SilenceSource
-        from app.media.sources import FileSource, MirroredSource, SourceError, open_video_source
+        from app.media.audio import BeepSource, SilenceSource, open_microphone
+        from app.media.sources import CameraSource, FileSource, MirroredSource, SourceError, open_video_source
 
         try:
             video = open_video_source(options.source, options.width, options.height, options.fps, loop=True)
@@ -207,6 +207,8 @@ class ConsoleService:
             raise ValueError(str(exc)) from None
         if isinstance(video, FileSource):
             audio = video if video.has_audio else SilenceSource()
+        elif isinstance(video, CameraSource):
+            audio = open_microphone()
         elif options.source == "testsrc":
             audio = BeepSource()
         else:

@@ -15,9 +15,10 @@ need=()
 { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]; } || need+=(nginx libnginx-mod-rtmp)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v Xvfb >/dev/null || need+=(xvfb)
-# what Qt's xcb platform plugin loads to open a real window (a fresh Debian lacks some of these)
+# what Qt's xcb platform plugin loads to open a real window (a fresh Debian lacks some of these), and PortAudio
 for lib in libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
-           libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3; do
+           libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 \
+           libportaudio2; do
     dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
 done
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)

@@ -53,6 +53,12 @@ class SilenceSource:
 
     notice = "no microphone: sending silence"
 
+    def start(self, clock) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
     def samples(self, first: int, count: int) -> np.ndarray:
         return np.zeros((2, count), np.float32)
 
@@ -62,8 +68,71 @@ class BeepSource:
 
     notice = None
 
+    def start(self, clock) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
     def __init__(self, sample_rate: int = 48000, channels: int = 2) -> None:
         self._tone = BeepTone(sample_rate, channels)
 
     def samples(self, first: int, count: int) -> np.ndarray:
         return self._tone.samples(first, count)
+
+
+class MicrophoneSource:
+    """A microphone through PortAudio (sounddevice), placed on the shared clock.
+
+    The first block is placed at the clock's time of its arrival minus its length; later blocks follow on
+    sample by sample, and are re-placed when they drift more than 40 ms from the clock (a device whose crystal
+    runs fast or slow, or a stall), so audio stays in sync with video over hours.
+    """
+
+    notice = None
+    RESYNC_SECONDS = 0.040
+
+    def __init__(self, device=None, sample_rate: int = 48000, channels: int = 2) -> None:
+        import sounddevice  # imported here: PortAudio is optional on machines without audio
+
+        self.sample_rate, self.channels = sample_rate, channels
+        self.buffer = AudioBuffer(channels)
+        self.resyncs = 0
+        self._clock = None
+        self._next: int | None = None
+        info = sounddevice.query_devices(device, kind="input")  # raises when there is no input device
+        self._stream = sounddevice.InputStream(device=device, samplerate=sample_rate,
+                                               channels=min(channels, int(info["max_input_channels"])),
+                                               dtype="float32", callback=self._callback)
+
+    def start(self, clock) -> None:
+        self._clock = clock
+        self._stream.start()
+
+    def stop(self) -> None:
+        self._stream.stop()
+        self._stream.close()
+
+    def samples(self, first: int, count: int) -> np.ndarray:
+        return self.buffer.pull(first, count)
+
+    def _callback(self, indata: np.ndarray, frames: int, _time_info, _status) -> None:
+        if self._clock is None:
+            return
+        arrived = int(round((self._clock.now() - frames / self.sample_rate) * self.sample_rate))
+        if self._next is None or abs(arrived - self._next) > self.RESYNC_SECONDS * self.sample_rate:
+            if self._next is not None:
+                self.resyncs += 1
+            self._next = arrived
+        self.buffer.put(self._next, np.ascontiguousarray(indata.T))
+        self._next += frames
+
+
+def open_microphone(sample_rate: int = 48000, channels: int = 2):
+    """The default microphone, or silence with a notice when there is none (no sound card, no PortAudio)."""
+    try:
+        return MicrophoneSource(None, sample_rate, channels)
+    except Exception as exc:  # ImportError, OSError (no PortAudio), PortAudioError (no device)
+        silence = SilenceSource()
+        silence.notice = f"没有麦克风，发送静音 / no microphone ({type(exc).__name__}): sending silence"
+        return silence

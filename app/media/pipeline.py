@@ -157,6 +157,8 @@ class Pipeline:
             raise
         self._clock = MediaClock()
         self.video_source.start(self._clock, at=0.0)
+        if self.audio_source is not self.video_source and hasattr(self.audio_source, "start"):
+            self.audio_source.start(self._clock)  # e.g. a microphone; a file's audio comes with its video
         if self.compositor is not None:
             self.compositor.start_sources(self._clock)
         wait_until(self.video_source.ready, timeout=3.0)  # a file's first frame, a camera's first image
@@ -215,6 +217,8 @@ class Pipeline:
                 index += 1
         finally:
             video.stop()
+            if audio is not video and hasattr(audio, "stop"):
+                audio.stop()
             if self.compositor is not None:
                 self.compositor.stop_sources()
             self._frames.put(_END)
