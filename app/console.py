@@ -102,6 +102,30 @@ class ConsoleService:
             script = db.scalar(select(Script).where(Script.product_id == product_id))
             return [(s.kind, s.text) for s in script.sections] if script else []
 
+    def products(self) -> list[tuple[int, str]]:
+        """(id, title) of the catalogue, for pickers that work before going live."""
+        from sqlalchemy import select
+
+        from app.store.models import Product
+
+        with self.database.session() as db:
+            return [(p.id, p.title) for p in db.scalars(select(Product).order_by(Product.id))]
+
+    def save_script(self, product_id: int, sections: list[tuple[str, str]]) -> None:
+        """Replace the product's script with these (kind, text) sections, in order."""
+        from sqlalchemy import select
+
+        from app.store.models import Product, Script, ScriptSection
+
+        with self.database.sessions.begin() as db:
+            script = db.scalar(select(Script).where(Script.product_id == product_id))
+            if script is None:
+                product = db.get(Product, product_id)
+                script = Script(product=product, title=product.title)
+                db.add(script)
+            script.sections = [ScriptSection(position=i, kind=kind, text=text)
+                               for i, (kind, text) in enumerate(sections)]
+
     def compliance_report(self) -> list[tuple[str, str, list]]:
         """Extreme words in product titles, selling points and scripts: (product title, field, hits)."""
         from sqlalchemy import select

@@ -18,10 +18,14 @@ from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
 from ui.docks.graphs import GraphsDock
 from ui.docks.products import ProductsDock
+from ui.docks.scripts import ScriptsDock
 from ui.preview import PreviewWidget
 
 ACTOR = "assistant:场控"
 DEFAULT_DESTINATION = "默认 Default"
+CANVASES = [("横屏 720p30 1280x720", (1280, 720, 30)), ("横屏 1080p30 1920x1080", (1920, 1080, 30)),
+            ("竖屏 720x1280 30", (720, 1280, 30)), ("竖屏 1080x1920 30", (1080, 1920, 30)),
+            ("横屏 720p25 1280x720", (1280, 720, 25))]
 OVERLAYS = [("product_card", "商品卡 Product card"), ("coupon", "优惠券 Coupon banner"),
             ("flash_sale", "秒杀倒计时 Flash-sale countdown"), ("comments", "评论滚动 Comment ticker"),
             ("pinned_comment", "置顶评论 Pinned comment")]
@@ -57,10 +61,13 @@ class MainWindow(QMainWindow):
                 lambda: self.service.room.start_flash_sale(pid, price, stock, secs, ACTOR)),
             lambda: self._act(lambda: self.service.room.stop_flash_sale(ACTOR)))
         self.graphs = GraphsDock()
+        self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.coupons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.graphs)
+        self.tabifyDockWidget(self.coupons, self.scripts)
+        self.coupons.raise_()
         self.resizeDocks([self.products, self.comments], [470, 380], Qt.Orientation.Horizontal)
         self.resizeDocks([self.products, self.coupons], [420, 480], Qt.Orientation.Vertical)
         self.resizeDocks([self.comments, self.graphs], [420, 480], Qt.Orientation.Vertical)
@@ -119,9 +126,14 @@ class MainWindow(QMainWindow):
         self.source.addItem("媒体文件 Media file…", "file")
         self.source.setToolTip("画面来源 / video source")
         self.mirror = QCheckBox("镜像 Mirror")
+        self.canvas = QComboBox()
+        for label, (w, h, fps) in CANVASES:
+            self.canvas.addItem(label, f"{w}x{h}x{fps}")  # a string: Qt item data does not keep tuples
+        self.canvas.setToolTip("画布：抖音、淘宝手机直播间用竖屏 / canvas: portrait for phone live rooms")
         self.timer_label = QLabel("00:00:00")
         self.health = QLabel("")
-        for widget in (self.platform, self.destination, self.source, self.mirror, self.record, self.audience):
+        for widget in (self.platform, self.destination, self.source, self.mirror, self.canvas, self.record,
+                       self.audience):
             bar.addWidget(widget)
         self.save_key_action = QAction("保存密钥 Save key", self)
         self.save_key_action.triggered.connect(self.save_destination)
@@ -250,6 +262,7 @@ class MainWindow(QMainWindow):
         except (CatalogImportError, OSError) as exc:
             self._message(f"未导入 not imported: {exc}", error=True)
             return False
+        self.scripts.reload_products()
         note = "（下次开播生效 / takes effect at the next go-live）" if self.service.live else ""
         self._message(f"已导入 {count} 个商品 / imported {count} products{note}")
         return True
@@ -306,9 +319,11 @@ class MainWindow(QMainWindow):
             source = self.media_file or self._pick_media_file()
             if not source:
                 return False
+        width, height, fps = (int(v) for v in self.canvas.currentData().split("x"))
         options = LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
                               simulated_audience=self.audience.isChecked(), source=source,
-                              mirror=self.mirror.isChecked())
+                              mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
+                              bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
         self._remember()
         try:
             self.service.go_live(options)
@@ -408,6 +423,7 @@ class MainWindow(QMainWindow):
         index = self.source.findData(self.settings.value("live/source", "testsrc"))
         if index >= 0:
             self.source.setCurrentIndex(index)
+        self.canvas.setCurrentIndex(int(self.settings.value("live/canvas", 0)))
 
     def _remembered_boxes(self) -> dict:
         return {"record": self.record, "audience": self.audience, "mirror": self.mirror}
@@ -416,6 +432,7 @@ class MainWindow(QMainWindow):
         for key, box in self._remembered_boxes().items():
             self.settings.setValue(f"live/{key}", box.isChecked())
         self.settings.setValue("live/source", self.source.currentData())
+        self.settings.setValue("live/canvas", self.canvas.currentIndex())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if self.service.live and not self.confirm("正在直播，确定退出？/ Live now: stop and quit?"):

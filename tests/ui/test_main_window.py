@@ -242,3 +242,31 @@ def test_overlay_can_be_placed(window, qtbot):
     card = next(layer for layer in window.service.compositor.layers() if layer.name == "product_card")
     assert card.rect[0] >= 700 and card.rect[1] >= 40
     assert window.settings.value("overlays/product_card/position") == [700, 40]
+
+
+def test_portrait_canvas_goes_live_in_portrait(window, qtbot):
+    window.audience.setChecked(False)
+    window.canvas.setCurrentIndex(window.canvas.findData("720x1280x30"))
+    assert window.go_live()
+    qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
+    _seq, frame = window.service.preview_frame()
+    assert frame.shape[0] > frame.shape[1]  # taller than wide
+    assert window.stop_live()
+    assert probe(window.service.recording_path).height == 1280
+
+
+def test_script_editor_highlights_while_typing_and_saves(window, qtbot):
+    from ui.docks.scripts import from_text
+
+    dock = window.scripts
+    dock.product.setCurrentIndex(0)
+    assert "【开场】" in dock.editor.toPlainText()  # the sample script
+    dock.editor.setPlainText("【开场】\n今天全网最低价！\n\n【卖点】\n保温 12 小时")
+    assert "全网最低" in dock.warnings.text()
+    block = dock.editor.document().firstBlock().next()
+    formats = block.layout().formats()
+    assert any(f.format.fontUnderline() for f in formats)  # the extreme word is marked in the editor
+    dock.save()
+    product_id = dock.product.currentData()
+    assert window.service.script_for(product_id) == [("opening", "今天全网最低价！"), ("selling_points", "保温 12 小时")]
+    assert from_text("无标题开头\n【逼单】\n快抢") == [("opening", "无标题开头"), ("urgency", "快抢")]
