@@ -72,6 +72,8 @@ class ConsoleService:
         self._threads: list[threading.Thread] = []
         self._helpers: list = []
         self.compositor: Compositor | None = None
+        self._preview_pipeline: Pipeline | None = None
+        self._preview_thread: threading.Thread | None = None
         self.overlays: OverlaySet | None = None
         self.overlay_enabled: dict[str, bool] = {}  # kind → on/off, kept across go-lives
         self.overlay_positions: dict[str, tuple[int, int]] = {}  # kind → top-left on the canvas
@@ -152,6 +154,33 @@ class ConsoleService:
             out.append(self._pending.popleft())
         return out
 
+    # --- preview before going live ---------------------------------------------------------------------
+    @property
+    def previewing(self) -> bool:
+        return self._preview_pipeline is not None
+
+    def start_preview(self, options: LiveOptions) -> None:
+        """Show the chosen source on the canvas before going live: rendered only, nothing encoded or sent.
+        A source that cannot open raises ValueError with the reason."""
+        self.stop_preview()
+        if self.live:
+            return
+        from app.media.audio import SilenceSource
+
+        video, _audio = self._open_sources(options, microphone=False)
+        settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
+        pipeline = Pipeline(settings, [], audio_source=SilenceSource(), video_source=video)
+        pipeline.preview_sink = self._on_frame
+        self._preview_pipeline = pipeline
+        self._preview_thread = threading.Thread(target=pipeline.run, name="preview", daemon=True)
+        self._preview_thread.start()
+
+    def stop_preview(self) -> None:
+        if self._preview_pipeline is not None:
+            self._preview_pipeline.stop()
+            self._preview_thread.join(10)
+            self._preview_pipeline = self._preview_thread = None
+
     # --- go live / stop ----------------------------------------------------------------------------------
     def go_live(self, options: LiveOptions) -> None:
         """Start the session and the stream. Raises DestinationError/ValueError with a message to show."""
@@ -160,6 +189,7 @@ class ConsoleService:
         from app.overlays.qtrender import ensure_qt
 
         ensure_qt()
+        self.stop_preview()
         targets = list(options.destinations)
         if options.record:
             self.recording_path = recordings_dir() / f"live-{datetime.now():%Y%m%d-%H%M%S}.mkv"
@@ -220,7 +250,7 @@ class ConsoleService:
             self.overlays.set_enabled(kind, enabled)
 
     @staticmethod
-    def _open_sources(options: LiveOptions):
+    def _open_sources(options: LiveOptions, microphone: bool = True):
         """The chosen video source (SourceError → shown to the streamer) and its audio, or silence."""
         from app.media.audio import BeepSource, SilenceSource, open_microphone
         from app.media.sources import CameraSource, FileSource, MirroredSource, SourceError, open_video_source
@@ -232,7 +262,7 @@ class ConsoleService:
         if isinstance(video, FileSource):
             audio = video if video.has_audio else SilenceSource()
         elif isinstance(video, CameraSource):
-            audio = open_microphone()
+            audio = open_microphone() if microphone else SilenceSource()
         elif options.source == "testsrc":
             audio = BeepSource()
         else:
@@ -253,6 +283,7 @@ class ConsoleService:
         self.pipeline, self._helpers = None, []
 
     def close(self) -> None:
+        self.stop_preview()
         self.stop()
         self.database.close()
 

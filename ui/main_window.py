@@ -93,6 +93,10 @@ class MainWindow(QMainWindow):
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
             self.destination.setText(saved)
+        for signal in (self.source.currentIndexChanged, self.canvas.currentIndexChanged):
+            signal.connect(lambda _i: self.refresh_preview())
+        self.mirror.toggled.connect(lambda _on: self.refresh_preview())
+        QTimer.singleShot(0, self.refresh_preview)
 
     # --- building ----------------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -155,6 +159,33 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def _options(self, url: str = "", ask_for_file: bool = False) -> LiveOptions | None:
+        source = self.source.currentData()
+        if source == "file":
+            source = self.media_file or (self._pick_media_file() if ask_for_file else None)
+            if not source:
+                return None
+        width, height, fps = (int(v) for v in self.canvas.currentData().split("x"))
+        return LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
+                           simulated_audience=self.audience.isChecked(), source=source,
+                           mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
+                           bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
+
+    def refresh_preview(self) -> None:
+        """Before going live the preview shows the chosen source on the chosen canvas (nothing is sent)."""
+        if self.service.live:
+            return
+        options = self._options()
+        if options is None:
+            self.service.stop_preview()
+            self.preview.show_frame(None)
+            return
+        try:
+            self.service.start_preview(options)
+        except ValueError as exc:
+            self.preview.show_frame(None)
+            self._message(str(exc), error=True)
 
     def _use_preset(self, index: int) -> None:
         server = self.platform.itemData(index)
@@ -314,16 +345,9 @@ class MainWindow(QMainWindow):
                         + "\n\n仍然开播吗？/ Go live anyway?")
         if not self.confirm(question):
             return False
-        source = self.source.currentData()
-        if source == "file":
-            source = self.media_file or self._pick_media_file()
-            if not source:
-                return False
-        width, height, fps = (int(v) for v in self.canvas.currentData().split("x"))
-        options = LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
-                              simulated_audience=self.audience.isChecked(), source=source,
-                              mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
-                              bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
+        options = self._options(url, ask_for_file=True)
+        if options is None:
+            return False
         self._remember()
         try:
             self.service.go_live(options)
@@ -345,6 +369,7 @@ class MainWindow(QMainWindow):
         self.go_live_action.setEnabled(True)
         self.stop_action.setEnabled(False)
         self.preview.show_frame(None)
+        self.refresh_preview()
         path = self.service.recording_path
         self._message(f"已停播 / stopped. 录像 recording: {path}" if path else "已停播 / stopped")
         return True
@@ -368,8 +393,9 @@ class MainWindow(QMainWindow):
     # --- timers: the UI thread only paints -----------------------------------------------------------------
     def _tick_preview(self) -> None:
         seq, frame = self.service.preview_frame()
-        if self.service.live and seq != self._preview_seq and frame is not None:
+        if (self.service.live or self.service.previewing) and seq != self._preview_seq and frame is not None:
             self._preview_seq = seq
+            self.preview.badge = "" if self.service.live else "预览 · 未开播 PREVIEW"
             self.preview.show_frame(frame)
 
     def _tick_events(self) -> None:

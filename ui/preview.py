@@ -17,6 +17,7 @@ class PreviewWidget(QWidget):
         self._frame: np.ndarray | None = None  # keeps the buffer the QImage points at alive
         self.placeholder = "未开播 · 点击「开播」开始 / Not live · press Go live"
         self.frames_shown = 0
+        self.badge = ""  # e.g. "预览 · 未开播" while the picture is not on air
 
     def show_frame(self, bgr: np.ndarray | None) -> None:
         """Take a BGR frame (owned by the caller's newest-frame slot, not copied here) and repaint."""
@@ -41,3 +42,8 @@ class PreviewWidget(QWidget):
         target = QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2, w * scale, h * scale)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, self._image)
+        if self.badge:
+            box = QRectF(target.left() + 8, target.top() + 8, 190, 26)
+            painter.fillRect(box, QColor(0, 0, 0, 170))
+            painter.setPen(QColor(255, 214, 102))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.badge)

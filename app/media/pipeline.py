@@ -142,9 +142,10 @@ class Pipeline:
         self._stop.set()
 
     def run(self) -> PipelineStats:
-        """Stream until the duration ends or `stop()`; return the final stats."""
-        encoder = Encoder(self.settings)
-        self.encoder_notice = encoder.fallback
+        """Stream until the duration ends or `stop()`; return the final stats. Without outputs it only
+        renders (a preview before going live): no encoder is opened and no frame is queued."""
+        encoder = Encoder(self.settings) if self.outputs else None
+        self.encoder_notice = encoder.fallback if encoder else None
         started: list[Output] = []
         try:
             for output in self.outputs:  # connect every destination before the clock starts
@@ -153,7 +154,8 @@ class Pipeline:
         except Exception:
             for output in started:
                 output.finish()
-            encoder.close()
+            if encoder:
+                encoder.close()
             raise
         self._clock = MediaClock()
         self.video_source.start(self._clock, at=0.0)
@@ -170,7 +172,8 @@ class Pipeline:
         capture = threading.Thread(target=self._capture, name="capture", daemon=True)
         encode = threading.Thread(target=self._encode, args=(encoder,), name="encode", daemon=True)
         capture.start()
-        encode.start()
+        if encoder:
+            encode.start()
         last = self._tick_state()
         while capture.is_alive():
             capture.join(timeout=1.0)
@@ -178,10 +181,11 @@ class Pipeline:
             if self.on_stats and now[0] - last[0] >= 0.999:
                 self.on_stats(self._stats(last, now))
                 last = now
-        encode.join()
+        if encoder:
+            encode.join()
+            encoder.close()
         for output in self.outputs:
             output.finish()
-        encoder.close()
         return self._stats(last, self._tick_state())
 
     def _capture(self) -> None:
@@ -210,6 +214,9 @@ class Pipeline:
                 next_sample = end_sample
                 with self._lock:
                     self._captured += 1
+                if not self.outputs:  # preview only
+                    index += 1
+                    continue
                 try:
                     self._frames.put_nowait(item)
                 except queue.Full:

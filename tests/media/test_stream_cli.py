@@ -155,3 +155,15 @@ def test_nvenc_without_a_gpu_fails_over_to_libx264_and_44k1_audio(tmp_path):
     with av.open(str(out)) as container:
         assert container.streams.audio[0].codec_context.sample_rate == 44100
         assert container.streams.video[0].codec_context.profile == "Main"
+
+
+def test_pipeline_without_outputs_only_renders(qapp_offscreen):
+    from app.media.encode import EncoderSettings
+    from app.media.pipeline import Pipeline
+
+    frames = []
+    pipeline = Pipeline(EncoderSettings(width=320, height=180, fps=30), [], duration=0.5)
+    pipeline.preview_sink = lambda canvas: frames.append(canvas.shape)
+    final = pipeline.run()
+    assert len(frames) == 15 and frames[0] == (180, 320, 3)
+    assert final.frames_encoded == 0 and pipeline.encoder_notice is None

@@ -270,3 +270,16 @@ def test_script_editor_highlights_while_typing_and_saves(window, qtbot):
     product_id = dock.product.currentData()
     assert window.service.script_for(product_id) == [("opening", "今天全网最低价！"), ("selling_points", "保温 12 小时")]
     assert from_text("无标题开头\n【逼单】\n快抢") == [("opening", "无标题开头"), ("urgency", "快抢")]
+
+
+def test_preview_runs_before_going_live_and_after_stopping(window, qtbot):
+    qtbot.waitUntil(lambda: window.service.previewing and window.preview.frames_shown > 3, timeout=5000)
+    assert window.preview.badge and window.service.stats is None  # nothing encoded, nothing sent
+    window.audience.setChecked(False)
+    assert window.go_live()
+    assert not window.service.previewing
+    shown = window.preview.frames_shown
+    qtbot.waitUntil(lambda: window.preview.frames_shown > shown + 3, timeout=5000)
+    assert window.preview.badge == ""
+    assert window.stop_live()
+    qtbot.waitUntil(lambda: window.service.previewing, timeout=3000)
