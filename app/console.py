@@ -73,6 +73,7 @@ class ConsoleService:
         self._helpers: list = []
         self.compositor: Compositor | None = None
         self._preview_pipeline: Pipeline | None = None
+        self._idle_room: LiveRoom | None = None
         self._preview_thread: threading.Thread | None = None
         self.overlays: OverlaySet | None = None
         self.overlay_enabled: dict[str, bool] = {}  # kind → on/off, kept across go-lives
@@ -86,6 +87,29 @@ class ConsoleService:
     @property
     def room(self) -> LiveRoom | None:
         return self.core.room if self.core else None
+
+    def display_room(self) -> LiveRoom:
+        """The live room, or before going live a read-only view of the catalogue (same shape) for the docks."""
+        if self.core is not None and self.core.room is not None and self.live:
+            return self.core.room
+        if self._idle_room is None:
+            from sqlalchemy import select
+
+            from app.commerce.room import CouponState, ProductState
+            from app.live.bus import EventBus
+            from app.store.models import Coupon, Product
+
+            with self.database.session() as db:
+                products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock)
+                            for p in db.scalars(select(Product).order_by(Product.id))]
+                coupons = [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
+                                       remaining=c.quantity, total=c.quantity)
+                           for c in db.scalars(select(Coupon).order_by(Coupon.id))]
+            self._idle_room = LiveRoom(EventBus(), products, coupons)
+        return self._idle_room
+
+    def catalogue_changed(self) -> None:
+        self._idle_room = None
 
     def metrics(self) -> MetricsSnapshot | None:
         return self.core.metrics.snapshot(self.core.bus.stream_time()) if self.core else None

@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
             self._message(f"未导入 not imported: {exc}", error=True)
             return False
         self.scripts.reload_products()
+        self.service.catalogue_changed()
         note = "（下次开播生效 / takes effect at the next go-live）" if self.service.live else ""
         self._message(f"已导入 {count} 个商品 / imported {count} products{note}")
         return True
@@ -404,9 +405,7 @@ class MainWindow(QMainWindow):
             self.comments.add_events(events)
 
     def _tick_room(self) -> None:
-        room = self.service.room
-        if room is None:
-            return
+        room = self.service.display_room()  # the catalogue before going live, the live room after
         self.products.refresh(room)
         self.coupons.refresh(room, room.bus.stream_time() or 0.0)
         self._update_teleprompter()

@@ -283,3 +283,11 @@ def test_preview_runs_before_going_live_and_after_stopping(window, qtbot):
     assert window.preview.badge == ""
     assert window.stop_live()
     qtbot.waitUntil(lambda: window.service.previewing, timeout=3000)
+
+
+def test_catalogue_is_listed_before_going_live_but_verbs_wait(window, qtbot):
+    qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=3000)
+    assert window.coupons.list.count() == 3
+    window.products.table.selectRow(0)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert "go live first" in window.statusBar().currentMessage()
