@@ -267,6 +267,17 @@ class ConsoleService:
         if self.core is not None:
             self.core.banned.set_words(self.banned_words)
 
+    def camera_mode(self) -> str | None:
+        """What the camera actually delivers (it may differ from what was asked), e.g. '1280x720@30'."""
+        from app.media.sources import CameraSource
+
+        source = self.pipeline.video_source if self.pipeline else None
+        source = getattr(source, "source", source)  # unwrap a mirror
+        if isinstance(source, CameraSource) and source.actual:
+            width, height, fps = source.actual
+            return f"{width}x{height}@{fps:g}"
+        return None
+
     def set_overlay_enabled(self, kind: str, enabled: bool) -> None:
         """Switch an overlay on or off on the stream (remembered for the next go-live too)."""
         self.overlay_enabled[kind] = enabled

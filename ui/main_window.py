@@ -126,7 +126,8 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(False)
         self.source = QComboBox()
         self.source.addItem("测试图 Test pattern", "testsrc")
-        self.source.addItem("摄像头 Camera 0", "cam:0")
+        for index in range(4):
+            self.source.addItem(f"摄像头 Camera {index}", f"cam:{index}")
         self.source.addItem("媒体文件 Media file…", "file")
         self.source.setToolTip("画面来源 / video source")
         self.mirror = QCheckBox("镜像 Mirror")
@@ -357,9 +358,10 @@ class MainWindow(QMainWindow):
             return False
         self._live_since = time.monotonic()
         self.graphs.reset()
+        camera = self.service.camera_mode()
         self.go_live_action.setEnabled(False)
         self.stop_action.setEnabled(True)
-        self._message("已开播 / live")
+        self._message("已开播 / live" + (f" · 摄像头实际 camera gives {camera}" if camera else ""))
         return True
 
     def stop_live(self) -> bool:

@@ -291,3 +291,16 @@ def test_catalogue_is_listed_before_going_live_but_verbs_wait(window, qtbot):
     window.products.table.selectRow(0)
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert "go live first" in window.statusBar().currentMessage()
+
+
+def test_camera_mode_is_reported_from_what_opencv_gives(window, qtbot, tmp_path):
+    """No camera here: OpenCV's capture reads a clip through the same camera source, as in test_sources."""
+    from tests.conftest import run_cli
+
+    clip = tmp_path / "cam.mkv"
+    assert run_cli("stream", "--size", "640x360", "--to", str(clip), "--duration", "2").returncode == 0
+    window.audience.setChecked(False)
+    window.source.addItem("clip as camera", f"cam:{clip}")
+    window.source.setCurrentIndex(window.source.count() - 1)
+    assert window.go_live()
+    assert "camera gives 640x360@" in window.statusBar().currentMessage()  # fps: whatever the device says
