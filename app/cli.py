@@ -295,7 +295,7 @@ def _print_stats(stats, room=None) -> None:
              f"cpu {stats.cpu_percent:3.0f}%", f"frames {stats.frames_encoded}", f"drops {drops}"]
     for out in stats.outputs:
         state = {"failed": "FAILED", "reconnecting": f"RECONNECTING (#{out.stats.reconnects}) drop {out.lost}"}.get(
-            out.health, f"{out.kbps:5.0f} kbps q{out.stats.queue_depth} drop {out.lost}")
+            out.health, f"{out.kbps:5.0f} kbps {out.fps:4.1f} fps q{out.stats.queue_depth} drop {out.lost}")
         parts.append(f"{out.stats.name} {state}")
     for notice in stats.notices:
         parts.append(f"! {notice}")

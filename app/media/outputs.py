@@ -39,6 +39,7 @@ class OutputStats:
     name: str
     packets: int = 0
     bytes: int = 0
+    video_frames: int = 0  # video packets written (sent, for RTMP): the output's frame rate over time
     queue_depth: int = 0
     dropped: Counter = field(default_factory=Counter)
     error: str | None = None
@@ -115,8 +116,8 @@ class Output:
     def snapshot(self) -> OutputStats:
         with self._lock:
             latency = sorted(self._latency_ms)
-            return OutputStats(self.stats.name, self.stats.packets, self.stats.bytes, self._queue.qsize(),
-                               Counter(self.stats.dropped), self.stats.error,
+            return OutputStats(self.stats.name, self.stats.packets, self.stats.bytes, self.stats.video_frames,
+                               self._queue.qsize(), Counter(self.stats.dropped), self.stats.error,
                                latency_ms_p95=latency[int(0.95 * (len(latency) - 1))] if latency else None)
 
     def _drop(self, cause: str) -> None:
@@ -137,6 +138,7 @@ class Output:
                 with self._lock:
                     self.stats.packets += 1
                     self.stats.bytes += len(packet.data)
+                    self.stats.video_frames += packet.kind == "video"
                     if origin is not None and packet.kind == "video":
                         self._latency_ms.append((time.monotonic() - origin - packet.seconds) * 1000)
             container.close()

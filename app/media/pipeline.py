@@ -29,6 +29,7 @@ _END = object()
 class OutputRate:
     stats: OutputStats
     kbps: float
+    fps: float = 0.0  # video frames written (or sent) per second over the last interval
 
     @property
     def lost(self) -> int:
@@ -96,6 +97,7 @@ def stats_dict(stats: PipelineStats) -> dict:
             {
                 "name": o.stats.name,
                 "kbps": round(o.kbps, 1),
+                "fps": round(o.fps, 2),
                 "packets": o.stats.packets,
                 "queue_depth": o.stats.queue_depth,
                 "dropped": dict(o.stats.dropped),
@@ -281,8 +283,9 @@ class Pipeline:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         with self._lock:
             captured = self._captured
+        snapshots = {o.name: o.snapshot() for o in self.outputs}
         return (time.monotonic(), captured, usage.ru_utime + usage.ru_stime,
-                {o.name: o.snapshot().bytes for o in self.outputs})
+                {name: (snap.bytes, snap.video_frames) for name, snap in snapshots.items()})
 
     def _stats(self, last, now) -> PipelineStats:
         elapsed = max(now[0] - last[0], 1e-6)
@@ -295,8 +298,9 @@ class Pipeline:
         rates = []
         for output in self.outputs:
             snap = output.snapshot()
-            kbps = (now[3][output.name] - last[3][output.name]) * 8 / 1000 / elapsed
-            rates.append(OutputRate(snap, kbps))
+            (bytes_now, frames_now), (bytes_then, frames_then) = now[3][output.name], last[3][output.name]
+            rates.append(OutputRate(snap, (bytes_now - bytes_then) * 8 / 1000 / elapsed,
+                                    (frames_now - frames_then) / elapsed))
         return PipelineStats(
             stream_time=self._clock.now() if self._clock else 0.0,
             frames_captured=captured,

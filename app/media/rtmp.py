@@ -172,7 +172,8 @@ class RtmpOutput:
 
     def snapshot(self) -> OutputStats:
         with self._cond:
-            return OutputStats(self.stats.name, self.stats.packets, self.stats.bytes, len(self._buffer),
+            return OutputStats(self.stats.name, self.stats.packets, self.stats.bytes, self.stats.video_frames,
+                               len(self._buffer),
                                Counter(self.stats.dropped), self.stats.error, connected=self.connected,
                                reconnects=self.reconnects, restarts=dict(self.restarts),
                                connected_since=self.connected_since,
@@ -252,6 +253,7 @@ class RtmpOutput:
                 with self._cond:
                     self.stats.packets += 1
                     self.stats.bytes += len(packet.data)
+                    self.stats.video_frames += packet.kind == "video"
             except OSError:
                 child.kill()  # broken pipe: the child died or was killed by the watchdog
 

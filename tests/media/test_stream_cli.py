@@ -127,10 +127,15 @@ def test_overlay_demo_is_burned_into_the_recording(tmp_path):
 
 
 def test_two_rtmp_destinations_and_a_file_from_one_encode(rtmp_server, tmp_path):
-    mkv = tmp_path / "three.mkv"
+    import json
+
+    mkv, stats = tmp_path / "three.mkv", tmp_path / "stats.jsonl"
     result = run_cli("stream", "--size", "720x1280", "--to", rtmp_server.url("douyin-key-1"),
-                     "--to", rtmp_server.url("taobao-key-2"), "--to", str(mkv), "--duration", "3")
+                     "--to", rtmp_server.url("taobao-key-2"), "--to", str(mkv), "--duration", "3",
+                     "--stats-json", str(stats))
     assert result.returncode == 0, result.output
+    middle = json.loads(stats.read_text().splitlines()[1])
+    assert [o["fps"] > 20 for o in middle["outputs"]] == [True, True, True]  # every output is fed frames
     assert "douyin-key-1" not in result.output and "taobao-key-2" not in result.output
     recordings = rtmp_server.wait_recording_closed(count=2)
     assert len(recordings) == 2, rtmp_server.log()
