@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.comments, self.graphs], [420, 480], Qt.Orientation.Vertical)
         self._shortcuts()
         self.stats_label = QLabel("未开播 / not live")
+        self.notices = QLabel()  # camera lost, no microphone, encoder fell back…: what the streamer must know
+        self.notices.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.statusBar().addPermanentWidget(self.notices)
         self.statusBar().addPermanentWidget(self.stats_label)
         self._preview_seq = -1
         self.teleprompter = None
@@ -371,6 +374,7 @@ class MainWindow(QMainWindow):
         self._live_since = None
         self.go_live_action.setEnabled(True)
         self.stop_action.setEnabled(False)
+        self.notices.setText("")
         self.preview.show_frame(None)
         self.refresh_preview()
         path = self.service.recording_path
@@ -435,6 +439,7 @@ class MainWindow(QMainWindow):
             self.health.setText("   ".join(lights))
             money = f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · 在线 {snapshot.online_now}" if snapshot else ""
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
+            self.notices.setText("  ".join(f"⚠ {notice}" for notice in stats.notices))
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · 编码 {stats.encode_ms_mean:.1f} ms · "
                                      f"丢帧 drops {causes} · CPU {stats.cpu_percent:.0f}%{money}")
 

@@ -304,3 +304,5 @@ def test_camera_mode_is_reported_from_what_opencv_gives(window, qtbot, tmp_path)
     window.source.setCurrentIndex(window.source.count() - 1)
     assert window.go_live()
     assert "camera gives 640x360@" in window.statusBar().currentMessage()  # fps: whatever the device says
+    qtbot.waitUntil(lambda: "no microphone" in window.notices.text(), timeout=5000)  # a camera brings the mic
+    qtbot.waitUntil(lambda: "camera lost" in window.notices.text(), timeout=10000)  # the clip ends: camera gone
