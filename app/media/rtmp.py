@@ -159,14 +159,18 @@ class RtmpOutput:
                 self._cond.wait(0.05)
             self._stopping = True
             self._cond.notify_all()
+        sender = self._threads[0] if self._threads else None
+        if sender is not None:  # the pipe has one writer: let the sender finish its packet first
+            sender.join(max(0.1, deadline - time.monotonic()))
         child = self._child
         if child is not None:
-            try:
-                child.conn.send_bytes(b"")  # end of stream: the child writes the FLV trailer and exits
-            except OSError:
-                pass
-            child.process.join(max(0.1, deadline - time.monotonic()))
-            child.kill()
+            if sender is None or not sender.is_alive():
+                try:
+                    child.conn.send_bytes(b"")  # end of stream: the child writes the FLV trailer and exits
+                except OSError:
+                    pass
+                child.process.join(max(0.1, deadline - time.monotonic()))
+            child.kill()  # a child still blocked (frozen server) is killed; that also frees a blocked sender
         for thread in self._threads:
             thread.join(2)
 
