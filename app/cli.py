@@ -123,48 +123,36 @@ def _has_display() -> bool:
 
 
 def _demo(duration: float | None, out: str | None) -> int:
-    """Test pattern + live overlays + simulated audience + session log + local recording."""
+    """The console headless: the same `ConsoleService` the window uses, with the demo assistant on."""
     from app.config import recordings_dir
-    from app.demo import start_session
-    from app.media.compose import Compositor
-    from app.media.encode import EncoderSettings
-    from app.media.outputs import DestinationError, open_destination
-    from app.media.pipeline import Pipeline
-    from app.overlays.binder import OverlayBinder
-    from app.overlays.overlay_set import OverlaySet
-    from app.overlays.qtrender import ensure_qt
+    from app.console import ConsoleService, LiveOptions
+    from app.media.outputs import DestinationError
 
     path = Path(out) if out else recordings_dir() / f"demo-{datetime.now():%Y%m%d-%H%M%S}.mkv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        outputs = [open_destination(str(path))]
-    except DestinationError as exc:
-        raise UsageError(str(exc)) from None
+    service = ConsoleService()
+    report = _StatsReport(None, metrics=service.metrics)
+    service.on_stats = report
     print(f"演示模式 demo mode: test pattern + simulated audience → {path}")
     print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
-    ensure_qt()
-    settings = EncoderSettings()
-    compositor = Compositor(settings.width, settings.height)
-    core, stop_session = start_session(str(path))
-    binder = OverlayBinder(core.room, OverlaySet(compositor))
-    binder.start()
-    report = _StatsReport(None, metrics=core.metrics)
-    pipeline = Pipeline(settings, outputs, duration=duration, on_stats=report, compositor=compositor)
-    pipeline.on_clock_start = core.bus.go_live  # event stream time = recording time
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: pipeline.stop())
     try:
-        final = pipeline.run()
-    finally:
-        binder.stop()
-        stop_session()
+        service.go_live(LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True))
+    except (DestinationError, ValueError) as exc:
+        service.close()
+        raise UsageError(str(exc)) from None
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: service.pipeline and service.pipeline.stop())
+    service.wait()
+    core = service.core
+    service.close()
+    final = service.stats
     report(final)
     summary = core.metrics.snapshot()
     print(f"录制完成 recording saved: {path}")
     print(f"场次 session #{core.session_id}: {core.bus.last_seq} events logged, GMV ￥{summary.gmv_cents / 100:.2f}, "
           f"{summary.orders} orders, peak online {summary.online_peak}")
-    failed = [o for o in final.outputs if o.stats.error]
-    return EXIT_RUNTIME if failed or pipeline.error else 0
+    failed = final is None or any(o.stats.error for o in final.outputs)
+    return EXIT_RUNTIME if failed or service.last_error else 0
 
 
 def _stream(args: argparse.Namespace) -> int:
@@ -237,26 +225,13 @@ def _overlay_demo(width: int, height: int):
 
 
 def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate: int):
-    from app.media.audio import BeepSource, SilenceSource, open_microphone
-    from app.media.sources import CameraSource, FileSource, SourceError, open_video_source
+    from app.media.sources import SourceError, open_sources
 
     try:
-        video = open_video_source(args.source, width, height, args.fps, loop=args.loop, sample_rate=sample_rate)
+        video, audio = open_sources(args.source, width, height, args.fps, loop=args.loop, sample_rate=sample_rate,
+                                    audio=args.audio)
     except SourceError as exc:
         raise UsageError(str(exc)) from None
-    if isinstance(video, FileSource) and not video.has_video:
-        raise UsageError(f"cannot play {args.source}: it has no video")
-    choice = getattr(args, "audio", "auto")
-    if choice == "silence":
-        audio = SilenceSource()
-    elif choice == "mic" or isinstance(video, CameraSource):
-        audio = open_microphone(sample_rate)
-    elif isinstance(video, FileSource):
-        audio = video if video.has_audio else SilenceSource()
-    elif args.source == "testsrc":
-        audio = BeepSource(sample_rate)
-    else:
-        audio = SilenceSource()
     if audio.notice:
         print(f"注意 notice: {audio.notice}", file=sys.stderr)
     return video, audio
@@ -265,7 +240,7 @@ def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate
 class _StatsReport:
     """Prints each stats snapshot as one line and, when asked, appends it to a JSON Lines file."""
 
-    def __init__(self, json_path: str | None, metrics=None) -> None:
+    def __init__(self, json_path: str | None, metrics=None) -> None:  # metrics: () -> MetricsSnapshot | None
         self._file, self._metrics = None, metrics
         if json_path:
             try:
@@ -274,7 +249,7 @@ class _StatsReport:
                 raise UsageError(f"cannot write stats file {json_path}: {exc.strerror}") from None
 
     def __call__(self, stats) -> None:
-        _print_stats(stats, self._metrics.snapshot() if self._metrics is not None else None)
+        _print_stats(stats, self._metrics() if self._metrics is not None else None)
         if self._file:
             from app.media.pipeline import stats_dict
 

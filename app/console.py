@@ -52,6 +52,8 @@ class LiveOptions:
     demo_assistant: bool = False
     source: str = "testsrc"  # testsrc | cam:N | a media file | an image
     mirror: bool = False
+    recording_path: str | None = None  # default: a new file in the recordings folder
+    duration: float | None = None  # seconds; None: until stop()
 
 
 class ConsoleService:
@@ -72,6 +74,7 @@ class ConsoleService:
         self._threads: list[threading.Thread] = []
         self._helpers: list = []
         self.compositor: Compositor | None = None
+        self.on_stats = None  # optional callable, called with each once-a-second PipelineStats (pipeline thread)
         self._preview_pipeline: Pipeline | None = None
         self._idle_room: LiveRoom | None = None
         self._preview_thread: threading.Thread | None = None
@@ -93,19 +96,10 @@ class ConsoleService:
         if self.core is not None and self.core.room is not None and self.live:
             return self.core.room
         if self._idle_room is None:
-            from sqlalchemy import select
-
-            from app.commerce.room import CouponState, ProductState
             from app.live.bus import EventBus
-            from app.store.models import Coupon, Product
+            from app.live.session_core import load_room
 
-            with self.database.session() as db:
-                products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock)
-                            for p in db.scalars(select(Product).order_by(Product.id))]
-                coupons = [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
-                                       remaining=c.quantity, total=c.quantity)
-                           for c in db.scalars(select(Coupon).order_by(Coupon.id))]
-            self._idle_room = LiveRoom(EventBus(), products, coupons)
+            self._idle_room = load_room(self.database, EventBus())  # a bus nobody listens to: display only
         return self._idle_room
 
     def catalogue_changed(self) -> None:
@@ -189,11 +183,9 @@ class ConsoleService:
         self.stop_preview()
         if self.live:
             return
-        from app.media.audio import SilenceSource
-
-        video, _audio = self._open_sources(options, microphone=False)
+        video, silence = self._open_sources(options, microphone=False)
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
-        pipeline = Pipeline(settings, [], audio_source=SilenceSource(), video_source=video)
+        pipeline = Pipeline(settings, [], audio_source=silence, video_source=video)
         pipeline.preview_sink = self._on_frame
         self._preview_pipeline = pipeline
         self._preview_thread = threading.Thread(target=pipeline.run, name="preview", daemon=True)
@@ -216,7 +208,8 @@ class ConsoleService:
         self.stop_preview()
         targets = list(options.destinations)
         if options.record:
-            self.recording_path = recordings_dir() / f"live-{datetime.now():%Y%m%d-%H%M%S}.mkv"
+            self.recording_path = Path(options.recording_path) if options.recording_path else \
+                recordings_dir() / f"live-{datetime.now():%Y%m%d-%H%M%S}.mkv"
             self.recording_path.parent.mkdir(parents=True, exist_ok=True)
             targets.append(str(self.recording_path))
         if not targets:
@@ -246,8 +239,8 @@ class ConsoleService:
             assistant = DemoAssistant(core)
             assistant.start()
             helpers.append(assistant)
-        pipeline = Pipeline(settings, outputs, on_stats=self._on_stats, compositor=compositor, video_source=video,
-                            audio_source=audio)
+        pipeline = Pipeline(settings, outputs, duration=options.duration, on_stats=self._on_stats,
+                            compositor=compositor, video_source=video, audio_source=audio)
         pipeline.on_clock_start = core.bus.go_live
         pipeline.preview_sink = self._on_frame
         self.core, self.pipeline, self._helpers, self.last_error = core, pipeline, helpers, None
@@ -286,23 +279,19 @@ class ConsoleService:
 
     @staticmethod
     def _open_sources(options: LiveOptions, microphone: bool = True):
-        """The chosen video source (SourceError → shown to the streamer) and its audio, or silence."""
-        from app.media.audio import BeepSource, SilenceSource, open_microphone
-        from app.media.sources import CameraSource, FileSource, MirroredSource, SourceError, open_video_source
+        """The chosen source and its sound (`open_sources`); a SourceError becomes a ValueError to show."""
+        from app.media.sources import SourceError, open_sources
 
         try:
-            video = open_video_source(options.source, options.width, options.height, options.fps, loop=True)
+            return open_sources(options.source, options.width, options.height, options.fps, loop=True,
+                                audio="auto" if microphone else "silence", mirror=options.mirror)
         except SourceError as exc:
             raise ValueError(str(exc)) from None
-        if isinstance(video, FileSource):
-            audio = video if video.has_audio else SilenceSource()
-        elif isinstance(video, CameraSource):
-            audio = open_microphone() if microphone else SilenceSource()
-        elif options.source == "testsrc":
-            audio = BeepSource()
-        else:
-            audio = SilenceSource()
-        return (MirroredSource(video) if options.mirror else video), audio
+
+    def wait(self) -> None:
+        """Block until the stream ends by itself (duration reached) or is stopped from another thread."""
+        for thread in self._threads:
+            thread.join()
 
     def stop(self) -> None:
         """Stop the stream, finish the recording and close the session (everything is written)."""
@@ -332,6 +321,8 @@ class ConsoleService:
 
     def _on_stats(self, stats: PipelineStats) -> None:
         self.stats = stats
+        if self.on_stats is not None:
+            self.on_stats(stats)
 
     def _on_frame(self, canvas: np.ndarray) -> None:
         h, w = canvas.shape[:2]

@@ -11,7 +11,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.live.session_core import SessionCore
-from app.live.simulator import AudienceSimulator, SimulatorConfig
 from app.store.catalog_io import import_csv
 from app.store.db import Database
 from app.store.models import Coupon, CouponKind, Product, Script, ScriptSection
@@ -86,23 +85,3 @@ class DemoAssistant:
             return True
         except ActionRefused:
             return False
-
-
-def start_session(recording: str, events_per_second: float = 20.0):
-    """Database + sample catalogue + session core + simulator + demo assistant; returns (core, stopper)."""
-    database = Database()
-    ensure_sample_catalogue(database)
-    core = SessionCore(database, banned_words=["加微信", "私聊"])
-    core.start("演示直播 Demo live", destinations=[], recording_path=recording)
-    simulator = AudienceSimulator(core.bus, core.room, SimulatorConfig(events_per_second=events_per_second))
-    assistant = DemoAssistant(core)
-    simulator.start()
-    assistant.start()
-
-    def stop() -> None:
-        assistant.stop()
-        simulator.stop()
-        core.end()
-        database.close()
-
-    return core, stop

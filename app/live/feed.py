@@ -93,6 +93,7 @@ class FeedStats:
     malformed: int = 0
     unknown: int = 0
     reconnects: int = 0
+    attempts: int = 0  # connection attempts, successful or not
     last_error: str | None = None
 
 
@@ -133,6 +134,7 @@ class FeedClient:
         delay = 0.5
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         while not self._stop.is_set():
+            self.stats.attempts += 1
             try:
                 async with connect(self.url, additional_headers=headers, max_size=MAX_MESSAGE_BYTES,
                                    open_timeout=5) as socket:

@@ -35,10 +35,9 @@ class SessionCore:
     def start(self, title: str, run_sheet: list[int] | None = None, destinations: list[str] | None = None,
               recording_path: str = "", live_since_monotonic: float | None = None) -> int:
         """Go live: a session row (status live), the event log writer, the room with the catalogue."""
+        self.room = load_room(self.database, self.bus, run_sheet)
+        sheet = self.room.state.run_sheet
         with self.database.sessions.begin() as db:
-            products = list(db.scalars(select(Product).order_by(Product.id)))
-            coupons = list(db.scalars(select(Coupon).order_by(Coupon.id)))
-            sheet = run_sheet or [p.id for p in products]
             row = LiveSession(title=title, run_sheet=sheet, destinations=[redact_url(d) for d in destinations or []],
                               recording_path=recording_path, started_at=time.time(), status=SessionStatus.LIVE)
             db.add(row)
@@ -46,10 +45,6 @@ class SessionCore:
             self.session_id = row.id
         self.writer = StoreWriter(self.database, self.session_id)
         self._unsubscribe_writer = self.bus.subscribe(self.writer)
-        self.room = LiveRoom(self.bus, [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents,
-                                                     p.stock) for p in products],
-                             [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
-                                          remaining=c.quantity, total=c.quantity) for c in coupons], sheet)
         self.bus.go_live(live_since_monotonic)
         self.bus.publish(Event(EventType.SESSION_STARTED, {"session_id": self.session_id, "title": title},
                                actor=SYSTEM))
@@ -70,6 +65,17 @@ class SessionCore:
             db.execute(update(LiveSession).where(LiveSession.id == self.session_id)
                        .values(status=SessionStatus.ENDED, ended_at=time.time()))
         self.bus.stop_live()
+
+
+def load_room(database: Database, bus: EventBus, run_sheet: list[int] | None = None) -> LiveRoom:
+    """A room over the catalogue as stored now (products, coupons), on `bus`."""
+    with database.session() as db:
+        products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock)
+                    for p in db.scalars(select(Product).order_by(Product.id))]
+        coupons = [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
+                               remaining=c.quantity, total=c.quantity)
+                   for c in db.scalars(select(Coupon).order_by(Coupon.id))]
+    return LiveRoom(bus, products, coupons, run_sheet or [p.id for p in products])
 
 
 def load_events(database: Database, session_id: int) -> list[Event]:

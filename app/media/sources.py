@@ -321,6 +321,31 @@ def open_video_source(spec: str, width: int, height: int, fps: int, loop: bool =
     return FileSource(spec, loop=loop, sample_rate=sample_rate)
 
 
+def open_sources(spec: str, width: int, height: int, fps: int, *, loop: bool = False, sample_rate: int = 48000,
+                 audio: str = "auto", mirror: bool = False):
+    """The one place a stream's video and audio are chosen (CLI, console, preview). Raises SourceError.
+
+    audio: "auto" — a file's own sound, the test pattern's beep, the microphone for a camera, else silence;
+    "mic" — the microphone; "silence". A microphone that does not exist becomes silence with a notice.
+    """
+    from app.media.audio import BeepSource, SilenceSource, open_microphone
+
+    video = open_video_source(spec, width, height, fps, loop=loop, sample_rate=sample_rate)
+    if isinstance(video, FileSource) and not video.has_video:
+        raise SourceError(f"cannot play {spec}: it has no video")
+    if audio == "silence":
+        sound = SilenceSource()
+    elif audio == "mic" or isinstance(video, CameraSource):
+        sound = open_microphone(sample_rate)
+    elif isinstance(video, FileSource):
+        sound = video if video.has_audio else SilenceSource()
+    elif spec == "testsrc":
+        sound = BeepSource(sample_rate)
+    else:
+        sound = SilenceSource()
+    return (MirroredSource(video) if mirror else video), sound
+
+
 def wait_until(predicate, timeout: float, step: float = 0.01) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
