@@ -37,6 +37,15 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _camera_mode(text: str) -> tuple[int, int, int]:
+    from app.media.sources import parse_camera_mode
+
+    try:
+        return parse_camera_mode(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _bitrate(text: str) -> int:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", text.strip())
     if not match:
@@ -72,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
     stream.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
     stream.add_argument("--loop", action="store_true", help="loop a media file source")
+    stream.add_argument("--camera-mode", type=_camera_mode, metavar="WxH@FPS",
+                        help="what to ask a camera for, e.g. 1920x1080@30 (default: the canvas size and rate)")
     stream.add_argument("--fit", choices=("letterbox", "crop"), default="letterbox",
                         help="how a source of another aspect ratio fills the canvas")
     stream.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT, e.g. 1280x720 or 720x1280")
@@ -229,7 +240,7 @@ def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate
 
     try:
         video, audio = open_sources(args.source, width, height, args.fps, loop=args.loop, sample_rate=sample_rate,
-                                    audio=args.audio)
+                                    audio=args.audio, camera_mode=args.camera_mode)
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     if audio.notice:

@@ -52,6 +52,7 @@ class LiveOptions:
     demo_assistant: bool = False
     source: str = "testsrc"  # testsrc | cam:N | a media file | an image
     mirror: bool = False
+    camera_mode: str = ""  # e.g. "1920x1080@30": what to ask the camera for; empty: the canvas size and rate
     recording_path: str | None = None  # default: a new file in the recordings folder
     duration: float | None = None  # seconds; None: until stop()
 
@@ -280,11 +281,12 @@ class ConsoleService:
     @staticmethod
     def _open_sources(options: LiveOptions, microphone: bool = True):
         """The chosen source and its sound (`open_sources`); a SourceError becomes a ValueError to show."""
-        from app.media.sources import SourceError, open_sources
+        from app.media.sources import SourceError, open_sources, parse_camera_mode
 
         try:
+            mode = parse_camera_mode(options.camera_mode) if options.camera_mode else None
             return open_sources(options.source, options.width, options.height, options.fps, loop=True,
-                                audio="auto" if microphone else "silence", mirror=options.mirror)
+                                audio="auto" if microphone else "silence", mirror=options.mirror, camera_mode=mode)
         except SourceError as exc:
             raise ValueError(str(exc)) from None
 

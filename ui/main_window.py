@@ -19,9 +19,11 @@ from ui.docks.coupons import CouponsDock
 from ui.docks.graphs import GraphsDock
 from ui.docks.products import ProductsDock
 from ui.docks.scripts import ScriptsDock
+from ui.i18n import tr
 from ui.preview import PreviewWidget
 
 ACTOR = "assistant:场控"
+CAMERA_MODES = ["640x480@30", "1280x720@30", "1920x1080@30", "1280x720@60", "1920x1080@60", "3840x2160@30"]
 DEFAULT_DESTINATION = "默认 Default"
 CANVASES = [("横屏 720p30 1280x720", (1280, 720, 30)), ("横屏 1080p30 1920x1080", (1920, 1080, 30)),
             ("竖屏 720x1280 30", (720, 1280, 30)), ("竖屏 1080x1920 30", (1080, 1920, 30)),
@@ -96,8 +98,11 @@ class MainWindow(QMainWindow):
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
             self.destination.setText(saved)
-        for signal in (self.source.currentIndexChanged, self.canvas.currentIndexChanged):
+        for signal in (self.source.currentIndexChanged, self.canvas.currentIndexChanged,
+                       self.camera_mode.currentIndexChanged):
             signal.connect(lambda _i: self.refresh_preview())
+        self.source.currentIndexChanged.connect(lambda _i: self._camera_mode_enabled())
+        self._camera_mode_enabled()
         self.mirror.toggled.connect(lambda _on: self.refresh_preview())
         QTimer.singleShot(0, self.refresh_preview)
 
@@ -133,6 +138,12 @@ class MainWindow(QMainWindow):
             self.source.addItem(f"摄像头 Camera {index}", f"cam:{index}")
         self.source.addItem("媒体文件 Media file…", "file")
         self.source.setToolTip("画面来源 / video source")
+        self.camera_mode = QComboBox()
+        self.camera_mode.addItem(tr("摄像头：同画布", "Camera: as canvas"), "")
+        for mode in CAMERA_MODES:
+            self.camera_mode.addItem(mode.replace("@", " @ ") + " fps", mode)
+        self.camera_mode.setToolTip(tr("向摄像头请求的分辨率/帧率（与画布无关，画面按画布缩放）",
+                                       "resolution/fps asked of the camera, apart from the canvas (fitted to it)"))
         self.mirror = QCheckBox("镜像 Mirror")
         self.canvas = QComboBox()
         for label, (w, h, fps) in CANVASES:
@@ -140,7 +151,8 @@ class MainWindow(QMainWindow):
         self.canvas.setToolTip("画布：抖音、淘宝手机直播间用竖屏 / canvas: portrait for phone live rooms")
         self.timer_label = QLabel("00:00:00")
         self.health = QLabel("")
-        for widget in (self.platform, self.destination, self.source, self.mirror, self.canvas, self.record,
+        for widget in (self.platform, self.destination, self.source, self.camera_mode, self.mirror, self.canvas,
+                       self.record,
                        self.audience):
             bar.addWidget(widget)
         self.save_key_action = QAction("保存密钥 Save key", self)
@@ -174,6 +186,7 @@ class MainWindow(QMainWindow):
         return LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
                            simulated_audience=self.audience.isChecked(), source=source,
                            mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
+                           camera_mode=self.camera_mode.currentData() if source.startswith("cam:") else "",
                            bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
 
     def refresh_preview(self) -> None:
@@ -190,6 +203,9 @@ class MainWindow(QMainWindow):
         except ValueError as exc:
             self.preview.show_frame(None)
             self._message(str(exc), error=True)
+
+    def _camera_mode_enabled(self) -> None:
+        self.camera_mode.setEnabled(str(self.source.currentData()).startswith("cam:"))
 
     def _use_preset(self, index: int) -> None:
         server = self.platform.itemData(index)
@@ -456,6 +472,7 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.source.setCurrentIndex(index)
         self.canvas.setCurrentIndex(int(self.settings.value("live/canvas", 0)))
+        self.camera_mode.setCurrentIndex(max(0, self.camera_mode.findData(self.settings.value("live/camera_mode", ""))))
 
     def _remembered_boxes(self) -> dict:
         return {"record": self.record, "audience": self.audience, "mirror": self.mirror}
@@ -465,6 +482,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue(f"live/{key}", box.isChecked())
         self.settings.setValue("live/source", self.source.currentData())
         self.settings.setValue("live/canvas", self.canvas.currentIndex())
+        self.settings.setValue("live/camera_mode", self.camera_mode.currentData())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if self.service.live and not self.confirm("正在直播，确定退出？/ Live now: stop and quit?"):

@@ -309,20 +309,37 @@ def fit(frame: np.ndarray, width: int, height: int, mode: str = "letterbox") -> 
     return np.ascontiguousarray(scaled[y : y + height, x : x + width])
 
 
-def open_video_source(spec: str, width: int, height: int, fps: int, loop: bool = False, sample_rate: int = 48000):
-    """testsrc | cam:N | an image file | a media file → a started-later video source. Raises SourceError."""
+def parse_camera_mode(text: str) -> tuple[int, int, int]:
+    """'1280x720@30' → (1280, 720, 30): what to ask a camera for, apart from the canvas. Raises ValueError."""
+    try:
+        size, _, rate = text.strip().lower().partition("@")
+        width, height = (int(v) for v in size.split("x"))
+        fps = int(rate) if rate else 30
+    except ValueError:
+        raise ValueError(f"camera mode should look like 1280x720@30, not {text!r}") from None
+    if not (16 <= width <= 7680 and 16 <= height <= 4320 and 1 <= fps <= 240):
+        raise ValueError(f"camera mode out of range: {text!r}")
+    return width, height, fps
+
+
+def open_video_source(spec: str, width: int, height: int, fps: int, loop: bool = False, sample_rate: int = 48000,
+                      camera_mode: tuple[int, int, int] | None = None):
+    """testsrc | cam:N | an image file | a media file → a started-later video source. Raises SourceError.
+
+    A camera is asked for `camera_mode` (width, height, fps) when given, else for the canvas size and rate; the
+    compositor fits whatever it delivers onto the canvas."""
     if spec == "testsrc":
         return TestPatternSource(width, height, fps)
     if spec.startswith("cam:"):
         device = spec[4:]
-        return CameraSource(int(device) if device.isdigit() else device, width, height, fps)
+        return CameraSource(int(device) if device.isdigit() else device, *(camera_mode or (width, height, fps)))
     if Path(spec).suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource(spec)
     return FileSource(spec, loop=loop, sample_rate=sample_rate)
 
 
 def open_sources(spec: str, width: int, height: int, fps: int, *, loop: bool = False, sample_rate: int = 48000,
-                 audio: str = "auto", mirror: bool = False):
+                 audio: str = "auto", mirror: bool = False, camera_mode: tuple[int, int, int] | None = None):
     """The one place a stream's video and audio are chosen (CLI, console, preview). Raises SourceError.
 
     audio: "auto" — a file's own sound, the test pattern's beep, the microphone for a camera, else silence;
@@ -330,7 +347,7 @@ def open_sources(spec: str, width: int, height: int, fps: int, *, loop: bool = F
     """
     from app.media.audio import BeepSource, SilenceSource, open_microphone
 
-    video = open_video_source(spec, width, height, fps, loop=loop, sample_rate=sample_rate)
+    video = open_video_source(spec, width, height, fps, loop=loop, sample_rate=sample_rate, camera_mode=camera_mode)
     if isinstance(video, FileSource) and not video.has_video:
         raise SourceError(f"cannot play {spec}: it has no video")
     if audio == "silence":

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from app.media.clock import MediaClock
-from app.media.sources import CameraSource, fit, wait_until
+from app.media.sources import CameraSource, fit, open_sources, parse_camera_mode, wait_until
 from tests.conftest import run_cli
 from tests.media.probe import av_offsets, probe
 
@@ -134,3 +134,23 @@ def test_picture_in_picture_from_an_image_and_a_clip(clip, tmp_path):
     assert np.abs(corner[0] - corner[1]).mean() > 5  # the clip plays inside the picture
     result = run_cli("stream", "--pip", str(tmp_path / "nope.mp4"), "--to", str(out), "--duration", "1")
     assert result.returncode == 2 and "picture-in-picture" in result.stderr
+
+
+@pytest.mark.parametrize(("text", "mode"), [("1920x1080@60", (1920, 1080, 60)), ("640X480", (640, 480, 30)),
+                                            (" 1280x720@25 ", (1280, 720, 25))])
+def test_camera_mode_parses(text, mode):
+    assert parse_camera_mode(text) == mode
+
+
+@pytest.mark.parametrize("text", ["1080p", "1920x1080@0", "8x8@30", "axb@30"])
+def test_bad_camera_mode_is_refused_with_the_expected_shape(text):
+    with pytest.raises(ValueError, match="camera mode"):
+        parse_camera_mode(text)
+
+
+def test_camera_is_asked_for_its_own_mode_not_the_canvas(clip, qapp_offscreen):
+    video, _audio = open_sources(f"cam:{clip}", 1280, 720, 30, audio="silence", camera_mode=(640, 480, 15))
+    assert video.want == (640, 480, 15)
+    video.stop()
+    result = run_cli("stream", "--camera-mode", "big", "--to", "x.mkv")
+    assert result.returncode == 2 and "1280x720@30" in result.stderr

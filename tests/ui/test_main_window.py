@@ -302,7 +302,11 @@ def test_camera_mode_is_reported_from_what_opencv_gives(window, qtbot, tmp_path)
     window.audience.setChecked(False)
     window.source.addItem("clip as camera", f"cam:{clip}")
     window.source.setCurrentIndex(window.source.count() - 1)
+    assert window.camera_mode.isEnabled()
+    window.camera_mode.setCurrentIndex(window.camera_mode.findData("1920x1080@30"))
     assert window.go_live()
+    camera = window.service.pipeline.video_source
+    assert camera.want == (1920, 1080, 30)  # asked for the chosen mode, not the 1280x720 canvas
     assert "camera gives 640x360@" in window.statusBar().currentMessage()  # fps: whatever the device says
     qtbot.waitUntil(lambda: "no microphone" in window.notices.text(), timeout=5000)  # a camera brings the mic
     qtbot.waitUntil(lambda: "camera lost" in window.notices.text(), timeout=10000)  # the clip ends: camera gone
