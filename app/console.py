@@ -147,6 +147,33 @@ class ConsoleService:
             script.sections = [ScriptSection(position=i, kind=kind, text=text)
                                for i, (kind, text) in enumerate(sections)]
 
+    def save_coupon(self, definition: dict, coupon_id: int | None = None, actor: str = "assistant") -> int:
+        """新建/编辑券: check the definition (ActionRefused with the reason), keep it in the catalogue for later
+        sessions and, while live, put it in the room through the bus (so the session log has it too)."""
+        from app.commerce.room import ActionRefused, check_coupon
+        from app.store.models import Coupon
+
+        payload = check_coupon(**definition)
+        room = self.room if self.live else None
+        if coupon_id is not None:
+            current = self.display_room().state.coupons.get(coupon_id)
+            if current is not None and current.live:
+                raise ActionRefused(f"发放中的券不能修改 / coupon {current.name} is live: stop it first")
+        with self.database.sessions.begin() as db:
+            coupon = db.get(Coupon, coupon_id) if coupon_id is not None else None
+            if coupon is None:
+                coupon = Coupon(product_skus=[], **payload)
+                db.add(coupon)
+            else:
+                for key, value in payload.items():
+                    setattr(coupon, key, value)
+            db.flush()
+            coupon_id = coupon.id
+        if room is not None:
+            room.define_coupon(coupon_id, payload, actor)
+        self.catalogue_changed()
+        return coupon_id
+
     def compliance_report(self) -> list[tuple[str, str, list]]:
         """Extreme words in product titles, selling points and scripts: (product title, field, hits)."""
         from sqlalchemy import select

@@ -61,7 +61,8 @@ class MainWindow(QMainWindow):
             lambda cid: self._act(lambda: self.service.room.stop_coupon(cid, ACTOR)),
             lambda pid, price, stock, secs: self._act(
                 lambda: self.service.room.start_flash_sale(pid, price, stock, secs, ACTOR)),
-            lambda: self._act(lambda: self.service.room.stop_flash_sale(ACTOR)))
+            lambda: self._act(lambda: self.service.room.stop_flash_sale(ACTOR)),
+            on_save=self.save_coupon)
         self.graphs = GraphsDock()
         self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
@@ -318,6 +319,14 @@ class MainWindow(QMainWindow):
         note = "（下次开播生效 / takes effect at the next go-live）" if self.service.live else ""
         self._message(f"已导入 {count} 个商品 / imported {count} products{note}")
         return True
+
+    def save_coupon(self, definition: dict, coupon_id: int | None) -> None:
+        try:
+            self.service.save_coupon(definition, coupon_id, ACTOR)
+        except ActionRefused as exc:
+            self._message(str(exc), error=True)
+            return
+        self._message(tr("优惠券已保存", "coupon saved") + f": {definition['name'].strip()}")
 
     def save_destination(self) -> None:
         """Remember the destination: server in the data folder, key in the OS keyring (never in files)."""

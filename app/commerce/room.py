@@ -42,6 +42,33 @@ class CouponState:
     live: bool = False
 
 
+COUPON_KINDS = {"full_reduction": "满减", "discount": "折扣", "no_threshold": "无门槛"}
+
+
+def check_coupon(name: str, kind: str, threshold_cents: int = 0, discount_cents: int = 0, rate: float = 1.0,
+                 quantity: int = 0) -> dict:
+    """A coupon's definition, checked; returns it as a payload dict or raises ActionRefused with the reason.
+
+    满减 full_reduction: spend ≥ threshold, minus discount (discount < threshold); 折扣 discount: pay rate × price
+    (0 < rate < 1, 0.9 = 9折); 无门槛 no_threshold: minus discount."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ActionRefused("券名须为 1–100 个字 / the coupon name must be 1..100 characters")
+    if kind not in COUPON_KINDS:
+        raise ActionRefused(f"未知券类型 / unknown coupon kind {kind!r}")
+    if quantity < 1:
+        raise ActionRefused("发放数量至少 1 张 / the quantity must be at least 1")
+    if kind == "full_reduction" and not 0 < discount_cents < threshold_cents:
+        raise ActionRefused("满减：减额须大于 0 且小于门槛 / full reduction: 0 < discount < threshold")
+    if kind == "no_threshold" and discount_cents <= 0:
+        raise ActionRefused("无门槛券的减额须大于 0 / a no-threshold coupon needs a discount above 0")
+    if kind == "discount" and not 0 < rate < 1:
+        raise ActionRefused("折扣须在 0.1–9.9 折之间 / the discount rate must be between 0 and 1")
+    return {"name": name, "kind": kind, "threshold_cents": threshold_cents if kind == "full_reduction" else 0,
+            "discount_cents": discount_cents if kind != "discount" else 0, "rate": rate if kind == "discount" else 1.0,
+            "quantity": quantity}
+
+
 @dataclass
 class FlashSaleState:
     product_id: int
@@ -142,6 +169,15 @@ class LiveRoom:
             return self._publish(EventType.COUPON_DROPPED, {"coupon_id": coupon_id, "quantity": quantity,
                                                             "expires_at": now + duration_s}, actor)
 
+    def define_coupon(self, coupon_id: int, definition: dict, actor: str) -> Event:
+        """新建/编辑券: add a coupon to the room or change one that is not being dropped now."""
+        with self._lock:
+            payload = check_coupon(**definition)
+            coupon = self.state.coupons.get(coupon_id)
+            if coupon is not None and coupon.live:
+                raise ActionRefused(f"发放中的券不能修改 / coupon {coupon.name} is live: stop it first")
+            return self._publish(EventType.COUPON_DEFINED, {"coupon_id": coupon_id, **payload}, actor)
+
     def stop_coupon(self, coupon_id: int, actor: str) -> Event:
         with self._lock:
             coupon = self.state.coupons.get(coupon_id)
@@ -239,6 +275,12 @@ class LiveRoom:
         coupon.live, coupon.remaining = True, event.payload["quantity"]
         coupon.total, coupon.expires_at = event.payload["quantity"], event.payload["expires_at"]
 
+    def _on_coupon_defined(self, event: Event) -> None:
+        p = event.payload
+        self.state.coupons[p["coupon_id"]] = CouponState(p["coupon_id"], p["name"], p["kind"], p["threshold_cents"],
+                                                         p["discount_cents"], p["rate"], remaining=p["quantity"],
+                                                         total=p["quantity"])
+
     def _on_coupon_claimed(self, event: Event) -> None:
         coupon = self.state.coupons.get(event.payload.get("coupon_id"))
         if coupon is None or not coupon.live:
@@ -287,6 +329,7 @@ _APPLY = {
     EventType.PRICE_CHANGED: LiveRoom._on_price,
     EventType.STOCK_CHANGED: LiveRoom._on_stock,
     EventType.ORDER: LiveRoom._on_order,
+    EventType.COUPON_DEFINED: LiveRoom._on_coupon_defined,
     EventType.COUPON_DROPPED: LiveRoom._on_coupon_dropped,
     EventType.COUPON_CLAIMED: LiveRoom._on_coupon_claimed,
     EventType.COUPON_ENDED: LiveRoom._on_coupon_ended,

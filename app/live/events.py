@@ -26,6 +26,7 @@ class EventType(StrEnum):
     PRODUCT_UNPINNED = "product_unpinned"
     PRICE_CHANGED = "price_changed"  # product_id, live_price_cents
     STOCK_CHANGED = "stock_changed"  # product_id, stock
+    COUPON_DEFINED = "coupon_defined"  # coupon_id, name, kind, threshold_cents, discount_cents, rate, quantity
     COUPON_DROPPED = "coupon_dropped"  # coupon_id, quantity, expires_at (stream time)
     COUPON_ENDED = "coupon_ended"  # coupon_id, reason (expired | sold out | stopped)
     FLASH_SALE_STARTED = "flash_sale_started"  # product_id, price_cents, stock, ends_at

@@ -109,3 +109,29 @@ def test_pin_comment_refuses_flagged(room):
         room.pin_comment(flagged, ASSISTANT)
     room.unpin_comment(ASSISTANT)
     assert room.state.pinned_comment is None
+
+
+def test_define_coupon_adds_or_changes_one_and_refuses_bad_numbers(room):
+    event = room.define_coupon(3, {"name": " 全场8折 ", "kind": "discount", "rate": 0.8, "quantity": 50}, ASSISTANT)
+    assert event.type == EventType.COUPON_DEFINED and event.actor == ASSISTANT
+    added = room.state.coupons[3]
+    assert (added.name, added.kind, added.rate, added.total, added.live) == ("全场8折", "discount", 0.8, 50, False)
+    room.define_coupon(1, {"name": "满299减50", "kind": "full_reduction", "threshold_cents": 29900,
+                           "discount_cents": 5000, "quantity": 10}, ASSISTANT)
+    assert (room.state.coupons[1].name, room.state.coupons[1].threshold_cents) == ("满299减50", 29900)
+    bad = [({"name": "", "kind": "discount", "rate": 0.8, "quantity": 1}, "1..100 characters"),
+           ({"name": "x", "kind": "cashback", "quantity": 1}, "unknown coupon kind"),
+           ({"name": "x", "kind": "discount", "rate": 1.0, "quantity": 1}, "between 0 and 1"),
+           ({"name": "x", "kind": "full_reduction", "threshold_cents": 1000, "discount_cents": 1000, "quantity": 1},
+            "discount < threshold"),
+           ({"name": "x", "kind": "no_threshold", "discount_cents": 0, "quantity": 1}, "above 0"),
+           ({"name": "x", "kind": "no_threshold", "discount_cents": 500, "quantity": 0}, "at least 1")]
+    count = len(room.log)
+    for definition, reason in bad:
+        with pytest.raises(ActionRefused, match=reason):
+            room.define_coupon(4, definition, ASSISTANT)
+    assert len(room.log) == count and 4 not in room.state.coupons  # nothing published for a refusal
+    room.drop_coupon(3, 20, 60, ASSISTANT)
+    with pytest.raises(ActionRefused, match="stop it first"):
+        room.define_coupon(3, {"name": "全场7折", "kind": "discount", "rate": 0.7, "quantity": 5}, ASSISTANT)
+    assert room.state.coupons[3].remaining == 20

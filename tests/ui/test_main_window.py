@@ -75,6 +75,46 @@ def test_drop_coupon_from_the_dock(window, qtbot):
     qtbot.waitUntil(lambda: "coupon" in layer_names(window), timeout=1000)
 
 
+def fill_coupon(**fields):
+    """A dialog answer for CouponsDock.edit_coupon: set the form's fields, then press Save."""
+    def answer(dialog):
+        for name, value in fields.items():
+            widget = getattr(dialog, name)
+            widget.setText(value) if name == "name" else (
+                widget.setCurrentIndex(widget.findData(value)) if name == "kind" else widget.setValue(value))
+        return True
+    return answer
+
+
+def test_create_and_edit_coupons_before_and_during_live(window, qtbot):
+    from app.live.session_core import load_events
+
+    qtbot.waitUntil(lambda: window.coupons.list.count() == 3, timeout=5000)  # the catalogue, before going live
+    window.coupons.list.setCurrentRow(0)
+    window.coupons._with_coupon(lambda cid: window.coupons.edit_coupon(cid, fill_coupon(name="满299减50",
+                                                                                        threshold=299)))
+    qtbot.waitUntil(lambda: "满299减50" in window.coupons.list.item(0).text(), timeout=2000)
+    window.coupons.edit_coupon(None, fill_coupon(name="只减不满", kind="full_reduction", threshold=10, discount=10))
+    assert "discount < threshold" in window.statusBar().currentMessage()  # refused by the core, with the reason
+    assert window.coupons.list.count() == 3
+    window.audience.setChecked(False)
+    assert window.go_live()
+    window.coupons.edit_coupon(None, fill_coupon(name="全场8折", kind="discount", rate=8.0, quantity=30))
+    qtbot.waitUntil(lambda: window.coupons.list.count() == 4, timeout=2000)
+    new_id = window.coupons._coupon_ids[3]
+    window.coupons.list.setCurrentRow(3)
+    window.coupons.quantity.setValue(30)
+    qtbot.mouseClick(window.coupons.drop_button, Qt.MouseButton.LeftButton)
+    assert window.service.room.state.coupons[new_id].live
+    window.coupons.edit_coupon(new_id, fill_coupon(name="全场7折"))
+    assert "stop it first" in window.statusBar().currentMessage()
+    session_id = window.service.core.session_id
+    window.stop_live()
+    defined = [e for e in load_events(window.service.database, session_id) if e.type == EventType.COUPON_DEFINED]
+    assert [(e.payload["name"], e.payload["rate"]) for e in defined] == [("全场8折", 0.8)]  # in the session log
+    assert window.service.display_room().state.coupons[new_id].name == "全场8折"  # and kept in the catalogue
+
+
 def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()

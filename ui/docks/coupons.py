@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from ui.i18n import tr
+
+KINDS = [("full_reduction", ("满减", "Spend & save")), ("discount", ("折扣", "Percent off")),
+         ("no_threshold", ("无门槛", "No threshold"))]
+
+
+class CouponDialog(QDialog):
+    """New or edited coupon: name, kind and its numbers. Checking is the core's (`check_coupon`), not ours."""
+
+    def __init__(self, parent: QWidget | None = None, coupon=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("编辑优惠券", "Edit coupon") if coupon else tr("新建优惠券", "New coupon"))
+        self.name = QLineEdit(coupon.name if coupon else "")
+        self.name.setPlaceholderText(tr("例：满199减30", "e.g. 满199减30"))
+        self.kind = QComboBox()
+        for kind, (zh, en) in KINDS:
+            self.kind.addItem(tr(zh, en), kind)
+        self.threshold = QDoubleSpinBox(minimum=0, maximum=1_000_000, decimals=2, prefix="￥", value=199)
+        self.discount = QDoubleSpinBox(minimum=0, maximum=1_000_000, decimals=2, prefix="￥", value=30)
+        self.rate = QDoubleSpinBox(minimum=0.1, maximum=9.9, decimals=1, singleStep=0.5, value=9.0,
+                                   suffix=tr(" 折", " /10"))
+        self.quantity = QSpinBox(minimum=1, maximum=1_000_000, value=100)
+        if coupon is not None:
+            self.kind.setCurrentIndex(max(0, self.kind.findData(coupon.kind)))
+            self.threshold.setValue(coupon.threshold_cents / 100)
+            self.discount.setValue(coupon.discount_cents / 100)
+            self.rate.setValue(round(coupon.rate * 10, 1))
+            self.quantity.setValue(max(1, coupon.total))
+        form = QFormLayout(self)
+        form.addRow(tr("券名", "Name"), self.name)
+        form.addRow(tr("类型", "Kind"), self.kind)
+        form.addRow(tr("门槛（满）", "Spend at least"), self.threshold)
+        form.addRow(tr("减额", "Amount off"), self.discount)
+        form.addRow(tr("折扣", "Rate"), self.rate)
+        form.addRow(tr("数量", "Quantity"), self.quantity)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.kind.currentIndexChanged.connect(self._fields)
+        self._fields()
+
+    def _fields(self) -> None:
+        kind = self.kind.currentData()
+        self.threshold.setEnabled(kind == "full_reduction")
+        self.discount.setEnabled(kind != "discount")
+        self.rate.setEnabled(kind == "discount")
+
+    def definition(self) -> dict:
+        return {"name": self.name.text(), "kind": self.kind.currentData(),
+                "threshold_cents": round(self.threshold.value() * 100),
+                "discount_cents": round(self.discount.value() * 100), "rate": round(self.rate.value() / 10, 3),
+                "quantity": self.quantity.value()}
 
 
 class CouponsDock(QDockWidget):
-    def __init__(self, on_drop, on_stop_coupon, on_flash, on_stop_flash, parent: QWidget | None = None) -> None:
+    def __init__(self, on_drop, on_stop_coupon, on_flash, on_stop_flash, on_save=None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("优惠券 / 秒杀 Coupons & flash sales", parent)
         self.setObjectName("coupons")
         self.list = QListWidget()
@@ -27,6 +83,17 @@ class CouponsDock(QDockWidget):
         row.addWidget(drop)
         row.addWidget(stop)
         coupon_form.addRow(row)
+        self._on_save = on_save
+        self._coupons: dict = {}
+        if on_save is not None:
+            edits = QHBoxLayout()
+            for text, slot in ((tr("新建券…", "New coupon…"), lambda: self.edit_coupon(None)),
+                               (tr("编辑…", "Edit…"), lambda: self._with_coupon(self.edit_coupon))):
+                button = QPushButton(text)
+                button.clicked.connect(slot)
+                edits.addWidget(button)
+            coupon_form.addRow(edits)
+            self.list.itemDoubleClicked.connect(lambda _item: self._with_coupon(self.edit_coupon))
 
         self.product = QComboBox()
         self.price = QDoubleSpinBox(minimum=0.01, maximum=1_000_000, value=9.9, decimals=2, prefix="￥")
@@ -63,8 +130,16 @@ class CouponsDock(QDockWidget):
         if 0 <= row < len(self._coupon_ids):
             action(self._coupon_ids[row])
 
+    def edit_coupon(self, coupon_id: int | None, dialog_answer=None) -> None:
+        """Open the coupon form (new when coupon_id is None). Tests pass `dialog_answer(dialog)` to fill it in."""
+        dialog = CouponDialog(self, self._coupons.get(coupon_id) if coupon_id is not None else None)
+        accepted = dialog_answer(dialog) if dialog_answer is not None else dialog.exec() == QDialog.DialogCode.Accepted
+        if accepted:
+            self._on_save(dialog.definition(), coupon_id)
+
     def refresh(self, room, now: float) -> None:
         state = room.state
+        self._coupons = dict(state.coupons)
         ids = sorted(state.coupons)
         texts = []
         for coupon_id in ids:
@@ -73,7 +148,7 @@ class CouponsDock(QDockWidget):
                 left = max(0, int((c.expires_at or now) - now))
                 texts.append(f"● {c.name}  剩余 {c.remaining}/{c.total} 张  {left // 60:02d}:{left % 60:02d}")
             else:
-                texts.append(f"○ {c.name}")
+                texts.append(f"○ {c.name}  ×{c.total}")
         if ids != self._coupon_ids:
             self._coupon_ids = ids
             self.list.clear()
