@@ -26,6 +26,7 @@ class ProductState:
     list_price_cents: int
     live_price_cents: int
     stock: int
+    image: str = ""  # a picture file's path ("" or unreadable: none shown)
 
 
 @dataclass

@@ -70,7 +70,7 @@ class SessionCore:
 def load_room(database: Database, bus: EventBus, run_sheet: list[int] | None = None) -> LiveRoom:
     """A room over the catalogue as stored now (products, coupons), on `bus`."""
     with database.session() as db:
-        products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock)
+        products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock, p.image)
                     for p in db.scalars(select(Product).order_by(Product.id))]
         coupons = [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
                                remaining=c.quantity, total=c.quantity)

@@ -15,6 +15,7 @@ from app.commerce.room import LiveRoom
 from app.live.events import Event, EventType
 from app.overlays.cards import (CommentsContent, CouponContent, FlashSaleContent, PinnedCommentContent,
                                 ProductCardContent)
+from app.media.pictures import picture_bytes
 from app.overlays.overlay_set import OverlaySet
 
 
@@ -34,7 +35,8 @@ class OverlayBinder:
     def stop(self) -> None:
         self._stop.set()
         self._unsubscribe()
-        self._thread.join(2)
+        if self._thread.is_alive():
+            self._thread.join(2)
 
     def _on_event(self, event: Event) -> None:
         if event.type == EventType.COMMENT and not event.flagged:  # hidden comments never reach the stream
@@ -50,7 +52,8 @@ class OverlayBinder:
         state, now = self.room.state, self.room.bus.stream_time() or 0.0
         pinned = state.products.get(state.pinned_product) if state.pinned_product is not None else None
         self.overlays.update("product_card", None if pinned is None else ProductCardContent(
-            pinned.title, pinned.live_price_cents / 100, pinned.list_price_cents / 100, pinned.stock))
+            pinned.title, pinned.live_price_cents / 100, pinned.list_price_cents / 100, pinned.stock,
+            image=picture_bytes(pinned.image)))
         live = [c for c in state.coupons.values() if c.live]
         coupon = live[0] if live else None
         self.overlays.update("coupon", None if coupon is None else CouponContent(

@@ -67,6 +67,10 @@ class OverlaySet:
             self._state[kind].position = (x, y)
             self.compositor.move(kind, x, y)
 
+    def content(self, kind: str) -> object | None:
+        """What the layer shows now (None: hidden)."""
+        return self._state[kind].content
+
     def renders(self, kind: str) -> int:
         return self._state[kind].renders
 

@@ -107,9 +107,19 @@ def parse(data: bytes) -> list[dict]:
     return rows
 
 
+def resolve_image(image: str, folder: Path) -> str:
+    """A picture named relative to the CSV (as a catalogue folder ships it) becomes an absolute path; anything
+    else (absolute, missing, a URL) is kept as typed; the console shows no picture for what it cannot read."""
+    if image and "://" not in image and not Path(image).is_absolute() and (folder / image).is_file():
+        return str((folder / image).resolve())
+    return image
+
+
 def import_csv(database: Database, path: str | Path) -> int:
     """Import (insert or update by SKU) all rows of a CSV; returns how many rows were written."""
     rows = parse(Path(path).read_bytes())
+    for row in rows:
+        row["image"] = resolve_image(row["image"], Path(path).parent)
     with database.sessions.begin() as db:
         existing = {p.sku: p for p in db.scalars(select(Product).where(Product.sku.in_([r["sku"] for r in rows])))}
         for row in rows:

@@ -55,3 +55,27 @@ def test_room_changes_appear_on_the_overlays():
         assert wait(lambda: "product_card" not in names()) is not None
     finally:
         binder.stop()
+
+
+def test_the_product_card_carries_the_products_picture(tmp_path):
+    from app.demo import SAMPLE_CATALOGUE
+
+    picture = SAMPLE_CATALOGUE.parent / "images" / "cup.png"
+    bus = EventBus()
+    bus.go_live()
+    room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 10, str(picture)),
+                          ProductState(2, "TEA", "龙井", 29900, 19900, 5, str(tmp_path / "gone.png"))])
+    compositor = Compositor(1280, 720)
+    overlays = OverlaySet(compositor)
+    binder = OverlayBinder(room, overlays)
+    try:
+        room.pin_product(1, "assistant:a")
+        binder.refresh()
+        card = overlays.content("product_card")
+        assert card.image == picture.read_bytes()
+        room.pin_product(2, "assistant:a")  # its picture vanished: the card goes on without one
+        binder.refresh()
+        assert overlays.content("product_card").title == "龙井" and overlays.content("product_card").image is None
+        assert "product_card" in {layer.name for layer in compositor.layers()}
+    finally:
+        binder.stop()

@@ -70,3 +70,17 @@ def test_missing_column_and_update_by_sku_and_export_roundtrip(database, tmp_pat
         assert (tea.title, tea.live_price_cents, tea.stock) == ("明前龙井 新茶", 17900, 8)
     finally:
         other.close()
+
+
+def test_pictures_named_next_to_the_csv_are_found_wherever_it_is_imported_from(database, tmp_path):
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "cup.png").write_bytes(b"\x89PNG fake")
+    path = tmp_path / "catalogue.csv"
+    path.write_text("商品编码,商品名称,原价,直播价,库存,图片\n"
+                    "CUP-500,保温杯,159,89,100,pics/cup.png\nTEA-01,龙井,299,199,5,pics/missing.jpg\n"
+                    "BAG-02,帆布包,99,59,5,https://img.example/bag.jpg\n", encoding="utf-8")
+    assert import_csv(database, path) == 3
+    with database.session() as db:
+        images = dict(db.execute(select(Product.sku, Product.image)).all())
+    assert images["CUP-500"] == str((tmp_path / "pics" / "cup.png").resolve())
+    assert images["TEA-01"] == "pics/missing.jpg" and images["BAG-02"] == "https://img.example/bag.jpg"

@@ -62,6 +62,18 @@ def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
     assert room.state.pinned_product == room.state.run_sheet[2]
 
 
+def test_run_sheet_shows_each_products_picture(window, qtbot):
+    qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)  # before going live too
+    sizes = set()
+    for row in range(6):
+        item = window.products.table.item(row, 0)
+        assert item.data(Qt.ItemDataRole.UserRole).endswith(".png")  # the sample pictures ship in resources
+        image = item.icon().pixmap(40, 40).toImage()
+        sizes.add((image.width(), image.height()))
+        assert len({image.pixel(x, y) for x in range(0, 40, 5) for y in range(0, 40, 5)}) > 2  # a picture
+    assert sizes == {(40, 40)}
+
+
 def test_drop_coupon_from_the_dock(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
+from app.media.pictures import picture_bytes
+
 COLUMNS = ["商品 Product", "直播价 Live", "原价 List", "库存 Stock", "状态 State"]
 LIVE_PRICE, STOCK = 1, 3  # editable in place (double-click or F2)
+THUMB = 40  # run-sheet picture size, px
 
 
 class ProductsDock(QDockWidget):
@@ -26,7 +29,10 @@ class ProductsDock(QDockWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
-        self.table.setColumnWidth(0, 210)
+        self.table.setColumnWidth(0, 230)
+        self.table.setIconSize(QSize(THUMB, THUMB))
+        self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
+        self._icons: dict[str, QIcon] = {}
         self.table.cellDoubleClicked.connect(lambda row, col: on_pin(self._ids[row]) if col == 0 else None)
         self._ids: list[int] = []
         self._refreshing = False
@@ -100,3 +106,19 @@ class ProductsDock(QDockWidget):
                                                  and self.table.currentItem() is item):
                     item.setText(value)
                 item.setBackground(QColor(255, 226, 230) if pinned else QColor(0, 0, 0, 0))
+            title = self.table.item(row, 0)
+            if title.data(Qt.ItemDataRole.UserRole) != product.image:
+                title.setData(Qt.ItemDataRole.UserRole, product.image)
+                title.setIcon(self._icon(product.image))
+
+    def _icon(self, path: str) -> QIcon:
+        """The product's picture as a thumbnail (read once per path); an empty slot when there is none."""
+        if path not in self._icons:
+            pixmap = QPixmap()
+            data = picture_bytes(path)
+            if data is None or not pixmap.loadFromData(data):
+                pixmap = QPixmap(THUMB, THUMB)
+                pixmap.fill(QColor(230, 230, 235))
+            self._icons[path] = QIcon(pixmap.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                                    Qt.TransformationMode.SmoothTransformation))
+        return self._icons[path]
