@@ -282,6 +282,31 @@ class ConsoleService:
         if self.overlays is not None:
             self.overlays.place(kind, x, y)
 
+    def overlay_boxes(self) -> dict[str, tuple[int, int, int, int]]:
+        """Where each overlay shown now sits on the canvas: kind → (x, y, width, height); for drag-to-place."""
+        if self.compositor is None or not self.live:
+            return {}
+        kinds = set(self.overlay_kinds())
+        return {layer.name: (layer.x, layer.y, layer.width, layer.height)
+                for layer in self.compositor.layers() if layer.name in kinds and getattr(layer, "visible", True)}
+
+    @staticmethod
+    def overlay_kinds() -> tuple[str, ...]:
+        from app.overlays.overlay_set import KINDS
+
+        return KINDS
+
+    def canvas_size(self) -> tuple[int, int] | None:
+        """The live (or previewed) canvas in pixels."""
+        pipeline = self.pipeline or self._preview_pipeline
+        return (pipeline.settings.width, pipeline.settings.height) if pipeline is not None else None
+
+    def reset_overlay_position(self, kind: str) -> None:
+        """Back to the overlay's default corner (for this and later go-lives)."""
+        self.overlay_positions.pop(kind, None)
+        if self.overlays is not None:
+            self.overlays.place(kind, None, None)
+
     def set_banned_words(self, words: list[str]) -> None:
         """屏蔽词: takes effect at once for what comes in next (the log keeps hidden comments, flagged)."""
         self.banned_words = [w.strip() for w in words if w.strip()]

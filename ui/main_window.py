@@ -46,6 +46,13 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.confirm = self._ask  # tests replace this to answer dialogs
         self.preview = PreviewWidget()
+        self.preview.overlay_boxes = service.overlay_boxes
+        self.preview.canvas_size = service.canvas_size
+        self.preview.on_move = service.place_overlay
+        self.preview.on_drop = self._dropped_overlay
+        self.preview.labels = {kind: label for kind, label in OVERLAYS}
+        self.preview.setToolTip(tr("拖动画面上的叠加层来摆放（Esc 取消）", "drag the overlays on the picture to place them "
+                                   "(Esc cancels)"))
         self.setCentralWidget(self.preview)
         self._build_toolbar()
         self.comments = CommentsDock(lambda event: self._act(lambda: self.service.room.pin_comment(event, ACTOR)))
@@ -243,6 +250,10 @@ class MainWindow(QMainWindow):
             action = QAction(label + "…", self)
             action.triggered.connect(lambda _checked=False, k=kind, t=label: self._ask_position(k, t))
             place.addAction(action)
+        place.addSeparator()
+        reset = QAction(tr("全部复位", "Reset all"), self)
+        reset.triggered.connect(self.reset_overlay_positions)
+        place.addAction(reset)
 
     def _build_moderation_menu(self) -> None:
         menu = self.menuBar().addMenu("管理 Moderation")
@@ -290,6 +301,16 @@ class MainWindow(QMainWindow):
                 self._message("格式应为 x,y / expected x,y", error=True)
                 return
             self.place_overlay(kind, x, y)
+
+    def _dropped_overlay(self, kind: str, x: int, y: int) -> None:
+        self.place_overlay(kind, x, y)
+        self._message(tr("已摆放", "placed") + f" {dict(OVERLAYS).get(kind, kind)} → {x},{y}")
+
+    def reset_overlay_positions(self) -> None:
+        for kind, _label in OVERLAYS:
+            self.service.reset_overlay_position(kind)
+            self.settings.remove(f"overlays/{kind}/position")
+        self._message(tr("叠加层已回到默认位置", "overlays are back in their default places"))
 
     def place_overlay(self, kind: str, x: int, y: int) -> None:
         self.service.place_overlay(kind, x, y)

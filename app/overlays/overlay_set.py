@@ -19,6 +19,7 @@ _KINDS: dict[str, tuple[Callable[..., np.ndarray], int, tuple[float, float]]] = 
     "flash_sale": (cards.render_flash_sale, 41, (1.0, 0.21)),
     "pinned_comment": (cards.render_pinned_comment, 20, (1.0, 0.80)),
 }
+KINDS = tuple(_KINDS)
 MARGIN = 24
 
 
@@ -53,7 +54,7 @@ class OverlaySet:
             renderer, z, anchor = _KINDS[kind]
             image = renderer(content, scale=self.scale)
             state.renders += 1
-            x, y = state.position or self._anchor(image, anchor)
+            x, y = state.position or self._anchor(image.shape[1], image.shape[0], anchor)
             self.compositor.set_layer(kind, image, x, y, z=z, visible=state.enabled)
             return True
 
@@ -62,9 +63,18 @@ class OverlaySet:
             self._state[kind].enabled = enabled
             self.compositor.set_visible(kind, enabled)
 
-    def place(self, kind: str, x: int, y: int) -> None:
+    def place(self, kind: str, x: int | None, y: int | None) -> None:
+        """Put the overlay's top-left corner at (x, y) on the canvas; None, None: back to its default corner."""
         with self._lock:
-            self._state[kind].position = (x, y)
+            state = self._state[kind]
+            state.position = None if x is None or y is None else (x, y)
+            if state.content is None:
+                return
+            if state.position is None:
+                layer = next((item for item in self.compositor.layers() if item.name == kind), None)
+                if layer is None:
+                    return
+                x, y = self._anchor(layer.width, layer.height, _KINDS[kind][2])
             self.compositor.move(kind, x, y)
 
     def content(self, kind: str) -> object | None:
@@ -74,8 +84,8 @@ class OverlaySet:
     def renders(self, kind: str) -> int:
         return self._state[kind].renders
 
-    def _anchor(self, image: np.ndarray, anchor: tuple[float, float]) -> tuple[int, int]:
+    def _anchor(self, width: int, height: int, anchor: tuple[float, float]) -> tuple[int, int]:
         margin = int(MARGIN * self.scale)
-        free_w = self.compositor.width - image.shape[1] - 2 * margin
-        free_h = self.compositor.height - image.shape[0] - 2 * margin
+        free_w = self.compositor.width - width - 2 * margin
+        free_h = self.compositor.height - height - 2 * margin
         return margin + int(max(0, free_w) * anchor[0]), margin + int(max(0, free_h) * anchor[1])

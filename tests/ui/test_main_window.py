@@ -62,6 +62,33 @@ def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
     assert room.state.pinned_product == room.state.run_sheet[2]
 
 
+def test_drag_an_overlay_in_the_preview_to_place_it(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    window.audience.setChecked(False)
+    assert window.go_live()
+    window.service.room.pin_product(window.service.room.state.run_sheet[0], "assistant:test")
+    qtbot.waitUntil(lambda: "product_card" in window.service.overlay_boxes(), timeout=2000)
+    x, y, w, h = window.service.overlay_boxes()["product_card"]
+    preview = window.preview
+    start = preview.to_widget((x, y, w, h)).center().toPoint()
+    scale = preview.picture_rect().width() / window.service.canvas_size()[0]
+    qtbot.mousePress(preview, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(preview, start + QPoint(round(100 * scale), -round(200 * scale)))
+    middle = window.service.overlay_boxes()["product_card"]
+    assert abs(middle[0] - (x + 100)) <= 2 and abs(middle[1] - (y - 200)) <= 2  # it follows the mouse on stream
+    qtbot.mouseMove(preview, QPoint(preview.width() - 1, preview.height() - 1))  # far past the corner
+    qtbot.mouseRelease(preview, Qt.MouseButton.LeftButton, pos=QPoint(preview.width() - 1, preview.height() - 1))
+    width, height = window.service.canvas_size()
+    placed = window.service.overlay_boxes()["product_card"]
+    assert placed[:2] == (width - w, height - h)  # kept whole on the canvas
+    assert [int(v) for v in window.settings.value("overlays/product_card/position")] == [width - w, height - h]
+    window.reset_overlay_positions()
+    assert window.service.overlay_boxes()["product_card"][:2] == (x, y)  # back in its default corner
+    qtbot.mousePress(preview, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))  # not on an overlay: nothing moves
+    assert window.service.overlay_boxes()["product_card"][:2] == (x, y)
+
+
 def test_run_sheet_shows_each_products_picture(window, qtbot):
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)  # before going live too
     sizes = set()
