@@ -32,7 +32,10 @@ OVERLAYS = [("product_card", "商品卡 Product card"), ("coupon", "优惠券 Co
             ("flash_sale", "秒杀倒计时 Flash-sale countdown"), ("comments", "评论滚动 Comment ticker"),
             ("pinned_comment", "置顶评论 Pinned comment")]
 SHORTCUTS = [("F5", "讲解选中商品 Pin the selected product"), ("F6", "上一个商品 Previous product"),
-             ("F7", "下一个商品 Next product"), ("F8", "提词器 Teleprompter"), ("Ctrl+L", "开播 Go live"),
+             ("F7", "下一个商品 Next product"),
+             ("F8", "提词器 Teleprompter（第二屏 second monitor）"),
+             ("Space / ↑ ↓ / F11", "提词器：暂停、速度、全屏 Teleprompter: pause, speed, fullscreen"),
+             ("Ctrl+L", "开播 Go live"),
              ("Ctrl+Shift+L", "停播 Stop"),
              ("F1", "快捷键 This help")]
 
@@ -365,8 +368,9 @@ class MainWindow(QMainWindow):
         if self.teleprompter is None:
             from ui.teleprompter import Teleprompter
 
-            self.teleprompter = Teleprompter()
+            self.teleprompter = Teleprompter(settings=self.settings)
             self._prompted = None
+            self.teleprompter.open_on_chosen_screen(self.screen().name())
         self.teleprompter.show()
         self.teleprompter.raise_()
         self._update_teleprompter(force=True)

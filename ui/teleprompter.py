@@ -4,10 +4,11 @@ stream. Extreme words are highlighted with the reason."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import (QCheckBox, QGraphicsScene, QGraphicsTextItem, QGraphicsView, QHBoxLayout, QLabel,
-                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QKeySequence, QShortcut, QTextCharFormat, QTextCursor, \
+    QTextDocument
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsScene, QGraphicsTextItem, QGraphicsView, QHBoxLayout,
+                               QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from app.compliance.extreme_words import ExtremeWordChecker
 
@@ -15,9 +16,19 @@ SECTION_NAMES = {"opening": "开场", "selling_points": "卖点", "price_anchor"
                  "call_to_action": "福利 / 引导"}
 
 
+def choose_screen(names: list[str], console: str, remembered: str | None) -> str:
+    """The screen the teleprompter opens on: the one used last time if it is still there, else the first that is
+    not the console window's, else the console's own."""
+    if remembered in names:
+        return remembered
+    others = [name for name in names if name != console]
+    return others[0] if others else console
+
+
 class Teleprompter(QWidget):
-    def __init__(self, checker: ExtremeWordChecker | None = None) -> None:
+    def __init__(self, checker: ExtremeWordChecker | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
+        self.settings = settings
         self.setWindowTitle("提词器 Teleprompter — 不会出现在直播画面 / never on stream")
         self.resize(900, 700)
         self.checker = checker or ExtremeWordChecker.from_file()
@@ -36,9 +47,25 @@ class Teleprompter(QWidget):
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #c62828;")
+        self.screen_box = QComboBox()
+        self.screen_box.setToolTip("提词器显示在哪块屏幕 / which monitor the teleprompter is on")
+        self.fullscreen = QCheckBox("全屏 Fullscreen (F11)")
+        self.screen_box.activated.connect(lambda _i: self.place_on(self.screen_box.currentData()))
+        self.fullscreen.toggled.connect(lambda _on: self.place_on(self.screen_box.currentData()))
+        app = QGuiApplication.instance()
+        app.screenAdded.connect(lambda _s: self._list_screens())
+        app.screenRemoved.connect(lambda _s: QTimer.singleShot(0, self._list_screens))
+        self._list_screens()
         controls = QHBoxLayout()
-        for widget in (QLabel("速度 Speed"), self.speed, QLabel("字号 Size"), self.size, self.mirror):
+        for widget in (QLabel("速度 Speed"), self.speed, QLabel("字号 Size"), self.size, self.mirror,
+                       QLabel("屏幕 Screen"), self.screen_box, self.fullscreen):
             controls.addWidget(widget)
+        for key, slot in (("Space", self.toggle_pause), ("Up", lambda: self.speed.setValue(self.speed.value() + 1)),
+                          ("Down", lambda: self.speed.setValue(self.speed.value() - 1)),
+                          ("Home", lambda: self.view.verticalScrollBar().setValue(0)),
+                          ("F11", self.fullscreen.toggle), ("Esc", lambda: self.fullscreen.setChecked(False))):
+            QShortcut(QKeySequence(key), self, slot)
+        self._paused_speed: int | None = None
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.view, 1)
@@ -48,6 +75,48 @@ class Teleprompter(QWidget):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._scroll)
         self._timer.start(50)
+
+    # --- which monitor ---------------------------------------------------------------------------------------
+    def _list_screens(self) -> None:
+        current = self.screen_box.currentData()
+        self.screen_box.clear()
+        for screen in QGuiApplication.screens():
+            g = screen.geometry()
+            self.screen_box.addItem(f"{screen.name()} {g.width()}×{g.height()}", screen.name())
+        index = self.screen_box.findData(current)
+        if index >= 0:
+            self.screen_box.setCurrentIndex(index)
+
+    def open_on_chosen_screen(self, console_screen: str) -> None:
+        """Show on the remembered monitor, else on one the console is not on (a real second monitor)."""
+        remembered = self.settings.value("teleprompter/screen") if self.settings is not None else None
+        names = [screen.name() for screen in QGuiApplication.screens()]
+        self.place_on(choose_screen(names, console_screen, remembered))
+
+    def place_on(self, name: str | None) -> None:
+        screen = next((s for s in QGuiApplication.screens() if s.name() == name), QGuiApplication.primaryScreen())
+        self.screen_box.setCurrentIndex(max(0, self.screen_box.findData(screen.name())))
+        if self.settings is not None:
+            self.settings.setValue("teleprompter/screen", screen.name())
+        area = screen.availableGeometry()
+        if self.isFullScreen() and not self.fullscreen.isChecked():
+            self.showNormal()
+        self.setScreen(screen)
+        self.setGeometry(area.x() + 40, area.y() + 40, min(self.width(), area.width() - 80),
+                         min(self.height(), area.height() - 80))
+        if self.fullscreen.isChecked():
+            self.showFullScreen()
+        else:
+            self.show()
+
+    def toggle_pause(self) -> None:
+        """Space: stop scrolling while the streamer talks off-script; Space again goes on at the same speed."""
+        if self._paused_speed is None:
+            self._paused_speed = self.speed.value()
+            self.speed.setValue(0)
+        else:
+            self.speed.setValue(self._paused_speed)
+            self._paused_speed = None
 
     def show_script(self, title: str, sections: list[tuple[str, str]]) -> None:
         self._title, self._sections = title, sections

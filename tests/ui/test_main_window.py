@@ -193,6 +193,13 @@ def test_extreme_words_are_raised_before_going_live_and_in_the_teleprompter(wind
                for layer in window.service.compositor.layers())
     prompter.mirror.setChecked(True)
     assert prompter.view.transform().m11() == -1
+    prompter.speed.setValue(5)
+    prompter.activateWindow()
+    qtbot.waitUntil(prompter.isActiveWindow, timeout=2000)
+    qtbot.keyClick(prompter, Qt.Key.Key_Space)  # the streamer goes off-script: scrolling pauses
+    assert prompter.speed.value() == 0
+    qtbot.keyClick(prompter, Qt.Key.Key_Space)
+    assert prompter.speed.value() == 5
 
 
 def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_path):
