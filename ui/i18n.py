@@ -36,3 +36,11 @@ def pick(message: str) -> str:
         return message
     chinese, _, english = message.partition(" / ")
     return chinese.strip() if _mode == CHINESE else english.strip()
+
+
+def label(name: str) -> str:
+    """A bilingual name from the core such as "抖音 Douyin" (Chinese, a space, English), in the chosen language."""
+    chinese, _, english = name.partition(" ")
+    if not english or not any("\u4e00" <= ch <= "\u9fff" for ch in chinese):
+        return name
+    return tr(chinese, english)

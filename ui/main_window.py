@@ -19,25 +19,25 @@ from ui.docks.coupons import CouponsDock
 from ui.docks.graphs import GraphsDock
 from ui.docks.products import ProductsDock
 from ui.docks.scripts import ScriptsDock
-from ui.i18n import tr
+from ui import i18n
+from ui.i18n import pick, tr
 from ui.preview import PreviewWidget
 
 ACTOR = "assistant:场控"
 CAMERA_MODES = ["640x480@30", "1280x720@30", "1920x1080@30", "1280x720@60", "1920x1080@60", "3840x2160@30"]
-DEFAULT_DESTINATION = "默认 Default"
-CANVASES = [("横屏 720p30 1280x720", (1280, 720, 30)), ("横屏 1080p30 1920x1080", (1920, 1080, 30)),
-            ("竖屏 720x1280 30", (720, 1280, 30)), ("竖屏 1080x1920 30", (1080, 1920, 30)),
-            ("横屏 720p25 1280x720", (1280, 720, 25))]
-OVERLAYS = [("product_card", "商品卡 Product card"), ("coupon", "优惠券 Coupon banner"),
-            ("flash_sale", "秒杀倒计时 Flash-sale countdown"), ("comments", "评论滚动 Comment ticker"),
-            ("pinned_comment", "置顶评论 Pinned comment")]
-SHORTCUTS = [("F5", "讲解选中商品 Pin the selected product"), ("F6", "上一个商品 Previous product"),
-             ("F7", "下一个商品 Next product"),
-             ("F8", "提词器 Teleprompter（第二屏 second monitor）"),
-             ("Space / ↑ ↓ / F11", "提词器：暂停、速度、全屏 Teleprompter: pause, speed, fullscreen"),
-             ("Ctrl+L", "开播 Go live"),
-             ("Ctrl+Shift+L", "停播 Stop"),
-             ("F1", "快捷键 This help")]
+DEFAULT_DESTINATION = "默认 Default"  # the keyring entry's name: never translated
+LANDSCAPE, PORTRAIT = ("横屏", "Landscape"), ("竖屏", "Portrait")
+CANVASES = [(LANDSCAPE, "720p30 1280x720", (1280, 720, 30)), (LANDSCAPE, "1080p30 1920x1080", (1920, 1080, 30)),
+            (PORTRAIT, "720x1280 30", (720, 1280, 30)), (PORTRAIT, "1080x1920 30", (1080, 1920, 30)),
+            (LANDSCAPE, "720p25 1280x720", (1280, 720, 25))]
+# labels are (中文, English) pairs, shown through tr() when the window is built (the language is chosen by then)
+OVERLAYS = [("product_card", ("商品卡", "Product card")), ("coupon", ("优惠券", "Coupon banner")),
+            ("flash_sale", ("秒杀倒计时", "Flash-sale countdown")), ("comments", ("评论滚动", "Comment ticker")),
+            ("pinned_comment", ("置顶评论", "Pinned comment"))]
+SHORTCUTS = [("F5", ("讲解选中商品", "Pin the selected product")), ("F6", ("上一个商品", "Previous product")),
+             ("F7", ("下一个商品", "Next product")), ("F8", ("提词器（第二屏）", "Teleprompter (second monitor)")),
+             ("Space / ↑ ↓ / F11", ("提词器：暂停、速度、全屏", "Teleprompter: pause, speed, fullscreen")),
+             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+Shift+L", ("停播", "Stop")), ("F1", ("快捷键", "This help"))]
 
 
 class MainWindow(QMainWindow):
@@ -45,7 +45,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.service = service
         self.settings = settings or QSettings("AnchorConsole", "AnchorConsole")
-        self.setWindowTitle("主播中控台 Anchor Console")
+        i18n.set_mode(str(self.settings.value("ui/language", i18n.BOTH)))  # before any label is made
+        self.setWindowTitle(tr("主播中控台", "Anchor Console"))
         self.resize(1440, 900)
         self.confirm = self._ask  # tests replace this to answer dialogs
         self.preview = PreviewWidget()
@@ -53,7 +54,7 @@ class MainWindow(QMainWindow):
         self.preview.canvas_size = service.canvas_size
         self.preview.on_move = service.place_overlay
         self.preview.on_drop = self._dropped_overlay
-        self.preview.labels = {kind: label for kind, label in OVERLAYS}
+        self.preview.labels = {kind: tr(*label) for kind, label in OVERLAYS}
         self.preview.setToolTip(tr("拖动画面上的叠加层来摆放（Esc 取消）", "drag the overlays on the picture to place them "
                                    "(Esc cancels)"))
         self.setCentralWidget(self.preview)
@@ -85,7 +86,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.products, self.coupons], [420, 480], Qt.Orientation.Vertical)
         self.resizeDocks([self.comments, self.graphs], [420, 480], Qt.Orientation.Vertical)
         self._shortcuts()
-        self.stats_label = QLabel("未开播 / not live")
+        self.stats_label = QLabel(tr("未开播", "not live"))
         self.notices = QLabel()  # camera lost, no microphone, encoder fell back…: what the streamer must know
         self.notices.setStyleSheet("color: #c62828; font-weight: bold;")
         self.statusBar().addPermanentWidget(self.notices)
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.media_file: str | None = None
         self._build_overlay_menu()
         self._build_moderation_menu()
+        self._build_language_menu()
         self.keys = KeyStore()
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
@@ -119,54 +121,54 @@ class MainWindow(QMainWindow):
 
     # --- building ----------------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
-        bar = QToolBar("直播 Live")
+        bar = QToolBar(tr("直播", "Live"))
         bar.setObjectName("live toolbar")
         self.addToolBar(bar)
         self.destination = QLineEdit()
-        self.destination.setPlaceholderText("rtmp://推流地址/APP/串流密钥 (留空则只录制 / empty: record only)")
+        self.destination.setPlaceholderText("rtmp://…/APP/" + tr("串流密钥（留空则只录制）", "KEY (empty: record only)"))
         self.destination.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)  # the key stays masked on screen
         self.destination.setMinimumWidth(360)
         self.platform = QComboBox()
-        self.platform.addItem("平台 Platform…", "")
+        self.platform.addItem(tr("平台…", "Platform…"), "")
         for name, server in PRESETS.items():
             if server:
-                self.platform.addItem(name, server)
+                self.platform.addItem(i18n.label(name), server)
         self.platform.activated.connect(self._use_preset)
-        self.record = QCheckBox("录制 Record")
+        self.record = QCheckBox(tr("录制", "Record"))
         self.record.setChecked(True)
-        self.audience = QCheckBox("模拟观众 Simulated audience")
+        self.audience = QCheckBox(tr("模拟观众", "Simulated audience"))
         self.audience.setChecked(True)
-        self.go_live_action = QAction("● 开播 Go live", self)
+        self.go_live_action = QAction("● " + tr("开播", "Go live"), self)
         self.go_live_action.setShortcut(QKeySequence("Ctrl+L"))
         self.go_live_action.triggered.connect(self.go_live)
-        self.stop_action = QAction("■ 停播 Stop", self)
+        self.stop_action = QAction("■ " + tr("停播", "Stop"), self)
         self.stop_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.stop_action.triggered.connect(self.stop_live)
         self.stop_action.setEnabled(False)
         self.source = QComboBox()
-        self.source.addItem("测试图 Test pattern", "testsrc")
+        self.source.addItem(tr("测试图", "Test pattern"), "testsrc")
         for index in range(4):
-            self.source.addItem(f"摄像头 Camera {index}", f"cam:{index}")
-        self.source.addItem("媒体文件 Media file…", "file")
-        self.source.setToolTip("画面来源 / video source")
+            self.source.addItem(tr("摄像头", "Camera") + f" {index}", f"cam:{index}")
+        self.source.addItem(tr("媒体文件…", "Media file…"), "file")
+        self.source.setToolTip(tr("画面来源", "video source"))
         self.camera_mode = QComboBox()
         self.camera_mode.addItem(tr("摄像头：同画布", "Camera: as canvas"), "")
         for mode in CAMERA_MODES:
             self.camera_mode.addItem(mode.replace("@", " @ ") + " fps", mode)
         self.camera_mode.setToolTip(tr("向摄像头请求的分辨率/帧率（与画布无关，画面按画布缩放）",
                                        "resolution/fps asked of the camera, apart from the canvas (fitted to it)"))
-        self.mirror = QCheckBox("镜像 Mirror")
+        self.mirror = QCheckBox(tr("镜像", "Mirror"))
         self.canvas = QComboBox()
-        for label, (w, h, fps) in CANVASES:
-            self.canvas.addItem(label, f"{w}x{h}x{fps}")  # a string: Qt item data does not keep tuples
-        self.canvas.setToolTip("画布：抖音、淘宝手机直播间用竖屏 / canvas: portrait for phone live rooms")
+        for orientation, label, (w, h, fps) in CANVASES:
+            self.canvas.addItem(f"{tr(*orientation)} {label}", f"{w}x{h}x{fps}")  # a string: Qt item data does not keep tuples
+        self.canvas.setToolTip(tr("画布：抖音、淘宝手机直播间用竖屏", "canvas: portrait for phone live rooms"))
         self.timer_label = QLabel("00:00:00")
         self.health = QLabel("")
         for widget in (self.platform, self.destination, self.source, self.camera_mode, self.mirror, self.canvas,
                        self.record,
                        self.audience):
             bar.addWidget(widget)
-        self.save_key_action = QAction("保存密钥 Save key", self)
+        self.save_key_action = QAction(tr("保存密钥", "Save key"), self)
         self.save_key_action.triggered.connect(self.save_destination)
         bar.addAction(self.save_key_action)
         bar.addAction(self.go_live_action)
@@ -223,21 +225,21 @@ class MainWindow(QMainWindow):
         if server:
             self.destination.setText(server.rstrip("/") + "/")
             self.destination.setFocus()
-            self._message("粘贴平台给的串流密钥到地址末尾 / paste the platform's stream key at the end")
+            self._message(tr("粘贴平台给的串流密钥到地址末尾", "paste the platform's stream key at the end"))
 
     def _pick_media_file(self) -> str | None:
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getOpenFileName(self, "媒体文件 Media file", "",
+        path, _ = QFileDialog.getOpenFileName(self, tr("媒体文件", "Media file"), "",
                                               "Media (*.mp4 *.mkv *.mov *.flv *.png *.jpg *.jpeg)")
         self.media_file = path or None
         return self.media_file
 
     def _build_overlay_menu(self) -> None:
-        menu = self.menuBar().addMenu("叠加层 Overlays")
+        menu = self.menuBar().addMenu(tr("叠加层", "Overlays"))
         self.overlay_actions = {}
         for kind, label in OVERLAYS:
-            action = QAction(label, self, checkable=True)
+            action = QAction(tr(*label), self, checkable=True)
             enabled = self.settings.value(f"overlays/{kind}", True, type=bool)
             action.setChecked(enabled)
             self.service.set_overlay_enabled(kind, enabled)
@@ -248,23 +250,40 @@ class MainWindow(QMainWindow):
             if position:
                 self.service.place_overlay(kind, *(int(v) for v in position))
         menu.addSeparator()
-        place = menu.addMenu("位置 Position")
+        place = menu.addMenu(tr("位置", "Position"))
         for kind, label in OVERLAYS:
-            action = QAction(label + "…", self)
-            action.triggered.connect(lambda _checked=False, k=kind, t=label: self._ask_position(k, t))
+            action = QAction(tr(*label) + "…", self)
+            action.triggered.connect(lambda _checked=False, k=kind, t=tr(*label): self._ask_position(k, t))
             place.addAction(action)
         place.addSeparator()
         reset = QAction(tr("全部复位", "Reset all"), self)
         reset.triggered.connect(self.reset_overlay_positions)
         place.addAction(reset)
 
+    def _build_language_menu(self) -> None:
+        menu = self.menuBar().addMenu("语言 Language")  # always both: findable whatever the language is
+        self.language_actions = {}
+        for mode, label in i18n.MODES.items():
+            action = QAction(label, self, checkable=True)
+            action.setChecked(mode == i18n.mode())
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_language(m))
+            menu.addAction(action)
+            self.language_actions[mode] = action
+
+    def set_language(self, mode: str) -> None:
+        """Remember the interface language; the window is rebuilt in it at the next start."""
+        self.settings.setValue("ui/language", mode)
+        for key, action in self.language_actions.items():
+            action.setChecked(key == mode)
+        self._message("重启后生效 / takes effect at the next start" if mode != i18n.mode() else "")
+
     def _build_moderation_menu(self) -> None:
-        menu = self.menuBar().addMenu("管理 Moderation")
-        banned = QAction("屏蔽词… Banned words", self)
-        banned.triggered.connect(lambda: self._edit_words("屏蔽词 Banned words", self.service.banned_words,
+        menu = self.menuBar().addMenu(tr("管理", "Moderation"))
+        banned = QAction(tr("屏蔽词…", "Banned words"), self)
+        banned.triggered.connect(lambda: self._edit_words(tr("屏蔽词", "Banned words"), self.service.banned_words,
                                                           self.set_banned_words))
-        keywords = QAction("关键词高亮… Highlighted keywords", self)
-        keywords.triggered.connect(lambda: self._edit_words("关键词 Keywords", self.comments.model.keywords,
+        keywords = QAction(tr("关键词高亮…", "Highlighted keywords"), self)
+        keywords.triggered.connect(lambda: self._edit_words(tr("关键词", "Keywords"), self.comments.model.keywords,
                                                             self.set_keywords))
         menu.addAction(banned)
         menu.addAction(keywords)
@@ -278,14 +297,14 @@ class MainWindow(QMainWindow):
     def _edit_words(self, title: str, current, apply) -> None:
         from PySide6.QtWidgets import QInputDialog
 
-        text, ok = QInputDialog.getMultiLineText(self, title, "每行一个 / one per line", "\n".join(current))
+        text, ok = QInputDialog.getMultiLineText(self, title, tr("每行一个", "one per line"), "\n".join(current))
         if ok:
             apply(text.splitlines())
 
     def set_banned_words(self, words: list[str]) -> None:
         self.service.set_banned_words(words)
         self.settings.setValue("moderation/banned", self.service.banned_words)
-        self._message(f"屏蔽词已更新 / banned words updated ({len(self.service.banned_words)})")
+        self._message(tr("屏蔽词已更新", "banned words updated") + f" ({len(self.service.banned_words)})")
 
     def set_keywords(self, words: list[str]) -> None:
         self.comments.model.keywords = tuple(w.strip() for w in words if w.strip())
@@ -295,19 +314,19 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QInputDialog
 
         current = self.service.overlay_positions.get(kind, (24, 24))
-        text, ok = QInputDialog.getText(self, label, "左上角 x,y（画面像素）/ top-left x,y in canvas pixels",
+        text, ok = QInputDialog.getText(self, label, tr("左上角 x,y（画面像素）", "top-left x,y in canvas pixels"),
                                         text=f"{current[0]},{current[1]}")
         if ok:
             try:
                 x, y = (int(v) for v in text.replace("，", ",").split(","))
             except ValueError:
-                self._message("格式应为 x,y / expected x,y", error=True)
+                self._message(tr("格式应为 x,y", "expected x,y"), error=True)
                 return
             self.place_overlay(kind, x, y)
 
     def _dropped_overlay(self, kind: str, x: int, y: int) -> None:
         self.place_overlay(kind, x, y)
-        self._message(tr("已摆放", "placed") + f" {dict(OVERLAYS).get(kind, kind)} → {x},{y}")
+        self._message(tr("已摆放", "placed") + f" {self.preview.labels.get(kind, kind)} → {x},{y}")
 
     def reset_overlay_positions(self) -> None:
         for kind, _label in OVERLAYS:
@@ -330,18 +349,18 @@ class MainWindow(QMainWindow):
         if path is None:
             from PySide6.QtWidgets import QFileDialog
 
-            path, _ = QFileDialog.getOpenFileName(self, "导入商品 Import catalogue", "", "CSV (*.csv)")
+            path, _ = QFileDialog.getOpenFileName(self, tr("导入商品", "Import catalogue"), "", "CSV (*.csv)")
             if not path:
                 return False
         try:
             count = import_csv(self.service.database, path)
         except (CatalogImportError, OSError) as exc:
-            self._message(f"未导入 not imported: {exc}", error=True)
+            self._message(tr("未导入", "not imported") + f": {pick(str(exc))}", error=True)
             return False
         self.scripts.reload_products()
         self.service.catalogue_changed()
-        note = "（下次开播生效 / takes effect at the next go-live）" if self.service.live else ""
-        self._message(f"已导入 {count} 个商品 / imported {count} products{note}")
+        note = tr("（下次开播生效）", " (takes effect at the next go-live)") if self.service.live else ""
+        self._message(tr(f"已导入 {count} 个商品", f"imported {count} products") + note)
         return True
 
     def save_coupon(self, definition: dict, coupon_id: int | None) -> None:
@@ -356,13 +375,14 @@ class MainWindow(QMainWindow):
         """Remember the destination: server in the data folder, key in the OS keyring (never in files)."""
         url = self.destination.text().strip()
         if not url:
-            self._message("请先填写推流地址 / enter the RTMP URL first", error=True)
+            self._message(tr("请先填写推流地址", "enter the RTMP URL first"), error=True)
             return
         destination = self.keys.save(DEFAULT_DESTINATION, url)
         if self.keys.fallback_message:
             self._message(self.keys.fallback_message, error=True)
         else:
-            self._message(f"已保存 saved: {destination.shown}（密钥在系统钥匙串 / key in the OS keyring）")
+            self._message(tr("已保存", "saved") + f": {destination.shown} "
+                          + tr("（密钥在系统钥匙串）", "(key in the OS keyring)"))
 
     def show_teleprompter(self) -> None:
         if self.teleprompter is None:
@@ -386,18 +406,18 @@ class MainWindow(QMainWindow):
             self.teleprompter.show_script(title, self.service.script_for(pinned) if pinned is not None else [])
 
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "快捷键 Shortcuts", "\n".join(f"{k}\t{d}" for k, d in SHORTCUTS))
+        QMessageBox.information(self, tr("快捷键", "Shortcuts"), "\n".join(f"{k}\t{tr(*d)}" for k, d in SHORTCUTS))
 
     # --- commands ----------------------------------------------------------------------------------------
     def go_live(self) -> bool:
         url = self.destination.text().strip()
-        question = "确定开播吗？/ Go live now?"
+        question = tr("确定开播吗？", "Go live now?")
         report = self.service.compliance_report()
         if report:
-            lines = [f"· {title}｜{field}：{'、'.join(h.word for h in hits)}（{hits[0].reason}）"
+            lines = [f"· {title}｜{field}：{'、'.join(h.word for h in hits)}（{pick(hits[0].reason)}）"
                      for title, field, hits in report[:12]]
-            question = ("话术/商品中发现《广告法》极限词 / extreme words found:\n" + "\n".join(lines)
-                        + "\n\n仍然开播吗？/ Go live anyway?")
+            question = (tr("话术/商品中发现《广告法》极限词", "extreme words found") + "：\n" + "\n".join(lines)
+                        + "\n\n" + tr("仍然开播吗？", "Go live anyway?"))
         if not self.confirm(question):
             return False
         options = self._options(url, ask_for_file=True)
@@ -414,11 +434,11 @@ class MainWindow(QMainWindow):
         camera = self.service.camera_mode()
         self.go_live_action.setEnabled(False)
         self.stop_action.setEnabled(True)
-        self._message("已开播 / live" + (f" · 摄像头实际 camera gives {camera}" if camera else ""))
+        self._message(tr("已开播", "live") + (" · " + tr("摄像头实际", "camera gives") + f" {camera}" if camera else ""))
         return True
 
     def stop_live(self) -> bool:
-        if not self.service.live or not self.confirm("确定停播吗？/ Stop the stream?"):
+        if not self.service.live or not self.confirm(tr("确定停播吗？", "Stop the stream?")):
             return False
         self.service.stop()
         self._live_since = None
@@ -428,12 +448,12 @@ class MainWindow(QMainWindow):
         self.preview.show_frame(None)
         self.refresh_preview()
         path = self.service.recording_path
-        self._message(f"已停播 / stopped. 录像 recording: {path}" if path else "已停播 / stopped")
+        self._message(tr("已停播", "stopped") + (f" · {tr('录像', 'recording')}: {path}" if path else ""))
         return True
 
     def _act(self, action) -> None:
         if self.service.room is None:
-            self._message("请先开播 / go live first", error=True)
+            self._message(tr("请先开播", "go live first"), error=True)
             return
         try:
             action()
@@ -442,17 +462,17 @@ class MainWindow(QMainWindow):
 
     def _message(self, text: str, error: bool = False) -> None:
         self.statusBar().setStyleSheet("color: #c62828;" if error else "")
-        self.statusBar().showMessage(text, 8000)
+        self.statusBar().showMessage(pick(text), 8000)
 
     def _ask(self, question: str) -> bool:
-        return QMessageBox.question(self, "主播中控台", question) == QMessageBox.StandardButton.Yes
+        return QMessageBox.question(self, tr("主播中控台", "Anchor Console"), question) == QMessageBox.StandardButton.Yes
 
     # --- timers: the UI thread only paints -----------------------------------------------------------------
     def _tick_preview(self) -> None:
         seq, frame = self.service.preview_frame()
         if (self.service.live or self.service.previewing) and seq != self._preview_seq and frame is not None:
             self._preview_seq = seq
-            self.preview.badge = "" if self.service.live else "预览 · 未开播 PREVIEW"
+            self.preview.badge = "" if self.service.live else tr("预览 · 未开播", "PREVIEW")
             self.preview.show_frame(frame)
 
     def _tick_events(self) -> None:
@@ -482,16 +502,18 @@ class MainWindow(QMainWindow):
             drops = sum(stats.dropped.values())
             lights = []
             for out in stats.outputs:
-                light = {"failed": "✖ 失败 failed", "reconnecting": f"◌ 重连 reconnecting #{out.stats.reconnects}",
-                         "congested": "◐ 拥塞 congested"}.get(out.health, "● 正常 OK")
+                light = {"failed": "✖ " + tr("失败", "failed"),
+                         "reconnecting": "◌ " + tr("重连", "reconnecting") + f" #{out.stats.reconnects}",
+                         "congested": "◐ " + tr("拥塞", "congested")}.get(out.health, "● " + tr("正常", "OK"))
                 lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps "
-                              f"丢 {out.lost} ({out.lost_percent:.1f}%)")
+                              f"{tr('丢', 'lost')} {out.lost} ({out.lost_percent:.1f}%)")
             self.health.setText("   ".join(lights))
-            money = f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · 在线 {snapshot.online_now}" if snapshot else ""
+            money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · {tr('在线', 'online')} {snapshot.online_now}"
+                     if snapshot else "")
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
             self.notices.setText("  ".join(f"⚠ {notice}" for notice in stats.notices))
-            self.stats_label.setText(f"fps {stats.capture_fps:.1f} · 编码 {stats.encode_ms_mean:.1f} ms · "
-                                     f"丢帧 drops {causes} · CPU {stats.cpu_percent:.0f}%{money}")
+            self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {tr('编码', 'encode')} {stats.encode_ms_mean:.1f} ms · "
+                                     f"{tr('丢帧', 'drops')} {causes} · CPU {stats.cpu_percent:.0f}%{money}")
 
     # --- layout memory ----------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -519,7 +541,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("live/camera_mode", self.camera_mode.currentData())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if self.service.live and not self.confirm("正在直播，确定退出？/ Live now: stop and quit?"):
+        if self.service.live and not self.confirm(tr("正在直播，确定退出？", "Live now: stop and quit?")):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())

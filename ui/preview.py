@@ -13,6 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ui.i18n import tr
+
 Box = tuple[int, int, int, int]  # x, y, width, height on the canvas
 
 
@@ -24,7 +26,7 @@ class PreviewWidget(QWidget):
         self.setMouseTracking(True)
         self._image: QImage | None = None
         self._frame: np.ndarray | None = None  # keeps the buffer the QImage points at alive
-        self.placeholder = "未开播 · 点击「开播」开始 / Not live · press Go live"
+        self.placeholder = tr("未开播 · 点击「开播」开始", "Not live · press Go live")
         self.frames_shown = 0
         self.badge = ""  # e.g. "预览 · 未开播" while the picture is not on air
         # drag-to-place: set by the window

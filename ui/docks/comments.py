@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from app.live.events import Event, EventType
+from ui.i18n import tr
 
 QUESTION_MARKS = ("？", "?", "吗", "多少", "怎么", "什么", "几")
 DEFAULT_KEYWORDS = ("买了", "下单", "发货", "券", "链接", "退货")
@@ -43,7 +44,7 @@ class CommentsModel(QAbstractListModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "问题 question" if is_question(text) else None
+            return tr("问题", "question") if is_question(text) else None
         return None
 
     def add_batch(self, events: list[Event]) -> None:
@@ -69,7 +70,7 @@ def is_question(text: str) -> bool:
 
 class CommentsDock(QDockWidget):
     def __init__(self, on_pin, parent: QWidget | None = None) -> None:
-        super().__init__("评论 Comments", parent)
+        super().__init__(tr("评论", "Comments"), parent)
         self.setObjectName("comments")
         self.model = CommentsModel()
         self.view = QListView()
@@ -77,7 +78,7 @@ class CommentsDock(QDockWidget):
         self.view.setUniformItemSizes(True)  # lets the view skip measuring every row
         self.view.setWordWrap(False)
         self.status = QLabel()
-        pin = QPushButton("置顶评论 Pin comment")
+        pin = QPushButton(tr("置顶评论", "Pin comment"))
         pin.clicked.connect(lambda: self._pin(on_pin))
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -93,7 +94,8 @@ class CommentsDock(QDockWidget):
         self.model.add_batch(events)
         if at_bottom:
             self.view.scrollToBottom()
-        self.status.setText(f"{len(self.model.rows)} 条 shown · {self.model.hidden} 条已屏蔽 hidden")
+        self.status.setText(tr(f"显示 {len(self.model.rows)} 条 · 已屏蔽 {self.model.hidden} 条",
+                                f"{len(self.model.rows)} shown · {self.model.hidden} hidden"))
 
     def _pin(self, on_pin) -> None:
         index = self.view.currentIndex()

@@ -64,21 +64,21 @@ class CouponDialog(QDialog):
 class CouponsDock(QDockWidget):
     def __init__(self, on_drop, on_stop_coupon, on_flash, on_stop_flash, on_save=None,
                  parent: QWidget | None = None) -> None:
-        super().__init__("优惠券 / 秒杀 Coupons & flash sales", parent)
+        super().__init__(tr("优惠券 / 秒杀", "Coupons & flash sales"), parent)
         self.setObjectName("coupons")
         self.list = QListWidget()
         self.quantity = QSpinBox(minimum=1, maximum=100_000, value=100)
         self.minutes = QDoubleSpinBox(minimum=0.1, maximum=600, value=2.0, decimals=1, suffix=" min")
-        drop = self.drop_button = QPushButton("发券 Drop coupon")
+        drop = self.drop_button = QPushButton(tr("发券", "Drop coupon"))
         drop.clicked.connect(lambda: self._with_coupon(lambda cid: on_drop(cid, self.quantity.value(),
                                                                            self.minutes.value() * 60)))
-        stop = QPushButton("停止 Stop")
+        stop = QPushButton(tr("停止", "Stop"))
         stop.clicked.connect(lambda: self._with_coupon(on_stop_coupon))
-        coupon_box = QGroupBox("优惠券 Coupons")
+        coupon_box = QGroupBox(tr("优惠券", "Coupons"))
         coupon_form = QFormLayout(coupon_box)
         coupon_form.addRow(self.list)
-        coupon_form.addRow("数量 Quantity", self.quantity)
-        coupon_form.addRow("时长 Duration", self.minutes)
+        coupon_form.addRow(tr("数量", "Quantity"), self.quantity)
+        coupon_form.addRow(tr("时长", "Duration"), self.minutes)
         row = QHBoxLayout()
         row.addWidget(drop)
         row.addWidget(stop)
@@ -99,18 +99,18 @@ class CouponsDock(QDockWidget):
         self.price = QDoubleSpinBox(minimum=0.01, maximum=1_000_000, value=9.9, decimals=2, prefix="￥")
         self.stock = QSpinBox(minimum=1, maximum=1_000_000, value=20)
         self.sale_minutes = QDoubleSpinBox(minimum=0.1, maximum=120, value=1.0, decimals=1, suffix=" min")
-        self.sale_state = QLabel("没有进行中的秒杀 / no flash sale")
-        start = QPushButton("开始秒杀 Start")
+        self.sale_state = QLabel(tr("没有进行中的秒杀", "no flash sale"))
+        start = QPushButton(tr("开始秒杀", "Start"))
         start.clicked.connect(lambda: on_flash(self.product.currentData(), round(self.price.value() * 100),
                                                self.stock.value(), self.sale_minutes.value() * 60))
-        end = QPushButton("结束 End")
+        end = QPushButton(tr("结束", "End"))
         end.clicked.connect(on_stop_flash)
-        sale_box = QGroupBox("秒杀 Flash sale")
+        sale_box = QGroupBox(tr("秒杀", "Flash sale"))
         sale_form = QFormLayout(sale_box)
-        sale_form.addRow("商品 Product", self.product)
-        sale_form.addRow("秒杀价 Price", self.price)
-        sale_form.addRow("库存 Stock", self.stock)
-        sale_form.addRow("时长 Duration", self.sale_minutes)
+        sale_form.addRow(tr("商品", "Product"), self.product)
+        sale_form.addRow(tr("秒杀价", "Price"), self.price)
+        sale_form.addRow(tr("库存", "Stock"), self.stock)
+        sale_form.addRow(tr("时长", "Duration"), self.sale_minutes)
         sale_form.addRow(self.sale_state)
         buttons = QHBoxLayout()
         buttons.addWidget(start)
@@ -146,7 +146,7 @@ class CouponsDock(QDockWidget):
             c = state.coupons[coupon_id]
             if c.live:
                 left = max(0, int((c.expires_at or now) - now))
-                texts.append(f"● {c.name}  剩余 {c.remaining}/{c.total} 张  {left // 60:02d}:{left % 60:02d}")
+                texts.append(f"● {c.name}  {tr('剩余', 'left')} {c.remaining}/{c.total}  {left // 60:02d}:{left % 60:02d}")
             else:
                 texts.append(f"○ {c.name}  ×{c.total}")
         if ids != self._coupon_ids:
@@ -163,8 +163,9 @@ class CouponsDock(QDockWidget):
                 self.product.addItem(state.products[product_id].title, product_id)
         sale = state.flash_sale
         if sale is None:
-            self.sale_state.setText("没有进行中的秒杀 / no flash sale")
+            self.sale_state.setText(tr("没有进行中的秒杀", "no flash sale"))
         else:
             left = max(0, int(sale.ends_at - now))
-            self.sale_state.setText(f"秒杀中 {state.products[sale.product_id].title}：剩 {sale.stock} 件，"
+            self.sale_state.setText(f"{tr('秒杀中', 'flash sale')} {state.products[sale.product_id].title}："
+                                    f"{tr('剩', 'left')} {sale.stock}，"
                                     f"{left // 60:02d}:{left % 60:02d}")

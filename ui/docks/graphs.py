@@ -6,25 +6,27 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
+from ui.i18n import tr
+
 
 class GraphsDock(QDockWidget):
     def reset(self) -> None:
         self._samples.clear()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("数据 Sales graphs", parent)
+        super().__init__(tr("数据", "Sales graphs"), parent)
         self.setObjectName("graphs")
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(2, 2, 2, 2)
-        self.gmv = pg.PlotWidget(title="累计成交 GMV (￥)")
-        self.orders = pg.PlotWidget(title="每分钟订单 Orders / min")
-        self.online = pg.PlotWidget(title="在线人数 Online")
+        self.gmv = pg.PlotWidget(title=tr("累计成交 GMV (￥)", "Cumulative GMV (￥)"))
+        self.orders = pg.PlotWidget(title=tr("每分钟订单", "Orders / min"))
+        self.online = pg.PlotWidget(title=tr("在线人数", "Online"))
         self._curves = {}
         for name, plot, colour in (("gmv", self.gmv, "#e0245e"), ("orders", self.orders, "#f58220"),
                                    ("online", self.online, "#1d9bf0")):
-            plot.setLabel("bottom", "分钟 min")
+            plot.setLabel("bottom", tr("分钟", "min"))
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.showGrid(x=True, y=True, alpha=0.2)

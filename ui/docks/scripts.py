@@ -8,14 +8,20 @@ from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.compliance.extreme_words import ExtremeWordChecker
+from ui import i18n
+from ui.i18n import pick, tr
 from ui.teleprompter import SECTION_NAMES
 
 _HEADING = re.compile(r"^【(.+?)】\s*$")
-_KIND_BY_NAME = {name: kind for kind, name in SECTION_NAMES.items()}
+_KIND_BY_NAME = {name: kind for kind, names in SECTION_NAMES.items() for name in names}  # 【开场】 or 【Opening】
 
 
 def to_text(sections: list[tuple[str, str]]) -> str:
-    return "\n\n".join(f"【{SECTION_NAMES.get(kind, kind)}】\n{text}" for kind, text in sections)
+    """Sections as editable text, headed in the interface language (Chinese headings in the bilingual mode)."""
+    def heading(kind: str) -> str:
+        zh, en = SECTION_NAMES.get(kind, (kind, kind))
+        return en if i18n.mode() == i18n.ENGLISH else zh
+    return "\n\n".join(f"【{heading(kind)}】\n{text}" for kind, text in sections)
 
 
 def from_text(text: str) -> list[tuple[str, str]]:
@@ -48,7 +54,7 @@ class ExtremeWordHighlighter(QSyntaxHighlighter):
 
 class ScriptsDock(QDockWidget):
     def __init__(self, service, on_saved=None, parent: QWidget | None = None) -> None:
-        super().__init__("话术 Scripts", parent)
+        super().__init__(tr("话术", "Scripts"), parent)
         self.setObjectName("scripts")
         self.service, self.on_saved = service, on_saved
         self.checker = ExtremeWordChecker.from_file()
@@ -58,7 +64,7 @@ class ScriptsDock(QDockWidget):
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #c62828;")
-        save = self.save_button = QPushButton("保存 Save")
+        save = self.save_button = QPushButton(tr("保存", "Save"))
         save.clicked.connect(self.save)
         self.editor.textChanged.connect(self._update_warnings)
         self.product.currentIndexChanged.connect(lambda _i: self.load())
@@ -91,4 +97,4 @@ class ScriptsDock(QDockWidget):
 
     def _update_warnings(self) -> None:
         hits = self.checker.check(self.editor.toPlainText())
-        self.warnings.setText("  ".join(f"⚠ {h.word}：{h.reason}" for h in hits))
+        self.warnings.setText("  ".join(f"⚠ {h.word}：{pick(h.reason)}" for h in hits))
