@@ -160,22 +160,28 @@ class MainWindow(QMainWindow):
         self.mirror = QCheckBox(tr("镜像", "Mirror"))
         self.canvas = QComboBox()
         for orientation, label, (w, h, fps) in CANVASES:
-            self.canvas.addItem(f"{tr(*orientation)} {label}", f"{w}x{h}x{fps}")  # a string: Qt item data does not keep tuples
+            # item data is a string: Qt item data does not keep tuples
+            self.canvas.addItem(f"{tr(*orientation)} {label}", f"{w}x{h}x{fps}")
         self.canvas.setToolTip(tr("画布：抖音、淘宝手机直播间用竖屏", "canvas: portrait for phone live rooms"))
         self.timer_label = QLabel("00:00:00")
         self.health = QLabel("")
-        for widget in (self.platform, self.destination, self.source, self.camera_mode, self.mirror, self.canvas,
-                       self.record,
-                       self.audience):
-            bar.addWidget(widget)
         self.save_key_action = QAction(tr("保存密钥", "Save key"), self)
         self.save_key_action.triggered.connect(self.save_destination)
+        for widget in (self.platform, self.destination):
+            bar.addWidget(widget)
         bar.addAction(self.save_key_action)
+        bar.addWidget(self.record)
+        bar.addSeparator()
         bar.addAction(self.go_live_action)
         bar.addAction(self.stop_action)
-        bar.addSeparator()
         bar.addWidget(self.timer_label)
         bar.addWidget(self.health)
+        self.addToolBarBreak()
+        picture = QToolBar(tr("画面", "Picture"))  # a second row: what goes on the stream
+        picture.setObjectName("picture toolbar")
+        self.addToolBar(picture)
+        for widget in (self.source, self.camera_mode, self.mirror, self.canvas, self.audience):
+            picture.addWidget(widget)
 
     def _shortcuts(self) -> None:
         for key, slot in (("F5", lambda: self.products._pin_selected(

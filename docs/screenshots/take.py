@@ -38,44 +38,75 @@ def main() -> int:
         qtrender.ensure_qt()
         app.setFont(qtrender.font(13))
         service = ConsoleService()
-        settings = QSettings(os.path.join(os.environ["ANCHOR_CONSOLE_DATA"], "s.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(service, settings)
-        window.confirm = lambda question: True
-        window.resize(1600, 1000)
-        window.show()
 
-        def shoot(name: str, widget=None) -> None:
+        def session(language: str, steps_for) -> None:
+            settings = QSettings(os.path.join(os.environ["ANCHOR_CONSOLE_DATA"], f"{language}.ini"),
+                                 QSettings.Format.IniFormat)
+            settings.setValue("ui/language", language)
+            window = MainWindow(service, settings)
+            window.confirm = lambda question: True
+            window.resize(1600, 1000)
+            window.show()
+            for delay, action in steps_for(window):
+                QTimer.singleShot(delay, action)
+            app.exec()
+            window.close()
+            window.deleteLater()  # widgets go before the application, not in the interpreter's final GC
+            app.processEvents()
+
+        def shoot(window, name: str, widget=None) -> None:
             (widget or window).grab().save(str(HERE / f"{name}.png"))
             subprocess.run(["import", "-window", "root", str(HERE / f"{name}-screen.png")], check=False)
 
-        def teleprompter() -> None:
+        def pin_drop_sale() -> None:
+            room = service.room
+            room.pin_product(room.state.run_sheet[0], "assistant:场控")
+            room.drop_coupon(sorted(room.state.coupons)[0], 100, 120, "assistant:场控")
+            room.start_flash_sale(room.state.run_sheet[1], 9900, 20, 90, "assistant:场控")
+
+        def teleprompter(window) -> None:
             window.show_teleprompter()
             window.teleprompter.speed.setValue(0)
             window.teleprompter.resize(900, 620)
 
-        steps = [
-            (500, lambda: shoot("01-ready")),
-            (600, window.go_live),
-            (2500, lambda: service.room.pin_product(service.room.state.run_sheet[0], "assistant:场控")),
-            (3000, lambda: service.room.drop_coupon(sorted(service.room.state.coupons)[0], 100, 120, "assistant:场控")),
-            (3500, lambda: service.room.start_flash_sale(service.room.state.run_sheet[1], 9900, 20, 90,
-                                                         "assistant:场控")),
-            (9000, lambda: shoot("02-live")),
-            (9200, teleprompter),
-            (10500, lambda: shoot("03-teleprompter", window.teleprompter)),
-            (11000, lambda: (window.stop_live(), app.quit())),
-        ]
-        for delay, action in steps:
-            QTimer.singleShot(delay, action)
-        app.exec()
+        def bilingual(window):
+            return [
+                (500, lambda: shoot(window, "01-ready")),
+                (600, window.go_live),
+                (2500, pin_drop_sale),
+                (9000, lambda: shoot(window, "02-live")),
+                (9200, lambda: teleprompter(window)),
+                (10500, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
+                (11000, lambda: (window.teleprompter.close(), window.stop_live(), app.quit())),
+            ]
+
+        def english(window):
+            from ui.docks.coupons import CouponDialog
+
+            def hover_and_dialog() -> None:
+                window.preview._hover = True  # as with the mouse over the preview: placeable overlays outlined
+                window.preview.update()
+                window.coupon_dialog = CouponDialog(window)
+                window.coupon_dialog.name.setText("Spend 299 save 50")
+                window.coupon_dialog.move(window.x() + 520, window.y() + 420)
+                window.coupon_dialog.show()
+
+            return [
+                (600, window.go_live),
+                (2500, pin_drop_sale),
+                (7000, hover_and_dialog),
+                (8500, lambda: subprocess.run(["import", "-window", "root", str(HERE / "04-english.png")],
+                                              check=False)),
+                (9000, lambda: (window.coupon_dialog.close(), window.stop_live(), app.quit())),
+            ]
+
+        session("zh+en", bilingual)
+        session("en", english)
         service.close()
-        window.deleteLater()  # widgets go before the application, not in the interpreter's final GC
-        app.processEvents()
-        del window
     finally:
         xvfb.terminate()
         xvfb.wait(5)
-    for extra in HERE.glob("*-screen.png"):
+    for extra in HERE.glob("*-screen.png"):  # 04-english.png is a root grab on purpose: it shows the dialog
         extra.unlink()  # keep the window grabs; the root grabs were only to check the real X server drew it
     return 0
 

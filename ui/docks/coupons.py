@@ -20,6 +20,7 @@ class CouponDialog(QDialog):
         self.setWindowTitle(tr("编辑优惠券", "Edit coupon") if coupon else tr("新建优惠券", "New coupon"))
         self.name = QLineEdit(coupon.name if coupon else "")
         self.name.setPlaceholderText(tr("例：满199减30", "e.g. 满199减30"))
+        self.name.setMinimumWidth(240)
         self.kind = QComboBox()
         for kind, (zh, en) in KINDS:
             self.kind.addItem(tr(zh, en), kind)
@@ -64,7 +65,7 @@ class CouponDialog(QDialog):
 class CouponsDock(QDockWidget):
     def __init__(self, on_drop, on_stop_coupon, on_flash, on_stop_flash, on_save=None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(tr("优惠券 / 秒杀", "Coupons & flash sales"), parent)
+        super().__init__(tr("优惠券 / 秒杀", "Coupons / flash sales"), parent)
         self.setObjectName("coupons")
         self.list = QListWidget()
         self.quantity = QSpinBox(minimum=1, maximum=100_000, value=100)
