@@ -278,7 +278,8 @@ def _print_stats(stats, room=None) -> None:
     drops = sum(stats.dropped.values())
     parts = [format_clock(stats.stream_time),
              f"fps {stats.capture_fps:4.1f}", f"enc {stats.encode_ms_mean:4.1f}/{stats.encode_ms_p95:4.1f} ms",
-             f"cpu {stats.cpu_percent:3.0f}%", f"frames {stats.frames_encoded}", f"drops {drops}"]
+             f"cpu {stats.cpu_percent:3.0f}%" + (f" + push {stats.push_cpu_percent:.0f}%" if stats.push_cpu_percent else ""),
+             f"frames {stats.frames_encoded}", f"drops {drops}"]
     for out in stats.outputs:
         state = {"failed": "FAILED", "reconnecting": f"RECONNECTING (#{out.stats.reconnects}) drop {out.lost}"}.get(
             out.health, f"{out.kbps:5.0f} kbps {out.fps:4.1f} fps q{out.stats.queue_depth} drop {out.lost}")

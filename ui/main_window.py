@@ -519,7 +519,7 @@ class MainWindow(QMainWindow):
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
             self.notices.setText("  ".join(f"⚠ {notice}" for notice in stats.notices))
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {tr('编码', 'encode')} {stats.encode_ms_mean:.1f} ms · "
-                                     f"{tr('丢帧', 'drops')} {causes} · CPU {stats.cpu_percent:.0f}%{money}")
+                                     f"{tr('丢帧', 'drops')} {causes} · CPU {stats.cpu_percent + stats.push_cpu_percent:.0f}%{money}")
 
     # --- layout memory ----------------------------------------------------------------------------------
     def _restore(self) -> None:

@@ -60,12 +60,13 @@ class PipelineStats:
     encode_ms_mean: float
     encode_ms_p95: float
     dropped: dict[str, int]
-    cpu_percent: float
+    cpu_percent: float  # this process (capture, render, encode, file outputs), % of one core
     outputs: list[OutputRate] = field(default_factory=list)
     notices: tuple[str, ...] = ()
     render_ms_mean: float = 0.0  # source frame → fit → overlays → I420, per frame
     compose_ms_mean: float = 0.0
     compose_ms_p95: float = 0.0
+    push_cpu_percent: float = 0.0  # the RTMP push child processes together, % of one core
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def stats_dict(stats: PipelineStats) -> dict:
         "encode_ms_p95": round(stats.encode_ms_p95, 2),
         "dropped": stats.dropped,
         "cpu_percent": round(stats.cpu_percent, 1),
+        "push_cpu_percent": round(stats.push_cpu_percent, 1),
         "notices": list(stats.notices),
         "render_ms_mean": round(stats.render_ms_mean, 2),
         "compose_ms_mean": round(stats.compose_ms_mean, 3),
@@ -279,13 +281,14 @@ class Pipeline:
         with self._lock:
             self._dropped[cause] += n
 
-    def _tick_state(self) -> tuple[float, int, float, dict[str, int]]:
+    def _tick_state(self) -> tuple[float, int, float, dict[str, int], float]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         with self._lock:
             captured = self._captured
         snapshots = {o.name: o.snapshot() for o in self.outputs}
+        push_cpu = sum(o.cpu_seconds() for o in self.outputs if hasattr(o, "cpu_seconds"))
         return (time.monotonic(), captured, usage.ru_utime + usage.ru_stime,
-                {name: (snap.bytes, snap.video_frames) for name, snap in snapshots.items()})
+                {name: (snap.bytes, snap.video_frames) for name, snap in snapshots.items()}, push_cpu)
 
     def _stats(self, last, now) -> PipelineStats:
         elapsed = max(now[0] - last[0], 1e-6)
@@ -310,6 +313,7 @@ class Pipeline:
             encode_ms_p95=samples[int(0.95 * (len(samples) - 1))] if samples else 0.0,
             dropped=dropped,
             cpu_percent=(now[2] - last[2]) / elapsed * 100,
+            push_cpu_percent=max(0.0, now[4] - last[4]) / elapsed * 100,
             outputs=rates,
             render_ms_mean=sum(render) / len(render) if render else 0.0,
             compose_ms_mean=sum(compose) / len(compose) if compose else 0.0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import pickle
 import socket
 import threading
@@ -50,6 +51,19 @@ def _context():
     return _ctx
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a running process (Linux /proc); None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of stat)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class _Child:
     """One push process and its shared progress counters."""
 
@@ -67,6 +81,13 @@ class _Child:
         self.started = time.monotonic()
         self.sent = 0
         self.last_progress = (0, time.monotonic())
+        self.cpu = 0.0  # its CPU seconds at the last reading (kept when it has gone)
+
+    def cpu_seconds(self) -> float:
+        now = process_cpu_seconds(self.process.pid) if self.process.pid else None
+        if now is not None:
+            self.cpu = now
+        return self.cpu
 
     @property
     def connected(self) -> bool:
@@ -106,11 +127,17 @@ class RtmpOutput:
         self._child: _Child | None = None
         self._specs: tuple[StreamSpec, ...] = ()
         self._threads: list[threading.Thread] = []
+        self._cpu_retired = 0.0  # CPU seconds of push processes that have ended
         self.clock_origin: float | None = None  # unused: latency past the pipe is the child's, not measured
 
     @property
     def name(self) -> str:
         return self.stats.name
+
+    def cpu_seconds(self) -> float:
+        """CPU time of this destination's push processes so far (they are not in the main process' usage)."""
+        child = self._child
+        return self._cpu_retired + (child.cpu_seconds() if child is not None else 0.0)
 
     # --- interface used by the pipeline ------------------------------------------------------------------
     def start(self, specs: tuple[StreamSpec, ...]) -> None:
@@ -273,6 +300,7 @@ class RtmpOutput:
     def _child_ended(self, child: _Child) -> None:
         reason = redact(child.error_text() or "connection lost")
         was_connected = child.connected or self.connected
+        self._cpu_retired += child.cpu_seconds()  # read before it is reaped (the last second may be missed)
         child.kill()
         with self._cond:
             self.connected = False

@@ -90,3 +90,16 @@ def test_frozen_server_does_not_stall_recording_or_stats(rtmp_server, tmp_path):
     assert min(steady) >= FPS - 3, f"capture slowed while the server was frozen: {steady}"
     assert probe(mkv).frame_codes == list(range(duration * FPS))
     assert KEY not in out + err
+
+
+def test_cpu_of_a_running_process_is_read_from_proc():
+    import os
+
+    from app.media.rtmp import process_cpu_seconds
+
+    spent = time.process_time()
+    while time.process_time() - spent < 0.3:  # burn a little CPU so there is something to read
+        pass
+    mine = process_cpu_seconds(os.getpid())
+    assert mine is not None and mine >= 0.25
+    assert process_cpu_seconds(2**22 + 12345) is None  # no such process: nothing, not an error

@@ -136,6 +136,8 @@ def test_two_rtmp_destinations_and_a_file_from_one_encode(rtmp_server, tmp_path)
     assert result.returncode == 0, result.output
     middle = json.loads(stats.read_text().splitlines()[1])
     assert [o["fps"] > 20 for o in middle["outputs"]] == [True, True, True]  # every output is fed frames
+    lines = [json.loads(line) for line in stats.read_text().splitlines()]
+    assert sum(line["push_cpu_percent"] for line in lines) > 0  # the push processes' CPU is counted apart
     assert "douyin-key-1" not in result.output and "taobao-key-2" not in result.output
     recordings = rtmp_server.wait_recording_closed(count=2)
     assert len(recordings) == 2, rtmp_server.log()
