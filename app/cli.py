@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
     demo.add_argument("--out", help="recording file (default: in the user data folder)")
 
+    review = sub.add_parser("review", help="复盘: list stored sessions, or one session's KPIs per product window")
+    review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
+
     stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
     stream.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
     stream.add_argument("--loop", action="store_true", help="loop a media file source")
@@ -120,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
             return _demo(getattr(args, "duration", None), getattr(args, "out", None))
+        if args.command == "review":
+            return _review(args.session)
         return _stream(args)
     except UsageError as exc:
         print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
@@ -164,6 +169,30 @@ def _demo(duration: float | None, out: str | None) -> int:
           f"{summary.orders} orders, peak online {summary.online_peak}")
     failed = final is None or any(o.stats.error for o in final.outputs)
     return EXIT_RUNTIME if failed or service.last_error else 0
+
+
+def _review(session_id: int | None) -> int:
+    from app.review import format_report, list_sessions, load_review
+    from app.store.db import Database
+
+    database = Database()
+    try:
+        if session_id is None:
+            sessions = list_sessions(database)
+            if not sessions:
+                print("还没有场次 / no sessions yet")
+            for info in sessions:
+                started = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M") if info.started_at else "—"
+                minutes = f"{info.duration_s / 60:.1f} min" if info.duration_s is not None else "—"
+                print(f"#{info.id}  {started}  {minutes:>9}  {info.status:<11}  {info.title}")
+            return 0
+        try:
+            print(format_report(load_review(database, session_id)))
+        except KeyError:
+            raise UsageError(f"no session {session_id} (anchor-console review lists them)") from None
+        return 0
+    finally:
+        database.close()
 
 
 def _stream(args: argparse.Namespace) -> int:

@@ -174,6 +174,26 @@ class ConsoleService:
         self.catalogue_changed()
         return coupon_id
 
+    # --- review (复盘) -------------------------------------------------------------------------------------
+    def sessions(self) -> list:
+        """Stored sessions, newest first (`app.review.SessionInfo`)."""
+        from app.review import list_sessions
+
+        return list_sessions(self.database)
+
+    def review(self, session_id: int):
+        """One session's review rebuilt from its event log (`app.review.SessionReview`); KeyError if unknown."""
+        from app.review import load_review
+
+        return load_review(self.database, session_id)
+
+    @staticmethod
+    def open_recording(path: str):
+        """A player for a session's recording (`app.media.player.RecordingPlayer`); PlayerError says why not."""
+        from app.media.player import RecordingPlayer
+
+        return RecordingPlayer(path)
+
     def compliance_report(self) -> list[tuple[str, str, list]]:
         """Extreme words in product titles, selling points and scripts: (product title, field, hits)."""
         from sqlalchemy import select

@@ -37,7 +37,7 @@ OVERLAYS = [("product_card", ("商品卡", "Product card")), ("coupon", ("优惠
 SHORTCUTS = [("F5", ("讲解选中商品", "Pin the selected product")), ("F6", ("上一个商品", "Previous product")),
              ("F7", ("下一个商品", "Next product")), ("F8", ("提词器（第二屏）", "Teleprompter (second monitor)")),
              ("Space / ↑ ↓ / F11", ("提词器：暂停、速度、全屏", "Teleprompter: pause, speed, fullscreen")),
-             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+Shift+L", ("停播", "Stop")), ("F1", ("快捷键", "This help"))]
+             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+R", ("场次复盘", "Session review")), ("Ctrl+Shift+L", ("停播", "Stop")), ("F1", ("快捷键", "This help"))]
 
 
 class MainWindow(QMainWindow):
@@ -107,6 +107,11 @@ class MainWindow(QMainWindow):
         self._build_overlay_menu()
         self._build_moderation_menu()
         self._build_language_menu()
+        review = QAction(tr("场次复盘…", "Session review…"), self)
+        review.setShortcut(QKeySequence("Ctrl+R"))
+        review.triggered.connect(self.show_review)
+        self.menuBar().addMenu(tr("复盘", "Review")).addAction(review)
+        self.review_window = None
         self.keys = KeyStore()
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
@@ -411,6 +416,17 @@ class MainWindow(QMainWindow):
             title = room.state.products[pinned].title if pinned is not None else ""
             self.teleprompter.show_script(title, self.service.script_for(pinned) if pinned is not None else [])
 
+    def show_review(self) -> None:
+        """复盘: the stored sessions with their recordings, timelines and KPIs, in a window of its own."""
+        from ui.review import ReviewWindow
+
+        if self.review_window is None or not self.review_window.isVisible():
+            self.review_window = ReviewWindow(self.service)
+        else:
+            self.review_window.refresh_sessions()
+        self.review_window.show()
+        self.review_window.raise_()
+
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, tr("快捷键", "Shortcuts"), "\n".join(f"{k}\t{tr(*d)}" for k, d in SHORTCUTS))
 
@@ -555,5 +571,7 @@ class MainWindow(QMainWindow):
         self._remember()
         if self.teleprompter is not None:
             self.teleprompter.close()
+        if self.review_window is not None:
+            self.review_window.close()
         self.service.stop()
         event.accept()

@@ -77,8 +77,17 @@ def main() -> int:
                 (9000, lambda: shoot(window, "02-live")),
                 (9200, lambda: teleprompter(window)),
                 (10500, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
-                (11000, lambda: (window.teleprompter.close(), window.stop_live(), app.quit())),
+                (11000, lambda: (window.teleprompter.close(), window.stop_live())),
+                (11500, lambda: review(window)),
+                (14000, lambda: window.review_window.seek(6.0)),
+                (15500, lambda: shoot(window, "05-review", window.review_window)),
+                (16000, lambda: (window.review_window.close(), app.quit())),
             ]
+
+        def review(window) -> None:
+            window.show_review()
+            window.review_window.resize(1600, 1000)
+            window.review_window.sessions.setCurrentRow(0)
 
         def english(window):
             from ui.docks.coupons import CouponDialog

@@ -1,0 +1,159 @@
+"""复盘: a finished (or interrupted) session for the manager — its recording, a timeline of what happened, and
+the KPIs per product window. Everything is rebuilt from the stored event log through the same `SessionMetrics`
+the live console used, so the review's numbers are the live numbers.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.live.events import EventType
+from app.live.session_core import load_events
+from app.metrics.live import MetricsSnapshot, ProductWindow, SessionMetrics
+from app.store.db import Database
+from app.store.models import Coupon, LiveSession, Product
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    title: str
+    status: str
+    started_at: float | None  # unix time
+    ended_at: float | None
+    recording_path: str
+
+    @property
+    def has_recording(self) -> bool:
+        return bool(self.recording_path) and Path(self.recording_path).is_file()
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.started_at)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A moment on the timeline worth a line: a pin, a coupon, a flash sale, a price change…"""
+
+    time: float  # stream time, seconds since go-live (= the recording's time)
+    kind: str  # an EventType value
+    label: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    time: float
+    nickname: str
+    text: str
+    hidden: bool  # hidden by the banned-word list while live (kept in the log)
+
+
+@dataclass
+class SessionReview:
+    info: SessionInfo
+    metrics: MetricsSnapshot
+    windows: list[ProductWindow]
+    titles: dict[int, str]  # product id → title (as the catalogue has it now)
+    markers: list[Marker]
+    online: list[tuple[float, int]]  # (time, online) at every room-stats event
+    comments: list[Comment]
+    events: int = 0
+    _comment_times: list[float] = field(default_factory=list, repr=False)
+
+    def comments_between(self, start: float, end: float) -> list[Comment]:
+        """The comments of [start, end) in order (bisect: cheap enough to call on every playhead move)."""
+        if not self._comment_times:
+            self._comment_times = [c.time for c in self.comments]
+        lo = bisect.bisect_left(self._comment_times, start)
+        hi = bisect.bisect_left(self._comment_times, end)
+        return self.comments[lo:hi]
+
+    def window_at(self, t: float) -> ProductWindow | None:
+        """The product being explained at time t, if any."""
+        for window in self.windows:
+            if window.start <= t < (window.end if window.end is not None else self.metrics.duration_s + 1e-9):
+                return window
+        return None
+
+
+def list_sessions(database: Database) -> list[SessionInfo]:
+    """Every stored session, newest first."""
+    with database.session() as db:
+        rows = db.scalars(select(LiveSession).order_by(LiveSession.id.desc()))
+        return [SessionInfo(r.id, r.title, r.status, r.started_at, r.ended_at, r.recording_path) for r in rows]
+
+
+def load_review(database: Database, session_id: int) -> SessionReview:
+    """Replay a session's event log into its review. Raises KeyError for a session that does not exist."""
+    with database.session() as db:
+        row = db.get(LiveSession, session_id)
+        if row is None:
+            raise KeyError(f"no session {session_id}")
+        info = SessionInfo(row.id, row.title, row.status, row.started_at, row.ended_at, row.recording_path)
+        titles = dict(db.execute(select(Product.id, Product.title)).all())
+        coupons = dict(db.execute(select(Coupon.id, Coupon.name)).all())
+    events = load_events(database, session_id)
+    metrics = SessionMetrics().feed(events)
+    markers, online, comments = [], [], []
+    for event in events:
+        t = event.stream_time if event.stream_time is not None else 0.0
+        p = event.payload
+        if event.type == EventType.ONLINE:
+            online.append((t, int(p.get("online", 0))))
+        elif event.type == EventType.COMMENT:
+            comments.append(Comment(t, str(p.get("nickname") or "观众"), str(p.get("text", "")), event.flagged))
+        elif event.type == EventType.COUPON_DEFINED:
+            coupons[p["coupon_id"]] = p["name"]
+        label = _label(event.type, p, titles, coupons)
+        if label is not None:
+            markers.append(Marker(t, event.type.value, label))
+    snapshot = metrics.snapshot()
+    return SessionReview(info, snapshot, list(metrics.windows), titles, markers, online, comments, len(events))
+
+
+def _label(kind: EventType, p: dict, titles: dict[int, str], coupons: dict[int, str]) -> str | None:
+    product = titles.get(p.get("product_id"), f"#{p.get('product_id')}")
+    if kind == EventType.PRODUCT_PINNED:
+        return f"讲解 {product}"
+    if kind == EventType.COUPON_DROPPED:
+        return f"发券 {coupons.get(p.get('coupon_id'), p.get('coupon_id'))} ×{p.get('quantity')}"
+    if kind == EventType.COUPON_ENDED:
+        return f"券结束 {coupons.get(p.get('coupon_id'), p.get('coupon_id'))}（{p.get('reason', '')}）"
+    if kind == EventType.FLASH_SALE_STARTED:
+        return f"秒杀 {product} ￥{p.get('price_cents', 0) / 100:g} ×{p.get('stock')}"
+    if kind == EventType.FLASH_SALE_ENDED:
+        return f"秒杀结束 {product}（{p.get('reason', '')}）"
+    if kind == EventType.PRICE_CHANGED:
+        return f"改价 {product} ￥{p.get('live_price_cents', 0) / 100:g}"
+    if kind == EventType.COMMENT_PINNED:
+        return f"置顶评论 {p.get('nickname', '')}：{p.get('text', '')}"
+    return None
+
+
+def format_report(review: SessionReview) -> str:
+    """The review as plain text (CLI, or to paste into a chat with the team)."""
+    m, info = review.metrics, review.info
+    money = lambda cents: f"￥{cents / 100:,.2f}"  # noqa: E731
+    ratio = lambda v: "—" if v is None else f"{v:.1%}"  # noqa: E731
+    lines = [f"场次 session {info.id} · {info.title} · {info.status} · {m.duration_s / 60:.1f} min · "
+             f"{review.events} events",
+             f"录像 recording: {info.recording_path or '—'}{'' if info.has_recording or not info.recording_path else ' (missing)'}",
+             f"GMV {money(m.gmv_cents)} · 订单 orders {m.orders} · 买家 buyers {m.buyers} · "
+             f"客单价 AOV {money(m.aov_cents) if m.aov_cents is not None else '—'}",
+             f"PV {m.pv} · UV {m.uv} · GPM {'—' if m.gpm is None else f'{m.gpm:,.0f}'} · "
+             f"转化率 conversion {ratio(m.conversion)} · 互动率 interaction {ratio(m.interaction_rate)}",
+             f"在线 online peak {m.online_peak} · avg {m.online_avg:.0f} · 评论/分钟 comments/min "
+             f"{m.comments_per_minute:.1f}",
+             "", "商品 product | 讲解 explained | 订单 orders | GMV | GPM | 转化 conversion"]
+    for product in sorted(m.products, key=lambda p: -p.gmv_cents):
+        lines.append(f"{review.titles.get(product.product_id, product.product_id)} | "
+                     f"{product.explanation_seconds / 60:.1f} min | {product.orders} | {money(product.gmv_cents)} | "
+                     f"{'—' if product.gpm is None else f'{product.gpm:,.0f}'} | {ratio(product.conversion)}")
+    return "\n".join(lines)

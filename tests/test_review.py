@@ -1,0 +1,71 @@
+"""复盘: a real session (pipeline + recording + simulated audience + assistant verbs) reviewed afterwards — the
+timeline has what the assistant did, the numbers equal the live ones, the recording is there; the CLI prints it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.console import ConsoleService, LiveOptions
+from app.media.sources import wait_until
+from app.review import format_report, list_sessions, load_review
+from app.store.db import Database
+from tests.conftest import run_cli
+
+ACTOR = "assistant:复盘测试"
+
+
+@pytest.fixture
+def finished_session(tmp_path, monkeypatch, qapp_offscreen):
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    service = ConsoleService(Database())
+    recording = tmp_path / "session.mkv"
+    service.go_live(LiveOptions(recording_path=str(recording), duration=5, audience_rate=300))
+    room = service.room
+    assert wait_until(lambda: (service.core.bus.stream_time() or 0) > 0.5, 10)
+    first, second = room.state.run_sheet[:2]
+    room.pin_product(first, ACTOR)
+    coupon = sorted(room.state.coupons)[0]
+    room.drop_coupon(coupon, 30, 60, ACTOR)
+    assert wait_until(lambda: service.core.bus.stream_time() > 2.5, 10)
+    room.pin_product(second, ACTOR)
+    service.wait()
+    live = service.core.metrics.snapshot()
+    service.stop()
+    service.close()
+    return {"recording": recording, "first": first, "second": second, "live": live}
+
+
+def test_review_of_a_real_session(finished_session):
+    database = Database()
+    try:
+        sessions = list_sessions(database)
+        assert len(sessions) == 1 and sessions[0].status == "ended" and sessions[0].has_recording
+        review = load_review(database, sessions[0].id)
+    finally:
+        database.close()
+    live = finished_session["live"]
+    assert review.metrics.gmv_cents == live.gmv_cents and review.metrics.orders == live.orders  # replay = live
+    assert review.metrics.comments == live.comments > 0
+    kinds = [m.kind for m in review.markers]
+    assert kinds.count("product_pinned") == 2 and "coupon_dropped" in kinds
+    first_title = review.titles[finished_session["first"]]
+    pin = next(m for m in review.markers if m.kind == "product_pinned")
+    assert pin.label == f"讲解 {first_title}" and 0.5 < pin.time < 2.6
+    middle = (review.windows[0].start + review.windows[0].end) / 2
+    assert review.window_at(middle).product_id == finished_session["first"]
+    assert review.window_at(review.windows[1].start + 0.1).product_id == finished_session["second"]
+    near = review.comments_between(1.0, 3.0)
+    assert near and all(1.0 <= c.time < 3.0 for c in near)
+    assert [c.time for c in near] == sorted(c.time for c in near)
+    assert review.online and all(0 <= t <= 6 for t, _ in review.online)
+    report = format_report(review)
+    assert first_title in report and "GMV" in report and str(finished_session["recording"]) in report
+
+
+def test_review_from_the_command_line(finished_session):
+    listing = run_cli("review")
+    assert listing.returncode == 0 and "#1 " in listing.stdout and "ended" in listing.stdout
+    report = run_cli("review", "1")
+    assert report.returncode == 0 and "GMV" in report.stdout and "转化" in report.stdout
+    missing = run_cli("review", "9")
+    assert missing.returncode == 2 and "no session 9" in missing.stderr

@@ -1,0 +1,75 @@
+"""The review window (offscreen) over a real finished session: KPIs equal the live numbers, the recording plays
+and seeks from the timeline and the product table, the comments follow the playhead."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from app.console import ConsoleService, LiveOptions
+from app.media.sources import wait_until
+from app.store.db import Database
+
+
+@pytest.fixture
+def reviewed(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    from ui.main_window import MainWindow
+
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    service.go_live(LiveOptions(recording_path=str(tmp_path / "s.mkv"), duration=5, audience_rate=300))
+    room = service.room
+    assert wait_until(lambda: (service.core.bus.stream_time() or 0) > 1.0, 10)
+    room.pin_product(room.state.run_sheet[2], "assistant:t")
+    room.drop_coupon(sorted(room.state.coupons)[0], 10, 60, "assistant:t")
+    service.wait()
+    live = service.core.metrics.snapshot()
+    service.stop()
+    window = MainWindow(service, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window.confirm = lambda question: True
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    review = window.review_window
+    qtbot.addWidget(review)
+    yield review, live, room.state.run_sheet[2]
+    review.close()
+    service.close()
+
+
+def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot):
+    review, live, pinned = reviewed
+    assert review.sessions.count() == 1
+    review.sessions.setCurrentRow(0)
+    qtbot.waitUntil(lambda: review.player is not None, timeout=10000)
+    assert review.kpi_labels["gmv"].text() == f"￥{live.gmv_cents / 100:,.2f}"  # replay = live
+    assert review.kpi_labels["orders"].text() == str(live.orders)
+    assert review.products.rowCount() == 1
+    assert review.products.item(0, 0).text() == review.review.titles[pinned]
+    assert any(item.label is not None for item in review._timeline_items if hasattr(item, "label"))  # coupon line
+    qtbot.waitUntil(lambda: review.video.frames_shown > 0, timeout=5000)
+    review.products.cellDoubleClicked.emit(0, 0)  # jump to the product's window
+    start = review.review.windows[0].start
+    qtbot.waitUntil(lambda: 0 <= review.player.position - start <= 0.05, timeout=5000)
+    qtbot.waitUntil(lambda: "explaining" in review.now_label.text() or "讲解中" in review.now_label.text(),
+                    timeout=2000)
+    assert review.comments.count() > 0
+    review.seek(3.5)
+    qtbot.waitUntil(lambda: abs(review.player.position - 3.5) < 0.05, timeout=5000)
+    qtbot.waitUntil(lambda: abs(review.playhead.value() - 3.5 / 60) < 0.01, timeout=2000)
+    shown = review.video.frames_shown
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: review.video.frames_shown > shown + 5, timeout=5000)  # playing
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not review.player.playing, timeout=2000)
+
+
+def test_review_of_a_session_whose_recording_is_gone(reviewed, qtbot, tmp_path):
+    review, _live, _pinned = reviewed
+    (tmp_path / "s.mkv").unlink()
+    review.sessions.setCurrentRow(0)
+    qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+    assert review.player is None and "missing" in review.video.placeholder
+    assert review.kpi_labels["gmv"].text().startswith("￥")  # the numbers are still there

@@ -1,0 +1,280 @@
+"""复盘 Session review, for the manager: pick a session, watch its recording with the timeline under it (online
+viewers, product windows shaded, coupons and flash sales marked, the playhead), the KPIs and each product window's
+numbers beside it, and the comments around the playhead. Click the timeline or a product row to jump there.
+
+The window only shows: the review is built by `app.review` (in a worker thread, a long session takes seconds) and
+played by `app.media.player`, both reached through the `ConsoleService`.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.media.clock import format_clock
+from ui.i18n import pick, tr
+from ui.preview import PreviewWidget
+
+MARKER_COLOURS = {"product_pinned": "#e0245e", "coupon_dropped": "#f5a623", "coupon_ended": "#c7a35a",
+                  "flash_sale_started": "#ff6d00", "flash_sale_ended": "#c78a5a", "price_changed": "#7b61ff",
+                  "comment_pinned": "#1d9bf0"}
+COMMENT_SPAN = 30.0  # seconds of comments shown up to the playhead: what the streamer was reading then
+
+
+class ReviewWindow(QMainWindow):
+    def __init__(self, service, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.setWindowTitle(tr("复盘", "Session review") + " — " + tr("主播中控台", "Anchor Console"))
+        self.resize(1500, 900)
+        self.review = None
+        self.player = None
+        self._loading: tuple[int, threading.Thread, list] | None = None
+        self._shown_seq = -1
+        self._comment_second = None
+
+        self.sessions = QListWidget()
+        self.sessions.currentItemChanged.connect(lambda item, _old: self.open_session(item.data(Qt.ItemDataRole.UserRole))
+                                                 if item is not None else None)
+        self.video = PreviewWidget()
+        self.video.placeholder = tr("选择左侧场次", "pick a session on the left")
+        self.play_button = QPushButton(tr("▶ 播放", "▶ Play"))
+        self.play_button.clicked.connect(self.toggle_play)
+        self.time_label = QLabel("00:00:00 / 00:00:00")
+        self.now_label = QLabel("")
+        controls = QHBoxLayout()
+        for widget in (self.play_button, self.time_label, self.now_label):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+
+        pg.setConfigOptions(antialias=True, background="w", foreground="k")
+        self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀", "Online · product windows · coupons/flash sales"))
+        self.timeline.setLabel("bottom", tr("分钟", "min"))
+        self.timeline.getAxis("left").enableAutoSIPrefix(False)
+        self.timeline.getAxis("bottom").enableAutoSIPrefix(False)
+        self.timeline.showGrid(x=True, y=True, alpha=0.2)
+        self.timeline.setMouseEnabled(x=True, y=False)
+        self.online_curve = self.timeline.plot(pen=pg.mkPen("#1d9bf0", width=2))
+        self.playhead = pg.InfiniteLine(0, movable=True, pen=pg.mkPen("#222", width=2))
+        self.playhead.sigDragged.connect(lambda line: self.seek(line.value() * 60))
+        self.timeline.addItem(self.playhead)
+        self.timeline.scene().sigMouseClicked.connect(self._timeline_clicked)
+        self._timeline_items: list = []
+
+        self.kpis = QFormLayout()
+        self.kpi_labels: dict[str, QLabel] = {}
+        for key, label in (("gmv", tr("成交额", "GMV")), ("orders", tr("订单", "Orders")),
+                           ("buyers", tr("买家", "Buyers")), ("aov", tr("客单价", "AOV")), ("uv", "UV / PV"),
+                           ("gpm", "GPM"), ("conversion", tr("转化率", "Conversion")),
+                           ("online", tr("在线 峰值/平均", "Online peak / avg")),
+                           ("comments", tr("评论/分钟", "Comments / min"))):
+            self.kpi_labels[key] = QLabel("—")
+            self.kpis.addRow(label, self.kpi_labels[key])
+        self.products = QTableWidget(0, 6)
+        self.products.setHorizontalHeaderLabels([tr("商品", "Product"), tr("讲解", "Explained"), tr("订单", "Orders"),
+                                                 "GMV", "GPM", tr("转化", "Conv.")])
+        self.products.verticalHeader().setVisible(False)
+        self.products.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.products.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.products.setColumnWidth(0, 200)
+        self.products.cellDoubleClicked.connect(self._product_clicked)
+        self.products.setToolTip(tr("双击跳到该商品第一次讲解", "double-click: jump to the product's first window"))
+        self.comments = QListWidget()
+        self.status = QLabel("")
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.addWidget(self.video, 3)
+        centre_layout.addLayout(controls)
+        centre_layout.addWidget(self.timeline, 2)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.addLayout(self.kpis)
+        side_layout.addWidget(QLabel(tr("商品讲解时段", "Product windows")))
+        side_layout.addWidget(self.products, 2)
+        side_layout.addWidget(QLabel(tr(f"播放点前 {COMMENT_SPAN:.0f} 秒的评论",
+                                        f"Comments in the {COMMENT_SPAN:.0f} s before the playhead")))
+        side_layout.addWidget(self.comments, 2)
+        splitter = QSplitter()
+        splitter.addWidget(self.sessions)
+        splitter.addWidget(centre)
+        splitter.addWidget(side)
+        splitter.setSizes([260, 800, 440])
+        self.setCentralWidget(splitter)
+        self.statusBar().addWidget(self.status)
+
+        for key, slot in (("Space", self.toggle_play), ("Left", lambda: self.skip(-5)), ("Right", lambda: self.skip(5)),
+                          ("Home", lambda: self.seek(0))):
+            QShortcut(QKeySequence(key), self, slot)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(33)
+        self.refresh_sessions()
+
+    # --- sessions -----------------------------------------------------------------------------------------
+    def refresh_sessions(self) -> None:
+        self.sessions.clear()
+        for info in self.service.sessions():
+            started = datetime.fromtimestamp(info.started_at).strftime("%m-%d %H:%M") if info.started_at else "—"
+            minutes = f"{info.duration_s / 60:.0f} min" if info.duration_s is not None else "—"
+            status = {"ended": "", "interrupted": tr(" · 中断", " · interrupted"), "live": tr(" · 直播中", " · live")}
+            item = QListWidgetItem(f"#{info.id}  {started}  {minutes}{status.get(info.status, '')}\n{info.title}")
+            item.setData(Qt.ItemDataRole.UserRole, info.id)
+            self.sessions.addItem(item)
+        if not self.sessions.count():
+            self.status.setText(tr("还没有场次：开播一次后再来复盘", "no sessions yet: go live once, then review it"))
+
+    def open_session(self, session_id: int) -> None:
+        """Build the review in a worker thread (a long session's log takes seconds); `_tick` picks it up."""
+        if self.player is not None:
+            self.player.close()
+            self.player = None
+        self.review = None
+        self.video.show_frame(None)
+        self.status.setText(tr("加载中…", "loading…"))
+        box: list = []
+
+        def load() -> None:
+            try:
+                box.append(self.service.review(session_id))
+            except Exception as exc:  # shown, not raised in a thread nobody watches
+                box.append(exc)
+
+        thread = threading.Thread(target=load, name="review loader", daemon=True)
+        self._loading = (session_id, thread, box)
+        thread.start()
+
+    def _loaded(self, review) -> None:
+        self.review = review
+        m = review.metrics
+        money = lambda cents: f"￥{cents / 100:,.2f}"  # noqa: E731
+        ratio = lambda v: "—" if v is None else f"{v:.1%}"  # noqa: E731
+        values = {"gmv": money(m.gmv_cents), "orders": str(m.orders), "buyers": str(m.buyers),
+                  "aov": money(m.aov_cents) if m.aov_cents is not None else "—", "uv": f"{m.uv} / {m.pv}",
+                  "gpm": "—" if m.gpm is None else f"{m.gpm:,.0f}", "conversion": ratio(m.conversion),
+                  "online": f"{m.online_peak} / {m.online_avg:.0f}", "comments": f"{m.comments_per_minute:.1f}"}
+        for key, text in values.items():
+            self.kpi_labels[key].setText(text)
+        products = sorted(m.products, key=lambda p: -p.gmv_cents)
+        self.products.setRowCount(len(products))
+        self._product_ids = [p.product_id for p in products]
+        for row, p in enumerate(products):
+            cells = [review.titles.get(p.product_id, f"#{p.product_id}"), f"{p.explanation_seconds / 60:.1f} min",
+                     str(p.orders), money(p.gmv_cents), "—" if p.gpm is None else f"{p.gpm:,.0f}", ratio(p.conversion)]
+            for column, text in enumerate(cells):
+                self.products.setItem(row, column, QTableWidgetItem(text))
+        self._draw_timeline()
+        info = review.info
+        try:
+            self.player = self.service.open_recording(info.recording_path) if info.recording_path else None
+        except ValueError as exc:
+            self.player = None
+            self.video.placeholder = pick(str(exc))
+            self.video.show_frame(None)
+        if self.player is None and not info.recording_path:
+            self.video.placeholder = tr("这一场没有录像", "this session has no recording")
+            self.video.show_frame(None)
+        self.status.setText(f"#{info.id} · {review.events} {tr('条事件', 'events')} · "
+                            f"{m.duration_s / 60:.1f} min")
+
+    def _draw_timeline(self) -> None:
+        for item in self._timeline_items:
+            self.timeline.removeItem(item)
+        self._timeline_items = []
+        review = self.review
+        self.online_curve.setData([t / 60 for t, _ in review.online], [n for _, n in review.online])
+        end = review.metrics.duration_s
+        for window in review.windows:
+            stop = window.end if window.end is not None else end
+            region = pg.LinearRegionItem((window.start / 60, stop / 60), movable=False, brush=pg.mkBrush(224, 36, 94, 30))
+            region.setToolTip(review.titles.get(window.product_id, ""))
+            self._add(region)
+        labelled = 0
+        for marker in review.markers:
+            if marker.kind == "product_pinned":
+                continue  # the shaded window says it
+            shown = marker.kind in ("coupon_dropped", "flash_sale_started")
+            labelled += shown
+            line = pg.InfiniteLine(marker.time / 60, pen=pg.mkPen(MARKER_COLOURS.get(marker.kind, "#888"), width=1,
+                                                                  style=Qt.PenStyle.DashLine),
+                                   label=marker.label if shown else None,  # staggered so neighbours do not overlap
+                                   labelOpts={"position": 0.94 - 0.08 * (labelled % 4),
+                                              "color": MARKER_COLOURS.get(marker.kind, "#888")})
+            self._add(line)
+        self.timeline.setXRange(0, max(end, 1) / 60, padding=0.02)
+
+    def _add(self, item) -> None:
+        self.timeline.addItem(item)
+        self._timeline_items.append(item)
+
+    # --- playing ------------------------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.player is not None:
+            self.player.toggle()
+
+    def seek(self, t: float) -> None:
+        if self.player is not None:
+            self.player.seek(t)
+
+    def skip(self, seconds: float) -> None:
+        if self.player is not None:
+            self.seek(self.player.position + seconds)
+
+    def _timeline_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self.timeline.plotItem.vb.mapSceneToView(event.scenePos())
+        self.seek(max(0.0, point.x() * 60))
+
+    def _product_clicked(self, row: int, _column: int) -> None:
+        product_id = self._product_ids[row]
+        first = next((w for w in self.review.windows if w.product_id == product_id), None)
+        if first is not None:
+            self.seek(first.start + 0.05)  # the first frame after the pin (the one before it is the previous window)
+
+    def _tick(self) -> None:
+        if self._loading is not None:
+            session_id, thread, box = self._loading
+            if box:
+                self._loading = None
+                if isinstance(box[0], Exception):
+                    self.status.setText(tr("无法复盘", "cannot review") + f" #{session_id}: {pick(str(box[0]))}")
+                else:
+                    self._loaded(box[0])
+            return
+        player = self.player
+        if player is None:
+            return
+        seq, frame = player.frame()
+        if seq != self._shown_seq and frame is not None:
+            self._shown_seq = seq
+            self.video.show_frame(frame)
+        position = player.position
+        self.play_button.setText(tr("⏸ 暂停", "⏸ Pause") if player.playing else tr("▶ 播放", "▶ Play"))
+        self.time_label.setText(f"{format_clock(position)} / {format_clock(player.duration)}")
+        if not self.playhead.moving:
+            self.playhead.setValue(position / 60)
+        second = int(position)
+        if second != self._comment_second and self.review is not None:
+            self._comment_second = second
+            window = self.review.window_at(position)
+            self.now_label.setText(tr("讲解中：", "explaining: ") + self.review.titles.get(window.product_id, "")
+                                   if window else "")
+            self.comments.clear()
+            for comment in self.review.comments_between(position - COMMENT_SPAN, position + 1e-3)[-200:]:
+                hidden = tr("（已屏蔽）", " (hidden)") if comment.hidden else ""
+                self.comments.addItem(f"{format_clock(comment.time)}  {comment.nickname}：{comment.text}{hidden}")
+            self.comments.scrollToBottom()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._timer.stop()
+        if self.player is not None:
+            self.player.close()
+            self.player = None
+        event.accept()
