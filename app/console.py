@@ -60,8 +60,11 @@ class LiveOptions:
 class ConsoleService:
     """Owns the database, the session core and (while live) the pipeline."""
 
-    def __init__(self, database: Database | None = None, banned_words: list[str] | None = None) -> None:
+    def __init__(self, database: Database | None = None, banned_words: list[str] | None = None,
+                 actor: str = "assistant:场控") -> None:
         self.database = database or Database()
+        self.actor = actor  # who the window's verbs are logged as
+        self._verbs = None  # UndoableVerbs over the live room
         ensure_sample_catalogue(self.database)
         self.banned_words = banned_words if banned_words is not None else ["加微信", "私聊"]
         self.core: SessionCore | None = None
@@ -147,7 +150,7 @@ class ConsoleService:
             script.sections = [ScriptSection(position=i, kind=kind, text=text)
                                for i, (kind, text) in enumerate(sections)]
 
-    def save_coupon(self, definition: dict, coupon_id: int | None = None, actor: str = "assistant") -> int:
+    def save_coupon(self, definition: dict, coupon_id: int | None = None) -> int:
         """新建/编辑券: check the definition (ActionRefused with the reason), keep it in the catalogue for later
         sessions and, while live, put it in the room through the bus (so the session log has it too)."""
         from app.commerce.room import ActionRefused, check_coupon
@@ -170,7 +173,7 @@ class ConsoleService:
             db.flush()
             coupon_id = coupon.id
         if room is not None:
-            room.define_coupon(coupon_id, payload, actor)
+            room.define_coupon(coupon_id, payload, self.actor)
         self.catalogue_changed()
         return coupon_id
 
@@ -291,10 +294,33 @@ class ConsoleService:
                             compositor=compositor, video_source=video, audio_source=audio)
         pipeline.on_clock_start = core.bus.go_live
         pipeline.preview_sink = self._on_frame
+        from app.commerce.undo import UndoableVerbs
+
+        self._verbs = UndoableVerbs(core.room, self.actor)
         self.core, self.pipeline, self._helpers, self.last_error = core, pipeline, helpers, None
         thread = threading.Thread(target=self._run_pipeline, args=(pipeline,), name="pipeline main", daemon=True)
         thread.start()
         self._threads = [thread]
+
+    def act(self, verb: str, *args):
+        """An assistant verb on the live room (`pin_product`, `set_live_price`, `drop_coupon`, …) as this
+        console's actor, remembered for undo. Raises ActionRefused with the reason (also when not live)."""
+        from app.commerce.room import ActionRefused
+
+        if self._verbs is None or not self.live:
+            raise ActionRefused("请先开播 / go live first")
+        return self._verbs.do(verb, *args)
+
+    def undo(self) -> str:
+        """Take back this console's newest verb (as a new event); returns what was done. ActionRefused if not."""
+        from app.commerce.room import ActionRefused
+
+        if self._verbs is None or not self.live:
+            raise ActionRefused("没有可撤销的操作 / nothing to undo")
+        return self._verbs.undo()
+
+    def next_undo(self) -> str | None:
+        return self._verbs.next_undo() if self._verbs is not None and self.live else None
 
     def place_overlay(self, kind: str, x: int, y: int) -> None:
         """Move an overlay (top-left corner, canvas pixels); remembered for the next go-live too."""

@@ -23,7 +23,6 @@ from ui import i18n
 from ui.i18n import pick, tr
 from ui.preview import PreviewWidget
 
-ACTOR = "assistant:场控"
 CAMERA_MODES = ["640x480@30", "1280x720@30", "1920x1080@30", "1280x720@60", "1920x1080@60", "3840x2160@30"]
 DEFAULT_DESTINATION = "默认 Default"  # the keyring entry's name: never translated
 LANDSCAPE, PORTRAIT = ("横屏", "Landscape"), ("竖屏", "Portrait")
@@ -37,7 +36,9 @@ OVERLAYS = [("product_card", ("商品卡", "Product card")), ("coupon", ("优惠
 SHORTCUTS = [("F5", ("讲解选中商品", "Pin the selected product")), ("F6", ("上一个商品", "Previous product")),
              ("F7", ("下一个商品", "Next product")), ("F8", ("提词器（第二屏）", "Teleprompter (second monitor)")),
              ("Space / ↑ ↓ / F11", ("提词器：暂停、速度、全屏", "Teleprompter: pause, speed, fullscreen")),
-             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+R", ("场次复盘", "Session review")), ("Ctrl+Shift+L", ("停播", "Stop")), ("F1", ("快捷键", "This help"))]
+             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+R", ("场次复盘", "Session review")),
+             ("Ctrl+Z", ("撤销上一个直播操作（改价、库存、讲解、发券、秒杀）",
+                         "Undo the last live action (price, stock, pin, coupon, flash sale)")), ("Ctrl+Shift+L", ("停播", "Stop")), ("F1", ("快捷键", "This help"))]
 
 
 class MainWindow(QMainWindow):
@@ -59,20 +60,19 @@ class MainWindow(QMainWindow):
                                    "(Esc cancels)"))
         self.setCentralWidget(self.preview)
         self._build_toolbar()
-        self.comments = CommentsDock(lambda event: self._act(lambda: self.service.room.pin_comment(event, ACTOR)))
+        self.comments = CommentsDock(lambda event: self._act("pin_comment", event))
         self.products = ProductsDock(
-            lambda pid: self._act(lambda: self.service.room.pin_product(pid, ACTOR)),
-            lambda: self._act(lambda: self.service.room.next_product(ACTOR)),
-            lambda: self._act(lambda: self.service.room.previous_product(ACTOR)),
-            on_price=lambda pid, cents: self._act(lambda: self.service.room.set_live_price(pid, cents, ACTOR)),
-            on_stock=lambda pid, stock: self._act(lambda: self.service.room.set_stock(pid, stock, ACTOR)),
+            lambda pid: self._act("pin_product", pid),
+            lambda: self._act("next_product"),
+            lambda: self._act("previous_product"),
+            on_price=lambda pid, cents: self._act("set_live_price", pid, cents),
+            on_stock=lambda pid, stock: self._act("set_stock", pid, stock),
             on_import=self.import_catalogue)
         self.coupons = CouponsDock(
-            lambda cid, qty, secs: self._act(lambda: self.service.room.drop_coupon(cid, qty, secs, ACTOR)),
-            lambda cid: self._act(lambda: self.service.room.stop_coupon(cid, ACTOR)),
-            lambda pid, price, stock, secs: self._act(
-                lambda: self.service.room.start_flash_sale(pid, price, stock, secs, ACTOR)),
-            lambda: self._act(lambda: self.service.room.stop_flash_sale(ACTOR)),
+            lambda cid, qty, secs: self._act("drop_coupon", cid, qty, secs),
+            lambda cid: self._act("stop_coupon", cid),
+            lambda pid, price, stock, secs: self._act("start_flash_sale", pid, price, stock, secs),
+            lambda: self._act("stop_flash_sale"),
             on_save=self.save_coupon)
         self.graphs = GraphsDock()
         self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
@@ -107,6 +107,11 @@ class MainWindow(QMainWindow):
         self._build_overlay_menu()
         self._build_moderation_menu()
         self._build_language_menu()
+        self.undo_action = QAction(tr("撤销", "Undo"), self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.triggered.connect(self.undo)
+        self.undo_action.setEnabled(False)
+        self.menuBar().addMenu(tr("编辑", "Edit")).addAction(self.undo_action)
         review = QAction(tr("场次复盘…", "Session review…"), self)
         review.setShortcut(QKeySequence("Ctrl+R"))
         review.triggered.connect(self.show_review)
@@ -190,9 +195,9 @@ class MainWindow(QMainWindow):
 
     def _shortcuts(self) -> None:
         for key, slot in (("F5", lambda: self.products._pin_selected(
-                              lambda pid: self._act(lambda: self.service.room.pin_product(pid, ACTOR)))),
-                          ("F6", lambda: self._act(lambda: self.service.room.previous_product(ACTOR))),
-                          ("F7", lambda: self._act(lambda: self.service.room.next_product(ACTOR))),
+                              lambda pid: self._act("pin_product", pid))),
+                          ("F6", lambda: self._act("previous_product")),
+                          ("F7", lambda: self._act("next_product")),
                           ("F8", self.show_teleprompter),
                           ("F1", self.show_shortcuts)):
             action = QAction(self)
@@ -376,7 +381,7 @@ class MainWindow(QMainWindow):
 
     def save_coupon(self, definition: dict, coupon_id: int | None) -> None:
         try:
-            self.service.save_coupon(definition, coupon_id, ACTOR)
+            self.service.save_coupon(definition, coupon_id)
         except ActionRefused as exc:
             self._message(str(exc), error=True)
             return
@@ -473,14 +478,27 @@ class MainWindow(QMainWindow):
         self._message(tr("已停播", "stopped") + (f" · {tr('录像', 'recording')}: {path}" if path else ""))
         return True
 
-    def _act(self, action) -> None:
-        if self.service.room is None:
-            self._message(tr("请先开播", "go live first"), error=True)
-            return
+    def _act(self, verb: str, *args) -> None:
+        """An assistant verb through the service (undoable); a refusal is shown with its reason."""
         try:
-            action()
+            self.service.act(verb, *args)
         except ActionRefused as exc:
             self._message(str(exc), error=True)
+        self._update_undo()
+
+    def undo(self) -> None:
+        try:
+            done = self.service.undo()
+        except ActionRefused as exc:
+            self._message(str(exc), error=True)
+        else:
+            self._message(tr("已撤销", "undone") + f": {pick(done)}")
+        self._update_undo()
+
+    def _update_undo(self) -> None:
+        step = self.service.next_undo()
+        self.undo_action.setEnabled(step is not None)
+        self.undo_action.setText(tr("撤销", "Undo") + (f": {pick(step)}" if step else ""))
 
     def _message(self, text: str, error: bool = False) -> None:
         self.statusBar().setStyleSheet("color: #c62828;" if error else "")

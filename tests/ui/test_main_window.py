@@ -218,6 +218,25 @@ def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_pa
         keyring.set_keyring(previous)
 
 
+def test_ctrl_z_undoes_a_wrong_price(window, qtbot):
+    window.audience.setChecked(False)
+    assert window.go_live()
+    qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
+    room = window.service.room
+    first = room.state.run_sheet[0]
+    before = room.state.products[first].live_price_cents
+    window.products.table.item(0, 1).setText("0.89")  # meant 89
+    assert room.state.products[first].live_price_cents == 89
+    assert window.undo_action.isEnabled() and "￥" in window.undo_action.text()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert room.state.products[first].live_price_cents == before
+    assert "undone" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.products.table.item(0, 1).text() == f"￥{before / 100:.2f}", timeout=2000)
+    assert not window.undo_action.isEnabled()
+
+
 def test_inline_price_and_stock_edits_become_verbs(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()
