@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
     demo.add_argument("--out", help="recording file (default: in the user data folder)")
 
+    assist = sub.add_parser("assist", help="远程场控: work a console's live room from this machine (LAN)")
+    assist.add_argument("url", help="ws://HOST:PORT the console shows under 远程场控 Remote assistants")
+    assist.add_argument("--name", default="场控", help="how you appear in the session log")
     review = sub.add_parser("review", help="复盘: list stored sessions, or one session's KPIs per product window")
     review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
 
@@ -125,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(getattr(args, "duration", None), getattr(args, "out", None))
         if args.command == "review":
             return _review(args.session)
+        if args.command == "assist":
+            return _assist(args.url, args.name)
         return _stream(args)
     except UsageError as exc:
         print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
@@ -169,6 +174,86 @@ def _demo(duration: float | None, out: str | None) -> int:
           f"{summary.orders} orders, peak online {summary.online_peak}")
     failed = final is None or any(o.stats.error for o in final.outputs)
     return EXIT_RUNTIME if failed or service.last_error else 0
+
+
+ASSIST_HELP = """commands (one per line):
+  state                          the room now          pin N | next | prev | unpin
+  price N YUAN | stock N COUNT   change a product     coupon ID QUANTITY MINUTES | stopcoupon ID
+  flash N YUAN STOCK MINUTES     start a flash sale   endflash
+  comments                       the newest comments  pincomment SEQ | unpincomment
+  undo                           take back your last  quit"""
+
+_ASSIST_VERBS = {"pin": ("pin_product", (int,)), "next": ("next_product", ()), "prev": ("previous_product", ()),
+                 "unpin": ("unpin_product", ()), "price": ("set_live_price", (int, "cents")),
+                 "stock": ("set_stock", (int, int)), "coupon": ("drop_coupon", (int, int, "seconds")),
+                 "stopcoupon": ("stop_coupon", (int,)), "flash": ("start_flash_sale", (int, "cents", int, "seconds")),
+                 "endflash": ("stop_flash_sale", ()), "pincomment": ("pin_comment", (int,)),
+                 "unpincomment": ("unpin_comment", ())}
+
+
+def _assist(url: str, name: str) -> int:
+    """A line-by-line assistant console against a console's AssistantServer (the token from
+    ANCHOR_ASSIST_TOKEN or asked for; never on the command line, where other users could read it)."""
+    import getpass
+    import os
+
+    from app.commerce.room import ActionRefused
+    from app.remote.client import RemoteAssistant, RemoteError
+
+    token = os.environ.get("ANCHOR_ASSIST_TOKEN") or getpass.getpass("配对码 pairing token: ")
+    try:
+        assistant = RemoteAssistant(url, token, name).connect()
+    except RemoteError as exc:
+        raise UsageError(f"cannot pair with {url}: {exc}") from None
+    print(f"已连接 connected as {assistant.actor}. {ASSIST_HELP}")
+    convert = {int: int, "cents": lambda v: round(float(v) * 100), "seconds": lambda v: float(v) * 60}
+    try:
+        for line in sys.stdin:
+            words = line.split()
+            if not words:
+                continue
+            command, rest = words[0].lower(), words[1:]
+            try:
+                if command in ("quit", "exit"):
+                    break
+                if command == "state":
+                    print(_describe_room(assistant.state))
+                elif command == "comments":
+                    for event in [e for e in assistant.events if e["type"] == "comment"][-10:]:
+                        print(f"  [{event['seq']}] {event['data'].get('nickname', '')}：{event['data'].get('text', '')}")
+                elif command == "undo":
+                    print(f"已撤销 undone: {assistant.undo()}")
+                elif command in _ASSIST_VERBS:
+                    verb, kinds = _ASSIST_VERBS[command]
+                    if len(rest) != len(kinds):
+                        raise ValueError(f"{command} takes {len(kinds)} value(s)")
+                    reply = assistant.call(verb, *(convert[k](v) for k, v in zip(kinds, rest)))
+                    print(f"ok #{reply.get('seq')}")
+                else:
+                    print(ASSIST_HELP)
+            except ActionRefused as exc:
+                print(f"拒绝 refused: {exc}")
+            except ValueError as exc:
+                print(f"? {exc}")
+            except RemoteError as exc:
+                raise UsageError(f"lost the console: {exc}") from None
+    finally:
+        assistant.close()
+    return 0
+
+
+def _describe_room(state: dict) -> str:
+    if not state.get("live"):
+        return "未开播 / not live"
+    products = {p["id"]: p for p in state["products"]}
+    lines = []
+    for product_id in state["run_sheet"]:
+        p = products[product_id]
+        mark = "▶" if product_id == state["pinned_product"] else " "
+        lines.append(f"{mark} {product_id:>3} {p['title']}  ￥{p['live_price_cents'] / 100:g}  库存 {p['stock']}")
+    for c in state["coupons"]:
+        lines.append(f"  券 {c['id']} {c['name']} {'● live ' + str(c['remaining']) if c['live'] else '○'}")
+    return "\n".join(lines)
 
 
 def _review(session_id: int | None) -> int:

@@ -65,6 +65,7 @@ class ConsoleService:
         self.database = database or Database()
         self.actor = actor  # who the window's verbs are logged as
         self._verbs = None  # UndoableVerbs over the live room
+        self.assistant_server = None  # AssistantServer while LAN assistants are allowed
         ensure_sample_catalogue(self.database)
         self.banned_words = banned_words if banned_words is not None else ["加微信", "私聊"]
         self.core: SessionCore | None = None
@@ -270,7 +271,7 @@ class ConsoleService:
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
         core = SessionCore(self.database, self.banned_words)
-        core.bus.subscribe(self._pending.append)
+        core.bus.subscribe(self._on_bus_event)
         core.start("直播 Live", destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""))
         compositor = self.compositor = Compositor(settings.width, settings.height)
@@ -406,7 +407,27 @@ class ConsoleService:
             self.core.end()
         self.pipeline, self._helpers = None, []
 
+    def start_assistant_server(self, host: str = "0.0.0.0", port: int = 8765, token: str | None = None):
+        """远程场控: let assistants on the LAN work the live room (their verbs take the one bus path, each as its
+        own actor). Returns the server (its `port` and `token` are what the assistant needs); OSError if the
+        port is taken."""
+        from app.remote.server import AssistantServer
+
+        self.stop_assistant_server()
+        server = AssistantServer(lambda: self.room if self.live else None,
+                                 lambda: self.core.bus.stream_time() if self.core is not None else None,
+                                 host=host, port=port, token=token)
+        server.start()
+        self.assistant_server = server
+        return server
+
+    def stop_assistant_server(self) -> None:
+        if self.assistant_server is not None:
+            self.assistant_server.stop()
+            self.assistant_server = None
+
     def close(self) -> None:
+        self.stop_assistant_server()
         self.stop_preview()
         self.stop()
         self.database.close()
@@ -418,6 +439,12 @@ class ConsoleService:
         except Exception as exc:  # shown in the UI; the session is closed by stop()
             self.last_error = redact(str(exc))
             log.exception("pipeline failed")
+
+    def _on_bus_event(self, event: Event) -> None:
+        self._pending.append(event)
+        server = self.assistant_server
+        if server is not None:
+            server.on_event(event)
 
     def _on_stats(self, stats: PipelineStats) -> None:
         self.stats = stats

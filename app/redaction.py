@@ -66,16 +66,27 @@ class SecretFilter(logging.Filter):
     """A logging filter that redacts registered secrets from every record it sees."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad format string: the logging module reports it later
+            return True
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
 
 
-def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Attach the filter to every handler of `logger` (root by default)."""
-    logger = logger or logging.getLogger()
-    for handler in logger.handlers:
-        if not any(isinstance(f, SecretFilter) for f in handler.filters):
-            handler.addFilter(SecretFilter())
+def install_log_redaction() -> None:
+    """Redact every log record as it is made, whichever handler gets it later (files, the console, a library's
+    own debug logging of frames it sent). Idempotent."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacting", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        SecretFilter().filter(record)
+        return record
+
+    factory.redacting = True
+    logging.setLogRecordFactory(factory)

@@ -17,6 +17,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests never need a display
 
+from app.redaction import install_log_redaction  # noqa: E402
+
+install_log_redaction()  # as the CLI and the window do at start: every log record is redacted as it is made
+
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 NGINX_CONF = """\
 load_module {module};

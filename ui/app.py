@@ -10,8 +10,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.console import ConsoleService
     from app.overlays.qtrender import ensure_qt
+    from app.redaction import install_log_redaction
     from ui.main_window import MainWindow
 
+    install_log_redaction()  # the window is an entry point too (the CLI does the same)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     ensure_qt()  # the shipped CJK font, so the window reads right on a machine without one
     from app.overlays import qtrender

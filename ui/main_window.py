@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr("主播中控台", "Anchor Console"))
         self.resize(1440, 900)
         self.confirm = self._ask  # tests replace this to answer dialogs
+        self.inform = lambda title, text: QMessageBox.information(self, title, text)
         self.preview = PreviewWidget()
         self.preview.overlay_boxes = service.overlay_boxes
         self.preview.canvas_size = service.canvas_size
@@ -116,6 +117,11 @@ class MainWindow(QMainWindow):
         review.setShortcut(QKeySequence("Ctrl+R"))
         review.triggered.connect(self.show_review)
         self.menuBar().addMenu(tr("复盘", "Review")).addAction(review)
+        self.remote_action = QAction(tr("允许局域网场控…", "Allow LAN assistants…"), self, checkable=True)
+        self.remote_action.toggled.connect(self.allow_remote_assistants)
+        self.menuBar().addMenu(tr("远程场控", "Remote")).addAction(self.remote_action)
+        self.remote_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.remote_label)
         self.review_window = None
         self.keys = KeyStore()
         saved = self.keys.full_url(DEFAULT_DESTINATION)
@@ -421,6 +427,34 @@ class MainWindow(QMainWindow):
             title = room.state.products[pinned].title if pinned is not None else ""
             self.teleprompter.show_script(title, self.service.script_for(pinned) if pinned is not None else [])
 
+    def allow_remote_assistants(self, allowed: bool) -> None:
+        """远程场控: assistants on other machines pair with the token shown here (new each time it is turned on)."""
+        if not allowed:
+            self.service.stop_assistant_server()
+            self.remote_label.setText("")
+            return
+        from app.remote.server import lan_addresses
+
+        port = int(self.settings.value("remote/port", 8765))
+        try:
+            server = self.service.start_assistant_server(port=port)
+        except OSError as exc:
+            self._message(tr("无法开启远程场控", "cannot allow LAN assistants") + f": {exc}", error=True)
+            self.remote_action.setChecked(False)
+            return
+        urls = "\n".join(f"ws://{address}:{server.port}" for address in lan_addresses())
+        self.inform(tr("远程场控", "Remote assistants"),
+                    tr("在场控的电脑上运行：", "On the assistant's machine run:") + f"\n\nanchor-console assist "
+                    f"{urls.splitlines()[0]} --name 小李\n\n" + tr("地址", "Address") + f":\n{urls}\n\n"
+                    + tr("配对码（只给场控看）", "Pairing token (show it to the assistant only)") + f": {server.token}")
+        self._update_remote()
+
+    def _update_remote(self) -> None:
+        server = self.service.assistant_server
+        if server is not None:
+            names = "、".join(actor.split(":", 1)[-1] for actor in server.clients)
+            self.remote_label.setText(tr("远程场控", "Remote") + f" {len(server.clients)}" + (f"（{names}）" if names else ""))
+
     def show_review(self) -> None:
         """复盘: the stored sessions with their recordings, timelines and KPIs, in a window of its own."""
         from ui.review import ReviewWindow
@@ -532,6 +566,7 @@ class MainWindow(QMainWindow):
             self.service.stop()
             self.go_live_action.setEnabled(True)
             self.stop_action.setEnabled(False)
+        self._update_remote()
         snapshot = self.service.metrics()
         if snapshot is not None and self.service.core is not None:
             self.graphs.update_metrics(snapshot, self.service.core.metrics.windows)

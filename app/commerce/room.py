@@ -109,6 +109,11 @@ class LiveRoom:
     def close(self) -> None:
         self._unsubscribe()
 
+    def view(self, build):
+        """`build(state)` under the room's lock: a consistent read from another thread."""
+        with self._lock:
+            return build(self.state)
+
     # --- verbs -------------------------------------------------------------------------------------------
     def pin_product(self, product_id: int, actor: str) -> Event:
         """讲解: pin the product being explained (unpins the previous one)."""

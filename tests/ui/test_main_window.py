@@ -466,3 +466,26 @@ def test_english_only_and_chinese_only_interfaces(qtbot, tmp_path, monkeypatch):
             window.close()
     finally:
         service.close()
+
+
+def test_allow_lan_assistants_from_the_window(window, qtbot):
+    from app.remote.client import RemoteAssistant
+
+    told = []
+    window.inform = lambda title, text: told.append(text)
+    window.settings.setValue("remote/port", 0)  # any free port for the test
+    window.remote_action.setChecked(True)
+    server = window.service.assistant_server
+    assert server is not None and server.token in told[0] and f":{server.port}" in told[0]
+    window.audience.setChecked(False)
+    assert window.go_live()
+    assistant = RemoteAssistant(f"ws://127.0.0.1:{server.port}", server.token, name="小李").connect()
+    try:
+        assistant.call("next_product")
+        qtbot.waitUntil(lambda: "小李" in window.remote_label.text(), timeout=3000)
+        qtbot.waitUntil(lambda: any("讲解中" in (window.products.table.item(r, 4).text() or "")
+                                    for r in range(window.products.table.rowCount())), timeout=3000)
+    finally:
+        assistant.close()
+    window.remote_action.setChecked(False)
+    assert window.service.assistant_server is None and window.remote_label.text() == ""

@@ -1,0 +1,1 @@
+"""LAN assistants: the assistant server the console runs and the client a second machine uses."""

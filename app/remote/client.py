@@ -1,0 +1,121 @@
+"""The assistant's side of 远程场控: connect to a console on the LAN, see its room, call verbs.
+
+`RemoteAssistant` runs its own asyncio loop in a thread; `call()` blocks the caller until the console answers
+(or the timeout), so a CLI or a Qt window can use it without asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from collections import deque
+from concurrent.futures import Future
+
+from app.commerce.room import ActionRefused
+from app.redaction import redact, register_secret
+from app.remote.server import MAX_MESSAGE_BYTES
+
+
+class RemoteError(RuntimeError):
+    """The console cannot be reached, refused the pairing token, or went away."""
+
+
+class RemoteAssistant:
+    def __init__(self, url: str, token: str, name: str = "场控") -> None:
+        register_secret(token)
+        self.url, self.token, self.name = url, token, name
+        self.actor: str | None = None
+        self.state: dict = {}
+        self.events: deque[dict] = deque(maxlen=5_000)
+        self.dropped = 0  # events the console dropped for us (we were too slow)
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, Future] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._socket = None
+        self._connected = threading.Event()
+        self._error: str | None = None
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="remote assistant",
+                                        daemon=True)
+
+    def connect(self, timeout: float = 10) -> RemoteAssistant:
+        """Connect and pair; raises RemoteError with the reason."""
+        self._thread.start()
+        if not self._connected.wait(timeout) or self._error:
+            self.close()
+            raise RemoteError(self._error or f"no answer from {self.url} within {timeout:g} s")
+        return self
+
+    def call(self, verb: str, *args, timeout: float = 5) -> dict:
+        """Run a verb on the console (as this assistant); ActionRefused with the console's reason when refused."""
+        if self._loop is None or self._closed.is_set():
+            raise RemoteError(self._error or "not connected")
+        ident = next(self._ids)
+        future: Future = Future()
+        self._waiting[ident] = future
+        message = json.dumps({"type": "verb", "id": ident, "verb": verb, "args": list(args)}, ensure_ascii=False)
+        asyncio.run_coroutine_threadsafe(self._socket.send(message), self._loop)
+        try:
+            reply = future.result(timeout)
+        except TimeoutError:
+            raise RemoteError(f"the console did not answer {verb} within {timeout:g} s") from None
+        finally:
+            self._waiting.pop(ident, None)
+        if not reply.get("ok"):
+            raise ActionRefused(reply.get("reason", "refused"))
+        return reply
+
+    def undo(self) -> str:
+        return self.call("undo")["undone"]
+
+    def close(self) -> None:
+        if self._loop is not None and self._socket is not None and not self._closed.is_set():
+            asyncio.run_coroutine_threadsafe(self._socket.close(), self._loop)
+        self._closed.wait(5)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set() and not self._closed.is_set()
+
+    async def _main(self) -> None:
+        from websockets.asyncio.client import connect
+
+        self._loop = asyncio.get_running_loop()
+        try:
+            async with connect(self.url, max_size=MAX_MESSAGE_BYTES, open_timeout=5) as socket:
+                self._socket = socket
+                await socket.send(json.dumps({"type": "hello", "token": self.token, "name": self.name},
+                                             ensure_ascii=False))
+                first = json.loads(await socket.recv())
+                if first.get("type") != "welcome":
+                    self._error = first.get("reason", "refused")
+                    self._connected.set()
+                    return
+                self.actor, self.state = first["actor"], first["state"]
+                self._connected.set()
+                async for raw in socket:
+                    self._receive(json.loads(raw))
+        except Exception as exc:  # unreachable, refused, or the console went away
+            self._error = self._error or redact(f"{exc.__class__.__name__}: {exc}")
+            self._connected.set()
+        finally:
+            self._closed.set()
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(RemoteError(self._error or "the console closed the connection"))
+
+    def _receive(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "result":
+            future = self._waiting.get(message.get("id"))
+            if future is not None and not future.done():
+                future.set_result(message)
+        elif kind == "state":
+            self.state = message["state"]
+        elif kind == "events":
+            self.events.extend(message["events"])
+            self.dropped += message.get("dropped", 0)
+        elif kind == "error":
+            self._error = message.get("reason")
