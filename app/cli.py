@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     assist = sub.add_parser("assist", help="远程场控: work a console's live room from this machine (LAN)")
     assist.add_argument("url", help="ws://HOST:PORT the console shows under 远程场控 Remote assistants")
     assist.add_argument("--name", default="场控", help="how you appear in the session log")
+    assist.add_argument("--window", action="store_true", help="the assistant's window instead of the line console")
     review = sub.add_parser("review", help="复盘: list stored sessions, or one session's KPIs per product window")
     review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
 
@@ -128,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(getattr(args, "duration", None), getattr(args, "out", None))
         if args.command == "review":
             return _review(args.session)
+        if args.command == "assist" and args.window:
+            from ui.app import remote_main
+
+            return remote_main(args.url, args.name)
         if args.command == "assist":
             return _assist(args.url, args.name)
         return _stream(args)

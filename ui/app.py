@@ -26,3 +26,20 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         service.close()
+
+
+def remote_main(url: str = "", name: str = "场控") -> int:
+    """`anchor-console assist URL --window`: the assistant's window on a second machine (token typed in it)."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.overlays import qtrender
+    from app.redaction import install_log_redaction
+    from ui.remote_window import RemoteWindow
+
+    install_log_redaction()
+    app = QApplication.instance() or QApplication(sys.argv)
+    qtrender.ensure_qt()
+    app.setFont(qtrender.font(13))
+    window = RemoteWindow(url, name)
+    window.show()
+    return app.exec()

@@ -13,7 +13,9 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 
-from app.commerce.room import ActionRefused
+from app.commerce.room import (ActionRefused, CouponState, FlashSaleState, PinnedComment, ProductState,
+                               RoomState)
+from app.live.events import Event, EventType
 from app.redaction import redact, register_secret
 from app.remote.server import MAX_MESSAGE_BYTES
 
@@ -67,6 +69,17 @@ class RemoteAssistant:
             raise ActionRefused(reply.get("reason", "refused"))
         return reply
 
+    def room(self) -> RoomView:
+        """The console's room as the docks read it (`.state`, `.bus.stream_time()`), from the newest state."""
+        return RoomView(self.state)
+
+    def drain_events(self) -> list[Event]:
+        """Comments, orders, online and claims received since the last call, as events for the comments dock."""
+        out = []
+        while self.events:
+            out.append(event_from_json(self.events.popleft()))
+        return out
+
     def undo(self) -> str:
         return self.call("undo")["undone"]
 
@@ -119,3 +132,34 @@ class RemoteAssistant:
             self.dropped += message.get("dropped", 0)
         elif kind == "error":
             self._error = message.get("reason")
+
+
+def event_from_json(item: dict) -> Event:
+    return Event(EventType(item["type"]), dict(item.get("data", {})), stream_time=item.get("stream_time"),
+                 seq=int(item.get("seq", 0)), flagged=bool(item.get("hidden")))
+
+
+class _Clock:
+    def __init__(self, now: float | None) -> None:
+        self._now = now
+
+    def stream_time(self) -> float | None:
+        return self._now
+
+
+class RoomView:
+    """A read-only room rebuilt from the console's pushed state: the same shape as `LiveRoom` for display."""
+
+    def __init__(self, state: dict) -> None:
+        self.live = bool(state.get("live"))
+        self.bus = _Clock(state.get("stream_time"))
+        products = [ProductState(p["id"], p["sku"], p["title"], p["list_price_cents"], p["live_price_cents"],
+                                 p["stock"]) for p in state.get("products", [])]
+        coupons = [CouponState(c["id"], c["name"], c["kind"], remaining=c["remaining"], total=c["total"],
+                               expires_at=c["expires_at"], live=c["live"]) for c in state.get("coupons", [])]
+        sale, pinned = state.get("flash_sale"), state.get("pinned_comment")
+        self.state = RoomState(
+            {p.id: p for p in products}, {c.id: c for c in coupons}, list(state.get("run_sheet", [])),
+            state.get("pinned_product"),
+            FlashSaleState(sale["product_id"], sale["price_cents"], sale["stock"], sale["ends_at"]) if sale else None,
+            PinnedComment(pinned["seq"], pinned["nickname"], pinned["text"]) if pinned else None)

@@ -74,6 +74,9 @@ def main() -> int:
                 (500, lambda: shoot(window, "01-ready")),
                 (600, window.go_live),
                 (2500, pin_drop_sale),
+                (3000, lambda: remote(window)),
+                (8000, lambda: shoot(window, "06-remote", window.remote_window)),
+                (8200, lambda: window.remote_window.close()),
                 (9000, lambda: shoot(window, "02-live")),
                 (9200, lambda: teleprompter(window)),
                 (10500, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
@@ -83,6 +86,21 @@ def main() -> int:
                 (15500, lambda: shoot(window, "05-review", window.review_window)),
                 (16000, lambda: (window.review_window.close(), app.quit())),
             ]
+
+        def remote(window) -> None:
+            """A second machine's assistant window, connected over loopback to this console."""
+            from ui.remote_window import RemoteWindow
+
+            window.inform = lambda title, text: None
+            window.settings.setValue("remote/port", 0)
+            window.remote_action.setChecked(True)
+            server = service.assistant_server
+            window.remote_window = RemoteWindow(f"ws://127.0.0.1:{server.port}", "小周")
+            window.remote_window.resize(1200, 760)
+            window.remote_window.token.setText(server.token)
+            window.remote_window.connect_to_console()
+            window.remote_window.call("next_product")
+            window.remote_window.show()
 
         def review(window) -> None:
             window.show_review()

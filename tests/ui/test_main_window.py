@@ -489,3 +489,35 @@ def test_allow_lan_assistants_from_the_window(window, qtbot):
         assistant.close()
     window.remote_action.setChecked(False)
     assert window.service.assistant_server is None and window.remote_label.text() == ""
+
+
+def test_the_assistants_window_on_a_second_machine(window, qtbot):
+    """The console (this window) allows LAN assistants; the assistant's own window connects over a real socket."""
+    from ui.remote_window import RemoteWindow
+
+    window.inform = lambda title, text: None
+    window.settings.setValue("remote/port", 0)
+    window.remote_action.setChecked(True)
+    server = window.service.assistant_server
+    remote = RemoteWindow(f"ws://127.0.0.1:{server.port}", "小周")
+    qtbot.addWidget(remote)
+    remote.show()
+    remote.token.setText("wrong")
+    assert not remote.connect_to_console() and "wrong pairing token" in remote.statusBar().currentMessage()
+    remote.token.setText(server.token)
+    assert remote.connect_to_console() and remote.token.text() == ""
+    remote.call("next_product")
+    assert "go live" in remote.statusBar().currentMessage() or "not live" in remote.statusBar().currentMessage()
+    window.audience.setChecked(True)
+    assert window.go_live()
+    qtbot.waitUntil(lambda: remote.products.table.rowCount() == 6, timeout=5000)
+    remote.products.table.selectRow(3)
+    remote.products._pin_selected(lambda pid: remote.call("pin_product", pid))
+    room = window.service.room
+    assert room.state.pinned_product == room.state.run_sheet[3]
+    qtbot.waitUntil(lambda: "讲解中" in remote.products.table.item(3, 4).text(), timeout=3000)
+    remote.products.table.item(3, 3).setText("7")  # stock edited on the second machine
+    assert room.state.products[room.state.run_sheet[3]].stock == 7
+    qtbot.waitUntil(lambda: len(remote.comments.model.rows) > 0, timeout=5000)  # the audience's comments arrive
+    remote.close()
+    window.remote_action.setChecked(False)

@@ -1,0 +1,127 @@
+"""The assistant's window on a second machine (远程场控): the same products, coupons and comments docks as the
+console, working the console's room over the LAN. It holds no room of its own: it shows the state the console
+pushes and sends verbs (`app.remote.client.RemoteAssistant`); the console decides, logs and answers.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QToolBar, QWidget
+
+from app.commerce.room import ActionRefused
+from app.remote.client import RemoteAssistant, RemoteError
+from ui.docks.comments import CommentsDock
+from ui.docks.coupons import CouponsDock
+from ui.docks.products import ProductsDock
+from ui.i18n import pick, tr
+
+
+class RemoteWindow(QMainWindow):
+    def __init__(self, url: str = "", name: str = "场控", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("远程场控", "Remote assistant") + " — " + tr("主播中控台", "Anchor Console"))
+        self.resize(1200, 800)
+        self.assistant: RemoteAssistant | None = None
+        bar = QToolBar(tr("连接", "Connection"))
+        bar.setObjectName("connection")
+        self.addToolBar(bar)
+        self.url = QLineEdit(url)
+        self.url.setPlaceholderText("ws://192.168.1.20:8765")
+        self.url.setMinimumWidth(240)
+        self.name = QLineEdit(name)
+        self.name.setMaximumWidth(120)
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText(tr("配对码", "pairing token"))
+        self.connect_button = QPushButton(tr("连接", "Connect"))
+        self.connect_button.clicked.connect(self.connect_to_console)
+        self.state_label = QLabel(tr("未连接", "not connected"))
+        for widget in (QLabel(tr("中控台", "Console")), self.url, QLabel(tr("名字", "Name")), self.name, self.token,
+                       self.connect_button, self.state_label):
+            bar.addWidget(widget)
+        self.products = ProductsDock(
+            lambda pid: self.call("pin_product", pid), lambda: self.call("next_product"),
+            lambda: self.call("previous_product"), on_price=lambda pid, cents: self.call("set_live_price", pid, cents),
+            on_stock=lambda pid, stock: self.call("set_stock", pid, stock))
+        self.coupons = CouponsDock(
+            lambda cid, qty, secs: self.call("drop_coupon", cid, qty, secs), lambda cid: self.call("stop_coupon", cid),
+            lambda pid, price, stock, secs: self.call("start_flash_sale", pid, price, stock, secs),
+            lambda: self.call("stop_flash_sale"))
+        self.comments = CommentsDock(lambda event: self.call("pin_comment", event.seq))
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.coupons)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)
+        self.resizeDocks([self.products, self.coupons], [700, 480], Qt.Orientation.Horizontal)
+        self.state_label.setToolTip(tr("画面在主播的电脑上；这里只做场控", "the picture is on the streamer's PC; "
+                                       "this window works the room"))
+        undo = QAction(tr("撤销", "Undo"), self)
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.triggered.connect(self.undo)
+        self.addAction(undo)
+        for key, slot in (("F5", lambda: self.products._pin_selected(lambda pid: self.call("pin_product", pid))),
+                          ("F6", lambda: self.call("previous_product")), ("F7", lambda: self.call("next_product"))):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            self.addAction(action)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(250)
+
+    def connect_to_console(self) -> bool:
+        if self.assistant is not None:
+            self.assistant.close()
+        try:
+            self.assistant = RemoteAssistant(self.url.text().strip(), self.token.text(),
+                                             self.name.text().strip() or "场控").connect()
+        except RemoteError as exc:
+            self.assistant = None
+            self._message(tr("连接失败", "cannot connect") + f": {pick(str(exc))}", error=True)
+            return False
+        self.token.clear()  # not kept on screen
+        self._message(tr("已连接", "connected") + f": {self.assistant.actor}")
+        return True
+
+    def call(self, verb: str, *args) -> None:
+        if self.assistant is None or not self.assistant.connected:
+            self._message(tr("请先连接中控台", "connect to the console first"), error=True)
+            return
+        try:
+            self.assistant.call(verb, *args)
+        except ActionRefused as exc:
+            self._message(str(exc), error=True)
+        except RemoteError as exc:
+            self._message(tr("连接中断", "connection lost") + f": {pick(str(exc))}", error=True)
+
+    def undo(self) -> None:
+        if self.assistant is not None and self.assistant.connected:
+            try:
+                self._message(tr("已撤销", "undone") + f": {pick(self.assistant.undo())}")
+            except (ActionRefused, RemoteError) as exc:
+                self._message(str(exc), error=True)
+
+    def _tick(self) -> None:
+        assistant = self.assistant
+        if assistant is None:
+            return
+        if not assistant.connected:
+            self.state_label.setText(tr("已断开", "disconnected"))
+            return
+        room = assistant.room()
+        self.state_label.setText(f"{assistant.actor} · " + (tr("直播中", "live") if room.live else tr("未开播", "not live")))
+        self.products.refresh(room)
+        self.coupons.refresh(room, room.bus.stream_time() or 0.0)
+        events = assistant.drain_events()
+        if events:
+            self.comments.add_events(events)
+
+    def _message(self, text: str, error: bool = False) -> None:
+        self.statusBar().setStyleSheet("color: #c62828;" if error else "")
+        self.statusBar().showMessage(pick(text), 8000)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._timer.stop()
+        if self.assistant is not None:
+            self.assistant.close()
+        event.accept()
