@@ -66,6 +66,7 @@ class ConsoleService:
         self.actor = actor  # who the window's verbs are logged as
         self._verbs = None  # UndoableVerbs over the live room
         self.assistant_server = None  # AssistantServer while LAN assistants are allowed
+        self.muted = False  # kept across go-lives
         ensure_sample_catalogue(self.database)
         self.banned_words = banned_words if banned_words is not None else ["加微信", "私聊"]
         self.core: SessionCore | None = None
@@ -294,6 +295,7 @@ class ConsoleService:
         pipeline = Pipeline(settings, outputs, duration=options.duration, on_stats=self._on_stats,
                             compositor=compositor, video_source=video, audio_source=audio)
         pipeline.on_clock_start = core.bus.go_live
+        pipeline.muted = self.muted
         pipeline.preview_sink = self._on_frame
         from app.commerce.undo import UndoableVerbs
 
@@ -322,6 +324,17 @@ class ConsoleService:
 
     def next_undo(self) -> str | None:
         return self._verbs.next_undo() if self._verbs is not None and self.live else None
+
+    def set_muted(self, muted: bool) -> None:
+        """静音: silence on the stream and the recording from the next frame (the meter keeps showing the mic)."""
+        self.muted = muted
+        if self.pipeline is not None:
+            self.pipeline.muted = muted
+
+    def audio_level(self) -> float | None:
+        """The sound source's peak in dBFS since the last call (live or previewing), None when nothing runs."""
+        pipeline = self.pipeline or self._preview_pipeline
+        return pipeline.read_audio_peak() if pipeline is not None else None
 
     def place_overlay(self, kind: str, x: int, y: int) -> None:
         """Move an overlay (top-left corner, canvas pixels); remembered for the next go-live too."""

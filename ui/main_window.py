@@ -6,7 +6,8 @@ import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
+                               QToolBar)
 
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService, LiveOptions
@@ -36,9 +37,11 @@ OVERLAYS = [("product_card", ("商品卡", "Product card")), ("coupon", ("优惠
 SHORTCUTS = [("F5", ("讲解选中商品", "Pin the selected product")), ("F6", ("上一个商品", "Previous product")),
              ("F7", ("下一个商品", "Next product")), ("F8", ("提词器（第二屏）", "Teleprompter (second monitor)")),
              ("Space / ↑ ↓ / F11", ("提词器：暂停、速度、全屏", "Teleprompter: pause, speed, fullscreen")),
-             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+R", ("场次复盘", "Session review")),
+             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+Shift+L", ("停播", "Stop")),
+             ("Ctrl+M", ("静音 / 取消静音", "Mute / unmute")), ("Ctrl+R", ("场次复盘", "Session review")),
              ("Ctrl+Z", ("撤销上一个直播操作（改价、库存、讲解、发券、秒杀）",
-                         "Undo the last live action (price, stock, pin, coupon, flash sale)")), ("Ctrl+Shift+L", ("停播", "Stop")), ("F1", ("快捷键", "This help"))]
+                         "Undo the last live action (price, stock, pin, coupon, flash sale)")),
+             ("F1", ("快捷键", "This help"))]
 
 
 class MainWindow(QMainWindow):
@@ -196,7 +199,14 @@ class MainWindow(QMainWindow):
         picture = QToolBar(tr("画面", "Picture"))  # a second row: what goes on the stream
         picture.setObjectName("picture toolbar")
         self.addToolBar(picture)
-        for widget in (self.source, self.camera_mode, self.mirror, self.canvas, self.audience):
+        self.mute = QCheckBox(tr("静音", "Mute"))
+        self.mute.setShortcut(QKeySequence("Ctrl+M"))
+        self.mute.toggled.connect(self._set_muted)
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 60)  # -60 dBFS … 0 dBFS
+        self.meter.setFixedWidth(150)
+        self.meter.setToolTip(tr("声音峰值（dBFS）：长时间贴近 0 会爆音", "audio peak (dBFS): near 0 for long means clipping"))
+        for widget in (self.source, self.camera_mode, self.mirror, self.canvas, self.audience, self.mute, self.meter):
             picture.addWidget(widget)
 
     def _shortcuts(self) -> None:
@@ -549,7 +559,18 @@ class MainWindow(QMainWindow):
             self.preview.badge = "" if self.service.live else tr("预览 · 未开播", "PREVIEW")
             self.preview.show_frame(frame)
 
+    def _set_muted(self, muted: bool) -> None:
+        self.service.set_muted(muted)
+        self.mute.setStyleSheet("color: #c62828; font-weight: bold;" if muted else "")
+
+    def _tick_meter(self) -> None:
+        level = self.service.audio_level()
+        self.meter.setValue(0 if level is None else max(0, round(level + 60)))
+        self.meter.setFormat((tr("已静音", "MUTED") + " · " if self.mute.isChecked() else "")
+                             + ("—" if level is None or level <= -60 else f"{level:.0f} dB"))
+
     def _tick_events(self) -> None:
+        self._tick_meter()
         events = self.service.drain_events()
         if events:
             self.comments.add_events(events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import resource
 import threading
@@ -78,6 +79,15 @@ class _Captured:
     samples: np.ndarray
 
 
+SILENCE_DB = -90.0
+
+
+def peak_db(samples: np.ndarray) -> float:
+    """Peak level of float samples in dBFS (full scale = 1.0); SILENCE_DB for silence."""
+    peak = float(np.abs(samples).max()) if samples.size else 0.0
+    return max(SILENCE_DB, 20 * math.log10(peak)) if peak > 0 else SILENCE_DB
+
+
 def stats_dict(stats: PipelineStats) -> dict:
     """A JSON-ready view of a snapshot (for --stats-json and later the UI bridge); no secrets in it."""
     return {
@@ -141,9 +151,17 @@ class Pipeline:
         self._clock: MediaClock | None = None
         self.error: str | None = None
         self.encoder_notice: str | None = None
+        self.muted = False  # 静音: silence goes out instead of the source's sound (the meter still shows it)
+        self._audio_peak = SILENCE_DB  # the source's peak since the meter last read it, dBFS
 
     def stop(self) -> None:
         self._stop.set()
+
+    def read_audio_peak(self) -> float:
+        """The sound source's peak (dBFS) since the last call: what a level meter shows (before muting)."""
+        with self._lock:
+            peak, self._audio_peak = self._audio_peak, SILENCE_DB
+        return peak
 
     def run(self) -> PipelineStats:
         """Stream until the duration ends or `stop()`; return the final stats. Without outputs it only
@@ -213,8 +231,13 @@ class Pipeline:
                         index += skipped
                         stream_time = index / s.fps
                 end_sample = int(round((index + 1) / s.fps * s.sample_rate))
-                item = _Captured(index, stream_time, self._render(video, stream_time, black),
-                                 next_sample, audio.samples(next_sample, end_sample - next_sample))
+                samples = audio.samples(next_sample, end_sample - next_sample)
+                level = peak_db(samples)
+                with self._lock:
+                    self._audio_peak = max(self._audio_peak, level)
+                if self.muted:
+                    samples = np.zeros_like(samples)
+                item = _Captured(index, stream_time, self._render(video, stream_time, black), next_sample, samples)
                 next_sample = end_sample
                 with self._lock:
                     self._captured += 1

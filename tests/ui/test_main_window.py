@@ -521,3 +521,30 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     qtbot.waitUntil(lambda: len(remote.comments.model.rows) > 0, timeout=5000)  # the audience's comments arrive
     remote.close()
     window.remote_action.setChecked(False)
+
+
+def test_audio_meter_and_mute(window, qtbot):
+    import av
+    import numpy as np
+
+    window.audience.setChecked(False)
+    assert window.go_live()  # the test pattern beeps at the start of every second
+    qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=5000)  # above -30 dBFS: the beep is seen
+    assert "dB" in window.meter.text()
+    qtbot.waitUntil(lambda: window.service.core.bus.stream_time() > 1.5, timeout=5000)
+    window.mute.setChecked(True)
+    muted_at = window.service.core.bus.stream_time()
+    qtbot.waitUntil(lambda: window.service.core.bus.stream_time() > muted_at + 2.5, timeout=10000)
+    qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=3000)  # the meter still shows the source…
+    assert "MUTED" in window.meter.text()  # …and says it is not going out
+    assert window.stop_live()
+    loud_before = loud_after = 0.0
+    with av.open(str(window.service.recording_path)) as container:
+        for frame in container.decode(audio=0):
+            peak = float(np.abs(frame.to_ndarray()).max())
+            if frame.time < muted_at - 0.1:
+                loud_before = max(loud_before, peak)
+            elif frame.time > muted_at + 0.2:
+                loud_after = max(loud_after, peak)
+    assert loud_before > 0.1 and loud_after < 1e-3  # on the recording: sound before, silence after
+    window.mute.setChecked(False)
