@@ -118,23 +118,25 @@ def load_review(database: Database, session_id: int) -> SessionReview:
     return SessionReview(info, snapshot, list(metrics.windows), titles, markers, online, comments, len(events))
 
 
+# the timeline's marked moments: event type → label from (payload, product title, coupon name)
+_LABELS = {
+    EventType.PRODUCT_PINNED: lambda p, product, coupon: f"讲解 {product}",
+    EventType.COUPON_DROPPED: lambda p, product, coupon: f"发券 {coupon} ×{p.get('quantity')}",
+    EventType.COUPON_ENDED: lambda p, product, coupon: f"券结束 {coupon}（{p.get('reason', '')}）",
+    EventType.FLASH_SALE_STARTED: lambda p, product, coupon: f"秒杀 {product} ￥{p.get('price_cents', 0) / 100:g} "
+                                                             f"×{p.get('stock')}",
+    EventType.FLASH_SALE_ENDED: lambda p, product, coupon: f"秒杀结束 {product}（{p.get('reason', '')}）",
+    EventType.PRICE_CHANGED: lambda p, product, coupon: f"改价 {product} ￥{p.get('live_price_cents', 0) / 100:g}",
+    EventType.COMMENT_PINNED: lambda p, product, coupon: f"置顶评论 {p.get('nickname', '')}：{p.get('text', '')}",
+}
+
+
 def _label(kind: EventType, p: dict, titles: dict[int, str], coupons: dict[int, str]) -> str | None:
-    product = titles.get(p.get("product_id"), f"#{p.get('product_id')}")
-    if kind == EventType.PRODUCT_PINNED:
-        return f"讲解 {product}"
-    if kind == EventType.COUPON_DROPPED:
-        return f"发券 {coupons.get(p.get('coupon_id'), p.get('coupon_id'))} ×{p.get('quantity')}"
-    if kind == EventType.COUPON_ENDED:
-        return f"券结束 {coupons.get(p.get('coupon_id'), p.get('coupon_id'))}（{p.get('reason', '')}）"
-    if kind == EventType.FLASH_SALE_STARTED:
-        return f"秒杀 {product} ￥{p.get('price_cents', 0) / 100:g} ×{p.get('stock')}"
-    if kind == EventType.FLASH_SALE_ENDED:
-        return f"秒杀结束 {product}（{p.get('reason', '')}）"
-    if kind == EventType.PRICE_CHANGED:
-        return f"改价 {product} ￥{p.get('live_price_cents', 0) / 100:g}"
-    if kind == EventType.COMMENT_PINNED:
-        return f"置顶评论 {p.get('nickname', '')}：{p.get('text', '')}"
-    return None
+    label = _LABELS.get(kind)
+    if label is None:
+        return None
+    return label(p, titles.get(p.get("product_id"), f"#{p.get('product_id')}"),
+                 coupons.get(p.get("coupon_id"), p.get("coupon_id")))
 
 
 def format_report(review: SessionReview) -> str:

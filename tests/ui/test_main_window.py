@@ -218,12 +218,16 @@ def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_pa
         keyring.set_keyring(previous)
 
 
-def test_ctrl_z_undoes_a_wrong_price(window, qtbot):
+def live_run_sheet(window, qtbot):
+    """Go live without the simulated audience; the room and the first product once the run sheet shows."""
     window.audience.setChecked(False)
     assert window.go_live()
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
-    room = window.service.room
-    first = room.state.run_sheet[0]
+    return window.service.room, window.service.room.state.run_sheet[0]
+
+
+def test_ctrl_z_undoes_a_wrong_price(window, qtbot):
+    room, first = live_run_sheet(window, qtbot)
     before = room.state.products[first].live_price_cents
     window.products.table.item(0, 1).setText("0.89")  # meant 89
     assert room.state.products[first].live_price_cents == 89
@@ -238,11 +242,7 @@ def test_ctrl_z_undoes_a_wrong_price(window, qtbot):
 
 
 def test_inline_price_and_stock_edits_become_verbs(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
-    qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
-    room = window.service.room
-    first = room.state.run_sheet[0]
+    room, first = live_run_sheet(window, qtbot)
     window.products.table.item(0, 1).setText("79.5")
     window.products.table.item(0, 3).setText("42")
     assert room.state.products[first].live_price_cents == 7950
