@@ -236,9 +236,15 @@ class ConsoleService:
         self.stop_preview()
         if self.live:
             return
+        from app.overlays.demo import show_layout_sample
+        from app.overlays.qtrender import ensure_qt
+
+        ensure_qt()
         video, silence = self._open_sources(options, microphone=False)
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
-        pipeline = Pipeline(settings, [], audio_source=silence, video_source=video)
+        self.compositor, self.overlays = self._overlays(settings)
+        show_layout_sample(self.overlays, self.display_room())  # the layout, to see and drag before going live
+        pipeline = Pipeline(settings, [], audio_source=silence, video_source=video, compositor=self.compositor)
         pipeline.preview_sink = self._on_frame
         self._preview_pipeline = pipeline
         self._preview_thread = threading.Thread(target=pipeline.run, name="preview", daemon=True)
@@ -275,12 +281,8 @@ class ConsoleService:
         core.bus.subscribe(self._on_bus_event)
         core.start("直播 Live", destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""))
-        compositor = self.compositor = Compositor(settings.width, settings.height)
-        self.overlays = OverlaySet(compositor)
-        for kind, enabled in self.overlay_enabled.items():
-            self.overlays.set_enabled(kind, enabled)
-        for kind, (x, y) in self.overlay_positions.items():
-            self.overlays.place(kind, x, y)
+        compositor, self.overlays = self._overlays(settings)
+        self.compositor = compositor
         binder = OverlayBinder(core.room, self.overlays)
         binder.start()
         helpers: list = [binder]
@@ -336,6 +338,16 @@ class ConsoleService:
         pipeline = self.pipeline or self._preview_pipeline
         return pipeline.read_audio_peak() if pipeline is not None else None
 
+    def _overlays(self, settings: EncoderSettings) -> tuple[Compositor, OverlaySet]:
+        """A compositor with the overlay layers switched and placed as the streamer left them."""
+        compositor = Compositor(settings.width, settings.height)
+        overlays = OverlaySet(compositor)
+        for kind, enabled in self.overlay_enabled.items():
+            overlays.set_enabled(kind, enabled)
+        for kind, (x, y) in self.overlay_positions.items():
+            overlays.place(kind, x, y)
+        return compositor, overlays
+
     def place_overlay(self, kind: str, x: int, y: int) -> None:
         """Move an overlay (top-left corner, canvas pixels); remembered for the next go-live too."""
         self.overlay_positions[kind] = (x, y)
@@ -344,7 +356,7 @@ class ConsoleService:
 
     def overlay_boxes(self) -> dict[str, tuple[int, int, int, int]]:
         """Where each overlay shown now sits on the canvas: kind → (x, y, width, height); for drag-to-place."""
-        if self.compositor is None or not self.live:
+        if self.compositor is None or not (self.live or self.previewing):
             return {}
         kinds = set(self.overlay_kinds())
         return {layer.name: (layer.x, layer.y, layer.width, layer.height)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import threading
 
-from app.overlays.cards import CommentsContent, CouponContent, ProductCardContent
+from app.media.pictures import picture_bytes
+from app.overlays.cards import (CommentsContent, CouponContent, FlashSaleContent, PinnedCommentContent,
+                                ProductCardContent)
 from app.overlays.overlay_set import OverlaySet
 
 DEMO_COMMENTS = (
@@ -44,3 +46,22 @@ class OverlayDemo:
         self.overlays.update("coupon", CouponContent("满199减30", max(0, 300 - second), max(0, 500 - second * 7), 500))
         shown = [DEMO_COMMENTS[(second + i) % len(DEMO_COMMENTS)] for i in range(6)]
         self.overlays.update("comments", CommentsContent(tuple(shown)))
+
+
+def show_layout_sample(overlays: OverlaySet, room) -> None:
+    """Before going live: every overlay with sample content from the catalogue, so the streamer sees (and drags)
+    the layout the stream will have. Only the preview shows it; nothing is encoded before going live."""
+    state = room.state
+    products = [state.products[i] for i in state.run_sheet if i in state.products]
+    if products:
+        first = products[0]
+        overlays.update("product_card", ProductCardContent(first.title, first.live_price_cents / 100,
+                                                           first.list_price_cents / 100, first.stock, badge="示例",
+                                                           image=picture_bytes(first.image)))
+        sale = products[1] if len(products) > 1 else first
+        overlays.update("flash_sale", FlashSaleContent(sale.title, sale.live_price_cents / 200, 20, 90))
+    coupon = next(iter(state.coupons.values()), None)
+    if coupon is not None:
+        overlays.update("coupon", CouponContent(coupon.name, 120, coupon.total or 100, coupon.total or 100))
+    overlays.update("comments", CommentsContent(tuple(DEMO_COMMENTS[:6])))
+    overlays.update("pinned_comment", PinnedCommentContent(*DEMO_COMMENTS[1]))

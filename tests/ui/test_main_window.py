@@ -548,3 +548,27 @@ def test_audio_meter_and_mute(window, qtbot):
                 loud_after = max(loud_after, peak)
     assert loud_before > 0.1 and loud_after < 1e-3  # on the recording: sound before, silence after
     window.mute.setChecked(False)
+
+
+def test_layout_is_shown_and_placed_before_going_live(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    qtbot.waitUntil(lambda: {"product_card", "coupon", "comments"} <= set(window.service.overlay_boxes()),
+                    timeout=5000)  # sample overlays on the pre-live preview
+    qtbot.waitUntil(lambda: window.preview.frames_shown > 2, timeout=5000)
+    x, y, w, h = window.service.overlay_boxes()["product_card"]
+    preview = window.preview
+    start = preview.to_widget((x, y, w, h)).center().toPoint()
+    scale = preview.picture_rect().width() / window.service.canvas_size()[0]
+    target = start + QPoint(round(300 * scale), -round(100 * scale))
+    qtbot.mousePress(preview, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(preview, target)
+    qtbot.mouseRelease(preview, Qt.MouseButton.LeftButton, pos=target)
+    placed = window.service.overlay_positions["product_card"]
+    assert abs(placed[0] - (x + 300)) <= 2 and abs(placed[1] - (y - 100)) <= 2
+    window.audience.setChecked(False)
+    assert window.go_live()
+    assert "product_card" not in window.service.overlay_boxes()  # the samples do not go on air
+    window.service.act("pin_product", window.service.room.state.run_sheet[0])
+    qtbot.waitUntil(lambda: "product_card" in window.service.overlay_boxes(), timeout=2000)
+    assert window.service.overlay_boxes()["product_card"][:2] == placed  # where it was put before going live

@@ -60,6 +60,8 @@ def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot):
     qtbot.waitUntil(lambda: abs(review.player.position - 3.5) < 0.05, timeout=5000)
     qtbot.waitUntil(lambda: abs(review.playhead.value() - 3.5 / 60) < 0.01, timeout=2000)
     shown = review.video.frames_shown
+    review.activateWindow()  # its shortcuts (Space, ←/→) work in the active window
+    qtbot.waitUntil(review.isActiveWindow, timeout=2000)
     qtbot.keyClick(review, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: review.video.frames_shown > shown + 5, timeout=5000)  # playing
     qtbot.keyClick(review, Qt.Key.Key_Space)
