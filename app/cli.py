@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     assist.add_argument("--window", action="store_true", help="the assistant's window instead of the line console")
     review = sub.add_parser("review", help="复盘: list stored sessions, or one session's KPIs per product window")
     review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
+    review.add_argument("--csv", metavar="FOLDER", help="also write the product windows and minutes as CSV")
 
     stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
     stream.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in (None, "demo"):
             return _demo(getattr(args, "duration", None), getattr(args, "out", None))
         if args.command == "review":
-            return _review(args.session)
+            return _review(args.session, args.csv)
         if args.command == "assist" and args.window:
             from ui.app import remote_main
 
@@ -261,8 +262,8 @@ def _describe_room(state: dict) -> str:
     return "\n".join(lines)
 
 
-def _review(session_id: int | None) -> int:
-    from app.review import format_report, list_sessions, load_review
+def _review(session_id: int | None, csv_folder: str | None = None) -> int:
+    from app.review import export_csv, format_report, list_sessions, load_review
     from app.store.db import Database
 
     database = Database()
@@ -277,9 +278,16 @@ def _review(session_id: int | None) -> int:
                 print(f"#{info.id}  {started}  {minutes:>9}  {info.status:<11}  {info.title}")
             return 0
         try:
-            print(format_report(load_review(database, session_id)))
+            review = load_review(database, session_id)
         except KeyError:
             raise UsageError(f"no session {session_id} (anchor-console review lists them)") from None
+        print(format_report(review))
+        if csv_folder:
+            try:
+                for path in export_csv(review, csv_folder):
+                    print(f"已导出 written: {path}")
+            except OSError as exc:
+                raise UsageError(f"cannot write the CSV files: {exc}") from None
         return 0
     finally:
         database.close()

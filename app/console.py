@@ -193,6 +193,13 @@ class ConsoleService:
         return load_review(self.database, session_id)
 
     @staticmethod
+    def export_review(review, folder: str) -> list:
+        """The review's product windows and minutes as CSV files for Excel (`app.review.export_csv`)."""
+        from app.review import export_csv
+
+        return export_csv(review, folder)
+
+    @staticmethod
     def open_recording(path: str):
         """A player for a session's recording (`app.media.player.RecordingPlayer`); PlayerError says why not."""
         from app.media.player import RecordingPlayer

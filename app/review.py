@@ -159,3 +159,31 @@ def format_report(review: SessionReview) -> str:
                      f"{product.explanation_seconds / 60:.1f} min | {product.orders} | {money(product.gmv_cents)} | "
                      f"{'—' if product.gpm is None else f'{product.gpm:,.0f}'} | {ratio(product.conversion)}")
     return "\n".join(lines)
+
+
+def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
+    """The review as two CSV files Excel opens as they are (UTF-8 with BOM): the product windows and the minutes.
+    Returns the files written."""
+    import csv
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    m, stem = review.metrics, f"session-{review.info.id}"
+    products = folder / f"{stem}-products.csv"
+    with products.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["商品ID product_id", "商品 product", "讲解秒 explained_s", "订单 orders", "成交额 gmv_yuan",
+                         "买家 buyers", "进房 views", "GPM", "平均在线 online_avg", "转化率 conversion"])
+        for p in sorted(m.products, key=lambda p: -p.gmv_cents):
+            writer.writerow([p.product_id, review.titles.get(p.product_id, ""), round(p.explanation_seconds, 1),
+                             p.orders, f"{p.gmv_cents / 100:.2f}", p.buyers, p.views,
+                             "" if p.gpm is None else round(p.gpm, 2), round(p.online_avg, 1),
+                             "" if p.conversion is None else round(p.conversion, 4)])
+    minutes = folder / f"{stem}-minutes.csv"
+    with minutes.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["分钟 minute", "在线 online", "成交额 gmv_yuan", "订单 orders", "评论 comments", "点赞 likes"])
+        for row in m.per_minute:
+            writer.writerow([row.minute, row.online, f"{row.gmv_cents / 100:.2f}", row.orders, row.comments,
+                             row.likes])
+    return [products, minutes]

@@ -62,10 +62,33 @@ def test_review_of_a_real_session(finished_session):
     assert first_title in report and "GMV" in report and str(finished_session["recording"]) in report
 
 
-def test_review_from_the_command_line(finished_session):
+def test_review_exports_csv_excel_opens(finished_session, tmp_path):
+    import csv
+
+    database = Database()
+    try:
+        review = load_review(database, 1)
+    finally:
+        database.close()
+    from app.review import export_csv
+
+    products, minutes = export_csv(review, tmp_path / "out")
+    assert products.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads it as UTF-8
+    rows = list(csv.reader(products.open(encoding="utf-8-sig")))
+    assert len(rows) == 1 + len(review.metrics.products)
+    assert float(rows[1][4]) * 100 == pytest.approx(max(p.gmv_cents for p in review.metrics.products))
+    assert {rows[i][1] for i in range(1, len(rows))} >= {review.titles[finished_session["first"]]}
+    minute_rows = list(csv.reader(minutes.open(encoding="utf-8-sig")))
+    assert [r[0] for r in minute_rows[1:]] == [str(r.minute) for r in review.metrics.per_minute]
+    assert sum(int(r[3]) for r in minute_rows[1:]) == review.metrics.orders
+
+
+def test_review_from_the_command_line(finished_session, tmp_path):
     listing = run_cli("review")
     assert listing.returncode == 0 and "#1 " in listing.stdout and "ended" in listing.stdout
     report = run_cli("review", "1")
     assert report.returncode == 0 and "GMV" in report.stdout and "转化" in report.stdout
+    exported = run_cli("review", "1", "--csv", str(tmp_path / "csv"))
+    assert exported.returncode == 0 and (tmp_path / "csv" / "session-1-products.csv").exists()
     missing = run_cli("review", "9")
     assert missing.returncode == 2 and "no session 9" in missing.stderr

@@ -48,10 +48,13 @@ class ReviewWindow(QMainWindow):
         self.play_button.clicked.connect(self.toggle_play)
         self.time_label = QLabel("00:00:00 / 00:00:00")
         self.now_label = QLabel("")
+        self.export_button = QPushButton(tr("导出 CSV…", "Export CSV…"))
+        self.export_button.clicked.connect(lambda: self.export())
         controls = QHBoxLayout()
         for widget in (self.play_button, self.time_label, self.now_label):
             controls.addWidget(widget)
         controls.addStretch(1)
+        controls.addWidget(self.export_button)
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀", "Online · product windows · coupons/flash sales"))
@@ -212,6 +215,25 @@ class ReviewWindow(QMainWindow):
     def _add(self, item) -> None:
         self.timeline.addItem(item)
         self._timeline_items.append(item)
+
+    def export(self, folder: str | None = None) -> list:
+        """Write the product windows and minutes as CSV (Excel) into a folder (asked for when not given)."""
+        if self.review is None:
+            self.status.setText(tr("先选择一个场次", "pick a session first"))
+            return []
+        if folder is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            folder = QFileDialog.getExistingDirectory(self, tr("导出到", "Export to"))
+            if not folder:
+                return []
+        try:
+            written = self.service.export_review(self.review, folder)
+        except OSError as exc:
+            self.status.setText(tr("导出失败", "export failed") + f": {exc}")
+            return []
+        self.status.setText(tr("已导出", "exported") + ": " + ", ".join(p.name for p in written))
+        return written
 
     # --- playing ------------------------------------------------------------------------------------------
     def toggle_play(self) -> None:

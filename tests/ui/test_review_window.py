@@ -39,7 +39,7 @@ def reviewed(qtbot, tmp_path, monkeypatch):
     service.close()
 
 
-def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot):
+def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot, tmp_path):
     review, live, pinned = reviewed
     assert review.sessions.count() == 1
     review.sessions.setCurrentRow(0)
@@ -66,6 +66,8 @@ def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot):
     qtbot.waitUntil(lambda: review.video.frames_shown > shown + 5, timeout=5000)  # playing
     qtbot.keyClick(review, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not review.player.playing, timeout=2000)
+    written = review.export(str(tmp_path / "export"))
+    assert [p.name for p in written] == ["session-1-products.csv", "session-1-minutes.csv"]
 
 
 def test_review_of_a_session_whose_recording_is_gone(reviewed, qtbot, tmp_path):
