@@ -247,11 +247,11 @@ class ConsoleService:
         from app.overlays.qtrender import ensure_qt
 
         ensure_qt()
-        video, silence = self._open_sources(options, microphone=False)
+        video, sound = self._open_sources(options)  # the sound too: the level meter works before going live
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
         self.compositor, self.overlays = self._overlays(settings)
         show_layout_sample(self.overlays, self.display_room())  # the layout, to see and drag before going live
-        pipeline = Pipeline(settings, [], audio_source=silence, video_source=video, compositor=self.compositor)
+        pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=self.compositor)
         pipeline.preview_sink = self._on_frame
         self._preview_pipeline = pipeline
         self._preview_thread = threading.Thread(target=pipeline.run, name="preview", daemon=True)
@@ -410,14 +410,14 @@ class ConsoleService:
             self.overlays.set_enabled(kind, enabled)
 
     @staticmethod
-    def _open_sources(options: LiveOptions, microphone: bool = True):
+    def _open_sources(options: LiveOptions):
         """The chosen source and its sound (`open_sources`); a SourceError becomes a ValueError to show."""
         from app.media.sources import SourceError, open_sources, parse_camera_mode
 
         try:
             mode = parse_camera_mode(options.camera_mode) if options.camera_mode else None
             return open_sources(options.source, options.width, options.height, options.fps, loop=True,
-                                audio="auto" if microphone else "silence", mirror=options.mirror, camera_mode=mode)
+                                audio="auto", mirror=options.mirror, camera_mode=mode)
         except SourceError as exc:
             raise ValueError(str(exc)) from None
 

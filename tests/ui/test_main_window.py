@@ -527,6 +527,7 @@ def test_audio_meter_and_mute(window, qtbot):
     import av
     import numpy as np
 
+    qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=5000)  # the test beep, before going live already
     window.audience.setChecked(False)
     assert window.go_live()  # the test pattern beeps at the start of every second
     qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=5000)  # above -30 dBFS: the beep is seen
