@@ -53,6 +53,8 @@ class LiveOptions:
     source: str = "testsrc"  # testsrc | cam:N | a media file | an image
     mirror: bool = False
     camera_mode: str = ""  # e.g. "1920x1080@30": what to ask the camera for; empty: the canvas size and rate
+    feed_url: str = ""  # a platform bridge's ws:// URL (docs/protocol.md): real comments, orders, viewers
+    feed_token: str = ""  # sent as "Authorization: Bearer …" when given; a secret
     recording_path: str | None = None  # default: a new file in the recordings folder
     duration: float | None = None  # seconds; None: until stop()
 
@@ -67,6 +69,7 @@ class ConsoleService:
         self._verbs = None  # UndoableVerbs over the live room
         self.assistant_server = None  # AssistantServer while LAN assistants are allowed
         self.muted = False  # kept across go-lives
+        self.feed = None  # FeedClient while live with a platform bridge
         ensure_sample_catalogue(self.database)
         self.banned_words = banned_words if banned_words is not None else ["加微信", "私聊"]
         self.core: SessionCore | None = None
@@ -293,6 +296,14 @@ class ConsoleService:
         binder = OverlayBinder(core.room, self.overlays)
         binder.start()
         helpers: list = [binder]
+        self.feed = None
+        if options.feed_url:
+            from app.live.feed import FeedClient
+
+            feed = FeedClient(options.feed_url, core.bus, options.feed_token or None)
+            feed.start()  # connects (and reconnects) in its own thread; its health is in `feed.stats`
+            helpers.append(feed)
+            self.feed = feed
         if options.simulated_audience:
             simulator = AudienceSimulator(core.bus, core.room, SimulatorConfig(events_per_second=options.audience_rate))
             simulator.start()

@@ -26,6 +26,7 @@ from ui.preview import PreviewWidget
 
 CAMERA_MODES = ["640x480@30", "1280x720@30", "1920x1080@30", "1280x720@60", "1920x1080@60", "3840x2160@30"]
 DEFAULT_DESTINATION = "默认 Default"  # the keyring entry's name: never translated
+FEED = "直播间数据 Feed"  # the platform bridge's keyring entry
 LANDSCAPE, PORTRAIT = ("横屏", "Landscape"), ("竖屏", "Portrait")
 CANVASES = [(LANDSCAPE, "720p30 1280x720", (1280, 720, 30)), (LANDSCAPE, "1080p30 1920x1080", (1920, 1080, 30)),
             (PORTRAIT, "720x1280 30", (720, 1280, 30)), (PORTRAIT, "1080x1920 30", (1080, 1920, 30)),
@@ -123,6 +124,9 @@ class MainWindow(QMainWindow):
         self.remote_action = QAction(tr("允许局域网场控…", "Allow LAN assistants…"), self, checkable=True)
         self.remote_action.toggled.connect(self.allow_remote_assistants)
         self.menuBar().addMenu(tr("远程场控", "Remote")).addAction(self.remote_action)
+        feed = QAction(tr("平台数据接口…", "Platform bridge…"), self)
+        feed.triggered.connect(self._ask_feed_url)
+        self.menuBar().addMenu(tr("直播间数据", "Feed")).addAction(feed)
         self.remote_label = QLabel("")
         self.statusBar().addPermanentWidget(self.remote_label)
         self.review_window = None
@@ -130,6 +134,7 @@ class MainWindow(QMainWindow):
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
             self.destination.setText(saved)
+        self.feed_url = self.keys.full_url(FEED) or ""
         for signal in (self.source.currentIndexChanged, self.canvas.currentIndexChanged,
                        self.camera_mode.currentIndexChanged):
             signal.connect(lambda _i: self.refresh_preview())
@@ -232,6 +237,7 @@ class MainWindow(QMainWindow):
                            simulated_audience=self.audience.isChecked(), source=source,
                            mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
                            camera_mode=self.camera_mode.currentData() if source.startswith("cam:") else "",
+                           feed_url=self.feed_url,
                            bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
 
     def refresh_preview(self) -> None:
@@ -437,6 +443,31 @@ class MainWindow(QMainWindow):
             title = room.state.products[pinned].title if pinned is not None else ""
             self.teleprompter.show_script(title, self.service.script_for(pinned) if pinned is not None else [])
 
+    def _ask_feed_url(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(
+            self, tr("平台数据接口", "Platform bridge"),
+            tr("桥接程序的 ws:// 地址（评论、订单、在线人数；留空则用模拟观众）",
+               "the bridge's ws:// URL (comments, orders, viewers; empty: simulated audience)"),
+            QLineEdit.EchoMode.PasswordEchoOnEdit, self.feed_url)
+        if ok:
+            self.set_feed_url(text)
+
+    def set_feed_url(self, url: str) -> None:
+        """Where real room events come from (docs/protocol.md); kept like a stream key (secret part in the
+        keyring). With a bridge the simulated audience is turned off."""
+        url = url.strip()
+        if url and not url.startswith(("ws://", "wss://")):
+            self._message(tr("地址应以 ws:// 或 wss:// 开头", "the URL must start with ws:// or wss://"), error=True)
+            return
+        self.feed_url = url
+        if url:
+            self.keys.save(FEED, url)
+            self.audience.setChecked(False)
+        self._message(tr("下次开播使用平台数据", "the next go-live uses the platform bridge") if url else
+                      tr("下次开播使用模拟观众", "the next go-live uses the simulated audience"))
+
     def allow_remote_assistants(self, allowed: bool) -> None:
         """远程场控: assistants on other machines pair with the token shown here (new each time it is turned on)."""
         if not allowed:
@@ -603,6 +634,12 @@ class MainWindow(QMainWindow):
                          "congested": "◐ " + tr("拥塞", "congested")}.get(out.health, "● " + tr("正常", "OK"))
                 lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps "
                               f"{tr('丢', 'lost')} {out.lost} ({out.lost_percent:.1f}%)")
+            feed = self.service.feed
+            if feed is not None:
+                f = feed.stats
+                state = "● " + tr("弹幕源", "feed") if f.connected else "◌ " + tr("弹幕源重连", "feed reconnecting")
+                lights.append(f"{state} {f.published}" + (f" ⚠{f.malformed + f.unknown}" if f.malformed + f.unknown
+                                                          else ""))
             self.health.setText("   ".join(lights))
             money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · {tr('在线', 'online')} {snapshot.online_now}"
                      if snapshot else "")

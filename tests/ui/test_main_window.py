@@ -573,3 +573,34 @@ def test_layout_is_shown_and_placed_before_going_live(window, qtbot):
     window.service.act("pin_product", window.service.room.state.run_sheet[0])
     qtbot.waitUntil(lambda: "product_card" in window.service.overlay_boxes(), timeout=2000)
     assert window.service.overlay_boxes()["product_card"][:2] == placed  # where it was put before going live
+
+
+def test_real_room_events_from_a_platform_bridge(window, qtbot):
+    """A platform bridge (a real websockets server on loopback) feeds the live room instead of the simulator."""
+    import keyring
+    from keyring.backends import fail
+
+    from tests.live.test_feed import Bridge, msg
+
+    product = window.service.display_room().state.run_sheet[0]
+    frames = [msg("comment", user_id="u1", nickname="真实观众", text="<b>几号发货？</b>"), "{junk",
+              msg("order", user_id="u1", order_id="o-1", product_id=product, amount_cents=8900),
+              msg("online", online=321)]
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # no OS keyring here: the secret part is kept for this run only
+    try:
+        with Bridge([frames]) as bridge:
+            window.set_feed_url(f"ws://127.0.0.1:{bridge.port}/room/abc123")
+            assert not window.audience.isChecked()  # a real feed replaces the simulated audience
+            assert window.go_live()
+            qtbot.waitUntil(lambda: any(e.payload.get("nickname") == "真实观众" for e in window.comments.model.rows),
+                            timeout=10000)
+            qtbot.waitUntil(lambda: window.service.metrics().orders == 1, timeout=5000)
+            assert window.service.metrics().online_now == 321
+            qtbot.waitUntil(lambda: "feed" in window.health.text() and "⚠1" in window.health.text(), timeout=5000)
+            assert "abc123" not in window.health.text()
+            assert window.stop_live()
+    finally:
+        keyring.set_keyring(previous)
+    window.set_feed_url("http://not-a-feed")
+    assert "ws://" in window.statusBar().currentMessage() and window.feed_url.endswith("/room/abc123")
