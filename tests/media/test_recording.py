@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import start_cli
+from tests.conftest import run_cli, start_cli
 from tests.media.probe import probe
 from tests.media.test_rtmp_resilience import read_stats, wait_stats
 
@@ -30,3 +30,16 @@ def test_kill_9_leaves_a_playable_recording(tmp_path, suffix):
     assert report.frame_codes == list(range(report.frames)), "frames missing or out of order"
     played = report.frames / FPS
     assert played >= stream_time_at_kill - 1.0, f"plays {played:.2f} s of {stream_time_at_kill:.2f} s"
+
+
+def test_a_full_disk_fails_that_recording_alone(tmp_path):
+    """/dev/full answers every write with ENOSPC: the recording on it fails with a clear error, the other output
+    (another disk, or the stream) keeps every frame, and the exit code says something failed."""
+    full = tmp_path / "on-full-disk.mkv"
+    full.symlink_to("/dev/full")
+    other = tmp_path / "other.mkv"
+    result = run_cli("stream", "--to", str(full), "--to", str(other), "--duration", "3")
+    assert result.returncode == 1
+    assert "No space left on device" in result.stderr and str(full) in result.stderr
+    assert "Traceback" not in result.output
+    assert probe(other).frame_codes == list(range(90))
