@@ -644,7 +644,9 @@ class MainWindow(QMainWindow):
             money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · {tr('在线', 'online')} {snapshot.online_now}"
                      if snapshot else "")
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
-            self.notices.setText("  ".join(f"⚠ {notice}" for notice in stats.notices))
+            failed = [f"{out.stats.name.rsplit('/', 1)[-1]}: {out.stats.error}" for out in stats.outputs
+                      if out.health == "failed" and out.stats.error]  # e.g. a recording on a full disk
+            self.notices.setText("  ".join(f"⚠ {redact(notice)}" for notice in (*stats.notices, *failed)))
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {tr('编码', 'encode')} {stats.encode_ms_mean:.1f} ms · "
                                      f"{tr('丢帧', 'drops')} {causes} · CPU {stats.cpu_percent + stats.push_cpu_percent:.0f}%{money}")
 

@@ -604,3 +604,20 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot):
         keyring.set_keyring(previous)
     window.set_feed_url("http://not-a-feed")
     assert "ws://" in window.statusBar().currentMessage() and window.feed_url.endswith("/room/abc123")
+
+
+def test_a_full_disk_under_the_recording_is_shown_and_the_stream_goes_on(window, qtbot, tmp_path, rtmp_server):
+    full = tmp_path / "full.mkv"
+    full.symlink_to("/dev/full")  # every write: "No space left on device"
+    window.service.recording_path = None
+    window.audience.setChecked(False)
+    window.destination.setText(rtmp_server.url(KEY))
+    options = window._options(rtmp_server.url(KEY))
+    from dataclasses import replace
+
+    window.service.go_live(replace(options, recording_path=str(full)))
+    qtbot.waitUntil(lambda: "No space left on device" in window.notices.text(), timeout=10000)
+    assert "full.mkv" in window.notices.text() and KEY not in window.notices.text()
+    qtbot.waitUntil(lambda: "OK" in window.health.text(), timeout=5000)  # the push is unaffected
+    window.service.stop()
+    assert probe(rtmp_server.wait_recording_closed()[0]).frames > 30
