@@ -38,6 +38,7 @@ class ReviewWindow(QMainWindow):
         self._loading: tuple[int, threading.Thread, list] | None = None
         self._shown_seq = -1
         self._comment_second = None
+        self._product_ids: list[int] = []
 
         self.sessions = QListWidget()
         self.sessions.currentItemChanged.connect(lambda item, _old: self.open_session(item.data(Qt.ItemDataRole.UserRole))
@@ -255,6 +256,8 @@ class ReviewWindow(QMainWindow):
         self.seek(max(0.0, point.x() * 60))
 
     def _product_clicked(self, row: int, _column: int) -> None:
+        if self.review is None or not 0 <= row < len(self._product_ids):
+            return
         product_id = self._product_ids[row]
         first = next((w for w in self.review.windows if w.product_id == product_id), None)
         if first is not None:

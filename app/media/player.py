@@ -124,6 +124,7 @@ class RecordingPlayer:
 
     def _seek(self, t: float):
         """The frame on air at time t: seek to the keyframe before it, decode forward."""
+        self._pending = None  # whatever an earlier seek read ahead is stale now
         self._container.seek(max(0, int(t / self._stream.time_base)), stream=self._stream, backward=True)
         self._frames = self._container.decode(self._stream)
         shown = None
