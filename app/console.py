@@ -69,6 +69,7 @@ class ConsoleService:
         self._verbs = None  # UndoableVerbs over the live room
         self.assistant_server = None  # AssistantServer while LAN assistants are allowed
         self.muted = False  # kept across go-lives
+        self.blocked_users: set[str] = set()  # 拉黑, kept across go-lives (this run)
         self.feed = None  # FeedClient while live with a platform bridge
         ensure_sample_catalogue(self.database)
         self.banned_words = banned_words if banned_words is not None else ["加微信", "私聊"]
@@ -288,6 +289,8 @@ class ConsoleService:
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
         core = SessionCore(self.database, self.banned_words)
+        for user_id in self.blocked_users:
+            core.banned.block(user_id)
         core.bus.subscribe(self._on_bus_event)
         core.start("直播 Live", destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""))
@@ -402,6 +405,14 @@ class ConsoleService:
         self.banned_words = [w.strip() for w in words if w.strip()]
         if self.core is not None:
             self.core.banned.set_words(self.banned_words)
+
+    def block_user(self, user_id: str) -> None:
+        """拉黑: every later comment of this viewer is hidden (still logged, flagged), now and at later go-lives."""
+        if not user_id:
+            return
+        self.blocked_users.add(user_id)
+        if self.core is not None:
+            self.core.banned.block(user_id)
 
     def camera_mode(self) -> str | None:
         """What the camera actually delivers (it may differ from what was asked), e.g. '1280x720@30'."""

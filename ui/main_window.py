@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
                                    "(Esc cancels)"))
         self.setCentralWidget(self.preview)
         self._build_toolbar()
-        self.comments = CommentsDock(lambda event: self._act("pin_comment", event))
+        self.comments = CommentsDock(lambda event: self._act("pin_comment", event), on_block=self.block_user)
         self.products = ProductsDock(
             lambda pid: self._act("pin_product", pid),
             lambda: self._act("next_product"),
@@ -338,6 +338,10 @@ class MainWindow(QMainWindow):
         text, ok = QInputDialog.getMultiLineText(self, title, tr("每行一个", "one per line"), "\n".join(current))
         if ok:
             apply(text.splitlines())
+
+    def block_user(self, user_id: str) -> None:
+        self.service.block_user(user_id)
+        self._message(tr("已拉黑，其后续评论将被隐藏", "blocked: their comments are hidden from now on"))
 
     def set_banned_words(self, words: list[str]) -> None:
         self.service.set_banned_words(words)

@@ -21,10 +21,23 @@ def clean_text(text: object, limit: int = MAX_COMMENT_CHARS) -> str:
 class BannedWords:
     """An editable banned-word list; matching is case-insensitive substring matching."""
 
-    def __init__(self, words: list[str] | None = None) -> None:
+    def __init__(self, words: list[str] | None = None, blocked_users: set[str] | None = None) -> None:
         self._lock = threading.Lock()
         self._words: tuple[str, ...] = ()
         self.set_words(words or [])
+        self._blocked: frozenset[str] = frozenset(blocked_users or ())  # 拉黑: every comment of theirs is hidden
+
+    def block(self, user_id: str) -> None:
+        with self._lock:
+            self._blocked = self._blocked | {user_id}
+
+    def unblock(self, user_id: str) -> None:
+        with self._lock:
+            self._blocked = self._blocked - {user_id}
+
+    @property
+    def blocked(self) -> frozenset[str]:
+        return self._blocked
 
     def set_words(self, words: list[str]) -> None:
         cleaned = sorted({w.strip().casefold() for w in words if w and w.strip()})
@@ -55,6 +68,9 @@ def moderate(banned: BannedWords):
         hits = banned.hits(payload["text"])
         if hits:
             payload["banned_words"] = hits
-        return replace(event, payload=payload, flagged=bool(hits))
+        blocked = payload.get("user_id") in banned.blocked
+        if blocked:
+            payload["blocked_user"] = True
+        return replace(event, payload=payload, flagged=bool(hits) or blocked)
 
     return transform

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QPushButton
 
 from app.console import ConsoleService
 from app.live.events import Event, EventType
@@ -164,6 +165,16 @@ def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
     index = window.comments.model.index(0)
     assert window.comments.model.data(index) == "<i>黑客</i>：<b>粗</b><img src=x>"
     qtbot.waitUntil(lambda: window.comments.model.hidden == 1, timeout=3000)
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u3", "nickname": "正常", "text": "好看"}))
+    qtbot.waitUntil(lambda: len(window.comments.model.rows) == 2, timeout=3000)
+    window.comments.view.setCurrentIndex(window.comments.model.index(0))  # u1's comment
+    block = next(b for b in window.comments.findChildren(QPushButton) if "Block" in b.text())
+    qtbot.mouseClick(block, Qt.MouseButton.LeftButton)  # 拉黑 u1
+    assert [e.payload["user_id"] for e in window.comments.model.rows] == ["u3"]
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "黑客", "text": "我又来了"}))
+    bus.publish(Event(EventType.COMMENT, {"user_id": "u3", "nickname": "正常", "text": "下单了"}))
+    qtbot.waitUntil(lambda: [e.payload["user_id"] for e in window.comments.model.rows] == ["u3", "u3"], timeout=3000)
+    assert window.service.core.banned.blocked == {"u1"}  # later comments of u1 are flagged (hidden, logged)
 
 
 def test_refused_action_is_explained_in_the_status_bar(window, qtbot):

@@ -47,6 +47,15 @@ class CommentsModel(QAbstractListModel):
             return tr("问题", "question") if is_question(text) else None
         return None
 
+    def hide_user(self, user_id: str) -> None:
+        """Take a blocked viewer's comments out of the view (the log keeps them)."""
+        kept = [e for e in self.rows if e.payload.get("user_id") != user_id]
+        if len(kept) != len(self.rows):
+            self.beginResetModel()
+            self.hidden += len(self.rows) - len(kept)
+            self.rows = kept
+            self.endResetModel()
+
     def add_batch(self, events: list[Event]) -> None:
         shown = [e for e in events if e.type == EventType.COMMENT and not e.flagged]
         self.hidden += sum(1 for e in events if e.type == EventType.COMMENT and e.flagged)
@@ -69,7 +78,7 @@ def is_question(text: str) -> bool:
 
 
 class CommentsDock(QDockWidget):
-    def __init__(self, on_pin, parent: QWidget | None = None) -> None:
+    def __init__(self, on_pin, on_block=None, parent: QWidget | None = None) -> None:
         super().__init__(tr("评论", "Comments"), parent)
         self.setObjectName("comments")
         self.model = CommentsModel()
@@ -86,6 +95,10 @@ class CommentsDock(QDockWidget):
         layout.addWidget(self.view)
         layout.addWidget(self.status)
         layout.addWidget(pin)
+        if on_block is not None:
+            block = QPushButton(tr("拉黑此人", "Block this viewer"))
+            block.clicked.connect(lambda: self._block(on_block))
+            layout.addWidget(block)
         self.setWidget(body)
 
     def add_events(self, events: list[Event]) -> None:
@@ -96,6 +109,14 @@ class CommentsDock(QDockWidget):
             self.view.scrollToBottom()
         self.status.setText(tr(f"显示 {len(self.model.rows)} 条 · 已屏蔽 {self.model.hidden} 条",
                                 f"{len(self.model.rows)} shown · {self.model.hidden} hidden"))
+
+    def _block(self, on_block) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            user_id = self.model.rows[index.row()].payload.get("user_id")
+            if user_id:
+                on_block(user_id)
+                self.model.hide_user(user_id)
 
     def _pin(self, on_pin) -> None:
         index = self.view.currentIndex()
