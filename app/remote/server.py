@@ -249,11 +249,12 @@ class AssistantServer:
         last: dict[object, str] = {}
         while True:
             await asyncio.sleep(0.25)
-            state = json.dumps({"type": "state", "state": self._state()}, ensure_ascii=False)
-            without_time = state  # stream_time changes every tick; compare the room without it
             room = self._room()
+            body = {"live": room is not None, **(room_state(room, None) if room is not None else {})}
+            without_time = json.dumps(body, ensure_ascii=False)  # what "changed" means: the clock always does
             if room is not None:
-                without_time = json.dumps(room_state(room, None), ensure_ascii=False)
+                body["stream_time"] = self._stream_time()
+            state = json.dumps({"type": "state", "state": body}, ensure_ascii=False)
             with self._lock:
                 batches = []
                 for socket, client in self._clients.items():
