@@ -139,17 +139,29 @@ def _label(kind: EventType, p: dict, titles: dict[int, str], coupons: dict[int, 
                  coupons.get(p.get("coupon_id"), p.get("coupon_id")))
 
 
+def money(cents: float | None) -> str:
+    """￥1,234.50, or — when there is no figure (the review's and the report's one way to show money)."""
+    return "—" if cents is None else f"￥{cents / 100:,.2f}"
+
+
+def ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def whole(value: float | None) -> str:
+    """GPM and the like: a whole number with thousands separators, or —."""
+    return "—" if value is None else f"{value:,.0f}"
+
+
 def format_report(review: SessionReview) -> str:
     """The review as plain text (CLI, or to paste into a chat with the team)."""
     m, info = review.metrics, review.info
-    money = lambda cents: f"￥{cents / 100:,.2f}"  # noqa: E731
-    ratio = lambda v: "—" if v is None else f"{v:.1%}"  # noqa: E731
     lines = [f"场次 session {info.id} · {info.title} · {info.status} · {m.duration_s / 60:.1f} min · "
              f"{review.events} events",
              f"录像 recording: {info.recording_path or '—'}{'' if info.has_recording or not info.recording_path else ' (missing)'}",
              f"GMV {money(m.gmv_cents)} · 订单 orders {m.orders} · 买家 buyers {m.buyers} · "
-             f"客单价 AOV {money(m.aov_cents) if m.aov_cents is not None else '—'}",
-             f"PV {m.pv} · UV {m.uv} · GPM {'—' if m.gpm is None else f'{m.gpm:,.0f}'} · "
+             f"客单价 AOV {money(m.aov_cents)}",
+             f"PV {m.pv} · UV {m.uv} · GPM {whole(m.gpm)} · "
              f"转化率 conversion {ratio(m.conversion)} · 互动率 interaction {ratio(m.interaction_rate)}",
              f"在线 online peak {m.online_peak} · avg {m.online_avg:.0f} · 评论/分钟 comments/min "
              f"{m.comments_per_minute:.1f}",
@@ -157,7 +169,7 @@ def format_report(review: SessionReview) -> str:
     for product in sorted(m.products, key=lambda p: -p.gmv_cents):
         lines.append(f"{review.titles.get(product.product_id, product.product_id)} | "
                      f"{product.explanation_seconds / 60:.1f} min | {product.orders} | {money(product.gmv_cents)} | "
-                     f"{'—' if product.gpm is None else f'{product.gpm:,.0f}'} | {ratio(product.conversion)}")
+                     f"{whole(product.gpm)} | {ratio(product.conversion)}")
     return "\n".join(lines)
 
 

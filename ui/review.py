@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.media.clock import format_clock
+from app.review import money, ratio, whole
 from ui.i18n import pick, tr
 from ui.preview import PreviewWidget
 
@@ -157,11 +158,9 @@ class ReviewWindow(QMainWindow):
     def _loaded(self, review) -> None:
         self.review = review
         m = review.metrics
-        money = lambda cents: f"￥{cents / 100:,.2f}"  # noqa: E731
-        ratio = lambda v: "—" if v is None else f"{v:.1%}"  # noqa: E731
         values = {"gmv": money(m.gmv_cents), "orders": str(m.orders), "buyers": str(m.buyers),
-                  "aov": money(m.aov_cents) if m.aov_cents is not None else "—", "uv": f"{m.uv} / {m.pv}",
-                  "gpm": "—" if m.gpm is None else f"{m.gpm:,.0f}", "conversion": ratio(m.conversion),
+                  "aov": money(m.aov_cents), "uv": f"{m.uv} / {m.pv}", "gpm": whole(m.gpm),
+                  "conversion": ratio(m.conversion),
                   "online": f"{m.online_peak} / {m.online_avg:.0f}", "comments": f"{m.comments_per_minute:.1f}"}
         for key, text in values.items():
             self.kpi_labels[key].setText(text)
@@ -170,7 +169,7 @@ class ReviewWindow(QMainWindow):
         self._product_ids = [p.product_id for p in products]
         for row, p in enumerate(products):
             cells = [review.titles.get(p.product_id, f"#{p.product_id}"), f"{p.explanation_seconds / 60:.1f} min",
-                     str(p.orders), money(p.gmv_cents), "—" if p.gpm is None else f"{p.gpm:,.0f}", ratio(p.conversion)]
+                     str(p.orders), money(p.gmv_cents), whole(p.gpm), ratio(p.conversion)]
             for column, text in enumerate(cells):
                 self.products.setItem(row, column, QTableWidgetItem(text))
         self._draw_timeline()

@@ -240,19 +240,21 @@ class AssistantServer:
         event = client.verbs.do(verb, *args)
         return {"seq": event.seq}
 
-    def _state(self) -> dict:
+    def _state(self, with_time: bool = True) -> dict:
+        """What an assistant sees; without the clock it is also what "the room changed" is compared on."""
         room = self._room()
-        return {"live": room is not None, **(room_state(room, self._stream_time()) if room is not None else {})}
+        if room is None:
+            return {"live": False}
+        return {"live": True, **room_state(room, self._stream_time() if with_time else None)}
 
     async def _push_loop(self) -> None:
         """Four times a second: each assistant gets the room when it changed and the events queued for it."""
         last: dict[object, str] = {}
         while True:
             await asyncio.sleep(0.25)
-            room = self._room()
-            body = {"live": room is not None, **(room_state(room, None) if room is not None else {})}
+            body = self._state(with_time=False)
             without_time = json.dumps(body, ensure_ascii=False)  # what "changed" means: the clock always does
-            if room is not None:
+            if body["live"]:
                 body["stream_time"] = self._stream_time()
             state = json.dumps({"type": "state", "state": body}, ensure_ascii=False)
             with self._lock:
