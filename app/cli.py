@@ -82,9 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     assist.add_argument("url", help="ws://HOST:PORT the console shows under 远程场控 Remote assistants")
     assist.add_argument("--name", default="场控", help="how you appear in the session log")
     assist.add_argument("--window", action="store_true", help="the assistant's window instead of the line console")
+    save = sub.add_parser("save-destination", help="save an RTMP destination by name (key in the OS keyring); "
+                                                   "the URL is read from standard input, never the command line")
+    save.add_argument("name", help="e.g. 抖音 or douyin; then stream with --to saved:NAME")
     review = sub.add_parser("review", help="复盘: list stored sessions, or one session's KPIs per product window")
     review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
     review.add_argument("--csv", metavar="FOLDER", help="also write the product windows and minutes as CSV")
+    review.add_argument("--rehearsals", action="store_true", help="list the rehearsals (演练) instead of real shows")
 
     stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
     stream.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
@@ -97,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--fps", type=_positive(int), default=30)
     stream.add_argument("--bitrate", type=_bitrate, default=2_500_000, help="video bitrate, e.g. 2500k")
     stream.add_argument("--to", action="append", required=True, metavar="DEST",
-                        help="rtmp://HOST[:PORT]/APP/KEY or a .mkv/.flv/.mp4 file; repeatable")
+                        help="a .mkv/.flv/.mp4 file or an RTMP destination; repeatable. Prefer a form that keeps "
+                             "the stream key out of the process list: saved:NAME (saved with `anchor-console "
+                             "save-destination NAME`, key in the OS keyring), rtmp://HOST/APP/{env:VAR} (key from "
+                             "an environment variable) or rtmp://HOST/APP/{file:PATH} (key from a file). "
+                             "rtmp://HOST[:PORT]/APP/KEY works too, but every local user can read it with ps")
     stream.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
     stream.add_argument("--encoder", choices=("libx264", "h264_nvenc", "auto"), default="libx264",
                         help="video encoder; h264_nvenc falls back to libx264 when it cannot open")
@@ -129,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in (None, "demo"):
             return _demo(getattr(args, "duration", None), getattr(args, "out", None))
         if args.command == "review":
-            return _review(args.session, args.csv)
+            return _review(args.session, args.csv, args.rehearsals)
+        if args.command == "save-destination":
+            return _save_destination(args.name)
         if args.command == "assist" and args.window:
             from ui.app import remote_main
 
@@ -262,16 +272,17 @@ def _describe_room(state: dict) -> str:
     return "\n".join(lines)
 
 
-def _review(session_id: int | None, csv_folder: str | None = None) -> int:
+def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: bool = False) -> int:
     from app.review import export_csv, format_report, list_sessions, load_review
     from app.store.db import Database
 
     database = Database()
     try:
         if session_id is None:
-            sessions = list_sessions(database)
+            sessions = list_sessions(database, rehearsals)
             if not sessions:
-                print("还没有场次 / no sessions yet")
+                print("还没有演练 / no rehearsals yet" if rehearsals else "还没有场次 / no sessions yet "
+                      "(rehearsals: anchor-console review --rehearsals)")
             for info in sessions:
                 started = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M") if info.started_at else "—"
                 minutes = f"{info.duration_s / 60:.1f} min" if info.duration_s is not None else "—"
@@ -293,17 +304,37 @@ def _review(session_id: int | None, csv_folder: str | None = None) -> int:
         database.close()
 
 
+def _save_destination(name: str) -> int:
+    """The URL comes from standard input (a prompt that does not echo on a terminal), so no key is in `ps`."""
+    import getpass
+
+    from app.destinations import KeyStore
+
+    url = getpass.getpass("推流地址 RTMP URL (rtmp://HOST/APP/KEY): ") if sys.stdin.isatty() \
+        else sys.stdin.readline().strip()
+    if not url.startswith(("rtmp://", "rtmps://")) or url.rstrip("/").count("/") < 4:
+        raise UsageError("需要完整的 rtmp://HOST/APP/KEY 地址 / expected a full rtmp://HOST/APP/KEY URL")
+    store = KeyStore()
+    destination = store.save(name, url)
+    print(f"已保存 saved {name}: {destination.shown}  →  --to saved:{name}")
+    if store.fallback_message:
+        print(store.fallback_message, file=sys.stderr)
+    return 0
+
+
 def _stream(args: argparse.Namespace) -> int:
+    from app.destinations import TargetError, resolve_target
     from app.media.encode import EncoderSettings
     from app.media.outputs import DestinationError, open_destination
     from app.media.pipeline import Pipeline
 
     width, height = args.size
-    video, audio = _open_sources(args, width, height, args.sample_rate)
     try:
-        outputs = [open_destination(target) for target in args.to]
-    except DestinationError as exc:
+        targets = [resolve_target(target) for target in args.to]
+        outputs = [open_destination(target) for target in targets]
+    except (DestinationError, TargetError) as exc:
         raise UsageError(str(exc)) from None
+    video, audio = _open_sources(args, width, height, args.sample_rate)
     settings = EncoderSettings(width=width, height=height, fps=args.fps, video_bitrate=args.bitrate,
                                video_codec=args.encoder, preset=args.preset, profile=args.profile,
                                sample_rate=args.sample_rate)
@@ -324,12 +355,18 @@ def _stream(args: argparse.Namespace) -> int:
             demo.stop()
     report(final)
     report.close()
-    failed = [o for o in final.outputs if o.stats.error]
-    for rate in failed:
-        print(f"anchor-console: error: output {rate.stats.name} failed: {rate.stats.error}", file=sys.stderr)
+    unhealthy = [o.stats for o in final.outputs if o.stats.error or not o.stats.connected]
     if pipeline.error:
         print(f"anchor-console: error: {redact(pipeline.error)}", file=sys.stderr)
-    return EXIT_RUNTIME if failed or pipeline.error else 0
+    for stats in unhealthy:
+        state = f"failed: {stats.error}" if stats.error else "reconnecting (not connected at the end)"
+        dropped = sum(stats.dropped.values())
+        print(f"anchor-console: error: output {stats.name} {state}; {stats.reconnects} reconnects, "
+              f"{dropped} packets dropped", file=sys.stderr)
+    if unhealthy:  # the last line says which destinations did not end healthy
+        print(f"anchor-console: error: {len(unhealthy)} of {len(final.outputs)} destinations ended unhealthy: "
+              f"{', '.join(s.name for s in unhealthy)}", file=sys.stderr)
+    return EXIT_RUNTIME if unhealthy or pipeline.error else 0
 
 
 def _add_pip(compositor, spec: str, width: int, height: int, fps: int, sample_rate: int):

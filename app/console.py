@@ -22,7 +22,7 @@ from app.config import recordings_dir
 from app.demo import DemoAssistant, ensure_sample_catalogue
 from app.live.events import Event
 from app.live.session_core import SessionCore
-from app.live.simulator import AudienceSimulator, SimulatorConfig
+from app.live.simulator import SimulatorConfig
 from app.media.compose import Compositor
 from app.media.encode import EncoderSettings
 from app.media.outputs import open_destination
@@ -30,17 +30,26 @@ from app.media.pipeline import Pipeline, PipelineStats
 from app.metrics.live import MetricsSnapshot
 from app.overlays.binder import OverlayBinder
 from app.overlays.overlay_set import OverlaySet
-from app.redaction import redact
+from app.redaction import redact, redact_url
 from app.store.db import Database
+from app.store.models import SessionKind
 
 log = logging.getLogger(__name__)
 
 PREVIEW_WIDTH = 640
+REHEARSAL_LAYER = "rehearsal_mark"
 MAX_PENDING_EVENTS = 20_000  # what the UI has not drained yet; older ones are dropped from the view only
 
 
 @dataclass(frozen=True)
 class LiveOptions:
+    """What a go-live asks for. `rehearsal` (演练) is the safe default: the simulated audience and the demo
+    assistant are allowed, every frame carries the 演练 mark, the session is kept apart in the review; a push
+    then needs `test_server_confirmed` (the user said the destination is a private test server). A Live (直播)
+    session takes real room events only (platform bridge, LAN assistants, the console's own verbs)."""
+
+    rehearsal: bool = True
+    test_server_confirmed: bool = False
     destinations: tuple[str, ...] = ()
     record: bool = True
     width: int = 1280
@@ -57,6 +66,40 @@ class LiveOptions:
     feed_token: str = ""  # sent as "Authorization: Bearer …" when given; a secret
     recording_path: str | None = None  # default: a new file in the recordings folder
     duration: float | None = None  # seconds; None: until stop()
+
+
+class GoLiveError(ValueError):
+    """A go-live that failed; the console is as it was before (preview running, nothing held). The message says
+    what failed and what to check, in Chinese and English, with keys masked."""
+
+
+def check_mode(options: LiveOptions) -> None:
+    """The rules that keep a rehearsal off real streams and fake interaction out of a real one (issue #11).
+    Raises GoLiveError with the reason; the window asks the user before it gets here, it never guesses."""
+    from app.live.session_core import SIMULATOR_IN_LIVE
+
+    if not options.rehearsal and (options.simulated_audience or options.demo_assistant):
+        raise GoLiveError(SIMULATOR_IN_LIVE)
+    if options.rehearsal and options.destinations and not options.test_server_confirmed:
+        servers = ", ".join(redact_url(d) for d in options.destinations)
+        raise GoLiveError(f"演练不会推到真实直播间：请确认 {servers} 是私有测试服务器，或切换到直播模式 / a rehearsal "
+                          f"never pushes to a real room: confirm {servers} is a private test server, or switch to "
+                          f"Live")
+
+
+def explain_go_live_failure(reason: str, options: LiveOptions) -> str:
+    """What failed and what to check, 中文 / English, for a message that stays until the streamer dismisses it."""
+    reason = redact(reason)
+    servers = ", ".join(redact_url(d) for d in options.destinations)
+    if any(word in reason for word in ("publish", "RTMP", "rtmp", "handshake", "Connection", "connect")):
+        return (f"开播失败：连不上推流服务器 {servers}。请检查服务器地址与端口、网络和防火墙，以及串流密钥是否有效。"
+                f" / Go-live failed: cannot publish to {servers}. Check the server address and port, the network and "
+                f"firewall, and that the stream key is valid.  ({reason})")
+    if any(word in reason for word in ("camera", "media file", "image", "source", "摄像头")):
+        return (f"开播失败：画面来源打不开。请检查摄像头已连接且未被其他程序占用，或文件存在。"
+                f" / Go-live failed: the picture source cannot open. Check the camera is connected and not used by "
+                f"another program, or that the file exists.  ({reason})")
+    return f"开播失败 / Go-live failed: {reason}"
 
 
 class ConsoleService:
@@ -86,6 +129,7 @@ class ConsoleService:
         self.compositor: Compositor | None = None
         self.on_stats = None  # optional callable, called with each once-a-second PipelineStats (pipeline thread)
         self._preview_pipeline: Pipeline | None = None
+        self._last_options: LiveOptions | None = None  # what the last go-live asked for (to restore the preview)
         self._idle_room: LiveRoom | None = None
         self._preview_thread: threading.Thread | None = None
         self.overlays: OverlaySet | None = None
@@ -184,11 +228,11 @@ class ConsoleService:
         return coupon_id
 
     # --- review (复盘) -------------------------------------------------------------------------------------
-    def sessions(self) -> list:
-        """Stored sessions, newest first (`app.review.SessionInfo`)."""
+    def sessions(self, rehearsals: bool = False) -> list:
+        """Stored real sessions (or only the rehearsals), newest first (`app.review.SessionInfo`)."""
         from app.review import list_sessions
 
-        return list_sessions(self.database)
+        return list_sessions(self.database, rehearsals)
 
     def review(self, session_id: int):
         """One session's review rebuilt from its event log (`app.review.SessionReview`); KeyError if unknown."""
@@ -253,7 +297,7 @@ class ConsoleService:
         ensure_qt()
         video, sound = self._open_sources(options)  # the sound too: the level meter works before going live
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
-        self.compositor, self.overlays = self._overlays(settings)
+        self.compositor, self.overlays = self._overlays(settings, rehearsal=options.rehearsal)
         show_layout_sample(self.overlays, self.display_room())  # the layout, to see and drag before going live
         pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=self.compositor)
         pipeline.preview_sink = self._on_frame
@@ -269,13 +313,31 @@ class ConsoleService:
 
     # --- go live / stop ----------------------------------------------------------------------------------
     def go_live(self, options: LiveOptions) -> None:
-        """Start the session and the stream. Raises DestinationError/ValueError with a message to show."""
+        """Start the session and the stream. On failure everything opened is closed again, the preview runs as
+        before, and GoLiveError says what failed and what to check."""
         if self.live:
             raise ValueError("已在直播中 / already live")
         from app.overlays.qtrender import ensure_qt
 
+        check_mode(options)  # before anything is stopped or opened: a refusal changes nothing
         ensure_qt()
         self.stop_preview()
+        self._last_options = options
+        opened: list = []
+        try:
+            self._go_live(options, opened)
+        except Exception as exc:
+            for thing in reversed(opened):
+                try:
+                    thing()
+                except Exception:  # noqa: BLE001 - rolling back as far as possible
+                    log.exception("go-live rollback step failed")
+            self.core, self.pipeline, self._helpers, self._verbs = None, None, [], None
+            self._restart_preview()
+            raise GoLiveError(explain_go_live_failure(str(exc), options)) from exc
+
+    def _go_live(self, options: LiveOptions, opened: list) -> None:
+        """The go-live steps; each thing opened adds how to close it to `opened` (run in reverse on failure)."""
         targets = list(options.destinations)
         if options.record:
             self.recording_path = Path(options.recording_path) if options.recording_path else \
@@ -284,21 +346,27 @@ class ConsoleService:
             targets.append(str(self.recording_path))
         if not targets:
             raise ValueError("没有推流地址也不录制 / nothing to stream to: add a destination or turn recording on")
-        video, audio = self._open_sources(options)
         outputs = [open_destination(t) for t in targets]
+        video, audio = self._open_sources(options)
+        opened.append(video.stop)
+        if audio is not video and hasattr(audio, "stop"):
+            opened.append(audio.stop)
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
         core = SessionCore(self.database, self.banned_words)
         for user_id in self.blocked_users:
             core.banned.block(user_id)
         core.bus.subscribe(self._on_bus_event)
-        core.start("直播 Live", destinations=list(options.destinations),
-                   recording_path=str(self.recording_path or ""))
-        compositor, self.overlays = self._overlays(settings)
+        core.start("演练 Rehearsal" if options.rehearsal else "直播 Live", destinations=list(options.destinations),
+                   recording_path=str(self.recording_path or ""),
+                   kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE)
+        opened.append(core.end)
+        compositor, self.overlays = self._overlays(settings, rehearsal=options.rehearsal)
         self.compositor = compositor
         binder = OverlayBinder(core.room, self.overlays)
         binder.start()
         helpers: list = [binder]
+        opened.append(lambda: [helper.stop() for helper in reversed(helpers)])
         self.feed = None
         if options.feed_url:
             from app.live.feed import FeedClient
@@ -308,7 +376,7 @@ class ConsoleService:
             helpers.append(feed)
             self.feed = feed
         if options.simulated_audience:
-            simulator = AudienceSimulator(core.bus, core.room, SimulatorConfig(events_per_second=options.audience_rate))
+            simulator = core.simulated_audience(SimulatorConfig(events_per_second=options.audience_rate))
             simulator.start()
             helpers.append(simulator)
         if options.demo_assistant:
@@ -359,9 +427,18 @@ class ConsoleService:
         pipeline = self.pipeline or self._preview_pipeline
         return pipeline.read_audio_peak() if pipeline is not None else None
 
-    def _overlays(self, settings: EncoderSettings) -> tuple[Compositor, OverlaySet]:
-        """A compositor with the overlay layers switched and placed as the streamer left them."""
+    def _overlays(self, settings: EncoderSettings, rehearsal: bool = False) -> tuple[Compositor, OverlaySet]:
+        """A compositor with the overlay layers switched and placed as the streamer left them; a rehearsal's
+        frames also carry the 演练 REHEARSAL mark (bottom-right corner, above everything, not switchable; the
+        top-left is the test pattern's frame code)."""
         compositor = Compositor(settings.width, settings.height)
+        if rehearsal:
+            from app.overlays.cards import render_rehearsal_mark
+
+            scale = min(settings.width, settings.height) / 720
+            mark, margin = render_rehearsal_mark(scale), round(16 * scale)
+            compositor.set_layer(REHEARSAL_LAYER, mark, settings.width - mark.shape[1] - margin,
+                                 settings.height - mark.shape[0] - margin, z=1000)
         overlays = OverlaySet(compositor)
         for kind, enabled in self.overlay_enabled.items():
             overlays.set_enabled(kind, enabled)
@@ -490,9 +567,27 @@ class ConsoleService:
     def _run_pipeline(self, pipeline: Pipeline) -> None:
         try:
             self.stats = pipeline.run()
-        except Exception as exc:  # shown in the UI; the session is closed by stop()
-            self.last_error = redact(str(exc))
+        except Exception as exc:  # shown in the UI; `recover()` closes the session and restarts the preview
+            self.last_error = explain_go_live_failure(str(exc), self._last_options or LiveOptions())
             log.exception("pipeline failed")
+
+    def recover(self) -> str | None:
+        """Call on a timer: if the stream failed (e.g. the server refused the publish), stop the session, run
+        the preview again and return what to tell the streamer (it stays until dismissed); else None."""
+        if not (self.live and self.last_error):
+            return None
+        message = self.last_error
+        self.stop()
+        self._restart_preview()
+        return message
+
+    def _restart_preview(self) -> None:
+        if self._last_options is None:
+            return
+        try:
+            self.start_preview(self._last_options)
+        except Exception as exc:  # noqa: BLE001 - the preview is a convenience; the failure message matters more
+            log.warning("preview did not restart: %s", redact(str(exc)))
 
     def _on_bus_event(self, event: Event) -> None:
         self._pending.append(event)

@@ -45,6 +45,10 @@ class DemoAssistant:
     """Plays the 场控 in demo mode: pins the run sheet in turn and drops a coupon now and then."""
 
     def __init__(self, core: SessionCore, pin_every: float = 45.0) -> None:
+        from app.live.session_core import SIMULATOR_IN_LIVE, RehearsalOnly
+
+        if not core.rehearsal:
+            raise RehearsalOnly(SIMULATOR_IN_LIVE)
         self.core, self.pin_every = core, pin_every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo assistant", daemon=True)
@@ -70,7 +74,6 @@ class DemoAssistant:
                     coupon = next(iter(room.state.coupons.values()))
                     if not coupon.live:
                         room.drop_coupon(coupon.id, 50, 40, "assistant:演示场控")
-                room.tick()
             except ActionRefused as exc:
                 log.info("demo assistant: %s", exc)
             second += 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -106,3 +108,43 @@ class KeyStore:
                 key = self.key(name)
                 return destination.url(key) if key else None
         return None
+
+
+_KEY_REFERENCE = re.compile(r"(?P<head>rtmps?://.+/)\{(?P<kind>env|file):(?P<ref>[^}]+)\}")
+
+
+class TargetError(ValueError):
+    """A destination the command line cannot resolve; the message never holds a key."""
+
+
+def resolve_target(target: str, store: KeyStore | None = None) -> str:
+    """A `--to` value as the URL to push to, with the key fetched from where the user keeps it, so the key is
+    never on the command line (where `ps` shows it to every local user):
+      saved:NAME                       a destination saved in the console (key in the OS keyring)
+      rtmp://HOST/APP/{env:VAR}        the key from environment variable VAR
+      rtmp://HOST/APP/{file:PATH}      the key from the first line of a file
+    Anything else (a file path, a full rtmp:// URL) is returned as it is."""
+    if target.startswith("saved:"):
+        name = target[len("saved:"):]
+        url = (store or KeyStore()).full_url(name)
+        if not url:
+            raise TargetError(f"没有保存名为 {name!r} 的推流地址（或其密钥）/ no saved destination {name!r} with a key")
+        return url
+    match = _KEY_REFERENCE.fullmatch(target)
+    if match is None:
+        return target
+    kind, ref = match["kind"], match["ref"]
+    if kind == "env":
+        key = os.environ.get(ref, "").strip()
+        if not key:
+            raise TargetError(f"环境变量 {ref} 为空 / environment variable {ref} is not set")
+    else:
+        try:
+            key = Path(ref).expanduser().read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, IndexError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "empty or not text"
+            raise TargetError(f"读不到密钥文件 {ref} / cannot read the key file {ref}: {reason}") from None
+        if not key:
+            raise TargetError(f"密钥文件 {ref} 为空 / the key file {ref} is empty")
+    register_secret(key)
+    return match["head"] + key

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.live.events import EventType
+from app.values import MAX_ONLINE, safe_int
 from app.live.session_core import load_events
 from app.metrics.live import MetricsSnapshot, ProductWindow, SessionMetrics
 from app.store.db import Database
@@ -26,6 +27,11 @@ class SessionInfo:
     started_at: float | None  # unix time
     ended_at: float | None
     recording_path: str
+    kind: str = "live"  # live | rehearsal (演练: never mixed into real sessions' lists and totals by default)
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.kind == "rehearsal"
 
     @property
     def has_recording(self) -> bool:
@@ -83,11 +89,17 @@ class SessionReview:
         return None
 
 
-def list_sessions(database: Database) -> list[SessionInfo]:
-    """Every stored session, newest first."""
+def list_sessions(database: Database, rehearsals: bool = False) -> list[SessionInfo]:
+    """Stored sessions, newest first: the real ones, or (rehearsals=True) the rehearsals only, so the two are
+    never mixed in one list."""
+    kind = "rehearsal" if rehearsals else "live"
     with database.session() as db:
-        rows = db.scalars(select(LiveSession).order_by(LiveSession.id.desc()))
-        return [SessionInfo(r.id, r.title, r.status, r.started_at, r.ended_at, r.recording_path) for r in rows]
+        rows = db.scalars(select(LiveSession).where(LiveSession.kind == kind).order_by(LiveSession.id.desc()))
+        return [_info(r) for r in rows]
+
+
+def _info(row: LiveSession) -> SessionInfo:
+    return SessionInfo(row.id, row.title, row.status, row.started_at, row.ended_at, row.recording_path, row.kind)
 
 
 def load_review(database: Database, session_id: int) -> SessionReview:
@@ -96,7 +108,7 @@ def load_review(database: Database, session_id: int) -> SessionReview:
         row = db.get(LiveSession, session_id)
         if row is None:
             raise KeyError(f"no session {session_id}")
-        info = SessionInfo(row.id, row.title, row.status, row.started_at, row.ended_at, row.recording_path)
+        info = _info(row)
         titles = dict(db.execute(select(Product.id, Product.title)).all())
         coupons = dict(db.execute(select(Coupon.id, Coupon.name)).all())
     events = load_events(database, session_id)
@@ -106,7 +118,7 @@ def load_review(database: Database, session_id: int) -> SessionReview:
         t = event.stream_time if event.stream_time is not None else 0.0
         p = event.payload
         if event.type == EventType.ONLINE:
-            online.append((t, int(p.get("online", 0))))
+            online.append((t, safe_int(p.get("online", 0), maximum=MAX_ONLINE)))
         elif event.type == EventType.COMMENT:
             comments.append(Comment(t, str(p.get("nickname") or "观众"), str(p.get("text", "")), event.flagged))
         elif event.type == EventType.COUPON_DEFINED:
@@ -156,7 +168,8 @@ def whole(value: float | None) -> str:
 def format_report(review: SessionReview) -> str:
     """The review as plain text (CLI, or to paste into a chat with the team)."""
     m, info = review.metrics, review.info
-    lines = [f"场次 session {info.id} · {info.title} · {info.status} · {m.duration_s / 60:.1f} min · "
+    lines = [f"{'【演练 REHEARSAL】' if info.rehearsal else ''}"
+             f"场次 session {info.id} · {info.title} · {info.status} · {m.duration_s / 60:.1f} min · "
              f"{review.events} events",
              f"录像 recording: {info.recording_path or '—'}{'' if info.has_recording or not info.recording_path else ' (missing)'}",
              f"GMV {money(m.gmv_cents)} · 订单 orders {m.orders} · 买家 buyers {m.buyers} · "

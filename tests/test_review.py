@@ -38,7 +38,8 @@ def finished_session(tmp_path, monkeypatch, qapp_offscreen):
 def test_review_of_a_real_session(finished_session):
     database = Database()
     try:
-        sessions = list_sessions(database)
+        assert list_sessions(database) == []  # a rehearsal (simulated audience) is never a real show
+        sessions = list_sessions(database, rehearsals=True)
         assert len(sessions) == 1 and sessions[0].status == "ended" and sessions[0].has_recording
         review = load_review(database, sessions[0].id)
     finally:
@@ -84,7 +85,8 @@ def test_review_exports_csv_excel_opens(finished_session, tmp_path):
 
 
 def test_review_from_the_command_line(finished_session, tmp_path):
-    listing = run_cli("review")
+    assert "no sessions yet" in run_cli("review").stdout  # real shows only: this was a rehearsal
+    listing = run_cli("review", "--rehearsals")
     assert listing.returncode == 0 and "#1 " in listing.stdout and "ended" in listing.stdout
     report = run_cli("review", "1")
     assert report.returncode == 0 and "GMV" in report.stdout and "转化" in report.stdout

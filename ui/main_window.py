@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
-                               QToolBar)
+                               QToolBar, QVBoxLayout, QWidget)
 
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService, LiveOptions
@@ -21,6 +21,7 @@ from ui.docks.graphs import GraphsDock
 from ui.docks.products import ProductsDock
 from ui.docks.scripts import ScriptsDock
 from ui import i18n
+from ui.alert import AlertBar
 from ui.i18n import pick, tr
 from ui.preview import PreviewWidget
 
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr("主播中控台", "Anchor Console"))
         self.resize(1440, 900)
         self.confirm = self._ask  # tests replace this to answer dialogs
+        self.choose = self._choose  # (question, {key: button text}) → key or None; tests replace it too
         self.inform = lambda title, text: QMessageBox.information(self, title, text)
         self.preview = PreviewWidget()
         self.preview.overlay_boxes = service.overlay_boxes
@@ -63,7 +65,14 @@ class MainWindow(QMainWindow):
         self.preview.labels = {kind: tr(*label) for kind, label in OVERLAYS}
         self.preview.setToolTip(tr("拖动画面上的叠加层来摆放（Esc 取消）", "drag the overlays on the picture to place them "
                                    "(Esc cancels)"))
-        self.setCentralWidget(self.preview)
+        self.alert = AlertBar()  # a failed go-live: stays until dismissed
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.alert)
+        column.addWidget(self.preview, 1)
+        self.setCentralWidget(central)
         self._build_toolbar()
         self.comments = CommentsDock(lambda event: self._act("pin_comment", event), on_block=self.block_user)
         self.products = ProductsDock(
@@ -162,6 +171,13 @@ class MainWindow(QMainWindow):
         self.record.setChecked(True)
         self.audience = QCheckBox(tr("模拟观众", "Simulated audience"))
         self.audience.setChecked(True)
+        self.mode = QComboBox()  # 演练 / 直播: every start begins as a rehearsal; Live is always a choice
+        self.mode.addItem("◇ " + tr("演练", "Rehearsal"), "rehearsal")
+        self.mode.addItem("● " + tr("直播", "Live"), "live")
+        self.mode.setToolTip(tr("演练：可用模拟观众，画面带“演练”角标，只录制或推到测试服务器；直播：只接收真实直播间数据",
+                                "Rehearsal: simulated audience allowed, every frame marked, recording or a test server "
+                                "only. Live: real room events only"))
+        self.mode.currentIndexChanged.connect(self._mode_changed)
         self.go_live_action = QAction("● " + tr("开播", "Go live"), self)
         self.go_live_action.setShortcut(QKeySequence("Ctrl+L"))
         self.go_live_action.triggered.connect(self.go_live)
@@ -191,7 +207,7 @@ class MainWindow(QMainWindow):
         self.health = QLabel("")
         self.save_key_action = QAction(tr("保存密钥", "Save key"), self)
         self.save_key_action.triggered.connect(self.save_destination)
-        for widget in (self.platform, self.destination):
+        for widget in (self.mode, self.platform, self.destination):
             bar.addWidget(widget)
         bar.addAction(self.save_key_action)
         bar.addWidget(self.record)
@@ -233,12 +249,46 @@ class MainWindow(QMainWindow):
             if not source:
                 return None
         width, height, fps = (int(v) for v in self.canvas.currentData().split("x"))
-        return LiveOptions(destinations=(url,) if url else (), record=self.record.isChecked(),
-                           simulated_audience=self.audience.isChecked(), source=source,
+        rehearsal = self.rehearsal
+        return LiveOptions(rehearsal=rehearsal, destinations=(url,) if url else (), record=self.record.isChecked(),
+                           simulated_audience=rehearsal and self.audience.isChecked(), source=source,
                            mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
                            camera_mode=self.camera_mode.currentData() if source.startswith("cam:") else "",
                            feed_url=self.feed_url,
                            bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.mode.currentData() == "rehearsal"
+
+    def _mode_changed(self) -> None:
+        """Live: the simulated audience is off and cannot be turned on; the mode shows in red."""
+        live = not self.rehearsal
+        self.audience.setEnabled(not live)
+        if live:
+            self.audience.setChecked(False)
+        self.mode.setStyleSheet("background: #c62828; color: white; font-weight: bold;" if live else "")
+        self.refresh_preview()  # the 演练 mark comes and goes in the preview too
+
+    def _choose_rehearsal_push(self, url: str) -> str | None:
+        """A real-looking destination while Rehearsal is chosen: ask which the user means, never guess."""
+        from app.redaction import redact_url
+
+        return self.choose(
+            tr("当前是演练模式，但填了推流地址", "Rehearsal is chosen, but a destination is filled in")
+            + f":\n{redact_url(url)}\n\n"
+            + tr("演练的画面带“演练”角标、可能有模拟评论与订单，只能推到私有测试服务器。",
+                 "A rehearsal is marked on every frame and may show simulated comments and orders: push it "
+                 "only to a private test server."),
+            {"test": tr("这是测试服务器，演练", "It is a test server: rehearse"),
+             "live": tr("切换到直播（真实观众）", "Switch to Live (real audience)")})
+
+    def _choose(self, question: str, choices: dict[str, str]) -> str | None:
+        box = QMessageBox(QMessageBox.Icon.Question, tr("主播中控台", "Anchor Console"), question, parent=self)
+        buttons = {box.addButton(text, QMessageBox.ButtonRole.AcceptRole): key for key, text in choices.items()}
+        box.addButton(tr("取消", "Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return buttons.get(box.clickedButton())
 
     def refresh_preview(self) -> None:
         """Before going live the preview shows the chosen source on the chosen canvas (nothing is sent)."""
@@ -517,7 +567,16 @@ class MainWindow(QMainWindow):
     # --- commands ----------------------------------------------------------------------------------------
     def go_live(self) -> bool:
         url = self.destination.text().strip()
-        question = tr("确定开播吗？", "Go live now?")
+        test_server = False
+        if url and self.rehearsal:
+            answer = self._choose_rehearsal_push(url)
+            if answer is None:
+                return False
+            if answer == "live":
+                self.mode.setCurrentIndex(self.mode.findData("live"))
+            test_server = answer == "test"
+        question = (tr("开始演练吗？（画面带“演练”角标）", "Start the rehearsal? (every frame is marked)") if self.rehearsal
+                    else tr("确定开播吗？直播只接收真实直播间数据。", "Go live now? Live takes real room events only."))
         report = self.service.compliance_report()
         if report:
             lines = [f"· {title}｜{field}：{'、'.join(h.word for h in hits)}（{pick(hits[0].reason)}）"
@@ -529,12 +588,18 @@ class MainWindow(QMainWindow):
         options = self._options(url, ask_for_file=True)
         if options is None:
             return False
+        if test_server:
+            from dataclasses import replace
+
+            options = replace(options, test_server_confirmed=True)
         self._remember()
         try:
             self.service.go_live(options)
-        except (DestinationError, ValueError) as exc:
+        except (DestinationError, ValueError) as exc:  # the service has rolled back: the preview runs again
+            self.alert.show_message(redact(str(exc)))
             self._message(redact(str(exc)), error=True)
             return False
+        self.alert.hide()
         self._live_since = time.monotonic()
         self.graphs.reset()
         camera = self.service.camera_mode()
@@ -617,9 +682,11 @@ class MainWindow(QMainWindow):
         self._update_teleprompter()
 
     def _tick_metrics(self) -> None:
-        if self.service.last_error and self.service.live:
-            self._message(self.service.last_error, error=True)
-            self.service.stop()
+        failure = self.service.recover()  # the stream failed: the session is closed, the preview runs again
+        if failure:
+            self.alert.show_message(failure)
+            self._message(failure, error=True)
+            self._live_since = None
             self.go_live_action.setEnabled(True)
             self.stop_action.setEnabled(False)
         self._update_remote()

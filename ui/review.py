@@ -14,7 +14,7 @@ from datetime import datetime
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.media.clock import format_clock
@@ -106,8 +106,17 @@ class ReviewWindow(QMainWindow):
         side_layout.addWidget(QLabel(tr(f"播放点前 {COMMENT_SPAN:.0f} 秒的评论",
                                         f"Comments in the {COMMENT_SPAN:.0f} s before the playhead")))
         side_layout.addWidget(self.comments, 2)
+        self.show_rehearsals = QCheckBox(tr("看演练场次", "Show rehearsals instead"))
+        self.show_rehearsals.setToolTip(tr("演练与真实直播分开列出，从不混在一起", "rehearsals are listed apart from real "
+                                           "shows, never mixed"))
+        self.show_rehearsals.toggled.connect(self.refresh_sessions)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.show_rehearsals)
+        left_layout.addWidget(self.sessions, 1)
         splitter = QSplitter()
-        splitter.addWidget(self.sessions)
+        splitter.addWidget(left)
         splitter.addWidget(centre)
         splitter.addWidget(side)
         splitter.setSizes([260, 800, 440])
@@ -125,11 +134,12 @@ class ReviewWindow(QMainWindow):
     # --- sessions -----------------------------------------------------------------------------------------
     def refresh_sessions(self) -> None:
         self.sessions.clear()
-        for info in self.service.sessions():
+        for info in self.service.sessions(rehearsals=self.show_rehearsals.isChecked()):
             started = datetime.fromtimestamp(info.started_at).strftime("%m-%d %H:%M") if info.started_at else "—"
             minutes = f"{info.duration_s / 60:.0f} min" if info.duration_s is not None else "—"
             status = {"ended": "", "interrupted": tr(" · 中断", " · interrupted"), "live": tr(" · 直播中", " · live")}
-            item = QListWidgetItem(f"#{info.id}  {started}  {minutes}{status.get(info.status, '')}\n{info.title}")
+            mark = tr("◇ 演练 ", "◇ rehearsal ") if info.rehearsal else ""
+            item = QListWidgetItem(f"{mark}#{info.id}  {started}  {minutes}{status.get(info.status, '')}\n{info.title}")
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             self.sessions.addItem(item)
         if not self.sessions.count():

@@ -7,9 +7,11 @@ on; a valid verb becomes an event on the bus. The state itself changes only by c
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 
+from app import values
 from app.live.bus import EventBus
 from app.live.events import SYSTEM, Event, EventType
 
@@ -43,6 +45,27 @@ class CouponState:
     live: bool = False
 
 
+def check_cents(value: object, name: values.Name, minimum: int = 1) -> int:
+    try:
+        return values.cents(value, name, minimum)
+    except values.BadValue as exc:
+        raise ActionRefused(str(exc)) from None
+
+
+def check_count(value: object, name: values.Name, minimum: int = 0) -> int:
+    try:
+        return values.whole(value, name, minimum)
+    except values.BadValue as exc:
+        raise ActionRefused(str(exc)) from None
+
+
+def check_duration(value: object, name: values.Name) -> float:
+    try:
+        return values.seconds(value, name)
+    except values.BadValue as exc:
+        raise ActionRefused(str(exc)) from None
+
+
 COUPON_KINDS = {"full_reduction": "满减", "discount": "折扣", "no_threshold": "无门槛"}
 
 
@@ -57,8 +80,11 @@ def check_coupon(name: str, kind: str, threshold_cents: int = 0, discount_cents:
         raise ActionRefused("券名须为 1–100 个字 / the coupon name must be 1..100 characters")
     if kind not in COUPON_KINDS:
         raise ActionRefused(f"未知券类型 / unknown coupon kind {kind!r}")
-    if quantity < 1:
-        raise ActionRefused("发放数量至少 1 张 / the quantity must be at least 1")
+    quantity = check_count(quantity, ("发放数量", "quantity"), minimum=1)
+    threshold_cents = check_cents(threshold_cents, ("门槛", "threshold"), minimum=0)
+    discount_cents = check_cents(discount_cents, ("减额", "discount"), minimum=0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate):
+        raise ActionRefused("折扣须为数字 / the discount rate must be a number")
     if kind == "full_reduction" and not 0 < discount_cents < threshold_cents:
         raise ActionRefused("满减：减额须大于 0 且小于门槛 / full reduction: 0 < discount < threshold")
     if kind == "no_threshold" and discount_cents <= 0:
@@ -96,46 +122,61 @@ class RoomState:
 
 
 class LiveRoom:
-    """Owns `state`; verbs publish, `apply` (a bus subscriber) mutates. `tick()` expires timed things."""
+    """Owns `state`; verbs publish, `apply` (a bus subscriber) mutates. `tick()` expires timed things.
+
+    Two locks, always taken in this order: the verb lock (one verb at a time, held from its check until its
+    event has been dispatched, so two assistants cannot both start a flash sale) → the bus (which waits for
+    the dispatcher) → the state lock (a leaf: held only to read or change `state`, never across a publish).
+    `apply` runs in the bus's dispatcher and takes the state lock only; the events it causes (sold out) are
+    published after it is released. Verbs must not be called from a bus subscriber.
+    """
 
     def __init__(self, bus: EventBus, products: list[ProductState], coupons: list[CouponState] | None = None,
                  run_sheet: list[int] | None = None) -> None:
         self.bus = bus
         self.state = RoomState({p.id: p for p in products}, {c.id: c for c in coupons or []},
                                list(run_sheet) if run_sheet else [p.id for p in products])
-        self._lock = threading.RLock()
+        self._verb_lock = threading.RLock()  # outermost; re-entrant because next_product calls pin_product
+        self._state_lock = threading.Lock()  # innermost; never held while calling out
         self._unsubscribe = bus.subscribe(self.apply)
 
     def close(self) -> None:
         self._unsubscribe()
 
     def view(self, build):
-        """`build(state)` under the room's lock: a consistent read from another thread."""
-        with self._lock:
+        """`build(state)` under the room's state lock: a consistent read from another thread. `build` must be
+        quick and must not publish or call a verb."""
+        with self._state_lock:
             return build(self.state)
 
     # --- verbs -------------------------------------------------------------------------------------------
+    # Each verb: under the verb lock, check against the state (under the state lock), then publish with the
+    # state lock released. The verb lock is still held while the bus dispatches, so the next verb sees this one.
+
     def pin_product(self, product_id: int, actor: str) -> Event:
         """讲解: pin the product being explained (unpins the previous one)."""
-        with self._lock:
-            self._product(product_id)
-            if self.state.pinned_product == product_id:
-                raise ActionRefused(f"商品已在讲解中 / product {product_id} is already pinned")
+        with self._verb_lock:
+            with self._state_lock:
+                self._product(product_id)
+                if self.state.pinned_product == product_id:
+                    raise ActionRefused(f"商品已在讲解中 / product {product_id} is already pinned")
             return self._publish(EventType.PRODUCT_PINNED, {"product_id": product_id}, actor)
 
     def unpin_product(self, actor: str) -> Event:
-        with self._lock:
-            if self.state.pinned_product is None:
+        with self._verb_lock:
+            with self._state_lock:
+                pinned = self.state.pinned_product
+            if pinned is None:
                 raise ActionRefused("没有讲解中的商品 / no product is pinned")
-            return self._publish(EventType.PRODUCT_UNPINNED, {"product_id": self.state.pinned_product}, actor)
+            return self._publish(EventType.PRODUCT_UNPINNED, {"product_id": pinned}, actor)
 
     def next_product(self, actor: str, step: int = 1) -> Event:
         """Next (or, with step=-1, previous) product on the run sheet."""
-        with self._lock:
-            sheet = self.state.run_sheet
+        with self._verb_lock:
+            with self._state_lock:
+                sheet, current = list(self.state.run_sheet), self.state.pinned_product
             if not sheet:
                 raise ActionRefused("排品表为空 / the run sheet is empty")
-            current = self.state.pinned_product
             index = sheet.index(current) + step if current in sheet else (0 if step > 0 else len(sheet) - 1)
             if not 0 <= index < len(sheet):
                 raise ActionRefused("已到排品表尽头 / no more products in that direction")
@@ -145,72 +186,76 @@ class LiveRoom:
         return self.next_product(actor, step=-1)
 
     def set_live_price(self, product_id: int, live_price_cents: int, actor: str) -> Event:
-        with self._lock:
-            self._product(product_id)
-            if live_price_cents <= 0:
-                raise ActionRefused("直播价必须大于 0 / the live price must be above 0")
+        with self._verb_lock:
+            price = check_cents(live_price_cents, ("直播价", "live price"))
+            with self._state_lock:
+                self._product(product_id)
             return self._publish(EventType.PRICE_CHANGED,
-                                 {"product_id": product_id, "live_price_cents": live_price_cents}, actor)
+                                 {"product_id": product_id, "live_price_cents": price}, actor)
 
     def set_stock(self, product_id: int, stock: int, actor: str) -> Event:
-        with self._lock:
-            self._product(product_id)
-            if stock < 0:
-                raise ActionRefused("库存不能为负 / stock cannot be negative")
+        with self._verb_lock:
+            stock = check_count(stock, ("库存", "stock"), minimum=0)
+            with self._state_lock:
+                self._product(product_id)
             return self._publish(EventType.STOCK_CHANGED, {"product_id": product_id, "stock": stock}, actor)
 
     def drop_coupon(self, coupon_id: int, quantity: int, duration_s: float, actor: str) -> Event:
         """发券: make a coupon claimable for `duration_s` seconds, `quantity` pieces."""
-        with self._lock:
-            coupon = self.state.coupons.get(coupon_id)
-            if coupon is None:
-                raise ActionRefused(f"没有这张券 / unknown coupon {coupon_id}")
-            if coupon.live:
-                raise ActionRefused(f"优惠券已在发放中 / coupon {coupon.name} is already live")
-            if quantity <= 0:
-                raise ActionRefused(f"优惠券数量为 0 / coupon {coupon.name} has no quantity to drop")
-            if duration_s <= 0:
-                raise ActionRefused("发券时长必须大于 0 / the coupon needs a positive duration")
-            now = self._now()
+        with self._verb_lock:
+            quantity = check_count(quantity, ("发券数量", "coupon quantity"), minimum=1)
+            duration_s = check_duration(duration_s, ("发券时长", "coupon duration"))
+            with self._state_lock:
+                coupon = self.state.coupons.get(coupon_id)
+                if coupon is None:
+                    raise ActionRefused(f"没有这张券 / unknown coupon {coupon_id}")
+                if coupon.live:
+                    raise ActionRefused(f"优惠券已在发放中 / coupon {coupon.name} is already live")
             return self._publish(EventType.COUPON_DROPPED, {"coupon_id": coupon_id, "quantity": quantity,
-                                                            "expires_at": now + duration_s}, actor)
+                                                            "expires_at": self._now() + duration_s}, actor)
 
     def define_coupon(self, coupon_id: int, definition: dict, actor: str) -> Event:
         """新建/编辑券: add a coupon to the room or change one that is not being dropped now."""
-        with self._lock:
+        with self._verb_lock:
             payload = check_coupon(**definition)
-            coupon = self.state.coupons.get(coupon_id)
-            if coupon is not None and coupon.live:
-                raise ActionRefused(f"发放中的券不能修改 / coupon {coupon.name} is live: stop it first")
+            with self._state_lock:
+                coupon = self.state.coupons.get(coupon_id)
+                if coupon is not None and coupon.live:
+                    raise ActionRefused(f"发放中的券不能修改 / coupon {coupon.name} is live: stop it first")
             return self._publish(EventType.COUPON_DEFINED, {"coupon_id": coupon_id, **payload}, actor)
 
     def stop_coupon(self, coupon_id: int, actor: str) -> Event:
-        with self._lock:
-            coupon = self.state.coupons.get(coupon_id)
-            if coupon is None or not coupon.live:
-                raise ActionRefused(f"优惠券未在发放 / coupon {coupon_id} is not live")
+        with self._verb_lock:
+            with self._state_lock:
+                coupon = self.state.coupons.get(coupon_id)
+                if coupon is None or not coupon.live:
+                    raise ActionRefused(f"优惠券未在发放 / coupon {coupon_id} is not live")
             return self._publish(EventType.COUPON_ENDED, {"coupon_id": coupon_id, "reason": "stopped"}, actor)
 
     def start_flash_sale(self, product_id: int, price_cents: int, stock: int, duration_s: float,
                          actor: str) -> Event:
         """秒杀: limited stock at a sale price until the stock or the time runs out."""
-        with self._lock:
-            product = self._product(product_id)
-            if self.state.flash_sale is not None:
-                raise ActionRefused("已有进行中的秒杀 / a flash sale is already running")
-            if product.stock <= 0:
-                raise ActionRefused(f"商品库存为 0，不能秒杀 / {product.title} has no stock for a flash sale")
-            if not 0 < stock <= product.stock:
-                raise ActionRefused(f"秒杀库存须在 1–{product.stock} 之间 / flash-sale stock must be 1..{product.stock}")
-            if price_cents <= 0 or duration_s <= 0:
-                raise ActionRefused("秒杀价和时长必须大于 0 / price and duration must be above 0")
+        with self._verb_lock:
+            price_cents = check_cents(price_cents, ("秒杀价", "flash-sale price"))
+            duration_s = check_duration(duration_s, ("秒杀时长", "flash-sale duration"))
+            stock = check_count(stock, ("秒杀库存", "flash-sale stock"), minimum=1)
+            with self._state_lock:
+                product = self._product(product_id)
+                if self.state.flash_sale is not None:
+                    raise ActionRefused("已有进行中的秒杀 / a flash sale is already running")
+                if product.stock <= 0:
+                    raise ActionRefused(f"商品库存为 0，不能秒杀 / {product.title} has no stock for a flash sale")
+                if stock > product.stock:
+                    raise ActionRefused(f"秒杀库存须在 1–{product.stock} 之间 / "
+                                        f"flash-sale stock must be 1..{product.stock}")
             return self._publish(EventType.FLASH_SALE_STARTED,
                                  {"product_id": product_id, "price_cents": price_cents, "stock": stock,
                                   "ends_at": self._now() + duration_s}, actor)
 
     def stop_flash_sale(self, actor: str) -> Event:
-        with self._lock:
-            sale = self.state.flash_sale
+        with self._verb_lock:
+            with self._state_lock:
+                sale = self.state.flash_sale
             if sale is None:
                 raise ActionRefused("没有进行中的秒杀 / no flash sale is running")
             return self._publish(EventType.FLASH_SALE_ENDED, {"product_id": sale.product_id, "reason": "stopped"},
@@ -221,36 +266,45 @@ class LiveRoom:
             raise ActionRefused("只能置顶评论 / only comments can be pinned")
         if comment.flagged:
             raise ActionRefused("该评论含屏蔽词 / that comment is hidden by the banned-word list")
-        return self._publish(EventType.COMMENT_PINNED, {"comment_seq": comment.seq,
-                                                        "nickname": comment.payload.get("nickname", ""),
-                                                        "text": comment.payload.get("text", "")}, actor)
+        with self._verb_lock:
+            return self._publish(EventType.COMMENT_PINNED, {"comment_seq": comment.seq,
+                                                            "nickname": comment.payload.get("nickname", ""),
+                                                            "text": comment.payload.get("text", "")}, actor)
 
     def unpin_comment(self, actor: str) -> Event:
-        if self.state.pinned_comment is None:
-            raise ActionRefused("没有置顶的评论 / no comment is pinned")
-        return self._publish(EventType.COMMENT_UNPINNED, {}, actor)
+        with self._verb_lock:
+            with self._state_lock:
+                pinned = self.state.pinned_comment
+            if pinned is None:
+                raise ActionRefused("没有置顶的评论 / no comment is pinned")
+            return self._publish(EventType.COMMENT_UNPINNED, {}, actor)
 
     def tick(self) -> list[Event]:
-        """Expire coupons and flash sales whose time is up (call about once a second)."""
-        now = self._now()
-        ended = []
-        with self._lock:
-            for coupon in list(self.state.coupons.values()):
-                if coupon.live and coupon.expires_at is not None and now >= coupon.expires_at:
-                    ended.append(self._publish(EventType.COUPON_ENDED, {"coupon_id": coupon.id,
-                                                                        "reason": "expired"}, SYSTEM))
-            sale = self.state.flash_sale
-            if sale is not None and now >= sale.ends_at:
-                ended.append(self._publish(EventType.FLASH_SALE_ENDED, {"product_id": sale.product_id,
-                                                                        "reason": "time"}, SYSTEM))
-        return ended
+        """Expire coupons and flash sales whose time is up (the session core calls it about once a second)."""
+        with self._verb_lock:
+            now = self._now()
+            with self._state_lock:
+                expired = [c.id for c in self.state.coupons.values()
+                           if c.live and c.expires_at is not None and now >= c.expires_at]
+                sale = self.state.flash_sale
+                sale_over = sale.product_id if sale is not None and now >= sale.ends_at else None
+            ended = [self._publish(EventType.COUPON_ENDED, {"coupon_id": coupon_id, "reason": "expired"}, SYSTEM)
+                     for coupon_id in expired]
+            if sale_over is not None:
+                ended.append(self._publish(EventType.FLASH_SALE_ENDED, {"product_id": sale_over, "reason": "time"},
+                                           SYSTEM))
+            return ended
 
     # --- the one place state changes --------------------------------------------------------------------
     def apply(self, event: Event) -> None:
-        with self._lock:
-            handler = _APPLY.get(event.type)
-            if handler is not None:
-                handler(self, event)
+        """Bus subscriber: change the state; what that causes (sold out) is published once the lock is free."""
+        handler = _APPLY.get(event.type)
+        if handler is None:
+            return
+        with self._state_lock:
+            follow_up = handler(self, event)
+        if follow_up is not None:
+            self.bus.publish(follow_up)
 
     def _on_pinned(self, event: Event) -> None:
         self.state.pinned_product = event.payload["product_id"]
@@ -264,17 +318,18 @@ class LiveRoom:
     def _on_stock(self, event: Event) -> None:
         self.state.products[event.payload["product_id"]].stock = event.payload["stock"]
 
-    def _on_order(self, event: Event) -> None:
+    def _on_order(self, event: Event) -> Event | None:
         product = self.state.products.get(event.payload.get("product_id"))
-        quantity = int(event.payload.get("quantity", 1))
+        quantity = max(0, values.safe_int(event.payload.get("quantity", 1), default=1, maximum=values.MAX_COUNT))
         if product is not None:
             product.stock = max(0, product.stock - quantity)
         sale = self.state.flash_sale
         if sale is not None and product is not None and sale.product_id == product.id:
             sale.stock = max(0, sale.stock - quantity)
             if sale.stock == 0:
-                self._publish(EventType.FLASH_SALE_ENDED, {"product_id": sale.product_id, "reason": "sold out"},
-                              SYSTEM)
+                return Event(EventType.FLASH_SALE_ENDED, {"product_id": sale.product_id, "reason": "sold out"},
+                             actor=SYSTEM)
+        return None
 
     def _on_coupon_dropped(self, event: Event) -> None:
         coupon = self.state.coupons[event.payload["coupon_id"]]
@@ -287,13 +342,14 @@ class LiveRoom:
                                                          p["discount_cents"], p["rate"], remaining=p["quantity"],
                                                          total=p["quantity"])
 
-    def _on_coupon_claimed(self, event: Event) -> None:
+    def _on_coupon_claimed(self, event: Event) -> Event | None:
         coupon = self.state.coupons.get(event.payload.get("coupon_id"))
         if coupon is None or not coupon.live:
-            return
+            return None
         coupon.remaining = max(0, coupon.remaining - 1)
         if coupon.remaining == 0:
-            self._publish(EventType.COUPON_ENDED, {"coupon_id": coupon.id, "reason": "sold out"}, SYSTEM)
+            return Event(EventType.COUPON_ENDED, {"coupon_id": coupon.id, "reason": "sold out"}, actor=SYSTEM)
+        return None
 
     def _on_coupon_ended(self, event: Event) -> None:
         coupon = self.state.coupons.get(event.payload["coupon_id"])

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from app.live.events import Event
 
@@ -16,22 +16,38 @@ log = logging.getLogger(__name__)
 Subscriber = Callable[[Event], None]
 
 
+@dataclass(slots=True)
+class _Slot:
+    """One published event on its way through the bus, and (once dispatched) its stamped copy."""
+
+    event: Event
+    stamped: Event | None = None
+    done: bool = False
+
+
 class EventBus:
     """Assigns each event its sequence number and times, then hands it to every subscriber, in one order.
 
-    Dispatch runs in the publisher's thread under one lock, so all subscribers see the same order. Subscribers
-    must be quick (update counters, put on a queue); slow work belongs in their own threads. A subscriber that
-    raises is logged and counted; it never stops the others or the publisher.
+    One thread at a time dispatches (the *dispatcher*): the first publisher that finds the bus idle drains the
+    queue; a publisher on another thread queues its event and waits until it has been dispatched, so `publish`
+    still returns only after every subscriber saw the event. The bus's lock guards the queue only and is never
+    held while a transform or subscriber runs, so a subscriber may take its own locks (the room's state lock)
+    without ever forming a cycle with a publisher that holds one of them (the deadlock of issue #11).
+
+    Rules for subscribers: be quick (update counters, put on a queue); never call a room verb (verbs wait for
+    the bus; publishing a follow-up event is fine, it is dispatched right after the current one). A subscriber
+    that raises is logged and counted; it never stops the others or the publisher.
     """
 
     def __init__(self) -> None:
         self._subscribers: tuple[Subscriber, ...] = ()
         self._transforms: tuple[Callable[[Event], Event], ...] = ()
-        self._lock = threading.RLock()
-        self._seq = 0
+        self._lock = threading.Lock()  # guards _queue, _dispatcher, the tuples; never held while calling out
+        self._dispatched = threading.Condition(self._lock)
+        self._queue: deque[_Slot] = deque()
+        self._dispatcher: int | None = None  # the thread dispatching now
+        self._seq = 0  # written by the dispatcher only
         self._live_since: float | None = None  # monotonic time of go-live
-        self._dispatching = False
-        self._pending: deque[Event] = deque()
         self.subscriber_errors = 0
 
     def add_transform(self, transform: Callable[[Event], Event]) -> None:
@@ -61,34 +77,65 @@ class EventBus:
         since = self._live_since
         return None if since is None else time.monotonic() - since
 
+    def dispatching_here(self) -> bool:
+        """True inside a subscriber or transform (this thread is dispatching): verbs must not run here."""
+        return self._dispatcher == threading.get_ident()
+
     def publish(self, event: Event) -> Event:
-        """Stamp and dispatch `event`; returns the stamped event (with seq and times).
+        """Stamp and dispatch `event`; returns the stamped event (with seq and times) once every subscriber saw it.
 
         An event published by a subscriber while another is being dispatched (e.g. "coupon sold out" caused by
         a claim) is queued and dispatched right after it, so every subscriber sees every event in seq order.
         Such a nested publish returns the event unstamped.
         """
+        me = threading.get_ident()
+        slot = _Slot(event)
         with self._lock:
-            if self._dispatching:
-                self._pending.append(event)
+            self._queue.append(slot)
+            if self._dispatcher == me:
                 return event
-            self._dispatching = True
-            try:
-                stamped = self._dispatch(event)
-                while self._pending:
-                    self._dispatch(self._pending.popleft())
-            finally:
-                self._dispatching = False
-                self._pending.clear()
-            return stamped
+            while self._dispatcher is not None and not slot.done:
+                # another thread dispatches: it will reach this slot. The timeout only guards against a
+                # dispatcher that died (BaseException in a subscriber): then this thread takes over.
+                self._dispatched.wait(0.5)
+            if slot.done:
+                return slot.stamped or event
+            self._dispatcher = me
+        self._drain(me)
+        return slot.stamped or event
 
-    def _dispatch(self, event: Event) -> Event:
-        for transform in self._transforms:
-            event = transform(event)
+    def _drain(self, me: int) -> None:
+        """Dispatch until the queue is empty, then give the bus up (always, even if a subscriber raised)."""
+        try:
+            while True:
+                with self._lock:
+                    if not self._queue:
+                        return
+                    slot = self._queue.popleft()
+                    transforms, subscribers = self._transforms, self._subscribers
+                try:
+                    slot.stamped = self._dispatch(slot.event, transforms, subscribers)
+                finally:
+                    with self._lock:
+                        slot.done = True
+                        self._dispatched.notify_all()
+        finally:
+            with self._lock:
+                if self._dispatcher == me:
+                    self._dispatcher = None
+                self._dispatched.notify_all()
+
+    def _dispatch(self, event: Event, transforms, subscribers) -> Event:
+        for transform in transforms:
+            try:
+                event = transform(event)
+            except Exception:  # a broken transform must not lose the event: it goes on as it was
+                self.subscriber_errors += 1
+                log.exception("event transform %r failed on %s", transform, event.type)
         self._seq += 1
         stamped = replace(event, seq=self._seq, wall_time=event.wall_time or time.time(),
                           stream_time=event.stream_time if event.stream_time is not None else self.stream_time())
-        for subscriber in self._subscribers:
+        for subscriber in subscribers:
             try:
                 subscriber(stamped)
             except Exception:

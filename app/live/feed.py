@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from app import values
 from app.live.bus import EventBus
 from app.live.events import PLATFORM, Event, EventType
 from app.redaction import redact, redact_url, register_secret, register_url_secrets
@@ -34,7 +35,10 @@ _SCHEMA: dict[EventType, dict[str, type | tuple[type, ...]]] = {
     EventType.ONLINE: {"online": int},
     EventType.COUPON_CLAIMED: {"user_id": str, "coupon_id": int},
 }
-_OPTIONAL_INT = ("count", "quantity", "value_cents")
+# whole-number fields and their ranges (docs/protocol.md): anything else is refused as malformed
+_RANGES = {"amount_cents": (0, values.MAX_CENTS), "value_cents": (0, values.MAX_CENTS),
+           "online": (0, values.MAX_ONLINE), "count": (0, values.MAX_COUNT), "quantity": (0, values.MAX_COUNT),
+           "product_id": (0, 2**31 - 1), "coupon_id": (0, 2**31 - 1)}
 
 
 class MessageError(ValueError):
@@ -54,7 +58,12 @@ def parse_message(raw: str | bytes) -> list[Event]:
     except (ValueError, RecursionError) as exc:
         raise MessageError("malformed", f"not JSON ({exc.__class__.__name__})") from None
     items = data if isinstance(data, list) else [data]
-    return [_parse_item(item) for item in items]
+    try:
+        return [_parse_item(item) for item in items]
+    except MessageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a frame holds, it is counted, never raised past here
+        raise MessageError("malformed", f"unreadable event ({exc.__class__.__name__})") from None
 
 
 def _parse_item(item: object) -> Event:
@@ -75,14 +84,11 @@ def _parse_item(item: object) -> Event:
         value = data.get(name)
         if isinstance(value, bool) or not isinstance(value, expected):
             raise MessageError("malformed", f"{kind}: field {name!r} missing or not {expected.__name__}")
-    for name in _OPTIONAL_INT:
-        if name in data and (isinstance(data[name], bool) or not isinstance(data[name], int) or data[name] < 0):
-            raise MessageError("malformed", f"{kind}: field {name!r} must be a whole number ≥ 0")
-    if any(isinstance(data.get(k), int) and data[k] < 0 for k in ("amount_cents", "online")):
-        raise MessageError("malformed", f"{kind}: negative amount")
-    ts = item.get("ts")
-    wall = float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) and ts > 0 else 0.0
-    return Event(kind, dict(data), actor=PLATFORM, wall_time=wall)
+    for name, (low, high) in _RANGES.items():
+        if name in data and (isinstance(data[name], bool) or not isinstance(data[name], int)
+                             or not low <= data[name] <= high):
+            raise MessageError("malformed", f"{kind}: field {name!r} must be a whole number in {low}..{high}")
+    return Event(kind, dict(data), actor=PLATFORM, wall_time=values.wall_time(item.get("ts")))
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 
 from sqlalchemy import func, select, update
@@ -12,13 +14,30 @@ from app.live.events import SYSTEM, Event, EventType
 from app.live.moderation import BannedWords, moderate
 from app.metrics.live import SessionMetrics
 from app.redaction import redact_url
-from app.store.db import Database
-from app.store.models import Coupon, EventRecord, LiveSession, Product, SessionStatus
+from app.store.db import HEARTBEAT_S, Database, process_identity
+from app.store.models import Coupon, EventRecord, LiveSession, Product, SessionKind, SessionStatus
 from app.store.writer import StoreWriter
+
+log = logging.getLogger(__name__)
+
+ROOM_TICK_S = 0.25  # how often the room's timers (coupon expiry, flash-sale end) are checked
+
+
+class RehearsalOnly(ValueError):
+    """Something only a rehearsal may use (the simulated audience, the demo assistant) asked for in a Live
+    session; the message says why (中文 / English)."""
+
+
+SIMULATOR_IN_LIVE = ("直播模式只接收真实的直播间数据，不能使用模拟观众或演示场控（虚假互动违反平台规则和《网络直播营销管理办法"
+                     "（试行）》）；请切换到演练模式 / a Live session takes real room events only: the simulated audience "
+                     "and the demo assistant are rehearsal tools (fake interaction breaks platform rules); switch "
+                     "to Rehearsal to use them")
 
 
 class SessionCore:
-    """Start → (events flow) → end. The UI and connectors talk to `bus` and `room`; nothing else is needed."""
+    """Start → (events flow) → end. The UI and connectors talk to `bus` and `room`; nothing else is needed.
+
+    A session is `live` (直播) or a `rehearsal` (演练); only a rehearsal may have a simulated audience."""
 
     def __init__(self, database: Database, banned_words: list[str] | None = None) -> None:
         self.database = database
@@ -31,15 +50,33 @@ class SessionCore:
         self.writer: StoreWriter | None = None
         self.room: LiveRoom | None = None
         self._unsubscribe_writer = None
+        self._clock_stop = threading.Event()
+        self._clock: threading.Thread | None = None
+        self.kind = SessionKind.LIVE
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.kind == SessionKind.REHEARSAL
+
+    def simulated_audience(self, config=None):
+        """模拟观众 for this session (not started): a rehearsal's only. RehearsalOnly in a Live session."""
+        from app.live.simulator import AudienceSimulator
+
+        if not self.rehearsal:
+            raise RehearsalOnly(SIMULATOR_IN_LIVE)
+        return AudienceSimulator(self.bus, self.room, config)
 
     def start(self, title: str, run_sheet: list[int] | None = None, destinations: list[str] | None = None,
-              recording_path: str = "", live_since_monotonic: float | None = None) -> int:
+              recording_path: str = "", live_since_monotonic: float | None = None,
+              kind: str = SessionKind.LIVE) -> int:
         """Go live: a session row (status live), the event log writer, the room with the catalogue."""
+        self.kind = SessionKind(kind)
         self.room = load_room(self.database, self.bus, run_sheet)
         sheet = self.room.state.run_sheet
         with self.database.sessions.begin() as db:
             row = LiveSession(title=title, run_sheet=sheet, destinations=[redact_url(d) for d in destinations or []],
-                              recording_path=recording_path, started_at=time.time(), status=SessionStatus.LIVE)
+                              recording_path=recording_path, started_at=time.time(), status=SessionStatus.LIVE,
+                              owner=process_identity(), heartbeat_at=time.time(), kind=self.kind)
             db.add(row)
             db.flush()
             self.session_id = row.id
@@ -48,12 +85,35 @@ class SessionCore:
         self.bus.go_live(live_since_monotonic)
         self.bus.publish(Event(EventType.SESSION_STARTED, {"session_id": self.session_id, "title": title},
                                actor=SYSTEM))
+        self._clock = threading.Thread(target=self._run_clock, name="room clock", daemon=True)
+        self._clock.start()
         return self.session_id
+
+    def _run_clock(self) -> None:
+        """The room's timers run here for every session, whoever drives it (window, headless, LAN, feed), and
+        the session's heartbeat (so another process opening the database knows its owner is alive)."""
+        last_beat = time.monotonic()
+        while not self._clock_stop.wait(ROOM_TICK_S):
+            try:
+                self.room.tick()
+            except Exception:  # noqa: BLE001 - the clock must outlive one bad tick
+                log.exception("room clock tick failed")
+            if time.monotonic() - last_beat >= HEARTBEAT_S:
+                last_beat = time.monotonic()
+                try:
+                    with self.database.sessions.begin() as db:
+                        db.execute(update(LiveSession).where(LiveSession.id == self.session_id)
+                                   .values(heartbeat_at=time.time()))
+                except Exception as exc:  # noqa: BLE001 - a busy database: the next beat tries again
+                    log.warning("session heartbeat not written: %s", exc)
 
     def end(self) -> None:
         """Stop: everything published so far is written before the session is marked ended."""
         if self.session_id is None:
             return
+        self._clock_stop.set()
+        if self._clock is not None:
+            self._clock.join(5)
         self.bus.publish(Event(EventType.SESSION_ENDED, {"session_id": self.session_id}, actor=SYSTEM))
         if self._unsubscribe_writer:
             self._unsubscribe_writer()

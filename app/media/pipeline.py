@@ -173,11 +173,12 @@ class Pipeline:
             for output in self.outputs:  # connect every destination before the clock starts
                 output.start(encoder.specs)
                 started.append(output)
-        except Exception:
+        except Exception:  # a destination that cannot connect: give back everything this run was handed
             for output in started:
                 output.finish()
             if encoder:
                 encoder.close()
+            self._stop_sources()  # a camera opened for this go-live must not stay held
             raise
         self._clock = MediaClock()
         self.video_source.start(self._clock, at=0.0)
@@ -250,12 +251,15 @@ class Pipeline:
                     self._count_drop("encoder late")
                 index += 1
         finally:
-            video.stop()
-            if audio is not video and hasattr(audio, "stop"):
-                audio.stop()
-            if self.compositor is not None:
-                self.compositor.stop_sources()
+            self._stop_sources()
             self._frames.put(_END)
+
+    def _stop_sources(self) -> None:
+        self.video_source.stop()
+        if self.audio_source is not self.video_source and hasattr(self.audio_source, "stop"):
+            self.audio_source.stop()
+        if self.compositor is not None:
+            self.compositor.stop_sources()
 
     def _render(self, video, stream_time: float, black: np.ndarray) -> np.ndarray:
         """Source frame → canvas size → overlays → I420."""

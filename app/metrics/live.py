@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.live.events import Event, EventType
+from app.values import MAX_COUNT, MAX_ONLINE, safe_int
 
 INTERACTIONS = {EventType.COMMENT, EventType.LIKE, EventType.SHARE}
 
@@ -127,7 +128,7 @@ class SessionMetrics:
                                                     "comments": 0, "likes": 0}
         user = p.get("user_id")
         if kind == EventType.ONLINE:
-            self.online_now = int(p.get("online", 0))
+            self.online_now = safe_int(p.get("online", 0), maximum=MAX_ONLINE)
             self.online_peak = max(self.online_peak, self.online_now)
             if self._online_since is None:
                 self._online_since = t
@@ -139,7 +140,7 @@ class SessionMetrics:
             if self._open:
                 self._open.views += 1
         elif kind == EventType.ORDER:
-            amount = int(p.get("amount_cents", 0))
+            amount = safe_int(p.get("amount_cents", 0))
             self.gmv_cents += amount
             self.orders += 1
             minute["gmv_cents"] += amount
@@ -153,7 +154,7 @@ class SessionMetrics:
                 if user:
                     window.buyers.add(user)
         elif kind == EventType.REFUND:
-            self.refunds_cents += int(p.get("amount_cents", 0))
+            self.refunds_cents += safe_int(p.get("amount_cents", 0))
         elif kind == EventType.PRODUCT_PINNED:
             self._close_window(t)
             self._open = ProductWindow(p["product_id"], t)
@@ -166,7 +167,7 @@ class SessionMetrics:
             self.comments += 1
             minute["comments"] += 1
         elif kind == EventType.LIKE:
-            count = int(p.get("count", 1))
+            count = safe_int(p.get("count", 1), default=1, maximum=MAX_COUNT)
             self.likes += count
             minute["likes"] += count
 

@@ -8,6 +8,7 @@ about 100 ms and a steady room costs nothing.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 
@@ -18,6 +19,8 @@ from app.overlays.cards import (CommentsContent, CouponContent, FlashSaleContent
 from app.media.pictures import picture_bytes
 from app.overlays.overlay_set import OverlaySet
 
+log = logging.getLogger(__name__)
+
 
 class OverlayBinder:
     def __init__(self, room: LiveRoom, overlays: OverlaySet, period: float = 0.1, ticker_lines: int = 6) -> None:
@@ -25,6 +28,7 @@ class OverlayBinder:
         self._comments: deque[tuple[str, str]] = deque(maxlen=ticker_lines)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.errors = 0  # refreshes that raised; the thread lives on
         self._unsubscribe = room.bus.subscribe(self._on_event)
         self._thread = threading.Thread(target=self._run, name="overlay binder", daemon=True)
 
@@ -45,7 +49,12 @@ class OverlayBinder:
 
     def _run(self) -> None:
         while not self._stop.wait(self.period):
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - a bad value must not freeze the overlays for the rest of the show
+                self.errors += 1
+                if self.errors == 1 or self.errors % 600 == 0:
+                    log.exception("overlay refresh failed (%d times so far)", self.errors)
 
     def refresh(self) -> None:
         """Recompute every overlay's content from the room now (cheap; rendering happens only on change)."""

@@ -215,3 +215,17 @@ def render_pinned_comment(content: PinnedCommentContent, scale: float = 1.0) -> 
     p.drawText(QRectF(12 * scale, h / 2 - 4 * scale, w - 24 * scale, h / 2), Qt.AlignmentFlag.AlignVCenter,
                _elided(p, content.text, w - 24 * scale))
     return _finish(image, p)
+
+
+REHEARSAL_MARK = "演练 REHEARSAL"
+
+
+def render_rehearsal_mark(scale: float = 1.0) -> np.ndarray:
+    """The corner mark every rehearsal frame carries (recording and test push): never mistaken for a real show."""
+    w, h = int(210 * scale), int(44 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), QColor(230, 120, 0, 230), 8 * scale)
+    p.setPen(WHITE)
+    p.setFont(qtrender.font(int(20 * scale), bold=True))
+    p.drawText(QRectF(0, 0, w, h), Qt.AlignmentFlag.AlignCenter, REHEARSAL_MARK)
+    return _finish(image, p)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app import values
 from app.store.db import Database
 from app.store.models import Product
 
@@ -54,9 +55,12 @@ def decode(data: bytes) -> str:
 
 def _cents(value: str) -> int:
     amount = Decimal(value.replace("￥", "").replace("¥", "").replace(",", "").strip())
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise InvalidOperation
-    return int(amount * 100)
+    cents = int(amount * 100)
+    if cents > values.MAX_CENTS:
+        raise InvalidOperation
+    return cents
 
 
 def parse(data: bytes) -> list[dict]:
@@ -86,13 +90,14 @@ def parse(data: bytes) -> list[dict]:
             try:
                 prices[column] = _cents(row.get(column, ""))
             except (InvalidOperation, ValueError):
-                problems.append(f"{column} {row.get(column)!r} is not a price like 99 or 99.90")
+                problems.append(f"{column} {row.get(column)!r} is not a price like 99 or 99.90 "
+                                f"(at most {values.MAX_CENTS // 100:,})")
         try:
             stock = int(row.get("stock", ""))
-            if stock < 0:
+            if not 0 <= stock <= values.MAX_COUNT:
                 raise ValueError
         except ValueError:
-            problems.append(f"stock {row.get('stock')!r} is not a whole number ≥ 0")
+            problems.append(f"stock {row.get('stock')!r} is not a whole number in 0..{values.MAX_COUNT:,}")
             stock = 0
         if problems:
             errors.append(RowError(line, "; ".join(problems)))

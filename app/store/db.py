@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -28,8 +29,14 @@ def default_url() -> str:
     return f"sqlite:///{path}"
 
 
+def _json(value) -> str:
+    """JSON columns hold standard JSON only: NaN or Infinity raise here (the writer quarantines that event)
+    instead of being stored as text other readers choke on."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    engine = create_engine(url, json_serializer=_json)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
@@ -60,6 +67,40 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+HEARTBEAT_S = 5.0  # a live session's owner updates heartbeat_at this often
+STALE_S = 60.0  # no heartbeat for this long: the owner (on another machine) is gone
+
+
+def process_identity(pid: int | None = None) -> str | None:
+    """host:pid:start-ticks of a process (the start time tells a reused pid apart); None if it is not running."""
+    import socket
+
+    pid = os.getpid() if pid is None else pid
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        start = stat.rsplit(")", 1)[1].split()[19]  # field 22: start time in clock ticks since boot
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        start = "?"
+    return f"{socket.gethostname()}:{pid}:{start}"
+
+
+def owner_alive(owner: str | None, heartbeat_at: float | None, now: float) -> bool:
+    """Whether the process that owns a live session is still there: on this machine, by its pid and start time;
+    elsewhere, by a heartbeat younger than STALE_S."""
+    import socket
+
+    if owner:
+        host, _, rest = owner.partition(":")
+        pid_text = rest.partition(":")[0]
+        if host == socket.gethostname() and pid_text.isdigit():
+            return process_identity(int(pid_text)) == owner
+    return heartbeat_at is not None and now - heartbeat_at < STALE_S
+
+
 class Database:
     """An upgraded database plus a session factory. Opening it also repairs what a crash left behind."""
 
@@ -74,9 +115,14 @@ class Database:
         return self.sessions()
 
     def mark_interrupted(self) -> list[int]:
-        """Sessions still 'live' belong to a process that died: mark them interrupted (data stays)."""
+        """Sessions still 'live' whose owner is gone are marked interrupted (data stays). A session whose owner
+        process still runs (this machine) or still beats (another machine on a shared database) is left alone:
+        a manager opening the review during a show never touches it."""
+        now = time.time()
         with self.sessions.begin() as db:
-            ids = list(db.scalars(select(LiveSession.id).where(LiveSession.status == SessionStatus.LIVE)))
+            rows = db.execute(select(LiveSession.id, LiveSession.owner, LiveSession.heartbeat_at)
+                              .where(LiveSession.status == SessionStatus.LIVE)).all()
+            ids = [r.id for r in rows if not owner_alive(r.owner, r.heartbeat_at, now)]
             if ids:
                 db.execute(update(LiveSession).where(LiveSession.id.in_(ids))
                            .values(status=SessionStatus.INTERRUPTED, ended_at=time.time()))

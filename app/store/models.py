@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -92,6 +92,11 @@ class ScriptSection(Base):
     script: Mapped[Script] = relationship(back_populates="sections")
 
 
+class SessionKind(StrEnum):
+    LIVE = "live"  # 直播: real destinations, real room events only
+    REHEARSAL = "rehearsal"  # 演练: simulated audience allowed, marked on every frame, kept apart in the review
+
+
 class LiveSession(Base):
     __tablename__ = "sessions"
 
@@ -103,6 +108,9 @@ class LiveSession(Base):
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # unix time
     ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default=SessionStatus.PLANNED)
+    kind: Mapped[str] = mapped_column(String(20), default="live")  # SessionKind: live | rehearsal
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)  # host:pid:start of the live process
+    heartbeat_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # unix time, every few seconds
 
 
 class EventRecord(Base):
@@ -117,7 +125,7 @@ class EventRecord(Base):
     actor: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    amount_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # up to values.MAX_CENTS
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
 
@@ -125,3 +133,18 @@ class EventRecord(Base):
         Index("ix_events_session_seq", "session_id", "seq", unique=True),
         Index("ix_events_session_type", "session_id", "type"),
     )
+
+
+class QuarantinedEvent(Base):
+    """An event the log could not store (a value the database refuses): kept here with the reason, as text,
+    so one bad event never blocks the ones after it and nothing is lost silently."""
+
+    __tablename__ = "quarantined_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(300))
+    event_text: Mapped[str] = mapped_column(Text)  # the whole event, as readable text (not JSON-typed)
+    quarantined_at: Mapped[float] = mapped_column(Float)

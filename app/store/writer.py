@@ -2,12 +2,19 @@
 
 A batch is written every `interval` seconds or every `batch_size` events, whichever comes first, in one
 transaction. On a normal `close()` everything queued is written; after a crash at most the batch in flight is
-lost (SQLite commits are atomic). A failing write (full disk, locked database) is retried with back-off and the
-events stay queued: nothing is dropped silently.
+lost (SQLite commits are atomic).
+
+Two kinds of failure, told apart by what the database says and by whether the neighbouring rows go in:
+- transient (full disk, locked or unreachable database): the whole batch fails; it is retried with back-off and
+  the events stay queued, nothing is dropped;
+- one bad event (a value the database refuses: an out-of-range number, a payload that is not JSON): that event
+  is set aside in `quarantined_events` with the reason, counted in `stats.quarantined`, and every other event
+  of the batch is written. One bad number never stops the log (issue #11).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -15,15 +22,26 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.live.events import Event
 from app.store.db import Database
-from app.store.models import EventRecord
+from app.store.models import EventRecord, QuarantinedEvent
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+ROW_ATTEMPTS = 3  # a row that fails this often while its neighbours go in is the row's fault
+
+
+def _transient(exc: BaseException) -> bool:
+    """Errors of the database rather than of a row: retry them, never quarantine on the first sight."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def _reason(exc: BaseException) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"[:300]
 
 
 @dataclass
@@ -32,6 +50,7 @@ class WriterStats:
     batches: int = 0
     failures: int = 0
     duplicates: int = 0  # rows refused because the same (session, seq) was already stored
+    quarantined: int = 0  # events the database refused, set aside in quarantined_events
     queued: int = 0
     last_error: str | None = None
 
@@ -112,36 +131,108 @@ class StoreWriter:
             self._write(rest)
 
     def _write(self, batch: list[Event]) -> None:
-        rows = [event_row(self.session_id, event) for event in batch]
-        delay = 0.2
-        while True:
+        pairs = []
+        for event in batch:
             try:
-                with self.database.engine.begin() as connection:
-                    connection.execute(insert(EventRecord), rows)
-                self.stats.written += len(rows)
-                self.stats.batches += 1
-                self.stats.queued = self._queue.qsize()
-                return
-            except IntegrityError:
-                # not transient: some row is already there (e.g. an event re-sent). Write the rest one by one.
-                self._write_rows_one_by_one(rows)
-                return
-            except Exception as exc:  # transient (disk full, locked): keep the batch and retry
+                pairs.append((event, event_row(self.session_id, event)))
+            except Exception as exc:  # noqa: BLE001 - an event that cannot even become a row
+                self._quarantine([(event, _reason(exc))])
+        rows = [row for _, row in pairs]
+        if not rows:
+            return
+        try:
+            with self.database.engine.begin() as connection:
+                connection.execute(insert(EventRecord), rows)
+            self._written(len(rows))
+            return
+        except Exception as exc:  # noqa: BLE001 - sorted out row by row below
+            log.warning("event log batch of %d failed (%s); writing row by row", len(rows), _reason(exc))
+        self._write_rows_one_by_one(pairs)
+
+    def _write_rows_one_by_one(self, pairs: list[tuple[Event, dict]]) -> None:
+        """Each row alone: duplicates are skipped, bad rows quarantined, a database that is down waited for."""
+        events = {row["seq"]: event for event, row in pairs}
+        rows = [row for _, row in pairs]
+        attempts: dict[int, int] = {}
+        delay = 0.2
+        pending = rows
+        while pending:
+            failed, progressed = [], False
+            for row in pending:
+                try:
+                    with self.database.engine.begin() as connection:
+                        connection.execute(insert(EventRecord), [row])
+                    self._written(1)
+                    progressed = True
+                except IntegrityError as exc:
+                    if self._already_stored(row):
+                        self.stats.duplicates += 1
+                        log.error("event seq %s of session %s is already stored; the copy was skipped",
+                                  row["seq"], row["session_id"])
+                    else:
+                        self._quarantine([(events.get(row["seq"]), _reason(exc))], row)
+                    progressed = True
+                except Exception as exc:  # noqa: BLE001
+                    if not _transient(exc):
+                        self._quarantine([(events.get(row["seq"]), _reason(exc))], row)
+                        progressed = True
+                    else:
+                        failed.append((row, exc))
+            pending = []
+            for row, exc in failed:
+                attempts[row["seq"]] = attempts.get(row["seq"], 0) + 1
+                if progressed and attempts[row["seq"]] >= ROW_ATTEMPTS:
+                    self._quarantine([(events.get(row["seq"]), _reason(exc))], row)
+                else:
+                    pending.append(row)
+            if pending and not progressed:  # the database itself is failing: keep everything, wait, retry
                 self.stats.failures += 1
-                self.stats.last_error = str(exc).splitlines()[0][:200]
+                self.stats.last_error = _reason(failed[0][1])[:200]
                 log.error("event log write failed (%s); retrying in %.1f s", self.stats.last_error, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
-
-    def _write_rows_one_by_one(self, rows: list[dict]) -> None:
-        for row in rows:
-            try:
-                with self.database.engine.begin() as connection:
-                    connection.execute(insert(EventRecord), [row])
-                self.stats.written += 1
-            except IntegrityError as exc:
-                self.stats.duplicates += 1
-                self.stats.last_error = str(exc).splitlines()[0][:200]
-                log.error("event seq %s of session %s is already stored; the copy was skipped", row["seq"],
-                          row["session_id"])
         self.stats.batches += 1
+
+    def _already_stored(self, row: dict) -> bool:
+        from sqlalchemy import select
+
+        with self.database.engine.connect() as connection:
+            return connection.execute(select(EventRecord.id).where(EventRecord.session_id == row["session_id"],
+                                                                   EventRecord.seq == row["seq"])).first() \
+                is not None
+
+    def _written(self, count: int) -> None:
+        self.stats.written += count
+        if count > 1:
+            self.stats.batches += 1
+        self.stats.queued = self._queue.qsize()
+
+    def _quarantine(self, items: list[tuple[Event | None, str]], row: dict | None = None) -> None:
+        """Set events aside with the reason; if even that cannot be stored, the log line keeps them."""
+        records = []
+        for event, reason in items:
+            seq = event.seq if event is not None else (row or {}).get("seq", 0)
+            kind = str(event.type) if event is not None else str((row or {}).get("type", "?"))
+            text = _event_text(event if event is not None else row)
+            records.append({"session_id": self.session_id, "seq": seq, "type": kind, "reason": reason,
+                            "event_text": text, "quarantined_at": time.time()})
+            self.stats.quarantined += 1
+            self.stats.last_error = f"quarantined seq {seq}: {reason}"[:200]
+            log.error("event seq %s (%s) of session %s set aside: %s", seq, kind, self.session_id, reason)
+        try:
+            with self.database.engine.begin() as connection:
+                connection.execute(insert(QuarantinedEvent), records)
+        except Exception as exc:  # noqa: BLE001 - the log line above and the text below keep it
+            log.error("could not store the quarantined events (%s): %s", _reason(exc),
+                      [r["event_text"][:2000] for r in records])
+
+
+def _event_text(item) -> str:
+    """Any event or row as readable text, whatever it holds (NaN, 2^63, objects): for people, not replay."""
+    if isinstance(item, Event):
+        item = {"seq": item.seq, "type": str(item.type), "actor": item.actor, "wall_time": item.wall_time,
+                "stream_time": item.stream_time, "flagged": item.flagged, "payload": item.payload}
+    try:
+        return json.dumps(item, ensure_ascii=False, default=repr)[:100_000]
+    except Exception:  # noqa: BLE001 - e.g. a dict with non-string keys nested deep
+        return repr(item)[:100_000]

@@ -6,6 +6,8 @@ from sqlalchemy import inspect, text
 
 from app.store.db import Database, current_revision, make_engine, upgrade
 
+HEAD = "0004"
+
 
 def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
@@ -20,8 +22,8 @@ def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):
 
     database = Database(url)  # what the app does at start-up
     try:
-        assert current_revision(database.engine) == "0002"
-        assert {"sessions", "events"} <= set(inspect(database.engine).get_table_names())
+        assert current_revision(database.engine) == HEAD
+        assert {"sessions", "events", "quarantined_events"} <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(text("SELECT title FROM products WHERE sku='OLD-1'")).scalar() == "老商品"
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"

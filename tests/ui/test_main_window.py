@@ -23,6 +23,7 @@ def window(qtbot, tmp_path, monkeypatch):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(service, settings)
     win.confirm = lambda question: True
+    win.choose = lambda question, choices: "test"  # the loopback nginx is a private test server
     qtbot.addWidget(win)
     win.show()
     yield win
@@ -200,7 +201,7 @@ def test_extreme_words_are_raised_before_going_live_and_in_the_teleprompter(wind
     assert {h.word for h in prompter.hits} >= {"全网最低", "绝对", "第一"}
     assert "全网最低" in prompter.warnings.text()
     # the teleprompter is a window of its own: nothing of it is a layer of the stream
-    assert all(layer.name in {"product_card", "comments", "coupon", "flash_sale", "pinned_comment"}
+    assert all(layer.name in {"product_card", "comments", "coupon", "flash_sale", "pinned_comment", "rehearsal_mark"}
                for layer in window.service.compositor.layers())
     prompter.mirror.setChecked(True)
     assert prompter.view.transform().m11() == -1
@@ -259,7 +260,7 @@ def test_inline_price_and_stock_edits_become_verbs(window, qtbot):
     assert room.state.products[first].live_price_cents == 7950
     assert room.state.products[first].stock == 42
     window.products.table.item(0, 3).setText("-1")  # refused by the room, explained, and put back
-    assert "negative" in window.statusBar().currentMessage()
+    assert "stock must be between 0" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: window.products.table.item(0, 3).text() == "42", timeout=2000)
     assert window.products.table.item(0, 0).flags() & Qt.ItemFlag.ItemIsEditable == Qt.ItemFlag(0)
 
@@ -626,9 +627,72 @@ def test_a_full_disk_under_the_recording_is_shown_and_the_stream_goes_on(window,
     options = window._options(rtmp_server.url(KEY))
     from dataclasses import replace
 
-    window.service.go_live(replace(options, recording_path=str(full)))
+    window.service.go_live(replace(options, recording_path=str(full), test_server_confirmed=True))
     qtbot.waitUntil(lambda: "No space left on device" in window.notices.text(), timeout=10000)
     assert "full.mkv" in window.notices.text() and KEY not in window.notices.text()
     qtbot.waitUntil(lambda: "OK" in window.health.text(), timeout=5000)  # the push is unaffected
     window.service.stop()
     assert probe(rtmp_server.wait_recording_closed()[0]).frames > 30
+
+
+def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
+    """Issue #11 part 4: a silent ingest froze the preview, kept the sources open and said so in English for
+    10 s. Now: the session closes, the preview runs again, the camera is given back, and the reason (server
+    shown, key masked, what to check, 中文 + English) stays until dismissed."""
+    import socket
+
+    from tests.conftest import free_port, run_cli
+
+    clip = tmp_path / "cam.mkv"
+    assert run_cli("stream", "--size", "640x360", "--to", str(clip), "--duration", "2").returncode == 0
+    window.audience.setChecked(False)
+    window.source.addItem("clip as camera", f"cam:{clip}")
+    window.source.setCurrentIndex(window.source.count() - 1)
+
+    refused = free_port()  # nothing listens: refused before anything is opened
+    window.destination.setText(f"rtmp://127.0.0.1:{refused}/live/{KEY}")
+    assert not window.go_live()
+    assert f"rtmp://127.0.0.1:{refused}/live/****" in window.alert.text and KEY not in window.alert.text
+    assert window.service.sessions() == [] and window.service.previewing
+
+    with socket.socket() as silent:  # accepts the TCP connection, never says a word of RTMP
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        window.destination.setText(f"rtmp://127.0.0.1:{port}/live/{KEY}")
+        window.alert.dismiss.click()
+        assert window.go_live()
+        camera = window.service.pipeline.video_source
+        qtbot.waitUntil(lambda: window.alert.isVisible(), timeout=20000)
+    text = window.alert.text
+    assert f"rtmp://127.0.0.1:{port}/live/****" in text and KEY not in text
+    assert "请检查" in text and "Check the server" in text
+    assert not window.service.live and window.go_live_action.isEnabled()
+    qtbot.waitUntil(lambda: window.service.previewing, timeout=5000)  # the preview runs again
+    shown = window.preview.frames_shown
+    qtbot.waitUntil(lambda: window.preview.frames_shown > shown + 5, timeout=5000)  # and moves
+    assert camera._capture is None or not camera._capture.isOpened()  # the failed go-live's camera is released
+    assert window.service.pipeline is None and window.service.core is None or not window.service.live
+    assert window.service.sessions(rehearsals=True)[0].status == "ended"  # closed, not left "live"
+    assert window.alert.isVisible()  # stays: it is not a status-bar message that fades
+    window.alert.dismiss.click()
+    assert not window.alert.isVisible()
+
+
+def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server):
+    """Issue #11 part 1: a real destination while Rehearsal is chosen asks which the user means."""
+    assert window.rehearsal and window.audience.isChecked()  # every start begins as a rehearsal
+    asked = []
+    window.choose = lambda question, choices: asked.append((question, set(choices))) or None  # Cancel
+    window.destination.setText(rtmp_server.url(KEY))
+    assert not window.go_live() and not window.service.live
+    assert asked and KEY not in asked[0][0] and asked[0][1] == {"test", "live"}
+
+    window.choose = lambda question, choices: "live"
+    assert window.go_live()
+    assert not window.rehearsal and not window.audience.isChecked() and not window.audience.isEnabled()
+    assert window.service.core.kind == "live"
+    qtbot.wait(1500)
+    assert window.service.core.metrics.snapshot().comments == 0  # no simulated comment on a real stream
+    assert window.stop_live()
+    assert [s.kind for s in window.service.sessions()] == ["live"]

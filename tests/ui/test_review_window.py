@@ -34,6 +34,9 @@ def reviewed(qtbot, tmp_path, monkeypatch):
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     review = window.review_window
     qtbot.addWidget(review)
+    assert review.sessions.count() == 0  # the demo run was a rehearsal: never listed with real shows
+    review.show_rehearsals.setChecked(True)
+    assert "演练" in review.sessions.item(0).text()
     yield review, live, room.state.run_sheet[2]
     review.close()
     service.close()
