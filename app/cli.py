@@ -77,11 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="headless demo: test pattern + simulated audience → local recording")
     demo.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
     demo.add_argument("--out", help="recording file (default: in the user data folder)")
+    demo.add_argument("--assistants", metavar="[HOST:]PORT", type=_listen_address,
+                      help="let LAN assistants work the rehearsal (wss://; token from ANCHOR_ASSIST_TOKEN, else made "
+                           "and printed once with the pairing code); HOST 127.0.0.1: this machine only")
 
     assist = sub.add_parser("assist", help="远程场控: work a console's live room from this machine (LAN)")
-    assist.add_argument("url", help="ws://HOST:PORT the console shows under 远程场控 Remote assistants")
-    assist.add_argument("--name", default="场控", help="how you appear in the session log")
+    assist.add_argument("url", nargs="?", default="", help="wss://HOST:PORT (or ws://) the console shows under 远程场控; "
+                        "omit it (or give -) when the pairing code is pasted, which carries the address")
+    assist.add_argument("--name", default="远程场控", help="how you appear in the session log")
     assist.add_argument("--window", action="store_true", help="the assistant's window instead of the line console")
+    assist.add_argument("--fingerprint", metavar="SHA256", help="the console certificate's fingerprint (wss://), as "
+                        "the console shows it; ANCHOR_ASSIST_TOKEN may also hold the whole pairing code")
     save = sub.add_parser("save-destination", help="save an RTMP destination by name (key in the OS keyring); "
                                                    "the URL is read from standard input, never the command line")
     save.add_argument("name", help="e.g. 抖音 or douyin; then stream with --to saved:NAME")
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
-            return _demo(getattr(args, "duration", None), getattr(args, "out", None))
+            return _demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None))
         if args.command == "review":
             return _review(args.session, args.csv, args.rehearsals)
         if args.command == "save-destination":
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return remote_main(args.url, args.name)
         if args.command == "assist":
-            return _assist(args.url, args.name)
+            return _assist(args.url, args.name, args.fingerprint)
         return _stream(args)
     except UsageError as exc:
         print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
@@ -159,7 +165,18 @@ def _has_display() -> bool:
                                                                                                    "darwin")
 
 
-def _demo(duration: float | None, out: str | None) -> int:
+def _listen_address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid [HOST:]PORT {text!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port {number} is out of range")
+    return host or "0.0.0.0", number
+
+
+def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None) -> int:
     """The console headless: the same `ConsoleService` the window uses, with the demo assistant on."""
     from app.config import recordings_dir
     from app.console import ConsoleService, LiveOptions
@@ -174,9 +191,11 @@ def _demo(duration: float | None, out: str | None) -> int:
     print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
     try:
         service.go_live(LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True))
-    except (DestinationError, ValueError) as exc:
+        if assistants is not None:
+            _serve_assistants(service, *assistants)
+    except (DestinationError, ValueError, OSError) as exc:
         service.close()
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)) from None
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: service.pipeline and service.pipeline.stop())
     service.wait()
@@ -190,6 +209,20 @@ def _demo(duration: float | None, out: str | None) -> int:
           f"{summary.orders} orders, peak online {summary.online_peak}")
     failed = final is None or any(o.stats.error for o in final.outputs)
     return EXIT_RUNTIME if failed or service.last_error else 0
+
+
+def _serve_assistants(service, host: str, port: int) -> None:
+    """远程场控 for a headless rehearsal: the pairing code is printed once (the token is a secret everywhere else)."""
+    import os
+
+    from app.remote.server import lan_addresses
+
+    server = service.start_assistant_server(host=host, port=port, token=os.environ.get("ANCHOR_ASSIST_TOKEN") or None,
+                                            tls=True)
+    addresses = ["127.0.0.1"] if host.startswith("127.") else lan_addresses()
+    print(f"远程场控 LAN assistants: wss://{addresses[0]}:{server.port} (fingerprint {server.fingerprint})")
+    if not os.environ.get("ANCHOR_ASSIST_TOKEN"):
+        print("配对码 pairing code (shown once): " + server.pairing_code(addresses[0]), flush=True)
 
 
 ASSIST_HELP = """commands (one per line):
@@ -207,18 +240,27 @@ _ASSIST_VERBS = {"pin": ("pin_product", (int,)), "next": ("next_product", ()), "
                  "unpincomment": ("unpin_comment", ())}
 
 
-def _assist(url: str, name: str) -> int:
-    """A line-by-line assistant console against a console's AssistantServer (the token from
-    ANCHOR_ASSIST_TOKEN or asked for; never on the command line, where other users could read it)."""
+def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
+    """A line-by-line assistant console against a console's AssistantServer (the token, or the whole pairing
+    code, from ANCHOR_ASSIST_TOKEN or asked for; never on the command line, where other users could read it)."""
     import getpass
     import os
 
     from app.commerce.room import ActionRefused
     from app.remote.client import RemoteAssistant, RemoteError
+    from app.remote.pairing import PREFIX, PairingError, parse_pairing_code
 
-    token = os.environ.get("ANCHOR_ASSIST_TOKEN") or getpass.getpass("配对码 pairing token: ")
+    token = os.environ.get("ANCHOR_ASSIST_TOKEN") or getpass.getpass("配对码 pairing code or token: ")
+    if token.strip().startswith(PREFIX):
+        try:
+            url, token, fingerprint = parse_pairing_code(token)
+        except PairingError as exc:
+            raise UsageError(str(exc)) from None
+    elif url in ("", "-"):
+        raise UsageError("需要控制台地址或完整配对码 / give the console's address, or the whole pairing code as the token")
     try:
-        assistant = RemoteAssistant(url, token, name).connect()
+        assistant = RemoteAssistant(url, token, name, fingerprint=fingerprint.lower() if fingerprint else None
+                                    ).connect()
     except RemoteError as exc:
         raise UsageError(f"cannot pair with {url}: {exc}") from None
     print(f"已连接 connected as {assistant.actor}. {ASSIST_HELP}")

@@ -538,17 +538,28 @@ class ConsoleService:
             self.core.end()
         self.pipeline, self._helpers = None, []
 
-    def start_assistant_server(self, host: str = "0.0.0.0", port: int = 8765, token: str | None = None):
+    def start_assistant_server(self, host: str = "0.0.0.0", port: int = 8765, token: str | None = None,
+                               tls: bool = False):
         """远程场控: let assistants on the LAN work the live room (their verbs take the one bus path, each as its
-        own actor). Returns the server (its `port` and `token` are what the assistant needs); OSError if the
-        port is taken."""
+        own actor, never this console's). `host`: "0.0.0.0" every interface (the LAN), "127.0.0.1" this
+        machine only. `tls`: wss:// with the console's own certificate (its fingerprint is in the pairing code).
+        Returns the server; OSError with a sentence (中文 / English) when the port is taken."""
+        import errno
+
         from app.remote.server import AssistantServer
 
         self.stop_assistant_server()
         server = AssistantServer(lambda: self.room if self.live else None,
                                  lambda: self.core.bus.stream_time() if self.core is not None else None,
-                                 host=host, port=port, token=token)
-        server.start()
+                                 host=host, port=port, token=token, reserved={self.actor}, tls=tls)
+        try:
+            server.start()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise OSError(exc.errno, f"端口 {port} 已被占用，请换一个端口 / port {port} is already in use: choose "
+                                         f"another port") from None
+            raise OSError(exc.errno, f"无法在 {host}:{port} 上监听 / cannot listen on {host}:{port}: "
+                                     f"{exc.strerror or exc}") from None
         self.assistant_server = server
         return server
 

@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.confirm = self._ask  # tests replace this to answer dialogs
         self.choose = self._choose  # (question, {key: button text}) → key or None; tests replace it too
+        self.ask_remote_setup = self._ask_remote_setup  # RemoteSetup → RemoteSetup or None (cancelled)
         self.inform = lambda title, text: QMessageBox.information(self, title, text)
         self.preview = PreviewWidget()
         self.preview.overlay_boxes = service.overlay_boxes
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         feed.triggered.connect(self._ask_feed_url)
         self.menuBar().addMenu(tr("直播间数据", "Feed")).addAction(feed)
         self.remote_label = QLabel("")
+        self.remote_label.setTextFormat(Qt.TextFormat.PlainText)  # assistants' names are outside text
         self.statusBar().addPermanentWidget(self.remote_label)
         self.review_window = None
         self.keys = KeyStore()
@@ -522,33 +524,60 @@ class MainWindow(QMainWindow):
         self._message(tr("下次开播使用平台数据", "the next go-live uses the platform bridge") if url else
                       tr("下次开播使用模拟观众", "the next go-live uses the simulated audience"))
 
+    def _ask_remote_setup(self, setup):
+        from ui.remote_setup import RemoteSetupDialog
+
+        dialog = RemoteSetupDialog(setup, self)
+        return dialog.setup() if dialog.exec() else None
+
     def allow_remote_assistants(self, allowed: bool) -> None:
-        """远程场控: assistants on other machines pair with the token shown here (new each time it is turned on)."""
+        """远程场控: choose the interface, port and encryption; assistants on other machines pair with the
+        pairing code shown here (a new token each time it is turned on)."""
         if not allowed:
             self.service.stop_assistant_server()
             self.remote_label.setText("")
             return
         from app.remote.server import lan_addresses
+        from ui.remote_setup import RemoteSetup
 
-        port = int(self.settings.value("remote/port", 8765))
-        try:
-            server = self.service.start_assistant_server(port=port)
-        except OSError as exc:
-            self._message(tr("无法开启远程场控", "cannot allow LAN assistants") + f": {exc}", error=True)
+        setup = self.ask_remote_setup(RemoteSetup.from_settings(self.settings))
+        if setup is None:
             self.remote_action.setChecked(False)
             return
-        urls = "\n".join(f"ws://{address}:{server.port}" for address in lan_addresses())
+        setup.save(self.settings)
+        try:
+            server = self.service.start_assistant_server(host=setup.host, port=setup.port, tls=setup.tls)
+        except OSError as exc:
+            message = tr("无法开启远程场控", "cannot allow LAN assistants") + f": {exc.strerror or exc}"
+            self.alert.show_message(message)
+            self._message(message, error=True)
+            self.remote_action.setChecked(False)
+            return
+        addresses = ["127.0.0.1"] if setup.host == "127.0.0.1" else lan_addresses()
+        codes = "\n".join(server.pairing_code(address) for address in addresses)
+        where = tr("仅本机", "this machine only") if setup.host == "127.0.0.1" else tr("局域网", "the studio LAN")
+        security = (tr("已加密 wss://，证书指纹在配对码里", "encrypted (wss://); the certificate fingerprint is in the code")
+                    if setup.tls else tr("未加密 ws://：配对码会以明文经过网络", "NOT encrypted (ws://): the token crosses "
+                                                                         "the network in clear"))
         self.inform(tr("远程场控", "Remote assistants"),
-                    tr("在场控的电脑上运行：", "On the assistant's machine run:") + f"\n\nanchor-console assist "
-                    f"{urls.splitlines()[0]} --name 小李\n\n" + tr("地址", "Address") + f":\n{urls}\n\n"
-                    + tr("配对码（只给场控看）", "Pairing token (show it to the assistant only)") + f": {server.token}")
+                    tr("监听", "Listening on") + f" {where} · {security}\n\n"
+                    + tr("把配对码交给场控（只给场控看），在场控电脑的 anchor-console assist --window 中粘贴：",
+                         "Give the assistant the pairing code (to them only); they paste it into anchor-console "
+                         "assist --window:") + f"\n\n{codes}\n\n"
+                    + tr("或运行", "or run") + f": anchor-console assist {server.scheme}://{addresses[0]}:{server.port}"
+                    + (f" --fingerprint {server.fingerprint}" if server.fingerprint else "") + " --name 小李\n"
+                    + tr("配对码", "token") + f": {server.token}")
         self._update_remote()
 
     def _update_remote(self) -> None:
         server = self.service.assistant_server
         if server is not None:
             names = "、".join(actor.split(":", 1)[-1] for actor in server.clients)
-            self.remote_label.setText(tr("远程场控", "Remote") + f" {len(server.clients)}" + (f"（{names}）" if names else ""))
+            refused = (" · " + tr("拒绝配对", "refused pairings") + f" {server.refused}") if server.refused else ""
+            locked = (" · " + tr("锁定地址", "addresses locked") + f" {server.guard.lockouts}") \
+                if server.guard.lockouts else ""
+            self.remote_label.setText(tr("远程场控", "Remote") + f" {len(server.clients)}" + (f"（{names}）" if names else "")
+                                      + refused + locked)
 
     def show_review(self) -> None:
         """复盘: the stored sessions with their recordings, timelines and KPIs, in a window of its own."""

@@ -33,7 +33,8 @@ class RemoteWindow(QMainWindow):
         self.name.setMaximumWidth(120)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText(tr("配对码", "pairing token"))
+        self.token.setPlaceholderText(tr("配对码（可整段粘贴）", "pairing code or token"))
+        self.token.setMinimumWidth(200)
         self.connect_button = QPushButton(tr("连接", "Connect"))
         self.connect_button.clicked.connect(self.connect_to_console)
         self.state_label = QLabel(tr("未连接", "not connected"))
@@ -70,11 +71,23 @@ class RemoteWindow(QMainWindow):
         self._timer.start(250)
 
     def connect_to_console(self) -> bool:
+        """Connect with the address and token typed in, or with a whole pasted pairing code (anchor-pair:…), whose
+        certificate fingerprint is then required of the console."""
+        from app.remote.pairing import PREFIX, PairingError, parse_pairing_code
+
         if self.assistant is not None:
             self.assistant.close()
+        url, token, fingerprint = self.url.text().strip(), self.token.text().strip(), None
         try:
-            self.assistant = RemoteAssistant(self.url.text().strip(), self.token.text(),
-                                             self.name.text().strip() or "场控").connect()
+            if token.startswith(PREFIX):
+                url, token, fingerprint = parse_pairing_code(token)
+                self.url.setText(url)
+            self.assistant = RemoteAssistant(url, token, self.name.text().strip() or "远程场控",
+                                             fingerprint=fingerprint).connect()
+        except PairingError as exc:
+            self.assistant = None
+            self._message(str(exc), error=True)
+            return False
         except RemoteError as exc:
             self.assistant = None
             self._message(tr("连接失败", "cannot connect") + f": {pick(str(exc))}", error=True)

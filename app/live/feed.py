@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from app import values
@@ -21,6 +23,10 @@ log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 256 * 1024
+MAX_EXTRA_FIELDS = 16  # fields beyond the type's own: more are dropped
+MAX_EXTRA_CHARS = 200  # a text extra is cut to this
+MAX_ITEMS = 1_000  # events in one frame
+ORDER_MEMORY = 500_000  # order ids remembered per session, to drop a bridge's resends
 
 # type → required fields and their types (extra fields are kept in the payload)
 _SCHEMA: dict[EventType, dict[str, type | tuple[type, ...]]] = {
@@ -58,6 +64,8 @@ def parse_message(raw: str | bytes) -> list[Event]:
     except (ValueError, RecursionError) as exc:
         raise MessageError("malformed", f"not JSON ({exc.__class__.__name__})") from None
     items = data if isinstance(data, list) else [data]
+    if len(items) > MAX_ITEMS:
+        raise MessageError("malformed", f"more than {MAX_ITEMS} events in one frame")
     try:
         return [_parse_item(item) for item in items]
     except MessageError:
@@ -88,7 +96,28 @@ def _parse_item(item: object) -> Event:
         if name in data and (isinstance(data[name], bool) or not isinstance(data[name], int)
                              or not low <= data[name] <= high):
             raise MessageError("malformed", f"{kind}: field {name!r} must be a whole number in {low}..{high}")
-    return Event(kind, dict(data), actor=PLATFORM, wall_time=values.wall_time(item.get("ts")))
+    return Event(kind, _kept(kind, data), actor=PLATFORM, wall_time=values.wall_time(item.get("ts")))
+
+
+def _kept(kind: EventType, data: dict) -> dict:
+    """The type's own fields as checked, plus at most MAX_EXTRA_FIELDS extras that are plain values: text cut to
+    MAX_EXTRA_CHARS, finite numbers in range, booleans; nested objects and lists are dropped."""
+    kept = {name: data[name] for name in _SCHEMA[kind] if name in data}
+    kept.update({name: data[name] for name in _RANGES if name in data})
+    extras = 0
+    for name, value in data.items():
+        if name in kept or not isinstance(name, str) or extras >= MAX_EXTRA_FIELDS:
+            continue
+        if isinstance(value, str):
+            kept[name[:40]] = value[:MAX_EXTRA_CHARS]
+        elif value is None or isinstance(value, bool):
+            kept[name[:40]] = value
+        elif isinstance(value, (int, float)) and math.isfinite(value) and abs(value) <= values.MAX_CENTS:
+            kept[name[:40]] = value
+        else:
+            continue
+        extras += 1
+    return kept
 
 
 @dataclass
@@ -96,8 +125,10 @@ class FeedStats:
     connected: bool = False
     received: int = 0
     published: int = 0
-    malformed: int = 0
+    malformed: int = 0  # oversize frames included
+    oversize: int = 0  # frames over MAX_MESSAGE_BYTES (the socket closes; the feed reconnects)
     unknown: int = 0
+    duplicate_orders: int = 0  # orders whose order_id was already seen this session (a bridge's resend)
     reconnects: int = 0
     attempts: int = 0  # connection attempts, successful or not
     last_error: str | None = None
@@ -117,6 +148,7 @@ class FeedClient:
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._orders: OrderedDict[str, None] = OrderedDict()  # order ids seen, oldest first
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._thread_main, name="feed client", daemon=True)
@@ -148,6 +180,11 @@ class FeedClient:
                     log.info("feed %s connected", self.name)
                     await self._read(socket)
             except Exception as exc:  # network errors of every kind: count, log, retry
+                if _closed_for_size(exc):
+                    self.stats.oversize += 1
+                    self.stats.malformed += 1
+                    log.warning("feed %s: a frame over %d bytes was dropped (the connection closes)", self.name,
+                                MAX_MESSAGE_BYTES)
                 self.stats.last_error = redact(f"{type(exc).__name__}: {exc}")[:200]
             if self.stats.connected:
                 self.stats.connected = False
@@ -186,5 +223,25 @@ class FeedClient:
             log.warning("feed %s: %s message dropped: %s", self.name, exc.kind, exc)
             return
         for event in events:
+            if event.type == EventType.ORDER and self._seen(event.payload["order_id"]):
+                self.stats.duplicate_orders += 1
+                continue
             self.bus.publish(event)
             self.stats.published += 1
+
+    def _seen(self, order_id: str) -> bool:
+        """True for an order id already published this session (a resend after a reconnect must not double GMV)."""
+        if order_id in self._orders:
+            return True
+        self._orders[order_id] = None
+        if len(self._orders) > ORDER_MEMORY:
+            self._orders.popitem(last=False)
+        return False
+
+
+def _closed_for_size(exc: BaseException) -> bool:
+    """The websockets library closes with 1009 (message too big) when a frame exceeds max_size."""
+    for frame in (getattr(exc, "sent", None), getattr(exc, "rcvd", None)):
+        if getattr(frame, "code", None) == 1009:
+            return True
+    return False

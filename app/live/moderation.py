@@ -7,15 +7,33 @@ import threading
 import unicodedata
 
 MAX_COMMENT_CHARS = 200
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_COMBINING = 2  # combining marks kept after one base character ("Zalgo" stacks are cut)
+# control characters, zero-width and direction marks, the Arabic letter mark, soft hyphen, word joiner and
+# invisible operators, BOM, and lone surrogates (from JSON "\ud800": they break every encoder downstream)
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e"
+                        r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+                        r"\ud800-\udfff]")
+_BREAKS = re.compile(r"[\n\r\t\u2028\u2029\u0085\u000b\u000c]+")
 
 
 def clean_text(text: object, limit: int = MAX_COMMENT_CHARS) -> str:
-    """A comment as safe plain text: no control or direction-override characters, newlines as spaces,
-    at most `limit` characters. Markup is kept as typed; displays never interpret it."""
-    value = unicodedata.normalize("NFC", str(text if text is not None else ""))
-    value = _CONTROL.sub("", value).replace("\n", " ").replace("\t", " ").strip()
-    return value[:limit]
+    """Any text from outside (comments, nicknames, gift names, assistant names) as safe plain text on one line:
+    no control, invisible or direction-override characters, line and paragraph separators as spaces, at most
+    two combining marks per character, at most `limit` characters. Markup is kept as typed; displays never
+    interpret it."""
+    value = str(text if text is not None else "")
+    value = _BREAKS.sub(" ", value)
+    value = unicodedata.normalize("NFC", _INVISIBLE.sub("", value))
+    out, marks = [], 0
+    for char in value:
+        if unicodedata.combining(char):
+            marks += 1
+            if marks > MAX_COMBINING:
+                continue
+        else:
+            marks = 0
+        out.append(char)
+    return "".join(out).strip()[:limit]
 
 
 class BannedWords:
@@ -61,7 +79,13 @@ def moderate(banned: BannedWords):
 
     def transform(event: Event) -> Event:
         if event.type != EventType.COMMENT:
-            return event
+            texts = [k for k in ("nickname", "gift") if isinstance(event.payload.get(k), str)]
+            if not texts:
+                return event
+            payload = dict(event.payload)  # an entrant's or buyer's nickname is outside text too
+            for key in texts:
+                payload[key] = clean_text(payload[key], 40)
+            return replace(event, payload=payload)
         payload = dict(event.payload)
         payload["text"] = clean_text(payload.get("text"))
         payload["nickname"] = clean_text(payload.get("nickname"), 40)

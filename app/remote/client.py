@@ -25,10 +25,16 @@ class RemoteError(RuntimeError):
 
 
 class RemoteAssistant:
-    def __init__(self, url: str, token: str, name: str = "场控") -> None:
+    """`fingerprint`: the console certificate's SHA-256 (from the pairing code) for wss://; without it the one
+    pinned at the first pairing is required (`pins`), or the first one seen is pinned (trust on first use)."""
+
+    def __init__(self, url: str, token: str, name: str = "远程场控", fingerprint: str | None = None,
+                 pins=None) -> None:
         register_secret(token)
         self.url, self.token, self.name = url, token, name
+        self.fingerprint, self._pins = fingerprint, pins
         self.actor: str | None = None
+        self.server_fingerprint: str | None = None
         self.state: dict = {}
         self.events: deque[dict] = deque(maxlen=5_000)
         self.dropped = 0  # events the console dropped for us (we were too slow)
@@ -96,9 +102,17 @@ class RemoteAssistant:
         from websockets.asyncio.client import connect
 
         self._loop = asyncio.get_running_loop()
+        secure = self.url.startswith("wss://")
         try:
-            async with connect(self.url, max_size=MAX_MESSAGE_BYTES, open_timeout=5) as socket:
+            ssl_context = None
+            if secure:
+                from app.remote.tls import client_context
+
+                ssl_context = client_context()
+            async with connect(self.url, max_size=MAX_MESSAGE_BYTES, open_timeout=5, ssl=ssl_context) as socket:
                 self._socket = socket
+                if secure:
+                    self._check_fingerprint(socket)  # before the token leaves this machine
                 await socket.send(json.dumps({"type": "hello", "token": self.token, "name": self.name},
                                              ensure_ascii=False))
                 first = json.loads(await socket.recv())
@@ -118,6 +132,25 @@ class RemoteAssistant:
             for future in self._waiting.values():
                 if not future.done():
                     future.set_exception(RemoteError(self._error or "the console closed the connection"))
+
+    def _check_fingerprint(self, socket) -> None:
+        from app.remote.pairing import PinnedConsoles
+        from app.remote.tls import fingerprint_of_der
+
+        der = socket.transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
+        seen = fingerprint_of_der(der)
+        address = self.url.removeprefix("wss://").rstrip("/")
+        pins = self._pins if self._pins is not None else PinnedConsoles()
+        expected = self.fingerprint or pins.get(address)
+        if expected is None:
+            pins.pin(address, seen)  # first pairing: remember this console
+        elif seen != expected:
+            self._error = ("证书指纹不符：这不是配对过的主播中控台，已断开 / the certificate fingerprint does not match: "
+                           "this is not the console you paired with; disconnected")
+            raise RemoteError(self._error)
+        elif self.fingerprint:
+            pins.pin(address, seen)
+        self.server_fingerprint = seen
 
     def _receive(self, message: dict) -> None:
         kind = message.get("type")

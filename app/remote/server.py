@@ -9,9 +9,15 @@ Protocol (docs/protocol.md, "Assistant protocol v1"), JSON text frames:
   ← {"type": "events", "events": [{…}, …], "dropped": 0}  comments, orders, online (batched, bounded per client)
   ← {"type": "error", "reason": "…"}                    a malformed frame; the connection stays
 
-Each connection is its own actor (`assistant:<name>`) with its own undo history, and its verbs take the same path
-as the console's: `LiveRoom` verbs → events on the one bus. The token is a secret: it never reaches logs, the
-database or error messages.
+Each connection is its own actor (`assistant:<name>`, unique, never the console's own) with its own undo history,
+and its verbs take the same path as the console's: `LiveRoom` verbs → events on the one bus. The token is a
+secret: it never reaches logs, the database or error messages.
+
+Isolation (issue #17): every connection has its own outbox and sender task, so an assistant that stops reading
+loses its own oldest events (counted) or is dropped after SEND_TIMEOUT_S, never slows the others. Verbs are
+rate-limited per connection, wrong tokens per address (`app.remote.guard`), unpaired sockets are capped, and any
+error in one frame is answered with an `error` frame, never a closed connection. With `tls=True` the server
+speaks wss:// with a certificate the console made itself; the assistant pins its fingerprint.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from app.commerce.room import ActionRefused
 from app.commerce.undo import UndoableVerbs
 from app.live.events import Event, EventType
 from app.redaction import redact, register_secret
+from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket, clean_name
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,8 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_CLIENTS = 8
 CLIENT_QUEUE = 2_000  # events waiting for one assistant; the oldest go first when it cannot keep up
+SEND_TIMEOUT_S = 5.0  # an assistant that takes longer than this to take one frame is dropped (it alone)
+HELLO_TIMEOUT_S = 10.0
 # verbs an assistant may call, with how many arguments (after the actor is added by the server)
 VERBS = {"pin_product": 1, "unpin_product": 0, "next_product": 0, "previous_product": 0, "set_live_price": 2,
          "set_stock": 2, "drop_coupon": 3, "stop_coupon": 1, "start_flash_sale": 4, "stop_flash_sale": 0,
@@ -91,39 +100,78 @@ def event_json(event: Event) -> dict:
 @dataclass
 class _Client:
     actor: str
+    address: str
     verbs: UndoableVerbs | None = None
     queue: deque = field(default_factory=lambda: deque(maxlen=CLIENT_QUEUE))
     dropped: int = 0
+    bucket: TokenBucket = field(default_factory=TokenBucket)
+    rate_limited: int = 0
+    state_json: str | None = None  # the newest room state to send; None: nothing new
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def name(self) -> str:
+        return self.actor.removeprefix("assistant:")
 
 
 class AssistantServer:
     """Serves the live room to LAN assistants. `room()` and `stream_time()` are read when needed, so the server
-    can stay up across go-lives; `on_event` must be given every bus event (the service forwards them)."""
+    can stay up across go-lives; `on_event` must be given every bus event (the service forwards them).
+    `reserved` names (the console's own actor) are never given to an assistant."""
 
-    def __init__(self, room, stream_time, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+    def __init__(self, room, stream_time, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
+                 reserved: set[str] | None = None, tls: bool = False, cert_dir=None) -> None:
         self._room, self._stream_time = room, stream_time
         self.host, self.port = host, port
         self.token = token or secrets.token_urlsafe(9)
         register_secret(self.token)
+        self.reserved = {name.removeprefix("assistant:") for name in (reserved or set())}
+        self.tls, self._cert_dir = tls, cert_dir
+        self.fingerprint: str | None = None  # SHA-256 of the certificate, hex (wss:// only)
+        self.guard = PairingGuard()
         self._clients: dict[object, _Client] = {}
+        self._unpaired = 0
         self._lock = threading.Lock()
         self._comments: deque[Event] = deque(maxlen=500)  # recent comments, so one can be pinned by seq
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
-        self.refused = 0  # connections with a wrong token
         self.malformed = 0
+        self.rate_limited = 0  # verbs refused for coming too fast (all assistants)
+        self.slow_dropped = 0  # assistants dropped for not reading
+        self.busy_refused = 0  # connections refused because too many waited to pair or 8 were paired
+
+    @property
+    def refused(self) -> int:
+        """Wrong tokens so far (every address)."""
+        return self.guard.refused
+
+    @property
+    def scheme(self) -> str:
+        return "wss" if self.tls else "ws"
 
     @property
     def clients(self) -> list[str]:
         with self._lock:
             return [c.actor for c in self._clients.values()]
 
+    def pairing_code(self, address: str) -> str:
+        """What the assistant pastes: address, token and (wss) the certificate's fingerprint in one string."""
+        from app.remote.pairing import pairing_code
+
+        return pairing_code(f"{self.scheme}://{address}:{self.port}", self.token, self.fingerprint)
+
     def start(self) -> None:
         """Listen (raises OSError when the port is taken)."""
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="assistant server", daemon=True)
+        ssl_context = None
+        if self.tls:
+            from app.remote.tls import server_context
+
+            ssl_context, self.fingerprint = server_context(self._cert_dir)
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main(ssl_context)), name="assistant server",
+                                        daemon=True)
         self._thread.start()
         self._ready.wait(5)
         if self._error is not None:
@@ -148,12 +196,12 @@ class AssistantServer:
                 client.queue.append(event)
 
     # --- asyncio side -----------------------------------------------------------------------------------
-    async def _main(self) -> None:
+    async def _main(self, ssl_context) -> None:
         from websockets.asyncio.server import serve
 
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         try:
-            server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES)
+            server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES, ssl=ssl_context)
         except OSError as exc:
             self._error = exc
             self._ready.set()
@@ -167,44 +215,82 @@ class AssistantServer:
         await server.wait_closed()
 
     async def _handler(self, socket) -> None:
-        try:
-            hello = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
-            name = str(hello.get("name") or "场控")[:32] if isinstance(hello, dict) else ""
-            token = hello.get("token") if isinstance(hello, dict) else None
-        except (asyncio.TimeoutError, ValueError, TypeError):
-            await socket.close(1008, "hello expected")
-            return
-        except Exception:  # the peer went away before saying hello
-            return
-        if hello.get("type") != "hello" or not isinstance(token, str) or \
-                not hmac.compare_digest(token.encode(), self.token.encode()):
-            self.refused += 1
-            await socket.send(json.dumps({"type": "error", "reason": "配对码不对 / wrong pairing token"}))
-            await socket.close(1008, "wrong token")
-            return
+        address = str((socket.remote_address or ("?",))[0])
         with self._lock:
-            if len(self._clients) >= MAX_CLIENTS:
-                full = True
-            else:
-                full = False
-                client = self._clients[socket] = _Client(f"assistant:{name}")
-        if full:
-            await socket.close(1013, "too many assistants")
+            busy = self._unpaired >= MAX_UNPAIRED
+            if not busy:
+                self._unpaired += 1
+        if busy:
+            self.busy_refused += 1
+            await socket.close(1013, "busy")
             return
-        log.info("remote assistant connected: %s", client.actor)
+        try:
+            client = await self._pair(socket, address)
+        finally:
+            with self._lock:
+                self._unpaired -= 1
+        if client is None:
+            return
+        log.info("remote assistant connected: %s from %s", client.actor, address)
+        sender = asyncio.create_task(self._sender(socket, client))
         try:
             await socket.send(json.dumps({"type": "welcome", "v": PROTOCOL_VERSION, "actor": client.actor,
                                           "state": self._state()}, ensure_ascii=False))
             async for raw in socket:
-                reply = self._handle(client, raw)
-                await socket.send(json.dumps(reply, ensure_ascii=False))
-        except Exception as exc:  # a dropped connection ends this assistant only
-            log.info("remote assistant %s left: %s", client.actor, redact(str(exc)))
+                await socket.send(json.dumps(self._handle(client, raw), ensure_ascii=False))
+        except Exception as exc:  # noqa: BLE001 - a dropped connection ends this assistant only
+            log.info("remote assistant %s left: %s", client.actor, redact(str(exc))[:200])
         finally:
+            sender.cancel()
             with self._lock:
                 self._clients.pop(socket, None)
 
+    async def _pair(self, socket, address: str) -> _Client | None:
+        """The hello: a wrong token is counted against the address (lockout), answered after a delay."""
+        try:
+            hello = json.loads(await asyncio.wait_for(socket.recv(), timeout=HELLO_TIMEOUT_S))
+            if not isinstance(hello, dict) or hello.get("type") != "hello":
+                raise ValueError("not a hello")
+            token, name = hello.get("token"), hello.get("name")
+        except Exception:  # noqa: BLE001 - silence, junk, deep nesting, a peer gone: no pairing
+            await self._refuse(socket, "需要 hello / hello expected", "hello expected")
+            return None
+        locked = self.guard.locked_for(address)
+        if locked:  # answered after the hello, so the client reads the reason; the token is not even looked at
+            minutes = max(1, round(locked / 60))
+            await self._refuse(socket, f"错误配对码太多，请 {minutes} 分钟后再试 / too many wrong pairing tokens from "
+                                       f"this address: try again in {minutes} min", "locked out")
+            return None
+        if not isinstance(token, str) or not hmac.compare_digest(
+                token.encode("utf-8", "surrogatepass"), self.token.encode("utf-8")):
+            count = self.guard.failed(address)
+            log.warning("remote pairing refused from %s: wrong token (%d in a row)", address, count)
+            await asyncio.sleep(WRONG_TOKEN_DELAY_S)
+            await self._refuse(socket, "配对码不对 / wrong pairing token", "wrong token")
+            return None
+        self.guard.succeeded(address)
+        with self._lock:
+            if len(self._clients) >= MAX_CLIENTS:
+                client = None
+            else:
+                taken = self.reserved | {c.name for c in self._clients.values()}
+                client = self._clients[socket] = _Client(f"assistant:{clean_name(name, taken)}", address)
+        if client is None:
+            self.busy_refused += 1
+            await self._refuse(socket, f"已有 {MAX_CLIENTS} 位场控 / {MAX_CLIENTS} assistants are connected already",
+                               "too many assistants", code=1013)
+        return client
+
+    @staticmethod
+    async def _refuse(socket, reason: str, close_reason: str, code: int = 1008) -> None:
+        try:
+            await socket.send(json.dumps({"type": "error", "reason": reason}, ensure_ascii=False))
+            await socket.close(code, close_reason)
+        except Exception:  # noqa: BLE001 - the peer is gone already
+            pass
+
     def _handle(self, client: _Client, raw) -> dict:
+        """One frame → one reply. Nothing a frame holds raises past here."""
         try:
             message = json.loads(raw)
             if not isinstance(message, dict) or message.get("type") != "verb":
@@ -212,13 +298,28 @@ class AssistantServer:
             verb, args, ident = message.get("verb"), message.get("args", []), message.get("id")
             if not isinstance(args, list):
                 raise ValueError("'args' must be a list")
-        except (ValueError, TypeError) as exc:
+            if not (ident is None or isinstance(ident, (int, str)) and not isinstance(ident, bool)):
+                ident = None
+        except Exception as exc:  # noqa: BLE001 - not JSON, too deep, wrong shape
             self.malformed += 1
-            return {"type": "error", "reason": f"malformed: {exc}"}
+            return {"type": "error", "reason": f"malformed: {type(exc).__name__}"}
+        if not client.bucket.allow():
+            client.rate_limited += 1
+            self.rate_limited += 1
+            if client.rate_limited == 1 or client.rate_limited % 1000 == 0:
+                log.warning("remote assistant %s: verbs refused for coming too fast (%d so far)", client.actor,
+                            client.rate_limited)
+            return {"type": "result", "id": ident, "ok": False,
+                    "reason": "操作太频繁：每秒最多 10 个（可连续 20 个）/ too many verbs: at most 10 a second "
+                              "(20 in a burst)"}
         try:
             return {"type": "result", "id": ident, "ok": True, **self._run(client, verb, args)}
         except ActionRefused as exc:
             return {"type": "result", "id": ident, "ok": False, "reason": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - a verb that broke: say so, keep the connection
+            log.exception("remote verb %s failed", str(verb)[:40])
+            return {"type": "result", "id": ident, "ok": False, "reason": f"内部错误 / internal error "
+                                                                          f"({type(exc).__name__})"}
 
     def _run(self, client: _Client, verb, args: list) -> dict:
         room = self._room()
@@ -228,7 +329,7 @@ class AssistantServer:
             client.verbs = UndoableVerbs(room, client.actor)
         if verb == "undo":
             return {"undone": client.verbs.undo()}
-        if verb not in VERBS:
+        if not isinstance(verb, str) or verb not in VERBS:
             raise ActionRefused(f"未知操作 / unknown verb {str(verb)[:40]!r}")
         if len(args) != VERBS[verb] or any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
             raise ActionRefused(f"{verb}: 需要 {VERBS[verb]} 个数字参数 / takes {VERBS[verb]} number(s)")
@@ -248,29 +349,63 @@ class AssistantServer:
         return {"live": True, **room_state(room, self._stream_time() if with_time else None)}
 
     async def _push_loop(self) -> None:
-        """Four times a second: each assistant gets the room when it changed and the events queued for it."""
-        last: dict[object, str] = {}
+        """Four times a second: the room state is built once and handed to every assistant's own sender."""
+        last = None
         while True:
             await asyncio.sleep(0.25)
             body = self._state(with_time=False)
             without_time = json.dumps(body, ensure_ascii=False)  # what "changed" means: the clock always does
             if body["live"]:
                 body["stream_time"] = self._stream_time()
-            state = json.dumps({"type": "state", "state": body}, ensure_ascii=False)
+            state = json.dumps({"type": "state", "state": body}, ensure_ascii=False) if without_time != last \
+                else None
+            last = without_time
             with self._lock:
-                batches = []
-                for socket, client in self._clients.items():
+                clients = list(self._clients.values())
+            for client in clients:
+                if state is not None:
+                    client.state_json = state
+                client.wake.set()
+
+    async def _sender(self, socket, client: _Client) -> None:
+        """This assistant's own sender: a client that does not read stalls only this task, and is dropped after
+        SEND_TIMEOUT_S; meanwhile its events queue up to CLIENT_QUEUE and then lose the oldest (counted)."""
+        try:
+            while True:
+                await client.wake.wait()
+                client.wake.clear()
+                with self._lock:
                     events = [event_json(e) for e in client.queue]
                     client.queue.clear()
                     dropped, client.dropped = client.dropped, 0
-                    batches.append((socket, events, dropped))
-            for socket, events, dropped in batches:
-                try:
-                    if last.get(socket) != without_time:
-                        last[socket] = without_time
-                        await socket.send(state)
-                    if events or dropped:
-                        await socket.send(json.dumps({"type": "events", "events": events, "dropped": dropped},
-                                                     ensure_ascii=False))
-                except Exception:  # closed meanwhile: its handler cleans up
-                    last.pop(socket, None)
+                    state, client.state_json = client.state_json, None
+                frames = ([state] if state else []) + _event_frames(events, dropped)
+                for frame in frames:
+                    await asyncio.wait_for(socket.send(frame), timeout=SEND_TIMEOUT_S)
+        except TimeoutError:
+            self.slow_dropped += 1
+            log.warning("remote assistant %s dropped: it stopped reading", client.actor)
+            transport = getattr(socket, "transport", None)
+            if transport is not None:
+                transport.abort()  # a close handshake would wait on the same full buffer
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - closed meanwhile: its handler cleans up
+            pass
+
+
+def _event_frames(events: list[dict], dropped: int, limit: int = MAX_MESSAGE_BYTES * 3 // 4) -> list[str]:
+    """The events as `events` frames each well under the 64 KiB frame limit both sides keep (a busy room's
+    quarter second can hold more); `dropped` rides on the first."""
+    frames, batch, size = [], [], 0
+    for item in events:
+        text = json.dumps(item, ensure_ascii=False)
+        if batch and size + len(text.encode()) > limit:
+            frames.append(batch)
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text.encode()) + 1
+    if batch or dropped:
+        frames.append(batch)
+    return ['{"type": "events", "events": [' + ",".join(b) + f'], "dropped": {dropped if i == 0 else 0}}}'
+            for i, b in enumerate(frames)]

@@ -119,3 +119,35 @@ def test_parse_refuses_malformed(raw):
     with pytest.raises(MessageError) as caught:
         parse_message(raw)
     assert caught.value.kind == "malformed"
+
+
+def test_feed_abuse_oversize_extras_text_and_resent_orders():
+    """Issue #17, the platform feed: a frame over 256 KiB is counted (malformed-oversize) and the feed lives on;
+    extras are cut; invisible characters leave every nickname; an order resent after a reconnect counts once."""
+    from app.live.moderation import moderate, BannedWords
+
+    order = msg("order", user_id="u1", order_id="o-1", product_id=1, amount_cents=8900, nickname="买家\u2028二")
+    huge = msg("comment", user_id="u9", text="x" * (300 * 1024))
+    extras = json.dumps({"v": 1, "type": "enter", "data": {"user_id": "u2", "nickname": "小\ufeff鹿\u2060\u061c\u00ad",
+                                                           "bio": "y" * 200_000, "deep": {"a": [1, 2]},
+                                                           "nan": float("nan"), "flag": True}})
+    first, second = [order, huge], [order, extras, msg("online", online=5)]  # the bridge resends o-1
+    bus = EventBus()
+    bus.add_transform(moderate(BannedWords()))
+    got = []
+    bus.subscribe(got.append)
+    with Bridge([first, second]) as bridge:
+        client = FeedClient(f"ws://127.0.0.1:{bridge.port}/feed", bus, max_backoff=0.2)
+        client.start()
+        try:
+            assert wait(lambda: client.stats.published == 3), client.stats
+        finally:
+            client.stop()
+        assert bridge.connections >= 2
+    assert client.stats.oversize == 1 and client.stats.malformed >= 1  # counted, as protocol.md promises
+    assert client.stats.duplicate_orders == 1
+    assert [e.type for e in got] == [EventType.ORDER, EventType.ENTER, EventType.ONLINE]
+    assert got[0].payload["nickname"] == "买家 二"
+    enter = got[1].payload
+    assert enter["nickname"] == "小鹿" and len(enter["bio"]) == 200 and "deep" not in enter and "nan" not in enter
+    assert enter["flag"] is True

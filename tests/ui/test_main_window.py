@@ -24,6 +24,7 @@ def window(qtbot, tmp_path, monkeypatch):
     win = MainWindow(service, settings)
     win.confirm = lambda question: True
     win.choose = lambda question, choices: "test"  # the loopback nginx is a private test server
+    win.ask_remote_setup = lambda setup: setup  # the 远程场控 dialog answered with what the settings hold
     qtbot.addWidget(win)
     win.show()
     yield win
@@ -486,12 +487,18 @@ def test_allow_lan_assistants_from_the_window(window, qtbot):
     told = []
     window.inform = lambda title, text: told.append(text)
     window.settings.setValue("remote/port", 0)  # any free port for the test
+    window.settings.setValue("remote/host", "127.0.0.1")  # this machine only
     window.remote_action.setChecked(True)
     server = window.service.assistant_server
-    assert server is not None and server.token in told[0] and f":{server.port}" in told[0]
+    assert server is not None and server.tls and server.host == "127.0.0.1"  # wss:// unless the user says not
+    code = server.pairing_code("127.0.0.1")
+    assert code in told[0] and server.fingerprint in code and "wss://" in told[0]
     window.audience.setChecked(False)
     assert window.go_live()
-    assistant = RemoteAssistant(f"ws://127.0.0.1:{server.port}", server.token, name="小李").connect()
+    from app.remote.pairing import parse_pairing_code
+
+    url, token, fingerprint = parse_pairing_code(code)
+    assistant = RemoteAssistant(url, token, name="小李", fingerprint=fingerprint).connect()
     try:
         assistant.call("next_product")
         qtbot.waitUntil(lambda: "小李" in window.remote_label.text(), timeout=3000)
@@ -511,13 +518,14 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     window.settings.setValue("remote/port", 0)
     window.remote_action.setChecked(True)
     server = window.service.assistant_server
-    remote = RemoteWindow(f"ws://127.0.0.1:{server.port}", "小周")
+    remote = RemoteWindow(f"wss://127.0.0.1:{server.port}", "小周")
     qtbot.addWidget(remote)
     remote.show()
     remote.token.setText("wrong")
     assert not remote.connect_to_console() and "wrong pairing token" in remote.statusBar().currentMessage()
-    remote.token.setText(server.token)
+    remote.token.setText(server.pairing_code("127.0.0.1"))  # the whole code pasted: address, token, fingerprint
     assert remote.connect_to_console() and remote.token.text() == ""
+    assert remote.assistant.server_fingerprint == server.fingerprint
     remote.call("next_product")
     assert "go live" in remote.statusBar().currentMessage() or "not live" in remote.statusBar().currentMessage()
     window.audience.setChecked(True)
