@@ -162,6 +162,21 @@ class ConsoleService:
     def metrics(self) -> MetricsSnapshot | None:
         return self.core.metrics.snapshot(self.core.bus.stream_time()) if self.core else None
 
+    def event_log_notice(self) -> str | None:
+        """What the streamer must know about the event log while live (中文 / English), or None when healthy:
+        events set aside (quarantined) or writes failing (retried, nothing lost)."""
+        writer = self.core.writer if self.core is not None else None
+        if writer is None:
+            return None
+        stats = writer.stats
+        if stats.quarantined:
+            return (f"事件日志：{stats.quarantined} 条无法保存的事件已隔离（其余照常保存）/ event log: {stats.quarantined} "
+                    f"event(s) could not be stored and were set aside (the rest are saved)")
+        if stats.failures and writer.backlog:
+            return (f"事件日志写入失败，正在重试，未丢失 / event log writes failing, retrying, nothing lost "
+                    f"({stats.last_error})")
+        return None
+
     def preview_frame(self) -> tuple[int, np.ndarray | None]:
         """(sequence number, newest preview image as BGR) — the UI redraws only when the number changed."""
         return self._preview_seq, self._preview

@@ -746,7 +746,9 @@ class MainWindow(QMainWindow):
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
             failed = [f"{out.stats.name.rsplit('/', 1)[-1]}: {out.stats.error}" for out in stats.outputs
                       if out.health == "failed" and out.stats.error]  # e.g. a recording on a full disk
-            self.notices.setText("  ".join(f"⚠ {redact(notice)}" for notice in (*stats.notices, *failed)))
+            log_health = self.service.event_log_notice()  # events set aside or a database that is failing
+            self.notices.setText("  ".join(f"⚠ {redact(notice)}" for notice in
+                                           (*stats.notices, *failed, *([log_health] if log_health else []))))
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {tr('编码', 'encode')} {stats.encode_ms_mean:.1f} ms · "
                                      f"{tr('丢帧', 'drops')} {causes} · CPU {stats.cpu_percent + stats.push_cpu_percent:.0f}%{money}")
 

@@ -75,7 +75,7 @@ def check_coupon(name: str, kind: str, threshold_cents: int = 0, discount_cents:
 
     满减 full_reduction: spend ≥ threshold, minus discount (discount < threshold); 折扣 discount: pay rate × price
     (0 < rate < 1, 0.9 = 9折); 无门槛 no_threshold: minus discount."""
-    name = name.strip()
+    name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > 100:
         raise ActionRefused("券名须为 1–100 个字 / the coupon name must be 1..100 characters")
     if kind not in COUPON_KINDS:

@@ -91,6 +91,11 @@ class StoreWriter:
         """Bus subscriber: O(1), never touches the database in the publisher's thread."""
         self._queue.put(event)  # blocks only if a million events are waiting: back-pressure, not loss
 
+    @property
+    def backlog(self) -> int:
+        """Events waiting to be written now."""
+        return self._queue.qsize()
+
     def close(self, timeout: float = 30.0) -> None:
         self._queue.put(_STOP)
         self._thread.join(timeout)

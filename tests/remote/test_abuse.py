@@ -16,24 +16,20 @@ import time
 import pytest
 
 from app.commerce.room import ActionRefused
-from app.console import ConsoleService, LiveOptions
+from app.console import ConsoleService
 from app.live.events import Event, EventType
 from app.media.sources import wait_until
 from app.remote.client import RemoteAssistant, RemoteError
 from app.remote.guard import MAX_FAILURES, VERB_BURST, VERBS_PER_SECOND
 from app.store.db import Database
+from tests.live.test_remote_assistant import TOKEN, live_console  # noqa: F401 - the fixture
 
-TOKEN = "pair-abuse-9c1d"
 
 
 @pytest.fixture
-def console(tmp_path, monkeypatch, qapp_offscreen):
-    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
-    service = ConsoleService(Database())
-    server = service.start_assistant_server(host="127.0.0.1", port=0, token=TOKEN)
-    service.go_live(LiveOptions(recording_path=str(tmp_path / "s.mkv"), audience_rate=200, width=640, height=360))
-    yield service, server
-    service.close()
+def console(live_console):  # noqa: F811 - the live console with its assistant server, as the protocol test has it
+    service, _url = live_console
+    return service, service.assistant_server
 
 
 class Legit:

@@ -704,3 +704,17 @@ def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server):
     assert window.service.core.metrics.snapshot().comments == 0  # no simulated comment on a real stream
     assert window.stop_live()
     assert [s.kind for s in window.service.sessions()] == ["live"]
+
+
+def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qtbot):
+    """Issue #11: 2^63 stopped the event log for good; now it is set aside, counted, and the streamer is told."""
+    window.audience.setChecked(False)
+    assert window.go_live()
+    core = window.service.core
+    core.bus.publish(Event(EventType.ORDER, {"user_id": "u", "product_id": 1, "quantity": 1, "amount_cents": 2**63,
+                                             "order_id": "o-huge"}))
+    core.bus.publish(Event(EventType.COMMENT, {"user_id": "u", "nickname": "n", "text": "之后 after"}))
+    qtbot.waitUntil(lambda: "set aside" in window.notices.text(), timeout=10000)
+    assert "隔离" in window.notices.text()
+    assert window.stop_live()
+    assert core.writer.stats.quarantined == 1 and core.writer.stats.written == core.bus.last_seq - 1
