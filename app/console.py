@@ -224,7 +224,7 @@ class ConsoleService:
         payload = check_coupon(**definition)
         room = self.room if self.live else None
         if coupon_id is not None:
-            current = self.display_room().state.coupons.get(coupon_id)
+            current = self.display_room().snapshot().state.coupons.get(coupon_id)
             if current is not None and current.live:
                 raise ActionRefused(f"发放中的券不能修改 / coupon {current.name} is live: stop it first")
         with self.database.sessions.begin() as db:

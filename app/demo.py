@@ -67,11 +67,12 @@ class DemoAssistant:
         second = 0
         while not self._stop.is_set():
             try:
+                state = room.snapshot().state
                 if second % int(self.pin_every) == 0:
-                    if room.state.pinned_product is None or not self._try(room.next_product):
-                        room.pin_product(room.state.run_sheet[0], "assistant:演示场控")
-                if second % 60 == 5 and room.state.coupons:
-                    coupon = next(iter(room.state.coupons.values()))
+                    if state.pinned_product is None or not self._try(room.next_product):
+                        room.pin_product(state.run_sheet[0], "assistant:演示场控")
+                if second % 60 == 5 and state.coupons:
+                    coupon = next(iter(state.coupons.values()))
                     if not coupon.live:
                         room.drop_coupon(coupon.id, 50, 40, "assistant:演示场控")
             except ActionRefused as exc:

@@ -15,6 +15,8 @@ need=()
 { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]; } || need+=(nginx libnginx-mod-rtmp)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v Xvfb >/dev/null || need+=(xvfb)
+# PostgreSQL: the store's tests run on it as well as on SQLite (a throwaway cluster on a loopback port)
+[ "$mode" != test ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 # what Qt's xcb platform plugin loads to open a real window (a fresh Debian lacks some of these), and PortAudio
 for lib in libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
            libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 \

@@ -221,12 +221,68 @@ def qapp_offscreen(qapp):
     return ensure_qt()
 
 
+PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free loopback port in a temp folder, run as the `postgres` user (it
+    refuses to run as root); `url(name)` makes a fresh database. Stopped by its own pid (pg_ctl stop)."""
+
+    def __init__(self) -> None:
+        import pwd
+        import tempfile
+
+        if not PG_BIN:
+            pytest.fail("PostgreSQL is required: run the README's test command, which installs it")
+        self.bin = PG_BIN[-1]
+        self.dir = Path(tempfile.mkdtemp(prefix="anchor-pg-"))
+        self.port = free_port()
+        self._as = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
+        if self._as:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+        self._run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8")
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-t", "30",
+                  "-o", f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off", "start")
+        self._count = 0
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self._as, str(self.bin / tool), *args], check=True, capture_output=True, timeout=120)
+
+    def url(self) -> str:
+        self._count += 1
+        name = f"anchor{self._count}"
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """The store's URL on both engines the product supports: SQLite (the default) and PostgreSQL (a studio's
+    shared database)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'anchor.db'}"
+    return request.getfixturevalue("postgres").url()
+
+
 @pytest.fixture
-def database(tmp_path):
-    """A real SQLite database in a temp folder, migrated to head."""
+def database(store_url):
+    """A real database (SQLite and, as a second run of each test, PostgreSQL), migrated to head."""
     from app.store.db import Database
 
-    db = Database(f"sqlite:///{tmp_path / 'anchor.db'}")
+    db = Database(store_url)
     yield db
     db.close()
 

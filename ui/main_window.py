@@ -490,9 +490,10 @@ class MainWindow(QMainWindow):
         self._update_teleprompter(force=True)
 
     def _update_teleprompter(self, force: bool = False) -> None:
-        room = self.service.room
-        if self.teleprompter is None or room is None:
+        live = self.service.room
+        if self.teleprompter is None or live is None:
             return
+        room = live.snapshot()
         pinned = room.state.pinned_product
         if pinned != self._prompted or force:
             self._prompted = pinned
@@ -705,7 +706,7 @@ class MainWindow(QMainWindow):
             self.comments.add_events(events)
 
     def _tick_room(self) -> None:
-        room = self.service.display_room()  # the catalogue before going live, the live room after
+        room = self.service.display_room().snapshot()  # the catalogue before going live, the live room after
         self.products.refresh(room)
         self.coupons.refresh(room, room.bus.stream_time() or 0.0)
         self._update_teleprompter()

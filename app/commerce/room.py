@@ -7,6 +7,7 @@ on; a valid verb becomes an event on the bus. The state itself changes only by c
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from dataclasses import dataclass, field
@@ -121,6 +122,24 @@ class RoomState:
     pinned_comment: PinnedComment | None = None
 
 
+@dataclass(frozen=True)
+class RoomSnapshot:
+    """The room at one moment, as a private copy (taken under the room's state lock) with the stream time then.
+    Every reader outside the room (overlays, docks, teleprompter, simulator, undo) reads one of these, never the
+    live `LiveRoom.state` that the bus's dispatcher changes. Same shape as a room for display: `.state`,
+    `.bus.stream_time()`."""
+
+    state: RoomState
+    time: float | None
+
+    @property
+    def bus(self) -> RoomSnapshot:
+        return self
+
+    def stream_time(self) -> float | None:
+        return self.time
+
+
 class LiveRoom:
     """Owns `state`; verbs publish, `apply` (a bus subscriber) mutates. `tick()` expires timed things.
 
@@ -142,6 +161,12 @@ class LiveRoom:
 
     def close(self) -> None:
         self._unsubscribe()
+
+    def snapshot(self) -> RoomSnapshot:
+        """A private copy of the state now (cheap: a catalogue of dozens of products)."""
+        now = self.bus.stream_time()
+        with self._state_lock:
+            return RoomSnapshot(copy.deepcopy(self.state), now)
 
     def view(self, build):
         """`build(state)` under the room's state lock: a consistent read from another thread. `build` must be

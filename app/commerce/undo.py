@@ -56,7 +56,7 @@ class UndoableVerbs:
         return step.description
 
     def _inverse(self, verb: str, *args) -> _Step | None:
-        state, room, actor = self.room.state, self.room, self.actor
+        state, room, actor = self.room.snapshot().state, self.room, self.actor
         if verb in ("set_live_price", "set_stock"):
             product = state.products.get(args[0])
             if product is None:

@@ -72,7 +72,7 @@ class SessionCore:
         """Go live: a session row (status live), the event log writer, the room with the catalogue."""
         self.kind = SessionKind(kind)
         self.room = load_room(self.database, self.bus, run_sheet)
-        sheet = self.room.state.run_sheet
+        sheet = self.room.snapshot().state.run_sheet
         with self.database.sessions.begin() as db:
             row = LiveSession(title=title, run_sheet=sheet, destinations=[redact_url(d) for d in destinations or []],
                               recording_path=recording_path, started_at=time.time(), status=SessionStatus.LIVE,

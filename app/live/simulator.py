@@ -47,6 +47,7 @@ class AudienceSimulator:
         self._next_user = 1
         self._last_online_second = -1
         self._orders = 0
+        self._room_now = None  # the room's snapshot for the batch being generated
         self.published = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,6 +79,8 @@ class AudienceSimulator:
     def generate(self, count: int, stream_time: float) -> list[Event]:
         """`count` platform events for around `stream_time`, plus a room-stats event once a second."""
         events: list[Event] = []
+        # one private copy of the room per batch: the orders follow it, never the live state the bus changes
+        self._room_now = self.room.snapshot().state if self.room is not None else None
         second = int(stream_time)
         if second != self._last_online_second:
             self._last_online_second = second
@@ -126,8 +129,7 @@ class AudienceSimulator:
 
     def _commerce(self) -> Event:
         """Orders lean on the pinned product; a live coupon brings claims, a flash sale brings a rush."""
-        room = self.room
-        state = room.state if room is not None else None
+        state = self._room_now
         r = self._random
         if state is not None:
             live_coupons = [c for c in state.coupons.values() if c.live and c.remaining > 0]

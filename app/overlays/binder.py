@@ -58,7 +58,8 @@ class OverlayBinder:
 
     def refresh(self) -> None:
         """Recompute every overlay's content from the room now (cheap; rendering happens only on change)."""
-        state, now = self.room.state, self.room.bus.stream_time() or 0.0
+        snapshot = self.room.snapshot()
+        state, now = snapshot.state, snapshot.stream_time() or 0.0
         pinned = state.products.get(state.pinned_product) if state.pinned_product is not None else None
         self.overlays.update("product_card", None if pinned is None else ProductCardContent(
             pinned.title, pinned.live_price_cents / 100, pinned.list_price_cents / 100, pinned.stock,

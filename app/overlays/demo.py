@@ -51,7 +51,7 @@ class OverlayDemo:
 def show_layout_sample(overlays: OverlaySet, room) -> None:
     """Before going live: every overlay with sample content from the catalogue, so the streamer sees (and drags)
     the layout the stream will have. Only the preview shows it; nothing is encoded before going live."""
-    state = room.state
+    state = room.snapshot().state
     products = [state.products[i] for i in state.run_sheet if i in state.products]
     if products:
         first = products[0]

@@ -45,6 +45,7 @@ def main() -> int:
             settings.setValue("ui/language", language)
             window = MainWindow(service, settings)
             window.confirm = lambda question: True
+            window.choose = lambda question, choices: "test"
             window.resize(1600, 1000)
             window.show()
             for delay, action in steps_for(window):
@@ -92,12 +93,14 @@ def main() -> int:
             from ui.remote_window import RemoteWindow
 
             window.inform = lambda title, text: None
+            window.ask_remote_setup = lambda setup: setup  # the dialog answered as the settings say
             window.settings.setValue("remote/port", 0)
+            window.settings.setValue("remote/host", "127.0.0.1")
             window.remote_action.setChecked(True)
             server = service.assistant_server
-            window.remote_window = RemoteWindow(f"ws://127.0.0.1:{server.port}", "小周")
+            window.remote_window = RemoteWindow("", "小周")
             window.remote_window.resize(1200, 760)
-            window.remote_window.token.setText(server.token)
+            window.remote_window.token.setText(server.pairing_code("127.0.0.1"))  # pasted whole: wss + fingerprint
             window.remote_window.connect_to_console()
             window.remote_window.call("next_product")
             window.remote_window.show()
@@ -105,6 +108,7 @@ def main() -> int:
         def review(window) -> None:
             window.show_review()
             window.review_window.resize(1600, 1000)
+            window.review_window.show_rehearsals.setChecked(True)  # the demo sessions are rehearsals
             window.review_window.sessions.setCurrentRow(0)
 
         def english(window):

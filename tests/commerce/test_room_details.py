@@ -157,3 +157,14 @@ def test_check_coupon_defaults_and_reasons():
             check_coupon(**definition)
         zh, _, en = str(refused.value).partition(" / ")
         assert chinese in zh and english in en, (definition, str(refused.value))
+
+
+def test_readers_get_a_private_snapshot_not_the_live_state(room):  # noqa: F811
+    room.pin_product(1, ASSISTANT)
+    snapshot = room.snapshot()
+    room.set_live_price(1, 100, ASSISTANT)
+    room.define_coupon(7, {"name": "新券", "kind": "no_threshold", "discount_cents": 100, "quantity": 1}, ASSISTANT)
+    assert snapshot.state.products[1].live_price_cents == 8900 and 7 not in snapshot.state.coupons
+    snapshot.state.products[1].stock = -5  # a reader scribbling on its copy changes nothing in the room
+    assert room.state.products[1].stock == 100
+    assert snapshot.bus.stream_time() is not None and snapshot.state.pinned_product == 1

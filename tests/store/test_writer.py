@@ -47,8 +47,8 @@ def test_normal_stop_persists_everything_and_replay_matches_live(catalogue):
     assert (summary["gmv_cents"], summary["orders"], summary["events"]) == (8900, 1, len(events))
 
 
-def test_crash_mid_batch_leaves_an_interrupted_consistent_session_and_a_reader_never_does(tmp_path):
-    url = f"sqlite:///{tmp_path / 'crash.db'}"
+def test_crash_mid_batch_leaves_an_interrupted_consistent_session_and_a_reader_never_does(store_url):
+    url = store_url  # SQLite and PostgreSQL
     Database(url).close()
     child = subprocess.Popen([sys.executable, "-m", "tests.store.crash_child", url], stdout=subprocess.PIPE,
                              text=True, cwd=os.getcwd())
