@@ -77,10 +77,6 @@ class EventBus:
         since = self._live_since
         return None if since is None else time.monotonic() - since
 
-    def dispatching_here(self) -> bool:
-        """True inside a subscriber or transform (this thread is dispatching): verbs must not run here."""
-        return self._dispatcher == threading.get_ident()
-
     def publish(self, event: Event) -> Event:
         """Stamp and dispatch `event`; returns the stamped event (with seq and times) once every subscriber saw it.
 

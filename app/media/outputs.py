@@ -8,13 +8,13 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import av
 
 from app.media.encode import EncodedPacket, StreamSpec, add_streams, to_av_packet
+from app.media.output_stats import DestinationError, OutputStats  # noqa: F401 - part of this module's face
 from app.redaction import redact, redact_url, register_url_secrets
 
 log = logging.getLogger(__name__)
@@ -28,27 +28,6 @@ _FILE_OPTIONS = {
     "flv": {"flush_packets": "1"},
 }
 _STOP = object()
-
-
-class DestinationError(ValueError):
-    """A destination that cannot be used; the message is safe to show (no secrets)."""
-
-
-@dataclass
-class OutputStats:
-    name: str
-    packets: int = 0
-    bytes: int = 0
-    video_frames: int = 0  # video packets written (sent, for RTMP): the output's frame rate over time
-    queue_depth: int = 0
-    dropped: Counter = field(default_factory=Counter)
-    error: str | None = None
-    connected: bool = True
-    reconnects: int = 0
-    restarts: dict[str, int] = field(default_factory=dict)
-    congestion: float = 0.0  # buffered duration ÷ drop threshold (RTMP); ≥ 1 means dropping
-    connected_since: float | None = None  # wall-clock time of the last (re)connect (RTMP)
-    latency_ms_p95: float | None = None  # capture → muxed, video packets (files)
 
 
 class Output:

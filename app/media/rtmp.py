@@ -18,7 +18,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 from app.media.encode import EncodedPacket, StreamSpec
-from app.media.outputs import OutputStats
+from app.media.output_stats import OutputStats
 from app.media.push_child import STATE_CONNECTED, STATE_FAILED, push_main
 from app.redaction import redact
 
@@ -143,7 +143,7 @@ class RtmpOutput:
     def start(self, specs: tuple[StreamSpec, ...]) -> None:
         """Connect once before streaming starts (bounded by connect_timeout), then keep the push alive in the
         background. Raises DestinationError when the first connection cannot be made."""
-        from app.media.outputs import DestinationError
+        from app.media.output_stats import DestinationError
 
         self._specs = specs
         child = self._spawn()

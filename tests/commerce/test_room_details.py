@@ -168,3 +168,64 @@ def test_readers_get_a_private_snapshot_not_the_live_state(room):  # noqa: F811
     snapshot.state.products[1].stock = -5  # a reader scribbling on its copy changes nothing in the room
     assert room.state.products[1].stock == 100
     assert snapshot.bus.stream_time() is not None and snapshot.state.pinned_product == 1
+
+
+def test_stopping_says_stopped_and_a_flash_sale_may_take_the_whole_stock(room):  # noqa: F811
+    room.drop_coupon(1, 5, 60, ASSISTANT)
+    stopped = room.stop_coupon(1, ASSISTANT)
+    assert (stopped.type, stopped.payload, stopped.actor) == (EventType.COUPON_ENDED,
+                                                              {"coupon_id": 1, "reason": "stopped"}, ASSISTANT)
+    room.set_stock(2, 1, ASSISTANT)
+    sale = room.start_flash_sale(2, 990, 1, 60, ASSISTANT)  # the last piece: stock 1 of 1 is allowed
+    assert sale.payload["stock"] == 1 and sale.payload["price_cents"] == 990
+    with pytest.raises(ActionRefused, match="已有进行中的秒杀 / a flash sale is already running"):
+        room.start_flash_sale(1, 990, 1, 60, ASSISTANT)
+    ended = room.stop_flash_sale(ASSISTANT)
+    assert (ended.type, ended.payload, ended.actor) == (EventType.FLASH_SALE_ENDED,
+                                                        {"product_id": 2, "reason": "stopped"}, ASSISTANT)
+    with pytest.raises(ActionRefused, match="没有进行中的秒杀 / no flash sale is running"):
+        room.stop_flash_sale(ASSISTANT)
+
+
+@pytest.mark.parametrize(("call", "chinese", "english"), [
+    (lambda r: r.start_flash_sale(1, 0, 1, 60, ASSISTANT), "秒杀价须在", "flash-sale price must be"),
+    (lambda r: r.start_flash_sale(1, 990, 1, 0, ASSISTANT), "秒杀时长须在", "flash-sale duration must be"),
+    (lambda r: r.start_flash_sale(1, 990, 0, 60, ASSISTANT), "秒杀库存须在 1–", "flash-sale stock must be between 1"),
+    (lambda r: r.drop_coupon(2, 0, 60, ASSISTANT), "发券数量须在 1–", "coupon quantity must be between 1"),
+    (lambda r: r.drop_coupon(2, 1, -1, ASSISTANT), "发券时长须在", "coupon duration must be"),
+])
+def test_a_bad_number_names_its_field_in_both_languages(room, call, chinese, english):  # noqa: F811
+    with pytest.raises(ActionRefused) as refused:
+        call(room)
+    zh, _, en = str(refused.value).partition(" / ")
+    assert zh.startswith(chinese) and en.startswith(english), str(refused.value)
+
+
+def test_an_order_with_a_quantity_that_makes_no_sense_counts_as_one(room):  # noqa: F811
+    for quantity in ("two", 10**8, float("nan"), None):
+        room.bus.publish(Event(EventType.ORDER, {"user_id": "u", "product_id": 1, "quantity": quantity}))
+    assert room.state.products[1].stock == 96  # four orders of one each
+
+
+def test_coupon_edges_the_reasons_rest_on():
+    with pytest.raises(ActionRefused, match="quantity must be between 1"):
+        check_coupon("券", "no_threshold", discount_cents=1)  # no quantity given: none to hand out
+    assert check_coupon("好" * 100, "no_threshold", discount_cents=1, quantity=1)["name"] == "好" * 100  # 100 fits
+    assert check_coupon("满", "full_reduction", threshold_cents=2, discount_cents=1, quantity=1)["discount_cents"] == 1
+    with pytest.raises(ActionRefused, match="the discount rate must be a number"):
+        check_coupon("折", "discount", rate=True, quantity=1)
+
+
+def test_who_did_it_and_what_was_unpinned_are_in_the_events(room):  # noqa: F811
+    first = room.previous_product(ASSISTANT)
+    assert first.actor == ASSISTANT and first.payload == {"product_id": 3}
+    with pytest.raises(ActionRefused, match="商品已在讲解中 / product 3 is already pinned"):
+        room.pin_product(3, ASSISTANT)
+    unpinned = room.unpin_product(ASSISTANT)
+    assert (unpinned.type, unpinned.payload, unpinned.actor) == (EventType.PRODUCT_UNPINNED, {"product_id": 3},
+                                                                 ASSISTANT)
+    comment = room.bus.publish(Event(EventType.COMMENT, {"user_id": "u", "text": "hi"}))
+    room.pin_comment(comment, ASSISTANT)
+    assert room.unpin_comment(ASSISTANT).payload == {}
+    room.bus.publish(Event(EventType.COUPON_CLAIMED, {"user_id": "u", "coupon_id": 404}))
+    assert room.bus.subscriber_errors == 0  # an unknown coupon is ignored, not a failure

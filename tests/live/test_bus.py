@@ -61,3 +61,46 @@ def test_comments_cleaned_and_banned_words_flagged_but_kept():
 def test_clean_text_caps_length():
     assert len(clean_text("好" * 1000)) == 200
     assert clean_text(None) == ""
+
+
+def test_stream_time_stops_with_the_session_and_numbering_can_resume():
+    bus = EventBus()
+    bus.go_live()
+    bus.stop_live()
+    assert bus.stream_time() is None and bus.publish(Event(EventType.LIKE, {})).stream_time is None
+    bus.resume_seq(41)
+    assert bus.publish(Event(EventType.LIKE, {})).seq == 42
+    bus.resume_seq(5)  # never backwards
+    assert bus.publish(Event(EventType.LIKE, {})).seq == 43
+
+
+def test_publishers_on_many_threads_each_get_their_own_event_back_in_one_order():
+    """The dispatcher hands each waiting publisher its own stamped event; every subscriber sees one order."""
+    import threading
+
+    bus = EventBus()
+    seen, returned = [], {}
+    bus.subscribe(lambda e: seen.append(e.seq))
+
+    def publish(name: str) -> None:
+        for i in range(300):
+            stamped = bus.publish(Event(EventType.LIKE, {"who": name, "i": i}))
+            returned[(name, i)] = stamped
+
+    threads = [threading.Thread(target=publish, args=(f"t{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert seen == list(range(1, 1201))  # one order, no gaps, none twice
+    assert all(e.payload == {"who": n, "i": i} and e.seq > 0 for (n, i), e in returned.items())
+    assert len({e.seq for e in returned.values()}) == 1200
+
+
+def test_a_broken_transform_never_loses_the_event():
+    bus = EventBus()
+    got = []
+    bus.add_transform(lambda e: 1 / 0)
+    bus.subscribe(got.append)
+    assert bus.publish(Event(EventType.LIKE, {"n": 1})).seq == 1
+    assert got[0].payload == {"n": 1} and bus.subscriber_errors == 1

@@ -499,6 +499,10 @@ def test_allow_lan_assistants_from_the_window(window, qtbot):
 
     url, token, fingerprint = parse_pairing_code(code)
     assistant = RemoteAssistant(url, token, name="小李", fingerprint=fingerprint).connect()
+    html = RemoteAssistant(url, token, name="<img src=x><b>粗</b>", fingerprint=fingerprint).connect()
+    qtbot.waitUntil(lambda: "<b>粗</b>" in window.remote_label.text(), timeout=3000)
+    assert window.remote_label.textFormat() == Qt.TextFormat.PlainText  # shown as typed, never rendered
+    html.close()
     try:
         assistant.call("next_product")
         qtbot.waitUntil(lambda: "小李" in window.remote_label.text(), timeout=3000)
