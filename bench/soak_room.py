@@ -120,6 +120,7 @@ def main() -> int:
     core = service.core
     writer_stats = core.writer.stats
     service.stop()
+    final = service.stats  # the pipeline's last stats: frames dropped before encoding, by cause
     service.stop_assistant_server()
     time.sleep(2)
     stop_nginx(server)
@@ -145,6 +146,7 @@ def main() -> int:
         "mkv": {k: v for k, v in local.items() if k != "offsets"},
         "flv": {k: v for k, v in pushed.items() if k != "offsets"} if pushed else None,
         "flv_files": len(flv), "pipeline_error": service.last_error,
+        "dropped_by_cause": dict(final.dropped) if final is not None else None,
     }
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
