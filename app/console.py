@@ -87,15 +87,19 @@ def check_mode(options: LiveOptions) -> None:
                           f"Live")
 
 
-def explain_go_live_failure(reason: str, options: LiveOptions) -> str:
-    """What failed and what to check, 中文 / English, for a message that stays until the streamer dismisses it."""
-    reason = redact(reason)
+def explain_go_live_failure(exc: BaseException, options: LiveOptions) -> str:
+    """What failed and what to check, 中文 / English, for a message that stays until the streamer dismisses it;
+    told apart by the kind of error (a destination's, a source's), not by its wording."""
+    from app.media.outputs import DestinationError
+    from app.media.sources import SourceError
+
+    reason = redact(str(exc))
     servers = ", ".join(redact_url(d) for d in options.destinations)
-    if any(word in reason for word in ("publish", "RTMP", "rtmp", "handshake", "Connection", "connect")):
+    if isinstance(exc, DestinationError) and "://" in reason:
         return (f"开播失败：连不上推流服务器 {servers}。请检查服务器地址与端口、网络和防火墙，以及串流密钥是否有效。"
                 f" / Go-live failed: cannot publish to {servers}. Check the server address and port, the network and "
                 f"firewall, and that the stream key is valid.  ({reason})")
-    if any(word in reason for word in ("camera", "media file", "image", "source", "摄像头")):
+    if isinstance(exc, SourceError):
         return (f"开播失败：画面来源打不开。请检查摄像头已连接且未被其他程序占用，或文件存在。"
                 f" / Go-live failed: the picture source cannot open. Check the camera is connected and not used by "
                 f"another program, or that the file exists.  ({reason})")
@@ -349,7 +353,7 @@ class ConsoleService:
                     log.exception("go-live rollback step failed")
             self.core, self.pipeline, self._helpers, self._verbs = None, None, [], None
             self._restart_preview()
-            raise GoLiveError(explain_go_live_failure(str(exc), options)) from exc
+            raise GoLiveError(explain_go_live_failure(exc, options)) from exc
 
     def _go_live(self, options: LiveOptions, opened: list) -> None:
         """The go-live steps; each thing opened adds how to close it to `opened` (run in reverse on failure)."""
@@ -525,15 +529,12 @@ class ConsoleService:
 
     @staticmethod
     def _open_sources(options: LiveOptions):
-        """The chosen source and its sound (`open_sources`); a SourceError becomes a ValueError to show."""
-        from app.media.sources import SourceError, open_sources, parse_camera_mode
+        """The chosen source and its sound (`open_sources`); SourceError (a ValueError) says why not."""
+        from app.media.sources import open_sources, parse_camera_mode
 
-        try:
-            mode = parse_camera_mode(options.camera_mode) if options.camera_mode else None
-            return open_sources(options.source, options.width, options.height, options.fps, loop=True,
-                                audio="auto", mirror=options.mirror, camera_mode=mode)
-        except SourceError as exc:
-            raise ValueError(str(exc)) from None
+        mode = parse_camera_mode(options.camera_mode) if options.camera_mode else None
+        return open_sources(options.source, options.width, options.height, options.fps, loop=True,
+                            audio="auto", mirror=options.mirror, camera_mode=mode)
 
     def wait(self) -> None:
         """Block until the stream ends by itself (duration reached) or is stopped from another thread."""
@@ -594,7 +595,7 @@ class ConsoleService:
         try:
             self.stats = pipeline.run()
         except Exception as exc:  # shown in the UI; `recover()` closes the session and restarts the preview
-            self.last_error = explain_go_live_failure(str(exc), self._last_options or LiveOptions())
+            self.last_error = explain_go_live_failure(exc, self._last_options or LiveOptions())
             log.exception("pipeline failed")
 
     def recover(self) -> str | None:

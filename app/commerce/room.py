@@ -345,7 +345,7 @@ class LiveRoom:
 
     def _on_order(self, event: Event) -> Event | None:
         product = self.state.products.get(event.payload.get("product_id"))
-        quantity = max(0, values.safe_int(event.payload.get("quantity", 1), default=1, maximum=values.MAX_COUNT))
+        quantity = values.safe_int(event.payload.get("quantity", 1), default=1, maximum=values.MAX_COUNT)
         if product is not None:
             product.stock = max(0, product.stock - quantity)
         sale = self.state.flash_sale

@@ -79,8 +79,7 @@ class AudienceSimulator:
     def generate(self, count: int, stream_time: float) -> list[Event]:
         """`count` platform events for around `stream_time`, plus a room-stats event once a second."""
         events: list[Event] = []
-        # one private copy of the room per batch: the orders follow it, never the live state the bus changes
-        self._room_now = self.room.snapshot().state if self.room is not None else None
+        self._room_now = None  # taken on the batch's first commerce event only: most batches need none
         second = int(stream_time)
         if second != self._last_online_second:
             self._last_online_second = second
@@ -129,6 +128,9 @@ class AudienceSimulator:
 
     def _commerce(self) -> Event:
         """Orders lean on the pinned product; a live coupon brings claims, a flash sale brings a rush."""
+        if self._room_now is None and self.room is not None:
+            # one private copy of the room per batch: the orders follow it, never the live state the bus changes
+            self._room_now = self.room.snapshot().state
         state = self._room_now
         r = self._random
         if state is not None:

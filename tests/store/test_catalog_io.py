@@ -84,3 +84,29 @@ def test_pictures_named_next_to_the_csv_are_found_wherever_it_is_imported_from(d
         images = dict(db.execute(select(Product.sku, Product.image)).all())
     assert images["CUP-500"] == str((tmp_path / "pics" / "cup.png").resolve())
     assert images["TEA-01"] == "pics/missing.jpg" and images["BAG-02"] == "https://img.example/bag.jpg"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CELLS = st.one_of(st.text(max_size=12), st.sampled_from(["NaN", "Infinity", "1e400", "1" + "0" * 30, "-1", "9.999",
+                                                          "￥1,299.00", "", "0"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=300),
+                 st.lists(st.lists(_CELLS, min_size=1, max_size=6), max_size=6).map(
+                     lambda rows: ("sku,title,list_price,live_price,stock\n" + "\n".join(
+                         ",".join(c.replace(",", " ").replace("\n", " ") for c in row) for row in rows)).encode())))
+def test_any_file_is_rows_in_range_or_a_clear_refusal(data):
+    """The CSV edge: whatever the file holds, parse() gives checked rows or CatalogImportError, nothing else."""
+    from app import values
+    from app.store.catalog_io import CatalogImportError, parse
+
+    try:
+        rows = parse(data)
+    except CatalogImportError:
+        return
+    for row in rows:
+        assert 0 <= row["list_price_cents"] <= values.MAX_CENTS and 0 <= row["live_price_cents"] <= values.MAX_CENTS
+        assert 0 <= row["stock"] <= values.MAX_COUNT and row["sku"] and row["title"]
