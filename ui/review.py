@@ -250,9 +250,9 @@ class ReviewWindow(QMainWindow):
         if self.player is not None:
             self.player.toggle()
 
-    def seek(self, t: float) -> None:
+    def seek(self, t: float, *, first_after: bool = False) -> None:
         if self.player is not None:
-            self.player.seek(t)
+            self.player.seek(t, first_after=first_after)
 
     def skip(self, seconds: float) -> None:
         if self.player is not None:
@@ -270,7 +270,7 @@ class ReviewWindow(QMainWindow):
         product_id = self._product_ids[row]
         first = next((w for w in self.review.windows if w.product_id == product_id), None)
         if first is not None:
-            self.seek(first.start + 0.05)  # the first frame after the pin (the one before it is the previous window)
+            self.seek(first.start, first_after=True)  # the first frame after the pin (before it: the previous window)
 
     def _tick(self) -> None:
         if self._loading is not None:

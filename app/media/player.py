@@ -44,6 +44,7 @@ class RecordingPlayer:
         self._seq = 0
         self._wake = threading.Condition()
         self._seek_to: float | None = 0.0  # show the first frame
+        self._seek_after = False
         self._closed = False
         self._frames = None  # the decode iterator, from the last seek on
         self._pending = None  # a frame decoded past the seek target: the next one to show when playing
@@ -77,9 +78,12 @@ class RecordingPlayer:
     def toggle(self) -> None:
         self.pause() if self.playing else self.play()
 
-    def seek(self, t: float) -> None:
+    def seek(self, t: float, *, first_after: bool = False) -> None:
+        """Show the frame on air at t, or with first_after the first frame stamped at or after t (a product's
+        window starts there: a frame skipped by a busy encoder must not put the playhead before the pin)."""
         with self._wake:
             self._seek_to = min(max(0.0, t), max(0.0, self.duration))
+            self._seek_after = first_after
             self._wake.notify()
 
     def close(self) -> None:
@@ -99,9 +103,10 @@ class RecordingPlayer:
                 if self._closed:
                     return
                 target, self._seek_to = self._seek_to, None
+                after = self._seek_after
             try:
                 if target is not None:
-                    self._show(self._seek(target))
+                    self._show(self._seek(target, after))
                     clock_start, media_start = time.monotonic(), self.position
                     continue
                 frame = self._next()
@@ -122,13 +127,15 @@ class RecordingPlayer:
                     self.playing = False
                 self._frames = None
 
-    def _seek(self, t: float):
-        """The frame on air at time t: seek to the keyframe before it, decode forward."""
+    def _seek(self, t: float, first_after: bool = False):
+        """The frame on air at time t (or the first at or after it): seek to the keyframe before, decode forward."""
         self._pending = None  # whatever an earlier seek read ahead is stale now
         self._container.seek(max(0, int(t / self._stream.time_base)), stream=self._stream, backward=True)
         self._frames = self._container.decode(self._stream)
         shown = None
         for frame in self._frames:
+            if first_after and (frame.time or 0.0) >= t - 1e-3:
+                return frame
             if shown is not None and (frame.time or 0.0) > t + 1e-3:
                 self._pending = frame
                 return shown

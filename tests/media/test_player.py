@@ -41,6 +41,10 @@ def test_seek_play_pause_and_the_end(recording):
         player.seek(first + 2.0 - 0.01)  # just before frame 60 went out, frame 59 was on air
         assert wait_until(lambda: player.frame()[0] != seq, 5)
         assert code(player) == 59
+        seq = player.frame()[0]
+        player.seek(first + 2.0 - 0.01, first_after=True)  # the first frame stamped from then on: frame 60
+        assert wait_until(lambda: player.frame()[0] != seq, 5)
+        assert code(player) == 60
         player.play()
         assert wait_until(lambda: code(player) >= 66, 10)  # it moves on by itself
         player.pause()
