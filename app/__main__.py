@@ -1,4 +1,4 @@
-"""Allow `python -m app` as well as the `anchor-console` entry point."""
+"""`python -m app`: the headless command line (no window; `python -m ui` or `anchor-console` opens windows)."""
 
 from app.cli import main
 

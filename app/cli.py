@@ -129,15 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, windows=None) -> int:
+    """The command line. `windows`: how to open the console's and the assistant's windows (`ui.app.Windows`),
+    handed in by the launcher that stands above both `app/` and `ui/`; None (`python -m app`): headless only."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     install_log_redaction()
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "window" or (args.command is None and _has_display()):
-            from ui.app import main as window_main
-
-            return window_main()
+        if args.command == "window" or (args.command is None and _has_display() and windows is not None):
+            if windows is None:
+                raise UsageError("窗口需用 anchor-console 启动 / the window opens from the anchor-console launcher "
+                                 "(python -m ui), not python -m app")
+            return windows.console()
         if args.command is None:
             print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
@@ -147,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "save-destination":
             return _save_destination(args.name)
         if args.command == "assist" and args.window:
-            from ui.app import remote_main
-
-            return remote_main(args.url, args.name)
+            if windows is None:
+                raise UsageError("窗口需用 anchor-console 启动 / the window opens from the anchor-console launcher "
+                                 "(python -m ui), not python -m app")
+            return windows.assistant(args.url, args.name)
         if args.command == "assist":
             return _assist(args.url, args.name, args.fingerprint)
         return _stream(args)
@@ -197,18 +201,19 @@ def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] |
         service.close()
         raise UsageError(str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)) from None
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: service.pipeline and service.pipeline.stop())
+        signal.signal(sig, lambda *_: service.broadcast.request_stop())
     service.wait()
-    core = service.core
+    broadcast = service.broadcast
+    core = broadcast.core
     service.close()
-    final = service.stats
+    final = broadcast.stats
     report(final)
     summary = core.metrics.snapshot()
     print(f"录制完成 recording saved: {path}")
     print(f"场次 session #{core.session_id}: {core.bus.last_seq} events logged, GMV ￥{summary.gmv_cents / 100:.2f}, "
           f"{summary.orders} orders, peak online {summary.online_peak}")
     failed = final is None or any(o.stats.error for o in final.outputs)
-    return EXIT_RUNTIME if failed or service.last_error else 0
+    return EXIT_RUNTIME if failed or broadcast.last_error else 0
 
 
 def _serve_assistants(service, host: str, port: int) -> None:
@@ -430,9 +435,9 @@ def _add_pip(compositor, spec: str, width: int, height: int, fps: int, sample_ra
 
 def _overlay_demo(width: int, height: int):
     from app.media.compose import Compositor
-    from app.overlays.demo import OverlayDemo
+    from app.overlays.sample import OverlayDemo
     from app.overlays.overlay_set import OverlaySet
-    from app.overlays.qtrender import ensure_qt
+    from app.media.qtrender import ensure_qt
 
     ensure_qt()  # Qt's font database, from the main thread
     compositor = Compositor(width, height)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.live.events import EventType
+from app.kernel.events import EventType
 from app.values import MAX_ONLINE, safe_int
-from app.live.session_core import load_events
+from app.store.eventlog import load_events
 from app.metrics.live import MetricsSnapshot, ProductWindow, SessionMetrics
 from app.store.db import Database
 from app.store.models import Coupon, LiveSession, Product

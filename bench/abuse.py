@@ -72,7 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
-    from app.live.session_core import SessionCore
+    from app.session import SessionCore
     from app.live.simulator import SimulatorConfig
     from app.remote.client import RemoteAssistant, RemoteError
     from app.remote.server import AssistantServer
@@ -81,7 +81,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="anchor-abuse-"))
     database = Database(f"sqlite:///{work / 'abuse.db'}")
-    from app.demo import ensure_sample_catalogue
+    from app.catalogue import ensure_sample_catalogue
 
     ensure_sample_catalogue(database)
     core = SessionCore(database)

@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from app.commerce.room import LiveRoom, ProductState  # noqa: E402
-from app.live.bus import EventBus  # noqa: E402
-from app.live.session_core import SessionCore, load_events, session_summary  # noqa: E402
+from app.kernel.bus import EventBus  # noqa: E402
+from app.session import SessionCore
+from app.store.eventlog import load_events, session_summary  # noqa: E402
 from app.live.simulator import AudienceSimulator, SimulatorConfig  # noqa: E402
 from app.metrics.live import SessionMetrics  # noqa: E402
 from app.store.db import Database  # noqa: E402

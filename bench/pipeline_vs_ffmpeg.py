@@ -33,9 +33,9 @@ from app.media.encode import EncoderSettings  # noqa: E402
 from app.media.outputs import open_destination  # noqa: E402
 from app.media.pipeline import Pipeline  # noqa: E402
 from app.media.testsrc import TestPattern  # noqa: E402
-from app.overlays.demo import OverlayDemo  # noqa: E402
+from app.overlays.sample import OverlayDemo  # noqa: E402
 from app.overlays.overlay_set import OverlaySet  # noqa: E402
-from app.overlays.qtrender import ensure_qt  # noqa: E402
+from app.media.qtrender import ensure_qt  # noqa: E402
 
 
 def cpu_self() -> float:

@@ -105,9 +105,9 @@ def main() -> int:
         worker.start()
     started, samples, frozen = time.monotonic(), [], None
     last_seq, last_move = 0, time.monotonic()
-    while service.live and service._threads[0].is_alive():
+    while service.live and service.broadcast.streaming:
         time.sleep(10)
-        seq = service.core.bus.last_seq
+        seq = service.broadcast.core.bus.last_seq
         if seq != last_seq:
             last_seq, last_move = seq, time.monotonic()
         elif time.monotonic() - last_move > 30 and frozen is None:
@@ -117,10 +117,10 @@ def main() -> int:
     stop.set()
     for worker in workers:
         worker.join(35)
-    core = service.core
+    core = service.broadcast.core
     writer_stats = core.writer.stats
     service.stop()
-    final = service.stats  # the pipeline's last stats: frames dropped before encoding, by cause
+    final = service.broadcast.stats  # the pipeline's last stats: frames dropped before encoding, by cause
     service.stop_assistant_server()
     time.sleep(2)
     stop_nginx(server)
@@ -145,7 +145,7 @@ def main() -> int:
         "rss_mb": {"after_1_min": first[2], "end": last[2], "max": max(s[2] for s in samples)},
         "mkv": {k: v for k, v in local.items() if k != "offsets"},
         "flv": {k: v for k, v in pushed.items() if k != "offsets"} if pushed else None,
-        "flv_files": len(flv), "pipeline_error": service.last_error,
+        "flv_files": len(flv), "pipeline_error": service.broadcast.last_error,
         "dropped_by_cause": dict(final.dropped) if final is not None else None,
     }
     out = ROOT / "bench" / "out"
@@ -156,7 +156,7 @@ def main() -> int:
     for path in [mkv, *flv]:
         path.unlink(missing_ok=True)
     service.close()
-    ok = not frozen and stored + quarantined == core.bus.last_seq and not service.last_error
+    ok = not frozen and stored + quarantined == core.bus.last_seq and not service.broadcast.last_error
     return 0 if ok else 1
 
 

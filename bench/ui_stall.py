@@ -64,7 +64,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.console import ConsoleService, LiveOptions
-    from app.overlays import qtrender
+    from app.media import qtrender
     from ui.main_window import MainWindow
 
     app = QApplication([])
@@ -79,8 +79,8 @@ def main() -> int:
     service.go_live(LiveOptions(audience_rate=args.rate, demo_assistant=True))
     window._live_since = time.monotonic()
     busy_raw = measure(app, args.seconds)
-    stats = service.stats
-    published = service.core.bus.last_seq
+    stats = service.broadcast.stats
+    published = service.broadcast.core.bus.last_seq
     comments = len(window.comments.model.rows)
     frames = window.preview.frames_shown - frames_before
     service.stop()

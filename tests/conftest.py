@@ -216,7 +216,7 @@ def qapp_offscreen(qapp):
     """Qt's font machinery for overlay rendering. pytest-qt's QApplication comes first: one test process
     holds one application object, and the window tests need the widgets kind (app/ alone would make a
     QGuiApplication, as the headless CLI does)."""
-    from app.overlays.qtrender import ensure_qt
+    from app.media.qtrender import ensure_qt
 
     return ensure_qt()
 

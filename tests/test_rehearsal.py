@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from app.console import ConsoleService, GoLiveError, LiveOptions
-from app.demo import DemoAssistant
-from app.live.session_core import RehearsalOnly, SessionCore
+from app.live.demo_assistant import DemoAssistant
+from app.live.simulator import RehearsalOnly
+from app.session import SessionCore
 from app.review import list_sessions
 from app.store.db import Database
 from app.store.models import SessionKind
@@ -46,7 +47,7 @@ def test_the_session_core_itself_refuses_rehearsal_tools_in_a_live_session(catal
     with pytest.raises(RehearsalOnly):
         core.simulated_audience()
     with pytest.raises(RehearsalOnly):
-        DemoAssistant(core)
+        DemoAssistant(core.room, core.rehearsal)
     core.end()
     rehearsal = SessionCore(catalogue)
     rehearsal.start("演练", kind=SessionKind.REHEARSAL)

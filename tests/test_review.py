@@ -20,16 +20,16 @@ def finished_session(tmp_path, monkeypatch, qapp_offscreen):
     service = ConsoleService(Database())
     recording = tmp_path / "session.mkv"
     service.go_live(LiveOptions(recording_path=str(recording), duration=5, audience_rate=300))
-    room = service.room
-    assert wait_until(lambda: (service.core.bus.stream_time() or 0) > 0.5, 10)
+    room = service.broadcast.room
+    assert wait_until(lambda: (service.broadcast.core.bus.stream_time() or 0) > 0.5, 10)
     first, second = room.state.run_sheet[:2]
     room.pin_product(first, ACTOR)
     coupon = sorted(room.state.coupons)[0]
     room.drop_coupon(coupon, 30, 60, ACTOR)
-    assert wait_until(lambda: service.core.bus.stream_time() > 2.5, 10)
+    assert wait_until(lambda: service.broadcast.core.bus.stream_time() > 2.5, 10)
     room.pin_product(second, ACTOR)
     service.wait()
-    live = service.core.metrics.snapshot()
+    live = service.broadcast.core.metrics.snapshot()
     service.stop()
     service.close()
     return {"recording": recording, "first": first, "second": second, "live": live}

@@ -9,12 +9,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
                                QToolBar, QVBoxLayout, QWidget)
 
-from app.commerce.room import ActionRefused
-from app.console import ConsoleService, LiveOptions
-from app.destinations import PRESETS, KeyStore
-from app.media.clock import format_clock
-from app.media.outputs import DestinationError
-from app.redaction import redact
+from app.console import (PRESETS, ActionRefused, CatalogImportError, ConsoleService, DestinationError, KeyStore,
+                         LiveOptions, format_clock, redact, redact_url)
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
 from ui.docks.graphs import GraphsDock
@@ -274,7 +270,6 @@ class MainWindow(QMainWindow):
 
     def _choose_rehearsal_push(self, url: str) -> str | None:
         """A real-looking destination while Rehearsal is chosen: ask which the user means, never guess."""
-        from app.redaction import redact_url
 
         return self.choose(
             tr("当前是演练模式，但填了推流地址", "Rehearsal is chosen, but a destination is filled in")
@@ -438,7 +433,6 @@ class MainWindow(QMainWindow):
 
     def import_catalogue(self, path: str | None = None) -> bool:
         """Import products from CSV (Excel's UTF-8/GBK exports); all or nothing, problems listed by line."""
-        from app.store.catalog_io import CatalogImportError, import_csv
 
         if path is None:
             from PySide6.QtWidgets import QFileDialog
@@ -447,12 +441,11 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         try:
-            count = import_csv(self.service.database, path)
+            count = self.service.catalogue.import_csv(path)
         except (CatalogImportError, OSError) as exc:
             self._message(tr("未导入", "not imported") + f": {pick(str(exc))}", error=True)
             return False
         self.scripts.reload_products()
-        self.service.catalogue_changed()
         note = tr("（下次开播生效）", " (takes effect at the next go-live)") if self.service.live else ""
         self._message(tr(f"已导入 {count} 个商品", f"imported {count} products") + note)
         return True
@@ -490,15 +483,14 @@ class MainWindow(QMainWindow):
         self._update_teleprompter(force=True)
 
     def _update_teleprompter(self, force: bool = False) -> None:
-        live = self.service.room
-        if self.teleprompter is None or live is None:
+        room = self.service.live_snapshot()
+        if self.teleprompter is None or room is None:
             return
-        room = live.snapshot()
         pinned = room.state.pinned_product
         if pinned != self._prompted or force:
             self._prompted = pinned
             title = room.state.products[pinned].title if pinned is not None else ""
-            self.teleprompter.show_script(title, self.service.script_for(pinned) if pinned is not None else [])
+            self.teleprompter.show_script(title, self.service.catalogue.script_for(pinned) if pinned is not None else [])
 
     def _ask_feed_url(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -538,7 +530,6 @@ class MainWindow(QMainWindow):
             self.service.stop_assistant_server()
             self.remote_label.setText("")
             return
-        from app.remote.server import lan_addresses
         from ui.remote_setup import RemoteSetup
 
         setup = self.ask_remote_setup(RemoteSetup.from_settings(self.settings))
@@ -547,37 +538,36 @@ class MainWindow(QMainWindow):
             return
         setup.save(self.settings)
         try:
-            server = self.service.start_assistant_server(host=setup.host, port=setup.port, tls=setup.tls)
+            self.service.start_assistant_server(host=setup.host, port=setup.port, tls=setup.tls)
         except OSError as exc:
             message = tr("无法开启远程场控", "cannot allow LAN assistants") + f": {exc.strerror or exc}"
             self.alert.show_message(message)
             self._message(message, error=True)
             self.remote_action.setChecked(False)
             return
-        addresses = ["127.0.0.1"] if setup.host == "127.0.0.1" else lan_addresses()
-        codes = "\n".join(server.pairing_code(address) for address in addresses)
-        where = tr("仅本机", "this machine only") if setup.host == "127.0.0.1" else tr("局域网", "the studio LAN")
+        access = self.service.remote_access()
+        codes = "\n".join(access.codes)
+        where = tr("仅本机", "this machine only") if access.local_only else tr("局域网", "the studio LAN")
         security = (tr("已加密 wss://，证书指纹在配对码里", "encrypted (wss://); the certificate fingerprint is in the code")
-                    if setup.tls else tr("未加密 ws://：配对码会以明文经过网络", "NOT encrypted (ws://): the token crosses "
+                    if access.tls else tr("未加密 ws://：配对码会以明文经过网络", "NOT encrypted (ws://): the token crosses "
                                                                          "the network in clear"))
         self.inform(tr("远程场控", "Remote assistants"),
                     tr("监听", "Listening on") + f" {where} · {security}\n\n"
                     + tr("把配对码交给场控（只给场控看），在场控电脑的 anchor-console assist --window 中粘贴：",
                          "Give the assistant the pairing code (to them only); they paste it into anchor-console "
                          "assist --window:") + f"\n\n{codes}\n\n"
-                    + tr("或运行", "or run") + f": anchor-console assist {server.scheme}://{addresses[0]}:{server.port}"
-                    + (f" --fingerprint {server.fingerprint}" if server.fingerprint else "") + " --name 小李\n"
-                    + tr("配对码", "token") + f": {server.token}")
+                    + tr("或运行", "or run") + f": {access.command}\n"
+                    + tr("配对码", "token") + f": {access.token}")
         self._update_remote()
 
     def _update_remote(self) -> None:
-        server = self.service.assistant_server
-        if server is not None:
-            names = "、".join(actor.split(":", 1)[-1] for actor in server.clients)
-            refused = (" · " + tr("拒绝配对", "refused pairings") + f" {server.refused}") if server.refused else ""
-            locked = (" · " + tr("锁定地址", "addresses locked") + f" {server.guard.lockouts}") \
-                if server.guard.lockouts else ""
-            self.remote_label.setText(tr("远程场控", "Remote") + f" {len(server.clients)}" + (f"（{names}）" if names else "")
+        status = self.service.remote_status()
+        if status is not None:
+            names = "、".join(actor.split(":", 1)[-1] for actor in status.assistants)
+            refused = (" · " + tr("拒绝配对", "refused pairings") + f" {status.refused}") if status.refused else ""
+            locked = (" · " + tr("锁定地址", "addresses locked") + f" {status.lockouts}") if status.lockouts else ""
+            self.remote_label.setText(tr("远程场控", "Remote") + f" {len(status.assistants)}"
+                                      + (f"（{names}）" if names else "")
                                       + refused + locked)
 
     def show_review(self) -> None:
@@ -607,7 +597,7 @@ class MainWindow(QMainWindow):
             test_server = answer == "test"
         question = (tr("开始演练吗？（画面带“演练”角标）", "Start the rehearsal? (every frame is marked)") if self.rehearsal
                     else tr("确定开播吗？直播只接收真实直播间数据。", "Go live now? Live takes real room events only."))
-        report = self.service.compliance_report()
+        report = self.service.catalogue.compliance_report()
         if report:
             lines = [f"· {title}｜{field}：{'、'.join(h.word for h in hits)}（{pick(hits[0].reason)}）"
                      for title, field, hits in report[:12]]
@@ -706,7 +696,7 @@ class MainWindow(QMainWindow):
             self.comments.add_events(events)
 
     def _tick_room(self) -> None:
-        room = self.service.display_room().snapshot()  # the catalogue before going live, the live room after
+        room = self.service.room_snapshot()  # the catalogue before going live, the live room after
         self.products.refresh(room)
         self.coupons.refresh(room, room.bus.stream_time() or 0.0)
         self._update_teleprompter()
@@ -721,12 +711,13 @@ class MainWindow(QMainWindow):
             self.stop_action.setEnabled(False)
         self._update_remote()
         snapshot = self.service.metrics()
-        if snapshot is not None and self.service.core is not None:
-            self.graphs.update_metrics(snapshot, self.service.core.metrics.windows)
+        if snapshot is not None:
+            self.graphs.update_metrics(snapshot)
         if self._live_since is not None:
             self.timer_label.setText(f"● {format_clock(time.monotonic() - self._live_since)}")
-        stats = self.service.stats
-        if stats is not None and self.service.live:
+        health = self.service.health()
+        stats = health.stats if health is not None else None
+        if stats is not None:
             drops = sum(stats.dropped.values())
             lights = []
             for out in stats.outputs:
@@ -735,9 +726,8 @@ class MainWindow(QMainWindow):
                          "congested": "◐ " + tr("拥塞", "congested")}.get(out.health, "● " + tr("正常", "OK"))
                 lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps "
                               f"{tr('丢', 'lost')} {out.lost} ({out.lost_percent:.1f}%)")
-            feed = self.service.feed
-            if feed is not None:
-                f = feed.stats
+            f = health.feed
+            if f is not None:
                 state = "● " + tr("弹幕源", "feed") if f.connected else "◌ " + tr("弹幕源重连", "feed reconnecting")
                 lights.append(f"{state} {f.published}" + (f" ⚠{f.malformed + f.unknown}" if f.malformed + f.unknown
                                                           else ""))
@@ -747,7 +737,7 @@ class MainWindow(QMainWindow):
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
             failed = [f"{out.stats.name.rsplit('/', 1)[-1]}: {out.stats.error}" for out in stats.outputs
                       if out.health == "failed" and out.stats.error]  # e.g. a recording on a full disk
-            log_health = self.service.event_log_notice()  # events set aside or a database that is failing
+            log_health = health.event_log_notice  # events set aside or a database that is failing
             self.notices.setText("  ".join(f"⚠ {redact(notice)}" for notice in
                                            (*stats.notices, *failed, *([log_health] if log_health else []))))
             self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {tr('编码', 'encode')} {stats.encode_ms_mean:.1f} ms · "

@@ -9,8 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QToolBar, QWidget
 
-from app.commerce.room import ActionRefused
-from app.remote.client import RemoteAssistant, RemoteError
+from app.remote.client import PREFIX, ActionRefused, PairingError, RemoteAssistant, RemoteError, parse_pairing_code
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
 from ui.docks.products import ProductsDock
@@ -73,7 +72,6 @@ class RemoteWindow(QMainWindow):
     def connect_to_console(self) -> bool:
         """Connect with the address and token typed in, or with a whole pasted pairing code (anchor-pair:…), whose
         certificate fingerprint is then required of the console."""
-        from app.remote.pairing import PREFIX, PairingError, parse_pairing_code
 
         if self.assistant is not None:
             self.assistant.close()

@@ -17,8 +17,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.media.clock import format_clock
-from app.review import money, ratio, whole
+from app.console import format_clock, money, ratio, whole
 from ui.i18n import pick, tr
 from ui.preview import PreviewWidget
 

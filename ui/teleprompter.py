@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QKeySequence, QShortcu
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsScene, QGraphicsTextItem, QGraphicsView, QHBoxLayout,
                                QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
-from app.compliance.extreme_words import ExtremeWordChecker
+from app.console import ExtremeWordChecker
 from ui.i18n import pick, tr
 
 SECTION_NAMES = {"opening": ("开场", "Opening"), "selling_points": ("卖点", "Selling points"),

@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass, field
 
 from app import values
-from app.live.bus import EventBus
-from app.live.events import SYSTEM, Event, EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import SYSTEM, Event, EventType
 
 
 class ActionRefused(ValueError):

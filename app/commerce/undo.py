@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.commerce.room import ActionRefused, LiveRoom
-from app.live.events import Event
+from app.kernel.events import Event
 
 MAX_UNDO = 50
 

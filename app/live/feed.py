@@ -12,11 +12,11 @@ import logging
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app import values
-from app.live.bus import EventBus
-from app.live.events import PLATFORM, Event, EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import PLATFORM, Event, EventType
 from app.redaction import redact, redact_url, register_secret, register_url_secrets
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,10 @@ class FeedClient:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._orders: OrderedDict[str, None] = OrderedDict()  # order ids seen, oldest first
+
+    def stats_copy(self) -> FeedStats:
+        """The counters now, as a copy the console's thread may keep."""
+        return replace(self.stats)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._thread_main, name="feed client", daemon=True)

@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from app.live.bus import EventBus
-from app.live.events import Event, EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import Event, EventType
 
 GREETINGS = ["主播好！", "来了来了", "晚上好～", "第一次来，关注了", "哈喽大家好", "又来支持啦"]
 QUESTIONS = ["这个多大尺寸？", "有没有大码？", "多少钱？", "能便宜点吗", "什么时候发货？", "包邮吗？", "发什么快递",
@@ -22,6 +22,18 @@ REACTIONS = ["买了", "已下单", "拍了拍了", "好看！", "太划算了",
 GIFTS = [("小心心", 10), ("玫瑰", 100), ("棒棒糖", 990), ("直播间火箭", 100_00)]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["小美", "阿杰", "橘子", "桃桃", "大熊", "momo", "Lily", "Kevin", "小鹿", "静静", "老王", "晓晓", "可乐", "芒果"]
+
+
+class RehearsalOnly(ValueError):
+    """Something only a rehearsal may use (the simulated audience, the demo assistant) asked for in a Live
+    session; the message says why (中文 / English)."""
+
+
+SIMULATOR_IN_LIVE = ("直播模式只接收真实的直播间数据，不能使用模拟观众或演示场控（虚假互动违反平台规则和《网络直播营销管理办法"
+                     "（试行）》）；请切换到演练模式 / a Live session takes real room events only: the simulated audience "
+                     "and the demo assistant are rehearsal tools (fake interaction breaks platform rules); switch "
+                     "to Rehearsal to use them")
+
 
 
 @dataclass(frozen=True)

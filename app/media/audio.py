@@ -7,6 +7,7 @@ from collections import deque
 
 import numpy as np
 
+from app.media.interfaces import AudioSource
 from app.media.testsrc import BeepTone
 
 
@@ -48,7 +49,7 @@ class AudioBuffer:
         return out
 
 
-class SilenceSource:
+class SilenceSource(AudioSource):
     """No microphone here: silence, with a notice the UI and stats can show."""
 
     notice = "no microphone: sending silence"
@@ -63,7 +64,7 @@ class SilenceSource:
         return np.zeros((2, count), np.float32)
 
 
-class BeepSource:
+class BeepSource(AudioSource):
     """The test pattern's companion: a 1 kHz beep at the start of every second."""
 
     notice = None
@@ -81,7 +82,7 @@ class BeepSource:
         return self._tone.samples(first, count)
 
 
-class MicrophoneSource:
+class MicrophoneSource(AudioSource):
     """A microphone through PortAudio (sounddevice), placed on the shared clock.
 
     The first block is placed at the clock's time of its arrival minus its length; later blocks follow on

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import av
 
+from app.media.interfaces import Destination
 from app.media.encode import EncodedPacket, StreamSpec, add_streams, to_av_packet
 from app.media.output_stats import DestinationError, OutputStats  # noqa: F401 - part of this module's face
 from app.redaction import redact, redact_url, register_url_secrets
@@ -30,7 +31,7 @@ _FILE_OPTIONS = {
 _STOP = object()
 
 
-class Output:
+class Output(Destination):
     """Muxes EncodedPackets into one container from a thread of its own.
 
     `offer` never blocks the encoder: when the queue is full the packet is dropped and counted, and video
@@ -47,10 +48,6 @@ class Output:
         self._lock = threading.Lock()
         self._latency_ms: deque[float] = deque(maxlen=300)
         self.clock_origin: float | None = None  # MediaClock origin, set by the pipeline when the clock starts
-
-    @property
-    def name(self) -> str:
-        return self.stats.name
 
     def start(self, specs: tuple[StreamSpec, ...]) -> None:
         """Open the destination and write its header here (for RTMP: connect and handshake), then hand the

@@ -182,7 +182,7 @@ class Pipeline:
             raise
         self._clock = MediaClock()
         self.video_source.start(self._clock, at=0.0)
-        if self.audio_source is not self.video_source and hasattr(self.audio_source, "start"):
+        if self.audio_source is not self.video_source:
             self.audio_source.start(self._clock)  # e.g. a microphone; a file's audio comes with its video
         if self.compositor is not None:
             self.compositor.start_sources(self._clock)
@@ -220,7 +220,7 @@ class Pipeline:
         index, next_sample = 0, 0
         try:
             while not self._stop.is_set() and (frame_limit is None or index < frame_limit):
-                if self.duration is None and getattr(video, "ended", False) and not getattr(video, "loop", True):
+                if self.duration is None and video.ended and not video.loop:
                     break
                 stream_time = index / s.fps
                 late = clock.sleep_until(stream_time)
@@ -256,7 +256,7 @@ class Pipeline:
 
     def _stop_sources(self) -> None:
         self.video_source.stop()
-        if self.audio_source is not self.video_source and hasattr(self.audio_source, "stop"):
+        if self.audio_source is not self.video_source:
             self.audio_source.stop()
         if self.compositor is not None:
             self.compositor.stop_sources()
@@ -270,7 +270,7 @@ class Pipeline:
         if self.compositor is not None:
             composed = time.perf_counter()
             # in place when the frame is ours alone: a fresh test pattern or a freshly scaled copy
-            owned = canvas is not frame or getattr(video, "frames_are_fresh", False)
+            owned = canvas is not frame or video.frames_are_fresh
             canvas = self.compositor.compose(canvas, stream_time, in_place=owned and canvas is not black)
             with self._lock:
                 self._compose_ms.append((time.perf_counter() - composed) * 1000)
@@ -313,7 +313,7 @@ class Pipeline:
         with self._lock:
             captured = self._captured
         snapshots = {o.name: o.snapshot() for o in self.outputs}
-        push_cpu = sum(o.cpu_seconds() for o in self.outputs if hasattr(o, "cpu_seconds"))
+        push_cpu = sum(o.cpu_seconds() for o in self.outputs)
         return (time.monotonic(), captured, usage.ru_utime + usage.ru_stime,
                 {name: (snap.bytes, snap.video_frames) for name, snap in snapshots.items()}, push_cpu)
 
@@ -345,6 +345,6 @@ class Pipeline:
             render_ms_mean=sum(render) / len(render) if render else 0.0,
             compose_ms_mean=sum(compose) / len(compose) if compose else 0.0,
             compose_ms_p95=compose[int(0.95 * (len(compose) - 1))] if compose else 0.0,
-            notices=tuple(n for n in (self.encoder_notice, getattr(self.video_source, "notice", None),
-                                      getattr(self.audio_source, "notice", None)) if n),
+            notices=tuple(n for n in (self.encoder_notice, self.video_source.notice,
+                                      self.audio_source.notice) if n),
         )

@@ -18,6 +18,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 from app.media.encode import EncodedPacket, StreamSpec
+from app.media.interfaces import Destination
 from app.media.output_stats import OutputStats
 from app.media.push_child import STATE_CONNECTED, STATE_FAILED, push_main
 from app.redaction import redact
@@ -108,8 +109,8 @@ class _Child:
         self.conn.close()
 
 
-class RtmpOutput:
-    """Same interface as `Output` (start / offer / finish / snapshot), for an rtmp:// destination."""
+class RtmpOutput(Destination):
+    """A `Destination` for an rtmp:// URL: packets go to a push process of its own (reconnects, drops)."""
 
     def __init__(self, url: str, name: str, host: str, port: int, policy: PushPolicy | None = None) -> None:
         self.url, self.host, self.port = url, host, port
@@ -129,10 +130,6 @@ class RtmpOutput:
         self._threads: list[threading.Thread] = []
         self._cpu_retired = 0.0  # CPU seconds of push processes that have ended
         self.clock_origin: float | None = None  # unused: latency past the pipe is the child's, not measured
-
-    @property
-    def name(self) -> str:
-        return self.stats.name
 
     def cpu_seconds(self) -> float:
         """CPU time of this destination's push processes so far (they are not in the main process' usage)."""

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 
-from app.overlays import qtrender
+from app.media import qtrender
 
 
 def render_slate(width: int, height: int, title: str, subtitle: str = "") -> np.ndarray:

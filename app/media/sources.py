@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from app.media.audio import AudioBuffer
+from app.media.interfaces import AudioSource, VideoSource
 from app.media.clock import MediaClock
 from app.media.testsrc import TestPattern
 
@@ -31,7 +32,7 @@ class SourceError(ValueError):
     """A source that cannot be used; the message is meant for the streamer."""
 
 
-class TestPatternSource:
+class TestPatternSource(VideoSource):
     """The synthetic test pattern (frame code, moving box, flash) as a video source."""
 
     notice: str | None = None
@@ -54,7 +55,7 @@ class TestPatternSource:
         pass
 
 
-class ImageSource:
+class ImageSource(VideoSource):
     """A still image (logo, 'back soon' card); decoded once."""
 
     notice: str | None = None
@@ -81,7 +82,7 @@ class ImageSource:
         pass
 
 
-class FileSource:
+class FileSource(VideoSource, AudioSource):
     """A media file played in real time with its own audio (optionally looped), decoded in its own thread.
 
     Decoding runs at most `lookahead` seconds ahead of the clock. Video frames are kept as decoded (YUV) and
@@ -197,7 +198,7 @@ class FileSource:
         return end
 
 
-class CameraSource:
+class CameraSource(VideoSource):
     """A camera through OpenCV (MJPG requested); when it disappears a slate goes out while it is reopened."""
 
     def __init__(self, device: int | str, width: int, height: int, fps: int, reopen_every: float = 1.0) -> None:
@@ -276,16 +277,41 @@ class CameraSource:
                 self._capture = self._open()
 
 
-class MirroredSource:
+class MirroredSource(VideoSource):
     """Any video source, flipped left-right (a selfie camera's habit; text on the set reads the right way)."""
 
     frames_are_fresh = True  # each flip is a new array
 
-    def __init__(self, source) -> None:
+    def __init__(self, source: VideoSource) -> None:
         self.source = source
 
-    def __getattr__(self, name: str):
-        return getattr(self.source, name)
+    @property
+    def notice(self) -> str | None:  # type: ignore[override]
+        return self.source.notice
+
+    @property
+    def loop(self) -> bool:  # type: ignore[override]
+        return self.source.loop
+
+    @property
+    def ended(self) -> bool:
+        return self.source.ended
+
+    def start(self, clock, at: float = 0.0) -> None:
+        self.source.start(clock, at)
+
+    def ready(self) -> bool:
+        return self.source.ready()
+
+    def stop(self) -> None:
+        self.source.stop()
+
+    def unwrapped(self) -> VideoSource:
+        return self.source.unwrapped()
+
+    def samples(self, first: int, count: int) -> np.ndarray:
+        """A mirrored file keeps its own sound."""
+        return self.source.samples(first, count)
 
     def frame_at(self, stream_time: float) -> np.ndarray | None:
         frame = self.source.frame_at(stream_time)

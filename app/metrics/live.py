@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.live.events import Event, EventType
+from app.kernel.events import Event, EventType
 from app.values import MAX_COUNT, MAX_ONLINE, safe_int
 
 INTERACTIONS = {EventType.COMMENT, EventType.LIKE, EventType.SHARE}
@@ -85,6 +85,7 @@ class MetricsSnapshot:
     likes_per_minute: float
     products: tuple[ProductSummary, ...]
     per_minute: tuple[MinuteRow, ...]
+    spans: tuple[tuple[int, float, float | None], ...] = ()  # explanation windows: (product id, start, end or None)
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -229,4 +230,5 @@ class SessionMetrics:
                 likes_per_minute=self.likes / minutes if t > 0 else 0.0,
                 products=tuple(summaries),
                 per_minute=rows,
+                spans=tuple((w.product_id, w.start, w.end) for w in self.windows),
             )

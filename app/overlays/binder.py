@@ -13,7 +13,7 @@ import threading
 from collections import deque
 
 from app.commerce.room import LiveRoom
-from app.live.events import Event, EventType
+from app.kernel.events import Event, EventType
 from app.overlays.cards import (CommentsContent, CouponContent, FlashSaleContent, PinnedCommentContent,
                                 ProductCardContent)
 from app.media.pictures import picture_bytes

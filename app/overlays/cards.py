@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 
-from app.overlays import qtrender
+from app.media import qtrender
 
 ACCENT = QColor(255, 64, 96)
 GOLD = QColor(255, 214, 102)

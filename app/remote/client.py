@@ -1,4 +1,5 @@
-"""The assistant's side of 远程场控: connect to a console on the LAN, see its room, call verbs.
+"""The assistant's side of 远程场控: connect to a console on the LAN, see its room, call verbs. The façade of the
+assistant's window: what it renders or catches is handed on from here (`__all__`).
 
 `RemoteAssistant` runs its own asyncio loop in a thread; `call()` blocks the caller until the console answers
 (or the timeout), so a CLI or a Qt window can use it without asyncio.
@@ -15,9 +16,15 @@ from concurrent.futures import Future
 
 from app.commerce.room import (ActionRefused, CouponState, FlashSaleState, PinnedComment, ProductState,
                                RoomState)
-from app.live.events import Event, EventType
-from app.redaction import redact, register_secret
+from app.kernel.events import Event, EventType
+from app.media.qtrender import ensure_qt, font
+from app.redaction import install_log_redaction, redact, register_secret
+from app.remote.pairing import PREFIX, PairingError, PinnedConsoles, parse_pairing_code
 from app.remote.server import MAX_MESSAGE_BYTES
+from app.remote.tls import fingerprint_of_der
+
+__all__ = ["PREFIX", "ActionRefused", "PairingError", "RemoteAssistant", "RemoteError", "ensure_qt", "font",
+           "install_log_redaction", "parse_pairing_code"]
 
 
 class RemoteError(RuntimeError):
@@ -134,9 +141,6 @@ class RemoteAssistant:
                     future.set_exception(RemoteError(self._error or "the console closed the connection"))
 
     def _check_fingerprint(self, socket) -> None:
-        from app.remote.pairing import PinnedConsoles
-        from app.remote.tls import fingerprint_of_der
-
         der = socket.transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
         seen = fingerprint_of_der(der)
         address = self.url.removeprefix("wss://").rstrip("/")

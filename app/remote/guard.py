@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from app.live.moderation import clean_text
+from app.kernel.moderation import clean_text
 
 VERB_BURST = 20
 VERBS_PER_SECOND = 10.0

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from app.commerce.room import ActionRefused
 from app.commerce.undo import UndoableVerbs
-from app.live.events import Event, EventType
+from app.kernel.events import Event, EventType
 from app.redaction import redact, register_secret
 from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket, clean_name
 
@@ -114,6 +114,13 @@ class _Client:
         return self.actor.removeprefix("assistant:")
 
 
+@dataclass(frozen=True)
+class RemoteStatus:
+    assistants: tuple[str, ...]  # actors of the paired assistants ("assistant:小李")
+    refused: int  # wrong tokens so far
+    lockouts: int  # addresses locked out for guessing
+
+
 class AssistantServer:
     """Serves the live room to LAN assistants. `room()` and `stream_time()` are read when needed, so the server
     can stay up across go-lives; `on_event` must be given every bus event (the service forwards them).
@@ -150,6 +157,10 @@ class AssistantServer:
     @property
     def scheme(self) -> str:
         return "wss" if self.tls else "ws"
+
+    def status(self) -> RemoteStatus:
+        """The door's state for the console's label: who is paired, refusals, locked addresses."""
+        return RemoteStatus(tuple(self.clients), self.refused, self.guard.lockouts)
 
     @property
     def clients(self) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from app.live.events import Event
+from app.kernel.events import Event
 from app.store.db import Database
 from app.store.models import EventRecord, QuarantinedEvent
 

@@ -31,7 +31,7 @@ def main() -> int:
         from PySide6.QtWidgets import QApplication
 
         from app.console import ConsoleService
-        from app.overlays import qtrender
+        from app.media import qtrender
         from ui.main_window import MainWindow
 
         app = QApplication([])
@@ -60,7 +60,7 @@ def main() -> int:
             subprocess.run(["import", "-window", "root", str(HERE / f"{name}-screen.png")], check=False)
 
         def pin_drop_sale() -> None:
-            room = service.room
+            room = service.broadcast.room
             room.pin_product(room.state.run_sheet[0], "assistant:场控")
             room.drop_coupon(sorted(room.state.coupons)[0], 100, 120, "assistant:场控")
             room.start_flash_sale(room.state.run_sheet[1], 9900, 20, 90, "assistant:场控")

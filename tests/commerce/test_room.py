@@ -7,8 +7,8 @@ import time
 import pytest
 
 from app.commerce.room import ActionRefused, CouponState, LiveRoom, ProductState
-from app.live.bus import EventBus
-from app.live.events import SYSTEM, Event, EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import SYSTEM, Event, EventType
 
 ASSISTANT = "assistant:小李"
 

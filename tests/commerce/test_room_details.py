@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.commerce.room import ActionRefused, CouponState, LiveRoom, ProductState, check_coupon
-from app.live.bus import EventBus
-from app.live.events import SYSTEM, Event, EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import SYSTEM, Event, EventType
 from tests.commerce.test_room import ASSISTANT, room  # noqa: F401 - the fixture
 
 

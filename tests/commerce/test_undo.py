@@ -6,8 +6,8 @@ import pytest
 
 from app.commerce.room import ActionRefused, CouponState, LiveRoom, ProductState
 from app.commerce.undo import UndoableVerbs
-from app.live.bus import EventBus
-from app.live.events import Event, EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import Event, EventType
 
 ACTOR = "assistant:小王"
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from app.commerce.room import ActionRefused, CouponState, LiveRoom, ProductState
 from app import values
-from app.live.bus import EventBus
-from app.live.events import Event, EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import Event, EventType
 from app.live.feed import MessageError, parse_message
 from app.metrics.live import SessionMetrics
 from app.store.catalog_io import CatalogImportError, parse

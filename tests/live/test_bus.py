@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.live.bus import EventBus
-from app.live.events import Event, EventType
-from app.live.moderation import BannedWords, clean_text, moderate
+from app.kernel.bus import EventBus
+from app.kernel.events import Event, EventType
+from app.kernel.moderation import BannedWords, clean_text, moderate
 
 
 def test_every_subscriber_sees_every_event_in_seq_order_even_nested():

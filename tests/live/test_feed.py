@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from app.live.bus import EventBus
-from app.live.events import EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import EventType
 from app.live.feed import FeedClient, MessageError, parse_message
 
 TOKEN = "bridge-token-5e6f7a"
@@ -124,7 +124,7 @@ def test_parse_refuses_malformed(raw):
 def test_feed_abuse_oversize_extras_text_and_resent_orders():
     """Issue #17, the platform feed: a frame over 256 KiB is counted (malformed-oversize) and the feed lives on;
     extras are cut; invisible characters leave every nickname; an order resent after a reconnect counts once."""
-    from app.live.moderation import moderate, BannedWords
+    from app.kernel.moderation import moderate, BannedWords
 
     order = msg("order", user_id="u1", order_id="o-1", product_id=1, amount_cents=8900, nickname="买家\u2028二")
     huge = msg("comment", user_id="u9", text="x" * (300 * 1024))

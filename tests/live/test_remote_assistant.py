@@ -11,7 +11,7 @@ import pytest
 
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService, LiveOptions
-from app.live.session_core import load_events
+from app.store.eventlog import load_events
 from app.media.sources import wait_until
 from app.remote.client import RemoteAssistant, RemoteError
 from app.store.db import Database
@@ -35,7 +35,7 @@ def test_assistant_on_the_lan_works_the_room(live_console, caplog):
     assistant = RemoteAssistant(url, TOKEN, name="小李").connect()
     try:
         assert assistant.actor == "assistant:小李" and service.assistant_server.clients == ["assistant:小李"]
-        room = service.room
+        room = service.broadcast.room
         assert assistant.state["live"] and len(assistant.state["products"]) == 6
         product = room.state.run_sheet[1]
         assistant.call("pin_product", product)
@@ -55,7 +55,7 @@ def test_assistant_on_the_lan_works_the_room(live_console, caplog):
         comment = next(e for e in assistant.events if e["type"] == "comment" and not e["hidden"])
         assistant.call("pin_comment", comment["seq"])
         assert room.state.pinned_comment.seq == comment["seq"]
-        session_id = service.core.session_id
+        session_id = service.broadcast.core.session_id
     finally:
         assistant.close()
     service.stop()
@@ -115,7 +115,7 @@ def test_assist_command_line(live_console):
     import sys
 
     service, url = live_console
-    product = service.room.state.run_sheet[2]
+    product = service.broadcast.room.state.run_sheet[2]
     commands = f"state\npin {product}\nprice {product} 66.6\nundo\nstock {product} lots\npin 999\nquit\n"
     result = subprocess.run([sys.executable, "-m", "app", "assist", url, "--name", "小王"], input=commands,
                             capture_output=True, text=True, timeout=60,
@@ -124,8 +124,8 @@ def test_assist_command_line(live_console):
     out = result.stdout
     assert "connected as assistant:小王" in out and "库存" in out  # the room was listed
     assert out.count("ok #") == 2 and "undone" in out and "unknown product 999" in out and "? invalid" in out
-    assert service.room.state.pinned_product == product
-    assert service.room.state.products[product].live_price_cents != 6660  # undone
+    assert service.broadcast.room.state.pinned_product == product
+    assert service.broadcast.room.state.products[product].live_price_cents != 6660  # undone
     assert TOKEN not in out + result.stderr
     bad = subprocess.run([sys.executable, "-m", "app", "assist", url], input="", capture_output=True, text=True,
                          timeout=60, env={**os.environ, "ANCHOR_ASSIST_TOKEN": "wrong-token"})

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from app.commerce.room import CouponState, LiveRoom, ProductState
-from app.live.bus import EventBus
-from app.live.events import EventType
+from app.kernel.bus import EventBus
+from app.kernel.events import EventType
 from app.live.simulator import AudienceSimulator, SimulatorConfig
 
 

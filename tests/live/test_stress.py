@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from app.commerce.room import ActionRefused
 from app.commerce.undo import UndoableVerbs
-from app.live.session_core import SessionCore
+from app.session import SessionCore
 from app.live.simulator import AudienceSimulator, SimulatorConfig
 from app.store.models import EventRecord
 
@@ -102,8 +102,8 @@ def test_verbs_from_three_threads_beside_the_audience_never_deadlock(catalogue):
 
 def test_the_room_runs_its_own_clock_without_any_assistant(catalogue):
     """Issue #11 part 2: a 2-minute coupon must end in a real session, where no demo assistant calls tick()."""
-    from app.live.events import EventType
-    from app.live.session_core import load_events
+    from app.kernel.events import EventType
+    from app.store.eventlog import load_events
     from app.media.sources import wait_until
 
     core = SessionCore(catalogue)

@@ -96,7 +96,7 @@ def test_demo_records_logs_the_session_and_says_where(tmp_path, monkeypatch):
     assert probe(out).frame_codes == list(range(90))
     assert "events logged" in result.stdout and "在线" in result.stdout
 
-    from app.live.session_core import load_events
+    from app.store.eventlog import load_events
     from app.store.db import Database
     from app.store.models import LiveSession, SessionStatus
 

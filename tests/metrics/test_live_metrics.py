@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.live.events import Event, EventType as T
+from app.kernel.events import Event, EventType as T
 from app.metrics.live import SessionMetrics
 
 

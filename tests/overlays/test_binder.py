@@ -7,9 +7,9 @@ import time
 import pytest
 
 from app.commerce.room import CouponState, LiveRoom, ProductState
-from app.live.bus import EventBus
-from app.live.events import Event, EventType
-from app.live.moderation import BannedWords, moderate
+from app.kernel.bus import EventBus
+from app.kernel.events import Event, EventType
+from app.kernel.moderation import BannedWords, moderate
 from app.media.compose import Compositor
 from app.overlays.binder import OverlayBinder
 from app.overlays.overlay_set import OverlaySet
@@ -58,7 +58,7 @@ def test_room_changes_appear_on_the_overlays():
 
 
 def test_the_product_card_carries_the_products_picture(tmp_path):
-    from app.demo import SAMPLE_CATALOGUE
+    from app.catalogue import SAMPLE_CATALOGUE
 
     picture = SAMPLE_CATALOGUE.parent / "images" / "cup.png"
     bus = EventBus()

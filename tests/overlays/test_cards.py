@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from app.media.compose import Compositor
-from app.overlays import cards, qtrender
-from app.overlays.demo import DEMO_COMMENTS
+from app.media import qtrender
+from app.overlays import cards
+from app.overlays.sample import DEMO_COMMENTS
 from app.overlays.overlay_set import OverlaySet
 
 pytestmark = pytest.mark.usefixtures("qapp_offscreen")

@@ -17,7 +17,7 @@ import pytest
 
 from app.commerce.room import ActionRefused
 from app.console import ConsoleService
-from app.live.events import Event, EventType
+from app.kernel.events import Event, EventType
 from app.media.sources import wait_until
 from app.remote.client import RemoteAssistant, RemoteError
 from app.remote.guard import MAX_FAILURES, VERB_BURST, VERBS_PER_SECOND
@@ -110,7 +110,7 @@ def test_a_paired_assistant_that_stops_reading_stalls_nobody(console):
             while not stop.is_set():
                 for _ in range(200):
                     n += 1
-                    service.core.bus.publish(Event(EventType.COMMENT, {"user_id": f"f{n % 50}", "nickname": "刷屏",
+                    service.broadcast.core.bus.publish(Event(EventType.COMMENT, {"user_id": f"f{n % 50}", "nickname": "刷屏",
                                                                        "text": "长评论" * 66}))
                 time.sleep(0.05)
 
@@ -139,7 +139,7 @@ def test_a_verb_flood_is_rate_limited_and_the_legit_assistant_keeps_its_pace(con
         while time.monotonic() - started < 3.0:  # as fast as one connection can ask, for three seconds
             sent += 1
             try:
-                flooder.call("set_stock", service.room.state.run_sheet[0], 5, timeout=10)
+                flooder.call("set_stock", service.broadcast.room.state.run_sheet[0], 5, timeout=10)
                 accepted += 1
             except ActionRefused as exc:
                 refused += "too many verbs" in str(exc)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.commerce.room import CouponState, LiveRoom, ProductState
-from app.live.bus import EventBus
+from app.kernel.bus import EventBus
 from app.remote.guard import TokenBucket
 from app.remote.server import VERBS, AssistantServer, _Client
 from tests.live.test_boundaries import consistent, json_values, numbers

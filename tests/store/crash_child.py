@@ -2,8 +2,8 @@
 
 import sys
 
-from app.live.events import Event, EventType
-from app.live.session_core import SessionCore
+from app.kernel.events import Event, EventType
+from app.session import SessionCore
 from app.store.db import Database
 
 core = SessionCore(Database(sys.argv[1]))

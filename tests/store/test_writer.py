@@ -10,8 +10,9 @@ import time
 
 from sqlalchemy import func, select
 
-from app.live.events import Event, EventType
-from app.live.session_core import SessionCore, load_events, session_summary
+from app.kernel.events import Event, EventType
+from app.session import SessionCore
+from app.store.eventlog import load_events, session_summary
 from app.metrics.live import SessionMetrics
 from app.store.db import Database
 from app.store.models import EventRecord, LiveSession, SessionStatus

@@ -7,7 +7,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QPushButton
 
 from app.console import ConsoleService
-from app.live.events import Event, EventType
+from app.kernel.events import Event, EventType
 from app.store.db import Database
 from tests.media.probe import probe
 
@@ -57,7 +57,7 @@ def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
     window.products.table.selectRow(1)
     qtbot.keyClick(window, Qt.Key.Key_F5)
-    room = window.service.room
+    room = window.service.broadcast.room
     assert room.state.pinned_product == room.state.run_sheet[1]
     qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
     qtbot.waitUntil(lambda: "讲解中" in window.products.table.item(1, 4).text(), timeout=2000)
@@ -70,7 +70,7 @@ def test_drag_an_overlay_in_the_preview_to_place_it(window, qtbot):
 
     window.audience.setChecked(False)
     assert window.go_live()
-    window.service.room.pin_product(window.service.room.state.run_sheet[0], "assistant:test")
+    window.service.broadcast.room.pin_product(window.service.broadcast.room.state.run_sheet[0], "assistant:test")
     qtbot.waitUntil(lambda: "product_card" in window.service.overlay_boxes(), timeout=2000)
     x, y, w, h = window.service.overlay_boxes()["product_card"]
     preview = window.preview
@@ -111,7 +111,7 @@ def test_drop_coupon_from_the_dock(window, qtbot):
     window.coupons.list.setCurrentRow(0)
     window.coupons.quantity.setValue(7)
     qtbot.mouseClick(window.coupons.drop_button, Qt.MouseButton.LeftButton)
-    coupon = window.service.room.state.coupons[window.coupons._coupon_ids[0]]
+    coupon = window.service.broadcast.room.state.coupons[window.coupons._coupon_ids[0]]
     assert coupon.live and coupon.remaining == 7
     qtbot.waitUntil(lambda: "7/7" in window.coupons.list.item(0).text(), timeout=2000)
     qtbot.waitUntil(lambda: "coupon" in layer_names(window), timeout=1000)
@@ -129,7 +129,7 @@ def fill_coupon(**fields):
 
 
 def test_create_and_edit_coupons_before_and_during_live(window, qtbot):
-    from app.live.session_core import load_events
+    from app.store.eventlog import load_events
 
     qtbot.waitUntil(lambda: window.coupons.list.count() == 3, timeout=5000)  # the catalogue, before going live
     window.coupons.list.setCurrentRow(0)
@@ -147,20 +147,20 @@ def test_create_and_edit_coupons_before_and_during_live(window, qtbot):
     window.coupons.list.setCurrentRow(3)
     window.coupons.quantity.setValue(30)
     qtbot.mouseClick(window.coupons.drop_button, Qt.MouseButton.LeftButton)
-    assert window.service.room.state.coupons[new_id].live
+    assert window.service.broadcast.room.state.coupons[new_id].live
     window.coupons.edit_coupon(new_id, fill_coupon(name="全场7折"))
     assert "stop it first" in window.statusBar().currentMessage()
-    session_id = window.service.core.session_id
+    session_id = window.service.broadcast.core.session_id
     window.stop_live()
     defined = [e for e in load_events(window.service.database, session_id) if e.type == EventType.COUPON_DEFINED]
     assert [(e.payload["name"], e.payload["rate"]) for e in defined] == [("全场8折", 0.8)]  # in the session log
-    assert window.service.display_room().state.coupons[new_id].name == "全场8折"  # and kept in the catalogue
+    assert window.service.room_snapshot().state.coupons[new_id].name == "全场8折"  # and kept in the catalogue
 
 
 def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()
-    bus = window.service.core.bus
+    bus = window.service.broadcast.core.bus
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "<i>黑客</i>", "text": "<b>粗</b><img src=x>"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "广告", "text": "加微信有优惠"}))
     qtbot.waitUntil(lambda: len(window.comments.model.rows) == 1, timeout=3000)
@@ -176,13 +176,13 @@ def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "黑客", "text": "我又来了"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u3", "nickname": "正常", "text": "下单了"}))
     qtbot.waitUntil(lambda: [e.payload["user_id"] for e in window.comments.model.rows] == ["u3", "u3"], timeout=3000)
-    assert window.service.core.banned.blocked == {"u1"}  # later comments of u1 are flagged (hidden, logged)
+    assert window.service.broadcast.core.banned.blocked == {"u1"}  # later comments of u1 are flagged (hidden, logged)
 
 
 def test_refused_action_is_explained_in_the_status_bar(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()
-    room = window.service.room
+    room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[-1], "assistant:t")
     qtbot.keyClick(window, Qt.Key.Key_F7)
     assert "no more products" in window.statusBar().currentMessage()
@@ -194,7 +194,7 @@ def test_extreme_words_are_raised_before_going_live_and_in_the_teleprompter(wind
     window.audience.setChecked(False)
     assert window.go_live()
     assert "极限词" in questions[0] and "全网最低" in questions[0] and "顶级" in questions[0]
-    room = window.service.room
+    room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.keyClick(window, Qt.Key.Key_F8)
     prompter = window.teleprompter
@@ -236,7 +236,7 @@ def live_run_sheet(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
-    return window.service.room, window.service.room.state.run_sheet[0]
+    return window.service.broadcast.room, window.service.broadcast.room.state.run_sheet[0]
 
 
 def test_ctrl_z_undoes_a_wrong_price(window, qtbot):
@@ -291,7 +291,7 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
     window.mirror.setChecked(True)
     window.overlay_actions["product_card"].setChecked(False)
     assert window.go_live()
-    room = window.service.room
+    room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
     _seq, frame = window.service.preview_frame()
@@ -340,7 +340,7 @@ def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
     assert window.go_live()
     window.set_banned_words(["退钱", "加微信"])
     window.set_keywords(["发货"])
-    bus = window.service.core.bus
+    bus = window.service.broadcast.core.bus
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "a", "text": "不好用退钱"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "b", "text": "今天发货"}))
     qtbot.waitUntil(lambda: len(window.comments.model.rows) == 1 and window.comments.model.hidden == 1,
@@ -353,7 +353,7 @@ def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
 def test_overlay_can_be_placed(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()
-    room = window.service.room
+    room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
     window.place_overlay("product_card", 700, 40)
@@ -386,13 +386,13 @@ def test_script_editor_highlights_while_typing_and_saves(window, qtbot):
     assert any(f.format.fontUnderline() for f in formats)  # the extreme word is marked in the editor
     dock.save()
     product_id = dock.product.currentData()
-    assert window.service.script_for(product_id) == [("opening", "今天全网最低价！"), ("selling_points", "保温 12 小时")]
+    assert window.service.catalogue.script_for(product_id) == [("opening", "今天全网最低价！"), ("selling_points", "保温 12 小时")]
     assert from_text("无标题开头\n【逼单】\n快抢") == [("opening", "无标题开头"), ("urgency", "快抢")]
 
 
 def test_preview_runs_before_going_live_and_after_stopping(window, qtbot):
     qtbot.waitUntil(lambda: window.service.previewing and window.preview.frames_shown > 3, timeout=5000)
-    assert window.preview.badge and window.service.stats is None  # nothing encoded, nothing sent
+    assert window.preview.badge and window.service.broadcast is None and window.service.health() is None  # nothing sent
     window.audience.setChecked(False)
     assert window.go_live()
     assert not window.service.previewing
@@ -423,7 +423,7 @@ def test_camera_mode_is_reported_from_what_opencv_gives(window, qtbot, tmp_path)
     assert window.camera_mode.isEnabled()
     window.camera_mode.setCurrentIndex(window.camera_mode.findData("1920x1080@30"))
     assert window.go_live()
-    camera = window.service.pipeline.video_source
+    camera = window.service.broadcast.pipeline.video_source
     assert camera.want == (1920, 1080, 30)  # asked for the chosen mode, not the 1280x720 canvas
     assert "camera gives 640x360@" in window.statusBar().currentMessage()  # fps: whatever the device says
     qtbot.waitUntil(lambda: "no microphone" in window.notices.text(), timeout=5000)  # a camera brings the mic
@@ -537,7 +537,7 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     qtbot.waitUntil(lambda: remote.products.table.rowCount() == 6, timeout=5000)
     remote.products.table.selectRow(3)
     remote.products._pin_selected(lambda pid: remote.call("pin_product", pid))
-    room = window.service.room
+    room = window.service.broadcast.room
     assert room.state.pinned_product == room.state.run_sheet[3]
     qtbot.waitUntil(lambda: "讲解中" in remote.products.table.item(3, 4).text(), timeout=3000)
     remote.products.table.item(3, 3).setText("7")  # stock edited on the second machine
@@ -556,10 +556,10 @@ def test_audio_meter_and_mute(window, qtbot):
     assert window.go_live()  # the test pattern beeps at the start of every second
     qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=5000)  # above -30 dBFS: the beep is seen
     assert "dB" in window.meter.text()
-    qtbot.waitUntil(lambda: window.service.core.bus.stream_time() > 1.5, timeout=5000)
+    qtbot.waitUntil(lambda: window.service.broadcast.core.bus.stream_time() > 1.5, timeout=5000)
     window.mute.setChecked(True)
-    muted_at = window.service.core.bus.stream_time()
-    qtbot.waitUntil(lambda: window.service.core.bus.stream_time() > muted_at + 2.5, timeout=10000)
+    muted_at = window.service.broadcast.core.bus.stream_time()
+    qtbot.waitUntil(lambda: window.service.broadcast.core.bus.stream_time() > muted_at + 2.5, timeout=10000)
     qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=3000)  # the meter still shows the source…
     assert "MUTED" in window.meter.text()  # …and says it is not going out
     assert window.stop_live()
@@ -594,7 +594,7 @@ def test_layout_is_shown_and_placed_before_going_live(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()
     assert "product_card" not in window.service.overlay_boxes()  # the samples do not go on air
-    window.service.act("pin_product", window.service.room.state.run_sheet[0])
+    window.service.act("pin_product", window.service.broadcast.room.state.run_sheet[0])
     qtbot.waitUntil(lambda: "product_card" in window.service.overlay_boxes(), timeout=2000)
     assert window.service.overlay_boxes()["product_card"][:2] == placed  # where it was put before going live
 
@@ -606,7 +606,7 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot):
 
     from tests.live.test_feed import Bridge, msg
 
-    product = window.service.display_room().state.run_sheet[0]
+    product = window.service.room_snapshot().state.run_sheet[0]
     frames = [msg("comment", user_id="u1", nickname="真实观众", text="<b>几号发货？</b>"), "{junk",
               msg("order", user_id="u1", order_id="o-1", product_id=product, amount_cents=8900),
               msg("online", online=321)]
@@ -633,7 +633,6 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot):
 def test_a_full_disk_under_the_recording_is_shown_and_the_stream_goes_on(window, qtbot, tmp_path, rtmp_server):
     full = tmp_path / "full.mkv"
     full.symlink_to("/dev/full")  # every write: "No space left on device"
-    window.service.recording_path = None
     window.audience.setChecked(False)
     window.destination.setText(rtmp_server.url(KEY))
     options = window._options(rtmp_server.url(KEY))
@@ -674,7 +673,7 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
         window.destination.setText(f"rtmp://127.0.0.1:{port}/live/{KEY}")
         window.alert.dismiss.click()
         assert window.go_live()
-        camera = window.service.pipeline.video_source
+        camera = window.service.broadcast.pipeline.video_source
         qtbot.waitUntil(lambda: window.alert.isVisible(), timeout=20000)
     text = window.alert.text
     assert f"rtmp://127.0.0.1:{port}/live/****" in text and KEY not in text
@@ -702,9 +701,9 @@ def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server):
     window.choose = lambda question, choices: "live"
     assert window.go_live()
     assert not window.rehearsal and not window.audience.isChecked() and not window.audience.isEnabled()
-    assert window.service.core.kind == "live"
+    assert window.service.broadcast.core.kind == "live"
     qtbot.wait(1500)
-    assert window.service.core.metrics.snapshot().comments == 0  # no simulated comment on a real stream
+    assert window.service.broadcast.core.metrics.snapshot().comments == 0  # no simulated comment on a real stream
     assert window.stop_live()
     assert [s.kind for s in window.service.sessions()] == ["live"]
 
@@ -713,7 +712,7 @@ def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qt
     """Issue #11: 2^63 stopped the event log for good; now it is set aside, counted, and the streamer is told."""
     window.audience.setChecked(False)
     assert window.go_live()
-    core = window.service.core
+    core = window.service.broadcast.core
     core.bus.publish(Event(EventType.ORDER, {"user_id": "u", "product_id": 1, "quantity": 1, "amount_cents": 2**63,
                                              "order_id": "o-huge"}))
     core.bus.publish(Event(EventType.COMMENT, {"user_id": "u", "nickname": "n", "text": "之后 after"}))

@@ -29,12 +29,12 @@ def reviewed(qtbot, tmp_path, monkeypatch):
 
     service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
     service.go_live(LiveOptions(recording_path=str(tmp_path / "s.mkv"), duration=5, audience_rate=300))
-    room = service.room
-    assert wait_until(lambda: (service.core.bus.stream_time() or 0) > 1.0, 10)
+    room = service.broadcast.room
+    assert wait_until(lambda: (service.broadcast.core.bus.stream_time() or 0) > 1.0, 10)
     room.pin_product(room.state.run_sheet[2], "assistant:t")
     room.drop_coupon(sorted(room.state.coupons)[0], 10, 60, "assistant:t")
     service.wait()
-    live = service.core.metrics.snapshot()
+    live = service.broadcast.core.metrics.snapshot()
     service.stop()
     window = MainWindow(service, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     window.confirm = lambda question: True

@@ -6,7 +6,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
-from app.live.events import Event, EventType
+from app.kernel.events import Event, EventType
 from ui.i18n import tr
 
 QUESTION_MARKS = ("？", "?", "吗", "多少", "怎么", "什么", "几")

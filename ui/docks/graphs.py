@@ -36,7 +36,7 @@ class GraphsDock(QDockWidget):
         self._samples: list[tuple[float, float, int]] = []  # (minute, cumulative GMV ￥, online), one a second
         self.setWidget(body)
 
-    def update_metrics(self, snapshot, windows) -> None:
+    def update_metrics(self, snapshot) -> None:
         """Append this second's sample (bounded: 24 h of seconds) and redraw."""
         minute = snapshot.duration_s / 60
         if not self._samples or minute > self._samples[-1][0]:
@@ -51,9 +51,9 @@ class GraphsDock(QDockWidget):
         for item in self._regions:
             self.gmv.removeItem(item)
         self._regions = []
-        for window in windows[-20:]:
-            end = window.end if window.end is not None else snapshot.duration_s
-            region = pg.LinearRegionItem((window.start / 60, end / 60), movable=False,
+        for _product, start, end in snapshot.spans[-20:]:
+            end = end if end is not None else snapshot.duration_s
+            region = pg.LinearRegionItem((start / 60, end / 60), movable=False,
                                          brush=pg.mkBrush(224, 36, 94, 30))
             self.gmv.addItem(region)
             self._regions.append(region)

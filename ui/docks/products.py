@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from app.media.pictures import picture_bytes
+from app.console import picture_bytes
 from ui.i18n import tr
 
 COLUMNS = [("商品", "Product"), ("直播价", "Live"), ("原价", "List"), ("库存", "Stock"), ("状态", "State")]

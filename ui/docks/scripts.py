@@ -7,7 +7,7 @@ import re
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from app.compliance.extreme_words import ExtremeWordChecker
+from app.console import ExtremeWordChecker
 from ui import i18n
 from ui.i18n import pick, tr
 from ui.teleprompter import SECTION_NAMES
@@ -79,19 +79,19 @@ class ScriptsDock(QDockWidget):
     def reload_products(self) -> None:
         self.product.blockSignals(True)
         self.product.clear()
-        for product_id, title in self.service.products():
+        for product_id, title in self.service.catalogue.products():
             self.product.addItem(title, product_id)
         self.product.blockSignals(False)
         self.load()
 
     def load(self) -> None:
         product_id = self.product.currentData()
-        self.editor.setPlainText(to_text(self.service.script_for(product_id)) if product_id is not None else "")
+        self.editor.setPlainText(to_text(self.service.catalogue.script_for(product_id)) if product_id is not None else "")
 
     def save(self) -> None:
         product_id = self.product.currentData()
         if product_id is not None:
-            self.service.save_script(product_id, from_text(self.editor.toPlainText()))
+            self.service.catalogue.save_script(product_id, from_text(self.editor.toPlainText()))
             if self.on_saved:
                 self.on_saved()
 

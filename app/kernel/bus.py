@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from app.live.events import Event
+from app.kernel.events import Event
 
 log = logging.getLogger(__name__)
 

@@ -75,7 +75,7 @@ def moderate(banned: BannedWords):
     """A bus transform: comments become clean plain text; banned words flag them (hidden, still logged)."""
     from dataclasses import replace
 
-    from app.live.events import Event, EventType
+    from app.kernel.events import Event, EventType
 
     def transform(event: Event) -> Event:
         if event.type != EventType.COMMENT:

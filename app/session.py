@@ -1,4 +1,5 @@
-"""The session core: one live session's bus, store writer, commerce room and metrics, wired together."""
+"""One session: its bus, store writer, commerce room, metrics and room clock, wired together (no media: the
+headless demo, the stress tests and a broadcast all run one)."""
 
 from __future__ import annotations
 
@@ -6,32 +7,22 @@ import logging
 import threading
 import time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
-from app.commerce.room import CouponState, LiveRoom, ProductState
-from app.live.bus import EventBus
-from app.live.events import SYSTEM, Event, EventType
-from app.live.moderation import BannedWords, moderate
+from app.catalogue import load_room
+from app.commerce.room import LiveRoom
+from app.kernel.bus import EventBus
+from app.kernel.events import SYSTEM, Event, EventType
+from app.kernel.moderation import BannedWords, moderate
 from app.metrics.live import SessionMetrics
 from app.redaction import redact_url
 from app.store.db import HEARTBEAT_S, Database, process_identity
-from app.store.models import Coupon, EventRecord, LiveSession, Product, SessionKind, SessionStatus
+from app.store.models import LiveSession, SessionKind, SessionStatus
 from app.store.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
 ROOM_TICK_S = 0.25  # how often the room's timers (coupon expiry, flash-sale end) are checked
-
-
-class RehearsalOnly(ValueError):
-    """Something only a rehearsal may use (the simulated audience, the demo assistant) asked for in a Live
-    session; the message says why (中文 / English)."""
-
-
-SIMULATOR_IN_LIVE = ("直播模式只接收真实的直播间数据，不能使用模拟观众或演示场控（虚假互动违反平台规则和《网络直播营销管理办法"
-                     "（试行）》）；请切换到演练模式 / a Live session takes real room events only: the simulated audience "
-                     "and the demo assistant are rehearsal tools (fake interaction breaks platform rules); switch "
-                     "to Rehearsal to use them")
 
 
 class SessionCore:
@@ -60,11 +51,17 @@ class SessionCore:
 
     def simulated_audience(self, config=None):
         """模拟观众 for this session (not started): a rehearsal's only. RehearsalOnly in a Live session."""
-        from app.live.simulator import AudienceSimulator
+        from app.live.simulator import SIMULATOR_IN_LIVE, AudienceSimulator, RehearsalOnly
 
         if not self.rehearsal:
             raise RehearsalOnly(SIMULATOR_IN_LIVE)
         return AudienceSimulator(self.bus, self.room, config)
+
+    def demo_assistant(self):
+        """演示场控 for this session (not started): a rehearsal's only. RehearsalOnly in a Live session."""
+        from app.live.demo_assistant import DemoAssistant
+
+        return DemoAssistant(self.room, self.rehearsal)
 
     def start(self, title: str, run_sheet: list[int] | None = None, destinations: list[str] | None = None,
               recording_path: str = "", live_since_monotonic: float | None = None,
@@ -125,41 +122,3 @@ class SessionCore:
             db.execute(update(LiveSession).where(LiveSession.id == self.session_id)
                        .values(status=SessionStatus.ENDED, ended_at=time.time()))
         self.bus.stop_live()
-
-
-def load_room(database: Database, bus: EventBus, run_sheet: list[int] | None = None) -> LiveRoom:
-    """A room over the catalogue as stored now (products, coupons), on `bus`."""
-    with database.session() as db:
-        products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock, p.image)
-                    for p in db.scalars(select(Product).order_by(Product.id))]
-        coupons = [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
-                               remaining=c.quantity, total=c.quantity)
-                   for c in db.scalars(select(Coupon).order_by(Coupon.id))]
-    return LiveRoom(bus, products, coupons, run_sheet or [p.id for p in products])
-
-
-def load_events(database: Database, session_id: int) -> list[Event]:
-    """A stored session's events in order, as Events again (for the replay and the metrics)."""
-    with database.session() as db:
-        rows = db.execute(select(EventRecord.type, EventRecord.payload, EventRecord.actor, EventRecord.wall_time,
-                                 EventRecord.stream_time, EventRecord.seq, EventRecord.flagged)
-                          .where(EventRecord.session_id == session_id).order_by(EventRecord.seq))
-        return [Event(EventType(r.type), r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
-                for r in rows]
-
-
-def session_summary(database: Database, session_id: int) -> dict:
-    """The headline numbers straight from SQL (indexed columns, no JSON parsing): for lists of sessions."""
-    with database.session() as db:
-        base = select(func.count()).select_from(EventRecord).where(EventRecord.session_id == session_id)
-        by_type = dict(db.execute(select(EventRecord.type, func.count()).where(EventRecord.session_id == session_id)
-                                  .group_by(EventRecord.type)).all())
-        orders = db.execute(select(func.count(), func.coalesce(func.sum(EventRecord.amount_cents), 0),
-                                   func.count(func.distinct(EventRecord.user_id)))
-                            .where(EventRecord.session_id == session_id, EventRecord.type == EventType.ORDER.value)).one()
-        uv = db.scalar(select(func.count(func.distinct(EventRecord.user_id)))
-                       .where(EventRecord.session_id == session_id, EventRecord.type == EventType.ENTER.value))
-        total = db.scalar(base)
-    pv = by_type.get(EventType.ENTER.value, 0)
-    return {"events": total, "by_type": by_type, "orders": orders[0], "gmv_cents": orders[1], "buyers": orders[2],
-            "pv": pv, "uv": uv, "gpm": orders[1] / 100 / pv * 1000 if pv else None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 
+from app.commerce.room import RoomSnapshot
 from app.media.pictures import picture_bytes
 from app.overlays.cards import (CommentsContent, CouponContent, FlashSaleContent, PinnedCommentContent,
                                 ProductCardContent)
@@ -48,10 +49,10 @@ class OverlayDemo:
         self.overlays.update("comments", CommentsContent(tuple(shown)))
 
 
-def show_layout_sample(overlays: OverlaySet, room) -> None:
+def show_layout_sample(overlays: OverlaySet, room: RoomSnapshot) -> None:
     """Before going live: every overlay with sample content from the catalogue, so the streamer sees (and drags)
     the layout the stream will have. Only the preview shows it; nothing is encoded before going live."""
-    state = room.snapshot().state
+    state = room.state
     products = [state.products[i] for i in state.run_sheet if i in state.products]
     if products:
         first = products[0]

@@ -1,0 +1,422 @@
+"""One go-live (开播 → 停播) as one object: sources → overlays → encoder → outputs, the session core (bus, room,
+metrics, event log), the connectors (platform feed, a rehearsal's simulated audience and demo assistant), the
+verbs with undo, and what the window reads of it — snapshots and counters, never the live objects.
+
+Threads: the pipeline's own (capture, render, encode, one per output), the session's (bus dispatcher, store
+writer, room clock), the binder's and each connector's. The console's thread calls the methods here; every read
+returns a value built under the owner's lock (`RoomSnapshot`, `MetricsSnapshot`, `BroadcastHealth`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from app.commerce.room import ActionRefused, RoomSnapshot
+from app.commerce.undo import UndoableVerbs
+from app.config import recordings_dir
+from app.kernel.events import Event
+from app.live.simulator import SIMULATOR_IN_LIVE, SimulatorConfig
+from app.media.compose import Compositor
+from app.media.encode import EncoderSettings
+from app.media.outputs import DestinationError, open_destination
+from app.media.pipeline import Pipeline, PipelineStats
+from app.media.qtrender import ensure_qt
+from app.media.sources import CameraSource, SourceError, open_sources, parse_camera_mode
+from app.metrics.live import MetricsSnapshot
+from app.overlays.binder import OverlayBinder
+from app.overlays.cards import render_rehearsal_mark
+from app.overlays.overlay_set import KINDS, OverlaySet
+from app.redaction import redact, redact_url
+from app.session import SessionCore
+from app.store.db import Database
+from app.store.models import SessionKind
+
+log = logging.getLogger(__name__)
+
+PREVIEW_WIDTH = 640
+REHEARSAL_LAYER = "rehearsal_mark"
+MAX_PENDING_EVENTS = 20_000  # what the UI has not drained yet; older ones are dropped from the view only
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """What a go-live asks for. `rehearsal` (演练) is the safe default: the simulated audience and the demo
+    assistant are allowed, every frame carries the 演练 mark, the session is kept apart in the review; a push
+    then needs `test_server_confirmed` (the user said the destination is a private test server). A Live (直播)
+    session takes real room events only (platform bridge, LAN assistants, the console's own verbs)."""
+
+    rehearsal: bool = True
+    test_server_confirmed: bool = False
+    destinations: tuple[str, ...] = ()
+    record: bool = True
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    bitrate: int = 2_500_000
+    simulated_audience: bool = True
+    audience_rate: float = 20.0
+    demo_assistant: bool = False
+    source: str = "testsrc"  # testsrc | cam:N | a media file | an image
+    mirror: bool = False
+    camera_mode: str = ""  # e.g. "1920x1080@30": what to ask the camera for; empty: the canvas size and rate
+    feed_url: str = ""  # a platform bridge's ws:// URL (docs/protocol.md): real comments, orders, viewers
+    feed_token: str = ""  # sent as "Authorization: Bearer …" when given; a secret
+    recording_path: str | None = None  # default: a new file in the recordings folder
+    duration: float | None = None  # seconds; None: until stop()
+
+
+@dataclass
+class Studio:
+    """What the streamer set that outlives one go-live (this run): mute, who is blocked, banned words, where
+    each overlay sits and whether it shows. The console owns one; each broadcast and preview reads it."""
+
+    actor: str = "assistant:场控"  # who the console's own verbs are logged as
+    muted: bool = False
+    banned_words: list[str] = field(default_factory=lambda: ["加微信", "私聊"])
+    blocked_users: set[str] = field(default_factory=set)
+    overlay_enabled: dict[str, bool] = field(default_factory=dict)
+    overlay_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BroadcastHealth:
+    """What the window shows of a running broadcast, read once a second: the pipeline's last stats, the feed's
+    counters, the event log's state, the camera's actual mode."""
+
+    stats: PipelineStats | None
+    feed: object | None  # FeedStats copy, or None without a platform feed
+    event_log_notice: str | None
+    camera_mode: str | None
+
+
+class GoLiveError(ValueError):
+    """A go-live that failed; the console is as it was before (preview running, nothing held). The message says
+    what failed and what to check, in Chinese and English, with keys masked."""
+
+
+def check_mode(options: LiveOptions) -> None:
+    """The rules that keep a rehearsal off real streams and fake interaction out of a real one (issue #11).
+    Raises GoLiveError with the reason; the window asks the user before it gets here, it never guesses."""
+    if not options.rehearsal and (options.simulated_audience or options.demo_assistant):
+        raise GoLiveError(SIMULATOR_IN_LIVE)
+    if options.rehearsal and options.destinations and not options.test_server_confirmed:
+        servers = ", ".join(redact_url(d) for d in options.destinations)
+        raise GoLiveError(f"演练不会推到真实直播间：请确认 {servers} 是私有测试服务器，或切换到直播模式 / a rehearsal "
+                          f"never pushes to a real room: confirm {servers} is a private test server, or switch to "
+                          f"Live")
+
+
+def explain_go_live_failure(exc: BaseException, options: LiveOptions) -> str:
+    """What failed and what to check, 中文 / English, for a message that stays until the streamer dismisses it;
+    told apart by the kind of error (a destination's, a source's), not by its wording."""
+    reason = redact(str(exc))
+    servers = ", ".join(redact_url(d) for d in options.destinations)
+    if isinstance(exc, DestinationError) and "://" in reason:
+        return (f"开播失败：连不上推流服务器 {servers}。请检查服务器地址与端口、网络和防火墙，以及串流密钥是否有效。"
+                f" / Go-live failed: cannot publish to {servers}. Check the server address and port, the network and "
+                f"firewall, and that the stream key is valid.  ({reason})")
+    if isinstance(exc, SourceError):
+        return (f"开播失败：画面来源打不开。请检查摄像头已连接且未被其他程序占用，或文件存在。"
+                f" / Go-live failed: the picture source cannot open. Check the camera is connected and not used by "
+                f"another program, or that the file exists.  ({reason})")
+    return f"开播失败 / Go-live failed: {reason}"
+
+
+class FrameSlot:
+    """The newest picture for the window's preview: written by the render thread, read by the UI's timer."""
+
+    def __init__(self) -> None:
+        self._frame: np.ndarray | None = None
+        self._seq = 0
+
+    def put(self, canvas: np.ndarray) -> None:
+        h, w = canvas.shape[:2]
+        width = min(PREVIEW_WIDTH, w)
+        # the one copy the preview costs: a small resize, made in the render thread
+        self._frame = cv2.resize(canvas, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+        self._seq += 1
+
+    def get(self) -> tuple[int, np.ndarray | None]:
+        """(sequence number, newest image as BGR) — redraw only when the number changed."""
+        return self._seq, self._frame
+
+
+def open_sources_for(options: LiveOptions):
+    """The chosen source and its sound (`open_sources`); SourceError (a ValueError) says why not."""
+    mode = parse_camera_mode(options.camera_mode) if options.camera_mode else None
+    return open_sources(options.source, options.width, options.height, options.fps, loop=True,
+                        audio="auto", mirror=options.mirror, camera_mode=mode)
+
+
+def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
+    """A compositor with the overlay layers switched and placed as the streamer left them; a rehearsal's frames
+    also carry the 演练 REHEARSAL mark (bottom-right corner, above everything, not switchable; the top-left is
+    the test pattern's frame code)."""
+    compositor = Compositor(settings.width, settings.height)
+    if rehearsal:
+        scale = min(settings.width, settings.height) / 720
+        mark, margin = render_rehearsal_mark(scale), round(16 * scale)
+        compositor.set_layer(REHEARSAL_LAYER, mark, settings.width - mark.shape[1] - margin,
+                             settings.height - mark.shape[0] - margin, z=1000)
+    overlays = OverlaySet(compositor)
+    for kind, enabled in studio.overlay_enabled.items():
+        overlays.set_enabled(kind, enabled)
+    for kind, (x, y) in studio.overlay_positions.items():
+        overlays.place(kind, x, y)
+    return compositor, overlays
+
+
+def overlay_boxes(compositor: Compositor | None) -> dict[str, tuple[int, int, int, int]]:
+    """Where each overlay shown now sits on the canvas: kind → (x, y, width, height)."""
+    if compositor is None:
+        return {}
+    return {layer.name: (layer.x, layer.y, layer.width, layer.height)
+            for layer in compositor.layers() if layer.name in KINDS and layer.visible}
+
+
+class Broadcast:
+    """One go-live. `start()` opens everything (or rolls back and raises GoLiveError); `stop()` closes it all
+    and the session is written; the object stays readable afterwards (recording path, last stats)."""
+
+    def __init__(self, database: Database, options: LiveOptions, studio: Studio, frames: FrameSlot,
+                 on_event=None) -> None:
+        self.database = database
+        self.options = options
+        self.studio = studio
+        self._frames = frames
+        self._on_event = on_event  # called with every event on the bus (dispatcher thread): the LAN server
+        self.core: SessionCore | None = None
+        self.pipeline: Pipeline | None = None
+        self.compositor: Compositor | None = None
+        self.overlays: OverlaySet | None = None
+        self.recording_path: Path | None = None
+        self.stats: PipelineStats | None = None
+        self.last_error: str | None = None
+        self.feed = None  # FeedClient with a platform bridge
+        self.on_stats = None  # optional callable, called with each once-a-second PipelineStats (pipeline thread)
+        self._verbs: UndoableVerbs | None = None
+        self._helpers: list = []
+        self._thread: threading.Thread | None = None
+        self._pending: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
+        self._running = False
+
+    # --- start / stop ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open and start everything. On failure everything opened is closed again and GoLiveError says what
+        failed and what to check."""
+        check_mode(self.options)  # before anything is opened: a refusal changes nothing
+        ensure_qt()
+        opened: list = []
+        try:
+            self._open(opened)
+        except Exception as exc:
+            for thing in reversed(opened):
+                try:
+                    thing()
+                except Exception:  # noqa: BLE001 - rolling back as far as possible
+                    log.exception("go-live rollback step failed")
+            self.core = self.pipeline = self._verbs = None
+            self._helpers = []
+            raise GoLiveError(explain_go_live_failure(exc, self.options)) from exc
+        self._running = True
+        self._thread = threading.Thread(target=self._run_pipeline, name="pipeline main", daemon=True)
+        self._thread.start()
+
+    def _open(self, opened: list) -> None:
+        """The go-live steps; each thing opened adds how to close it to `opened` (run in reverse on failure)."""
+        options, studio = self.options, self.studio
+        targets = list(options.destinations)
+        if options.record:
+            self.recording_path = Path(options.recording_path) if options.recording_path else \
+                recordings_dir() / f"live-{datetime.now():%Y%m%d-%H%M%S}.mkv"
+            self.recording_path.parent.mkdir(parents=True, exist_ok=True)
+            targets.append(str(self.recording_path))
+        if not targets:
+            raise ValueError("没有推流地址也不录制 / nothing to stream to: add a destination or turn recording on")
+        outputs = [open_destination(t) for t in targets]
+        video, audio = open_sources_for(options)
+        opened.append(video.stop)
+        if audio is not video:
+            opened.append(audio.stop)
+        settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
+                                   video_bitrate=options.bitrate)
+        core = SessionCore(self.database, studio.banned_words)
+        for user_id in studio.blocked_users:
+            core.banned.block(user_id)
+        core.bus.subscribe(self._bus_event)
+        core.start("演练 Rehearsal" if options.rehearsal else "直播 Live", destinations=list(options.destinations),
+                   recording_path=str(self.recording_path or ""),
+                   kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE)
+        opened.append(core.end)
+        self.compositor, self.overlays = build_overlays(settings, studio, rehearsal=options.rehearsal)
+        binder = OverlayBinder(core.room, self.overlays)
+        binder.start()
+        helpers: list = [binder]
+        opened.append(lambda: [helper.stop() for helper in reversed(helpers)])
+        if options.feed_url:
+            from app.live.feed import FeedClient
+
+            self.feed = FeedClient(options.feed_url, core.bus, options.feed_token or None)
+            self.feed.start()  # connects (and reconnects) in its own thread
+            helpers.append(self.feed)
+        if options.simulated_audience:
+            simulator = core.simulated_audience(SimulatorConfig(events_per_second=options.audience_rate))
+            simulator.start()
+            helpers.append(simulator)
+        if options.demo_assistant:
+            assistant = core.demo_assistant()
+            assistant.start()
+            helpers.append(assistant)
+        pipeline = Pipeline(settings, outputs, duration=options.duration, on_stats=self._stats,
+                            compositor=self.compositor, video_source=video, audio_source=audio)
+        pipeline.on_clock_start = core.bus.go_live
+        pipeline.muted = studio.muted
+        pipeline.preview_sink = self._frames.put
+        self._verbs = UndoableVerbs(core.room, studio.actor)
+        self.core, self.pipeline, self._helpers = core, pipeline, helpers
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped yet (the stream may have ended by itself: see `streaming`)."""
+        return self._running
+
+    @property
+    def streaming(self) -> bool:
+        """The pipeline still sends (False once a duration is reached or the stream failed)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def room(self):
+        """The live room (for the LAN server and tests); everything else reads `snapshot()`."""
+        return self.core.room if self.core is not None else None
+
+    def wait(self) -> None:
+        """Block until the stream ends by itself (duration reached) or is stopped from another thread."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def request_stop(self) -> None:
+        """Ask the stream to end (safe from a signal handler): `wait()` returns, then `stop()` closes the rest."""
+        if self.pipeline is not None:
+            self.pipeline.stop()
+
+    def stop(self) -> None:
+        """Stop the stream, finish the recording and close the session (everything is written)."""
+        if not self._running:
+            return
+        self._running = False
+        self.pipeline.stop()
+        if self._thread is not None:
+            self._thread.join(30)
+        for helper in reversed(self._helpers):
+            helper.stop()
+        self.core.end()
+        self._helpers = []
+
+    def _run_pipeline(self) -> None:
+        try:
+            self.stats = self.pipeline.run()
+        except Exception as exc:  # shown in the UI; the console's `recover()` closes the session
+            self.last_error = explain_go_live_failure(exc, self.options)
+            log.exception("pipeline failed")
+
+    @property
+    def failed(self) -> str | None:
+        """What to tell the streamer when the stream failed while running (else None)."""
+        return self.last_error if self._running else None
+
+    # --- verbs -------------------------------------------------------------------------------------------
+    def act(self, verb: str, *args):
+        """An assistant verb on the live room as the console's actor, remembered for undo."""
+        if self._verbs is None or not self._running:
+            raise ActionRefused("请先开播 / go live first")
+        return self._verbs.do(verb, *args)
+
+    def undo(self) -> str:
+        if self._verbs is None or not self._running:
+            raise ActionRefused("没有可撤销的操作 / nothing to undo")
+        return self._verbs.undo()
+
+    def next_undo(self) -> str | None:
+        return self._verbs.next_undo() if self._verbs is not None and self._running else None
+
+    def define_coupon(self, coupon_id: int, payload: dict) -> None:
+        """A coupon saved in the catalogue while live: into the room through the bus (the log has it too)."""
+        self.core.room.define_coupon(coupon_id, payload, self.studio.actor)
+
+    # --- what the window reads ---------------------------------------------------------------------------
+    def snapshot(self) -> RoomSnapshot:
+        return self.core.room.snapshot()
+
+    def metrics(self) -> MetricsSnapshot:
+        return self.core.metrics.snapshot(self.core.bus.stream_time())
+
+    def stream_time(self) -> float | None:
+        return self.core.bus.stream_time() if self.core is not None else None
+
+    def drain_events(self) -> list[Event]:
+        out = []
+        while self._pending:
+            out.append(self._pending.popleft())
+        return out
+
+    def health(self) -> BroadcastHealth:
+        feed = self.feed
+        return BroadcastHealth(self.stats, feed.stats_copy() if feed is not None else None,
+                               self.event_log_notice(), self.camera_mode())
+
+    def event_log_notice(self) -> str | None:
+        """What the streamer must know about the event log while live (中文 / English), or None when healthy:
+        events set aside (quarantined) or writes failing (retried, nothing lost)."""
+        writer = self.core.writer if self.core is not None else None
+        if writer is None:
+            return None
+        stats = writer.stats
+        if stats.quarantined:
+            return (f"事件日志：{stats.quarantined} 条无法保存的事件已隔离（其余照常保存）/ event log: {stats.quarantined} "
+                    f"event(s) could not be stored and were set aside (the rest are saved)")
+        if stats.failures and writer.backlog:
+            return (f"事件日志写入失败，正在重试，未丢失 / event log writes failing, retrying, nothing lost "
+                    f"({stats.last_error})")
+        return None
+
+    def camera_mode(self) -> str | None:
+        """What the camera actually delivers (it may differ from what was asked), e.g. '1280x720@30'."""
+        source = self.pipeline.video_source if self.pipeline else None
+        source = source.unwrapped() if source is not None else None
+        if isinstance(source, CameraSource) and source.actual:
+            width, height, fps = source.actual
+            return f"{width}x{height}@{fps:g}"
+        return None
+
+    # --- the studio's switches while live ----------------------------------------------------------------
+    def apply_studio(self) -> None:
+        """The studio's mute, banned words and overlay switches/places, from now on."""
+        if self.pipeline is not None:
+            self.pipeline.muted = self.studio.muted
+        if self.core is not None:
+            self.core.banned.set_words(self.studio.banned_words)
+            for user_id in self.studio.blocked_users:
+                self.core.banned.block(user_id)
+
+    def audio_level(self) -> float | None:
+        return self.pipeline.read_audio_peak() if self.pipeline is not None else None
+
+    # --- callbacks from other threads --------------------------------------------------------------------
+    def _bus_event(self, event: Event) -> None:
+        self._pending.append(event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def _stats(self, stats: PipelineStats) -> None:
+        self.stats = stats
+        if self.on_stats is not None:
+            self.on_stats(stats)

@@ -1,0 +1,133 @@
+"""The catalogue (商品库): products, their scripts and coupons as the studio keeps them between shows; CSV import,
+the compliance report, and the room a go-live starts from. Headless; the console holds one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.commerce.room import ActionRefused, CouponState, LiveRoom, ProductState, RoomSnapshot, check_coupon
+from app.compliance.extreme_words import ExtremeWordChecker
+from app.kernel.bus import EventBus
+from app.store.catalog_io import import_csv
+from app.store.db import Database
+from app.store.models import Coupon, CouponKind, Product, Script, ScriptSection
+
+SAMPLE_CATALOGUE = Path(__file__).resolve().parents[1] / "resources" / "sample" / "catalogue.csv"
+SAMPLE_SCRIPTS = SAMPLE_CATALOGUE.with_name("scripts.json")
+SAMPLE_COUPONS = [
+    dict(name="满199减30", kind=CouponKind.FULL_REDUCTION, threshold_cents=19900, discount_cents=3000, quantity=200),
+    dict(name="无门槛5元", kind=CouponKind.NO_THRESHOLD, discount_cents=500, quantity=500),
+    dict(name="全场9折", kind=CouponKind.DISCOUNT, rate=0.9, quantity=100),
+]
+
+
+def ensure_sample_catalogue(database: Database) -> None:
+    """A fresh install gets the sample catalogue and coupons, so demo mode has something to sell."""
+    with database.session() as db:
+        empty = db.scalar(select(func.count()).select_from(Product)) == 0
+    if empty:
+        import_csv(database, SAMPLE_CATALOGUE)
+        scripts = json.loads(SAMPLE_SCRIPTS.read_text(encoding="utf-8"))
+        with database.sessions.begin() as db:
+            db.add_all(Coupon(product_skus=[], **c) for c in SAMPLE_COUPONS)
+            for product in db.scalars(select(Product).where(Product.sku.in_(list(scripts)))):
+                db.add(Script(product=product, title=product.title, sections=[
+                    ScriptSection(position=i, kind=kind, text=text)
+                    for i, (kind, text) in enumerate(scripts[product.sku])]))
+
+
+def load_room(database: Database, bus: EventBus, run_sheet: list[int] | None = None) -> LiveRoom:
+    """A room over the catalogue as stored now (products, coupons), on `bus`."""
+    with database.session() as db:
+        products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock, p.image)
+                    for p in db.scalars(select(Product).order_by(Product.id))]
+        coupons = [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
+                               remaining=c.quantity, total=c.quantity)
+                   for c in db.scalars(select(Coupon).order_by(Coupon.id))]
+    return LiveRoom(bus, products, coupons, run_sheet or [p.id for p in products])
+
+
+class Catalogue:
+    """What the studio sells, kept in the database; read and changed here only (the window through the console)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._room: LiveRoom | None = None  # the catalogue as a room, for display before going live
+        ensure_sample_catalogue(database)
+
+    def room_snapshot(self) -> RoomSnapshot:
+        """The catalogue in a room's shape (products, coupons, run sheet), for the docks before going live."""
+        if self._room is None:
+            self._room = load_room(self.database, EventBus())  # a bus nobody listens to: display only
+        return self._room.snapshot()
+
+    def changed(self) -> None:
+        self._room = None
+
+    def products(self) -> list[tuple[int, str]]:
+        """(id, title) of the catalogue, for pickers that work before going live."""
+        with self.database.session() as db:
+            return [(p.id, p.title) for p in db.scalars(select(Product).order_by(Product.id))]
+
+    def script_for(self, product_id: int) -> list[tuple[str, str]]:
+        """The product's script sections in order, as (kind, text)."""
+        with self.database.session() as db:
+            script = db.scalar(select(Script).where(Script.product_id == product_id))
+            return [(s.kind, s.text) for s in script.sections] if script else []
+
+    def save_script(self, product_id: int, sections: list[tuple[str, str]]) -> None:
+        """Replace the product's script with these (kind, text) sections, in order."""
+        with self.database.sessions.begin() as db:
+            script = db.scalar(select(Script).where(Script.product_id == product_id))
+            if script is None:
+                product = db.get(Product, product_id)
+                script = Script(product=product, title=product.title)
+                db.add(script)
+            script.sections = [ScriptSection(position=i, kind=kind, text=text)
+                               for i, (kind, text) in enumerate(sections)]
+
+    def save_coupon(self, definition: dict, coupon_id: int | None = None, live: RoomSnapshot | None = None
+                    ) -> tuple[int, dict]:
+        """新建/编辑券: check the definition (ActionRefused with the reason) and keep it; returns (id, the checked
+        definition). `live`: the live room now, where a coupon being given out cannot change."""
+        payload = check_coupon(**definition)
+        if coupon_id is not None:
+            current = (live or self.room_snapshot()).state.coupons.get(coupon_id)
+            if current is not None and current.live:
+                raise ActionRefused(f"发放中的券不能修改 / coupon {current.name} is live: stop it first")
+        with self.database.sessions.begin() as db:
+            coupon = db.get(Coupon, coupon_id) if coupon_id is not None else None
+            if coupon is None:
+                coupon = Coupon(product_skus=[], **payload)
+                db.add(coupon)
+            else:
+                for key, value in payload.items():
+                    setattr(coupon, key, value)
+            db.flush()
+            coupon_id = coupon.id
+        self.changed()
+        return coupon_id, payload
+
+    def import_csv(self, path: str | Path) -> int:
+        """All-or-nothing CSV import (CatalogImportError lists every bad line); returns the rows written."""
+        count = import_csv(self.database, path)
+        self.changed()
+        return count
+
+    def compliance_report(self) -> list[tuple[str, str, list]]:
+        """Extreme words in product titles, selling points and scripts: (product title, field, hits)."""
+        checker = ExtremeWordChecker.from_file()
+        report = []
+        with self.database.session() as db:
+            for product in db.scalars(select(Product).order_by(Product.id)):
+                fields = [("标题 title", product.title)] + [("卖点 selling point", p) for p in product.selling_points]
+                fields += [(f"话术 script · {section.kind}", section.text)
+                           for script in product.scripts for section in script.sections]
+                for field, text in fields:
+                    hits = checker.check(text)
+                    if hits:
+                        report.append((product.title, field, hits))
+        return report
