@@ -23,6 +23,7 @@ from app.commerce.room import ActionRefused, RoomSnapshot
 from app.commerce.undo import UndoableVerbs
 from app.config import recordings_dir
 from app.kernel.events import Event
+from app.live.connectors import dialect_for, open_feed
 from app.live.simulator import SIMULATOR_IN_LIVE, SimulatorConfig
 from app.media.compose import Compositor
 from app.media.encode import EncoderSettings
@@ -107,6 +108,11 @@ def check_mode(options: LiveOptions) -> None:
     Raises GoLiveError with the reason; the window asks the user before it gets here, it never guesses."""
     if not options.rehearsal and (options.simulated_audience or options.demo_assistant):
         raise GoLiveError(SIMULATOR_IN_LIVE)
+    if options.feed_url:
+        try:
+            dialect_for(options.feed_url)
+        except ValueError as exc:
+            raise GoLiveError(str(exc)) from None
     if options.rehearsal and options.destinations and not options.test_server_confirmed:
         servers = ", ".join(redact_url(d) for d in options.destinations)
         raise GoLiveError(f"演练不会推到真实直播间：请确认 {servers} 是私有测试服务器，或切换到直播模式 / a rehearsal "
@@ -262,9 +268,7 @@ class Broadcast:
         helpers: list = [binder]
         opened.append(lambda: [helper.stop() for helper in reversed(helpers)])
         if options.feed_url:
-            from app.live.feed import FeedClient
-
-            self.feed = FeedClient(options.feed_url, core.bus, options.feed_token or None)
+            self.feed = open_feed(options.feed_url, core.bus, options.feed_token or None)
             self.feed.start()  # connects (and reconnects) in its own thread
             helpers.append(self.feed)
         if options.simulated_audience:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app import __version__
-from app.redaction import install_log_redaction, redact
+from app.redaction import install_log_redaction, redact, redact_url
 
 EXIT_USAGE = 2
 EXIT_RUNTIME = 1
@@ -68,6 +68,11 @@ def _positive(kind):
     return parse
 
 
+FEED_HELP = ("where the room's events come from: douyin-grab://HOST:PORT (DouyinBarrageGrab), bilibili://ROOM, "
+             "or ws://… of a bridge speaking protocol v1; a token (bridge's bearer, Bilibili key) from "
+             "ANCHOR_FEED_TOKEN")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="anchor-console", description="主播中控台 Anchor Console")
     parser.add_argument("--version", action="version", version=f"anchor-console {__version__}")
@@ -80,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--assistants", metavar="[HOST:]PORT", type=_listen_address,
                       help="let LAN assistants work the rehearsal (wss://; token from ANCHOR_ASSIST_TOKEN, else made "
                            "and printed once with the pairing code); HOST 127.0.0.1: this machine only")
+    demo.add_argument("--feed", metavar="URL", help=FEED_HELP + " (instead of the simulated audience)")
+
+    live = sub.add_parser("live", help="直播 without a window: a real room's events (--feed) with the picture pushed "
+                                       "to --to and recorded; no simulated audience, no demo assistant")
+    live.add_argument("--feed", metavar="URL", required=True, help=FEED_HELP)
+    live.add_argument("--to", action="append", default=[], metavar="DEST",
+                      help="rtmp://HOST/APP/KEY (or saved:NAME, {env:VAR}, {file:PATH} for the key); repeatable")
+    live.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
+    live.add_argument("--out", help="recording file (default: in the user data folder)")
+    live.add_argument("--no-record", action="store_true", help="push only, keep no local recording")
+    live.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
+    live.add_argument("--assistants", metavar="[HOST:]PORT", type=_listen_address,
+                      help="let LAN assistants work the live room (wss://), as with demo")
 
     assist = sub.add_parser("assist", help="远程场控: work a console's live room from this machine (LAN)")
     assist.add_argument("url", nargs="?", default="", help="wss://HOST:PORT (or ws://) the console shows under 远程场控; "
@@ -95,6 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
     review.add_argument("--csv", metavar="FOLDER", help="also write the product windows and minutes as CSV")
     review.add_argument("--rehearsals", action="store_true", help="list the rehearsals (演练) instead of real shows")
+    orders = sub.add_parser("import-orders", help="导入订单: a shop's order export (抖店 / 巨量百应 / 千牛, CSV or "
+                                                  "XLSX) into a session, each order placed at its own time")
+    orders.add_argument("session", type=int, help="session number (anchor-console review lists them)")
+    orders.add_argument("file", help="the export, .csv or .xlsx")
+    orders.add_argument("--by", choices=("order", "pay"), default="order",
+                        help="place each order by its order time (下单时间, default) or its pay time (支付时间)")
+    orders.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
+                        help="the export's header for a field the console does not recognise, e.g. "
+                             "order_id=单号 (fields: order_id item_id title quantity amount order_time pay_time "
+                             "status after_sale refund buyer)")
 
     stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
     stream.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
@@ -144,9 +172,14 @@ def main(argv: list[str] | None = None, windows=None) -> int:
         if args.command is None:
             print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
-            return _demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None))
+            return _demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None),
+                         getattr(args, "feed", None))
+        if args.command == "live":
+            return _live(args)
         if args.command == "review":
             return _review(args.session, args.csv, args.rehearsals)
+        if args.command == "import-orders":
+            return _import_orders(args)
         if args.command == "save-destination":
             return _save_destination(args.name)
         if args.command == "assist" and args.window:
@@ -180,21 +213,65 @@ def _listen_address(text: str) -> tuple[str, int]:
     return host or "0.0.0.0", number
 
 
-def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None) -> int:
-    """The console headless: the same `ConsoleService` the window uses, with the demo assistant on."""
+def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None,
+          feed: str | None = None) -> int:
+    """The console headless: the same `ConsoleService` the window uses, with the demo assistant on; a rehearsal
+    (its frames marked 演练), with the simulated audience or a real room's feed."""
     from app.config import recordings_dir
-    from app.console import ConsoleService, LiveOptions
-    from app.media.outputs import DestinationError
+    from app.console import LiveOptions
 
     path = Path(out) if out else recordings_dir() / f"demo-{datetime.now():%Y%m%d-%H%M%S}.mkv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    service = ConsoleService()
-    report = _StatsReport(None, metrics=service.metrics)
-    service.on_stats = report
-    print(f"演示模式 demo mode: test pattern + simulated audience → {path}")
-    print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
+    audience = f"the feed {redact_url(feed)}" if feed else "simulated audience"
+    print(f"演示模式 demo mode: test pattern + {audience} → {path}")
+    options = LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True,
+                          simulated_audience=not feed, feed_url=feed or "", feed_token=_feed_token())
+    return _run_console(options, duration, assistants)
+
+
+def _feed_token() -> str:
+    import os
+
+    return os.environ.get("ANCHOR_FEED_TOKEN", "")
+
+
+def _live(args) -> int:
+    """直播 headless: Live mode (real room events only), pushed and recorded like the window's go-live."""
+    from app.config import recordings_dir
+    from app.console import LiveOptions
+    from app.destinations import TargetError, resolve_target
+
     try:
-        service.go_live(LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True))
+        destinations = tuple(resolve_target(target) for target in args.to)
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    path = None if args.no_record else (Path(args.out) if args.out else
+                                        recordings_dir() / f"live-{datetime.now():%Y%m%d-%H%M%S}.mkv")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not destinations and path is None:
+        raise UsageError("没有推流地址也不录制 / nothing to stream to: give --to or drop --no-record")
+    print(f"直播 live: {args.source} + the feed {redact_url(args.feed)} → "
+          + ", ".join([redact(d) for d in destinations] + ([str(path)] if path else [])))
+    options = LiveOptions(rehearsal=False, simulated_audience=False, demo_assistant=False, destinations=destinations,
+                          record=path is not None, recording_path=str(path) if path else None, source=args.source,
+                          duration=args.duration, feed_url=args.feed, feed_token=_feed_token())
+    return _run_console(options, args.duration, args.assistants)
+
+
+def _run_console(options, duration: float | None, assistants: tuple[str, int] | None) -> int:
+    """Go live with the console headless, print a line a second, wait for the end (or Ctrl+C), then a summary;
+    exit 1 when an output or the stream failed."""
+    from app.console import ConsoleService
+    from app.media.outputs import DestinationError
+
+    service = ConsoleService()
+    report = _StatsReport(None, metrics=service.metrics, feed=lambda: service.health())
+    service.on_stats = report
+    print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
+    path = options.recording_path
+    try:
+        service.go_live(options)
         if assistants is not None:
             _serve_assistants(service, *assistants)
     except (DestinationError, ValueError, OSError) as exc:
@@ -209,7 +286,14 @@ def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] |
     final = broadcast.stats
     report(final)
     summary = core.metrics.snapshot()
-    print(f"录制完成 recording saved: {path}")
+    if path:
+        print(f"录制完成 recording saved: {path}")
+    feed = broadcast.feed.stats_copy() if broadcast.feed is not None else None
+    if feed is not None:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(feed.by_kind.items(), key=lambda kv: -kv[1])[:12])
+        print(f"直播间数据 feed: {feed.published} events from {feed.received} frames ({kinds}); "
+              f"unknown {feed.unknown}, malformed {feed.malformed}, not mapped {feed.unmapped}, "
+              f"duplicates {feed.duplicates}, reconnects {feed.reconnects}")
     print(f"场次 session #{core.session_id}: {core.bus.last_seq} events logged, GMV ￥{summary.gmv_cents / 100:.2f}, "
           f"{summary.orders} orders, peak online {summary.online_peak}")
     failed = final is None or any(o.stats.error for o in final.outputs)
@@ -317,6 +401,32 @@ def _describe_room(state: dict) -> str:
     for c in state["coupons"]:
         lines.append(f"  券 {c['id']} {c['name']} {'● live ' + str(c['remaining']) if c['live'] else '○'}")
     return "\n".join(lines)
+
+
+def _import_orders(args) -> int:
+    from app.orders import import_orders
+    from app.store.db import Database
+    from app.store.order_io import OrderImportError
+
+    mapping = {}
+    for item in args.map:
+        field_name, sep, header = item.partition("=")
+        if not sep or not field_name.strip() or not header.strip():
+            raise UsageError(f"--map {item!r}: expected FIELD=HEADER, e.g. order_id=单号")
+        mapping[field_name.strip()] = header.strip()
+    if not Path(args.file).is_file():
+        raise UsageError(f"no such file: {args.file}")
+    database = Database()
+    try:
+        report = import_orders(database, args.session, args.file, mapping or None, args.by)
+    except KeyError:
+        raise UsageError(f"no session {args.session} (anchor-console review lists them)") from None
+    except OrderImportError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        database.close()
+    print(report.summary())
+    return 0
 
 
 def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: bool = False) -> int:
@@ -462,8 +572,9 @@ def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate
 class _StatsReport:
     """Prints each stats snapshot as one line and, when asked, appends it to a JSON Lines file."""
 
-    def __init__(self, json_path: str | None, metrics=None) -> None:  # metrics: () -> MetricsSnapshot | None
-        self._file, self._metrics = None, metrics
+    def __init__(self, json_path: str | None, metrics=None, feed=None) -> None:
+        # metrics: () -> MetricsSnapshot | None; feed: () -> BroadcastHealth | None (its feed's counters)
+        self._file, self._metrics, self._feed = None, metrics, feed
         if json_path:
             try:
                 self._file = open(json_path, "a", encoding="utf-8")
@@ -471,7 +582,9 @@ class _StatsReport:
                 raise UsageError(f"cannot write stats file {json_path}: {exc.strerror}") from None
 
     def __call__(self, stats) -> None:
-        _print_stats(stats, self._metrics() if self._metrics is not None else None)
+        health = self._feed() if self._feed is not None else None
+        _print_stats(stats, self._metrics() if self._metrics is not None else None,
+                     health.feed if health is not None else None)
         if self._file:
             from app.media.pipeline import stats_dict
 
@@ -483,7 +596,7 @@ class _StatsReport:
             self._file.close()
 
 
-def _print_stats(stats, room=None) -> None:
+def _print_stats(stats, room=None, feed=None) -> None:
     from app.media.clock import format_clock
 
     drops = sum(stats.dropped.values())
@@ -499,4 +612,9 @@ def _print_stats(stats, room=None) -> None:
         parts.append(f"! {notice}")
     if room is not None:
         parts.append(f"在线 {room.online_now} GMV ￥{room.gmv_cents / 100:.0f} 订单 {room.orders}")
+    if feed is not None:
+        state = "feed ok" if feed.connected else f"feed RECONNECTING (#{feed.reconnects})"
+        quiet = f" quiet {feed.last_message_age_s:.0f}s" if (feed.last_message_age_s or 0) >= 10 else ""
+        problems = feed.malformed + feed.unknown
+        parts.append(f"{state} {feed.published} ev" + (f" ⚠{problems}" if problems else "") + quiet)
     print(redact(" | ".join(parts)), flush=True)

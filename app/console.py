@@ -26,6 +26,7 @@ from app.commerce.room import ActionRefused, RoomSnapshot
 from app.compliance.extreme_words import ExtremeWordChecker
 from app.destinations import PRESETS, KeyStore
 from app.kernel.events import Event
+from app.live.connectors import dialect_for
 from app.media.clock import format_clock
 from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError
@@ -42,10 +43,20 @@ from app.store.db import Database
 
 __all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleService", "DestinationError",
            "ExtremeWordChecker", "GoLiveError", "KeyStore", "LiveOptions", "PRESETS", "RemoteAccess", "check_mode",
-           "ensure_qt", "explain_go_live_failure", "font", "format_clock", "install_log_redaction", "money",
-           "picture_bytes", "ratio", "redact", "redact_url", "whole"]
+           "ensure_qt", "explain_go_live_failure", "feed_problem", "font", "format_clock", "install_log_redaction",
+           "money", "picture_bytes", "ratio", "redact", "redact_url", "whole"]
 
 log = logging.getLogger(__name__)
+
+
+def feed_problem(url: str) -> str | None:
+    """Why a feed address cannot be used (中文 / English), or None: ws:// wss:// (protocol v1),
+    douyin-grab://HOST:PORT (DouyinBarrageGrab), bilibili://ROOM."""
+    try:
+        dialect_for(url)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,14 @@ class ConsoleService:
         from app.review import export_csv
 
         return export_csv(review, folder)
+
+    def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,
+                      place_by: str = "order"):
+        """导入订单: the shop's order export into a session, each order at its own time (`app.orders`); returns
+        the report; OrderImportError names the bad lines (nothing imported); KeyError for no such session."""
+        from app.orders import import_orders
+
+        return import_orders(self.database, session_id, path, mapping, place_by)
 
     @staticmethod
     def open_recording(path: str):

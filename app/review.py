@@ -111,7 +111,10 @@ def load_review(database: Database, session_id: int) -> SessionReview:
         info = _info(row)
         titles = dict(db.execute(select(Product.id, Product.title)).all())
         coupons = dict(db.execute(select(Coupon.id, Coupon.name)).all())
-    events = load_events(database, session_id)
+    # by stream time: orders imported from the shop's export come after the live log but belong where they were
+    # placed (app/orders.py); the live log is already in this order, so its ties keep their sequence
+    events = sorted(load_events(database, session_id),
+                    key=lambda e: (e.stream_time if e.stream_time is not None else 0.0, e.seq))
     metrics = SessionMetrics().feed(events)
     markers, online, comments = [], [], []
     for event in events:

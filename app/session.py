@@ -105,8 +105,8 @@ class SessionCore:
                     log.warning("session heartbeat not written: %s", exc)
 
     def end(self) -> None:
-        """Stop: everything published so far is written before the session is marked ended."""
-        if self.session_id is None:
+        """Stop: everything published so far is written before the session is marked ended. Twice is once."""
+        if self.session_id is None or self._clock_stop.is_set():
             return
         self._clock_stop.set()
         if self._clock is not None:

@@ -13,6 +13,7 @@ event rate and memory against the last ones. Prints JSON and writes it to bench/
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import sys
@@ -87,6 +88,16 @@ def main() -> int:
     from app.store.db import Database
     from app.store.models import EventRecord, QuarantinedEvent
 
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}  # the garbage collector's pauses, ms, by generation
+    began: list[float] = [0.0]
+
+    def collector(phase: str, info: dict) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append((time.perf_counter() - began[0]) * 1000)
+
+    gc.callbacks.append(collector)
     work = Path(tempfile.mkdtemp(prefix="anchor-soak-room-"))
     server = start_nginx(work / "nginx")
     service = ConsoleService(Database(f"sqlite:///{work / 'soak.db'}"))
@@ -147,6 +158,8 @@ def main() -> int:
         "flv": {k: v for k, v in pushed.items() if k != "offsets"} if pushed else None,
         "flv_files": len(flv), "pipeline_error": service.broadcast.last_error,
         "dropped_by_cause": dict(final.dropped) if final is not None else None,
+        "gc_pauses_ms": {str(g): {"count": len(p), "p99": round(sorted(p)[int(len(p) * 0.99)], 2) if p else 0,
+                                  "max": round(max(p), 2) if p else 0} for g, p in pauses.items()},
     }
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)

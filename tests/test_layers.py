@@ -19,7 +19,7 @@ FLOORS = {
     "app.kernel": 1,  # the event kernel: events, bus, cleaning of outside text
     "app.store": 2, "app.destinations": 2,
     "app.commerce": 3, "app.metrics": 3, "app.media": 3,
-    "app.overlays": 4, "app.live": 4, "app.catalogue": 4, "app.review": 4,
+    "app.overlays": 4, "app.live": 4, "app.catalogue": 4, "app.review": 4, "app.orders": 4,
     "app.session": 5, "app.remote": 5,
     "app.broadcast": 6,
     "app.console": 7,

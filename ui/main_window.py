@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QMainWin
                                QToolBar, QVBoxLayout, QWidget)
 
 from app.console import (PRESETS, ActionRefused, CatalogImportError, ConsoleService, DestinationError, KeyStore,
-                         LiveOptions, format_clock, redact, redact_url)
+                         LiveOptions, feed_problem, format_clock, redact, redact_url)
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
 from ui.docks.graphs import GraphsDock
@@ -483,8 +483,10 @@ class MainWindow(QMainWindow):
         self._update_teleprompter(force=True)
 
     def _update_teleprompter(self, force: bool = False) -> None:
+        if self.teleprompter is None:
+            return
         room = self.service.live_snapshot()
-        if self.teleprompter is None or room is None:
+        if room is None:
             return
         pinned = room.state.pinned_product
         if pinned != self._prompted or force:
@@ -496,9 +498,11 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QInputDialog
 
         text, ok = QInputDialog.getText(
-            self, tr("平台数据接口", "Platform bridge"),
-            tr("桥接程序的 ws:// 地址（评论、订单、在线人数；留空则用模拟观众）",
-               "the bridge's ws:// URL (comments, orders, viewers; empty: simulated audience)"),
+            self, tr("直播间数据来源", "Room events from"),
+            tr("douyin-grab://127.0.0.1:8888（抖音弹幕监听器）、bilibili://房间号、或桥接程序的 ws:// 地址"
+               "（留空则用模拟观众）",
+               "douyin-grab://127.0.0.1:8888 (DouyinBarrageGrab), bilibili://ROOM, or a bridge's ws:// URL "
+               "(empty: simulated audience)"),
             QLineEdit.EchoMode.PasswordEchoOnEdit, self.feed_url)
         if ok:
             self.set_feed_url(text)
@@ -507,8 +511,9 @@ class MainWindow(QMainWindow):
         """Where real room events come from (docs/protocol.md); kept like a stream key (secret part in the
         keyring). With a bridge the simulated audience is turned off."""
         url = url.strip()
-        if url and not url.startswith(("ws://", "wss://")):
-            self._message(tr("地址应以 ws:// 或 wss:// 开头", "the URL must start with ws:// or wss://"), error=True)
+        problem = feed_problem(url) if url else None
+        if problem:
+            self._message(pick(problem), error=True)
             return
         self.feed_url = url
         if url:
@@ -729,8 +734,10 @@ class MainWindow(QMainWindow):
             f = health.feed
             if f is not None:
                 state = "● " + tr("弹幕源", "feed") if f.connected else "◌ " + tr("弹幕源重连", "feed reconnecting")
+                quiet = (f" {tr('静默', 'quiet')} {f.last_message_age_s:.0f}s"
+                         if f.last_message_age_s is not None and f.last_message_age_s >= 10 else "")
                 lights.append(f"{state} {f.published}" + (f" ⚠{f.malformed + f.unknown}" if f.malformed + f.unknown
-                                                          else ""))
+                                                          else "") + quiet)
             self.health.setText("   ".join(lights))
             money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · {tr('在线', 'online')} {snapshot.online_now}"
                      if snapshot else "")

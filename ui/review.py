@@ -39,6 +39,7 @@ class ReviewWindow(QMainWindow):
         self._shown_seq = -1
         self._comment_second = None
         self._product_ids: list[int] = []
+        self._import_note = ""  # what the last order import did, shown once the review is rebuilt
 
         self.sessions = QListWidget()
         self.sessions.currentItemChanged.connect(lambda item, _old: self.open_session(item.data(Qt.ItemDataRole.UserRole))
@@ -51,10 +52,16 @@ class ReviewWindow(QMainWindow):
         self.now_label = QLabel("")
         self.export_button = QPushButton(tr("导出 CSV…", "Export CSV…"))
         self.export_button.clicked.connect(lambda: self.export())
+        self.import_button = QPushButton(tr("导入订单…", "Import orders…"))
+        self.import_button.setToolTip(tr("店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上",
+                                         "the shop's order export (抖店 / 巨量百应 / 千牛, CSV or XLSX), placed on this "
+                                         "session's timeline by order time"))
+        self.import_button.clicked.connect(lambda: self.import_orders())
         controls = QHBoxLayout()
         for widget in (self.play_button, self.time_label, self.now_label):
             controls.addWidget(widget)
         controls.addStretch(1)
+        controls.addWidget(self.import_button)
         controls.addWidget(self.export_button)
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
@@ -73,7 +80,8 @@ class ReviewWindow(QMainWindow):
 
         self.kpis = QFormLayout()
         self.kpi_labels: dict[str, QLabel] = {}
-        for key, label in (("gmv", tr("成交额", "GMV")), ("orders", tr("订单", "Orders")),
+        for key, label in (("gmv", tr("成交额", "GMV")), ("refunds", tr("退款 / 净成交", "Refunds / net GMV")),
+                           ("orders", tr("订单", "Orders")),
                            ("buyers", tr("买家", "Buyers")), ("aov", tr("客单价", "AOV")), ("uv", "UV / PV"),
                            ("gpm", "GPM"), ("conversion", tr("转化率", "Conversion")),
                            ("online", tr("在线 峰值/平均", "Online peak / avg")),
@@ -167,7 +175,8 @@ class ReviewWindow(QMainWindow):
     def _loaded(self, review) -> None:
         self.review = review
         m = review.metrics
-        values = {"gmv": money(m.gmv_cents), "orders": str(m.orders), "buyers": str(m.buyers),
+        values = {"gmv": money(m.gmv_cents), "refunds": f"{money(m.refunds_cents)} / {money(m.gmv_cents - m.refunds_cents)}",
+                  "orders": str(m.orders), "buyers": str(m.buyers),
                   "aov": money(m.aov_cents), "uv": f"{m.uv} / {m.pv}", "gpm": whole(m.gpm),
                   "conversion": ratio(m.conversion),
                   "online": f"{m.online_peak} / {m.online_avg:.0f}", "comments": f"{m.comments_per_minute:.1f}"}
@@ -192,8 +201,9 @@ class ReviewWindow(QMainWindow):
         if self.player is None and not info.recording_path:
             self.video.placeholder = tr("这一场没有录像", "this session has no recording")
             self.video.show_frame(None)
+        note, self._import_note = self._import_note, ""
         self.status.setText(f"#{info.id} · {review.events} {tr('条事件', 'events')} · "
-                            f"{m.duration_s / 60:.1f} min")
+                            f"{m.duration_s / 60:.1f} min" + (f" · {note}" if note else ""))
 
     def _draw_timeline(self) -> None:
         for item in self._timeline_items:
@@ -224,6 +234,29 @@ class ReviewWindow(QMainWindow):
     def _add(self, item) -> None:
         self.timeline.addItem(item)
         self._timeline_items.append(item)
+
+    def import_orders(self, path: str | None = None):
+        """导入订单: the shop's export into the session shown (a file is asked for when not given); the review is
+        rebuilt with the orders on its timeline and the report stays in the status line."""
+        if self.review is None:
+            self.status.setText(tr("先选择一个场次", "pick a session first"))
+            return None
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getOpenFileName(self, tr("导入订单", "Import orders"), "",
+                                                  tr("订单导出", "Order exports") + " (*.csv *.xlsx)")
+            if not path:
+                return None
+        session_id = self.review.info.id
+        try:
+            report = self.service.import_orders(session_id, path)
+        except (ValueError, OSError) as exc:  # OrderImportError names the bad lines
+            self.status.setText(tr("订单未导入", "orders not imported") + f": {pick(str(exc))}")
+            return None
+        self.open_session(session_id)
+        self._import_note = pick(report.summary())
+        return report
 
     def export(self, folder: str | None = None) -> list:
         """Write the product windows and minutes as CSV (Excel) into a folder (asked for when not given)."""

@@ -1,7 +1,12 @@
-"""WebSocket feed client: reads a platform bridge's JSON events (docs/protocol.md, v1) onto the bus.
+"""The feed: a room's events from outside the console onto the bus, over a WebSocket, in one of several wire
+formats (dialects): the console's own protocol v1 (docs/protocol.md), DouyinBarrageGrab's local push
+(`douyin-grab://`), a Bilibili live room's danmaku stream (`bilibili://`). `open_feed(url, bus)` picks the
+dialect by the URL's scheme.
 
-Runs its own asyncio loop in its own thread. Reconnects with back-off (0.5 s doubling to 10 s) until stopped.
-A malformed or unknown message is counted and logged and never stops the feed. Tokens never reach logs.
+`FeedClient` runs its own asyncio loop in its own thread and reconnects with back-off (0.5 s doubling to 10 s)
+until stopped. Every message is counted by its kind; a malformed or unknown one is counted and logged and never
+stops the feed; a message the source sends again (same id after a reconnect) is published once. Tokens never
+reach logs.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import json
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from app import values
 from app.kernel.bus import EventBus
@@ -120,27 +126,94 @@ def _kept(kind: EventType, data: dict) -> dict:
     return kept
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """One message of the source as the console takes it: `kind` is the source's own name for it ("DANMU_MSG",
+    "1 弹幕", "comment"); `event` what goes on the bus (None: a message the console has no event for, or a
+    problem); `problem` "unknown" or "malformed" with the `reason`; `source_id` the source's own message id,
+    so a resend is published once."""
+
+    kind: str
+    event: Event | None = None
+    problem: str | None = None
+    reason: str = ""
+    source_id: str | None = None
+    control: bool = False  # the protocol's own (a heartbeat's answer): counted by kind, not as a room message
+
+
+class FeedRefused(ConnectionError):
+    """The source refused this client (e.g. Bilibili's auth reply): the feed reconnects after its back-off."""
+
+
+class Dialect:
+    """A source's wire format. The console's protocol v1 is this base class; others override what differs."""
+
+    name = "协议 v1 / protocol v1"
+    heartbeat_s: float | None = None  # how often `heartbeat()` is sent while connected
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        self.url, self.token = url, token
+
+    def ws_url(self) -> str:
+        return self.url
+
+    def headers(self) -> dict | None:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else None
+
+    def hello(self) -> list[str | bytes]:
+        """Frames sent right after connecting (an auth packet)."""
+        return []
+
+    def heartbeat(self) -> str | bytes:
+        return ""
+
+    def parse(self, raw: str | bytes) -> list[Parsed]:
+        try:
+            events = parse_message(raw)
+        except MessageError as exc:
+            return [Parsed("?", problem=exc.kind, reason=str(exc))]
+        return [Parsed(str(e.type), e, source_id=_order_key(e)) for e in events]
+
+
+def _order_key(event: Event) -> str | None:
+    """Protocol v1: an order's id is its identity (a bridge's resend after a reconnect must not double GMV)."""
+    return f"order:{event.payload['order_id']}" if event.type == EventType.ORDER else None
+
+
 @dataclass
 class FeedStats:
     connected: bool = False
-    received: int = 0
-    published: int = 0
+    received: int = 0  # frames from the socket
+    published: int = 0  # events put on the bus
     malformed: int = 0  # oversize frames included
     oversize: int = 0  # frames over MAX_MESSAGE_BYTES (the socket closes; the feed reconnects)
-    unknown: int = 0
-    duplicate_orders: int = 0  # orders whose order_id was already seen this session (a bridge's resend)
+    unknown: int = 0  # messages of a kind the dialect does not know
+    unmapped: int = 0  # messages it knows that carry no console event (e.g. a fan-club level-up)
+    duplicates: int = 0  # messages the source sent again (same id): published once
     reconnects: int = 0
     attempts: int = 0  # connection attempts, successful or not
     last_error: str | None = None
+    by_kind: dict[str, int] = field(default_factory=dict)  # messages by the source's own kind
+    last_message_at: float | None = None  # time.monotonic() of the newest message
+    last_message_age_s: float | None = None  # filled in by `stats_copy()`
+
+    @property
+    def duplicate_orders(self) -> int:  # the name before the connectors (protocol v1's orders)
+        return self.duplicates
+
+
+MAX_KINDS = 200  # distinct kinds counted by name; more go under "…"
 
 
 class FeedClient:
-    """`start()` connects in the background; `stop()` ends it. `stats` for the console's health view."""
+    """`start()` connects in the background; `stop()` ends it. `stats_copy()` for the console's health view."""
 
-    def __init__(self, url: str, bus: EventBus, token: str | None = None, max_backoff: float = 10.0) -> None:
+    def __init__(self, url: str, bus: EventBus, token: str | None = None, max_backoff: float = 10.0,
+                 dialect: Dialect | None = None) -> None:
         register_url_secrets(url)
         if token:
             register_secret(token)
+        self.dialect = dialect or Dialect(url, token)  # protocol v1 unless told (`app.live.connectors`)
         self.url, self.bus, self.token, self.max_backoff = url, bus, token, max_backoff
         self.name = redact_url(url)
         self.stats = FeedStats()
@@ -148,11 +221,14 @@ class FeedClient:
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
-        self._orders: OrderedDict[str, None] = OrderedDict()  # order ids seen, oldest first
+        self._seen_ids: OrderedDict[str, None] = OrderedDict()  # source ids seen, oldest first
 
     def stats_copy(self) -> FeedStats:
-        """The counters now, as a copy the console's thread may keep."""
-        return replace(self.stats)
+        """The counters now, as a copy the console's thread may keep (with the age of the newest message)."""
+        copy = replace(self.stats, by_kind=dict(self.stats.by_kind))
+        if copy.last_message_at is not None:
+            copy.last_message_age_s = max(0.0, time.monotonic() - copy.last_message_at)
+        return copy
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._thread_main, name="feed client", daemon=True)
@@ -174,14 +250,15 @@ class FeedClient:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         self._ready.set()
         delay = 0.5
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         while not self._stop.is_set():
             self.stats.attempts += 1
             try:
-                async with connect(self.url, additional_headers=headers, max_size=MAX_MESSAGE_BYTES,
-                                   open_timeout=5) as socket:
+                async with connect(self.dialect.ws_url(), additional_headers=self.dialect.headers(),
+                                   max_size=MAX_MESSAGE_BYTES, open_timeout=5) as socket:
+                    for frame in self.dialect.hello():
+                        await socket.send(frame)
                     self.stats.connected, delay = True, 0.5
-                    log.info("feed %s connected", self.name)
+                    log.info("feed %s connected (%s)", self.name, self.dialect.name)
                     await self._read(socket)
             except Exception as exc:  # network errors of every kind: count, log, retry
                 if _closed_for_size(exc):
@@ -204,6 +281,7 @@ class FeedClient:
 
     async def _read(self, socket) -> None:
         stop_wait = asyncio.ensure_future(self._stop.wait())
+        beats = asyncio.ensure_future(self._heartbeats(socket)) if self.dialect.heartbeat_s else None
         try:
             while True:
                 receive = asyncio.ensure_future(socket.recv())
@@ -214,32 +292,52 @@ class FeedClient:
                 self._handle(receive.result())
         finally:
             stop_wait.cancel()
+            if beats is not None:
+                beats.cancel()
+
+    async def _heartbeats(self, socket) -> None:
+        while True:
+            await asyncio.sleep(self.dialect.heartbeat_s)
+            await socket.send(self.dialect.heartbeat())
 
     def _handle(self, raw: str | bytes) -> None:
-        self.stats.received += 1
+        """One frame: every message in it counted by kind, each event published once. Nothing raises past here
+        but the dialect's FeedRefused (the source refused us: reconnect)."""
+        stats = self.stats
+        stats.received += 1
+        stats.last_message_at = time.monotonic()
         try:
-            events = parse_message(raw)
-        except MessageError as exc:
-            if exc.kind == "unknown":
-                self.stats.unknown += 1
-            else:
-                self.stats.malformed += 1
-            log.warning("feed %s: %s message dropped: %s", self.name, exc.kind, exc)
-            return
-        for event in events:
-            if event.type == EventType.ORDER and self._seen(event.payload["order_id"]):
-                self.stats.duplicate_orders += 1
+            items = self.dialect.parse(raw)
+        except FeedRefused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a dialect's bug is a malformed frame, never a dead feed
+            items = [Parsed("?", problem="malformed", reason=f"unreadable ({exc.__class__.__name__})")]
+        for item in items:
+            kind = item.kind if item.kind in stats.by_kind or len(stats.by_kind) < MAX_KINDS else "…"
+            stats.by_kind[kind] = stats.by_kind.get(kind, 0) + 1
+            if item.problem is not None:
+                if item.problem == "unknown":
+                    stats.unknown += 1
+                else:
+                    stats.malformed += 1
+                log.warning("feed %s: %s message dropped: %s", self.name, item.problem, item.reason)
                 continue
-            self.bus.publish(event)
-            self.stats.published += 1
+            if item.event is None:
+                stats.unmapped += not item.control
+                continue
+            if item.source_id is not None and self._seen(item.source_id):
+                stats.duplicates += 1
+                continue
+            self.bus.publish(item.event)
+            stats.published += 1
 
-    def _seen(self, order_id: str) -> bool:
-        """True for an order id already published this session (a resend after a reconnect must not double GMV)."""
-        if order_id in self._orders:
+    def _seen(self, source_id: str) -> bool:
+        """True for a message id already published this session (a resend after a reconnect)."""
+        if source_id in self._seen_ids:
             return True
-        self._orders[order_id] = None
-        if len(self._orders) > ORDER_MEMORY:
-            self._orders.popitem(last=False)
+        self._seen_ids[source_id] = None
+        if len(self._seen_ids) > ORDER_MEMORY:
+            self._seen_ids.popitem(last=False)
         return False
 
 

@@ -18,10 +18,13 @@ from app import values
 from app.store.db import Database
 from app.store.models import Product
 
-COLUMNS = ["sku", "title", "category", "list_price", "live_price", "stock", "image", "selling_points"]
+COLUMNS = ["sku", "title", "category", "list_price", "live_price", "stock", "image", "selling_points",
+           "platform_item_id"]
 HEADER_ALIASES = {  # Chinese headers as a studio's spreadsheet has them
     "商品编码": "sku", "货号": "sku", "商品名称": "title", "标题": "title", "类目": "category", "分类": "category",
     "原价": "list_price", "直播价": "live_price", "库存": "stock", "图片": "image", "卖点": "selling_points",
+    "商品ID": "platform_item_id", "商品id": "platform_item_id", "平台商品ID": "platform_item_id",
+    "宝贝ID": "platform_item_id",
 }
 REQUIRED = ("sku", "title", "list_price", "live_price", "stock")
 
@@ -72,7 +75,7 @@ def parse(data: bytes) -> list[dict]:
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         raise CatalogImportError([RowError(1, f"missing column(s): {', '.join(missing)}")])
-    rows, errors, seen = [], [], {}
+    rows, errors, seen, seen_items = [], [], {}, {}
     for raw in reader:
         line = reader.line_num
         row = {mapping[k]: (v or "").strip() for k, v in raw.items() if k is not None and k in mapping}
@@ -85,6 +88,11 @@ def parse(data: bytes) -> list[dict]:
             problems.append(f"sku {row['sku']} repeats line {seen[row['sku']]}")
         if not row.get("title"):
             problems.append("title is empty")
+        item = row.get("platform_item_id", "")
+        if len(item) > 64:
+            problems.append("platform_item_id is longer than 64 characters")
+        elif item and item in seen_items:
+            problems.append(f"platform_item_id {item} repeats line {seen_items[item]}")
         prices = {}
         for column in ("list_price", "live_price"):
             try:
@@ -103,10 +111,13 @@ def parse(data: bytes) -> list[dict]:
             errors.append(RowError(line, "; ".join(problems)))
             continue
         seen[row["sku"]] = line
+        if item:
+            seen_items[item] = line
         points = [p.strip() for p in row.get("selling_points", "").replace("；", ";").split(";") if p.strip()]
         rows.append({"sku": row["sku"], "title": row["title"][:200], "category": row.get("category", ""),
                      "list_price_cents": prices["list_price"], "live_price_cents": prices["live_price"],
-                     "stock": stock, "image": row.get("image", ""), "selling_points": points})
+                     "stock": stock, "image": row.get("image", ""), "selling_points": points,
+                     "platform_item_id": item or None})
     if errors:
         raise CatalogImportError(errors)
     return rows

@@ -49,6 +49,7 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     image: Mapped[str] = mapped_column(String(500), default="")
     selling_points: Mapped[list] = mapped_column(JSON, default=list)
+    platform_item_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)  # 商品ID on the shop
 
     scripts: Mapped[list[Script]] = relationship(back_populates="product", cascade="all, delete-orphan")
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+
+from app.media.sources import TestPatternSource as Pattern
 
 from tests.conftest import free_port, run_cli
 from tests.media.probe import probe
@@ -174,3 +178,37 @@ def test_pipeline_without_outputs_only_renders(qapp_offscreen):
     final = pipeline.run()
     assert len(frames) == 15 and frames[0] == (180, 320, 3)
     assert final.frames_encoded == 0 and pipeline.encoder_notice is None
+
+
+class _StallingPattern(Pattern):
+    """The test pattern, except that rendering one frame takes `stall` seconds (a collector pause, a busy core)."""
+
+    def __init__(self, width, height, fps, at_frame, stall):
+        super().__init__(width, height, fps)
+        self.fps, self.at_frame, self.stall = fps, at_frame, stall
+
+    def frame_at(self, stream_time):
+        if round(stream_time * self.fps) == self.at_frame:
+            time.sleep(self.stall)
+        return super().frame_at(stream_time)
+
+
+@pytest.mark.parametrize("stall, lost", [(0.15, 0), (0.6, "some")])
+def test_a_short_stall_is_caught_up_a_long_one_skips_and_counts(qapp_offscreen, tmp_path, stall, lost):
+    """Under 0.25 s behind, the frames a stall delayed are rendered at once for their own times (none lost);
+    further behind, frames are skipped to get back to real time, and every one is counted."""
+    from app.media.encode import EncoderSettings
+    from app.media.outputs import open_destination
+    from app.media.pipeline import Pipeline
+
+    out = tmp_path / f"stall-{stall}.mkv"
+    pipeline = Pipeline(EncoderSettings(width=320, height=180, fps=30), [open_destination(str(out))], duration=2,
+                        video_source=_StallingPattern(320, 180, 30, at_frame=20, stall=stall))
+    final = pipeline.run()
+    codes = probe(out).frame_codes
+    skipped = final.dropped.get("capture late", 0)
+    assert codes == sorted(codes) and len(codes) + skipped == 60  # every frame is recorded or counted
+    if lost == 0:
+        assert skipped == 0 and codes == list(range(60))
+    else:
+        assert skipped >= int((stall - pipeline.catch_up_s) * 30) and set(range(21)) <= set(codes)

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from app.store.db import Database, current_revision, make_engine, upgrade
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):
@@ -26,6 +26,7 @@ def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):
         assert {"sessions", "events", "quarantined_events"} <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(text("SELECT title FROM products WHERE sku='OLD-1'")).scalar() == "老商品"
+            assert conn.execute(text("SELECT platform_item_id FROM products WHERE sku='OLD-1'")).scalar() is None
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:

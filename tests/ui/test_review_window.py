@@ -93,3 +93,30 @@ def test_review_of_a_session_whose_recording_is_gone(reviewed, qtbot, tmp_path):
     qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
     assert review.player is None and "missing" in review.video.placeholder
     assert review.kpi_labels["gmv"].text().startswith("￥")  # the numbers are still there
+
+
+def test_orders_imported_from_the_review_window(reviewed, qtbot, tmp_path):
+    """导入订单: the shop's export lands in the session shown; the review is rebuilt with it, refunds beside GMV."""
+    from datetime import datetime
+
+    from app.store.order_io import CHINA
+
+    review, live, _pinned = reviewed
+    review.sessions.setCurrentRow(0)
+    qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+    info = review.review.info
+    moment = datetime.fromtimestamp(info.started_at + 2, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    export = tmp_path / "抖店.csv"
+    export.write_text("子订单编号,商品ID,订单应付金额,订单提交时间,售后状态\n"
+                      f"W-1,,120.00,{moment},\nW-2,,30.00,{moment},退款成功\n", encoding="utf-8-sig")
+    report = review.import_orders(str(export))
+    assert report.imported == 2 and len(report.unmatched) == 2
+    qtbot.waitUntil(lambda: review.review is not None and review.review.metrics.orders == live.orders + 2,
+                    timeout=10000)
+    assert review.kpi_labels["gmv"].text() == f"￥{(live.gmv_cents + 15000) / 100:,.2f}"
+    assert review.kpi_labels["refunds"].text().startswith("￥30.00 / ")
+    assert "imported 2 orders" in review.status.text() or "导入 2 单" in review.status.text()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("子订单编号,订单应付金额,订单提交时间\nW-3,abc,昨天\n", encoding="utf-8")
+    assert review.import_orders(str(bad)) is None
+    assert "line 2" in review.status.text() or "第 2 行" in review.status.text()  # nothing imported, the line named

@@ -1,0 +1,133 @@
+"""The shop's orders into a finished (or running) session: an order export is placed on the session's timeline
+by each order's own time, so the review attributes it to the product window it was placed in.
+
+Rules (docs/metrics.md, "Orders from the shop's export"):
+- Time: the order time (下单时间) by default, or the pay time (支付时间) with `place_by="pay"`; a line without the
+  chosen time uses the other. Stream time = that moment − the session's own wall-to-stream offset (the median of
+  its events' `wall_time − stream_time`). Lines outside the session (before its start, after its end) are not
+  imported and are counted.
+- Identity: the order id (a sub-order id where the export has one). An id already in the session — from the
+  platform feed, an earlier import or earlier in the same file — is counted once.
+- Unpaid lines (待支付, 已取消, 交易关闭 …) are not orders: counted, not imported.
+- Product: matched by the catalogue's platform item id (商品ID); a line that matches nothing is imported (its
+  money is the session's) with no product, and reported by line.
+- Refunds: a refunded line (售后/退款 status, or a refund amount) also gets a refund event at the same moment.
+- Buyer: the export's buyer column when it has one; else each order counts as its own buyer (an upper bound).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.kernel.events import Event, EventType
+from app.store.db import Database
+from app.store.models import EventRecord, LiveSession, Product
+from app.store.order_io import CHINA, OrderLine, parse_orders, read_table
+from app.store.writer import event_row
+
+ACTOR = "import"
+
+
+@dataclass
+class OrderImport:
+    """What an import did, for the manager to read (and sign)."""
+
+    session_id: int
+    imported: int = 0
+    gmv_cents: int = 0
+    refunds: int = 0
+    refund_cents: int = 0
+    duplicates: int = 0
+    unpaid: int = 0
+    outside: int = 0  # lines whose time falls outside the session
+    unmatched: list[tuple[int, str, str]] = field(default_factory=list)  # (line, item id, title) with no product
+
+    def summary(self) -> str:
+        text = (f"导入 {self.imported} 单（￥{self.gmv_cents / 100:,.2f}），退款 {self.refunds} 单（￥"
+                f"{self.refund_cents / 100:,.2f}）；重复 {self.duplicates}，未支付 {self.unpaid}，不在本场 {self.outside}，"
+                f"未匹配商品 {len(self.unmatched)} / imported {self.imported} orders (¥{self.gmv_cents / 100:,.2f}), "
+                f"{self.refunds} refunded (¥{self.refund_cents / 100:,.2f}); {self.duplicates} duplicates, "
+                f"{self.unpaid} unpaid, {self.outside} outside this session, {len(self.unmatched)} without a product")
+        if self.unmatched:
+            shown = ", ".join(f"line {line}: {item or '—'} {title}".strip() for line, item, title in self.unmatched[:8])
+            text += f" ({shown}{' …' if len(self.unmatched) > 8 else ''})"
+        return text
+
+
+def import_orders(database: Database, session_id: int, path: str | Path, mapping: dict[str, str] | None = None,
+                  place_by: str = "order", tz=CHINA) -> OrderImport:
+    """Read the export (OrderImportError naming every bad line: nothing imported) and add its orders to the
+    session's event log in one transaction. KeyError for a session that does not exist."""
+    if place_by not in ("order", "pay"):
+        raise ValueError("place_by is 'order' (下单时间) or 'pay' (支付时间)")
+    lines = parse_orders(read_table(path), mapping, tz)
+    report = OrderImport(session_id)
+    with database.sessions.begin() as db:
+        session = db.get(LiveSession, session_id)
+        if session is None:
+            raise KeyError(f"no session {session_id}")
+        offset, end = _timeline(db, session)
+        known = {str(p["order_id"]) for p in db.scalars(
+            select(EventRecord.payload).where(EventRecord.session_id == session_id,
+                                              EventRecord.type == EventType.ORDER.value)) if isinstance(p, dict)}
+        products = {item: pid for item, pid in db.execute(
+            select(Product.platform_item_id, Product.id).where(Product.platform_item_id.is_not(None)))}
+        seq = db.scalar(select(func.max(EventRecord.seq)).where(EventRecord.session_id == session_id)) or 0
+        rows = []
+        for line in lines:
+            if not line.paid:
+                report.unpaid += 1
+                continue
+            if line.order_id in known:
+                report.duplicates += 1
+                continue
+            moment = _moment(line, place_by)
+            stream_time = moment - offset
+            if stream_time < 0 or stream_time > end:
+                report.outside += 1
+                continue
+            known.add(line.order_id)
+            product_id = products.get(line.item_id)
+            if product_id is None:
+                report.unmatched.append((line.line, line.item_id, line.title))
+            payload = {"user_id": line.buyer or f"order:{line.order_id}", "order_id": line.order_id,
+                       "product_id": product_id, "quantity": line.quantity, "amount_cents": line.amount_cents,
+                       "item_id": line.item_id, "source": "export", "line": line.line}
+            seq += 1
+            rows.append(event_row(session_id, Event(EventType.ORDER, payload, ACTOR, moment, stream_time, seq)))
+            report.imported += 1
+            report.gmv_cents += line.amount_cents
+            if line.refund_cents:
+                seq += 1
+                refund = {"order_id": line.order_id, "amount_cents": line.refund_cents, "source": "export"}
+                rows.append(event_row(session_id, Event(EventType.REFUND, refund, ACTOR, moment, stream_time, seq)))
+                report.refunds += 1
+                report.refund_cents += line.refund_cents
+        if rows:
+            db.execute(EventRecord.__table__.insert(), rows)
+    return report
+
+
+def _moment(line: OrderLine, place_by: str) -> float:
+    first, second = (line.order_time, line.pay_time) if place_by == "order" else (line.pay_time, line.order_time)
+    return first if first is not None else second
+
+
+def _timeline(db, session: LiveSession) -> tuple[float, float]:
+    """(wall time − stream time, the session's last stream time): from its own events, else its row."""
+    pairs = db.execute(select(EventRecord.wall_time, EventRecord.stream_time)
+                       .where(EventRecord.session_id == session.id, EventRecord.stream_time.is_not(None),
+                              EventRecord.actor != ACTOR)
+                       .order_by(EventRecord.seq).limit(2000)).all()
+    offset = statistics.median(w - s for w, s in pairs) if pairs else (session.started_at or 0.0)
+    last = db.scalar(select(func.max(EventRecord.stream_time)).where(EventRecord.session_id == session.id,
+                                                                       EventRecord.actor != ACTOR))
+    if session.ended_at is not None:
+        end = session.ended_at - offset
+    else:
+        end = last if last is not None else 0.0
+    return offset, max(end, last or 0.0)
