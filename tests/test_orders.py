@@ -205,3 +205,14 @@ def test_import_orders_on_the_command_line(tmp_path, monkeypatch):
     assert done.returncode == 0 and "imported 1 orders (¥66.60)" in done.stdout
     assert run_cli("import-orders", "9", str(export)).returncode == 2
     assert "expected FIELD=HEADER" in run_cli("import-orders", "1", str(export), "--map", "x").stderr
+
+
+def test_the_report_reads_the_same_in_both_languages(database, session, tmp_path):
+    session_id, *_ = session
+    export = tmp_path / "o.csv"
+    douyin_csv(export, ROWS[:5])
+    report = import_orders(database, session_id, export)
+    assert report.summary() == (
+        "导入 5 单（￥674.90），退款 1 单（￥199.00）；重复 0，未支付 0，不在本场 0，未匹配商品 1 / imported 5 orders "
+        "(¥674.90), 1 refunded (¥199.00); 0 duplicates, 0 unpaid, 0 outside this session, 1 without a product "
+        "(line 6: 3699999999999 赠品链接)")

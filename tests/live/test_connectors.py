@@ -442,3 +442,98 @@ def test_bilibili_commands_one_by_one():
     assert HEADER.unpack_from(hello)[3] == 7 and json.loads(hello[16:]) == {
         "uid": 5, "roomid": 77, "protover": 2, "platform": "web", "type": 2, "key": "k1"}
     assert HEADER.unpack_from(Bilibili("bilibili://77").heartbeat())[3] == 2
+
+
+def test_every_douyin_type_exactly():
+    """Each documented Type alone: the event, its kind, who it is from, and nothing for 7 and 9."""
+    parse = DouyinGrab("douyin-grab://127.0.0.1").parse
+    user = dy_user(3, "橘子")
+    who = {"user_id": "100000000003", "nickname": "橘子"}
+    expected = {
+        1: ("comment", {**who, "text": "在吗"}), 2: ("like", {**who, "count": 4}), 3: ("enter", who),
+        4: ("follow", who), 5: ("gift", {**who, "gift": "玫瑰", "count": 1, "value_cents": 10}),
+        6: ("online", {"online": 0}), 8: ("share", who),
+    }
+    for kind in range(1, 10):
+        items = parse(dy(kind, 50 + kind, User=user, Content="在吗", Count=4, GiftName="玫瑰", GiftCount=1,
+                         DiamondCount=1, OnlineUserCount=0))
+        assert len(items) == 1 and items[0].problem is None and items[0].source_id == f"dy:{50 + kind}"
+        event = items[0].event
+        if kind in (7, 9):
+            assert event is None and not items[0].control
+            continue
+        assert items[0].kind.startswith(f"{kind} ") and event.actor == PLATFORM
+        assert (str(event.type), {k: v for k, v in event.payload.items() if k != "target"}) == expected[kind]
+
+
+def test_bilibili_identities_and_defaults():
+    """What makes two messages the same one (a resend) and what does not; values a message may leave out."""
+    parse = Bilibili("bilibili://1").parse
+    first, again = parse(cmd(danmu(9, "甲", "一", 1764570000000))), parse(cmd(danmu(9, "甲", "一", 1764570000000)))
+    later = parse(cmd(danmu(9, "甲", "一", 1764570000097)))  # same rnd (stamp % 97), a later stamp: a new message
+    assert first[0].source_id == again[0].source_id != later[0].source_id
+    other_rnd = danmu(9, "甲", "一", 1764570000000)
+    other_rnd["info"][0][5] = 7
+    assert parse(cmd(other_rnd))[0].source_id != first[0].source_id
+    by_tid = gift(3, "乙", "x", 0, 100, "gold", "tid-1")
+    by_rnd = gift(3, "乙", "x", 1, 100, "gold", "")
+    by_rnd["data"]["rnd"] = "rnd-1"
+    del by_rnd["data"]["total_coin"]
+    a, b = parse(cmd(by_tid))[0], parse(cmd(by_rnd))[0]
+    assert (a.source_id, a.event.payload["count"]) == ("bili:gift:tid-1", 0)  # a zero count is allowed
+    assert (b.source_id, b.event.payload["value_cents"]) == ("bili:gift:rnd-1", 0)  # no total: nothing paid
+    everything = parse(batch(cmd(danmu(1, "a", "b", 1764570000000)), cmd(by_tid), cmd(interact(2, "c", 1)),
+                             cmd({"cmd": "LIKE_INFO_V3_CLICK", "data": {"uid": 3, "uname": "d"}}),
+                             cmd({"cmd": "ONLINE_RANK_COUNT", "data": {"count": 5}}),
+                             cmd({"cmd": "GUARD_BUY", "data": {"uid": 4, "username": "e", "num": 2, "price": 1000,
+                                                               "gift_name": "舰长"}}),
+                             cmd({"cmd": "SUPER_CHAT_MESSAGE", "data": {"uid": 5, "price": 1, "message": "f",
+                                                                        "user_info": {"uname": "g"}}})))
+    assert all(item.event.actor == PLATFORM for item in everything)
+    assert [str(i.event.type) for i in everything] == ["comment", "gift", "enter", "like", "online", "gift",
+                                                       "comment", "gift"]
+    assert everything[5].event.payload["value_cents"] == 200  # 2 × 1,000 gold ÷ 10
+    assert [i.source_id for i in everything[6:]] == [None, None]  # a super chat without an id has no identity
+    assert [i.problem for i in parse(cmd({"cmd": "GUARD_BUY", "data": {"uid": 4, "username": "e", "num": 0,
+                                                                        "price": 1, "gift_name": "x"}}))] == \
+        ["malformed"]  # a guard is bought at least once
+
+
+def test_the_edges_of_each_value():
+    """The documented ranges and defaults, at their edges: a big room's online count is not a like count."""
+    douyin, bili_parse = DouyinGrab("douyin-grab://127.0.0.1").parse, Bilibili("bilibili://1").parse
+    user = dy_user(4, "丙")
+    assert douyin(dy(6, 1, OnlineUserCount=50_000_000))[0].event.payload == {"online": 50_000_000}
+    assert bili_parse(cmd({"cmd": "ONLINE_RANK_COUNT", "data": {"count": 50_000_000}}))[0].event.payload == \
+        {"online": 50_000_000}
+    assert douyin(dy(2, 1, User=user, Count=10**7))[0].event.payload["count"] == 10**7
+    gift_default = douyin(dy(5, 1, User=user, GiftName="x"))[0].event.payload  # no GiftCount, no DiamondCount
+    assert (gift_default["count"], gift_default["value_cents"]) == (1, 0)
+    big = douyin(dy(5, 1, User=user, GiftName="x", GiftCount=10**7, DiamondCount=10))[0].event.payload
+    assert big["value_cents"] == 10**9  # 10^7 gifts × 10 抖币 × 10 fen: within the money range
+    assert [i.problem for i in douyin(dy(1, 1, User=user))] == ["malformed"]  # a comment without Content
+    assert [i.problem for i in douyin(dy(5, 1, User=user, GiftName=5))] == ["malformed"]
+    assert [i.problem for i in douyin(dy(4, 1, User={**user, "Id": ""}))] == [None]  # DisplayId stands in
+    assert douyin(dy(4, 1, User={**user, "Nickname": None}))[0].event.payload["nickname"] == ""
+    many = bili_parse(cmd(gift(3, "乙", "x", 10**7, 1, "gold", "t")))[0].event.payload
+    assert (many["count"], many["value_cents"]) == (10**7, 10**6)
+
+
+def test_bilibili_packet_edges_and_replies():
+    parse = Bilibili("bilibili://1").parse
+    assert [(i.kind, i.control) for i in parse(bili(8, b'{"code": 0}'))] == [("auth reply", True)]
+    assert [(i.kind, i.control) for i in parse(bili(3, b""))] == [("heartbeat reply", True)]  # a bare header
+    assert [i.kind for i in parse(bili(5, json.dumps({"cmd": "LIVE"}).encode(), version=1))] == ["LIVE"]
+    assert [i.problem for i in parse(bili(5, b"{}", version=4))] == ["malformed"]
+    assert [i.problem for i in parse(bili(5, b""))] == ["malformed"]  # an empty command
+    short = HEADER.pack(16, 16, 0, 5, 1)  # a header and nothing else, then a packet that claims too much
+    assert [i.problem for i in parse(short + HEADER.pack(40, 16, 0, 5, 1) + b"{}")] == ["malformed", "malformed"]
+    guest = parse(cmd(danmu(0, "游客", "hi", 1764570000000, crc="c0ffee01")))[0].event.payload
+    assert guest["user_id"] == "crc:c0ffee01" and guest["nickname"] == "游客" and guest["text"] == "hi"
+    silver = parse(cmd(gift(3, "乙", "辣条", 9, 100, "silver", "s")))[0].event.payload
+    assert silver == {"user_id": "3", "nickname": "乙", "gift": "辣条", "count": 9, "value_cents": 0}
+    guard = parse(cmd({"cmd": "GUARD_BUY", "data": {"uid": 4, "username": "e", "num": 1, "price": 198000,
+                                                    "gift_name": "舰长"}}))[0].event.payload
+    assert guard == {"user_id": "4", "nickname": "e", "gift": "舰长", "count": 1, "value_cents": 19800}
+    assert Bilibili("bilibili://5?server=ws://10.0.0.2:9/sub").ws_url() == "ws://10.0.0.2:9/sub"
+    assert Bilibili("bilibili://5").ws_url().startswith("wss://") and Bilibili("bilibili://5").headers() is None
