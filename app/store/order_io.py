@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app import values
-from app.store.catalog_io import decode
+from app.store.catalog_io import RowError, decode
 
 # field → headers as the exports name them (抖店 standard report, 巨量百应 order details, 千牛 order export, TikTok)
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -62,15 +62,6 @@ class OrderLine:
     paid: bool  # False: a status that says it was never paid (待支付, 已取消 …)
     refund_cents: int  # refunded amount (a refunded status without an amount: all of it)
     buyer: str
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"第 {self.line} 行 / line {self.line}: {self.message}"
 
 
 class OrderImportError(ValueError):
