@@ -56,8 +56,10 @@ def decode(data: bytes) -> str:
     raise CatalogImportError([RowError(1, "unknown text encoding: save the file as UTF-8 or GBK CSV")])
 
 
-def _cents(value: str) -> int:
-    amount = Decimal(value.replace("￥", "").replace("¥", "").replace(",", "").strip())
+def parse_cents(value: str) -> int:
+    """Yuan as a spreadsheet writes it (89, 89.90, ￥1,089.00, 89元) → fen; InvalidOperation or ValueError when it
+    is not one, negative, finer than a fen or above values.MAX_CENTS."""
+    amount = Decimal(value.replace("￥", "").replace("¥", "").replace(",", "").replace("元", "").strip())
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise InvalidOperation
     cents = int(amount * 100)
@@ -96,7 +98,7 @@ def parse(data: bytes) -> list[dict]:
         prices = {}
         for column in ("list_price", "live_price"):
             try:
-                prices[column] = _cents(row.get(column, ""))
+                prices[column] = parse_cents(row.get(column, ""))
             except (InvalidOperation, ValueError):
                 problems.append(f"{column} {row.get(column)!r} is not a price like 99 or 99.90 "
                                 f"(at most {values.MAX_CENTS // 100:,})")

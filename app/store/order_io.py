@@ -14,12 +14,12 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app import values
-from app.store.catalog_io import RowError, decode
+from app.store.catalog_io import RowError, decode, parse_cents
 
 # field → headers as the exports name them (抖店 standard report, 巨量百应 order details, 千牛 order export, TikTok)
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -172,17 +172,11 @@ def _text(value) -> str:
 
 
 def _money(value, name: str, problems: list[str], empty: int | None = None) -> int:
-    text = _text(value).replace("￥", "").replace("¥", "").replace(",", "").replace("元", "").strip()
+    text = _text(value)
     if not text and empty is not None:
         return empty
     try:
-        amount = Decimal(text)
-        if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-            raise InvalidOperation
-        cents = int(amount * 100)
-        if cents > values.MAX_CENTS:
-            raise InvalidOperation
-        return cents
+        return parse_cents(text)
     except (InvalidOperation, ValueError):
         problems.append(f"{name} {_text(value)[:20]!r} is not an amount like 89 or 89.90")
         return 0
