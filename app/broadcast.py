@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,7 @@ from app.redaction import redact, redact_url
 from app.session import SessionCore
 from app.store.db import Database
 from app.store.models import SessionKind
+from app.values import title as clean_title
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,14 @@ class LiveOptions:
     feed_token: str = ""  # sent as "Authorization: Bearer …" when given; a secret
     recording_path: str | None = None  # default: a new file in the recordings folder
     duration: float | None = None  # seconds; None: until stop()
+    title: str = ""  # the session's title (场次标题); empty: the mode and the date
+
+
+def session_title(options: LiveOptions, now: float | None = None) -> str:
+    """The title a go-live's session is stored under: the user's, cleaned (app.values.title), or "演练 Rehearsal
+    12-01 20:05" / "直播 Live 12-01 20:05" when none was given."""
+    stamp = time.strftime("%m-%d %H:%M", time.localtime(time.time() if now is None else now))
+    return clean_title(options.title, f"{'演练 Rehearsal' if options.rehearsal else '直播 Live'} {stamp}")
 
 
 @dataclass
@@ -258,7 +268,7 @@ class Broadcast:
         for user_id in studio.blocked_users:
             core.banned.block(user_id)
         core.bus.subscribe(self._bus_event)
-        core.start("演练 Rehearsal" if options.rehearsal else "直播 Live", destinations=list(options.destinations),
+        core.start(session_title(options), destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""),
                    kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE)
         opened.append(core.end)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app import __version__
 from app.redaction import install_log_redaction, redact, redact_url
+from app.store import StoreUnavailable
 
 EXIT_USAGE = 2
 EXIT_RUNTIME = 1
@@ -86,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="let LAN assistants work the rehearsal (wss://; token from ANCHOR_ASSIST_TOKEN, else made "
                            "and printed once with the pairing code); HOST 127.0.0.1: this machine only")
     demo.add_argument("--feed", metavar="URL", help=FEED_HELP + " (instead of the simulated audience)")
+    demo.add_argument("--title", default="", help="the session's title in the review (default: 演练 Rehearsal and the "
+                                                  "date)")
 
     live = sub.add_parser("live", help="直播 without a window: a real room's events (--feed) with the picture pushed "
                                        "to --to and recorded; no simulated audience, no demo assistant")
@@ -98,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--duration", type=_positive(float), help="seconds (default: until Ctrl+C)")
     live.add_argument("--assistants", metavar="[HOST:]PORT", type=_listen_address,
                       help="let LAN assistants work the live room (wss://), as with demo")
+    live.add_argument("--title", default="", help="the session's title in the review, e.g. \"双11 零食专场\" "
+                                                  "(default: 直播 Live and the date)")
 
     assist = sub.add_parser("assist", help="远程场控: work a console's live room from this machine (LAN)")
     assist.add_argument("url", nargs="?", default="", help="wss://HOST:PORT (or ws://) the console shows under 远程场控; "
@@ -109,10 +114,26 @@ def build_parser() -> argparse.ArgumentParser:
     save = sub.add_parser("save-destination", help="save an RTMP destination by name (key in the OS keyring); "
                                                    "the URL is read from standard input, never the command line")
     save.add_argument("name", help="e.g. 抖音 or douyin; then stream with --to saved:NAME")
+    check = sub.add_parser("check", help="开播前检查 pre-live checklist: servers (handshake, key not sent), disk, extreme "
+                                         "words, stock and prices, coupons, camera, room feed; exit 0 only if none "
+                                         "fails")
+    check.add_argument("--to", action="append", default=[], metavar="DEST",
+                       help="rtmp://HOST/APP/KEY (or saved:NAME, {env:VAR}, {file:PATH}); repeatable; the key is "
+                            "never sent")
+    check.add_argument("--bitrate", type=_bitrate, default=2_500_000, help="planned video bitrate, e.g. 2500k")
+    check.add_argument("--minutes", type=_positive(float), default=180.0, help="planned length (disk space)")
+    check.add_argument("--source", help="the video source to try: cam:N, a media file, testsrc")
+    check.add_argument("--feed", metavar="URL", help=FEED_HELP)
+    check.add_argument("--out", metavar="FOLDER", help="where the recording will go (default: the recordings folder)")
+
     review = sub.add_parser("review", help="复盘: list stored sessions, or one session's KPIs per product window")
     review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
     review.add_argument("--csv", metavar="FOLDER", help="also write the product windows and minutes as CSV")
     review.add_argument("--rehearsals", action="store_true", help="list the rehearsals (演练) instead of real shows")
+    review.add_argument("--html", metavar="FILE", help="also write the review (or the comparison) as one HTML file "
+                                                       "to mail or open on a phone")
+    review.add_argument("--compare", metavar="N", type=int, nargs="+",
+                        help="sessions to set beside the first one (review 12 --compare 10 11)")
     orders = sub.add_parser("import-orders", help="导入订单: a shop's order export (抖店 / 巨量百应 / 千牛, CSV or "
                                                   "XLSX) into a session, each order placed at its own time")
     orders.add_argument("session", type=int, help="session number (anchor-console review lists them)")
@@ -173,13 +194,15 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
             return _demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None),
-                         getattr(args, "feed", None))
+                         getattr(args, "feed", None), getattr(args, "title", ""))
         if args.command == "live":
             return _live(args)
         if args.command == "review":
-            return _review(args.session, args.csv, args.rehearsals)
+            return _review(args.session, args.csv, args.rehearsals, args.html, args.compare or [])
         if args.command == "import-orders":
             return _import_orders(args)
+        if args.command == "check":
+            return _check(args)
         if args.command == "save-destination":
             return _save_destination(args.name)
         if args.command == "assist" and args.window:
@@ -191,6 +214,9 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             return _assist(args.url, args.name, args.fingerprint)
         return _stream(args)
     except UsageError as exc:
+        print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreUnavailable as exc:
         print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -214,7 +240,7 @@ def _listen_address(text: str) -> tuple[str, int]:
 
 
 def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None,
-          feed: str | None = None) -> int:
+          feed: str | None = None, title: str = "") -> int:
     """The console headless: the same `ConsoleService` the window uses, with the demo assistant on; a rehearsal
     (its frames marked 演练), with the simulated audience or a real room's feed."""
     from app.config import recordings_dir
@@ -225,7 +251,7 @@ def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] |
     audience = f"the feed {redact_url(feed)}" if feed else "simulated audience"
     print(f"演示模式 demo mode: test pattern + {audience} → {path}")
     options = LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True,
-                          simulated_audience=not feed, feed_url=feed or "", feed_token=_feed_token())
+                          simulated_audience=not feed, feed_url=feed or "", feed_token=_feed_token(), title=title)
     return _run_console(options, duration, assistants)
 
 
@@ -255,7 +281,7 @@ def _live(args) -> int:
           + ", ".join([redact(d) for d in destinations] + ([str(path)] if path else [])))
     options = LiveOptions(rehearsal=False, simulated_audience=False, demo_assistant=False, destinations=destinations,
                           record=path is not None, recording_path=str(path) if path else None, source=args.source,
-                          duration=args.duration, feed_url=args.feed, feed_token=_feed_token())
+                          duration=args.duration, feed_url=args.feed, feed_token=_feed_token(), title=args.title)
     return _run_console(options, args.duration, args.assistants)
 
 
@@ -318,6 +344,7 @@ ASSIST_HELP = """commands (one per line):
   state                          the room now          pin N | next | prev | unpin
   price N YUAN | stock N COUNT   change a product     coupon ID QUANTITY MINUTES | stopcoupon ID
   flash N YUAN STOCK MINUTES     start a flash sale   endflash
+  draw PRIZE KEYWORD N MINUTES [who]  福袋 (who: anyone | followers | entered_before)   enddraw
   comments                       the newest comments  pincomment SEQ | unpincomment
   undo                           take back your last  quit"""
 
@@ -326,7 +353,8 @@ _ASSIST_VERBS = {"pin": ("pin_product", (int,)), "next": ("next_product", ()), "
                  "stock": ("set_stock", (int, int)), "coupon": ("drop_coupon", (int, int, "seconds")),
                  "stopcoupon": ("stop_coupon", (int,)), "flash": ("start_flash_sale", (int, "cents", int, "seconds")),
                  "endflash": ("stop_flash_sale", ()), "pincomment": ("pin_comment", (int,)),
-                 "unpincomment": ("unpin_comment", ())}
+                 "unpincomment": ("unpin_comment", ()), "draw": ("start_draw", (str, str, int, "seconds", str)),
+                 "enddraw": ("stop_draw", ())}
 
 
 def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
@@ -353,7 +381,7 @@ def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
     except RemoteError as exc:
         raise UsageError(f"cannot pair with {url}: {exc}") from None
     print(f"已连接 connected as {assistant.actor}. {ASSIST_HELP}")
-    convert = {int: int, "cents": lambda v: round(float(v) * 100), "seconds": lambda v: float(v) * 60}
+    convert = {int: int, str: str, "cents": lambda v: round(float(v) * 100), "seconds": lambda v: float(v) * 60}
     try:
         for line in sys.stdin:
             words = line.split()
@@ -372,6 +400,8 @@ def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
                     print(f"已撤销 undone: {assistant.undo()}")
                 elif command in _ASSIST_VERBS:
                     verb, kinds = _ASSIST_VERBS[command]
+                    if command == "draw" and len(rest) == 4:
+                        rest = [*rest, "anyone"]
                     if len(rest) != len(kinds):
                         raise ValueError(f"{command} takes {len(kinds)} value(s)")
                     reply = assistant.call(verb, *(convert[k](v) for k, v in zip(kinds, rest)))
@@ -429,12 +459,42 @@ def _import_orders(args) -> int:
     return 0
 
 
-def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: bool = False) -> int:
+def _check(args) -> int:
+    """开播前检查: one line per check, the key masked; 0 when none failed, 1 when one did."""
+    from app.config import recordings_dir
+    from app.destinations import TargetError, resolve_target
+    from app.prelive import FAIL, run_checks
+    from app.store.db import Database
+
+    try:
+        destinations = [resolve_target(target) for target in args.to]
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    database = Database()
+    try:
+        checks = run_checks(database, destinations, args.bitrate, args.minutes,
+                            Path(args.out) if args.out else recordings_dir(), args.source, args.feed,
+                            _feed_token() or None)
+    finally:
+        database.close()
+    for check in checks:
+        print(redact(check.line()))
+    failed = [c for c in checks if c.status == FAIL]
+    print(f"{'未通过' if failed else '全部通过'} / {len(failed)} of {len(checks)} failed" if failed
+          else f"全部通过 / all {len(checks)} checks passed")
+    return 1 if failed else 0
+
+
+def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: bool = False,
+            html_file: str | None = None, compare: list[int] | None = None) -> int:
+    from app.report import compare_html, compare_text, html_report, write
     from app.review import export_csv, format_report, list_sessions, load_review
     from app.store.db import Database
 
     database = Database()
     try:
+        if session_id is None and compare:
+            raise UsageError("先给出一个场次 / give a session first: review 12 --compare 10 11")
         if session_id is None:
             sessions = list_sessions(database, rehearsals)
             if not sessions:
@@ -445,11 +505,20 @@ def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: b
                 minutes = f"{info.duration_s / 60:.1f} min" if info.duration_s is not None else "—"
                 print(f"#{info.id}  {started}  {minutes:>9}  {info.status:<11}  {info.title}")
             return 0
-        try:
-            review = load_review(database, session_id)
-        except KeyError:
-            raise UsageError(f"no session {session_id} (anchor-console review lists them)") from None
-        print(format_report(review))
+        reviews = []
+        for number in [session_id, *(compare or [])]:
+            try:
+                reviews.append(load_review(database, number))
+            except KeyError:
+                raise UsageError(f"no session {number} (anchor-console review lists them)") from None
+        review = reviews[0]
+        print(compare_text(reviews) if len(reviews) > 1 else format_report(review))
+        if html_file:
+            try:
+                path = write(compare_html(reviews) if len(reviews) > 1 else html_report(review), html_file)
+            except OSError as exc:
+                raise UsageError(f"cannot write the HTML report: {exc}") from None
+            print(f"已导出 written: {path}")
         if csv_folder:
             try:
                 for path in export_csv(review, csv_folder):

@@ -37,14 +37,14 @@ from app.metrics.live import MetricsSnapshot
 from app.overlays.overlay_set import KINDS
 from app.redaction import install_log_redaction, redact, redact_url
 from app.remote.server import RemoteStatus, lan_addresses
-from app.review import money, ratio, whole
+from app.review import money, product_rows, ratio, whole
 from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
 
 __all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleService", "DestinationError",
            "ExtremeWordChecker", "GoLiveError", "KeyStore", "LiveOptions", "PRESETS", "RemoteAccess", "check_mode",
            "ensure_qt", "explain_go_live_failure", "feed_problem", "font", "format_clock", "install_log_redaction",
-           "money", "picture_bytes", "ratio", "redact", "redact_url", "whole"]
+           "money", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "whole"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,29 @@ class ConsoleService:
         from app.review import export_csv
 
         return export_csv(review, folder)
+
+    def prelive_checks(self, destinations: list[str], bitrate: int, minutes: float = 180.0,
+                       feed_url: str = "") -> list:
+        """开播前检查 (`app.prelive`): the servers (handshake, key not sent), the disk, extreme words, stock and
+        prices, coupons, the room feed; values with `status` (ok | warn | fail) and `line()`. Takes seconds: call it
+        off the UI thread. The camera is the preview's: it is not opened a second time."""
+        from app.config import recordings_dir
+        from app.prelive import run_checks
+
+        return run_checks(self.database, destinations, bitrate, minutes, recordings_dir(), None, feed_url or None)
+
+    @staticmethod
+    def export_review_html(review, path: str):
+        """The review as one HTML file to mail or open on a phone (`app.report.html_report`); returns its path."""
+        from app.report import html_report, write
+
+        return write(html_report(review), path)
+
+    def compare_sessions(self, session_ids: list[int], path: str):
+        """Two or more sessions side by side as one HTML file (`app.report.compare_html`); returns its path."""
+        from app.report import compare_html, write
+
+        return write(compare_html([self.review(number) for number in session_ids]), path)
 
     def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,
                       place_by: str = "order"):

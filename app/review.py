@@ -1,11 +1,17 @@
 """复盘: a finished (or interrupted) session for the manager — its recording, a timeline of what happened, and
 the KPIs per product window. Everything is rebuilt from the stored event log through the same `SessionMetrics`
 the live console used, so the review's numbers are the live numbers.
+
+`load_review` opens a long show at once: it replays the events that are not the audience's bulk (orders, pins,
+room stats, coupons… plus the buyers' entries) and takes entries, comments, likes and shares as counts from the
+database (app/store/aggregates.py); comments are read a page at a time, by time. `replay_review` replays every
+event (the reference: tests check both give the same review; bench/review_open.py times both).
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +20,8 @@ from sqlalchemy import select
 from app.kernel.events import EventType
 from app.values import MAX_ONLINE, safe_int
 from app.store.eventlog import load_events
-from app.metrics.live import MetricsSnapshot, ProductWindow, SessionMetrics
+from app.metrics.live import MetricsSnapshot, ProductWindow, RoomCounts, SessionMetrics
+from app.store import aggregates
 from app.store.db import Database
 from app.store.models import Coupon, LiveSession, Product
 
@@ -69,12 +76,16 @@ class SessionReview:
     titles: dict[int, str]  # product id → title (as the catalogue has it now)
     markers: list[Marker]
     online: list[tuple[float, int]]  # (time, online) at every room-stats event
-    comments: list[Comment]
+    comments: list[Comment] | None = None  # every comment (replay_review); None: read by time from `page`
     events: int = 0
+    page: Callable[[float, float], list[Comment]] | None = field(default=None, repr=False)
     _comment_times: list[float] = field(default_factory=list, repr=False)
 
     def comments_between(self, start: float, end: float) -> list[Comment]:
-        """The comments of [start, end) in order (bisect: cheap enough to call on every playhead move)."""
+        """The comments of [start, end) in order (the last PAGE of them when paged): cheap enough to call on every
+        playhead move."""
+        if self.comments is None:
+            return self.page(start, end) if self.page is not None else []
         if not self._comment_times:
             self._comment_times = [c.time for c in self.comments]
         lo = bisect.bisect_left(self._comment_times, start)
@@ -87,6 +98,9 @@ class SessionReview:
             if window.start <= t < (window.end if window.end is not None else self.metrics.duration_s + 1e-9):
                 return window
         return None
+
+
+PAGE = 500  # comments read at once around the playhead
 
 
 def list_sessions(database: Database, rehearsals: bool = False) -> list[SessionInfo]:
@@ -102,20 +116,96 @@ def _info(row: LiveSession) -> SessionInfo:
     return SessionInfo(row.id, row.title, row.status, row.started_at, row.ended_at, row.recording_path, row.kind)
 
 
-def load_review(database: Database, session_id: int) -> SessionReview:
-    """Replay a session's event log into its review. Raises KeyError for a session that does not exist."""
+def _header(database: Database, session_id: int) -> tuple[SessionInfo, dict[int, str], dict]:
     with database.session() as db:
         row = db.get(LiveSession, session_id)
         if row is None:
             raise KeyError(f"no session {session_id}")
-        info = _info(row)
         titles = dict(db.execute(select(Product.id, Product.title)).all())
         coupons = dict(db.execute(select(Coupon.id, Coupon.name)).all())
-    # by stream time: orders imported from the shop's export come after the live log but belong where they were
-    # placed (app/orders.py); the live log is already in this order, so its ties keep their sequence
-    events = sorted(load_events(database, session_id),
-                    key=lambda e: (e.stream_time if e.stream_time is not None else 0.0, e.seq))
+        return _info(row), titles, coupons
+
+
+def load_review(database: Database, session_id: int) -> SessionReview:
+    """A session's review without replaying its audience's bulk (see the module's text). Raises KeyError for a
+    session that does not exist."""
+    info, titles, coupons = _header(database, session_id)
+    events = sorted(aggregates.replay_events(database, session_id), key=replay_order)
     metrics = SessionMetrics().feed(events)
+    counts, total = _bulk(database, info, [(w.start, w.end) for w in metrics.windows])
+    markers, online, _ = _timeline(events, titles, coupons)
+
+    def page(start: float, end: float) -> list[Comment]:
+        return [_comment(t, p, hidden) for t, p, hidden in
+                aggregates.comments_between(database, session_id, start, end, PAGE)]
+
+    return SessionReview(info, metrics.snapshot(counts=counts), list(metrics.windows), titles, markers, online,
+                         None, total, page)
+
+
+def _bulk(database: Database, info: SessionInfo, spans: list[tuple[float, float | None]]) -> tuple[RoomCounts, int]:
+    """The session's bulk counts and its number of events: as kept (at the show's end, or by an earlier review)
+    when still whole and for the same windows; else counted by SQL now and kept, unless the show is still on."""
+    kept = aggregates.load_counts(database, info.id)
+    if kept is not None:
+        data, through, _source = kept
+        counts, kept_spans = counts_from_json(data)
+        if kept_spans == spans:
+            return counts, data["events"] + aggregates.events_after(database, info.id, through)
+    through = aggregates.last_seq(database, info.id)
+    bulk = aggregates.room_counts(database, info.id)
+    counts = RoomCounts(bulk["pv"], bulk["uv"], bulk["interacting_viewers"], bulk["comments"], bulk["likes"],
+                        bulk["minutes"], aggregates.window_entries(database, info.id, spans), bulk["last_time"])
+    if info.status != "live":
+        aggregates.save_counts(database, info.id, counts_to_json(counts, spans, bulk["events"]), through,
+                               bulk["bulk"], "sql")
+    return counts, bulk["events"]
+
+
+def keep_live_counts(database: Database, session_id: int, metrics: SessionMetrics, through_seq: int) -> bool:
+    """At the end of a show: keep the live metrics' bulk counts for its review, if they are the log's (every bulk
+    event the metrics counted was stored). Returns whether they were kept."""
+    if aggregates.bulk_events(database, session_id) != metrics.bulk_seen:
+        return False
+    counts = metrics.room_counts()
+    spans = [(w.start, w.end) for w in metrics.windows]
+    total = aggregates.events_after(database, session_id, 0)
+    aggregates.save_counts(database, session_id, counts_to_json(counts, spans, total), through_seq,
+                           metrics.bulk_seen, "live")
+    return True
+
+
+def counts_to_json(counts: RoomCounts, spans: list[tuple[float, float | None]], events: int) -> dict:
+    return {"pv": counts.pv, "uv": counts.uv, "interacting_viewers": counts.interacting_viewers,
+            "comments": counts.comments, "likes": counts.likes,
+            "minutes": [[m, c, n] for m, (c, n) in sorted(counts.minutes.items())],
+            "windows": [[start, end, views, entrants] for (start, end), (views, entrants) in zip(spans, counts.windows)],
+            "last_time": counts.last_time, "events": events}
+
+
+def counts_from_json(data: dict) -> tuple[RoomCounts, list[tuple[float, float | None]]]:
+    counts = RoomCounts(data["pv"], data["uv"], data["interacting_viewers"], data["comments"], data["likes"],
+                        {m: (c, n) for m, c, n in data["minutes"]},
+                        tuple((views, entrants) for _, _, views, entrants in data["windows"]), data["last_time"])
+    return counts, [(start, end) for start, end, _, _ in data["windows"]]
+
+
+def replay_review(database: Database, session_id: int) -> SessionReview:
+    """The review from every stored event replayed one by one (the reference for `load_review`)."""
+    info, titles, coupons = _header(database, session_id)
+    events = sorted(load_events(database, session_id), key=replay_order)
+    metrics = SessionMetrics().feed(events)
+    markers, online, comments = _timeline(events, titles, coupons)
+    return SessionReview(info, metrics.snapshot(), list(metrics.windows), titles, markers, online, comments,
+                         len(events))
+
+
+def _comment(t: float, p: dict, hidden: bool) -> Comment:
+    return Comment(t, str(p.get("nickname") or "观众"), str(p.get("text", "")), hidden)
+
+
+def _timeline(events, titles: dict[int, str], coupons: dict) -> tuple[list[Marker], list[tuple[float, int]],
+                                                                        list[Comment]]:
     markers, online, comments = [], [], []
     for event in events:
         t = event.stream_time if event.stream_time is not None else 0.0
@@ -123,14 +213,24 @@ def load_review(database: Database, session_id: int) -> SessionReview:
         if event.type == EventType.ONLINE:
             online.append((t, safe_int(p.get("online", 0), maximum=MAX_ONLINE)))
         elif event.type == EventType.COMMENT:
-            comments.append(Comment(t, str(p.get("nickname") or "观众"), str(p.get("text", "")), event.flagged))
+            comments.append(_comment(t, p, event.flagged))
         elif event.type == EventType.COUPON_DEFINED:
             coupons[p["coupon_id"]] = p["name"]
         label = _label(event.type, p, titles, coupons)
         if label is not None:
             markers.append(Marker(t, event.type.value, label))
-    snapshot = metrics.snapshot()
-    return SessionReview(info, snapshot, list(metrics.windows), titles, markers, online, comments, len(events))
+    return markers, online, comments
+
+
+# at one moment, a window's switch (pin, unpin, the end) comes before anything else: windows are [start, end), so an
+# order at the very moment of a pin counts for the product pinned then (docs/metrics.md, "at a switch")
+_SWITCHES = {EventType.PRODUCT_PINNED: 0, EventType.PRODUCT_UNPINNED: 0, EventType.SESSION_ENDED: 0}
+
+
+def replay_order(event) -> tuple[float, int, int]:
+    """The review's order of events: by stream time (orders imported from the shop's export come after the live
+    log but belong where they were placed, app/orders.py), switches first at one moment, then by sequence."""
+    return (event.stream_time if event.stream_time is not None else 0.0, _SWITCHES.get(event.type, 1), event.seq)
 
 
 # the timeline's marked moments: event type → label from (payload, product title, coupon name)
@@ -143,6 +243,10 @@ _LABELS = {
     EventType.FLASH_SALE_ENDED: lambda p, product, coupon: f"秒杀结束 {product}（{p.get('reason', '')}）",
     EventType.PRICE_CHANGED: lambda p, product, coupon: f"改价 {product} ￥{p.get('live_price_cents', 0) / 100:g}",
     EventType.COMMENT_PINNED: lambda p, product, coupon: f"置顶评论 {p.get('nickname', '')}：{p.get('text', '')}",
+    EventType.DRAW_STARTED: lambda p, product, coupon: f"福袋 {p.get('prize', '')}（口令“{p.get('keyword', '')}”，"
+                                                       f"{p.get('winners')} 人）",
+    EventType.DRAW_WINNERS: lambda p, product, coupon: f"开奖 {p.get('entrants')} 人参与：" + (
+        "、".join(str(w.get("nickname", "")) for w in p.get("winners", [])[:20]) or "无人中奖"),
 }
 
 
@@ -175,24 +279,46 @@ def format_report(review: SessionReview) -> str:
              f"场次 session {info.id} · {info.title} · {info.status} · {m.duration_s / 60:.1f} min · "
              f"{review.events} events",
              f"录像 recording: {info.recording_path or '—'}{'' if info.has_recording or not info.recording_path else ' (missing)'}",
-             f"GMV {money(m.gmv_cents)} · 订单 orders {m.orders} · 买家 buyers {m.buyers} · "
-             f"客单价 AOV {money(m.aov_cents)}",
+             f"GMV {money(m.gmv_cents)} · 退款 refunds {money(m.refunds_cents)} · 净成交 net {money(m.net_cents)} · "
+             f"订单 orders {m.orders} · 买家 buyers {m.buyers}",
+             f"客单价 per buyer {money(m.aov_cents)} · 笔单价 per order {money(m.per_order_cents)} · "
+             f"UV价值 UV value {money(None if m.uv_value is None else m.uv_value * 100)}",
              f"PV {m.pv} · UV {m.uv} · GPM {whole(m.gpm)} · "
              f"转化率 conversion {ratio(m.conversion)} · 互动率 interaction {ratio(m.interaction_rate)}",
              f"在线 online peak {m.online_peak} · avg {m.online_avg:.0f} · 评论/分钟 comments/min "
              f"{m.comments_per_minute:.1f}",
-             "", "商品 product | 讲解 explained | 订单 orders | GMV | GPM | 转化 conversion"]
-    for product in sorted(m.products, key=lambda p: -p.gmv_cents):
-        lines.append(f"{review.titles.get(product.product_id, product.product_id)} | "
-                     f"{product.explanation_seconds / 60:.1f} min | {product.orders} | {money(product.gmv_cents)} | "
-                     f"{whole(product.gpm)} | {ratio(product.conversion)}")
+             ""]
+    header, rows = product_rows(review)
+    lines += [" | ".join(header)] + [" | ".join(cells) for _, cells in rows]
     return "\n".join(lines)
 
 
+OUTSIDE = "讲解外 outside any explanation"
+PRODUCT_COLUMNS = ["商品 product", "讲解 explained", "观看人数 audience", "订单 orders", "GMV", "退款 refunds", "GPM",
+                   "转化 conversion"]
+
+
+def product_rows(review: SessionReview) -> tuple[list[str], list[tuple[int | None, list[str]]]]:
+    """The product windows table as the text report, the HTML report and the window show it: the columns, then
+    (product id, cells) by GMV, then (None, the row of orders outside any explanation): together they add up to
+    the session's GMV."""
+    m = review.metrics
+    rows: list[tuple[int | None, list[str]]] = [
+        (p.product_id, [review.titles.get(p.product_id, f"#{p.product_id}"), f"{p.explanation_seconds / 60:.1f} min",
+                        f"{p.audience:,}", f"{p.orders:,}", money(p.gmv_cents), money(p.refunds_cents), whole(p.gpm),
+                        ratio(p.conversion)])
+        for p in sorted(m.products, key=lambda p: -p.gmv_cents)]
+    o = m.outside
+    rows.append((None, [OUTSIDE, "—", "—", f"{o.orders:,}", money(o.gmv_cents), money(o.refunds_cents), "—", "—"]))
+    return PRODUCT_COLUMNS, rows
+
+
 def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
-    """The review as two CSV files Excel opens as they are (UTF-8 with BOM): the product windows and the minutes.
-    Returns the files written."""
+    """The review as two CSV files Excel opens as they are (UTF-8 with BOM): the product windows (their rows plus
+    the "outside" row add up to the session's GMV) and every minute of the show with its clock time (the
+    machine's local time). Returns the files written."""
     import csv
+    import time as _time
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -201,17 +327,28 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
     with products.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["商品ID product_id", "商品 product", "讲解秒 explained_s", "订单 orders", "成交额 gmv_yuan",
-                         "买家 buyers", "进房 views", "GPM", "平均在线 online_avg", "转化率 conversion"])
+                         "退款 refunds_yuan", "净成交 net_yuan", "买家 buyers", "观看人数 audience", "进房 views",
+                         "GPM", "平均在线 online_avg", "转化率 conversion"])
         for p in sorted(m.products, key=lambda p: -p.gmv_cents):
             writer.writerow([p.product_id, review.titles.get(p.product_id, ""), round(p.explanation_seconds, 1),
-                             p.orders, f"{p.gmv_cents / 100:.2f}", p.buyers, p.views,
-                             "" if p.gpm is None else round(p.gpm, 2), round(p.online_avg, 1),
+                             p.orders, _yuan(p.gmv_cents), _yuan(p.refunds_cents), _yuan(p.net_cents), p.buyers,
+                             p.audience, p.views, "" if p.gpm is None else round(p.gpm, 2), round(p.online_avg, 1),
                              "" if p.conversion is None else round(p.conversion, 4)])
+        o = m.outside
+        writer.writerow(["", OUTSIDE, "", o.orders, _yuan(o.gmv_cents), _yuan(o.refunds_cents), _yuan(o.net_cents),
+                         "", "", "", "", "", ""])
     minutes = folder / f"{stem}-minutes.csv"
+    start = review.info.started_at
     with minutes.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["分钟 minute", "在线 online", "成交额 gmv_yuan", "订单 orders", "评论 comments", "点赞 likes"])
+        writer.writerow(["分钟 minute", "时间 clock", "在线 online", "成交额 gmv_yuan", "订单 orders", "评论 comments",
+                         "点赞 likes"])
         for row in m.per_minute:
-            writer.writerow([row.minute, row.online, f"{row.gmv_cents / 100:.2f}", row.orders, row.comments,
+            clock = "" if start is None else _time.strftime("%Y-%m-%d %H:%M", _time.localtime(start + row.minute * 60))
+            writer.writerow([row.minute, clock, row.online, _yuan(row.gmv_cents), row.orders, row.comments,
                              row.likes])
     return [products, minutes]
+
+
+def _yuan(cents: int) -> str:
+    return f"{cents / 100:.2f}"

@@ -104,6 +104,16 @@ class SessionCore:
                 except Exception as exc:  # noqa: BLE001 - a busy database: the next beat tries again
                     log.warning("session heartbeat not written: %s", exc)
 
+    def _keep_counts(self) -> None:
+        """The audience's bulk as the live metrics counted it, kept for the review (so a long show's review opens
+        at once); skipped, and counted by the review instead, if the log and the metrics disagree."""
+        from app.review import keep_live_counts
+
+        try:
+            keep_live_counts(self.database, self.session_id, self.metrics, self.bus.last_seq)
+        except Exception as exc:  # noqa: BLE001 - the review can count them itself; the end must not fail
+            log.warning("session counts not kept (the review will count them): %s", exc)
+
     def end(self) -> None:
         """Stop: everything published so far is written before the session is marked ended. Twice is once."""
         if self.session_id is None or self._clock_stop.is_set():
@@ -116,6 +126,7 @@ class SessionCore:
             self._unsubscribe_writer()
         if self.writer:
             self.writer.close()
+            self._keep_counts()
         if self.room:
             self.room.close()
         with self.database.sessions.begin() as db:

@@ -83,3 +83,15 @@ def safe_int(value: object, default: int = 0, maximum: int = MAX_CENTS) -> int:
     except (ValueError, OverflowError):
         return default
     return number if 0 <= number <= maximum else default
+
+
+MAX_TITLE = 200  # a session's title (the store's column)
+
+
+def title(value: object, fallback: str) -> str:
+    """A session's title as typed by a person (window or command line): control characters become spaces, runs of
+    space are one, at most MAX_TITLE characters; empty gives `fallback`. Never raises."""
+    text = value if isinstance(value, str) else ""
+    text = "".join(" " if ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" else ch for ch in text)
+    text = " ".join(text.split())[:MAX_TITLE].strip()
+    return text or fallback

@@ -188,13 +188,16 @@ def test_import_orders_on_the_command_line(tmp_path, monkeypatch):
     from tests.conftest import run_cli
 
     monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
-    assert run_cli("demo", "--duration", "3", "--out", str(tmp_path / "d.mkv")).returncode == 0
+    assert run_cli("demo", "--duration", "3", "--out", str(tmp_path / "d.mkv"),
+                   "--title", "双11 零食专场\x1b").returncode == 0
     from app.store.db import Database
 
     database = Database()
     with database.session() as db:
-        started = db.scalar(select(LiveSession.started_at).where(LiveSession.id == 1))
+        started, title = db.execute(select(LiveSession.started_at, LiveSession.title)
+                                    .where(LiveSession.id == 1)).one()
     database.close()
+    assert title == "双11 零食专场"  # the title given at go-live, cleaned
     moment = datetime.fromtimestamp(started + 1.5, CHINA).strftime("%Y-%m-%d %H:%M:%S")
     export = tmp_path / "orders.csv"
     export.write_text(f"单号,实收,成交时间\nCLI-1,66.60,{moment}\n", encoding="utf-8-sig")

@@ -76,12 +76,18 @@ def test_review_exports_csv_excel_opens(finished_session, tmp_path):
     products, minutes = export_csv(review, tmp_path / "out")
     assert products.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads it as UTF-8
     rows = list(csv.reader(products.open(encoding="utf-8-sig")))
-    assert len(rows) == 1 + len(review.metrics.products)
+    assert len(rows) == 1 + len(review.metrics.products) + 1  # the products, then the "outside" row
     assert float(rows[1][4]) * 100 == pytest.approx(max(p.gmv_cents for p in review.metrics.products))
     assert {rows[i][1] for i in range(1, len(rows))} >= {review.titles[finished_session["first"]]}
+    assert rows[-1][1].startswith("讲解外")
+    assert round(sum(float(r[4]) for r in rows[1:]) * 100) == review.metrics.gmv_cents  # the rows add up
     minute_rows = list(csv.reader(minutes.open(encoding="utf-8-sig")))
     assert [r[0] for r in minute_rows[1:]] == [str(r.minute) for r in review.metrics.per_minute]
-    assert sum(int(r[3]) for r in minute_rows[1:]) == review.metrics.orders
+    assert sum(int(r[4]) for r in minute_rows[1:]) == review.metrics.orders
+    from datetime import datetime
+
+    clock = datetime.strptime(minute_rows[1][1], "%Y-%m-%d %H:%M")  # the wall clock of minute 0
+    assert abs(clock.timestamp() - review.info.started_at) < 60
 
 
 def test_review_from_the_command_line(finished_session, tmp_path):

@@ -31,7 +31,7 @@ CANVASES = [(LANDSCAPE, "720p30 1280x720", (1280, 720, 30)), (LANDSCAPE, "1080p3
 # labels are (中文, English) pairs, shown through tr() when the window is built (the language is chosen by then)
 OVERLAYS = [("product_card", ("商品卡", "Product card")), ("coupon", ("优惠券", "Coupon banner")),
             ("flash_sale", ("秒杀倒计时", "Flash-sale countdown")), ("comments", ("评论滚动", "Comment ticker")),
-            ("pinned_comment", ("置顶评论", "Pinned comment"))]
+            ("pinned_comment", ("置顶评论", "Pinned comment")), ("draw", ("福袋", "Lucky draw"))]
 SHORTCUTS = [("F5", ("讲解选中商品", "Pin the selected product")), ("F6", ("上一个商品", "Previous product")),
              ("F7", ("下一个商品", "Next product")), ("F8", ("提词器（第二屏）", "Teleprompter (second monitor)")),
              ("Space / ↑ ↓ / F11", ("提词器：暂停、速度、全屏", "Teleprompter: pause, speed, fullscreen")),
@@ -167,6 +167,11 @@ class MainWindow(QMainWindow):
         self.platform.activated.connect(self._use_preset)
         self.record = QCheckBox(tr("录制", "Record"))
         self.record.setChecked(True)
+        self.session_title = QLineEdit()  # the session's name in the review (empty: the mode and the date)
+        self.session_title.setObjectName("session title")
+        self.session_title.setPlaceholderText(tr("场次标题（如：双11 零食专场）", "Session title (e.g. Snacks special)"))
+        self.session_title.setMaxLength(200)
+        self.session_title.setMaximumWidth(220)
         self.audience = QCheckBox(tr("模拟观众", "Simulated audience"))
         self.audience.setChecked(True)
         self.mode = QComboBox()  # 演练 / 直播: every start begins as a rehearsal; Live is always a choice
@@ -176,6 +181,14 @@ class MainWindow(QMainWindow):
                                 "Rehearsal: simulated audience allowed, every frame marked, recording or a test server "
                                 "only. Live: real room events only"))
         self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.check_action = QAction("✓ " + tr("开播前检查", "Pre-live check"), self)
+        self.check_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.check_action.setToolTip(tr("推流服务器握手（不发送密钥）、磁盘、极限词、库存与直播价、优惠券、直播间数据",
+                                        "server handshake (key not sent), disk, extreme words, stock and prices, "
+                                        "coupons, room feed"))
+        self.check_action.triggered.connect(lambda: self.run_prelive_check())
+        self.check_dialog = None
+        self.last_checks: list = []
         self.go_live_action = QAction("● " + tr("开播", "Go live"), self)
         self.go_live_action.setShortcut(QKeySequence("Ctrl+L"))
         self.go_live_action.triggered.connect(self.go_live)
@@ -210,6 +223,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.save_key_action)
         bar.addWidget(self.record)
         bar.addSeparator()
+        bar.addWidget(self.session_title)
+        bar.addAction(self.check_action)
         bar.addAction(self.go_live_action)
         bar.addAction(self.stop_action)
         bar.addWidget(self.timer_label)
@@ -252,7 +267,7 @@ class MainWindow(QMainWindow):
                            simulated_audience=rehearsal and self.audience.isChecked(), source=source,
                            mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
                            camera_mode=self.camera_mode.currentData() if source.startswith("cam:") else "",
-                           feed_url=self.feed_url,
+                           feed_url=self.feed_url, title=self.session_title.text(),
                            bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
 
     @property
@@ -590,6 +605,64 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, tr("快捷键", "Shortcuts"), "\n".join(f"{k}\t{tr(*d)}" for k, d in SHORTCUTS))
 
     # --- commands ----------------------------------------------------------------------------------------
+    def run_prelive_check(self) -> None:
+        """开播前检查 in a worker thread (a server may take seconds to answer); the results in a dialog."""
+        import threading
+
+        if not self.check_action.isEnabled():
+            return
+        options = self._options(self.destination.text().strip())
+        url = self.destination.text().strip()
+        box: list = []
+
+        def work() -> None:
+            try:
+                box.append(self.service.prelive_checks([url] if url else [],
+                                                       options.bitrate if options else 2_500_000,
+                                                       feed_url=self.feed_url))
+            except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
+                box.append(exc)
+
+        self.check_action.setEnabled(False)
+        self._message(tr("检查中…", "checking…"))
+        threading.Thread(target=work, name="pre-live check", daemon=True).start()
+
+        def poll() -> None:
+            if not box:
+                QTimer.singleShot(100, poll)
+                return
+            self.check_action.setEnabled(True)
+            if isinstance(box[0], Exception):
+                self._message(redact(str(box[0])), error=True)
+                return
+            self._show_checks(box[0])
+
+        QTimer.singleShot(100, poll)
+
+    def _show_checks(self, checks: list) -> None:
+        from PySide6.QtGui import QColor
+        from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QVBoxLayout
+
+        self.last_checks = checks
+        colours = {"ok": "#2f855a", "warn": "#b7791f", "fail": "#c53030"}
+        dialog = QDialog(self)
+        dialog.setWindowTitle(tr("开播前检查", "Pre-live check"))
+        listing = QListWidget(dialog)
+        listing.setWordWrap(True)
+        for check in checks:
+            item = QListWidgetItem(redact(check.line()))
+            item.setForeground(QColor(colours[check.status]))
+            listing.addItem(item)
+        failed = sum(check.status == "fail" for check in checks)
+        summary = QLabel(tr(f"{failed} 项未通过", f"{failed} failed") if failed else tr("全部通过", "all passed"))
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(listing)
+        layout.addWidget(summary)
+        dialog.resize(760, 320)
+        self.check_dialog = dialog
+        dialog.show()
+        self._message(summary.text(), error=bool(failed))
+
     def go_live(self) -> bool:
         url = self.destination.text().strip()
         test_server = False

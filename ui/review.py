@@ -17,8 +17,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.console import format_clock, money, ratio, whole
-from ui.i18n import pick, tr
+from app.console import format_clock, money, product_rows, ratio, whole
+from ui.i18n import label, pick, tr
 from ui.preview import PreviewWidget
 
 MARKER_COLOURS = {"product_pinned": "#e0245e", "coupon_dropped": "#f5a623", "coupon_ended": "#c7a35a",
@@ -42,6 +42,7 @@ class ReviewWindow(QMainWindow):
         self._import_note = ""  # what the last order import did, shown once the review is rebuilt
 
         self.sessions = QListWidget()
+        self.sessions.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)  # several: compare them
         self.sessions.currentItemChanged.connect(lambda item, _old: self.open_session(item.data(Qt.ItemDataRole.UserRole))
                                                  if item is not None else None)
         self.video = PreviewWidget()
@@ -52,6 +53,14 @@ class ReviewWindow(QMainWindow):
         self.now_label = QLabel("")
         self.export_button = QPushButton(tr("导出 CSV…", "Export CSV…"))
         self.export_button.clicked.connect(lambda: self.export())
+        self.html_button = QPushButton(tr("导出报告…", "HTML report…"))
+        self.html_button.setToolTip(tr("一个 HTML 文件：指标、曲线、商品讲解，可邮件发送或手机打开",
+                                       "one HTML file: figures, curves, product windows; mail it or open it on a phone"))
+        self.html_button.clicked.connect(lambda: self.export_html())
+        self.compare_button = QPushButton(tr("对比场次…", "Compare…"))
+        self.compare_button.setToolTip(tr("按住 Ctrl 在左侧选两个或更多场次，生成对比报告",
+                                          "Ctrl-click two or more sessions on the left for a side-by-side report"))
+        self.compare_button.clicked.connect(lambda: self.compare())
         self.import_button = QPushButton(tr("导入订单…", "Import orders…"))
         self.import_button.setToolTip(tr("店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上",
                                          "the shop's order export (抖店 / 巨量百应 / 千牛, CSV or XLSX), placed on this "
@@ -63,6 +72,8 @@ class ReviewWindow(QMainWindow):
         controls.addStretch(1)
         controls.addWidget(self.import_button)
         controls.addWidget(self.export_button)
+        controls.addWidget(self.html_button)
+        controls.addWidget(self.compare_button)
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀", "Online · product windows · coupons/flash sales"))
@@ -80,17 +91,20 @@ class ReviewWindow(QMainWindow):
 
         self.kpis = QFormLayout()
         self.kpi_labels: dict[str, QLabel] = {}
-        for key, label in (("gmv", tr("成交额", "GMV")), ("refunds", tr("退款 / 净成交", "Refunds / net GMV")),
+        for key, caption in (("gmv", tr("成交额", "GMV")), ("refunds", tr("退款 / 净成交", "Refunds / net GMV")),
                            ("orders", tr("订单", "Orders")),
-                           ("buyers", tr("买家", "Buyers")), ("aov", tr("客单价", "AOV")), ("uv", "UV / PV"),
+                           ("buyers", tr("买家", "Buyers")),
+                           ("aov", tr("客单价 / 笔单价", "Per buyer / per order")), ("uv", "UV / PV"),
+                           ("uv_value", tr("UV价值", "UV value")),
                            ("gpm", "GPM"), ("conversion", tr("转化率", "Conversion")),
                            ("online", tr("在线 峰值/平均", "Online peak / avg")),
                            ("comments", tr("评论/分钟", "Comments / min"))):
             self.kpi_labels[key] = QLabel("—")
-            self.kpis.addRow(label, self.kpi_labels[key])
-        self.products = QTableWidget(0, 6)
-        self.products.setHorizontalHeaderLabels([tr("商品", "Product"), tr("讲解", "Explained"), tr("订单", "Orders"),
-                                                 "GMV", "GPM", tr("转化", "Conv.")])
+            self.kpis.addRow(caption, self.kpi_labels[key])
+        self.products = QTableWidget(0, 8)
+        self.products.setHorizontalHeaderLabels([tr("商品", "Product"), tr("讲解", "Explained"),
+                                                 tr("观看人数", "Audience"), tr("订单", "Orders"), "GMV",
+                                                 tr("退款", "Refunds"), "GPM", tr("转化", "Conv.")])
         self.products.verticalHeader().setVisible(False)
         self.products.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.products.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -177,19 +191,19 @@ class ReviewWindow(QMainWindow):
         m = review.metrics
         values = {"gmv": money(m.gmv_cents), "refunds": f"{money(m.refunds_cents)} / {money(m.gmv_cents - m.refunds_cents)}",
                   "orders": str(m.orders), "buyers": str(m.buyers),
-                  "aov": money(m.aov_cents), "uv": f"{m.uv} / {m.pv}", "gpm": whole(m.gpm),
+                  "aov": f"{money(m.aov_cents)} / {money(m.per_order_cents)}", "uv": f"{m.uv} / {m.pv}",
+                  "uv_value": money(None if m.uv_value is None else m.uv_value * 100), "gpm": whole(m.gpm),
                   "conversion": ratio(m.conversion),
                   "online": f"{m.online_peak} / {m.online_avg:.0f}", "comments": f"{m.comments_per_minute:.1f}"}
         for key, text in values.items():
             self.kpi_labels[key].setText(text)
-        products = sorted(m.products, key=lambda p: -p.gmv_cents)
-        self.products.setRowCount(len(products))
-        self._product_ids = [p.product_id for p in products]
-        for row, p in enumerate(products):
-            cells = [review.titles.get(p.product_id, f"#{p.product_id}"), f"{p.explanation_seconds / 60:.1f} min",
-                     str(p.orders), money(p.gmv_cents), whole(p.gpm), ratio(p.conversion)]
+        _header, rows = product_rows(review)  # the products by GMV, then the outside row: they add up to GMV
+        self.products.setRowCount(len(rows))
+        self._product_ids = [product for product, _ in rows if product is not None]
+        for row, (product, cells) in enumerate(rows):
             for column, text in enumerate(cells):
-                self.products.setItem(row, column, QTableWidgetItem(text))
+                self.products.setItem(row, column, QTableWidgetItem(label(text) if product is None and column == 0
+                                                                    else text))
         self._draw_timeline()
         info = review.info
         try:
@@ -276,6 +290,47 @@ class ReviewWindow(QMainWindow):
             return []
         self.status.setText(tr("已导出", "exported") + ": " + ", ".join(p.name for p in written))
         return written
+
+    def export_html(self, path: str | None = None):
+        """The review as one HTML file (asked for when not given); returns its path, or None."""
+        if self.review is None:
+            self.status.setText(tr("先选择一个场次", "pick a session first"))
+            return None
+        if path is None:
+            path = self._ask_save(f"session-{self.review.info.id}.html")
+            if not path:
+                return None
+        try:
+            written = self.service.export_review_html(self.review, path)
+        except OSError as exc:
+            self.status.setText(tr("导出失败", "export failed") + f": {exc}")
+            return None
+        self.status.setText(tr("已导出", "exported") + f": {written.name}")
+        return written
+
+    def compare(self, path: str | None = None):
+        """The sessions selected on the left side by side, as one HTML file; returns its path, or None."""
+        ids = sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.sessions.selectedItems())
+        if len(ids) < 2:
+            self.status.setText(tr("按住 Ctrl 选两个或更多场次", "select two or more sessions (Ctrl-click)"))
+            return None
+        if path is None:
+            path = self._ask_save("compare-" + "-".join(map(str, ids)) + ".html")
+            if not path:
+                return None
+        try:
+            written = self.service.compare_sessions(ids, path)
+        except (OSError, KeyError) as exc:
+            self.status.setText(tr("对比失败", "comparison failed") + f": {exc}")
+            return None
+        self.status.setText(tr("已导出对比", "comparison written") + f": {written.name}")
+        return written
+
+    def _ask_save(self, name: str) -> str:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(self, tr("保存报告", "Save report"), name, "HTML (*.html)")
+        return path
 
     # --- playing ------------------------------------------------------------------------------------------
     def toggle_play(self) -> None:

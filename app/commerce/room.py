@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 from app import values
+from app.commerce import draw as lucky
 from app.kernel.bus import EventBus
 from app.kernel.events import SYSTEM, Event, EventType
 
@@ -113,6 +114,24 @@ class PinnedComment:
 
 
 @dataclass
+class DrawState:
+    """福袋: the draw open now, or the last one with its winners (app/commerce/draw.py)."""
+
+    draw_id: int
+    prize: str
+    keyword: str
+    winners_count: int
+    who: str
+    ends_at: float  # stream time
+    commitment: str
+    open: bool = True
+    entrants: int = 0
+    winners: list[str] = field(default_factory=list)  # nicknames, once drawn
+    closed_at: float | None = None  # stream time entries closed
+    drawn: bool = False  # the winners are announced
+
+
+@dataclass
 class RoomState:
     products: dict[int, ProductState] = field(default_factory=dict)
     coupons: dict[int, CouponState] = field(default_factory=dict)
@@ -120,6 +139,7 @@ class RoomState:
     pinned_product: int | None = None
     flash_sale: FlashSaleState | None = None
     pinned_comment: PinnedComment | None = None
+    draw: DrawState | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +177,14 @@ class LiveRoom:
                                list(run_sheet) if run_sheet else [p.id for p in products])
         self._verb_lock = threading.RLock()  # outermost; re-entrant because next_product calls pin_product
         self._state_lock = threading.Lock()  # innermost; never held while calling out
+        # the draw's private parts, never in `state` (snapshots go to overlays and assistants): the seed until it
+        # is revealed, who entered (user → nickname), who follows, who is in the room
+        self._draw_seed: bytes | None = None
+        self._entrants: dict[str, str] = {}
+        self._followers: set[str] = set()
+        self._entered: set[str] = set()
+        self._entered_before: frozenset[str] = frozenset()
+        self._draws = 0
         self._unsubscribe = bus.subscribe(self.apply)
 
     def close(self) -> None:
@@ -304,8 +332,45 @@ class LiveRoom:
                 raise ActionRefused("没有置顶的评论 / no comment is pinned")
             return self._publish(EventType.COMMENT_UNPINNED, {}, actor)
 
+    def start_draw(self, prize: str, keyword: str, winners: int, duration_s: float, who: str, actor: str) -> Event:
+        """福袋: open a draw; viewers enter by commenting the keyword until it closes (app/commerce/draw.py)."""
+        with self._verb_lock:
+            prize = values.title(prize, "")[:lucky.MAX_PRIZE]
+            keyword = values.title(keyword, "")[:lucky.MAX_KEYWORD]
+            if not prize or not keyword:
+                raise ActionRefused("福袋需要奖品和口令 / a draw needs a prize and a keyword")
+            winners = check_count(winners, ("中奖人数", "winners"), minimum=1)
+            if winners > lucky.MAX_WINNERS:
+                raise ActionRefused(f"中奖人数须在 1–{lucky.MAX_WINNERS} 之间 / winners must be 1..{lucky.MAX_WINNERS}")
+            duration_s = check_duration(duration_s, ("福袋时长", "draw duration"))
+            if who not in lucky.WHO:
+                raise ActionRefused(f"参与条件须是 {'/'.join(lucky.WHO)} / who must be one of {', '.join(lucky.WHO)}")
+            with self._state_lock:
+                if self.state.draw is not None and self.state.draw.open:
+                    raise ActionRefused("已有进行中的福袋 / a draw is already open")
+            self._draws += 1
+            self._draw_seed = lucky.new_seed()
+            return self._publish(EventType.DRAW_STARTED,
+                                 {"draw_id": self._draws, "prize": prize, "keyword": keyword, "winners": winners,
+                                  "who": who, "ends_at": self._now() + duration_s,
+                                  "commitment": lucky.commitment(self._draw_seed)}, actor)
+
+    def stop_draw(self, actor: str) -> Event:
+        """Close the open draw now and draw its winners."""
+        with self._verb_lock:
+            return self._end_draw("stopped", actor)
+
+    def _end_draw(self, reason: str, actor: str) -> Event:
+        with self._state_lock:
+            draw = self.state.draw
+        if draw is None or not draw.open or self._draw_seed is None:
+            raise ActionRefused("没有进行中的福袋 / no draw is open")
+        seed, self._draw_seed = self._draw_seed, None
+        return self._publish(EventType.DRAW_ENDED, {"draw_id": draw.draw_id, "seed": seed.hex(), "reason": reason},
+                             actor)
+
     def tick(self) -> list[Event]:
-        """Expire coupons and flash sales whose time is up (the session core calls it about once a second)."""
+        """Expire coupons, flash sales and draws whose time is up (the session core calls it about once a second)."""
         with self._verb_lock:
             now = self._now()
             with self._state_lock:
@@ -313,11 +378,15 @@ class LiveRoom:
                            if c.live and c.expires_at is not None and now >= c.expires_at]
                 sale = self.state.flash_sale
                 sale_over = sale.product_id if sale is not None and now >= sale.ends_at else None
+                draw = self.state.draw
+                draw_over = draw is not None and draw.open and now >= draw.ends_at
             ended = [self._publish(EventType.COUPON_ENDED, {"coupon_id": coupon_id, "reason": "expired"}, SYSTEM)
                      for coupon_id in expired]
             if sale_over is not None:
                 ended.append(self._publish(EventType.FLASH_SALE_ENDED, {"product_id": sale_over, "reason": "time"},
                                            SYSTEM))
+            if draw_over:
+                ended.append(self._end_draw("time", SYSTEM))
             return ended
 
     # --- the one place state changes --------------------------------------------------------------------
@@ -395,6 +464,47 @@ class LiveRoom:
     def _on_comment_unpinned(self, event: Event) -> None:
         self.state.pinned_comment = None
 
+    def _on_comment(self, event: Event) -> None:
+        draw = self.state.draw
+        if draw is None or not draw.open:
+            return
+        user = lucky.enters(event, draw.keyword, draw.who, self._followers, self._entered_before)
+        if user is not None and user not in self._entrants:
+            self._entrants[user] = str(event.payload.get("nickname") or user)
+            draw.entrants = len(self._entrants)
+
+    def _on_enter(self, event: Event) -> None:
+        user = event.payload.get("user_id")
+        if isinstance(user, str):
+            self._entered.add(user)
+
+    def _on_follow(self, event: Event) -> None:
+        user = event.payload.get("user_id")
+        if isinstance(user, str):
+            self._followers.add(user)
+
+    def _on_draw_started(self, event: Event) -> None:
+        p = event.payload
+        self.state.draw = DrawState(p["draw_id"], p["prize"], p["keyword"], p["winners"], p["who"], p["ends_at"],
+                                    p["commitment"])
+        self._entrants, self._entered_before = {}, frozenset(self._entered)
+
+    def _on_draw_ended(self, event: Event) -> Event | None:
+        """Entries close here, in the log's order; the winners follow from the revealed seed."""
+        draw = self.state.draw
+        if draw is None or draw.draw_id != event.payload.get("draw_id") or not draw.open:
+            return None
+        draw.open, draw.closed_at = False, event.stream_time
+        winners = lucky.pick_winners(self._entrants, bytes.fromhex(event.payload["seed"]), draw.winners_count)
+        return Event(EventType.DRAW_WINNERS, {"draw_id": draw.draw_id, "entrants": len(self._entrants),
+                                              "winners": [{"user_id": u, "nickname": self._entrants[u]}
+                                                          for u in winners]}, actor=SYSTEM)
+
+    def _on_draw_winners(self, event: Event) -> None:
+        draw = self.state.draw
+        if draw is not None and draw.draw_id == event.payload.get("draw_id"):
+            draw.winners, draw.drawn = [w["nickname"] for w in event.payload["winners"]], True
+
     # --- helpers -----------------------------------------------------------------------------------------
     def _product(self, product_id: int) -> ProductState:
         product = self.state.products.get(product_id)
@@ -424,4 +534,10 @@ _APPLY = {
     EventType.FLASH_SALE_ENDED: LiveRoom._on_flash_ended,
     EventType.COMMENT_PINNED: LiveRoom._on_comment_pinned,
     EventType.COMMENT_UNPINNED: LiveRoom._on_comment_unpinned,
+    EventType.COMMENT: LiveRoom._on_comment,
+    EventType.ENTER: LiveRoom._on_enter,
+    EventType.FOLLOW: LiveRoom._on_follow,
+    EventType.DRAW_STARTED: LiveRoom._on_draw_started,
+    EventType.DRAW_ENDED: LiveRoom._on_draw_ended,
+    EventType.DRAW_WINNERS: LiveRoom._on_draw_winners,
 }

@@ -47,6 +47,7 @@ class EventBus:
         self._queue: deque[_Slot] = deque()
         self._dispatcher: int | None = None  # the thread dispatching now
         self._seq = 0  # written by the dispatcher only
+        self._last_stamp = -1.0  # the last stream time the bus stamped (dispatcher only)
         self._live_since: float | None = None  # monotonic time of go-live
         self.subscriber_errors = 0
 
@@ -129,8 +130,11 @@ class EventBus:
                 self.subscriber_errors += 1
                 log.exception("event transform %r failed on %s", transform, event.type)
         self._seq += 1
-        stamped = replace(event, seq=self._seq, wall_time=event.wall_time or time.time(),
-                          stream_time=event.stream_time if event.stream_time is not None else self.stream_time())
+        stream_time = event.stream_time
+        if stream_time is None and (stream_time := self.stream_time()) is not None:
+            # strictly after the last one: the replay's order by time is then the order of the bus (no ties)
+            stream_time = self._last_stamp = max(stream_time, self._last_stamp + 1e-6)
+        stamped = replace(event, seq=self._seq, wall_time=event.wall_time or time.time(), stream_time=stream_time)
         for subscriber in subscribers:
             try:
                 subscriber(stamped)

@@ -33,10 +33,18 @@ class EventType(StrEnum):
     FLASH_SALE_ENDED = "flash_sale_ended"  # product_id, reason
     COMMENT_PINNED = "comment_pinned"  # seq of the comment event, nickname, text
     COMMENT_UNPINNED = "comment_unpinned"
+    DRAW_STARTED = "draw_started"  # 福袋: draw_id, prize, keyword, winners (how many), who, ends_at, commitment
+    DRAW_ENDED = "draw_ended"  # draw_id, seed (hex: SHA-256 of it is the commitment), reason; entries close here
+    DRAW_WINNERS = "draw_winners"  # draw_id, entrants (how many), winners [{user_id, nickname}]
 
 
 PLATFORM = "platform"
 SYSTEM = "system"
+
+# the audience's bulk: most of a long show's events; the review counts them in the database (app/store/aggregates.py)
+# and replays only the rest one by one
+BULK = frozenset({EventType.COMMENT, EventType.LIKE, EventType.ENTER, EventType.SHARE, EventType.GIFT,
+                  EventType.FOLLOW})
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,13 @@ a stored session's events through it: the numbers are the same by construction."
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.kernel.events import Event, EventType
+from app.kernel.events import BULK, Event, EventType
 from app.values import MAX_COUNT, MAX_ONLINE, safe_int
 
 INTERACTIONS = {EventType.COMMENT, EventType.LIKE, EventType.SHARE}
@@ -26,6 +27,25 @@ class ProductWindow:
     buyers: set[str] = field(default_factory=set)
     views: int = 0  # room entries (PV) during the window
     online_area: float = 0.0  # ∫ online dt over the window
+    online_at_start: int = 0  # the room's own count when the explanation began
+    refunds_cents: int = 0  # refunds of the orders counted here
+    entrants: set[str] = field(default_factory=set)  # distinct viewers who entered during the window
+    prior_buyers: set[str] = field(default_factory=set)  # buyers here who had entered before the window
+
+    @property
+    def audience(self) -> int:
+        """讲解观看人数: who could have seen this explanation — the room's count at its start (or, if the room's
+        stats lag, the buyers demonstrably there already, whichever is more) plus the distinct viewers who entered
+        during it. Buyers among viewers never exceed it, so the window's conversion is at most 100 %."""
+        return self.audience_with(len(self.entrants))
+
+    def audience_with(self, entrants: int) -> int:
+        return max(self.online_at_start, len(self.prior_buyers)) + entrants
+
+    @property
+    def viewer_buyers(self) -> set[str]:
+        """This window's buyers who are viewers (entered during it, or before it)."""
+        return (self.buyers & self.entrants) | self.prior_buyers
 
     def online_avg(self, now: float) -> float:
         seconds = self.seconds(now)
@@ -36,7 +56,8 @@ class ProductWindow:
 
     @property
     def gpm(self) -> float | None:
-        return self.gmv_cents / 100 / self.views * 1000 if self.views else None
+        audience = self.audience
+        return self.gmv_cents / 100 / audience * 1000 if audience else None
 
 
 @dataclass(frozen=True)
@@ -46,10 +67,30 @@ class ProductSummary:
     orders: int
     gmv_cents: int
     buyers: int
-    views: int
-    gpm: float | None
+    views: int  # room entries (PV) while it was explained
+    gpm: float | None  # window GMV (yuan) ÷ window audience × 1000
     online_avg: float
-    conversion: float | None  # buyers of the product while pinned ÷ average online while pinned
+    conversion: float | None  # its buyers among viewers while pinned ÷ its windows' audience
+    audience: int = 0  # Σ of its windows' audience (ProductWindow.audience)
+    refunds_cents: int = 0  # refunds of the orders counted in its windows
+
+    @property
+    def net_cents(self) -> int:
+        return self.gmv_cents - self.refunds_cents
+
+
+@dataclass(frozen=True)
+class OutsideSummary:
+    """Orders not counted in any product row (nothing pinned, or another product pinned, or no product): with the
+    product rows they add up to the session's GMV (讲解外成交)."""
+
+    orders: int = 0
+    gmv_cents: int = 0
+    refunds_cents: int = 0
+
+    @property
+    def net_cents(self) -> int:
+        return self.gmv_cents - self.refunds_cents
 
 
 @dataclass(frozen=True)
@@ -74,7 +115,7 @@ class MetricsSnapshot:
     refunds_cents: int
     orders: int
     buyers: int
-    aov_cents: float | None
+    aov_cents: float | None  # 客单价: GMV ÷ buyers (per buyer)
     gpm: float | None
     uv_value: float | None
     conversion: float | None
@@ -86,6 +127,29 @@ class MetricsSnapshot:
     products: tuple[ProductSummary, ...]
     per_minute: tuple[MinuteRow, ...]
     spans: tuple[tuple[int, float, float | None], ...] = ()  # explanation windows: (product id, start, end or None)
+    outside: OutsideSummary = OutsideSummary()
+    per_order_cents: float | None = None  # 笔单价: GMV ÷ orders
+
+    @property
+    def net_cents(self) -> int:
+        """净成交: GMV − refunds."""
+        return self.gmv_cents - self.refunds_cents
+
+
+@dataclass(frozen=True)
+class RoomCounts:
+    """The audience's bulk (entries, comments, likes, shares) counted by the store instead of event by event
+    (app/store/aggregates.py): `snapshot(counts=…)` then takes these figures and the replayed events give the
+    rest (the review of a long show replays only the events that are not bulk, plus the buyers' entries)."""
+
+    pv: int
+    uv: int
+    interacting_viewers: int  # distinct viewers (with an entry) who commented, liked or shared
+    comments: int
+    likes: int
+    minutes: dict[int, tuple[int, int]]  # minute → (comments, likes)
+    windows: tuple[tuple[int, int], ...]  # per explanation window, in order: (entries, distinct entrants)
+    last_time: float = 0.0  # the latest event's stream time
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -109,6 +173,9 @@ class SessionMetrics:
         self.windows: list[ProductWindow] = []
         self._open: ProductWindow | None = None
         self._minutes: dict[int, dict[str, int]] = {}
+        self._outside = {"orders": 0, "gmv_cents": 0, "refunds_cents": 0}
+        self._order_window: dict[str, ProductWindow | None] = {}  # order id → the row it counted in (refunds)
+        self.bulk_seen = 0  # events of the audience's bulk (app.kernel.events.BULK) counted
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -128,6 +195,8 @@ class SessionMetrics:
             minute = self._minutes[int(t // 60)] = {"online": self.online_now, "gmv_cents": 0, "orders": 0,
                                                     "comments": 0, "likes": 0}
         user = p.get("user_id")
+        if kind in BULK:
+            self.bulk_seen += 1
         if kind == EventType.ONLINE:
             self.online_now = safe_int(p.get("online", 0), maximum=MAX_ONLINE)
             self.online_peak = max(self.online_peak, self.online_now)
@@ -140,6 +209,8 @@ class SessionMetrics:
                 self._viewers.add(user)
             if self._open:
                 self._open.views += 1
+                if user:
+                    self._open.entrants.add(user)
         elif kind == EventType.ORDER:
             amount = safe_int(p.get("amount_cents", 0))
             self.gmv_cents += amount
@@ -154,11 +225,25 @@ class SessionMetrics:
                 window.gmv_cents += amount
                 if user:
                     window.buyers.add(user)
+                    if user in self._viewers and user not in window.entrants:
+                        window.prior_buyers.add(user)
+            else:
+                window = None
+                self._outside["orders"] += 1
+                self._outside["gmv_cents"] += amount
+            if p.get("order_id"):
+                self._order_window[str(p["order_id"])] = window
         elif kind == EventType.REFUND:
-            self.refunds_cents += safe_int(p.get("amount_cents", 0))
+            amount = safe_int(p.get("amount_cents", 0))
+            self.refunds_cents += amount
+            window = self._order_window.get(str(p.get("order_id")))
+            if window is not None:
+                window.refunds_cents += amount
+            else:
+                self._outside["refunds_cents"] += amount
         elif kind == EventType.PRODUCT_PINNED:
             self._close_window(t)
-            self._open = ProductWindow(p["product_id"], t)
+            self._open = ProductWindow(p["product_id"], t, online_at_start=self.online_now)
             self.windows.append(self._open)
         elif kind in (EventType.PRODUCT_UNPINNED, EventType.SESSION_ENDED):
             self._close_window(t)
@@ -185,50 +270,92 @@ class SessionMetrics:
             self._open.end = t
             self._open = None
 
-    def snapshot(self, now: float | None = None) -> MetricsSnapshot:
+    def snapshot(self, now: float | None = None, counts: RoomCounts | None = None) -> MetricsSnapshot:
+        """The numbers now. With `counts`, the audience's bulk comes from them (the events fed were everything
+        else plus the buyers' entries); the result is the same as feeding every event (tested)."""
         with self._lock:
+            if counts is not None:
+                now = max(now or 0.0, counts.last_time)
             if now is not None:
                 self._advance(now)
             t = self.now
             online_span = t - self._online_since if self._online_since is not None else 0.0
-            uv, buyers = len(self._viewers), len(self._buyers)
+            if counts is None:
+                pv, uv, interacting = self.pv, len(self._viewers), len(self._interacting & self._viewers)
+                comments, likes = self.comments, self.likes
+                entries = [(w.views, len(w.entrants)) for w in self.windows]
+                extra_minutes: dict[int, tuple[int, int]] = {}
+            else:
+                pv, uv, interacting = counts.pv, counts.uv, counts.interacting_viewers
+                comments, likes, entries, extra_minutes = counts.comments, counts.likes, counts.windows, counts.minutes
+            buyers = len(self._buyers)
             minutes = max(t / 60, 1e-9)
-            products: dict[int, list[ProductWindow]] = defaultdict(list)
-            for window in self.windows:
-                products[window.product_id].append(window)
+            products: dict[int, list[tuple[ProductWindow, int, int]]] = defaultdict(list)
+            for window, (views, entrants) in zip(self.windows, entries):
+                products[window.product_id].append((window, views, window.audience_with(entrants)))
             summaries = []
-            for product_id, windows in products.items():
+            for product_id, rows in products.items():
+                windows = [w for w, _, _ in rows]
                 gmv = sum(w.gmv_cents for w in windows)
-                views = sum(w.views for w in windows)
+                views = sum(v for _, v, _ in rows)
                 product_buyers = len(set().union(*(w.buyers for w in windows)))
+                viewer_buyers = len(set().union(*(w.viewer_buyers for w in windows)))
+                audience = sum(a for _, _, a in rows)
                 seconds = sum(w.seconds(t) for w in windows)
                 online_avg = sum(w.online_area for w in windows) / seconds if seconds > 0 else 0.0
                 summaries.append(ProductSummary(
                     product_id, seconds, sum(w.orders for w in windows), gmv, product_buyers, views,
-                    gmv / 100 / views * 1000 if views else None, online_avg, _ratio(product_buyers, online_avg)))
-            rows = tuple(MinuteRow(m, r["online"], r["gmv_cents"], r["orders"], r["comments"], r["likes"])
-                         for m, r in sorted(self._minutes.items()))
+                    gmv / 100 / audience * 1000 if audience else None, online_avg,
+                    _ratio(viewer_buyers, audience), audience, sum(w.refunds_cents for w in windows)))
             return MetricsSnapshot(
                 duration_s=t,
                 online_now=self.online_now,
                 online_peak=self.online_peak,
                 online_avg=self._online_area / online_span if online_span > 0 else float(self.online_now),
-                pv=self.pv,
+                pv=pv,
                 uv=uv,
                 gmv_cents=self.gmv_cents,
                 refunds_cents=self.refunds_cents,
                 orders=self.orders,
                 buyers=buyers,
                 aov_cents=_ratio(self.gmv_cents, buyers),
-                gpm=self.gmv_cents / 100 / self.pv * 1000 if self.pv else None,
+                gpm=self.gmv_cents / 100 / pv * 1000 if pv else None,
                 uv_value=self.gmv_cents / 100 / uv if uv else None,
-                conversion=_ratio(buyers, uv),
-                interaction_rate=_ratio(len(self._interacting & self._viewers) if self._viewers else 0, uv),
-                comments=self.comments,
-                likes=self.likes,
-                comments_per_minute=self.comments / minutes if t > 0 else 0.0,
-                likes_per_minute=self.likes / minutes if t > 0 else 0.0,
+                conversion=_ratio(len(self._buyers & self._viewers), uv),
+                interaction_rate=_ratio(interacting, uv),
+                comments=comments,
+                likes=likes,
+                comments_per_minute=comments / minutes if t > 0 else 0.0,
+                likes_per_minute=likes / minutes if t > 0 else 0.0,
                 products=tuple(summaries),
-                per_minute=rows,
+                per_minute=self._minute_rows(t, extra_minutes),
                 spans=tuple((w.product_id, w.start, w.end) for w in self.windows),
+                outside=OutsideSummary(**self._outside),
+                per_order_cents=_ratio(self.gmv_cents, self.orders),
             )
+
+    def room_counts(self) -> RoomCounts:
+        """The audience's bulk as counted here (what the store would count from the same events): kept at the end
+        of a show so its review need not count it again."""
+        with self._lock:
+            return RoomCounts(self.pv, len(self._viewers), len(self._interacting & self._viewers), self.comments,
+                              self.likes, {m: (r["comments"], r["likes"]) for m, r in self._minutes.items()},
+                              tuple((w.views, len(w.entrants)) for w in self.windows), self.now)
+
+    def _minute_rows(self, t: float, extra: dict[int, tuple[int, int]]) -> tuple[MinuteRow, ...]:
+        """Every minute from the first to the one holding `t`, a minute with no event too (online carried over
+        from the minute before); `extra` adds (comments, likes) counted elsewhere."""
+        if not self._minutes and not extra:
+            return ()
+        keys = set(self._minutes) | set(extra)
+        rows, online = [], 0
+        for m in range(min(keys), max(max(keys), math.ceil(t / 60) - 1) + 1):
+            r = self._minutes.get(m)
+            comments, likes = extra.get(m, (0, 0))
+            if r is None:
+                rows.append(MinuteRow(m, online, 0, 0, comments, likes))
+            else:
+                online = r["online"]
+                rows.append(MinuteRow(m, online, r["gmv_cents"], r["orders"], r["comments"] + comments,
+                                      r["likes"] + likes))
+        return tuple(rows)

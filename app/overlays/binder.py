@@ -1,5 +1,5 @@
 """Binds the live room to the stream's overlays: pinned product → product card, live coupon → banner, flash
-sale → countdown, comments → ticker, pinned comment → its card.
+sale → countdown, comments → ticker, pinned comment → its card, 福袋 → its card (then its winners).
 
 A thread of its own recomputes each overlay's content ten times a second from the room state and the newest
 comments; `OverlaySet` re-renders a layer only when its content changed, so a click shows on stream within
@@ -14,12 +14,14 @@ from collections import deque
 
 from app.commerce.room import LiveRoom
 from app.kernel.events import Event, EventType
-from app.overlays.cards import (CommentsContent, CouponContent, FlashSaleContent, PinnedCommentContent,
-                                ProductCardContent)
+from app.overlays.cards import (CommentsContent, CouponContent, DrawContent, FlashSaleContent,
+                                PinnedCommentContent, ProductCardContent)
 from app.media.pictures import picture_bytes
 from app.overlays.overlay_set import OverlaySet
 
 log = logging.getLogger(__name__)
+
+WINNERS_SHOWN_S = 60.0  # a draw's winners stay on stream this long after it closes
 
 
 class OverlayBinder:
@@ -78,3 +80,7 @@ class OverlayBinder:
         pinned_comment = state.pinned_comment
         self.overlays.update("pinned_comment", None if pinned_comment is None else PinnedCommentContent(
             pinned_comment.nickname, pinned_comment.text))
+        draw = state.draw  # open: the countdown; drawn: the winners, for WINNERS_SHOWN_S after the close
+        shown = draw is not None and (draw.open or now - (draw.closed_at or 0.0) < WINNERS_SHOWN_S)
+        self.overlays.update("draw", DrawContent(draw.prize, draw.keyword, int(max(0.0, draw.ends_at - now) + 0.999),
+                                                 draw.entrants, tuple(draw.winners), draw.drawn) if shown else None)

@@ -48,6 +48,18 @@ class FlashSaleContent:
 
 
 @dataclass(frozen=True)
+class DrawContent:
+    """福袋: open (prize, keyword, countdown, how many entered) or drawn (the winners' nicknames)."""
+
+    prize: str
+    keyword: str
+    seconds_left: int
+    entrants: int
+    winners: tuple[str, ...] = ()
+    drawn: bool = False
+
+
+@dataclass(frozen=True)
 class CommentsContent:
     lines: tuple[tuple[str, str], ...]  # (nickname, text), oldest first
 
@@ -174,6 +186,41 @@ def render_flash_sale(content: FlashSaleContent, scale: float = 1.0) -> np.ndarr
                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"剩 {content.stock_left} 件")
     p.setFont(qtrender.font(int(24 * scale), bold=True))
     p.drawText(QRectF(w * 0.5, 66 * scale, w * 0.5 - 12 * scale, 36 * scale),
+               Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _clock(content.seconds_left))
+    return _finish(image, p)
+
+
+def render_draw(content: DrawContent, scale: float = 1.0) -> np.ndarray:
+    """福袋 card: while open, the prize, the keyword to send and the countdown; once drawn, the winners."""
+    w, h = int(380 * scale), int(120 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), QColor(200, 30, 40, 235), 14 * scale)
+    p.setPen(GOLD)
+    p.setFont(qtrender.font(int(18 * scale), bold=True))
+    p.drawText(QRectF(12 * scale, 6 * scale, w - 24 * scale, 30 * scale), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, f"福袋 · {content.prize}", w - 24 * scale))
+    p.setPen(WHITE)
+    if content.drawn:
+        names = "、".join(content.winners) if content.winners else "无人参与"
+        p.setFont(qtrender.font(int(15 * scale)))
+        p.drawText(QRectF(12 * scale, 38 * scale, w - 24 * scale, 24 * scale), Qt.AlignmentFlag.AlignVCenter,
+                   f"开奖 · {content.entrants} 人参与")
+        p.setFont(qtrender.font(int(20 * scale), bold=True))
+        p.drawText(QRectF(12 * scale, 64 * scale, w - 24 * scale, 48 * scale),
+                   Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, _elided(p, f"中奖：{names}", 2 * w))
+        return _finish(image, p)
+    p.setFont(qtrender.font(int(15 * scale)))
+    p.drawText(QRectF(12 * scale, 38 * scale, w - 24 * scale, 24 * scale), Qt.AlignmentFlag.AlignVCenter,
+               "发送口令参与")
+    p.setFont(qtrender.font(int(26 * scale), bold=True))
+    p.drawText(QRectF(12 * scale, 62 * scale, w * 0.62, 48 * scale), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, f"“{content.keyword}”", w * 0.62))
+    p.setFont(qtrender.font(int(14 * scale)))
+    p.drawText(QRectF(w * 0.6, 40 * scale, w * 0.4 - 12 * scale, 22 * scale),
+               Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{content.entrants} 人已参与")
+    p.setPen(GOLD)
+    p.setFont(qtrender.font(int(26 * scale), bold=True))
+    p.drawText(QRectF(w * 0.6, 64 * scale, w * 0.4 - 12 * scale, 44 * scale),
                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _clock(content.seconds_left))
     return _finish(image, p)
 

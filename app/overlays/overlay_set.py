@@ -18,6 +18,7 @@ _KINDS: dict[str, tuple[Callable[..., np.ndarray], int, tuple[float, float]]] = 
     "coupon": (cards.render_coupon_banner, 40, (1.0, 0.0)),
     "flash_sale": (cards.render_flash_sale, 41, (1.0, 0.21)),
     "pinned_comment": (cards.render_pinned_comment, 20, (1.0, 0.80)),
+    "draw": (cards.render_draw, 42, (1.0, 0.45)),
 }
 KINDS = tuple(_KINDS)
 MARGIN = 24

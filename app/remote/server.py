@@ -45,10 +45,18 @@ MAX_CLIENTS = 8
 CLIENT_QUEUE = 2_000  # events waiting for one assistant; the oldest go first when it cannot keep up
 SEND_TIMEOUT_S = 5.0  # an assistant that takes longer than this to take one frame is dropped (it alone)
 HELLO_TIMEOUT_S = 10.0
-# verbs an assistant may call, with how many arguments (after the actor is added by the server)
-VERBS = {"pin_product": 1, "unpin_product": 0, "next_product": 0, "previous_product": 0, "set_live_price": 2,
-         "set_stock": 2, "drop_coupon": 3, "stop_coupon": 1, "start_flash_sale": 4, "stop_flash_sale": 0,
-         "pin_comment": 1, "unpin_comment": 0}
+# verbs an assistant may call, with their arguments (the server adds the actor): n a number, s a short text
+VERBS = {"pin_product": "n", "unpin_product": "", "next_product": "", "previous_product": "", "set_live_price": "nn",
+         "set_stock": "nn", "drop_coupon": "nnn", "stop_coupon": "n", "start_flash_sale": "nnnn",
+         "stop_flash_sale": "", "pin_comment": "n", "unpin_comment": "",
+         "start_draw": "ssnns", "stop_draw": ""}  # 福袋: prize, keyword, winners, seconds, who
+MAX_TEXT_ARG = 200
+
+
+def _fits(kind: str, value) -> bool:
+    if kind == "n":
+        return not isinstance(value, bool) and isinstance(value, (int, float))
+    return isinstance(value, str) and len(value) <= MAX_TEXT_ARG
 FORWARDED = {EventType.COMMENT, EventType.ORDER, EventType.ONLINE, EventType.COUPON_CLAIMED}
 
 
@@ -85,6 +93,10 @@ def _state_dict(s, stream_time: float | None) -> dict:
             "stock": s.flash_sale.stock, "ends_at": s.flash_sale.ends_at},
         "pinned_comment": None if s.pinned_comment is None else {
             "seq": s.pinned_comment.seq, "nickname": s.pinned_comment.nickname, "text": s.pinned_comment.text},
+        "draw": None if s.draw is None else {
+            "draw_id": s.draw.draw_id, "prize": s.draw.prize, "keyword": s.draw.keyword, "winners_count":
+            s.draw.winners_count, "who": s.draw.who, "ends_at": s.draw.ends_at, "commitment": s.draw.commitment,
+            "open": s.draw.open, "entrants": s.draw.entrants, "winners": list(s.draw.winners)},
     }
 
 
@@ -342,8 +354,10 @@ class AssistantServer:
             return {"undone": client.verbs.undo()}
         if not isinstance(verb, str) or verb not in VERBS:
             raise ActionRefused(f"未知操作 / unknown verb {str(verb)[:40]!r}")
-        if len(args) != VERBS[verb] or any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
-            raise ActionRefused(f"{verb}: 需要 {VERBS[verb]} 个数字参数 / takes {VERBS[verb]} number(s)")
+        kinds = VERBS[verb]
+        if len(args) != len(kinds) or not all(_fits(k, a) for k, a in zip(kinds, args)):
+            shown = " ".join({"n": "数字 number", "s": "文字 text"}[k] for k in kinds) or "—"
+            raise ActionRefused(f"{verb}: 参数应为 {shown} / takes {len(kinds)} argument(s): {shown}")
         if verb == "pin_comment":
             comment = next((c for c in reversed(self._comments) if c.seq == args[0]), None)
             if comment is None:

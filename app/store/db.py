@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import data_dir
+from app.store import StoreUnavailable
 from app.store.models import LiveSession, SessionStatus
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -36,7 +37,13 @@ def _json(value) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url, json_serializer=_json)
+    try:
+        engine = create_engine(url, json_serializer=_json)
+    except ImportError as exc:  # ModuleNotFoundError: psycopg (or another driver) is not installed
+        raise StoreUnavailable(f"数据库驱动未安装 / the database driver is missing ({exc.name or exc}): "
+                               "pip install 'anchor-console[postgres]' for PostgreSQL") from None
+    except Exception as exc:  # noqa: BLE001 - ArgumentError, NoSuchModuleError: a URL SQLAlchemy cannot use
+        raise StoreUnavailable(f"数据库地址无法使用 / the database URL cannot be used: {type(exc).__name__}") from None
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)

@@ -132,7 +132,7 @@ class EventRecord(Base):
 
     __table_args__ = (
         Index("ix_events_session_seq", "session_id", "seq", unique=True),
-        Index("ix_events_session_type", "session_id", "type"),
+        Index("ix_events_session_type_time", "session_id", "type", "stream_time", "user_id"),
     )
 
 
@@ -149,3 +149,18 @@ class QuarantinedEvent(Base):
     reason: Mapped[str] = mapped_column(String(300))
     event_text: Mapped[str] = mapped_column(Text)  # the whole event, as readable text (not JSON-typed)
     quarantined_at: Mapped[float] = mapped_column(Float)
+
+
+class SessionCounts(Base):
+    """A session's audience in bulk (entries, comments, likes, shares: app/store/aggregates.py), counted once —
+    by the live metrics when the show ends, or by SQL the first time its review opens — so a long show's review
+    opens at once. Valid while no bulk event after `through_seq` exists (orders imported later are not bulk)."""
+
+    __tablename__ = "session_counts"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    through_seq: Mapped[int] = mapped_column(BigInteger)
+    bulk_events: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(10))  # live | sql
+    counts: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[float] = mapped_column(Float)

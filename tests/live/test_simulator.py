@@ -61,3 +61,27 @@ def test_rate_bounds():
     bus, room = make_room()
     with pytest.raises(ValueError):
         AudienceSimulator(bus, room, SimulatorConfig(events_per_second=6000))
+
+
+def test_a_rehearsal_teaches_a_real_rooms_numbers():
+    """Proportions of a selling room: a few percent of viewers buy, GPM in the hundreds to low thousands of yuan,
+    and viewers ask about what is being explained."""
+    import dataclasses
+
+    from app.metrics.live import SessionMetrics
+
+    bus, room = make_room()
+    sim = AudienceSimulator(bus, room, SimulatorConfig(seed=12))
+    room.pin_product(1, "assistant:a")
+    metrics = SessionMetrics()
+    texts = []
+    for t in range(600):  # ten minutes at 20 events/s
+        for event in sim.generate(20, float(t)):
+            metrics(dataclasses.replace(event, stream_time=float(t)))
+            if event.type == EventType.COMMENT:
+                texts.append(event.payload["text"])
+    m = metrics.snapshot()
+    assert 0.005 <= m.conversion <= 0.08, m.conversion
+    assert 100 <= m.gpm <= 5000, m.gpm
+    assert sum("保温杯" in text for text in texts) > 50  # the pinned product is what they ask about
+    assert m.buyers <= m.uv and m.orders < m.pv / 10

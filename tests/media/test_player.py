@@ -68,3 +68,95 @@ def test_missing_or_broken_recordings_are_clear_errors(tmp_path):
     broken.write_bytes(np.random.default_rng(3).bytes(20_000))
     with pytest.raises(PlayerError, match="cannot open"):
         RecordingPlayer(broken)
+
+
+class DrivenSink:
+    """Stands in for a sound card (this machine has none): takes 10 ms of sound every 10 ms of wall time from its
+    own thread, like PortAudio's callback, and keeps what it took with the sound clock before each take."""
+
+    latency = 0.0
+
+    def __init__(self) -> None:
+        import threading
+
+        self.blocks: list[tuple[float, float | None, np.ndarray]] = []  # (wall time, sound time, samples)
+        self.player = None
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self, rate, channels, pull) -> None:
+        import threading
+        import time
+
+        def run() -> None:
+            next_at = time.monotonic()
+            while not self._stop.is_set():
+                before = self.player.sound.time if self.player is not None else None
+                block = pull(rate // 100)
+                assert block.shape == (rate // 100, channels) and block.dtype == np.float32
+                self.blocks.append((time.monotonic(), before, block))
+                next_at += 0.01
+                self._stop.wait(max(0.0, next_at - time.monotonic()))
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+
+def test_the_sound_plays_with_the_picture(recording):
+    """With a sound output the sound is the clock: the frame shown follows the sound within a frame or two, the
+    sound runs at its own speed, and the beeps come out at the seconds where the recording has them."""
+    import time
+
+    sink = DrivenSink()
+    player = RecordingPlayer(recording, width=320, sink=sink)
+    sink.player = player
+    try:
+        assert wait_until(lambda: player.frame()[1] is not None, 5)
+        player.seek(0.5)
+        assert wait_until(lambda: abs(player.position - 0.5) < 0.05, 5)
+        player.play()
+        samples: list[tuple[float, float, float]] = []
+        started = time.monotonic()
+        while time.monotonic() - started < 2.5:
+            if player.sound.time is not None and player.playing:
+                samples.append((time.monotonic(), player.position, player.sound.time))
+            time.sleep(0.005)
+        player.pause()
+    finally:
+        player.close()
+    steady = [(w, v, a) for w, v, a in samples if w - started > 0.3]
+    lags = sorted(a - v for _, v, a in steady)  # how far the picture is behind the sound
+    assert lags[len(lags) // 2] < 1 / 30 + 0.02 and lags[int(len(lags) * 0.95)] < 0.1 and lags[0] > -0.02
+    (w0, _, a0), (w1, _, a1) = steady[0], steady[-1]
+    assert (a1 - a0) / (w1 - w0) == pytest.approx(1.0, abs=0.05)  # the sound plays at its own speed
+    # the beeps come out where the recording has them (the file's own sound, read with PyAV; that the file's sound
+    # and picture agree is the pipeline's to keep, measured by the soak): first loud block after quiet
+    onsets, quiet = [], True
+    for _, at, block in sink.blocks:
+        loud = at is not None and float(np.abs(block).max()) > 0.05
+        if loud and quiet:
+            onsets.append(at + int(np.argmax(np.abs(block).max(axis=1) > 0.05)) / 48000)
+        quiet = not loud and (at is None or float(np.abs(block).max()) < 0.01)
+    heard_until = max(at for _, at, _ in sink.blocks if at is not None)
+    expected = [t for t in beep_onsets(recording) if 0.6 < t < heard_until]
+    assert len(expected) >= 2 and len(onsets) >= len(expected)
+    assert [round(t, 3) for t in onsets if t > 0.6][:len(expected)] == pytest.approx(expected, abs=0.002)
+
+
+def beep_onsets(path) -> list[float]:
+    """Where the recording's sound gets loud after 50 ms of quiet, by its own timestamps."""
+    import av
+
+    times, levels = [], []
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            levels.append(np.abs(frame.to_ndarray()).max(axis=0))
+            times.append((frame.time or 0.0) + np.arange(frame.samples) / frame.sample_rate)
+    loud = np.concatenate(levels) > 0.05
+    at = np.concatenate(times)
+    quiet_before = np.convolve(loud, np.ones(2400), mode="full")[:len(loud)] - loud == 0  # none in the 50 ms before
+    return [float(t) for t in at[loud & quiet_before]]

@@ -35,7 +35,9 @@ def test_session_metrics_by_hand():
     assert (m.online_now, m.online_peak) == (300, 300)
     assert m.online_avg == pytest.approx((100 * 20 + 300 * 40) / 60)
     assert (m.gmv_cents, m.orders, m.buyers, m.refunds_cents) == (46600, 3, 2, 8900)  # refunds not subtracted
-    assert m.aov_cents == pytest.approx(23300)
+    assert m.aov_cents == pytest.approx(23300)  # 客单价: per buyer
+    assert m.per_order_cents == pytest.approx(46600 / 3)  # 笔单价: per order
+    assert m.net_cents == 46600 - 8900
     assert m.gpm == pytest.approx(466.00 / 5 * 1000)
     assert m.uv_value == pytest.approx(466.00 / 4)
     assert m.conversion == pytest.approx(2 / 4)
@@ -49,12 +51,56 @@ def test_product_windows_by_hand():
     cup, tea = sorted(m.products, key=lambda p: p.product_id)
     assert cup.explanation_seconds == pytest.approx(30)
     assert (cup.orders, cup.gmv_cents, cup.buyers, cup.views) == (2, 26700, 2, 1)
-    assert cup.gpm == pytest.approx(267.00 / 1 * 1000)
+    # audience: 100 online when the cup was pinned + u4 who entered during it; u1 and u2 bought, both viewers
+    assert cup.audience == 101
+    assert cup.gpm == pytest.approx(267.00 / 101 * 1000)
     assert cup.online_avg == pytest.approx((100 * 10 + 300 * 20) / 30)
-    assert cup.conversion == pytest.approx(2 / ((100 * 10 + 300 * 20) / 30))
+    assert cup.conversion == pytest.approx(2 / 101)
     assert tea.explanation_seconds == pytest.approx(10)
-    assert (tea.orders, tea.gmv_cents, tea.views) == (0, 0, 0)  # its order came before it was pinned
-    assert tea.gpm is None
+    assert (tea.orders, tea.gmv_cents, tea.views, tea.audience) == (0, 0, 0, 300)  # its order came before its pin
+    assert tea.gpm == 0 and tea.conversion == 0  # explained to 300 people, nothing sold: 0, not "no value"
+    # the tea ordered while the cup was pinned, and the refund of an order the log does not know: outside
+    assert (m.outside.orders, m.outside.gmv_cents, m.outside.refunds_cents) == (1, 19900, 8900)
+
+
+def test_rows_add_up_to_the_session():
+    m = SessionMetrics().feed(SCRIPT).snapshot(now=60)
+    assert sum(p.gmv_cents for p in m.products) + m.outside.gmv_cents == m.gmv_cents
+    assert sum(p.orders for p in m.products) + m.outside.orders == m.orders
+    assert sum(p.refunds_cents for p in m.products) + m.outside.refunds_cents == m.refunds_cents
+
+
+def test_a_refund_counts_where_its_order_did():
+    m = SessionMetrics().feed([
+        ev(0, T.ONLINE, online=10), ev(1, T.ENTER, user_id="a"), ev(2, T.PRODUCT_PINNED, product_id=7),
+        ev(3, T.ORDER, user_id="a", product_id=7, amount_cents=5000, order_id="x1"),
+        ev(4, T.ORDER, user_id="a", product_id=8, amount_cents=3000, order_id="x2"),
+        ev(5, T.PRODUCT_PINNED, product_id=8),
+        ev(9, T.REFUND, order_id="x1", amount_cents=2000), ev(9, T.REFUND, order_id="x2", amount_cents=3000),
+    ]).snapshot(now=10)
+    (seven,) = [p for p in m.products if p.product_id == 7]
+    assert (seven.gmv_cents, seven.refunds_cents, seven.net_cents) == (5000, 2000, 3000)
+    assert (m.outside.gmv_cents, m.outside.refunds_cents, m.outside.net_cents) == (3000, 3000, 0)
+
+
+def test_a_buyer_who_never_entered_is_not_a_converted_viewer():
+    m = SessionMetrics().feed([
+        ev(0, T.ONLINE, online=0), ev(1, T.PRODUCT_PINNED, product_id=1), ev(2, T.ENTER, user_id="v"),
+        ev(3, T.ORDER, user_id="ghost", product_id=1, amount_cents=100),
+        ev(4, T.ORDER, user_id="v", product_id=1, amount_cents=100),
+    ]).snapshot(now=5)
+    (product,) = m.products
+    assert product.audience == 1 and product.conversion == 1.0 and product.buyers == 2
+    assert m.conversion == 1.0 and m.buyers == 2  # buyers among viewers ÷ UV: the ghost is a buyer, not a viewer
+
+
+def test_stats_that_lag_never_push_conversion_past_one():
+    # the room says 0 online (its stats lag) but three viewers who entered earlier buy during the window
+    events = [ev(0, T.ONLINE, online=0)] + [ev(1, T.ENTER, user_id=u) for u in "abc"]
+    events += [ev(2, T.PRODUCT_PINNED, product_id=1)]
+    events += [ev(3, T.ORDER, user_id=u, product_id=1, amount_cents=100) for u in "abc"]
+    (product,) = SessionMetrics().feed(events).snapshot(now=4).products
+    assert product.audience == 3 and product.conversion == 1.0
 
 
 def test_per_minute_series_carry_the_online_count():
@@ -65,6 +111,62 @@ def test_per_minute_series_carry_the_online_count():
     assert (second.minute, second.online, second.orders) == (1, 300, 0)
 
 
+def test_a_minute_without_events_is_a_row():
+    m = SessionMetrics().feed([ev(5, T.ONLINE, online=50), ev(70, T.ONLINE, online=60),
+                               ev(250, T.COMMENT, user_id="u", text="还在吗")]).snapshot(now=250)
+    assert [(r.minute, r.online, r.comments) for r in m.per_minute] == [(0, 50, 0), (1, 60, 0), (2, 60, 0),
+                                                                         (3, 60, 0), (4, 60, 1)]
+
+
+def test_the_last_minute_is_the_one_holding_now():
+    m = SessionMetrics().feed([ev(5, T.ONLINE, online=50)])
+    assert [r.minute for r in m.snapshot(now=60).per_minute] == [0]  # t = 60.0 ends minute 0
+    assert [r.minute for r in m.snapshot(now=130).per_minute] == [0, 1, 2]
+
+
 def test_empty_session_has_no_division_by_zero():
     m = SessionMetrics().snapshot()
     assert m.gpm is None and m.aov_cents is None and m.conversion is None and m.products == ()
+
+
+def test_at_a_switch_the_review_counts_an_order_for_the_product_pinned_then():
+    from app.review import replay_order
+
+    events = [Event(T.ORDER, {"user_id": "a", "product_id": 2, "amount_cents": 900}, stream_time=10.0, seq=1),
+              Event(T.PRODUCT_PINNED, {"product_id": 2}, stream_time=10.0, seq=2),
+              Event(T.PRODUCT_PINNED, {"product_id": 1}, stream_time=0.0, seq=0),
+              Event(T.SESSION_ENDED, {}, stream_time=20.0, seq=3),
+              Event(T.ORDER, {"user_id": "b", "product_id": 2, "amount_cents": 700}, stream_time=20.0, seq=4)]
+    m = SessionMetrics().feed(sorted(events, key=replay_order)).snapshot()
+    (two,) = [p for p in m.products if p.product_id == 2]
+    assert two.gmv_cents == 900  # at the pin's moment: the new product's
+    assert m.outside.gmv_cents == 700  # at the end's moment: after the last window
+
+
+def test_ratios_are_bounded_and_rows_add_up_whatever_the_events():
+    from hypothesis import given, settings, strategies as st
+
+    users = st.sampled_from(["a", "b", "c", "d", None])
+    event = st.one_of(
+        st.builds(lambda t, n: ev(t, T.ONLINE, online=n), st.floats(0, 600), st.integers(0, 50)),
+        st.builds(lambda t, u: ev(t, T.ENTER, user_id=u), st.floats(0, 600), users),
+        st.builds(lambda t, u, p, c, o: ev(t, T.ORDER, user_id=u, product_id=p, amount_cents=c, order_id=o),
+                  st.floats(0, 600), users, st.integers(1, 3), st.integers(0, 10**6),
+                  st.sampled_from(["o1", "o2", "o3", None])),
+        st.builds(lambda t, c, o: ev(t, T.REFUND, order_id=o, amount_cents=c), st.floats(0, 600),
+                  st.integers(0, 10**6), st.sampled_from(["o1", "o2", "o9"])),
+        st.builds(lambda t, p: ev(t, T.PRODUCT_PINNED, product_id=p), st.floats(0, 600), st.integers(1, 3)),
+        st.builds(lambda t: ev(t, T.PRODUCT_UNPINNED), st.floats(0, 600)))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(event, max_size=60))
+    def check(events):
+        m = SessionMetrics().feed(sorted(events, key=lambda e: e.stream_time)).snapshot()
+        assert sum(p.gmv_cents for p in m.products) + m.outside.gmv_cents == m.gmv_cents
+        assert sum(p.refunds_cents for p in m.products) + m.outside.refunds_cents == m.refunds_cents
+        for ratio in [m.conversion, m.interaction_rate] + [p.conversion for p in m.products]:
+            assert ratio is None or 0 <= ratio <= 1
+        minutes = [r.minute for r in m.per_minute]
+        assert minutes == list(range(minutes[0], minutes[-1] + 1)) if minutes else True
+
+    check()

@@ -79,3 +79,39 @@ def test_the_product_card_carries_the_products_picture(tmp_path):
         assert "product_card" in {layer.name for layer in compositor.layers()}
     finally:
         binder.stop()
+
+
+def test_a_draw_shows_its_countdown_then_its_winners_then_goes():
+    from app.overlays import binder as binder_module
+
+    bus = EventBus()
+    bus.go_live()
+    room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 10)])
+    compositor = Compositor(1280, 720)
+    overlays = OverlaySet(compositor)
+    binder = OverlayBinder(room, overlays)
+    binder.start()
+    try:
+        room.start_draw("保温杯一个", "福袋来了", 1, 60, "anyone", "assistant:a")
+        assert wait(lambda: overlays.content("draw") is not None) is not None
+        card = overlays.content("draw")
+        assert (card.prize, card.keyword, card.drawn) == ("保温杯一个", "福袋来了", False) and 55 <= card.seconds_left <= 60
+        bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "小鹿", "text": "福袋来了"}))
+        assert wait(lambda: overlays.content("draw").entrants == 1) is not None
+        room.stop_draw("assistant:a")
+        assert wait(lambda: overlays.content("draw").drawn) is not None
+        assert overlays.content("draw").winners == ("小鹿",) and "draw" in {layer.name for layer in compositor.layers()}
+        binder_module.WINNERS_SHOWN_S = 0.0  # the winners' time is up
+        assert wait(lambda: overlays.content("draw") is None) is not None
+    finally:
+        binder_module.WINNERS_SHOWN_S = 60.0
+        binder.stop()
+
+
+def test_the_draw_card_renders_open_and_drawn():
+    from app.overlays.cards import DrawContent, render_draw
+
+    open_card = render_draw(DrawContent("保温杯一个", "福袋来了", 42, 17))
+    drawn = render_draw(DrawContent("保温杯一个", "福袋来了", 0, 17, ("小鹿", "阿杰"), drawn=True))
+    assert open_card.shape == drawn.shape and open_card.shape[2] == 4
+    assert (open_card[..., 3] > 0).mean() > 0.9 and not (open_card == drawn).all()

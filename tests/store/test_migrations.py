@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from app.store.db import Database, current_revision, make_engine, upgrade
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):
@@ -31,3 +31,22 @@ def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         database.close()
+
+
+def test_a_missing_database_driver_is_one_clear_line(tmp_path):
+    """ANCHOR_CONSOLE_DB_URL names PostgreSQL but psycopg is not installed: one line, exit 2, no traceback, no
+    password."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['psycopg'] = None; from app.cli import main; "
+            "sys.exit(main(['review']))")
+    env = {**os.environ, "ANCHOR_CONSOLE_DB_URL": "postgresql+psycopg://studio:s3cret-pw@127.0.0.1:1/anchor",
+           "ANCHOR_CONSOLE_DATA": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "anchor-console[postgres]" in result.stderr and "s3cret-pw" not in result.stderr + result.stdout
+    bad = subprocess.run([sys.executable, "-m", "app", "review"], capture_output=True, text=True, timeout=60,
+                         env={**env, "ANCHOR_CONSOLE_DB_URL": "nosuchdb://x"})
+    assert bad.returncode == 2 and "cannot be used" in bad.stderr and "Traceback" not in bad.stderr

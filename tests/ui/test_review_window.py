@@ -60,8 +60,12 @@ def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot, tmp_p
     qtbot.waitUntil(lambda: review.player is not None, timeout=10000)
     assert review.kpi_labels["gmv"].text() == f"￥{live.gmv_cents / 100:,.2f}"  # replay = live
     assert review.kpi_labels["orders"].text() == str(live.orders)
-    assert review.products.rowCount() == 1
+    assert review.products.rowCount() == 2  # the pinned product, then orders outside any explanation
     assert review.products.item(0, 0).text() == review.review.titles[pinned]
+    assert "讲解外" in review.products.item(1, 0).text() or "outside" in review.products.item(1, 0).text()
+    outside = review.review.metrics.outside.gmv_cents
+    assert review.products.item(1, 4).text() == f"￥{outside / 100:,.2f}"
+    assert review.review.metrics.products[0].gmv_cents + outside == live.gmv_cents  # the rows add up to GMV
     assert any(item.label is not None for item in review._timeline_items if hasattr(item, "label"))  # coupon line
     qtbot.waitUntil(lambda: review.video.frames_shown > 0, timeout=5000)
     review.products.cellDoubleClicked.emit(0, 0)  # jump to the product's window
@@ -84,6 +88,10 @@ def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot, tmp_p
     qtbot.waitUntil(lambda: not review.player.playing, timeout=2000)
     written = review.export(str(tmp_path / "export"))
     assert [p.name for p in written] == ["session-1-products.csv", "session-1-minutes.csv"]
+    page = review.export_html(str(tmp_path / "report.html"))
+    assert page.read_text(encoding="utf-8").count("<svg") == 2 and "report.html" in review.status.text()
+    assert review.compare(str(tmp_path / "c.html")) is None  # one session selected: nothing to compare
+    assert "Ctrl" in review.status.text()
 
 
 def test_review_of_a_session_whose_recording_is_gone(reviewed, qtbot, tmp_path):
