@@ -47,10 +47,6 @@ class ProductWindow:
         """This window's buyers who are viewers (entered during it, or before it)."""
         return (self.buyers & self.entrants) | self.prior_buyers
 
-    def online_avg(self, now: float) -> float:
-        seconds = self.seconds(now)
-        return self.online_area / seconds if seconds > 0 else 0.0
-
     def seconds(self, now: float) -> float:
         return max(0.0, (self.end if self.end is not None else now) - self.start)
 

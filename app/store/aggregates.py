@@ -18,6 +18,7 @@ from app.store.models import EventRecord, SessionCounts
 from app.values import MAX_COUNT
 
 # app.kernel.events.BULK (entries, comments, likes, shares, gifts, follows): counted here, never replayed one by one
+_KIND = {kind.value: kind for kind in EventType}  # a dict lookup, not EventType(...) per row
 INTERACTING = (EventType.COMMENT, EventType.LIKE, EventType.SHARE)  # as app.metrics.live.INTERACTIONS
 
 E = EventRecord
@@ -89,14 +90,14 @@ def replay_events(database: Database, session_id: int) -> list[Event]:
     light = [k.value for k in EventType if k not in BULK]
     buyers = select(E.user_id).where(_of(session_id, EventType.ORDER), _viewer())
     with database.engine.connect() as conn:  # Core rows: thousands of them, no ORM bookkeeping needed
-        events = [Event(EventType(r.type), r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
+        events = [Event(_KIND[r.type], r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
                   for r in conn.execute(select(E.type, E.payload, E.actor, E.wall_time, E.stream_time, E.seq,
-                                               E.flagged).where(E.session_id == session_id, E.type.in_(light)))]
+                                               E.flagged).where(E.session_id == session_id, E.type.in_(light))).all()]
         # an entry's payload is not needed here (who and when): no JSON to parse for the buyers' entries
         events += [Event(EventType.ENTER, {"user_id": r.user_id}, r.actor, r.wall_time, r.stream_time, r.seq,
                          r.flagged)
                    for r in conn.execute(select(E.user_id, E.actor, E.wall_time, E.stream_time, E.seq, E.flagged)
-                                         .where(_of(session_id, EventType.ENTER), E.user_id.in_(buyers)))]
+                                         .where(_of(session_id, EventType.ENTER), E.user_id.in_(buyers))).all()]
     events.sort(key=lambda e: e.seq)
     return events
 

@@ -57,7 +57,10 @@ def main() -> int:
 
         def shoot(window, name: str, widget=None) -> None:
             (widget or window).grab().save(str(HERE / f"{name}.png"))
-            subprocess.run(["import", "-window", "root", str(HERE / f"{name}-screen.png")], check=False)
+            whole_screen(f"{name}-screen")
+
+        def whole_screen(name: str) -> None:  # the X screen as it is, dialogs and all (Qt's grab, not ImageMagick)
+            app.primaryScreen().grabWindow(0).save(str(HERE / f"{name}.png"))
 
         def pin_drop_sale() -> None:
             room = service.broadcast.room
@@ -126,8 +129,7 @@ def main() -> int:
                 (600, window.go_live),
                 (2500, pin_drop_sale),
                 (7000, hover_and_dialog),
-                (8500, lambda: subprocess.run(["import", "-window", "root", str(HERE / "04-english.png")],
-                                              check=False)),
+                (8500, lambda: whole_screen("04-english")),
                 (9000, lambda: (window.coupon_dialog.close(), window.stop_live(), app.quit())),
             ]
 

@@ -208,3 +208,32 @@ def test_an_assistant_runs_a_draw_over_the_lan_door():
 
     assert room_state(room, 1.0)["draw"]["entrants"] == 1
     assert call("stop_draw")["ok"] and room.state.draw.winners == ["小鹿"]
+
+
+def test_the_rule_in_full_and_the_edges_of_entry():
+    import hashlib
+
+    from app.commerce.draw import enters, new_seed
+
+    seed = bytes(range(32))
+    pool = sorted(f"user{i:03d}" for i in range(50))
+    left, expected = list(pool), []
+    for i in range(5):  # the module's text, written out again
+        index = int.from_bytes(hashlib.sha256(seed + b"winner" + i.to_bytes(4, "big")).digest(), "big") % len(left)
+        expected.append(left.pop(index))
+    assert pick_winners(reversed(pool), seed, 5) == expected
+    assert len(new_seed()) == 32 and new_seed() != new_seed()
+    comment = lambda **p: Event(T.COMMENT, {"text": "口令", **p})  # noqa: E731
+    assert enters(comment(user_id="u"), "口令", "anyone", set(), set()) == "u"
+    assert enters(comment(user_id=5), "口令", "anyone", set(), set()) is None  # not a platform user id
+    assert enters(comment(user_id=""), "口令", "anyone", set(), set()) is None
+    assert enters(Event(T.COMMENT, {"user_id": "u"}), "口令", "anyone", set(), set()) is None  # no text
+
+
+def test_a_draw_without_its_winners_in_the_log_is_not_checked(room):
+    started = room.start_draw("奖", "口令", 1, 60, "anyone", STAFF)
+    room.stop_draw(STAFF)
+    cut = [e for e in room.log if e.type != T.DRAW_WINNERS]
+    with pytest.raises(KeyError):
+        recompute(cut, started.payload["draw_id"])
+    assert recompute(room.log, started.payload["draw_id"]).draw_id == started.payload["draw_id"]

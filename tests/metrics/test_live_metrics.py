@@ -170,3 +170,33 @@ def test_ratios_are_bounded_and_rows_add_up_whatever_the_events():
         assert minutes == list(range(minutes[0], minutes[-1] + 1)) if minutes else True
 
     check()
+
+
+def test_counts_over_many_events_of_each_kind():
+    """Counting, not just noticing: several of each kind, a missing like count, an event with no stream time, an
+    online count out of range, and the bulk counts the review keeps (`room_counts`)."""
+    m = SessionMetrics().feed([
+        Event(T.ENTER, {"user_id": "early"}),  # no stream time: counted at 0
+        ev(0, T.ONLINE, online=5_000_000_000),  # out of range: not a count
+        ev(1, T.ONLINE, online=40),
+        ev(2, T.PRODUCT_PINNED, product_id=1),
+        ev(3, T.ENTER, user_id="a"), ev(4, T.ENTER, user_id="b"), ev(5, T.ENTER, user_id="a"),
+        ev(6, T.COMMENT, user_id="a", text="1"), ev(7, T.COMMENT, user_id="b", text="2"),
+        ev(8, T.COMMENT, user_id="x", text="3"), ev(9, T.LIKE, user_id="a"), ev(9, T.LIKE, user_id="b", count=4),
+        ev(10, T.ORDER, user_id="a", product_id=2, amount_cents=100), ev(11, T.ORDER, user_id="b", amount_cents=50),
+        ev(12, T.ORDER, user_id="a", product_id=1, amount_cents=300),
+        ev(70, T.SHARE, user_id="early"),
+    ])
+    s = m.snapshot()
+    assert (s.pv, s.uv, s.comments, s.likes) == (4, 3, 3, 5)
+    assert s.online_peak == 40 and s.per_minute[0].online == 40
+    (window,) = s.products
+    assert (window.views, window.audience, window.orders, window.gmv_cents) == (3, 40 + 2, 1, 300)
+    assert (s.outside.orders, s.outside.gmv_cents) == (2, 150)
+    assert m.bulk_seen == 4 + 3 + 2 + 1 and s.interaction_rate == 1.0
+    counts = m.room_counts()
+    assert (counts.pv, counts.uv, counts.interacting_viewers, counts.comments, counts.likes) == (4, 3, 3, 3, 5)
+    assert counts.minutes == {0: (3, 5), 1: (0, 0)} and counts.windows == ((3, 2),) and counts.last_time == 70
+    same = SessionMetrics().feed([e for e in [ev(1, T.ONLINE, online=40), ev(2, T.PRODUCT_PINNED, product_id=1),
+                                              ev(12, T.ORDER, user_id="a", product_id=1, amount_cents=300)]])
+    assert same.snapshot(counts=counts).pv == 4 and same.snapshot(counts=counts).products[0].views == 3
