@@ -20,7 +20,8 @@ from sqlalchemy import select
 from app.kernel.events import EventType
 from app.values import MAX_ONLINE, safe_int
 from app.store.eventlog import load_events
-from app.metrics.live import MetricsSnapshot, ProductWindow, RoomCounts, SessionMetrics
+from app.metrics.live import (MetricsSnapshot, MinuteRow, OutsideSummary, ProductSummary, ProductWindow,
+                              RoomCounts, SessionMetrics)
 from app.store import aggregates
 from app.store.db import Database
 from app.store.models import Coupon, LiveSession, Product
@@ -127,20 +128,49 @@ def _header(database: Database, session_id: int) -> tuple[SessionInfo, dict[int,
 
 
 def load_review(database: Database, session_id: int) -> SessionReview:
-    """A session's review without replaying its audience's bulk (see the module's text). Raises KeyError for a
-    session that does not exist."""
+    """A session's review without replaying its audience's bulk (see the module's text): as kept, when the log
+    has not grown since; else rebuilt and kept (unless the show is still on). Raises KeyError for a session that
+    does not exist."""
     info, titles, coupons = _header(database, session_id)
-    events = sorted(aggregates.replay_events(database, session_id), key=replay_order)
-    metrics = SessionMetrics().feed(events)
-    counts, total = _bulk(database, info, [(w.start, w.end) for w in metrics.windows])
-    markers, online, _ = _timeline(events, titles, coupons)
 
     def page(start: float, end: float) -> list[Comment]:
         return [_comment(t, p, hidden) for t, p, hidden in
                 aggregates.comments_between(database, session_id, start, end, PAGE)]
 
-    return SessionReview(info, metrics.snapshot(counts=counts), list(metrics.windows), titles, markers, online,
-                         None, total, page)
+    kept = aggregates.kept_review(database, session_id)
+    if kept is not None:
+        return _from_summary(info, titles, kept, page)
+    through = aggregates.last_seq(database, session_id)
+    events = sorted(aggregates.replay_events(database, session_id), key=replay_order)
+    metrics = SessionMetrics().feed(events)
+    counts, total = _bulk(database, info, [(w.start, w.end) for w in metrics.windows])
+    markers, online, _ = _timeline(events, titles, coupons)
+    review = SessionReview(info, metrics.snapshot(counts=counts), list(metrics.windows), titles, markers, online,
+                           None, total, page)
+    if info.status != "live":
+        aggregates.keep_review(database, session_id, _summary(review), through)
+    return review
+
+
+def _summary(review: SessionReview) -> dict:
+    """What a kept review holds (JSON): the figures, the windows, the timeline, the number of events."""
+    import dataclasses
+
+    return {"metrics": dataclasses.asdict(review.metrics),
+            "windows": [[w.product_id, w.start, w.end] for w in review.windows],
+            "markers": [[m.time, m.kind, m.label] for m in review.markers],
+            "online": [list(point) for point in review.online], "events": review.events}
+
+
+def _from_summary(info: SessionInfo, titles: dict[int, str], kept: dict, page) -> SessionReview:
+    m = dict(kept["metrics"])
+    m["products"] = tuple(ProductSummary(**p) for p in m["products"])
+    m["per_minute"] = tuple(MinuteRow(**r) for r in m["per_minute"])
+    m["spans"] = tuple(tuple(span) for span in m["spans"])
+    m["outside"] = OutsideSummary(**m["outside"])
+    return SessionReview(info, MetricsSnapshot(**m), [ProductWindow(p, start, end) for p, start, end in kept["windows"]],
+                         titles, [Marker(t, kind, label) for t, kind, label in kept["markers"]],
+                         [(t, n) for t, n in kept["online"]], None, kept["events"], page)
 
 
 def _bulk(database: Database, info: SessionInfo, spans: list[tuple[float, float | None]]) -> tuple[RoomCounts, int]:

@@ -114,6 +114,16 @@ class SessionCore:
         except Exception as exc:  # noqa: BLE001 - the review can count them itself; the end must not fail
             log.warning("session counts not kept (the review will count them): %s", exc)
 
+    def _keep_review(self) -> None:
+        """The whole review built once now (a second or two for a long show) and kept, so the manager's first
+        opening is a read."""
+        from app.review import load_review
+
+        try:
+            load_review(self.database, self.session_id)
+        except Exception as exc:  # noqa: BLE001 - the review can build it itself; the end must not fail
+            log.warning("session review not kept (it will be built when opened): %s", exc)
+
     def end(self) -> None:
         """Stop: everything published so far is written before the session is marked ended. Twice is once."""
         if self.session_id is None or self._clock_stop.is_set():
@@ -132,4 +142,5 @@ class SessionCore:
         with self.database.sessions.begin() as db:
             db.execute(update(LiveSession).where(LiveSession.id == self.session_id)
                        .values(status=SessionStatus.ENDED, ended_at=time.time()))
+        self._keep_review()
         self.bus.stop_live()

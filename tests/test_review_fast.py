@@ -83,9 +83,16 @@ def check(database, script, end: bool) -> None:
     fast = load_review(database, session_id)  # counted by SQL, then kept
     assert kept_source(database, session_id) == "sql"
     same(by_product(fast.metrics), by_product(full.metrics))
-    again = load_review(database, session_id)  # from the kept counts
+    from app.store.aggregates import kept_review
+
+    assert kept_review(database, session_id) is not None  # the whole review was kept too
+    again = load_review(database, session_id)  # from the kept review
     same(by_product(again.metrics), by_product(full.metrics))
     assert again.events == fast.events == full.events
+    assert again.markers == full.markers and again.online == full.online
+    assert [(w.product_id, w.start, w.end) for w in again.windows] == [(w.product_id, w.start, w.end)
+                                                                       for w in full.windows]
+    assert again.comments_between(0.0, 1e9) == full.comments_between(0.0, 1e9)[-500:]
     assert fast.markers == full.markers and fast.online == full.online
     assert [(w.product_id, w.start, w.end) for w in fast.windows] == [(w.product_id, w.start, w.end)
                                                                       for w in full.windows]
@@ -150,6 +157,9 @@ def test_a_real_show_keeps_its_counts_at_the_end_and_they_stay_true(database, ca
     simulator.stop()
     core.end()
     assert kept_source(database, session_id) == "live"
+    from app.store.aggregates import kept_review
+
+    assert kept_review(database, session_id) is not None  # built and kept at the end: the first opening reads it
     full = replay_review(database, session_id)
     fast = load_review(database, session_id)
     assert full.metrics.comments > 500 and len(full.metrics.products) == 2
@@ -163,6 +173,7 @@ def test_a_real_show_keeps_its_counts_at_the_end_and_they_stay_true(database, ca
     export.write_text(f"子订单编号,订单应付金额,订单提交时间,售后状态\nX-1,88.00,{moment},退款成功\n",
                       encoding="utf-8-sig")
     assert import_orders(database, session_id, export).imported == 1
+    assert kept_review(database, session_id) is None  # the log grew: the kept review is stale
     full, fast = replay_review(database, session_id), load_review(database, session_id)
     assert kept_source(database, session_id) == "live" and fast.metrics.refunds_cents == full.metrics.refunds_cents
     same(by_product(fast.metrics), by_product(full.metrics))

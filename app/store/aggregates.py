@@ -144,6 +144,27 @@ def load_counts(database: Database, session_id: int) -> tuple[dict, int, str] | 
     return counts, through, source
 
 
+def keep_review(database: Database, session_id: int, summary: dict, through_seq: int) -> bool:
+    """Keep a whole review (its figures, windows, timeline) beside the session's counts, for the log as it is up
+    to `through_seq`. False if there are no kept counts to keep it with."""
+    with database.sessions.begin() as db:
+        row = db.get(SessionCounts, session_id)
+        if row is None:
+            return False
+        row.counts = {**row.counts, "review": {"through_seq": through_seq, **summary}}
+    return True
+
+
+def kept_review(database: Database, session_id: int) -> dict | None:
+    """The kept review, if the log has not grown since it was kept (an import, a late event: it is rebuilt)."""
+    with database.session() as db:
+        row = db.get(SessionCounts, session_id)
+        review = None if row is None else row.counts.get("review")
+    if review is None or events_after(database, session_id, review["through_seq"]):
+        return None
+    return review
+
+
 def comments_between(database: Database, session_id: int, start: float, end: float,
                      limit: int = 500) -> list[tuple[float, dict, bool]]:
     """The last `limit` comments of [start, end) by stream time, oldest first: (time, payload, hidden)."""
@@ -157,5 +178,5 @@ def comments_between(database: Database, session_id: int, start: float, end: flo
     return [(float(r.at), r.payload, bool(r.flagged)) for r in reversed(rows)]
 
 
-__all__ = ["BULK", "bulk_events", "comments_between", "events_after", "last_seq", "load_counts", "replay_events",
-           "room_counts", "save_counts", "window_entries"]
+__all__ = ["BULK", "bulk_events", "comments_between", "events_after", "keep_review", "kept_review", "last_seq",
+           "load_counts", "replay_events", "room_counts", "save_counts", "window_entries"]
