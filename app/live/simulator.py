@@ -65,6 +65,7 @@ class AudienceSimulator:
         self._last_online_second = -1
         self._orders = 0
         self._room_now = None  # the room's snapshot for the batch being generated
+        self._keyword: str | None | bool = False
         self.published = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -97,6 +98,7 @@ class AudienceSimulator:
         """`count` platform events for around `stream_time`, plus a room-stats event once a second."""
         events: list[Event] = []
         self._room_now = None  # taken on the batch's first commerce event only: most batches need none
+        self._keyword: str | None | bool = False  # the open draw's keyword, read on the batch's first comment
         second = int(stream_time)
         if second != self._last_online_second:
             self._last_online_second = second
@@ -143,11 +145,10 @@ class AudienceSimulator:
         r = self._random.random()
         text = self._random.choice(GREETINGS if r < 0.25 else QUESTIONS if r < 0.7 else REACTIONS)
         if self.room is not None and self._random.random() < 0.4:  # while a 福袋 is open, many send its keyword
-            if self._room_now is None:
-                self._room_now = self.room.snapshot().state
-            draw = self._room_now.draw
-            if draw is not None and draw.open:
-                text = draw.keyword
+            if self._keyword is False:  # once a batch, read under the room's lock (no copy of the room)
+                self._keyword = self.room.view(lambda s: s.draw.keyword if s.draw is not None and s.draw.open
+                                               else None)
+            text = self._keyword or text
         return Event(EventType.COMMENT, {"user_id": user, "nickname": self._nicknames[user], "text": text})
 
     def _commerce(self) -> Event:

@@ -85,3 +85,14 @@ def test_a_rehearsal_teaches_a_real_rooms_numbers():
     assert 100 <= m.gpm <= 5000, m.gpm
     assert sum("保温杯" in text for text in texts) > 50  # the pinned product is what they ask about
     assert m.buyers <= m.uv and m.orders < m.pv / 10
+
+
+def test_the_audience_answers_an_open_draw_and_only_then():
+    bus, room = make_room()
+    sim = AudienceSimulator(bus, room, SimulatorConfig(seed=4))
+    bus.go_live()
+    before = [e for t in range(5) for e in sim.generate(100, t) if e.type == EventType.COMMENT]
+    room.start_draw("保温杯", "福袋来了", 1, 600, "anyone", "assistant:a")
+    during = [e for t in range(5, 10) for e in sim.generate(100, t) if e.type == EventType.COMMENT]
+    assert not any(e.payload["text"] == "福袋来了" for e in before)
+    assert sum(e.payload["text"] == "福袋来了" for e in during) > len(during) / 5

@@ -46,6 +46,8 @@ def _assistant(core: SessionCore, name: str, stop: threading.Event, progress: di
         lambda: verbs.do("stop_coupon", rnd.choice(coupons)),
         lambda: verbs.do("start_flash_sale", rnd.choice(products), 990, rnd.randint(1, 5), rnd.uniform(0.2, 3)),
         lambda: verbs.do("stop_flash_sale"),
+        lambda: verbs.do("start_draw", "福袋", "冲", rnd.randint(1, 3), rnd.uniform(0.2, 3), "anyone"),
+        lambda: verbs.do("stop_draw"),  # the draw's close: entries end and winners are drawn in the dispatcher
         lambda: verbs.undo(),
         lambda: core.room.view(lambda s: len(s.products)),
         lambda: core.metrics.snapshot(),

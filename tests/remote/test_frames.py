@@ -24,7 +24,8 @@ def _server() -> tuple[AssistantServer, LiveRoom]:
 
 
 verb_frames = st.fixed_dictionaries({"type": st.just("verb"), "verb": st.sampled_from([*VERBS, "undo", "x", ""]),
-                                     "args": st.lists(numbers, max_size=5)},
+                                     # numbers, and text where a verb takes it (a draw's prize and keyword), any length
+                                     "args": st.lists(st.one_of(numbers, st.text(max_size=300)), max_size=5)},
                                     optional={"id": json_values})
 frames = st.one_of(verb_frames.map(lambda f: json.dumps(f, allow_nan=True, default=str)),
                    json_values.map(lambda v: json.dumps(v, allow_nan=True)), st.text(max_size=50),
