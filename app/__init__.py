@@ -7,3 +7,4 @@ import os
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 __version__ = "0.1.0"
+DISTRIBUTION = "anchor-console"  # which `app` this is: the launcher refuses another package's `app` in its place

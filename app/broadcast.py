@@ -95,6 +95,7 @@ class Studio:
     blocked_users: set[str] = field(default_factory=set)
     overlay_enabled: dict[str, bool] = field(default_factory=dict)
     overlay_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    faq_auto: bool = False  # 自动回复: answer recognised questions on stream without a click
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,7 @@ class Broadcast:
                    recording_path=str(self.recording_path or ""),
                    kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE)
         opened.append(core.end)
+        core.faq.auto = studio.faq_auto
         self.compositor, self.overlays = build_overlays(settings, studio, rehearsal=options.rehearsal)
         binder = OverlayBinder(core.room, self.overlays)
         binder.start()
@@ -367,6 +369,11 @@ class Broadcast:
         self.core.room.define_coupon(coupon_id, payload, self.studio.actor)
 
     # --- what the window reads ---------------------------------------------------------------------------
+    @property
+    def faq(self):
+        """The go-live's 自动回复 responder (`app.commerce.faq.FaqResponder`), None before it started."""
+        return self.core.faq if self.core is not None else None
+
     def snapshot(self) -> RoomSnapshot:
         return self.core.room.snapshot()
 
@@ -420,6 +427,8 @@ class Broadcast:
             self.core.banned.set_words(self.studio.banned_words)
             for user_id in self.studio.blocked_users:
                 self.core.banned.block(user_id)
+            if self.core.faq is not None:
+                self.core.faq.auto = self.studio.faq_auto
 
     def audio_level(self) -> float | None:
         return self.pipeline.read_audio_peak() if self.pipeline is not None else None

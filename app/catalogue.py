@@ -8,19 +8,28 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.commerce.faq import Faq, FaqError, make_faq, parse_cell
 from app.commerce.room import ActionRefused, CouponState, LiveRoom, ProductState, RoomSnapshot, check_coupon
 from app.compliance.extreme_words import ExtremeWordChecker
+from app.config import resource_dir
 from app.kernel.bus import EventBus
-from app.store.catalog_io import import_csv
+from app.store.catalog_io import import_csv, replace_faqs
 from app.store.db import Database
-from app.store.models import Coupon, CouponKind, Product, Script, ScriptSection
+from app.store.models import Coupon, CouponKind, FaqPair, Product, Script, ScriptSection
 
-SAMPLE_CATALOGUE = Path(__file__).resolve().parents[1] / "resources" / "sample" / "catalogue.csv"
+SAMPLE_CATALOGUE = resource_dir() / "sample" / "catalogue.csv"
 SAMPLE_SCRIPTS = SAMPLE_CATALOGUE.with_name("scripts.json")
 SAMPLE_COUPONS = [
     dict(name="满199减30", kind=CouponKind.FULL_REDUCTION, threshold_cents=19900, discount_cents=3000, quantity=200),
     dict(name="无门槛5元", kind=CouponKind.NO_THRESHOLD, discount_cents=500, quantity=500),
     dict(name="全场9折", kind=CouponKind.DISCOUNT, rate=0.9, quantity=100),
+]
+SAMPLE_ROOM_FAQ = [  # 自动回复 for any product: (keywords, answer)
+    ("发货/几天到/快递/什么时候到", "付款后48小时内发货，默认中通快递"),
+    ("包邮/运费", "全场包邮，偏远地区除外"),
+    ("七天无理由/退换/退货/售后", "支持七天无理由退换，已送运费险"),
+    ("券怎么领/领券/优惠券", "点左下角小黄车，领券后下单自动抵扣"),
+    ("链接/怎么买/怎么拍", "点左下角小黄车，找到对应序号下单"),
 ]
 
 
@@ -29,14 +38,22 @@ def ensure_sample_catalogue(database: Database) -> None:
     with database.session() as db:
         empty = db.scalar(select(func.count()).select_from(Product)) == 0
     if empty:
-        import_csv(database, SAMPLE_CATALOGUE)
+        import_csv(database, SAMPLE_CATALOGUE, parse_cell)
         scripts = json.loads(SAMPLE_SCRIPTS.read_text(encoding="utf-8"))
         with database.sessions.begin() as db:
             db.add_all(Coupon(product_skus=[], **c) for c in SAMPLE_COUPONS)
+            replace_faqs(db, None, [make_faq("", words, answer) for words, answer in SAMPLE_ROOM_FAQ])
             for product in db.scalars(select(Product).where(Product.sku.in_(list(scripts)))):
                 db.add(Script(product=product, title=product.title, sections=[
                     ScriptSection(position=i, kind=kind, text=text)
                     for i, (kind, text) in enumerate(scripts[product.sku])]))
+
+
+def load_faqs(database: Database) -> list[Faq]:
+    """Every FAQ pair (the products' and the room's), in order, for the responder of a go-live."""
+    with database.session() as db:
+        return [Faq(p.topic, tuple(p.keywords), p.answer, p.product_id)
+                for p in db.scalars(select(FaqPair).order_by(FaqPair.product_id, FaqPair.position, FaqPair.id))]
 
 
 def load_room(database: Database, bus: EventBus, run_sheet: list[int] | None = None) -> LiveRoom:
@@ -111,9 +128,32 @@ class Catalogue:
         self.changed()
         return coupon_id, payload
 
+    def faqs(self, product_id: int | None) -> list[Faq]:
+        """自动回复: the product's FAQ pairs (None: the room's own, for any product), in order."""
+        return [f for f in load_faqs(self.database) if f.product_id == product_id]
+
+    def save_faqs(self, product_id: int | None, pairs: list[tuple[str, str, str]]) -> list[Faq]:
+        """Replace the product's (or the room's) FAQ pairs with these (topic, keywords, answer) rows, blank rows
+        skipped; all checked first (FaqError names the row and the reason: e.g. an extreme word in an answer),
+        nothing kept if one is wrong. Returns the pairs kept."""
+        faqs = []
+        for number, (topic, keywords, answer) in enumerate(pairs, 1):
+            if not (topic.strip() or keywords.strip() or answer.strip()):
+                continue
+            try:
+                faqs.append(make_faq(topic, keywords, answer, product_id))
+            except FaqError as exc:
+                raise exc.within(f"第 {number} 行", f"row {number}") from None
+        with self.database.sessions.begin() as db:
+            if product_id is not None and db.get(Product, product_id) is None:
+                raise FaqError(f"没有这个商品 / unknown product {product_id}")
+            replace_faqs(db, product_id, faqs)
+        return faqs
+
     def import_csv(self, path: str | Path) -> int:
-        """All-or-nothing CSV import (CatalogImportError lists every bad line); returns the rows written."""
-        count = import_csv(self.database, path)
+        """All-or-nothing CSV import (CatalogImportError lists every bad line); returns the rows written. An FAQ
+        column (常见问题) replaces each listed product's FAQ pairs."""
+        count = import_csv(self.database, path, parse_cell)
         self.changed()
         return count
 
@@ -130,4 +170,9 @@ class Catalogue:
                     hits = checker.check(text)
                     if hits:
                         report.append((product.title, field, hits))
+            for pair in db.scalars(select(FaqPair).order_by(FaqPair.product_id, FaqPair.position)):
+                hits = checker.check(pair.answer)
+                if hits:
+                    owner = db.get(Product, pair.product_id).title if pair.product_id is not None else "全场 whole room"
+                    report.append((owner, f"自动回复 FAQ · {pair.topic}", hits))
         return report

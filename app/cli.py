@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--feed", metavar="URL", help=FEED_HELP + " (instead of the simulated audience)")
     demo.add_argument("--title", default="", help="the session's title in the review (default: 演练 Rehearsal and the "
                                                   "date)")
+    demo.add_argument("--auto-reply", action="store_true",
+                      help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
 
     live = sub.add_parser("live", help="直播 without a window: a real room's events (--feed) with the picture pushed "
                                        "to --to and recorded; no simulated audience, no demo assistant")
@@ -103,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="let LAN assistants work the live room (wss://), as with demo")
     live.add_argument("--title", default="", help="the session's title in the review, e.g. \"双11 零食专场\" "
                                                   "(default: 直播 Live and the date)")
+    live.add_argument("--auto-reply", action="store_true",
+                      help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
 
     assist = sub.add_parser("assist", help="远程场控: work a console's live room from this machine (LAN)")
     assist.add_argument("url", nargs="?", default="", help="wss://HOST:PORT (or ws://) the console shows under 远程场控; "
@@ -194,7 +198,7 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
             return _demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None),
-                         getattr(args, "feed", None), getattr(args, "title", ""))
+                         getattr(args, "feed", None), getattr(args, "title", ""), getattr(args, "auto_reply", False))
         if args.command == "live":
             return _live(args)
         if args.command == "review":
@@ -240,7 +244,7 @@ def _listen_address(text: str) -> tuple[str, int]:
 
 
 def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None,
-          feed: str | None = None, title: str = "") -> int:
+          feed: str | None = None, title: str = "", auto_reply: bool = False) -> int:
     """The console headless: the same `ConsoleService` the window uses, with the demo assistant on; a rehearsal
     (its frames marked 演练), with the simulated audience or a real room's feed."""
     from app.config import recordings_dir
@@ -252,7 +256,7 @@ def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] |
     print(f"演示模式 demo mode: test pattern + {audience} → {path}")
     options = LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True,
                           simulated_audience=not feed, feed_url=feed or "", feed_token=_feed_token(), title=title)
-    return _run_console(options, duration, assistants)
+    return _run_console(options, duration, assistants, auto_reply)
 
 
 def _feed_token() -> str:
@@ -282,16 +286,17 @@ def _live(args) -> int:
     options = LiveOptions(rehearsal=False, simulated_audience=False, demo_assistant=False, destinations=destinations,
                           record=path is not None, recording_path=str(path) if path else None, source=args.source,
                           duration=args.duration, feed_url=args.feed, feed_token=_feed_token(), title=args.title)
-    return _run_console(options, args.duration, args.assistants)
+    return _run_console(options, args.duration, args.assistants, args.auto_reply)
 
 
-def _run_console(options, duration: float | None, assistants: tuple[str, int] | None) -> int:
+def _run_console(options, duration: float | None, assistants: tuple[str, int] | None, auto_reply: bool = False) -> int:
     """Go live with the console headless, print a line a second, wait for the end (or Ctrl+C), then a summary;
     exit 1 when an output or the stream failed."""
     from app.console import ConsoleService
     from app.media.outputs import DestinationError
 
     service = ConsoleService()
+    service.set_faq_auto(auto_reply)
     report = _StatsReport(None, metrics=service.metrics, feed=lambda: service.health())
     service.on_stats = report
     print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
@@ -322,6 +327,8 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
               f"duplicates {feed.duplicates}, reconnects {feed.reconnects}")
     print(f"场次 session #{core.session_id}: {core.bus.last_seq} events logged, GMV ￥{summary.gmv_cents / 100:.2f}, "
           f"{summary.orders} orders, peak online {summary.online_peak}")
+    if core.faq is not None and core.faq.asked:
+        print(f"自动回复 FAQ: {core.faq.asked} questions recognised, {core.faq.replied} answered automatically")
     failed = final is None or any(o.stats.error for o in final.outputs)
     return EXIT_RUNTIME if failed or broadcast.last_error else 0
 
@@ -346,6 +353,8 @@ ASSIST_HELP = """commands (one per line):
   flash N YUAN STOCK MINUTES     start a flash sale   endflash
   draw PRIZE KEYWORD N MINUTES [who]  福袋 (who: anyone | followers | entered_before)   enddraw
   comments                       the newest comments  pincomment SEQ | unpincomment
+  questions                      自动回复: questions   reply SEQ [ANSWER] | unreply
+  notice TEXT                    公告 on stream        unnotice
   undo                           take back your last  quit"""
 
 _ASSIST_VERBS = {"pin": ("pin_product", (int,)), "next": ("next_product", ()), "prev": ("previous_product", ()),
@@ -354,7 +363,7 @@ _ASSIST_VERBS = {"pin": ("pin_product", (int,)), "next": ("next_product", ()), "
                  "stopcoupon": ("stop_coupon", (int,)), "flash": ("start_flash_sale", (int, "cents", int, "seconds")),
                  "endflash": ("stop_flash_sale", ()), "pincomment": ("pin_comment", (int,)),
                  "unpincomment": ("unpin_comment", ()), "draw": ("start_draw", (str, str, int, "seconds", str)),
-                 "enddraw": ("stop_draw", ())}
+                 "enddraw": ("stop_draw", ()), "unreply": ("clear_reply", ()), "unnotice": ("unpin_notice", ())}
 
 
 def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
@@ -396,6 +405,21 @@ def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
                 elif command == "comments":
                     for event in [e for e in assistant.events if e["type"] == "comment"][-10:]:
                         print(f"  [{event['seq']}] {event['data'].get('nickname', '')}：{event['data'].get('text', '')}")
+                elif command == "questions":
+                    for data in _questions(assistant.events)[-10:]:
+                        print(f"  [{data.get('comment_seq')}] 【{data.get('topic', '')}】{data.get('nickname', '')}："
+                              f"{data.get('question', '')} → {data.get('answer', '')}")
+                elif command == "reply" and rest:
+                    seq = int(rest[0])
+                    asked = next((d for d in reversed(_questions(assistant.events)) if d.get("comment_seq") == seq), None)
+                    if asked is None:
+                        raise ValueError(f"no question {seq}: see `questions`")
+                    answer = " ".join(rest[1:]) or str(asked.get("answer", ""))
+                    reply = assistant.call("reply_comment", seq, str(asked.get("nickname", "")),
+                                           str(asked.get("question", "")), answer)
+                    print(f"ok #{reply.get('seq')}")
+                elif command == "notice" and rest:
+                    print(f"ok #{assistant.call('pin_notice', ' '.join(rest)).get('seq')}")
                 elif command == "undo":
                     print(f"已撤销 undone: {assistant.undo()}")
                 elif command in _ASSIST_VERBS:
@@ -417,6 +441,11 @@ def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
     finally:
         assistant.close()
     return 0
+
+
+def _questions(events) -> list[dict]:
+    """The questions the console suggested answering (自动回复), oldest first, from an assistant's events."""
+    return [e["data"] for e in events if e.get("type") == "faq_asked" and e["data"].get("suggested")]
 
 
 def _describe_room(state: dict) -> str:

@@ -21,7 +21,9 @@ import numpy as np
 
 from app.broadcast import (Broadcast, BroadcastHealth, FrameSlot, GoLiveError, LiveOptions, Studio, build_overlays,
                            check_mode, explain_go_live_failure, open_sources_for, overlay_boxes)
-from app.catalogue import Catalogue
+from app.catalogue import Catalogue, load_faqs
+from app.commerce.faq import FaqError
+from app.commerce.notices import Notice, ScheduleError, due, format_schedule, parse_schedule
 from app.commerce.room import ActionRefused, RoomSnapshot
 from app.compliance.extreme_words import ExtremeWordChecker
 from app.destinations import PRESETS, KeyStore
@@ -42,9 +44,10 @@ from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
 
 __all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleService", "DestinationError",
-           "ExtremeWordChecker", "GoLiveError", "KeyStore", "LiveOptions", "PRESETS", "RemoteAccess", "check_mode",
-           "ensure_qt", "explain_go_live_failure", "feed_problem", "font", "format_clock", "install_log_redaction",
-           "money", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "whole"]
+           "ExtremeWordChecker", "FaqError", "GoLiveError", "KeyStore", "LiveOptions", "Notice", "PRESETS",
+           "RemoteAccess", "ScheduleError", "check_mode", "due", "ensure_qt", "explain_go_live_failure",
+           "feed_problem", "font", "format_clock", "format_schedule", "install_log_redaction", "money",
+           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "whole"]
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +148,40 @@ class ConsoleService:
         if self.live:
             self.broadcast.define_coupon(coupon_id, payload)
         return coupon_id
+
+    # --- 自动回复 FAQ auto-reply --------------------------------------------------------------------------
+    def faqs(self, product_id: int | None) -> list:
+        """The product's FAQ pairs (None: the room's own, for any product) (`app.commerce.faq.Faq`)."""
+        return self.catalogue.faqs(product_id)
+
+    def save_faqs(self, product_id: int | None, rows: list[tuple[str, str, str]]) -> list:
+        """Replace the product's (or the room's) pairs with these (topic, keywords, answer) rows; FaqError names
+        the row at fault (nothing kept then). While live the room uses them from the next comment on."""
+        faqs = self.catalogue.save_faqs(product_id, rows)
+        if self.live and self.broadcast.faq is not None:
+            self.broadcast.faq.set_faqs(load_faqs(self.database))
+        return faqs
+
+    def reply(self, comment_seq: int, nickname: str, question: str, answer: str):
+        """回复上屏: an answer to a viewer's question on stream as a reply card, as this console's (undoable) verb;
+        the question is then no longer waiting for auto-reply. ActionRefused with the reason (an extreme word…)."""
+        event = self.act("reply_comment", comment_seq, nickname, question, answer)
+        self.dismiss_suggestion(comment_seq)
+        return event
+
+    def dismiss_suggestion(self, comment_seq: int) -> None:
+        faq = self.broadcast.faq if self.live else None
+        if faq is not None:
+            faq.dismiss(comment_seq)
+
+    @property
+    def faq_auto(self) -> bool:
+        return self.studio.faq_auto
+
+    def set_faq_auto(self, on: bool) -> None:
+        """自动回复 without a click: each recognised question's answer goes on stream when no reply is shown."""
+        self.studio.faq_auto = bool(on)
+        self._apply_studio()
 
     # --- review (复盘) -------------------------------------------------------------------------------------
     def sessions(self, rehearsals: bool = False) -> list:

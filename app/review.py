@@ -164,13 +164,18 @@ def _summary(review: SessionReview) -> dict:
 
 def _from_summary(info: SessionInfo, titles: dict[int, str], kept: dict, page) -> SessionReview:
     m = dict(kept["metrics"])
-    m["products"] = tuple(ProductSummary(**p) for p in m["products"])
+    m["products"] = tuple(ProductSummary(**{**p, "questions": _pairs(p.get("questions", ()))}) for p in m["products"])
+    m["questions"] = _pairs(m.get("questions", ()))
     m["per_minute"] = tuple(MinuteRow(**r) for r in m["per_minute"])
     m["spans"] = tuple(tuple(span) for span in m["spans"])
     m["outside"] = OutsideSummary(**m["outside"])
     return SessionReview(info, MetricsSnapshot(**m), [ProductWindow(p, start, end) for p, start, end in kept["windows"]],
                          titles, [Marker(t, kind, label) for t, kind, label in kept["markers"]],
                          [(t, n) for t, n in kept["online"]], None, kept["events"], page)
+
+
+def _pairs(items) -> tuple[tuple[str, int], ...]:
+    return tuple((str(topic), int(n)) for topic, n in items)
 
 
 def _bulk(database: Database, info: SessionInfo, spans: list[tuple[float, float | None]]) -> tuple[RoomCounts, int]:
@@ -277,6 +282,8 @@ _LABELS = {
                                                        f"{p.get('winners')} 人）",
     EventType.DRAW_WINNERS: lambda p, product, coupon: f"开奖 {p.get('entrants')} 人参与：" + (
         "、".join(str(w.get("nickname", "")) for w in p.get("winners", [])[:20]) or "无人中奖"),
+    EventType.COMMENT_REPLIED: lambda p, product, coupon: f"回复 @{p.get('nickname', '')}：{p.get('answer', '')}",
+    EventType.NOTICE_PINNED: lambda p, product, coupon: f"公告 {p.get('text', '')}",
 }
 
 
@@ -317,6 +324,7 @@ def format_report(review: SessionReview) -> str:
              f"转化率 conversion {ratio(m.conversion)} · 互动率 interaction {ratio(m.interaction_rate)}",
              f"在线 online peak {m.online_peak} · avg {m.online_avg:.0f} · 评论/分钟 comments/min "
              f"{m.comments_per_minute:.1f}",
+             f"常问 asked most: {asked(m.questions, 8)}",
              ""]
     header, rows = product_rows(review)
     lines += [" | ".join(header)] + [" | ".join(cells) for _, cells in rows]
@@ -325,7 +333,12 @@ def format_report(review: SessionReview) -> str:
 
 OUTSIDE = "讲解外 outside any explanation"
 PRODUCT_COLUMNS = ["商品 product", "讲解 explained", "观看人数 audience", "订单 orders", "GMV", "退款 refunds", "GPM",
-                   "转化 conversion"]
+                   "转化 conversion", "常问 asked"]
+
+
+def asked(questions: tuple[tuple[str, int], ...], top: int = 3) -> str:
+    """What viewers kept asking: the top topics with their counts (尺码 12、发货 5), or —."""
+    return "、".join(f"{topic} {n}" for topic, n in questions[:top]) or "—"
 
 
 def product_rows(review: SessionReview) -> tuple[list[str], list[tuple[int | None, list[str]]]]:
@@ -336,10 +349,11 @@ def product_rows(review: SessionReview) -> tuple[list[str], list[tuple[int | Non
     rows: list[tuple[int | None, list[str]]] = [
         (p.product_id, [review.titles.get(p.product_id, f"#{p.product_id}"), f"{p.explanation_seconds / 60:.1f} min",
                         f"{p.audience:,}", f"{p.orders:,}", money(p.gmv_cents), money(p.refunds_cents), whole(p.gpm),
-                        ratio(p.conversion)])
+                        ratio(p.conversion), asked(p.questions)])
         for p in sorted(m.products, key=lambda p: -p.gmv_cents)]
     o = m.outside
-    rows.append((None, [OUTSIDE, "—", "—", f"{o.orders:,}", money(o.gmv_cents), money(o.refunds_cents), "—", "—"]))
+    rows.append((None, [OUTSIDE, "—", "—", f"{o.orders:,}", money(o.gmv_cents), money(o.refunds_cents), "—", "—",
+                        "—"]))
     return PRODUCT_COLUMNS, rows
 
 
@@ -358,15 +372,16 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
         writer = csv.writer(out)
         writer.writerow(["商品ID product_id", "商品 product", "讲解秒 explained_s", "订单 orders", "成交额 gmv_yuan",
                          "退款 refunds_yuan", "净成交 net_yuan", "买家 buyers", "观看人数 audience", "进房 views",
-                         "GPM", "平均在线 online_avg", "转化率 conversion"])
+                         "GPM", "平均在线 online_avg", "转化率 conversion", "常问 asked"])
         for p in sorted(m.products, key=lambda p: -p.gmv_cents):
             writer.writerow([p.product_id, review.titles.get(p.product_id, ""), round(p.explanation_seconds, 1),
                              p.orders, _yuan(p.gmv_cents), _yuan(p.refunds_cents), _yuan(p.net_cents), p.buyers,
                              p.audience, p.views, "" if p.gpm is None else round(p.gpm, 2), round(p.online_avg, 1),
-                             "" if p.conversion is None else round(p.conversion, 4)])
+                             "" if p.conversion is None else round(p.conversion, 4),
+                             "; ".join(f"{topic}={n}" for topic, n in p.questions)])
         o = m.outside
         writer.writerow(["", OUTSIDE, "", o.orders, _yuan(o.gmv_cents), _yuan(o.refunds_cents), _yuan(o.net_cents),
-                         "", "", "", "", "", ""])
+                         "", "", "", "", "", "", ""])
     minutes = folder / f"{stem}-minutes.csv"
     start = review.info.started_at
     with minutes.open("w", encoding="utf-8-sig", newline="") as out:

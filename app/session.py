@@ -9,7 +9,8 @@ import time
 
 from sqlalchemy import update
 
-from app.catalogue import load_room
+from app.catalogue import load_faqs, load_room
+from app.commerce.faq import FaqResponder
 from app.commerce.room import LiveRoom
 from app.kernel.bus import EventBus
 from app.kernel.events import SYSTEM, Event, EventType
@@ -40,6 +41,8 @@ class SessionCore:
         self.session_id: int | None = None
         self.writer: StoreWriter | None = None
         self.room: LiveRoom | None = None
+        self.faq: FaqResponder | None = None  # 自动回复: recognises questions, suggests (and may give) answers
+        self.faq_actor = "assistant:自动回复"  # who auto-replies are logged as
         self._unsubscribe_writer = None
         self._clock_stop = threading.Event()
         self._clock: threading.Thread | None = None
@@ -69,6 +72,7 @@ class SessionCore:
         """Go live: a session row (status live), the event log writer, the room with the catalogue."""
         self.kind = SessionKind(kind)
         self.room = load_room(self.database, self.bus, run_sheet)
+        self.faq = FaqResponder(self.bus, load_faqs(self.database))
         sheet = self.room.snapshot().state.run_sheet
         with self.database.sessions.begin() as db:
             row = LiveSession(title=title, run_sheet=sheet, destinations=[redact_url(d) for d in destinations or []],
@@ -93,6 +97,7 @@ class SessionCore:
         while not self._clock_stop.wait(ROOM_TICK_S):
             try:
                 self.room.tick()
+                self.faq.step(self.room, self.bus.stream_time(), self.faq_actor)
             except Exception:  # noqa: BLE001 - the clock must outlive one bad tick
                 log.exception("room clock tick failed")
             if time.monotonic() - last_beat >= HEARTBEAT_S:
@@ -139,6 +144,8 @@ class SessionCore:
             self._keep_counts()
         if self.room:
             self.room.close()
+        if self.faq:
+            self.faq.close()
         with self.database.sessions.begin() as db:
             db.execute(update(LiveSession).where(LiveSession.id == self.session_id)
                        .values(status=SessionStatus.ENDED, ended_at=time.time()))

@@ -2,7 +2,7 @@
 # Set up everything Anchor Console needs on a Debian machine, then run the console or the whole test suite.
 #   bash packaging/bootstrap.sh run  [ARGS...]   → .venv/bin/anchor-console ARGS (demo mode without arguments)
 #   bash packaging/bootstrap.sh test [ARGS...]   → pytest ARGS
-# Idempotent: Debian packages are installed only when missing, pip runs only when pyproject.toml changed.
+# Idempotent: Debian packages are installed only when missing, pip runs only when pyproject.toml or setup.py changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
@@ -37,7 +37,7 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { say "Python 3
 # --- the virtual environment at .venv ---------------------------------------------------------------------
 [ -x .venv/bin/python ] || { say "creating .venv"; python3 -m venv .venv; }
 stamp=".venv/.anchor-console-installed"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(cat pyproject.toml setup.py | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing Python packages into .venv"
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true

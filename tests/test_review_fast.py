@@ -36,6 +36,8 @@ def _events():
         make(T.PRODUCT_PINNED, product_id=st.sampled_from([1, 2, 3])),
         make(T.PRODUCT_UNPINNED),
         make(T.COUPON_DROPPED, coupon_id=st.sampled_from([1, 2]), quantity=st.integers(1, 9)),
+        make(T.FAQ_ASKED, topic=st.sampled_from(["尺码", "发货", "保质期"]), product_id=st.sampled_from([1, 2, None]),
+             suggested=st.booleans()),
     ), max_size=80)
 
 

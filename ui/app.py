@@ -3,8 +3,10 @@ handed in (the console's window opens in demo mode by default: test pattern, sim
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -15,9 +17,28 @@ class Windows:
     assistant: object
 
 
+def shadowed() -> str | None:
+    """Why the `app` package imported is not this console's (the top-level names `app` and `ui` are the project's
+    fixed layout; another distribution's `app` earlier on the path would take its place), or None when it is ours:
+    it says so (`app.DISTRIBUTION`) and sits beside this `ui`."""
+    import app
+
+    ours = getattr(app, "DISTRIBUTION", None) == "anchor-console"
+    where = Path(getattr(app, "__file__", None) or ".").resolve().parent
+    if ours and where.parent == Path(__file__).resolve().parent.parent:
+        return None
+    return (f"另一个名为 app 的包挡住了主播中控台（{where}）：请把主播中控台装在它自己的虚拟环境里，或使用打包好的程序 / "
+            f"another package named 'app' ({where}) shadows Anchor Console's: install Anchor Console in a virtual "
+            f"environment of its own, or use the built app")
+
+
 def launch(argv: list[str] | None = None) -> int:
     """`anchor-console [COMMAND]`: a window when there is a display (or `window`, `assist --window`), else the
     headless commands of `app.cli`."""
+    problem = shadowed()
+    if problem:
+        print(f"anchor-console: error: {problem}", file=sys.stderr)
+        return 2
     from app.cli import main as cli_main
 
     return cli_main(argv, windows=Windows(console=main, assistant=remote_main))
@@ -36,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     service = ConsoleService()
     window = MainWindow(service)
     window.show()
+    close_after = os.environ.get("ANCHOR_CONSOLE_CLOSE_AFTER")  # a build's smoke test: open, run, close
+    if close_after:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(float(close_after) * 1000), window.close)
     try:
         return app.exec()
     finally:

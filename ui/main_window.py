@@ -10,9 +10,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QMainWin
                                QToolBar, QVBoxLayout, QWidget)
 
 from app.console import (PRESETS, ActionRefused, CatalogImportError, ConsoleService, DestinationError, KeyStore,
-                         LiveOptions, feed_problem, format_clock, redact, redact_url)
+                         LiveOptions, due, feed_problem, format_clock, format_schedule, parse_schedule, redact,
+                         redact_url)
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
+from ui.docks.draw import DrawDock
+from ui.docks.faq import FaqDialog, FaqDock, ScheduleDialog, reminder_text
 from ui.docks.graphs import GraphsDock
 from ui.docks.products import ProductsDock
 from ui.docks.scripts import ScriptsDock
@@ -31,14 +34,16 @@ CANVASES = [(LANDSCAPE, "720p30 1280x720", (1280, 720, 30)), (LANDSCAPE, "1080p3
 # labels are (中文, English) pairs, shown through tr() when the window is built (the language is chosen by then)
 OVERLAYS = [("product_card", ("商品卡", "Product card")), ("coupon", ("优惠券", "Coupon banner")),
             ("flash_sale", ("秒杀倒计时", "Flash-sale countdown")), ("comments", ("评论滚动", "Comment ticker")),
-            ("pinned_comment", ("置顶评论", "Pinned comment")), ("draw", ("福袋", "Lucky draw"))]
+            ("pinned_comment", ("置顶评论", "Pinned comment")), ("draw", ("福袋", "Lucky draw")),
+            ("reply", ("回复卡", "Reply card")), ("notice", ("公告", "Notice"))]
 SHORTCUTS = [("F5", ("讲解选中商品", "Pin the selected product")), ("F6", ("上一个商品", "Previous product")),
              ("F7", ("下一个商品", "Next product")), ("F8", ("提词器（第二屏）", "Teleprompter (second monitor)")),
              ("Space / ↑ ↓ / F11", ("提词器：暂停、速度、全屏", "Teleprompter: pause, speed, fullscreen")),
              ("Ctrl+L", ("开播", "Go live")), ("Ctrl+Shift+L", ("停播", "Stop")),
              ("Ctrl+M", ("静音 / 取消静音", "Mute / unmute")), ("Ctrl+R", ("场次复盘", "Session review")),
-             ("Ctrl+Z", ("撤销上一个直播操作（改价、库存、讲解、发券、秒杀）",
-                         "Undo the last live action (price, stock, pin, coupon, flash sale)")),
+             ("F9", ("回复选中的提问（上屏）", "Answer the selected question on stream")),
+             ("Ctrl+Z", ("撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）",
+                         "Undo the last live action (price, stock, pin, coupon, flash sale, reply, notice)")),
              ("F1", ("快捷键", "This help"))]
 
 
@@ -85,6 +90,13 @@ class MainWindow(QMainWindow):
             lambda pid, price, stock, secs: self._act("start_flash_sale", pid, price, stock, secs),
             lambda: self._act("stop_flash_sale"),
             on_save=self.save_coupon)
+        self.draw = DrawDock(lambda prize, keyword, winners, seconds, who:
+                             self._act("start_draw", prize, keyword, winners, seconds, who),
+                             lambda: self._act("stop_draw"))
+        self.faq = FaqDock(self.reply, lambda: self._act("clear_reply"), lambda text: self._act("pin_notice", text),
+                           lambda: self._act("unpin_notice"), on_auto=service.set_faq_auto, on_edit=self.edit_faqs,
+                           on_schedule=self.edit_schedule)
+        self.faq.auto.setChecked(service.faq_auto)
         self.graphs = GraphsDock()
         self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
@@ -92,7 +104,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.graphs)
         self.tabifyDockWidget(self.coupons, self.scripts)
+        self.tabifyDockWidget(self.coupons, self.draw)
+        self.tabifyDockWidget(self.comments, self.faq)
         self.coupons.raise_()
+        self.comments.raise_()
         self.resizeDocks([self.products, self.comments], [470, 380], Qt.Orientation.Horizontal)
         self.resizeDocks([self.products, self.coupons], [420, 480], Qt.Orientation.Vertical)
         self.resizeDocks([self.comments, self.graphs], [420, 480], Qt.Orientation.Vertical)
@@ -105,6 +120,7 @@ class MainWindow(QMainWindow):
         self._preview_seq = -1
         self.teleprompter = None
         self._prompted: int | None = None
+        self.schedule = self._saved_schedule()  # 公告提醒: (time, what), reminded a minute ahead
         self._live_since: float | None = None
         self._timers = []
         for interval, slot in ((33, self._tick_preview), (100, self._tick_events), (250, self._tick_room),
@@ -249,6 +265,7 @@ class MainWindow(QMainWindow):
                           ("F6", lambda: self._act("previous_product")),
                           ("F7", lambda: self._act("next_product")),
                           ("F8", self.show_teleprompter),
+                          ("F9", lambda: self.faq.reply_selected()),
                           ("F1", self.show_shortcuts)):
             action = QAction(self)
             action.setShortcut(QKeySequence(key))
@@ -508,6 +525,46 @@ class MainWindow(QMainWindow):
             self._prompted = pinned
             title = room.state.products[pinned].title if pinned is not None else ""
             self.teleprompter.show_script(title, self.service.catalogue.script_for(pinned) if pinned is not None else [])
+
+    # --- 自动回复 / 公告 ------------------------------------------------------------------------------------
+    def reply(self, comment_seq: int, nickname: str, question: str, answer: str) -> bool:
+        """回复上屏 from the FAQ dock; a refusal (an extreme word, not live) is shown with its reason."""
+        try:
+            self.service.reply(comment_seq, nickname, question, answer)
+        except ActionRefused as exc:
+            self._message(str(exc), error=True)
+            return False
+        self._update_undo()
+        return True
+
+    def edit_faqs(self, dialog_answer=None) -> None:
+        """编辑问答: each product's pairs and the room's own. Tests pass `dialog_answer(dialog)`."""
+        dialog = FaqDialog(self.service.catalogue.products(), self.service.faqs, self.service.save_faqs, self)
+        if dialog_answer is not None:
+            dialog_answer(dialog)
+        else:
+            dialog.exec()
+
+    def edit_schedule(self, dialog_answer=None) -> None:
+        """提醒时间表: kept in the settings; the teleprompter and the dock remind a minute ahead."""
+        dialog = ScheduleDialog(format_schedule(self.schedule), parse_schedule, self)
+        accepted = dialog_answer(dialog) if dialog_answer is not None else dialog.exec() == ScheduleDialog.DialogCode.Accepted
+        if accepted:
+            self.schedule = dialog.notices
+            self.settings.setValue("notices/schedule", format_schedule(self.schedule))
+
+    def _saved_schedule(self) -> list:
+        try:
+            return parse_schedule(str(self.settings.value("notices/schedule", "") or ""))
+        except ValueError:
+            return []
+
+    def _update_reminder(self) -> None:
+        now = time.localtime()
+        text = reminder_text(due(self.schedule, now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec))
+        self.faq.set_reminder(text)
+        if self.teleprompter is not None:
+            self.teleprompter.set_reminder(text)
 
     def _ask_feed_url(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -772,11 +829,16 @@ class MainWindow(QMainWindow):
         events = self.service.drain_events()
         if events:
             self.comments.add_events(events)
+            self.faq.add_events(events)
 
     def _tick_room(self) -> None:
         room = self.service.room_snapshot()  # the catalogue before going live, the live room after
+        now = room.bus.stream_time() or 0.0
         self.products.refresh(room)
-        self.coupons.refresh(room, room.bus.stream_time() or 0.0)
+        self.coupons.refresh(room, now)
+        self.draw.refresh(room, now)
+        self.faq.refresh(room, now)
+        self._update_reminder()
         self._update_teleprompter()
 
     def _tick_metrics(self) -> None:

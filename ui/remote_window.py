@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QTool
 from app.remote.client import PREFIX, ActionRefused, PairingError, RemoteAssistant, RemoteError, parse_pairing_code
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
+from ui.docks.draw import DrawDock
+from ui.docks.faq import FaqDock
 from ui.docks.products import ProductsDock
 from ui.i18n import pick, tr
 
@@ -49,9 +51,20 @@ class RemoteWindow(QMainWindow):
             lambda pid, price, stock, secs: self.call("start_flash_sale", pid, price, stock, secs),
             lambda: self.call("stop_flash_sale"))
         self.comments = CommentsDock(lambda event: self.call("pin_comment", event.seq))
+        self.draw = DrawDock(lambda prize, keyword, winners, seconds, who:
+                             self.call("start_draw", prize, keyword, winners, seconds, who),
+                             lambda: self.call("stop_draw"))
+        self.faq = FaqDock(lambda seq, nickname, question, answer:
+                           self.call("reply_comment", seq, nickname, question, answer),
+                           lambda: self.call("clear_reply"), lambda text: self.call("pin_notice", text),
+                           lambda: self.call("unpin_notice"))
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.coupons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)
+        self.tabifyDockWidget(self.coupons, self.draw)
+        self.tabifyDockWidget(self.comments, self.faq)
+        self.coupons.raise_()
+        self.comments.raise_()
         self.resizeDocks([self.products, self.coupons], [700, 480], Qt.Orientation.Horizontal)
         self.state_label.setToolTip(tr("画面在主播的电脑上；这里只做场控", "the picture is on the streamer's PC; "
                                        "this window works the room"))
@@ -94,16 +107,20 @@ class RemoteWindow(QMainWindow):
         self._message(tr("已连接", "connected") + f": {self.assistant.actor}")
         return True
 
-    def call(self, verb: str, *args) -> None:
+    def call(self, verb: str, *args) -> bool:
+        """A verb on the console's room; False (with the reason shown) when it was not done."""
         if self.assistant is None or not self.assistant.connected:
             self._message(tr("请先连接中控台", "connect to the console first"), error=True)
-            return
+            return False
         try:
             self.assistant.call(verb, *args)
         except ActionRefused as exc:
             self._message(str(exc), error=True)
+            return False
         except RemoteError as exc:
             self._message(tr("连接中断", "connection lost") + f": {pick(str(exc))}", error=True)
+            return False
+        return True
 
     def undo(self) -> None:
         if self.assistant is not None and self.assistant.connected:
@@ -121,11 +138,15 @@ class RemoteWindow(QMainWindow):
             return
         room = assistant.room()
         self.state_label.setText(f"{assistant.actor} · " + (tr("直播中", "live") if room.live else tr("未开播", "not live")))
+        now = room.bus.stream_time() or 0.0
         self.products.refresh(room)
-        self.coupons.refresh(room, room.bus.stream_time() or 0.0)
+        self.coupons.refresh(room, now)
+        self.draw.refresh(room, now)
+        self.faq.refresh(room, now)
         events = assistant.drain_events()
         if events:
             self.comments.add_events(events)
+            self.faq.add_events(events)
 
     def _message(self, text: str, error: bool = False) -> None:
         self.statusBar().setStyleSheet("color: #c62828;" if error else "")

@@ -101,10 +101,11 @@ class ReviewWindow(QMainWindow):
                            ("comments", tr("评论/分钟", "Comments / min"))):
             self.kpi_labels[key] = QLabel("—")
             self.kpis.addRow(caption, self.kpi_labels[key])
-        self.products = QTableWidget(0, 8)
+        self.products = QTableWidget(0, 9)
         self.products.setHorizontalHeaderLabels([tr("商品", "Product"), tr("讲解", "Explained"),
                                                  tr("观看人数", "Audience"), tr("订单", "Orders"), "GMV",
-                                                 tr("退款", "Refunds"), "GPM", tr("转化", "Conv.")])
+                                                 tr("退款", "Refunds"), "GPM", tr("转化", "Conv."),
+                                                 tr("常问", "Asked")])
         self.products.verticalHeader().setVisible(False)
         self.products.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.products.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)

@@ -68,8 +68,14 @@ class Teleprompter(QWidget):
                           ("F11", self.fullscreen.toggle), ("Esc", lambda: self.fullscreen.setChecked(False))):
             QShortcut(QKeySequence(key), self, slot)
         self._paused_speed: int | None = None
+        self.reminder = QLabel()  # 公告提醒: what is due in the next minute (never on stream)
+        self.reminder.setStyleSheet("color: #ffb300; background: #222; font-size: 28px; font-weight: bold;")
+        self.reminder.setTextFormat(Qt.TextFormat.PlainText)
+        self.reminder.setWordWrap(True)
+        self.reminder.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addWidget(self.reminder)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.warnings)
         self._title, self._sections = "", []
@@ -119,6 +125,12 @@ class Teleprompter(QWidget):
         else:
             self.speed.setValue(self._paused_speed)
             self._paused_speed = None
+
+    def set_reminder(self, text: str) -> None:
+        """The schedule's next notice a minute ahead (empty: hidden)."""
+        if self.reminder.text() != text:
+            self.reminder.setText(text)
+            self.reminder.setVisible(bool(text))
 
     def show_script(self, title: str, sections: list[tuple[str, str]]) -> None:
         self._title, self._sections = title, sections

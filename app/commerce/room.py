@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from app import values
 from app.commerce import draw as lucky
+from app.commerce import faq
 from app.kernel.bus import EventBus
 from app.kernel.events import SYSTEM, Event, EventType
+from app.kernel.moderation import clean_text
 
 
 class ActionRefused(ValueError):
@@ -54,9 +56,9 @@ def check_cents(value: object, name: values.Name, minimum: int = 1) -> int:
         raise ActionRefused(str(exc)) from None
 
 
-def check_count(value: object, name: values.Name, minimum: int = 0) -> int:
+def check_count(value: object, name: values.Name, minimum: int = 0, maximum: int = values.MAX_COUNT) -> int:
     try:
-        return values.whole(value, name, minimum)
+        return values.whole(value, name, minimum, maximum)
     except values.BadValue as exc:
         raise ActionRefused(str(exc)) from None
 
@@ -132,6 +134,21 @@ class DrawState:
 
 
 @dataclass
+class ReplyState:
+    """自动回复: an answer to a viewer's question on stream until `until` (stream time)."""
+
+    comment_seq: int
+    nickname: str
+    question: str
+    answer: str
+    until: float
+
+
+MAX_NOTICE = 60  # a 公告 on stream: one line
+MAX_SEQ = 2**53  # an event's number in the log (a long show passes 10^7)
+
+
+@dataclass
 class RoomState:
     products: dict[int, ProductState] = field(default_factory=dict)
     coupons: dict[int, CouponState] = field(default_factory=dict)
@@ -140,6 +157,8 @@ class RoomState:
     flash_sale: FlashSaleState | None = None
     pinned_comment: PinnedComment | None = None
     draw: DrawState | None = None
+    reply: ReplyState | None = None
+    notice: str | None = None  # 公告 pinned on stream
 
 
 @dataclass(frozen=True)
@@ -332,6 +351,48 @@ class LiveRoom:
                 raise ActionRefused("没有置顶的评论 / no comment is pinned")
             return self._publish(EventType.COMMENT_UNPINNED, {}, actor)
 
+    def reply_comment(self, comment_seq: int, nickname: str, question: str, answer: str, actor: str,
+                      shown_s: float = faq.REPLY_SHOWN_S) -> Event:
+        """回复上屏: an answer to a viewer's question as a card on stream for `shown_s` seconds (replacing the one
+        shown). The answer must pass the extreme-word check (app/commerce/faq.py)."""
+        with self._verb_lock:
+            seq = check_count(comment_seq, ("评论编号", "comment number"), minimum=0, maximum=MAX_SEQ)
+            answer = clean_text(answer if isinstance(answer, str) else "", faq.MAX_ANSWER + 1).strip()
+            problem = faq.answer_problem(answer)
+            if problem:
+                raise ActionRefused(problem)
+            shown_s = check_duration(shown_s, ("显示时长", "time shown"))
+            nickname = clean_text(nickname if isinstance(nickname, str) else "", 40).strip() or "观众"
+            question = clean_text(question if isinstance(question, str) else "", 100).strip()
+            return self._publish(EventType.COMMENT_REPLIED,
+                                 {"comment_seq": seq, "nickname": nickname, "question": question, "answer": answer,
+                                  "until": self._now() + shown_s}, actor)
+
+    def clear_reply(self, actor: str) -> Event:
+        with self._verb_lock:
+            with self._state_lock:
+                reply = self.state.reply
+            if reply is None or self._now() >= reply.until:
+                raise ActionRefused("没有显示中的回复 / no reply is on stream")
+            return self._publish(EventType.REPLY_CLEARED, {}, actor)
+
+    def pin_notice(self, text: str, actor: str) -> Event:
+        """公告: a one-line notice on stream until unpinned (or replaced); checked for extreme words."""
+        with self._verb_lock:
+            text = clean_text(text if isinstance(text, str) else "", MAX_NOTICE + 1).strip()
+            problem = faq.answer_problem(text, MAX_NOTICE, ("公告", "the notice"))
+            if problem:
+                raise ActionRefused(problem)
+            return self._publish(EventType.NOTICE_PINNED, {"text": text}, actor)
+
+    def unpin_notice(self, actor: str) -> Event:
+        with self._verb_lock:
+            with self._state_lock:
+                notice = self.state.notice
+            if notice is None:
+                raise ActionRefused("没有置顶的公告 / no notice is pinned")
+            return self._publish(EventType.NOTICE_UNPINNED, {}, actor)
+
     def start_draw(self, prize: str, keyword: str, winners: int, duration_s: float, who: str, actor: str) -> Event:
         """福袋: open a draw; viewers enter by commenting the keyword until it closes (app/commerce/draw.py)."""
         with self._verb_lock:
@@ -464,6 +525,19 @@ class LiveRoom:
     def _on_comment_unpinned(self, event: Event) -> None:
         self.state.pinned_comment = None
 
+    def _on_replied(self, event: Event) -> None:
+        p = event.payload
+        self.state.reply = ReplyState(p["comment_seq"], p["nickname"], p["question"], p["answer"], p["until"])
+
+    def _on_reply_cleared(self, event: Event) -> None:
+        self.state.reply = None
+
+    def _on_notice(self, event: Event) -> None:
+        self.state.notice = event.payload["text"]
+
+    def _on_notice_unpinned(self, event: Event) -> None:
+        self.state.notice = None
+
     def _on_comment(self, event: Event) -> None:
         draw = self.state.draw
         if draw is None or not draw.open:
@@ -540,4 +614,8 @@ _APPLY = {
     EventType.DRAW_STARTED: LiveRoom._on_draw_started,
     EventType.DRAW_ENDED: LiveRoom._on_draw_ended,
     EventType.DRAW_WINNERS: LiveRoom._on_draw_winners,
+    EventType.COMMENT_REPLIED: LiveRoom._on_replied,
+    EventType.REPLY_CLEARED: LiveRoom._on_reply_cleared,
+    EventType.NOTICE_PINNED: LiveRoom._on_notice,
+    EventType.NOTICE_UNPINNED: LiveRoom._on_notice_unpinned,
 }

@@ -81,4 +81,11 @@ class UndoableVerbs:
             return _Step("结束刚开始的秒杀 / ended the flash sale just started", lambda: room.stop_flash_sale(actor))
         if verb == "pin_comment":
             return _Step("取消置顶评论 / comment unpinned", lambda: room.unpin_comment(actor))
+        if verb == "reply_comment":
+            return _Step("撤下刚上屏的回复 / reply taken off the stream", lambda: room.clear_reply(actor))
+        if verb == "pin_notice":
+            previous = state.notice
+            if previous is None:
+                return _Step("撤下公告 / notice taken off the stream", lambda: room.unpin_notice(actor))
+            return _Step(f"公告改回 / notice back: {previous}", lambda: room.pin_notice(previous, actor))
         return None  # stopping things is not undone: a stopped coupon is not dropped again by surprise

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_LIST = Path(__file__).resolve().parents[2] / "resources" / "compliance" / "extreme_words.txt"
+from app.config import resource_dir
+
+DEFAULT_LIST = resource_dir() / "compliance" / "extreme_words.txt"
 
 
 @dataclass(frozen=True)

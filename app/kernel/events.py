@@ -36,6 +36,12 @@ class EventType(StrEnum):
     DRAW_STARTED = "draw_started"  # 福袋: draw_id, prize, keyword, winners (how many), who, ends_at, commitment
     DRAW_ENDED = "draw_ended"  # draw_id, seed (hex: SHA-256 of it is the commitment), reason; entries close here
     DRAW_WINNERS = "draw_winners"  # draw_id, entrants (how many), winners [{user_id, nickname}]
+    FAQ_ASKED = "faq_asked"  # 自动回复: a comment recognised as a question: comment_seq, user_id, nickname, question,
+    # topic, product_id (pinned then), suggested (the first of its topic lately), answer (when suggested)
+    COMMENT_REPLIED = "comment_replied"  # a reply on stream: comment_seq, nickname, question, answer, until
+    REPLY_CLEARED = "reply_cleared"
+    NOTICE_PINNED = "notice_pinned"  # 公告 on stream: text
+    NOTICE_UNPINNED = "notice_unpinned"
 
 
 PLATFORM = "platform"

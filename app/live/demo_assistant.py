@@ -1,5 +1,5 @@
-"""The demo assistant (演示场控) of a rehearsal: pins the run sheet in turn, drops a coupon now and then and runs
-a 福袋 lucky draw every few minutes, through the room's verbs like any assistant."""
+"""The demo assistant (演示场控) of a rehearsal: pins the run sheet in turn, pins a 公告 notice at the start, drops a
+coupon now and then and runs a 福袋 lucky draw every few minutes, through the room's verbs like any assistant."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ class DemoAssistant:
                     coupon = next(iter(state.coupons.values()))
                     if not coupon.live:
                         room.drop_coupon(coupon.id, 50, 40, "assistant:演示场控")
+                if second == 3 and state.notice is None:
+                    room.pin_notice("点关注不迷路 · 每 3 分钟一个福袋", "assistant:演示场控")
                 if second % 180 == 20 and (state.draw is None or not state.draw.open):
                     room.start_draw("保温杯一个", "福袋来了", 3, 60, "anyone", "assistant:演示场控")
             except ActionRefused as exc:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage
 
-FONTS_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+from app.config import resource_dir
+
+FONTS_DIR = resource_dir() / "fonts"
 FONT_FILES = ("NotoSansSC-Subset-Regular.otf", "NotoSansSC-Subset-Bold.otf")
 
 _lock = threading.Lock()

@@ -31,6 +31,7 @@ class ProductWindow:
     refunds_cents: int = 0  # refunds of the orders counted here
     entrants: set[str] = field(default_factory=set)  # distinct viewers who entered during the window
     prior_buyers: set[str] = field(default_factory=set)  # buyers here who had entered before the window
+    questions: dict[str, int] = field(default_factory=dict)  # 自动回复 topic → questions asked during the window
 
     @property
     def audience(self) -> int:
@@ -69,10 +70,15 @@ class ProductSummary:
     conversion: float | None  # its buyers among viewers while pinned ÷ its windows' audience
     audience: int = 0  # Σ of its windows' audience (ProductWindow.audience)
     refunds_cents: int = 0  # refunds of the orders counted in its windows
+    questions: tuple[tuple[str, int], ...] = ()  # (topic, questions) asked while it was explained, most first
 
     @property
     def net_cents(self) -> int:
         return self.gmv_cents - self.refunds_cents
+
+
+def _most_first(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class MetricsSnapshot:
     spans: tuple[tuple[int, float, float | None], ...] = ()  # explanation windows: (product id, start, end or None)
     outside: OutsideSummary = OutsideSummary()
     per_order_cents: float | None = None  # 笔单价: GMV ÷ orders
+    questions: tuple[tuple[str, int], ...] = ()  # (topic, questions) over the whole show, most first
 
     @property
     def net_cents(self) -> int:
@@ -172,6 +179,7 @@ class SessionMetrics:
         self._outside = {"orders": 0, "gmv_cents": 0, "refunds_cents": 0}
         self._order_window: dict[str, ProductWindow | None] = {}  # order id → the row it counted in (refunds)
         self.bulk_seen = 0  # events of the audience's bulk (app.kernel.events.BULK) counted
+        self._questions: dict[str, int] = {}  # topic → questions (faq_asked) over the show
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -243,6 +251,11 @@ class SessionMetrics:
             self.windows.append(self._open)
         elif kind in (EventType.PRODUCT_UNPINNED, EventType.SESSION_ENDED):
             self._close_window(t)
+        elif kind == EventType.FAQ_ASKED:
+            topic = str(p.get("topic", ""))[:40]
+            self._questions[topic] = self._questions.get(topic, 0) + 1
+            if self._open is not None:
+                self._open.questions[topic] = self._open.questions.get(topic, 0) + 1
         if kind in INTERACTIONS and user:
             self._interacting.add(user)
         if kind == EventType.COMMENT:
@@ -299,10 +312,15 @@ class SessionMetrics:
                 audience = sum(a for _, _, a in rows)
                 seconds = sum(w.seconds(t) for w in windows)
                 online_avg = sum(w.online_area for w in windows) / seconds if seconds > 0 else 0.0
+                questions: dict[str, int] = {}
+                for window in windows:
+                    for topic, n in window.questions.items():
+                        questions[topic] = questions.get(topic, 0) + n
                 summaries.append(ProductSummary(
                     product_id, seconds, sum(w.orders for w in windows), gmv, product_buyers, views,
                     gmv / 100 / audience * 1000 if audience else None, online_avg,
-                    _ratio(viewer_buyers, audience), audience, sum(w.refunds_cents for w in windows)))
+                    _ratio(viewer_buyers, audience), audience, sum(w.refunds_cents for w in windows),
+                    _most_first(questions)))
             return MetricsSnapshot(
                 duration_s=t,
                 online_now=self.online_now,
@@ -328,6 +346,7 @@ class SessionMetrics:
                 spans=tuple((w.product_id, w.start, w.end) for w in self.windows),
                 outside=OutsideSummary(**self._outside),
                 per_order_cents=_ratio(self.gmv_cents, self.orders),
+                questions=_most_first(self._questions),
             )
 
     def room_counts(self) -> RoomCounts:

@@ -1,5 +1,6 @@
 """Binds the live room to the stream's overlays: pinned product → product card, live coupon → banner, flash
-sale → countdown, comments → ticker, pinned comment → its card, 福袋 → its card (then its winners).
+sale → countdown, comments → ticker, pinned comment → its card, 福袋 → its card (then its winners), a reply to a
+question → its card (for its few seconds), 公告 → the banner.
 
 A thread of its own recomputes each overlay's content ten times a second from the room state and the newest
 comments; `OverlaySet` re-renders a layer only when its content changed, so a click shows on stream within
@@ -14,8 +15,8 @@ from collections import deque
 
 from app.commerce.room import LiveRoom
 from app.kernel.events import Event, EventType
-from app.overlays.cards import (CommentsContent, CouponContent, DrawContent, FlashSaleContent,
-                                PinnedCommentContent, ProductCardContent)
+from app.overlays.cards import (CommentsContent, CouponContent, DrawContent, FlashSaleContent, NoticeContent,
+                                PinnedCommentContent, ProductCardContent, ReplyContent)
 from app.media.pictures import picture_bytes
 from app.overlays.overlay_set import OverlaySet
 
@@ -84,3 +85,7 @@ class OverlayBinder:
         shown = draw is not None and (draw.open or now - (draw.closed_at or 0.0) < WINNERS_SHOWN_S)
         self.overlays.update("draw", DrawContent(draw.prize, draw.keyword, int(max(0.0, draw.ends_at - now) + 0.999),
                                                  draw.entrants, tuple(draw.winners), draw.drawn) if shown else None)
+        reply = state.reply
+        self.overlays.update("reply", ReplyContent(reply.nickname, reply.question, reply.answer)
+                             if reply is not None and now < reply.until else None)
+        self.overlays.update("notice", NoticeContent(state.notice) if state.notice else None)

@@ -60,6 +60,22 @@ class DrawContent:
 
 
 @dataclass(frozen=True)
+class ReplyContent:
+    """自动回复 on stream: the viewer's question and the answer to them."""
+
+    nickname: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class NoticeContent:
+    """公告: one line pinned on stream."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class CommentsContent:
     lines: tuple[tuple[str, str], ...]  # (nickname, text), oldest first
 
@@ -261,6 +277,52 @@ def render_pinned_comment(content: PinnedCommentContent, scale: float = 1.0) -> 
     p.setFont(qtrender.font(int(18 * scale)))
     p.drawText(QRectF(12 * scale, h / 2 - 4 * scale, w - 24 * scale, h / 2), Qt.AlignmentFlag.AlignVCenter,
                _elided(p, content.text, w - 24 * scale))
+    return _finish(image, p)
+
+
+def render_reply(content: ReplyContent, scale: float = 1.0) -> np.ndarray:
+    """回复 card: "@nickname：question" small, the answer below in two lines at most."""
+    w, h = int(520 * scale), int(112 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), QColor(24, 90, 160, 230), 12 * scale)
+    p.setPen(GOLD)
+    p.setFont(qtrender.font(int(15 * scale), bold=True))
+    p.drawText(QRectF(12 * scale, 4 * scale, w - 24 * scale, 30 * scale), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, f"回复 @{content.nickname}：{content.question}", w - 24 * scale))
+    p.setPen(WHITE)
+    p.setFont(qtrender.font(int(19 * scale), bold=True))
+    box = QRectF(12 * scale, 36 * scale, w - 24 * scale, h - 42 * scale)
+    p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+               _fit_lines(p, content.answer, box.width(), 2))
+    return _finish(image, p)
+
+
+def _fit_lines(painter: QPainter, text: str, width: float, lines: int) -> str:
+    """`text` cut (with …) so that wrapped at `width` it takes at most `lines` lines."""
+    metrics = painter.fontMetrics()
+    if metrics.horizontalAdvance(text) <= width * lines * 0.95:
+        return text
+    while text and metrics.horizontalAdvance(text + "…") > width * lines * 0.95:
+        text = text[:-1]
+    return text + "…"
+
+
+def render_notice(content: NoticeContent, scale: float = 1.0) -> np.ndarray:
+    """公告 banner: one line across the top."""
+    p0 = qtrender.new_image(1, 1)
+    probe = QPainter(p0)
+    probe.setFont(qtrender.font(int(20 * scale), bold=True))
+    text_w = probe.fontMetrics().horizontalAdvance(content.text)
+    probe.end()
+    w, h = int(min(900 * scale, text_w + 90 * scale)), int(48 * scale)
+    image, p = _begin(w, h)
+    _panel(p, QRectF(0, 0, w, h), QColor(255, 170, 0, 235), h / 2)
+    p.setPen(QColor(60, 20, 0))
+    p.setFont(qtrender.font(int(16 * scale), bold=True))
+    p.drawText(QRectF(16 * scale, 0, 50 * scale, h), Qt.AlignmentFlag.AlignVCenter, "公告")
+    p.setFont(qtrender.font(int(20 * scale), bold=True))
+    p.drawText(QRectF(66 * scale, 0, w - 80 * scale, h), Qt.AlignmentFlag.AlignVCenter,
+               _elided(p, content.text, w - 80 * scale))
     return _finish(image, p)
 
 

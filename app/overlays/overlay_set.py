@@ -19,6 +19,8 @@ _KINDS: dict[str, tuple[Callable[..., np.ndarray], int, tuple[float, float]]] = 
     "flash_sale": (cards.render_flash_sale, 41, (1.0, 0.21)),
     "pinned_comment": (cards.render_pinned_comment, 20, (1.0, 0.80)),
     "draw": (cards.render_draw, 42, (1.0, 0.45)),
+    "reply": (cards.render_reply, 25, (0.0, 0.30)),
+    "notice": (cards.render_notice, 45, (0.5, 0.0)),
 }
 KINDS = tuple(_KINDS)
 MARGIN = 24

@@ -7,8 +7,8 @@ import threading
 
 from app.commerce.room import RoomSnapshot
 from app.media.pictures import picture_bytes
-from app.overlays.cards import (CommentsContent, CouponContent, FlashSaleContent, PinnedCommentContent,
-                                ProductCardContent)
+from app.overlays.cards import (CommentsContent, CouponContent, DrawContent, FlashSaleContent, NoticeContent,
+                                PinnedCommentContent, ProductCardContent, ReplyContent)
 from app.overlays.overlay_set import OverlaySet
 
 DEMO_COMMENTS = (
@@ -66,3 +66,6 @@ def show_layout_sample(overlays: OverlaySet, room: RoomSnapshot) -> None:
         overlays.update("coupon", CouponContent(coupon.name, 120, coupon.total or 100, coupon.total or 100))
     overlays.update("comments", CommentsContent(tuple(DEMO_COMMENTS[:6])))
     overlays.update("pinned_comment", PinnedCommentContent(*DEMO_COMMENTS[1]))
+    overlays.update("draw", DrawContent("示例福袋", "福袋来了", 60, 0))
+    overlays.update("reply", ReplyContent("桃子", "已下单，什么时候发货", "付款后48小时内发货，默认中通快递"))
+    overlays.update("notice", NoticeContent("示例公告：20:00 福袋，21:00 秒杀"))

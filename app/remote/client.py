@@ -14,8 +14,8 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 
-from app.commerce.room import (ActionRefused, CouponState, FlashSaleState, PinnedComment, ProductState,
-                               RoomState)
+from app.commerce.room import (ActionRefused, CouponState, DrawState, FlashSaleState, PinnedComment, ProductState,
+                               ReplyState, RoomState)
 from app.kernel.events import Event, EventType
 from app.media.qtrender import ensure_qt, font
 from app.redaction import install_log_redaction, redact, register_secret
@@ -195,8 +195,15 @@ class RoomView:
         coupons = [CouponState(c["id"], c["name"], c["kind"], remaining=c["remaining"], total=c["total"],
                                expires_at=c["expires_at"], live=c["live"]) for c in state.get("coupons", [])]
         sale, pinned = state.get("flash_sale"), state.get("pinned_comment")
+        draw, reply = state.get("draw"), state.get("reply")
         self.state = RoomState(
             {p.id: p for p in products}, {c.id: c for c in coupons}, list(state.get("run_sheet", [])),
             state.get("pinned_product"),
             FlashSaleState(sale["product_id"], sale["price_cents"], sale["stock"], sale["ends_at"]) if sale else None,
-            PinnedComment(pinned["seq"], pinned["nickname"], pinned["text"]) if pinned else None)
+            PinnedComment(pinned["seq"], pinned["nickname"], pinned["text"]) if pinned else None,
+            DrawState(draw["draw_id"], draw["prize"], draw["keyword"], draw["winners_count"], draw["who"],
+                      draw["ends_at"], draw["commitment"], draw["open"], draw["entrants"], list(draw["winners"]))
+            if draw else None,
+            ReplyState(reply["comment_seq"], reply["nickname"], reply["question"], reply["answer"], reply["until"])
+            if reply else None,
+            state.get("notice"))

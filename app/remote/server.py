@@ -49,7 +49,9 @@ HELLO_TIMEOUT_S = 10.0
 VERBS = {"pin_product": "n", "unpin_product": "", "next_product": "", "previous_product": "", "set_live_price": "nn",
          "set_stock": "nn", "drop_coupon": "nnn", "stop_coupon": "n", "start_flash_sale": "nnnn",
          "stop_flash_sale": "", "pin_comment": "n", "unpin_comment": "",
-         "start_draw": "ssnns", "stop_draw": ""}  # 福袋: prize, keyword, winners, seconds, who
+         "start_draw": "ssnns", "stop_draw": "",  # 福袋: prize, keyword, winners, seconds, who
+         "reply_comment": "nsss", "clear_reply": "",  # 自动回复: comment seq, nickname, question, answer
+         "pin_notice": "s", "unpin_notice": ""}  # 公告
 MAX_TEXT_ARG = 200
 
 
@@ -57,7 +59,7 @@ def _fits(kind: str, value) -> bool:
     if kind == "n":
         return not isinstance(value, bool) and isinstance(value, (int, float))
     return isinstance(value, str) and len(value) <= MAX_TEXT_ARG
-FORWARDED = {EventType.COMMENT, EventType.ORDER, EventType.ONLINE, EventType.COUPON_CLAIMED}
+FORWARDED = {EventType.COMMENT, EventType.ORDER, EventType.ONLINE, EventType.COUPON_CLAIMED, EventType.FAQ_ASKED}
 
 
 def lan_addresses() -> list[str]:
@@ -97,6 +99,10 @@ def _state_dict(s, stream_time: float | None) -> dict:
             "draw_id": s.draw.draw_id, "prize": s.draw.prize, "keyword": s.draw.keyword, "winners_count":
             s.draw.winners_count, "who": s.draw.who, "ends_at": s.draw.ends_at, "commitment": s.draw.commitment,
             "open": s.draw.open, "entrants": s.draw.entrants, "winners": list(s.draw.winners)},
+        "reply": None if s.reply is None else {
+            "comment_seq": s.reply.comment_seq, "nickname": s.reply.nickname, "question": s.reply.question,
+            "answer": s.reply.answer, "until": s.reply.until},
+        "notice": s.notice,
     }
 
 
@@ -104,7 +110,9 @@ def event_json(event: Event) -> dict:
     p = event.payload
     keep = {EventType.COMMENT: ("user_id", "nickname", "text"), EventType.ORDER: ("product_id", "quantity",
                                                                                    "amount_cents"),
-            EventType.ONLINE: ("online",), EventType.COUPON_CLAIMED: ("coupon_id",)}[event.type]
+            EventType.ONLINE: ("online",), EventType.COUPON_CLAIMED: ("coupon_id",),
+            EventType.FAQ_ASKED: ("comment_seq", "user_id", "nickname", "question", "topic", "product_id", "suggested",
+                                  "answer")}[event.type]
     return {"type": event.type.value, "seq": event.seq, "stream_time": event.stream_time, "hidden": event.flagged,
             "data": {k: p[k] for k in keep if k in p}}
 

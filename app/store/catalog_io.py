@@ -16,15 +16,15 @@ from sqlalchemy import select
 
 from app import values
 from app.store.db import Database
-from app.store.models import Product
+from app.store.models import FaqPair, Product
 
 COLUMNS = ["sku", "title", "category", "list_price", "live_price", "stock", "image", "selling_points",
-           "platform_item_id"]
+           "platform_item_id", "faq"]
 HEADER_ALIASES = {  # Chinese headers as a studio's spreadsheet has them
     "商品编码": "sku", "货号": "sku", "商品名称": "title", "标题": "title", "类目": "category", "分类": "category",
     "原价": "list_price", "直播价": "live_price", "库存": "stock", "图片": "image", "卖点": "selling_points",
     "商品ID": "platform_item_id", "商品id": "platform_item_id", "平台商品ID": "platform_item_id",
-    "宝贝ID": "platform_item_id",
+    "宝贝ID": "platform_item_id", "常见问题": "faq", "问答": "faq", "自动回复": "faq",
 }
 REQUIRED = ("sku", "title", "list_price", "live_price", "stock")
 
@@ -68,8 +68,10 @@ def parse_cents(value: str) -> int:
     return cents
 
 
-def parse(data: bytes) -> list[dict]:
-    """Validated rows (prices in cents) or CatalogImportError listing every bad line."""
+def parse(data: bytes, faq_parser=None) -> list[dict]:
+    """Validated rows (prices in cents) or CatalogImportError listing every bad line. `faq_parser(cell)` reads an
+    FAQ cell into pairs (with .topic, .keywords, .answer) or raises ValueError with the reason
+    (app/commerce/faq.py's `parse_cell`); without one, or without the column, the products' FAQ is left alone."""
     reader = csv.DictReader(io.StringIO(decode(data), newline=""))
     if reader.fieldnames is None:
         raise CatalogImportError([RowError(1, "the file is empty")])
@@ -109,6 +111,12 @@ def parse(data: bytes) -> list[dict]:
         except ValueError:
             problems.append(f"stock {row.get('stock')!r} is not a whole number in 0..{values.MAX_COUNT:,}")
             stock = 0
+        faqs = None
+        if faq_parser is not None and "faq" in mapping.values():
+            try:
+                faqs = faq_parser(row.get("faq", ""))
+            except ValueError as exc:
+                problems.append(f"faq: {exc}")
         if problems:
             errors.append(RowError(line, "; ".join(problems)))
             continue
@@ -119,7 +127,7 @@ def parse(data: bytes) -> list[dict]:
         rows.append({"sku": row["sku"], "title": row["title"][:200], "category": row.get("category", ""),
                      "list_price_cents": prices["list_price"], "live_price_cents": prices["live_price"],
                      "stock": stock, "image": row.get("image", ""), "selling_points": points,
-                     "platform_item_id": item or None})
+                     "platform_item_id": item or None, **({"faqs": faqs} if faqs is not None else {})})
     if errors:
         raise CatalogImportError(errors)
     return rows
@@ -133,31 +141,56 @@ def resolve_image(image: str, folder: Path) -> str:
     return image
 
 
-def import_csv(database: Database, path: str | Path) -> int:
-    """Import (insert or update by SKU) all rows of a CSV; returns how many rows were written."""
-    rows = parse(Path(path).read_bytes())
+def import_csv(database: Database, path: str | Path, faq_parser=None) -> int:
+    """Import (insert or update by SKU) all rows of a CSV; returns how many rows were written. With an FAQ column
+    (and `faq_parser`), each row's FAQ pairs replace the product's."""
+    rows = parse(Path(path).read_bytes(), faq_parser)
     for row in rows:
         row["image"] = resolve_image(row["image"], Path(path).parent)
     with database.sessions.begin() as db:
         existing = {p.sku: p for p in db.scalars(select(Product).where(Product.sku.in_([r["sku"] for r in rows])))}
         for row in rows:
+            faqs = row.pop("faqs", None)
             product = existing.get(row["sku"])
             if product is None:
-                db.add(Product(**row))
+                product = Product(**row)
+                db.add(product)
             else:
                 for key, value in row.items():
                     setattr(product, key, value)
+            if faqs is not None:
+                db.flush()
+                replace_faqs(db, product.id, faqs)
     return len(rows)
+
+
+def replace_faqs(db, product_id: int | None, faqs) -> None:
+    """The product's FAQ pairs (or, product_id None, the room's) become these, in order (inside a transaction)."""
+    owner = FaqPair.product_id.is_(None) if product_id is None else FaqPair.product_id == product_id
+    for old in db.scalars(select(FaqPair).where(owner)):
+        db.delete(old)
+    db.add_all(FaqPair(product_id=product_id, position=i, topic=f.topic, keywords=list(f.keywords), answer=f.answer)
+               for i, f in enumerate(faqs))
+
+
+def faq_cell(pairs) -> str:
+    """FAQ pairs (with .keywords and .answer) as one catalogue cell: `尺码/码数=均码 | 发货=48 小时内`."""
+    return " | ".join("/".join(p.keywords) + "=" + p.answer for p in pairs)
 
 
 def export_csv(database: Database, path: str | Path) -> int:
     """Write the catalogue as UTF-8 CSV with a BOM (so Excel opens the Chinese correctly)."""
     with database.session() as db:
         products = list(db.scalars(select(Product).order_by(Product.id)))
+        faqs: dict[int, list] = {}
+        for pair in db.scalars(select(FaqPair).where(FaqPair.product_id.is_not(None)).order_by(FaqPair.position)):
+            faqs.setdefault(pair.product_id, []).append(pair)
+        cells = {product_id: faq_cell(pairs) for product_id, pairs in faqs.items()}
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for p in products:
             writer.writerow([p.sku, p.title, p.category, f"{p.list_price_cents / 100:.2f}",
-                             f"{p.live_price_cents / 100:.2f}", p.stock, p.image, ";".join(p.selling_points or [])])
+                             f"{p.live_price_cents / 100:.2f}", p.stock, p.image, ";".join(p.selling_points or []),
+                             p.platform_item_id or "", cells.get(p.id, "")])
     return len(products)

@@ -93,6 +93,20 @@ class ScriptSection(Base):
     script: Mapped[Script] = relationship(back_populates="sections")
 
 
+class FaqPair(Base):
+    """自动回复: a question's keywords and its answer, for one product or (product_id None) for the whole room."""
+
+    __tablename__ = "faqs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), nullable=True,
+                                                   index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    topic: Mapped[str] = mapped_column(String(40))
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(String(400))
+
+
 class SessionKind(StrEnum):
     LIVE = "live"  # 直播: real destinations, real room events only
     REHEARSAL = "rehearsal"  # 演练: simulated audience allowed, marked on every frame, kept apart in the review

@@ -68,6 +68,25 @@ def main() -> int:
             room.drop_coupon(sorted(room.state.coupons)[0], 100, 120, "assistant:场控")
             room.start_flash_sale(room.state.run_sheet[1], 9900, 20, 90, "assistant:场控")
 
+        def room_tools(window) -> None:
+            """福袋 open, a 公告 pinned, a viewer's question answered on stream, a notice due in a minute."""
+            from app.console import parse_schedule
+            from app.kernel.events import Event, EventType
+
+            room, bus = service.broadcast.room, service.broadcast.core.bus
+            room.start_draw("保温杯一个", "福袋来了", 3, 120, "anyone", "assistant:场控")
+            room.pin_notice("20:00 福袋 · 21:00 秒杀", "assistant:场控")
+            asked = bus.publish(Event(EventType.COMMENT, {"user_id": "shot-1", "nickname": "小鹿",
+                                                          "text": "什么时候发货呀"}))
+            room.reply_comment(asked.seq, "小鹿", "什么时候发货呀", "付款后48小时内发货，默认中通快递", "assistant:场控",
+                               shown_s=60)
+            soon = time.localtime(time.time() + 40)
+            window.schedule = parse_schedule(f"{soon.tm_hour:02d}:{soon.tm_min:02d} 福袋开奖")
+
+        def show_tools(window) -> None:
+            window.draw.raise_()
+            window.faq.raise_()
+
         def teleprompter(window) -> None:
             window.show_teleprompter()
             window.teleprompter.speed.setValue(0)
@@ -82,13 +101,16 @@ def main() -> int:
                 (8000, lambda: shoot(window, "06-remote", window.remote_window)),
                 (8200, lambda: window.remote_window.close()),
                 (9000, lambda: shoot(window, "02-live")),
-                (9200, lambda: teleprompter(window)),
-                (10500, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
-                (11000, lambda: (window.teleprompter.close(), window.stop_live())),
-                (11500, lambda: review(window)),
-                (14000, lambda: window.review_window.seek(6.0)),
-                (15500, lambda: shoot(window, "05-review", window.review_window)),
-                (16000, lambda: (window.review_window.close(), app.quit())),
+                (9100, lambda: room_tools(window)),
+                (9200, lambda: show_tools(window)),
+                (10200, lambda: shoot(window, "08-room-tools")),
+                (10400, lambda: teleprompter(window)),
+                (11700, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
+                (12200, lambda: (window.teleprompter.close(), window.stop_live())),
+                (12700, lambda: review(window)),
+                (15200, lambda: window.review_window.seek(6.0)),
+                (16700, lambda: shoot(window, "05-review", window.review_window)),
+                (17200, lambda: (window.review_window.close(), app.quit())),
             ]
 
         def remote(window) -> None:

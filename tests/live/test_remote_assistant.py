@@ -65,6 +65,32 @@ def test_assistant_on_the_lan_works_the_room(live_console, caplog):
     assert TOKEN not in caplog.text
 
 
+def test_assistant_answers_questions_pins_notices_and_runs_a_draw(live_console):
+    """The room tools from another machine: the questions the room recognised arrive with their answers, a reply
+    and a notice go on stream, a draw opens, and the assistant's view of the room shows all three."""
+    service, url = live_console
+    assistant = RemoteAssistant(url, TOKEN, name="小李").connect()
+    try:
+        room = service.broadcast.room
+        assert wait_until(lambda: any(e["type"] == "faq_asked" and e["data"].get("suggested")
+                                      for e in list(assistant.events)), 15)  # the simulated audience asks
+        asked = next(e["data"] for e in list(assistant.events) if e["type"] == "faq_asked" and e["data"]["suggested"])
+        assert asked["answer"] and asked["topic"] and isinstance(asked["comment_seq"], int)
+        with pytest.raises(ActionRefused, match="极限词"):
+            assistant.call("reply_comment", asked["comment_seq"], asked["nickname"], asked["question"], "全网最低价")
+        assistant.call("reply_comment", asked["comment_seq"], asked["nickname"], asked["question"], asked["answer"])
+        assert room.snapshot().state.reply.answer == asked["answer"]
+        assistant.call("pin_notice", "21:00 秒杀")
+        assistant.call("start_draw", "保温杯一个", "福袋来了", 2, 60, "followers")
+        assert wait_until(lambda: assistant.room().state.notice == "21:00 秒杀"
+                          and assistant.room().state.draw is not None and assistant.room().state.reply is not None, 5)
+        view = assistant.room().state
+        assert view.reply.answer == asked["answer"] and view.draw.who == "followers" and view.draw.open
+        assert "撤下公告" in assistant.undo() and room.snapshot().state.notice is None
+    finally:
+        assistant.close()
+
+
 def test_wrong_token_and_junk_are_refused_without_harm(live_console):
     service, url = live_console
     with pytest.raises(RemoteError, match="wrong pairing token"):

@@ -48,6 +48,12 @@ def _assistant(core: SessionCore, name: str, stop: threading.Event, progress: di
         lambda: verbs.do("stop_flash_sale"),
         lambda: verbs.do("start_draw", "福袋", "冲", rnd.randint(1, 3), rnd.uniform(0.2, 3), "anyone"),
         lambda: verbs.do("stop_draw"),  # the draw's close: entries end and winners are drawn in the dispatcher
+        lambda: verbs.do("reply_comment", rnd.randint(1, 10**6), "观众", "发货吗", "48 小时内发货"),
+        lambda: verbs.do("clear_reply"),
+        lambda: verbs.do("pin_notice", f"{rnd.randint(18, 23)}:00 福袋"),
+        lambda: verbs.do("unpin_notice"),
+        lambda: core.faq.set_faqs(core.faq.faqs),  # an FAQ edit while live
+        lambda: core.faq.suggestions(),
         lambda: verbs.undo(),
         lambda: core.room.view(lambda s: len(s.products)),
         lambda: core.metrics.snapshot(),
@@ -64,6 +70,7 @@ def _assistant(core: SessionCore, name: str, stop: threading.Event, progress: di
 def test_verbs_from_three_threads_beside_the_audience_never_deadlock(catalogue):
     core = SessionCore(catalogue)
     core.start("压力测试 stress")
+    core.faq.auto = True  # the room's clock answers questions too: a fourth thread calling verbs
     simulator = AudienceSimulator(core.bus, core.room, SimulatorConfig(events_per_second=2000, seed=7))
     stop = threading.Event()
     progress = {f"场控{i}": 0 for i in range(3)}

@@ -115,3 +115,37 @@ def test_the_draw_card_renders_open_and_drawn():
     drawn = render_draw(DrawContent("保温杯一个", "福袋来了", 0, 17, ("小鹿", "阿杰"), drawn=True))
     assert open_card.shape == drawn.shape and open_card.shape[2] == 4
     assert (open_card[..., 3] > 0).mean() > 0.9 and not (open_card == drawn).all()
+
+
+def test_a_reply_shows_for_its_seconds_and_a_notice_until_taken_off():
+    bus = EventBus()
+    bus.go_live()
+    room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 10)])
+    compositor = Compositor(1280, 720)
+    overlays = OverlaySet(compositor)
+    binder = OverlayBinder(room, overlays)
+    binder.start()
+    try:
+        room.reply_comment(7, "小鹿", "什么时候发货", "48 小时内发货", "assistant:a", shown_s=0.5)
+        room.pin_notice("20:00 福袋", "assistant:a")
+        assert wait(lambda: overlays.content("reply") is not None and overlays.content("notice") is not None)
+        assert (overlays.content("reply").nickname, overlays.content("reply").answer) == ("小鹿", "48 小时内发货")
+        assert overlays.content("notice").text == "20:00 福袋"
+        assert wait(lambda: overlays.content("reply") is None, 3) is not None  # its half second is over
+        assert overlays.content("notice") is not None
+        room.unpin_notice("assistant:a")
+        assert wait(lambda: overlays.content("notice") is None) is not None
+        assert not {"reply", "notice"} & {layer.name for layer in compositor.layers()}
+    finally:
+        binder.stop()
+
+
+def test_the_reply_and_notice_cards_render_and_fit():
+    from app.overlays.cards import NoticeContent, ReplyContent, render_notice, render_reply
+
+    short = render_reply(ReplyContent("小鹿", "发货？", "48 小时内发货"))
+    long = render_reply(ReplyContent("小鹿" * 20, "问" * 100, "答" * 200))  # cut to two lines, never larger
+    assert short.shape == long.shape and short.shape[2] == 4 and (short[..., 3] > 0).mean() > 0.9
+    small, wide = render_notice(NoticeContent("福袋")), render_notice(NoticeContent("公" * 60))
+    assert small.shape[1] < wide.shape[1] <= 900 and small.shape[0] == wide.shape[0]
+    assert render_notice(NoticeContent("福袋"), scale=1.5).shape[0] == int(48 * 1.5)

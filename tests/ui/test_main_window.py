@@ -561,6 +561,14 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     qtbot.waitUntil(lambda: any(e.type == "stock_changed" and e.payload.get("stock") == 7
                                 and e.actor == "assistant:小周" for e in seen), timeout=3000)
     qtbot.waitUntil(lambda: len(remote.comments.model.rows) > 0, timeout=5000)  # the audience's comments arrive
+    qtbot.waitUntil(lambda: remote.faq.list.count() > 0, timeout=15000)  # and its questions, with their answers
+    answer = remote.faq.answer.text()
+    remote.faq.reply_selected()
+    qtbot.waitUntil(lambda: room.snapshot().state.reply is not None, timeout=3000)
+    assert room.snapshot().state.reply.answer == answer
+    remote.draw.start_button.click()
+    assert room.snapshot().state.draw.prize == "保温杯一个"
+    qtbot.waitUntil(lambda: not remote.draw.start_button.isEnabled(), timeout=3000)  # its view of the room: open
     remote.close()
     window.remote_action.setChecked(False)
 
@@ -738,3 +746,88 @@ def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qt
     assert "隔离" in window.notices.text()
     assert window.stop_live()
     assert core.writer.stats.quarantined == 1 and core.writer.stats.written == core.bus.last_seq - 1
+
+
+def test_room_tools_docks_draw_answer_questions_and_notices(window, qtbot):
+    """福袋, 自动回复 and 公告 from the window: a draw opened from its dock, a viewer's question listed with its answer
+    and put on stream (an extreme word refused with the reason, the item kept), a notice pinned, auto-reply
+    switched on for the room's clock, and Ctrl+Z taking the last one back."""
+    window.audience.setChecked(False)
+    assert window.go_live()
+    room = window.service.broadcast.room
+    core = window.service.broadcast.core
+    window.draw.keyword.setText("来了")
+    window.draw.winners.setValue(1)
+    window.draw.start_button.click()
+    assert room.snapshot().state.draw.keyword == "来了"
+    core.bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "小鹿", "text": "来了来了"}))
+    qtbot.waitUntil(lambda: "1 人参与" in window.draw.state.text() or "1 entered" in window.draw.state.text(),
+                    timeout=3000)
+    assert not window.draw.start_button.isEnabled() and window.draw.proof.text().endswith(
+        room.snapshot().state.draw.commitment)
+    window.draw.stop_button.click()
+    qtbot.waitUntil(lambda: "小鹿" in window.draw.state.text(), timeout=3000)
+
+    core.bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "阿杰", "text": "什么时候发货呀"}))
+    qtbot.waitUntil(lambda: window.faq.list.count() == 1, timeout=3000)
+    assert "阿杰" in window.faq.list.item(0).text() and window.faq.answer.text() == "付款后48小时内发货，默认中通快递"
+    window.faq.answer.setText("保证明天发货")
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert "极限词" in window.statusBar().currentMessage() and window.faq.list.count() == 1
+    window.faq.answer.setText("明天一早发货")
+    window.faq.reply_button.click()
+    assert room.snapshot().state.reply.answer == "明天一早发货" and window.faq.list.count() == 0
+    qtbot.waitUntil(lambda: "明天一早发货" in window.faq.reply_state.text(), timeout=2000)
+    qtbot.waitUntil(lambda: "reply" in layer_names(window), timeout=2000)
+
+    window.faq.notice.setText("21:00 秒杀")
+    next(b for b in window.faq.findChildren(QPushButton) if "公告上屏" in b.text()).click()
+    assert room.snapshot().state.notice == "21:00 秒杀"
+    qtbot.waitUntil(lambda: "notice" in layer_names(window), timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert room.snapshot().state.notice is None
+
+    window.faq.auto.setChecked(True)
+    assert window.service.faq_auto and core.faq.auto
+    core.bus.publish(Event(EventType.COMMENT, {"user_id": "u3", "nickname": "桃桃", "text": "包邮吗"}))
+    qtbot.waitUntil(lambda: room.snapshot().state.reply.nickname == "桃桃", timeout=15000)  # after the last reply
+    window.faq.auto.setChecked(False)
+
+
+def test_faq_editor_and_notice_schedule(window, qtbot):
+    """编辑问答 keeps checked rows (a refused row is named, nothing kept); the schedule reminds a minute ahead on
+    the dock and the teleprompter, and is kept for the next start."""
+    import time as clock
+
+    from ui.docks.faq import FaqDialog
+
+    shown = []
+    window.edit_faqs(dialog_answer=shown.append)
+    dialog: FaqDialog = shown[0]
+    assert dialog.product.currentData() is None and dialog.table.item(0, 0).text() == "发货"
+    dialog.product.setCurrentIndex(dialog.product.findText("【直播专享】真空保温杯 500ml"))
+    assert dialog.table.item(0, 1).text() == "容量/多大/尺寸"
+    dialog.table.item(3, 1).setText("赠品")
+    dialog.table.item(3, 2).setText("送杯刷，史上最划算")
+    assert not dialog.save() and dialog.problem.text().startswith("第 4 行：回复含极限词：史上最")
+    dialog.table.item(3, 2).setText("送杯刷一个")
+    assert dialog.save()
+    cup = dialog.product.currentData()
+    assert [f.topic for f in window.service.faqs(cup)] == ["容量", "保温", "颜色", "赠品"]
+
+    soon = clock.localtime(clock.time() + 30)
+    schedules = []
+
+    def answer(dialog) -> bool:
+        dialog.text.setPlainText("25:00 不存在")
+        assert not dialog.check() and "第 1 行的时间 25:00 不存在" in dialog.problem.text()
+        dialog.text.setPlainText(f"{soon.tm_hour:02d}:{soon.tm_min:02d} 福袋\n23:59 晚安")
+        schedules.append(dialog)
+        return dialog.check()
+
+    window.edit_schedule(dialog_answer=answer)
+    assert [n.text for n in window.schedule][-1] in ("福袋", "晚安")
+    window.show_teleprompter()
+    qtbot.waitUntil(lambda: "福袋" in window.faq.reminder.text(), timeout=3000)
+    assert window.teleprompter.reminder.text() == window.faq.reminder.text() and window.teleprompter.reminder.isVisible()
+    assert "福袋" in str(window.settings.value("notices/schedule"))
