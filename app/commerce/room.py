@@ -200,9 +200,10 @@ class LiveRoom:
         # is revealed, who entered (user → nickname), who follows, who is in the room
         self._draw_seed: bytes | None = None
         self._entrants: dict[str, str] = {}
-        self._followers: set[str] = set()
-        self._entered: set[str] = set()
-        self._entered_before: frozenset[str] = frozenset()
+        # user ids as dict keys, not sets: untracked by the collector (app/metrics/live.py, `Users`)
+        self._followers: dict[str, None] = {}
+        self._entered: dict[str, None] = {}
+        self._entered_before: dict[str, None] = {}
         self._draws = 0
         self._unsubscribe = bus.subscribe(self.apply)
 
@@ -550,18 +551,18 @@ class LiveRoom:
     def _on_enter(self, event: Event) -> None:
         user = event.payload.get("user_id")
         if isinstance(user, str):
-            self._entered.add(user)
+            self._entered[user] = None
 
     def _on_follow(self, event: Event) -> None:
         user = event.payload.get("user_id")
         if isinstance(user, str):
-            self._followers.add(user)
+            self._followers[user] = None
 
     def _on_draw_started(self, event: Event) -> None:
         p = event.payload
         self.state.draw = DrawState(p["draw_id"], p["prize"], p["keyword"], p["winners"], p["who"], p["ends_at"],
                                     p["commitment"])
-        self._entrants, self._entered_before = {}, frozenset(self._entered)
+        self._entrants, self._entered_before = {}, dict(self._entered)
 
     def _on_draw_ended(self, event: Event) -> Event | None:
         """Entries close here, in the log's order; the winners follow from the revealed seed."""

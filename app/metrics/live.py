@@ -14,6 +14,11 @@ from app.values import MAX_COUNT, MAX_ONLINE, safe_int
 
 INTERACTIONS = {EventType.COMMENT, EventType.LIKE, EventType.SHARE}
 
+# Who was there, who bought: user ids kept as the keys of dicts (value None), not in sets. A dict that holds only
+# strings is not tracked by Python's collector, a set always is: with 200,000 viewers in a few sets a full
+# collection walked every id and paused every thread for ~0.3 s an hour into a show (issue #11's lost frames).
+Users = dict[str, None]
+
 
 @dataclass
 class ProductWindow:
@@ -24,13 +29,13 @@ class ProductWindow:
     end: float | None = None
     orders: int = 0
     gmv_cents: int = 0
-    buyers: set[str] = field(default_factory=set)
+    buyers: Users = field(default_factory=dict)
     views: int = 0  # room entries (PV) during the window
     online_area: float = 0.0  # ∫ online dt over the window
     online_at_start: int = 0  # the room's own count when the explanation began
     refunds_cents: int = 0  # refunds of the orders counted here
-    entrants: set[str] = field(default_factory=set)  # distinct viewers who entered during the window
-    prior_buyers: set[str] = field(default_factory=set)  # buyers here who had entered before the window
+    entrants: Users = field(default_factory=dict)  # distinct viewers who entered during the window
+    prior_buyers: Users = field(default_factory=dict)  # buyers here who had entered before the window
     questions: dict[str, int] = field(default_factory=dict)  # 自动回复 topic → questions asked during the window
 
     @property
@@ -46,7 +51,7 @@ class ProductWindow:
     @property
     def viewer_buyers(self) -> set[str]:
         """This window's buyers who are viewers (entered during it, or before it)."""
-        return (self.buyers & self.entrants) | self.prior_buyers
+        return (self.buyers.keys() & self.entrants.keys()) | self.prior_buyers.keys()
 
     def seconds(self, now: float) -> float:
         return max(0.0, (self.end if self.end is not None else now) - self.start)
@@ -169,9 +174,9 @@ class SessionMetrics:
         self._online_area = 0.0  # ∫ online dt
         self._online_since: float | None = None
         self.pv = 0
-        self._viewers: set[str] = set()
-        self._interacting: set[str] = set()
-        self._buyers: set[str] = set()
+        self._viewers: Users = {}
+        self._interacting: Users = {}
+        self._buyers: Users = {}
         self.gmv_cents = self.refunds_cents = self.orders = self.comments = self.likes = 0
         self.windows: list[ProductWindow] = []
         self._open: ProductWindow | None = None
@@ -210,11 +215,11 @@ class SessionMetrics:
         elif kind == EventType.ENTER:
             self.pv += 1
             if user:
-                self._viewers.add(user)
+                self._viewers[user] = None
             if self._open:
                 self._open.views += 1
                 if user:
-                    self._open.entrants.add(user)
+                    self._open.entrants[user] = None
         elif kind == EventType.ORDER:
             amount = safe_int(p.get("amount_cents", 0))
             self.gmv_cents += amount
@@ -222,15 +227,15 @@ class SessionMetrics:
             minute["gmv_cents"] += amount
             minute["orders"] += 1
             if user:
-                self._buyers.add(user)
+                self._buyers[user] = None
             window = self._open
             if window and p.get("product_id") == window.product_id:
                 window.orders += 1
                 window.gmv_cents += amount
                 if user:
-                    window.buyers.add(user)
+                    window.buyers[user] = None
                     if user in self._viewers and user not in window.entrants:
-                        window.prior_buyers.add(user)
+                        window.prior_buyers[user] = None
             else:
                 window = None
                 self._outside["orders"] += 1
@@ -257,7 +262,7 @@ class SessionMetrics:
             if self._open is not None:
                 self._open.questions[topic] = self._open.questions.get(topic, 0) + 1
         if kind in INTERACTIONS and user:
-            self._interacting.add(user)
+            self._interacting[user] = None
         if kind == EventType.COMMENT:
             self.comments += 1
             minute["comments"] += 1
@@ -290,7 +295,7 @@ class SessionMetrics:
             t = self.now
             online_span = t - self._online_since if self._online_since is not None else 0.0
             if counts is None:
-                pv, uv, interacting = self.pv, len(self._viewers), len(self._interacting & self._viewers)
+                pv, uv, interacting = self.pv, len(self._viewers), len(self._interacting.keys() & self._viewers.keys())
                 comments, likes = self.comments, self.likes
                 entries = [(w.views, len(w.entrants)) for w in self.windows]
                 extra_minutes: dict[int, tuple[int, int]] = {}
@@ -335,7 +340,7 @@ class SessionMetrics:
                 aov_cents=_ratio(self.gmv_cents, buyers),
                 gpm=self.gmv_cents / 100 / pv * 1000 if pv else None,
                 uv_value=self.gmv_cents / 100 / uv if uv else None,
-                conversion=_ratio(len(self._buyers & self._viewers), uv),
+                conversion=_ratio(len(self._buyers.keys() & self._viewers.keys()), uv),
                 interaction_rate=_ratio(interacting, uv),
                 comments=comments,
                 likes=likes,
@@ -353,7 +358,8 @@ class SessionMetrics:
         """The audience's bulk as counted here (what the store would count from the same events): kept at the end
         of a show so its review need not count it again."""
         with self._lock:
-            return RoomCounts(self.pv, len(self._viewers), len(self._interacting & self._viewers), self.comments,
+            return RoomCounts(self.pv, len(self._viewers), len(self._interacting.keys() & self._viewers.keys()),
+                              self.comments,
                               self.likes, {m: (r["comments"], r["likes"]) for m, r in self._minutes.items()},
                               tuple((w.views, len(w.entrants)) for w in self.windows), self.now)
 
