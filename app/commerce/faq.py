@@ -119,10 +119,9 @@ def parse_cell(cell: str, product_id: int | None = None) -> list[Faq]:
         raise FaqError(f"问答最多 {MAX_PAIRS} 条 / at most {MAX_PAIRS} FAQ pairs")
     faqs = []
     for number, pair in enumerate(pairs, 1):
-        keywords, equals, answer = pair.partition("=")
-        if not equals:
-            keywords, equals, answer = pair.partition("＝")
-        if not equals:
+        cut = min((i for i in (pair.find("="), pair.find("＝")) if i >= 0), default=-1)  # the first, either width
+        keywords, answer = pair[:cut], pair[cut + 1:]
+        if cut < 0:
             shown = pair[:30].replace(" / ", "/")
             raise FaqError(f"第 {number} 条问答缺少“=”：{shown} / FAQ pair {number} has no '=' between keywords and "
                            f"answer: {shown}")

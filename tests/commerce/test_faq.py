@@ -295,3 +295,56 @@ def test_questions_in_the_windows_never_exceed_the_shows(steps):
         for topic, n in product.questions:
             assert n <= total[topic]
     assert all(isinstance(f, Faq) for f in r.faq.faqs)
+
+
+# --- edges (what mutation testing found untested) -----------------------------------------------------------------
+def test_the_limits_are_inclusive_and_the_first_equals_sign_splits():
+    twelve = "/".join(f"词{i:02d}" for i in range(12))
+    assert len(make_faq("", twelve, "好").keywords) == 12
+    assert make_faq("", "字" * 20, "好").keywords == ("字" * 20,)
+    assert make_faq("", "a", "答" * 200).answer == "答" * 200
+    assert len(parse_cell(" | ".join(f"词{i}=好" for i in range(50)))) == 50
+    assert make_faq("材质说明", "材质", "纯棉").topic == "材质说明"
+    assert make_faq("话" * 30, "材质", "纯棉").topic == "话" * 20
+    assert [(f.keywords, f.answer) for f in parse_cell("尺码=均码=155–175\r\n发货=明天\r颜色＝黑=白")] == [
+        (("尺码",), "均码=155–175"), (("发货",), "明天"), (("颜色",), "黑=白")]
+    assert answer_problem("好" * 60, 60, ("公告", "the notice")) is None
+    assert answer_problem("好" * 61, 60, ("公告", "the notice")) == "公告最多 60 字 / the notice is at most 60 characters"
+    assert str(FaqError("甲 / a / b").within("第 1 行", "row 1")) == "第 1 行：甲 / row 1: a / b"
+    with pytest.raises(FaqError, match="缺少“=”：a/b / .*: a/b$"):
+        parse_cell("a / b")
+
+
+def test_what_the_question_event_says_and_who_says_it():
+    r = Room(cooldown_s=0.0)
+    r.room.pin_product(CUP, STAFF)
+    r.say("a", "多大")
+    r.room.unpin_product(STAFF)
+    r.say("b", "发货吗")
+    events = [e for e in r.log if e.type == T.FAQ_ASKED]
+    assert {e.actor for e in events} == {"system"}  # the console recognised them; the words are the viewers'
+    assert [(e.payload["question"], e.payload["product_id"]) for e in events] == [("多大", CUP), ("发货吗", None)]
+    assert [s.product_id for s in r.faq.suggestions()] == [CUP, None]
+
+
+def test_auto_reply_at_the_edges_of_shown_and_stale():
+    r = Room(cooldown_s=0.0)
+    r.faq.auto = True
+    r.say("a", "发货吗", at=100.0)
+    r.say("b", "包邮吗", at=100.5)
+    first = r.faq.step(r.room, 101.0, "x")  # a question a second old at stream time 101 is answered
+    assert first is not None and first.payload["nickname"] == "昵称a"
+    until = r.room.state.reply.until
+    assert r.faq.step(r.room, until - 0.001, "x") is None  # still on stream
+    r.room.state.reply.until = 100.5 + faq_module.STALE_S  # the card's end, at the stale edge of the next question
+    second = r.faq.step(r.room, 100.5 + faq_module.STALE_S, "x")  # ended just now; exactly STALE_S old: answered
+    assert second is not None and second.payload["nickname"] == "昵称b"
+
+
+def test_dismissing_keeps_the_waiting_list_bounded():
+    r = Room(cooldown_s=0.0)
+    r.say("a", "发货")
+    r.faq.dismiss(r.faq.suggestions()[0].comment_seq)
+    for i in range(faq_module.SUGGESTIONS_KEPT + 5):
+        r.say(f"u{i}", "发货")
+    assert len(r.faq.suggestions()) == faq_module.SUGGESTIONS_KEPT

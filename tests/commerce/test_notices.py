@@ -58,3 +58,29 @@ def test_a_notice_is_due_exactly_in_its_two_minutes(at, now):
         assert len(shown) == 1 and -60 < shown[0][1] <= 60
     elif distance > 60.1:
         assert shown == []
+
+
+def test_the_edges_of_a_schedule():
+    notices = parse_schedule("23:59 晚安\n  # 备注：这一行不算\n0:00 零点\n8:07 早\n20:00 #话题")
+    assert [(n.at_s, n.text) for n in notices] == [(0, "零点"), (8 * 3600 + 7 * 60, "早"), (20 * 3600, "#话题"),
+                                                   (23 * 3600 + 59 * 60, "晚安")]
+    assert parse_schedule("20:00 " + "长" * 60)[0].text == "长" * 60
+    for bad in ("24:00 x", "12:60 x", "23:60 x"):
+        with pytest.raises(ScheduleError, match="不存在"):
+            parse_schedule(bad)
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule("23:00 好\n12:60 x")
+    assert str(caught.value) == "第 2 行的时间 12:60 不存在 / line 2: there is no time 12:60"
+    assert len(parse_schedule("\n".join(f"{h:02d}:{m:02d} 第{h}{m}" for h in range(10) for m in range(10)))) == 100
+
+    def refusal(lines: int) -> str:
+        with pytest.raises(ScheduleError) as caught:
+            parse_schedule("\n".join(["坏"] * lines))
+        return str(caught.value)
+
+    five, six, seven = refusal(5), refusal(6), refusal(7)
+    assert "(+" not in five and five.count("须为") == 5 and five.count("must be like") == 5
+    assert six.count("须为") == 5 and six.endswith(" (+1)") and "（" not in six and " (+1) / " in six
+    assert seven.count("must be like") == 5 and seven.endswith("'20:00 lucky draw' (+2)")
+    chinese, english = seven.split(" / ")
+    assert chinese.count("；") == 4 and english.count("; ") == 4
