@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "never sent")
     check.add_argument("--bitrate", type=_bitrate, default=2_500_000, help="planned video bitrate, e.g. 2500k")
     check.add_argument("--minutes", type=_positive(float), default=180.0, help="planned length (disk space)")
+    check.add_argument("--upload-test", metavar="SECONDS", type=_positive(float),
+                       help="also push the test pattern to each --to for SECONDS at the bitrate × 1.5 and measure "
+                            "the upload (this PUBLISHES with the key: on a platform it is a short live)")
     check.add_argument("--source", help="the video source to try: cam:N, a media file, testsrc")
     check.add_argument("--feed", metavar="URL", help=FEED_HELP)
     check.add_argument("--out", metavar="FOLDER", help="where the recording will go (default: the recordings folder)")
@@ -503,7 +506,7 @@ def _check(args) -> int:
     try:
         checks = run_checks(database, destinations, args.bitrate, args.minutes,
                             Path(args.out) if args.out else recordings_dir(), args.source, args.feed,
-                            _feed_token() or None)
+                            _feed_token() or None, args.upload_test)
     finally:
         database.close()
     for check in checks:

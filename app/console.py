@@ -204,14 +204,15 @@ class ConsoleService:
         return export_csv(review, folder)
 
     def prelive_checks(self, destinations: list[str], bitrate: int, minutes: float = 180.0,
-                       feed_url: str = "") -> list:
+                       feed_url: str = "", upload_s: float | None = None) -> list:
         """开播前检查 (`app.prelive`): the servers (handshake, key not sent), the disk, extreme words, stock and
         prices, coupons, the room feed; values with `status` (ok | warn | fail) and `line()`. Takes seconds: call it
         off the UI thread. The camera is the preview's: it is not opened a second time."""
         from app.config import recordings_dir
         from app.prelive import run_checks
 
-        return run_checks(self.database, destinations, bitrate, minutes, recordings_dir(), None, feed_url or None)
+        return run_checks(self.database, destinations, bitrate, minutes, recordings_dir(), None, feed_url or None,
+                          upload_s=upload_s)
 
     @staticmethod
     def export_review_html(review, path: str):

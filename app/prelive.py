@@ -4,6 +4,9 @@ for a studio's morning routine (`anchor-console check`).
 - 推流服务器 Stream server: for each destination, the RTMP handshake and the `connect` to its application complete
   (a TCP port that accepts and then says nothing fails here, not at go-live). The stream key is never sent:
   the check stops before `publish`, so nothing goes on air and the key does not leave the machine.
+- 上行测速 Upload test (asked for only: it publishes, with the key): the test pattern pushed to the destination for a
+  few seconds at the show's bitrate with headroom; what the link carried, whether the push ever backed up or
+  dropped. On a platform this is a short live: run it on the ingest before the show is announced.
 - 录制空间 Disk: free space for the recording at the chosen bitrate for the planned length, with 20 % headroom.
 - 违禁词 Extreme words: product titles, selling points and scripts (Advertising Law list).
 - 商品 Run sheet: every product in stock with a live price.
@@ -212,6 +215,53 @@ def check_destination(url: str, timeout: float = 5.0) -> Check:
                                                  f"connect in {seconds * 1000:.0f} ms (key not sent)")
 
 
+UPLOAD_HEADROOM = 1.5  # the upload test pushes this much more than the show will
+
+
+def check_upload(url: str, bitrate: int, seconds: float = 10.0, headroom: float = UPLOAD_HEADROOM) -> Check:
+    """上行测速: push the test pattern to `url` (the key is sent: this publishes) at `bitrate` × `headroom` for
+    `seconds`; ok when every packet went out and the send buffer never backed up (OBS's congestion < 0.5), warn when
+    it backed up without dropping, fail when it dropped, failed or never connected."""
+    from app.media.encode import EncoderSettings
+    from app.media.outputs import DestinationError, open_destination
+    from app.media.pipeline import Pipeline
+
+    shown = redact_url(url)
+    name = "上行测速 Upload test"
+    asked = int(bitrate * headroom)
+    try:
+        output = open_destination(url)
+    except DestinationError as exc:
+        return Check(name, FAIL, f"{shown}: {exc}", "核对推流地址 / check the stream URL")
+    worst = [0.0]
+
+    def watch(stats) -> None:
+        for out in stats.outputs:
+            worst[0] = max(worst[0], out.stats.congestion)
+
+    settings = EncoderSettings(video_bitrate=asked)
+    try:
+        final = Pipeline(settings, [output], duration=seconds, on_stats=watch).run()
+    except Exception as exc:  # noqa: BLE001 - a check reports, it never raises past itself
+        return Check(name, FAIL, f"{shown}: {exc}", "核对推流地址和网络 / check the stream URL and the network")
+    sent = final.outputs[0] if final.outputs else None
+    if sent is None or sent.stats.error or not sent.stats.packets:
+        reason = (sent.stats.error if sent is not None else None) or "nothing sent"
+        return Check(name, FAIL, f"{shown}: 推流失败 / the push failed ({reason})",
+                     "核对推流地址、密钥和网络 / check the URL, the key and the network")
+    kbps = sent.stats.bytes * 8 / 1000 / max(seconds, 1e-9)
+    detail = (f"{shown}: {seconds:g} 秒推送 {kbps:,.0f} kbps（要求 {asked / 1000:,.0f} kbps = 码率 × {headroom:g}），"
+              f"丢弃 {sent.lost}，拥塞峰值 {worst[0]:.2f} / pushed {kbps:,.0f} kbps for {seconds:g} s (asked "
+              f"{asked / 1000:,.0f} kbps = the bitrate × {headroom:g}), {sent.lost} dropped, congestion peak "
+              f"{worst[0]:.2f}")
+    if sent.lost:
+        return Check(name, FAIL, detail, "网络带宽不够：降低码率或换网络 / not enough upload: lower the bitrate or "
+                                         "use another network")
+    if worst[0] >= 0.5:
+        return Check(name, WARN, detail, "余量不足：考虑降低码率 / little headroom: consider a lower bitrate")
+    return Check(name, OK, detail)
+
+
 def check_disk(folder: Path, bitrate: int, minutes: float) -> Check:
     need = bitrate / 8 * minutes * 60 * 1.2
     existing = folder
@@ -342,14 +392,19 @@ def check_feed(url: str, token: str | None, seconds: float = 5.0) -> Check:
 
 
 def run_checks(database, destinations: list[str], bitrate: int, minutes: float, recordings: Path,
-               source: str | None = None, feed: str | None = None, feed_token: str | None = None) -> list[Check]:
-    """The checklist, in the order a studio reads it."""
+               source: str | None = None, feed: str | None = None, feed_token: str | None = None,
+               upload_s: float | None = None) -> list[Check]:
+    """The checklist, in the order a studio reads it; `upload_s`: also the upload test, that long, to each
+    destination whose handshake passed (it publishes)."""
     from sqlalchemy import func, select
 
     from app.catalogue import Catalogue
     from app.store.models import Coupon
 
     checks = [check_destination(url) for url in destinations]
+    if upload_s:
+        checks += [check_upload(url, bitrate, upload_s) for url, check in zip(destinations, list(checks))
+                   if check.status == OK]
     checks.append(check_disk(recordings, bitrate, minutes))
     catalogue = Catalogue(database)
     checks.append(check_words(catalogue.compliance_report()))

@@ -180,3 +180,26 @@ def test_the_microphone_level_is_measured():
     beep = check_microphone(1.0, BeepSource())
     assert beep.status == OK and "dBFS" in beep.detail
     assert check_microphone(0.1, DeadMicrophone()).status == FAIL
+
+
+def test_the_upload_test_pushes_with_headroom_and_names_what_it_measured(rtmp_server, tmp_path, monkeypatch):
+    """上行测速 (asked for only: it publishes): the test pattern to the loopback nginx at the bitrate × 1.5 — it
+    arrives as a real stream there, the check says how much went out and that nothing backed up; a dead server is a
+    failure with its reason; the key is in no line."""
+    from app.prelive import check_upload
+
+    check = check_upload(rtmp_server.url("UPLOAD-KEY"), 800_000, seconds=3)
+    assert check.status == OK, check.line()
+    assert "1,200 kbps" in check.detail and "0 dropped" in check.detail and "UPLOAD-KEY" not in check.line()
+    pushed = float(check.detail.split("pushed ")[1].split(" kbps")[0].replace(",", ""))
+    assert pushed > 100  # what the encoder made of the pattern went out (x264 may spend less than asked)
+    flv = rtmp_server.wait_recording_closed()[0]
+    from tests.media.probe import probe
+
+    assert probe(flv).frames >= 60  # three seconds arrived as a stream
+    dead = check_upload(f"rtmp://127.0.0.1:{free_port()}/live/UPLOAD-KEY", 800_000, seconds=2)
+    assert dead.status == FAIL and "UPLOAD-KEY" not in dead.line()
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    cli = run_cli("check", "--to", rtmp_server.url("KEY-UP"), "--minutes", "1", "--out", str(tmp_path),
+                  "--upload-test", "2")
+    assert "✓ 上行测速" in cli.stdout and "KEY-UP" not in cli.output

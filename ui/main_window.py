@@ -146,6 +146,9 @@ class MainWindow(QMainWindow):
         self.remote_action = QAction(tr("允许局域网场控…", "Allow LAN assistants…"), self, checkable=True)
         self.remote_action.toggled.connect(self.allow_remote_assistants)
         self.menuBar().addMenu(tr("远程场控", "Remote")).addAction(self.remote_action)
+        checks = self.menuBar().addMenu(tr("检查", "Check"))
+        checks.addAction(self.check_action)
+        checks.addAction(self.upload_action)
         feed = QAction(tr("平台数据接口…", "Platform bridge…"), self)
         feed.triggered.connect(self._ask_feed_url)
         self.menuBar().addMenu(tr("直播间数据", "Feed")).addAction(feed)
@@ -203,6 +206,8 @@ class MainWindow(QMainWindow):
                                         "server handshake (key not sent), disk, extreme words, stock and prices, "
                                         "coupons, room feed"))
         self.check_action.triggered.connect(lambda: self.run_prelive_check())
+        self.upload_action = QAction(tr("开播前检查 + 上行测速…", "Pre-live check + upload test…"), self)
+        self.upload_action.triggered.connect(self.run_upload_check)
         self.check_dialog = None
         self.last_checks: list = []
         self.go_live_action = QAction("● " + tr("开播", "Go live"), self)
@@ -662,7 +667,17 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, tr("快捷键", "Shortcuts"), "\n".join(f"{k}\t{tr(*d)}" for k, d in SHORTCUTS))
 
     # --- commands ----------------------------------------------------------------------------------------
-    def run_prelive_check(self) -> None:
+    def run_upload_check(self) -> None:
+        """The checks plus 上行测速 (10 s to the destination, the key sent): asked first, since it publishes."""
+        if not self.destination.text().strip():
+            self._message(tr("请先填写推流地址", "fill in the stream URL first"), error=True)
+            return
+        if self.confirm(tr("上行测速会用推流密钥推送测试画面 10 秒（在平台上是一次短暂开播）。继续？",
+                           "The upload test pushes the test pattern with the stream key for 10 s (on a platform "
+                           "that is a short live). Go on?")):
+            self.run_prelive_check(upload_s=10.0)
+
+    def run_prelive_check(self, upload_s: float | None = None) -> None:
         """开播前检查 in a worker thread (a server may take seconds to answer); the results in a dialog."""
         import threading
 
@@ -676,7 +691,7 @@ class MainWindow(QMainWindow):
             try:
                 box.append(self.service.prelive_checks([url] if url else [],
                                                        options.bitrate if options else 2_500_000,
-                                                       feed_url=self.feed_url))
+                                                       feed_url=self.feed_url, upload_s=upload_s))
             except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
                 box.append(exc)
 

@@ -63,6 +63,10 @@ def test_pre_live_check_from_the_toolbar(window, qtbot, rtmp_server):
     lines = [listing.item(i).text() for i in range(listing.count())]
     assert len(lines) == len(window.last_checks) and lines[0].startswith("✓") and KEY not in "".join(lines)
     assert window.check_action.isEnabled() and not window.service.live  # nothing went on air
+    window.upload_action.trigger()  # 上行测速: asked (the fixture answers yes), then 10 s to the loopback server
+    qtbot.waitUntil(lambda: any(c.name.startswith("上行测速") for c in window.last_checks), timeout=60000)
+    upload = next(c for c in window.last_checks if c.name.startswith("上行测速"))
+    assert upload.status == "ok" and KEY not in upload.line() and not window.service.live
 
 
 def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
