@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 
 from app.media import qtrender
 
@@ -309,11 +309,7 @@ def _fit_lines(painter: QPainter, text: str, width: float, lines: int) -> str:
 
 def render_notice(content: NoticeContent, scale: float = 1.0) -> np.ndarray:
     """公告 banner: one line across the top."""
-    p0 = qtrender.new_image(1, 1)
-    probe = QPainter(p0)
-    probe.setFont(qtrender.font(int(20 * scale), bold=True))
-    text_w = probe.fontMetrics().horizontalAdvance(content.text)
-    probe.end()
+    text_w = QFontMetrics(qtrender.font(int(20 * scale), bold=True)).horizontalAdvance(content.text)
     w, h = int(min(900 * scale, text_w + 90 * scale)), int(48 * scale)
     image, p = _begin(w, h)
     _panel(p, QRectF(0, 0, w, h), QColor(255, 170, 0, 235), h / 2)

@@ -84,13 +84,8 @@ def test_the_product_card_carries_the_products_picture(tmp_path):
 def test_a_draw_shows_its_countdown_then_its_winners_then_goes():
     from app.overlays import binder as binder_module
 
-    bus = EventBus()
-    bus.go_live()
-    room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 10)])
-    compositor = Compositor(1280, 720)
-    overlays = OverlaySet(compositor)
-    binder = OverlayBinder(room, overlays)
-    binder.start()
+    room, compositor, overlays, binder = bound_room()
+    bus = room.bus
     try:
         room.start_draw("保温杯一个", "福袋来了", 1, 60, "anyone", "assistant:a")
         assert wait(lambda: overlays.content("draw") is not None) is not None
@@ -117,7 +112,8 @@ def test_the_draw_card_renders_open_and_drawn():
     assert (open_card[..., 3] > 0).mean() > 0.9 and not (open_card == drawn).all()
 
 
-def test_a_reply_shows_for_its_seconds_and_a_notice_until_taken_off():
+def bound_room():
+    """A live room on its own bus, bound to the overlays of a 720p canvas (the binder started)."""
     bus = EventBus()
     bus.go_live()
     room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 10)])
@@ -125,6 +121,11 @@ def test_a_reply_shows_for_its_seconds_and_a_notice_until_taken_off():
     overlays = OverlaySet(compositor)
     binder = OverlayBinder(room, overlays)
     binder.start()
+    return room, compositor, overlays, binder
+
+
+def test_a_reply_shows_for_its_seconds_and_a_notice_until_taken_off():
+    room, compositor, overlays, binder = bound_room()
     try:
         room.reply_comment(7, "小鹿", "什么时候发货", "48 小时内发货", "assistant:a", shown_s=0.5)
         room.pin_notice("20:00 福袋", "assistant:a")
