@@ -1,13 +1,14 @@
 """Which files the wheel carries; the rest of the metadata is in pyproject.toml. The `app` and `ui` packages, and
-`resources/` (fonts, the extreme-word list, the sample catalogue and its pictures) installed as the
-`anchor_console_resources` folder beside them, where `app.config.resource_dir` finds it."""
+`resources/` (fonts, the extreme-word list, the sample catalogue and its pictures, the interface's compiled
+English catalogue) installed as the `anchor_console_resources` folder beside them, where
+`app.config.resource_dir` finds it."""
 
 from setuptools import find_packages, setup
 
 RESOURCES = "anchor_console_resources"
 DATA = {  # resources/ folder → the files it ships
     "": [], "fonts": ["*.otf", "*.txt"], "compliance": ["*.txt"], "sample": ["*.csv", "*.json"],
-    "sample.images": ["*.png"],
+    "sample.images": ["*.png"], "i18n": ["*.qm"],
 }
 
 setup(

@@ -20,10 +20,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from app.catalogue import keep_stock
 from app.commerce.room import ActionRefused, RoomSnapshot
 from app.commerce.undo import UndoableVerbs
 from app.config import recordings_dir
-from app.kernel.events import Event
+from app.kernel.events import Event, EventType
 from app.live.connectors import dialect_for, open_feed
 from app.live.simulator import SIMULATOR_IN_LIVE, SimulatorConfig
 from app.media.compose import Compositor
@@ -31,6 +32,8 @@ from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError, open_destination
 from app.media.pipeline import Pipeline, PipelineStats
 from app.media.qtrender import ensure_qt
+from app.media.filters import ChromaKey, FilteredSource
+from app.media.scenes import PinnedPicture, Scene, SceneError, SceneSource, default_scenes
 from app.media.sources import CameraSource, SourceError, open_sources, parse_camera_mode
 from app.metrics.live import MetricsSnapshot
 from app.overlays.binder import OverlayBinder
@@ -96,6 +99,10 @@ class Studio:
     overlay_enabled: dict[str, bool] = field(default_factory=dict)
     overlay_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     faq_auto: bool = False  # 自动回复: answer recognised questions on stream without a click
+    scenes: list[Scene] = field(default_factory=default_scenes)  # 场景, in the order the keys 1–9 switch them
+    chroma: ChromaKey | None = None  # 绿幕抠像 on the camera input (None: off)
+    beauty: float = 0.0  # 美颜 skin smoothing on the camera input, 0 (off) … 1
+    program_scene: str = ""  # the scene on air (kept across go-lives); empty: the first
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,13 @@ def open_sources_for(options: LiveOptions):
                         audio="auto", mirror=options.mirror, camera_mode=mode)
 
 
+def camera_input(video, studio: Studio):
+    """The camera as the scenes take it: with the studio's 绿幕 key and 美颜 when set (never the product's picture)."""
+    if studio.chroma is None and studio.beauty <= 0:
+        return video
+    return FilteredSource(video, chroma=studio.chroma, beauty=studio.beauty)
+
+
 def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
     """A compositor with the overlay layers switched and placed as the streamer left them; a rehearsal's frames
     also carry the 演练 REHEARSAL mark (bottom-right corner, above everything, not switchable; the top-left is
@@ -218,11 +232,13 @@ class Broadcast:
         self.stats: PipelineStats | None = None
         self.last_error: str | None = None
         self.feed = None  # FeedClient with a platform bridge
+        self.scenes: SceneSource | None = None  # the program scene and its inputs (the pipeline's video source)
         self.on_stats = None  # optional callable, called with each once-a-second PipelineStats (pipeline thread)
         self._verbs: UndoableVerbs | None = None
         self._helpers: list = []
         self._thread: threading.Thread | None = None
         self._pending: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
+        self._comments: deque[Event] = deque(maxlen=500)  # recent shown comments, to pin one by its seq
         self._running = False
 
     # --- start / stop ------------------------------------------------------------------------------------
@@ -265,6 +281,13 @@ class Broadcast:
             opened.append(audio.stop)
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
+        if studio.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
+            camera = camera_input(video, studio)
+            video = self.scenes = SceneSource(
+                {"camera": camera, "product": PinnedPicture(self._pinned_image)}, studio.scenes, options.width,
+                options.height, program=studio.program_scene,
+                started_elsewhere=(audio, camera) if audio is video else (audio,))
+            opened.append(video.stop)
         core = SessionCore(self.database, studio.banned_words)
         for user_id in studio.blocked_users:
             core.banned.block(user_id)
@@ -334,8 +357,11 @@ class Broadcast:
             self._thread.join(30)
         for helper in reversed(self._helpers):
             helper.stop()
+        left = {pid: p.stock for pid, p in self.core.room.snapshot().state.products.items()}
         self.core.end()
         self._helpers = []
+        if not self.options.rehearsal:  # what a real show left is the stock now; a rehearsal's orders were not real
+            keep_stock(self.database, left)
 
     def _run_pipeline(self) -> None:
         try:
@@ -367,6 +393,38 @@ class Broadcast:
     def define_coupon(self, coupon_id: int, payload: dict) -> None:
         """A coupon saved in the catalogue while live: into the room through the bus (the log has it too)."""
         self.core.room.define_coupon(coupon_id, payload, self.studio.actor)
+
+    def switch_scene(self, name: str, transition: str = "cut", actor: str | None = None) -> bool:
+        """切换场景: `name` on air from the next frame (a cut or a fade), logged on the bus; False if it already is.
+        ActionRefused when not live or for a scene that does not exist."""
+        if self.scenes is None or not self._running:
+            raise ActionRefused("请先开播 / go live first")
+        try:
+            changed = self.scenes.switch(name, transition)
+        except SceneError as exc:
+            raise ActionRefused(str(exc)) from None
+        if changed:
+            self.studio.program_scene = name
+            self.core.bus.publish(Event(EventType.SCENE_SWITCHED, {"scene": name, "transition": transition},
+                                        actor=actor or self.studio.actor))
+        return changed
+
+    def recent_comment(self, seq: int | None) -> Event:
+        """A recent comment by its seq (None: the newest) to pin; ActionRefused when it is not among the last 500
+        shown (hidden ones are never pinned)."""
+        comments = list(self._comments)
+        found = comments[-1] if seq is None and comments else next((c for c in reversed(comments) if c.seq == seq),
+                                                                  None)
+        if found is None:
+            raise ActionRefused(f"找不到这条评论 / no recent comment {seq if seq is not None else ''}".rstrip())
+        return found
+
+    def _pinned_image(self) -> str | None:
+        room = self.core.room if self.core is not None else None
+        if room is None:
+            return None
+        return room.view(lambda s: s.products[s.pinned_product].image
+                         if s.pinned_product in s.products else None) or None
 
     # --- what the window reads ---------------------------------------------------------------------------
     @property
@@ -436,6 +494,8 @@ class Broadcast:
     # --- callbacks from other threads --------------------------------------------------------------------
     def _bus_event(self, event: Event) -> None:
         self._pending.append(event)
+        if event.type == EventType.COMMENT and not event.flagged:
+            self._comments.append(event)
         if self._on_event is not None:
             self._on_event(event)
 

@@ -35,15 +35,17 @@ SAMPLE_ROOM_FAQ = [  # 自动回复 for any product: (keywords, answer)
 
 def ensure_sample_catalogue(database: Database) -> None:
     """A fresh install gets the sample catalogue and coupons, so demo mode has something to sell."""
+    studio = database.studio_id
     with database.session() as db:
-        empty = db.scalar(select(func.count()).select_from(Product)) == 0
+        empty = db.scalar(select(func.count()).select_from(Product).where(Product.studio_id == studio)) == 0
     if empty:
         import_csv(database, SAMPLE_CATALOGUE, parse_cell)
         scripts = json.loads(SAMPLE_SCRIPTS.read_text(encoding="utf-8"))
         with database.sessions.begin() as db:
-            db.add_all(Coupon(product_skus=[], **c) for c in SAMPLE_COUPONS)
-            replace_faqs(db, None, [make_faq("", words, answer) for words, answer in SAMPLE_ROOM_FAQ])
-            for product in db.scalars(select(Product).where(Product.sku.in_(list(scripts)))):
+            db.add_all(Coupon(studio_id=studio, product_skus=[], **c) for c in SAMPLE_COUPONS)
+            replace_faqs(db, None, [make_faq("", words, answer) for words, answer in SAMPLE_ROOM_FAQ], studio)
+            for product in db.scalars(select(Product).where(Product.studio_id == studio,
+                                                            Product.sku.in_(list(scripts)))):
                 db.add(Script(product=product, title=product.title, sections=[
                     ScriptSection(position=i, kind=kind, text=text)
                     for i, (kind, text) in enumerate(scripts[product.sku])]))
@@ -53,18 +55,34 @@ def load_faqs(database: Database) -> list[Faq]:
     """Every FAQ pair (the products' and the room's), in order, for the responder of a go-live."""
     with database.session() as db:
         return [Faq(p.topic, tuple(p.keywords), p.answer, p.product_id)
-                for p in db.scalars(select(FaqPair).order_by(FaqPair.product_id, FaqPair.position, FaqPair.id))]
+                for p in db.scalars(select(FaqPair).where(FaqPair.studio_id == database.studio_id)
+                                    .order_by(FaqPair.product_id, FaqPair.position, FaqPair.id))]
 
 
 def load_room(database: Database, bus: EventBus, run_sheet: list[int] | None = None) -> LiveRoom:
     """A room over the catalogue as stored now (products, coupons), on `bus`."""
     with database.session() as db:
         products = [ProductState(p.id, p.sku, p.title, p.list_price_cents, p.live_price_cents, p.stock, p.image)
-                    for p in db.scalars(select(Product).order_by(Product.id))]
+                    for p in db.scalars(select(Product).where(Product.studio_id == database.studio_id)
+                                        .order_by(Product.id))]
         coupons = [CouponState(c.id, c.name, c.kind, c.threshold_cents, c.discount_cents, c.rate,
                                remaining=c.quantity, total=c.quantity)
-                   for c in db.scalars(select(Coupon).order_by(Coupon.id))]
+                   for c in db.scalars(select(Coupon).where(Coupon.studio_id == database.studio_id)
+                                       .order_by(Coupon.id))]
     return LiveRoom(bus, products, coupons, run_sheet or [p.id for p in products])
+
+
+def keep_stock(database: Database, stock: dict[int, int]) -> int:
+    """A real show's stock as it left it (sold, or set by hand while live) becomes the catalogue's, for the
+    studio's products only; returns how many changed. A rehearsal's never does (its orders were simulated)."""
+    changed = 0
+    with database.sessions.begin() as db:
+        for product in db.scalars(select(Product).where(Product.studio_id == database.studio_id,
+                                                        Product.id.in_(list(stock)))):
+            if product.stock != stock[product.id]:
+                product.stock = stock[product.id]
+                changed += 1
+    return changed
 
 
 class Catalogue:
@@ -87,20 +105,33 @@ class Catalogue:
     def products(self) -> list[tuple[int, str]]:
         """(id, title) of the catalogue, for pickers that work before going live."""
         with self.database.session() as db:
-            return [(p.id, p.title) for p in db.scalars(select(Product).order_by(Product.id))]
+            return [(p.id, p.title) for p in db.scalars(select(Product).where(Product.studio_id == self.studio_id)
+                                                        .order_by(Product.id))]
+
+    @property
+    def studio_id(self) -> int:
+        return self.database.studio_id
+
+    def _own(self, db, model, row_id: int | None):
+        """The row if it is this studio's (another studio's product or coupon is as good as missing)."""
+        row = db.get(model, row_id) if row_id is not None else None
+        return row if row is not None and row.studio_id == self.studio_id else None
 
     def script_for(self, product_id: int) -> list[tuple[str, str]]:
         """The product's script sections in order, as (kind, text)."""
         with self.database.session() as db:
-            script = db.scalar(select(Script).where(Script.product_id == product_id))
+            script = db.scalar(select(Script).join(Product).where(Script.product_id == product_id,
+                                                                  Product.studio_id == self.studio_id))
             return [(s.kind, s.text) for s in script.sections] if script else []
 
     def save_script(self, product_id: int, sections: list[tuple[str, str]]) -> None:
         """Replace the product's script with these (kind, text) sections, in order."""
         with self.database.sessions.begin() as db:
+            product = self._own(db, Product, product_id)
+            if product is None:
+                raise KeyError(f"no product {product_id}")
             script = db.scalar(select(Script).where(Script.product_id == product_id))
             if script is None:
-                product = db.get(Product, product_id)
                 script = Script(product=product, title=product.title)
                 db.add(script)
             script.sections = [ScriptSection(position=i, kind=kind, text=text)
@@ -116,9 +147,9 @@ class Catalogue:
             if current is not None and current.live:
                 raise ActionRefused(f"发放中的券不能修改 / coupon {current.name} is live: stop it first")
         with self.database.sessions.begin() as db:
-            coupon = db.get(Coupon, coupon_id) if coupon_id is not None else None
+            coupon = self._own(db, Coupon, coupon_id)
             if coupon is None:
-                coupon = Coupon(product_skus=[], **payload)
+                coupon = Coupon(studio_id=self.studio_id, product_skus=[], **payload)
                 db.add(coupon)
             else:
                 for key, value in payload.items():
@@ -145,9 +176,9 @@ class Catalogue:
             except FaqError as exc:
                 raise exc.within(f"第 {number} 行", f"row {number}") from None
         with self.database.sessions.begin() as db:
-            if product_id is not None and db.get(Product, product_id) is None:
+            if product_id is not None and self._own(db, Product, product_id) is None:
                 raise FaqError(f"没有这个商品 / unknown product {product_id}")
-            replace_faqs(db, product_id, faqs)
+            replace_faqs(db, product_id, faqs, self.studio_id)
         return faqs
 
     def import_csv(self, path: str | Path) -> int:
@@ -162,7 +193,8 @@ class Catalogue:
         checker = ExtremeWordChecker.from_file()
         report = []
         with self.database.session() as db:
-            for product in db.scalars(select(Product).order_by(Product.id)):
+            for product in db.scalars(select(Product).where(Product.studio_id == self.studio_id)
+                                      .order_by(Product.id)):
                 fields = [("标题 title", product.title)] + [("卖点 selling point", p) for p in product.selling_points]
                 fields += [(f"话术 script · {section.kind}", section.text)
                            for script in product.scripts for section in script.sections]
@@ -170,7 +202,8 @@ class Catalogue:
                     hits = checker.check(text)
                     if hits:
                         report.append((product.title, field, hits))
-            for pair in db.scalars(select(FaqPair).order_by(FaqPair.product_id, FaqPair.position)):
+            for pair in db.scalars(select(FaqPair).where(FaqPair.studio_id == self.studio_id)
+                                   .order_by(FaqPair.product_id, FaqPair.position)):
                 hits = checker.check(pair.answer)
                 if hits:
                     owner = db.get(Product, pair.product_id).title if pair.product_id is not None else "全场 whole room"

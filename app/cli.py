@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app import __version__
+from app.language import pick
 from app.redaction import install_log_redaction, redact, redact_url
 from app.store import StoreUnavailable
 
@@ -36,6 +37,33 @@ def _size(text: str) -> tuple[int, int]:
     if width % 2 or height % 2 or not (16 <= width <= 7680 and 16 <= height <= 7680):
         raise argparse.ArgumentTypeError(f"invalid size {text!r}: width and height must be even, 16..7680")
     return width, height
+
+
+STUDIO_HELP = ("工作室: the studio whose catalogue and sessions to use on a shared database (default: "
+               "ANCHOR_CONSOLE_STUDIO, else 默认工作室); made on first use")
+
+
+def _studio(text: str) -> str:
+    from app.store.db import studio_name
+
+    try:
+        name = studio_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if name is None:
+        raise argparse.ArgumentTypeError("工作室名称不能为空 / a studio's name cannot be blank")
+    return name
+
+
+OBSWS_HELP = ("控制面板: let Stream Deck / Touch Portal / Companion / scripts drive the console over obs-websocket v5 "
+              "(default 127.0.0.1; port 4455 is OBS's). The password comes from the environment variable "
+              "ANCHOR_OBS_PASSWORD, never the command line; without one only this machine may connect. "
+              "StopStream ends a headless show")
+
+
+def _control_address(text: str) -> tuple[str, int]:
+    host, number = _listen_address(text if ":" in text else f"127.0.0.1:{text}")
+    return host, number
 
 
 def _camera_mode(text: str) -> tuple[int, int, int]:
@@ -77,6 +105,7 @@ FEED_HELP = ("where the room's events come from: douyin-grab://HOST:PORT (Douyin
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="anchor-console", description="主播中控台 Anchor Console")
     parser.add_argument("--version", action="version", version=f"anchor-console {__version__}")
+    parser.add_argument("--studio", metavar="NAME", type=_studio, default=argparse.SUPPRESS, help=STUDIO_HELP)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     sub.add_parser("window", help="open the console window (the default when a display is available)")
@@ -89,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--feed", metavar="URL", help=FEED_HELP + " (instead of the simulated audience)")
     demo.add_argument("--title", default="", help="the session's title in the review (default: 演练 Rehearsal and the "
                                                   "date)")
+    demo.add_argument("--obs-websocket", metavar="[HOST:]PORT", type=_control_address, help=OBSWS_HELP)
     demo.add_argument("--auto-reply", action="store_true",
                       help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
 
@@ -105,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="let LAN assistants work the live room (wss://), as with demo")
     live.add_argument("--title", default="", help="the session's title in the review, e.g. \"双11 零食专场\" "
                                                   "(default: 直播 Live and the date)")
+    live.add_argument("--obs-websocket", metavar="[HOST:]PORT", type=_control_address, help=OBSWS_HELP)
     live.add_argument("--auto-reply", action="store_true",
                       help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
 
@@ -137,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("session", nargs="?", type=int, help="session number (default: list them)")
     review.add_argument("--csv", metavar="FOLDER", help="also write the product windows and minutes as CSV")
     review.add_argument("--rehearsals", action="store_true", help="list the rehearsals (演练) instead of real shows")
+    review.add_argument("--all-studios", action="store_true",
+                        help="every studio's sessions on a shared database (the manager's view), with the studio")
     review.add_argument("--html", metavar="FILE", help="also write the review (or the comparison) as one HTML file "
                                                        "to mail or open on a phone")
     review.add_argument("--compare", metavar="N", type=int, nargs="+",
@@ -182,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "bottom right")
     stream.add_argument("--overlay-demo", action="store_true",
                         help="burn in a demo product card, coupon countdown and comment ticker")
+    for command in sub.choices.values():  # `anchor-console review --studio X` as well as `--studio X review`
+        command.add_argument("--studio", metavar="NAME", type=_studio, default=argparse.SUPPRESS, help=STUDIO_HELP)
     return parser
 
 
@@ -192,6 +227,10 @@ def main(argv: list[str] | None = None, windows=None) -> int:
     install_log_redaction()
     try:
         args = build_parser().parse_args(argv)
+        if getattr(args, "studio", None):  # every Database() this process opens works for that studio
+            import os
+
+            os.environ["ANCHOR_CONSOLE_STUDIO"] = args.studio
         if args.command == "window" or (args.command is None and _has_display() and windows is not None):
             if windows is None:
                 raise UsageError("窗口需用 anchor-console 启动 / the window opens from the anchor-console launcher "
@@ -201,11 +240,12 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             print("没有显示器，运行无界面演示 / no display: running the headless demo", file=sys.stderr)
         if args.command in (None, "demo"):
             return _demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None),
-                         getattr(args, "feed", None), getattr(args, "title", ""), getattr(args, "auto_reply", False))
+                         getattr(args, "feed", None), getattr(args, "title", ""), getattr(args, "auto_reply", False),
+                         getattr(args, "obs_websocket", None))
         if args.command == "live":
             return _live(args)
         if args.command == "review":
-            return _review(args.session, args.csv, args.rehearsals, args.html, args.compare or [])
+            return _review(args.session, args.csv, args.rehearsals, args.html, args.compare or [], args.all_studios)
         if args.command == "import-orders":
             return _import_orders(args)
         if args.command == "check":
@@ -220,11 +260,8 @@ def main(argv: list[str] | None = None, windows=None) -> int:
         if args.command == "assist":
             return _assist(args.url, args.name, args.fingerprint)
         return _stream(args)
-    except UsageError as exc:
-        print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
-        return EXIT_USAGE
-    except StoreUnavailable as exc:
-        print(f"anchor-console: error: {redact(str(exc))}", file=sys.stderr)
+    except (UsageError, StoreUnavailable) as exc:  # in the language asked for (app.language)
+        print(f"anchor-console: error: {redact(pick(str(exc)))}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -247,7 +284,8 @@ def _listen_address(text: str) -> tuple[str, int]:
 
 
 def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None,
-          feed: str | None = None, title: str = "", auto_reply: bool = False) -> int:
+          feed: str | None = None, title: str = "", auto_reply: bool = False,
+          control: tuple[str, int] | None = None) -> int:
     """The console headless: the same `ConsoleService` the window uses, with the demo assistant on; a rehearsal
     (its frames marked 演练), with the simulated audience or a real room's feed."""
     from app.config import recordings_dir
@@ -259,7 +297,7 @@ def _demo(duration: float | None, out: str | None, assistants: tuple[str, int] |
     print(f"演示模式 demo mode: test pattern + {audience} → {path}")
     options = LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True,
                           simulated_audience=not feed, feed_url=feed or "", feed_token=_feed_token(), title=title)
-    return _run_console(options, duration, assistants, auto_reply)
+    return _run_console(options, duration, assistants, auto_reply, control)
 
 
 def _feed_token() -> str:
@@ -289,10 +327,11 @@ def _live(args) -> int:
     options = LiveOptions(rehearsal=False, simulated_audience=False, demo_assistant=False, destinations=destinations,
                           record=path is not None, recording_path=str(path) if path else None, source=args.source,
                           duration=args.duration, feed_url=args.feed, feed_token=_feed_token(), title=args.title)
-    return _run_console(options, args.duration, args.assistants, args.auto_reply)
+    return _run_console(options, args.duration, args.assistants, args.auto_reply, args.obs_websocket)
 
 
-def _run_console(options, duration: float | None, assistants: tuple[str, int] | None, auto_reply: bool = False) -> int:
+def _run_console(options, duration: float | None, assistants: tuple[str, int] | None, auto_reply: bool = False,
+                 control: tuple[str, int] | None = None) -> int:
     """Go live with the console headless, print a line a second, wait for the end (or Ctrl+C), then a summary;
     exit 1 when an output or the stream failed."""
     from app.console import ConsoleService
@@ -300,6 +339,7 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
 
     service = ConsoleService()
     service.set_faq_auto(auto_reply)
+    service.control_options = lambda: options  # StartStream from a control surface: this show again
     report = _StatsReport(None, metrics=service.metrics, feed=lambda: service.health())
     service.on_stats = report
     print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
@@ -308,6 +348,8 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
         service.go_live(options)
         if assistants is not None:
             _serve_assistants(service, *assistants)
+        if control is not None:
+            _serve_control(service, *control)
     except (DestinationError, ValueError, OSError) as exc:
         service.close()
         raise UsageError(str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)) from None
@@ -334,6 +376,18 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
         print(f"自动回复 FAQ: {core.faq.asked} questions recognised, {core.faq.replied} answered automatically")
     failed = final is None or any(o.stats.error for o in final.outputs)
     return EXIT_RUNTIME if failed or broadcast.last_error else 0
+
+
+def _serve_control(service, host: str, port: int) -> None:
+    """Control surfaces (obs-websocket v5) for a headless show; the password only from ANCHOR_OBS_PASSWORD."""
+    import os
+
+    from app.remote.obsws import PASSWORD_ENV
+
+    password = os.environ.get(PASSWORD_ENV) or None
+    server = service.start_control_server(host=host, port=port, password=password)
+    print(f"控制面板 obs-websocket: ws://{host}:{server.port} "
+          + ("(password from " + PASSWORD_ENV + ")" if password else "(no password: this machine only)"), flush=True)
 
 
 def _serve_assistants(service, host: str, port: int) -> None:
@@ -518,7 +572,7 @@ def _check(args) -> int:
 
 
 def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: bool = False,
-            html_file: str | None = None, compare: list[int] | None = None) -> int:
+            html_file: str | None = None, compare: list[int] | None = None, all_studios: bool = False) -> int:
     from app.report import compare_html, compare_text, html_report, write
     from app.review import export_csv, format_report, list_sessions, load_review
     from app.store.db import Database
@@ -528,19 +582,20 @@ def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: b
         if session_id is None and compare:
             raise UsageError("先给出一个场次 / give a session first: review 12 --compare 10 11")
         if session_id is None:
-            sessions = list_sessions(database, rehearsals)
+            sessions = list_sessions(database, rehearsals, all_studios)
             if not sessions:
                 print("还没有演练 / no rehearsals yet" if rehearsals else "还没有场次 / no sessions yet "
                       "(rehearsals: anchor-console review --rehearsals)")
             for info in sessions:
                 started = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M") if info.started_at else "—"
                 minutes = f"{info.duration_s / 60:.1f} min" if info.duration_s is not None else "—"
-                print(f"#{info.id}  {started}  {minutes:>9}  {info.status:<11}  {info.title}")
+                studio = f"[{info.studio}]  " if all_studios else ""
+                print(f"#{info.id}  {started}  {minutes:>9}  {info.status:<11}  {studio}{info.title}")
             return 0
         reviews = []
         for number in [session_id, *(compare or [])]:
             try:
-                reviews.append(load_review(database, number))
+                reviews.append(load_review(database, number, any_studio=all_studios))
             except KeyError:
                 raise UsageError(f"no session {number} (anchor-console review lists them)") from None
         review = reviews[0]

@@ -20,12 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.broadcast import (Broadcast, BroadcastHealth, FrameSlot, GoLiveError, LiveOptions, Studio, build_overlays,
-                           check_mode, explain_go_live_failure, open_sources_for, overlay_boxes)
+                           camera_input, check_mode, explain_go_live_failure, open_sources_for, overlay_boxes)
 from app.catalogue import Catalogue, load_faqs
 from app.commerce.faq import FaqError
 from app.commerce.notices import Notice, ScheduleError, due, format_schedule, parse_schedule
 from app.commerce.room import ActionRefused, RoomSnapshot
 from app.compliance.extreme_words import ExtremeWordChecker
+from app.config import resource_dir
+from app.language import BOTH, CHINESE, ENGLISH
+from app.language import pick as pick_message
 from app.destinations import PRESETS, KeyStore
 from app.kernel.events import Event
 from app.live.connectors import dialect_for
@@ -34,6 +37,8 @@ from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
 from app.media.pipeline import Pipeline
+from app.media.filters import FilterError
+from app.media.scenes import PinnedPicture, SceneError, SceneSource, scenes_from_json, scenes_to_json
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.overlays.overlay_set import KINDS
@@ -47,9 +52,14 @@ __all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleSer
            "ExtremeWordChecker", "FaqError", "GoLiveError", "KeyStore", "LiveOptions", "Notice", "PRESETS",
            "RemoteAccess", "ScheduleError", "check_mode", "due", "ensure_qt", "explain_go_live_failure",
            "feed_problem", "font", "format_clock", "format_schedule", "install_log_redaction", "money",
-           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "whole"]
+           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "SceneError",
+           "scenes_from_json", "scenes_to_json", "whole", "BOTH", "CHINESE", "ENGLISH", "FilterError", "pick_message",
+           "resource_dir"]
 
 log = logging.getLogger(__name__)
+
+AUDIO_INPUT = "麦克风 Mic"  # the sound, as a control surface names it (mute)
+VIDEO_INPUTS = {"camera": "av_capture_input", "product": "image_source"}  # the scenes' inputs, as OBS kinds
 
 
 def feed_problem(url: str) -> str | None:
@@ -86,6 +96,10 @@ class ConsoleService:
             self.studio.banned_words = banned_words
         self.broadcast: Broadcast | None = None  # the current go-live, or the last one after it stopped
         self.assistant_server = None  # AssistantServer while LAN assistants are allowed
+        self.control_server = None  # ObsWebSocketServer while control surfaces are allowed
+        self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
+        self._preview_scenes = None  # the preview's SceneSource
+        self._stopping = threading.Lock()  # a second stop (a control surface's, the window's) waits for the first
         self._frames = FrameSlot()
         self._preview_pipeline: Pipeline | None = None
         self._preview_thread: threading.Thread | None = None
@@ -184,17 +198,28 @@ class ConsoleService:
         self._apply_studio()
 
     # --- review (复盘) -------------------------------------------------------------------------------------
-    def sessions(self, rehearsals: bool = False) -> list:
-        """Stored real sessions (or only the rehearsals), newest first (`app.review.SessionInfo`)."""
+    def sessions(self, rehearsals: bool = False, all_studios: bool = False) -> list:
+        """Stored real sessions (or only the rehearsals) of this studio (all_studios: every studio's, the
+        manager's view), newest first (`app.review.SessionInfo`)."""
         from app.review import list_sessions
 
-        return list_sessions(self.database, rehearsals)
+        return list_sessions(self.database, rehearsals, all_studios)
 
-    def review(self, session_id: int):
-        """One session's review rebuilt from its event log (`app.review.SessionReview`); KeyError if unknown."""
+    def review(self, session_id: int, any_studio: bool = False):
+        """One session's review rebuilt from its event log (`app.review.SessionReview`); KeyError if unknown (or,
+        unless `any_studio`, another studio's)."""
         from app.review import load_review
 
-        return load_review(self.database, session_id)
+        return load_review(self.database, session_id, any_studio)
+
+    @property
+    def studio_name(self) -> str:
+        """工作室: the studio this console works for on its database."""
+        return self.database.studio
+
+    def studios(self) -> dict[int, str]:
+        """Every studio on the database, id → name."""
+        return self.database.studios()
 
     @staticmethod
     def export_review(review, folder: str) -> list:
@@ -221,11 +246,11 @@ class ConsoleService:
 
         return write(html_report(review), path)
 
-    def compare_sessions(self, session_ids: list[int], path: str):
+    def compare_sessions(self, session_ids: list[int], path: str, any_studio: bool = False):
         """Two or more sessions side by side as one HTML file (`app.report.compare_html`); returns its path."""
         from app.report import compare_html, write
 
-        return write(compare_html([self.review(number) for number in session_ids]), path)
+        return write(compare_html([self.review(number, any_studio) for number in session_ids]), path)
 
     def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,
                       place_by: str = "order"):
@@ -254,6 +279,12 @@ class ConsoleService:
         ensure_qt()
         video, sound = open_sources_for(options)  # the sound too: the level meter works before going live
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
+        if self.studio.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
+            camera = camera_input(video, self.studio)
+            video = self._preview_scenes = SceneSource(
+                {"camera": camera, "product": PinnedPicture(self._first_picture)}, self.studio.scenes,
+                options.width, options.height, program=self.studio.program_scene,
+                started_elsewhere=(sound, camera) if sound is video else (sound,))
         compositor, overlays = build_overlays(settings, self.studio, rehearsal=options.rehearsal)
         show_layout_sample(overlays, self.catalogue.room_snapshot())  # the layout, to see and drag before going live
         pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=compositor)
@@ -267,7 +298,11 @@ class ConsoleService:
             self._preview_pipeline.stop()
             self._preview_thread.join(10)
             self._preview_pipeline = self._preview_thread = None
-            self._preview_compositor = self._preview_overlays = None
+            self._preview_compositor = self._preview_overlays = self._preview_scenes = None
+
+    def _first_picture(self) -> str | None:
+        state = self.catalogue.room_snapshot().state
+        return next((state.products[i].image for i in state.run_sheet if state.products[i].image), None)
 
     def _restart_preview(self) -> None:
         if self._last_options is None:
@@ -294,6 +329,7 @@ class ConsoleService:
             self._restart_preview()
             raise
         self.broadcast = broadcast
+        self._emit_outputs(True)
         return broadcast
 
     def wait(self) -> None:
@@ -303,8 +339,27 @@ class ConsoleService:
 
     def stop(self) -> None:
         """Stop the stream, finish the recording and close the session (everything is written)."""
+        with self._stopping:
+            self._stop()
+
+    def _stop(self) -> None:
         if self.broadcast is not None:
+            was_live = self.live
             self.broadcast.stop()
+            self.catalogue.changed()  # a real show's stock is the catalogue's now
+            if was_live:
+                self._emit_outputs(False)
+
+    def _emit_outputs(self, active: bool) -> None:
+        """StreamStateChanged / RecordStateChanged for control surfaces (obs-websocket)."""
+        server = self.control_server
+        if server is None or self.broadcast is None:
+            return
+        state = "OBS_WEBSOCKET_OUTPUT_STARTED" if active else "OBS_WEBSOCKET_OUTPUT_STOPPED"
+        server.emit("StreamStateChanged", {"outputActive": active, "outputState": state})
+        if self.broadcast.recording_path is not None:
+            server.emit("RecordStateChanged", {"outputActive": active, "outputState": state,
+                                               "outputPath": str(self.broadcast.recording_path)})
 
     def recover(self) -> str | None:
         """Call on a timer: if the stream failed (e.g. the server refused the publish), stop the session, run
@@ -317,6 +372,7 @@ class ConsoleService:
         return message
 
     def close(self) -> None:
+        self.stop_control_server()
         self.stop_assistant_server()
         self.stop_preview()
         self.stop()
@@ -342,8 +398,58 @@ class ConsoleService:
     # --- the studio's switches (kept across go-lives) ----------------------------------------------------
     def set_muted(self, muted: bool) -> None:
         """静音: silence on the stream and the recording from the next frame (the meter keeps showing the mic)."""
-        self.studio.muted = muted
+        changed = self.studio.muted != bool(muted)
+        self.studio.muted = bool(muted)
         self._apply_studio()
+        if changed and self.control_server is not None:
+            self.control_server.emit("InputMuteStateChanged", {"inputName": AUDIO_INPUT, "inputUuid": None,
+                                                               "inputMuted": bool(muted)})
+
+    # --- 场景 scenes ----------------------------------------------------------------------------------------
+    def scene_names(self) -> list[str]:
+        """The studio's scenes in order (the keys 1–9 switch the first nine)."""
+        return [scene.name for scene in self.studio.scenes]
+
+    @property
+    def program_scene(self) -> str:
+        """The scene on air (or that goes on air at the next go-live)."""
+        names = self.scene_names()
+        return self.studio.program_scene if self.studio.program_scene in names else (names[0] if names else "")
+
+    def switch_scene(self, name: str, transition: str = "cut", actor: str | None = None) -> bool:
+        """切换场景: on air from the next frame while live (logged on the bus), in the preview before; False if it
+        already is. ActionRefused for a scene that does not exist."""
+        if name not in self.scene_names():
+            raise ActionRefused(f"没有这个场景 / no scene named {name!r}")
+        if self.live:
+            changed = self.broadcast.switch_scene(name, transition, actor)
+        else:
+            changed = name != self.program_scene
+            self.studio.program_scene = name
+            if self._preview_scenes is not None:
+                self._preview_scenes.switch(name, transition)
+        if changed and self.control_server is not None:
+            self.control_server.emit("CurrentProgramSceneChanged", {"sceneName": name, "sceneUuid": None})
+        return changed
+
+    def set_filters(self, chroma: dict | None, beauty: float) -> None:
+        """绿幕抠像 (a dict for `make_chroma`, or None: off) and 美颜 (0 … 1) on the camera, from the next go-live
+        and in the preview now. FilterError (中文 / English) for a setting out of range; nothing changes then."""
+        from app.media.filters import _unit, make_chroma
+
+        key = make_chroma(**chroma) if chroma is not None else None
+        strength = _unit(beauty, "strength")
+        self.studio.chroma, self.studio.beauty = key, strength
+        if self.previewing and not self.live:
+            self._restart_preview()
+
+    def set_scenes(self, scenes: list) -> None:
+        """Replace the studio's scenes (`app.media.scenes.Scene`, checked); from the next go-live (or preview)."""
+        if not scenes:
+            raise ActionRefused("至少需要一个场景 / keep at least one scene")
+        self.studio.scenes = list(scenes)
+        if self.studio.program_scene not in self.scene_names():
+            self.studio.program_scene = self.scene_names()[0]
 
     def set_banned_words(self, words: list[str]) -> None:
         """屏蔽词: takes effect at once for what comes in next (the log keeps hidden comments, flagged)."""
@@ -365,6 +471,14 @@ class ConsoleService:
         if self.live:
             return self.broadcast.audio_level()
         return self._preview_pipeline.read_audio_peak() if self._preview_pipeline is not None else None
+
+    @staticmethod
+    def cameras() -> list[tuple[int, str]] | None:
+        """(index, name) of the cameras plugged in now, as the OS names them; None where the OS gives no list."""
+        from app.media.devices import cameras
+
+        found = cameras()
+        return None if found is None else [(c.index, c.name) for c in found]
 
     def camera_mode(self) -> str | None:
         """What the camera actually delivers while live (it may differ from what was asked)."""
@@ -454,7 +568,200 @@ class ConsoleService:
             self.assistant_server.stop()
             self.assistant_server = None
 
+    # --- control surfaces (obs-websocket v5) ----------------------------------------------------------------
+    def start_control_server(self, host: str = "127.0.0.1", port: int = 4455, password: str | None = None):
+        """Let Stream Deck, Touch Portal, Companion or a script drive the console (a subset of obs-websocket v5,
+        `app.remote.obsws`). Loopback only unless a password is given. Returns the server; OSError (中文 /
+        English) when the port is taken, ValueError for the LAN without a password."""
+        from app.remote.obsws import ObsWebSocketServer
+
+        self.stop_control_server()
+        server = ObsWebSocketServer(ConsoleControl(self), host=host, port=port, password=password)
+        try:
+            server.start()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise OSError(exc.errno, f"端口 {port} 已被占用，请换一个端口 / port {port} is already in use: choose "
+                                         f"another port") from None
+            raise OSError(exc.errno, f"无法在 {host}:{port} 上监听 / cannot listen on {host}:{port}: "
+                                     f"{exc.strerror or exc}") from None
+        self.control_server = server
+        return server
+
+    def stop_control_server(self) -> None:
+        if self.control_server is not None:
+            self.control_server.stop()
+            self.control_server = None
+
     def _on_event(self, event: Event) -> None:  # the bus's dispatcher thread
         server = self.assistant_server
         if server is not None:
             server.on_event(event)
+
+
+class ConsoleControl:
+    """The console as a control surface sees it (`app.remote.obsws.Control`): the go-live is the stream, its
+    recording the record output, the studio's scenes the scenes, the sound's mute the one audio input, and the
+    room's verbs vendor requests (the LAN assistants' verbs and arguments, docs/protocol.md)."""
+
+    def __init__(self, service: ConsoleService) -> None:
+        self.service = service
+
+    def _failed(self, message: str):
+        from app.remote.obsws import RequestFailed, Status
+
+        return RequestFailed(Status.GENERIC_ERROR, message)
+
+    def _options(self) -> LiveOptions:
+        """What a go-live from a control surface asks for: set by whoever runs the console (the headless modes
+        hand in their own options); the window goes live from its own button, where it asks what it must."""
+        if self.service.control_options is None:
+            raise self._failed("请在主播窗口开播 / go live from the console window")
+        return self.service.control_options()
+
+    def stream_status(self) -> dict:
+        service = self.service
+        stats = service.broadcast.stats if service.live else None
+        time_s = (service.broadcast.stream_time() or 0.0) if service.live else 0.0
+        outputs = stats.outputs if stats is not None else []
+        return {"outputActive": service.live,
+                "outputReconnecting": any(o.health == "reconnecting" for o in outputs),
+                "outputTimecode": _timecode(time_s), "outputDuration": int(time_s * 1000),
+                "outputCongestion": max((o.stats.congestion for o in outputs), default=0.0),
+                "outputBytes": sum(o.stats.bytes for o in outputs),
+                "outputSkippedFrames": sum(stats.dropped.values()) if stats is not None else 0,
+                "outputTotalFrames": stats.frames_encoded if stats is not None else 0}
+
+    def start_stream(self) -> None:
+        try:
+            self.service.go_live(self._options())
+        except (GoLiveError, ValueError) as exc:
+            raise self._failed(str(exc)) from None
+
+    def stop_stream(self) -> None:
+        self.service.stop()
+
+    def record_status(self) -> dict:
+        service = self.service
+        recording = service.live and service.broadcast.recording_path is not None
+        time_s = (service.broadcast.stream_time() or 0.0) if recording else 0.0
+        stats = service.broadcast.stats if recording else None
+        files = [o for o in (stats.outputs if stats is not None else []) if "://" not in o.stats.name]
+        return {"outputActive": recording, "outputPaused": False, "outputTimecode": _timecode(time_s),
+                "outputDuration": int(time_s * 1000), "outputBytes": sum(o.stats.bytes for o in files)}
+
+    def start_record(self) -> None:
+        if self.service.live:
+            raise self._failed("录制随开播开始：请停播后开启录制再开播 / the recording starts with the go-live: stop, "
+                               "turn recording on and go live again")
+        from dataclasses import replace
+
+        try:
+            self.service.go_live(replace(self._options(), destinations=(), record=True))
+        except (GoLiveError, ValueError) as exc:
+            raise self._failed(str(exc)) from None
+
+    def stop_record(self) -> str:
+        broadcast = self.service.broadcast
+        if broadcast.options.destinations:
+            raise self._failed("录制随直播结束：请用 StopStream 停播 / the recording ends with the show: use StopStream")
+        path = str(broadcast.recording_path)
+        self.service.stop()
+        return path
+
+    def scene_names(self) -> list[str]:
+        return self.service.scene_names()
+
+    def program_scene(self) -> str:
+        return self.service.program_scene
+
+    def set_program_scene(self, name: str) -> None:
+        try:
+            self.service.switch_scene(name, actor="assistant:控制面板")
+        except ActionRefused as exc:
+            raise self._failed(str(exc)) from None
+
+    def input_list(self) -> list[tuple[str, str]]:
+        return [*VIDEO_INPUTS.items(), (AUDIO_INPUT, "audio_input")]
+
+    def input_muted(self, name: str) -> bool:
+        if name != AUDIO_INPUT:
+            from app.remote.obsws import RequestFailed, Status
+
+            raise RequestFailed(Status.INVALID_RESOURCE_STATE, f"{name} 没有声音 / {name} has no sound to mute")
+        return self.service.studio.muted
+
+    def set_input_muted(self, name: str, muted: bool) -> None:
+        self.input_muted(name)
+        self.service.set_muted(muted)
+
+    def stats(self) -> dict:
+        service = self.service
+        stats = service.broadcast.stats if service.live else None
+        import shutil
+
+        from app.config import recordings_dir
+
+        try:
+            free_mb = shutil.disk_usage(recordings_dir()).free / 2**20
+        except OSError:
+            free_mb = 0.0
+        return {"cpuUsage": (stats.cpu_percent + stats.push_cpu_percent) if stats else 0.0,
+                "memoryUsage": _rss_mb(), "availableDiskSpace": free_mb,
+                "activeFps": stats.capture_fps if stats else 0.0,
+                "averageFrameRenderTime": stats.render_ms_mean if stats else 0.0,
+                "renderSkippedFrames": sum(stats.dropped.values()) if stats else 0,
+                "renderTotalFrames": stats.frames_captured if stats else 0,
+                "outputSkippedFrames": sum(stats.dropped.values()) if stats else 0,
+                "outputTotalFrames": stats.frames_encoded if stats else 0,
+                "webSocketSessionIncomingMessages": None, "webSocketSessionOutgoingMessages": None}
+
+    def vendor_request(self, request_type: str, data: dict) -> dict:
+        """The room's verbs by name with {"args": [...]} as the LAN assistants send them (pin_product [3],
+        next_product [], drop_coupon [id, quantity, seconds], start_flash_sale [...], pin_comment [seq], undo),
+        plus get_room (the pinned product, live coupons). As the console's own actor, undoable from the window."""
+        from app.remote.obsws import RequestFailed, Status
+        from app.remote.server import VERBS, verb_arguments
+
+        service = self.service
+        if request_type == "get_room":
+            state = service.room_snapshot().state
+            pinned = state.products.get(state.pinned_product) if state.pinned_product is not None else None
+            return {"live": service.live, "pinnedProduct": pinned.title if pinned else None,
+                    "liveCoupons": [c.name for c in state.coupons.values() if c.live],
+                    "scene": service.program_scene}
+        if request_type not in ("undo", "pin_latest_comment") and request_type not in VERBS:
+            raise RequestFailed(Status.UNKNOWN_REQUEST_TYPE, f"未知操作 / unknown vendor request {request_type[:40]!r}")
+        args = data.get("args", [])
+        try:
+            if not service.live:
+                raise ActionRefused("请先开播 / go live first")
+            if request_type == "undo":
+                return {"undone": service.undo()}
+            if request_type == "pin_latest_comment":  # a button: pin what a viewer just said
+                event = service.act("pin_comment", service.broadcast.recent_comment(None))
+            elif request_type == "pin_comment":  # by seq, as the events a script reads number them
+                seq = verb_arguments(request_type, args)[0]
+                event = service.act("pin_comment", service.broadcast.recent_comment(seq))
+            else:
+                event = service.act(request_type, *verb_arguments(request_type, args))
+        except ActionRefused as exc:
+            raise self._failed(str(exc)) from None
+        return {"seq": event.seq}
+
+
+def _timecode(seconds: float) -> str:
+    whole_ms = int(max(0.0, seconds) * 1000)
+    hours, rest = divmod(whole_ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as handle:
+            import os
+
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0

@@ -68,14 +68,15 @@ def import_orders(database: Database, session_id: int, path: str | Path, mapping
     report = OrderImport(session_id)
     with database.sessions.begin() as db:
         session = db.get(LiveSession, session_id)
-        if session is None:
-            raise KeyError(f"no session {session_id}")
+        if session is None or session.studio_id != database.studio_id:
+            raise KeyError(f"no session {session_id}")  # another studio's show is not this console's to change
         offset, end = _timeline(db, session)
         known = {str(p["order_id"]) for p in db.scalars(
             select(EventRecord.payload).where(EventRecord.session_id == session_id,
                                               EventRecord.type == EventType.ORDER.value)) if isinstance(p, dict)}
         products = {item: pid for item, pid in db.execute(
-            select(Product.platform_item_id, Product.id).where(Product.platform_item_id.is_not(None)))}
+            select(Product.platform_item_id, Product.id).where(Product.studio_id == session.studio_id,
+                                                               Product.platform_item_id.is_not(None)))}
         seq = db.scalar(select(func.max(EventRecord.seq)).where(EventRecord.session_id == session_id)) or 0
         rows = []
         for line in lines:

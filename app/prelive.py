@@ -412,7 +412,8 @@ def run_checks(database, destinations: list[str], bitrate: int, minutes: float, 
     checks.append(check_products([(state.products[i].title, state.products[i].stock, state.products[i].live_price_cents)
                                   for i in state.run_sheet]))
     with database.session() as db:
-        checks.append(check_coupons(db.scalar(select(func.count()).select_from(Coupon)) or 0))
+        checks.append(check_coupons(db.scalar(select(func.count()).select_from(Coupon)
+                                              .where(Coupon.studio_id == database.studio_id)) or 0))
     if source:
         checks.append(check_source(source))
         if source.startswith("cam:"):  # a camera's show speaks through the microphone

@@ -36,6 +36,7 @@ class SessionInfo:
     ended_at: float | None
     recording_path: str
     kind: str = "live"  # live | rehearsal (演练: never mixed into real sessions' lists and totals by default)
+    studio: str = ""  # the studio (工作室) the show was that of
 
     @property
     def rehearsal(self) -> bool:
@@ -104,34 +105,39 @@ class SessionReview:
 PAGE = 500  # comments read at once around the playhead
 
 
-def list_sessions(database: Database, rehearsals: bool = False) -> list[SessionInfo]:
-    """Stored sessions, newest first: the real ones, or (rehearsals=True) the rehearsals only, so the two are
-    never mixed in one list."""
+def list_sessions(database: Database, rehearsals: bool = False, all_studios: bool = False) -> list[SessionInfo]:
+    """Stored sessions of the database's studio (all_studios: every studio's, the manager's view), newest first:
+    the real ones, or (rehearsals=True) the rehearsals only, so the two are never mixed in one list."""
     kind = "rehearsal" if rehearsals else "live"
+    studios = database.studios()
+    query = select(LiveSession).where(LiveSession.kind == kind)
+    if not all_studios:
+        query = query.where(LiveSession.studio_id == database.studio_id)
     with database.session() as db:
-        rows = db.scalars(select(LiveSession).where(LiveSession.kind == kind).order_by(LiveSession.id.desc()))
-        return [_info(r) for r in rows]
+        return [_info(r, studios) for r in db.scalars(query.order_by(LiveSession.id.desc()))]
 
 
-def _info(row: LiveSession) -> SessionInfo:
-    return SessionInfo(row.id, row.title, row.status, row.started_at, row.ended_at, row.recording_path, row.kind)
+def _info(row: LiveSession, studios: dict[int, str]) -> SessionInfo:
+    return SessionInfo(row.id, row.title, row.status, row.started_at, row.ended_at, row.recording_path, row.kind,
+                       studios.get(row.studio_id, ""))
 
 
-def _header(database: Database, session_id: int) -> tuple[SessionInfo, dict[int, str], dict]:
+def _header(database: Database, session_id: int, any_studio: bool) -> tuple[SessionInfo, dict[int, str], dict]:
+    studios = database.studios()
     with database.session() as db:
         row = db.get(LiveSession, session_id)
-        if row is None:
-            raise KeyError(f"no session {session_id}")
-        titles = dict(db.execute(select(Product.id, Product.title)).all())
-        coupons = dict(db.execute(select(Coupon.id, Coupon.name)).all())
-        return _info(row), titles, coupons
+        if row is None or not (any_studio or row.studio_id == database.studio_id):
+            raise KeyError(f"no session {session_id}")  # another studio's show is not there for this console
+        titles = dict(db.execute(select(Product.id, Product.title).where(Product.studio_id == row.studio_id)).all())
+        coupons = dict(db.execute(select(Coupon.id, Coupon.name).where(Coupon.studio_id == row.studio_id)).all())
+        return _info(row, studios), titles, coupons
 
 
-def load_review(database: Database, session_id: int) -> SessionReview:
+def load_review(database: Database, session_id: int, any_studio: bool = False) -> SessionReview:
     """A session's review without replaying its audience's bulk (see the module's text): as kept, when the log
     has not grown since; else rebuilt and kept (unless the show is still on). Raises KeyError for a session that
-    does not exist."""
-    info, titles, coupons = _header(database, session_id)
+    does not exist or (unless `any_studio`, the manager's view) is another studio's."""
+    info, titles, coupons = _header(database, session_id, any_studio)
 
     def page(start: float, end: float) -> list[Comment]:
         return [_comment(t, p, hidden) for t, p, hidden in
@@ -225,9 +231,9 @@ def counts_from_json(data: dict) -> tuple[RoomCounts, list[tuple[float, float | 
     return counts, [(start, end) for start, end, _, _ in data["windows"]]
 
 
-def replay_review(database: Database, session_id: int) -> SessionReview:
+def replay_review(database: Database, session_id: int, any_studio: bool = False) -> SessionReview:
     """The review from every stored event replayed one by one (the reference for `load_review`)."""
-    info, titles, coupons = _header(database, session_id)
+    info, titles, coupons = _header(database, session_id, any_studio)
     events = sorted(load_events(database, session_id), key=replay_order)
     metrics = SessionMetrics().feed(events)
     markers, online, comments = _timeline(events, titles, coupons)
@@ -284,6 +290,7 @@ _LABELS = {
         "、".join(str(w.get("nickname", "")) for w in p.get("winners", [])[:20]) or "无人中奖"),
     EventType.COMMENT_REPLIED: lambda p, product, coupon: f"回复 @{p.get('nickname', '')}：{p.get('answer', '')}",
     EventType.NOTICE_PINNED: lambda p, product, coupon: f"公告 {p.get('text', '')}",
+    EventType.SCENE_SWITCHED: lambda p, product, coupon: f"场景 {p.get('scene', '')}",
 }
 
 

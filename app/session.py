@@ -75,7 +75,7 @@ class SessionCore:
         self.faq = FaqResponder(self.bus, load_faqs(self.database))
         sheet = self.room.snapshot().state.run_sheet
         with self.database.sessions.begin() as db:
-            row = LiveSession(title=title, run_sheet=sheet, destinations=[redact_url(d) for d in destinations or []],
+            row = LiveSession(studio_id=self.database.studio_id, title=title, run_sheet=sheet, destinations=[redact_url(d) for d in destinations or []],
                               recording_path=recording_path, started_at=time.time(), status=SessionStatus.LIVE,
                               owner=process_identity(), heartbeat_at=time.time(), kind=self.kind)
             db.add(row)

@@ -89,13 +89,27 @@ def main() -> int:
     from app.store.models import EventRecord, QuarantinedEvent
 
     pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}  # the garbage collector's pauses, ms, by generation
+    full: list[tuple[int, float]] = []  # (seconds into the show, ms) of every full collection: do they grow?
     began: list[float] = [0.0]
+    t0 = time.monotonic()
 
     def collector(phase: str, info: dict) -> None:
         if phase == "start":
             began[0] = time.perf_counter()
         else:
-            pauses[info["generation"]].append((time.perf_counter() - began[0]) * 1000)
+            pause = (time.perf_counter() - began[0]) * 1000
+            pauses[info["generation"]].append(pause)
+            if info["generation"] == 2:
+                full.append((round(time.monotonic() - t0), round(pause, 1)))
+
+    def tracked() -> dict:
+        """What a full collection walks: the tracked objects by type (the frozen start-up excluded)."""
+        from collections import Counter
+
+        objects = gc.get_objects()
+        counts = Counter(type(o).__qualname__ for o in objects)
+        del objects
+        return {"total": sum(counts.values()), "top": counts.most_common(12)}
 
     gc.callbacks.append(collector)
     work = Path(tempfile.mkdtemp(prefix="anchor-soak-room-"))
@@ -115,6 +129,7 @@ def main() -> int:
     for worker in workers:
         worker.start()
     started, samples, frozen = time.monotonic(), [], None
+    census = {}  # tracked objects after a minute and at the end
     last_seq, last_move = 0, time.monotonic()
     while service.live and service.broadcast.streaming:
         time.sleep(10)
@@ -125,6 +140,9 @@ def main() -> int:
             frozen = _stacks()  # the bus has not moved for 30 s: that is a freeze
             print(frozen, file=sys.stderr)
         samples.append((round(time.monotonic() - started), seq, round(rss_mb(__import__("os").getpid()), 1)))
+        if "after_1_min" not in census and time.monotonic() - started >= 60:
+            census["after_1_min"] = tracked()
+    census["end"] = tracked()
     stop.set()
     for worker in workers:
         worker.join(35)
@@ -160,11 +178,13 @@ def main() -> int:
         "dropped_by_cause": dict(final.dropped) if final is not None else None,
         "gc_pauses_ms": {str(g): {"count": len(p), "p99": round(sorted(p)[int(len(p) * 0.99)], 2) if p else 0,
                                   "max": round(max(p), 2) if p else 0} for g, p in pauses.items()},
+        "full_collections_first_last": full[:3] + full[-3:],
+        "tracked_objects": census,
     }
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
-    (out / f"soak-room-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps({**result, "samples": samples},
-                                                                                    indent=2))
+    kept = {**result, "samples": samples, "full_collections": full}
+    (out / f"soak-room-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(kept, indent=2))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     for path in [mkv, *flv]:
         path.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # bottom (0) to top; a module's floor is that of its longest matching prefix
 FLOORS = {
-    "app.values": 0, "app.config": 0, "app.redaction": 0,
+    "app.values": 0, "app.config": 0, "app.redaction": 0, "app.language": 0,
     "app.kernel": 1,  # the event kernel: events, bus, cleaning of outside text
     "app.compliance": 1,  # the extreme-word list (found through app.config)
     "app.store": 2, "app.destinations": 2,

@@ -19,7 +19,7 @@ class AlertBar(QFrame):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.dismiss = QPushButton(tr("知道了", "Dismiss"))
+        self.dismiss = QPushButton(tr("知道了"))
         self.dismiss.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
         layout.addWidget(self.label, 1)

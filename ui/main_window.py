@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -9,42 +10,44 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
                                QToolBar, QVBoxLayout, QWidget)
 
-from app.console import (PRESETS, ActionRefused, CatalogImportError, ConsoleService, DestinationError, KeyStore,
-                         LiveOptions, due, feed_problem, format_clock, format_schedule, parse_schedule, redact,
-                         redact_url)
+from app.console import (PRESETS, ActionRefused, CatalogImportError, ConsoleService, DestinationError,
+                         FilterError, KeyStore, LiveOptions, SceneError, due, feed_problem, format_clock, format_schedule, parse_schedule,
+                         redact, redact_url, scenes_from_json, scenes_to_json)
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
 from ui.docks.draw import DrawDock
 from ui.docks.faq import FaqDialog, FaqDock, ScheduleDialog, reminder_text
 from ui.docks.graphs import GraphsDock
 from ui.docks.products import ProductsDock
+from ui.docks.scenes import ScenesDock
 from ui.docks.scripts import ScriptsDock
 from ui import i18n
 from ui.alert import AlertBar
-from ui.i18n import pick, tr
+from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.preview import PreviewWidget
+
+log = logging.getLogger(__name__)
 
 CAMERA_MODES = ["640x480@30", "1280x720@30", "1920x1080@30", "1280x720@60", "1920x1080@60", "3840x2160@30"]
 DEFAULT_DESTINATION = "默认 Default"  # the keyring entry's name: never translated
 FEED = "直播间数据 Feed"  # the platform bridge's keyring entry
-LANDSCAPE, PORTRAIT = ("横屏", "Landscape"), ("竖屏", "Portrait")
+LANDSCAPE, PORTRAIT = QT_TR_NOOP("横屏"), QT_TR_NOOP("竖屏")
 CANVASES = [(LANDSCAPE, "720p30 1280x720", (1280, 720, 30)), (LANDSCAPE, "1080p30 1920x1080", (1920, 1080, 30)),
             (PORTRAIT, "720x1280 30", (720, 1280, 30)), (PORTRAIT, "1080x1920 30", (1080, 1920, 30)),
             (LANDSCAPE, "720p25 1280x720", (1280, 720, 25))]
 # labels are (中文, English) pairs, shown through tr() when the window is built (the language is chosen by then)
-OVERLAYS = [("product_card", ("商品卡", "Product card")), ("coupon", ("优惠券", "Coupon banner")),
-            ("flash_sale", ("秒杀倒计时", "Flash-sale countdown")), ("comments", ("评论滚动", "Comment ticker")),
-            ("pinned_comment", ("置顶评论", "Pinned comment")), ("draw", ("福袋", "Lucky draw")),
-            ("reply", ("回复卡", "Reply card")), ("notice", ("公告", "Notice"))]
-SHORTCUTS = [("F5", ("讲解选中商品", "Pin the selected product")), ("F6", ("上一个商品", "Previous product")),
-             ("F7", ("下一个商品", "Next product")), ("F8", ("提词器（第二屏）", "Teleprompter (second monitor)")),
-             ("Space / ↑ ↓ / F11", ("提词器：暂停、速度、全屏", "Teleprompter: pause, speed, fullscreen")),
-             ("Ctrl+L", ("开播", "Go live")), ("Ctrl+Shift+L", ("停播", "Stop")),
-             ("Ctrl+M", ("静音 / 取消静音", "Mute / unmute")), ("Ctrl+R", ("场次复盘", "Session review")),
-             ("F9", ("回复选中的提问（上屏）", "Answer the selected question on stream")),
-             ("Ctrl+Z", ("撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）",
-                         "Undo the last live action (price, stock, pin, coupon, flash sale, reply, notice)")),
-             ("F1", ("快捷键", "This help"))]
+OVERLAYS = [("product_card", QT_TR_NOOP("商品卡")), ("coupon", QT_TR_NOOP("优惠券")),
+            ("flash_sale", QT_TR_NOOP("秒杀倒计时")), ("comments", QT_TR_NOOP("评论滚动")),
+            ("pinned_comment", QT_TR_NOOP("置顶评论")), ("draw", QT_TR_NOOP("福袋")),
+            ("reply", QT_TR_NOOP("回复卡")), ("notice", QT_TR_NOOP("公告"))]
+SHORTCUTS = [("F5", QT_TR_NOOP("讲解选中商品")), ("F6", QT_TR_NOOP("上一个商品")),
+             ("F7", QT_TR_NOOP("下一个商品")), ("F8", QT_TR_NOOP("提词器（第二屏）")),
+             ("Space / ↑ ↓ / F11", QT_TR_NOOP("提词器：暂停、速度、全屏")),
+             ("Ctrl+L", QT_TR_NOOP("开播")), ("Ctrl+Shift+L", QT_TR_NOOP("停播")),
+             ("Ctrl+M", QT_TR_NOOP("静音 / 取消静音")), ("Ctrl+R", QT_TR_NOOP("场次复盘")),
+             ("F9", QT_TR_NOOP("回复选中的提问（上屏）")),
+             ("Ctrl+Z", QT_TR_NOOP("撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）")),
+             ("F1", QT_TR_NOOP("快捷键"))]
 
 
 class MainWindow(QMainWindow):
@@ -53,7 +56,10 @@ class MainWindow(QMainWindow):
         self.service = service
         self.settings = settings or QSettings("AnchorConsole", "AnchorConsole")
         i18n.set_mode(str(self.settings.value("ui/language", i18n.BOTH)))  # before any label is made
-        self.setWindowTitle(tr("主播中控台", "Anchor Console"))
+        title = tr("主播中控台")
+        if len(service.studios()) > 1:  # a shared database: whose catalogue and sessions these are
+            title += f" — {service.studio_name}"
+        self.setWindowTitle(title)
         self.resize(1440, 900)
         self.confirm = self._ask  # tests replace this to answer dialogs
         self.choose = self._choose  # (question, {key: button text}) → key or None; tests replace it too
@@ -64,9 +70,8 @@ class MainWindow(QMainWindow):
         self.preview.canvas_size = service.canvas_size
         self.preview.on_move = service.place_overlay
         self.preview.on_drop = self._dropped_overlay
-        self.preview.labels = {kind: tr(*label) for kind, label in OVERLAYS}
-        self.preview.setToolTip(tr("拖动画面上的叠加层来摆放（Esc 取消）", "drag the overlays on the picture to place them "
-                                   "(Esc cancels)"))
+        self.preview.labels = {kind: tr(label) for kind, label in OVERLAYS}
+        self.preview.setToolTip(tr("拖动画面上的叠加层来摆放（Esc 取消）"))
         self.alert = AlertBar()  # a failed go-live: stays until dismissed
         central = QWidget()
         column = QVBoxLayout(central)
@@ -99,20 +104,25 @@ class MainWindow(QMainWindow):
         self.faq.auto.setChecked(service.faq_auto)
         self.graphs = GraphsDock()
         self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
+        self._restore_scenes()
+        self._restore_filters()
+        self.scenes = ScenesDock(service, self._message)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.coupons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.graphs)
+        self.tabifyDockWidget(self.graphs, self.scenes)
         self.tabifyDockWidget(self.coupons, self.scripts)
         self.tabifyDockWidget(self.coupons, self.draw)
         self.tabifyDockWidget(self.comments, self.faq)
         self.coupons.raise_()
         self.comments.raise_()
+        self.scenes.raise_()
         self.resizeDocks([self.products, self.comments], [470, 380], Qt.Orientation.Horizontal)
         self.resizeDocks([self.products, self.coupons], [420, 480], Qt.Orientation.Vertical)
         self.resizeDocks([self.comments, self.graphs], [420, 480], Qt.Orientation.Vertical)
         self._shortcuts()
-        self.stats_label = QLabel(tr("未开播", "not live"))
+        self.stats_label = QLabel(tr("未开播"))
         self.notices = QLabel()  # camera lost, no microphone, encoder fell back…: what the streamer must know
         self.notices.setStyleSheet("color: #c62828; font-weight: bold;")
         self.statusBar().addPermanentWidget(self.notices)
@@ -132,29 +142,40 @@ class MainWindow(QMainWindow):
         self._restore()
         self.media_file: str | None = None
         self._build_overlay_menu()
+        filters = QAction(tr("绿幕抠像与美颜…"), self)
+        filters.triggered.connect(self.edit_filters)
+        self.menuBar().addMenu(tr("画面")).addAction(filters)
         self._build_moderation_menu()
         self._build_language_menu()
-        self.undo_action = QAction(tr("撤销", "Undo"), self)
+        self.undo_action = QAction(tr("撤销"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(self.undo)
         self.undo_action.setEnabled(False)
-        self.menuBar().addMenu(tr("编辑", "Edit")).addAction(self.undo_action)
-        review = QAction(tr("场次复盘…", "Session review…"), self)
+        self.menuBar().addMenu(tr("编辑")).addAction(self.undo_action)
+        review = QAction(tr("场次复盘…"), self)
         review.setShortcut(QKeySequence("Ctrl+R"))
         review.triggered.connect(self.show_review)
-        self.menuBar().addMenu(tr("复盘", "Review")).addAction(review)
-        self.remote_action = QAction(tr("允许局域网场控…", "Allow LAN assistants…"), self, checkable=True)
+        self.menuBar().addMenu(tr("复盘")).addAction(review)
+        self.remote_action = QAction(tr("允许局域网场控…"), self, checkable=True)
         self.remote_action.toggled.connect(self.allow_remote_assistants)
-        self.menuBar().addMenu(tr("远程场控", "Remote")).addAction(self.remote_action)
-        checks = self.menuBar().addMenu(tr("检查", "Check"))
+        remote_menu = self.menuBar().addMenu(tr("远程场控", "menu and status"))
+        remote_menu.addAction(self.remote_action)
+        self.control_action = QAction(tr("允许控制面板（obs-websocket）…"), self, checkable=True)
+        self.control_action.setToolTip(tr("Stream Deck、Touch Portal、Companion 或脚本用 obs-websocket v5 切场景、静音、讲解商品"))
+        self.control_action.toggled.connect(self.allow_control_surfaces)
+        remote_menu.addAction(self.control_action)
+        self.ask_control_password = self._ask_control_password  # () → (password or "", ok); tests replace it
+        checks = self.menuBar().addMenu(tr("检查"))
         checks.addAction(self.check_action)
         checks.addAction(self.upload_action)
-        feed = QAction(tr("平台数据接口…", "Platform bridge…"), self)
+        feed = QAction(tr("平台数据接口…"), self)
         feed.triggered.connect(self._ask_feed_url)
-        self.menuBar().addMenu(tr("直播间数据", "Feed")).addAction(feed)
+        self.menuBar().addMenu(tr("直播间数据")).addAction(feed)
         self.remote_label = QLabel("")
         self.remote_label.setTextFormat(Qt.TextFormat.PlainText)  # assistants' names are outside text
         self.statusBar().addPermanentWidget(self.remote_label)
+        self.control_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.control_label)
         self.review_window = None
         self.keys = KeyStore()
         saved = self.keys.full_url(DEFAULT_DESTINATION)
@@ -171,73 +192,69 @@ class MainWindow(QMainWindow):
 
     # --- building ----------------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
-        bar = QToolBar(tr("直播", "Live"))
+        bar = QToolBar(tr("直播"))
         bar.setObjectName("live toolbar")
         self.addToolBar(bar)
         self.destination = QLineEdit()
-        self.destination.setPlaceholderText("rtmp://…/APP/" + tr("串流密钥（留空则只录制）", "KEY (empty: record only)"))
+        self.destination.setPlaceholderText("rtmp://…/APP/" + tr("串流密钥（留空则只录制）"))
         self.destination.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)  # the key stays masked on screen
         self.destination.setMinimumWidth(360)
         self.platform = QComboBox()
-        self.platform.addItem(tr("平台…", "Platform…"), "")
+        self.platform.addItem(tr("平台…"), "")
         for name, server in PRESETS.items():
             if server:
                 self.platform.addItem(i18n.label(name), server)
         self.platform.activated.connect(self._use_preset)
-        self.record = QCheckBox(tr("录制", "Record"))
+        self.record = QCheckBox(tr("录制"))
         self.record.setChecked(True)
         self.session_title = QLineEdit()  # the session's name in the review (empty: the mode and the date)
         self.session_title.setObjectName("session title")
-        self.session_title.setPlaceholderText(tr("场次标题（如：双11 零食专场）", "Session title (e.g. Snacks special)"))
+        self.session_title.setPlaceholderText(tr("场次标题（如：双11 零食专场）"))
         self.session_title.setMaxLength(200)
         self.session_title.setMaximumWidth(220)
-        self.audience = QCheckBox(tr("模拟观众", "Simulated audience"))
+        self.audience = QCheckBox(tr("模拟观众"))
         self.audience.setChecked(True)
         self.mode = QComboBox()  # 演练 / 直播: every start begins as a rehearsal; Live is always a choice
-        self.mode.addItem("◇ " + tr("演练", "Rehearsal"), "rehearsal")
-        self.mode.addItem("● " + tr("直播", "Live"), "live")
-        self.mode.setToolTip(tr("演练：可用模拟观众，画面带“演练”角标，只录制或推到测试服务器；直播：只接收真实直播间数据",
-                                "Rehearsal: simulated audience allowed, every frame marked, recording or a test server "
-                                "only. Live: real room events only"))
+        self.mode.addItem("◇ " + tr("演练"), "rehearsal")
+        self.mode.addItem("● " + tr("直播"), "live")
+        self.mode.setToolTip(tr("演练：可用模拟观众，画面带“演练”角标，只录制或推到测试服务器；直播：只接收真实直播间数据"))
         self.mode.currentIndexChanged.connect(self._mode_changed)
-        self.check_action = QAction("✓ " + tr("开播前检查", "Pre-live check"), self)
+        self.check_action = QAction("✓ " + tr("开播前检查"), self)
         self.check_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
-        self.check_action.setToolTip(tr("推流服务器握手（不发送密钥）、磁盘、极限词、库存与直播价、优惠券、直播间数据",
-                                        "server handshake (key not sent), disk, extreme words, stock and prices, "
-                                        "coupons, room feed"))
+        self.check_action.setToolTip(tr("推流服务器握手（不发送密钥）、磁盘、极限词、库存与直播价、优惠券、直播间数据"))
         self.check_action.triggered.connect(lambda: self.run_prelive_check())
-        self.upload_action = QAction(tr("开播前检查 + 上行测速…", "Pre-live check + upload test…"), self)
+        self.upload_action = QAction(tr("开播前检查 + 上行测速…"), self)
         self.upload_action.triggered.connect(self.run_upload_check)
         self.check_dialog = None
         self.last_checks: list = []
-        self.go_live_action = QAction("● " + tr("开播", "Go live"), self)
+        self.go_live_action = QAction("● " + tr("开播"), self)
         self.go_live_action.setShortcut(QKeySequence("Ctrl+L"))
         self.go_live_action.triggered.connect(self.go_live)
-        self.stop_action = QAction("■ " + tr("停播", "Stop"), self)
+        self.stop_action = QAction("■ " + tr("停播"), self)
         self.stop_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.stop_action.triggered.connect(self.stop_live)
         self.stop_action.setEnabled(False)
         self.source = QComboBox()
-        self.source.addItem(tr("测试图", "Test pattern"), "testsrc")
-        for index in range(4):
-            self.source.addItem(tr("摄像头", "Camera") + f" {index}", f"cam:{index}")
-        self.source.addItem(tr("媒体文件…", "Media file…"), "file")
-        self.source.setToolTip(tr("画面来源", "video source"))
+        self.source.addItem(tr("测试图"), "testsrc")
+        found = self.service.cameras()
+        for index, name in ([(i, None) for i in range(4)] if found is None else found):  # None: no list on this OS
+            self.source.addItem(tr("摄像头") + f" {index}" + (f" · {name}" if name else ""), f"cam:{index}")
+        self.source.addItem(tr("媒体文件…"), "file")
+        self.source.setToolTip(tr("画面来源"))
         self.camera_mode = QComboBox()
-        self.camera_mode.addItem(tr("摄像头：同画布", "Camera: as canvas"), "")
+        self.camera_mode.addItem(tr("摄像头：同画布"), "")
         for mode in CAMERA_MODES:
             self.camera_mode.addItem(mode.replace("@", " @ ") + " fps", mode)
-        self.camera_mode.setToolTip(tr("向摄像头请求的分辨率/帧率（与画布无关，画面按画布缩放）",
-                                       "resolution/fps asked of the camera, apart from the canvas (fitted to it)"))
-        self.mirror = QCheckBox(tr("镜像", "Mirror"))
+        self.camera_mode.setToolTip(tr("向摄像头请求的分辨率/帧率（与画布无关，画面按画布缩放）"))
+        self.mirror = QCheckBox(tr("镜像"))
         self.canvas = QComboBox()
         for orientation, label, (w, h, fps) in CANVASES:
             # item data is a string: Qt item data does not keep tuples
-            self.canvas.addItem(f"{tr(*orientation)} {label}", f"{w}x{h}x{fps}")
-        self.canvas.setToolTip(tr("画布：抖音、淘宝手机直播间用竖屏", "canvas: portrait for phone live rooms"))
+            self.canvas.addItem(f"{tr(orientation)} {label}", f"{w}x{h}x{fps}")
+        self.canvas.setToolTip(tr("画布：抖音、淘宝手机直播间用竖屏"))
         self.timer_label = QLabel("00:00:00")
         self.health = QLabel("")
-        self.save_key_action = QAction(tr("保存密钥", "Save key"), self)
+        self.save_key_action = QAction(tr("保存密钥"), self)
         self.save_key_action.triggered.connect(self.save_destination)
         for widget in (self.mode, self.platform, self.destination):
             bar.addWidget(widget)
@@ -251,16 +268,16 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.timer_label)
         bar.addWidget(self.health)
         self.addToolBarBreak()
-        picture = QToolBar(tr("画面", "Picture"))  # a second row: what goes on the stream
+        picture = QToolBar(tr("画面"))  # a second row: what goes on the stream
         picture.setObjectName("picture toolbar")
         self.addToolBar(picture)
-        self.mute = QCheckBox(tr("静音", "Mute"))
+        self.mute = QCheckBox(tr("静音"))
         self.mute.setShortcut(QKeySequence("Ctrl+M"))
         self.mute.toggled.connect(self._set_muted)
         self.meter = QProgressBar()
         self.meter.setRange(0, 60)  # -60 dBFS … 0 dBFS
         self.meter.setFixedWidth(150)
-        self.meter.setToolTip(tr("声音峰值（dBFS）：长时间贴近 0 会爆音", "audio peak (dBFS): near 0 for long means clipping"))
+        self.meter.setToolTip(tr("声音峰值（dBFS）：长时间贴近 0 会爆音"))
         for widget in (self.source, self.camera_mode, self.mirror, self.canvas, self.audience, self.mute, self.meter):
             picture.addWidget(widget)
 
@@ -271,11 +288,63 @@ class MainWindow(QMainWindow):
                           ("F7", lambda: self._act("next_product")),
                           ("F8", self.show_teleprompter),
                           ("F9", lambda: self.faq.reply_selected()),
-                          ("F1", self.show_shortcuts)):
+                          ("F1", self.show_shortcuts),
+                          *((f"Ctrl+{n}", lambda n=n: self.scenes.switch_number(n)) for n in range(1, 10))):
             action = QAction(self)
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def edit_filters(self, values: tuple | None = None) -> bool:
+        """The camera's 绿幕 key and 美颜 (`values`: what the dialog would return, for tests); kept in the settings."""
+        import json
+
+        from ui.filters_dialog import FiltersDialog
+
+        if values is None:
+            dialog = FiltersDialog(self.service.studio.chroma, self.service.studio.beauty, self)
+            if not dialog.exec():
+                return False
+            values = dialog.values()
+        try:
+            self.service.set_filters(*values)
+        except FilterError as exc:
+            self._message(pick(str(exc)), error=True)
+            return False
+        self.settings.setValue("filters/chroma", json.dumps(values[0]) if values[0] else "")
+        self.settings.setValue("filters/beauty", values[1])
+        return True
+
+    def _restore_filters(self) -> None:
+        import json
+
+        try:
+            chroma = self.settings.value("filters/chroma") or ""
+            beauty = float(self.settings.value("filters/beauty", 0.0))
+            self.service.set_filters(json.loads(chroma) if chroma else None, beauty)
+        except (FilterError, ValueError, TypeError) as exc:
+            log.warning("saved filters not used: %s", exc)
+
+    def _restore_scenes(self) -> None:
+        """The studio's scenes and the one on air, as left last time (the defaults if none or unreadable)."""
+        import json
+
+        saved = self.settings.value("scenes/list")
+        if saved:
+            try:
+                self.service.set_scenes(scenes_from_json(json.loads(str(saved))))
+            except (SceneError, ValueError) as exc:
+                log.warning("saved scenes not used: %s", exc)
+        program = self.settings.value("scenes/program")
+        if program in self.service.scene_names():
+            self.service.studio.program_scene = str(program)
+
+    def _remember_scenes(self) -> None:
+        import json
+
+        self.settings.setValue("scenes/list", json.dumps(scenes_to_json(self.service.studio.scenes),
+                                                         ensure_ascii=False))
+        self.settings.setValue("scenes/program", self.service.program_scene)
 
     def _options(self, url: str = "", ask_for_file: bool = False) -> LiveOptions | None:
         source = self.source.currentData()
@@ -309,18 +378,16 @@ class MainWindow(QMainWindow):
         """A real-looking destination while Rehearsal is chosen: ask which the user means, never guess."""
 
         return self.choose(
-            tr("当前是演练模式，但填了推流地址", "Rehearsal is chosen, but a destination is filled in")
+            tr("当前是演练模式，但填了推流地址")
             + f":\n{redact_url(url)}\n\n"
-            + tr("演练的画面带“演练”角标、可能有模拟评论与订单，只能推到私有测试服务器。",
-                 "A rehearsal is marked on every frame and may show simulated comments and orders: push it "
-                 "only to a private test server."),
-            {"test": tr("这是测试服务器，演练", "It is a test server: rehearse"),
-             "live": tr("切换到直播（真实观众）", "Switch to Live (real audience)")})
+            + tr("演练的画面带“演练”角标、可能有模拟评论与订单，只能推到私有测试服务器。"),
+            {"test": tr("这是测试服务器，演练"),
+             "live": tr("切换到直播（真实观众）")})
 
     def _choose(self, question: str, choices: dict[str, str]) -> str | None:
-        box = QMessageBox(QMessageBox.Icon.Question, tr("主播中控台", "Anchor Console"), question, parent=self)
+        box = QMessageBox(QMessageBox.Icon.Question, tr("主播中控台"), question, parent=self)
         buttons = {box.addButton(text, QMessageBox.ButtonRole.AcceptRole): key for key, text in choices.items()}
-        box.addButton(tr("取消", "Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.addButton(tr("取消"), QMessageBox.ButtonRole.RejectRole)
         box.exec()
         return buttons.get(box.clickedButton())
 
@@ -347,21 +414,21 @@ class MainWindow(QMainWindow):
         if server:
             self.destination.setText(server.rstrip("/") + "/")
             self.destination.setFocus()
-            self._message(tr("粘贴平台给的串流密钥到地址末尾", "paste the platform's stream key at the end"))
+            self._message(tr("粘贴平台给的串流密钥到地址末尾"))
 
     def _pick_media_file(self) -> str | None:
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getOpenFileName(self, tr("媒体文件", "Media file"), "",
+        path, _ = QFileDialog.getOpenFileName(self, tr("媒体文件"), "",
                                               "Media (*.mp4 *.mkv *.mov *.flv *.png *.jpg *.jpeg)")
         self.media_file = path or None
         return self.media_file
 
     def _build_overlay_menu(self) -> None:
-        menu = self.menuBar().addMenu(tr("叠加层", "Overlays"))
+        menu = self.menuBar().addMenu(tr("叠加层"))
         self.overlay_actions = {}
         for kind, label in OVERLAYS:
-            action = QAction(tr(*label), self, checkable=True)
+            action = QAction(tr(label), self, checkable=True)
             enabled = self.settings.value(f"overlays/{kind}", True, type=bool)
             action.setChecked(enabled)
             self.service.set_overlay_enabled(kind, enabled)
@@ -372,13 +439,13 @@ class MainWindow(QMainWindow):
             if position:
                 self.service.place_overlay(kind, *(int(v) for v in position))
         menu.addSeparator()
-        place = menu.addMenu(tr("位置", "Position"))
+        place = menu.addMenu(tr("位置"))
         for kind, label in OVERLAYS:
-            action = QAction(tr(*label) + "…", self)
-            action.triggered.connect(lambda _checked=False, k=kind, t=tr(*label): self._ask_position(k, t))
+            action = QAction(tr(label) + "…", self)
+            action.triggered.connect(lambda _checked=False, k=kind, t=tr(label): self._ask_position(k, t))
             place.addAction(action)
         place.addSeparator()
-        reset = QAction(tr("全部复位", "Reset all"), self)
+        reset = QAction(tr("全部复位"), self)
         reset.triggered.connect(self.reset_overlay_positions)
         place.addAction(reset)
 
@@ -400,12 +467,12 @@ class MainWindow(QMainWindow):
         self._message("重启后生效 / takes effect at the next start" if mode != i18n.mode() else "")
 
     def _build_moderation_menu(self) -> None:
-        menu = self.menuBar().addMenu(tr("管理", "Moderation"))
-        banned = QAction(tr("屏蔽词…", "Banned words"), self)
-        banned.triggered.connect(lambda: self._edit_words(tr("屏蔽词", "Banned words"), self.service.banned_words,
+        menu = self.menuBar().addMenu(tr("管理"))
+        banned = QAction(tr("屏蔽词…"), self)
+        banned.triggered.connect(lambda: self._edit_words(tr("屏蔽词"), self.service.banned_words,
                                                           self.set_banned_words))
-        keywords = QAction(tr("关键词高亮…", "Highlighted keywords"), self)
-        keywords.triggered.connect(lambda: self._edit_words(tr("关键词", "Keywords"), self.comments.model.keywords,
+        keywords = QAction(tr("关键词高亮…"), self)
+        keywords.triggered.connect(lambda: self._edit_words(tr("关键词"), self.comments.model.keywords,
                                                             self.set_keywords))
         menu.addAction(banned)
         menu.addAction(keywords)
@@ -419,18 +486,18 @@ class MainWindow(QMainWindow):
     def _edit_words(self, title: str, current, apply) -> None:
         from PySide6.QtWidgets import QInputDialog
 
-        text, ok = QInputDialog.getMultiLineText(self, title, tr("每行一个", "one per line"), "\n".join(current))
+        text, ok = QInputDialog.getMultiLineText(self, title, tr("每行一个"), "\n".join(current))
         if ok:
             apply(text.splitlines())
 
     def block_user(self, user_id: str) -> None:
         self.service.block_user(user_id)
-        self._message(tr("已拉黑，其后续评论将被隐藏", "blocked: their comments are hidden from now on"))
+        self._message(tr("已拉黑，其后续评论将被隐藏"))
 
     def set_banned_words(self, words: list[str]) -> None:
         self.service.set_banned_words(words)
         self.settings.setValue("moderation/banned", self.service.banned_words)
-        self._message(tr("屏蔽词已更新", "banned words updated") + f" ({len(self.service.banned_words)})")
+        self._message(tr("屏蔽词已更新") + f" ({len(self.service.banned_words)})")
 
     def set_keywords(self, words: list[str]) -> None:
         self.comments.model.keywords = tuple(w.strip() for w in words if w.strip())
@@ -440,25 +507,25 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QInputDialog
 
         current = self.service.overlay_positions.get(kind, (24, 24))
-        text, ok = QInputDialog.getText(self, label, tr("左上角 x,y（画面像素）", "top-left x,y in canvas pixels"),
+        text, ok = QInputDialog.getText(self, label, tr("左上角 x,y（画面像素）"),
                                         text=f"{current[0]},{current[1]}")
         if ok:
             try:
                 x, y = (int(v) for v in text.replace("，", ",").split(","))
             except ValueError:
-                self._message(tr("格式应为 x,y", "expected x,y"), error=True)
+                self._message(tr("格式应为 x,y"), error=True)
                 return
             self.place_overlay(kind, x, y)
 
     def _dropped_overlay(self, kind: str, x: int, y: int) -> None:
         self.place_overlay(kind, x, y)
-        self._message(tr("已摆放", "placed") + f" {self.preview.labels.get(kind, kind)} → {x},{y}")
+        self._message(tr("已摆放") + f" {self.preview.labels.get(kind, kind)} → {x},{y}")
 
     def reset_overlay_positions(self) -> None:
         for kind, _label in OVERLAYS:
             self.service.reset_overlay_position(kind)
             self.settings.remove(f"overlays/{kind}/position")
-        self._message(tr("叠加层已回到默认位置", "overlays are back in their default places"))
+        self._message(tr("叠加层已回到默认位置"))
 
     def place_overlay(self, kind: str, x: int, y: int) -> None:
         self.service.place_overlay(kind, x, y)
@@ -474,17 +541,17 @@ class MainWindow(QMainWindow):
         if path is None:
             from PySide6.QtWidgets import QFileDialog
 
-            path, _ = QFileDialog.getOpenFileName(self, tr("导入商品", "Import catalogue"), "", "CSV (*.csv)")
+            path, _ = QFileDialog.getOpenFileName(self, tr("导入商品"), "", "CSV (*.csv)")
             if not path:
                 return False
         try:
             count = self.service.catalogue.import_csv(path)
         except (CatalogImportError, OSError) as exc:
-            self._message(tr("未导入", "not imported") + f": {pick(str(exc))}", error=True)
+            self._message(tr("未导入") + f": {pick(str(exc))}", error=True)
             return False
         self.scripts.reload_products()
-        note = tr("（下次开播生效）", " (takes effect at the next go-live)") if self.service.live else ""
-        self._message(tr(f"已导入 {count} 个商品", f"imported {count} products") + note)
+        note = tr("（下次开播生效）") if self.service.live else ""
+        self._message(tr("已导入 {count} 个商品").format(count=count) + note)
         return True
 
     def save_coupon(self, definition: dict, coupon_id: int | None) -> None:
@@ -493,20 +560,20 @@ class MainWindow(QMainWindow):
         except ActionRefused as exc:
             self._message(str(exc), error=True)
             return
-        self._message(tr("优惠券已保存", "coupon saved") + f": {definition['name'].strip()}")
+        self._message(tr("优惠券已保存") + f": {definition['name'].strip()}")
 
     def save_destination(self) -> None:
         """Remember the destination: server in the data folder, key in the OS keyring (never in files)."""
         url = self.destination.text().strip()
         if not url:
-            self._message(tr("请先填写推流地址", "enter the RTMP URL first"), error=True)
+            self._message(tr("请先填写推流地址"), error=True)
             return
         destination = self.keys.save(DEFAULT_DESTINATION, url)
         if self.keys.fallback_message:
             self._message(self.keys.fallback_message, error=True)
         else:
-            self._message(tr("已保存", "saved") + f": {destination.shown} "
-                          + tr("（密钥在系统钥匙串）", "(key in the OS keyring)"))
+            self._message(tr("已保存") + f": {destination.shown} "
+                          + tr("（密钥在系统钥匙串）"))
 
     def show_teleprompter(self) -> None:
         if self.teleprompter is None:
@@ -575,11 +642,8 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QInputDialog
 
         text, ok = QInputDialog.getText(
-            self, tr("直播间数据来源", "Room events from"),
-            tr("douyin-grab://127.0.0.1:8888（抖音弹幕监听器）、bilibili://房间号、或桥接程序的 ws:// 地址"
-               "（留空则用模拟观众）",
-               "douyin-grab://127.0.0.1:8888 (DouyinBarrageGrab), bilibili://ROOM, or a bridge's ws:// URL "
-               "(empty: simulated audience)"),
+            self, tr("直播间数据来源"),
+            tr("douyin-grab://127.0.0.1:8888（抖音弹幕监听器）、bilibili://房间号、或桥接程序的 ws:// 地址（留空则用模拟观众）"),
             QLineEdit.EchoMode.PasswordEchoOnEdit, self.feed_url)
         if ok:
             self.set_feed_url(text)
@@ -596,8 +660,8 @@ class MainWindow(QMainWindow):
         if url:
             self.keys.save(FEED, url)
             self.audience.setChecked(False)
-        self._message(tr("下次开播使用平台数据", "the next go-live uses the platform bridge") if url else
-                      tr("下次开播使用模拟观众", "the next go-live uses the simulated audience"))
+        self._message(tr("下次开播使用平台数据") if url else
+                      tr("下次开播使用模拟观众"))
 
     def _ask_remote_setup(self, setup):
         from ui.remote_setup import RemoteSetupDialog
@@ -622,33 +686,61 @@ class MainWindow(QMainWindow):
         try:
             self.service.start_assistant_server(host=setup.host, port=setup.port, tls=setup.tls)
         except OSError as exc:
-            message = tr("无法开启远程场控", "cannot allow LAN assistants") + f": {exc.strerror or exc}"
+            message = tr("无法开启远程场控") + f": {exc.strerror or exc}"
             self.alert.show_message(message)
             self._message(message, error=True)
             self.remote_action.setChecked(False)
             return
         access = self.service.remote_access()
         codes = "\n".join(access.codes)
-        where = tr("仅本机", "this machine only") if access.local_only else tr("局域网", "the studio LAN")
-        security = (tr("已加密 wss://，证书指纹在配对码里", "encrypted (wss://); the certificate fingerprint is in the code")
-                    if access.tls else tr("未加密 ws://：配对码会以明文经过网络", "NOT encrypted (ws://): the token crosses "
-                                                                         "the network in clear"))
-        self.inform(tr("远程场控", "Remote assistants"),
-                    tr("监听", "Listening on") + f" {where} · {security}\n\n"
-                    + tr("把配对码交给场控（只给场控看），在场控电脑的 anchor-console assist --window 中粘贴：",
-                         "Give the assistant the pairing code (to them only); they paste it into anchor-console "
-                         "assist --window:") + f"\n\n{codes}\n\n"
-                    + tr("或运行", "or run") + f": {access.command}\n"
-                    + tr("配对码", "token") + f": {access.token}")
+        where = tr("仅本机") if access.local_only else tr("局域网")
+        security = (tr("已加密 wss://，证书指纹在配对码里")
+                    if access.tls else tr("未加密 ws://：配对码会以明文经过网络"))
+        self.inform(tr("远程场控"),
+                    tr("监听") + f" {where} · {security}\n\n"
+                    + tr("把配对码交给场控（只给场控看），在场控电脑的 anchor-console assist --window 中粘贴：") + f"\n\n{codes}\n\n"
+                    + tr("或运行") + f": {access.command}\n"
+                    + tr("配对码") + f": {access.token}")
         self._update_remote()
+
+    def _ask_control_password(self) -> tuple[str, bool]:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        return QInputDialog.getText(self, tr("控制面板"), tr("密码（留空则仅本机可连）"), QLineEdit.EchoMode.Password)
+
+    def allow_control_surfaces(self, allowed: bool) -> None:
+        """控制面板: obs-websocket v5 on port 4455 (or the next free one); with a password the LAN may connect,
+        without one only this machine. The password is never saved or shown again."""
+        if not allowed:
+            self.service.stop_control_server()
+            self.control_label.setText("")
+            return
+        password, ok = self.ask_control_password()
+        if not ok:
+            self.control_action.setChecked(False)
+            return
+        host = "0.0.0.0" if password else "127.0.0.1"
+        try:
+            try:
+                server = self.service.start_control_server(host=host, port=4455, password=password or None)
+            except OSError:
+                server = self.service.start_control_server(host=host, port=0, password=password or None)
+        except (OSError, ValueError) as exc:
+            message = tr("无法开启控制面板") + f": {pick(str(getattr(exc, 'strerror', None) or exc))}"
+            self.alert.show_message(message)
+            self._message(message, error=True)
+            self.control_action.setChecked(False)
+            return
+        where = tr("局域网") if password else tr("仅本机")
+        self.control_label.setText(tr("控制面板") + f" {where} :{server.port}")
 
     def _update_remote(self) -> None:
         status = self.service.remote_status()
         if status is not None:
             names = "、".join(actor.split(":", 1)[-1] for actor in status.assistants)
-            refused = (" · " + tr("拒绝配对", "refused pairings") + f" {status.refused}") if status.refused else ""
-            locked = (" · " + tr("锁定地址", "addresses locked") + f" {status.lockouts}") if status.lockouts else ""
-            self.remote_label.setText(tr("远程场控", "Remote") + f" {len(status.assistants)}"
+            refused = (" · " + tr("拒绝配对") + f" {status.refused}") if status.refused else ""
+            locked = (" · " + tr("锁定地址") + f" {status.lockouts}") if status.lockouts else ""
+            self.remote_label.setText(tr("远程场控", "menu and status") + f" {len(status.assistants)}"
                                       + (f"（{names}）" if names else "")
                                       + refused + locked)
 
@@ -664,17 +756,15 @@ class MainWindow(QMainWindow):
         self.review_window.raise_()
 
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, tr("快捷键", "Shortcuts"), "\n".join(f"{k}\t{tr(*d)}" for k, d in SHORTCUTS))
+        QMessageBox.information(self, tr("快捷键", "dialog title"), "\n".join(f"{k}\t{tr(d)}" for k, d in SHORTCUTS))
 
     # --- commands ----------------------------------------------------------------------------------------
     def run_upload_check(self) -> None:
         """The checks plus 上行测速 (10 s to the destination, the key sent): asked first, since it publishes."""
         if not self.destination.text().strip():
-            self._message(tr("请先填写推流地址", "fill in the stream URL first"), error=True)
+            self._message(tr("请先填写推流地址"), error=True)
             return
-        if self.confirm(tr("上行测速会用推流密钥推送测试画面 10 秒（在平台上是一次短暂开播）。继续？",
-                           "The upload test pushes the test pattern with the stream key for 10 s (on a platform "
-                           "that is a short live). Go on?")):
+        if self.confirm(tr("上行测速会用推流密钥推送测试画面 10 秒（在平台上是一次短暂开播）。继续？")):
             self.run_prelive_check(upload_s=10.0)
 
     def run_prelive_check(self, upload_s: float | None = None) -> None:
@@ -696,7 +786,7 @@ class MainWindow(QMainWindow):
                 box.append(exc)
 
         self.check_action.setEnabled(False)
-        self._message(tr("检查中…", "checking…"))
+        self._message(tr("检查中…"))
         threading.Thread(target=work, name="pre-live check", daemon=True).start()
 
         def poll() -> None:
@@ -718,7 +808,7 @@ class MainWindow(QMainWindow):
         self.last_checks = checks
         colours = {"ok": "#2f855a", "warn": "#b7791f", "fail": "#c53030"}
         dialog = QDialog(self)
-        dialog.setWindowTitle(tr("开播前检查", "Pre-live check"))
+        dialog.setWindowTitle(tr("开播前检查"))
         listing = QListWidget(dialog)
         listing.setWordWrap(True)
         for check in checks:
@@ -726,7 +816,7 @@ class MainWindow(QMainWindow):
             item.setForeground(QColor(colours[check.status]))
             listing.addItem(item)
         failed = sum(check.status == "fail" for check in checks)
-        summary = QLabel(tr(f"{failed} 项未通过", f"{failed} failed") if failed else tr("全部通过", "all passed"))
+        summary = QLabel(tr("{failed} 项未通过").format(failed=failed) if failed else tr("全部通过"))
         layout = QVBoxLayout(dialog)
         layout.addWidget(listing)
         layout.addWidget(summary)
@@ -745,14 +835,14 @@ class MainWindow(QMainWindow):
             if answer == "live":
                 self.mode.setCurrentIndex(self.mode.findData("live"))
             test_server = answer == "test"
-        question = (tr("开始演练吗？（画面带“演练”角标）", "Start the rehearsal? (every frame is marked)") if self.rehearsal
-                    else tr("确定开播吗？直播只接收真实直播间数据。", "Go live now? Live takes real room events only."))
+        question = (tr("开始演练吗？（画面带“演练”角标）") if self.rehearsal
+                    else tr("确定开播吗？直播只接收真实直播间数据。"))
         report = self.service.catalogue.compliance_report()
         if report:
             lines = [f"· {title}｜{field}：{'、'.join(h.word for h in hits)}（{pick(hits[0].reason)}）"
                      for title, field, hits in report[:12]]
-            question = (tr("话术/商品中发现《广告法》极限词", "extreme words found") + "：\n" + "\n".join(lines)
-                        + "\n\n" + tr("仍然开播吗？", "Go live anyway?"))
+            question = (tr("话术/商品中发现《广告法》极限词") + "：\n" + "\n".join(lines)
+                        + "\n\n" + tr("仍然开播吗？"))
         if not self.confirm(question):
             return False
         options = self._options(url, ask_for_file=True)
@@ -775,22 +865,27 @@ class MainWindow(QMainWindow):
         camera = self.service.camera_mode()
         self.go_live_action.setEnabled(False)
         self.stop_action.setEnabled(True)
-        self._message(tr("已开播", "live") + (" · " + tr("摄像头实际", "camera gives") + f" {camera}" if camera else ""))
+        self._message(tr("已开播") + (" · " + tr("摄像头实际") + f" {camera}" if camera else ""))
         return True
 
     def stop_live(self) -> bool:
-        if not self.service.live or not self.confirm(tr("确定停播吗？", "Stop the stream?")):
+        if not self.service.live or not self.confirm(tr("确定停播吗？")):
             return False
         self.service.stop()
+        self._stopped()
+        return True
+
+    def _stopped(self) -> None:
+        """The window after a stop (its own button, or a control surface's StopStream): nothing says "OK" any more."""
         self._live_since = None
         self.go_live_action.setEnabled(True)
         self.stop_action.setEnabled(False)
         self.notices.setText("")
+        self.health.setText("")
         self.preview.show_frame(None)
         self.refresh_preview()
         path = self.service.recording_path
-        self._message(tr("已停播", "stopped") + (f" · {tr('录像', 'recording')}: {path}" if path else ""))
-        return True
+        self._message(tr("已停播") + (" · " + tr("录像") + f": {path}" if path else ""))
 
     def _act(self, verb: str, *args) -> None:
         """An assistant verb through the service (undoable); a refusal is shown with its reason."""
@@ -806,27 +901,27 @@ class MainWindow(QMainWindow):
         except ActionRefused as exc:
             self._message(str(exc), error=True)
         else:
-            self._message(tr("已撤销", "undone") + f": {pick(done)}")
+            self._message(tr("已撤销") + f": {pick(done)}")
         self._update_undo()
 
     def _update_undo(self) -> None:
         step = self.service.next_undo()
         self.undo_action.setEnabled(step is not None)
-        self.undo_action.setText(tr("撤销", "Undo") + (f": {pick(step)}" if step else ""))
+        self.undo_action.setText(tr("撤销") + (f": {pick(step)}" if step else ""))
 
     def _message(self, text: str, error: bool = False) -> None:
         self.statusBar().setStyleSheet("color: #c62828;" if error else "")
         self.statusBar().showMessage(pick(text), 8000)
 
     def _ask(self, question: str) -> bool:
-        return QMessageBox.question(self, tr("主播中控台", "Anchor Console"), question) == QMessageBox.StandardButton.Yes
+        return QMessageBox.question(self, tr("主播中控台"), question) == QMessageBox.StandardButton.Yes
 
     # --- timers: the UI thread only paints -----------------------------------------------------------------
     def _tick_preview(self) -> None:
         seq, frame = self.service.preview_frame()
         if (self.service.live or self.service.previewing) and seq != self._preview_seq and frame is not None:
             self._preview_seq = seq
-            self.preview.badge = "" if self.service.live else tr("预览 · 未开播", "PREVIEW")
+            self.preview.badge = "" if self.service.live else tr("预览 · 未开播")
             self.preview.show_frame(frame)
 
     def _set_muted(self, muted: bool) -> None:
@@ -836,7 +931,7 @@ class MainWindow(QMainWindow):
     def _tick_meter(self) -> None:
         level = self.service.audio_level()
         self.meter.setValue(0 if level is None else max(0, round(level + 60)))
-        self.meter.setFormat((tr("已静音", "MUTED") + " · " if self.mute.isChecked() else "")
+        self.meter.setFormat((tr("已静音") + " · " if self.mute.isChecked() else "")
                              + ("—" if level is None or level <= -60 else f"{level:.0f} dB"))
 
     def _tick_events(self) -> None:
@@ -855,6 +950,9 @@ class MainWindow(QMainWindow):
         self.faq.refresh(room, now)
         self._update_reminder()
         self._update_teleprompter()
+        self.scenes.refresh()  # a control surface may have switched
+        if self.mute.isChecked() != self.service.studio.muted:  # … or muted
+            self.mute.setChecked(self.service.studio.muted)
 
     def _tick_metrics(self) -> None:
         failure = self.service.recover()  # the stream failed: the session is closed, the preview runs again
@@ -864,6 +962,9 @@ class MainWindow(QMainWindow):
             self._live_since = None
             self.go_live_action.setEnabled(True)
             self.stop_action.setEnabled(False)
+            self.health.setText("")
+        elif self._live_since is not None and not self.service.live:  # stopped from a control surface
+            self._stopped()
         self._update_remote()
         snapshot = self.service.metrics()
         if snapshot is not None:
@@ -876,20 +977,20 @@ class MainWindow(QMainWindow):
             drops = sum(stats.dropped.values())
             lights = []
             for out in stats.outputs:
-                light = {"failed": "✖ " + tr("失败", "failed"),
-                         "reconnecting": "◌ " + tr("重连", "reconnecting") + f" #{out.stats.reconnects}",
-                         "congested": "◐ " + tr("拥塞", "congested")}.get(out.health, "● " + tr("正常", "OK"))
+                light = {"failed": "✖ " + tr("失败"),
+                         "reconnecting": "◌ " + tr("重连") + f" #{out.stats.reconnects}",
+                         "congested": "◐ " + tr("拥塞")}.get(out.health, "● " + tr("正常"))
                 lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps "
-                              f"{tr('丢', 'lost')} {out.lost} ({out.lost_percent:.1f}%)")
+                              + tr("丢") + f" {out.lost} ({out.lost_percent:.1f}%)")
             f = health.feed
             if f is not None:
-                state = "● " + tr("弹幕源", "feed") if f.connected else "◌ " + tr("弹幕源重连", "feed reconnecting")
-                quiet = (f" {tr('静默', 'quiet')} {f.last_message_age_s:.0f}s"
+                state = "● " + tr("弹幕源") if f.connected else "◌ " + tr("弹幕源重连")
+                quiet = (" " + tr("静默") + f" {f.last_message_age_s:.0f}s"
                          if f.last_message_age_s is not None and f.last_message_age_s >= 10 else "")
                 lights.append(f"{state} {f.published}" + (f" ⚠{f.malformed + f.unknown}" if f.malformed + f.unknown
                                                           else "") + quiet)
             self.health.setText("   ".join(lights))
-            money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · {tr('在线', 'online')} {snapshot.online_now}"
+            money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · " + tr("在线") + f" {snapshot.online_now}"
                      if snapshot else "")
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
             failed = [f"{out.stats.name.rsplit('/', 1)[-1]}: {out.stats.error}" for out in stats.outputs
@@ -897,8 +998,9 @@ class MainWindow(QMainWindow):
             log_health = health.event_log_notice  # events set aside or a database that is failing
             self.notices.setText("  ".join(f"⚠ {redact(notice)}" for notice in
                                            (*stats.notices, *failed, *([log_health] if log_health else []))))
-            self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {tr('编码', 'encode')} {stats.encode_ms_mean:.1f} ms · "
-                                     f"{tr('丢帧', 'drops')} {causes} · CPU {stats.cpu_percent + stats.push_cpu_percent:.0f}%{money}")
+            encode, drops_word = tr("编码"), tr("丢帧")
+            self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {encode} {stats.encode_ms_mean:.1f} ms · "
+                                     f"{drops_word} {causes} · CPU {stats.cpu_percent + stats.push_cpu_percent:.0f}%{money}")
 
     # --- layout memory ----------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -909,7 +1011,13 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         for key, box in self._remembered_boxes().items():
             box.setChecked(self.settings.value(f"live/{key}", box.isChecked(), type=bool))
-        index = self.source.findData(self.settings.value("live/source", "testsrc"))
+        remembered = str(self.settings.value("live/source", "testsrc"))
+        index = self.source.findData(remembered)
+        if index < 0 and remembered.startswith("cam:") and remembered[4:].isdigit():
+            # the camera used last time is not plugged in: kept, marked, so going live says so clearly
+            self.source.insertItem(self.source.count() - 1, tr("摄像头") + f" {remembered[4:]} · " + tr("未找到"),
+                                   remembered)
+            index = self.source.findData(remembered)
         if index >= 0:
             self.source.setCurrentIndex(index)
         self.canvas.setCurrentIndex(int(self.settings.value("live/canvas", 0)))
@@ -926,12 +1034,13 @@ class MainWindow(QMainWindow):
         self.settings.setValue("live/camera_mode", self.camera_mode.currentData())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if self.service.live and not self.confirm(tr("正在直播，确定退出？", "Live now: stop and quit?")):
+        if self.service.live and not self.confirm(tr("正在直播，确定退出？")):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         self._remember()
+        self._remember_scenes()
         if self.teleprompter is not None:
             self.teleprompter.close()
         if self.review_window is not None:

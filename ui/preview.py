@@ -26,7 +26,7 @@ class PreviewWidget(QWidget):
         self.setMouseTracking(True)
         self._image: QImage | None = None
         self._frame: np.ndarray | None = None  # keeps the buffer the QImage points at alive
-        self.placeholder = tr("未开播 · 点击「开播」开始", "Not live · press Go live")
+        self.placeholder = tr("未开播 · 点击「开播」开始")
         self.frames_shown = 0
         self.badge = ""  # e.g. "预览 · 未开播" while the picture is not on air
         # drag-to-place: set by the window

@@ -21,10 +21,10 @@ from ui.i18n import pick, tr
 class RemoteWindow(QMainWindow):
     def __init__(self, url: str = "", name: str = "场控", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("远程场控", "Remote assistant") + " — " + tr("主播中控台", "Anchor Console"))
+        self.setWindowTitle(tr("远程场控", "window title") + " — " + tr("主播中控台"))
         self.resize(1200, 800)
         self.assistant: RemoteAssistant | None = None
-        bar = QToolBar(tr("连接", "Connection"))
+        bar = QToolBar(tr("连接"))
         bar.setObjectName("connection")
         self.addToolBar(bar)
         self.url = QLineEdit(url)
@@ -34,12 +34,12 @@ class RemoteWindow(QMainWindow):
         self.name.setMaximumWidth(120)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText(tr("配对码（可整段粘贴）", "pairing code or token"))
+        self.token.setPlaceholderText(tr("配对码（可整段粘贴）"))
         self.token.setMinimumWidth(200)
-        self.connect_button = QPushButton(tr("连接", "Connect"))
+        self.connect_button = QPushButton(tr("连接", "button"))
         self.connect_button.clicked.connect(self.connect_to_console)
-        self.state_label = QLabel(tr("未连接", "not connected"))
-        for widget in (QLabel(tr("中控台", "Console")), self.url, QLabel(tr("名字", "Name")), self.name, self.token,
+        self.state_label = QLabel(tr("未连接"))
+        for widget in (QLabel(tr("中控台")), self.url, QLabel(tr("名字")), self.name, self.token,
                        self.connect_button, self.state_label):
             bar.addWidget(widget)
         self.products = ProductsDock(
@@ -66,9 +66,8 @@ class RemoteWindow(QMainWindow):
         self.coupons.raise_()
         self.comments.raise_()
         self.resizeDocks([self.products, self.coupons], [700, 480], Qt.Orientation.Horizontal)
-        self.state_label.setToolTip(tr("画面在主播的电脑上；这里只做场控", "the picture is on the streamer's PC; "
-                                       "this window works the room"))
-        undo = QAction(tr("撤销", "Undo"), self)
+        self.state_label.setToolTip(tr("画面在主播的电脑上；这里只做场控"))
+        undo = QAction(tr("撤销"), self)
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         undo.triggered.connect(self.undo)
         self.addAction(undo)
@@ -101,16 +100,16 @@ class RemoteWindow(QMainWindow):
             return False
         except RemoteError as exc:
             self.assistant = None
-            self._message(tr("连接失败", "cannot connect") + f": {pick(str(exc))}", error=True)
+            self._message(tr("连接失败") + f": {pick(str(exc))}", error=True)
             return False
         self.token.clear()  # not kept on screen
-        self._message(tr("已连接", "connected") + f": {self.assistant.actor}")
+        self._message(tr("已连接") + f": {self.assistant.actor}")
         return True
 
     def call(self, verb: str, *args) -> bool:
         """A verb on the console's room; False (with the reason shown) when it was not done."""
         if self.assistant is None or not self.assistant.connected:
-            self._message(tr("请先连接中控台", "connect to the console first"), error=True)
+            self._message(tr("请先连接中控台"), error=True)
             return False
         try:
             self.assistant.call(verb, *args)
@@ -118,14 +117,14 @@ class RemoteWindow(QMainWindow):
             self._message(str(exc), error=True)
             return False
         except RemoteError as exc:
-            self._message(tr("连接中断", "connection lost") + f": {pick(str(exc))}", error=True)
+            self._message(tr("连接中断") + f": {pick(str(exc))}", error=True)
             return False
         return True
 
     def undo(self) -> None:
         if self.assistant is not None and self.assistant.connected:
             try:
-                self._message(tr("已撤销", "undone") + f": {pick(self.assistant.undo())}")
+                self._message(tr("已撤销") + f": {pick(self.assistant.undo())}")
             except (ActionRefused, RemoteError) as exc:
                 self._message(str(exc), error=True)
 
@@ -134,10 +133,10 @@ class RemoteWindow(QMainWindow):
         if assistant is None:
             return
         if not assistant.connected:
-            self.state_label.setText(tr("已断开", "disconnected"))
+            self.state_label.setText(tr("已断开"))
             return
         room = assistant.room()
-        self.state_label.setText(f"{assistant.actor} · " + (tr("直播中", "live") if room.live else tr("未开播", "not live")))
+        self.state_label.setText(f"{assistant.actor} · " + (tr("直播中") if room.live else tr("未开播")))
         now = room.bus.stream_time() or 0.0
         self.products.refresh(room)
         self.coupons.refresh(room, now)

@@ -31,7 +31,7 @@ class ReviewWindow(QMainWindow):
     def __init__(self, service, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
-        self.setWindowTitle(tr("复盘", "Session review") + " — " + tr("主播中控台", "Anchor Console"))
+        self.setWindowTitle(tr("复盘", "window title") + " — " + tr("主播中控台"))
         self.resize(1500, 900)
         self.review = None
         self.player = None
@@ -46,25 +46,21 @@ class ReviewWindow(QMainWindow):
         self.sessions.currentItemChanged.connect(lambda item, _old: self.open_session(item.data(Qt.ItemDataRole.UserRole))
                                                  if item is not None else None)
         self.video = PreviewWidget()
-        self.video.placeholder = tr("选择左侧场次", "pick a session on the left")
-        self.play_button = QPushButton(tr("▶ 播放", "▶ Play"))
+        self.video.placeholder = tr("选择左侧场次")
+        self.play_button = QPushButton(tr("▶ 播放"))
         self.play_button.clicked.connect(self.toggle_play)
         self.time_label = QLabel("00:00:00 / 00:00:00")
         self.now_label = QLabel("")
-        self.export_button = QPushButton(tr("导出 CSV…", "Export CSV…"))
+        self.export_button = QPushButton(tr("导出 CSV…"))
         self.export_button.clicked.connect(lambda: self.export())
-        self.html_button = QPushButton(tr("导出报告…", "HTML report…"))
-        self.html_button.setToolTip(tr("一个 HTML 文件：指标、曲线、商品讲解，可邮件发送或手机打开",
-                                       "one HTML file: figures, curves, product windows; mail it or open it on a phone"))
+        self.html_button = QPushButton(tr("导出报告…"))
+        self.html_button.setToolTip(tr("一个 HTML 文件：指标、曲线、商品讲解，可邮件发送或手机打开"))
         self.html_button.clicked.connect(lambda: self.export_html())
-        self.compare_button = QPushButton(tr("对比场次…", "Compare…"))
-        self.compare_button.setToolTip(tr("按住 Ctrl 在左侧选两个或更多场次，生成对比报告",
-                                          "Ctrl-click two or more sessions on the left for a side-by-side report"))
+        self.compare_button = QPushButton(tr("对比场次…"))
+        self.compare_button.setToolTip(tr("按住 Ctrl 在左侧选两个或更多场次，生成对比报告"))
         self.compare_button.clicked.connect(lambda: self.compare())
-        self.import_button = QPushButton(tr("导入订单…", "Import orders…"))
-        self.import_button.setToolTip(tr("店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上",
-                                         "the shop's order export (抖店 / 巨量百应 / 千牛, CSV or XLSX), placed on this "
-                                         "session's timeline by order time"))
+        self.import_button = QPushButton(tr("导入订单…"))
+        self.import_button.setToolTip(tr("店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上"))
         self.import_button.clicked.connect(lambda: self.import_orders())
         controls = QHBoxLayout()
         for widget in (self.play_button, self.time_label, self.now_label):
@@ -76,8 +72,8 @@ class ReviewWindow(QMainWindow):
         controls.addWidget(self.compare_button)
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
-        self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀", "Online · product windows · coupons/flash sales"))
-        self.timeline.setLabel("bottom", tr("分钟", "min"))
+        self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀"))
+        self.timeline.setLabel("bottom", tr("分钟"))
         self.timeline.getAxis("left").enableAutoSIPrefix(False)
         self.timeline.getAxis("bottom").enableAutoSIPrefix(False)
         self.timeline.showGrid(x=True, y=True, alpha=0.2)
@@ -91,27 +87,27 @@ class ReviewWindow(QMainWindow):
 
         self.kpis = QFormLayout()
         self.kpi_labels: dict[str, QLabel] = {}
-        for key, caption in (("gmv", tr("成交额", "GMV")), ("refunds", tr("退款 / 净成交", "Refunds / net GMV")),
-                           ("orders", tr("订单", "Orders")),
-                           ("buyers", tr("买家", "Buyers")),
-                           ("aov", tr("客单价 / 笔单价", "Per buyer / per order")), ("uv", "UV / PV"),
-                           ("uv_value", tr("UV价值", "UV value")),
-                           ("gpm", "GPM"), ("conversion", tr("转化率", "Conversion")),
-                           ("online", tr("在线 峰值/平均", "Online peak / avg")),
-                           ("comments", tr("评论/分钟", "Comments / min"))):
+        for key, caption in (("gmv", tr("成交额")), ("refunds", tr("退款 / 净成交")),
+                           ("orders", tr("订单")),
+                           ("buyers", tr("买家")),
+                           ("aov", tr("客单价 / 笔单价")), ("uv", "UV / PV"),
+                           ("uv_value", tr("UV价值")),
+                           ("gpm", "GPM"), ("conversion", tr("转化率")),
+                           ("online", tr("在线 峰值/平均")),
+                           ("comments", tr("评论/分钟"))):
             self.kpi_labels[key] = QLabel("—")
             self.kpis.addRow(caption, self.kpi_labels[key])
         self.products = QTableWidget(0, 9)
-        self.products.setHorizontalHeaderLabels([tr("商品", "Product"), tr("讲解", "Explained"),
-                                                 tr("观看人数", "Audience"), tr("订单", "Orders"), "GMV",
-                                                 tr("退款", "Refunds"), "GPM", tr("转化", "Conv."),
-                                                 tr("常问", "Asked")])
+        self.products.setHorizontalHeaderLabels([tr("商品"), tr("讲解", "review column"),
+                                                 tr("观看人数"), tr("订单"), "GMV",
+                                                 tr("退款"), "GPM", tr("转化"),
+                                                 tr("常问")])
         self.products.verticalHeader().setVisible(False)
         self.products.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.products.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.products.setColumnWidth(0, 200)
         self.products.cellDoubleClicked.connect(self._product_clicked)
-        self.products.setToolTip(tr("双击跳到该商品第一次讲解", "double-click: jump to the product's first window"))
+        self.products.setToolTip(tr("双击跳到该商品第一次讲解"))
         self.comments = QListWidget()
         self.status = QLabel("")
 
@@ -123,19 +119,22 @@ class ReviewWindow(QMainWindow):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.addLayout(self.kpis)
-        side_layout.addWidget(QLabel(tr("商品讲解时段", "Product windows")))
+        side_layout.addWidget(QLabel(tr("商品讲解时段")))
         side_layout.addWidget(self.products, 2)
-        side_layout.addWidget(QLabel(tr(f"播放点前 {COMMENT_SPAN:.0f} 秒的评论",
-                                        f"Comments in the {COMMENT_SPAN:.0f} s before the playhead")))
+        side_layout.addWidget(QLabel(tr("播放点前 {seconds} 秒的评论").format(seconds=f"{COMMENT_SPAN:.0f}")))
         side_layout.addWidget(self.comments, 2)
-        self.show_rehearsals = QCheckBox(tr("看演练场次", "Show rehearsals instead"))
-        self.show_rehearsals.setToolTip(tr("演练与真实直播分开列出，从不混在一起", "rehearsals are listed apart from real "
-                                           "shows, never mixed"))
+        self.show_rehearsals = QCheckBox(tr("看演练场次"))
+        self.show_rehearsals.setToolTip(tr("演练与真实直播分开列出，从不混在一起"))
         self.show_rehearsals.toggled.connect(self.refresh_sessions)
+        self.all_studios = QCheckBox(tr("所有工作室"))
+        self.all_studios.setToolTip(tr("共用数据库时，列出每个工作室的场次（运营视图）"))
+        self.all_studios.setVisible(len(service.studios()) > 1)
+        self.all_studios.toggled.connect(self.refresh_sessions)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.show_rehearsals)
+        left_layout.addWidget(self.all_studios)
         left_layout.addWidget(self.sessions, 1)
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -156,16 +155,19 @@ class ReviewWindow(QMainWindow):
     # --- sessions -----------------------------------------------------------------------------------------
     def refresh_sessions(self) -> None:
         self.sessions.clear()
-        for info in self.service.sessions(rehearsals=self.show_rehearsals.isChecked()):
+        every = self.all_studios.isChecked()
+        for info in self.service.sessions(rehearsals=self.show_rehearsals.isChecked(), all_studios=every):
             started = datetime.fromtimestamp(info.started_at).strftime("%m-%d %H:%M") if info.started_at else "—"
             minutes = f"{info.duration_s / 60:.0f} min" if info.duration_s is not None else "—"
-            status = {"ended": "", "interrupted": tr(" · 中断", " · interrupted"), "live": tr(" · 直播中", " · live")}
-            mark = tr("◇ 演练 ", "◇ rehearsal ") if info.rehearsal else ""
-            item = QListWidgetItem(f"{mark}#{info.id}  {started}  {minutes}{status.get(info.status, '')}\n{info.title}")
+            status = {"ended": "", "interrupted": tr(" · 中断"), "live": tr(" · 直播中")}
+            mark = tr("◇ 演练 ") if info.rehearsal else ""
+            studio = f"[{info.studio}] " if every else ""
+            item = QListWidgetItem(f"{mark}#{info.id}  {started}  {minutes}{status.get(info.status, '')}\n"
+                                   f"{studio}{info.title}")
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             self.sessions.addItem(item)
         if not self.sessions.count():
-            self.status.setText(tr("还没有场次：开播一次后再来复盘", "no sessions yet: go live once, then review it"))
+            self.status.setText(tr("还没有场次：开播一次后再来复盘"))
 
     def open_session(self, session_id: int) -> None:
         """Build the review in a worker thread (a long session's log takes seconds); `_tick` picks it up."""
@@ -174,12 +176,13 @@ class ReviewWindow(QMainWindow):
             self.player = None
         self.review = None
         self.video.show_frame(None)
-        self.status.setText(tr("加载中…", "loading…"))
+        self.status.setText(tr("加载中…"))
         box: list = []
+        any_studio = self.all_studios.isChecked()
 
         def load() -> None:
             try:
-                box.append(self.service.review(session_id))
+                box.append(self.service.review(session_id, any_studio))
             except Exception as exc:  # shown, not raised in a thread nobody watches
                 box.append(exc)
 
@@ -214,10 +217,11 @@ class ReviewWindow(QMainWindow):
             self.video.placeholder = pick(str(exc))
             self.video.show_frame(None)
         if self.player is None and not info.recording_path:
-            self.video.placeholder = tr("这一场没有录像", "this session has no recording")
+            self.video.placeholder = tr("这一场没有录像")
             self.video.show_frame(None)
         note, self._import_note = self._import_note, ""
-        self.status.setText(f"#{info.id} · {review.events} {tr('条事件', 'events')} · "
+        events_word = tr("条事件")
+        self.status.setText(f"#{info.id} · {review.events} {events_word} · "
                             f"{m.duration_s / 60:.1f} min" + (f" · {note}" if note else ""))
 
     def _draw_timeline(self) -> None:
@@ -254,20 +258,20 @@ class ReviewWindow(QMainWindow):
         """导入订单: the shop's export into the session shown (a file is asked for when not given); the review is
         rebuilt with the orders on its timeline and the report stays in the status line."""
         if self.review is None:
-            self.status.setText(tr("先选择一个场次", "pick a session first"))
+            self.status.setText(tr("先选择一个场次"))
             return None
         if path is None:
             from PySide6.QtWidgets import QFileDialog
 
-            path, _ = QFileDialog.getOpenFileName(self, tr("导入订单", "Import orders"), "",
-                                                  tr("订单导出", "Order exports") + " (*.csv *.xlsx)")
+            path, _ = QFileDialog.getOpenFileName(self, tr("导入订单"), "",
+                                                  tr("订单导出") + " (*.csv *.xlsx)")
             if not path:
                 return None
         session_id = self.review.info.id
         try:
             report = self.service.import_orders(session_id, path)
         except (ValueError, OSError) as exc:  # OrderImportError names the bad lines
-            self.status.setText(tr("订单未导入", "orders not imported") + f": {pick(str(exc))}")
+            self.status.setText(tr("订单未导入") + f": {pick(str(exc))}")
             return None
         self.open_session(session_id)
         self._import_note = pick(report.summary())
@@ -276,26 +280,26 @@ class ReviewWindow(QMainWindow):
     def export(self, folder: str | None = None) -> list:
         """Write the product windows and minutes as CSV (Excel) into a folder (asked for when not given)."""
         if self.review is None:
-            self.status.setText(tr("先选择一个场次", "pick a session first"))
+            self.status.setText(tr("先选择一个场次"))
             return []
         if folder is None:
             from PySide6.QtWidgets import QFileDialog
 
-            folder = QFileDialog.getExistingDirectory(self, tr("导出到", "Export to"))
+            folder = QFileDialog.getExistingDirectory(self, tr("导出到"))
             if not folder:
                 return []
         try:
             written = self.service.export_review(self.review, folder)
         except OSError as exc:
-            self.status.setText(tr("导出失败", "export failed") + f": {exc}")
+            self.status.setText(tr("导出失败") + f": {exc}")
             return []
-        self.status.setText(tr("已导出", "exported") + ": " + ", ".join(p.name for p in written))
+        self.status.setText(tr("已导出") + ": " + ", ".join(p.name for p in written))
         return written
 
     def export_html(self, path: str | None = None):
         """The review as one HTML file (asked for when not given); returns its path, or None."""
         if self.review is None:
-            self.status.setText(tr("先选择一个场次", "pick a session first"))
+            self.status.setText(tr("先选择一个场次"))
             return None
         if path is None:
             path = self._ask_save(f"session-{self.review.info.id}.html")
@@ -304,33 +308,33 @@ class ReviewWindow(QMainWindow):
         try:
             written = self.service.export_review_html(self.review, path)
         except OSError as exc:
-            self.status.setText(tr("导出失败", "export failed") + f": {exc}")
+            self.status.setText(tr("导出失败") + f": {exc}")
             return None
-        self.status.setText(tr("已导出", "exported") + f": {written.name}")
+        self.status.setText(tr("已导出") + f": {written.name}")
         return written
 
     def compare(self, path: str | None = None):
         """The sessions selected on the left side by side, as one HTML file; returns its path, or None."""
         ids = sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.sessions.selectedItems())
         if len(ids) < 2:
-            self.status.setText(tr("按住 Ctrl 选两个或更多场次", "select two or more sessions (Ctrl-click)"))
+            self.status.setText(tr("按住 Ctrl 选两个或更多场次"))
             return None
         if path is None:
             path = self._ask_save("compare-" + "-".join(map(str, ids)) + ".html")
             if not path:
                 return None
         try:
-            written = self.service.compare_sessions(ids, path)
+            written = self.service.compare_sessions(ids, path, self.all_studios.isChecked())
         except (OSError, KeyError) as exc:
-            self.status.setText(tr("对比失败", "comparison failed") + f": {exc}")
+            self.status.setText(tr("对比失败") + f": {exc}")
             return None
-        self.status.setText(tr("已导出对比", "comparison written") + f": {written.name}")
+        self.status.setText(tr("已导出对比") + f": {written.name}")
         return written
 
     def _ask_save(self, name: str) -> str:
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getSaveFileName(self, tr("保存报告", "Save report"), name, "HTML (*.html)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("保存报告"), name, "HTML (*.html)")
         return path
 
     # --- playing ------------------------------------------------------------------------------------------
@@ -366,7 +370,7 @@ class ReviewWindow(QMainWindow):
             if box:
                 self._loading = None
                 if isinstance(box[0], Exception):
-                    self.status.setText(tr("无法复盘", "cannot review") + f" #{session_id}: {pick(str(box[0]))}")
+                    self.status.setText(tr("无法复盘") + f" #{session_id}: {pick(str(box[0]))}")
                 else:
                     self._loaded(box[0])
             return
@@ -378,7 +382,7 @@ class ReviewWindow(QMainWindow):
             self._shown_seq = seq
             self.video.show_frame(frame)
         position = player.position
-        self.play_button.setText(tr("⏸ 暂停", "⏸ Pause") if player.playing else tr("▶ 播放", "▶ Play"))
+        self.play_button.setText(tr("⏸ 暂停") if player.playing else tr("▶ 播放"))
         self.time_label.setText(f"{format_clock(position)} / {format_clock(player.duration)}")
         if not self.playhead.moving:
             self.playhead.setValue(position / 60)
@@ -386,11 +390,11 @@ class ReviewWindow(QMainWindow):
         if second != self._comment_second and self.review is not None:
             self._comment_second = second
             window = self.review.window_at(position)
-            self.now_label.setText(tr("讲解中：", "explaining: ") + self.review.titles.get(window.product_id, "")
+            self.now_label.setText(tr("讲解中：") + self.review.titles.get(window.product_id, "")
                                    if window else "")
             self.comments.clear()
             for comment in self.review.comments_between(position - COMMENT_SPAN, position + 1e-3)[-200:]:
-                hidden = tr("（已屏蔽）", " (hidden)") if comment.hidden else ""
+                hidden = tr("（已屏蔽）") if comment.hidden else ""
                 self.comments.addItem(f"{format_clock(comment.time)}  {comment.nickname}：{comment.text}{hidden}")
             self.comments.scrollToBottom()
 

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsScene, QGraphicsTe
                                QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from app.console import ExtremeWordChecker
-from ui.i18n import pick, tr
+from ui.i18n import QT_TR_NOOP, pick, tr
 
-SECTION_NAMES = {"opening": ("开场", "Opening"), "selling_points": ("卖点", "Selling points"),
-                 "price_anchor": ("价格锚定", "Price anchor"), "urgency": ("逼单", "Urgency"),
-                 "call_to_action": ("福利 / 引导", "Call to action")}
+SECTION_NAMES = {"opening": QT_TR_NOOP("开场"), "selling_points": QT_TR_NOOP("卖点"),
+                 "price_anchor": QT_TR_NOOP("价格锚定"), "urgency": QT_TR_NOOP("逼单"),
+                 "call_to_action": QT_TR_NOOP("福利 / 引导")}
 
 
 def choose_screen(names: list[str], console: str, remembered: str | None) -> str:
@@ -31,7 +31,7 @@ class Teleprompter(QWidget):
     def __init__(self, checker: ExtremeWordChecker | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
         self.settings = settings
-        self.setWindowTitle(tr("提词器 — 不会出现在直播画面", "Teleprompter — never on stream"))
+        self.setWindowTitle(tr("提词器 — 不会出现在直播画面"))
         self.resize(900, 700)
         self.checker = checker or ExtremeWordChecker.from_file()
         self.scene = QGraphicsScene(self)
@@ -44,14 +44,14 @@ class Teleprompter(QWidget):
         self.speed = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=20, value=3)
         self.size = QSpinBox(minimum=16, maximum=120, value=44, suffix=" px")
         self.size.valueChanged.connect(lambda _v: self._render())
-        self.mirror = QCheckBox(tr("镜像", "Mirror"))
+        self.mirror = QCheckBox(tr("镜像"))
         self.mirror.toggled.connect(self._apply_mirror)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #c62828;")
         self.screen_box = QComboBox()
-        self.screen_box.setToolTip(tr("提词器显示在哪块屏幕", "which monitor the teleprompter is on"))
-        self.fullscreen = QCheckBox(tr("全屏", "Fullscreen (F11)"))
+        self.screen_box.setToolTip(tr("提词器显示在哪块屏幕"))
+        self.fullscreen = QCheckBox(tr("全屏"))
         self.screen_box.activated.connect(lambda _i: self.place_on(self.screen_box.currentData()))
         self.fullscreen.toggled.connect(lambda _on: self.place_on(self.screen_box.currentData()))
         app = QGuiApplication.instance()
@@ -59,8 +59,8 @@ class Teleprompter(QWidget):
         app.screenRemoved.connect(lambda _s: QTimer.singleShot(0, self._list_screens))
         self._list_screens()
         controls = QHBoxLayout()
-        for widget in (QLabel(tr("速度", "Speed")), self.speed, QLabel(tr("字号", "Size")), self.size, self.mirror,
-                       QLabel(tr("屏幕", "Screen")), self.screen_box, self.fullscreen):
+        for widget in (QLabel(tr("速度")), self.speed, QLabel(tr("字号")), self.size, self.mirror,
+                       QLabel(tr("屏幕")), self.screen_box, self.fullscreen):
             controls.addWidget(widget)
         for key, slot in (("Space", self.toggle_pause), ("Up", lambda: self.speed.setValue(self.speed.value() + 1)),
                           ("Down", lambda: self.speed.setValue(self.speed.value() - 1)),
@@ -153,10 +153,10 @@ class Teleprompter(QWidget):
         flagged.setForeground(QColor(255, 80, 80))
         flagged.setBackground(QColor(90, 0, 0))
         flagged.setFontUnderline(True)
-        cursor.insertText(f"{self._title or tr('未讲解商品', 'no product pinned')}\n", heading)
+        cursor.insertText((self._title or tr("未讲解商品")) + "\n", heading)
         self.hits = []
         for kind, text in self._sections:
-            cursor.insertText(f"\n【{tr(*SECTION_NAMES[kind]) if kind in SECTION_NAMES else kind}】\n", heading)
+            cursor.insertText(f"\n【{tr(SECTION_NAMES[kind]) if kind in SECTION_NAMES else kind}】\n", heading)
             position = 0
             for hit in self.checker.check(text):
                 cursor.insertText(text[position:hit.start], plain)  # insertText: plain text, never markup

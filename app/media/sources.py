@@ -326,8 +326,8 @@ def fit(frame: np.ndarray, width: int, height: int, mode: str = "letterbox") -> 
     scale = (min if mode == "letterbox" else max)(width / w, height / h)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     scaled = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    if mode == "letterbox":
-        canvas = np.zeros((height, width, 3), np.uint8)
+    if mode == "letterbox":  # bars black (a keyed BGRA picture: transparent)
+        canvas = np.zeros((height, width, frame.shape[2] if frame.ndim == 3 else 3), np.uint8)
         x, y = (width - new_w) // 2, (height - new_h) // 2
         canvas[y : y + new_h, x : x + new_w] = scaled
         return canvas

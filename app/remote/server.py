@@ -59,6 +59,18 @@ def _fits(kind: str, value) -> bool:
     if kind == "n":
         return not isinstance(value, bool) and isinstance(value, (int, float))
     return isinstance(value, str) and len(value) <= MAX_TEXT_ARG
+
+
+def verb_arguments(verb, args) -> list:
+    """A verb's arguments from outside (a LAN assistant, a control surface), checked against VERBS: ActionRefused
+    with what it takes. The room checks the values themselves (ranges, finite numbers)."""
+    if not isinstance(verb, str) or verb not in VERBS:
+        raise ActionRefused(f"未知操作 / unknown verb {str(verb)[:40]!r}")
+    kinds = VERBS[verb]
+    if not isinstance(args, list) or len(args) != len(kinds) or not all(_fits(k, a) for k, a in zip(kinds, args)):
+        shown = " ".join({"n": "数字 number", "s": "文字 text"}[k] for k in kinds) or "—"
+        raise ActionRefused(f"{verb}: 参数应为 {shown} / takes {len(kinds)} argument(s): {shown}")
+    return list(args)
 FORWARDED = {EventType.COMMENT, EventType.ORDER, EventType.ONLINE, EventType.COUPON_CLAIMED, EventType.FAQ_ASKED}
 
 
@@ -360,12 +372,7 @@ class AssistantServer:
             client.verbs = UndoableVerbs(room, client.actor)
         if verb == "undo":
             return {"undone": client.verbs.undo()}
-        if not isinstance(verb, str) or verb not in VERBS:
-            raise ActionRefused(f"未知操作 / unknown verb {str(verb)[:40]!r}")
-        kinds = VERBS[verb]
-        if len(args) != len(kinds) or not all(_fits(k, a) for k, a in zip(kinds, args)):
-            shown = " ".join({"n": "数字 number", "s": "文字 text"}[k] for k in kinds) or "—"
-            raise ActionRefused(f"{verb}: 参数应为 {shown} / takes {len(kinds)} argument(s): {shown}")
+        args = verb_arguments(verb, args)
         if verb == "pin_comment":
             comment = next((c for c in reversed(self._comments) if c.seq == args[0]), None)
             if comment is None:

@@ -147,30 +147,33 @@ def import_csv(database: Database, path: str | Path, faq_parser=None) -> int:
     rows = parse(Path(path).read_bytes(), faq_parser)
     for row in rows:
         row["image"] = resolve_image(row["image"], Path(path).parent)
+    studio = database.studio_id
     with database.sessions.begin() as db:
-        existing = {p.sku: p for p in db.scalars(select(Product).where(Product.sku.in_([r["sku"] for r in rows])))}
+        existing = {p.sku: p for p in db.scalars(select(Product).where(
+            Product.studio_id == studio, Product.sku.in_([r["sku"] for r in rows])))}
         for row in rows:
             faqs = row.pop("faqs", None)
             product = existing.get(row["sku"])
             if product is None:
-                product = Product(**row)
+                product = Product(studio_id=studio, **row)
                 db.add(product)
             else:
                 for key, value in row.items():
                     setattr(product, key, value)
             if faqs is not None:
                 db.flush()
-                replace_faqs(db, product.id, faqs)
+                replace_faqs(db, product.id, faqs, studio)
     return len(rows)
 
 
-def replace_faqs(db, product_id: int | None, faqs) -> None:
-    """The product's FAQ pairs (or, product_id None, the room's) become these, in order (inside a transaction)."""
+def replace_faqs(db, product_id: int | None, faqs, studio_id: int) -> None:
+    """The product's FAQ pairs (or, product_id None, the studio's room-wide ones) become these, in order (inside a
+    transaction)."""
     owner = FaqPair.product_id.is_(None) if product_id is None else FaqPair.product_id == product_id
-    for old in db.scalars(select(FaqPair).where(owner)):
+    for old in db.scalars(select(FaqPair).where(owner, FaqPair.studio_id == studio_id)):
         db.delete(old)
-    db.add_all(FaqPair(product_id=product_id, position=i, topic=f.topic, keywords=list(f.keywords), answer=f.answer)
-               for i, f in enumerate(faqs))
+    db.add_all(FaqPair(studio_id=studio_id, product_id=product_id, position=i, topic=f.topic,
+                       keywords=list(f.keywords), answer=f.answer) for i, f in enumerate(faqs))
 
 
 def faq_cell(pairs) -> str:
@@ -181,9 +184,11 @@ def faq_cell(pairs) -> str:
 def export_csv(database: Database, path: str | Path) -> int:
     """Write the catalogue as UTF-8 CSV with a BOM (so Excel opens the Chinese correctly)."""
     with database.session() as db:
-        products = list(db.scalars(select(Product).order_by(Product.id)))
+        products = list(db.scalars(select(Product).where(Product.studio_id == database.studio_id)
+                                   .order_by(Product.id)))
         faqs: dict[int, list] = {}
-        for pair in db.scalars(select(FaqPair).where(FaqPair.product_id.is_not(None)).order_by(FaqPair.position)):
+        for pair in db.scalars(select(FaqPair).where(FaqPair.studio_id == database.studio_id,
+                                                     FaqPair.product_id.is_not(None)).order_by(FaqPair.position)):
             faqs.setdefault(pair.product_id, []).append(pair)
         cells = {product_id: faq_cell(pairs) for product_id, pairs in faqs.items()}
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import data_dir
 from app.store import StoreUnavailable
-from app.store.models import LiveSession, SessionStatus
+from app.store.models import DEFAULT_STUDIO_ID, LiveSession, SessionStatus, Studio
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -62,11 +63,31 @@ def alembic_config() -> Config:
     return config
 
 
+_MIGRATING = threading.Lock()  # one migration at a time in this process
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision`. On SQLite a migration that rebuilds a table (copy, drop, rename: 0008 does) runs with
+    foreign keys off, or dropping `products` would cascade into its scripts and FAQ pairs; they are checked after."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with _MIGRATING, engine.connect() as connection:  # Alembic's `op` and `context` are process-wide proxies
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreUnavailable(f"数据库迁移后外键不一致 / a migration left {len(broken)} rows "
+                                               f"pointing nowhere (first: {broken[0][0]}); nothing was changed")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -108,15 +129,64 @@ def owner_alive(owner: str | None, heartbeat_at: float | None, now: float) -> bo
     return heartbeat_at is not None and now - heartbeat_at < STALE_S
 
 
-class Database:
-    """An upgraded database plus a session factory. Opening it also repairs what a crash left behind."""
+STUDIO_MAX = 40  # characters in a studio's name
 
-    def __init__(self, url: str | None = None) -> None:
+
+def studio_name(text: str | None) -> str | None:
+    """A studio's name as typed (`--studio`, ANCHOR_CONSOLE_STUDIO, the window): trimmed, 1–40 printable
+    characters; None for blank (the default studio). ValueError, bilingual, otherwise."""
+    name = " ".join((text or "").split())
+    if not name:
+        return None
+    if len(name) > STUDIO_MAX or not name.isprintable():
+        raise ValueError(f"工作室名称需为 1–{STUDIO_MAX} 个可见字符 / a studio's name is 1–{STUDIO_MAX} printable "
+                         "characters")
+    return name
+
+
+class Database:
+    """An upgraded database plus a session factory, working for one studio (工作室): the catalogue, coupons, FAQ
+    and sessions it reads and writes are that studio's (`studio_id`). `studio`: its name, created on first use;
+    None: ANCHOR_CONSOLE_STUDIO, else the default studio that holds what was there before studios. Opening it
+    also repairs what a crash left behind (any studio's: a dead owner is dead whoever's show it was)."""
+
+    def __init__(self, url: str | None = None, studio: str | None = None) -> None:
         self.url = url or default_url()
+        try:
+            name = studio_name(studio if studio is not None else os.environ.get("ANCHOR_CONSOLE_STUDIO"))
+        except ValueError as exc:
+            raise StoreUnavailable(str(exc)) from None
         self.engine = make_engine(self.url)
         upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.studio_id, self.studio = self._studio(name)
         self.interrupted_on_open = self.mark_interrupted()
+
+    def _studio(self, name: str | None) -> tuple[int, str]:
+        """(id, name) of the named studio, made if new (two consoles making it at once: one insert wins, the
+        other reads it)."""
+        from sqlalchemy.exc import IntegrityError
+
+        for _ in range(2):
+            with self.sessions.begin() as db:
+                row = (db.get(Studio, DEFAULT_STUDIO_ID) if name is None
+                       else db.scalar(select(Studio).where(Studio.name == name)))
+                if row is not None:
+                    return row.id, row.name
+            try:
+                with self.sessions.begin() as db:
+                    row = Studio(name=name, created_at=time.time())
+                    db.add(row)
+                    db.flush()
+                    return row.id, row.name
+            except IntegrityError:
+                continue
+        raise StoreUnavailable(f"无法创建工作室 / cannot create the studio {name!r}")
+
+    def studios(self) -> dict[int, str]:
+        """Every studio on this database: id → name (a manager's view)."""
+        with self.session() as db:
+            return dict(db.execute(select(Studio.id, Studio.name).order_by(Studio.id)).all())
 
     def session(self) -> Session:
         return self.sessions()

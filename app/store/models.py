@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -37,11 +37,31 @@ class SectionKind(StrEnum):
     CALL_TO_ACTION = "call_to_action"  # 福利/引导
 
 
-class Product(Base):
-    __tablename__ = "products"
+DEFAULT_STUDIO_ID = 1  # the studio a database's data belonged to before studios (migration 0008)
+
+
+class Studio(Base):
+    """工作室: one team's catalogue, coupons, FAQ and sessions on a database several studios share. A console works
+    for one studio (`Database(studio=…)`); a manager's review may list them all."""
+
+    __tablename__ = "studios"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+def _studio_column() -> Mapped[int]:
+    return mapped_column(ForeignKey("studios.id"), index=True, server_default=str(DEFAULT_STUDIO_ID))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("studio_id", "sku", name="uq_products_studio_sku"),)  # a SKU per studio
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = _studio_column()
+    sku: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(64), default="")
     list_price_cents: Mapped[int] = mapped_column(Integer)
@@ -58,6 +78,7 @@ class Coupon(Base):
     __tablename__ = "coupons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = _studio_column()
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     threshold_cents: Mapped[int] = mapped_column(Integer, default=0)
@@ -99,6 +120,7 @@ class FaqPair(Base):
     __tablename__ = "faqs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = _studio_column()
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), nullable=True,
                                                    index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -116,6 +138,7 @@ class LiveSession(Base):
     __tablename__ = "sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = _studio_column()
     title: Mapped[str] = mapped_column(String(200))
     run_sheet: Mapped[list] = mapped_column(JSON, default=list)  # ordered product ids
     destinations: Mapped[list] = mapped_column(JSON, default=list)  # redacted URLs only, never keys

@@ -323,11 +323,20 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
     assert window.settings.value("overlays/product_card", type=bool) is True
 
 
-def test_a_camera_that_does_not_exist_is_a_clear_message(window):
-    window.source.setCurrentIndex(window.source.findData("cam:0"))
-    assert not window.go_live()
-    assert "camera 0 not found" in window.statusBar().currentMessage()
-    assert not window.service.live
+def test_only_cameras_that_exist_are_listed_and_a_missing_one_is_a_clear_message(window, qtbot):
+    from ui.main_window import MainWindow
+
+    listed = [window.source.itemData(i) for i in range(window.source.count())]
+    assert listed == ["testsrc", "file"]  # this machine has no camera: none is offered
+    window.settings.setValue("live/source", "cam:0")  # the camera used last time, unplugged since
+    again = MainWindow(window.service, window.settings)
+    qtbot.addWidget(again)
+    assert again.source.currentData() == "cam:0" and "未找到" in again.source.currentText()
+    again.confirm = lambda question: True
+    assert not again.go_live()
+    assert "camera 0 not found" in again.statusBar().currentMessage()
+    assert not again.service.live
+    again.settings.setValue("live/source", "testsrc")
 
 
 def test_platform_preset_fills_the_server(window):
@@ -343,12 +352,12 @@ def test_choices_are_remembered_for_the_next_start(window, tmp_path):
 
     window.record.setChecked(False)
     window.mirror.setChecked(True)
-    window.source.setCurrentIndex(window.source.findData("cam:0"))
+    window.source.setCurrentIndex(window.source.findData("file"))
     window.close()
     again = MainWindow(window.service, window.settings)
     try:
         assert not again.record.isChecked() and again.mirror.isChecked()
-        assert again.source.currentData() == "cam:0"
+        assert again.source.currentData() == "file"
     finally:
         again.deleteLater()
 
@@ -441,7 +450,7 @@ def test_camera_mode_is_reported_from_what_opencv_gives(window, qtbot, tmp_path)
     assert window.camera_mode.isEnabled()
     window.camera_mode.setCurrentIndex(window.camera_mode.findData("1920x1080@30"))
     assert window.go_live()
-    camera = window.service.broadcast.pipeline.video_source
+    camera = window.service.broadcast.pipeline.video_source.unwrapped()  # the camera under the scenes
     assert camera.want == (1920, 1080, 30)  # asked for the chosen mode, not the 1280x720 canvas
     assert "camera gives 640x360@" in window.statusBar().currentMessage()  # fps: whatever the device says
     qtbot.waitUntil(lambda: "no microphone" in window.notices.text(), timeout=5000)  # a camera brings the mic
@@ -476,7 +485,7 @@ def test_english_only_and_chinese_only_interfaces(qtbot, tmp_path, monkeypatch):
     cjk = re.compile(r"[\u4e00-\u9fff]")
     service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
     try:
-        for mode, foreign in (("en", cjk), ("zh", re.compile(r"\b(?!GMV|CPU|CSV|F\d|fps|kbps|ms|px|x|p)[A-Za-z]{3,}"))):
+        for mode, foreign in (("en", cjk), ("zh", re.compile(r"\b(?!GMV|CPU|CSV|Ctrl|obs|websocket|F\d|fps|kbps|ms|px|x|p)[A-Za-z]{3,}"))):
             settings = QSettings(str(tmp_path / f"{mode}.ini"), QSettings.Format.IniFormat)
             settings.setValue("ui/language", mode)
             window = MainWindow(service, settings)
@@ -703,7 +712,7 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
         window.destination.setText(f"rtmp://127.0.0.1:{port}/live/{KEY}")
         window.alert.dismiss.click()
         assert window.go_live()
-        camera = window.service.broadcast.pipeline.video_source
+        camera = window.service.broadcast.pipeline.video_source.unwrapped()  # the camera under the scenes
         qtbot.waitUntil(lambda: window.alert.isVisible(), timeout=20000)
     text = window.alert.text
     assert f"rtmp://127.0.0.1:{port}/live/****" in text and KEY not in text

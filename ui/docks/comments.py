@@ -44,7 +44,7 @@ class CommentsModel(QAbstractListModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tr("问题", "question") if is_question(text) else None
+            return tr("问题") if is_question(text) else None
         return None
 
     def hide_user(self, user_id: str) -> None:
@@ -79,7 +79,7 @@ def is_question(text: str) -> bool:
 
 class CommentsDock(QDockWidget):
     def __init__(self, on_pin, on_block=None, parent: QWidget | None = None) -> None:
-        super().__init__(tr("评论", "Comments"), parent)
+        super().__init__(tr("评论"), parent)
         self.setObjectName("comments")
         self.model = CommentsModel()
         self.view = QListView()
@@ -87,7 +87,7 @@ class CommentsDock(QDockWidget):
         self.view.setUniformItemSizes(True)  # lets the view skip measuring every row
         self.view.setWordWrap(False)
         self.status = QLabel()
-        pin = QPushButton(tr("置顶评论", "Pin comment"))
+        pin = QPushButton(tr("置顶评论", "action"))
         pin.clicked.connect(lambda: self._pin(on_pin))
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -96,7 +96,7 @@ class CommentsDock(QDockWidget):
         layout.addWidget(self.status)
         layout.addWidget(pin)
         if on_block is not None:
-            block = QPushButton(tr("拉黑此人", "Block this viewer"))
+            block = QPushButton(tr("拉黑此人"))
             block.clicked.connect(lambda: self._block(on_block))
             layout.addWidget(block)
         self.setWidget(body)
@@ -107,8 +107,8 @@ class CommentsDock(QDockWidget):
         self.model.add_batch(events)
         if at_bottom:
             self.view.scrollToBottom()
-        self.status.setText(tr(f"显示 {len(self.model.rows)} 条 · 已屏蔽 {self.model.hidden} 条",
-                                f"{len(self.model.rows)} shown · {self.model.hidden} hidden"))
+        self.status.setText(tr("显示 {shown} 条 · 已屏蔽 {hidden} 条").format(shown=len(self.model.rows),
+                                                                  hidden=self.model.hidden))
 
     def _block(self, on_block) -> None:
         index = self.view.currentIndex()

@@ -6,10 +6,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDockWidget
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from ui.i18n import tr
+from ui.i18n import QT_TR_NOOP, tr
 
-KINDS = [("full_reduction", ("满减", "Spend & save")), ("discount", ("折扣", "Percent off")),
-         ("no_threshold", ("无门槛", "No threshold"))]
+KINDS = [("full_reduction", QT_TR_NOOP("满减")), ("discount", QT_TR_NOOP("折扣")),
+         ("no_threshold", QT_TR_NOOP("无门槛"))]
 
 
 class CouponDialog(QDialog):
@@ -17,17 +17,17 @@ class CouponDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, coupon=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("编辑优惠券", "Edit coupon") if coupon else tr("新建优惠券", "New coupon"))
+        self.setWindowTitle(tr("编辑优惠券") if coupon else tr("新建优惠券"))
         self.name = QLineEdit(coupon.name if coupon else "")
-        self.name.setPlaceholderText(tr("例：满199减30", "e.g. 满199减30"))
+        self.name.setPlaceholderText(tr("例：满199减30"))
         self.name.setMinimumWidth(240)
         self.kind = QComboBox()
-        for kind, (zh, en) in KINDS:
-            self.kind.addItem(tr(zh, en), kind)
+        for kind, label in KINDS:
+            self.kind.addItem(tr(label), kind)
         self.threshold = QDoubleSpinBox(minimum=0, maximum=1_000_000, decimals=2, prefix="￥", value=199)
         self.discount = QDoubleSpinBox(minimum=0, maximum=1_000_000, decimals=2, prefix="￥", value=30)
         self.rate = QDoubleSpinBox(minimum=0.1, maximum=9.9, decimals=1, singleStep=0.5, value=9.0,
-                                   suffix=tr(" 折", " /10"))
+                                   suffix=tr(" 折"))
         self.quantity = QSpinBox(minimum=1, maximum=1_000_000, value=100)
         if coupon is not None:
             self.kind.setCurrentIndex(max(0, self.kind.findData(coupon.kind)))
@@ -36,12 +36,12 @@ class CouponDialog(QDialog):
             self.rate.setValue(round(coupon.rate * 10, 1))
             self.quantity.setValue(max(1, coupon.total))
         form = QFormLayout(self)
-        form.addRow(tr("券名", "Name"), self.name)
-        form.addRow(tr("类型", "Kind"), self.kind)
-        form.addRow(tr("门槛（满）", "Spend at least"), self.threshold)
-        form.addRow(tr("减额", "Amount off"), self.discount)
-        form.addRow(tr("折扣", "Rate"), self.rate)
-        form.addRow(tr("数量", "Quantity"), self.quantity)
+        form.addRow(tr("券名"), self.name)
+        form.addRow(tr("类型"), self.kind)
+        form.addRow(tr("门槛（满）"), self.threshold)
+        form.addRow(tr("减额"), self.discount)
+        form.addRow(tr("折扣", "coupon form field"), self.rate)
+        form.addRow(tr("数量"), self.quantity)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -65,21 +65,21 @@ class CouponDialog(QDialog):
 class CouponsDock(QDockWidget):
     def __init__(self, on_drop, on_stop_coupon, on_flash, on_stop_flash, on_save=None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(tr("优惠券 / 秒杀", "Coupons / flash sales"), parent)
+        super().__init__(tr("优惠券 / 秒杀"), parent)
         self.setObjectName("coupons")
         self.list = QListWidget()
         self.quantity = QSpinBox(minimum=1, maximum=100_000, value=100)
         self.minutes = QDoubleSpinBox(minimum=0.1, maximum=600, value=2.0, decimals=1, suffix=" min")
-        drop = self.drop_button = QPushButton(tr("发券", "Drop coupon"))
+        drop = self.drop_button = QPushButton(tr("发券"))
         drop.clicked.connect(lambda: self._with_coupon(lambda cid: on_drop(cid, self.quantity.value(),
                                                                            self.minutes.value() * 60)))
-        stop = QPushButton(tr("停止", "Stop"))
+        stop = QPushButton(tr("停止"))
         stop.clicked.connect(lambda: self._with_coupon(on_stop_coupon))
-        coupon_box = QGroupBox(tr("优惠券", "Coupons"))
+        coupon_box = QGroupBox(tr("优惠券", "dock title"))
         coupon_form = QFormLayout(coupon_box)
         coupon_form.addRow(self.list)
-        coupon_form.addRow(tr("数量", "Quantity"), self.quantity)
-        coupon_form.addRow(tr("时长", "Duration"), self.minutes)
+        coupon_form.addRow(tr("数量"), self.quantity)
+        coupon_form.addRow(tr("时长"), self.minutes)
         row = QHBoxLayout()
         row.addWidget(drop)
         row.addWidget(stop)
@@ -88,8 +88,8 @@ class CouponsDock(QDockWidget):
         self._coupons: dict = {}
         if on_save is not None:
             edits = QHBoxLayout()
-            for text, slot in ((tr("新建券…", "New coupon…"), lambda: self.edit_coupon(None)),
-                               (tr("编辑…", "Edit…"), lambda: self._with_coupon(self.edit_coupon))):
+            for text, slot in ((tr("新建券…"), lambda: self.edit_coupon(None)),
+                               (tr("编辑…"), lambda: self._with_coupon(self.edit_coupon))):
                 button = QPushButton(text)
                 button.clicked.connect(slot)
                 edits.addWidget(button)
@@ -100,18 +100,18 @@ class CouponsDock(QDockWidget):
         self.price = QDoubleSpinBox(minimum=0.01, maximum=1_000_000, value=9.9, decimals=2, prefix="￥")
         self.stock = QSpinBox(minimum=1, maximum=1_000_000, value=20)
         self.sale_minutes = QDoubleSpinBox(minimum=0.1, maximum=120, value=1.0, decimals=1, suffix=" min")
-        self.sale_state = QLabel(tr("没有进行中的秒杀", "no flash sale"))
-        start = QPushButton(tr("开始秒杀", "Start"))
+        self.sale_state = QLabel(tr("没有进行中的秒杀"))
+        start = QPushButton(tr("开始秒杀"))
         start.clicked.connect(lambda: on_flash(self.product.currentData(), round(self.price.value() * 100),
                                                self.stock.value(), self.sale_minutes.value() * 60))
-        end = QPushButton(tr("结束", "End"))
+        end = QPushButton(tr("结束"))
         end.clicked.connect(on_stop_flash)
-        sale_box = QGroupBox(tr("秒杀", "Flash sale"))
+        sale_box = QGroupBox(tr("秒杀"))
         sale_form = QFormLayout(sale_box)
-        sale_form.addRow(tr("商品", "Product"), self.product)
-        sale_form.addRow(tr("秒杀价", "Price"), self.price)
-        sale_form.addRow(tr("库存", "Stock"), self.stock)
-        sale_form.addRow(tr("时长", "Duration"), self.sale_minutes)
+        sale_form.addRow(tr("商品"), self.product)
+        sale_form.addRow(tr("秒杀价"), self.price)
+        sale_form.addRow(tr("库存"), self.stock)
+        sale_form.addRow(tr("时长"), self.sale_minutes)
         sale_form.addRow(self.sale_state)
         buttons = QHBoxLayout()
         buttons.addWidget(start)
@@ -142,12 +142,12 @@ class CouponsDock(QDockWidget):
         state = room.state
         self._coupons = dict(state.coupons)
         ids = sorted(state.coupons)
-        texts = []
+        texts, left_word = [], tr("剩余")
         for coupon_id in ids:
             c = state.coupons[coupon_id]
             if c.live:
                 left = max(0, int((c.expires_at or now) - now))
-                texts.append(f"● {c.name}  {tr('剩余', 'left')} {c.remaining}/{c.total}  {left // 60:02d}:{left % 60:02d}")
+                texts.append(f"● {c.name}  {left_word} {c.remaining}/{c.total}  {left // 60:02d}:{left % 60:02d}")
             else:
                 texts.append(f"○ {c.name}  ×{c.total}")
         if ids != self._coupon_ids:
@@ -164,9 +164,10 @@ class CouponsDock(QDockWidget):
                 self.product.addItem(state.products[product_id].title, product_id)
         sale = state.flash_sale
         if sale is None:
-            self.sale_state.setText(tr("没有进行中的秒杀", "no flash sale"))
+            self.sale_state.setText(tr("没有进行中的秒杀"))
         else:
             left = max(0, int(sale.ends_at - now))
-            self.sale_state.setText(f"{tr('秒杀中', 'flash sale')} {state.products[sale.product_id].title}："
-                                    f"{tr('剩', 'left')} {sale.stock}，"
+            on_sale, stock_left = tr("秒杀中"), tr("剩")
+            self.sale_state.setText(f"{on_sale} {state.products[sale.product_id].title}："
+                                    f"{stock_left} {sale.stock}，"
                                     f"{left // 60:02d}:{left % 60:02d}")

@@ -18,30 +18,29 @@ KEPT = 30  # suggestions listed
 class FaqDock(QDockWidget):
     def __init__(self, on_reply, on_clear, on_notice, on_unnotice, on_auto=None, on_edit=None, on_schedule=None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(tr("自动回复 / 公告", "Auto-reply / notices"), parent)
+        super().__init__(tr("自动回复 / 公告"), parent)
         self.setObjectName("faq")
         self._on_reply = on_reply
         self.list = QListWidget()
-        self.list.setToolTip(tr("观众的问题（同一话题 30 秒内只列一次）；双击回复上屏",
-                                "viewers' questions (one per topic in 30 s); double-click to answer on stream"))
+        self.list.setToolTip(tr("观众的问题（同一话题 30 秒内只列一次）；双击回复上屏"))
         self.list.currentRowChanged.connect(self._selected)
         self.list.itemDoubleClicked.connect(lambda _item: self.reply_selected())
         self.answer = QLineEdit()
-        self.answer.setPlaceholderText(tr("回复内容（可先修改）", "the answer (edit it first if you like)"))
-        self.reply_button = QPushButton(tr("回复上屏", "Answer on stream"))
+        self.answer.setPlaceholderText(tr("回复内容（可先修改）"))
+        self.reply_button = QPushButton(tr("回复上屏"))
         self.reply_button.clicked.connect(self.reply_selected)
-        self.dismiss_button = QPushButton(tr("忽略", "Dismiss"))
+        self.dismiss_button = QPushButton(tr("忽略"))
         self.dismiss_button.clicked.connect(self._dismiss)
-        self.clear_button = QPushButton(tr("撤下回复", "Take reply off"))
+        self.clear_button = QPushButton(tr("撤下回复"))
         self.clear_button.clicked.connect(on_clear)
         self.reply_state = QLabel()
         self.reply_state.setTextFormat(Qt.TextFormat.PlainText)
         self.reply_state.setWordWrap(True)
-        self.auto = QCheckBox(tr("自动回复（无需点击）", "Auto-reply (no click)"))
+        self.auto = QCheckBox(tr("自动回复（无需点击）"))
         self.auto.setVisible(on_auto is not None)
         if on_auto is not None:
             self.auto.toggled.connect(on_auto)
-        replies = QGroupBox(tr("观众提问", "Questions"))
+        replies = QGroupBox(tr("观众提问"))
         column = QVBoxLayout(replies)
         column.addWidget(self.list, 1)
         column.addWidget(self.answer)
@@ -53,17 +52,17 @@ class FaqDock(QDockWidget):
         tools = QHBoxLayout()
         tools.addWidget(self.auto)
         if on_edit is not None:
-            edit = QPushButton(tr("编辑问答…", "Edit FAQ…"))
+            edit = QPushButton(tr("编辑问答…"))
             edit.clicked.connect(on_edit)
             tools.addWidget(edit)
         column.addLayout(tools)
 
         self.notice = QLineEdit()
-        self.notice.setPlaceholderText(tr("公告：例如 20:00 福袋 / 21:00 秒杀", "notice, e.g. 20:00 lucky draw"))
+        self.notice.setPlaceholderText(tr("公告：例如 20:00 福袋 / 21:00 秒杀"))
         self.notice.setMaxLength(60)
-        pin = QPushButton(tr("公告上屏", "Show notice"))
+        pin = QPushButton(tr("公告上屏"))
         pin.clicked.connect(lambda: on_notice(self.notice.text()))
-        unpin = QPushButton(tr("撤下公告", "Hide notice"))
+        unpin = QPushButton(tr("撤下公告"))
         unpin.clicked.connect(on_unnotice)
         self.notice_state = QLabel()
         self.notice_state.setTextFormat(Qt.TextFormat.PlainText)
@@ -71,16 +70,15 @@ class FaqDock(QDockWidget):
         self.reminder.setTextFormat(Qt.TextFormat.PlainText)
         self.reminder.setWordWrap(True)
         self.reminder.setStyleSheet("color: #e65100; font-weight: bold;")
-        notices = QGroupBox(tr("公告", "Notice"))
+        notices = QGroupBox(tr("公告"))
         notice_column = QVBoxLayout(notices)
         notice_column.addWidget(self.notice)
         buttons = QHBoxLayout()
         buttons.addWidget(pin)
         buttons.addWidget(unpin)
         if on_schedule is not None:
-            schedule = QPushButton(tr("提醒时间表…", "Schedule…"))
-            schedule.setToolTip(tr("到点前一分钟在提词器上提醒主播（不上屏）",
-                                   "reminds the host on the teleprompter a minute ahead (not on stream)"))
+            schedule = QPushButton(tr("提醒时间表…"))
+            schedule.setToolTip(tr("到点前一分钟在提词器上提醒主播（不上屏）"))
             schedule.clicked.connect(on_schedule)
             buttons.addWidget(schedule)
         notice_column.addLayout(buttons)
@@ -136,11 +134,11 @@ class FaqDock(QDockWidget):
 
     def refresh(self, room, now: float) -> None:
         reply, notice = room.state.reply, room.state.notice
-        text = (f"{tr('上屏中', 'on stream')}: @{reply.nickname} {reply.answer}"
+        text = (tr("上屏中") + f": @{reply.nickname} {reply.answer}"
                 if reply is not None and now < reply.until else "")
         if self.reply_state.text() != text:
             self.reply_state.setText(text)
-        shown = f"{tr('公告中', 'showing')}: {notice}" if notice else tr("没有公告", "no notice")
+        shown = tr("公告中") + f": {notice}" if notice else tr("没有公告")
         if self.notice_state.text() != shown:
             self.notice_state.setText(shown)
 
@@ -153,7 +151,7 @@ def reminder_text(due_notices) -> str:
     """The reminder line for (Notice, seconds until) pairs (`app.console.due`), or ""."""
     parts = []
     for notice, delta in due_notices:
-        when = tr(f"{int(delta) + 1} 秒后", f"in {int(delta) + 1} s") if delta > 0 else tr("现在", "now")
+        when = tr("{seconds} 秒后").format(seconds=int(delta) + 1) if delta > 0 else tr("现在")
         parts.append(f"⏰ {notice.clock} {notice.text}（{when}）")
     return "   ".join(parts)
 
@@ -166,16 +164,16 @@ class FaqDialog(QDialog):
 
     def __init__(self, products: list[tuple[int, str]], load, save, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("编辑自动回复问答", "Edit FAQ auto-reply"))
+        self.setWindowTitle(tr("编辑自动回复问答"))
         self.resize(820, 460)
         self._load, self._save = load, save
         self.product = QComboBox()
-        self.product.addItem(tr("全场（任何商品讲解时）", "Whole room (any product)"), None)
+        self.product.addItem(tr("全场（任何商品讲解时）"), None)
         for product_id, title in products:
             self.product.addItem(title, product_id)
         self.table = QTableWidget(self.ROWS, 3)
-        self.table.setHorizontalHeaderLabels([tr("话题", "Topic"), tr("关键词（/ 分隔）", "Keywords (split with /)"),
-                                              tr("回复", "Answer")])
+        self.table.setHorizontalHeaderLabels([tr("话题"), tr("关键词（/ 分隔）"),
+                                              tr("回复")])
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(1, 220)
         self.problem = QLabel()
@@ -218,7 +216,7 @@ class FaqDialog(QDialog):
         except ValueError as exc:  # FaqError
             self.problem.setText(pick(str(exc)))
             return False
-        self.problem.setText(tr("已保存", "saved"))
+        self.problem.setText(tr("已保存"))
         return True
 
 
@@ -227,13 +225,12 @@ class ScheduleDialog(QDialog):
 
     def __init__(self, text: str, parse, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("公告提醒时间表", "Notice schedule"))
+        self.setWindowTitle(tr("公告提醒时间表"))
         self.resize(420, 360)
         self._parse = parse
         self.text = QPlainTextEdit(text)
         self.text.setPlaceholderText("20:00 福袋\n20:30 满199减30 券\n21:00 秒杀")
-        self.problem = QLabel(tr("每行一条：时间 + 内容；到点前一分钟提醒主播（不上屏）",
-                                 "one a line: time + what; the host is reminded a minute ahead (not on stream)"))
+        self.problem = QLabel(tr("每行一条：时间 + 内容；到点前一分钟提醒主播（不上屏）"))
         self.problem.setWordWrap(True)
         self.notices = []
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

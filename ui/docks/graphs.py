@@ -9,24 +9,33 @@ from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 from ui.i18n import tr
 
 
+FIRST_MINUTES = 5  # the time axis spans at least this much, so the first minute is not one dot on a zoomed axis
+FLOORS = {"gmv": 1000.0, "orders": 10.0, "online": 50.0}  # each value axis starts at 0 and spans at least this
+
+
+def axis_top(values, floor: float) -> float:
+    """The top of a value axis that starts at 0: a little above the largest value, never below `floor`."""
+    return max(floor, max(values, default=0) * 1.15)
+
+
 class GraphsDock(QDockWidget):
     def reset(self) -> None:
         self._samples.clear()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(tr("数据", "Sales graphs"), parent)
+        super().__init__(tr("数据"), parent)
         self.setObjectName("graphs")
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(2, 2, 2, 2)
-        self.gmv = pg.PlotWidget(title=tr("累计成交 GMV (￥)", "Cumulative GMV (￥)"))
-        self.orders = pg.PlotWidget(title=tr("每分钟订单", "Orders / min"))
-        self.online = pg.PlotWidget(title=tr("在线人数", "Online"))
+        self.gmv = pg.PlotWidget(title=tr("累计成交 GMV (￥)"))
+        self.orders = pg.PlotWidget(title=tr("每分钟订单"))
+        self.online = pg.PlotWidget(title=tr("在线人数"))
         self._curves = {}
         for name, plot, colour in (("gmv", self.gmv, "#e0245e"), ("orders", self.orders, "#f58220"),
                                    ("online", self.online, "#1d9bf0")):
-            plot.setLabel("bottom", tr("分钟", "min"))
+            plot.setLabel("bottom", tr("分钟"))
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.showGrid(x=True, y=True, alpha=0.2)
@@ -34,6 +43,10 @@ class GraphsDock(QDockWidget):
             layout.addWidget(plot)
         self._regions: list = []
         self._samples: list[tuple[float, float, int]] = []  # (minute, cumulative GMV ￥, online), one a second
+        self.plots = {"gmv": self.gmv, "orders": self.orders, "online": self.online}
+        for name, plot in self.plots.items():
+            plot.setXRange(0, FIRST_MINUTES, padding=0)
+            plot.setYRange(0, FLOORS[name], padding=0)
         self.setWidget(body)
 
     def update_metrics(self, snapshot) -> None:
@@ -48,6 +61,11 @@ class GraphsDock(QDockWidget):
         rows = snapshot.per_minute
         self._curves["orders"].setData([r.minute + 0.5 for r in rows], [r.orders for r in rows],
                                        stepMode=None, symbol="o", symbolSize=6)
+        right = max(FIRST_MINUTES, minute * 1.05)
+        for name, values in (("gmv", [s[1] for s in self._samples]), ("orders", [r.orders for r in rows]),
+                             ("online", [s[2] for s in self._samples])):
+            self.plots[name].setXRange(0, right, padding=0)
+            self.plots[name].setYRange(0, axis_top(values, FLOORS[name]), padding=0)
         for item in self._regions:
             self.gmv.removeItem(item)
         self._regions = []

@@ -8,9 +8,9 @@ from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QPushButton, QTableWidg
                                QWidget)
 
 from app.console import picture_bytes
-from ui.i18n import tr
+from ui.i18n import QT_TR_NOOP, tr
 
-COLUMNS = [("商品", "Product"), ("直播价", "Live"), ("原价", "List"), ("库存", "Stock"), ("状态", "State")]
+COLUMNS = [QT_TR_NOOP("商品"), QT_TR_NOOP("直播价"), QT_TR_NOOP("原价"), QT_TR_NOOP("库存"), QT_TR_NOOP("状态")]
 LIVE_PRICE, STOCK = 1, 3  # editable in place (double-click or F2)
 THUMB = 40  # run-sheet picture size, px
 
@@ -18,10 +18,11 @@ THUMB = 40  # run-sheet picture size, px
 class ProductsDock(QDockWidget):
     def __init__(self, on_pin, on_next, on_previous, on_price=None, on_stock=None, on_import=None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(tr("商品 / 排品", "Products"), parent)
+        super().__init__(tr("商品 / 排品"), parent)
         self.setObjectName("products")
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([tr(*column) for column in COLUMNS])
+        self.table.setHorizontalHeaderLabels([tr(column) for column in COLUMNS])
+        self.table.horizontalHeaderItem(3).setToolTip(tr("直播结束时的库存写回商品库；演练中的变化不写回"))
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.DoubleClicked | QTableWidget.EditTrigger.EditKeyPressed)
@@ -38,13 +39,13 @@ class ProductsDock(QDockWidget):
         self._ids: list[int] = []
         self._refreshing = False
         buttons = QHBoxLayout()
-        for text, slot in ((tr("讲解", "Pin") + " (F5)", lambda: self._pin_selected(on_pin)),
-                           (tr("上一个", "Prev") + " (F6)", on_previous), (tr("下一个", "Next") + " (F7)", on_next)):
+        for text, slot in ((tr("讲解") + " (F5)", lambda: self._pin_selected(on_pin)),
+                           (tr("上一个") + " (F6)", on_previous), (tr("下一个") + " (F7)", on_next)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
         if on_import is not None:
-            importer = QPushButton(tr("导入商品 CSV…", "Import CSV…"))
+            importer = QPushButton(tr("导入商品 CSV…"))
             importer.clicked.connect(on_import)
             buttons.addWidget(importer)
         body = QWidget()
@@ -95,8 +96,8 @@ class ProductsDock(QDockWidget):
             pinned = state.pinned_product == product_id
             sale = state.flash_sale is not None and state.flash_sale.product_id == product_id
             values = [product.title, f"￥{product.live_price_cents / 100:.2f}", f"￥{product.list_price_cents / 100:.2f}",
-                      str(product.stock), tr("讲解中", "pinned") if pinned else (tr("秒杀中", "flash sale") if sale else (
-                          tr("售罄", "sold out") if product.stock == 0 else ""))]
+                      str(product.stock), tr("讲解中") if pinned else (tr("秒杀中") if sale else (
+                          tr("售罄") if product.stock == 0 else ""))]
             for column, value in enumerate(values):
                 item = self.table.item(row, column)
                 if item is None:

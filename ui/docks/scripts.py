@@ -13,14 +13,15 @@ from ui.i18n import pick, tr
 from ui.teleprompter import SECTION_NAMES
 
 _HEADING = re.compile(r"^【(.+?)】\s*$")
-_KIND_BY_NAME = {name: kind for kind, names in SECTION_NAMES.items() for name in names}  # 【开场】 or 【Opening】
+_KIND_BY_NAME = {name: kind for kind, zh in SECTION_NAMES.items()
+                 for name in (zh, i18n.english(zh)) if name}  # 【开场】 or 【Opening】
 
 
 def to_text(sections: list[tuple[str, str]]) -> str:
     """Sections as editable text, headed in the interface language (Chinese headings in the bilingual mode)."""
     def heading(kind: str) -> str:
-        zh, en = SECTION_NAMES.get(kind, (kind, kind))
-        return en if i18n.mode() == i18n.ENGLISH else zh
+        zh = SECTION_NAMES.get(kind, kind)
+        return (i18n.english(zh) or zh) if i18n.mode() == i18n.ENGLISH else zh
     return "\n\n".join(f"【{heading(kind)}】\n{text}" for kind, text in sections)
 
 
@@ -54,7 +55,7 @@ class ExtremeWordHighlighter(QSyntaxHighlighter):
 
 class ScriptsDock(QDockWidget):
     def __init__(self, service, on_saved=None, parent: QWidget | None = None) -> None:
-        super().__init__(tr("话术", "Scripts"), parent)
+        super().__init__(tr("话术"), parent)
         self.setObjectName("scripts")
         self.service, self.on_saved = service, on_saved
         self.checker = ExtremeWordChecker.from_file()
@@ -64,7 +65,7 @@ class ScriptsDock(QDockWidget):
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #c62828;")
-        save = self.save_button = QPushButton(tr("保存", "Save"))
+        save = self.save_button = QPushButton(tr("保存"))
         save.clicked.connect(self.save)
         self.editor.textChanged.connect(self._update_warnings)
         self.product.currentIndexChanged.connect(lambda _i: self.load())

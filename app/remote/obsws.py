@@ -1,0 +1,623 @@
+"""控制面板 Control surfaces: a server for a documented subset of obs-websocket v5, so Stream Deck, Touch Portal,
+Bitfocus Companion and scripts drive the console unchanged (docs/protocol.md, "obs-websocket subset").
+
+The v5 protocol (JSON text frames, subprotocol `obswebsocket.json`): the server says Hello (op 0: rpcVersion 1,
+and with a password the authentication challenge and salt); the client Identifies (op 1, with
+base64(sha256(base64(sha256(password + salt)) + challenge)) when asked); the server answers Identified (op 2), or
+closes with 4009 on a wrong password / 4010 on an rpcVersion it does not speak. Then Requests (op 6) get
+RequestResponses (op 7) with the protocol's own status codes, RequestBatches (op 8) RequestBatchResponses (op 9),
+and Events (op 5) go to clients that subscribed to their category.
+
+What the requests reach is `control` (the console's façade implements `Control`): the go-live, its recording,
+the program scene, the sound's mute, and the console's own room verbs as vendor requests (vendorName
+"anchor-console"). A request that blocks (a go-live takes seconds) runs in a worker thread, never on the event
+loop, so other clients and events keep moving.
+
+The same door discipline as the assistant server (issue #17): off by default; loopback unless a password is set;
+the password is a secret (registered with the log redaction, never logged, never on the command line: the
+environment variable ANCHOR_OBS_PASSWORD); wrong passwords are answered after a second and lock the address out
+after five; frames are capped at 64 KiB and requests at a burst of 40 then 20 a second per connection; a bad frame
+closes only its own connection with the protocol's close code; a client that stops reading loses its oldest
+events, then is dropped; never more than 8 clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from app import __version__
+from app.redaction import register_secret
+from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 4455
+PASSWORD_ENV = "ANCHOR_OBS_PASSWORD"
+RPC_VERSION = 1
+OBS_WEBSOCKET_VERSION = "5.5.0"  # the protocol version this subset follows
+VENDOR = "anchor-console"
+SUBPROTOCOL = "obswebsocket.json"
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_CLIENTS = 8
+MAX_BATCH = 50
+IDENTIFY_TIMEOUT_S = 10.0
+SEND_TIMEOUT_S = 5.0
+CLIENT_QUEUE = 500
+REQUEST_BURST, REQUESTS_PER_SECOND = 40, 20.0
+
+
+class Op:
+    HELLO, IDENTIFY, IDENTIFIED, REIDENTIFY = 0, 1, 2, 3
+    EVENT, REQUEST, REQUEST_RESPONSE, REQUEST_BATCH, REQUEST_BATCH_RESPONSE = 5, 6, 7, 8, 9
+
+
+class Close:
+    """WebSocketCloseCode."""
+
+    UNKNOWN_REASON = 4000
+    MESSAGE_DECODE_ERROR = 4002
+    MISSING_DATA_FIELD = 4003
+    INVALID_DATA_FIELD_TYPE = 4004
+    INVALID_DATA_FIELD_VALUE = 4005
+    UNKNOWN_OP_CODE = 4006
+    NOT_IDENTIFIED = 4007
+    ALREADY_IDENTIFIED = 4008
+    AUTHENTICATION_FAILED = 4009
+    UNSUPPORTED_RPC_VERSION = 4010
+
+
+class Status:
+    """RequestStatus."""
+
+    SUCCESS = 100
+    MISSING_REQUEST_TYPE = 203
+    UNKNOWN_REQUEST_TYPE = 204
+    GENERIC_ERROR = 205
+    UNSUPPORTED_BATCH_EXECUTION_TYPE = 206
+    NOT_READY = 207
+    MISSING_REQUEST_FIELD = 300
+    MISSING_REQUEST_DATA = 301
+    INVALID_REQUEST_FIELD = 400
+    INVALID_REQUEST_FIELD_TYPE = 401
+    REQUEST_FIELD_OUT_OF_RANGE = 402
+    REQUEST_FIELD_EMPTY = 403
+    OUTPUT_RUNNING = 500
+    OUTPUT_NOT_RUNNING = 501
+    RESOURCE_NOT_FOUND = 600
+    INVALID_RESOURCE_STATE = 604
+
+
+class Subscription:
+    """EventSubscription bits: what a client asks to hear."""
+
+    GENERAL, CONFIG, SCENES, INPUTS, TRANSITIONS, FILTERS, OUTPUTS = 1, 2, 4, 8, 16, 32, 64
+    SCENE_ITEMS, MEDIA_INPUTS, VENDORS, UI = 128, 256, 512, 1024
+    ALL = 2047  # without the high-volume ones
+
+
+EVENT_INTENT = {"StreamStateChanged": Subscription.OUTPUTS, "RecordStateChanged": Subscription.OUTPUTS,
+                "CurrentProgramSceneChanged": Subscription.SCENES, "InputMuteStateChanged": Subscription.INPUTS,
+                "VendorEvent": Subscription.VENDORS, "ExitStarted": Subscription.GENERAL}
+
+
+class RequestFailed(Exception):
+    """A request that cannot be done: its status code and a comment (Chinese / English) for the client."""
+
+    def __init__(self, code: int, comment: str) -> None:
+        super().__init__(comment)
+        self.code, self.comment = code, comment
+
+
+class Control(Protocol):
+    """What the console offers a control surface. Methods may block (a go-live) and raise RequestFailed."""
+
+    def stream_status(self) -> dict: ...  # outputActive, outputReconnecting, outputTimecode, outputDuration, …
+    def start_stream(self) -> None: ...
+    def stop_stream(self) -> None: ...
+    def record_status(self) -> dict: ...  # outputActive, outputPaused, outputTimecode, outputDuration, outputBytes
+    def start_record(self) -> None: ...
+    def stop_record(self) -> str: ...  # the recording's path
+    def scene_names(self) -> list[str]: ...
+    def program_scene(self) -> str: ...
+    def set_program_scene(self, name: str) -> None: ...
+    def input_list(self) -> list[tuple[str, str]]: ...  # (name, kind)
+    def input_muted(self, name: str) -> bool: ...
+    def set_input_muted(self, name: str, muted: bool) -> None: ...
+    def stats(self) -> dict: ...
+    def vendor_request(self, request_type: str, data: dict) -> dict: ...
+
+
+def auth_string(password: str, salt: str, challenge: str) -> str:
+    """What a client sends to prove it knows the password (the protocol's two SHA-256 rounds)."""
+    secret = base64.b64encode(hashlib.sha256((password + salt).encode("utf-8")).digest()).decode()
+    return base64.b64encode(hashlib.sha256((secret + challenge).encode("utf-8")).digest()).decode()
+
+
+def _field(data: dict, name: str, kind: type, *, empty_ok: bool = False):
+    if name not in data:
+        raise RequestFailed(Status.MISSING_REQUEST_FIELD, f"缺少字段 / missing field: {name}")
+    value = data[name]
+    if kind is bool and not isinstance(value, bool) or kind is str and not isinstance(value, str):
+        raise RequestFailed(Status.INVALID_REQUEST_FIELD_TYPE, f"字段类型不对 / {name} must be a {kind.__name__}")
+    if kind is str and not empty_ok and not value.strip():
+        raise RequestFailed(Status.REQUEST_FIELD_EMPTY, f"字段为空 / {name} is empty")
+    return value
+
+
+@dataclass
+class _Client:
+    address: str
+    subscriptions: int = Subscription.ALL
+    identified: bool = False
+    queue: deque = field(default_factory=lambda: deque(maxlen=CLIENT_QUEUE))
+    dropped: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    bucket: TokenBucket = field(default_factory=lambda: TokenBucket(REQUESTS_PER_SECOND, REQUEST_BURST,
+                                                                    REQUEST_BURST))
+
+
+class ObsWebSocketServer:
+    """`start()` listens (OSError when the port is taken; ValueError for a LAN address without a password),
+    `emit()` sends an event to the clients that asked for it (any thread), `stop()` closes."""
+
+    def __init__(self, control: Control, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                 password: str | None = None) -> None:
+        self.control, self.host, self.port = control, host, port
+        self.password = password or None
+        if self.password:
+            register_secret(self.password)
+        self.guard = PairingGuard()
+        self._clients: dict[object, _Client] = {}
+        self._unidentified = 0
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._inflight = 0  # frames being answered: stop() lets them finish (a StopStream's own answer)
+        self.requests = 0
+        self.refused = 0  # wrong passwords
+        self.rate_limited = 0
+        self.malformed = 0  # frames that closed their connection
+        self.slow_dropped = 0
+        self.busy_refused = 0
+
+    @property
+    def clients(self) -> int:
+        with self._lock:
+            return sum(1 for c in self._clients.values() if c.identified)
+
+    def start(self) -> None:
+        if not self.password and self.host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("局域网控制需先设置密码 / set a password (ANCHOR_OBS_PASSWORD) to let control surfaces in "
+                             "from the LAN; without one it listens on this machine only")
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="obs-websocket server",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(5)
+        if self._error is not None:
+            raise self._error
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """Close, after the answers being made are sent (at most `grace_s`): a StopStream that ends a headless show
+        still gets its reply."""
+        import time
+
+        deadline = time.monotonic() + grace_s
+        while self._inflight and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if self._loop is not None and self._stop is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._stop.set)
+            except RuntimeError:  # the loop ended already
+                pass
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def emit(self, event_type: str, data: dict | None = None) -> None:
+        """Send an event to every identified client subscribed to its category (any thread; only queues)."""
+        intent = EVENT_INTENT.get(event_type, Subscription.GENERAL)
+        frame = json.dumps({"op": Op.EVENT, "d": {"eventType": event_type, "eventIntent": intent,
+                                                  **({"eventData": data} if data is not None else {})}},
+                           ensure_ascii=False)
+        with self._lock:
+            targets = [c for c in self._clients.values() if c.identified and c.subscriptions & intent]
+            for client in targets:
+                if len(client.queue) == client.queue.maxlen:
+                    client.dropped += 1
+                client.queue.append(frame)
+        if targets and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(lambda: [c.wake.set() for c in targets])
+            except RuntimeError:
+                pass
+
+    # --- asyncio side -----------------------------------------------------------------------------------
+    async def _main(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES,
+                                 subprotocols=[SUBPROTOCOL], select_subprotocol=_select_subprotocol)
+        except OSError as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        await self._stop.wait()
+        server.close()
+        await server.wait_closed()
+
+    async def _handler(self, socket) -> None:
+        address = str((socket.remote_address or ("?",))[0])
+        with self._lock:
+            busy = self._unidentified >= MAX_UNPAIRED or len(self._clients) >= MAX_CLIENTS
+            if not busy:
+                self._unidentified += 1
+        if busy:
+            self.busy_refused += 1
+            await socket.close(1013, "busy")
+            return
+        client = _Client(address)
+        try:
+            identified = await self._identify(socket, client)
+        except Exception:  # noqa: BLE001 - the peer went away mid-handshake
+            identified = False
+        finally:
+            with self._lock:
+                self._unidentified -= 1
+        if not identified:
+            return
+        with self._lock:
+            if len(self._clients) >= MAX_CLIENTS:
+                identified = False
+            else:
+                self._clients[socket] = client
+        if not identified:
+            self.busy_refused += 1
+            await socket.close(1013, "busy")
+            return
+        log.info("control surface connected from %s", address)
+        sender = asyncio.create_task(self._sender(socket, client))
+        try:
+            async for raw in socket:
+                self._inflight += 1  # only this loop's thread changes it
+                try:
+                    reply = await self._message(client, raw)
+                    if isinstance(reply, tuple):  # (close code, reason)
+                        self.malformed += 1
+                        await socket.close(*reply)
+                        break
+                    if reply is not None:
+                        await socket.send(reply)
+                finally:
+                    self._inflight -= 1
+        except Exception as exc:  # noqa: BLE001 - a dropped connection ends this client only
+            log.info("control surface %s left: %s", address, type(exc).__name__)
+        finally:
+            sender.cancel()
+            with self._lock:
+                self._clients.pop(socket, None)
+
+    async def _identify(self, socket, client: _Client) -> bool:
+        salt, challenge = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        hello = {"obsWebSocketVersion": OBS_WEBSOCKET_VERSION, "rpcVersion": RPC_VERSION}
+        if self.password:
+            hello["authentication"] = {"challenge": challenge, "salt": salt}
+        await socket.send(json.dumps({"op": Op.HELLO, "d": hello}))
+        try:
+            message = json.loads(await asyncio.wait_for(socket.recv(), timeout=IDENTIFY_TIMEOUT_S))
+            if not isinstance(message, dict) or message.get("op") != Op.IDENTIFY or not isinstance(message.get("d"), dict):
+                raise ValueError
+        except Exception:  # noqa: BLE001 - silence, junk, a peer gone: not identified
+            await _close(socket, Close.NOT_IDENTIFIED, "Identify expected")
+            return False
+        data = message["d"]
+        if data.get("rpcVersion") != RPC_VERSION:
+            await _close(socket, Close.UNSUPPORTED_RPC_VERSION, f"rpcVersion {RPC_VERSION} only")
+            return False
+        if self.password:
+            if self.guard.locked_for(client.address):
+                await _close(socket, Close.AUTHENTICATION_FAILED, "too many wrong passwords: try again later")
+                return False
+            given = data.get("authentication")
+            expected = auth_string(self.password, salt, challenge)
+            if not isinstance(given, str) or not hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                                                                     expected.encode()):
+                self.refused += 1
+                count = self.guard.failed(client.address)
+                log.warning("control surface refused from %s: wrong password (%d in a row)", client.address, count)
+                await asyncio.sleep(WRONG_TOKEN_DELAY_S)
+                await _close(socket, Close.AUTHENTICATION_FAILED, "Authentication failed.")
+                return False
+            self.guard.succeeded(client.address)
+        subscriptions = data.get("eventSubscriptions", Subscription.ALL)
+        if isinstance(subscriptions, bool) or not isinstance(subscriptions, int) or subscriptions < 0:
+            await _close(socket, Close.INVALID_DATA_FIELD_TYPE, "eventSubscriptions is a number")
+            return False
+        client.subscriptions, client.identified = subscriptions, True
+        await socket.send(json.dumps({"op": Op.IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
+        return True
+
+    async def _message(self, client: _Client, raw) -> str | tuple[int, str] | None:
+        """One frame → a reply frame, nothing, or (close code, reason). Nothing a frame holds raises past here."""
+        try:
+            message = json.loads(raw)
+        except (ValueError, TypeError, RecursionError):
+            return Close.MESSAGE_DECODE_ERROR, "not JSON"
+        if not isinstance(message, dict) or "op" not in message or "d" not in message:
+            return Close.MISSING_DATA_FIELD, "op and d expected"
+        op, data = message["op"], message["d"]
+        if not isinstance(data, dict) or isinstance(op, bool) or not isinstance(op, int):
+            return Close.INVALID_DATA_FIELD_TYPE, "op is a number and d an object"
+        if op == Op.IDENTIFY:
+            return Close.ALREADY_IDENTIFIED, "already identified"
+        if op == Op.REIDENTIFY:
+            subscriptions = data.get("eventSubscriptions", client.subscriptions)
+            if isinstance(subscriptions, bool) or not isinstance(subscriptions, int) or subscriptions < 0:
+                return Close.INVALID_DATA_FIELD_TYPE, "eventSubscriptions is a number"
+            client.subscriptions = subscriptions
+            return json.dumps({"op": Op.IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}})
+        if op == Op.REQUEST:
+            if not client.bucket.allow():
+                self.rate_limited += 1
+                return json.dumps({"op": Op.REQUEST_RESPONSE, "d": _response(
+                    data, RequestFailed(Status.GENERIC_ERROR, "请求太快 / too many requests: slow down"))},
+                    ensure_ascii=False)
+            result = await asyncio.to_thread(self._request, data)
+            return json.dumps({"op": Op.REQUEST_RESPONSE, "d": result}, ensure_ascii=False)
+        if op == Op.REQUEST_BATCH:
+            requests = data.get("requests")
+            if not isinstance(requests, list) or len(requests) > MAX_BATCH:
+                return Close.INVALID_DATA_FIELD_VALUE, f"requests is a list of at most {MAX_BATCH}"
+            if data.get("executionType", 0) not in (0, -1):  # SerialRealtime (and None); frame modes are not kept
+                return json.dumps({"op": Op.REQUEST_BATCH_RESPONSE, "d": {
+                    "requestId": _scalar(data.get("requestId")), "results": [_response(
+                        r if isinstance(r, dict) else {}, RequestFailed(Status.UNSUPPORTED_BATCH_EXECUTION_TYPE,
+                                                                        "only SerialRealtime")) for r in requests]}})
+            halt = data.get("haltOnFailure") is True
+            results = []
+            for request in requests:
+                if not client.bucket.allow():
+                    self.rate_limited += 1
+                    results.append(_response(request if isinstance(request, dict) else {},
+                                             RequestFailed(Status.GENERIC_ERROR, "too many requests")))
+                    break
+                result = await asyncio.to_thread(self._request, request if isinstance(request, dict) else {})
+                results.append(result)
+                if halt and not result["requestStatus"]["result"]:
+                    break
+            return json.dumps({"op": Op.REQUEST_BATCH_RESPONSE, "d": {"requestId": _scalar(data.get("requestId")),
+                                                                     "results": results}}, ensure_ascii=False)
+        return Close.UNKNOWN_OP_CODE, f"op {op} is not one a client sends"
+
+    def _request(self, data: dict) -> dict:
+        """One request, in a worker thread: the control may block. Every failure is a status, never an exception."""
+        self.requests += 1
+        try:
+            kind = data.get("requestType")
+            if not isinstance(kind, str) or not kind:
+                raise RequestFailed(Status.MISSING_REQUEST_TYPE, "缺少 requestType / requestType missing")
+            handler = REQUESTS.get(kind)
+            if handler is None:
+                raise RequestFailed(Status.UNKNOWN_REQUEST_TYPE, f"不支持 / not supported here: {kind[:60]}")
+            request_data = data.get("requestData", {})
+            if request_data is None:
+                request_data = {}
+            if not isinstance(request_data, dict):
+                raise RequestFailed(Status.MISSING_REQUEST_DATA, "requestData is an object")
+            return _response(data, None, handler(self, request_data))
+        except RequestFailed as failure:
+            return _response(data, failure)
+        except Exception as exc:  # noqa: BLE001 - the console refused or failed: a status, the show goes on
+            log.warning("control request %r failed: %s", data.get("requestType"), type(exc).__name__)
+            return _response(data, RequestFailed(Status.GENERIC_ERROR, str(exc)[:300] or type(exc).__name__))
+
+    async def _sender(self, socket, client: _Client) -> None:
+        try:
+            while True:
+                await client.wake.wait()
+                client.wake.clear()
+                with self._lock:
+                    frames = list(client.queue)
+                    client.queue.clear()
+                for frame in frames:
+                    await asyncio.wait_for(socket.send(frame), timeout=SEND_TIMEOUT_S)
+        except TimeoutError:
+            self.slow_dropped += 1
+            transport = getattr(socket, "transport", None)
+            if transport is not None:
+                transport.abort()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - closed meanwhile
+            pass
+
+
+def _select_subprotocol(connection, subprotocols):
+    """obswebsocket.json when offered (the only encoding here); a client that offers none is served JSON too."""
+    return SUBPROTOCOL if SUBPROTOCOL in subprotocols else None
+
+
+async def _close(socket, code: int, reason: str) -> None:
+    try:
+        await socket.close(code, reason)
+    except Exception:  # noqa: BLE001 - the peer is gone already
+        pass
+
+
+def _scalar(value):
+    """A requestId echoed back: a string or number as sent, anything else dropped."""
+    return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+
+def _response(request: dict, failure: RequestFailed | None, data: dict | None = None) -> dict:
+    kind = request.get("requestType")
+    reply = {"requestType": kind if isinstance(kind, str) else "", "requestId": _scalar(request.get("requestId")),
+             "requestStatus": {"result": failure is None, "code": Status.SUCCESS if failure is None else failure.code}}
+    if failure is not None:
+        reply["requestStatus"]["comment"] = failure.comment
+    if data is not None and failure is None:
+        reply["responseData"] = data
+    return reply
+
+
+# --- the requests ----------------------------------------------------------------------------------------------
+def _get_version(server: ObsWebSocketServer, _data: dict) -> dict:
+    import platform
+
+    return {"obsVersion": f"anchor-console {__version__}", "obsWebSocketVersion": OBS_WEBSOCKET_VERSION,
+            "rpcVersion": RPC_VERSION, "availableRequests": sorted(REQUESTS),
+            "supportedImageFormats": [], "platform": platform.system().lower(),
+            "platformDescription": platform.platform()}
+
+
+def _toggle(active_key: str, start: Callable, stop: Callable, status: Callable):
+    def handler(server: ObsWebSocketServer, _data: dict) -> dict:
+        if status(server.control)[active_key]:
+            stop(server.control)
+            return {"outputActive": False}
+        start(server.control)
+        return {"outputActive": True}
+    return handler
+
+
+def _start(start: Callable, status: Callable):
+    def handler(server: ObsWebSocketServer, _data: dict) -> dict:
+        if status(server.control)["outputActive"]:
+            raise RequestFailed(Status.OUTPUT_RUNNING, "已在进行 / already running")
+        start(server.control)
+        return {}
+    return handler
+
+
+def _stop_stream(server: ObsWebSocketServer, _data: dict) -> dict:
+    if not server.control.stream_status()["outputActive"]:
+        raise RequestFailed(Status.OUTPUT_NOT_RUNNING, "没有在直播 / not streaming")
+    server.control.stop_stream()
+    return {}
+
+
+def _stop_record(server: ObsWebSocketServer, _data: dict) -> dict:
+    if not server.control.record_status()["outputActive"]:
+        raise RequestFailed(Status.OUTPUT_NOT_RUNNING, "没有在录制 / not recording")
+    return {"outputPath": server.control.stop_record()}
+
+
+def _scene_list(server: ObsWebSocketServer, _data: dict) -> dict:
+    names = server.control.scene_names()
+    program = server.control.program_scene()
+    # OBS lists scenes with the highest index first (as its scene list shows them bottom-up)
+    return {"currentProgramSceneName": program, "currentProgramSceneUuid": _uuid(program),
+            "currentPreviewSceneName": None, "currentPreviewSceneUuid": None,
+            "scenes": [{"sceneIndex": i, "sceneName": name, "sceneUuid": _uuid(name)}
+                       for i, name in reversed(list(enumerate(names)))]}
+
+
+def _current_scene(server: ObsWebSocketServer, _data: dict) -> dict:
+    name = server.control.program_scene()
+    return {"currentProgramSceneName": name, "currentProgramSceneUuid": _uuid(name),
+            "sceneName": name, "sceneUuid": _uuid(name)}
+
+
+def _named(data: dict, name_key: str, uuid_key: str, known: list[str], what: str) -> str:
+    if name_key in data:
+        name = _field(data, name_key, str)
+    elif uuid_key in data:
+        uuid = _field(data, uuid_key, str)
+        name = next((n for n in known if _uuid(n) == uuid), "")
+    else:
+        raise RequestFailed(Status.MISSING_REQUEST_FIELD, f"缺少字段 / missing field: {name_key}")
+    if name not in known:
+        raise RequestFailed(Status.RESOURCE_NOT_FOUND, f"没有这个{what} / no {name_key[:-4]} named {name[:60]!r}")
+    return name
+
+
+def _set_scene(server: ObsWebSocketServer, data: dict) -> dict:
+    server.control.set_program_scene(_named(data, "sceneName", "sceneUuid", server.control.scene_names(), "场景"))
+    return {}
+
+
+def _input_list(server: ObsWebSocketServer, data: dict) -> dict:
+    kind = data.get("inputKind")
+    return {"inputs": [{"inputName": name, "inputUuid": _uuid(name), "inputKind": k, "unversionedInputKind": k}
+                       for name, k in server.control.input_list() if kind in (None, k)]}
+
+
+def _input_name(server: ObsWebSocketServer, data: dict) -> str:
+    return _named(data, "inputName", "inputUuid", [n for n, _ in server.control.input_list()], "来源")
+
+
+def _get_mute(server: ObsWebSocketServer, data: dict) -> dict:
+    return {"inputMuted": server.control.input_muted(_input_name(server, data))}
+
+
+def _set_mute(server: ObsWebSocketServer, data: dict) -> dict:
+    name = _input_name(server, data)
+    server.control.set_input_muted(name, _field(data, "inputMuted", bool))
+    return {}
+
+
+def _toggle_mute(server: ObsWebSocketServer, data: dict) -> dict:
+    name = _input_name(server, data)
+    muted = not server.control.input_muted(name)
+    server.control.set_input_muted(name, muted)
+    return {"inputMuted": muted}
+
+
+def _vendor(server: ObsWebSocketServer, data: dict) -> dict:
+    vendor = _field(data, "vendorName", str)
+    kind = _field(data, "requestType", str)
+    if vendor != VENDOR:
+        raise RequestFailed(Status.RESOURCE_NOT_FOUND, f"没有这个扩展 / no vendor named {vendor[:60]!r} "
+                                                       f"(this console is {VENDOR!r})")
+    payload = data.get("requestData", {})
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise RequestFailed(Status.INVALID_REQUEST_FIELD_TYPE, "requestData is an object")
+    return {"vendorName": vendor, "requestType": kind, "responseData": server.control.vendor_request(kind, payload)}
+
+
+def _uuid(name: str) -> str:
+    """A stable id for a scene or input (clients that address by uuid get the same one every time)."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+REQUESTS: dict[str, Callable[[ObsWebSocketServer, dict], dict]] = {
+    "GetVersion": _get_version,
+    "GetStats": lambda server, _data: server.control.stats(),
+    "GetStreamStatus": lambda server, _data: server.control.stream_status(),
+    "StartStream": _start(lambda c: c.start_stream(), lambda c: c.stream_status()),
+    "StopStream": _stop_stream,
+    "ToggleStream": _toggle("outputActive", lambda c: c.start_stream(), lambda c: c.stop_stream(),
+                            lambda c: c.stream_status()),
+    "GetRecordStatus": lambda server, _data: server.control.record_status(),
+    "StartRecord": _start(lambda c: c.start_record(), lambda c: c.record_status()),
+    "StopRecord": _stop_record,
+    "ToggleRecord": _toggle("outputActive", lambda c: c.start_record(), lambda c: c.stop_record(),
+                            lambda c: c.record_status()),
+    "GetSceneList": _scene_list,
+    "GetCurrentProgramScene": _current_scene,
+    "SetCurrentProgramScene": _set_scene,
+    "GetInputList": _input_list,
+    "GetInputMute": _get_mute,
+    "SetInputMute": _set_mute,
+    "ToggleInputMute": _toggle_mute,
+    "CallVendorRequest": _vendor,
+}

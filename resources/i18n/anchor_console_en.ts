@@ -1,0 +1,1366 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name></name>
+    <message>
+        <source>知道了</source>
+        <translation>Dismiss</translation>
+    </message>
+    <message>
+        <source>问题</source>
+        <translation>question</translation>
+    </message>
+    <message>
+        <source>评论</source>
+        <translation>Comments</translation>
+    </message>
+    <message>
+        <source>置顶评论</source>
+        <comment>action</comment>
+        <translation>Pin comment</translation>
+    </message>
+    <message>
+        <source>拉黑此人</source>
+        <translation>Block this viewer</translation>
+    </message>
+    <message>
+        <source>显示 {shown} 条 · 已屏蔽 {hidden} 条</source>
+        <translation>{shown} shown · {hidden} hidden</translation>
+    </message>
+    <message>
+        <source>满减</source>
+        <translation>Spend &amp; save</translation>
+    </message>
+    <message>
+        <source>折扣</source>
+        <translation>Percent off</translation>
+    </message>
+    <message>
+        <source>无门槛</source>
+        <translation>No threshold</translation>
+    </message>
+    <message>
+        <source>编辑优惠券</source>
+        <translation>Edit coupon</translation>
+    </message>
+    <message>
+        <source>新建优惠券</source>
+        <translation>New coupon</translation>
+    </message>
+    <message>
+        <source>例：满199减30</source>
+        <translation>e.g. 满199减30</translation>
+    </message>
+    <message>
+        <source> 折</source>
+        <translation> /10</translation>
+    </message>
+    <message>
+        <source>券名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>门槛（满）</source>
+        <translation>Spend at least</translation>
+    </message>
+    <message>
+        <source>减额</source>
+        <translation>Amount off</translation>
+    </message>
+    <message>
+        <source>折扣</source>
+        <comment>coupon form field</comment>
+        <translation>Rate</translation>
+    </message>
+    <message>
+        <source>数量</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>优惠券 / 秒杀</source>
+        <translation>Coupons / flash sales</translation>
+    </message>
+    <message>
+        <source>发券</source>
+        <translation>Drop coupon</translation>
+    </message>
+    <message>
+        <source>停止</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <source>优惠券</source>
+        <comment>dock title</comment>
+        <translation>Coupons</translation>
+    </message>
+    <message>
+        <source>时长</source>
+        <translation>Duration</translation>
+    </message>
+    <message>
+        <source>新建券…</source>
+        <translation>New coupon…</translation>
+    </message>
+    <message>
+        <source>编辑…</source>
+        <translation>Edit…</translation>
+    </message>
+    <message>
+        <source>没有进行中的秒杀</source>
+        <translation>no flash sale</translation>
+    </message>
+    <message>
+        <source>开始秒杀</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>结束</source>
+        <translation>End</translation>
+    </message>
+    <message>
+        <source>秒杀</source>
+        <translation>Flash sale</translation>
+    </message>
+    <message>
+        <source>商品</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>秒杀价</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>库存</source>
+        <translation>Stock</translation>
+    </message>
+    <message>
+        <source>剩余</source>
+        <translation>left</translation>
+    </message>
+    <message>
+        <source>秒杀中</source>
+        <translation>flash sale</translation>
+    </message>
+    <message>
+        <source>剩</source>
+        <translation>left</translation>
+    </message>
+    <message>
+        <source>所有观众</source>
+        <translation>Anyone</translation>
+    </message>
+    <message>
+        <source>仅粉丝</source>
+        <translation>Followers only</translation>
+    </message>
+    <message>
+        <source>开始前已在直播间</source>
+        <translation>In the room before it opened</translation>
+    </message>
+    <message>
+        <source>福袋</source>
+        <translation>Lucky draw</translation>
+    </message>
+    <message>
+        <source>奖品：商品、券或一句话</source>
+        <translation>prize: a product, a coupon or a few words</translation>
+    </message>
+    <message>
+        <source>观众发送这个口令参与</source>
+        <translation>viewers comment this to enter</translation>
+    </message>
+    <message>
+        <source>开始福袋</source>
+        <translation>Open the draw</translation>
+    </message>
+    <message>
+        <source>立即开奖</source>
+        <translation>Draw now</translation>
+    </message>
+    <message>
+        <source>没有进行中的福袋</source>
+        <translation>no draw open</translation>
+    </message>
+    <message>
+        <source>开奖前公布的承诺（种子的 SHA-256）：开奖后公布种子，任何人可用事件日志复算中奖者</source>
+        <translation>published before entries open (SHA-256 of the seed); the seed is revealed at the draw, and anyone can recompute the winners from the event log</translation>
+    </message>
+    <message>
+        <source>奖品</source>
+        <translation>Prize</translation>
+    </message>
+    <message>
+        <source>口令</source>
+        <translation>Keyword</translation>
+    </message>
+    <message>
+        <source>中奖人数</source>
+        <translation>Winners</translation>
+    </message>
+    <message>
+        <source>参与条件</source>
+        <translation>Who may enter</translation>
+    </message>
+    <message>
+        <source>人参与</source>
+        <translation>entered</translation>
+    </message>
+    <message>
+        <source>承诺</source>
+        <translation>commitment</translation>
+    </message>
+    <message>
+        <source>已开奖</source>
+        <translation>drawn</translation>
+    </message>
+    <message>
+        <source>中奖</source>
+        <translation>winners</translation>
+    </message>
+    <message>
+        <source>无人参与</source>
+        <translation>nobody entered</translation>
+    </message>
+    <message>
+        <source>开奖中…</source>
+        <translation>drawing…</translation>
+    </message>
+    <message>
+        <source>自动回复 / 公告</source>
+        <translation>Auto-reply / notices</translation>
+    </message>
+    <message>
+        <source>观众的问题（同一话题 30 秒内只列一次）；双击回复上屏</source>
+        <translation>viewers&apos; questions (one per topic in 30 s); double-click to answer on stream</translation>
+    </message>
+    <message>
+        <source>回复内容（可先修改）</source>
+        <translation>the answer (edit it first if you like)</translation>
+    </message>
+    <message>
+        <source>回复上屏</source>
+        <translation>Answer on stream</translation>
+    </message>
+    <message>
+        <source>忽略</source>
+        <translation>Dismiss</translation>
+    </message>
+    <message>
+        <source>撤下回复</source>
+        <translation>Take reply off</translation>
+    </message>
+    <message>
+        <source>自动回复（无需点击）</source>
+        <translation>Auto-reply (no click)</translation>
+    </message>
+    <message>
+        <source>观众提问</source>
+        <translation>Questions</translation>
+    </message>
+    <message>
+        <source>编辑问答…</source>
+        <translation>Edit FAQ…</translation>
+    </message>
+    <message>
+        <source>公告：例如 20:00 福袋 / 21:00 秒杀</source>
+        <translation>notice, e.g. 20:00 lucky draw</translation>
+    </message>
+    <message>
+        <source>公告上屏</source>
+        <translation>Show notice</translation>
+    </message>
+    <message>
+        <source>撤下公告</source>
+        <translation>Hide notice</translation>
+    </message>
+    <message>
+        <source>公告</source>
+        <translation>Notice</translation>
+    </message>
+    <message>
+        <source>提醒时间表…</source>
+        <translation>Schedule…</translation>
+    </message>
+    <message>
+        <source>到点前一分钟在提词器上提醒主播（不上屏）</source>
+        <translation>reminds the host on the teleprompter a minute ahead (not on stream)</translation>
+    </message>
+    <message>
+        <source>上屏中</source>
+        <translation>on stream</translation>
+    </message>
+    <message>
+        <source>公告中</source>
+        <translation>showing</translation>
+    </message>
+    <message>
+        <source>没有公告</source>
+        <translation>no notice</translation>
+    </message>
+    <message>
+        <source>{seconds} 秒后</source>
+        <translation>in {seconds} s</translation>
+    </message>
+    <message>
+        <source>现在</source>
+        <translation>now</translation>
+    </message>
+    <message>
+        <source>编辑自动回复问答</source>
+        <translation>Edit FAQ auto-reply</translation>
+    </message>
+    <message>
+        <source>全场（任何商品讲解时）</source>
+        <translation>Whole room (any product)</translation>
+    </message>
+    <message>
+        <source>话题</source>
+        <translation>Topic</translation>
+    </message>
+    <message>
+        <source>关键词（/ 分隔）</source>
+        <translation>Keywords (split with /)</translation>
+    </message>
+    <message>
+        <source>回复</source>
+        <translation>Answer</translation>
+    </message>
+    <message>
+        <source>已保存</source>
+        <translation>saved</translation>
+    </message>
+    <message>
+        <source>公告提醒时间表</source>
+        <translation>Notice schedule</translation>
+    </message>
+    <message>
+        <source>每行一条：时间 + 内容；到点前一分钟提醒主播（不上屏）</source>
+        <translation>one a line: time + what; the host is reminded a minute ahead (not on stream)</translation>
+    </message>
+    <message>
+        <source>数据</source>
+        <translation>Sales graphs</translation>
+    </message>
+    <message>
+        <source>累计成交 GMV (￥)</source>
+        <translation>Cumulative GMV (￥)</translation>
+    </message>
+    <message>
+        <source>每分钟订单</source>
+        <translation>Orders / min</translation>
+    </message>
+    <message>
+        <source>在线人数</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>分钟</source>
+        <translation>min</translation>
+    </message>
+    <message>
+        <source>直播价</source>
+        <translation>Live</translation>
+    </message>
+    <message>
+        <source>原价</source>
+        <translation>List</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>商品 / 排品</source>
+        <translation>Products</translation>
+    </message>
+    <message>
+        <source>直播结束时的库存写回商品库；演练中的变化不写回</source>
+        <translation>A show&apos;s stock at its end goes back to the catalogue; a rehearsal&apos;s changes do not</translation>
+    </message>
+    <message>
+        <source>讲解</source>
+        <translation>Pin</translation>
+    </message>
+    <message>
+        <source>上一个</source>
+        <translation>Prev</translation>
+    </message>
+    <message>
+        <source>下一个</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <source>导入商品 CSV…</source>
+        <translation>Import CSV…</translation>
+    </message>
+    <message>
+        <source>讲解中</source>
+        <translation>pinned</translation>
+    </message>
+    <message>
+        <source>售罄</source>
+        <translation>sold out</translation>
+    </message>
+    <message>
+        <source>话术</source>
+        <translation>Scripts</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>横屏</source>
+        <translation>Landscape</translation>
+    </message>
+    <message>
+        <source>竖屏</source>
+        <translation>Portrait</translation>
+    </message>
+    <message>
+        <source>商品卡</source>
+        <translation>Product card</translation>
+    </message>
+    <message>
+        <source>优惠券</source>
+        <translation>Coupon banner</translation>
+    </message>
+    <message>
+        <source>秒杀倒计时</source>
+        <translation>Flash-sale countdown</translation>
+    </message>
+    <message>
+        <source>评论滚动</source>
+        <translation>Comment ticker</translation>
+    </message>
+    <message>
+        <source>置顶评论</source>
+        <translation>Pinned comment</translation>
+    </message>
+    <message>
+        <source>回复卡</source>
+        <translation>Reply card</translation>
+    </message>
+    <message>
+        <source>讲解选中商品</source>
+        <translation>Pin the selected product</translation>
+    </message>
+    <message>
+        <source>上一个商品</source>
+        <translation>Previous product</translation>
+    </message>
+    <message>
+        <source>下一个商品</source>
+        <translation>Next product</translation>
+    </message>
+    <message>
+        <source>提词器（第二屏）</source>
+        <translation>Teleprompter (second monitor)</translation>
+    </message>
+    <message>
+        <source>提词器：暂停、速度、全屏</source>
+        <translation>Teleprompter: pause, speed, fullscreen</translation>
+    </message>
+    <message>
+        <source>开播</source>
+        <translation>Go live</translation>
+    </message>
+    <message>
+        <source>停播</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <source>静音 / 取消静音</source>
+        <translation>Mute / unmute</translation>
+    </message>
+    <message>
+        <source>场次复盘</source>
+        <translation>Session review</translation>
+    </message>
+    <message>
+        <source>回复选中的提问（上屏）</source>
+        <translation>Answer the selected question on stream</translation>
+    </message>
+    <message>
+        <source>撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）</source>
+        <translation>Undo the last live action (price, stock, pin, coupon, flash sale, reply, notice)</translation>
+    </message>
+    <message>
+        <source>快捷键</source>
+        <translation>This help</translation>
+    </message>
+    <message>
+        <source>主播中控台</source>
+        <translation>Anchor Console</translation>
+    </message>
+    <message>
+        <source>拖动画面上的叠加层来摆放（Esc 取消）</source>
+        <translation>drag the overlays on the picture to place them (Esc cancels)</translation>
+    </message>
+    <message>
+        <source>未开播</source>
+        <translation>not live</translation>
+    </message>
+    <message>
+        <source>撤销</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <source>编辑</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>场次复盘…</source>
+        <translation>Session review…</translation>
+    </message>
+    <message>
+        <source>复盘</source>
+        <translation>Review</translation>
+    </message>
+    <message>
+        <source>允许局域网场控…</source>
+        <translation>Allow LAN assistants…</translation>
+    </message>
+    <message>
+        <source>远程场控</source>
+        <comment>menu and status</comment>
+        <translation>Remote</translation>
+    </message>
+    <message>
+        <source>允许控制面板（obs-websocket）…</source>
+        <translation>Allow control surfaces (obs-websocket)…</translation>
+    </message>
+    <message>
+        <source>Stream Deck、Touch Portal、Companion 或脚本用 obs-websocket v5 切场景、静音、讲解商品</source>
+        <translation>Stream Deck, Touch Portal, Companion or scripts switch scenes, mute and pin products over obs-websocket v5</translation>
+    </message>
+    <message>
+        <source>检查</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <source>平台数据接口…</source>
+        <translation>Platform bridge…</translation>
+    </message>
+    <message>
+        <source>直播间数据</source>
+        <translation>Feed</translation>
+    </message>
+    <message>
+        <source>直播</source>
+        <translation>Live</translation>
+    </message>
+    <message>
+        <source>串流密钥（留空则只录制）</source>
+        <translation>KEY (empty: record only)</translation>
+    </message>
+    <message>
+        <source>平台…</source>
+        <translation>Platform…</translation>
+    </message>
+    <message>
+        <source>录制</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>场次标题（如：双11 零食专场）</source>
+        <translation>Session title (e.g. Snacks special)</translation>
+    </message>
+    <message>
+        <source>模拟观众</source>
+        <translation>Simulated audience</translation>
+    </message>
+    <message>
+        <source>演练</source>
+        <translation>Rehearsal</translation>
+    </message>
+    <message>
+        <source>演练：可用模拟观众，画面带“演练”角标，只录制或推到测试服务器；直播：只接收真实直播间数据</source>
+        <translation>Rehearsal: simulated audience allowed, every frame marked, recording or a test server only. Live: real room events only</translation>
+    </message>
+    <message>
+        <source>开播前检查</source>
+        <translation>Pre-live check</translation>
+    </message>
+    <message>
+        <source>推流服务器握手（不发送密钥）、磁盘、极限词、库存与直播价、优惠券、直播间数据</source>
+        <translation>server handshake (key not sent), disk, extreme words, stock and prices, coupons, room feed</translation>
+    </message>
+    <message>
+        <source>开播前检查 + 上行测速…</source>
+        <translation>Pre-live check + upload test…</translation>
+    </message>
+    <message>
+        <source>测试图</source>
+        <translation>Test pattern</translation>
+    </message>
+    <message>
+        <source>摄像头</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>媒体文件…</source>
+        <translation>Media file…</translation>
+    </message>
+    <message>
+        <source>画面来源</source>
+        <translation>video source</translation>
+    </message>
+    <message>
+        <source>摄像头：同画布</source>
+        <translation>Camera: as canvas</translation>
+    </message>
+    <message>
+        <source>向摄像头请求的分辨率/帧率（与画布无关，画面按画布缩放）</source>
+        <translation>resolution/fps asked of the camera, apart from the canvas (fitted to it)</translation>
+    </message>
+    <message>
+        <source>镜像</source>
+        <translation>Mirror</translation>
+    </message>
+    <message>
+        <source>画布：抖音、淘宝手机直播间用竖屏</source>
+        <translation>canvas: portrait for phone live rooms</translation>
+    </message>
+    <message>
+        <source>保存密钥</source>
+        <translation>Save key</translation>
+    </message>
+    <message>
+        <source>画面</source>
+        <translation>Picture</translation>
+    </message>
+    <message>
+        <source>绿幕抠像与美颜…</source>
+        <translation>Green screen and beauty…</translation>
+    </message>
+    <message>
+        <source>静音</source>
+        <translation>Mute</translation>
+    </message>
+    <message>
+        <source>声音峰值（dBFS）：长时间贴近 0 会爆音</source>
+        <translation>audio peak (dBFS): near 0 for long means clipping</translation>
+    </message>
+    <message>
+        <source>当前是演练模式，但填了推流地址</source>
+        <translation>Rehearsal is chosen, but a destination is filled in</translation>
+    </message>
+    <message>
+        <source>演练的画面带“演练”角标、可能有模拟评论与订单，只能推到私有测试服务器。</source>
+        <translation>A rehearsal is marked on every frame and may show simulated comments and orders: push it only to a private test server.</translation>
+    </message>
+    <message>
+        <source>这是测试服务器，演练</source>
+        <translation>It is a test server: rehearse</translation>
+    </message>
+    <message>
+        <source>切换到直播（真实观众）</source>
+        <translation>Switch to Live (real audience)</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>粘贴平台给的串流密钥到地址末尾</source>
+        <translation>paste the platform&apos;s stream key at the end</translation>
+    </message>
+    <message>
+        <source>媒体文件</source>
+        <translation>Media file</translation>
+    </message>
+    <message>
+        <source>叠加层</source>
+        <translation>Overlays</translation>
+    </message>
+    <message>
+        <source>位置</source>
+        <translation>Position</translation>
+    </message>
+    <message>
+        <source>全部复位</source>
+        <translation>Reset all</translation>
+    </message>
+    <message>
+        <source>管理</source>
+        <translation>Moderation</translation>
+    </message>
+    <message>
+        <source>屏蔽词…</source>
+        <translation>Banned words</translation>
+    </message>
+    <message>
+        <source>屏蔽词</source>
+        <translation>Banned words</translation>
+    </message>
+    <message>
+        <source>关键词高亮…</source>
+        <translation>Highlighted keywords</translation>
+    </message>
+    <message>
+        <source>关键词</source>
+        <translation>Keywords</translation>
+    </message>
+    <message>
+        <source>每行一个</source>
+        <translation>one per line</translation>
+    </message>
+    <message>
+        <source>已拉黑，其后续评论将被隐藏</source>
+        <translation>blocked: their comments are hidden from now on</translation>
+    </message>
+    <message>
+        <source>屏蔽词已更新</source>
+        <translation>banned words updated</translation>
+    </message>
+    <message>
+        <source>左上角 x,y（画面像素）</source>
+        <translation>top-left x,y in canvas pixels</translation>
+    </message>
+    <message>
+        <source>格式应为 x,y</source>
+        <translation>expected x,y</translation>
+    </message>
+    <message>
+        <source>已摆放</source>
+        <translation>placed</translation>
+    </message>
+    <message>
+        <source>叠加层已回到默认位置</source>
+        <translation>overlays are back in their default places</translation>
+    </message>
+    <message>
+        <source>导入商品</source>
+        <translation>Import catalogue</translation>
+    </message>
+    <message>
+        <source>未导入</source>
+        <translation>not imported</translation>
+    </message>
+    <message>
+        <source>（下次开播生效）</source>
+        <translation> (takes effect at the next go-live)</translation>
+    </message>
+    <message>
+        <source>已导入 {count} 个商品</source>
+        <translation>imported {count} products</translation>
+    </message>
+    <message>
+        <source>优惠券已保存</source>
+        <translation>coupon saved</translation>
+    </message>
+    <message>
+        <source>请先填写推流地址</source>
+        <translation>enter the RTMP URL first</translation>
+    </message>
+    <message>
+        <source>（密钥在系统钥匙串）</source>
+        <translation>(key in the OS keyring)</translation>
+    </message>
+    <message>
+        <source>直播间数据来源</source>
+        <translation>Room events from</translation>
+    </message>
+    <message>
+        <source>douyin-grab://127.0.0.1:8888（抖音弹幕监听器）、bilibili://房间号、或桥接程序的 ws:// 地址（留空则用模拟观众）</source>
+        <translation>douyin-grab://127.0.0.1:8888 (DouyinBarrageGrab), bilibili://ROOM, or a bridge&apos;s ws:// URL (empty: simulated audience)</translation>
+    </message>
+    <message>
+        <source>下次开播使用平台数据</source>
+        <translation>the next go-live uses the platform bridge</translation>
+    </message>
+    <message>
+        <source>下次开播使用模拟观众</source>
+        <translation>the next go-live uses the simulated audience</translation>
+    </message>
+    <message>
+        <source>无法开启远程场控</source>
+        <translation>cannot allow LAN assistants</translation>
+    </message>
+    <message>
+        <source>仅本机</source>
+        <translation>this machine only</translation>
+    </message>
+    <message>
+        <source>局域网</source>
+        <translation>the studio LAN</translation>
+    </message>
+    <message>
+        <source>已加密 wss://，证书指纹在配对码里</source>
+        <translation>encrypted (wss://); the certificate fingerprint is in the code</translation>
+    </message>
+    <message>
+        <source>未加密 ws://：配对码会以明文经过网络</source>
+        <translation>NOT encrypted (ws://): the token crosses the network in clear</translation>
+    </message>
+    <message>
+        <source>远程场控</source>
+        <translation>Remote assistants</translation>
+    </message>
+    <message>
+        <source>监听</source>
+        <translation>Listening on</translation>
+    </message>
+    <message>
+        <source>把配对码交给场控（只给场控看），在场控电脑的 anchor-console assist --window 中粘贴：</source>
+        <translation>Give the assistant the pairing code (to them only); they paste it into anchor-console assist --window:</translation>
+    </message>
+    <message>
+        <source>或运行</source>
+        <translation>or run</translation>
+    </message>
+    <message>
+        <source>配对码</source>
+        <translation>token</translation>
+    </message>
+    <message>
+        <source>控制面板</source>
+        <translation>Control surfaces</translation>
+    </message>
+    <message>
+        <source>密码（留空则仅本机可连）</source>
+        <translation>Password (blank: this machine only)</translation>
+    </message>
+    <message>
+        <source>无法开启控制面板</source>
+        <translation>Cannot allow control surfaces</translation>
+    </message>
+    <message>
+        <source>拒绝配对</source>
+        <translation>refused pairings</translation>
+    </message>
+    <message>
+        <source>锁定地址</source>
+        <translation>addresses locked</translation>
+    </message>
+    <message>
+        <source>快捷键</source>
+        <comment>dialog title</comment>
+        <translation>Shortcuts</translation>
+    </message>
+    <message>
+        <source>上行测速会用推流密钥推送测试画面 10 秒（在平台上是一次短暂开播）。继续？</source>
+        <translation>The upload test pushes the test pattern with the stream key for 10 s (on a platform that is a short live). Go on?</translation>
+    </message>
+    <message>
+        <source>检查中…</source>
+        <translation>checking…</translation>
+    </message>
+    <message>
+        <source>{failed} 项未通过</source>
+        <translation>{failed} failed</translation>
+    </message>
+    <message>
+        <source>全部通过</source>
+        <translation>all passed</translation>
+    </message>
+    <message>
+        <source>开始演练吗？（画面带“演练”角标）</source>
+        <translation>Start the rehearsal? (every frame is marked)</translation>
+    </message>
+    <message>
+        <source>确定开播吗？直播只接收真实直播间数据。</source>
+        <translation>Go live now? Live takes real room events only.</translation>
+    </message>
+    <message>
+        <source>话术/商品中发现《广告法》极限词</source>
+        <translation>extreme words found</translation>
+    </message>
+    <message>
+        <source>仍然开播吗？</source>
+        <translation>Go live anyway?</translation>
+    </message>
+    <message>
+        <source>已开播</source>
+        <translation>live</translation>
+    </message>
+    <message>
+        <source>摄像头实际</source>
+        <translation>camera gives</translation>
+    </message>
+    <message>
+        <source>确定停播吗？</source>
+        <translation>Stop the stream?</translation>
+    </message>
+    <message>
+        <source>已停播</source>
+        <translation>stopped</translation>
+    </message>
+    <message>
+        <source>录像</source>
+        <translation>recording</translation>
+    </message>
+    <message>
+        <source>已撤销</source>
+        <translation>undone</translation>
+    </message>
+    <message>
+        <source>预览 · 未开播</source>
+        <translation>PREVIEW</translation>
+    </message>
+    <message>
+        <source>已静音</source>
+        <translation>MUTED</translation>
+    </message>
+    <message>
+        <source>失败</source>
+        <translation>failed</translation>
+    </message>
+    <message>
+        <source>重连</source>
+        <translation>reconnecting</translation>
+    </message>
+    <message>
+        <source>拥塞</source>
+        <translation>congested</translation>
+    </message>
+    <message>
+        <source>正常</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>丢</source>
+        <translation>lost</translation>
+    </message>
+    <message>
+        <source>弹幕源</source>
+        <translation>feed</translation>
+    </message>
+    <message>
+        <source>弹幕源重连</source>
+        <translation>feed reconnecting</translation>
+    </message>
+    <message>
+        <source>静默</source>
+        <translation>quiet</translation>
+    </message>
+    <message>
+        <source>在线</source>
+        <translation>online</translation>
+    </message>
+    <message>
+        <source>编码</source>
+        <translation>encode</translation>
+    </message>
+    <message>
+        <source>丢帧</source>
+        <translation>drops</translation>
+    </message>
+    <message>
+        <source>未找到</source>
+        <translation>not found</translation>
+    </message>
+    <message>
+        <source>正在直播，确定退出？</source>
+        <translation>Live now: stop and quit?</translation>
+    </message>
+    <message>
+        <source>未开播 · 点击「开播」开始</source>
+        <translation>Not live · press Go live</translation>
+    </message>
+    <message>
+        <source>允许局域网场控</source>
+        <translation>Allow LAN assistants</translation>
+    </message>
+    <message>
+        <source>局域网（所有网卡）</source>
+        <translation>The studio LAN (every interface)</translation>
+    </message>
+    <message>
+        <source>仅本机</source>
+        <comment>choice</comment>
+        <translation>This machine only</translation>
+    </message>
+    <message>
+        <source>加密 wss://（推荐：配对码不以明文经过网络）</source>
+        <translation>Encrypt with wss:// (recommended: the token never crosses the LAN in clear)</translation>
+    </message>
+    <message>
+        <source>监听</source>
+        <comment>form field</comment>
+        <translation>Listen on</translation>
+    </message>
+    <message>
+        <source>端口</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>远程场控</source>
+        <comment>window title</comment>
+        <translation>Remote assistant</translation>
+    </message>
+    <message>
+        <source>连接</source>
+        <translation>Connection</translation>
+    </message>
+    <message>
+        <source>配对码（可整段粘贴）</source>
+        <translation>pairing code or token</translation>
+    </message>
+    <message>
+        <source>连接</source>
+        <comment>button</comment>
+        <translation>Connect</translation>
+    </message>
+    <message>
+        <source>未连接</source>
+        <translation>not connected</translation>
+    </message>
+    <message>
+        <source>中控台</source>
+        <translation>Console</translation>
+    </message>
+    <message>
+        <source>名字</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>画面在主播的电脑上；这里只做场控</source>
+        <translation>the picture is on the streamer&apos;s PC; this window works the room</translation>
+    </message>
+    <message>
+        <source>连接失败</source>
+        <translation>cannot connect</translation>
+    </message>
+    <message>
+        <source>已连接</source>
+        <translation>connected</translation>
+    </message>
+    <message>
+        <source>请先连接中控台</source>
+        <translation>connect to the console first</translation>
+    </message>
+    <message>
+        <source>连接中断</source>
+        <translation>connection lost</translation>
+    </message>
+    <message>
+        <source>已断开</source>
+        <translation>disconnected</translation>
+    </message>
+    <message>
+        <source>直播中</source>
+        <translation>live</translation>
+    </message>
+    <message>
+        <source>复盘</source>
+        <comment>window title</comment>
+        <translation>Session review</translation>
+    </message>
+    <message>
+        <source>选择左侧场次</source>
+        <translation>pick a session on the left</translation>
+    </message>
+    <message>
+        <source>▶ 播放</source>
+        <translation>▶ Play</translation>
+    </message>
+    <message>
+        <source>导出 CSV…</source>
+        <translation>Export CSV…</translation>
+    </message>
+    <message>
+        <source>导出报告…</source>
+        <translation>HTML report…</translation>
+    </message>
+    <message>
+        <source>一个 HTML 文件：指标、曲线、商品讲解，可邮件发送或手机打开</source>
+        <translation>one HTML file: figures, curves, product windows; mail it or open it on a phone</translation>
+    </message>
+    <message>
+        <source>对比场次…</source>
+        <translation>Compare…</translation>
+    </message>
+    <message>
+        <source>按住 Ctrl 在左侧选两个或更多场次，生成对比报告</source>
+        <translation>Ctrl-click two or more sessions on the left for a side-by-side report</translation>
+    </message>
+    <message>
+        <source>导入订单…</source>
+        <translation>Import orders…</translation>
+    </message>
+    <message>
+        <source>店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上</source>
+        <translation>the shop&apos;s order export (抖店 / 巨量百应 / 千牛, CSV or XLSX), placed on this session&apos;s timeline by order time</translation>
+    </message>
+    <message>
+        <source>在线人数 · 讲解时段 · 发券/秒杀</source>
+        <translation>Online · product windows · coupons/flash sales</translation>
+    </message>
+    <message>
+        <source>成交额</source>
+        <translation>GMV</translation>
+    </message>
+    <message>
+        <source>退款 / 净成交</source>
+        <translation>Refunds / net GMV</translation>
+    </message>
+    <message>
+        <source>订单</source>
+        <translation>Orders</translation>
+    </message>
+    <message>
+        <source>买家</source>
+        <translation>Buyers</translation>
+    </message>
+    <message>
+        <source>客单价 / 笔单价</source>
+        <translation>Per buyer / per order</translation>
+    </message>
+    <message>
+        <source>UV价值</source>
+        <translation>UV value</translation>
+    </message>
+    <message>
+        <source>转化率</source>
+        <translation>Conversion</translation>
+    </message>
+    <message>
+        <source>在线 峰值/平均</source>
+        <translation>Online peak / avg</translation>
+    </message>
+    <message>
+        <source>评论/分钟</source>
+        <translation>Comments / min</translation>
+    </message>
+    <message>
+        <source>讲解</source>
+        <comment>review column</comment>
+        <translation>Explained</translation>
+    </message>
+    <message>
+        <source>观看人数</source>
+        <translation>Audience</translation>
+    </message>
+    <message>
+        <source>退款</source>
+        <translation>Refunds</translation>
+    </message>
+    <message>
+        <source>转化</source>
+        <translation>Conv.</translation>
+    </message>
+    <message>
+        <source>常问</source>
+        <translation>Asked</translation>
+    </message>
+    <message>
+        <source>双击跳到该商品第一次讲解</source>
+        <translation>double-click: jump to the product&apos;s first window</translation>
+    </message>
+    <message>
+        <source>商品讲解时段</source>
+        <translation>Product windows</translation>
+    </message>
+    <message>
+        <source>播放点前 {seconds} 秒的评论</source>
+        <translation>Comments in the {seconds} s before the playhead</translation>
+    </message>
+    <message>
+        <source>看演练场次</source>
+        <translation>Show rehearsals instead</translation>
+    </message>
+    <message>
+        <source>演练与真实直播分开列出，从不混在一起</source>
+        <translation>rehearsals are listed apart from real shows, never mixed</translation>
+    </message>
+    <message>
+        <source>所有工作室</source>
+        <translation>All studios</translation>
+    </message>
+    <message>
+        <source>共用数据库时，列出每个工作室的场次（运营视图）</source>
+        <translation>on a shared database, list every studio&apos;s sessions (the manager&apos;s view)</translation>
+    </message>
+    <message>
+        <source> · 中断</source>
+        <translation> · interrupted</translation>
+    </message>
+    <message>
+        <source> · 直播中</source>
+        <translation> · live</translation>
+    </message>
+    <message>
+        <source>◇ 演练 </source>
+        <translation>◇ rehearsal </translation>
+    </message>
+    <message>
+        <source>还没有场次：开播一次后再来复盘</source>
+        <translation>no sessions yet: go live once, then review it</translation>
+    </message>
+    <message>
+        <source>加载中…</source>
+        <translation>loading…</translation>
+    </message>
+    <message>
+        <source>这一场没有录像</source>
+        <translation>this session has no recording</translation>
+    </message>
+    <message>
+        <source>条事件</source>
+        <translation>events</translation>
+    </message>
+    <message>
+        <source>先选择一个场次</source>
+        <translation>pick a session first</translation>
+    </message>
+    <message>
+        <source>导入订单</source>
+        <translation>Import orders</translation>
+    </message>
+    <message>
+        <source>订单导出</source>
+        <translation>Order exports</translation>
+    </message>
+    <message>
+        <source>订单未导入</source>
+        <translation>orders not imported</translation>
+    </message>
+    <message>
+        <source>导出到</source>
+        <translation>Export to</translation>
+    </message>
+    <message>
+        <source>导出失败</source>
+        <translation>export failed</translation>
+    </message>
+    <message>
+        <source>已导出</source>
+        <translation>exported</translation>
+    </message>
+    <message>
+        <source>按住 Ctrl 选两个或更多场次</source>
+        <translation>select two or more sessions (Ctrl-click)</translation>
+    </message>
+    <message>
+        <source>对比失败</source>
+        <translation>comparison failed</translation>
+    </message>
+    <message>
+        <source>已导出对比</source>
+        <translation>comparison written</translation>
+    </message>
+    <message>
+        <source>保存报告</source>
+        <translation>Save report</translation>
+    </message>
+    <message>
+        <source>无法复盘</source>
+        <translation>cannot review</translation>
+    </message>
+    <message>
+        <source>⏸ 暂停</source>
+        <translation>⏸ Pause</translation>
+    </message>
+    <message>
+        <source>讲解中：</source>
+        <translation>explaining: </translation>
+    </message>
+    <message>
+        <source>（已屏蔽）</source>
+        <translation> (hidden)</translation>
+    </message>
+    <message>
+        <source>开场</source>
+        <translation>Opening</translation>
+    </message>
+    <message>
+        <source>卖点</source>
+        <translation>Selling points</translation>
+    </message>
+    <message>
+        <source>价格锚定</source>
+        <translation>Price anchor</translation>
+    </message>
+    <message>
+        <source>逼单</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>福利 / 引导</source>
+        <translation>Call to action</translation>
+    </message>
+    <message>
+        <source>提词器 — 不会出现在直播画面</source>
+        <translation>Teleprompter — never on stream</translation>
+    </message>
+    <message>
+        <source>提词器显示在哪块屏幕</source>
+        <translation>which monitor the teleprompter is on</translation>
+    </message>
+    <message>
+        <source>全屏</source>
+        <translation>Fullscreen (F11)</translation>
+    </message>
+    <message>
+        <source>速度</source>
+        <translation>Speed</translation>
+    </message>
+    <message>
+        <source>字号</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>屏幕</source>
+        <translation>Screen</translation>
+    </message>
+    <message>
+        <source>未讲解商品</source>
+        <translation>no product pinned</translation>
+    </message>
+    <message>
+        <source>场景</source>
+        <translation>Scenes</translation>
+    </message>
+    <message>
+        <source>淡入淡出（0.3 秒）</source>
+        <translation>Fade (0.3 s)</translation>
+    </message>
+    <message>
+        <source>不勾选：直接切换</source>
+        <translation>unticked: a cut</translation>
+    </message>
+    <message>
+        <source>点击或按 Ctrl+数字 切换直播画面</source>
+        <translation>Click, or press Ctrl+number, to switch what goes out</translation>
+    </message>
+    <message>
+        <source>绿幕抠像与美颜</source>
+        <translation>Green screen and beauty</translation>
+    </message>
+    <message>
+        <source>绿幕抠像（只对摄像头）</source>
+        <translation>Green-screen key (the camera only)</translation>
+    </message>
+    <message>
+        <source>0 为关闭；只对摄像头，商品图不受影响</source>
+        <translation>0 is off; the camera only, product pictures are never touched</translation>
+    </message>
+    <message>
+        <source>抠像颜色</source>
+        <translation>Key colour</translation>
+    </message>
+    <message>
+        <source>相似度</source>
+        <translation>Similarity</translation>
+    </message>
+    <message>
+        <source>平滑</source>
+        <translation>Smoothness</translation>
+    </message>
+    <message>
+        <source>溢色去除</source>
+        <translation>Spill reduction</translation>
+    </message>
+    <message>
+        <source>美颜强度</source>
+        <translation>Skin smoothing</translation>
+    </message>
+</context>
+</TS>

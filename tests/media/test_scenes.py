@@ -1,0 +1,153 @@
+"""场景 Scenes: each source in its place, size, crop and opacity on landscape and portrait canvases; a switch is a
+cut or a fade on the next frame; a go-live switched back and forth loses no frame and keeps sound in sync."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from app.console import ConsoleService, LiveOptions
+from app.media.scenes import (PinnedPicture, SceneError, SceneSource, default_scenes, make_item, make_scene,
+                              scenes_from_json, scenes_to_json)
+from app.media.sources import ImageSource, wait_until
+from app.store.db import Database
+from app.store.eventlog import load_events
+from tests.media.probe import av_offsets, probe
+
+RED, GREEN, BLUE = (0, 0, 255), (0, 255, 0), (255, 0, 0)
+
+
+def picture(tmp_path, name: str, colour, size=(320, 240)):
+    """A solid picture written to disk and opened as the app opens any picture (a real ImageSource)."""
+    path = tmp_path / f"{name}.png"
+    image = np.zeros((size[1], size[0], 3), np.uint8)
+    image[:] = colour
+    cv2.imwrite(str(path), image)
+    return ImageSource(str(path))
+
+
+def at(frame: np.ndarray, fx: float, fy: float) -> tuple[int, int, int]:
+    h, w = frame.shape[:2]
+    return tuple(int(v) for v in frame[min(h - 1, int(fy * h)), min(w - 1, int(fx * w))])
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (720, 1280)])
+def test_the_default_scenes_place_their_sources_on_either_canvas(tmp_path, width, height):
+    source = SceneSource({"camera": picture(tmp_path, "camera", RED), "product": picture(tmp_path, "p", GREEN, (200, 200))},
+                         default_scenes(), width, height)
+    assert source.scene_names == ("主播全屏 Host", "主播+商品 Host + product", "商品特写 Product")
+    host = source.frame_at(0.0)
+    assert host.shape == (height, width, 3) and at(host, 0.5, 0.5) == RED
+    source.switch("主播+商品 Host + product")
+    both = source.frame_at(0.04)
+    assert at(both, 0.3, 0.45) == RED and at(both, 0.79, 0.73) == GREEN  # the product beside the host
+    source.switch("商品特写 Product")
+    product = source.frame_at(0.08)
+    assert at(product, 0.5, 0.5) == GREEN and at(product, 0.83, 0.17) == RED  # the host small, top right
+    assert source.frame_at(0.12) is not source.frame_at(0.16)  # a fresh canvas each frame: overlays draw into it
+
+
+def test_crop_opacity_visibility_and_order(tmp_path):
+    half = np.zeros((100, 200, 3), np.uint8)
+    half[:, :100] = BLUE
+    half[:, 100:] = RED
+    path = tmp_path / "half.png"
+    cv2.imwrite(str(path), half)
+    inputs = {"two": ImageSource(str(path)), "green": picture(tmp_path, "g", GREEN)}
+    scene = make_scene("测试", [make_item("two", crop=(0.5, 0, 0, 0)),  # the blue left half cut away
+                                make_item("green", 0.5, 0.0, 0.5, 1.0, opacity=0.5),
+                                make_item("green", 0.0, 0.0, 0.25, 0.25, visible=False)])
+    frame = SceneSource(inputs, [scene], 400, 200).frame_at(0.0)
+    assert at(frame, 0.1, 0.1) == RED and at(frame, 0.25, 0.5) == RED  # hidden item not drawn
+    b, g, r = at(frame, 0.75, 0.5)
+    assert b == 0 and 120 <= g <= 135 and 120 <= r <= 135  # half green over red
+
+
+def test_a_fade_blends_for_its_length_then_shows_the_new_scene(tmp_path):
+    inputs = {"camera": picture(tmp_path, "c", RED), "product": picture(tmp_path, "p", GREEN)}
+    scenes = [make_scene("A", [make_item("camera")]), make_scene("B", [make_item("product")])]
+    source = SceneSource(inputs, scenes, 320, 240, fade_s=0.3)
+    source.frame_at(1.0)
+    assert source.switch("B", "fade") and not source.switch("B", "fade")
+    b, g, r = at(source.frame_at(1.15), 0.5, 0.5)
+    assert 100 <= g <= 155 and 100 <= r <= 155  # half way
+    assert at(source.frame_at(1.31), 0.5, 0.5) == GREEN
+    assert source.switch("A") and at(source.frame_at(1.34), 0.5, 0.5) == RED  # a cut: the very next frame
+    with pytest.raises(SceneError, match="no scene"):
+        source.switch("C")
+    with pytest.raises(SceneError, match="transition"):
+        source.switch("B", "wipe")
+
+
+def test_the_product_input_follows_the_pinned_product(tmp_path):
+    cup = tmp_path / "cup.png"
+    cv2.imwrite(str(cup), np.full((50, 50, 3), 200, np.uint8))
+    pinned = {"path": None}
+    product = PinnedPicture(lambda: pinned["path"])
+    assert product.frame_at(0.0) is None
+    pinned["path"] = str(cup)
+    assert product.frame_at(0.1) is None  # asked again only every 0.2 s of stream time
+    assert product.frame_at(0.25).shape == (50, 50, 3)
+    pinned["path"] = str(tmp_path / "missing.png")
+    assert product.frame_at(0.5) is None  # a picture that cannot be read draws nothing, never raises
+
+
+def test_saved_scenes_read_back_and_bad_ones_are_named():
+    saved = scenes_to_json(default_scenes())
+    assert scenes_to_json(scenes_from_json(saved)) == saved
+    bad = [dict(saved[0]), {"name": "坏", "items": [{"input": "camera", "x": 1.5}]}]
+    with pytest.raises(SceneError, match="scene 2.*x must be between 0 and 1"):
+        scenes_from_json(bad)
+    with pytest.raises(SceneError, match="two scenes are named"):
+        scenes_from_json([saved[0], saved[0]])
+    for junk in (None, [], [1], [{"name": "x"}], [{"name": "", "items": []}], [{"name": "x", "items": [5]}]):
+        with pytest.raises(SceneError):
+            scenes_from_json(junk)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["input", "x", "y", "width", "height", "visible", "opacity", "crop", "fit"]),
+                       st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
+                                 st.text(max_size=50), st.lists(st.floats(-1, 2), max_size=5))))
+def test_any_saved_item_is_a_scene_or_a_scene_error(item):
+    try:
+        scene = scenes_from_json([{"name": "场景", "items": [item]}])[0]
+    except SceneError:
+        return
+    made = scene.items[0]
+    assert 0 <= made.x <= 1 and 0 < made.width <= 1 and 0 <= made.opacity <= 1 and made.fit in ("crop", "letterbox")
+    SceneSource({}, [scene], 64, 36).frame_at(0.0)  # an input the show does not have is skipped
+
+
+def test_switching_scenes_on_air_loses_no_frame_and_keeps_sound_in_sync(tmp_path, monkeypatch, qapp_offscreen):
+    """The frame-coded test pattern through cuts and fades for 6 s: every frame in the recording, in order, and
+    the beeps within 40 ms of the flashes."""
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    try:
+        service.set_scenes([make_scene("A", [make_item("camera", fit="letterbox")]),
+                            make_scene("B", [make_item("camera", fit="letterbox"),
+                                             make_item("product", 0.35, 0.3, 0.3, 0.3, fit="letterbox")])])
+        recording = tmp_path / "scenes.mkv"
+        service.go_live(LiveOptions(rehearsal=False, simulated_audience=False, recording_path=str(recording),
+                                    duration=6))
+        broadcast = service.broadcast
+        broadcast.act("pin_product", broadcast.snapshot().state.run_sheet[0])  # the product input has a picture
+        switches = [("B", "cut"), ("A", "fade"), ("B", "fade"), ("A", "cut"), ("B", "cut")]
+        for number, (name, transition) in enumerate(switches, 1):
+            assert wait_until(lambda n=number: (broadcast.stream_time() or 0) > n, 10)
+            assert service.switch_scene(name, transition)
+        service.wait()
+        service.stop()
+        assert service.program_scene == "B"
+        logged = [(e.payload["scene"], e.payload["transition"], e.actor)
+                  for e in load_events(service.database, broadcast.core.session_id) if e.type == "scene_switched"]
+        assert logged == [(n, t, service.actor) for n, t in switches]  # on the one event path, in the log
+        report = probe(recording)
+        assert report.frames == 180 and report.frame_codes == list(range(180))
+        offsets = av_offsets(recording)
+        assert len(offsets) >= 5 and max(abs(o) for o in offsets) <= 0.040, offsets
+    finally:
+        service.close()

@@ -1,0 +1,76 @@
+"""The window's 场景 dock and 控制面板 (offscreen): a button and Ctrl+number per scene, the one on air checked and
+kept for the next start; control surfaces allowed from the menu and switching the window's scene themselves."""
+
+from __future__ import annotations
+
+import obsws_python as obs
+from PySide6.QtCore import QSettings
+
+from app.console import ConsoleService
+from app.store.db import Database
+
+
+def test_scenes_switch_from_the_dock_and_from_a_control_surface(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    from ui.main_window import MainWindow
+
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(service, settings)
+    qtbot.addWidget(window)
+    try:
+        names = service.scene_names()
+        assert list(window.scenes.buttons) == names and window.scenes.buttons[names[0]].isChecked()
+        window.scenes.switch_number(2)  # what Ctrl+2 does
+        assert service.program_scene == names[1] and window.scenes.buttons[names[1]].isChecked()
+        window.scenes.switch_number(7)  # no seventh scene: nothing happens
+        assert service.program_scene == names[1]
+
+        window.ask_control_password = lambda: ("deck-pw", True)
+        window.control_action.setChecked(True)
+        server = service.control_server
+        assert server is not None and server.host == "0.0.0.0" and str(server.port) in window.control_label.text()
+        deck = obs.ReqClient(host="127.0.0.1", port=server.port, password="deck-pw", timeout=10)
+        deck.set_current_program_scene(names[2])
+        deck.toggle_input_mute("麦克风 Mic")
+        deck.disconnect()
+        window._tick_room()  # the 4 Hz refresh
+        assert window.scenes.buttons[names[2]].isChecked() and window.mute.isChecked()
+        window.control_action.setChecked(False)
+        assert service.control_server is None and window.control_label.text() == ""
+
+        window.close()
+        again = MainWindow(service, settings)
+        qtbot.addWidget(again)
+        assert again.scenes.buttons[names[2]].isChecked()  # the scene on air is kept for the next start
+        again.close()
+    finally:
+        service.close()
+
+
+def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    from ui.filters_dialog import FiltersDialog
+    from ui.main_window import MainWindow
+
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(service, settings)
+    qtbot.addWidget(window)
+    try:
+        dialog = FiltersDialog(None, 0.0, window)
+        dialog.key.setChecked(True)
+        dialog.beauty.setValue(40)
+        chroma, beauty = dialog.values()
+        assert chroma["colour"] == (64, 177, 0) and beauty == 0.4  # green, BGR
+        assert window.edit_filters((chroma, beauty)) and service.studio.chroma is not None
+        assert not window.edit_filters((None, 1.5))  # refused with its reason; what was set stays
+        assert "strength" in window.statusBar().currentMessage() and service.studio.beauty == 0.4
+        window.close()
+        service.studio.chroma, service.studio.beauty = None, 0.0
+        again = MainWindow(service, settings)
+        qtbot.addWidget(again)
+        assert service.studio.chroma is not None and service.studio.beauty == 0.4  # kept for the next start
+        again.close()
+    finally:
+        service.close()
