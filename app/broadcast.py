@@ -34,7 +34,7 @@ from app.media.pipeline import Pipeline, PipelineStats
 from app.media.qtrender import ensure_qt
 from app.media.filters import ChromaKey, FilteredSource
 from app.media.scenes import PinnedPicture, Scene, SceneError, SceneSource, default_scenes
-from app.media.sources import CameraSource, SourceError, open_sources, parse_camera_mode
+from app.media.sources import CameraSource, ImageSource, SourceError, open_sources, parse_camera_mode
 from app.metrics.live import MetricsSnapshot
 from app.overlays.binder import OverlayBinder
 from app.overlays.cards import render_rehearsal_mark
@@ -102,6 +102,7 @@ class Studio:
     scenes: list[Scene] = field(default_factory=default_scenes)  # 场景, in the order the keys 1–9 switch them
     chroma: ChromaKey | None = None  # 绿幕抠像 on the camera input (None: off)
     beauty: float = 0.0  # 美颜 skin smoothing on the camera input, 0 (off) … 1
+    background: str = ""  # a picture behind a keyed green screen (the scenes' "background" input); "": none
     program_scene: str = ""  # the scene on air (kept across go-lives); empty: the first
 
 
@@ -185,6 +186,17 @@ def camera_input(video, studio: Studio):
     if studio.chroma is None and studio.beauty <= 0:
         return video
     return FilteredSource(video, chroma=studio.chroma, beauty=studio.beauty)
+
+
+def background_input(studio: Studio) -> dict:
+    """{"background": the studio's picture} when it has one that opens, else {} (the scenes then skip it)."""
+    if not studio.background:
+        return {}
+    try:
+        return {"background": ImageSource(studio.background)}
+    except SourceError as exc:
+        log.warning("background picture not used: %s", exc)
+        return {}
 
 
 def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
@@ -284,7 +296,8 @@ class Broadcast:
         if studio.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
             camera = camera_input(video, studio)
             video = self.scenes = SceneSource(
-                {"camera": camera, "product": PinnedPicture(self._pinned_image)}, studio.scenes, options.width,
+                {"camera": camera, "product": PinnedPicture(self._pinned_image), **background_input(studio)},
+                studio.scenes, options.width,
                 options.height, program=studio.program_scene,
                 started_elsewhere=(audio, camera) if audio is video else (audio,))
             opened.append(video.stop)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.broadcast import (Broadcast, BroadcastHealth, FrameSlot, GoLiveError, LiveOptions, Studio, build_overlays,
-                           camera_input, check_mode, explain_go_live_failure, open_sources_for, overlay_boxes)
+                           background_input, camera_input, check_mode, explain_go_live_failure, open_sources_for,
+                           overlay_boxes)
 from app.catalogue import Catalogue, load_faqs
 from app.commerce.faq import FaqError
 from app.commerce.notices import Notice, ScheduleError, due, format_schedule, parse_schedule
@@ -282,7 +283,8 @@ class ConsoleService:
         if self.studio.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
             camera = camera_input(video, self.studio)
             video = self._preview_scenes = SceneSource(
-                {"camera": camera, "product": PinnedPicture(self._first_picture)}, self.studio.scenes,
+                {"camera": camera, "product": PinnedPicture(self._first_picture), **background_input(self.studio)},
+                self.studio.scenes,
                 options.width, options.height, program=self.studio.program_scene,
                 started_elsewhere=(sound, camera) if sound is video else (sound,))
         compositor, overlays = build_overlays(settings, self.studio, rehearsal=options.rehearsal)
@@ -432,14 +434,21 @@ class ConsoleService:
             self.control_server.emit("CurrentProgramSceneChanged", {"sceneName": name, "sceneUuid": None})
         return changed
 
-    def set_filters(self, chroma: dict | None, beauty: float) -> None:
-        """绿幕抠像 (a dict for `make_chroma`, or None: off) and 美颜 (0 … 1) on the camera, from the next go-live
-        and in the preview now. FilterError (中文 / English) for a setting out of range; nothing changes then."""
+    def set_filters(self, chroma: dict | None, beauty: float, background: str = "") -> None:
+        """绿幕抠像 (a dict for `make_chroma`, or None: off), 美颜 (0 … 1) on the camera and the picture behind a
+        keyed screen, from the next go-live and in the preview now. FilterError (中文 / English) for a setting out
+        of range or a background that is not a readable picture; nothing changes then."""
         from app.media.filters import _unit, make_chroma
+        from app.media.sources import ImageSource, SourceError
 
         key = make_chroma(**chroma) if chroma is not None else None
         strength = _unit(beauty, "strength")
-        self.studio.chroma, self.studio.beauty = key, strength
+        if background:
+            try:
+                ImageSource(background)
+            except SourceError as exc:
+                raise FilterError(f"背景图无法打开 / the background picture cannot be used: {exc}") from None
+        self.studio.chroma, self.studio.beauty, self.studio.background = key, strength, background
         if self.previewing and not self.live:
             self._restart_preview()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QCheckBox, QColorDialog, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
-                               QPushButton, QSlider, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSlider, QWidget)
 from PySide6.QtCore import Qt
 
 from ui.i18n import tr
@@ -13,7 +13,7 @@ from ui.i18n import tr
 class FiltersDialog(QDialog):
     """Shows the studio's settings; `values()` gives (chroma settings dict or None, beauty 0–1)."""
 
-    def __init__(self, chroma, beauty: float, parent: QWidget | None = None) -> None:
+    def __init__(self, chroma, beauty: float, background: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("绿幕抠像与美颜"))
         self.key = QCheckBox(tr("绿幕抠像（只对摄像头）"))
@@ -36,10 +36,23 @@ class FiltersDialog(QDialog):
         form.addRow(tr("平滑"), self.smoothness)
         form.addRow(tr("溢色去除"), self.spill)
         form.addRow(tr("美颜强度"), self.beauty)
+        self.background = QLineEdit(background)
+        self.background.setPlaceholderText(tr("抠掉绿幕后显示的图片（可不填）"))
+        choose = QPushButton(tr("选择…"))
+        choose.clicked.connect(self._pick_background)
+        row = QHBoxLayout()
+        row.addWidget(self.background, 1)
+        row.addWidget(choose)
+        form.addRow(tr("背景图"), row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _pick_background(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("背景图"), "", "Images (*.png *.jpg *.jpeg *.bmp *.webp)")
+        if path:
+            self.background.setText(path)
 
     def _pick_colour(self) -> None:
         colour = QColorDialog.getColor(self.colour, self, tr("抠像颜色"))
@@ -51,10 +64,10 @@ class FiltersDialog(QDialog):
         self.colour_button.setText(self.colour.name())
         self.colour_button.setStyleSheet(f"background: {self.colour.name()};")
 
-    def values(self) -> tuple[dict | None, float]:
+    def values(self) -> tuple[dict | None, float, str]:
         chroma = None
         if self.key.isChecked():
             chroma = {"colour": (self.colour.blue(), self.colour.green(), self.colour.red()),
                       "similarity": self.similarity.value(), "smoothness": self.smoothness.value(),
                       "spill": self.spill.value()}
-        return chroma, self.beauty.value() / 100
+        return chroma, self.beauty.value() / 100, self.background.text().strip()

@@ -302,7 +302,8 @@ class MainWindow(QMainWindow):
         from ui.filters_dialog import FiltersDialog
 
         if values is None:
-            dialog = FiltersDialog(self.service.studio.chroma, self.service.studio.beauty, self)
+            dialog = FiltersDialog(self.service.studio.chroma, self.service.studio.beauty,
+                                   self.service.studio.background, self)
             if not dialog.exec():
                 return False
             values = dialog.values()
@@ -313,6 +314,7 @@ class MainWindow(QMainWindow):
             return False
         self.settings.setValue("filters/chroma", json.dumps(values[0]) if values[0] else "")
         self.settings.setValue("filters/beauty", values[1])
+        self.settings.setValue("filters/background", values[2] if len(values) > 2 else "")
         return True
 
     def _restore_filters(self) -> None:
@@ -321,7 +323,8 @@ class MainWindow(QMainWindow):
         try:
             chroma = self.settings.value("filters/chroma") or ""
             beauty = float(self.settings.value("filters/beauty", 0.0))
-            self.service.set_filters(json.loads(chroma) if chroma else None, beauty)
+            background = str(self.settings.value("filters/background", "") or "")
+            self.service.set_filters(json.loads(chroma) if chroma else None, beauty, background)
         except (FilterError, ValueError, TypeError) as exc:
             log.warning("saved filters not used: %s", exc)
 

@@ -94,10 +94,8 @@ def smooth_skin(bgr: np.ndarray, strength: float) -> np.ndarray:
     ycrcb = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb)
     mask = cv2.inRange(ycrcb, (0, 133, 77), (255, 173, 127))  # skin tones in CrCb
     mask = cv2.resize(cv2.GaussianBlur(mask, (0, 0), 2), (w, h), interpolation=cv2.INTER_LINEAR)
-    weight = cv2.merge([mask] * 3).astype(np.float32) * (strength / 255.0)
-    out = bgr.astype(np.float32)
-    out += (blurred.astype(np.float32) - out) * weight
-    return out.astype(np.uint8)
+    weight = mask.astype(np.float32) * (strength / 255.0)  # one weight per pixel; blendLinear applies it (SIMD)
+    return cv2.blendLinear(blurred, bgr, weight, 1.0 - weight)
 
 
 class FilteredSource(VideoSource):

@@ -7,7 +7,8 @@ A scene's places are fractions of the canvas, so every scene fits a landscape an
 frame. Sound is not part of a scene: the pipeline's audio source runs on its own clock, so a switch cannot move it.
 
 Inputs are named: "camera" (the chosen source: a camera, a file, the test pattern), "product" (the pinned
-product's picture, `PinnedPicture`), and any other source the studio adds. An input a scene names but the show
+product's picture, `PinnedPicture`), "background" (a picture behind a keyed green screen), and any other source
+the studio adds. An input a scene names but the show
 does not have is skipped (its place stays as the items below it leave it).
 """
 
@@ -103,9 +104,10 @@ def make_scene(name: str, items: Iterable[SceneItem]) -> Scene:
 def default_scenes() -> list[Scene]:
     """The common selling layouts: the host full frame; the host with the product's picture beside them; the
     product full frame with the host small in a corner."""
-    return [  # the host full frame keeps all of the picture (bars where the shapes differ), as before scenes
-        make_scene("主播全屏 Host", [make_item("camera", fit="letterbox")]),
-        make_scene("主播+商品 Host + product", [make_item("camera", fit="letterbox"),
+    return [  # the host full frame keeps all of the picture (bars where the shapes differ), as before scenes;
+        # "background" (a picture the studio chose) shows where a green screen is keyed out, else nothing is drawn
+        make_scene("主播全屏 Host", [make_item("background"), make_item("camera", fit="letterbox")]),
+        make_scene("主播+商品 Host + product", [make_item("background"), make_item("camera", fit="letterbox"),
                                                 make_item("product", 0.62, 0.52, 0.34, 0.42, fit="letterbox")]),
         make_scene("商品特写 Product", [make_item("product", fit="letterbox"),
                                        make_item("camera", 0.70, 0.04, 0.26, 0.26)]),
@@ -288,8 +290,8 @@ class SceneSource(VideoSource):
             placed = fit(picture, x1 - x0, y1 - y0, item.fit)
             region = canvas[y0:y1, x0:x1]
             if placed.shape[2] == 4:  # keyed (绿幕): what lies below shows through where the key was
-                alpha = placed[:, :, 3:4].astype(np.float32) * (item.opacity / 255.0)
-                region[:] = (region * (1.0 - alpha) + placed[:, :, :3] * alpha).astype(np.uint8)
+                alpha = placed[:, :, 3].astype(np.float32) * (item.opacity / 255.0)
+                region[:] = cv2.blendLinear(np.ascontiguousarray(placed[:, :, :3]), region, alpha, 1.0 - alpha)
             elif item.opacity >= 1.0:
                 region[:] = placed
             else:

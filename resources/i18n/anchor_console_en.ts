@@ -1362,5 +1362,17 @@
         <source>美颜强度</source>
         <translation>Skin smoothing</translation>
     </message>
+    <message>
+        <source>抠掉绿幕后显示的图片（可不填）</source>
+        <translation>The picture shown where the green screen is keyed out (optional)</translation>
+    </message>
+    <message>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>背景图</source>
+        <translation>Background picture</translation>
+    </message>
 </context>
 </TS>

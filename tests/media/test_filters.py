@@ -95,11 +95,16 @@ def test_a_go_live_keys_and_smooths_the_camera_only(tmp_path, monkeypatch, qapp_
         with pytest.raises(FilterError):
             service.set_filters({"colour": (0, 255, 0), "similarity": 2}, 0.5)
         assert service.studio.chroma is None and service.studio.beauty == 0  # nothing changed
-        service.set_filters({"colour": (64, 177, 0)}, 0.5)
+        with pytest.raises(FilterError, match="background"):
+            service.set_filters({"colour": (64, 177, 0)}, 0.5, str(tmp_path / "missing.png"))
+        set_picture = tmp_path / "set.png"
+        cv2.imwrite(str(set_picture), np.full((90, 160, 3), (200, 120, 40), np.uint8))
+        service.set_filters({"colour": (64, 177, 0)}, 0.5, str(set_picture))
         service.go_live(LiveOptions(simulated_audience=False, recording_path=str(tmp_path / "k.mkv"), duration=2))
         inputs = service.broadcast.scenes.unwrapped_inputs
         assert isinstance(inputs["camera"], FilteredSource) and inputs["camera"].beauty == 0.5
         assert isinstance(inputs["product"], PinnedPicture)  # the product's picture is never filtered
+        assert "background" in inputs  # behind the keyed screen, in the host scenes
         service.wait()
         stats = service.broadcast.stats  # every frame encoded or counted (how many keep up: bench/filters.py)
         assert stats.frames_encoded > 0 and stats.frames_encoded + sum(stats.dropped.values()) == 60

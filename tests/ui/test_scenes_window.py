@@ -61,8 +61,8 @@ def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatc
         dialog = FiltersDialog(None, 0.0, window)
         dialog.key.setChecked(True)
         dialog.beauty.setValue(40)
-        chroma, beauty = dialog.values()
-        assert chroma["colour"] == (64, 177, 0) and beauty == 0.4  # green, BGR
+        chroma, beauty, background = dialog.values()
+        assert chroma["colour"] == (64, 177, 0) and beauty == 0.4 and background == ""  # green, BGR
         assert window.edit_filters((chroma, beauty)) and service.studio.chroma is not None
         assert not window.edit_filters((None, 1.5))  # refused with its reason; what was set stays
         assert "strength" in window.statusBar().currentMessage() and service.studio.beauty == 0.4
