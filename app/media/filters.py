@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from app.media.interfaces import VideoSource
+from app.media.sources import WrappedSource
 
 
 class FilterError(ValueError):
@@ -98,39 +99,13 @@ def smooth_skin(bgr: np.ndarray, strength: float) -> np.ndarray:
     return cv2.blendLinear(blurred, bgr, weight, 1.0 - weight)
 
 
-class FilteredSource(VideoSource):
+class FilteredSource(WrappedSource):
     """A camera input with its filters: skin smoothing, then the key (a BGRA picture when keyed)."""
 
-    frames_are_fresh = True
-
     def __init__(self, source: VideoSource, chroma: ChromaKey | None = None, beauty: float = 0.0) -> None:
-        self.source = source
+        super().__init__(source)
         self.keyer = ChromaKeyer(chroma) if chroma is not None else None
         self.beauty = _unit(beauty, "strength")
-
-    @property
-    def notice(self) -> str | None:  # type: ignore[override]
-        return self.source.notice
-
-    @property
-    def loop(self) -> bool:  # type: ignore[override]
-        return self.source.loop
-
-    @property
-    def ended(self) -> bool:
-        return self.source.ended
-
-    def start(self, clock, at: float = 0.0) -> None:
-        self.source.start(clock, at)
-
-    def ready(self) -> bool:
-        return self.source.ready()
-
-    def stop(self) -> None:
-        self.source.stop()
-
-    def unwrapped(self) -> VideoSource:
-        return self.source.unwrapped()
 
     def frame_at(self, stream_time: float) -> np.ndarray | None:
         picture = self.source.frame_at(stream_time)

@@ -277,10 +277,11 @@ class CameraSource(VideoSource):
                 self._capture = self._open()
 
 
-class MirroredSource(VideoSource):
-    """Any video source, flipped left-right (a selfie camera's habit; text on the set reads the right way)."""
+class WrappedSource(VideoSource):
+    """A video source that changes another's pictures (a mirror, the camera's filters): everything but
+    `frame_at` is the wrapped source's."""
 
-    frames_are_fresh = True  # each flip is a new array
+    frames_are_fresh = True  # each changed picture is a new array
 
     def __init__(self, source: VideoSource) -> None:
         self.source = source
@@ -308,6 +309,10 @@ class MirroredSource(VideoSource):
 
     def unwrapped(self) -> VideoSource:
         return self.source.unwrapped()
+
+
+class MirroredSource(WrappedSource):
+    """Any video source, flipped left-right (a selfie camera's habit; text on the set reads the right way)."""
 
     def samples(self, first: int, count: int) -> np.ndarray:
         """A mirrored file keeps its own sound."""

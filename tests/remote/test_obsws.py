@@ -268,3 +268,56 @@ def test_headless_demo_takes_a_deck_and_ends_when_it_stops_the_stream(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+class _Quiet:
+    """A control that answers every question and refuses every change, so any frame reaches a real handler."""
+
+    def stream_status(self):
+        return {"outputActive": False}
+
+    record_status = stream_status
+
+    def scene_names(self):
+        return ["A", "B"]
+
+    def program_scene(self):
+        return "A"
+
+    def input_list(self):
+        return [("麦克风 Mic", "audio_input")]
+
+    def input_muted(self, name):
+        return False
+
+    def stats(self):
+        return {}
+
+    def __getattr__(self, name):  # start_stream, set_program_scene, vendor_request, …: refused
+        def refuse(*args):
+            raise ValueError(f"{name} refused")
+        return refuse
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_json = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=30),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                                 max_size=4), max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.binary(max_size=60), st.text(max_size=60), _json.map(json.dumps),
+                 st.fixed_dictionaries({"op": st.sampled_from([3, 6, 8]), "d": st.one_of(
+                     _json, st.fixed_dictionaries({"requestType": st.sampled_from(sorted(REQUESTS) + ["Nope"]),
+                                                   "requestId": _json, "requestData": _json,
+                                                   "requests": st.lists(_json, max_size=3)}))}).map(json.dumps)))
+def test_no_frame_raises_past_the_server(frame):
+    """Whatever a client sends once identified is answered with a frame or closes with a protocol code."""
+    from app.remote.obsws import _Client
+
+    server = ObsWebSocketServer(_Quiet(), port=0)
+    client = _Client("127.0.0.1")
+    reply = asyncio.run(server._message(client, frame))
+    assert reply is None or isinstance(reply, str) and json.loads(reply)["op"] in (2, 7, 9) \
+        or isinstance(reply, tuple) and 4000 <= reply[0] <= 4012
