@@ -101,6 +101,7 @@ class ConsoleService:
         self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
         self._preview_scenes = None  # the preview's SceneSource
         self._stopping = threading.Lock()  # a second stop (a control surface's, the window's) waits for the first
+        self._closed = False  # after close() nothing starts again (a late timer of the window must not reopen)
         self._frames = FrameSlot()
         self._preview_pipeline: Pipeline | None = None
         self._preview_thread: threading.Thread | None = None
@@ -273,7 +274,7 @@ class ConsoleService:
         """Show the chosen source on the canvas before going live: rendered only, nothing encoded or sent.
         A source that cannot open raises ValueError with the reason."""
         self.stop_preview()
-        if self.live:
+        if self.live or self._closed:
             return
         from app.overlays.sample import show_layout_sample
 
@@ -320,6 +321,8 @@ class ConsoleService:
         GoLiveError says what failed and what to check."""
         if self.live:
             raise ValueError("已在直播中 / already live")
+        if self._closed:
+            raise ValueError("中控台已关闭 / the console is closed")
         check_mode(options)  # before the preview stops: a refusal changes nothing
         self.stop_preview()
         self._last_options = options
@@ -374,6 +377,8 @@ class ConsoleService:
         return message
 
     def close(self) -> None:
+        """Stop everything this console runs (servers, preview, broadcast); nothing starts again after it."""
+        self._closed = True
         self.stop_control_server()
         self.stop_assistant_server()
         self.stop_preview()

@@ -45,6 +45,7 @@ class SessionCore:
         self.faq_actor = "assistant:自动回复"  # who auto-replies are logged as
         self._unsubscribe_writer = None
         self._clock_stop = threading.Event()
+        self._ended = False
         self._clock: threading.Thread | None = None
         self.kind = SessionKind.LIVE
 
@@ -131,8 +132,9 @@ class SessionCore:
 
     def end(self) -> None:
         """Stop: everything published so far is written before the session is marked ended. Twice is once."""
-        if self.session_id is None or self._clock_stop.is_set():
+        if self.session_id is None or self._ended:
             return
+        self._ended = True
         self._clock_stop.set()
         if self._clock is not None:
             self._clock.join(5)

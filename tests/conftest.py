@@ -305,3 +305,31 @@ def catalogue(database):
             Coupon(name="无门槛5元", kind=CouponKind.NO_THRESHOLD, discount_cents=500, quantity=0, product_skus=[]),
         ])
     return database
+
+
+# --- threads a test leaves running ---------------------------------------------------------------------------
+# A thread still running when the interpreter exits is killed inside whatever it is doing; inside C++ code
+# (OpenCV, Qt, FFmpeg) that ends the whole run with "terminate called without an active exception" and exit
+# code 134 after every test passed. So every test must stop what it started: this fixture names the test that
+# leaves a thread behind, and the session fails on it.
+
+_LEAKED_THREADS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left_running(request):
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5.0
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for thread in left:  # a thread being stopped gets a moment to end
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = [t for t in left if t.is_alive()]
+    if left:
+        _LEAKED_THREADS.append(f"{request.node.nodeid}: " + ", ".join(sorted(t.name for t in left)))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _LEAKED_THREADS:
+        sys.stderr.write("\nthreads left running by tests:\n  " + "\n  ".join(_LEAKED_THREADS) + "\n")
+        session.exitstatus = 1

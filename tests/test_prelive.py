@@ -15,6 +15,15 @@ from app.prelive import (FAIL, OK, WARN, check_coupons, check_destination, check
 from tests.conftest import free_port, run_cli
 
 
+def close_listener(listener: socket.socket) -> None:
+    """Close a listening socket and wake the thread waiting in accept() on it (close alone does not)."""
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    listener.close()
+
+
 class Relay:
     """A loopback TCP relay to a server that keeps every byte the client sent."""
 
@@ -26,8 +35,14 @@ class Relay:
 
     def _accept(self) -> None:
         while True:
-            client, _ = self.listener.accept()
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def close(self) -> None:
+        close_listener(self.listener)
 
     def _serve(self, client) -> None:
         server = socket.create_connection(("127.0.0.1", self.target))
@@ -54,8 +69,11 @@ class Relay:
 def test_the_server_answers_the_handshake_and_the_key_stays_home(rtmp_server):
     relay = Relay(rtmp_server.port)
     url = f"rtmp://127.0.0.1:{relay.port}/live/SECRET-KEY-4711"
-    assert probe_rtmp(url) < 5
-    check = check_destination(url)
+    try:
+        assert probe_rtmp(url) < 5
+        check = check_destination(url)
+    finally:
+        relay.close()
     assert check.status == OK and "SECRET-KEY-4711" not in check.line() and "key not sent" in check.line()
     assert b"connect" in relay.sent and b"live" in relay.sent
     assert b"SECRET-KEY-4711" not in relay.sent and b"publish" not in relay.sent  # nothing goes on air
@@ -163,8 +181,10 @@ def test_whatever_the_server_says_the_probe_gives_a_reason():
             probe_rtmp(f"rtmp://127.0.0.1:{replier.port}/live/KEY", timeout=1.0)
         assert " / " in str(refused.value) and "KEY" not in str(refused.value)
 
-    run()
-    replier.listener.close()
+    try:
+        run()
+    finally:
+        close_listener(replier.listener)
 
 
 def test_the_microphone_level_is_measured():

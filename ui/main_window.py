@@ -1049,4 +1049,7 @@ class MainWindow(QMainWindow):
         if self.review_window is not None:
             self.review_window.close()
         self.service.stop()
+        self.service.stop_preview()  # the window is gone: nothing is shown any more
+        for timer in self._timers:
+            timer.stop()
         event.accept()

@@ -21,6 +21,7 @@ FAILURE_WINDOW_S = 600.0
 LOCKOUT_S = 300.0
 WRONG_TOKEN_DELAY_S = 1.0  # a refusal is answered only after this: guessing costs time
 MAX_UNPAIRED = 32
+CLOSE_TIMEOUT_S = 1.0  # a peer that does not answer the closing handshake is let go after this: a Stop is not held
 MAX_NAME_CHARS = 24
 DEFAULT_NAME = "远程场控"
 

@@ -38,7 +38,8 @@ from typing import Protocol
 
 from app import __version__
 from app.redaction import register_secret
-from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket
+from app.remote.guard import (CLOSE_TIMEOUT_S, MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard,
+                              TokenBucket)
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ class ObsWebSocketServer:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         try:
             server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES,
+                                 close_timeout=CLOSE_TIMEOUT_S,
                                  subprotocols=[SUBPROTOCOL], select_subprotocol=_select_subprotocol)
         except OSError as exc:
             self._error = exc

@@ -35,7 +35,8 @@ from app.commerce.room import ActionRefused
 from app.commerce.undo import UndoableVerbs
 from app.kernel.events import Event, EventType
 from app.redaction import redact, register_secret
-from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket, clean_name
+from app.remote.guard import (CLOSE_TIMEOUT_S, MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket,
+                              clean_name)
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,8 @@ class AssistantServer:
 
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         try:
-            server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES, ssl=ssl_context)
+            server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES,
+                                 close_timeout=CLOSE_TIMEOUT_S, ssl=ssl_context)
         except OSError as exc:
             self._error = exc
             self._ready.set()
