@@ -73,6 +73,7 @@ class LiveOptions:
     source: str = "testsrc"  # testsrc | cam:N | a media file | an image
     mirror: bool = False
     camera_mode: str = ""  # e.g. "1920x1080@30": what to ask the camera for; empty: the canvas size and rate
+    microphone: str = ""  # with a camera: "" the OS's default microphone, "3" PortAudio's device 3, "off" none
     feed_url: str = ""  # a platform bridge's ws:// URL (docs/protocol.md): real comments, orders, viewers
     feed_token: str = ""  # sent as "Authorization: Bearer …" when given; a secret
     recording_path: str | None = None  # default: a new file in the recordings folder
@@ -178,7 +179,7 @@ def open_sources_for(options: LiveOptions):
     """The chosen source and its sound (`open_sources`); SourceError (a ValueError) says why not."""
     mode = parse_camera_mode(options.camera_mode) if options.camera_mode else None
     return open_sources(options.source, options.width, options.height, options.fps, loop=True,
-                        audio="auto", mirror=options.mirror, camera_mode=mode)
+                        audio="auto", mirror=options.mirror, camera_mode=mode, microphone=options.microphone)
 
 
 def camera_input(video, studio: Studio):

@@ -66,6 +66,13 @@ def _control_address(text: str) -> tuple[str, int]:
     return host, number
 
 
+def _microphone(text: str) -> str:
+    text = text.strip()
+    if not text.isdigit() or len(text) > 4:
+        raise argparse.ArgumentTypeError("麦克风须为设备编号 / a microphone is a device number, e.g. 2")
+    return str(int(text))
+
+
 def _camera_mode(text: str) -> tuple[int, int, int]:
     from app.media.sources import parse_camera_mode
 
@@ -185,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "order_id=单号 (fields: order_id item_id title quantity amount order_time pay_time "
                              "status after_sale refund buyer)")
 
+    sub.add_parser("devices", help="the cameras (cam:N) and microphones (--microphone N) this machine has")
     stream = sub.add_parser("stream", help="stream a source to RTMP destinations and/or files")
     stream.add_argument("--source", default="testsrc", help="testsrc | cam:N | a media file | an image file")
     stream.add_argument("--loop", action="store_true", help="loop a media file source")
@@ -210,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--sample-rate", type=int, choices=(48000, 44100), default=48000)
     stream.add_argument("--audio", choices=("auto", "mic", "silence"), default="auto",
                         help="auto: the file's own sound, the test beep, or the microphone for a camera")
+    stream.add_argument("--microphone", type=_microphone, default=None, metavar="N",
+                        help="which microphone (PortAudio's device number; `anchor-console devices` lists them); "
+                             "default: the system's")
     stream.add_argument("--stats-json", metavar="FILE", help="append one JSON object per second to FILE")
     stream.add_argument("--pip", metavar="SOURCE", help="picture-in-picture: a media file, image or cam:N, "
                         "bottom right")
@@ -252,6 +263,8 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             return _check(args)
         if args.command == "save-destination":
             return _save_destination(args.name)
+        if args.command == "devices":
+            return _devices()
         if args.command == "assist" and args.window:
             if windows is None:
                 raise UsageError("窗口需用 anchor-console 启动 / the window opens from the anchor-console launcher "
@@ -617,6 +630,22 @@ def _review(session_id: int | None, csv_folder: str | None = None, rehearsals: b
         database.close()
 
 
+def _devices() -> int:
+    """What `--source cam:N` and `--microphone N` can name, as the OS names them."""
+    from app.media.devices import cameras, microphones
+
+    found_cameras, found_microphones = cameras(), microphones()
+    print("摄像头 cameras:" + ("" if found_cameras else (" 无 none" if found_cameras == [] else
+                                                          " 本系统不提供列表，试 cam:0–3 / no list on this OS")))
+    for camera in found_cameras or []:
+        print(f"  cam:{camera.index}  {camera.name}")
+    print("麦克风 microphones:" + ("" if found_microphones else (" 无 none" if found_microphones == [] else
+                                                                " 没有 PortAudio / no PortAudio")))
+    for microphone in found_microphones or []:
+        print(f"  {microphone.index}  {microphone.name}")
+    return 0
+
+
 def _save_destination(name: str) -> int:
     """The URL comes from standard input (a prompt that does not echo on a terminal), so no key is in `ps`."""
     import getpass
@@ -717,7 +746,8 @@ def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate
 
     try:
         video, audio = open_sources(args.source, width, height, args.fps, loop=args.loop, sample_rate=sample_rate,
-                                    audio=args.audio, camera_mode=args.camera_mode)
+                                    audio=args.audio, camera_mode=args.camera_mode,
+                                    microphone=args.microphone or "")
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     if audio.notice:

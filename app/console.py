@@ -30,7 +30,7 @@ from app.compliance.extreme_words import ExtremeWordChecker
 from app.config import resource_dir
 from app.language import BOTH, CHINESE, ENGLISH
 from app.language import pick as pick_message
-from app.destinations import PRESETS, KeyStore
+from app.destinations import PRESETS, Destination, KeyStore, split_url
 from app.kernel.events import Event
 from app.live.connectors import dialect_for
 from app.media.clock import format_clock
@@ -38,7 +38,7 @@ from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
 from app.media.pipeline import Pipeline
-from app.media.filters import FilterError
+from app.media.filters import FilteredSource, FilterError, key_colour_at
 from app.media.scenes import PinnedPicture, SceneError, SceneSource, scenes_from_json, scenes_to_json
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
@@ -49,13 +49,13 @@ from app.review import money, product_rows, ratio, whole
 from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
 
-__all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleService", "DestinationError",
+__all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleService", "Destination", "DestinationError",
            "ExtremeWordChecker", "FaqError", "GoLiveError", "KeyStore", "LiveOptions", "Notice", "PRESETS",
            "RemoteAccess", "ScheduleError", "check_mode", "due", "ensure_qt", "explain_go_live_failure",
            "feed_problem", "font", "format_clock", "format_schedule", "install_log_redaction", "money",
            "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "SceneError",
            "scenes_from_json", "scenes_to_json", "whole", "BOTH", "CHINESE", "ENGLISH", "FilterError", "pick_message",
-           "resource_dir"]
+           "resource_dir", "split_url"]
 
 log = logging.getLogger(__name__)
 
@@ -439,6 +439,22 @@ class ConsoleService:
             self.control_server.emit("CurrentProgramSceneChanged", {"sceneName": name, "sceneUuid": None})
         return changed
 
+    def camera_still(self) -> np.ndarray | None:
+        """The camera's newest picture as BGR, before its key and smoothing — what the key colour is picked from
+        (`key_colour`) — from the show on air, else the preview; None when no scene on screen shows the camera."""
+        scenes = self.broadcast.scenes if self.live else self._preview_scenes
+        camera = scenes.input("camera") if scenes is not None else None
+        if camera is None:
+            return None
+        picture = camera.last_raw if isinstance(camera, FilteredSource) else scenes.last_picture("camera")
+        return None if picture is None else np.ascontiguousarray(picture[:, :, :3]).copy()
+
+    @staticmethod
+    def key_colour(still: np.ndarray, x: float, y: float) -> tuple[int, int, int]:
+        """The key colour (B, G, R) where the streamer clicked on the still, (x, y) as fractions; FilterError if
+        the point is not one."""
+        return key_colour_at(still, x, y)
+
     def set_filters(self, chroma: dict | None, beauty: float, background: str = "") -> None:
         """绿幕抠像 (a dict for `make_chroma`, or None: off), 美颜 (0 … 1) on the camera and the picture behind a
         keyed screen, from the next go-live and in the preview now. FilterError (中文 / English) for a setting out
@@ -493,6 +509,14 @@ class ConsoleService:
 
         found = cameras()
         return None if found is None else [(c.index, c.name) for c in found]
+
+    @staticmethod
+    def microphones() -> list[tuple[int, str]] | None:
+        """(PortAudio index, name) of the sound inputs present now; None without PortAudio."""
+        from app.media.devices import microphones
+
+        found = microphones()
+        return None if found is None else [(m.index, m.name) for m in found]
 
     def camera_mode(self) -> str | None:
         """What the camera actually delivers while live (it may differ from what was asked)."""

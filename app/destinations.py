@@ -41,6 +41,7 @@ FALLBACK_MESSAGE = ("系统钥匙串不可用，串流密钥只在本次运行�
 class Destination:
     name: str
     server: str  # rtmp://host[:port]/app — no key
+    ticked: bool = False  # 本场推流: pushed to by the next go-live (the window's destination list)
 
     def url(self, key: str) -> str:
         return f"{self.server.rstrip('/')}/{key}"
@@ -67,29 +68,59 @@ class KeyStore:
         self._memory: dict[str, str] = {}
         self.fallback_message: str | None = None
 
-    def save(self, name: str, url: str) -> Destination:
+    def save(self, name: str, url: str, ticked: bool | None = None) -> Destination:
+        """Keep `url` under `name`: the server in the file, the key (if the URL has one) in the keyring. An empty
+        key keeps the one saved before (editing a server does not ask for the key again). `ticked` None keeps
+        the tick it had."""
         server, key = split_url(url)
-        register_secret(key)
-        destination = Destination(name, server)
         items = {d.name: d for d in self.load()}
+        before = items.get(name)
+        destination = Destination(name, server, before.ticked if ticked is None and before else bool(ticked))
         items[name] = destination
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps([{"name": d.name, "server": d.server} for d in items.values()],
-                                        ensure_ascii=False, indent=2), encoding="utf-8")
-        try:
-            keyring.set_password(SERVICE, name, key)
-            self.fallback_message = None
-        except (NoKeyringError, KeyringError) as exc:
-            self._memory[name] = key
-            self.fallback_message = FALLBACK_MESSAGE
-            log.warning("%s (%s)", FALLBACK_MESSAGE, type(exc).__name__)
+        self._write(items.values())
+        if key:
+            register_secret(key)
+            try:
+                keyring.set_password(SERVICE, name, key)
+                self.fallback_message = None
+            except (NoKeyringError, KeyringError) as exc:
+                self._memory[name] = key
+                self.fallback_message = FALLBACK_MESSAGE
+                log.warning("%s (%s)", FALLBACK_MESSAGE, type(exc).__name__)
         log.info("saved destination %s → %s", name, redact_url(url))
         return destination
+
+    def tick(self, name: str, ticked: bool) -> None:
+        """Push to this destination in the next go-live, or not."""
+        items = {d.name: (Destination(d.name, d.server, ticked) if d.name == name else d) for d in self.load()}
+        self._write(items.values())
+
+    def remove(self, name: str) -> None:
+        """Forget the destination and its key."""
+        self._write(d for d in self.load() if d.name != name)
+        self._memory.pop(name, None)
+        try:
+            keyring.delete_password(SERVICE, name)
+        except (NoKeyringError, KeyringError):  # no keyring, or no key saved: nothing to delete
+            pass
 
     def load(self) -> list[Destination]:
         if not self.path.exists():
             return []
-        return [Destination(d["name"], d["server"]) for d in json.loads(self.path.read_text(encoding="utf-8"))]
+        try:
+            rows = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            log.warning("destinations file unreadable, ignored: %s", exc)
+            return []
+        if not isinstance(rows, list):
+            return []
+        return [Destination(str(d["name"]), str(d["server"]), d.get("ticked") is True) for d in rows
+                if isinstance(d, dict) and isinstance(d.get("name"), str) and isinstance(d.get("server"), str)]
+
+    def _write(self, destinations) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps([{"name": d.name, "server": d.server, "ticked": d.ticked}
+                                         for d in destinations], ensure_ascii=False, indent=2), encoding="utf-8")
 
     def key(self, name: str) -> str | None:
         try:

@@ -15,6 +15,7 @@ from app.console import (PRESETS, ActionRefused, CatalogImportError, ConsoleServ
                          redact, redact_url, scenes_from_json, scenes_to_json)
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
+from ui.docks.destinations import DestinationsDock
 from ui.docks.draw import DrawDock
 from ui.docks.faq import FaqDialog, FaqDock, ScheduleDialog, reminder_text
 from ui.docks.graphs import GraphsDock
@@ -25,6 +26,7 @@ from ui import i18n
 from ui.alert import AlertBar
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.preview import PreviewWidget
+from ui.url_field import UrlField
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +109,14 @@ class MainWindow(QMainWindow):
         self._restore_scenes()
         self._restore_filters()
         self.scenes = ScenesDock(service, self._message)
+        self.keys = KeyStore()
+        self.destinations = DestinationsDock(self.keys, (DEFAULT_DESTINATION, FEED), self._message)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.coupons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.graphs)
         self.tabifyDockWidget(self.graphs, self.scenes)
+        self.tabifyDockWidget(self.graphs, self.destinations)
         self.tabifyDockWidget(self.coupons, self.scripts)
         self.tabifyDockWidget(self.coupons, self.draw)
         self.tabifyDockWidget(self.comments, self.faq)
@@ -177,13 +182,12 @@ class MainWindow(QMainWindow):
         self.control_label = QLabel("")
         self.statusBar().addPermanentWidget(self.control_label)
         self.review_window = None
-        self.keys = KeyStore()
         saved = self.keys.full_url(DEFAULT_DESTINATION)
         if saved:
             self.destination.setText(saved)
         self.feed_url = self.keys.full_url(FEED) or ""
         for signal in (self.source.currentIndexChanged, self.canvas.currentIndexChanged,
-                       self.camera_mode.currentIndexChanged):
+                       self.camera_mode.currentIndexChanged, self.microphone.currentIndexChanged):
             signal.connect(lambda _i: self.refresh_preview())
         self.source.currentIndexChanged.connect(lambda _i: self._camera_mode_enabled())
         self._camera_mode_enabled()
@@ -195,10 +199,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar(tr("直播"))
         bar.setObjectName("live toolbar")
         self.addToolBar(bar)
-        self.destination = QLineEdit()
-        self.destination.setPlaceholderText("rtmp://…/APP/" + tr("串流密钥（留空则只录制）"))
-        self.destination.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)  # the key stays masked on screen
-        self.destination.setMinimumWidth(360)
+        self.destination = UrlField()  # the server readable, the key masked
         self.platform = QComboBox()
         self.platform.addItem(tr("平台…"), "")
         for name, server in PRESETS.items():
@@ -274,11 +275,18 @@ class MainWindow(QMainWindow):
         self.mute = QCheckBox(tr("静音"))
         self.mute.setShortcut(QKeySequence("Ctrl+M"))
         self.mute.toggled.connect(self._set_muted)
+        self.microphone = QComboBox()  # with a camera: which microphone (a file or the test pattern has its own)
+        self.microphone.addItem(tr("麦克风：系统默认"), "")
+        for index, name in self.service.microphones() or []:
+            self.microphone.addItem("🎤 " + name, str(index))
+        self.microphone.addItem(tr("不用麦克风"), "off")
+        self.microphone.setToolTip(tr("摄像头画面配的声音（媒体文件和测试图用自带的声音）"))
         self.meter = QProgressBar()
         self.meter.setRange(0, 60)  # -60 dBFS … 0 dBFS
         self.meter.setFixedWidth(150)
         self.meter.setToolTip(tr("声音峰值（dBFS）：长时间贴近 0 会爆音"))
-        for widget in (self.source, self.camera_mode, self.mirror, self.canvas, self.audience, self.mute, self.meter):
+        for widget in (self.source, self.camera_mode, self.mirror, self.canvas, self.audience, self.microphone,
+                       self.mute, self.meter):
             picture.addWidget(widget)
 
     def _shortcuts(self) -> None:
@@ -303,7 +311,8 @@ class MainWindow(QMainWindow):
 
         if values is None:
             dialog = FiltersDialog(self.service.studio.chroma, self.service.studio.beauty,
-                                   self.service.studio.background, self)
+                                   self.service.studio.background, self, still=self.service.camera_still,
+                                   key_colour=self.service.key_colour)
             if not dialog.exec():
                 return False
             values = dialog.values()
@@ -349,7 +358,14 @@ class MainWindow(QMainWindow):
                                                          ensure_ascii=False))
         self.settings.setValue("scenes/program", self.service.program_scene)
 
-    def _options(self, url: str = "", ask_for_file: bool = False) -> LiveOptions | None:
+    def _urls(self) -> tuple[list[str], list[str]]:
+        """Where this show pushes: the toolbar's address, then the ticked destinations of the list (names, URLs)."""
+        main = self.destination.text().strip()
+        ticked = self.destinations.ticked_urls()
+        return (([DEFAULT_DESTINATION] if main else []) + [name for name, _ in ticked],
+                ([main] if main else []) + [url for _, url in ticked])
+
+    def _options(self, urls: list[str] | tuple[str, ...] = (), ask_for_file: bool = False) -> LiveOptions | None:
         source = self.source.currentData()
         if source == "file":
             source = self.media_file or (self._pick_media_file() if ask_for_file else None)
@@ -357,10 +373,11 @@ class MainWindow(QMainWindow):
                 return None
         width, height, fps = (int(v) for v in self.canvas.currentData().split("x"))
         rehearsal = self.rehearsal
-        return LiveOptions(rehearsal=rehearsal, destinations=(url,) if url else (), record=self.record.isChecked(),
+        return LiveOptions(rehearsal=rehearsal, destinations=tuple(urls), record=self.record.isChecked(),
                            simulated_audience=rehearsal and self.audience.isChecked(), source=source,
                            mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
                            camera_mode=self.camera_mode.currentData() if source.startswith("cam:") else "",
+                           microphone=self.microphone.currentData(),
                            feed_url=self.feed_url, title=self.session_title.text(),
                            bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
 
@@ -377,12 +394,12 @@ class MainWindow(QMainWindow):
         self.mode.setStyleSheet("background: #c62828; color: white; font-weight: bold;" if live else "")
         self.refresh_preview()  # the 演练 mark comes and goes in the preview too
 
-    def _choose_rehearsal_push(self, url: str) -> str | None:
+    def _choose_rehearsal_push(self, urls: list[str]) -> str | None:
         """A real-looking destination while Rehearsal is chosen: ask which the user means, never guess."""
 
         return self.choose(
             tr("当前是演练模式，但填了推流地址")
-            + f":\n{redact_url(url)}\n\n"
+            + ":\n" + "\n".join(redact_url(url) for url in urls) + "\n\n"
             + tr("演练的画面带“演练”角标、可能有模拟评论与订单，只能推到私有测试服务器。"),
             {"test": tr("这是测试服务器，演练"),
              "live": tr("切换到直播（真实观众）")})
@@ -776,13 +793,13 @@ class MainWindow(QMainWindow):
 
         if not self.check_action.isEnabled():
             return
-        options = self._options(self.destination.text().strip())
-        url = self.destination.text().strip()
+        _names, urls = self._urls()
+        options = self._options(urls)
         box: list = []
 
         def work() -> None:
             try:
-                box.append(self.service.prelive_checks([url] if url else [],
+                box.append(self.service.prelive_checks(urls,
                                                        options.bitrate if options else 2_500_000,
                                                        feed_url=self.feed_url, upload_s=upload_s))
             except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
@@ -829,10 +846,10 @@ class MainWindow(QMainWindow):
         self._message(summary.text(), error=bool(failed))
 
     def go_live(self) -> bool:
-        url = self.destination.text().strip()
+        names, urls = self._urls()
         test_server = False
-        if url and self.rehearsal:
-            answer = self._choose_rehearsal_push(url)
+        if urls and self.rehearsal:
+            answer = self._choose_rehearsal_push(urls)
             if answer is None:
                 return False
             if answer == "live":
@@ -848,7 +865,7 @@ class MainWindow(QMainWindow):
                         + "\n\n" + tr("仍然开播吗？"))
         if not self.confirm(question):
             return False
-        options = self._options(url, ask_for_file=True)
+        options = self._options(urls, ask_for_file=True)
         if options is None:
             return False
         if test_server:
@@ -863,6 +880,7 @@ class MainWindow(QMainWindow):
             self._message(redact(str(exc)), error=True)
             return False
         self.alert.hide()
+        self.destinations.went_live(names)
         self._live_since = time.monotonic()
         self.graphs.reset()
         camera = self.service.camera_mode()
@@ -885,6 +903,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(False)
         self.notices.setText("")
         self.health.setText("")
+        self.destinations.stopped()
         self.preview.show_frame(None)
         self.refresh_preview()
         path = self.service.recording_path
@@ -966,6 +985,7 @@ class MainWindow(QMainWindow):
             self.go_live_action.setEnabled(True)
             self.stop_action.setEnabled(False)
             self.health.setText("")
+            self.destinations.stopped()
         elif self._live_since is not None and not self.service.live:  # stopped from a control surface
             self._stopped()
         self._update_remote()
@@ -993,6 +1013,7 @@ class MainWindow(QMainWindow):
                 lights.append(f"{state} {f.published}" + (f" ⚠{f.malformed + f.unknown}" if f.malformed + f.unknown
                                                           else "") + quiet)
             self.health.setText("   ".join(lights))
+            self.destinations.show_health([out for out in stats.outputs if out.stats.name.startswith("rtmp")])
             money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · " + tr("在线") + f" {snapshot.online_now}"
                      if snapshot else "")
             causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
@@ -1025,6 +1046,11 @@ class MainWindow(QMainWindow):
             self.source.setCurrentIndex(index)
         self.canvas.setCurrentIndex(int(self.settings.value("live/canvas", 0)))
         self.camera_mode.setCurrentIndex(max(0, self.camera_mode.findData(self.settings.value("live/camera_mode", ""))))
+        microphone = str(self.settings.value("live/microphone", ""))
+        if self.microphone.findData(microphone) < 0 and microphone.isdigit():
+            # the microphone chosen last time is not plugged in: kept, marked (going live sends silence and says so)
+            self.microphone.insertItem(self.microphone.count() - 1, "🎤 " + microphone + " · " + tr("未找到"), microphone)
+        self.microphone.setCurrentIndex(max(0, self.microphone.findData(microphone)))
 
     def _remembered_boxes(self) -> dict:
         return {"record": self.record, "audience": self.audience, "mirror": self.mirror}
@@ -1035,6 +1061,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("live/source", self.source.currentData())
         self.settings.setValue("live/canvas", self.canvas.currentIndex())
         self.settings.setValue("live/camera_mode", self.camera_mode.currentData())
+        self.settings.setValue("live/microphone", self.microphone.currentData())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if self.service.live and not self.confirm(tr("正在直播，确定退出？")):

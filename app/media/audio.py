@@ -129,11 +129,14 @@ class MicrophoneSource(AudioSource):
         self._next += frames
 
 
-def open_microphone(sample_rate: int = 48000, channels: int = 2):
-    """The default microphone, or silence with a notice when there is none (no sound card, no PortAudio)."""
+def open_microphone(sample_rate: int = 48000, channels: int = 2, device: int | None = None):
+    """The microphone (`device`: PortAudio's index; None: the OS's default), or silence with a notice when it
+    cannot open (no sound card, no PortAudio, a device unplugged since it was chosen)."""
     try:
-        return MicrophoneSource(None, sample_rate, channels)
-    except Exception as exc:  # ImportError, OSError (no PortAudio), PortAudioError (no device)
+        return MicrophoneSource(device, sample_rate, channels)
+    except Exception as exc:  # ImportError, OSError (no PortAudio), PortAudioError / ValueError (no such device)
         silence = SilenceSource()
-        silence.notice = f"没有麦克风，发送静音 / no microphone ({type(exc).__name__}): sending silence"
+        which = "" if device is None else f" {device}"
+        silence.notice = (f"没有麦克风{which}，发送静音 / no microphone{which} ({type(exc).__name__}): "
+                          "sending silence")
         return silence

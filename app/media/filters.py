@@ -100,19 +100,38 @@ def smooth_skin(bgr: np.ndarray, strength: float) -> np.ndarray:
 
 
 class FilteredSource(WrappedSource):
-    """A camera input with its filters: skin smoothing, then the key (a BGRA picture when keyed)."""
+    """A camera input with its filters: skin smoothing, then the key (a BGRA picture when keyed). `last_raw` is
+    the newest picture before them (what the key colour is picked from)."""
 
     def __init__(self, source: VideoSource, chroma: ChromaKey | None = None, beauty: float = 0.0) -> None:
         super().__init__(source)
         self.keyer = ChromaKeyer(chroma) if chroma is not None else None
         self.beauty = _unit(beauty, "strength")
+        self.last_raw: np.ndarray | None = None
 
     def frame_at(self, stream_time: float) -> np.ndarray | None:
         picture = self.source.frame_at(stream_time)
         if picture is None:
             return None
+        self.last_raw = picture
         if self.beauty > 0:
             picture = smooth_skin(picture, self.beauty)
         if self.keyer is not None:
             picture = self.keyer.apply(picture)
         return picture
+
+
+def key_colour_at(picture: np.ndarray, x: float, y: float, radius: int = 3) -> tuple[int, int, int]:
+    """The colour to key, picked where the streamer clicked: (x, y) as fractions of the picture (clamped to it),
+    the median of the (2·radius+1)² pixels around it (one speck of noise does not decide), as (B, G, R).
+    FilterError for a point that is not a number."""
+    if not (isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isfinite(x) and math.isfinite(y)):
+        raise FilterError(f"取色位置无效 / not a point in the picture: {x!r}, {y!r}")
+    if picture.ndim != 3 or picture.shape[2] < 3 or picture.shape[0] == 0 or picture.shape[1] == 0:
+        raise FilterError("没有画面可取色 / no picture to pick from")
+    height, width = picture.shape[:2]
+    column = min(width - 1, max(0, int(min(1.0, max(0.0, x)) * width)))
+    row = min(height - 1, max(0, int(min(1.0, max(0.0, y)) * height)))
+    patch = picture[max(0, row - radius): row + radius + 1, max(0, column - radius): column + radius + 1, :3]
+    b, g, r = np.median(patch.reshape(-1, 3), axis=0)
+    return int(round(b)), int(round(g)), int(round(r))

@@ -24,7 +24,15 @@ from app.media.sources import TestPatternSource, fit, wait_until
 
 log = logging.getLogger(__name__)
 
-CATCH_UP_S = 0.25  # a stall shorter than this loses no frame (the encoder queue holds 8); longer: skipped, counted
+CATCH_UP_S = 1.0  # a stall shorter than this loses no frame (the encoder queue holds up to a second); longer: skipped
+QUEUE_BYTES = 64 * 1024 * 1024  # the encoder queue's bound in bytes of I420 frames (1080p: 21 frames, 720p: 30)
+
+
+def queue_frames(width: int, height: int, fps: float) -> int:
+    """How many rendered frames wait for the encoder at most: a second's worth, within QUEUE_BYTES, at least 8.
+    Measured in the hour's soak: a queue of 8 (0.27 s) lost frames to stalls of the whole 2-core machine."""
+    return max(8, min(int(round(fps * CATCH_UP_S)), QUEUE_BYTES // (width * height * 3 // 2)))
+
 
 _END = object()
 
@@ -134,7 +142,7 @@ class Pipeline:
     seconds (None: until `stop()` or until a non-looping file source ends)."""
 
     def __init__(self, settings: EncoderSettings, outputs: list[Output], duration: float | None = None,
-                 on_stats: Callable[[PipelineStats], None] | None = None, frame_queue: int = 8,
+                 on_stats: Callable[[PipelineStats], None] | None = None, frame_queue: int | None = None,
                  video_source=None, audio_source=None, compositor=None, fit_mode: str = "letterbox") -> None:
         self.settings, self.outputs, self.duration, self.on_stats = settings, outputs, duration, on_stats
         self.video_source = video_source or TestPatternSource(settings.width, settings.height, settings.fps)
@@ -143,7 +151,8 @@ class Pipeline:
         self.on_clock_start: Callable[[float], None] | None = None  # gets the clock's monotonic origin
         # called in the render thread with each composited BGR frame (read-only, reused after the call)
         self.preview_sink: Callable[[np.ndarray], None] | None = None
-        self._frames: queue.Queue = queue.Queue(maxsize=frame_queue)
+        self._frames: queue.Queue = queue.Queue(
+            maxsize=frame_queue or queue_frames(settings.width, settings.height, settings.fps))
         self._stop = threading.Event()
         self._dropped: Counter = Counter()
         self._captured = self._encoded = 0

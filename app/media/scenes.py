@@ -198,6 +198,7 @@ class SceneSource(VideoSource):
         self._fading: tuple[Scene, float] | None = None  # (the scene faded from, stream time the fade began)
         self._last_time = 0.0
         self._elsewhere = {id(source) for source in started_elsewhere}
+        self._seen: dict[str, np.ndarray] = {}  # each input's newest picture drawn (a reference, not a copy)
         self.switches = 0
 
     # --- what a control surface asks ----------------------------------------------------------------------
@@ -215,6 +216,13 @@ class SceneSource(VideoSource):
 
     def scene(self, name: str) -> Scene:
         return self._scenes[name]
+
+    def input(self, name: str) -> VideoSource | None:
+        return self._inputs.get(name)
+
+    def last_picture(self, name: str) -> np.ndarray | None:
+        """The newest picture drawn from input `name` (as the input gave it: before crop and fit), or None."""
+        return self._seen.get(name)
 
     def switch(self, name: str, transition: str = "cut") -> bool:
         """Put scene `name` on air from the next frame, by a cut or a fade; False if it already is. SceneError
@@ -280,6 +288,7 @@ class SceneSource(VideoSource):
             picture = source.frame_at(stream_time)
             if picture is None:
                 continue
+            self._seen[item.input] = picture
             x0, y0, x1, y1 = item.rect(self.width, self.height)
             if x1 <= x0 or y1 <= y0:
                 continue

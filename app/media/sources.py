@@ -370,11 +370,13 @@ def open_video_source(spec: str, width: int, height: int, fps: int, loop: bool =
 
 
 def open_sources(spec: str, width: int, height: int, fps: int, *, loop: bool = False, sample_rate: int = 48000,
-                 audio: str = "auto", mirror: bool = False, camera_mode: tuple[int, int, int] | None = None):
+                 audio: str = "auto", mirror: bool = False, camera_mode: tuple[int, int, int] | None = None,
+                 microphone: str = ""):
     """The one place a stream's video and audio are chosen (CLI, console, preview). Raises SourceError.
 
     audio: "auto" — a file's own sound, the test pattern's beep, the microphone for a camera, else silence;
     "mic" — the microphone; "silence". A microphone that does not exist becomes silence with a notice.
+    microphone: which one — "" the OS's default, a PortAudio device index ("3"), "off" none (silence, no notice).
     """
     from app.media.audio import BeepSource, SilenceSource, open_microphone
 
@@ -383,8 +385,11 @@ def open_sources(spec: str, width: int, height: int, fps: int, *, loop: bool = F
         raise SourceError(f"cannot play {spec}: it has no video")
     if audio == "silence":
         sound = SilenceSource()
+    elif (audio == "mic" or isinstance(video, CameraSource)) and microphone == "off":
+        sound = SilenceSource()
+        sound.notice = None  # the streamer chose no microphone: silence is what was asked, nothing to say
     elif audio == "mic" or isinstance(video, CameraSource):
-        sound = open_microphone(sample_rate)
+        sound = open_microphone(sample_rate, device=int(microphone) if microphone.isdigit() else None)
     elif isinstance(video, FileSource):
         sound = video if video.has_audio else SilenceSource()
     elif spec == "testsrc":

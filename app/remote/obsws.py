@@ -38,8 +38,8 @@ from typing import Protocol
 
 from app import __version__
 from app.redaction import register_secret
-from app.remote.guard import (CLOSE_TIMEOUT_S, MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard,
-                              TokenBucket)
+from app.remote.door import WebSocketDoor
+from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,6 @@ RPC_VERSION = 1
 OBS_WEBSOCKET_VERSION = "5.5.0"  # the protocol version this subset follows
 VENDOR = "anchor-console"
 SUBPROTOCOL = "obswebsocket.json"
-MAX_MESSAGE_BYTES = 64 * 1024
 MAX_CLIENTS = 8
 MAX_BATCH = 50
 IDENTIFY_TIMEOUT_S = 10.0
@@ -168,13 +167,16 @@ class _Client:
                                                                     REQUEST_BURST))
 
 
-class ObsWebSocketServer:
+class ObsWebSocketServer(WebSocketDoor):
     """`start()` listens (OSError when the port is taken; ValueError for a LAN address without a password),
     `emit()` sends an event to the clients that asked for it (any thread), `stop()` closes."""
 
+    thread_name = "obs-websocket server"
+
     def __init__(self, control: Control, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                  password: str | None = None) -> None:
-        self.control, self.host, self.port = control, host, port
+        super().__init__(host, port)
+        self.control = control
         self.password = password or None
         if self.password:
             register_secret(self.password)
@@ -182,11 +184,6 @@ class ObsWebSocketServer:
         self._clients: dict[object, _Client] = {}
         self._unidentified = 0
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
         self._inflight = 0  # frames being answered: stop() lets them finish (a StopStream's own answer)
         self.requests = 0
         self.refused = 0  # wrong passwords
@@ -204,12 +201,7 @@ class ObsWebSocketServer:
         if not self.password and self.host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("局域网控制需先设置密码 / set a password (ANCHOR_OBS_PASSWORD) to let control surfaces in "
                              "from the LAN; without one it listens on this machine only")
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="obs-websocket server",
-                                        daemon=True)
-        self._thread.start()
-        self._ready.wait(5)
-        if self._error is not None:
-            raise self._error
+        super().start()
 
     def stop(self, grace_s: float = 5.0) -> None:
         """Close, after the answers being made are sent (at most `grace_s`): a StopStream that ends a headless show
@@ -219,13 +211,7 @@ class ObsWebSocketServer:
         deadline = time.monotonic() + grace_s
         while self._inflight and time.monotonic() < deadline:
             time.sleep(0.02)
-        if self._loop is not None and self._stop is not None:
-            try:
-                self._loop.call_soon_threadsafe(self._stop.set)
-            except RuntimeError:  # the loop ended already
-                pass
-        if self._thread is not None:
-            self._thread.join(5)
+        super().stop()
 
     def emit(self, event_type: str, data: dict | None = None) -> None:
         """Send an event to every identified client subscribed to its category (any thread; only queues)."""
@@ -239,30 +225,12 @@ class ObsWebSocketServer:
                 if len(client.queue) == client.queue.maxlen:
                     client.dropped += 1
                 client.queue.append(frame)
-        if targets and self._loop is not None:
-            try:
-                self._loop.call_soon_threadsafe(lambda: [c.wake.set() for c in targets])
-            except RuntimeError:
-                pass
+        if targets:
+            self._call_soon(lambda: [c.wake.set() for c in targets])
 
     # --- asyncio side -----------------------------------------------------------------------------------
-    async def _main(self) -> None:
-        from websockets.asyncio.server import serve
-
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        try:
-            server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES,
-                                 close_timeout=CLOSE_TIMEOUT_S,
-                                 subprotocols=[SUBPROTOCOL], select_subprotocol=_select_subprotocol)
-        except OSError as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        await self._stop.wait()
-        server.close()
-        await server.wait_closed()
+    def _serve_options(self) -> dict:
+        return {"subprotocols": [SUBPROTOCOL], "select_subprotocol": _select_subprotocol}
 
     async def _handler(self, socket) -> None:
         address = str((socket.remote_address or ("?",))[0])

@@ -35,13 +35,12 @@ from app.commerce.room import ActionRefused
 from app.commerce.undo import UndoableVerbs
 from app.kernel.events import Event, EventType
 from app.redaction import redact, register_secret
-from app.remote.guard import (CLOSE_TIMEOUT_S, MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket,
-                              clean_name)
+from app.remote.door import MAX_MESSAGE_BYTES, WebSocketDoor
+from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket, clean_name
 
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
-MAX_MESSAGE_BYTES = 64 * 1024
 MAX_CLIENTS = 8
 CLIENT_QUEUE = 2_000  # events waiting for one assistant; the oldest go first when it cannot keep up
 SEND_TIMEOUT_S = 5.0  # an assistant that takes longer than this to take one frame is dropped (it alone)
@@ -154,15 +153,15 @@ class RemoteStatus:
     lockouts: int  # addresses locked out for guessing
 
 
-class AssistantServer:
+class AssistantServer(WebSocketDoor):
     """Serves the live room to LAN assistants. `room()` and `stream_time()` are read when needed, so the server
     can stay up across go-lives; `on_event` must be given every bus event (the service forwards them).
     `reserved` names (the console's own actor) are never given to an assistant."""
 
     def __init__(self, room, stream_time, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
                  reserved: set[str] | None = None, tls: bool = False, cert_dir=None) -> None:
+        super().__init__(host, port)
         self._room, self._stream_time = room, stream_time
-        self.host, self.port = host, port
         self.token = token or secrets.token_urlsafe(9)
         register_secret(self.token)
         self.reserved = {name.removeprefix("assistant:") for name in (reserved or set())}
@@ -173,10 +172,7 @@ class AssistantServer:
         self._unpaired = 0
         self._lock = threading.Lock()
         self._comments: deque[Event] = deque(maxlen=500)  # recent comments, so one can be pinned by seq
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
+        self._ssl_context = None
         self.malformed = 0
         self.rate_limited = 0  # verbs refused for coming too fast (all assistants)
         self.slow_dropped = 0  # assistants dropped for not reading
@@ -206,26 +202,15 @@ class AssistantServer:
 
         return pairing_code(f"{self.scheme}://{address}:{self.port}", self.token, self.fingerprint)
 
+    thread_name = "assistant server"
+
     def start(self) -> None:
         """Listen (raises OSError when the port is taken)."""
-        self._error: BaseException | None = None
-        ssl_context = None
         if self.tls:
             from app.remote.tls import server_context
 
-            ssl_context, self.fingerprint = server_context(self._cert_dir)
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main(ssl_context)), name="assistant server",
-                                        daemon=True)
-        self._thread.start()
-        self._ready.wait(5)
-        if self._error is not None:
-            raise self._error
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        if self._thread is not None:
-            self._thread.join(5)
+            self._ssl_context, self.fingerprint = server_context(self._cert_dir)
+        super().start()
 
     def on_event(self, event: Event) -> None:
         """A bus subscriber: queue what assistants see (called on the bus thread: only appends)."""
@@ -240,24 +225,8 @@ class AssistantServer:
                 client.queue.append(event)
 
     # --- asyncio side -----------------------------------------------------------------------------------
-    async def _main(self, ssl_context) -> None:
-        from websockets.asyncio.server import serve
-
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        try:
-            server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES,
-                                 close_timeout=CLOSE_TIMEOUT_S, ssl=ssl_context)
-        except OSError as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        pusher = asyncio.create_task(self._push_loop())
-        await self._stop.wait()
-        pusher.cancel()
-        server.close()
-        await server.wait_closed()
+    def _serve_options(self) -> dict:
+        return {"ssl": self._ssl_context}
 
     async def _handler(self, socket) -> None:
         address = str((socket.remote_address or ("?",))[0])
@@ -390,7 +359,7 @@ class AssistantServer:
             return {"live": False}
         return {"live": True, **room_state(room, self._stream_time() if with_time else None)}
 
-    async def _push_loop(self) -> None:
+    async def _beside(self) -> None:
         """Four times a second: the room state is built once and handed to every assistant's own sender."""
         last = None
         while True:

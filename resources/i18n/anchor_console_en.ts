@@ -371,8 +371,84 @@
         <translation>List</translation>
     </message>
     <message>
+        <source>推流</source>
+        <translation>Push</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>服务器</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>密钥</source>
+        <translation>Key</translation>
+    </message>
+    <message>
         <source>状态</source>
         <translation>State</translation>
+    </message>
+    <message>
+        <source>✖ 失败</source>
+        <translation>✖ failed</translation>
+    </message>
+    <message>
+        <source>◌ 重连中</source>
+        <translation>◌ reconnecting</translation>
+    </message>
+    <message>
+        <source>◐ 拥塞</source>
+        <translation>◐ congested</translation>
+    </message>
+    <message>
+        <source>● 正常</source>
+        <translation>● OK</translation>
+    </message>
+    <message>
+        <source>推流目的地</source>
+        <translation>Destinations</translation>
+    </message>
+    <message>
+        <source>选择平台…</source>
+        <translation>Choose a platform…</translation>
+    </message>
+    <message>
+        <source>留空则保留已保存的密钥</source>
+        <translation>leave empty to keep the saved key</translation>
+    </message>
+    <message>
+        <source>平台给的串流密钥</source>
+        <translation>the stream key the platform gave you</translation>
+    </message>
+    <message>
+        <source>平台</source>
+        <translation>Platform</translation>
+    </message>
+    <message>
+        <source>串流密钥</source>
+        <translation>Stream key</translation>
+    </message>
+    <message>
+        <source>添加…</source>
+        <translation>Add…</translation>
+    </message>
+    <message>
+        <source>删除</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>未保存</source>
+        <translation>not saved</translation>
+    </message>
+    <message>
+        <source>未保存密钥，跳过</source>
+        <translation>no saved key, skipped</translation>
+    </message>
+    <message>
+        <source>请填写串流密钥</source>
+        <translation>enter the stream key</translation>
     </message>
     <message>
         <source>商品 / 排品</source>
@@ -556,6 +632,10 @@
         <translation>Live</translation>
     </message>
     <message>
+        <source>推流服务器（可直接粘贴完整推流地址，密钥会移到右边并隐藏）</source>
+        <translation>Push server (paste the whole push URL here: the key moves to the right and is hidden)</translation>
+    </message>
+    <message>
         <source>串流密钥（留空则只录制）</source>
         <translation>KEY (empty: record only)</translation>
     </message>
@@ -642,6 +722,18 @@
     <message>
         <source>静音</source>
         <translation>Mute</translation>
+    </message>
+    <message>
+        <source>麦克风：系统默认</source>
+        <translation>Microphone: system default</translation>
+    </message>
+    <message>
+        <source>不用麦克风</source>
+        <translation>No microphone</translation>
+    </message>
+    <message>
+        <source>摄像头画面配的声音（媒体文件和测试图用自带的声音）</source>
+        <translation>The sound that goes with a camera (media files and the test pattern bring their own)</translation>
     </message>
     <message>
         <source>声音峰值（dBFS）：长时间贴近 0 会爆音</source>
@@ -1331,12 +1423,28 @@
         <translation>Click, or press Ctrl+number, to switch what goes out</translation>
     </message>
     <message>
+        <source>点击画面中的绿幕</source>
+        <translation>Click the green screen</translation>
+    </message>
+    <message>
+        <source>点击画面中的绿幕取色（取点击处周围的中间色）</source>
+        <translation>Click the green screen to pick its colour (the median colour around the click)</translation>
+    </message>
+    <message>
         <source>绿幕抠像与美颜</source>
         <translation>Green screen and beauty</translation>
     </message>
     <message>
         <source>绿幕抠像（只对摄像头）</source>
         <translation>Green-screen key (the camera only)</translation>
+    </message>
+    <message>
+        <source>从画面取色…</source>
+        <translation>Pick from the picture…</translation>
+    </message>
+    <message>
+        <source>在摄像头画面上点击绿幕</source>
+        <translation>Click the green screen on the camera's picture</translation>
     </message>
     <message>
         <source>0 为关闭；只对摄像头，商品图不受影响</source>
@@ -1373,6 +1481,10 @@
     <message>
         <source>背景图</source>
         <translation>Background picture</translation>
+    </message>
+    <message>
+        <source>没有摄像头画面：先让预览中的场景显示摄像头</source>
+        <translation>No camera picture: let the preview's scene show the camera first</translation>
     </message>
 </context>
 </TS>

@@ -38,11 +38,10 @@ def probe(path: Path) -> MediaReport:
         codes, keyframes, audio_packets = [], [], 0
         streams = [s for s in (video, audio) if s is not None]
         for packet in container.demux(*streams):
-            if packet.size == 0:
-                continue
             if packet.stream is audio:
-                audio_packets += 1
+                audio_packets += packet.size > 0
                 continue
+            # the empty packet at the end flushes the decoder: the frames it still holds come out
             if packet.is_keyframe and packet.pts is not None:
                 keyframes.append(float(packet.pts * packet.time_base))
             for frame in packet.decode():

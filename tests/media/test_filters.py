@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from app.media.filters import ChromaKeyer, FilterError, FilteredSource, make_chroma, smooth_skin
+from app.media.filters import ChromaKeyer, FilterError, FilteredSource, key_colour_at, make_chroma, smooth_skin
 from app.media.scenes import SceneSource, make_item, make_scene
 from app.media.sources import ImageSource
 
@@ -110,3 +110,31 @@ def test_a_go_live_keys_and_smooths_the_camera_only(tmp_path, monkeypatch, qapp_
         assert stats.frames_encoded > 0 and stats.frames_encoded + sum(stats.dropped.values()) == 60
     finally:
         service.close()
+
+
+def test_the_key_colour_is_the_median_around_the_click(tmp_path):
+    """从画面取色: where the streamer clicks on the camera's picture; one speck of noise does not decide."""
+    picture = np.zeros((100, 200, 3), np.uint8)
+    picture[:, 100:] = GREEN_SCREEN
+    picture[50, 150] = (255, 255, 255)
+    assert key_colour_at(picture, 0.75, 0.5) == GREEN_SCREEN
+    assert key_colour_at(picture, 0.1, 0.5) == (0, 0, 0)
+    assert key_colour_at(picture, 5.0, -3.0) == GREEN_SCREEN  # outside: the nearest corner (top right)
+    keyed = np.dstack([picture, np.zeros((100, 200), np.uint8)])  # a BGRA picture: its colour, not its alpha
+    assert key_colour_at(keyed, 0.75, 0.5) == GREEN_SCREEN
+    shot = FilteredSource(studio_shot(tmp_path)[0], chroma=make_chroma(GREEN_SCREEN))
+    assert shot.frame_at(0.0).shape[2] == 4 and shot.last_raw.shape[2] == 3  # picked before the key, not after
+    assert key_colour_at(shot.last_raw, 0.9, 0.1) == GREEN_SCREEN
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True),
+       st.integers(1, 30), st.integers(1, 30))
+def test_no_click_raises_past_the_picker(x, y, width, height):
+    picture = np.random.default_rng(width * 31 + height).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    try:
+        colour = key_colour_at(picture, x, y)
+    except FilterError as refused:
+        assert not (np.isfinite(x) and np.isfinite(y)) and " / " in str(refused)
+        return
+    assert len(colour) == 3 and all(isinstance(c, int) and 0 <= c <= 255 for c in colour)

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from app.media.pipeline import CATCH_UP_S
 from app.media.sources import TestPatternSource as Pattern
 
 from tests.conftest import free_port, run_cli
@@ -193,9 +194,9 @@ class _StallingPattern(Pattern):
         return super().frame_at(stream_time)
 
 
-@pytest.mark.parametrize("stall, lost", [(0.15, 0), (0.6, "some")])
+@pytest.mark.parametrize("stall, lost", [(0.6 * CATCH_UP_S, 0), (CATCH_UP_S + 0.35, "some")])
 def test_a_short_stall_is_caught_up_a_long_one_skips_and_counts(qapp_offscreen, tmp_path, stall, lost):
-    """Under 0.25 s behind, the frames a stall delayed are rendered at once for their own times (none lost);
+    """Under CATCH_UP_S behind, the frames a stall delayed are rendered at once for their own times (none lost);
     further behind, frames are skipped to get back to real time, and every one is counted."""
     from app.media.encode import EncoderSettings
     from app.media.outputs import open_destination

@@ -14,23 +14,6 @@ from tests.media.probe import probe
 KEY = "sk-window-3c4d"
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
-    from ui.main_window import MainWindow
-
-    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(service, settings)
-    win.confirm = lambda question: True
-    win.choose = lambda question, choices: "test"  # the loopback nginx is a private test server
-    win.ask_remote_setup = lambda setup: setup  # the 远程场控 dialog answered with what the settings hold
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    service.close()
-
-
 def layer_names(window) -> set[str]:
     return {layer.name for layer in window.service.compositor.layers()} if window.service.compositor else set()
 
@@ -344,7 +327,19 @@ def test_platform_preset_fills_the_server(window):
     window.platform.setCurrentIndex(index)
     window._use_preset(index)
     assert window.destination.text() == "rtmp://live-push.bilivideo.com/live-bvc/"
-    assert window.destination.echoMode() == window.destination.EchoMode.PasswordEchoOnEdit
+    key = window.destination.key
+    assert key.echoMode() == key.EchoMode.Password and window.destination.server.echoMode() == key.EchoMode.Normal
+
+
+def test_a_pasted_url_keeps_its_server_readable_and_its_key_masked(window, qtbot):
+    field = window.destination
+    field.server.setText(f"rtmp://127.0.0.1:1935/live/{KEY}")  # the whole address pasted where the server goes
+    field.server.editingFinished.emit()
+    assert field.server.text() == "rtmp://127.0.0.1:1935/live/" and field.key.text() == KEY
+    assert KEY not in field.server.displayText() and field.key.displayText() != KEY
+    assert field.text() == f"rtmp://127.0.0.1:1935/live/{KEY}"
+    field.setText("")
+    assert field.text() == ""
 
 
 def test_choices_are_remembered_for_the_next_start(window, tmp_path):
@@ -352,12 +347,22 @@ def test_choices_are_remembered_for_the_next_start(window, tmp_path):
 
     window.record.setChecked(False)
     window.mirror.setChecked(True)
+    assert window.microphone.itemData(0) == "" and window.microphone.itemData(window.microphone.count() - 1) == "off"
+    window.microphone.setCurrentIndex(window.microphone.findData("off"))  # 不用麦克风
+    assert window._options().microphone == "off"
     window.source.setCurrentIndex(window.source.findData("file"))
     window.close()
+    window.settings.setValue("live/microphone", "off")
     again = MainWindow(window.service, window.settings)
     try:
         assert not again.record.isChecked() and again.mirror.isChecked()
-        assert again.source.currentData() == "file"
+        assert again.source.currentData() == "file" and again.microphone.currentData() == "off"
+    finally:
+        again.deleteLater()
+    window.settings.setValue("live/microphone", "12")  # a microphone unplugged since: kept and marked
+    again = MainWindow(window.service, window.settings)
+    try:
+        assert again.microphone.currentData() == "12" and "未找到" in again.microphone.currentText()
     finally:
         again.deleteLater()
 
@@ -674,7 +679,7 @@ def test_a_full_disk_under_the_recording_is_shown_and_the_stream_goes_on(window,
     full.symlink_to("/dev/full")  # every write: "No space left on device"
     window.audience.setChecked(False)
     window.destination.setText(rtmp_server.url(KEY))
-    options = window._options(rtmp_server.url(KEY))
+    options = window._options([rtmp_server.url(KEY)])
     from dataclasses import replace
 
     window.service.go_live(replace(options, recording_path=str(full), test_server_confirmed=True))

@@ -66,6 +66,23 @@ def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatc
         assert window.edit_filters((chroma, beauty)) and service.studio.chroma is not None
         assert not window.edit_filters((None, 1.5))  # refused with its reason; what was set stays
         assert "strength" in window.statusBar().currentMessage() and service.studio.beauty == 0.4
+        qtbot.waitUntil(lambda: service.camera_still() is not None, timeout=10000)  # the preview's camera input
+        still = service.camera_still()
+        assert still.ndim == 3 and still.shape[2] == 3  # before the key: never a keyed (BGRA) picture
+        picker = FiltersDialog(None, 0.0, "", window, still=service.camera_still, key_colour=service.key_colour)
+        assert picker.from_picture.isEnabled() and not picker.key.isChecked()
+        assert picker.use_point(still, 0.5, 0.5) and picker.key.isChecked()
+        assert picker.values()[0]["colour"] == service.key_colour(still, 0.5, 0.5)  # the picked colour is keyed
+        assert not picker.use_point(still, float("nan"), 0.5) and picker.problem.text()  # said in the dialog
+        from PySide6.QtCore import QPoint, Qt
+
+        from ui.filters_dialog import StillPicker
+
+        chooser = StillPicker(still, window)  # the click on the camera's picture
+        qtbot.mouseClick(chooser.still, Qt.MouseButton.LeftButton,
+                         pos=QPoint(chooser.still.width() // 4, chooser.still.height() // 2))
+        x, y = chooser.point
+        assert abs(x - 0.25) < 0.01 and abs(y - 0.5) < 0.01
         window.close()
         service.studio.chroma, service.studio.beauty = None, 0.0
         again = MainWindow(service, settings)

@@ -1,0 +1,26 @@
+"""The console window as the tests open it (offscreen): a fresh database and data folder, its questions answered."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from app.console import ConsoleService
+from app.store.db import Database
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    from ui.main_window import MainWindow
+
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(service, settings)
+    win.confirm = lambda question: True
+    win.choose = lambda question, choices: "test"  # the loopback nginx is a private test server
+    win.ask_remote_setup = lambda setup: setup  # the 远程场控 dialog answered with what the settings hold
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    service.close()
