@@ -97,3 +97,24 @@ def test_a_damaged_destinations_file_is_ignored_not_fatal(tmp_path):
         assert KeyStore(path).load() == []
     path.write_text('[{"name": "a", "server": "rtmp://a/b", "ticked": "yes"}]', encoding="utf-8")
     assert KeyStore(path).load()[0].ticked is False  # only a real true ticks
+
+
+def test_no_destinations_file_raises_past_the_store(tmp_path):
+    """The file is outside input (edited by hand, half-written, copied from another machine): any JSON or bytes
+    load as a list of destinations, never an exception."""
+    from hypothesis import given, settings, strategies as st
+
+    path = tmp_path / "destinations.json"
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                              st.sampled_from(["name", "server", "ticked", "x"]), inner, max_size=4), max_leaves=12)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.one_of(values.map(lambda v: json.dumps(v).encode()), st.binary(max_size=64)))
+    def run(data):
+        path.write_bytes(data)
+        loaded = KeyStore(path).load()
+        assert all(isinstance(d.name, str) and isinstance(d.server, str) and d.ticked in (True, False)
+                   for d in loaded)
+
+    run()
