@@ -210,6 +210,7 @@ def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -
         mark, margin = render_rehearsal_mark(scale), round(16 * scale)
         compositor.set_layer(REHEARSAL_LAYER, mark, settings.width - mark.shape[1] - margin,
                              settings.height - mark.shape[0] - margin, z=1000)
+        compositor.protect(REHEARSAL_LAYER)  # no scene can take it over or hide it
     overlays = OverlaySet(compositor)
     for kind, enabled in studio.overlay_enabled.items():
         overlays.set_enabled(kind, enabled)

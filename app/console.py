@@ -39,7 +39,8 @@ from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
 from app.media.pipeline import Pipeline
 from app.media.filters import FilteredSource, FilterError, key_colour_at
-from app.media.scenes import PinnedPicture, SceneError, SceneSource, scenes_from_json, scenes_to_json
+from app.media.scenes import (OVERLAY, PinnedPicture, SceneError, SceneSource, default_scenes, scenes_from_json,
+                              scenes_to_json)
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.overlays.overlay_set import KINDS
@@ -53,7 +54,7 @@ __all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleSer
            "ExtremeWordChecker", "FaqError", "GoLiveError", "KeyStore", "LiveOptions", "Notice", "PRESETS",
            "RemoteAccess", "ScheduleError", "check_mode", "due", "ensure_qt", "explain_go_live_failure",
            "feed_problem", "font", "format_clock", "format_schedule", "install_log_redaction", "money",
-           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "SceneError",
+           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "SceneError", "default_scenes",
            "scenes_from_json", "scenes_to_json", "whole", "BOTH", "CHINESE", "ENGLISH", "FilterError", "pick_message",
            "resource_dir", "split_url"]
 
@@ -474,12 +475,25 @@ class ConsoleService:
             self._restart_preview()
 
     def set_scenes(self, scenes: list) -> None:
-        """Replace the studio's scenes (`app.media.scenes.Scene`, checked); from the next go-live (or preview)."""
+        """Replace the studio's scenes (`app.media.scenes.Scene`, checked): at once on air and in the preview
+        (the scene on air keeps going with its new layout; if it was removed, the first scene goes on air)."""
         if not scenes:
             raise ActionRefused("至少需要一个场景 / keep at least one scene")
+        before = self.program_scene
         self.studio.scenes = list(scenes)
         if self.studio.program_scene not in self.scene_names():
             self.studio.program_scene = self.scene_names()[0]
+        for running in (self.broadcast.scenes if self.live else None, self._preview_scenes):
+            if running is not None:
+                running.set_scenes(self.studio.scenes)
+        if self.program_scene != before and self.control_server is not None:
+            self.control_server.emit("CurrentProgramSceneChanged", {"sceneName": self.program_scene,
+                                                                     "sceneUuid": None})
+
+    @staticmethod
+    def scene_inputs() -> list[str]:
+        """What a scene item can show: the show's video inputs, then every overlay as "overlay.KIND"."""
+        return ["camera", "product", "background", *(OVERLAY + kind for kind in KINDS)]
 
     def set_banned_words(self, words: list[str]) -> None:
         """屏蔽词: takes effect at once for what comes in next (the log keeps hidden comments, flagged)."""
@@ -554,8 +568,11 @@ class ConsoleService:
             overlays.set_enabled(kind, enabled)
 
     def overlay_boxes(self) -> dict[str, tuple[int, int, int, int]]:
-        """Where each overlay shown now sits on the canvas: kind → (x, y, width, height); for drag-to-place."""
-        return overlay_boxes(self.compositor)
+        """Where each overlay shown now sits on the canvas: kind → (x, y, width, height); for drag-to-place. The
+        overlays the scene on screen places itself (its "overlay.…" items) are the scene's to place: left out."""
+        scenes = self.broadcast.scenes if self.live else self._preview_scenes
+        placed = scenes.draws_layers if scenes is not None else frozenset()
+        return {kind: box for kind, box in overlay_boxes(self.compositor).items() if kind not in placed}
 
     @staticmethod
     def overlay_kinds() -> tuple[str, ...]:

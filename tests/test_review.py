@@ -29,8 +29,8 @@ def finished_session(tmp_path, monkeypatch, qapp_offscreen):
     assert wait_until(lambda: service.broadcast.core.bus.stream_time() > 2.5, 10)
     room.pin_product(second, ACTOR)
     service.wait()
+    service.stop()  # every event dispatched and written: the live figures are final only now
     live = service.broadcast.core.metrics.snapshot()
-    service.stop()
     service.close()
     return {"recording": recording, "first": first, "second": second, "live": live}
 

@@ -149,7 +149,11 @@ class MainWindow(QMainWindow):
         self._build_overlay_menu()
         filters = QAction(tr("绿幕抠像与美颜…"), self)
         filters.triggered.connect(self.edit_filters)
-        self.menuBar().addMenu(tr("画面")).addAction(filters)
+        picture_menu = self.menuBar().addMenu(tr("画面"))
+        edit_scenes = QAction(tr("编辑场景…"), self)
+        edit_scenes.triggered.connect(lambda: self.edit_scenes())
+        picture_menu.addAction(edit_scenes)
+        picture_menu.addAction(filters)
         self._build_moderation_menu()
         self._build_language_menu()
         self.undo_action = QAction(tr("撤销"), self)
@@ -302,6 +306,31 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def scene_editor(self):
+        """The 编辑场景 dialog on the studio's scenes, for the canvas chosen now (not shown: `edit_scenes` runs it)."""
+        from ui.scene_editor import SceneEditor
+
+        width, height, _fps = (int(v) for v in self.canvas.currentData().split("x"))
+        return SceneEditor(self.service.studio.scenes, self.service.scene_inputs(), width / height, self)
+
+    def edit_scenes(self, scenes: list | None = None) -> bool:
+        """Edit the scenes (`scenes`: what the dialog would return, for tests): applied at once, on air too,
+        kept in the settings, the 场景 dock's buttons rebuilt."""
+        if scenes is None:
+            dialog = self.scene_editor()
+            if not dialog.exec():
+                return False
+            scenes = dialog.result_scenes
+        try:
+            self.service.set_scenes(scenes)
+        except ActionRefused as exc:
+            self._message(pick(str(exc)), error=True)
+            return False
+        self._remember_scenes()
+        self.scenes.rebuild()
+        self._message(tr("场景已更新"))
+        return True
 
     def edit_filters(self, values: tuple | None = None) -> bool:
         """The camera's 绿幕 key and 美颜 (`values`: what the dialog would return, for tests); kept in the settings."""

@@ -30,20 +30,24 @@ class UrlField(QWidget):
         layout.addWidget(self.server, 3)
         layout.addWidget(self.key, 2)
 
+    @staticmethod
+    def _whole_url(text: str) -> bool:
+        return text.startswith(("rtmp://", "rtmps://")) and text.rstrip("/").count("/") >= 4 and not text.endswith("/")
+
     def _split_pasted(self) -> None:
         text = self.server.text().strip()
-        if text.startswith(("rtmp://", "rtmps://")) and text.rstrip("/").count("/") >= 4 and not text.endswith("/"):
+        if not self.key.text().strip() and self._whole_url(text):
             self.setText(text)  # a whole URL with its key: the key goes into the masked field
 
     def text(self) -> str:
-        """The whole URL (server/KEY); "" when both fields are empty (record only)."""
+        """The whole URL (server/KEY); "" when both fields are empty (record only). Reading never edits the
+        fields: a whole URL still in the server field (not yet left) is given as it is."""
         server, key = self.server.text().strip(), self.key.text().strip()
-        if not key:
-            self._split_pasted()
-            server, key = self.server.text().strip(), self.key.text().strip()
         if not server and not key:
             return ""
-        return f"{server.rstrip('/')}/{key}" if key else server
+        if not key:
+            return server
+        return f"{server.rstrip('/')}/{key}"
 
     def setText(self, url: str) -> None:  # noqa: N802 - QLineEdit's name, kept
         url = url.strip()

@@ -57,6 +57,7 @@ class Compositor:
         self._videos: dict[str, VideoLayer] = {}
         self._lock = threading.Lock()
         self._work = np.empty((height, width, 3), np.uint8)
+        self._protected: frozenset[str] = frozenset()  # never left out (the rehearsal mark)
 
     def set_layer(self, name: str, bgra: np.ndarray, x: int, y: int, z: int = 0, opacity: float = 1.0,
                   visible: bool = True) -> None:
@@ -106,9 +107,19 @@ class Compositor:
     def layers(self) -> tuple[Layer | VideoLayer, ...]:
         return self._order
 
-    def compose(self, canvas: np.ndarray, stream_time: float = 0.0, in_place: bool = False) -> np.ndarray:
-        """Blend visible layers over `canvas`; a copy is made unless `in_place` (the caller owns the frame)."""
+    def protect(self, name: str) -> None:
+        """Layer `name` is always drawn here, even when a source says it drew it (the 演练 REHEARSAL mark)."""
+        with self._lock:
+            self._protected = self._protected | {name}
+
+    def compose(self, canvas: np.ndarray, stream_time: float = 0.0, in_place: bool = False,
+                skip: frozenset[str] = frozenset()) -> np.ndarray:
+        """Blend visible layers over `canvas`; a copy is made unless `in_place` (the caller owns the frame).
+        `skip`: layers the source already placed in this frame (a scene's overlay items), left out here."""
         layers = self._order  # an immutable snapshot: setters swap the tuple, never mutate it
+        if skip:
+            skip = skip - self._protected
+            layers = tuple(layer for layer in layers if layer.name not in skip)
         if not layers:
             return canvas
         out = canvas

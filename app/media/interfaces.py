@@ -14,6 +14,9 @@ class VideoSource(ABC):
     notice: str | None = None  # what to tell the streamer about this source now (e.g. the camera is lost)
     frames_are_fresh = False  # True: every frame is a new array the compositor may draw into
     loop = True  # False: the stream may end when the source has played out (`ended`)
+    # the compositor's layers this source drew itself into the picture it last gave (a scene placing an overlay
+    # as one of its items): the compositor leaves them out of that frame
+    draws_layers: frozenset[str] = frozenset()
 
     @property
     def ended(self) -> bool:
@@ -27,10 +30,15 @@ class VideoSource(ABC):
 
     @abstractmethod
     def frame_at(self, stream_time: float) -> np.ndarray | None:
-        """The BGR picture on air at `stream_time`, or None for a black frame."""
+        """The BGR picture on air at `stream_time`, or None for a black frame. A picture once given is never
+        changed afterwards (a new picture is a new array): a scene keeps what it fitted from the same array."""
 
     def stop(self) -> None:
         """Release the device or file; safe to call twice."""
+
+    def take_layers(self, layers) -> None:
+        """Offered the compositor's layers (a callable giving its visible layers now, `Compositor.layers`): a
+        source that places some of them itself keeps it; others ignore it."""
 
     def unwrapped(self) -> VideoSource:
         """The source itself under any wrapper (a mirror): to read a camera's actual mode."""

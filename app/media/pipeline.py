@@ -148,6 +148,8 @@ class Pipeline:
         self.video_source = video_source or TestPatternSource(settings.width, settings.height, settings.fps)
         self.audio_source = audio_source or BeepSource(settings.sample_rate, settings.channels)
         self.compositor, self.fit_mode = compositor, fit_mode
+        if compositor is not None:
+            self.video_source.take_layers(compositor.layers)  # a scene may place some overlays as its items
         self.on_clock_start: Callable[[float], None] | None = None  # gets the clock's monotonic origin
         # called in the render thread with each composited BGR frame (read-only, reused after the call)
         self.preview_sink: Callable[[np.ndarray], None] | None = None
@@ -292,7 +294,8 @@ class Pipeline:
             composed = time.perf_counter()
             # in place when the frame is ours alone: a fresh test pattern or a freshly scaled copy
             owned = canvas is not frame or video.frames_are_fresh
-            canvas = self.compositor.compose(canvas, stream_time, in_place=owned and canvas is not black)
+            canvas = self.compositor.compose(canvas, stream_time, in_place=owned and canvas is not black,
+                                             skip=video.draws_layers)
             with self._lock:
                 self._compose_ms.append((time.perf_counter() - composed) * 1000)
         if self.preview_sink is not None:

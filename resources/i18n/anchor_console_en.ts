@@ -720,6 +720,10 @@
         <translation>Green screen and beauty…</translation>
     </message>
     <message>
+        <source>编辑场景…</source>
+        <translation>Edit scenes…</translation>
+    </message>
+    <message>
         <source>静音</source>
         <translation>Mute</translation>
     </message>
@@ -738,6 +742,10 @@
     <message>
         <source>声音峰值（dBFS）：长时间贴近 0 会爆音</source>
         <translation>audio peak (dBFS): near 0 for long means clipping</translation>
+    </message>
+    <message>
+        <source>场景已更新</source>
+        <translation>Scenes updated</translation>
     </message>
     <message>
         <source>当前是演练模式，但填了推流地址</source>
@@ -1444,7 +1452,7 @@
     </message>
     <message>
         <source>在摄像头画面上点击绿幕</source>
-        <translation>Click the green screen on the camera's picture</translation>
+        <translation>Click the green screen on the camera&apos;s picture</translation>
     </message>
     <message>
         <source>0 为关闭；只对摄像头，商品图不受影响</source>
@@ -1484,7 +1492,123 @@
     </message>
     <message>
         <source>没有摄像头画面：先让预览中的场景显示摄像头</source>
-        <translation>No camera picture: let the preview's scene show the camera first</translation>
+        <translation>No camera picture: let the preview&apos;s scene show the camera first</translation>
+    </message>
+    <message>
+        <source>讲解商品图</source>
+        <translation>Pinned product&apos;s picture</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>宽 %</source>
+        <translation>W %</translation>
+    </message>
+    <message>
+        <source>高 %</source>
+        <translation>H %</translation>
+    </message>
+    <message>
+        <source>不透明 %</source>
+        <translation>Opacity %</translation>
+    </message>
+    <message>
+        <source>显示</source>
+        <translation>Shown</translation>
+    </message>
+    <message>
+        <source>适配</source>
+        <translation>Fit</translation>
+    </message>
+    <message>
+        <source>裁左 %</source>
+        <translation>Crop L %</translation>
+    </message>
+    <message>
+        <source>裁上 %</source>
+        <translation>Crop T %</translation>
+    </message>
+    <message>
+        <source>裁右 %</source>
+        <translation>Crop R %</translation>
+    </message>
+    <message>
+        <source>裁下 %</source>
+        <translation>Crop B %</translation>
+    </message>
+    <message>
+        <source>完整显示</source>
+        <translation>Whole (bars)</translation>
+    </message>
+    <message>
+        <source>填满裁边</source>
+        <translation>Fill (cut edges)</translation>
+    </message>
+    <message>
+        <source>叠加层：</source>
+        <translation>Overlay: </translation>
+    </message>
+    <message>
+        <source>编辑场景</source>
+        <translation>Edit scenes</translation>
+    </message>
+    <message>
+        <source>新建</source>
+        <translation>New</translation>
+    </message>
+    <message>
+        <source>复制</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>重命名</source>
+        <translation>Rename</translation>
+    </message>
+    <message>
+        <source>恢复默认场景</source>
+        <translation>Default scenes</translation>
+    </message>
+    <message>
+        <source>添加来源</source>
+        <translation>Add source</translation>
+    </message>
+    <message>
+        <source>删除来源</source>
+        <translation>Remove source</translation>
+    </message>
+    <message>
+        <source>上移（到前面）</source>
+        <translation>Up (to the front)</translation>
+    </message>
+    <message>
+        <source>下移（到后面）</source>
+        <translation>Down (to the back)</translation>
+    </message>
+    <message>
+        <source>列表上方的来源显示在前面；位置与大小是画布的百分比，叠加层占满画布时保持它自己的位置</source>
+        <translation>Sources higher in the list are in front; place and size are % of the canvas; an overlay over the whole canvas keeps its own place</translation>
+    </message>
+    <message>
+        <source>场景（前九个：Ctrl+1…9）</source>
+        <translation>Scenes (the first nine: Ctrl+1…9)</translation>
+    </message>
+    <message>
+        <source>新场景</source>
+        <translation>New scene</translation>
+    </message>
+    <message>
+        <source>重命名场景</source>
+        <translation>Rename scene</translation>
+    </message>
+    <message>
+        <source>场景名称</source>
+        <translation>Scene name</translation>
+    </message>
+    <message>
+        <source>至少保留一个场景</source>
+        <translation>Keep at least one scene</translation>
     </message>
 </context>
 </TS>

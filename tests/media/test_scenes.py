@@ -94,6 +94,33 @@ def test_the_product_input_follows_the_pinned_product(tmp_path):
     assert product.frame_at(0.5) is None  # a picture that cannot be read draws nothing, never raises
 
 
+class Frames:
+    """A source giving the pictures handed to it, one per frame (a camera: a new array each time)."""
+
+    def __init__(self, *pictures):
+        self.pictures = list(pictures)
+
+    def frame_at(self, stream_time):
+        return self.pictures.pop(0) if len(self.pictures) > 1 else self.pictures[0]
+
+
+def test_a_still_picture_is_fitted_once_and_a_new_one_again(tmp_path, monkeypatch):
+    import app.media.scenes as scenes_module
+
+    fitted = []
+    real_fit = scenes_module.fit
+    monkeypatch.setattr(scenes_module, "fit", lambda *a, **k: fitted.append(a[1:3]) or real_fit(*a, **k))
+    red, blue = np.full((100, 100, 3), RED, np.uint8), np.full((100, 100, 3), BLUE, np.uint8)
+    source = SceneSource({"still": Frames(red), "camera": Frames(red, blue.copy(), blue)},
+                         [make_scene("s", [make_item("camera", 0, 0, 0.5, 1.0),
+                                           make_item("still", 0.5, 0, 0.5, 0.5, crop=(0.1, 0, 0, 0))])], 200, 100)
+    frames = [source.frame_at(i / 30) for i in range(4)]
+    assert fitted.count((100, 50)) == 1  # the still: once, whatever the number of frames
+    assert fitted.count((100, 100)) == 3  # the camera: each new array; the 4th frame repeats the 3rd's array
+    assert at(frames[0], 0.25, 0.5) == RED and at(frames[1], 0.25, 0.5) == BLUE == at(frames[3], 0.25, 0.5)
+    assert all(at(f, 0.75, 0.25) == RED for f in frames) and at(frames[3], 0.75, 0.75) == (0, 0, 0)
+
+
 def test_saved_scenes_read_back_and_bad_ones_are_named():
     saved = scenes_to_json(default_scenes())
     assert scenes_to_json(scenes_from_json(saved)) == saved
@@ -151,3 +178,73 @@ def test_switching_scenes_on_air_loses_no_frame_and_keeps_sound_in_sync(tmp_path
         assert len(offsets) >= 5 and max(abs(o) for o in offsets) <= 0.040, offsets
     finally:
         service.close()
+
+
+def _overlay_frame(tmp_path, scene):
+    """One frame of `scene` through a real (preview-only) pipeline whose compositor holds three overlay layers:
+    "card" half transparent at (10, 10), "ticker" opaque at (100, 60), the protected "mark" at (150, 80)."""
+    from app.media.compose import Compositor
+    from app.media.encode import EncoderSettings
+    from app.media.pipeline import Pipeline
+
+    compositor = Compositor(200, 100)
+    half = np.zeros((20, 40, 4), np.uint8)
+    half[:] = (128, 128, 128, 128)  # white at α 128, premultiplied
+    compositor.set_layer("card", half, 10, 10, z=1)
+    compositor.set_layer("ticker", np.full((20, 40, 4), 255, np.uint8), 100, 60, z=2)
+    compositor.set_layer("mark", np.full((10, 20, 4), 255, np.uint8), 150, 80, z=3)
+    compositor.protect("mark")
+    source = SceneSource({"camera": picture(tmp_path, "black", (0, 0, 0)), "red": picture(tmp_path, "red", RED)},
+                         [scene], 200, 100)
+    frames = []
+    pipeline = Pipeline(EncoderSettings(width=200, height=100, fps=30), [], duration=0.1, video_source=source,
+                        compositor=compositor)
+    pipeline.preview_sink = lambda canvas: frames.append(canvas.copy())
+    pipeline.run()
+    return frames[-1]
+
+
+def test_an_overlay_named_in_a_scene_is_drawn_once_in_its_place_and_order(tmp_path, qapp_offscreen):
+    own_place = _overlay_frame(tmp_path, make_scene("A", [make_item("camera"), make_item("overlay.card")]))
+    assert own_place[20, 30].tolist() == [128] * 3  # drawn once where the overlay set put it (twice would be ~191)
+    assert own_place[70, 120].tolist() == [255] * 3 and own_place[5, 5].tolist() == [0] * 3  # the rest as before
+
+    moved = _overlay_frame(tmp_path, make_scene("B", [
+        make_item("camera"), make_item("overlay.card", 0.5, 0.0, 0.1, 0.1),
+        make_item("overlay.ticker", visible=False), make_item("overlay.mark", visible=False)]))
+    assert moved[20, 30].tolist() == [0] * 3  # gone from its own place ...
+    assert moved[5, 105].tolist() == [128] * 3 and moved[5, 125].tolist() == [0] * 3  # ... 40x20 → 20x10, no larger
+    assert moved[70, 120].tolist() == [0] * 3  # hidden in this scene
+    assert moved[85, 160].tolist() == [255] * 3  # the protected mark stays, whatever a scene says
+
+    below = _overlay_frame(tmp_path, make_scene("C", [make_item("overlay.card"), make_item("red")]))
+    assert tuple(below[20, 30]) == RED  # a scene item above the overlay covers it: the scene's order holds
+
+    faint = _overlay_frame(tmp_path, make_scene("D", [make_item("camera"), make_item("overlay.ticker", opacity=0.5)]))
+    assert abs(int(faint[70, 120, 0]) - 128) <= 1  # the item's opacity
+
+
+def test_a_fade_leaves_out_the_overlays_of_both_scenes(tmp_path):
+    source = SceneSource({}, [make_scene("A", [make_item("overlay.card")]),
+                              make_scene("B", [make_item("overlay.coupon", visible=False)])], 64, 36)
+    source.frame_at(0.0)
+    assert source.draws_layers == {"card"} and source.scene("A").inputs == ()
+    source.switch("B", "fade")
+    source.frame_at(0.1)
+    assert source.draws_layers == {"card", "coupon"}  # both scenes show (or hide) their own during the fade
+    source.frame_at(1.0)
+    assert source.draws_layers == {"coupon"}
+
+
+def test_scenes_edited_on_air_keep_the_program_by_name(tmp_path):
+    red, blue = picture(tmp_path, "red", RED), picture(tmp_path, "blue", BLUE)
+    source = SceneSource({"red": red, "blue": blue}, [make_scene("A", [make_item("red")]),
+                                                      make_scene("B", [make_item("blue")])], 64, 36, program="B")
+    source.switch("A", "fade")
+    source.set_scenes([make_scene("B", [make_item("red")]), make_scene("A", [make_item("blue")])])
+    assert source.program == "A" and source.scene_names == ("B", "A")
+    assert at(source.frame_at(0.05), 0.5, 0.5) == BLUE  # A's new layout at once, the fade cut short
+    source.set_scenes([make_scene("C", [make_item("red")])])
+    assert source.program == "C" and at(source.frame_at(0.1), 0.5, 0.5) == RED  # A is gone: the first scene
+    with pytest.raises(SceneError):
+        source.set_scenes([])

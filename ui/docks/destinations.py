@@ -105,6 +105,7 @@ class DestinationsDock(QDockWidget):
         layout.addLayout(row)
         self.setWidget(body)
         self._live: list[str] = []  # the names pushed to by the go-live on air, in its order
+        self._rows: list[str] = []  # the names shown, row by row, as the last reload read them
         self.reload()
 
     # --- the list ----------------------------------------------------------------------------------------
@@ -115,6 +116,7 @@ class DestinationsDock(QDockWidget):
         self.table.blockSignals(True)
         try:
             rows = self.destinations()
+            self._rows = [d.name for d in rows]
             self.table.setRowCount(len(rows))
             for row, d in enumerate(rows):
                 tick = QTableWidgetItem()
@@ -203,9 +205,9 @@ class DestinationsDock(QDockWidget):
     def show_health(self, outputs: list) -> None:
         """Each ticked destination's own light: `outputs` are the broadcast's RTMP outputs (OutputRate) for the
         names given to `went_live`, in that order."""
-        by_name = dict(zip(self._live, outputs))
-        for row, d in enumerate(self.destinations()):
-            out = by_name.get(d.name)
+        by_name = dict(zip(self._live, outputs))  # the rows as shown: no reading of the file once a second
+        for row, name in enumerate(self._rows):
+            out = by_name.get(name)
             if out is None or self.table.item(row, 4) is None:
                 continue
             self.table.item(row, 4).setText(tr(HEALTH.get(out.health, HEALTH["ok"])))

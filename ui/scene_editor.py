@@ -1,0 +1,329 @@
+"""画面 → 编辑场景…: the studio's scenes (add, copy, rename, remove, reorder, back to the defaults) and each scene's
+sources (which one, place and size in % of the canvas, opacity, shown or not, how it fits, crop), with a sketch of
+the layout. The dialog edits a copy in the saved form; 保存 has the core check all of it (`scenes_from_json`) and
+names what is wrong without closing; 取消 leaves the scenes as they were.
+
+The list shows a scene's sources as OBS does: the top row is in front.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QInputDialog, QLabel,
+                               QListWidget, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.console import SceneError, default_scenes, scenes_from_json, scenes_to_json
+from ui.i18n import QT_TR_NOOP, label, pick, tr
+
+INPUTS = {"camera": QT_TR_NOOP("摄像头"), "product": QT_TR_NOOP("讲解商品图"), "background": QT_TR_NOOP("背景图")}
+OVERLAY_NAMES = {"product_card": QT_TR_NOOP("商品卡"), "coupon": QT_TR_NOOP("优惠券"),
+                 "flash_sale": QT_TR_NOOP("秒杀倒计时"), "comments": QT_TR_NOOP("评论滚动"),
+                 "pinned_comment": QT_TR_NOOP("置顶评论"), "draw": QT_TR_NOOP("福袋"),
+                 "reply": QT_TR_NOOP("回复卡"), "notice": QT_TR_NOOP("公告")}
+COLUMNS = (QT_TR_NOOP("来源"), "X %", "Y %", QT_TR_NOOP("宽 %"), QT_TR_NOOP("高 %"), QT_TR_NOOP("不透明 %"),
+           QT_TR_NOOP("显示"), QT_TR_NOOP("适配"), QT_TR_NOOP("裁左 %"), QT_TR_NOOP("裁上 %"), QT_TR_NOOP("裁右 %"),
+           QT_TR_NOOP("裁下 %"))
+FITS = (("letterbox", QT_TR_NOOP("完整显示")), ("crop", QT_TR_NOOP("填满裁边")))
+NUMBERS = (("x", 1), ("y", 2), ("width", 3), ("height", 4), ("opacity", 5))
+
+
+def input_label(name: str) -> str:
+    if name.startswith("overlay."):
+        kind = name[len("overlay."):]
+        return tr("叠加层：") + tr(OVERLAY_NAMES[kind]) if kind in OVERLAY_NAMES else name
+    return tr(INPUTS[name]) if name in INPUTS else name
+
+
+def _percent(value) -> str:
+    return f"{float(value) * 100:g}" if isinstance(value, (int, float)) else str(value)
+
+
+class LayoutSketch(QWidget):
+    """The scene's places drawn on a canvas of the stream's shape; the selected source outlined."""
+
+    def __init__(self, aspect: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.aspect = aspect
+        self.items: list[dict] = []
+        self.selected = -1  # index into items (bottom to top)
+        self.setMinimumSize(240, 160)
+
+    def show_items(self, items: list[dict], selected: int) -> None:
+        self.items, self.selected = items, selected
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        painter = QPainter(self)
+        w, h = self.width() - 2, self.height() - 2
+        if w / max(1, h) > self.aspect:
+            w = h * self.aspect
+        else:
+            h = w / self.aspect
+        canvas = QRectF(1, 1, w, h)
+        painter.fillRect(canvas, QColor("#202020"))
+        corners: dict[tuple[float, float], int] = {}  # labels of places sharing a corner go one under another
+        for index, item in enumerate(self.items):
+            try:
+                x, y = float(item.get("x", 0)), float(item.get("y", 0))
+                iw, ih = float(item.get("width", 1)), float(item.get("height", 1))
+            except (TypeError, ValueError):
+                continue
+            if not item.get("visible", True):
+                continue
+            rect = QRectF(canvas.x() + x * w, canvas.y() + y * h, iw * w, ih * h)
+            overlay = str(item.get("input", "")).startswith("overlay.")
+            painter.fillRect(rect, QColor(255, 160, 0, 60) if overlay else QColor(80, 140, 220, 90))
+            painter.setPen(QPen(QColor("#ffeb3b") if index == self.selected else QColor("#e0e0e0"),
+                                2 if index == self.selected else 1))
+            painter.drawRect(rect)
+            line = corners.get((x, y), 0)
+            corners[(x, y)] = line + 1
+            painter.drawText(rect.adjusted(3, 2 + 16 * line, -3, -2),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                             input_label(str(item.get("input", ""))))
+        painter.end()
+
+
+class SceneEditor(QDialog):
+    def __init__(self, scenes: list, inputs: list[str], aspect: float = 16 / 9, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("编辑场景"))
+        self.inputs = list(inputs)
+        self.data: list[dict] = scenes_to_json(scenes)
+        self.current = -1
+        self.result_scenes: list | None = None
+        self.names = QListWidget()
+        self.names.currentRowChanged.connect(self._select_scene)
+        scene_buttons = QVBoxLayout()
+        for text, slot in ((QT_TR_NOOP("新建"), self.add_scene), (QT_TR_NOOP("复制"), self.copy_scene),
+                           (QT_TR_NOOP("重命名"), self.rename_scene), (QT_TR_NOOP("删除"), self.remove_scene),
+                           ("↑", lambda: self.move_scene(-1)), ("↓", lambda: self.move_scene(1)),
+                           (QT_TR_NOOP("恢复默认场景"), self.restore_defaults)):
+            button = QPushButton(text if text in ("↑", "↓") else tr(text))
+            button.clicked.connect(lambda _checked=False, act=slot: act())
+            scene_buttons.addWidget(button)
+        scene_buttons.addStretch(1)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([c if c in ("X %", "Y %") else tr(c) for c in COLUMNS])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setColumnWidth(0, 190)
+        for column in range(1, len(COLUMNS)):
+            self.table.setColumnWidth(column, 90 if column == 7 else 64)
+        self.table.itemChanged.connect(lambda _item: self._changed())
+        self.table.currentCellChanged.connect(lambda *_: self._changed())
+        item_buttons = QHBoxLayout()
+        self.add_input = QComboBox()
+        for name in self.inputs:
+            self.add_input.addItem(input_label(name), name)
+        item_buttons.addWidget(self.add_input)
+        for text, slot in ((QT_TR_NOOP("添加来源"), self.add_item), (QT_TR_NOOP("删除来源"), self.remove_item),
+                           (QT_TR_NOOP("上移（到前面）"), lambda: self.move_item(-1)),
+                           (QT_TR_NOOP("下移（到后面）"), lambda: self.move_item(1))):
+            button = QPushButton(tr(text))
+            button.clicked.connect(lambda _checked=False, act=slot: act())
+            item_buttons.addWidget(button)
+        item_buttons.addStretch(1)
+        self.sketch = LayoutSketch(aspect)
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        right = QVBoxLayout()
+        right.addWidget(QLabel(tr("列表上方的来源显示在前面；位置与大小是画布的百分比，叠加层占满画布时保持它自己的位置")))
+        right.addWidget(self.table, 3)
+        right.addLayout(item_buttons)
+        right.addWidget(self.sketch, 2)
+        top = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(QLabel(tr("场景（前九个：Ctrl+1…9）")))
+        left.addWidget(self.names)
+        top.addLayout(left, 1)
+        top.addLayout(scene_buttons)
+        top.addLayout(right, 4)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.resize(1100, 620)
+        self._fill_names(0)
+
+    # --- scenes ------------------------------------------------------------------------------------------------
+    def _fill_names(self, row: int) -> None:
+        self.current = -1
+        self.names.blockSignals(True)
+        self.names.clear()
+        for scene in self.data:
+            self.names.addItem(label(str(scene["name"])))
+        self.names.blockSignals(False)
+        self.names.setCurrentRow(min(max(0, row), len(self.data) - 1))
+        self._select_scene(self.names.currentRow())
+
+    def _select_scene(self, row: int) -> None:
+        self._store()
+        self.current = row
+        self._load()
+
+    def _new_name(self, base: str) -> str:
+        names = {scene["name"] for scene in self.data}
+        name, number = base, 2
+        while name in names:
+            name, number = f"{base} {number}", number + 1
+        return name
+
+    def add_scene(self) -> None:
+        self._store()
+        self.data.append({"name": self._new_name(tr("新场景")), "items": [
+            {"input": "camera", "x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0, "visible": True, "opacity": 1.0,
+             "crop": [0.0, 0.0, 0.0, 0.0], "fit": "letterbox"}]})
+        self._fill_names(len(self.data) - 1)
+
+    def copy_scene(self) -> None:
+        if self.current < 0:
+            return
+        self._store()
+        scene = copy.deepcopy(self.data[self.current])
+        scene["name"] = self._new_name(scene["name"])
+        self.data.insert(self.current + 1, scene)
+        self._fill_names(self.current + 1)
+
+    def rename_scene(self, name: str | None = None) -> None:
+        if self.current < 0:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, tr("重命名场景"), tr("场景名称"), text=self.data[self.current]["name"])
+            if not ok:
+                return
+        self._store()
+        self.data[self.current]["name"] = " ".join(str(name).split())
+        self._fill_names(self.current)
+
+    def remove_scene(self) -> None:
+        if self.current < 0:
+            return
+        if len(self.data) == 1:
+            self.problem.setText(tr("至少保留一个场景"))
+            return
+        self._store()
+        del self.data[self.current]
+        self._fill_names(self.current)
+
+    def move_scene(self, step: int) -> None:
+        row = self.current + step
+        if self.current < 0 or not 0 <= row < len(self.data):
+            return
+        self._store()
+        self.data[self.current], self.data[row] = self.data[row], self.data[self.current]
+        self._fill_names(row)
+
+    def restore_defaults(self) -> None:
+        self.data = scenes_to_json(default_scenes())
+        self._fill_names(0)
+
+    # --- a scene's sources (rows: top = in front = last item) --------------------------------------------------
+    def _items(self) -> list[dict]:
+        return self.data[self.current]["items"] if 0 <= self.current < len(self.data) else []
+
+    def _load(self) -> None:
+        items = self._items()
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(items))
+        for row, item in enumerate(reversed(items)):
+            source = QComboBox()
+            names = self.inputs if item.get("input") in self.inputs else [*self.inputs, str(item.get("input"))]
+            for name in names:
+                source.addItem(input_label(name), name)
+            source.setCurrentIndex(names.index(item.get("input")) if item.get("input") in names else 0)
+            source.currentIndexChanged.connect(lambda _i: self._changed())
+            self.table.setCellWidget(row, 0, source)
+            for key, column in NUMBERS:
+                self.table.setItem(row, column, QTableWidgetItem(_percent(item.get(key, 1.0 if key in (
+                    "width", "height", "opacity") else 0.0))))
+            shown = QTableWidgetItem()
+            shown.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            shown.setCheckState(Qt.CheckState.Checked if item.get("visible", True) else Qt.CheckState.Unchecked)
+            self.table.setItem(row, 6, shown)
+            fit = QComboBox()
+            for value, text in FITS:
+                fit.addItem(tr(text), value)
+            fit.setCurrentIndex(0 if item.get("fit", "crop") == "letterbox" else 1)
+            fit.currentIndexChanged.connect(lambda _i: self._changed())
+            self.table.setCellWidget(row, 7, fit)
+            crop = list(item.get("crop", [0, 0, 0, 0])) + [0, 0, 0, 0]
+            for side in range(4):
+                self.table.setItem(row, 8 + side, QTableWidgetItem(_percent(crop[side])))
+        self.table.blockSignals(False)
+        self._sketch()
+
+    def _read_row(self, row: int) -> dict:
+        def number(column: int):
+            text = (self.table.item(row, column).text() if self.table.item(row, column) else "").strip()
+            try:
+                return float(text.rstrip("%")) / 100
+            except ValueError:
+                return text  # the core names it when saving
+        item = {"input": self.table.cellWidget(row, 0).currentData()}
+        item.update({key: number(column) for key, column in NUMBERS})
+        item["visible"] = self.table.item(row, 6).checkState() == Qt.CheckState.Checked
+        item["fit"] = self.table.cellWidget(row, 7).currentData()
+        item["crop"] = [number(8 + side) for side in range(4)]
+        return item
+
+    def _store(self) -> None:
+        if 0 <= self.current < len(self.data):
+            self.data[self.current]["items"] = [self._read_row(row) for row in reversed(range(self.table.rowCount()))]
+
+    def _changed(self) -> None:
+        self._store()
+        self._sketch()
+
+    def _sketch(self) -> None:
+        row = self.table.currentRow()
+        self.sketch.show_items(self._items(), len(self._items()) - 1 - row if row >= 0 else -1)
+
+    def add_item(self, name: str | None = None) -> None:
+        if self.current < 0:
+            return
+        self._store()
+        name = name or self.add_input.currentData()
+        overlay = name.startswith("overlay.")
+        place = (0.0, 0.0, 1.0, 1.0) if overlay or name in ("camera", "background") else (0.62, 0.52, 0.34, 0.42)
+        self._items().append({"input": name, "x": place[0], "y": place[1], "width": place[2], "height": place[3],
+                              "visible": True, "opacity": 1.0, "crop": [0.0, 0.0, 0.0, 0.0], "fit": "letterbox"})
+        self._load()
+        self.table.setCurrentCell(0, 1)
+
+    def remove_item(self) -> None:
+        row = self.table.currentRow()
+        if self.current < 0 or row < 0:
+            return
+        self._store()
+        del self._items()[len(self._items()) - 1 - row]
+        self._load()
+
+    def move_item(self, step: int) -> None:
+        """step −1: one row up (further in front); +1: one row down."""
+        self._store()
+        row, items = self.table.currentRow(), self._items()
+        if self.current < 0 or row < 0 or not 0 <= row + step < len(items):
+            return
+        a, b = len(items) - 1 - row, len(items) - 1 - (row + step)
+        items[a], items[b] = items[b], items[a]
+        self._load()
+        self.table.setCurrentCell(row + step, 1)
+
+    # --- saving ------------------------------------------------------------------------------------------------
+    def save(self) -> None:
+        """Check everything in the core; close with the scenes, or say what is wrong and stay open."""
+        self._store()
+        try:
+            self.result_scenes = scenes_from_json(copy.deepcopy(self.data))
+        except SceneError as exc:
+            self.problem.setText(pick(str(exc)))
+            return
+        self.problem.setText("")
+        self.accept()
