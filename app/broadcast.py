@@ -34,7 +34,9 @@ from app.media.pipeline import Pipeline, PipelineStats
 from app.media.qtrender import ensure_qt
 from app.media.filters import ChromaKey, FilteredSource
 from app.media.scenes import PinnedPicture, Scene, SceneError, SceneSource, default_scenes
-from app.media.sources import CameraSource, ImageSource, SourceError, open_sources, parse_camera_mode
+from app.media.slate import SlateSource
+from app.media.sources import (CameraSource, ImageSource, SourceError, open_sources, open_video_source,
+                               parse_camera_mode)
 from app.metrics.live import MetricsSnapshot
 from app.overlays.binder import OverlayBinder
 from app.overlays.cards import render_rehearsal_mark
@@ -104,6 +106,9 @@ class Studio:
     chroma: ChromaKey | None = None  # 绿幕抠像 on the camera input (None: off)
     beauty: float = 0.0  # 美颜 skin smoothing on the camera input, 0 (off) … 1
     background: str = ""  # a picture behind a keyed green screen (the scenes' "background" input); "": none
+    # the studio's own sources for the scenes, name → what to open (cam:N | an image | a media file | testsrc):
+    # a second camera for the 场控 table, a product video, a logo (checked by `app.media.scenes.check_input`)
+    inputs: dict[str, str] = field(default_factory=dict)
     program_scene: str = ""  # the scene on air (kept across go-lives); empty: the first
 
 
@@ -198,6 +203,20 @@ def background_input(studio: Studio) -> dict:
     except SourceError as exc:
         log.warning("background picture not used: %s", exc)
         return {}
+
+
+def studio_inputs(studio: Studio, width: int, height: int, fps: int) -> dict:
+    """The studio's own sources, each opened for the scenes; one that cannot open keeps its place in them with a
+    slate saying so (the show goes on without it). A media file gives its picture only (the show's sound is the
+    chosen source's)."""
+    inputs = {}
+    for name, spec in studio.inputs.items():
+        try:
+            inputs[name] = open_video_source(spec, width, height, fps, loop=True)
+        except (SourceError, ValueError) as exc:
+            log.warning("source %s not opened: %s", name, exc)
+            inputs[name] = SlateSource(width, height, f"{name}：无法打开 / cannot open", str(exc)[:80])
+    return inputs
 
 
 def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
@@ -298,7 +317,8 @@ class Broadcast:
         if studio.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
             camera = camera_input(video, studio)
             video = self.scenes = SceneSource(
-                {"camera": camera, "product": PinnedPicture(self._pinned_image), **background_input(studio)},
+                {**studio_inputs(studio, options.width, options.height, options.fps), "camera": camera,
+                 "product": PinnedPicture(self._pinned_image), **background_input(studio)},
                 studio.scenes, options.width,
                 options.height, program=studio.program_scene,
                 started_elsewhere=(audio, camera) if audio is video else (audio,))

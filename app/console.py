@@ -21,7 +21,7 @@ import numpy as np
 
 from app.broadcast import (Broadcast, BroadcastHealth, FrameSlot, GoLiveError, LiveOptions, Studio, build_overlays,
                            background_input, camera_input, check_mode, explain_go_live_failure, open_sources_for,
-                           overlay_boxes)
+                           overlay_boxes, studio_inputs)
 from app.catalogue import Catalogue, load_faqs
 from app.commerce.faq import FaqError
 from app.commerce.notices import Notice, ScheduleError, due, format_schedule, parse_schedule
@@ -39,8 +39,8 @@ from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
 from app.media.pipeline import Pipeline
 from app.media.filters import FilteredSource, FilterError, key_colour_at
-from app.media.scenes import (OVERLAY, PinnedPicture, SceneError, SceneSource, default_scenes, scenes_from_json,
-                              scenes_to_json)
+from app.media.scenes import (OVERLAY, PinnedPicture, SceneError, SceneSource, check_input, default_scenes,
+                              scenes_from_json, scenes_to_json)
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.overlays.overlay_set import KINDS
@@ -54,7 +54,7 @@ __all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleSer
            "ExtremeWordChecker", "FaqError", "GoLiveError", "KeyStore", "LiveOptions", "Notice", "PRESETS",
            "RemoteAccess", "ScheduleError", "check_mode", "due", "ensure_qt", "explain_go_live_failure",
            "feed_problem", "font", "format_clock", "format_schedule", "install_log_redaction", "money",
-           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "SceneError", "default_scenes",
+           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "SceneError", "default_scenes", "check_input",
            "scenes_from_json", "scenes_to_json", "whole", "BOTH", "CHINESE", "ENGLISH", "FilterError", "pick_message",
            "resource_dir", "split_url"]
 
@@ -285,7 +285,8 @@ class ConsoleService:
         if self.studio.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
             camera = camera_input(video, self.studio)
             video = self._preview_scenes = SceneSource(
-                {"camera": camera, "product": PinnedPicture(self._first_picture), **background_input(self.studio)},
+                {**studio_inputs(self.studio, options.width, options.height, options.fps), "camera": camera,
+                 "product": PinnedPicture(self._first_picture), **background_input(self.studio)},
                 self.studio.scenes,
                 options.width, options.height, program=self.studio.program_scene,
                 started_elsewhere=(sound, camera) if sound is video else (sound,))
@@ -490,10 +491,20 @@ class ConsoleService:
             self.control_server.emit("CurrentProgramSceneChanged", {"sceneName": self.program_scene,
                                                                      "sceneUuid": None})
 
-    @staticmethod
-    def scene_inputs() -> list[str]:
-        """What a scene item can show: the show's video inputs, then every overlay as "overlay.KIND"."""
-        return ["camera", "product", "background", *(OVERLAY + kind for kind in KINDS)]
+    def scene_inputs(self) -> list[str]:
+        """What a scene item can show: the show's video inputs, the studio's own sources, then every overlay as
+        "overlay.KIND"."""
+        return ["camera", "product", "background", *self.studio.inputs, *(OVERLAY + kind for kind in KINDS)]
+
+    def set_inputs(self, inputs: dict) -> None:
+        """The studio's own sources (name → cam:N | an image | a media file | testsrc), each checked (SceneError);
+        opened from the next go-live or preview (the preview restarts to show them)."""
+        checked = dict(check_input(name, spec) for name, spec in dict(inputs).items())
+        if checked == self.studio.inputs:
+            return
+        self.studio.inputs = checked
+        if self.previewing and not self.live:
+            self._restart_preview()
 
     def set_banned_words(self, words: list[str]) -> None:
         """屏蔽词: takes effect at once for what comes in next (the log keeps hidden comments, flagged)."""

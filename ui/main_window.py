@@ -312,19 +312,22 @@ class MainWindow(QMainWindow):
         from ui.scene_editor import SceneEditor
 
         width, height, _fps = (int(v) for v in self.canvas.currentData().split("x"))
-        return SceneEditor(self.service.studio.scenes, self.service.scene_inputs(), width / height, self)
+        return SceneEditor(self.service.studio.scenes, self.service.scene_inputs(), width / height, self,
+                           own_inputs=self.service.studio.inputs)
 
-    def edit_scenes(self, scenes: list | None = None) -> bool:
-        """Edit the scenes (`scenes`: what the dialog would return, for tests): applied at once, on air too,
-        kept in the settings, the 场景 dock's buttons rebuilt."""
+    def edit_scenes(self, scenes: list | None = None, inputs: dict | None = None) -> bool:
+        """Edit the scenes and the studio's own sources (`scenes`, `inputs`: what the dialog would return, for
+        tests): applied at once, on air too, kept in the settings, the 场景 dock's buttons rebuilt."""
         if scenes is None:
             dialog = self.scene_editor()
             if not dialog.exec():
                 return False
-            scenes = dialog.result_scenes
+            scenes, inputs = dialog.result_scenes, dialog.result_inputs
         try:
+            if inputs is not None:
+                self.service.set_inputs(inputs)
             self.service.set_scenes(scenes)
-        except ActionRefused as exc:
+        except (ActionRefused, SceneError) as exc:
             self._message(pick(str(exc)), error=True)
             return False
         self._remember_scenes()
@@ -370,6 +373,12 @@ class MainWindow(QMainWindow):
         """The studio's scenes and the one on air, as left last time (the defaults if none or unreadable)."""
         import json
 
+        inputs = self.settings.value("scenes/inputs")
+        if inputs:
+            try:
+                self.service.set_inputs(json.loads(str(inputs)))
+            except (SceneError, ValueError, TypeError) as exc:
+                log.warning("saved sources not used: %s", exc)
         saved = self.settings.value("scenes/list")
         if saved:
             try:
@@ -386,6 +395,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("scenes/list", json.dumps(scenes_to_json(self.service.studio.scenes),
                                                          ensure_ascii=False))
         self.settings.setValue("scenes/program", self.service.program_scene)
+        self.settings.setValue("scenes/inputs", json.dumps(self.service.studio.inputs, ensure_ascii=False))
 
     def _urls(self) -> tuple[list[str], list[str]]:
         """Where this show pushes: the toolbar's address, then the ticked destinations of the list (names, URLs)."""

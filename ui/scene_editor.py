@@ -12,10 +12,10 @@ import copy
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QInputDialog, QLabel,
-                               QListWidget, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QInputDialog,
+                               QLabel, QListWidget, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.console import SceneError, default_scenes, scenes_from_json, scenes_to_json
+from app.console import SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
 from ui.i18n import QT_TR_NOOP, label, pick, tr
 
 INPUTS = {"camera": QT_TR_NOOP("摄像头"), "product": QT_TR_NOOP("讲解商品图"), "background": QT_TR_NOOP("背景图")}
@@ -88,10 +88,13 @@ class LayoutSketch(QWidget):
 
 
 class SceneEditor(QDialog):
-    def __init__(self, scenes: list, inputs: list[str], aspect: float = 16 / 9, parent: QWidget | None = None) -> None:
+    def __init__(self, scenes: list, inputs: list[str], aspect: float = 16 / 9, parent: QWidget | None = None,
+                 own_inputs: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("编辑场景"))
         self.inputs = list(inputs)
+        self.own = dict(own_inputs or {})  # the studio's own sources: name → cam:N | a file | testsrc
+        self.result_inputs: dict[str, str] | None = None
         self.data: list[dict] = scenes_to_json(scenes)
         self.current = -1
         self.result_scenes: list | None = None
@@ -115,11 +118,11 @@ class SceneEditor(QDialog):
         self.table.itemChanged.connect(lambda _item: self._changed())
         self.table.currentCellChanged.connect(lambda *_: self._changed())
         item_buttons = QHBoxLayout()
-        self.add_input = QComboBox()
+        self.input_choice = QComboBox()
         for name in self.inputs:
-            self.add_input.addItem(input_label(name), name)
-        item_buttons.addWidget(self.add_input)
-        for text, slot in ((QT_TR_NOOP("添加来源"), self.add_item), (QT_TR_NOOP("删除来源"), self.remove_item),
+            self.input_choice.addItem(input_label(name), name)
+        item_buttons.addWidget(self.input_choice)
+        for text, slot in ((QT_TR_NOOP("添加来源"), self.add_item), (QT_TR_NOOP("新来源…"), self.ask_input), (QT_TR_NOOP("删除来源"), self.remove_item),
                            (QT_TR_NOOP("上移（到前面）"), lambda: self.move_item(-1)),
                            (QT_TR_NOOP("下移（到后面）"), lambda: self.move_item(1))):
             button = QPushButton(tr(text))
@@ -289,7 +292,7 @@ class SceneEditor(QDialog):
         if self.current < 0:
             return
         self._store()
-        name = name or self.add_input.currentData()
+        name = name or self.input_choice.currentData()
         overlay = name.startswith("overlay.")
         place = (0.0, 0.0, 1.0, 1.0) if overlay or name in ("camera", "background") else (0.62, 0.52, 0.34, 0.42)
         self._items().append({"input": name, "x": place[0], "y": place[1], "width": place[2], "height": place[3],
@@ -316,12 +319,50 @@ class SceneEditor(QDialog):
         self._load()
         self.table.setCurrentCell(row + step, 1)
 
+    # --- the studio's own sources -------------------------------------------------------------------------------
+    def ask_input(self) -> None:
+        """新来源…: a name, then a second camera, a picture or video file, or the test pattern."""
+        name, ok = QInputDialog.getText(self, tr("新来源"), tr("来源名称（如：场控台、产品视频）"))
+        if not ok:
+            return
+        choices = [tr("摄像头") + f" {n}" for n in range(4)] + [tr("图片或视频文件…"), tr("测试图")]
+        choice, ok = QInputDialog.getItem(self, tr("新来源"), tr("来源"), choices, 1, False)
+        if not ok:
+            return
+        index = choices.index(choice)
+        if index < 4:
+            spec = f"cam:{index}"
+        elif index == 4:
+            spec, _ = QFileDialog.getOpenFileName(self, tr("图片或视频文件…"))
+            if not spec:
+                return
+        else:
+            spec = "testsrc"
+        self.add_input(name, spec)
+
+    def add_input(self, name: str, spec: str) -> bool:
+        """Add a source of the studio's own (checked by the core; the reason shown when refused)."""
+        try:
+            name, spec = check_input(name, spec)
+        except SceneError as exc:
+            self.problem.setText(pick(str(exc)))
+            return False
+        self.problem.setText("")
+        if name not in self.own:
+            first_overlay = next((i for i, n in enumerate(self.inputs) if n.startswith("overlay.")), len(self.inputs))
+            self.inputs.insert(first_overlay, name)
+            self.input_choice.insertItem(first_overlay, name, name)
+        self.own[name] = spec
+        self.input_choice.setCurrentIndex(self.inputs.index(name))
+        return True
+
     # --- saving ------------------------------------------------------------------------------------------------
     def save(self) -> None:
         """Check everything in the core; close with the scenes, or say what is wrong and stay open."""
         self._store()
         try:
             self.result_scenes = scenes_from_json(copy.deepcopy(self.data))
+            self.result_inputs = dict(self.own)
         except SceneError as exc:
             self.problem.setText(pick(str(exc)))
             return

@@ -3,13 +3,15 @@
 
 Chroma key, as OBS keys: the distance of each pixel's colour from the key colour is measured in the CbCr plane
 (brightness ignored, so the shadows on a green screen key too); below `similarity` the pixel is transparent, over
-`similarity + smoothness` opaque, a ramp between. Spill reduction pulls the key colour out of what stays (green
+`similarity + smoothness` opaque, a ramp between; the settings scale with how saturated the key colour is (a
+green picked from a real screen is paler than OBS's (0, 255, 0)), and the distance is measured at half size
+(the alpha scaled back up: a soft edge a pixel wide). Spill reduction pulls the key colour out of what stays (green
 light on hair and shoulders): the key channel is capped near the other two. The result carries an alpha channel;
 the scene draws it over whatever lies below (a background picture, the product).
 
 Skin smoothing: an edge-preserving blur (bilateral) at half size, laid over the picture where the colour is
-skin-like (a CrCb range), by `strength`. Eyes, hair and edges keep their detail; the cost stays about a quarter of
-a full-size bilateral.
+skin-like (a CrCb range), by `strength`. Eyes, hair and edges keep their detail; at half size with a 5-px
+neighbourhood the bilateral costs 3 ms of a 720p frame (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ def make_chroma(colour=(64, 177, 0), similarity=0.4, smoothness=0.08, spill=0.1)
                      _unit(spill, "spill"))
 
 
+KEY_HALF_FROM = 64  # pictures at least this wide and high are keyed at half size
+PURE_GREEN_REACH = 136.65  # how far (0, 255, 0) lies from grey in OpenCV's 8-bit CrCb
+
+
 class ChromaKeyer:
     """Keys one picture at a time; the key colour's CbCr is computed once."""
 
@@ -62,26 +68,40 @@ class ChromaKeyer:
         ycrcb = cv2.cvtColor(swatch, cv2.COLOR_BGR2YCrCb)[0, 0].astype(np.float32)
         self._cr, self._cb = float(ycrcb[1]), float(ycrcb[2])
         self._channel = int(np.argmax(key.colour))  # the key's strongest channel: green for a green screen
-        # distance in CrCb is 0…~360; OBS's similarity 0…1 maps onto it
-        self._low = key.similarity * 256.0
-        self._span = max(1.0, key.smoothness * 256.0)
+        # Distance in CrCb is 0…~360. OBS's similarity 0…1 maps onto it for a fully saturated green (0, 255, 0);
+        # a key colour picked from a real screen is paler (closer to grey), so every colour is nearer to it: the
+        # settings scale by how far the key colour is from grey, against that green. Without it, the default 0.4
+        # on a picked (64, 177, 0) keyed skin half away (found by looking at the keyed picture, session 9).
+        reach = min(1.0, math.hypot(self._cr - 128.0, self._cb - 128.0) / PURE_GREEN_REACH)
+        self._low = key.similarity * 256.0 * reach
+        self._span = max(1.0, key.smoothness * 256.0 * reach)
 
     def apply(self, bgr: np.ndarray) -> np.ndarray:
-        """BGR → premultiplied-ready BGRA (straight alpha) with the key colour transparent."""
-        ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
+        """BGR → premultiplied-ready BGRA (straight alpha) with the key colour transparent. The key's distance is
+        measured at half size and its alpha scaled back up (a soft edge a pixel wide, as OBS's smoothness gives):
+        a quarter of the work of the float arithmetic, which was most of the key's cost."""
+        h, w = bgr.shape[:2]
+        half = w >= KEY_HALF_FROM and h >= KEY_HALF_FROM
+        small = cv2.resize(bgr, (w // 2, h // 2), interpolation=cv2.INTER_AREA) if half else bgr
+        ycrcb = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb)
         cr = ycrcb[:, :, 1].astype(np.float32) - self._cr
         cb = ycrcb[:, :, 2].astype(np.float32) - self._cb
         distance = cv2.magnitude(cr, cb)
         alpha = np.clip((distance - self._low) * (255.0 / self._span), 0, 255).astype(np.uint8)
-        out = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
-        out[:, :, 3] = alpha
+        if half:
+            alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
+        channels = list(cv2.split(bgr))
         if self.key.spill > 0:
             others = [c for c in range(3) if c != self._channel]
-            cap = cv2.max(bgr[:, :, others[0]], bgr[:, :, others[1]])
-            channel = out[:, :, self._channel]
-            limited = cv2.min(channel, cv2.add(cap, int(round((1.0 - self.key.spill) * 64))))
-            out[:, :, self._channel] = limited
-        return out
+            cap = cv2.max(channels[others[0]], channels[others[1]])
+            channels[self._channel] = cv2.min(channels[self._channel],
+                                              cv2.add(cap, int(round((1.0 - self.key.spill) * 64))))
+        return cv2.merge([*channels, alpha])
+
+
+# the bilateral's neighbourhood at half size: 5 px (10 at full size). OpenCV takes a faster path for it than for 7:
+# measured at 720p, 13.1 ms → 3.0 ms for the bilateral alone (docs/benchmarks.md)
+BILATERAL_D = 5
 
 
 def smooth_skin(bgr: np.ndarray, strength: float) -> np.ndarray:
@@ -91,7 +111,7 @@ def smooth_skin(bgr: np.ndarray, strength: float) -> np.ndarray:
         return bgr
     h, w = bgr.shape[:2]
     small = cv2.resize(bgr, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-    blurred = cv2.resize(cv2.bilateralFilter(small, 7, 40, 7), (w, h), interpolation=cv2.INTER_LINEAR)
+    blurred = cv2.resize(cv2.bilateralFilter(small, BILATERAL_D, 40, BILATERAL_D), (w, h), interpolation=cv2.INTER_LINEAR)
     ycrcb = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb)
     mask = cv2.inRange(ycrcb, (0, 133, 77), (255, 173, 127))  # skin tones in CrCb
     mask = cv2.resize(cv2.GaussianBlur(mask, (0, 0), 2), (w, h), interpolation=cv2.INTER_LINEAR)

@@ -113,6 +113,26 @@ def make_item(input: str, x=0.0, y=0.0, width=1.0, height=1.0, visible=True, opa
     return SceneItem(input.strip(), x, y, width, height, visible, _fraction(opacity, "opacity"), crop, fit)
 
 
+SHOW_INPUTS = ("camera", "product", "background")  # the inputs every show has; the studio's own take other names
+SPEC_MAX = 1000
+
+
+def check_input(name, spec) -> tuple[str, str]:
+    """A studio's own source for the scenes, checked: (name, what to open: cam:N | an image | a media file |
+    testsrc). SceneError with the reason. Whether it opens is seen at go-live (a slate in its place if not)."""
+    name = " ".join(str(name or "").split()) if isinstance(name, str) else ""
+    if not name or len(name) > NAME_MAX or not name.isprintable():
+        raise SceneError(f"来源名称需为 1–{NAME_MAX} 个可见字符 / a source's name is 1–{NAME_MAX} printable characters")
+    if name in SHOW_INPUTS or name.startswith(OVERLAY):
+        raise SceneError(f"“{name}”是内置来源的名称 / {name!r} is a built-in source's name")
+    if not isinstance(spec, str) or not spec.strip() or len(spec) > SPEC_MAX or not spec.isprintable():
+        raise SceneError("来源需为摄像头（cam:编号）、图片或视频文件的路径 / a source is cam:N, or an image or video file")
+    spec = spec.strip()
+    if spec.startswith("cam:") and not spec[4:].strip():
+        raise SceneError("摄像头需写编号，如 cam:1 / a camera needs its number, e.g. cam:1")
+    return name, spec
+
+
 def make_scene(name: str, items: Iterable[SceneItem]) -> Scene:
     name = " ".join(str(name or "").split())
     if not name or len(name) > NAME_MAX or not name.isprintable():
@@ -353,7 +373,7 @@ class SceneSource(VideoSource):
             cv2.add(cv2.multiply(roi, inv, scale=1 / 255), add, roi)
 
     def _fit_layer(self, item: SceneItem, layer) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]:
-        lx0, ly0, lx1, ly1 = layer.rect
+        lx0, ly0 = layer.rect[:2]
         inv, add = layer.inv, layer.add
         h, w = inv.shape[:2]
         if any(item.crop):

@@ -7,6 +7,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 
 from app.media import qtrender
+from app.media.interfaces import VideoSource
 
 
 def render_slate(width: int, height: int, title: str, subtitle: str = "") -> np.ndarray:
@@ -27,3 +28,18 @@ def render_slate(width: int, height: int, title: str, subtitle: str = "") -> np.
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, subtitle)
     painter.end()
     return np.ascontiguousarray(qtrender.to_bgra(image)[:, :, :3])
+
+
+class SlateSource(VideoSource):
+    """A source that could not be opened, in its place in the scenes: the slate saying so, and a notice."""
+
+    def __init__(self, width: int, height: int, title: str, subtitle: str = "") -> None:
+        self.notice = title
+        self._size, self._text = (width, height), (title, subtitle)
+        self._picture: np.ndarray | None = None
+
+    def frame_at(self, stream_time: float) -> np.ndarray:
+        if self._picture is None:  # drawn in the render thread, once
+            self._picture = render_slate(*self._size, *self._text)
+        return self._picture
+

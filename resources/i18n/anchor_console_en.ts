@@ -1579,6 +1579,10 @@
         <translation>Remove source</translation>
     </message>
     <message>
+        <source>新来源…</source>
+        <translation>New source…</translation>
+    </message>
+    <message>
         <source>上移（到前面）</source>
         <translation>Up (to the front)</translation>
     </message>
@@ -1609,6 +1613,18 @@
     <message>
         <source>至少保留一个场景</source>
         <translation>Keep at least one scene</translation>
+    </message>
+    <message>
+        <source>新来源</source>
+        <translation>New source</translation>
+    </message>
+    <message>
+        <source>来源名称（如：场控台、产品视频）</source>
+        <translation>Source name (e.g. assistant desk, product video)</translation>
+    </message>
+    <message>
+        <source>图片或视频文件…</source>
+        <translation>Picture or video file…</translation>
     </message>
 </context>
 </TS>

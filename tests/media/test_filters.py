@@ -36,11 +36,25 @@ def test_the_green_screen_and_its_shadow_go_and_the_host_stays(tmp_path):
     assert keyed[120, 160, 3] == 255 and tuple(keyed[120, 160, :3]) == HOST  # the host: opaque, untouched
 
 
+@pytest.mark.parametrize("screen", [GREEN_SCREEN, (0, 255, 0), (90, 160, 60)])  # picked, pure, a pale one
+def test_skin_stays_whatever_green_the_key_colour_is(screen):
+    """The settings scale with how far the key colour is from grey: with the defaults, a face in front of a pale
+    picked green stays whole (before, similarity 0.4 on (64, 177, 0) left skin at alpha 45 of 255)."""
+    picture = np.zeros((128, 128, 3), np.uint8)
+    picture[:] = screen
+    picture[32:96, 32:96] = (120, 150, 200)  # skin
+    keyed = ChromaKeyer(make_chroma(screen)).apply(picture)
+    assert keyed[64, 64, 3] == 255 and keyed[5, 5, 3] == 0
+
+
 def test_spill_is_pulled_out_of_what_stays():
     greenish = np.full((8, 8, 3), (90, 200, 110), np.uint8)  # a shoulder lit green by the screen
     without = ChromaKeyer(make_chroma(GREEN_SCREEN, similarity=0.05, spill=0.0)).apply(greenish)
     with_spill = ChromaKeyer(make_chroma(GREEN_SCREEN, similarity=0.05, spill=1.0)).apply(greenish)
     assert without[0, 0, 1] == 200 and with_spill[0, 0, 1] < 130  # green capped near red and blue
+    blue_side = np.full((8, 8, 3), (120, 200, 90), np.uint8)
+    some = ChromaKeyer(make_chroma(GREEN_SCREEN, similarity=0.05, spill=0.25)).apply(blue_side)
+    assert some[0, 0, 1] == 120 + 48 and tuple(some[0, 0, [0, 2]]) == (120, 90)  # capped at the higher other + 48
 
 
 def test_a_keyed_camera_over_a_background_in_a_scene(tmp_path):

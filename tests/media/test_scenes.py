@@ -223,6 +223,21 @@ def test_an_overlay_named_in_a_scene_is_drawn_once_in_its_place_and_order(tmp_pa
     faint = _overlay_frame(tmp_path, make_scene("D", [make_item("camera"), make_item("overlay.ticker", opacity=0.5)]))
     assert abs(int(faint[70, 120, 0]) - 128) <= 1  # the item's opacity
 
+    cut = _overlay_frame(tmp_path, make_scene("E", [make_item("camera"),
+                                                    make_item("overlay.card", crop=(0.25, 0.25, 0.25, 0.25))]))
+    assert cut[20, 30].tolist() == [128] * 3  # the middle of the card, where it was: x 20–40, y 15–25 are left
+    assert all(cut[y, x].tolist() == [0] * 3 for y, x in ((12, 30), (20, 15), (20, 45), (27, 30)))  # each side cut
+
+    roomy = _overlay_frame(tmp_path, make_scene("F", [make_item("camera"),
+                                                      make_item("overlay.card", 0.0, 0.55, 0.45, 0.3)]))
+    assert roomy[74, 39].tolist() == [128] * 3  # a place bigger than the card: its own size (40x20), never larger
+    assert roomy[65, 41].tolist() == [0] * 3 and roomy[76, 20].tolist() == [0] * 3
+
+    narrow = _overlay_frame(tmp_path, make_scene("G", [make_item("camera"),
+                                                       make_item("overlay.card", 0.0, 0.0, 0.15, 0.5)]))
+    assert narrow[14, 29].tolist() == [128] * 3  # 30 wide, 50 high: the narrower side decides, 40x20 → 30x15
+    assert narrow[16, 10].tolist() == [0] * 3 and narrow[5, 31].tolist() == [0] * 3
+
 
 def test_a_fade_leaves_out_the_overlays_of_both_scenes(tmp_path):
     source = SceneSource({}, [make_scene("A", [make_item("overlay.card")]),
@@ -248,3 +263,80 @@ def test_scenes_edited_on_air_keep_the_program_by_name(tmp_path):
     assert source.program == "C" and at(source.frame_at(0.1), 0.5, 0.5) == RED  # A is gone: the first scene
     with pytest.raises(SceneError):
         source.set_scenes([])
+
+
+def test_the_studios_own_sources_open_or_hold_their_place_with_a_slate(tmp_path, qapp_offscreen):
+    from app.broadcast import Studio, studio_inputs
+    from app.media.scenes import check_input
+    from app.media.sources import TestPatternSource
+
+    logo = tmp_path / "logo.png"
+    cv2.imwrite(str(logo), np.full((40, 40, 3), BLUE, np.uint8))
+    studio = Studio(inputs=dict([check_input(" 场控台 ", "testsrc"), check_input("logo", str(logo)),
+                                 check_input("产品视频", str(tmp_path / "gone.mp4"))]))
+    inputs = studio_inputs(studio, 320, 180, 30)
+    assert isinstance(inputs["场控台"], TestPatternSource) and inputs["logo"].frame_at(0).shape == (40, 40, 3)
+    missing = inputs["产品视频"]
+    assert "无法打开" in missing.notice and missing.frame_at(0).shape == (180, 320, 3)  # its place kept, said why
+    scene = make_scene("S", [make_item("logo"), make_item("产品视频", 0.5, 0.5, 0.5, 0.5)])
+    source = SceneSource(inputs, [scene], 320, 180)
+    frame = source.frame_at(0.0)
+    assert at(frame, 0.25, 0.25) == BLUE and at(frame, 0.75, 0.75) != BLUE and "产品视频" in source.notice
+
+
+@pytest.mark.parametrize("name, spec, why", [("camera", "testsrc", "built-in"), ("overlay.x", "testsrc", "built-in"),
+                                             ("", "testsrc", "name"), ("a" * 41, "testsrc", "name"),
+                                             ("台", "cam:", "number"), ("台", "", "cam:N"), ("台", 3, "cam:N"),
+                                             ("台", "a\nb", "cam:N")])
+def test_a_source_the_studio_cannot_have_is_refused_with_why(name, spec, why):
+    from app.media.scenes import check_input
+
+    with pytest.raises(SceneError, match=why):
+        check_input(name, spec)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.none(), st.integers()), st.one_of(st.text(max_size=60), st.none()))
+def test_any_source_name_and_spec_is_checked_or_refused(name, spec):
+    from app.media.scenes import check_input
+
+    try:
+        checked = check_input(name, spec)
+    except SceneError:
+        return
+    assert checked[0] and checked[0] not in ("camera", "product", "background") and checked[1] == checked[1].strip()
+
+
+def test_a_crop_cuts_each_side_by_its_own_share(tmp_path):
+    grey = (90, 90, 90)
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[:] = grey
+    image[:, :20] = RED  # left 10 %
+    image[:, 160:] = BLUE  # right 20 %
+    image[:10] = GREEN  # top 10 %
+    image[80:] = (255, 255, 255)  # bottom 20 %
+    path = tmp_path / "edges.png"
+    cv2.imwrite(str(path), image)
+    source = SceneSource({"p": ImageSource(str(path))},
+                         [make_scene("S", [make_item("p", crop=(0.1, 0.1, 0.2, 0.2), fit="letterbox")])], 140, 70)
+    frame = source.frame_at(0.0)
+    for fx, fy in ((0.01, 0.5), (0.99, 0.5), (0.5, 0.01), (0.5, 0.99), (0.01, 0.01), (0.99, 0.99), (0.5, 0.5)):
+        assert at(frame, fx, fy) == grey, (fx, fy)  # 140x70 of grey exactly: every edge cut, nothing else
+
+
+def test_an_overlay_is_fitted_once_per_picture_of_it(tmp_path, monkeypatch):
+    from app.media.compose import Compositor
+
+    compositor = Compositor(200, 100)
+    compositor.set_layer("card", np.full((20, 40, 4), 255, np.uint8), 10, 10)
+    source = SceneSource({}, [make_scene("S", [make_item("overlay.card", 0.5, 0.5, 0.1, 0.1)])], 200, 100)
+    source.take_layers(compositor.layers)
+    fitted = []
+    real = SceneSource._fit_layer
+    monkeypatch.setattr(SceneSource, "_fit_layer", lambda self, *a: fitted.append(a) or real(self, *a))
+    for t in range(3):
+        source.frame_at(t / 30)
+    assert len(fitted) == 1
+    compositor.set_layer("card", np.full((20, 40, 4), 128, np.uint8), 10, 10)  # new content: a new layer
+    frame = source.frame_at(0.1)
+    assert len(fitted) == 2 and frame[55, 105].tolist() == [128] * 3  # fitted again, the new picture shown

@@ -90,3 +90,22 @@ def test_an_edit_on_air_changes_the_scene_on_air_at_once(window, qtbot):
     assert window.edit_scenes(edited)
     assert on_air.program == program and on_air.scene(program).inputs == ("product",)  # its new layout, on air
     qtbot.waitUntil(lambda: on_air.draws_layers == {"comments"}, timeout=3000)  # the comments hidden in it
+
+
+def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
+    dialog = window.scene_editor()
+    qtbot.addWidget(dialog)
+    assert not dialog.add_input("product", "testsrc") and "product" in dialog.problem.text()  # a built-in name
+    assert not dialog.add_input("场控台", "cam:") and dialog.problem.text()
+    assert dialog.add_input("场控台", "testsrc") and dialog.problem.text() == ""
+    choices = [dialog.input_choice.itemData(i) for i in range(dialog.input_choice.count())]
+    assert choices.index("场控台") < choices.index("overlay.product_card")  # with the sources, before the overlays
+    dialog.add_item("场控台")
+    dialog.save()
+    assert dialog.result_inputs == {"场控台": "testsrc"}
+    assert window.edit_scenes(dialog.result_scenes, dialog.result_inputs)
+    assert window.service.studio.inputs == {"场控台": "testsrc"} and "场控台" in window.service.scene_inputs()
+    assert json.loads(window.settings.value("scenes/inputs")) == {"场控台": "testsrc"}
+    window.refresh_preview()  # the preview (running already or started here) opens the studio's sources
+    qtbot.waitUntil(lambda: window.service._preview_scenes is not None
+                    and window.service._preview_scenes.input("场控台") is not None, timeout=5000)
