@@ -126,3 +126,77 @@ def test_the_room_runs_its_own_clock_without_any_assistant(catalogue):
     ended = {(e.type, e.payload.get("reason"), e.actor) for e in load_events(catalogue, core.session_id)
              if e.type in (EventType.COUPON_ENDED, EventType.FLASH_SALE_ENDED)}
     assert ended == {(EventType.COUPON_ENDED, "expired", "system"), (EventType.FLASH_SALE_ENDED, "time", "system")}
+
+
+def test_scene_switches_and_edits_beside_the_render_never_deadlock():
+    """The scenes' lock (switch, set_scenes, the render's frame_at) and the compositor's (set_layer, protect,
+    layers, compose) under a render thread at full speed, two threads switching and editing scenes and one
+    changing overlays, for min(ANCHOR_STRESS_SECONDS, 20) s under the same watchdog."""
+    import numpy as np
+
+    from app.media.compose import Compositor
+    from app.media.scenes import SceneSource, make_item, make_scene
+    from app.media.sources import TestPatternSource
+
+    compositor = Compositor(160, 90)
+    layouts = [[make_scene("A", [make_item("camera"), make_item("overlay.card", 0.5, 0.5, 0.3, 0.3)]),
+                make_scene("B", [make_item("camera", 0.1, 0.1, 0.5, 0.5), make_item("overlay.ticker", visible=False)])],
+               [make_scene("B", [make_item("overlay.card")]), make_scene("C", [make_item("camera", opacity=0.5)])]]
+    source = SceneSource({"camera": TestPatternSource(160, 90, 30)}, layouts[0], 160, 90)
+    source.take_layers(compositor.layers)
+    stop = threading.Event()
+    progress = dict.fromkeys(("render", "switch", "edit", "overlays"), 0)
+
+    def render():
+        t = 0.0
+        while not stop.is_set():
+            frame = source.frame_at(t)
+            compositor.compose(frame, t, in_place=True, skip=source.draws_layers)
+            t += 1 / 30
+            progress["render"] += 1
+
+    def switch(rnd=random.Random(1)):
+        while not stop.is_set():
+            try:
+                source.switch(rnd.choice(source.scene_names), rnd.choice(("cut", "fade")))
+            except Exception as exc:  # a name edited away between reading it and switching: refused, not stuck
+                assert "no scene" in str(exc)
+            progress["switch"] += 1
+            time.sleep(0.001)
+
+    def edit(rnd=random.Random(2)):
+        while not stop.is_set():
+            source.set_scenes(rnd.choice(layouts))
+            progress["edit"] += 1
+            time.sleep(0.002)
+
+    def overlays(rnd=random.Random(3)):
+        while not stop.is_set():
+            name = rnd.choice(("card", "ticker", "mark"))
+            compositor.set_layer(name, np.full((10, 20, 4), rnd.randint(0, 255), np.uint8), rnd.randint(0, 150),
+                                 rnd.randint(0, 80))
+            if rnd.random() < 0.01:
+                compositor.protect("mark")
+            progress["overlays"] += 1
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=f, name=f.__name__, daemon=True) for f in (render, switch, edit, overlays)]
+    for thread in threads:
+        thread.start()
+    seconds = min(SECONDS, 20.0)
+    deadline = time.monotonic() + seconds
+    last, last_change = dict(progress), dict.fromkeys(progress, time.monotonic())
+    while time.monotonic() < deadline and all(t.is_alive() for t in threads):
+        time.sleep(0.5)
+        for key, value in progress.items():
+            if value != last[key]:
+                last[key], last_change[key] = value, time.monotonic()
+        stuck = [k for k, t in last_change.items() if time.monotonic() - t > STALL_S]
+        assert not stuck, f"no progress for {STALL_S:.0f} s in {stuck}: deadlock?\n{_stacks()}"
+    died = [t.name for t in threads if not t.is_alive()]
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    assert not died, f"a thread raised: {died}"  # (its traceback is in the captured stderr)
+    assert not [t.name for t in threads if t.is_alive()], _stacks()
+    assert all(count > 50 for count in progress.values()), progress

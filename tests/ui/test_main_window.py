@@ -849,3 +849,29 @@ def test_faq_editor_and_notice_schedule(window, qtbot):
     qtbot.waitUntil(lambda: "福袋" in window.faq.reminder.text(), timeout=3000)
     assert window.teleprompter.reminder.text() == window.faq.reminder.text() and window.teleprompter.reminder.isVisible()
     assert "福袋" in str(window.settings.value("notices/schedule"))
+
+
+@pytest.mark.parametrize("mode, kept", [("live", True), ("rehearsal", False)])
+def test_after_the_stop_nothing_says_ok_and_a_real_shows_stock_is_the_catalogues(window, qtbot, mode, kept):
+    """Section 4's rough edges: the health text is cleared at the stop; stock set while a real show was on air is
+    what the catalogue shows after it (a rehearsal's is not: its orders were simulated)."""
+    window.mode.setCurrentIndex(window.mode.findData(mode))
+    room, first = live_run_sheet(window, qtbot)
+    before = window.service.catalogue.room_snapshot().state.products[first].stock
+    window.products.table.item(0, 3).setText(str(before + 7))
+    assert room.state.products[first].stock == before + 7
+    qtbot.waitUntil(lambda: window.health.text() != "", timeout=5000)
+    assert window.stop_live()
+    assert window.health.text() == ""
+    after = window.service.catalogue.room_snapshot().state.products[first].stock
+    assert after == (before + 7 if kept else before)
+    qtbot.waitUntil(lambda: window.products.table.item(0, 3).text() == str(after), timeout=3000)
+
+
+def test_the_graphs_start_on_sensible_axes(window, qtbot):
+    from ui.docks.graphs import FLOORS, axis_top
+
+    for name, plot in window.graphs.plots.items():
+        low, high = plot.viewRange()[1]
+        assert low == 0 and high == FLOORS[name]  # from the first second: 0 up to a floor, not a dot's width
+    assert axis_top([], 10) == 10 and axis_top([53], 10) == pytest.approx(60.95)  # a little above the top value
