@@ -3,7 +3,8 @@ sources (which one, place and size in % of the canvas, opacity, shown or not, ho
 the layout. The dialog edits a copy in the saved form; 保存 has the core check all of it (`scenes_from_json`) and
 names what is wrong without closing; 取消 leaves the scenes as they were.
 
-The list shows a scene's sources as OBS does: the top row is in front.
+The list shows a scene's sources as OBS does: the top row is in front. 新来源… adds a source of the studio's own
+(a second camera, a picture or video file, the test pattern); one no scene shows any more is let go at 保存.
 """
 
 from __future__ import annotations
@@ -362,7 +363,9 @@ class SceneEditor(QDialog):
         self._store()
         try:
             self.result_scenes = scenes_from_json(copy.deepcopy(self.data))
-            self.result_inputs = dict(self.own)
+            used = {item["input"] for scene in self.data for item in scene["items"]}
+            # a source of the studio's own that no scene shows any more is let go (no camera held for nothing)
+            self.result_inputs = {name: spec for name, spec in self.own.items() if name in used}
         except SceneError as exc:
             self.problem.setText(pick(str(exc)))
             return

@@ -98,6 +98,7 @@ def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
     assert not dialog.add_input("product", "testsrc") and "product" in dialog.problem.text()  # a built-in name
     assert not dialog.add_input("场控台", "cam:") and dialog.problem.text()
     assert dialog.add_input("场控台", "testsrc") and dialog.problem.text() == ""
+    assert dialog.add_input("备用机位", "cam:3")  # added but placed in no scene: let go at 保存
     choices = [dialog.input_choice.itemData(i) for i in range(dialog.input_choice.count())]
     assert choices.index("场控台") < choices.index("overlay.product_card")  # with the sources, before the overlays
     dialog.add_item("场控台")
