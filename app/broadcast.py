@@ -219,6 +219,17 @@ def studio_inputs(studio: Studio, width: int, height: int, fps: int) -> dict:
     return inputs
 
 
+def open_scenes(video, sound, studio: Studio, options: LiveOptions, pinned_image) -> SceneSource:
+    """The scenes as a go-live or the preview draws them: the chosen source as "camera" (with the studio's key and
+    smoothing), `pinned_image` (what to show as the product's picture) as "product", the background picture and the
+    studio's own sources, the program scene as the studio left it. A file that is also the sound is started once."""
+    camera = camera_input(video, studio)
+    inputs = {**studio_inputs(studio, options.width, options.height, options.fps), "camera": camera,
+              "product": PinnedPicture(pinned_image), **background_input(studio)}
+    return SceneSource(inputs, studio.scenes, options.width, options.height, program=studio.program_scene,
+                       started_elsewhere=(sound, camera) if sound is video else (sound,))
+
+
 def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
     """A compositor with the overlay layers switched and placed as the streamer left them; a rehearsal's frames
     also carry the 演练 REHEARSAL mark (bottom-right corner, above everything, not switchable; the top-left is
@@ -315,13 +326,7 @@ class Broadcast:
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
         if studio.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
-            camera = camera_input(video, studio)
-            video = self.scenes = SceneSource(
-                {**studio_inputs(studio, options.width, options.height, options.fps), "camera": camera,
-                 "product": PinnedPicture(self._pinned_image), **background_input(studio)},
-                studio.scenes, options.width,
-                options.height, program=studio.program_scene,
-                started_elsewhere=(audio, camera) if audio is video else (audio,))
+            video = self.scenes = open_scenes(video, audio, studio, options, self._pinned_image)
             opened.append(video.stop)
         core = SessionCore(self.database, studio.banned_words)
         for user_id in studio.blocked_users:

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.broadcast import (Broadcast, BroadcastHealth, FrameSlot, GoLiveError, LiveOptions, Studio, build_overlays,
-                           background_input, camera_input, check_mode, explain_go_live_failure, open_sources_for,
-                           overlay_boxes, studio_inputs)
+                           check_mode, explain_go_live_failure, open_scenes, open_sources_for, overlay_boxes)
 from app.catalogue import Catalogue, load_faqs
 from app.commerce.faq import FaqError
 from app.commerce.notices import Notice, ScheduleError, due, format_schedule, parse_schedule
@@ -39,8 +38,7 @@ from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
 from app.media.pipeline import Pipeline
 from app.media.filters import FilteredSource, FilterError, key_colour_at
-from app.media.scenes import (OVERLAY, PinnedPicture, SceneError, SceneSource, check_input, default_scenes,
-                              scenes_from_json, scenes_to_json)
+from app.media.scenes import OVERLAY, SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.overlays.overlay_set import KINDS
@@ -283,13 +281,7 @@ class ConsoleService:
         video, sound = open_sources_for(options)  # the sound too: the level meter works before going live
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
         if self.studio.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
-            camera = camera_input(video, self.studio)
-            video = self._preview_scenes = SceneSource(
-                {**studio_inputs(self.studio, options.width, options.height, options.fps), "camera": camera,
-                 "product": PinnedPicture(self._first_picture), **background_input(self.studio)},
-                self.studio.scenes,
-                options.width, options.height, program=self.studio.program_scene,
-                started_elsewhere=(sound, camera) if sound is video else (sound,))
+            video = self._preview_scenes = open_scenes(video, sound, self.studio, options, self._first_picture)
         compositor, overlays = build_overlays(settings, self.studio, rehearsal=options.rehearsal)
         show_layout_sample(overlays, self.catalogue.room_snapshot())  # the layout, to see and drag before going live
         pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=compositor)
@@ -496,10 +488,13 @@ class ConsoleService:
         "overlay.KIND"."""
         return ["camera", "product", "background", *self.studio.inputs, *(OVERLAY + kind for kind in KINDS)]
 
-    def set_inputs(self, inputs: dict) -> None:
-        """The studio's own sources (name → cam:N | an image | a media file | testsrc), each checked (SceneError);
-        opened from the next go-live or preview (the preview restarts to show them)."""
-        checked = dict(check_input(name, spec) for name, spec in dict(inputs).items())
+    def set_inputs(self, inputs) -> None:
+        """The studio's own sources (name → cam:N | an image | a media file | testsrc), each checked (SceneError,
+        also for anything but such a mapping: the settings file may have been edited by hand); opened from the next
+        go-live or preview (the preview restarts to show them)."""
+        if not isinstance(inputs, dict):
+            raise SceneError("来源列表格式不对 / the sources are not a list of name → source")
+        checked = dict(check_input(name, spec) for name, spec in inputs.items())
         if checked == self.studio.inputs:
             return
         self.studio.inputs = checked

@@ -25,6 +25,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -74,12 +75,12 @@ class Scene:
     name: str
     items: tuple[SceneItem, ...] = field(default_factory=tuple)  # bottom to top
 
-    @property
+    @cached_property  # read every frame: worked out once per scene (a frozen value)
     def inputs(self) -> tuple[str, ...]:
         """The video inputs the scene draws (not its overlays)."""
         return tuple(dict.fromkeys(item.input for item in self.items if overlay_kind(item.input) is None))
 
-    @property
+    @cached_property
     def overlays(self) -> frozenset[str]:
         """The overlay layers this scene places itself (shown or hidden)."""
         return frozenset(kind for item in self.items if (kind := overlay_kind(item.input)) is not None)

@@ -340,3 +340,30 @@ def test_an_overlay_is_fitted_once_per_picture_of_it(tmp_path, monkeypatch):
     compositor.set_layer("card", np.full((20, 40, 4), 128, np.uint8), 10, 10)  # new content: a new layer
     frame = source.frame_at(0.1)
     assert len(fitted) == 2 and frame[55, 105].tolist() == [128] * 3  # fitted again, the new picture shown
+
+
+def test_any_saved_sources_are_taken_checked_or_refused_whole(tmp_path, monkeypatch):
+    """The studio's own sources come back from the settings file, which a person may have edited: any JSON value
+    is either taken (every name and source checked) or refused with a SceneError, leaving the sources as they
+    were; nothing else raises."""
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+                               lambda inner: st.lists(inner, max_size=4)
+                               | st.dictionaries(st.text(max_size=30), inner, max_size=4), max_leaves=12)
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'c.db'}"))
+    try:
+        @settings(max_examples=300, deadline=None)
+        @given(json_values)
+        def check(value):
+            service.studio.inputs = {"台": "testsrc"}
+            try:
+                service.set_inputs(value)
+            except SceneError:
+                assert service.studio.inputs == {"台": "testsrc"}  # refused whole: nothing half-taken
+                return
+            assert isinstance(value, dict) and len(service.studio.inputs) <= len(value)  # " a" and "a" are one
+            assert all(isinstance(spec, str) and spec for spec in service.studio.inputs.values())
+
+        check()
+    finally:
+        service.close()
