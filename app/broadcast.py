@@ -230,17 +230,22 @@ def open_scenes(video, sound, studio: Studio, options: LiveOptions, pinned_image
                        started_elsewhere=(sound, camera) if sound is video else (sound,))
 
 
+def mark_rehearsal(compositor: Compositor) -> None:
+    """The 演练 REHEARSAL mark on every frame of `compositor` (bottom-right, above everything, not switchable)."""
+    scale = min(compositor.width, compositor.height) / 720
+    mark, margin = render_rehearsal_mark(scale), round(16 * scale)
+    compositor.set_layer(REHEARSAL_LAYER, mark, compositor.width - mark.shape[1] - margin,
+                         compositor.height - mark.shape[0] - margin, z=1000)
+    compositor.protect(REHEARSAL_LAYER)  # no scene can take it over or hide it
+
+
 def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
     """A compositor with the overlay layers switched and placed as the streamer left them; a rehearsal's frames
     also carry the 演练 REHEARSAL mark (bottom-right corner, above everything, not switchable; the top-left is
     the test pattern's frame code)."""
     compositor = Compositor(settings.width, settings.height)
     if rehearsal:
-        scale = min(settings.width, settings.height) / 720
-        mark, margin = render_rehearsal_mark(scale), round(16 * scale)
-        compositor.set_layer(REHEARSAL_LAYER, mark, settings.width - mark.shape[1] - margin,
-                             settings.height - mark.shape[0] - margin, z=1000)
-        compositor.protect(REHEARSAL_LAYER)  # no scene can take it over or hide it
+        mark_rehearsal(compositor)
     overlays = OverlaySet(compositor)
     for kind, enabled in studio.overlay_enabled.items():
         overlays.set_enabled(kind, enabled)

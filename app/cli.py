@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app import __version__
 from app.language import pick
-from app.redaction import install_log_redaction, redact, redact_url
+from app.redaction import install_log_redaction, redact, redact_url, register_url_secrets
 from app.store import StoreUnavailable
 
 EXIT_USAGE = 2
@@ -225,7 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--pip", metavar="SOURCE", help="picture-in-picture: a media file, image or cam:N, "
                         "bottom right")
     stream.add_argument("--overlay-demo", action="store_true",
-                        help="burn in a demo product card, coupon countdown and comment ticker")
+                        help="burn in a demo product card, coupon countdown and comment ticker (simulated: every "
+                             "frame carries the 演练 REHEARSAL mark; a destination off this machine must be confirmed)")
+    stream.add_argument("--confirm-test-server", action="store_true",
+                        help="with --overlay-demo: the destinations off this machine are private test servers, not a "
+                             "real room (asked interactively when this is not given)")
     for command in sub.choices.values():  # `anchor-console review --studio X` as well as `--studio X review`
         command.add_argument("--studio", metavar="NAME", type=_studio, default=argparse.SUPPRESS, help=STUDIO_HELP)
     return parser
@@ -236,6 +240,7 @@ def main(argv: list[str] | None = None, windows=None) -> int:
     handed in by the launcher that stands above both `app/` and `ui/`; None (`python -m app`): headless only."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     install_log_redaction()
+    _keys_off_the_command_line(sys.argv[1:] if argv is None else argv, argv is None)
     try:
         args = build_parser().parse_args(argv)
         if getattr(args, "studio", None):  # every Database() this process opens works for that studio
@@ -276,6 +281,31 @@ def main(argv: list[str] | None = None, windows=None) -> int:
     except (UsageError, StoreUnavailable) as exc:  # in the language asked for (app.language)
         print(f"anchor-console: error: {redact(pick(str(exc)))}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _keys_off_the_command_line(argv: list[str], own_process: bool) -> None:
+    """A stream key typed into `--to rtmp://HOST/APP/KEY` is masked in everything the console prints or logs, and
+    in this process's title, which `ps` shows to every user of the machine (setproctitle); the moment before that
+    is still visible, so the user is told to keep the key in {env:VAR}, {file:PATH} or saved:NAME instead."""
+    from app.destinations import key_in_url
+
+    targets = [value.partition("=")[2] if value.startswith("--to=") else value
+               for flag, value in zip(["", *argv], argv) if flag == "--to" or value.startswith("--to=")]
+    keyed = [target for target in targets if key_in_url(target)]
+    if not keyed:
+        return
+    for target in keyed:
+        register_url_secrets(target)
+    print("注意：推流密钥写在了命令行上，本机其他用户可以用 ps 看到；请用 rtmp://…/{env:变量}、{file:路径} 或 saved:名称 / "
+          "notice: a stream key on the command line can be seen by other users of this machine (ps); use "
+          "rtmp://…/{env:VAR}, {file:PATH} or saved:NAME")  # stdout: an error stays the one line on stderr
+    if own_process:
+        try:
+            import setproctitle
+
+            setproctitle.setproctitle(redact(" ".join(["anchor-console", *argv])))
+        except ImportError:  # the title stays as it was; the warning above still holds
+            pass
 
 
 def _has_display() -> bool:
@@ -336,7 +366,7 @@ def _live(args) -> int:
     if not destinations and path is None:
         raise UsageError("没有推流地址也不录制 / nothing to stream to: give --to or drop --no-record")
     print(f"直播 live: {args.source} + the feed {redact_url(args.feed)} → "
-          + ", ".join([redact(d) for d in destinations] + ([str(path)] if path else [])))
+          + ", ".join([redact_url(d) if "://" in d else d for d in destinations] + ([str(path)] if path else [])))
     options = LiveOptions(rehearsal=False, simulated_audience=False, demo_assistant=False, destinations=destinations,
                           record=path is not None, recording_path=str(path) if path else None, source=args.source,
                           duration=args.duration, feed_url=args.feed, feed_token=_feed_token(), title=args.title)
@@ -533,7 +563,7 @@ def _describe_room(state: dict) -> str:
 
 
 def _import_orders(args) -> int:
-    from app.orders import import_orders
+    from app.orders import SessionLive, import_orders
     from app.store.db import Database
     from app.store.order_io import OrderImportError
 
@@ -550,7 +580,7 @@ def _import_orders(args) -> int:
         report = import_orders(database, args.session, args.file, mapping or None, args.by)
     except KeyError:
         raise UsageError(f"no session {args.session} (anchor-console review lists them)") from None
-    except OrderImportError as exc:
+    except (OrderImportError, SessionLive) as exc:
         raise UsageError(str(exc)) from None
     finally:
         database.close()
@@ -673,6 +703,8 @@ def _stream(args: argparse.Namespace) -> int:
     width, height = args.size
     try:
         targets = [resolve_target(target) for target in args.to]
+        if args.overlay_demo:  # asked before anything is opened
+            _confirm_simulated(targets, args.confirm_test_server)
         outputs = [open_destination(target) for target in targets]
     except (DestinationError, TargetError) as exc:
         raise UsageError(str(exc)) from None
@@ -728,7 +760,28 @@ def _add_pip(compositor, spec: str, width: int, height: int, fps: int, sample_ra
     return compositor
 
 
+def _confirm_simulated(targets: list[str], confirmed: bool) -> None:
+    """Simulated comments, coupons and stock never reach a real room unasked (issue #25): a destination off this
+    machine needs --confirm-test-server or a typed "yes"; UsageError otherwise."""
+    from app.destinations import loopback_url
+
+    remote = [redact_url(t) for t in targets if not loopback_url(t)]
+    if not remote or confirmed:
+        return
+    question = (f"--overlay-demo 是模拟的评论、优惠券和库存，会推到 {', '.join(remote)}。这是私有测试服务器吗？"
+                f"输入 yes 确认 / --overlay-demo is simulated comments, coupons and stock, pushed to "
+                f"{', '.join(remote)}. Is that a private test server? Type yes to go on: ")
+    if sys.stdin is not None and sys.stdin.isatty():
+        print(question, end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() in ("yes", "是"):
+            return
+    raise UsageError(f"模拟画面不会推到本机以外的地址，除非确认是私有测试服务器（--confirm-test-server）：{', '.join(remote)} / "
+                     f"simulated overlays are not pushed off this machine unless you confirm a private test server "
+                     f"(--confirm-test-server): {', '.join(remote)}")
+
+
 def _overlay_demo(width: int, height: int):
+    from app.broadcast import mark_rehearsal
     from app.media.compose import Compositor
     from app.overlays.sample import OverlayDemo
     from app.overlays.overlay_set import OverlaySet
@@ -736,6 +789,7 @@ def _overlay_demo(width: int, height: int):
 
     ensure_qt()  # Qt's font database, from the main thread
     compositor = Compositor(width, height)
+    mark_rehearsal(compositor)  # simulated: never mistaken for a real show, wherever it goes
     demo = OverlayDemo(OverlaySet(compositor))
     demo.start()
     return compositor, demo

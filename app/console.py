@@ -37,6 +37,7 @@ from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
 from app.media.pipeline import Pipeline
+from app.media.repair import repair_in_background
 from app.media.filters import FilteredSource, FilterError, key_colour_at
 from app.media.scenes import OVERLAY, SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
 from app.media.qtrender import ensure_qt, font
@@ -108,6 +109,7 @@ class ConsoleService:
         self._preview_overlays = None
         self._last_options: LiveOptions | None = None  # what the last go-live asked for (to restore the preview)
         self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
+        self._repairs = repair_in_background(self.database.recordings_of(self.database.interrupted_on_open))
 
     # --- state the window reads --------------------------------------------------------------------------
     @property
@@ -373,6 +375,8 @@ class ConsoleService:
     def close(self) -> None:
         """Stop everything this console runs (servers, preview, broadcast); nothing starts again after it."""
         self._closed = True
+        if self._repairs is not None:
+            self._repairs.join(60)  # a copy of the file: seconds for an hour's recording
         self.stop_control_server()
         self.stop_assistant_server()
         self.stop_preview()

@@ -7,6 +7,7 @@ paste it again next time.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -19,7 +20,9 @@ import keyring
 from keyring.errors import KeyringError, NoKeyringError
 
 from app.config import data_dir
-from app.redaction import redact_url, register_secret
+from app.files import MAX_SETTINGS_BYTES, read_bounded
+from app.text import outside_json
+from app.redaction import redact_url, register_secret, register_url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +111,8 @@ class KeyStore:
         if not self.path.exists():
             return []
         try:
-            rows = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            rows = outside_json(read_bounded(self.path, MAX_SETTINGS_BYTES).decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # FileRefused is a ValueError
             log.warning("destinations file unreadable, ignored: %s", exc)
             return []
         if not isinstance(rows, list):
@@ -148,6 +151,34 @@ class TargetError(ValueError):
     """A destination the command line cannot resolve; the message never holds a key."""
 
 
+def key_in_url(target: str) -> bool:
+    """Whether a `--to` value is a network URL that carries a key in itself (rtmp://HOST/APP/KEY, ?token=…)."""
+    if "://" not in target or _KEY_REFERENCE.fullmatch(target):
+        return False
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("rtmp", "rtmps", "srt") and (
+        len([s for s in parts.path.split("/") if s]) >= 2 or bool(parts.query) or bool(parts.password))
+
+
+def loopback_url(target: str) -> bool:
+    """Whether a destination stays on this machine: a file, or a URL whose host is localhost or 127.x / ::1."""
+    if "://" not in target:
+        return True
+    try:
+        host = urlsplit(target).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may be anywhere
+        return False
+
+
 def resolve_target(target: str, store: KeyStore | None = None) -> str:
     """A `--to` value as the URL to push to, with the key fetched from where the user keeps it, so the key is
     never on the command line (where `ps` shows it to every local user):
@@ -163,6 +194,8 @@ def resolve_target(target: str, store: KeyStore | None = None) -> str:
         return url
     match = _KEY_REFERENCE.fullmatch(target)
     if match is None:
+        if key_in_url(target):
+            register_url_secrets(target)  # from here on no print, log or error shows it
         return target
     kind, ref = match["kind"], match["ref"]
     if kind == "env":
@@ -171,9 +204,9 @@ def resolve_target(target: str, store: KeyStore | None = None) -> str:
             raise TargetError(f"环境变量 {ref} 为空 / environment variable {ref} is not set")
     else:
         try:
-            key = Path(ref).expanduser().read_text(encoding="utf-8").splitlines()[0].strip()
-        except (OSError, IndexError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "empty or not text"
+            key = read_bounded(Path(ref).expanduser(), MAX_SETTINGS_BYTES).decode("utf-8").splitlines()[0].strip()
+        except (OSError, IndexError, ValueError) as exc:  # UnicodeDecodeError and FileRefused are ValueErrors
+            reason = exc.strerror if isinstance(exc, OSError) else "empty, too large or not text"
             raise TargetError(f"读不到密钥文件 {ref} / cannot read the key file {ref}: {reason}") from None
         if not key:
             raise TargetError(f"密钥文件 {ref} 为空 / the key file {ref} is empty")

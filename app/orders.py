@@ -18,18 +18,23 @@ Rules (docs/metrics.md, "Orders from the shop's export"):
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from app.kernel.events import Event, EventType
-from app.store.db import Database
-from app.store.models import EventRecord, LiveSession, Product
+from app.store.db import Database, owner_alive
+from app.store.models import EventRecord, LiveSession, Product, SessionStatus
 from app.store.order_io import CHINA, OrderLine, parse_orders, read_table
 from app.store.writer import event_row
 
 ACTOR = "import"
+
+
+class SessionLive(ValueError):
+    """The session is on air in a console now; an import waits until it ends."""
 
 
 @dataclass
@@ -67,9 +72,13 @@ def import_orders(database: Database, session_id: int, path: str | Path, mapping
     lines = parse_orders(read_table(path), mapping, tz)
     report = OrderImport(session_id)
     with database.sessions.begin() as db:
-        session = db.get(LiveSession, session_id)
+        session = db.get(LiveSession, session_id, with_for_update=True)  # PostgreSQL: no go-live meanwhile
         if session is None or session.studio_id != database.studio_id:
             raise KeyError(f"no session {session_id}")  # another studio's show is not this console's to change
+        if session.status == SessionStatus.LIVE and owner_alive(session.owner, session.heartbeat_at, time.time()):
+            # its live writer numbers the events as they come: an import beside it would take the same numbers
+            raise SessionLive(f"场次 {session_id} 正在直播，请在停播后导入订单 / session {session_id} is still live: import "
+                              "the orders after the show ends (nothing was imported)")
         offset, end = _timeline(db, session)
         known = {str(p["order_id"]) for p in db.scalars(
             select(EventRecord.payload).where(EventRecord.session_id == session_id,

@@ -52,7 +52,7 @@ def register_url_secrets(url: str) -> None:
     """Register the parts of a publish URL that are secret: key, query, credentials."""
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
-    if segments:
+    if len(segments) >= 2 or segments and parts.scheme.lower().startswith("rtmp"):  # ws://HOST/feed: no key
         register_secret(segments[-1])
     if parts.query:
         register_secret(parts.query)

@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.kernel.events import EventType
-from app.values import MAX_ONLINE, safe_int
+from app.text import clean_line
+from app.values import MAX_ONLINE, MAX_TITLE, safe_int
 from app.store.eventlog import load_events
 from app.metrics.live import (MetricsSnapshot, MinuteRow, OutsideSummary, ProductSummary, ProductWindow,
                               RoomCounts, SessionMetrics)
@@ -118,7 +119,8 @@ def list_sessions(database: Database, rehearsals: bool = False, all_studios: boo
 
 
 def _info(row: LiveSession, studios: dict[int, str]) -> SessionInfo:
-    return SessionInfo(row.id, row.title, row.status, row.started_at, row.ended_at, row.recording_path, row.kind,
+    # a title stored before the one text rule (a bidi override in it) is shown as typed, not reversed
+    return SessionInfo(row.id, clean_line(row.title, MAX_TITLE), row.status, row.started_at, row.ended_at, row.recording_path, row.kind,
                        studios.get(row.studio_id, ""))
 
 
@@ -298,8 +300,8 @@ def _label(kind: EventType, p: dict, titles: dict[int, str], coupons: dict[int, 
     label = _LABELS.get(kind)
     if label is None:
         return None
-    return label(p, titles.get(p.get("product_id"), f"#{p.get('product_id')}"),
-                 coupons.get(p.get("coupon_id"), p.get("coupon_id")))
+    return clean_line(label(p, titles.get(p.get("product_id"), f"#{p.get('product_id')}"),
+                            coupons.get(p.get("coupon_id"), p.get("coupon_id"))), 400)  # older logs: bidi out
 
 
 def money(cents: float | None) -> str:
@@ -368,15 +370,16 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
     """The review as two CSV files Excel opens as they are (UTF-8 with BOM): the product windows (their rows plus
     the "outside" row add up to the session's GMV) and every minute of the show with its clock time (the
     machine's local time). Returns the files written."""
-    import csv
     import time as _time
+
+    from app.files import SafeCsvWriter
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     m, stem = review.metrics, f"session-{review.info.id}"
     products = folder / f"{stem}-products.csv"
     with products.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)  # a viewer's or product's text never runs as a formula
         writer.writerow(["商品ID product_id", "商品 product", "讲解秒 explained_s", "订单 orders", "成交额 gmv_yuan",
                          "退款 refunds_yuan", "净成交 net_yuan", "买家 buyers", "观看人数 audience", "进房 views",
                          "GPM", "平均在线 online_avg", "转化率 conversion", "常问 asked"])
@@ -392,7 +395,7 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
     minutes = folder / f"{stem}-minutes.csv"
     start = review.info.started_at
     with minutes.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)  # a viewer's or product's text never runs as a formula
         writer.writerow(["分钟 minute", "时间 clock", "在线 online", "成交额 gmv_yuan", "订单 orders", "评论 comments",
                          "点赞 likes"])
         for row in m.per_minute:

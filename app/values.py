@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from app.text import clean_line
+
 MAX_CENTS = 10**10  # one price, order or refund: at most ¥100,000,000
 MAX_COUNT = 10**7  # stock, quantity, likes in one event, coupons dropped
 MAX_ONLINE = 10**9  # viewers online
@@ -24,6 +26,14 @@ class BadValue(ValueError):
 
 def _refuse(name: Name, zh: str, en: str) -> BadValue:
     return BadValue(f"{name[0]}{zh} / {name[1]} {en}")
+
+
+def as_float(value: int | float) -> float:
+    """A number as a float; an integer too large for one (400 digits) is infinite, so the range refuses it."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def whole(value: object, name: Name, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
@@ -48,7 +58,7 @@ def seconds(value: object, name: Name, maximum: float = MAX_DURATION_S) -> float
     """A duration: a finite number of seconds above 0 and at most `maximum`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _refuse(name, "须为数字", "must be a number")
-    value = float(value)
+    value = as_float(value)
     if not math.isfinite(value) or not 0 < value <= maximum:
         raise _refuse(name, f"须在 0–{maximum:g} 秒之间", f"must be above 0 and at most {maximum:g} s")
     return value
@@ -56,7 +66,7 @@ def seconds(value: object, name: Name, maximum: float = MAX_DURATION_S) -> float
 
 def ratio(value: object, name: Name) -> float:
     """A rate strictly between 0 and 1 (a 9折 coupon is 0.9)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(as_float(value)) \
             or not 0 < value < 1:
         raise _refuse(name, "须在 0–1 之间", "must be between 0 and 1")
     return float(value)
@@ -89,9 +99,8 @@ MAX_TITLE = 200  # a session's title (the store's column)
 
 
 def title(value: object, fallback: str) -> str:
-    """A session's title as typed by a person (window or command line): control characters become spaces, runs of
-    space are one, at most MAX_TITLE characters; empty gives `fallback`. Never raises."""
-    text = value if isinstance(value, str) else ""
-    text = "".join(" " if ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" else ch for ch in text)
-    text = " ".join(text.split())[:MAX_TITLE].strip()
-    return text or fallback
+    """A session's title (or a draw's prize) as typed by a person: one clean line (app/text.py), runs of
+    space as one, at most MAX_TITLE characters and code points (the column); empty gives `fallback`. Never
+    raises."""
+    text = clean_line(value if isinstance(value, str) else "", MAX_TITLE, MAX_TITLE)
+    return " ".join(text.split()) or fallback

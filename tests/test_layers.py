@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # bottom (0) to top; a module's floor is that of its longest matching prefix
 FLOORS = {
-    "app.values": 0, "app.config": 0, "app.redaction": 0, "app.language": 0,
-    "app.kernel": 1,  # the event kernel: events, bus, cleaning of outside text
+    "app.text": 0,  # the one rule for outside text
+    "app.config": 0, "app.redaction": 0, "app.language": 0, "app.files": 0,
+    "app.values": 1,  # numbers and titles from outside (titles follow app.text)
+    "app.kernel": 1,  # the event kernel: events, bus, banned words
     "app.compliance": 1,  # the extreme-word list (found through app.config)
     "app.store": 2, "app.destinations": 2,
     "app.commerce": 3, "app.metrics": 3, "app.media": 3,

@@ -219,3 +219,46 @@ def test_the_report_reads_the_same_in_both_languages(database, session, tmp_path
         "导入 5 单（￥674.90），退款 1 单（￥199.00）；重复 0，未支付 0，不在本场 0，未匹配商品 1 / imported 5 orders "
         "(¥674.90), 1 refunded (¥199.00); 0 duplicates, 0 unpaid, 0 outside this session, 1 without a product "
         "(line 6: 3699999999999 赠品链接)")
+
+
+def test_an_import_into_a_show_on_air_is_refused_and_every_live_event_is_stored_once(tmp_path, monkeypatch,
+                                                                                      qapp_offscreen):
+    """Issue #25 (2): the import took sequence numbers the live writer then also used, and a few hundred comments
+    and orders were lost. An import into a session whose console is on air is refused, nothing written; after the
+    stop it goes in, and every live event and every imported order is stored once."""
+    from app.console import ConsoleService, LiveOptions
+    from app.media.sources import wait_until
+    from app.orders import SessionLive
+    from app.store.db import Database
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    service = ConsoleService(Database())
+    try:
+        service.go_live(LiveOptions(recording_path=str(tmp_path / "s.mkv"), audience_rate=1500))
+        core = service.broadcast.core
+        assert wait_until(lambda: (core.bus.stream_time() or 0) > 2.5, 15)
+        session_id = core.session_id
+        with service.database.session() as db:
+            started = db.get(LiveSession, session_id).started_at
+        moment = datetime.fromtimestamp(int(started) + 2, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        export = tmp_path / "orders.csv"
+        douyin_csv(export, [(f"L{n}", "3612345678901", "保温杯", 1, "89.00", moment, moment, "已完成", "")
+                            for n in range(1, 4)])
+        with pytest.raises(SessionLive, match="still live.*nothing was imported"):
+            service.import_orders(session_id, str(export))
+        assert wait_until(lambda: core.bus.last_seq > 500, 15)  # the audience went on meanwhile
+        service.stop()
+        stats = core.writer.stats
+        assert (stats.duplicates, stats.quarantined) == (0, 0)
+        with service.database.session() as db:
+            seqs = list(db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id)))
+        assert sorted(seqs) == list(range(1, core.bus.last_seq + 1))  # every live event, once
+        report = service.import_orders(session_id, str(export))  # after the show: it goes in
+        assert report.imported == 3
+        with service.database.session() as db:
+            seqs = list(db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id)))
+            imported = db.scalar(select(func.count()).select_from(EventRecord).where(
+                EventRecord.session_id == session_id, EventRecord.actor == "import"))
+        assert len(seqs) == len(set(seqs)) == core.bus.last_seq + 3 and imported == 3
+    finally:
+        service.close()

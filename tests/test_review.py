@@ -100,3 +100,26 @@ def test_review_from_the_command_line(finished_session, tmp_path):
     assert exported.returncode == 0 and (tmp_path / "csv" / "session-1-products.csv").exists()
     missing = run_cli("review", "9")
     assert missing.returncode == 2 and "no session 9" in missing.stderr
+
+
+def test_review_csv_writes_formula_looking_text_as_text(finished_session, tmp_path):
+    """Issue #25 (6), OWASP's CSV injection: a title or question that starts with = + - @ tab or CR is written with
+    a leading ' so Excel or WPS shows it and never runs it; numbers stay numbers."""
+    import csv
+    from dataclasses import replace
+
+    from app.review import export_csv
+
+    database = Database()
+    try:
+        review = load_review(database, 1)
+    finally:
+        database.close()
+    attacks = ["=HYPERLINK(\"http://x\",\"点我\")", "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+2", "-3+4", "\t=1", "\r=1"]
+    titles = {pid: attacks[i % len(attacks)] for i, pid in enumerate(review.titles)}
+    products, _ = export_csv(replace(review, titles=titles), tmp_path / "attack")
+    rows = list(csv.reader(products.open(encoding="utf-8-sig", newline="")))
+    written = {rows[i][1] for i in range(1, len(rows) - 1)}
+    assert written and all(cell.startswith("'") and cell[1:] in attacks for cell in written)
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+    assert float(rows[1][4]) >= 0  # amounts are still plain numbers

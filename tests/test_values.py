@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
+from app import values
 from app.values import MAX_TITLE, title
 
 
@@ -22,3 +23,23 @@ def test_any_text_gives_a_printable_bounded_title(text):
     assert result and len(result) <= MAX_TITLE
     assert not any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in result)
     assert result == result.strip()
+
+
+def test_oversized_numbers_get_a_reason_never_an_internal_error():
+    """Issue #25 (8): a 400-digit duration answered "internal error (OverflowError)"."""
+    import pytest
+
+    from app.commerce.room import ActionRefused, check_coupon
+    from tests.live.test_boundaries import fresh_room
+
+    huge = 10**400
+    for call in (lambda: values.seconds(huge, ("时长", "duration")), lambda: values.ratio(huge, ("折扣", "rate"))):
+        with pytest.raises(values.BadValue, match=" / "):
+            call()
+    room = fresh_room()
+    for verb in (lambda: room.drop_coupon(1, 5, huge, "streamer"), lambda: room.start_draw("奖", "口令", 1, huge,
+                                                                                              "anyone", "streamer"),
+                 lambda: room.start_flash_sale(1, 100, 5, huge, "streamer"),
+                 lambda: check_coupon("券", "discount", rate=huge, quantity=1)):
+        with pytest.raises(ActionRefused, match=" / "):
+            verb()

@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.console import ConsoleService, ensure_qt, font, install_log_redaction
+    from ui.errors import install_slot_errors
     from ui.main_window import MainWindow
 
     install_log_redaction()  # the window is an entry point too (the CLI does the same)
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setFont(font(13))
     service = ConsoleService()
     window = MainWindow(service)
+    install_slot_errors(window.alert.show_message)
     window.show()
     close_after = os.environ.get("ANCHOR_CONSOLE_CLOSE_AFTER")  # a build's smoke test: open, run, close
     if close_after:
@@ -73,6 +75,7 @@ def remote_main(url: str = "", name: str = "场控") -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.remote.client import ensure_qt, font, install_log_redaction
+    from ui.errors import install_slot_errors
     from ui.remote_window import RemoteWindow
 
     install_log_redaction()
@@ -80,5 +83,6 @@ def remote_main(url: str = "", name: str = "场控") -> int:
     ensure_qt()
     app.setFont(font(13))
     window = RemoteWindow(url, name)
+    install_slot_errors(lambda text: window._message(text, error=True))
     window.show()
     return app.exec()

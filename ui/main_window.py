@@ -49,6 +49,7 @@ SHORTCUTS = [("F5", QT_TR_NOOP("讲解选中商品")), ("F6", QT_TR_NOOP("上一
              ("Ctrl+M", QT_TR_NOOP("静音 / 取消静音")), ("Ctrl+R", QT_TR_NOOP("场次复盘")),
              ("F9", QT_TR_NOOP("回复选中的提问（上屏）")),
              ("Ctrl+Z", QT_TR_NOOP("撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）")),
+             ("Ctrl+1 … Ctrl+9", QT_TR_NOOP("切换到第 1–9 个场景")),
              ("F1", QT_TR_NOOP("快捷键"))]
 
 
@@ -148,7 +149,7 @@ class MainWindow(QMainWindow):
         self.media_file: str | None = None
         self._build_overlay_menu()
         filters = QAction(tr("绿幕抠像与美颜…"), self)
-        filters.triggered.connect(self.edit_filters)
+        filters.triggered.connect(lambda: self.edit_filters())  # triggered(checked) must not become `values`
         picture_menu = self.menuBar().addMenu(tr("画面"))
         edit_scenes = QAction(tr("编辑场景…"), self)
         edit_scenes.triggered.connect(lambda: self.edit_scenes())
@@ -301,7 +302,9 @@ class MainWindow(QMainWindow):
                           ("F8", self.show_teleprompter),
                           ("F9", lambda: self.faq.reply_selected()),
                           ("F1", self.show_shortcuts),
-                          *((f"Ctrl+{n}", lambda n=n: self.scenes.switch_number(n)) for n in range(1, 10))):
+                          # `checked=False` takes triggered(bool): a bare `n=n` received False and switched nothing
+                          *((f"Ctrl+{n}", lambda checked=False, n=n: self.scenes.switch_number(n))
+                            for n in range(1, 10))):
             action = QAction(self)
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)

@@ -24,6 +24,7 @@ from app.compliance.extreme_words import ExtremeWordChecker
 from app.kernel.bus import EventBus
 from app.kernel.events import PLATFORM, SYSTEM, Event, EventType
 from app.kernel.moderation import clean_text
+from app.text import cut, graphemes
 
 MAX_TOPIC = 20
 MAX_KEYWORD = 20
@@ -80,7 +81,7 @@ def answer_problem(answer: str, limit: int = MAX_ANSWER, name: tuple[str, str] =
     """Why this text cannot go on stream (an answer, or with `name` a notice), 中文 / English; None if it can."""
     if not answer:
         return f"{name[0]}内容为空 / {name[1]} is empty"
-    if len(answer) > limit:
+    if graphemes(answer) > limit:
         return f"{name[0]}最多 {limit} 字 / {name[1]} is at most {limit} characters"
     hits = _checker().check(answer)
     if hits:
@@ -100,14 +101,14 @@ def make_faq(topic: str, keywords: Iterable[str] | str, answer: str, product_id:
                                             for k in keywords) if w))
     if not words:
         raise FaqError("问答需要至少一个关键词 / an FAQ pair needs at least one keyword")
-    if len(words) > MAX_KEYWORDS or any(len(w) > MAX_KEYWORD for w in words):
+    if len(words) > MAX_KEYWORDS or any(graphemes(w) > MAX_KEYWORD for w in words):
         raise FaqError(f"关键词最多 {MAX_KEYWORDS} 个、每个最多 {MAX_KEYWORD} 字 / at most {MAX_KEYWORDS} keywords of at "
                        f"most {MAX_KEYWORD} characters")
     answer = clean_text(answer, MAX_ANSWER + 1).strip()
     problem = answer_problem(answer)
     if problem:
         raise FaqError(problem)
-    topic = clean_text(topic, MAX_TOPIC).strip() or words[0][:MAX_TOPIC]
+    topic = clean_text(topic, MAX_TOPIC).strip() or cut(words[0], MAX_TOPIC)
     return Faq(topic, words, answer, product_id)
 
 

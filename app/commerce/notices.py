@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.kernel.moderation import clean_text
+from app.text import graphemes
 
 MAX_TEXT = 60
 MAX_NOTICES = 100
@@ -52,7 +53,7 @@ def parse_schedule(text: str) -> list[Notice]:
                              f"line {number}: there is no time {found[1]}:{found[2]}"))
         elif not what:
             problems.append((f"第 {number} 行没有内容", f"line {number} says nothing after the time"))
-        elif len(what) > MAX_TEXT:
+        elif graphemes(what) > MAX_TEXT:
             problems.append((f"第 {number} 行最多 {MAX_TEXT} 字", f"line {number} is over {MAX_TEXT} characters"))
         else:
             notices.append(Notice(hour * 3600 + minute * 60, what))

@@ -18,6 +18,7 @@ from app.commerce import faq
 from app.kernel.bus import EventBus
 from app.kernel.events import SYSTEM, Event, EventType
 from app.kernel.moderation import clean_text
+from app.text import cut, graphemes
 
 
 class ActionRefused(ValueError):
@@ -79,15 +80,15 @@ def check_coupon(name: str, kind: str, threshold_cents: int = 0, discount_cents:
 
     满减 full_reduction: spend ≥ threshold, minus discount (discount < threshold); 折扣 discount: pay rate × price
     (0 < rate < 1, 0.9 = 9折); 无门槛 no_threshold: minus discount."""
-    name = name.strip() if isinstance(name, str) else ""
-    if not name or len(name) > 100:
+    name = clean_text(name, 101) if isinstance(name, str) else ""
+    if not name or graphemes(name) > 100:
         raise ActionRefused("券名须为 1–100 个字 / the coupon name must be 1..100 characters")
     if kind not in COUPON_KINDS:
         raise ActionRefused(f"未知券类型 / unknown coupon kind {kind!r}")
     quantity = check_count(quantity, ("发放数量", "quantity"), minimum=1)
     threshold_cents = check_cents(threshold_cents, ("门槛", "threshold"), minimum=0)
     discount_cents = check_cents(discount_cents, ("减额", "discount"), minimum=0)
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate):
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(values.as_float(rate)):
         raise ActionRefused("折扣须为数字 / the discount rate must be a number")
     if kind == "full_reduction" and not 0 < discount_cents < threshold_cents:
         raise ActionRefused("满减：减额须大于 0 且小于门槛 / full reduction: 0 < discount < threshold")
@@ -397,8 +398,8 @@ class LiveRoom:
     def start_draw(self, prize: str, keyword: str, winners: int, duration_s: float, who: str, actor: str) -> Event:
         """福袋: open a draw; viewers enter by commenting the keyword until it closes (app/commerce/draw.py)."""
         with self._verb_lock:
-            prize = values.title(prize, "")[:lucky.MAX_PRIZE]
-            keyword = values.title(keyword, "")[:lucky.MAX_KEYWORD]
+            prize = cut(values.title(prize, ""), lucky.MAX_PRIZE)
+            keyword = cut(values.title(keyword, ""), lucky.MAX_KEYWORD)
             if not prize or not keyword:
                 raise ActionRefused("福袋需要奖品和口令 / a draw needs a prize and a keyword")
             winners = check_count(winners, ("中奖人数", "winners"), minimum=1)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from app.kernel.events import Event
+from app.text import safe_value
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,9 @@ class EventBus:
                 self._dispatched.notify_all()
 
     def _dispatch(self, event: Event, transforms, subscribers) -> Event:
+        payload = safe_value(event.payload)  # the last guard: no subscriber ever gets text it cannot encode
+        if payload is not event.payload:
+            event = replace(event, payload=payload if isinstance(payload, dict) else {})
         for transform in transforms:
             try:
                 event = transform(event)

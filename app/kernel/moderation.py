@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import threading
-import unicodedata
+
+from app.text import clean_line, match_form
 
 MAX_COMMENT_CHARS = 200
-MAX_COMBINING = 2  # combining marks kept after one base character ("Zalgo" stacks are cut)
-# control characters, zero-width and direction marks, the Arabic letter mark, soft hyphen, word joiner and
-# invisible operators, BOM, and lone surrogates (from JSON "\ud800": they break every encoder downstream)
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e"
-                        r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-                        r"\ud800-\udfff]")
-_BREAKS = re.compile(r"[\n\r\t\u2028\u2029\u0085\u000b\u000c]+")
 
 
 def clean_text(text: object, limit: int = MAX_COMMENT_CHARS) -> str:
-    """Any text from outside (comments, nicknames, gift names, assistant names) as safe plain text on one line:
-    no control, invisible or direction-override characters, line and paragraph separators as spaces, at most
-    two combining marks per character, at most `limit` characters. Markup is kept as typed; displays never
-    interpret it."""
-    value = str(text if text is not None else "")
-    value = _BREAKS.sub(" ", value)
-    value = unicodedata.normalize("NFC", _INVISIBLE.sub("", value))
-    out, marks = [], 0
-    for char in value:
-        if unicodedata.combining(char):
-            marks += 1
-            if marks > MAX_COMBINING:
-                continue
-        else:
-            marks = 0
-        out.append(char)
-    return "".join(out).strip()[:limit]
+    """Any text from outside (comments, nicknames, gift names, assistant names) as safe plain text on one line
+    (app/text.py's one rule: encodable, no bidi controls, emoji whole, `limit` visible characters)."""
+    return clean_line(text, limit)
 
 
 class BannedWords:
@@ -58,7 +37,7 @@ class BannedWords:
         return self._blocked
 
     def set_words(self, words: list[str]) -> None:
-        cleaned = sorted({w.strip().casefold() for w in words if w and w.strip()})
+        cleaned = sorted({match_form(w.strip()) for w in words if w and w.strip()})
         with self._lock:
             self._words = tuple(cleaned)
 
@@ -67,7 +46,7 @@ class BannedWords:
         return self._words
 
     def hits(self, text: str) -> list[str]:
-        folded = text.casefold()
+        folded = match_form(text)  # a joiner or variation selector slipped between letters hides nothing
         return [w for w in self._words if w in folded]
 
 

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from app import values
 from app.kernel.events import PLATFORM, Event, EventType
+from app.text import outside_json
 from app.live.feed import MAX_MESSAGE_BYTES, Dialect, FeedRefused, MessageError, Parsed
 
 HEADER = struct.Struct(">IHHII")  # packet length, header length, version, operation, sequence
@@ -119,7 +120,7 @@ class Bilibili(Dialect):
     @staticmethod
     def _auth_reply(body: bytes) -> None:
         try:
-            code = json.loads(body).get("code")
+            code = outside_json(body).get("code")
         except (ValueError, AttributeError, RecursionError):
             code = None
         if code != 0:
@@ -142,7 +143,7 @@ class Bilibili(Dialect):
 
 def _command(body: bytes) -> list[Parsed]:
     try:
-        command = json.loads(body)
+        command = outside_json(body)
     except (ValueError, RecursionError) as exc:
         return [Parsed("?", problem="malformed", reason=f"not JSON ({exc.__class__.__name__})")]
     if not isinstance(command, dict) or not isinstance(command.get("cmd"), str):

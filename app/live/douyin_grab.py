@@ -24,11 +24,11 @@ accepts back (`{"Cmd": …}`) are never sent.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from app import values
 from app.kernel.events import PLATFORM, Event, EventType
+from app.text import outside_json
 from app.live.feed import Dialect, MessageError, Parsed
 
 DEFAULT_PORT = 8888
@@ -58,7 +58,7 @@ class DouyinGrab(Dialect):
         if isinstance(raw, bytes):
             return [Parsed("?", problem="malformed", reason="binary frame")]
         try:
-            pack = json.loads(raw)
+            pack = outside_json(raw)
         except (ValueError, RecursionError) as exc:
             return [Parsed("?", problem="malformed", reason=f"not JSON ({exc.__class__.__name__})")]
         if not isinstance(pack, dict):
@@ -69,7 +69,7 @@ class DouyinGrab(Dialect):
         label = f"{kind} {TYPE_NAMES[kind]}"
         try:
             data = pack.get("Data")
-            message = json.loads(data) if isinstance(data, str) else data  # a string by the tool; tolerate an object
+            message = outside_json(data) if isinstance(data, str) else data  # a string by the tool; tolerate an object
             if not isinstance(message, dict):
                 raise MessageError("malformed", "Data must hold a JSON object")
             event = _event(kind, message)

@@ -12,7 +12,6 @@ reach logs.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import threading
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from app import values
 from app.kernel.bus import EventBus
 from app.kernel.events import PLATFORM, Event, EventType
+from app.text import clean_line, cut, outside_json
 from app.redaction import redact, redact_url, register_secret, register_url_secrets
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def parse_message(raw: str | bytes) -> list[Event]:
     if isinstance(raw, bytes):
         raise MessageError("malformed", "binary frames are not part of the protocol")
     try:
-        data = json.loads(raw)
+        data = outside_json(raw)
     except (ValueError, RecursionError) as exc:
         raise MessageError("malformed", f"not JSON ({exc.__class__.__name__})") from None
     items = data if isinstance(data, list) else [data]
@@ -115,11 +115,11 @@ def _kept(kind: EventType, data: dict) -> dict:
         if name in kept or not isinstance(name, str) or extras >= MAX_EXTRA_FIELDS:
             continue
         if isinstance(value, str):
-            kept[name[:40]] = value[:MAX_EXTRA_CHARS]
+            kept[cut(name, 40)] = clean_line(value, MAX_EXTRA_CHARS)
         elif value is None or isinstance(value, bool):
-            kept[name[:40]] = value
-        elif isinstance(value, (int, float)) and math.isfinite(value) and abs(value) <= values.MAX_CENTS:
-            kept[name[:40]] = value
+            kept[cut(name, 40)] = value
+        elif isinstance(value, (int, float)) and abs(value) <= values.MAX_CENTS and math.isfinite(value):
+            kept[cut(name, 40)] = value
         else:
             continue
         extras += 1

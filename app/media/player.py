@@ -20,6 +20,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from app.media.repair import repair_recording
+
 log = logging.getLogger(__name__)
 
 
@@ -133,6 +135,7 @@ class RecordingPlayer:
         self.path = Path(path)
         if not self.path.is_file():
             raise PlayerError(f"录像不存在 / the recording is missing: {self.path}")
+        repair_recording(self.path)  # cut off by a crash: its duration is written first (a copy, no re-encode)
         try:
             self._container = av.open(str(self.path))
         except av.error.FFmpegError as exc:

@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from app.commerce.room import (ActionRefused, CouponState, DrawState, FlashSaleState, PinnedComment, ProductState,
                                ReplyState, RoomState)
 from app.kernel.events import Event, EventType
+from app.text import outside_json
 from app.media.qtrender import ensure_qt, font
 from app.redaction import install_log_redaction, redact, register_secret
 from app.remote.pairing import PREFIX, PairingError, PinnedConsoles, parse_pairing_code
@@ -122,7 +123,7 @@ class RemoteAssistant:
                     self._check_fingerprint(socket)  # before the token leaves this machine
                 await socket.send(json.dumps({"type": "hello", "token": self.token, "name": self.name},
                                              ensure_ascii=False))
-                first = json.loads(await socket.recv())
+                first = outside_json(await socket.recv())
                 if first.get("type") != "welcome":
                     self._error = first.get("reason", "refused")
                     self._connected.set()
@@ -130,7 +131,7 @@ class RemoteAssistant:
                 self.actor, self.state = first["actor"], first["state"]
                 self._connected.set()
                 async for raw in socket:
-                    self._receive(json.loads(raw))
+                    self._receive(outside_json(raw))
         except Exception as exc:  # unreachable, refused, or the console went away
             self._error = self._error or redact(f"{exc.__class__.__name__}: {exc}")
             self._connected.set()

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from app import __version__
+from app.text import outside_json
 from app.redaction import register_secret
 from app.remote.door import WebSocketDoor
 from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket
@@ -290,7 +291,7 @@ class ObsWebSocketServer(WebSocketDoor):
             hello["authentication"] = {"challenge": challenge, "salt": salt}
         await socket.send(json.dumps({"op": Op.HELLO, "d": hello}))
         try:
-            message = json.loads(await asyncio.wait_for(socket.recv(), timeout=IDENTIFY_TIMEOUT_S))
+            message = outside_json(await asyncio.wait_for(socket.recv(), timeout=IDENTIFY_TIMEOUT_S))
             if not isinstance(message, dict) or message.get("op") != Op.IDENTIFY or not isinstance(message.get("d"), dict):
                 raise ValueError
         except Exception:  # noqa: BLE001 - silence, junk, a peer gone: not identified
@@ -326,7 +327,7 @@ class ObsWebSocketServer(WebSocketDoor):
     async def _message(self, client: _Client, raw) -> str | tuple[int, str] | None:
         """One frame → a reply frame, nothing, or (close code, reason). Nothing a frame holds raises past here."""
         try:
-            message = json.loads(raw)
+            message = outside_json(raw)
         except (ValueError, TypeError, RecursionError):
             return Close.MESSAGE_DECODE_ERROR, "not JSON"
         if not isinstance(message, dict) or "op" not in message or "d" not in message:

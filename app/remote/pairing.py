@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from app.config import data_dir
+from app.files import MAX_SETTINGS_BYTES, read_bounded
+from app.text import outside_json
 
 PREFIX = "anchor-pair:"
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
@@ -58,7 +60,7 @@ class PinnedConsoles:
 
     def _load(self) -> dict[str, str]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = outside_json(read_bounded(self.path, MAX_SETTINGS_BYTES).decode("utf-8"))
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}

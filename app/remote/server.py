@@ -28,15 +28,18 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
 from app.commerce.room import ActionRefused
 from app.commerce.undo import UndoableVerbs
 from app.kernel.events import Event, EventType
+from app.text import outside_json
 from app.redaction import redact, register_secret
 from app.remote.door import MAX_MESSAGE_BYTES, WebSocketDoor
-from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket, clean_name
+from app.remote.guard import (LOCKOUT_S, MAX_FAILURES, MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket,
+                              clean_name)
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,10 @@ PROTOCOL_VERSION = 1
 MAX_CLIENTS = 8
 CLIENT_QUEUE = 2_000  # events waiting for one assistant; the oldest go first when it cannot keep up
 SEND_TIMEOUT_S = 5.0  # an assistant that takes longer than this to take one frame is dropped (it alone)
-HELLO_TIMEOUT_S = 10.0
+HELLO_TIMEOUT_S = 3.0  # the hello comes at once from a real assistant; a socket held open without it is let go
+MAX_UNPAIRED_PER_ADDRESS = 4  # one machine cannot hold the door's MAX_UNPAIRED places
+BUSY_LOG_EVERY_S = 60.0
+PING_INTERVAL_S, PING_TIMEOUT_S = 10.0, 10.0  # an assistant that answers no ping for 20 s is let go
 # verbs an assistant may call, with their arguments (the server adds the actor): n a number, s a short text
 VERBS = {"pin_product": "n", "unpin_product": "", "next_product": "", "previous_product": "", "set_live_price": "nn",
          "set_stock": "nn", "drop_coupon": "nnn", "stop_coupon": "n", "start_flash_sale": "nnnn",
@@ -170,6 +176,8 @@ class AssistantServer(WebSocketDoor):
         self.guard = PairingGuard()
         self._clients: dict[object, _Client] = {}
         self._unpaired = 0
+        self._unpaired_by: dict[str, int] = {}  # address → its sockets waiting to pair
+        self._busy_log: dict[str, tuple[float, int]] = {}  # address → (last line's time, refusals since)
         self._lock = threading.Lock()
         self._comments: deque[Event] = deque(maxlen=500)  # recent comments, so one can be pinned by seq
         self._ssl_context = None
@@ -226,16 +234,19 @@ class AssistantServer(WebSocketDoor):
 
     # --- asyncio side -----------------------------------------------------------------------------------
     def _serve_options(self) -> dict:
-        return {"ssl": self._ssl_context}
+        return {"ssl": self._ssl_context, "ping_interval": PING_INTERVAL_S, "ping_timeout": PING_TIMEOUT_S}
 
     async def _handler(self, socket) -> None:
         address = str((socket.remote_address or ("?",))[0])
         with self._lock:
-            busy = self._unpaired >= MAX_UNPAIRED
+            waiting = self._unpaired_by.get(address, 0)
+            busy = self._unpaired >= MAX_UNPAIRED or waiting >= MAX_UNPAIRED_PER_ADDRESS
             if not busy:
                 self._unpaired += 1
+                self._unpaired_by[address] = waiting + 1
         if busy:
             self.busy_refused += 1
+            self._log_busy(address, waiting >= MAX_UNPAIRED_PER_ADDRESS)
             await socket.close(1013, "busy")
             return
         try:
@@ -243,6 +254,9 @@ class AssistantServer(WebSocketDoor):
         finally:
             with self._lock:
                 self._unpaired -= 1
+                left = self._unpaired_by.pop(address, 1) - 1
+                if left > 0:
+                    self._unpaired_by[address] = left
         if client is None:
             return
         log.info("remote assistant connected: %s from %s", client.actor, address)
@@ -253,16 +267,37 @@ class AssistantServer(WebSocketDoor):
             async for raw in socket:
                 await socket.send(json.dumps(self._handle(client, raw), ensure_ascii=False))
         except Exception as exc:  # noqa: BLE001 - a dropped connection ends this assistant only
-            log.info("remote assistant %s left: %s", client.actor, redact(str(exc))[:200])
+            if _keepalive_timed_out(exc):  # it took no frame and answered no ping: it stopped reading
+                self.slow_dropped += 1
+                log.warning("remote assistant %s from %s dropped: it stopped reading (no answer to pings for %.0f s)",
+                            client.actor, address, PING_INTERVAL_S + PING_TIMEOUT_S)
+            else:
+                log.info("remote assistant %s left: %s", client.actor, redact(str(exc))[:200])
         finally:
             sender.cancel()
             with self._lock:
                 self._clients.pop(socket, None)
 
+    def _log_busy(self, address: str, per_address: bool) -> None:
+        """One line a minute per address while its connections are refused as busy, with how many."""
+        now = time.monotonic()
+        with self._lock:
+            first, count = self._busy_log.get(address, (0.0, 0))
+            count += 1
+            due = now - first >= BUSY_LOG_EVERY_S
+            if len(self._busy_log) > 1_000:  # many addresses: forget the old ones (a line may come early)
+                self._busy_log.clear()
+            self._busy_log[address] = (now, 0) if due else (first, count)
+        if due:
+            why = (f"{MAX_UNPAIRED_PER_ADDRESS} unpaired connections from that address" if per_address else
+                   f"{MAX_UNPAIRED} unpaired connections in all")
+            log.warning("remote pairing busy: refused %d connection(s) from %s (%s already waiting to pair)",
+                        count, address, why)
+
     async def _pair(self, socket, address: str) -> _Client | None:
         """The hello: a wrong token is counted against the address (lockout), answered after a delay."""
         try:
-            hello = json.loads(await asyncio.wait_for(socket.recv(), timeout=HELLO_TIMEOUT_S))
+            hello = outside_json(await asyncio.wait_for(socket.recv(), timeout=HELLO_TIMEOUT_S))
             if not isinstance(hello, dict) or hello.get("type") != "hello":
                 raise ValueError("not a hello")
             token, name = hello.get("token"), hello.get("name")
@@ -272,13 +307,18 @@ class AssistantServer(WebSocketDoor):
         locked = self.guard.locked_for(address)
         if locked:  # answered after the hello, so the client reads the reason; the token is not even looked at
             minutes = max(1, round(locked / 60))
+            log.warning("remote pairing refused from %s: locked out for %d more min", address, minutes)
             await self._refuse(socket, f"错误配对码太多，请 {minutes} 分钟后再试 / too many wrong pairing tokens from "
                                        f"this address: try again in {minutes} min", "locked out")
             return None
         if not isinstance(token, str) or not hmac.compare_digest(
                 token.encode("utf-8", "surrogatepass"), self.token.encode("utf-8")):
+            lockouts = self.guard.lockouts
             count = self.guard.failed(address)
             log.warning("remote pairing refused from %s: wrong token (%d in a row)", address, count)
+            if self.guard.lockouts > lockouts:
+                log.warning("remote pairing: %s locked out for %.0f min after %d wrong tokens", address,
+                            LOCKOUT_S / 60, MAX_FAILURES)
             await asyncio.sleep(WRONG_TOKEN_DELAY_S)
             await self._refuse(socket, "配对码不对 / wrong pairing token", "wrong token")
             return None
@@ -291,6 +331,7 @@ class AssistantServer(WebSocketDoor):
                 client = self._clients[socket] = _Client(f"assistant:{clean_name(name, taken)}", address)
         if client is None:
             self.busy_refused += 1
+            log.warning("remote pairing refused from %s: %d assistants are connected already", address, MAX_CLIENTS)
             await self._refuse(socket, f"已有 {MAX_CLIENTS} 位场控 / {MAX_CLIENTS} assistants are connected already",
                                "too many assistants", code=1013)
         return client
@@ -306,7 +347,7 @@ class AssistantServer(WebSocketDoor):
     def _handle(self, client: _Client, raw) -> dict:
         """One frame → one reply. Nothing a frame holds raises past here."""
         try:
-            message = json.loads(raw)
+            message = outside_json(raw)
             if not isinstance(message, dict) or message.get("type") != "verb":
                 raise ValueError("expected {\"type\": \"verb\", …}")
             verb, args, ident = message.get("verb"), message.get("args", []), message.get("id")
@@ -403,6 +444,14 @@ class AssistantServer(WebSocketDoor):
             raise
         except Exception:  # noqa: BLE001 - closed meanwhile: its handler cleans up
             pass
+
+
+def _keepalive_timed_out(exc: BaseException) -> bool:
+    """Whether websockets closed the connection because the peer answered no ping (1011 keepalive ping timeout)."""
+    from websockets.exceptions import ConnectionClosed
+
+    sent = exc.sent if isinstance(exc, ConnectionClosed) else None
+    return sent is not None and sent.code == 1011 and "keepalive" in (sent.reason or "")
 
 
 def _event_frames(events: list[dict], dropped: int, limit: int = MAX_MESSAGE_BYTES * 3 // 4) -> list[str]:

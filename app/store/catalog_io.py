@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app import values
+from app.files import MAX_TABLE_BYTES, FileRefused, SafeCsvWriter, from_spreadsheet_cell, read_bounded
+from app.text import clean_line
 from app.store.db import Database
 from app.store.models import FaqPair, Product
 
@@ -26,6 +28,8 @@ HEADER_ALIASES = {  # Chinese headers as a studio's spreadsheet has them
     "商品ID": "platform_item_id", "商品id": "platform_item_id", "平台商品ID": "platform_item_id",
     "宝贝ID": "platform_item_id", "常见问题": "faq", "问答": "faq", "自动回复": "faq",
 }
+MAX_PRODUCTS = 20_000  # rows of one catalogue file
+MAX_CELL_CHARS = 2_000  # one cell (an FAQ cell holds several pairs)
 REQUIRED = ("sku", "title", "list_price", "live_price", "stock")
 
 
@@ -68,6 +72,11 @@ def parse_cents(value: str) -> int:
     return cents
 
 
+def _cell(column: str, text: str) -> str:
+    limit = 200 if column == "title" else MAX_CELL_CHARS  # the title's column holds 200
+    return from_spreadsheet_cell(clean_line(text, limit, limit if column == "title" else None))
+
+
 def parse(data: bytes, faq_parser=None) -> list[dict]:
     """Validated rows (prices in cents) or CatalogImportError listing every bad line. `faq_parser(cell)` reads an
     FAQ cell into pairs (with .topic, .keywords, .answer) or raises ValueError with the reason
@@ -80,9 +89,13 @@ def parse(data: bytes, faq_parser=None) -> list[dict]:
     if missing:
         raise CatalogImportError([RowError(1, f"missing column(s): {', '.join(missing)}")])
     rows, errors, seen, seen_items = [], [], {}, {}
-    for raw in reader:
+    for count, raw in enumerate(reader, start=1):
         line = reader.line_num
-        row = {mapping[k]: (v or "").strip() for k, v in raw.items() if k is not None and k in mapping}
+        if count > MAX_PRODUCTS:
+            raise CatalogImportError([RowError(line, f"more than {MAX_PRODUCTS:,} products in one file")])
+        # outside text: one clean line each (app/text.py), the title within its column
+        row = {mapping[k]: _cell(mapping[k], v) for k, v in raw.items()
+               if k is not None and k in mapping and isinstance(v, str)}
         if not any(row.values()):
             continue  # blank line
         problems = []
@@ -124,7 +137,7 @@ def parse(data: bytes, faq_parser=None) -> list[dict]:
         if item:
             seen_items[item] = line
         points = [p.strip() for p in row.get("selling_points", "").replace("；", ";").split(";") if p.strip()]
-        rows.append({"sku": row["sku"], "title": row["title"][:200], "category": row.get("category", ""),
+        rows.append({"sku": row["sku"], "title": row["title"], "category": row.get("category", ""),
                      "list_price_cents": prices["list_price"], "live_price_cents": prices["live_price"],
                      "stock": stock, "image": row.get("image", ""), "selling_points": points,
                      "platform_item_id": item or None, **({"faqs": faqs} if faqs is not None else {})})
@@ -144,7 +157,11 @@ def resolve_image(image: str, folder: Path) -> str:
 def import_csv(database: Database, path: str | Path, faq_parser=None) -> int:
     """Import (insert or update by SKU) all rows of a CSV; returns how many rows were written. With an FAQ column
     (and `faq_parser`), each row's FAQ pairs replace the product's."""
-    rows = parse(Path(path).read_bytes(), faq_parser)
+    try:
+        data = read_bounded(path, MAX_TABLE_BYTES)
+    except FileRefused as exc:
+        raise CatalogImportError([RowError(1, str(exc))]) from None
+    rows = parse(data, faq_parser)
     for row in rows:
         row["image"] = resolve_image(row["image"], Path(path).parent)
     studio = database.studio_id
@@ -192,7 +209,7 @@ def export_csv(database: Database, path: str | Path) -> int:
             faqs.setdefault(pair.product_id, []).append(pair)
         cells = {product_id: faq_cell(pairs) for product_id, pairs in faqs.items()}
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)  # a title like =HYPERLINK(…) is written as text (read back without the ')
         writer.writerow(COLUMNS)
         for p in products:
             writer.writerow([p.sku, p.title, p.category, f"{p.list_price_cents / 100:.2f}",

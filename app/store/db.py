@@ -205,5 +205,13 @@ class Database:
                            .values(status=SessionStatus.INTERRUPTED, ended_at=time.time()))
         return ids
 
+    def recordings_of(self, session_ids: list[int]) -> list[str]:
+        """The recording files of these sessions (those that had one)."""
+        if not session_ids:
+            return []
+        with self.session() as db:
+            return [path for path in db.scalars(select(LiveSession.recording_path).where(
+                LiveSession.id.in_(session_ids))) if path]
+
     def close(self) -> None:
         self.engine.dispose()

@@ -19,6 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app import values
+from app.files import MAX_TABLE_BYTES, MAX_TABLE_COLUMNS, FileRefused, check_xlsx, read_bounded
+from app.text import clean_line
 from app.store.catalog_io import RowError, decode, parse_cents
 
 # field → headers as the exports name them (抖店 standard report, 巨量百应 order details, 千牛 order export, TikTok)
@@ -47,6 +49,7 @@ UNPAID = ("待支付", "待付款", "未支付", "已取消", "已关闭", "交�
 REFUNDED = ("退款成功", "已退款", "退款完成", "售后完成", "全额退款", "Refunded")
 CHINA = ZoneInfo("Asia/Shanghai")  # the exports' clock unless told otherwise
 MAX_ROWS = 200_000
+MAX_CELL_CHARS = 500  # one cell's text as the import keeps it
 
 
 @dataclass(frozen=True)
@@ -72,31 +75,44 @@ class OrderImportError(ValueError):
 
 
 def read_table(path: str | Path) -> list[list[str | object]]:
-    """The file's rows (header first) as cells: text from CSV, typed values from XLSX."""
+    """The file's rows (header first) as cells: text from CSV, typed values from XLSX. The file is bounded before
+    it is parsed (app/files.py: size, an XLSX's parts and shared strings) and while it is read (rows, columns)."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
+            check_xlsx(path)
             from openpyxl import load_workbook
 
             book = load_workbook(path, read_only=True, data_only=True)
+        except FileRefused as exc:
+            raise OrderImportError([RowError(1, str(exc))]) from None
         except Exception as exc:  # noqa: BLE001 - a damaged or mislabeled file: one line, not a traceback
             raise OrderImportError([RowError(1, f"cannot read the spreadsheet ({exc.__class__.__name__})")]) from None
         try:
             rows = []
-            for row in book.worksheets[0].iter_rows(values_only=True):
+            # max_col: a cell at XFD1 would otherwise pad every row to 16,384 cells
+            for row in book.worksheets[0].iter_rows(values_only=True, max_col=MAX_TABLE_COLUMNS):
                 rows.append(list(row))
                 if len(rows) > MAX_ROWS + 1:
                     raise OrderImportError([RowError(len(rows), f"more than {MAX_ROWS:,} lines")])
             return rows
+        except OrderImportError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a part that lies about its size, broken XML: one line
+            raise OrderImportError([RowError(1, f"cannot read the spreadsheet ({exc.__class__.__name__})")]) from None
         finally:
             book.close()
     try:
-        text = decode(path.read_bytes())
-    except ValueError:
+        text = decode(read_bounded(path, MAX_TABLE_BYTES))
+    except FileRefused as exc:
+        raise OrderImportError([RowError(1, str(exc))]) from None
+    except (ValueError, OSError):
         raise OrderImportError([RowError(1, "unknown text encoding: save the file as UTF-8 or GBK CSV")]) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if len(rows) > MAX_ROWS + 1:
-        raise OrderImportError([RowError(MAX_ROWS + 2, f"more than {MAX_ROWS:,} lines")])
+    rows = []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        rows.append(row[:MAX_TABLE_COLUMNS])
+        if len(rows) > MAX_ROWS + 1:
+            raise OrderImportError([RowError(MAX_ROWS + 2, f"more than {MAX_ROWS:,} lines")])
     return rows
 
 
@@ -168,7 +184,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an id Excel stored as a number
-    return str(value).strip()
+    return clean_line(str(value), MAX_CELL_CHARS)
 
 
 def _money(value, name: str, problems: list[str], empty: int | None = None) -> int:

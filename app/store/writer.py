@@ -25,6 +25,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.kernel.events import Event
+from app.text import safe
 from app.store.db import Database
 from app.store.models import EventRecord, QuarantinedEvent
 
@@ -238,6 +239,7 @@ def _event_text(item) -> str:
         item = {"seq": item.seq, "type": str(item.type), "actor": item.actor, "wall_time": item.wall_time,
                 "stream_time": item.stream_time, "flagged": item.flagged, "payload": item.payload}
     try:
-        return json.dumps(item, ensure_ascii=False, default=repr)[:100_000]
+        text = json.dumps(item, ensure_ascii=False, default=repr)[:100_000]
     except Exception:  # noqa: BLE001 - e.g. a dict with non-string keys nested deep
-        return repr(item)[:100_000]
+        text = repr(item)[:100_000]
+    return safe(text)  # the very value that was refused must not make its quarantine copy fail as well

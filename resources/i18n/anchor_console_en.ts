@@ -716,6 +716,10 @@
         <translation>Picture</translation>
     </message>
     <message>
+        <source>切换到第 1–9 个场景</source>
+        <translation>Switch to scene 1–9</translation>
+    </message>
+    <message>
         <source>绿幕抠像与美颜…</source>
         <translation>Green screen and beauty…</translation>
     </message>

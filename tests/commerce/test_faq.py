@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from tests.strategies import any_text
+
 from app.commerce import faq as faq_module
 from app.commerce.faq import Faq, FaqError, FaqResponder, answer_problem, make_faq, match, parse_cell
 from app.commerce.room import ActionRefused, LiveRoom, ProductState
@@ -73,7 +75,7 @@ def test_a_refusal_said_of_a_place_stays_one_bilingual_message():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=400))
+@given(any_text(400))
 def test_any_cell_is_pairs_or_a_clear_refusal(cell):
     try:
         pairs = parse_cell(cell)
@@ -82,6 +84,7 @@ def test_any_cell_is_pairs_or_a_clear_refusal(cell):
     else:
         for pair in pairs:
             assert pair.keywords and answer_problem(pair.answer) is None and len(pair.topic) <= faq_module.MAX_TOPIC
+            (pair.answer + pair.topic + "".join(pair.keywords)).encode()  # raises on a lone surrogate
 
 
 def test_the_pinned_products_pairs_come_first_then_the_rooms():

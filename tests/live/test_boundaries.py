@@ -20,12 +20,13 @@ from app.kernel.events import Event, EventType
 from app.live.feed import MessageError, parse_message
 from app.metrics.live import SessionMetrics
 from app.store.catalog_io import CatalogImportError, parse
+from tests.strategies import any_text
 
 BAD_NUMBERS = [float("nan"), float("inf"), -float("inf"), 1e400, 10**30, 2**63, -1, 0.5, True, "3", None, [1]]
 numbers = st.one_of(st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=True, allow_infinity=True),
-                    st.booleans(), st.none(), st.text(max_size=5), st.sampled_from([10**30, 2**63, 1e400]))
-json_values = st.recursive(st.none() | st.booleans() | numbers | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                    st.booleans(), st.none(), any_text(5), st.sampled_from([10**30, 2**63, 1e400]))
+json_values = st.recursive(st.none() | st.booleans() | numbers | any_text(20),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text(8), inner,
                                                                                       max_size=5), max_leaves=20)
 
 

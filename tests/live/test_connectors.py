@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.live.test_boundaries import json_values
+
 from app.catalogue import ensure_sample_catalogue
 from app.kernel.events import PLATFORM
 from app.live.bilibili import Bilibili
@@ -322,7 +324,9 @@ def test_feed_addresses_are_checked_with_a_reason():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=300)))
+@given(st.one_of(st.binary(max_size=300), st.text(max_size=300), json_values.map(json.dumps),
+                 st.fixed_dictionaries({"cmd": st.sampled_from(["DANMU_MSG", "SEND_GIFT", "SUPER_CHAT_MESSAGE"]),
+                                        "info": json_values, "data": json_values}).map(json.dumps)))
 def test_no_frame_raises_past_a_dialect(raw):
     """Whatever arrives, each dialect returns counted items (or refuses the connection by name)."""
     for dialect in (DouyinGrab("douyin-grab://127.0.0.1"), Bilibili("bilibili://1"), dialect_for("ws://x")):
@@ -331,6 +335,9 @@ def test_no_frame_raises_past_a_dialect(raw):
         except ConnectionError:
             continue  # Bilibili's auth refusal: the feed reconnects
         assert all(item.problem in (None, "unknown", "malformed") for item in items)
+        for item in items:  # what reaches the bus encodes (a lone surrogate in a frame cannot break the store)
+            if item.event is not None:
+                json.dumps(item.event.payload, ensure_ascii=False).encode()
 
 
 @settings(max_examples=200, deadline=None)

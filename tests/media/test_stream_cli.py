@@ -129,6 +129,12 @@ def test_overlay_demo_is_burned_into_the_recording(tmp_path):
     # coupon banner (red) at the top right, where the test pattern has its dark bar
     patch = frame[40:100, 1140:1240].reshape(-1, 3).mean(axis=0)
     assert patch[2] > 150 and patch[1] < 110, patch
+    # and the 演练 REHEARSAL mark (orange) at the bottom right: simulated content is never taken for a real show
+    import numpy as np
+
+    mark = frame[720 - 56:720 - 18, 1280 - 222:1280 - 20].reshape(-1, 3).astype(int)
+    orange = (mark[:, 2] > 190) & (np.abs(mark[:, 1] - 120) < 35) & (mark[:, 0] < 70)
+    assert orange.mean() > 0.5, orange.mean()
 
 
 def test_two_rtmp_destinations_and_a_file_from_one_encode(rtmp_server, tmp_path):

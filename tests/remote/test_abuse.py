@@ -168,11 +168,12 @@ def test_token_guessing_is_slowed_then_locked_out_and_logged_without_the_guess(c
         except RemoteError as exc:
             errors.append(str(exc))
 
-    threads = [threading.Thread(target=guess, args=(g,)) for g in guesses]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    for wave in (guesses[:4], guesses[4:]):  # at most 4 sockets of one address wait to pair at once
+        threads = [threading.Thread(target=guess, args=(g,)) for g in wave]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
     elapsed = time.monotonic() - started
     with pytest.raises(RemoteError, match="too many wrong pairing tokens"):
         RemoteAssistant(f"ws://127.0.0.1:{server.port}", TOKEN, name="对的也不行").connect()  # locked: even the right one
@@ -181,7 +182,9 @@ def test_token_guessing_is_slowed_then_locked_out_and_logged_without_the_guess(c
     assert all("wrong pairing token" in e for e in errors) and len(errors) == MAX_FAILURES
     assert elapsed >= 1.0  # each refusal is answered only after a second
     assert server.refused == MAX_FAILURES and server.guard.lockouts == 1
-    assert caplog.text.count("remote pairing refused from 127.0.0.1") == MAX_FAILURES
+    assert caplog.text.count("remote pairing refused from 127.0.0.1: wrong token") == MAX_FAILURES
+    assert caplog.text.count(f"127.0.0.1 locked out for 5 min after {MAX_FAILURES} wrong tokens") == 1  # one line
+    assert caplog.text.count("remote pairing refused from 127.0.0.1: locked out") == 1  # and the try while locked
     assert not any(g in caplog.text for g in guesses)  # the guess itself is never logged
     assert not result["failures"]  # the paired assistant works on through the attack
 
@@ -250,25 +253,81 @@ def test_junk_verbs_after_pairing_keep_the_connection(console):
     assert asyncio.run(junk()) == ["welcome", "error", "result", "result", "result"]
 
 
-def test_unpaired_sockets_are_capped(console):
-    from app.remote.guard import MAX_UNPAIRED
+def _hoard(port: int, source: str, count: int) -> list[socket.socket]:
+    """`count` sockets from `source` that upgrade to WebSocket and then never say hello."""
+    idle = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+        idle.append(sock)
+    return idle
 
+
+def test_one_machine_hoarding_sockets_cannot_block_pairing(console, caplog):
+    """Issue #25 (7): 32 unpaired sockets from anyone on the LAN answered every new assistant 1013 busy. Now one
+    address holds at most 4 places, a socket without a hello is let go after 3 s, and the refusals are logged."""
+    from websockets.sync.client import connect
+
+    from app.remote.server import HELLO_TIMEOUT_S, MAX_UNPAIRED_PER_ADDRESS
+
+    caplog.set_level(logging.INFO)
     service, server = console
     legit = Legit(server.port)
     idle = []
     try:
-        for _ in range(MAX_UNPAIRED + 8):
-            sock = socket.create_connection(("127.0.0.1", server.port))
-            key = base64.b64encode(os.urandom(16)).decode()
-            sock.sendall(f"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
-            idle.append(sock)
-        assert wait_until(lambda: server.busy_refused >= 8, 10)
+        idle = _hoard(server.port, "127.0.0.1", 40)
+        assert wait_until(lambda: server.busy_refused >= 40 - MAX_UNPAIRED_PER_ADDRESS, 10)
+        # another machine of the studio (another loopback address) pairs while the hoarder holds its sockets
+        helper = socket.create_connection(("127.0.0.1", server.port), source_address=("127.0.0.2", 0))
+        with connect(f"ws://127.0.0.1:{server.port}", sock=helper) as other:
+            other.send(json.dumps({"type": "hello", "token": TOKEN, "name": "另一台"}))
+            assert json.loads(other.recv(5))["type"] == "welcome"
+        started = time.monotonic()  # and the hoarder's own sockets are let go after the hello deadline
+        assert wait_until(lambda: all(_closed(s) for s in idle[:MAX_UNPAIRED_PER_ADDRESS]), HELLO_TIMEOUT_S + 5)
+        print(f"hoarded sockets closed after {time.monotonic() - started:.1f} s")
+        late = RemoteAssistant(f"ws://127.0.0.1:{server.port}", TOKEN, name="同一台").connect()
+        late.close()
     finally:
         for sock in idle:
             sock.close()
         result = legit.stop()
     assert not result["failures"]
+    busy = [r.getMessage() for r in caplog.records if "remote pairing busy" in r.getMessage()]
+    assert len(busy) == 1 and "from 127.0.0.1" in busy[0] and "4 unpaired connections from that address" in busy[0]
+
+
+def _closed(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_an_assistant_that_never_reads_is_dropped_with_its_own_line(monkeypatch, caplog):
+    """It answered no ping and was closed after ~42 s with only a "left" line; now it is named as not reading."""
+    import app.remote.server as server_module
+    from tests.remote.test_frames import _server
+
+    monkeypatch.setattr(server_module, "PING_INTERVAL_S", 0.5)
+    monkeypatch.setattr(server_module, "PING_TIMEOUT_S", 1.0)
+    caplog.set_level(logging.INFO)
+    server, _room = _server()
+    server.start()
+    silent = raw_pair(server.port, {"type": "hello", "token": "t", "name": "不读"})
+    try:
+        assert wait_until(lambda: server.slow_dropped == 1, 15)
+    finally:
+        silent.close()
+        server.stop()
+    assert "remote assistant assistant:不读 from 127.0.0.1 dropped: it stopped reading" in caplog.text
 
 
 def test_wss_pairing_pins_the_certificate(tmp_path, monkeypatch, qapp_offscreen):

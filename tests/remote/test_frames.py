@@ -13,6 +13,7 @@ from app.kernel.bus import EventBus
 from app.remote.guard import TokenBucket
 from app.remote.server import VERBS, AssistantServer, _Client
 from tests.live.test_boundaries import consistent, json_values, numbers
+from tests.strategies import any_text
 
 
 def _server() -> tuple[AssistantServer, LiveRoom]:
@@ -25,7 +26,7 @@ def _server() -> tuple[AssistantServer, LiveRoom]:
 
 verb_frames = st.fixed_dictionaries({"type": st.just("verb"), "verb": st.sampled_from([*VERBS, "undo", "x", ""]),
                                      # numbers, and text where a verb takes it (a draw's prize and keyword), any length
-                                     "args": st.lists(st.one_of(numbers, st.text(max_size=300)), max_size=5)},
+                                     "args": st.lists(st.one_of(numbers, any_text(300)), max_size=5)},
                                     optional={"id": json_values})
 frames = st.one_of(verb_frames.map(lambda f: json.dumps(f, allow_nan=True, default=str)),
                    json_values.map(lambda v: json.dumps(v, allow_nan=True)), st.text(max_size=50),
@@ -40,7 +41,8 @@ def test_every_frame_gets_one_reply_and_the_room_stays_sound(batch):
     for raw in batch:
         reply = server._handle(client, raw)
         assert reply["type"] in ("error", "result")
-        json.dumps(reply, allow_nan=False)  # what goes back is standard JSON
+        json.dumps(reply, allow_nan=False, ensure_ascii=False).encode()  # standard JSON, encodable as a frame
         if reply["type"] == "result" and not reply["ok"]:
             assert " / " in reply["reason"] or "undo" in reply["reason"]  # a reason in both languages
     consistent(room)
+    json.dumps(server._state(), ensure_ascii=False).encode()  # every assistant's state frame still encodes

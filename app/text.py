@@ -1,0 +1,137 @@
+"""One rule for text that comes from outside: always encodable, no direction tricks, emoji kept whole.
+
+Every door (the platform feed and connectors, LAN verbs, obs-websocket, catalogue and order files, the command
+line, the window's own fields) passes outside text through these functions, and the bus applies `safe_value`
+to every payload as the last guard, so nothing on the bus can break a UTF-8 encoder, a websocket frame, the
+database's JSON or the quarantine that keeps what the database refused.
+
+- Lone surrogates (legal in JSON as "\\ud800", impossible in UTF-8) become U+FFFD �; NUL, which PostgreSQL's
+  text and JSON refuse, is removed.
+- Bidi controls (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C) are removed: "‮gnp.exe" shows as typed.
+- Emoji sequences stay whole: ZWJ (U+200D), ZWNJ, variation selectors, skin tones, tag characters (flags).
+- Lengths are counted in what a person sees (grapheme clusters: 👨‍👩‍👧 is one), never by code points, so a cut
+  never splits a family emoji or a flag.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import regex
+
+# removed from every string: NUL, lone surrogates (replaced, below) and bidi controls
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\u0000{_BIDI}\ud800-\udfff]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# and, from one-line display text, controls and invisibles too (zero-width space, soft hyphen, word joiner,
+# invisible operators, deprecated format characters, BOM, interlinear annotation marks)
+_INVISIBLE = re.compile(f"[\u0001-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f"
+                        f"\ufeff\ufff9-\ufffb{_BIDI}]")
+_BREAKS = re.compile(r"[\n\r\t\u2028\u2029\u0085\u000b\u000c]+")
+# what binds a sequence together but means nothing for matching words (ZWJ, ZWNJ, variation selectors)
+_JOINERS = re.compile("[\u200c\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+MAX_COMBINING = 2  # combining marks kept after one base character ("Zalgo" stacks are cut)
+MAX_DEPTH = 32  # nesting safe_value walks; deeper values are replaced by None
+
+
+def _unsafe_char(match: re.Match) -> str:
+    return "\ufffd" if "\ud800" <= match.group() <= "\udfff" else ""
+
+
+def safe(text: str) -> str:
+    """`text` that every encoder takes: lone surrogates → U+FFFD, NUL and bidi controls removed."""
+    if text.isascii():
+        return text.replace("\x00", "") if "\x00" in text else text
+    return _UNSAFE.sub(_unsafe_char, text)
+
+
+def safe_value(value, depth: int = 0):
+    """A JSON-like value with `safe` applied to every string in it, keys included. Returns `value` itself when
+    nothing needed to change (the bus calls it on every event)."""
+    if isinstance(value, str):
+        return safe(value)
+    if depth >= MAX_DEPTH:
+        return None if isinstance(value, (dict, list, tuple)) else value
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for key, item in value.items():
+            new_key = safe(key) if isinstance(key, str) else key
+            new_item = safe_value(item, depth + 1)
+            changed = changed or new_key is not key or new_item is not item
+            out[new_key] = new_item
+        return out if changed else value
+    if isinstance(value, (list, tuple)):
+        items = [safe_value(item, depth + 1) for item in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
+    return value
+
+
+def graphemes(text: str) -> int:
+    """How many characters a person sees in `text` (grapheme clusters)."""
+    return len(text) if text.isascii() else len(regex.findall(r"\X", text))
+
+
+def cut(text: str, limit: int, points: int | None = None) -> str:
+    """The first `limit` characters as a person sees them; a cluster (emoji sequence, flag, accent) is never
+    split. `points` also caps the code points (a database column's length counts those)."""
+    points = limit * 64 if points is None else points
+    if limit <= 0 or points <= 0:
+        return ""
+    if text.isascii() or len(text) <= min(limit, points):
+        return text[:min(limit, points)]
+    kept, used = [], 0
+    for cluster in regex.finditer(r"\X", text):
+        size = cluster.end() - cluster.start()
+        if len(kept) == limit or used + size > points:
+            break
+        kept.append(cluster.group())
+        used += size
+    return "".join(kept)
+
+
+def clean_line(text: object, limit: int, points: int | None = None) -> str:
+    """Outside text as one safe line for people: `safe`, no controls or invisibles, line breaks as one space, at
+    most MAX_COMBINING combining marks a character, NFC, trimmed, at most `limit` visible characters. Markup is
+    kept as typed; displays never interpret it. `points` caps the code points too (for a database column).
+    Never raises."""
+    value = text if isinstance(text, str) else ("" if text is None else str(text))
+    value = _BREAKS.sub(" ", _SURROGATES.sub("\ufffd", value))
+    value = unicodedata.normalize("NFC", _INVISIBLE.sub("", value).replace("\x00", ""))
+    if not value.isascii():
+        out, marks = [], 0
+        for char in value:
+            if unicodedata.combining(char):
+                marks += 1
+                if marks > MAX_COMBINING:
+                    continue
+            else:
+                marks = 0
+            out.append(char)
+        value = "".join(out)
+    return cut(value.strip(), limit, points).strip()
+
+
+def clean_block(text: object, limit: int) -> str:
+    """Outside text that may run over several lines (a script, a note): like `clean_line`, but line breaks and
+    tabs are kept (CR LF as LF); at most `limit` visible characters."""
+    value = text if isinstance(text, str) else ("" if text is None else str(text))
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return cut("\n".join(clean_line(line.replace("\t", "    "), limit) for line in lines).strip("\n"), limit)
+
+
+def match_form(text: str) -> str:
+    """`text` as words are matched (banned words, keywords): case-folded, without joiners and variation
+    selectors, so "假\u200d货" still matches 假货."""
+    return _JOINERS.sub("", text).casefold()
+
+
+def outside_json(raw: str | bytes):
+    """JSON from outside (a feed frame, a LAN verb, a control surface's request) with `safe` applied to every
+    string: "\\ud800" in a frame can then never break a reply, a state frame or the store. Raises what
+    `json.loads` raises."""
+    return safe_value(json.loads(raw))
