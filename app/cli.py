@@ -428,7 +428,7 @@ def _serve_control(service, host: str, port: int) -> None:
     from app.remote.obsws import PASSWORD_ENV
 
     password = os.environ.get(PASSWORD_ENV) or None
-    server = service.start_control_server(host=host, port=port, password=password)
+    server = service.doors.open_control(host=host, port=port, password=password)
     print(f"控制面板 obs-websocket: ws://{host}:{server.port} "
           + ("(password from " + PASSWORD_ENV + ")" if password else "(no password: this machine only)"), flush=True)
 
@@ -439,7 +439,7 @@ def _serve_assistants(service, host: str, port: int) -> None:
 
     from app.remote.server import lan_addresses
 
-    server = service.start_assistant_server(host=host, port=port, token=os.environ.get("ANCHOR_ASSIST_TOKEN") or None,
+    server = service.doors.open_assistants(host=host, port=port, token=os.environ.get("ANCHOR_ASSIST_TOKEN") or None,
                                             tls=True)
     addresses = ["127.0.0.1"] if host.startswith("127.") else lan_addresses()
     print(f"远程场控 LAN assistants: wss://{addresses[0]}:{server.port} (fingerprint {server.fingerprint})")

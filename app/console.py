@@ -4,6 +4,8 @@
 - `catalogue` (`app.catalogue.Catalogue`): products, scripts, coupons, CSV import, the compliance report;
 - `broadcast` (`app.broadcast.Broadcast`): the current (or last) go-live — start, stop, verbs, undo, events to
   drain, snapshots and health;
+- `history` (`app.history.History`): stored shows, reviews, reports and comparisons, order imports, recordings,
+  the studios on the database;
 - the preview before going live, the LAN assistants' door, and the studio's switches that outlive a go-live.
 The window polls on timers (a human rate) and gets values (`RoomSnapshot`, `MetricsSnapshot`, `BroadcastHealth`,
 `RemoteStatus`), never a live object of another thread. The names the window renders or catches are handed on
@@ -12,10 +14,8 @@ from here (`__all__`), so `ui/` imports this module and the event types only.
 
 from __future__ import annotations
 
-import errno
 import logging
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +30,8 @@ from app.config import resource_dir
 from app.language import BOTH, CHINESE, ENGLISH
 from app.language import pick as pick_message
 from app.destinations import PRESETS, Destination, KeyStore, split_url
+from app.doors import Doors, RemoteAccess
+from app.history import History
 from app.kernel.events import Event
 from app.live.connectors import dialect_for
 from app.media.clock import format_clock
@@ -37,14 +39,12 @@ from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
 from app.media.pipeline import Pipeline
-from app.media.repair import repair_in_background
 from app.media.filters import FilteredSource, FilterError, key_colour_at
 from app.media.scenes import OVERLAY, SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.overlays.overlay_set import KINDS
 from app.redaction import install_log_redaction, redact, redact_url
-from app.remote.server import RemoteStatus, lan_addresses
 from app.review import money, product_rows, ratio, whole
 from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
@@ -73,18 +73,6 @@ def feed_problem(url: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class RemoteAccess:
-    """What the streamer hands an assistant once the door is open: a pairing code per address, the command line
-    for the terminal, and whether the LAN sees the token in clear."""
-
-    codes: tuple[str, ...]
-    command: str
-    token: str
-    tls: bool
-    local_only: bool
-
-
 class ConsoleService:
     """Holds the catalogue, the current broadcast and the preview; the window talks to these through here."""
 
@@ -96,8 +84,10 @@ class ConsoleService:
         if banned_words is not None:
             self.studio.banned_words = banned_words
         self.broadcast: Broadcast | None = None  # the current go-live, or the last one after it stopped
-        self.assistant_server = None  # AssistantServer while LAN assistants are allowed
-        self.control_server = None  # ObsWebSocketServer while control surfaces are allowed
+        # 远程场控 and 控制面板: the two network doors, closed until the streamer opens them
+        self.doors = Doors(lambda: self.broadcast.room if self.live else None,
+                           lambda: self.broadcast.stream_time() if self.live else None,
+                           lambda: self.actor, lambda: ConsoleControl(self))
         self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
         self._preview_scenes = None  # the preview's SceneSource
         self._stopping = threading.Lock()  # a second stop (a control surface's, the window's) waits for the first
@@ -109,7 +99,7 @@ class ConsoleService:
         self._preview_overlays = None
         self._last_options: LiveOptions | None = None  # what the last go-live asked for (to restore the preview)
         self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
-        self._repairs = repair_in_background(self.database.recordings_of(self.database.interrupted_on_open))
+        self.history = History(self.database)  # 复盘: stored shows, reports, order imports, recordings, studios
 
     # --- state the window reads --------------------------------------------------------------------------
     @property
@@ -154,9 +144,6 @@ class ConsoleService:
         """The recording of the current (or last) go-live, None before one."""
         return self.broadcast.recording_path if self.broadcast is not None else None
 
-    def remote_status(self) -> RemoteStatus | None:
-        return self.assistant_server.status() if self.assistant_server is not None else None
-
     # --- the catalogue while live ------------------------------------------------------------------------
     def save_coupon(self, definition: dict, coupon_id: int | None = None) -> int:
         """新建/编辑券: kept in the catalogue for later sessions and, while live, put in the room through the bus
@@ -200,37 +187,7 @@ class ConsoleService:
         self.studio.faq_auto = bool(on)
         self._apply_studio()
 
-    # --- review (复盘) -------------------------------------------------------------------------------------
-    def sessions(self, rehearsals: bool = False, all_studios: bool = False) -> list:
-        """Stored real sessions (or only the rehearsals) of this studio (all_studios: every studio's, the
-        manager's view), newest first (`app.review.SessionInfo`)."""
-        from app.review import list_sessions
-
-        return list_sessions(self.database, rehearsals, all_studios)
-
-    def review(self, session_id: int, any_studio: bool = False):
-        """One session's review rebuilt from its event log (`app.review.SessionReview`); KeyError if unknown (or,
-        unless `any_studio`, another studio's)."""
-        from app.review import load_review
-
-        return load_review(self.database, session_id, any_studio)
-
-    @property
-    def studio_name(self) -> str:
-        """工作室: the studio this console works for on its database."""
-        return self.database.studio
-
-    def studios(self) -> dict[int, str]:
-        """Every studio on the database, id → name."""
-        return self.database.studios()
-
-    @staticmethod
-    def export_review(review, folder: str) -> list:
-        """The review's product windows and minutes as CSV files for Excel (`app.review.export_csv`)."""
-        from app.review import export_csv
-
-        return export_csv(review, folder)
-
+    # --- 开播前检查 the pre-live checklist -----------------------------------------------------------------
     def prelive_checks(self, destinations: list[str], bitrate: int, minutes: float = 180.0,
                        feed_url: str = "", upload_s: float | None = None) -> list:
         """开播前检查 (`app.prelive`): the servers (handshake, key not sent), the disk, extreme words, stock and
@@ -241,34 +198,6 @@ class ConsoleService:
 
         return run_checks(self.database, destinations, bitrate, minutes, recordings_dir(), None, feed_url or None,
                           upload_s=upload_s)
-
-    @staticmethod
-    def export_review_html(review, path: str):
-        """The review as one HTML file to mail or open on a phone (`app.report.html_report`); returns its path."""
-        from app.report import html_report, write
-
-        return write(html_report(review), path)
-
-    def compare_sessions(self, session_ids: list[int], path: str, any_studio: bool = False):
-        """Two or more sessions side by side as one HTML file (`app.report.compare_html`); returns its path."""
-        from app.report import compare_html, write
-
-        return write(compare_html([self.review(number, any_studio) for number in session_ids]), path)
-
-    def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,
-                      place_by: str = "order"):
-        """导入订单: the shop's order export into a session, each order at its own time (`app.orders`); returns
-        the report; OrderImportError names the bad lines (nothing imported); KeyError for no such session."""
-        from app.orders import import_orders
-
-        return import_orders(self.database, session_id, path, mapping, place_by)
-
-    @staticmethod
-    def open_recording(path: str):
-        """A player for a session's recording (`app.media.player.RecordingPlayer`); PlayerError says why not."""
-        from app.media.player import RecordingPlayer
-
-        return RecordingPlayer(path)
 
     # --- preview before going live ---------------------------------------------------------------------
     def start_preview(self, options: LiveOptions) -> None:
@@ -322,7 +251,7 @@ class ConsoleService:
         check_mode(options)  # before the preview stops: a refusal changes nothing
         self.stop_preview()
         self._last_options = options
-        broadcast = Broadcast(self.database, options, self.studio, self._frames, on_event=self._on_event)
+        broadcast = Broadcast(self.database, options, self.studio, self._frames, on_event=self.doors.on_event)
         broadcast.on_stats = self.on_stats
         try:
             broadcast.start()
@@ -353,13 +282,12 @@ class ConsoleService:
 
     def _emit_outputs(self, active: bool) -> None:
         """StreamStateChanged / RecordStateChanged for control surfaces (obs-websocket)."""
-        server = self.control_server
-        if server is None or self.broadcast is None:
+        if self.broadcast is None:
             return
         state = "OBS_WEBSOCKET_OUTPUT_STARTED" if active else "OBS_WEBSOCKET_OUTPUT_STOPPED"
-        server.emit("StreamStateChanged", {"outputActive": active, "outputState": state})
+        self.doors.emit("StreamStateChanged", {"outputActive": active, "outputState": state})
         if self.broadcast.recording_path is not None:
-            server.emit("RecordStateChanged", {"outputActive": active, "outputState": state,
+            self.doors.emit("RecordStateChanged", {"outputActive": active, "outputState": state,
                                                "outputPath": str(self.broadcast.recording_path)})
 
     def recover(self) -> str | None:
@@ -375,10 +303,8 @@ class ConsoleService:
     def close(self) -> None:
         """Stop everything this console runs (servers, preview, broadcast); nothing starts again after it."""
         self._closed = True
-        if self._repairs is not None:
-            self._repairs.join(60)  # a copy of the file: seconds for an hour's recording
-        self.stop_control_server()
-        self.stop_assistant_server()
+        self.history.close()  # the interrupted recordings' repair
+        self.doors.close()
         self.stop_preview()
         self.stop()
         self.database.close()
@@ -406,9 +332,9 @@ class ConsoleService:
         changed = self.studio.muted != bool(muted)
         self.studio.muted = bool(muted)
         self._apply_studio()
-        if changed and self.control_server is not None:
-            self.control_server.emit("InputMuteStateChanged", {"inputName": AUDIO_INPUT, "inputUuid": None,
-                                                               "inputMuted": bool(muted)})
+        if changed:
+            self.doors.emit("InputMuteStateChanged", {"inputName": AUDIO_INPUT, "inputUuid": None,
+                                                      "inputMuted": bool(muted)})
 
     # --- 场景 scenes ----------------------------------------------------------------------------------------
     def scene_names(self) -> list[str]:
@@ -433,8 +359,8 @@ class ConsoleService:
             self.studio.program_scene = name
             if self._preview_scenes is not None:
                 self._preview_scenes.switch(name, transition)
-        if changed and self.control_server is not None:
-            self.control_server.emit("CurrentProgramSceneChanged", {"sceneName": name, "sceneUuid": None})
+        if changed:
+            self.doors.emit("CurrentProgramSceneChanged", {"sceneName": name, "sceneUuid": None})
         return changed
 
     def camera_still(self) -> np.ndarray | None:
@@ -483,9 +409,8 @@ class ConsoleService:
         for running in (self.broadcast.scenes if self.live else None, self._preview_scenes):
             if running is not None:
                 running.set_scenes(self.studio.scenes)
-        if self.program_scene != before and self.control_server is not None:
-            self.control_server.emit("CurrentProgramSceneChanged", {"sceneName": self.program_scene,
-                                                                     "sceneUuid": None})
+        if self.program_scene != before:
+            self.doors.emit("CurrentProgramSceneChanged", {"sceneName": self.program_scene, "sceneUuid": None})
 
     def scene_inputs(self) -> list[str]:
         """What a scene item can show: the show's video inputs, the studio's own sources, then every overlay as
@@ -592,76 +517,6 @@ class ConsoleService:
         """The live (or previewed) canvas in pixels."""
         pipeline = self.broadcast.pipeline if self.live else self._preview_pipeline
         return (pipeline.settings.width, pipeline.settings.height) if pipeline is not None else None
-
-    # --- LAN assistants (远程场控) -------------------------------------------------------------------------
-    def start_assistant_server(self, host: str = "0.0.0.0", port: int = 8765, token: str | None = None,
-                               tls: bool = False):
-        """远程场控: let assistants on the LAN work the live room (their verbs take the one bus path, each as its
-        own actor, never this console's). `host`: "0.0.0.0" every interface (the LAN), "127.0.0.1" this
-        machine only. `tls`: wss:// with the console's own certificate (its fingerprint is in the pairing code).
-        Returns the server; OSError with a sentence (中文 / English) when the port is taken."""
-        from app.remote.server import AssistantServer
-
-        self.stop_assistant_server()
-        server = AssistantServer(lambda: self.broadcast.room if self.live else None,
-                                 lambda: self.broadcast.stream_time() if self.live else None,
-                                 host=host, port=port, token=token, reserved={self.actor}, tls=tls)
-        try:
-            server.start()
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise OSError(exc.errno, f"端口 {port} 已被占用，请换一个端口 / port {port} is already in use: choose "
-                                         f"another port") from None
-            raise OSError(exc.errno, f"无法在 {host}:{port} 上监听 / cannot listen on {host}:{port}: "
-                                     f"{exc.strerror or exc}") from None
-        self.assistant_server = server
-        return server
-
-    def remote_access(self) -> RemoteAccess | None:
-        """The pairing codes (one per address of this machine) and the command line, while the door is open."""
-        server = self.assistant_server
-        if server is None:
-            return None
-        local = server.host == "127.0.0.1"
-        addresses = ["127.0.0.1"] if local else lan_addresses()
-        command = (f"anchor-console assist {server.scheme}://{addresses[0]}:{server.port}"
-                   + (f" --fingerprint {server.fingerprint}" if server.fingerprint else "") + " --name 小李")
-        return RemoteAccess(tuple(server.pairing_code(a) for a in addresses), command, server.token, server.tls, local)
-
-    def stop_assistant_server(self) -> None:
-        if self.assistant_server is not None:
-            self.assistant_server.stop()
-            self.assistant_server = None
-
-    # --- control surfaces (obs-websocket v5) ----------------------------------------------------------------
-    def start_control_server(self, host: str = "127.0.0.1", port: int = 4455, password: str | None = None):
-        """Let Stream Deck, Touch Portal, Companion or a script drive the console (a subset of obs-websocket v5,
-        `app.remote.obsws`). Loopback only unless a password is given. Returns the server; OSError (中文 /
-        English) when the port is taken, ValueError for the LAN without a password."""
-        from app.remote.obsws import ObsWebSocketServer
-
-        self.stop_control_server()
-        server = ObsWebSocketServer(ConsoleControl(self), host=host, port=port, password=password)
-        try:
-            server.start()
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise OSError(exc.errno, f"端口 {port} 已被占用，请换一个端口 / port {port} is already in use: choose "
-                                         f"another port") from None
-            raise OSError(exc.errno, f"无法在 {host}:{port} 上监听 / cannot listen on {host}:{port}: "
-                                     f"{exc.strerror or exc}") from None
-        self.control_server = server
-        return server
-
-    def stop_control_server(self) -> None:
-        if self.control_server is not None:
-            self.control_server.stop()
-            self.control_server = None
-
-    def _on_event(self, event: Event) -> None:  # the bus's dispatcher thread
-        server = self.assistant_server
-        if server is not None:
-            server.on_event(event)
 
 
 class ConsoleControl:

@@ -116,14 +116,6 @@ def clean_line(text: object, limit: int, points: int | None = None) -> str:
     return cut(value.strip(), limit, points).strip()
 
 
-def clean_block(text: object, limit: int) -> str:
-    """Outside text that may run over several lines (a script, a note): like `clean_line`, but line breaks and
-    tabs are kept (CR LF as LF); at most `limit` visible characters."""
-    value = text if isinstance(text, str) else ("" if text is None else str(text))
-    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return cut("\n".join(clean_line(line.replace("\t", "    "), limit) for line in lines).strip("\n"), limit)
-
-
 def match_form(text: str) -> str:
     """`text` as words are matched (banned words, keywords): case-folded, without joiners and variation
     selectors, so "假\u200d货" still matches 假货."""

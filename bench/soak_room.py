@@ -119,7 +119,7 @@ def main() -> int:
     seconds = args.minutes * 60
     service.go_live(LiveOptions(destinations=(server.url("soak-room-key"),), test_server_confirmed=True,
                                 recording_path=str(mkv), audience_rate=args.rate, duration=seconds))
-    lan = service.start_assistant_server(host="127.0.0.1", port=0)
+    lan = service.doors.open_assistants(host="127.0.0.1", port=0)
     stop = threading.Event()
     remote = {"ok": 0, "refused": 0, "latency_ms": []}
     own = {"ok": 0, "refused": 0}
@@ -150,7 +150,7 @@ def main() -> int:
     writer_stats = core.writer.stats
     service.stop()
     final = service.broadcast.stats  # the pipeline's last stats: frames dropped before encoding, by cause
-    service.stop_assistant_server()
+    service.doors.close_assistants()
     time.sleep(2)
     stop_nginx(server)
     with service.database.session() as db:

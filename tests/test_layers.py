@@ -24,7 +24,7 @@ FLOORS = {
     "app.commerce": 3, "app.metrics": 3, "app.media": 3,
     "app.overlays": 4, "app.live": 4, "app.catalogue": 4, "app.review": 4, "app.orders": 4,
     "app.session": 5, "app.remote": 5, "app.report": 5, "app.prelive": 5,
-    "app.broadcast": 6,
+    "app.broadcast": 6, "app.history": 6, "app.doors": 6,
     "app.console": 7,
     "app.cli": 8, "app.__main__": 9,
     "ui": 10,

@@ -245,7 +245,7 @@ def test_an_import_into_a_show_on_air_is_refused_and_every_live_event_is_stored_
         douyin_csv(export, [(f"L{n}", "3612345678901", "保温杯", 1, "89.00", moment, moment, "已完成", "")
                             for n in range(1, 4)])
         with pytest.raises(SessionLive, match="still live.*nothing was imported"):
-            service.import_orders(session_id, str(export))
+            service.history.import_orders(session_id, str(export))
         assert wait_until(lambda: core.bus.last_seq > 500, 15)  # the audience went on meanwhile
         service.stop()
         stats = core.writer.stats
@@ -253,7 +253,7 @@ def test_an_import_into_a_show_on_air_is_refused_and_every_live_event_is_stored_
         with service.database.session() as db:
             seqs = list(db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id)))
         assert sorted(seqs) == list(range(1, core.bus.last_seq + 1))  # every live event, once
-        report = service.import_orders(session_id, str(export))  # after the show: it goes in
+        report = service.history.import_orders(session_id, str(export))  # after the show: it goes in
         assert report.imported == 3
         with service.database.session() as db:
             seqs = list(db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id)))

@@ -30,7 +30,7 @@ def test_a_live_session_with_the_simulator_is_refused_and_changes_nothing(servic
     assert "演练" in str(refused.value)  # Chinese first, then English
     with pytest.raises(GoLiveError, match="rehearsal tools"):
         service.go_live(LiveOptions(rehearsal=False, simulated_audience=False, demo_assistant=True, duration=1))
-    assert not service.live and service.sessions() == [] and service.sessions(rehearsals=True) == []
+    assert not service.live and service.history.sessions() == [] and service.history.sessions(rehearsals=True) == []
 
 
 def test_a_rehearsal_pushes_only_to_a_confirmed_test_server(service):

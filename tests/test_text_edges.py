@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 from app.kernel.bus import EventBus
 from app.kernel.events import Event, EventType
 from app.kernel.moderation import BannedWords, moderate
-from app.text import clean_block, clean_line, cut, graphemes, safe, safe_value
+from app.text import clean_line, cut, graphemes, safe, safe_value
 from app.live.feed import MessageError, parse_message
 from app.media.sources import wait_until
 from app.remote.client import RemoteAssistant
@@ -41,7 +41,6 @@ def test_any_text_becomes_one_encodable_line_without_bidi_controls_within_its_vi
     assert clean_line(line, limit) == line  # once clean, it stays as it is
     safe(text).encode("utf-8")
     assert not BIDI & set(safe(text))
-    clean_block(text, limit).encode("utf-8")
 
 
 def test_emoji_sequences_stay_whole_and_count_as_one():

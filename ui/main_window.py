@@ -60,8 +60,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("AnchorConsole", "AnchorConsole")
         i18n.set_mode(str(self.settings.value("ui/language", i18n.BOTH)))  # before any label is made
         title = tr("主播中控台")
-        if len(service.studios()) > 1:  # a shared database: whose catalogue and sessions these are
-            title += f" — {service.studio_name}"
+        if len(service.history.studios()) > 1:  # a shared database: whose catalogue and sessions these are
+            title += f" — {service.history.studio}"
         self.setWindowTitle(title)
         self.resize(1440, 900)
         self.confirm = self._ask  # tests replace this to answer dialogs
@@ -735,7 +735,7 @@ class MainWindow(QMainWindow):
         """远程场控: choose the interface, port and encryption; assistants on other machines pair with the
         pairing code shown here (a new token each time it is turned on)."""
         if not allowed:
-            self.service.stop_assistant_server()
+            self.service.doors.close_assistants()
             self.remote_label.setText("")
             return
         from ui.remote_setup import RemoteSetup
@@ -746,14 +746,14 @@ class MainWindow(QMainWindow):
             return
         setup.save(self.settings)
         try:
-            self.service.start_assistant_server(host=setup.host, port=setup.port, tls=setup.tls)
+            self.service.doors.open_assistants(host=setup.host, port=setup.port, tls=setup.tls)
         except OSError as exc:
             message = tr("无法开启远程场控") + f": {exc.strerror or exc}"
             self.alert.show_message(message)
             self._message(message, error=True)
             self.remote_action.setChecked(False)
             return
-        access = self.service.remote_access()
+        access = self.service.doors.access()
         codes = "\n".join(access.codes)
         where = tr("仅本机") if access.local_only else tr("局域网")
         security = (tr("已加密 wss://，证书指纹在配对码里")
@@ -774,7 +774,7 @@ class MainWindow(QMainWindow):
         """控制面板: obs-websocket v5 on port 4455 (or the next free one); with a password the LAN may connect,
         without one only this machine. The password is never saved or shown again."""
         if not allowed:
-            self.service.stop_control_server()
+            self.service.doors.close_control()
             self.control_label.setText("")
             return
         password, ok = self.ask_control_password()
@@ -784,9 +784,9 @@ class MainWindow(QMainWindow):
         host = "0.0.0.0" if password else "127.0.0.1"
         try:
             try:
-                server = self.service.start_control_server(host=host, port=4455, password=password or None)
+                server = self.service.doors.open_control(host=host, port=4455, password=password or None)
             except OSError:
-                server = self.service.start_control_server(host=host, port=0, password=password or None)
+                server = self.service.doors.open_control(host=host, port=0, password=password or None)
         except (OSError, ValueError) as exc:
             message = tr("无法开启控制面板") + f": {pick(str(getattr(exc, 'strerror', None) or exc))}"
             self.alert.show_message(message)
@@ -797,7 +797,7 @@ class MainWindow(QMainWindow):
         self.control_label.setText(tr("控制面板") + f" {where} :{server.port}")
 
     def _update_remote(self) -> None:
-        status = self.service.remote_status()
+        status = self.service.doors.status()
         if status is not None:
             names = "、".join(actor.split(":", 1)[-1] for actor in status.assistants)
             refused = (" · " + tr("拒绝配对") + f" {status.refused}") if status.refused else ""

@@ -128,7 +128,7 @@ class ReviewWindow(QMainWindow):
         self.show_rehearsals.toggled.connect(self.refresh_sessions)
         self.all_studios = QCheckBox(tr("所有工作室"))
         self.all_studios.setToolTip(tr("共用数据库时，列出每个工作室的场次（运营视图）"))
-        self.all_studios.setVisible(len(service.studios()) > 1)
+        self.all_studios.setVisible(len(service.history.studios()) > 1)
         self.all_studios.toggled.connect(self.refresh_sessions)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -156,7 +156,7 @@ class ReviewWindow(QMainWindow):
     def refresh_sessions(self) -> None:
         self.sessions.clear()
         every = self.all_studios.isChecked()
-        for info in self.service.sessions(rehearsals=self.show_rehearsals.isChecked(), all_studios=every):
+        for info in self.service.history.sessions(rehearsals=self.show_rehearsals.isChecked(), all_studios=every):
             started = datetime.fromtimestamp(info.started_at).strftime("%m-%d %H:%M") if info.started_at else "—"
             minutes = f"{info.duration_s / 60:.0f} min" if info.duration_s is not None else "—"
             status = {"ended": "", "interrupted": tr(" · 中断"), "live": tr(" · 直播中")}
@@ -182,7 +182,7 @@ class ReviewWindow(QMainWindow):
 
         def load() -> None:
             try:
-                box.append(self.service.review(session_id, any_studio))
+                box.append(self.service.history.review(session_id, any_studio))
             except Exception as exc:  # shown, not raised in a thread nobody watches
                 box.append(exc)
 
@@ -211,7 +211,7 @@ class ReviewWindow(QMainWindow):
         self._draw_timeline()
         info = review.info
         try:
-            self.player = self.service.open_recording(info.recording_path) if info.recording_path else None
+            self.player = self.service.history.player(info.recording_path) if info.recording_path else None
         except ValueError as exc:
             self.player = None
             self.video.placeholder = pick(str(exc))
@@ -269,7 +269,7 @@ class ReviewWindow(QMainWindow):
                 return None
         session_id = self.review.info.id
         try:
-            report = self.service.import_orders(session_id, path)
+            report = self.service.history.import_orders(session_id, path)
         except (ValueError, OSError) as exc:  # OrderImportError names the bad lines
             self.status.setText(tr("订单未导入") + f": {pick(str(exc))}")
             return None
@@ -289,7 +289,7 @@ class ReviewWindow(QMainWindow):
             if not folder:
                 return []
         try:
-            written = self.service.export_review(self.review, folder)
+            written = self.service.history.export_csv(self.review, folder)
         except OSError as exc:
             self.status.setText(tr("导出失败") + f": {exc}")
             return []
@@ -306,7 +306,7 @@ class ReviewWindow(QMainWindow):
             if not path:
                 return None
         try:
-            written = self.service.export_review_html(self.review, path)
+            written = self.service.history.export_html(self.review, path)
         except OSError as exc:
             self.status.setText(tr("导出失败") + f": {exc}")
             return None
@@ -324,7 +324,7 @@ class ReviewWindow(QMainWindow):
             if not path:
                 return None
         try:
-            written = self.service.compare_sessions(ids, path, self.all_studios.isChecked())
+            written = self.service.history.compare(ids, path, self.all_studios.isChecked())
         except (OSError, KeyError) as exc:
             self.status.setText(tr("对比失败") + f": {exc}")
             return None

@@ -23,7 +23,7 @@ TOKEN = "pair-7f3a-token"
 def live_console(tmp_path, monkeypatch, qapp_offscreen):
     monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
     service = ConsoleService(Database())
-    server = service.start_assistant_server(host="127.0.0.1", port=0, token=TOKEN)
+    server = service.doors.open_assistants(host="127.0.0.1", port=0, token=TOKEN)
     service.go_live(LiveOptions(recording_path=str(tmp_path / "s.mkv"), audience_rate=50))
     yield service, f"ws://127.0.0.1:{server.port}"
     service.close()
@@ -34,7 +34,7 @@ def test_assistant_on_the_lan_works_the_room(live_console, caplog):
     service, url = live_console
     assistant = RemoteAssistant(url, TOKEN, name="小李").connect()
     try:
-        assert assistant.actor == "assistant:小李" and service.assistant_server.clients == ["assistant:小李"]
+        assert assistant.actor == "assistant:小李" and service.doors.assistants.clients == ["assistant:小李"]
         room = service.broadcast.room
         assert assistant.state["live"] and len(assistant.state["products"]) == 6
         product = room.state.run_sheet[1]
@@ -95,7 +95,7 @@ def test_wrong_token_and_junk_are_refused_without_harm(live_console):
     service, url = live_console
     with pytest.raises(RemoteError, match="wrong pairing token"):
         RemoteAssistant(url, "guess", name="x").connect()
-    assert service.assistant_server.refused == 1 and service.assistant_server.clients == []
+    assert service.doors.assistants.refused == 1 and service.doors.assistants.clients == []
 
     import asyncio
 
@@ -115,14 +115,14 @@ def test_wrong_token_and_junk_are_refused_without_harm(live_console):
 
     replies = asyncio.run(junk())
     assert replies[0]["type"] == "welcome"
-    assert [r["type"] for r in replies[1:]] == ["error", "error", "error"] and service.assistant_server.malformed == 3
+    assert [r["type"] for r in replies[1:]] == ["error", "error", "error"] and service.doors.assistants.malformed == 3
     assert service.live  # the console did not notice
 
 
 def test_not_live_is_a_clear_refusal(tmp_path, monkeypatch, qapp_offscreen):
     monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
     service = ConsoleService(Database())
-    server = service.start_assistant_server(host="127.0.0.1", port=0, token=TOKEN)
+    server = service.doors.open_assistants(host="127.0.0.1", port=0, token=TOKEN)
     try:
         assistant = RemoteAssistant(f"ws://127.0.0.1:{server.port}", TOKEN).connect()
         assert assistant.state == {"live": False}

@@ -29,7 +29,7 @@ from tests.live.test_remote_assistant import TOKEN, live_console  # noqa: F401 -
 @pytest.fixture
 def console(live_console):  # noqa: F811 - the live console with its assistant server, as the protocol test has it
     service, _url = live_console
-    return service, service.assistant_server
+    return service, service.doors.assistants
 
 
 class Legit:
@@ -336,7 +336,7 @@ def test_wss_pairing_pins_the_certificate(tmp_path, monkeypatch, qapp_offscreen)
     monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
     service = ConsoleService(Database())
     try:
-        server = service.start_assistant_server(host="127.0.0.1", port=0, tls=True)
+        server = service.doors.open_assistants(host="127.0.0.1", port=0, tls=True)
         url, token, fingerprint = parse_pairing_code(server.pairing_code("127.0.0.1"))
         assert url.startswith("wss://") and fingerprint == server.fingerprint
         paired = RemoteAssistant(url, token, fingerprint=fingerprint).connect()
@@ -359,7 +359,7 @@ def test_a_port_in_use_is_said_in_words(console):
     other = ConsoleService(service.database)
     try:
         with pytest.raises(OSError, match="already in use: choose another port") as caught:
-            other.start_assistant_server(host="127.0.0.1", port=server.port)
+            other.doors.open_assistants(host="127.0.0.1", port=server.port)
         assert "Errno" not in str(caught.value.strerror)
     finally:
-        other.stop_assistant_server()
+        other.doors.close_assistants()

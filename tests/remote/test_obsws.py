@@ -26,7 +26,7 @@ def console(tmp_path, monkeypatch, qapp_offscreen):
     service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
     # what StartStream goes live with here: a rehearsal recorded to a file, the simulated audience on
     service.control_options = lambda: LiveOptions(recording_path=str(tmp_path / "deck.mkv"), audience_rate=50)
-    server = service.start_control_server(port=0, password=PASSWORD)
+    server = service.doors.open_control(port=0, password=PASSWORD)
     yield service, server
     service.close()
 

@@ -521,7 +521,7 @@ def test_allow_lan_assistants_from_the_window(window, qtbot):
     window.settings.setValue("remote/port", 0)  # any free port for the test
     window.settings.setValue("remote/host", "127.0.0.1")  # this machine only
     window.remote_action.setChecked(True)
-    server = window.service.assistant_server
+    server = window.service.doors.assistants
     assert server is not None and server.tls and server.host == "127.0.0.1"  # wss:// unless the user says not
     code = server.pairing_code("127.0.0.1")
     assert code in told[0] and server.fingerprint in code and "wss://" in told[0]
@@ -543,7 +543,7 @@ def test_allow_lan_assistants_from_the_window(window, qtbot):
     finally:
         assistant.close()
     window.remote_action.setChecked(False)
-    assert window.service.assistant_server is None and window.remote_label.text() == ""
+    assert window.service.doors.assistants is None and window.remote_label.text() == ""
 
 
 def test_the_assistants_window_on_a_second_machine(window, qtbot):
@@ -553,7 +553,7 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     window.inform = lambda title, text: None
     window.settings.setValue("remote/port", 0)
     window.remote_action.setChecked(True)
-    server = window.service.assistant_server
+    server = window.service.doors.assistants
     remote = RemoteWindow(f"wss://127.0.0.1:{server.port}", "小周")
     qtbot.addWidget(remote)
     remote.show()
@@ -708,7 +708,7 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
     window.destination.setText(f"rtmp://127.0.0.1:{refused}/live/{KEY}")
     assert not window.go_live()
     assert f"rtmp://127.0.0.1:{refused}/live/****" in window.alert.text and KEY not in window.alert.text
-    assert window.service.sessions() == [] and window.service.previewing
+    assert window.service.history.sessions() == [] and window.service.previewing
 
     with socket.socket() as silent:  # accepts the TCP connection, never says a word of RTMP
         silent.bind(("127.0.0.1", 0))
@@ -727,7 +727,7 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
     shown = window.preview.frames_shown
     qtbot.waitUntil(lambda: window.preview.frames_shown > shown + 5, timeout=5000)  # and moves
     assert camera._capture is None or not camera._capture.isOpened()  # the failed go-live's camera is released
-    assert window.service.sessions(rehearsals=True)[0].status == "ended"  # closed, not left "live"
+    assert window.service.history.sessions(rehearsals=True)[0].status == "ended"  # closed, not left "live"
     assert window.alert.isVisible()  # stays: it is not a status-bar message that fades
     window.alert.dismiss.click()
     assert not window.alert.isVisible()
@@ -749,7 +749,7 @@ def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server):
     qtbot.wait(1500)
     assert window.service.broadcast.core.metrics.snapshot().comments == 0  # no simulated comment on a real stream
     assert window.stop_live()
-    assert [s.kind for s in window.service.sessions()] == ["live"]
+    assert [s.kind for s in window.service.history.sessions()] == ["live"]
 
 
 def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qtbot):

@@ -28,7 +28,7 @@ def test_scenes_switch_from_the_dock_and_from_a_control_surface(qtbot, tmp_path,
 
         window.ask_control_password = lambda: ("deck-pw", True)
         window.control_action.setChecked(True)
-        server = service.control_server
+        server = service.doors.control
         assert server is not None and server.host == "0.0.0.0" and str(server.port) in window.control_label.text()
         deck = obs.ReqClient(host="127.0.0.1", port=server.port, password="deck-pw", timeout=10)
         deck.set_current_program_scene(names[2])
@@ -37,7 +37,7 @@ def test_scenes_switch_from_the_dock_and_from_a_control_surface(qtbot, tmp_path,
         window._tick_room()  # the 4 Hz refresh
         assert window.scenes.buttons[names[2]].isChecked() and window.mute.isChecked()
         window.control_action.setChecked(False)
-        assert service.control_server is None and window.control_label.text() == ""
+        assert service.doors.control is None and window.control_label.text() == ""
 
         window.close()
         again = MainWindow(service, settings)

@@ -1,0 +1,121 @@
+"""The console's two network doors, as it hands them out (`service.doors`): 远程场控, the LAN assistants' door
+(`app.remote.server`), and 控制面板, the control surfaces' door (a subset of obs-websocket v5, `app.remote.obsws`).
+
+Each is closed until the streamer opens it, stays open across go-lives, and is closed with the console. The doors
+read the room and its clock when they need them, so they never hold a go-live's objects.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.kernel.events import Event
+from app.remote.server import RemoteStatus, lan_addresses
+
+
+@dataclass(frozen=True)
+class RemoteAccess:
+    """What the streamer hands an assistant once the door is open: a pairing code per address, the command line
+    for the terminal, and whether the LAN sees the token in clear."""
+
+    codes: tuple[str, ...]
+    command: str
+    token: str
+    tls: bool
+    local_only: bool
+
+
+class Doors:
+    """`open_assistants()` / `close_assistants()` / `access()` / `status()` for the LAN assistants;
+    `open_control()` / `close_control()` / `emit()` for control surfaces; `assistants` and `control` are the
+    servers while open (None when closed). `on_event` is given every bus event (the assistants see the room)."""
+
+    def __init__(self, room: Callable, stream_time: Callable[[], float | None], actor: Callable[[], str],
+                 control: Callable) -> None:
+        self._room, self._stream_time, self._actor, self._control = room, stream_time, actor, control
+        self.assistants = None  # AssistantServer while LAN assistants are allowed
+        self.control = None  # ObsWebSocketServer while control surfaces are allowed
+
+    # --- 远程场控 LAN assistants -----------------------------------------------------------------------------
+    def open_assistants(self, host: str = "0.0.0.0", port: int = 8765, token: str | None = None,
+                        tls: bool = False):
+        """Let assistants on the LAN work the live room (their verbs take the one bus path, each as its own actor,
+        never this console's). `host`: "0.0.0.0" every interface (the LAN), "127.0.0.1" this machine only. `tls`:
+        wss:// with the console's own certificate (its fingerprint is in the pairing code). Returns the server;
+        OSError with a sentence (中文 / English) when the port is taken."""
+        from app.remote.server import AssistantServer
+
+        self.close_assistants()
+        server = AssistantServer(self._room, self._stream_time, host=host, port=port, token=token,
+                                 reserved={self._actor()}, tls=tls)
+        _start(server, host, port)
+        self.assistants = server
+        return server
+
+    def close_assistants(self) -> None:
+        if self.assistants is not None:
+            self.assistants.stop()
+            self.assistants = None
+
+    def access(self) -> RemoteAccess | None:
+        """The pairing codes (one per address of this machine) and the command line, while the door is open."""
+        server = self.assistants
+        if server is None:
+            return None
+        local = server.host == "127.0.0.1"
+        addresses = ["127.0.0.1"] if local else lan_addresses()
+        command = (f"anchor-console assist {server.scheme}://{addresses[0]}:{server.port}"
+                   + (f" --fingerprint {server.fingerprint}" if server.fingerprint else "") + " --name 小李")
+        return RemoteAccess(tuple(server.pairing_code(a) for a in addresses), command, server.token, server.tls, local)
+
+    def status(self) -> RemoteStatus | None:
+        """Who is paired, how many wrong tokens and lockouts, while the door is open."""
+        server = self.assistants
+        return server.status() if server is not None else None
+
+    def on_event(self, event: Event) -> None:  # the bus's dispatcher thread
+        server = self.assistants
+        if server is not None:
+            server.on_event(event)
+
+    # --- 控制面板 control surfaces ---------------------------------------------------------------------------
+    def open_control(self, host: str = "127.0.0.1", port: int = 4455, password: str | None = None):
+        """Let Stream Deck, Touch Portal, Companion or a script drive the console. Loopback only unless a password
+        is given. Returns the server; OSError (中文 / English) when the port is taken, ValueError for the LAN
+        without a password."""
+        from app.remote.obsws import ObsWebSocketServer
+
+        self.close_control()
+        server = ObsWebSocketServer(self._control(), host=host, port=port, password=password)
+        _start(server, host, port)
+        self.control = server
+        return server
+
+    def close_control(self) -> None:
+        if self.control is not None:
+            self.control.stop()
+            self.control = None
+
+    def emit(self, event_type: str, data: dict) -> None:
+        """An obs-websocket event (a scene switched, the sound muted, the stream started) to the control
+        surfaces that asked for it; nothing while the door is closed."""
+        server = self.control
+        if server is not None:
+            server.emit(event_type, data)
+
+    def close(self) -> None:
+        self.close_control()
+        self.close_assistants()
+
+
+def _start(server, host: str, port: int) -> None:
+    try:
+        server.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(exc.errno, f"端口 {port} 已被占用，请换一个端口 / port {port} is already in use: choose "
+                                     f"another port") from None
+        raise OSError(exc.errno, f"无法在 {host}:{port} 上监听 / cannot listen on {host}:{port}: "
+                                 f"{exc.strerror or exc}") from None

@@ -1,0 +1,89 @@
+"""The studio's history, as the console hands it out (`service.history`): stored shows, their reviews, reports and
+comparisons, the shop's orders imported into them, their recordings, the studios on the database.
+
+What a manager (运营) works with after the show; nothing here touches the show on air. Every method reads or writes
+the database (or files) and may take a moment: the window calls them off its own thread when they can be long.
+"""
+
+from __future__ import annotations
+
+from app.media.repair import repair_in_background
+from app.store.db import Database
+
+
+class History:
+    """`sessions()`, `review()`, `export_csv()`, `export_html()`, `compare()`, `import_orders()`, `player()`;
+    the studio this console works for (`studio`) and every studio on the database (`studios()`)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        # the recordings of shows found cut off at start-up get their duration back meanwhile (app/media/repair.py)
+        self._repairs = repair_in_background(database.recordings_of(database.interrupted_on_open))
+
+    def close(self) -> None:
+        """Wait for the recordings' repair (a copy of each file: seconds for an hour's recording)."""
+        if self._repairs is not None:
+            self._repairs.join(60)
+
+    # --- the shows ---------------------------------------------------------------------------------------
+    def sessions(self, rehearsals: bool = False, all_studios: bool = False) -> list:
+        """Stored real sessions (or only the rehearsals) of this studio (all_studios: every studio's, the
+        manager's view), newest first (`app.review.SessionInfo`)."""
+        from app.review import list_sessions
+
+        return list_sessions(self.database, rehearsals, all_studios)
+
+    def review(self, session_id: int, any_studio: bool = False):
+        """One session's review rebuilt from its event log (`app.review.SessionReview`); KeyError if unknown (or,
+        unless `any_studio`, another studio's)."""
+        from app.review import load_review
+
+        return load_review(self.database, session_id, any_studio)
+
+    @property
+    def studio(self) -> str:
+        """工作室: the studio this console works for on its database."""
+        return self.database.studio
+
+    def studios(self) -> dict[int, str]:
+        """Every studio on the database, id → name."""
+        return self.database.studios()
+
+    # --- what a manager takes away -------------------------------------------------------------------------
+    @staticmethod
+    def export_csv(review, folder: str) -> list:
+        """The review's product windows and minutes as CSV files for Excel (`app.review.export_csv`)."""
+        from app.review import export_csv
+
+        return export_csv(review, folder)
+
+    @staticmethod
+    def export_html(review, path: str):
+        """The review as one HTML file to mail or open on a phone (`app.report.html_report`); returns its path."""
+        from app.report import html_report, write
+
+        return write(html_report(review), path)
+
+    def compare(self, session_ids: list[int], path: str, any_studio: bool = False):
+        """Two or more sessions side by side as one HTML file (`app.report.compare_html`); returns its path."""
+        from app.report import compare_html, write
+
+        return write(compare_html([self.review(number, any_studio) for number in session_ids]), path)
+
+    # --- what comes in afterwards --------------------------------------------------------------------------
+    def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,
+                      place_by: str = "order"):
+        """导入订单: the shop's order export into a session, each order at its own time (`app.orders`); returns
+        the report; OrderImportError names the bad lines (nothing imported), SessionLive refuses a show on air,
+        KeyError for no such session."""
+        from app.orders import import_orders
+
+        return import_orders(self.database, session_id, path, mapping, place_by)
+
+    @staticmethod
+    def player(path: str):
+        """A player for a session's recording (`app.media.player.RecordingPlayer`, which first repairs one cut
+        off by a crash); PlayerError says why not."""
+        from app.media.player import RecordingPlayer
+
+        return RecordingPlayer(path)
