@@ -130,3 +130,39 @@ def test_the_packing_ratio_counts_for_parts_over_a_mib(tmp_path):
 def test_a_cell_read_back_loses_only_the_escape():
     assert [from_spreadsheet_cell(c) for c in ("'=1", "'+86", "'abc", "=1", "'", "x'=1")] == \
         ["=1", "+86", "'abc", "=1", "'", "x'=1"]
+
+
+def test_safe_value_walks_dicts_to_the_same_depth_and_keeps_what_is_not_a_container():
+    value: object = 7
+    for _ in range(MAX_DEPTH):
+        value = {"k": value}
+    kept = safe_value(value)
+    for _ in range(MAX_DEPTH):
+        kept = kept["k"]
+    assert kept == 7  # a number as deep as it walks is kept (only containers past the depth go)
+    deeper = safe_value({"k": value})
+    for _ in range(MAX_DEPTH):
+        deeper = deeper["k"]
+    assert deeper is None
+    assert clean_line("\u0301\u0301\u0301a", 5) == "\u0301\u0301a"  # marks with no character before: two kept
+
+
+def test_the_bomb_messages_say_the_sizes(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_XLSX_PART", MIB)
+    monkeypatch.setattr(files, "MAX_RATIO", 10**6)
+    with pytest.raises(FileRefused) as part:
+        check_xlsx(_zip(tmp_path / "part.xlsx", {"a.xml": b"x" * (3 * MIB)}))
+    assert str(part.value) == ("表格文件异常，已拒绝（可能是压缩炸弹）：a.xml 解压后 3 MB / the spreadsheet was refused (shaped "
+                               "like a zip bomb): a.xml unpacks to 3 MB (at most 1)")
+    monkeypatch.setattr(files, "MAX_XLSX_PART", 4 * MIB)
+    monkeypatch.setattr(files, "MAX_XLSX_TOTAL", 2 * MIB)
+    with pytest.raises(FileRefused) as total:
+        check_xlsx(_zip(tmp_path / "total.xlsx", {"a.xml": b"x" * (3 * MIB // 2), "b.xml": b"x" * (3 * MIB // 2)}))
+    assert "：解压后共 3 MB / the spreadsheet" in str(total.value) and "unpacks to 3 MB in all (at most 2)" in str(
+        total.value)
+    grown = tmp_path / "grown.csv"
+    grown.write_bytes(b"x" * (3 * MIB))
+    monkeypatch.setattr(files, "check_size", lambda path, limit: 0)
+    with pytest.raises(FileRefused) as late:
+        read_bounded(grown, 2 * MIB)
+    assert str(late.value) == "文件太大（超过 2 MB）/ the file is too large (over 2 MB)"

@@ -30,6 +30,29 @@ _mode = BOTH
 def set_mode(mode: str) -> None:
     global _mode
     _mode = mode if mode in MODES else BOTH
+    _qt_own_texts(_mode != ENGLISH)
+
+
+_qt_translator: QTranslator | None = None
+
+
+def _qt_own_texts(chinese: bool) -> None:
+    """Qt's own texts (a question's 是/否, 确定/取消, the file dialog) in Chinese unless the mode is English only:
+    the qtbase_zh_CN catalogue that ships with Qt, installed on the running application."""
+    global _qt_translator
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    if chinese:
+        translator = QTranslator(app)
+        if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(translator)
+            _qt_translator = translator
 
 
 def mode() -> str:

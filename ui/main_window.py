@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
                                QToolBar, QVBoxLayout, QWidget)
 
 from app.console import (PRESETS, ActionRefused, CatalogImportError, ConsoleService, DestinationError,
@@ -43,13 +43,13 @@ OVERLAYS = [("product_card", QT_TR_NOOP("商品卡")), ("coupon", QT_TR_NOOP("�
             ("pinned_comment", QT_TR_NOOP("置顶评论")), ("draw", QT_TR_NOOP("福袋")),
             ("reply", QT_TR_NOOP("回复卡")), ("notice", QT_TR_NOOP("公告"))]
 SHORTCUTS = [("F5", QT_TR_NOOP("讲解选中商品")), ("F6", QT_TR_NOOP("上一个商品")),
-             ("F7", QT_TR_NOOP("下一个商品")), ("F8", QT_TR_NOOP("提词器（第二屏）")),
+             ("F7", QT_TR_NOOP("下一个商品")), ("F8", QT_TR_NOOP("提词器（第二屏）：打开 / 关闭")),
              ("Space / ↑ ↓ / F11", QT_TR_NOOP("提词器：暂停、速度、全屏")),
              ("Ctrl+L", QT_TR_NOOP("开播")), ("Ctrl+Shift+L", QT_TR_NOOP("停播")),
              ("Ctrl+M", QT_TR_NOOP("静音 / 取消静音")), ("Ctrl+R", QT_TR_NOOP("场次复盘")),
              ("F9", QT_TR_NOOP("回复选中的提问（上屏）")),
              ("Ctrl+Z", QT_TR_NOOP("撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）")),
-             ("Ctrl+1 … Ctrl+9", QT_TR_NOOP("切换到第 1–9 个场景")),
+             ("Ctrl+1 … Ctrl+9", QT_TR_NOOP("切换到第 1–9 个场景")), ("Ctrl+Q", QT_TR_NOOP("退出")),
              ("F1", QT_TR_NOOP("快捷键"))]
 
 
@@ -147,6 +147,10 @@ class MainWindow(QMainWindow):
             self._timers.append(timer)
         self._restore()
         self.media_file: str | None = None
+        quit_action = QAction(tr("退出"), self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # the same key on every system (Quit is Ctrl+Q on Linux only)
+        quit_action.triggered.connect(self.close)  # closeEvent asks first while on air
+        self.menuBar().addMenu(tr("文件")).addAction(quit_action)
         self._build_overlay_menu()
         filters = QAction(tr("绿幕抠像与美颜…"), self)
         filters.triggered.connect(lambda: self.edit_filters())  # triggered(checked) must not become `values`
@@ -271,7 +275,6 @@ class MainWindow(QMainWindow):
         bar.addAction(self.check_action)
         bar.addAction(self.go_live_action)
         bar.addAction(self.stop_action)
-        bar.addWidget(self.timer_label)
         bar.addWidget(self.health)
         self.addToolBarBreak()
         picture = QToolBar(tr("画面"))  # a second row: what goes on the stream
@@ -291,15 +294,25 @@ class MainWindow(QMainWindow):
         self.meter.setFixedWidth(150)
         self.meter.setToolTip(tr("声音峰值（dBFS）：长时间贴近 0 会爆音"))
         for widget in (self.source, self.camera_mode, self.mirror, self.canvas, self.audience, self.microphone,
-                       self.mute, self.meter):
+                       self.mute):
             picture.addWidget(widget)
+        # the on-air light with its time, and the sound's level, at the menu bar's right: never behind a
+        # toolbar's » on a laptop's 1366 px (issue #26)
+        corner = self._on_air_corner = QWidget(self.menuBar())  # kept: PySide does not take the corner over
+        corner_row = QHBoxLayout(corner)
+        corner_row.setContentsMargins(0, 0, 6, 0)
+        corner_row.addWidget(self.meter)
+        corner_row.addWidget(self.timer_label)
+        longest = max((f"● {word} 00:00:00" for word in (tr("演练中"), tr("直播中", "on-air light"))), key=len)
+        self.timer_label.setMinimumWidth(self.timer_label.fontMetrics().horizontalAdvance(longest) + 24)
+        self.menuBar().setCornerWidget(corner, Qt.Corner.TopRightCorner)
 
     def _shortcuts(self) -> None:
         for key, slot in (("F5", lambda: self.products._pin_selected(
                               lambda pid: self._act("pin_product", pid))),
                           ("F6", lambda: self._act("previous_product")),
                           ("F7", lambda: self._act("next_product")),
-                          ("F8", self.show_teleprompter),
+                          ("F8", self.toggle_teleprompter),
                           ("F9", lambda: self.faq.reply_selected()),
                           ("F1", self.show_shortcuts),
                           # `checked=False` takes triggered(bool): a bare `n=n` received False and switched nothing
@@ -637,6 +650,13 @@ class MainWindow(QMainWindow):
             self._message(tr("已保存") + f": {destination.shown} "
                           + tr("（密钥在系统钥匙串）"))
 
+    def toggle_teleprompter(self) -> None:
+        """F8: the teleprompter opens, or closes when it is open (Esc in it closes it too)."""
+        if self.teleprompter is not None and self.teleprompter.isVisible():
+            self.teleprompter.hide()
+        else:
+            self.show_teleprompter()
+
     def show_teleprompter(self) -> None:
         if self.teleprompter is None:
             from ui.teleprompter import Teleprompter
@@ -924,6 +944,8 @@ class MainWindow(QMainWindow):
         self.alert.hide()
         self.destinations.went_live(names)
         self._live_since = time.monotonic()
+        self._show_on_air(0.0)  # lit at once, not a second later
+        self.stats_label.setText("")  # not 未开播 beside 已开播 until the first figures come
         self.graphs.reset()
         camera = self.service.camera_mode()
         self.go_live_action.setEnabled(False)
@@ -938,14 +960,31 @@ class MainWindow(QMainWindow):
         self._stopped()
         return True
 
+    def _show_on_air(self, seconds: float | None) -> None:
+        """The timer as a light: red 直播中 LIVE (orange 演练 for a rehearsal) with the time on air, plain when off."""
+        if seconds is None:
+            self.timer_label.setStyleSheet("")
+            self.timer_label.setText("00:00:00")
+            return
+        broadcast = self.service.broadcast
+        rehearsal = broadcast is not None and broadcast.options.rehearsal
+        colour, word = (("#e67800", tr("演练中")) if rehearsal else ("#d32f2f", tr("直播中", "on-air light")))
+        self.timer_label.setStyleSheet(f"background: {colour}; color: white; font-weight: bold; padding: 2px 8px;"
+                                       "border-radius: 4px;")
+        self.timer_label.setText(f"● {word} {format_clock(seconds)}")
+
     def _stopped(self) -> None:
         """The window after a stop (its own button, or a control surface's StopStream): nothing says "OK" any more."""
         self._live_since = None
+        self._show_on_air(None)
         self.go_live_action.setEnabled(True)
         self.stop_action.setEnabled(False)
         self.notices.setText("")
         self.health.setText("")
         self.destinations.stopped()
+        self.stats_label.setText(tr("未开播"))  # the last GMV and online were the show's, not now
+        if self.review_window is not None and self.review_window.isVisible():
+            self.review_window.refresh_sessions()  # the show just ended is listed at once
         self.preview.show_frame(None)
         self.refresh_preview()
         path = self.service.recording_path
@@ -1024,6 +1063,7 @@ class MainWindow(QMainWindow):
             self.alert.show_message(failure)
             self._message(failure, error=True)
             self._live_since = None
+            self._show_on_air(None)
             self.go_live_action.setEnabled(True)
             self.stop_action.setEnabled(False)
             self.health.setText("")
@@ -1035,7 +1075,7 @@ class MainWindow(QMainWindow):
         if snapshot is not None:
             self.graphs.update_metrics(snapshot)
         if self._live_since is not None:
-            self.timer_label.setText(f"● {format_clock(time.monotonic() - self._live_since)}")
+            self._show_on_air(time.monotonic() - self._live_since)
         health = self.service.health()
         stats = health.stats if health is not None else None
         if stats is not None:

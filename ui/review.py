@@ -156,7 +156,13 @@ class ReviewWindow(QMainWindow):
     def refresh_sessions(self) -> None:
         self.sessions.clear()
         every = self.all_studios.isChecked()
-        for info in self.service.history.sessions(rehearsals=self.show_rehearsals.isChecked(), all_studios=every):
+        rehearsals = self.show_rehearsals.isChecked()
+        shown = self.service.history.sessions(rehearsals=rehearsals, all_studios=every)
+        if not shown and not rehearsals:  # no real show yet: the rehearsals rather than an empty list (marked 演练)
+            shown = self.service.history.sessions(rehearsals=True, all_studios=every)
+            if shown:
+                self.status.setText(tr("还没有真实直播：下面是演练场次"))
+        for info in shown:
             started = datetime.fromtimestamp(info.started_at).strftime("%m-%d %H:%M") if info.started_at else "—"
             minutes = f"{info.duration_s / 60:.0f} min" if info.duration_s is not None else "—"
             status = {"ended": "", "interrupted": tr(" · 中断"), "live": tr(" · 直播中")}

@@ -65,7 +65,7 @@ class Teleprompter(QWidget):
         for key, slot in (("Space", self.toggle_pause), ("Up", lambda: self.speed.setValue(self.speed.value() + 1)),
                           ("Down", lambda: self.speed.setValue(self.speed.value() - 1)),
                           ("Home", lambda: self.view.verticalScrollBar().setValue(0)),
-                          ("F11", self.fullscreen.toggle), ("Esc", lambda: self.fullscreen.setChecked(False))):
+                          ("F11", self.fullscreen.toggle), ("Esc", self._escape)):
             QShortcut(QKeySequence(key), self, slot)
         self._paused_speed: int | None = None
         self.reminder = QLabel()  # 公告提醒: what is due in the next minute (never on stream)
@@ -116,6 +116,13 @@ class Teleprompter(QWidget):
             self.showFullScreen()
         else:
             self.show()
+
+    def _escape(self) -> None:
+        """Esc: out of full screen first; a second Esc (or the first, when not full screen) closes it."""
+        if self.fullscreen.isChecked():
+            self.fullscreen.setChecked(False)
+        else:
+            self.hide()
 
     def toggle_pause(self) -> None:
         """Space: stop scrolling while the streamer talks off-script; Space again goes on at the same speed."""

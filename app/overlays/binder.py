@@ -64,14 +64,17 @@ class OverlayBinder:
         snapshot = self.room.snapshot()
         state, now = snapshot.state, snapshot.stream_time() or 0.0
         pinned = state.products.get(state.pinned_product) if state.pinned_product is not None else None
+        sale = state.flash_sale
+        # one price on stream: while the pinned product is on flash sale its card shows the sale's price and stock
+        on_sale = sale is not None and pinned is not None and sale.product_id == pinned.id
         self.overlays.update("product_card", None if pinned is None else ProductCardContent(
-            pinned.title, pinned.live_price_cents / 100, pinned.list_price_cents / 100, pinned.stock,
-            image=picture_bytes(pinned.image)))
+            pinned.title, (sale.price_cents if on_sale else pinned.live_price_cents) / 100,
+            pinned.list_price_cents / 100, sale.stock if on_sale else pinned.stock,
+            badge="秒杀中" if on_sale else "讲解中", image=picture_bytes(pinned.image)))
         live = [c for c in state.coupons.values() if c.live]
         coupon = live[0] if live else None
         self.overlays.update("coupon", None if coupon is None else CouponContent(
             coupon.name, int(max(0.0, (coupon.expires_at or now) - now) + 0.999), coupon.remaining, coupon.total))
-        sale = state.flash_sale
         sale_product = state.products.get(sale.product_id) if sale is not None else None
         self.overlays.update("flash_sale", None if sale is None or sale_product is None else FlashSaleContent(
             sale_product.title, sale.price_cents / 100, sale.stock, int(max(0.0, sale.ends_at - now) + 0.999)))

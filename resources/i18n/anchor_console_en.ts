@@ -535,10 +535,6 @@
         <translation>Next product</translation>
     </message>
     <message>
-        <source>提词器（第二屏）</source>
-        <translation>Teleprompter (second monitor)</translation>
-    </message>
-    <message>
         <source>提词器：暂停、速度、全屏</source>
         <translation>Teleprompter: pause, speed, fullscreen</translation>
     </message>
@@ -716,8 +712,20 @@
         <translation>Picture</translation>
     </message>
     <message>
+        <source>提词器（第二屏）：打开 / 关闭</source>
+        <translation>Teleprompter (second screen): open / close</translation>
+    </message>
+    <message>
         <source>切换到第 1–9 个场景</source>
         <translation>Switch to scene 1–9</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
     </message>
     <message>
         <source>绿幕抠像与美颜…</source>
@@ -991,6 +999,15 @@
     <message>
         <source>确定停播吗？</source>
         <translation>Stop the stream?</translation>
+    </message>
+    <message>
+        <source>演练中</source>
+        <translation>REHEARSAL</translation>
+    </message>
+    <message>
+        <source>直播中</source>
+        <comment>on-air light</comment>
+        <translation>LIVE</translation>
     </message>
     <message>
         <source>已停播</source>
@@ -1281,6 +1298,10 @@
     <message>
         <source>共用数据库时，列出每个工作室的场次（运营视图）</source>
         <translation>on a shared database, list every studio&apos;s sessions (the manager&apos;s view)</translation>
+    </message>
+    <message>
+        <source>还没有真实直播：下面是演练场次</source>
+        <translation>No real show yet: these are the rehearsals</translation>
     </message>
     <message>
         <source> · 中断</source>

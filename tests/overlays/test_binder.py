@@ -150,3 +150,27 @@ def test_the_reply_and_notice_cards_render_and_fit():
     small, wide = render_notice(NoticeContent("福袋")), render_notice(NoticeContent("公" * 60))
     assert small.shape[1] < wide.shape[1] <= 900 and small.shape[0] == wide.shape[0]
     assert render_notice(NoticeContent("福袋"), scale=1.5).shape[0] == int(48 * 1.5)
+
+
+def test_a_flash_sale_on_the_pinned_product_is_one_price_on_stream():
+    """Issue #26: the flash-sale card said ¥9.9 while the product card beside it still said ¥89 / 仅剩 294 件."""
+    bus = EventBus()
+    bus.go_live()
+    room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 294), ProductState(2, "TEA", "龙井", 100, 90, 5)],
+                    [])
+    overlays = OverlaySet(Compositor(1280, 720))
+    binder = OverlayBinder(room, overlays)
+    room.pin_product(1, "assistant:a")
+    binder.refresh()
+    assert (overlays.content("product_card").live_price, overlays.content("product_card").stock_left) == (89, 294)
+    room.start_flash_sale(1, 990, 50, 60, "assistant:a")
+    binder.refresh()
+    card, sale = overlays.content("product_card"), overlays.content("flash_sale")
+    assert (card.live_price, card.stock_left, card.badge) == (9.9, 50, "秒杀中")
+    assert (sale.price, sale.stock_left) == (card.live_price, card.stock_left)
+    room.stop_flash_sale("assistant:a")
+    binder.refresh()
+    assert (overlays.content("product_card").live_price, overlays.content("product_card").badge) == (89, "讲解中")
+    room.start_flash_sale(2, 50, 3, 60, "assistant:a")  # a sale on another product: the pinned card is unchanged
+    binder.refresh()
+    assert overlays.content("product_card").live_price == 89

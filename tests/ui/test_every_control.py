@@ -113,8 +113,13 @@ def test_ctrl_and_a_number_switches_the_scene_and_f1_lists_it(window, qtbot, slo
 def test_go_live_and_stop_from_their_shortcuts(window, qtbot, slot_errors, tmp_path):
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.service.live, timeout=15000)
+    # on air: the timer is a light with the time (a rehearsal's is orange 演练中, a real show's red 直播中)
+    assert "演练中" in window.timer_label.text() and "background" in window.timer_label.styleSheet()
+    assert "未开播" not in window.stats_label.text()
+    qtbot.waitUntil(lambda: window.timer_label.text().endswith("00:00:01"), timeout=5000)
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: not window.service.live, timeout=15000)
+    assert window.timer_label.text() == "00:00:00" and not window.timer_label.styleSheet()
     assert not slot_errors, slot_errors
 
 
@@ -156,3 +161,43 @@ def test_every_action_of_the_review_and_the_assistant_windows_runs_through_qt(wi
     assistant.close()
     window.review_window.close()
     assert counted >= 8 and not slot_errors, (counted, slot_errors)
+
+
+def test_f8_and_esc_close_the_teleprompter_and_ctrl_q_quits(window, qtbot, slot_errors):
+    QTest.keyClick(window, Qt.Key.Key_F8)
+    assert window.teleprompter is not None and window.teleprompter.isVisible()
+    QTest.keyClick(window, Qt.Key.Key_F8)
+    assert not window.teleprompter.isVisible()
+    QTest.keyClick(window, Qt.Key.Key_F8)
+    window.teleprompter.activateWindow()  # where the streamer's keys go once it is open
+    qtbot.waitUntil(window.teleprompter.isActiveWindow, timeout=2000)
+    QTest.keyClick(window.teleprompter, Qt.Key.Key_Escape)
+    assert not window.teleprompter.isVisible()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    QTest.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+    assert not slot_errors, slot_errors
+
+
+def test_a_show_that_ends_is_listed_in_the_open_review_and_the_status_bar_forgets_its_figures(window, qtbot):
+    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    review = window.review_window
+    assert review.sessions.count() == 0
+    window.activateWindow()  # the streamer goes back to the console to go live
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.service.live, timeout=15000)
+    qtbot.waitUntil(lambda: "GMV" in window.stats_label.text(), timeout=10000)
+    QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: not window.service.live, timeout=15000)
+    assert review.sessions.count() == 1 and "演练" in review.sessions.item(0).text()  # listed without a toggle
+    assert "GMV" not in window.stats_label.text()
+    review.close()
+
+
+def test_questions_are_asked_with_chinese_buttons(window):
+    from PySide6.QtCore import QCoreApplication
+
+    assert QCoreApplication.translate("QPlatformTheme", "&Yes") != "&Yes"  # Qt's own texts: 是(Y)
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"

@@ -45,7 +45,9 @@ def reviewed(qtbot, tmp_path, monkeypatch):
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     review = window.review_window
     qtbot.addWidget(review)
-    assert review.sessions.count() == 0  # the demo run was a rehearsal: never listed with real shows
+    # no real show yet: the rehearsal is listed rather than nothing, marked 演练, and the status line says why
+    assert review.sessions.count() == 1 and "演练" in review.sessions.item(0).text()
+    assert "演练" in review.status.text()
     review.show_rehearsals.setChecked(True)
     assert "演练" in review.sessions.item(0).text()
     yield review, live, room.state.run_sheet[2]
