@@ -341,7 +341,7 @@ def format_report(review: SessionReview) -> str:
 
 
 OUTSIDE = "讲解外 outside any explanation"
-PRODUCT_COLUMNS = ["商品 product", "讲解 explained", "观看人数 audience", "订单 orders", "GMV", "退款 refunds", "GPM",
+PRODUCT_COLUMNS = ["商品 product", "讲解 explained", "讲解观众 window audience", "订单 orders", "GMV", "退款 refunds", "GPM",
                    "转化 conversion", "常问 asked"]
 
 
@@ -381,7 +381,7 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
     with products.open("w", encoding="utf-8-sig", newline="") as out:
         writer = SafeCsvWriter(out)  # a viewer's or product's text never runs as a formula
         writer.writerow(["商品ID product_id", "商品 product", "讲解秒 explained_s", "订单 orders", "成交额 gmv_yuan",
-                         "退款 refunds_yuan", "净成交 net_yuan", "买家 buyers", "观看人数 audience", "进房 views",
+                         "退款 refunds_yuan", "净成交 net_yuan", "买家 buyers", "讲解观众 window_audience", "进房 views",
                          "GPM", "平均在线 online_avg", "转化率 conversion", "常问 asked"])
         for p in sorted(m.products, key=lambda p: -p.gmv_cents):
             writer.writerow([p.product_id, review.titles.get(p.product_id, ""), round(p.explanation_seconds, 1),

@@ -99,9 +99,12 @@ class ReviewWindow(QMainWindow):
             self.kpis.addRow(caption, self.kpi_labels[key])
         self.products = QTableWidget(0, 9)
         self.products.setHorizontalHeaderLabels([tr("商品"), tr("讲解", "review column"),
-                                                 tr("观看人数"), tr("订单"), "GMV",
+                                                 tr("讲解观众"), tr("订单"), "GMV",
                                                  tr("退款"), "GPM", tr("转化"),
                                                  tr("常问")])
+        # not the session's 观看人数 UV: the viewers of this product's explanations (a tooltip says which is which)
+        self.products.horizontalHeaderItem(2).setToolTip(tr(
+            "讲解观众：讲解开始时的在线人数加讲解期间新进房的观众，与整场的观看人数（UV，去重进房人数）不同"))
         self.products.verticalHeader().setVisible(False)
         self.products.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.products.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)

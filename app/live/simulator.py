@@ -1,10 +1,12 @@
 """The demo audience (模拟观众): a seeded, realistic room for demo mode, rehearsals and load tests.
 
-Online count drifts up and down, viewers enter, comment in Chinese (size, price, shipping, greetings, "买了",
-questions about the pinned product), like, send gifts, follow; orders follow the pinned product and rise with a
-live coupon or a flash sale; coupons get claimed. The proportions are a selling room's (docs/metrics.md): about 2 %
-of viewers buy, GPM in the hundreds to low thousands of yuan. From 1 to 5,000 events per second. Everything goes
-through the bus like a platform feed would.
+Viewers enter, stay a while and leave; those in the room comment in Chinese (size, price, shipping, greetings,
+"买了", questions about the pinned product), like, send gifts, follow; orders follow the pinned product and rise
+with a live coupon or a flash sale; coupons get claimed. The online count is the viewers in the room now, so it
+never exceeds the viewers who came (UV), and a product window's audience never exceeds the session's UV. The
+proportions are a selling room's (docs/metrics.md): about 2 % of viewers buy, GPM in the hundreds to low
+thousands of yuan, a comment from each viewer every several minutes. From 1 to 5,000 events per second.
+Everything goes through the bus like a platform feed would.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["小美", "阿杰", "橘子", "桃桃", "大熊", "momo", "Lily", "Kevin", "小鹿", "静静", "老王", "晓晓", "可乐", "芒果"]
 
 
+ENTER_SHARE = 0.12  # of the events: viewers entering
+COMMENT_SHARE = 0.07  # comments: at 20 events/s ~85 a minute, ~210 with questions about a pinned product
+
+
 class RehearsalOnly(ValueError):
     """Something only a rehearsal may use (the simulated audience, the demo assistant) asked for in a Live
     session; the message says why (中文 / English)."""
@@ -44,7 +50,7 @@ SIMULATOR_IN_LIVE = ("直播模式只接收真实的直播间数据，不能使�
 class SimulatorConfig:
     events_per_second: float = 20.0
     seed: int = 1
-    base_online: int = 800
+    base_online: int = 800  # the viewers in the room once it has filled (they come and go around it)
     max_users: int = 200_000
     buy_chance: float = 0.025  # of a "commerce" roll (11 % of events) without a coupon: ~2 % of viewers buy
 
@@ -58,8 +64,14 @@ class AudienceSimulator:
         if not 1 <= self.config.events_per_second <= 5000:
             raise ValueError("events_per_second must be between 1 and 5000")
         self._random = random.Random(self.config.seed)
-        self._online = float(self.config.base_online)
-        self._users: list[str] = []
+        self._users: list[str] = []  # every viewer who came, in order
+        self._present: list[str] = []  # the viewers in the room now
+        self._where: dict[str, int] = {}  # viewer → index in _present
+        # who may come back: viewers who left before the product window now on began (one who was in the room at
+        # its start and came back during it would be counted twice in its audience); those who left since wait
+        self._returnable: list[str] = []
+        self._left_since: list[str] = []
+        self._pinned_seen: object = None
         self._nicknames: dict[str, str] = {}
         self._next_user = 1
         self._last_online_second = -1
@@ -101,16 +113,16 @@ class AudienceSimulator:
         self._keyword: str | None | bool = False  # the open draw's keyword, read on the batch's first comment
         second = int(stream_time)
         if second != self._last_online_second:
+            self._new_window_check()
+            self._leave(max(1, second - self._last_online_second) if self._last_online_second >= 0 else 1)
             self._last_online_second = second
-            self._online = max(10.0, self._online + self._random.gauss(0, self.config.base_online * 0.03)
-                               + (self.config.base_online - self._online) * 0.05)
-            events.append(Event(EventType.ONLINE, {"online": int(self._online)}))
+            events.append(Event(EventType.ONLINE, {"online": len(self._present)}))
         r = self._random
         for _ in range(count):
             roll = r.random()
-            if roll < 0.12 or not self._users:
+            if roll < ENTER_SHARE or not self._present:
                 events.append(self._enter())
-            elif roll < 0.47:
+            elif roll < ENTER_SHARE + COMMENT_SHARE:
                 events.append(self._comment())
             elif roll < 0.84:
                 events.append(Event(EventType.LIKE, {"user_id": self._someone(), "count": r.randint(1, 5)}))
@@ -126,19 +138,53 @@ class AudienceSimulator:
                 events.append(self._commerce())
         return events
 
+    def _new_window_check(self) -> None:
+        """Once a second, before anyone leaves: a new product window (the pin changed) lets those who left before
+        it come back; without a room there are no windows and anyone who left may."""
+        pinned = self.room.view(lambda s: s.pinned_product) if self.room is not None else object()
+        if pinned != self._pinned_seen:
+            self._pinned_seen = pinned
+            self._returnable.extend(self._left_since)
+            self._left_since.clear()
+
     def _enter(self) -> Event:
-        """A new viewer, or (one in five, and always once max_users have come) one coming back."""
-        if len(self._users) < self.config.max_users and (not self._users or self._random.random() >= 0.2):
+        """A new viewer, or (one in five, and always once max_users have come) one who left coming back
+        (`_returnable`): never someone in the room now, nor anyone who was there when the window began."""
+        user = None
+        if self._returnable and (len(self._users) >= self.config.max_users or self._random.random() < 0.2):
+            index = self._random.randrange(len(self._returnable))
+            self._returnable[index], self._returnable[-1] = self._returnable[-1], self._returnable[index]
+            user = self._returnable.pop()
+        if user is None and len(self._users) < self.config.max_users:
             user = f"u{self._next_user}"
             self._next_user += 1
             self._users.append(user)
             self._nicknames[user] = self._random.choice(SURNAMES) + self._random.choice(GIVEN)
+        if user is None:  # everyone who ever came is in the room: one of them enters again (a page reload)
+            user = self._someone()
         else:
-            user = self._random.choice(self._users)
+            self._where[user] = len(self._present)
+            self._present.append(user)
         return Event(EventType.ENTER, {"user_id": user, "nickname": self._nicknames[user]})
 
+    def _leave(self, seconds: int) -> None:
+        """Viewers leave at the rate they come, so the room fills towards `base_online` and then holds there
+        (each stays base_online ÷ entries-per-second seconds on average)."""
+        arrivals = self.config.events_per_second * ENTER_SHARE
+        share = min(1.0, arrivals / max(1, self.config.base_online) * seconds)
+        expected = len(self._present) * share
+        leaving = int(expected) + (self._random.random() < expected - int(expected))
+        for _ in range(min(leaving, len(self._present))):
+            index = self._random.randrange(len(self._present))
+            user, last = self._present[index], self._present[-1]
+            self._present[index], self._where[last] = last, index
+            self._present.pop()
+            del self._where[user]
+            self._left_since.append(user)
+
     def _someone(self) -> str:
-        return self._random.choice(self._users)
+        """A viewer in the room now."""
+        return self._random.choice(self._present)
 
     def _comment(self) -> Event:
         user = self._someone()

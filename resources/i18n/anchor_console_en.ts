@@ -1256,8 +1256,8 @@
         <translation>Explained</translation>
     </message>
     <message>
-        <source>观看人数</source>
-        <translation>Audience</translation>
+        <source>讲解观众</source>
+        <translation>Window audience</translation>
     </message>
     <message>
         <source>退款</source>
@@ -1270,6 +1270,10 @@
     <message>
         <source>常问</source>
         <translation>Asked</translation>
+    </message>
+    <message>
+        <source>讲解观众：讲解开始时的在线人数加讲解期间新进房的观众，与整场的观看人数（UV，去重进房人数）不同</source>
+        <translation>Window audience: the viewers online when the explanation began plus those who entered during it; not the session's UV (distinct viewers who entered)</translation>
     </message>
     <message>
         <source>双击跳到该商品第一次讲解</source>

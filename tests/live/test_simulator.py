@@ -96,3 +96,60 @@ def test_the_audience_answers_an_open_draw_and_only_then():
     during = [e for t in range(5, 10) for e in sim.generate(100, t) if e.type == EventType.COMMENT]
     assert not any(e.payload["text"] == "福袋来了" for e in before)
     assert sum(e.payload["text"] == "福袋来了" for e in during) > len(during) / 5
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), rate=st.sampled_from([5, 20, 80]), base=st.integers(50, 2_000),
+       pins=st.lists(st.tuples(st.integers(0, 239), st.sampled_from([1, 2, None])), max_size=8))
+def test_any_simulated_show_obeys_the_reviews_definitions(seed, rate, base, pins):
+    """Issue #26: the rehearsal showed UV 860 beside an online peak of 1,017, and a window's audience of 1,315
+    under the session's UV of 860. For any seed, rate, room size and pin schedule: the online count never exceeds
+    the viewers who came so far, no window's audience exceeds the session's UV, buyers are viewers."""
+    import dataclasses
+
+    from app.metrics.live import SessionMetrics
+
+    bus, room = make_room()
+    bus.go_live()
+    sim = AudienceSimulator(bus, room, SimulatorConfig(seed=seed, events_per_second=rate, base_online=base))
+    metrics = SessionMetrics()
+    bus.subscribe(lambda event: metrics(dataclasses.replace(event, stream_time=float(now[0]))))
+    schedule = dict(pins)
+    entered: set[str] = set()
+    now = [0]
+    for t in range(240):  # four minutes
+        now[0] = t
+        if t in schedule:
+            try:
+                room.pin_product(schedule[t], "assistant:a") if schedule[t] else room.unpin_product("assistant:a")
+            except Exception:  # noqa: BLE001 - already pinned / nothing pinned: the schedule goes on
+                pass
+        for event in sim.generate(rate, float(t)):
+            if event.type == EventType.ENTER:
+                entered.add(event.payload["user_id"])
+            if event.type == EventType.ONLINE:
+                assert event.payload["online"] <= len(entered)  # UV ≥ online at any time
+            bus.publish(event)
+    m = metrics.snapshot()
+    assert m.uv == len(entered) and m.online_peak <= m.uv and m.buyers <= m.uv
+    assert all(window.audience <= m.uv for window in metrics.windows), [w.audience for w in metrics.windows]
+    assert all(p.audience <= m.uv * max(1, len([w for w in metrics.windows if w.product_id == p.product_id]))
+               for p in m.products)
+
+
+def test_a_room_fills_towards_its_size_and_comments_at_a_real_rooms_rate():
+    bus, room = make_room()
+    sim = AudienceSimulator(bus, room, SimulatorConfig(seed=3))  # 20 events/s, a room of ~800
+    online, comments = [], 0
+    for t in range(900):  # fifteen minutes
+        for event in sim.generate(20, float(t)):
+            if event.type == EventType.ONLINE:
+                online.append(event.payload["online"])
+            comments += event.type == EventType.COMMENT
+    assert online[60] < online[300] < online[-1] * 1.2  # it fills over minutes, not at once
+    assert 500 <= sum(online[-120:]) / 120 <= 1100  # then holds around its size
+    per_minute = comments / 15
+    assert 60 <= per_minute <= 250, per_minute  # a lively room of that size, not 500 a minute
