@@ -163,19 +163,23 @@ def key_in_url(target: str) -> bool:
         len([s for s in parts.path.split("/") if s]) >= 2 or bool(parts.query) or bool(parts.password))
 
 
-def loopback_url(target: str) -> bool:
-    """Whether a destination stays on this machine: a file, or a URL whose host is localhost or 127.x / ::1."""
-    if "://" not in target:
-        return True
-    try:
-        host = urlsplit(target).hostname or ""
-    except ValueError:
-        return False
+def loopback_host(host: str) -> bool:
+    """Whether a host name or address is this machine: localhost, 127.0.0.0/8, ::1."""
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:  # a name: it may be anywhere
+        return False
+
+
+def loopback_url(target: str) -> bool:
+    """Whether a destination stays on this machine: a file, or a URL whose host is `loopback_host`."""
+    if "://" not in target:
+        return True
+    try:
+        return loopback_host(urlsplit(target).hostname or "")
+    except ValueError:
         return False
 
 

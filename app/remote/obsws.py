@@ -38,6 +38,7 @@ from typing import Protocol
 
 from app import __version__
 from app.text import outside_json
+from app.destinations import loopback_host
 from app.redaction import register_secret
 from app.remote.door import WebSocketDoor
 from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket
@@ -199,7 +200,7 @@ class ObsWebSocketServer(WebSocketDoor):
             return sum(1 for c in self._clients.values() if c.identified)
 
     def start(self) -> None:
-        if not self.password and self.host not in ("127.0.0.1", "localhost", "::1"):
+        if not self.password and not loopback_host(self.host):
             raise ValueError("局域网控制需先设置密码 / set a password (ANCHOR_OBS_PASSWORD) to let control surfaces in "
                              "from the LAN; without one it listens on this machine only")
         super().start()

@@ -177,7 +177,7 @@ class AssistantServer(WebSocketDoor):
         self._clients: dict[object, _Client] = {}
         self._unpaired = 0
         self._unpaired_by: dict[str, int] = {}  # address → its sockets waiting to pair
-        self._busy_log: dict[str, tuple[float, int]] = {}  # address → (last line's time, refusals since)
+        self._busy_log: dict[str, tuple[float | None, int]] = {}  # address → (last line's time, refusals since)
         self._lock = threading.Lock()
         self._comments: deque[Event] = deque(maxlen=500)  # recent comments, so one can be pinned by seq
         self._ssl_context = None
@@ -282,12 +282,12 @@ class AssistantServer(WebSocketDoor):
         """One line a minute per address while its connections are refused as busy, with how many."""
         now = time.monotonic()
         with self._lock:
-            first, count = self._busy_log.get(address, (0.0, 0))
+            last, count = self._busy_log.get(address, (None, 0))
             count += 1
-            due = now - first >= BUSY_LOG_EVERY_S
+            due = last is None or now - last >= BUSY_LOG_EVERY_S  # the first refusal always has its line
             if len(self._busy_log) > 1_000:  # many addresses: forget the old ones (a line may come early)
                 self._busy_log.clear()
-            self._busy_log[address] = (now, 0) if due else (first, count)
+            self._busy_log[address] = (now, 0) if due else (last, count)
         if due:
             why = (f"{MAX_UNPAIRED_PER_ADDRESS} unpaired connections from that address" if per_address else
                    f"{MAX_UNPAIRED} unpaired connections in all")
