@@ -13,16 +13,16 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import cv2
-import numpy as np
 
 from app.catalogue import keep_stock
 from app.commerce.room import ActionRefused, RoomSnapshot
+from app.assembly import FrameSlot, LiveOptions, apply_layout, build_overlays, open_scenes, open_sources_for
 from app.commerce.undo import UndoableVerbs
+from app.desk import Change, StudioSettings
 from app.config import recordings_dir
 from app.kernel.events import Event, EventType
 from app.live.connectors import dialect_for, open_feed
@@ -32,15 +32,11 @@ from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError, open_destination
 from app.media.pipeline import Pipeline, PipelineStats
 from app.media.qtrender import ensure_qt
-from app.media.filters import ChromaKey, FilteredSource
-from app.media.scenes import PinnedPicture, Scene, SceneError, SceneSource, default_scenes
-from app.media.slate import SlateSource
-from app.media.sources import (CameraSource, ImageSource, SourceError, open_sources, open_video_source,
-                               parse_camera_mode)
+from app.media.scenes import SceneError, SceneSource
+from app.media.sources import CameraSource, SourceError
 from app.metrics.live import MetricsSnapshot
 from app.overlays.binder import OverlayBinder
-from app.overlays.cards import render_rehearsal_mark
-from app.overlays.overlay_set import KINDS, OverlaySet
+from app.overlays.overlay_set import OverlaySet
 from app.redaction import redact, redact_url
 from app.session import SessionCore
 from app.store.db import Database
@@ -49,38 +45,7 @@ from app.values import title as clean_title
 
 log = logging.getLogger(__name__)
 
-PREVIEW_WIDTH = 640
-REHEARSAL_LAYER = "rehearsal_mark"
 MAX_PENDING_EVENTS = 20_000  # what the UI has not drained yet; older ones are dropped from the view only
-
-
-@dataclass(frozen=True)
-class LiveOptions:
-    """What a go-live asks for. `rehearsal` (演练) is the safe default: the simulated audience and the demo
-    assistant are allowed, every frame carries the 演练 mark, the session is kept apart in the review; a push
-    then needs `test_server_confirmed` (the user said the destination is a private test server). A Live (直播)
-    session takes real room events only (platform bridge, LAN assistants, the console's own verbs)."""
-
-    rehearsal: bool = True
-    test_server_confirmed: bool = False
-    destinations: tuple[str, ...] = ()
-    record: bool = True
-    width: int = 1280
-    height: int = 720
-    fps: int = 30
-    bitrate: int = 2_500_000
-    simulated_audience: bool = True
-    audience_rate: float = 20.0
-    demo_assistant: bool = False
-    source: str = "testsrc"  # testsrc | cam:N | a media file | an image
-    mirror: bool = False
-    camera_mode: str = ""  # e.g. "1920x1080@30": what to ask the camera for; empty: the canvas size and rate
-    microphone: str = ""  # with a camera: "" the OS's default microphone, "3" PortAudio's device 3, "off" none
-    feed_url: str = ""  # a platform bridge's ws:// URL (docs/protocol.md): real comments, orders, viewers
-    feed_token: str = ""  # sent as "Authorization: Bearer …" when given; a secret
-    recording_path: str | None = None  # default: a new file in the recordings folder
-    duration: float | None = None  # seconds; None: until stop()
-    title: str = ""  # the session's title (场次标题); empty: the mode and the date
 
 
 def session_title(options: LiveOptions, now: float | None = None) -> str:
@@ -88,28 +53,6 @@ def session_title(options: LiveOptions, now: float | None = None) -> str:
     12-01 20:05" / "直播 Live 12-01 20:05" when none was given."""
     stamp = time.strftime("%m-%d %H:%M", time.localtime(time.time() if now is None else now))
     return clean_title(options.title, f"{'演练 Rehearsal' if options.rehearsal else '直播 Live'} {stamp}")
-
-
-@dataclass
-class Studio:
-    """What the streamer set that outlives one go-live (this run): mute, who is blocked, banned words, where
-    each overlay sits and whether it shows. The console owns one; each broadcast and preview reads it."""
-
-    actor: str = "assistant:场控"  # who the console's own verbs are logged as
-    muted: bool = False
-    banned_words: list[str] = field(default_factory=lambda: ["加微信", "私聊"])
-    blocked_users: set[str] = field(default_factory=set)
-    overlay_enabled: dict[str, bool] = field(default_factory=dict)
-    overlay_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
-    faq_auto: bool = False  # 自动回复: answer recognised questions on stream without a click
-    scenes: list[Scene] = field(default_factory=default_scenes)  # 场景, in the order the keys 1–9 switch them
-    chroma: ChromaKey | None = None  # 绿幕抠像 on the camera input (None: off)
-    beauty: float = 0.0  # 美颜 skin smoothing on the camera input, 0 (off) … 1
-    background: str = ""  # a picture behind a keyed green screen (the scenes' "background" input); "": none
-    # the studio's own sources for the scenes, name → what to open (cam:N | an image | a media file | testsrc):
-    # a second camera for the 场控 table, a product video, a logo (checked by `app.media.scenes.check_input`)
-    inputs: dict[str, str] = field(default_factory=dict)
-    program_scene: str = ""  # the scene on air (kept across go-lives); empty: the first
 
 
 @dataclass(frozen=True)
@@ -161,116 +104,15 @@ def explain_go_live_failure(exc: BaseException, options: LiveOptions) -> str:
     return f"开播失败 / Go-live failed: {reason}"
 
 
-class FrameSlot:
-    """The newest picture for the window's preview: written by the render thread, read by the UI's timer."""
-
-    def __init__(self) -> None:
-        self._frame: np.ndarray | None = None
-        self._seq = 0
-
-    def put(self, canvas: np.ndarray) -> None:
-        h, w = canvas.shape[:2]
-        width = min(PREVIEW_WIDTH, w)
-        # the one copy the preview costs: a small resize, made in the render thread
-        self._frame = cv2.resize(canvas, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
-        self._seq += 1
-
-    def get(self) -> tuple[int, np.ndarray | None]:
-        """(sequence number, newest image as BGR) — redraw only when the number changed."""
-        return self._seq, self._frame
-
-
-def open_sources_for(options: LiveOptions):
-    """The chosen source and its sound (`open_sources`); SourceError (a ValueError) says why not."""
-    mode = parse_camera_mode(options.camera_mode) if options.camera_mode else None
-    return open_sources(options.source, options.width, options.height, options.fps, loop=True,
-                        audio="auto", mirror=options.mirror, camera_mode=mode, microphone=options.microphone)
-
-
-def camera_input(video, studio: Studio):
-    """The camera as the scenes take it: with the studio's 绿幕 key and 美颜 when set (never the product's picture)."""
-    if studio.chroma is None and studio.beauty <= 0:
-        return video
-    return FilteredSource(video, chroma=studio.chroma, beauty=studio.beauty)
-
-
-def background_input(studio: Studio) -> dict:
-    """{"background": the studio's picture} when it has one that opens, else {} (the scenes then skip it)."""
-    if not studio.background:
-        return {}
-    try:
-        return {"background": ImageSource(studio.background)}
-    except SourceError as exc:
-        log.warning("background picture not used: %s", exc)
-        return {}
-
-
-def studio_inputs(studio: Studio, width: int, height: int, fps: int) -> dict:
-    """The studio's own sources, each opened for the scenes; one that cannot open keeps its place in them with a
-    slate saying so (the show goes on without it). A media file gives its picture only (the show's sound is the
-    chosen source's)."""
-    inputs = {}
-    for name, spec in studio.inputs.items():
-        try:
-            inputs[name] = open_video_source(spec, width, height, fps, loop=True)
-        except (SourceError, ValueError) as exc:
-            log.warning("source %s not opened: %s", name, exc)
-            inputs[name] = SlateSource(width, height, f"{name}：无法打开 / cannot open", str(exc)[:80])
-    return inputs
-
-
-def open_scenes(video, sound, studio: Studio, options: LiveOptions, pinned_image) -> SceneSource:
-    """The scenes as a go-live or the preview draws them: the chosen source as "camera" (with the studio's key and
-    smoothing), `pinned_image` (what to show as the product's picture) as "product", the background picture and the
-    studio's own sources, the program scene as the studio left it. A file that is also the sound is started once."""
-    camera = camera_input(video, studio)
-    inputs = {**studio_inputs(studio, options.width, options.height, options.fps), "camera": camera,
-              "product": PinnedPicture(pinned_image), **background_input(studio)}
-    return SceneSource(inputs, studio.scenes, options.width, options.height, program=studio.program_scene,
-                       started_elsewhere=(sound, camera) if sound is video else (sound,))
-
-
-def mark_rehearsal(compositor: Compositor) -> None:
-    """The 演练 REHEARSAL mark on every frame of `compositor` (bottom-right, above everything, not switchable)."""
-    scale = min(compositor.width, compositor.height) / 720
-    mark, margin = render_rehearsal_mark(scale), round(16 * scale)
-    compositor.set_layer(REHEARSAL_LAYER, mark, compositor.width - mark.shape[1] - margin,
-                         compositor.height - mark.shape[0] - margin, z=1000)
-    compositor.protect(REHEARSAL_LAYER)  # no scene can take it over or hide it
-
-
-def build_overlays(settings: EncoderSettings, studio: Studio, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
-    """A compositor with the overlay layers switched and placed as the streamer left them; a rehearsal's frames
-    also carry the 演练 REHEARSAL mark (bottom-right corner, above everything, not switchable; the top-left is
-    the test pattern's frame code)."""
-    compositor = Compositor(settings.width, settings.height)
-    if rehearsal:
-        mark_rehearsal(compositor)
-    overlays = OverlaySet(compositor)
-    for kind, enabled in studio.overlay_enabled.items():
-        overlays.set_enabled(kind, enabled)
-    for kind, (x, y) in studio.overlay_positions.items():
-        overlays.place(kind, x, y)
-    return compositor, overlays
-
-
-def overlay_boxes(compositor: Compositor | None) -> dict[str, tuple[int, int, int, int]]:
-    """Where each overlay shown now sits on the canvas: kind → (x, y, width, height)."""
-    if compositor is None:
-        return {}
-    return {layer.name: (layer.x, layer.y, layer.width, layer.height)
-            for layer in compositor.layers() if layer.name in KINDS and layer.visible}
-
-
 class Broadcast:
     """One go-live. `start()` opens everything (or rolls back and raises GoLiveError); `stop()` closes it all
     and the session is written; the object stays readable afterwards (recording path, last stats)."""
 
-    def __init__(self, database: Database, options: LiveOptions, studio: Studio, frames: FrameSlot,
+    def __init__(self, database: Database, options: LiveOptions, studio: StudioSettings, frames: FrameSlot,
                  on_event=None) -> None:
         self.database = database
         self.options = options
-        self.studio = studio
+        self.studio = studio  # the settings as they were at the go-live; `apply_studio` hands in newer ones
         self._frames = frames
         self._on_event = on_event  # called with every event on the bus (dispatcher thread): the LAN server
         self.core: SessionCore | None = None
@@ -333,7 +175,7 @@ class Broadcast:
         if studio.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
             video = self.scenes = open_scenes(video, audio, studio, options, self._pinned_image)
             opened.append(video.stop)
-        core = SessionCore(self.database, studio.banned_words)
+        core = SessionCore(self.database, list(studio.banned_words))
         for user_id in studio.blocked_users:
             core.banned.block(user_id)
         core.bus.subscribe(self._bus_event)
@@ -449,7 +291,6 @@ class Broadcast:
         except SceneError as exc:
             raise ActionRefused(str(exc)) from None
         if changed:
-            self.studio.program_scene = name
             self.core.bus.publish(Event(EventType.SCENE_SWITCHED, {"scene": name, "transition": transition},
                                         actor=actor or self.studio.actor))
         return changed
@@ -522,16 +363,26 @@ class Broadcast:
         return None
 
     # --- the studio's switches while live ----------------------------------------------------------------
-    def apply_studio(self) -> None:
-        """The studio's mute, banned words and overlay switches/places, from now on."""
+    def apply_studio(self, studio: StudioSettings, change: Change) -> None:
+        """The studio's newer settings, from now on: mute, banned words and blocked viewers, 自动回复, the
+        overlays' switches and places, the scenes and the one on air (a switch logged on the bus)."""
+        self.studio = studio
         if self.pipeline is not None:
-            self.pipeline.muted = self.studio.muted
-        if self.core is not None:
-            self.core.banned.set_words(self.studio.banned_words)
-            for user_id in self.studio.blocked_users:
-                self.core.banned.block(user_id)
-            if self.core.faq is not None:
-                self.core.faq.auto = self.studio.faq_auto
+            self.pipeline.muted = studio.muted
+        core = self.core
+        if core is not None:
+            core.banned.set_words(list(studio.banned_words))
+            for user_id in studio.blocked_users:
+                core.banned.block(user_id)
+            if core.faq is not None:
+                core.faq.auto = studio.faq_auto
+        if self.overlays is not None and change.fields & {"overlay_enabled", "overlay_positions"}:
+            apply_layout(self.overlays, studio)
+        if self.scenes is not None and self._running:
+            if "scenes" in change.fields:
+                self.scenes.set_scenes(list(studio.scenes))
+            if change.fields & {"scenes", "program_scene"}:
+                self.switch_scene(studio.on_air_scene, change.transition, change.actor)
 
     def audio_level(self) -> float | None:
         return self.pipeline.read_audio_peak() if self.pipeline is not None else None

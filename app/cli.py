@@ -381,7 +381,7 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
     from app.media.outputs import DestinationError
 
     service = ConsoleService()
-    service.set_faq_auto(auto_reply)
+    service.desk.set_faq_auto(auto_reply)
     service.control_options = lambda: options  # StartStream from a control surface: this show again
     report = _StatsReport(None, metrics=service.metrics, feed=lambda: service.health())
     service.on_stats = report
@@ -781,7 +781,7 @@ def _confirm_simulated(targets: list[str], confirmed: bool) -> None:
 
 
 def _overlay_demo(width: int, height: int):
-    from app.broadcast import mark_rehearsal
+    from app.assembly import mark_rehearsal
     from app.media.compose import Compositor
     from app.overlays.sample import OverlayDemo
     from app.overlays.overlay_set import OverlaySet

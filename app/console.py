@@ -17,45 +17,41 @@ from __future__ import annotations
 import logging
 import threading
 
-import numpy as np
-
-from app.broadcast import (Broadcast, BroadcastHealth, FrameSlot, GoLiveError, LiveOptions, Studio, build_overlays,
-                           check_mode, explain_go_live_failure, open_scenes, open_sources_for, overlay_boxes)
+from app.assembly import LiveOptions
+from app.broadcast import Broadcast, BroadcastHealth, GoLiveError, check_mode
 from app.catalogue import Catalogue, load_faqs
-from app.commerce.faq import FaqError
-from app.commerce.notices import Notice, ScheduleError, due, format_schedule, parse_schedule
+from app.desk import Change, Desk, StudioSettings, differences
+from app.commerce.notices import due, format_schedule, parse_schedule
 from app.commerce.room import ActionRefused, RoomSnapshot
 from app.compliance.extreme_words import ExtremeWordChecker
 from app.config import resource_dir
 from app.language import BOTH, CHINESE, ENGLISH
 from app.language import pick as pick_message
 from app.destinations import PRESETS, Destination, KeyStore, split_url
-from app.doors import Doors, RemoteAccess
+from app.doors import Doors
 from app.history import History
+from app.stage import Stage
 from app.kernel.events import Event
 from app.live.connectors import dialect_for
 from app.media.clock import format_clock
-from app.media.encode import EncoderSettings
 from app.media.outputs import DestinationError
 from app.media.pictures import picture_bytes
-from app.media.pipeline import Pipeline
-from app.media.filters import FilteredSource, FilterError, key_colour_at
-from app.media.scenes import OVERLAY, SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
+from app.media.filters import FilterError
+from app.media.scenes import SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
-from app.overlays.overlay_set import KINDS
 from app.redaction import install_log_redaction, redact, redact_url
 from app.review import money, product_rows, ratio, whole
 from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
 
-__all__ = ["ActionRefused", "BroadcastHealth", "CatalogImportError", "ConsoleService", "Destination", "DestinationError",
-           "ExtremeWordChecker", "FaqError", "GoLiveError", "KeyStore", "LiveOptions", "Notice", "PRESETS",
-           "RemoteAccess", "ScheduleError", "check_mode", "due", "ensure_qt", "explain_go_live_failure",
-           "feed_problem", "font", "format_clock", "format_schedule", "install_log_redaction", "money",
-           "parse_schedule", "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "SceneError", "default_scenes", "check_input",
-           "scenes_from_json", "scenes_to_json", "whole", "BOTH", "CHINESE", "ENGLISH", "FilterError", "pick_message",
-           "resource_dir", "split_url"]
+# what the window renders or catches, and nothing else (tests/test_layers.py keeps the two lists equal)
+__all__ = ["ActionRefused", "BOTH", "CHINESE", "CatalogImportError", "ConsoleService", "Destination",
+           "DestinationError", "ENGLISH", "ExtremeWordChecker", "FilterError", "KeyStore", "LiveOptions", "PRESETS",
+           "SceneError", "check_input", "default_scenes", "due", "ensure_qt", "feed_problem", "font", "format_clock",
+           "format_schedule", "install_log_redaction", "money", "parse_schedule", "pick_message", "picture_bytes",
+           "product_rows", "ratio", "redact", "redact_url", "resource_dir", "scenes_from_json", "scenes_to_json",
+           "split_url", "whole"]
 
 log = logging.getLogger(__name__)
 
@@ -80,51 +76,34 @@ class ConsoleService:
                  actor: str = "assistant:场控") -> None:
         self.database = database or Database()
         self.catalogue = Catalogue(self.database)
-        self.studio = Studio(actor=actor)
-        if banned_words is not None:
-            self.studio.banned_words = banned_words
+        # 工作台: the studio's settings (mute, scenes, overlays, filters, moderation) with one owner
+        self.desk = Desk(StudioSettings(actor=actor, **({} if banned_words is None else {
+            "banned_words": tuple(w.strip() for w in banned_words if w.strip())})))
         self.broadcast: Broadcast | None = None  # the current go-live, or the last one after it stopped
+        # 画面: the preview before going live, the canvas, the camera's still, the sound's level, the devices
+        self.stage = Stage(self.desk, self.catalogue, lambda: self.broadcast if self.live else None)
         # 远程场控 and 控制面板: the two network doors, closed until the streamer opens them
         self.doors = Doors(lambda: self.broadcast.room if self.live else None,
                            lambda: self.broadcast.stream_time() if self.live else None,
                            lambda: self.actor, lambda: ConsoleControl(self))
-        self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
-        self._preview_scenes = None  # the preview's SceneSource
-        self._stopping = threading.Lock()  # a second stop (a control surface's, the window's) waits for the first
-        self._closed = False  # after close() nothing starts again (a late timer of the window must not reopen)
-        self._frames = FrameSlot()
-        self._preview_pipeline: Pipeline | None = None
-        self._preview_thread: threading.Thread | None = None
-        self._preview_compositor = None
-        self._preview_overlays = None
-        self._last_options: LiveOptions | None = None  # what the last go-live asked for (to restore the preview)
-        self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
         self.history = History(self.database)  # 复盘: stored shows, reports, order imports, recordings, studios
+        self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
+        self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
+        self._stopping = threading.Lock()  # a second stop (a control surface's, the window's) waits for the first
+        self.desk.subscribe(self._studio_changed)  # the show on air, the preview and control surfaces follow
 
     # --- state the window reads --------------------------------------------------------------------------
     @property
     def actor(self) -> str:
-        return self.studio.actor
+        return self.desk.settings.actor
 
     @property
     def live(self) -> bool:
         return self.broadcast is not None and self.broadcast.running
 
-    @property
-    def previewing(self) -> bool:
-        return self._preview_pipeline is not None
-
-    @property
-    def banned_words(self) -> list[str]:
-        return list(self.studio.banned_words)
-
     def room_snapshot(self) -> RoomSnapshot:
         """The live room now, or before going live the catalogue in a room's shape (for the docks)."""
         return self.broadcast.snapshot() if self.live else self.catalogue.room_snapshot()
-
-    def live_snapshot(self) -> RoomSnapshot | None:
-        """The live room now, None when not live."""
-        return self.broadcast.snapshot() if self.live else None
 
     def metrics(self) -> MetricsSnapshot | None:
         return self.broadcast.metrics() if self.live else None
@@ -135,10 +114,6 @@ class ConsoleService:
     def drain_events(self) -> list[Event]:
         return self.broadcast.drain_events() if self.broadcast is not None else []
 
-    def preview_frame(self) -> tuple[int, np.ndarray | None]:
-        """(sequence number, newest preview image as BGR) — the window redraws only when the number changed."""
-        return self._frames.get()
-
     @property
     def recording_path(self):
         """The recording of the current (or last) go-live, None before one."""
@@ -148,16 +123,13 @@ class ConsoleService:
     def save_coupon(self, definition: dict, coupon_id: int | None = None) -> int:
         """新建/编辑券: kept in the catalogue for later sessions and, while live, put in the room through the bus
         (so the session log has it too). ActionRefused with the reason."""
-        coupon_id, payload = self.catalogue.save_coupon(definition, coupon_id, self.live_snapshot())
+        coupon_id, payload = self.catalogue.save_coupon(definition, coupon_id,
+                                                       self.room_snapshot() if self.live else None)
         if self.live:
             self.broadcast.define_coupon(coupon_id, payload)
         return coupon_id
 
     # --- 自动回复 FAQ auto-reply --------------------------------------------------------------------------
-    def faqs(self, product_id: int | None) -> list:
-        """The product's FAQ pairs (None: the room's own, for any product) (`app.commerce.faq.Faq`)."""
-        return self.catalogue.faqs(product_id)
-
     def save_faqs(self, product_id: int | None, rows: list[tuple[str, str, str]]) -> list:
         """Replace the product's (or the room's) pairs with these (topic, keywords, answer) rows; FaqError names
         the row at fault (nothing kept then). While live the room uses them from the next comment on."""
@@ -178,15 +150,6 @@ class ConsoleService:
         if faq is not None:
             faq.dismiss(comment_seq)
 
-    @property
-    def faq_auto(self) -> bool:
-        return self.studio.faq_auto
-
-    def set_faq_auto(self, on: bool) -> None:
-        """自动回复 without a click: each recognised question's answer goes on stream when no reply is shown."""
-        self.studio.faq_auto = bool(on)
-        self._apply_studio()
-
     # --- 开播前检查 the pre-live checklist -----------------------------------------------------------------
     def prelive_checks(self, destinations: list[str], bitrate: int, minutes: float = 180.0,
                        feed_url: str = "", upload_s: float | None = None) -> list:
@@ -199,66 +162,28 @@ class ConsoleService:
         return run_checks(self.database, destinations, bitrate, minutes, recordings_dir(), None, feed_url or None,
                           upload_s=upload_s)
 
-    # --- preview before going live ---------------------------------------------------------------------
-    def start_preview(self, options: LiveOptions) -> None:
-        """Show the chosen source on the canvas before going live: rendered only, nothing encoded or sent.
-        A source that cannot open raises ValueError with the reason."""
-        self.stop_preview()
-        if self.live or self._closed:
-            return
-        from app.overlays.sample import show_layout_sample
-
-        ensure_qt()
-        video, sound = open_sources_for(options)  # the sound too: the level meter works before going live
-        settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
-        if self.studio.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
-            video = self._preview_scenes = open_scenes(video, sound, self.studio, options, self._first_picture)
-        compositor, overlays = build_overlays(settings, self.studio, rehearsal=options.rehearsal)
-        show_layout_sample(overlays, self.catalogue.room_snapshot())  # the layout, to see and drag before going live
-        pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=compositor)
-        pipeline.preview_sink = self._frames.put
-        self._preview_pipeline, self._preview_compositor, self._preview_overlays = pipeline, compositor, overlays
-        self._preview_thread = threading.Thread(target=pipeline.run, name="preview", daemon=True)
-        self._preview_thread.start()
-
-    def stop_preview(self) -> None:
-        if self._preview_pipeline is not None:
-            self._preview_pipeline.stop()
-            self._preview_thread.join(10)
-            self._preview_pipeline = self._preview_thread = None
-            self._preview_compositor = self._preview_overlays = self._preview_scenes = None
-
-    def _first_picture(self) -> str | None:
-        state = self.catalogue.room_snapshot().state
-        return next((state.products[i].image for i in state.run_sheet if state.products[i].image), None)
-
-    def _restart_preview(self) -> None:
-        if self._last_options is None:
-            return
-        try:
-            self.start_preview(self._last_options)
-        except Exception as exc:  # noqa: BLE001 - the preview is a convenience; the failure message matters more
-            log.warning("preview did not restart: %s", redact(str(exc)))
-
     # --- go live / stop ----------------------------------------------------------------------------------
     def go_live(self, options: LiveOptions) -> Broadcast:
         """Start a broadcast. On failure everything opened is closed again, the preview runs as before, and
         GoLiveError says what failed and what to check."""
         if self.live:
             raise ValueError("已在直播中 / already live")
-        if self._closed:
+        if self.stage.closed:
             raise ValueError("中控台已关闭 / the console is closed")
         check_mode(options)  # before the preview stops: a refusal changes nothing
-        self.stop_preview()
-        self._last_options = options
-        broadcast = Broadcast(self.database, options, self.studio, self._frames, on_event=self.doors.on_event)
+        self.stage.stop_preview()
+        self.stage.remember(options)
+        broadcast = Broadcast(self.database, options, self.desk.settings, self.stage.frames,
+                              on_event=self.doors.on_event)
         broadcast.on_stats = self.on_stats
         try:
             broadcast.start()
         except GoLiveError:
-            self._restart_preview()
+            self.stage.restart()
             raise
         self.broadcast = broadcast
+        if changed := differences(broadcast.studio, self.desk.settings):  # written while it was opening
+            broadcast.apply_studio(self.desk.settings, Change(changed))
         self._emit_outputs(True)
         return broadcast
 
@@ -297,15 +222,14 @@ class ConsoleService:
         if not message:
             return None
         self.stop()
-        self._restart_preview()
+        self.stage.restart()
         return message
 
     def close(self) -> None:
         """Stop everything this console runs (servers, preview, broadcast); nothing starts again after it."""
-        self._closed = True
+        self.stage.close()
         self.history.close()  # the interrupted recordings' repair
         self.doors.close()
-        self.stop_preview()
         self.stop()
         self.database.close()
 
@@ -326,197 +250,21 @@ class ConsoleService:
     def next_undo(self) -> str | None:
         return self.broadcast.next_undo() if self.live else None
 
-    # --- the studio's switches (kept across go-lives) ----------------------------------------------------
-    def set_muted(self, muted: bool) -> None:
-        """静音: silence on the stream and the recording from the next frame (the meter keeps showing the mic)."""
-        changed = self.studio.muted != bool(muted)
-        self.studio.muted = bool(muted)
-        self._apply_studio()
-        if changed:
-            self.doors.emit("InputMuteStateChanged", {"inputName": AUDIO_INPUT, "inputUuid": None,
-                                                      "inputMuted": bool(muted)})
-
-    # --- 场景 scenes ----------------------------------------------------------------------------------------
-    def scene_names(self) -> list[str]:
-        """The studio's scenes in order (the keys 1–9 switch the first nine)."""
-        return [scene.name for scene in self.studio.scenes]
-
-    @property
-    def program_scene(self) -> str:
-        """The scene on air (or that goes on air at the next go-live)."""
-        names = self.scene_names()
-        return self.studio.program_scene if self.studio.program_scene in names else (names[0] if names else "")
-
-    def switch_scene(self, name: str, transition: str = "cut", actor: str | None = None) -> bool:
-        """切换场景: on air from the next frame while live (logged on the bus), in the preview before; False if it
-        already is. ActionRefused for a scene that does not exist."""
-        if name not in self.scene_names():
-            raise ActionRefused(f"没有这个场景 / no scene named {name!r}")
-        if self.live:
-            changed = self.broadcast.switch_scene(name, transition, actor)
+    # --- the studio's settings, applied where they show ------------------------------------------------
+    def _studio_changed(self, change: Change) -> None:
+        """A desk listener (on the writer's thread, no lock held): the newest settings to the show on air or the
+        preview, and what control surfaces follow (mute, the scene on air)."""
+        settings = self.desk.settings
+        broadcast = self.broadcast if self.live else None
+        if broadcast is not None:
+            broadcast.apply_studio(settings, change)
         else:
-            changed = name != self.program_scene
-            self.studio.program_scene = name
-            if self._preview_scenes is not None:
-                self._preview_scenes.switch(name, transition)
-        if changed:
-            self.doors.emit("CurrentProgramSceneChanged", {"sceneName": name, "sceneUuid": None})
-        return changed
-
-    def camera_still(self) -> np.ndarray | None:
-        """The camera's newest picture as BGR, before its key and smoothing — what the key colour is picked from
-        (`key_colour`) — from the show on air, else the preview; None when no scene on screen shows the camera."""
-        scenes = self.broadcast.scenes if self.live else self._preview_scenes
-        camera = scenes.input("camera") if scenes is not None else None
-        if camera is None:
-            return None
-        picture = camera.last_raw if isinstance(camera, FilteredSource) else scenes.last_picture("camera")
-        return None if picture is None else np.ascontiguousarray(picture[:, :, :3]).copy()
-
-    @staticmethod
-    def key_colour(still: np.ndarray, x: float, y: float) -> tuple[int, int, int]:
-        """The key colour (B, G, R) where the streamer clicked on the still, (x, y) as fractions; FilterError if
-        the point is not one."""
-        return key_colour_at(still, x, y)
-
-    def set_filters(self, chroma: dict | None, beauty: float, background: str = "") -> None:
-        """绿幕抠像 (a dict for `make_chroma`, or None: off), 美颜 (0 … 1) on the camera and the picture behind a
-        keyed screen, from the next go-live and in the preview now. FilterError (中文 / English) for a setting out
-        of range or a background that is not a readable picture; nothing changes then."""
-        from app.media.filters import _unit, make_chroma
-        from app.media.sources import ImageSource, SourceError
-
-        key = make_chroma(**chroma) if chroma is not None else None
-        strength = _unit(beauty, "strength")
-        if background:
-            try:
-                ImageSource(background)
-            except SourceError as exc:
-                raise FilterError(f"背景图无法打开 / the background picture cannot be used: {exc}") from None
-        self.studio.chroma, self.studio.beauty, self.studio.background = key, strength, background
-        if self.previewing and not self.live:
-            self._restart_preview()
-
-    def set_scenes(self, scenes: list) -> None:
-        """Replace the studio's scenes (`app.media.scenes.Scene`, checked): at once on air and in the preview
-        (the scene on air keeps going with its new layout; if it was removed, the first scene goes on air)."""
-        if not scenes:
-            raise ActionRefused("至少需要一个场景 / keep at least one scene")
-        before = self.program_scene
-        self.studio.scenes = list(scenes)
-        if self.studio.program_scene not in self.scene_names():
-            self.studio.program_scene = self.scene_names()[0]
-        for running in (self.broadcast.scenes if self.live else None, self._preview_scenes):
-            if running is not None:
-                running.set_scenes(self.studio.scenes)
-        if self.program_scene != before:
-            self.doors.emit("CurrentProgramSceneChanged", {"sceneName": self.program_scene, "sceneUuid": None})
-
-    def scene_inputs(self) -> list[str]:
-        """What a scene item can show: the show's video inputs, the studio's own sources, then every overlay as
-        "overlay.KIND"."""
-        return ["camera", "product", "background", *self.studio.inputs, *(OVERLAY + kind for kind in KINDS)]
-
-    def set_inputs(self, inputs) -> None:
-        """The studio's own sources (name → cam:N | an image | a media file | testsrc), each checked (SceneError,
-        also for anything but such a mapping: the settings file may have been edited by hand); opened from the next
-        go-live or preview (the preview restarts to show them)."""
-        if not isinstance(inputs, dict):
-            raise SceneError("来源列表格式不对 / the sources are not a list of name → source")
-        checked = dict(check_input(name, spec) for name, spec in inputs.items())
-        if checked == self.studio.inputs:
-            return
-        self.studio.inputs = checked
-        if self.previewing and not self.live:
-            self._restart_preview()
-
-    def set_banned_words(self, words: list[str]) -> None:
-        """屏蔽词: takes effect at once for what comes in next (the log keeps hidden comments, flagged)."""
-        self.studio.banned_words = [w.strip() for w in words if w.strip()]
-        self._apply_studio()
-
-    def block_user(self, user_id: str) -> None:
-        """拉黑: every later comment of this viewer is hidden (still logged, flagged), now and at later go-lives."""
-        if user_id:
-            self.studio.blocked_users.add(user_id)
-            self._apply_studio()
-
-    def _apply_studio(self) -> None:
-        if self.live:
-            self.broadcast.apply_studio()
-
-    def audio_level(self) -> float | None:
-        """The sound source's peak in dBFS since the last call (live or previewing), None when nothing runs."""
-        if self.live:
-            return self.broadcast.audio_level()
-        return self._preview_pipeline.read_audio_peak() if self._preview_pipeline is not None else None
-
-    @staticmethod
-    def cameras() -> list[tuple[int, str]] | None:
-        """(index, name) of the cameras plugged in now, as the OS names them; None where the OS gives no list."""
-        from app.media.devices import cameras
-
-        found = cameras()
-        return None if found is None else [(c.index, c.name) for c in found]
-
-    @staticmethod
-    def microphones() -> list[tuple[int, str]] | None:
-        """(PortAudio index, name) of the sound inputs present now; None without PortAudio."""
-        from app.media.devices import microphones
-
-        found = microphones()
-        return None if found is None else [(m.index, m.name) for m in found]
-
-    def camera_mode(self) -> str | None:
-        """What the camera actually delivers while live (it may differ from what was asked)."""
-        return self.broadcast.camera_mode() if self.live else None
-
-    # --- overlays ------------------------------------------------------------------------------------------
-    @property
-    def compositor(self):
-        """The canvas being drawn now: the broadcast's while live, the preview's before."""
-        return self.broadcast.compositor if self.live else self._preview_compositor
-
-    def _overlay_set(self):
-        return self.broadcast.overlays if self.live else self._preview_overlays
-
-    @property
-    def overlay_positions(self) -> dict[str, tuple[int, int]]:
-        return dict(self.studio.overlay_positions)
-
-    def place_overlay(self, kind: str, x: int, y: int) -> None:
-        """Move an overlay (top-left corner, canvas pixels); remembered for the next go-live too."""
-        self.studio.overlay_positions[kind] = (x, y)
-        if (overlays := self._overlay_set()) is not None:
-            overlays.place(kind, x, y)
-
-    def reset_overlay_position(self, kind: str) -> None:
-        """Back to the overlay's default corner (for this and later go-lives)."""
-        self.studio.overlay_positions.pop(kind, None)
-        if (overlays := self._overlay_set()) is not None:
-            overlays.place(kind, None, None)
-
-    def set_overlay_enabled(self, kind: str, enabled: bool) -> None:
-        """Switch an overlay on or off on the stream (remembered for the next go-live too)."""
-        self.studio.overlay_enabled[kind] = enabled
-        if (overlays := self._overlay_set()) is not None:
-            overlays.set_enabled(kind, enabled)
-
-    def overlay_boxes(self) -> dict[str, tuple[int, int, int, int]]:
-        """Where each overlay shown now sits on the canvas: kind → (x, y, width, height); for drag-to-place. The
-        overlays the scene on screen places itself (its "overlay.…" items) are the scene's to place: left out."""
-        scenes = self.broadcast.scenes if self.live else self._preview_scenes
-        placed = scenes.draws_layers if scenes is not None else frozenset()
-        return {kind: box for kind, box in overlay_boxes(self.compositor).items() if kind not in placed}
-
-    @staticmethod
-    def overlay_kinds() -> tuple[str, ...]:
-        return KINDS
-
-    def canvas_size(self) -> tuple[int, int] | None:
-        """The live (or previewed) canvas in pixels."""
-        pipeline = self.broadcast.pipeline if self.live else self._preview_pipeline
-        return (pipeline.settings.width, pipeline.settings.height) if pipeline is not None else None
+            self.stage.follow(change)
+        if "muted" in change.fields:
+            self.doors.emit("InputMuteStateChanged", {"inputName": AUDIO_INPUT, "inputUuid": None,
+                                                      "inputMuted": settings.muted})
+        if "program_scene" in change.fields:
+            self.doors.emit("CurrentProgramSceneChanged", {"sceneName": settings.on_air_scene, "sceneUuid": None})
 
 
 class ConsoleControl:
@@ -590,14 +338,14 @@ class ConsoleControl:
         return path
 
     def scene_names(self) -> list[str]:
-        return self.service.scene_names()
+        return self.service.desk.scene_names()
 
     def program_scene(self) -> str:
-        return self.service.program_scene
+        return self.service.desk.program_scene
 
     def set_program_scene(self, name: str) -> None:
         try:
-            self.service.switch_scene(name, actor="assistant:控制面板")
+            self.service.desk.switch_scene(name, actor="assistant:控制面板")
         except ActionRefused as exc:
             raise self._failed(str(exc)) from None
 
@@ -609,11 +357,11 @@ class ConsoleControl:
             from app.remote.obsws import RequestFailed, Status
 
             raise RequestFailed(Status.INVALID_RESOURCE_STATE, f"{name} 没有声音 / {name} has no sound to mute")
-        return self.service.studio.muted
+        return self.service.desk.settings.muted
 
     def set_input_muted(self, name: str, muted: bool) -> None:
         self.input_muted(name)
-        self.service.set_muted(muted)
+        self.service.desk.set_muted(muted)
 
     def stats(self) -> dict:
         service = self.service
@@ -649,7 +397,7 @@ class ConsoleControl:
             pinned = state.products.get(state.pinned_product) if state.pinned_product is not None else None
             return {"live": service.live, "pinnedProduct": pinned.title if pinned else None,
                     "liveCoupons": [c.name for c in state.coupons.values() if c.live],
-                    "scene": service.program_scene}
+                    "scene": service.desk.program_scene}
         if request_type not in ("undo", "pin_latest_comment") and request_type not in VERBS:
             raise RequestFailed(Status.UNKNOWN_REQUEST_TYPE, f"未知操作 / unknown vendor request {request_type[:40]!r}")
         args = data.get("args", [])

@@ -49,9 +49,8 @@ def go_live(seconds: float, tmp: Path, width: int = 1280, height: int = 720) -> 
     from app.store.db import Database
 
     service = ConsoleService(Database(f"sqlite:///{tmp / 'f.db'}"))
-    service.set_scenes([make_scene("绿幕", [make_item("product", fit="letterbox"), make_item("camera")])])
-    service.studio.chroma = make_chroma((64, 177, 0))
-    service.studio.beauty = 0.6
+    service.desk.set_scenes([make_scene("绿幕", [make_item("product", fit="letterbox"), make_item("camera")])])
+    service.desk.set_filters({"colour": (64, 177, 0)}, 0.6)
     service.go_live(LiveOptions(rehearsal=True, simulated_audience=False, recording_path=str(tmp / "f.mkv"),
                                 duration=seconds, width=width, height=height,
                                 bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000))

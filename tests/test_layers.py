@@ -23,11 +23,12 @@ FLOORS = {
     "app.store": 2, "app.destinations": 2,
     "app.commerce": 3, "app.metrics": 3, "app.media": 3,
     "app.overlays": 4, "app.live": 4, "app.catalogue": 4, "app.review": 4, "app.orders": 4,
-    "app.session": 5, "app.remote": 5, "app.report": 5, "app.prelive": 5,
-    "app.broadcast": 6, "app.history": 6, "app.doors": 6,
-    "app.console": 7,
-    "app.cli": 8, "app.__main__": 9,
-    "ui": 10,
+    "app.session": 5, "app.remote": 5, "app.report": 5, "app.prelive": 5, "app.desk": 5,
+    "app.assembly": 6,  # the one way a picture is built (preview, go-live, stream)
+    "app.broadcast": 7, "app.stage": 7, "app.history": 7, "app.doors": 7,
+    "app.console": 8,
+    "app.cli": 9, "app.__main__": 10,
+    "ui": 11,
 }
 UI_MAY_IMPORT = {"app.console", "app.remote.client", "app.kernel.events", "app.cli"}  # façades, value types, the CLI
 
@@ -98,3 +99,23 @@ def test_the_rule_catches_a_violation(tmp_path):
     sample = tmp_path / "m.py"
     sample.write_text("def f():\n    from app.session import SessionCore\n", encoding="utf-8")
     assert "app.session" in imports(sample)
+
+
+def test_the_facade_hands_on_exactly_what_the_window_uses():
+    """`app.console.__all__` names what `ui/` imports from it, nothing more (issue #27)."""
+    import app.console
+
+    used = set()
+    for path in sources("ui"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "app.console":
+                used.update(alias.name for alias in node.names)
+    assert set(app.console.__all__) == used
+
+
+def test_the_facade_stays_thin():
+    """The console keeps the lifecycle and hands out managers: at most 20 public methods and properties."""
+    from app.console import ConsoleService
+
+    public = [name for name in vars(ConsoleService) if not name.startswith("_")]
+    assert len(public) <= 20, public

@@ -24,6 +24,7 @@ from ui.docks.scenes import ScenesDock
 from ui.docks.scripts import ScriptsDock
 from ui import i18n
 from ui.alert import AlertBar
+from ui.bridge import CoreSignals
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.preview import PreviewWidget
 from ui.url_field import UrlField
@@ -69,9 +70,9 @@ class MainWindow(QMainWindow):
         self.ask_remote_setup = self._ask_remote_setup  # RemoteSetup → RemoteSetup or None (cancelled)
         self.inform = lambda title, text: QMessageBox.information(self, title, text)
         self.preview = PreviewWidget()
-        self.preview.overlay_boxes = service.overlay_boxes
-        self.preview.canvas_size = service.canvas_size
-        self.preview.on_move = service.place_overlay
+        self.preview.overlay_boxes = service.stage.overlay_boxes
+        self.preview.canvas_size = service.stage.canvas_size
+        self.preview.on_move = service.desk.place_overlay
         self.preview.on_drop = self._dropped_overlay
         self.preview.labels = {kind: tr(label) for kind, label in OVERLAYS}
         self.preview.setToolTip(tr("拖动画面上的叠加层来摆放（Esc 取消）"))
@@ -102,9 +103,9 @@ class MainWindow(QMainWindow):
                              self._act("start_draw", prize, keyword, winners, seconds, who),
                              lambda: self._act("stop_draw"))
         self.faq = FaqDock(self.reply, lambda: self._act("clear_reply"), lambda text: self._act("pin_notice", text),
-                           lambda: self._act("unpin_notice"), on_auto=service.set_faq_auto, on_edit=self.edit_faqs,
+                           lambda: self._act("unpin_notice"), on_auto=service.desk.set_faq_auto, on_edit=self.edit_faqs,
                            on_schedule=self.edit_schedule)
-        self.faq.auto.setChecked(service.faq_auto)
+        self.faq.auto.setChecked(service.desk.settings.faq_auto)
         self.graphs = GraphsDock()
         self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
         self._restore_scenes()
@@ -138,6 +139,8 @@ class MainWindow(QMainWindow):
         self._prompted: int | None = None
         self.schedule = self._saved_schedule()  # 公告提醒: (time, what), reminded a minute ahead
         self._live_since: float | None = None
+        self.signals = CoreSignals(service, self)  # what changes elsewhere (a control surface) arrives as signals
+        self.signals.studio_changed.connect(self._studio_changed)
         self._timers = []
         for interval, slot in ((33, self._tick_preview), (100, self._tick_events), (250, self._tick_room),
                                (1000, self._tick_metrics)):
@@ -246,7 +249,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(False)
         self.source = QComboBox()
         self.source.addItem(tr("测试图"), "testsrc")
-        found = self.service.cameras()
+        found = self.service.stage.cameras()
         for index, name in ([(i, None) for i in range(4)] if found is None else found):  # None: no list on this OS
             self.source.addItem(tr("摄像头") + f" {index}" + (f" · {name}" if name else ""), f"cam:{index}")
         self.source.addItem(tr("媒体文件…"), "file")
@@ -285,7 +288,7 @@ class MainWindow(QMainWindow):
         self.mute.toggled.connect(self._set_muted)
         self.microphone = QComboBox()  # with a camera: which microphone (a file or the test pattern has its own)
         self.microphone.addItem(tr("麦克风：系统默认"), "")
-        for index, name in self.service.microphones() or []:
+        for index, name in self.service.stage.microphones() or []:
             self.microphone.addItem("🎤 " + name, str(index))
         self.microphone.addItem(tr("不用麦克风"), "off")
         self.microphone.setToolTip(tr("摄像头画面配的声音（媒体文件和测试图用自带的声音）"))
@@ -328,8 +331,8 @@ class MainWindow(QMainWindow):
         from ui.scene_editor import SceneEditor
 
         width, height, _fps = (int(v) for v in self.canvas.currentData().split("x"))
-        return SceneEditor(self.service.studio.scenes, self.service.scene_inputs(), width / height, self,
-                           own_inputs=self.service.studio.inputs)
+        return SceneEditor(self.service.desk.settings.scenes, self.service.desk.scene_inputs(), width / height, self,
+                           own_inputs=self.service.desk.settings.inputs)
 
     def edit_scenes(self, scenes: list | None = None, inputs: dict | None = None) -> bool:
         """Edit the scenes and the studio's own sources (`scenes`, `inputs`: what the dialog would return, for
@@ -341,8 +344,8 @@ class MainWindow(QMainWindow):
             scenes, inputs = dialog.result_scenes, dialog.result_inputs
         try:
             if inputs is not None:
-                self.service.set_inputs(inputs)
-            self.service.set_scenes(scenes)
+                self.service.desk.set_inputs(inputs)
+            self.service.desk.set_scenes(scenes)
         except (ActionRefused, SceneError) as exc:
             self._message(pick(str(exc)), error=True)
             return False
@@ -358,14 +361,14 @@ class MainWindow(QMainWindow):
         from ui.filters_dialog import FiltersDialog
 
         if values is None:
-            dialog = FiltersDialog(self.service.studio.chroma, self.service.studio.beauty,
-                                   self.service.studio.background, self, still=self.service.camera_still,
-                                   key_colour=self.service.key_colour)
+            dialog = FiltersDialog(self.service.desk.settings.chroma, self.service.desk.settings.beauty,
+                                   self.service.desk.settings.background, self, still=self.service.stage.camera_still,
+                                   key_colour=self.service.stage.key_colour)
             if not dialog.exec():
                 return False
             values = dialog.values()
         try:
-            self.service.set_filters(*values)
+            self.service.desk.set_filters(*values)
         except FilterError as exc:
             self._message(pick(str(exc)), error=True)
             return False
@@ -381,7 +384,7 @@ class MainWindow(QMainWindow):
             chroma = self.settings.value("filters/chroma") or ""
             beauty = float(self.settings.value("filters/beauty", 0.0))
             background = str(self.settings.value("filters/background", "") or "")
-            self.service.set_filters(json.loads(chroma) if chroma else None, beauty, background)
+            self.service.desk.set_filters(json.loads(chroma) if chroma else None, beauty, background)
         except (FilterError, ValueError, TypeError) as exc:
             log.warning("saved filters not used: %s", exc)
 
@@ -392,26 +395,26 @@ class MainWindow(QMainWindow):
         inputs = self.settings.value("scenes/inputs")
         if inputs:
             try:
-                self.service.set_inputs(json.loads(str(inputs)))
+                self.service.desk.set_inputs(json.loads(str(inputs)))
             except (SceneError, ValueError, TypeError) as exc:
                 log.warning("saved sources not used: %s", exc)
         saved = self.settings.value("scenes/list")
         if saved:
             try:
-                self.service.set_scenes(scenes_from_json(json.loads(str(saved))))
+                self.service.desk.set_scenes(scenes_from_json(json.loads(str(saved))))
             except (SceneError, ValueError) as exc:
                 log.warning("saved scenes not used: %s", exc)
         program = self.settings.value("scenes/program")
-        if program in self.service.scene_names():
-            self.service.studio.program_scene = str(program)
+        if program in self.service.desk.scene_names():
+            self.service.desk.switch_scene(str(program))
 
     def _remember_scenes(self) -> None:
         import json
 
-        self.settings.setValue("scenes/list", json.dumps(scenes_to_json(self.service.studio.scenes),
+        self.settings.setValue("scenes/list", json.dumps(scenes_to_json(self.service.desk.settings.scenes),
                                                          ensure_ascii=False))
-        self.settings.setValue("scenes/program", self.service.program_scene)
-        self.settings.setValue("scenes/inputs", json.dumps(self.service.studio.inputs, ensure_ascii=False))
+        self.settings.setValue("scenes/program", self.service.desk.program_scene)
+        self.settings.setValue("scenes/inputs", json.dumps(dict(self.service.desk.settings.inputs), ensure_ascii=False))
 
     def _urls(self) -> tuple[list[str], list[str]]:
         """Where this show pushes: the toolbar's address, then the ticked destinations of the list (names, URLs)."""
@@ -472,11 +475,11 @@ class MainWindow(QMainWindow):
             return
         options = self._options()
         if options is None:
-            self.service.stop_preview()
+            self.service.stage.stop_preview()
             self.preview.show_frame(None)
             return
         try:
-            self.service.start_preview(options)
+            self.service.stage.start_preview(options)
         except ValueError as exc:
             self.preview.show_frame(None)
             self._message(str(exc), error=True)
@@ -506,13 +509,13 @@ class MainWindow(QMainWindow):
             action = QAction(tr(label), self, checkable=True)
             enabled = self.settings.value(f"overlays/{kind}", True, type=bool)
             action.setChecked(enabled)
-            self.service.set_overlay_enabled(kind, enabled)
+            self.service.desk.set_overlay_enabled(kind, enabled)
             action.toggled.connect(lambda on, k=kind: self._toggle_overlay(k, on))
             menu.addAction(action)
             self.overlay_actions[kind] = action
             position = self.settings.value(f"overlays/{kind}/position")
             if position:
-                self.service.place_overlay(kind, *(int(v) for v in position))
+                self.service.desk.place_overlay(kind, *(int(v) for v in position))
         menu.addSeparator()
         place = menu.addMenu(tr("位置"))
         for kind, label in OVERLAYS:
@@ -544,7 +547,7 @@ class MainWindow(QMainWindow):
     def _build_moderation_menu(self) -> None:
         menu = self.menuBar().addMenu(tr("管理"))
         banned = QAction(tr("屏蔽词…"), self)
-        banned.triggered.connect(lambda: self._edit_words(tr("屏蔽词"), self.service.banned_words,
+        banned.triggered.connect(lambda: self._edit_words(tr("屏蔽词"), list(self.service.desk.settings.banned_words),
                                                           self.set_banned_words))
         keywords = QAction(tr("关键词高亮…"), self)
         keywords.triggered.connect(lambda: self._edit_words(tr("关键词"), self.comments.model.keywords,
@@ -553,7 +556,7 @@ class MainWindow(QMainWindow):
         menu.addAction(keywords)
         words = self.settings.value("moderation/banned")
         if words is not None:
-            self.service.set_banned_words(list(words) if isinstance(words, list) else [words])
+            self.service.desk.set_banned_words(list(words) if isinstance(words, list) else [words])
         keys = self.settings.value("moderation/keywords")
         if keys is not None:
             self.comments.model.keywords = tuple(keys) if isinstance(keys, list) else (keys,)
@@ -566,13 +569,13 @@ class MainWindow(QMainWindow):
             apply(text.splitlines())
 
     def block_user(self, user_id: str) -> None:
-        self.service.block_user(user_id)
+        self.service.desk.block_user(user_id)
         self._message(tr("已拉黑，其后续评论将被隐藏"))
 
     def set_banned_words(self, words: list[str]) -> None:
-        self.service.set_banned_words(words)
-        self.settings.setValue("moderation/banned", self.service.banned_words)
-        self._message(tr("屏蔽词已更新") + f" ({len(self.service.banned_words)})")
+        self.service.desk.set_banned_words(words)
+        self.settings.setValue("moderation/banned", list(self.service.desk.settings.banned_words))
+        self._message(tr("屏蔽词已更新") + f" ({len(list(self.service.desk.settings.banned_words))})")
 
     def set_keywords(self, words: list[str]) -> None:
         self.comments.model.keywords = tuple(w.strip() for w in words if w.strip())
@@ -581,7 +584,7 @@ class MainWindow(QMainWindow):
     def _ask_position(self, kind: str, label: str) -> None:
         from PySide6.QtWidgets import QInputDialog
 
-        current = self.service.overlay_positions.get(kind, (24, 24))
+        current = self.service.desk.settings.overlay_positions.get(kind, (24, 24))
         text, ok = QInputDialog.getText(self, label, tr("左上角 x,y（画面像素）"),
                                         text=f"{current[0]},{current[1]}")
         if ok:
@@ -598,16 +601,16 @@ class MainWindow(QMainWindow):
 
     def reset_overlay_positions(self) -> None:
         for kind, _label in OVERLAYS:
-            self.service.reset_overlay_position(kind)
+            self.service.desk.reset_overlay_position(kind)
             self.settings.remove(f"overlays/{kind}/position")
         self._message(tr("叠加层已回到默认位置"))
 
     def place_overlay(self, kind: str, x: int, y: int) -> None:
-        self.service.place_overlay(kind, x, y)
+        self.service.desk.place_overlay(kind, x, y)
         self.settings.setValue(f"overlays/{kind}/position", [x, y])
 
     def _toggle_overlay(self, kind: str, enabled: bool) -> None:
-        self.service.set_overlay_enabled(kind, enabled)
+        self.service.desk.set_overlay_enabled(kind, enabled)
         self.settings.setValue(f"overlays/{kind}", enabled)
 
     def import_catalogue(self, path: str | None = None) -> bool:
@@ -671,7 +674,7 @@ class MainWindow(QMainWindow):
     def _update_teleprompter(self, force: bool = False) -> None:
         if self.teleprompter is None:
             return
-        room = self.service.live_snapshot()
+        room = (self.service.room_snapshot() if self.service.live else None)
         if room is None:
             return
         pinned = room.state.pinned_product
@@ -693,7 +696,7 @@ class MainWindow(QMainWindow):
 
     def edit_faqs(self, dialog_answer=None) -> None:
         """编辑问答: each product's pairs and the room's own. Tests pass `dialog_answer(dialog)`."""
-        dialog = FaqDialog(self.service.catalogue.products(), self.service.faqs, self.service.save_faqs, self)
+        dialog = FaqDialog(self.service.catalogue.products(), self.service.catalogue.faqs, self.service.save_faqs, self)
         if dialog_answer is not None:
             dialog_answer(dialog)
         else:
@@ -947,7 +950,7 @@ class MainWindow(QMainWindow):
         self._show_on_air(0.0)  # lit at once, not a second later
         self.stats_label.setText("")  # not 未开播 beside 已开播 until the first figures come
         self.graphs.reset()
-        camera = self.service.camera_mode()
+        camera = self.service.stage.camera_mode()
         self.go_live_action.setEnabled(False)
         self.stop_action.setEnabled(True)
         self._message(tr("已开播") + (" · " + tr("摄像头实际") + f" {camera}" if camera else ""))
@@ -1021,18 +1024,26 @@ class MainWindow(QMainWindow):
 
     # --- timers: the UI thread only paints -----------------------------------------------------------------
     def _tick_preview(self) -> None:
-        seq, frame = self.service.preview_frame()
-        if (self.service.live or self.service.previewing) and seq != self._preview_seq and frame is not None:
+        seq, frame = self.service.stage.frame()
+        if (self.service.live or self.service.stage.previewing) and seq != self._preview_seq and frame is not None:
             self._preview_seq = seq
             self.preview.badge = "" if self.service.live else tr("预览 · 未开播")
             self.preview.show_frame(frame)
 
+    def _studio_changed(self, change) -> None:
+        """The studio's settings changed (here or elsewhere): the mute box and the scene buttons follow."""
+        settings = self.service.desk.settings
+        if "muted" in change.fields and self.mute.isChecked() != settings.muted:
+            self.mute.setChecked(settings.muted)
+        if change.fields & {"program_scene", "scenes"}:
+            self.scenes.refresh()
+
     def _set_muted(self, muted: bool) -> None:
-        self.service.set_muted(muted)
+        self.service.desk.set_muted(muted)
         self.mute.setStyleSheet("color: #c62828; font-weight: bold;" if muted else "")
 
     def _tick_meter(self) -> None:
-        level = self.service.audio_level()
+        level = self.service.stage.audio_level()
         self.meter.setValue(0 if level is None else max(0, round(level + 60)))
         self.meter.setFormat((tr("已静音") + " · " if self.mute.isChecked() else "")
                              + ("—" if level is None or level <= -60 else f"{level:.0f} dB"))
@@ -1053,9 +1064,6 @@ class MainWindow(QMainWindow):
         self.faq.refresh(room, now)
         self._update_reminder()
         self._update_teleprompter()
-        self.scenes.refresh()  # a control surface may have switched
-        if self.mute.isChecked() != self.service.studio.muted:  # … or muted
-            self.mute.setChecked(self.service.studio.muted)
 
     def _tick_metrics(self) -> None:
         failure = self.service.recover()  # the stream failed: the session is closed, the preview runs again
@@ -1149,6 +1157,7 @@ class MainWindow(QMainWindow):
         if self.service.live and not self.confirm(tr("正在直播，确定退出？")):
             event.ignore()
             return
+        self.signals.close()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         self._remember()
@@ -1158,7 +1167,7 @@ class MainWindow(QMainWindow):
         if self.review_window is not None:
             self.review_window.close()
         self.service.stop()
-        self.service.stop_preview()  # the window is gone: nothing is shown any more
+        self.service.stage.stop_preview()  # the window is gone: nothing is shown any more
         for timer in self._timers:
             timer.stop()
         event.accept()

@@ -107,13 +107,13 @@ def test_a_go_live_keys_and_smooths_the_camera_only(tmp_path, monkeypatch, qapp_
     service = ConsoleService(Database(f"sqlite:///{tmp_path / 'c.db'}"))
     try:
         with pytest.raises(FilterError):
-            service.set_filters({"colour": (0, 255, 0), "similarity": 2}, 0.5)
-        assert service.studio.chroma is None and service.studio.beauty == 0  # nothing changed
+            service.desk.set_filters({"colour": (0, 255, 0), "similarity": 2}, 0.5)
+        assert service.desk.settings.chroma is None and service.desk.settings.beauty == 0  # nothing changed
         with pytest.raises(FilterError, match="background"):
-            service.set_filters({"colour": (64, 177, 0)}, 0.5, str(tmp_path / "missing.png"))
+            service.desk.set_filters({"colour": (64, 177, 0)}, 0.5, str(tmp_path / "missing.png"))
         set_picture = tmp_path / "set.png"
         cv2.imwrite(str(set_picture), np.full((90, 160, 3), (200, 120, 40), np.uint8))
-        service.set_filters({"colour": (64, 177, 0)}, 0.5, str(set_picture))
+        service.desk.set_filters({"colour": (64, 177, 0)}, 0.5, str(set_picture))
         service.go_live(LiveOptions(simulated_audience=False, recording_path=str(tmp_path / "k.mkv"), duration=2))
         inputs = service.broadcast.scenes.unwrapped_inputs
         assert isinstance(inputs["camera"], FilteredSource) and inputs["camera"].beauty == 0.5

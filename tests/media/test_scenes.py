@@ -154,7 +154,7 @@ def test_switching_scenes_on_air_loses_no_frame_and_keeps_sound_in_sync(tmp_path
     monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
     service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
     try:
-        service.set_scenes([make_scene("A", [make_item("camera", fit="letterbox")]),
+        service.desk.set_scenes([make_scene("A", [make_item("camera", fit="letterbox")]),
                             make_scene("B", [make_item("camera", fit="letterbox"),
                                              make_item("product", 0.35, 0.3, 0.3, 0.3, fit="letterbox")])])
         recording = tmp_path / "scenes.mkv"
@@ -165,10 +165,10 @@ def test_switching_scenes_on_air_loses_no_frame_and_keeps_sound_in_sync(tmp_path
         switches = [("B", "cut"), ("A", "fade"), ("B", "fade"), ("A", "cut"), ("B", "cut")]
         for number, (name, transition) in enumerate(switches, 1):
             assert wait_until(lambda n=number: (broadcast.stream_time() or 0) > n, 10)
-            assert service.switch_scene(name, transition)
+            assert service.desk.switch_scene(name, transition)
         service.wait()
         service.stop()
-        assert service.program_scene == "B"
+        assert service.desk.program_scene == "B"
         logged = [(e.payload["scene"], e.payload["transition"], e.actor)
                   for e in load_events(service.database, broadcast.core.session_id) if e.type == "scene_switched"]
         assert logged == [(n, t, service.actor) for n, t in switches]  # on the one event path, in the log
@@ -266,13 +266,14 @@ def test_scenes_edited_on_air_keep_the_program_by_name(tmp_path):
 
 
 def test_the_studios_own_sources_open_or_hold_their_place_with_a_slate(tmp_path, qapp_offscreen):
-    from app.broadcast import Studio, studio_inputs
+    from app.assembly import studio_inputs
+    from app.desk import StudioSettings
     from app.media.scenes import check_input
     from app.media.sources import TestPatternSource
 
     logo = tmp_path / "logo.png"
     cv2.imwrite(str(logo), np.full((40, 40, 3), BLUE, np.uint8))
-    studio = Studio(inputs=dict([check_input(" 场控台 ", "testsrc"), check_input("logo", str(logo)),
+    studio = StudioSettings(inputs=dict([check_input(" 场控台 ", "testsrc"), check_input("logo", str(logo)),
                                  check_input("产品视频", str(tmp_path / "gone.mp4"))]))
     inputs = studio_inputs(studio, 320, 180, 30)
     assert isinstance(inputs["场控台"], TestPatternSource) and inputs["logo"].frame_at(0).shape == (40, 40, 3)
@@ -355,14 +356,14 @@ def test_any_saved_sources_are_taken_checked_or_refused_whole(tmp_path, monkeypa
         @settings(max_examples=300, deadline=None)
         @given(json_values)
         def check(value):
-            service.studio.inputs = {"台": "testsrc"}
+            service.desk.set_inputs({"台": "testsrc"})
             try:
-                service.set_inputs(value)
+                service.desk.set_inputs(value)
             except SceneError:
-                assert service.studio.inputs == {"台": "testsrc"}  # refused whole: nothing half-taken
+                assert service.desk.settings.inputs == {"台": "testsrc"}  # refused whole: nothing half-taken
                 return
-            assert isinstance(value, dict) and len(service.studio.inputs) <= len(value)  # " a" and "a" are one
-            assert all(isinstance(spec, str) and spec for spec in service.studio.inputs.values())
+            assert isinstance(value, dict) and len(service.desk.settings.inputs) <= len(value)  # " a" and "a" are one
+            assert all(isinstance(spec, str) and spec for spec in service.desk.settings.inputs.values())
 
         check()
     finally:

@@ -59,15 +59,15 @@ def test_a_stream_deck_drives_scenes_stream_record_and_mute(console, caplog):
         version = deck.get_version()
         assert version.rpc_version == 1 and "SetCurrentProgramScene" in version.available_requests
         scenes = deck.get_scene_list()
-        assert {s["sceneName"] for s in scenes.scenes} == set(service.scene_names())
-        assert deck.get_current_program_scene().scene_name == service.scene_names()[0]
+        assert {s["sceneName"] for s in scenes.scenes} == set(service.desk.scene_names())
+        assert deck.get_current_program_scene().scene_name == service.desk.scene_names()[0]
 
         deck.start_stream()  # the go-live, as the console's own button does it
         assert service.live and deck.get_stream_status().output_active
         assert deck.get_record_status().output_active  # the go-live records
         deck.set_current_program_scene("商品特写 Product")
-        assert service.program_scene == "商品特写 Product"
-        assert deck.toggle_input_mute(AUDIO_INPUT).input_muted is True and service.studio.muted
+        assert service.desk.program_scene == "商品特写 Product"
+        assert deck.toggle_input_mute(AUDIO_INPUT).input_muted is True and service.desk.settings.muted
         assert deck.get_input_mute(AUDIO_INPUT).input_muted is True
         deck.set_input_mute(AUDIO_INPUT, False)
         first = service.room_snapshot().state.run_sheet[0]

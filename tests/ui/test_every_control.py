@@ -99,11 +99,11 @@ def test_the_filters_menu_opens_its_dialog(window, qtbot, slot_errors, asked):
 
 def test_ctrl_and_a_number_switches_the_scene_and_f1_lists_it(window, qtbot, slot_errors, asked):
     service = window.service
-    names = service.scene_names()
+    names = service.desk.scene_names()
     assert len(names) >= 3
     for number in (2, 3, 1):
         QTest.keyClick(window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
-        assert qtbot.waitUntil(lambda: service.program_scene == names[number - 1], timeout=2000) is None
+        assert qtbot.waitUntil(lambda: service.desk.program_scene == names[number - 1], timeout=2000) is None
     QTest.keyClick(window, Qt.Key.Key_F1)
     shown = [text for kind, text in asked if kind == "information"]
     assert shown and "Ctrl+1" in shown[0], asked

@@ -58,13 +58,13 @@ def test_the_editor_edits_checks_and_keeps_the_scenes(window, qtbot):
     assert card.input == "overlay.product_card" and (card.x, card.opacity, card.crop) == (0.05, 0.5, (0, 0.1, 0, 0))
     assert scenes[-1].items[0].visible is False and scenes[-1].items[1].width == 0.3
 
-    program = window.service.program_scene
+    program = window.service.desk.program_scene
     assert program == defaults[0] and window.edit_scenes(scenes)
-    assert window.service.scene_names() == [s.name for s in scenes]
-    assert window.service.program_scene == defaults[1]  # the scene on air was removed: the first one now
-    assert list(window.scenes.buttons) == window.service.scene_names()  # the dock: one button per scene again
+    assert window.service.desk.scene_names() == [s.name for s in scenes]
+    assert window.service.desk.program_scene == defaults[1]  # the scene on air was removed: the first one now
+    assert list(window.scenes.buttons) == window.service.desk.scene_names()  # the dock: one button per scene again
     saved = json.loads(window.settings.value("scenes/list"))
-    assert [s["name"] for s in saved] == window.service.scene_names() and "overlay.product_card" in str(saved)
+    assert [s["name"] for s in saved] == window.service.desk.scene_names() and "overlay.product_card" in str(saved)
 
 
 def test_one_scene_stays_and_the_defaults_come_back(window, qtbot):
@@ -82,7 +82,7 @@ def test_an_edit_on_air_changes_the_scene_on_air_at_once(window, qtbot):
     window.audience.setChecked(False)
     assert window.go_live()
     on_air = window.service.broadcast.scenes
-    program = window.service.program_scene
+    program = window.service.desk.program_scene
     edited = [s for s in default_scenes()]
     from app.media.scenes import make_item, make_scene
 
@@ -105,8 +105,8 @@ def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
     dialog.save()
     assert dialog.result_inputs == {"场控台": "testsrc"}
     assert window.edit_scenes(dialog.result_scenes, dialog.result_inputs)
-    assert window.service.studio.inputs == {"场控台": "testsrc"} and "场控台" in window.service.scene_inputs()
+    assert window.service.desk.settings.inputs == {"场控台": "testsrc"} and "场控台" in window.service.desk.scene_inputs()
     assert json.loads(window.settings.value("scenes/inputs")) == {"场控台": "testsrc"}
     window.refresh_preview()  # the preview (running already or started here) opens the studio's sources
-    qtbot.waitUntil(lambda: window.service._preview_scenes is not None
-                    and window.service._preview_scenes.input("场控台") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.service.stage._scenes is not None
+                    and window.service.stage._scenes.input("场控台") is not None, timeout=5000)

@@ -19,12 +19,12 @@ def test_scenes_switch_from_the_dock_and_from_a_control_surface(qtbot, tmp_path,
     window = MainWindow(service, settings)
     qtbot.addWidget(window)
     try:
-        names = service.scene_names()
+        names = service.desk.scene_names()
         assert list(window.scenes.buttons) == names and window.scenes.buttons[names[0]].isChecked()
         window.scenes.switch_number(2)  # what Ctrl+2 does
-        assert service.program_scene == names[1] and window.scenes.buttons[names[1]].isChecked()
+        assert service.desk.program_scene == names[1] and window.scenes.buttons[names[1]].isChecked()
         window.scenes.switch_number(7)  # no seventh scene: nothing happens
-        assert service.program_scene == names[1]
+        assert service.desk.program_scene == names[1]
 
         window.ask_control_password = lambda: ("deck-pw", True)
         window.control_action.setChecked(True)
@@ -34,8 +34,9 @@ def test_scenes_switch_from_the_dock_and_from_a_control_surface(qtbot, tmp_path,
         deck.set_current_program_scene(names[2])
         deck.toggle_input_mute("麦克风 Mic")
         deck.disconnect()
-        window._tick_room()  # the 4 Hz refresh
-        assert window.scenes.buttons[names[2]].isChecked() and window.mute.isChecked()
+        # no timer: the desk's change arrives as a signal on the window's thread
+        qtbot.waitUntil(lambda: window.scenes.buttons[names[2]].isChecked() and window.mute.isChecked(),
+                        timeout=5000)
         window.control_action.setChecked(False)
         assert service.doors.control is None and window.control_label.text() == ""
 
@@ -63,16 +64,16 @@ def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatc
         dialog.beauty.setValue(40)
         chroma, beauty, background = dialog.values()
         assert chroma["colour"] == (64, 177, 0) and beauty == 0.4 and background == ""  # green, BGR
-        assert window.edit_filters((chroma, beauty)) and service.studio.chroma is not None
+        assert window.edit_filters((chroma, beauty)) and service.desk.settings.chroma is not None
         assert not window.edit_filters((None, 1.5))  # refused with its reason; what was set stays
-        assert "strength" in window.statusBar().currentMessage() and service.studio.beauty == 0.4
-        qtbot.waitUntil(lambda: service.camera_still() is not None, timeout=10000)  # the preview's camera input
-        still = service.camera_still()
+        assert "strength" in window.statusBar().currentMessage() and service.desk.settings.beauty == 0.4
+        qtbot.waitUntil(lambda: service.stage.camera_still() is not None, timeout=10000)  # the preview's camera input
+        still = service.stage.camera_still()
         assert still.ndim == 3 and still.shape[2] == 3  # before the key: never a keyed (BGRA) picture
-        picker = FiltersDialog(None, 0.0, "", window, still=service.camera_still, key_colour=service.key_colour)
+        picker = FiltersDialog(None, 0.0, "", window, still=service.stage.camera_still, key_colour=service.stage.key_colour)
         assert picker.from_picture.isEnabled() and not picker.key.isChecked()
         assert picker.use_point(still, 0.5, 0.5) and picker.key.isChecked()
-        assert picker.values()[0]["colour"] == service.key_colour(still, 0.5, 0.5)  # the picked colour is keyed
+        assert picker.values()[0]["colour"] == service.stage.key_colour(still, 0.5, 0.5)  # the picked colour is keyed
         assert not picker.use_point(still, float("nan"), 0.5) and picker.problem.text()  # said in the dialog
         from PySide6.QtCore import QPoint, Qt
 
@@ -84,10 +85,10 @@ def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatc
         x, y = chooser.point
         assert abs(x - 0.25) < 0.01 and abs(y - 0.5) < 0.01
         window.close()
-        service.studio.chroma, service.studio.beauty = None, 0.0
+        service.desk.set_filters(None, 0.0)
         again = MainWindow(service, settings)
         qtbot.addWidget(again)
-        assert service.studio.chroma is not None and service.studio.beauty == 0.4  # kept for the next start
+        assert service.desk.settings.chroma is not None and service.desk.settings.beauty == 0.4  # kept for the next start
         again.close()
     finally:
         service.close()

@@ -30,7 +30,7 @@ class ScenesDock(QDockWidget):
             self.group.removeButton(button)
             button.deleteLater()
         self.buttons = {}
-        for number, name in enumerate(self.service.scene_names(), 1):
+        for number, name in enumerate(self.service.desk.scene_names(), 1):
             shown = label(name)  # "主播全屏 Host": the chosen language's half
             button = QPushButton(f"{number}. {shown}" if number <= 9 else shown)
             button.setCheckable(True)
@@ -44,17 +44,17 @@ class ScenesDock(QDockWidget):
 
     def switch(self, name: str) -> None:
         try:
-            self.service.switch_scene(name, "fade" if self.fade.isChecked() else "cut")
+            self.service.desk.switch_scene(name, "fade" if self.fade.isChecked() else "cut")
         except ActionRefused as exc:
             self._message(pick(str(exc)), error=True)
         self.refresh()
 
     def switch_number(self, number: int) -> None:
-        names = self.service.scene_names()
+        names = self.service.desk.scene_names()
         if 1 <= number <= min(9, len(names)):
             self.switch(names[number - 1])
 
     def refresh(self) -> None:
-        button = self.buttons.get(self.service.program_scene)
+        button = self.buttons.get(self.service.desk.program_scene)
         if button is not None and not button.isChecked():
             button.setChecked(True)
