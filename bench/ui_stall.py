@@ -77,7 +77,7 @@ def main() -> int:
     idle = summary(measure(app, min(10.0, args.seconds)))  # before going live: the pre-live preview runs
     frames_before = window.preview.frames_shown
     service.go_live(LiveOptions(audience_rate=args.rate, demo_assistant=True))
-    window._live_since = time.monotonic()
+    window.show_controls.live_since = time.monotonic()
     busy_raw = measure(app, args.seconds)
     stats = service.broadcast.stats
     published = service.broadcast.core.bus.last_seq

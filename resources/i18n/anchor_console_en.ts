@@ -1273,7 +1273,7 @@
     </message>
     <message>
         <source>讲解观众：讲解开始时的在线人数加讲解期间新进房的观众，与整场的观看人数（UV，去重进房人数）不同</source>
-        <translation>Window audience: the viewers online when the explanation began plus those who entered during it; not the session's UV (distinct viewers who entered)</translation>
+        <translation>Window audience: the viewers online when the explanation began plus those who entered during it; not the session&apos;s UV (distinct viewers who entered)</translation>
     </message>
     <message>
         <source>双击跳到该商品第一次讲解</source>

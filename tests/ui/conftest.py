@@ -19,7 +19,7 @@ def window(qtbot, tmp_path, monkeypatch):
     win = MainWindow(service, settings)
     win.confirm = lambda question: True
     win.choose = lambda question, choices: "test"  # the loopback nginx is a private test server
-    win.ask_remote_setup = lambda setup: setup  # the 远程场控 dialog answered with what the settings hold
+    win.doors.ask_remote_setup = lambda setup: setup  # the 远程场控 dialog answered with what the settings hold
     qtbot.addWidget(win)
     win.show()
     yield win

@@ -39,9 +39,9 @@ def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the
         assert dock.table.item(backup_row, 2).text() == f"rtmp://127.0.0.1:{backup.port}/live/"  # readable
         assert dock.table.item(backup_row, 3).text() == "****"
 
-        window.audience.setChecked(False)
-        window.destination.setText(rtmp_server.url(MAIN_KEY))
-        assert window.go_live()
+        window.show_controls.audience.setChecked(False)
+        window.show_controls.destination.setText(rtmp_server.url(MAIN_KEY))
+        assert window.show_controls.go_live()
         assert len(window.service.broadcast.options.destinations) == 2
         qtbot.waitUntil(lambda: "正常" in dock.table.item(backup_row, 4).text()
                         and dock.table.item(backup_row, 5).text() not in ("", "0"), timeout=15000)
@@ -53,7 +53,7 @@ def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the
         main = next(o for o in window.service.health().stats.outputs if f":{rtmp_server.port}/" in o.stats.name)
         assert main.health != "failed" and main.stats.connected and window.service.live  # the main push goes on
         qtbot.wait(1500)
-        assert window.stop_live()
+        assert window.show_controls.stop_live()
         assert dock.table.item(backup_row, 4).text() == ""  # the lights go out with the show
 
         main_recording = rtmp_server.wait_recording_closed()[-1]

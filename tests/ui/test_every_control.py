@@ -114,12 +114,12 @@ def test_go_live_and_stop_from_their_shortcuts(window, qtbot, slot_errors, tmp_p
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.service.live, timeout=15000)
     # on air: the timer is a light with the time (a rehearsal's is orange 演练中, a real show's red 直播中)
-    assert "演练中" in window.timer_label.text() and "background" in window.timer_label.styleSheet()
+    assert "演练中" in window.show_controls.timer_label.text() and "background" in window.show_controls.timer_label.styleSheet()
     assert "未开播" not in window.stats_label.text()
-    qtbot.waitUntil(lambda: window.timer_label.text().endswith("00:00:01"), timeout=5000)
+    qtbot.waitUntil(lambda: window.show_controls.timer_label.text().endswith("00:00:01"), timeout=5000)
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: not window.service.live, timeout=15000)
-    assert window.timer_label.text() == "00:00:00" and not window.timer_label.styleSheet()
+    assert window.show_controls.timer_label.text() == "00:00:00" and not window.show_controls.timer_label.styleSheet()
     assert not slot_errors, slot_errors
 
 

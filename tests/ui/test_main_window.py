@@ -19,42 +19,42 @@ def layer_names(window) -> set[str]:
 
 
 def test_go_live_to_rtmp_then_stop(window, qtbot, rtmp_server):
-    window.destination.setText(rtmp_server.url(KEY))
-    assert window.go_live()
+    window.show_controls.destination.setText(rtmp_server.url(KEY))
+    assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: window.preview.frames_shown > 15, timeout=15000)
     qtbot.waitUntil(lambda: len(window.comments.model.rows) > 0, timeout=10000)
-    qtbot.waitUntil(lambda: "OK" in window.health.text(), timeout=5000)
-    assert KEY not in window.health.text() and KEY not in window.stats_label.text()
+    qtbot.waitUntil(lambda: "OK" in window.show_controls.health.text(), timeout=5000)
+    assert KEY not in window.show_controls.health.text() and KEY not in window.stats_label.text()
     assert window.products.table.rowCount() == 6  # the sample catalogue
-    assert window.stop_live()
+    assert window.show_controls.stop_live()
     recording = window.service.recording_path
     assert recording.exists() and probe(recording).frames > 30
     flv = rtmp_server.wait_recording_closed()[0]
     assert probe(flv).video_codec == "h264"
-    assert window.go_live_action.isEnabled() and not window.stop_action.isEnabled()
+    assert window.show_controls.go_live_action.isEnabled() and not window.show_controls.stop_action.isEnabled()
 
 
 def test_pre_live_check_from_the_toolbar(window, qtbot, rtmp_server):
     """开播前检查: the server's handshake (key not sent), disk, words, stock, coupons; shown line by line."""
-    window.destination.setText(rtmp_server.url(KEY))
-    window.check_action.trigger()
-    qtbot.waitUntil(lambda: window.check_dialog is not None, timeout=15000)
-    statuses = {check.name.split()[0]: check.status for check in window.last_checks}
+    window.show_controls.destination.setText(rtmp_server.url(KEY))
+    window.show_controls.check_action.trigger()
+    qtbot.waitUntil(lambda: window.show_controls.check_dialog is not None, timeout=15000)
+    statuses = {check.name.split()[0]: check.status for check in window.show_controls.last_checks}
     assert statuses["推流服务器"] == "ok" and statuses["录制空间"] == "ok" and statuses["商品"] == "ok"
     assert statuses["违禁词"] == "fail"  # the sample scripts' deliberate extreme words
-    listing = window.check_dialog.findChild(QListWidget)
+    listing = window.show_controls.check_dialog.findChild(QListWidget)
     lines = [listing.item(i).text() for i in range(listing.count())]
-    assert len(lines) == len(window.last_checks) and lines[0].startswith("✓") and KEY not in "".join(lines)
-    assert window.check_action.isEnabled() and not window.service.live  # nothing went on air
-    window.upload_action.trigger()  # 上行测速: asked (the fixture answers yes), then 10 s to the loopback server
-    qtbot.waitUntil(lambda: any(c.name.startswith("上行测速") for c in window.last_checks), timeout=60000)
-    upload = next(c for c in window.last_checks if c.name.startswith("上行测速"))
+    assert len(lines) == len(window.show_controls.last_checks) and lines[0].startswith("✓") and KEY not in "".join(lines)
+    assert window.show_controls.check_action.isEnabled() and not window.service.live  # nothing went on air
+    window.show_controls.upload_action.trigger()  # 上行测速: asked (the fixture answers yes), then 10 s to the loopback server
+    qtbot.waitUntil(lambda: any(c.name.startswith("上行测速") for c in window.show_controls.last_checks), timeout=60000)
+    upload = next(c for c in window.show_controls.last_checks if c.name.startswith("上行测速"))
     assert upload.status == "ok" and KEY not in upload.line() and not window.service.live
 
 
 def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
     window.products.table.selectRow(1)
     qtbot.keyClick(window, Qt.Key.Key_F5)
@@ -69,8 +69,8 @@ def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
 def test_drag_an_overlay_in_the_preview_to_place_it(window, qtbot):
     from PySide6.QtCore import QPoint
 
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     window.service.broadcast.room.pin_product(window.service.broadcast.room.state.run_sheet[0], "assistant:test")
     qtbot.waitUntil(lambda: "product_card" in window.service.stage.overlay_boxes(), timeout=2000)
     x, y, w, h = window.service.stage.overlay_boxes()["product_card"]
@@ -87,7 +87,7 @@ def test_drag_an_overlay_in_the_preview_to_place_it(window, qtbot):
     placed = window.service.stage.overlay_boxes()["product_card"]
     assert placed[:2] == (width - w, height - h)  # kept whole on the canvas
     assert [int(v) for v in window.settings.value("overlays/product_card/position")] == [width - w, height - h]
-    window.reset_overlay_positions()
+    window.studio.reset_overlay_positions()
     assert window.service.stage.overlay_boxes()["product_card"][:2] == (x, y)  # back in its default corner
     qtbot.mousePress(preview, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))  # not on an overlay: nothing moves
     assert window.service.stage.overlay_boxes()["product_card"][:2] == (x, y)
@@ -106,8 +106,8 @@ def test_run_sheet_shows_each_products_picture(window, qtbot):
 
 
 def test_drop_coupon_from_the_dock(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: window.coupons.list.count() == 3, timeout=5000)
     window.coupons.list.setCurrentRow(0)
     window.coupons.quantity.setValue(7)
@@ -140,8 +140,8 @@ def test_create_and_edit_coupons_before_and_during_live(window, qtbot):
     window.coupons.edit_coupon(None, fill_coupon(name="只减不满", kind="full_reduction", threshold=10, discount=10))
     assert "discount < threshold" in window.statusBar().currentMessage()  # refused by the core, with the reason
     assert window.coupons.list.count() == 3
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     window.coupons.edit_coupon(None, fill_coupon(name="全场8折", kind="discount", rate=8.0, quantity=30))
     qtbot.waitUntil(lambda: window.coupons.list.count() == 4, timeout=2000)
     new_id = window.coupons._coupon_ids[3]
@@ -152,15 +152,15 @@ def test_create_and_edit_coupons_before_and_during_live(window, qtbot):
     window.coupons.edit_coupon(new_id, fill_coupon(name="全场7折"))
     assert "stop it first" in window.statusBar().currentMessage()
     session_id = window.service.broadcast.core.session_id
-    window.stop_live()
+    window.show_controls.stop_live()
     defined = [e for e in load_events(window.service.database, session_id) if e.type == EventType.COUPON_DEFINED]
     assert [(e.payload["name"], e.payload["rate"]) for e in defined] == [("全场8折", 0.8)]  # in the session log
     assert window.service.room_snapshot().state.coupons[new_id].name == "全场8折"  # and kept in the catalogue
 
 
 def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     bus = window.service.broadcast.core.bus
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "<i>黑客</i>", "text": "<b>粗</b><img src=x>"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "广告", "text": "加微信有优惠"}))
@@ -181,8 +181,8 @@ def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
 
 
 def test_refused_action_is_explained_in_the_status_bar(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[-1], "assistant:t")
     qtbot.keyClick(window, Qt.Key.Key_F7)
@@ -192,8 +192,8 @@ def test_refused_action_is_explained_in_the_status_bar(window, qtbot):
 def test_extreme_words_are_raised_before_going_live_and_in_the_teleprompter(window, qtbot):
     questions = []
     window.confirm = lambda question: questions.append(question) or True
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     assert "极限词" in questions[0] and "全网最低" in questions[0] and "顶级" in questions[0]
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
@@ -223,8 +223,8 @@ def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_pa
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        window.destination.setText(f"rtmp://127.0.0.1:1935/live/{KEY}")
-        window.save_destination()
+        window.show_controls.destination.setText(f"rtmp://127.0.0.1:1935/live/{KEY}")
+        window.show_controls.save_destination()
         assert "no OS keyring" in window.statusBar().currentMessage()
         saved = (tmp_path / "data" / "destinations.json").read_text()
         assert KEY not in saved and "rtmp://127.0.0.1:1935/live" in saved
@@ -234,8 +234,8 @@ def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_pa
 
 def live_run_sheet(window, qtbot):
     """Go live without the simulated audience; the room and the first product once the run sheet shows."""
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
     return window.service.broadcast.room, window.service.broadcast.room.state.run_sheet[0]
 
@@ -286,12 +286,12 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
     image[:, :320] = (0, 0, 255)  # left half red
     path = tmp_path / "card.png"
     cv2.imwrite(str(path), image)
-    window.audience.setChecked(False)
-    window.source.setCurrentIndex(window.source.findData("file"))
-    window.media_file = str(path)
-    window.mirror.setChecked(True)
-    window.overlay_actions["product_card"].setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    window.show_controls.source.setCurrentIndex(window.show_controls.source.findData("file"))
+    window.show_controls.media_file = str(path)
+    window.show_controls.mirror.setChecked(True)
+    window.studio.overlay_actions["product_card"].setChecked(False)
+    assert window.show_controls.go_live()
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
@@ -301,7 +301,7 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
 
     time.sleep(0.3)
     assert "product_card" not in layer_names(window)  # switched off: pinned, but not on the stream
-    window.overlay_actions["product_card"].setChecked(True)
+    window.studio.overlay_actions["product_card"].setChecked(True)
     qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
     assert window.settings.value("overlays/product_card", type=bool) is True
 
@@ -309,30 +309,30 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
 def test_only_cameras_that_exist_are_listed_and_a_missing_one_is_a_clear_message(window, qtbot):
     from ui.main_window import MainWindow
 
-    listed = [window.source.itemData(i) for i in range(window.source.count())]
+    listed = [window.show_controls.source.itemData(i) for i in range(window.show_controls.source.count())]
     assert listed == ["testsrc", "file"]  # this machine has no camera: none is offered
     window.settings.setValue("live/source", "cam:0")  # the camera used last time, unplugged since
     again = MainWindow(window.service, window.settings)
     qtbot.addWidget(again)
-    assert again.source.currentData() == "cam:0" and "未找到" in again.source.currentText()
+    assert again.show_controls.source.currentData() == "cam:0" and "未找到" in again.show_controls.source.currentText()
     again.confirm = lambda question: True
-    assert not again.go_live()
+    assert not again.show_controls.go_live()
     assert "camera 0 not found" in again.statusBar().currentMessage()
     assert not again.service.live
     again.settings.setValue("live/source", "testsrc")
 
 
 def test_platform_preset_fills_the_server(window):
-    index = window.platform.findText("哔哩哔哩 Bilibili")
-    window.platform.setCurrentIndex(index)
-    window._use_preset(index)
-    assert window.destination.text() == "rtmp://live-push.bilivideo.com/live-bvc/"
-    key = window.destination.key
-    assert key.echoMode() == key.EchoMode.Password and window.destination.server.echoMode() == key.EchoMode.Normal
+    index = window.show_controls.platform.findText("哔哩哔哩 Bilibili")
+    window.show_controls.platform.setCurrentIndex(index)
+    window.show_controls._use_preset(index)
+    assert window.show_controls.destination.text() == "rtmp://live-push.bilivideo.com/live-bvc/"
+    key = window.show_controls.destination.key
+    assert key.echoMode() == key.EchoMode.Password and window.show_controls.destination.server.echoMode() == key.EchoMode.Normal
 
 
 def test_a_pasted_url_keeps_its_server_readable_and_its_key_masked(window, qtbot):
-    field = window.destination
+    field = window.show_controls.destination
     field.server.setText(f"rtmp://127.0.0.1:1935/live/{KEY}")  # the whole address pasted where the server goes
     field.server.editingFinished.emit()
     assert field.server.text() == "rtmp://127.0.0.1:1935/live/" and field.key.text() == KEY
@@ -345,33 +345,33 @@ def test_a_pasted_url_keeps_its_server_readable_and_its_key_masked(window, qtbot
 def test_choices_are_remembered_for_the_next_start(window, tmp_path):
     from ui.main_window import MainWindow
 
-    window.record.setChecked(False)
-    window.mirror.setChecked(True)
-    assert window.microphone.itemData(0) == "" and window.microphone.itemData(window.microphone.count() - 1) == "off"
-    window.microphone.setCurrentIndex(window.microphone.findData("off"))  # 不用麦克风
-    assert window._options().microphone == "off"
-    window.source.setCurrentIndex(window.source.findData("file"))
+    window.show_controls.record.setChecked(False)
+    window.show_controls.mirror.setChecked(True)
+    assert window.show_controls.microphone.itemData(0) == "" and window.show_controls.microphone.itemData(window.show_controls.microphone.count() - 1) == "off"
+    window.show_controls.microphone.setCurrentIndex(window.show_controls.microphone.findData("off"))  # 不用麦克风
+    assert window.show_controls.options().microphone == "off"
+    window.show_controls.source.setCurrentIndex(window.show_controls.source.findData("file"))
     window.close()
     window.settings.setValue("live/microphone", "off")
     again = MainWindow(window.service, window.settings)
     try:
-        assert not again.record.isChecked() and again.mirror.isChecked()
-        assert again.source.currentData() == "file" and again.microphone.currentData() == "off"
+        assert not again.show_controls.record.isChecked() and again.show_controls.mirror.isChecked()
+        assert again.show_controls.source.currentData() == "file" and again.show_controls.microphone.currentData() == "off"
     finally:
         again.deleteLater()
     window.settings.setValue("live/microphone", "12")  # a microphone unplugged since: kept and marked
     again = MainWindow(window.service, window.settings)
     try:
-        assert again.microphone.currentData() == "12" and "未找到" in again.microphone.currentText()
+        assert again.show_controls.microphone.currentData() == "12" and "未找到" in again.show_controls.microphone.currentText()
     finally:
         again.deleteLater()
 
 
 def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
-    window.set_banned_words(["退钱", "加微信"])
-    window.set_keywords(["发货"])
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
+    window.studio.set_banned_words(["退钱", "加微信"])
+    window.studio.set_keywords(["发货"])
     bus = window.service.broadcast.core.bus
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "a", "text": "不好用退钱"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "b", "text": "今天发货"}))
@@ -383,25 +383,25 @@ def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
 
 
 def test_overlay_can_be_placed(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
-    window.place_overlay("product_card", 700, 40)
+    window.studio.place_overlay("product_card", 700, 40)
     card = next(layer for layer in window.service.stage.compositor.layers() if layer.name == "product_card")
     assert card.rect[0] >= 700 and card.rect[1] >= 40
     assert window.settings.value("overlays/product_card/position") == [700, 40]
 
 
 def test_portrait_canvas_goes_live_in_portrait(window, qtbot):
-    window.audience.setChecked(False)
-    window.canvas.setCurrentIndex(window.canvas.findData("720x1280x30"))
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    window.show_controls.canvas.setCurrentIndex(window.show_controls.canvas.findData("720x1280x30"))
+    assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
     _seq, frame = window.service.stage.frame()
     assert frame.shape[0] > frame.shape[1]  # taller than wide
-    assert window.stop_live()
+    assert window.show_controls.stop_live()
     assert probe(window.service.recording_path).height == 1280
 
 
@@ -425,13 +425,13 @@ def test_script_editor_highlights_while_typing_and_saves(window, qtbot):
 def test_preview_runs_before_going_live_and_after_stopping(window, qtbot):
     qtbot.waitUntil(lambda: window.service.stage.previewing and window.preview.frames_shown > 3, timeout=5000)
     assert window.preview.badge and window.service.broadcast is None and window.service.health() is None  # nothing sent
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     assert not window.service.stage.previewing
     shown = window.preview.frames_shown
     qtbot.waitUntil(lambda: window.preview.frames_shown > shown + 3, timeout=5000)
     assert window.preview.badge == ""
-    assert window.stop_live()
+    assert window.show_controls.stop_live()
     qtbot.waitUntil(lambda: window.service.stage.previewing, timeout=3000)
 
 
@@ -449,12 +449,12 @@ def test_camera_mode_is_reported_from_what_opencv_gives(window, qtbot, tmp_path)
 
     clip = tmp_path / "cam.mkv"
     assert run_cli("stream", "--size", "640x360", "--to", str(clip), "--duration", "2").returncode == 0
-    window.audience.setChecked(False)
-    window.source.addItem("clip as camera", f"cam:{clip}")
-    window.source.setCurrentIndex(window.source.count() - 1)
-    assert window.camera_mode.isEnabled()
-    window.camera_mode.setCurrentIndex(window.camera_mode.findData("1920x1080@30"))
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    window.show_controls.source.addItem("clip as camera", f"cam:{clip}")
+    window.show_controls.source.setCurrentIndex(window.show_controls.source.count() - 1)
+    assert window.show_controls.camera_mode.isEnabled()
+    window.show_controls.camera_mode.setCurrentIndex(window.show_controls.camera_mode.findData("1920x1080@30"))
+    assert window.show_controls.go_live()
     camera = window.service.broadcast.pipeline.video_source.unwrapped()  # the camera under the scenes
     assert camera.want == (1920, 1080, 30)  # asked for the chosen mode, not the 1280x720 canvas
     assert "camera gives 640x360@" in window.statusBar().currentMessage()  # fps: whatever the device says
@@ -474,7 +474,7 @@ def _visible_texts(window) -> list[str]:
         for widget in window.findChildren(kind):
             texts.append(widget.title() if kind in (QGroupBox,) else
                          widget.windowTitle() if kind is QDockWidget else widget.text())
-    for box in (window.source, window.canvas, window.camera_mode, window.platform):
+    for box in (window.show_controls.source, window.show_controls.canvas, window.show_controls.camera_mode, window.show_controls.platform):
         texts += [box.itemText(i) for i in range(box.count())]
     table = window.products.table
     texts += [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
@@ -520,30 +520,30 @@ def test_allow_lan_assistants_from_the_window(window, qtbot):
     window.inform = lambda title, text: told.append(text)
     window.settings.setValue("remote/port", 0)  # any free port for the test
     window.settings.setValue("remote/host", "127.0.0.1")  # this machine only
-    window.remote_action.setChecked(True)
+    window.doors.remote_action.setChecked(True)
     server = window.service.doors.assistants
     assert server is not None and server.tls and server.host == "127.0.0.1"  # wss:// unless the user says not
     code = server.pairing_code("127.0.0.1")
     assert code in told[0] and server.fingerprint in code and "wss://" in told[0]
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     from app.remote.pairing import parse_pairing_code
 
     url, token, fingerprint = parse_pairing_code(code)
     assistant = RemoteAssistant(url, token, name="小李", fingerprint=fingerprint).connect()
     html = RemoteAssistant(url, token, name="<img src=x><b>粗</b>", fingerprint=fingerprint).connect()
-    qtbot.waitUntil(lambda: "<b>粗</b>" in window.remote_label.text(), timeout=3000)
-    assert window.remote_label.textFormat() == Qt.TextFormat.PlainText  # shown as typed, never rendered
+    qtbot.waitUntil(lambda: "<b>粗</b>" in window.doors.remote_label.text(), timeout=3000)
+    assert window.doors.remote_label.textFormat() == Qt.TextFormat.PlainText  # shown as typed, never rendered
     html.close()
     try:
         assistant.call("next_product")
-        qtbot.waitUntil(lambda: "小李" in window.remote_label.text(), timeout=3000)
+        qtbot.waitUntil(lambda: "小李" in window.doors.remote_label.text(), timeout=3000)
         qtbot.waitUntil(lambda: any("讲解中" in (window.products.table.item(r, 4).text() or "")
                                     for r in range(window.products.table.rowCount())), timeout=3000)
     finally:
         assistant.close()
-    window.remote_action.setChecked(False)
-    assert window.service.doors.assistants is None and window.remote_label.text() == ""
+    window.doors.remote_action.setChecked(False)
+    assert window.service.doors.assistants is None and window.doors.remote_label.text() == ""
 
 
 def test_the_assistants_window_on_a_second_machine(window, qtbot):
@@ -552,7 +552,7 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
 
     window.inform = lambda title, text: None
     window.settings.setValue("remote/port", 0)
-    window.remote_action.setChecked(True)
+    window.doors.remote_action.setChecked(True)
     server = window.service.doors.assistants
     remote = RemoteWindow(f"wss://127.0.0.1:{server.port}", "小周")
     qtbot.addWidget(remote)
@@ -564,8 +564,8 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     assert remote.assistant.server_fingerprint == server.fingerprint
     remote.call("next_product")
     assert "go live" in remote.statusBar().currentMessage() or "not live" in remote.statusBar().currentMessage()
-    window.audience.setChecked(True)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(True)
+    assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: remote.products.table.rowCount() == 6, timeout=5000)
     remote.products.table.selectRow(3)
     remote.products._pin_selected(lambda pid: remote.call("pin_product", pid))
@@ -588,25 +588,25 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     assert room.snapshot().state.draw.prize == "保温杯一个"
     qtbot.waitUntil(lambda: not remote.draw.start_button.isEnabled(), timeout=3000)  # its view of the room: open
     remote.close()
-    window.remote_action.setChecked(False)
+    window.doors.remote_action.setChecked(False)
 
 
 def test_audio_meter_and_mute(window, qtbot):
     import av
     import numpy as np
 
-    qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=5000)  # the test beep, before going live already
-    window.audience.setChecked(False)
-    assert window.go_live()  # the test pattern beeps at the start of every second
-    qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=5000)  # above -30 dBFS: the beep is seen
-    assert "dB" in window.meter.text()
+    qtbot.waitUntil(lambda: window.show_controls.meter.value() > 30, timeout=5000)  # the test beep, before going live already
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()  # the test pattern beeps at the start of every second
+    qtbot.waitUntil(lambda: window.show_controls.meter.value() > 30, timeout=5000)  # above -30 dBFS: the beep is seen
+    assert "dB" in window.show_controls.meter.text()
     qtbot.waitUntil(lambda: window.service.broadcast.core.bus.stream_time() > 1.5, timeout=5000)
-    window.mute.setChecked(True)
+    window.show_controls.mute.setChecked(True)
     muted_at = window.service.broadcast.core.bus.stream_time()
     qtbot.waitUntil(lambda: window.service.broadcast.core.bus.stream_time() > muted_at + 2.5, timeout=10000)
-    qtbot.waitUntil(lambda: window.meter.value() > 30, timeout=3000)  # the meter still shows the source…
-    assert "MUTED" in window.meter.text()  # …and says it is not going out
-    assert window.stop_live()
+    qtbot.waitUntil(lambda: window.show_controls.meter.value() > 30, timeout=3000)  # the meter still shows the source…
+    assert "MUTED" in window.show_controls.meter.text()  # …and says it is not going out
+    assert window.show_controls.stop_live()
     loud_before = loud_after = 0.0
     with av.open(str(window.service.recording_path)) as container:
         for frame in container.decode(audio=0):
@@ -616,7 +616,7 @@ def test_audio_meter_and_mute(window, qtbot):
             elif frame.time > muted_at + 0.2:
                 loud_after = max(loud_after, peak)
     assert loud_before > 0.1 and loud_after < 1e-3  # on the recording: sound before, silence after
-    window.mute.setChecked(False)
+    window.show_controls.mute.setChecked(False)
 
 
 def test_layout_is_shown_and_placed_before_going_live(window, qtbot):
@@ -635,8 +635,8 @@ def test_layout_is_shown_and_placed_before_going_live(window, qtbot):
     qtbot.mouseRelease(preview, Qt.MouseButton.LeftButton, pos=target)
     placed = window.service.desk.settings.overlay_positions["product_card"]
     assert abs(placed[0] - (x + 300)) <= 2 and abs(placed[1] - (y - 100)) <= 2
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     assert "product_card" not in window.service.stage.overlay_boxes()  # the samples do not go on air
     window.service.act("pin_product", window.service.broadcast.room.state.run_sheet[0])
     qtbot.waitUntil(lambda: "product_card" in window.service.stage.overlay_boxes(), timeout=2000)
@@ -658,34 +658,34 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot):
     keyring.set_keyring(fail.Keyring())  # no OS keyring here: the secret part is kept for this run only
     try:
         with Bridge([frames]) as bridge:
-            window.set_feed_url(f"ws://127.0.0.1:{bridge.port}/room/abc123")
-            assert not window.audience.isChecked()  # a real feed replaces the simulated audience
-            assert window.go_live()
+            window.show_controls.set_feed_url(f"ws://127.0.0.1:{bridge.port}/room/abc123")
+            assert not window.show_controls.audience.isChecked()  # a real feed replaces the simulated audience
+            assert window.show_controls.go_live()
             qtbot.waitUntil(lambda: any(e.payload.get("nickname") == "真实观众" for e in window.comments.model.rows),
                             timeout=10000)
             qtbot.waitUntil(lambda: window.service.metrics().orders == 1, timeout=5000)
             assert window.service.metrics().online_now == 321
-            qtbot.waitUntil(lambda: "feed" in window.health.text() and "⚠1" in window.health.text(), timeout=5000)
-            assert "abc123" not in window.health.text()
-            assert window.stop_live()
+            qtbot.waitUntil(lambda: "feed" in window.show_controls.health.text() and "⚠1" in window.show_controls.health.text(), timeout=5000)
+            assert "abc123" not in window.show_controls.health.text()
+            assert window.show_controls.stop_live()
     finally:
         keyring.set_keyring(previous)
-    window.set_feed_url("http://not-a-feed")
-    assert "ws://" in window.statusBar().currentMessage() and window.feed_url.endswith("/room/abc123")
+    window.show_controls.set_feed_url("http://not-a-feed")
+    assert "ws://" in window.statusBar().currentMessage() and window.show_controls.feed_url.endswith("/room/abc123")
 
 
 def test_a_full_disk_under_the_recording_is_shown_and_the_stream_goes_on(window, qtbot, tmp_path, rtmp_server):
     full = tmp_path / "full.mkv"
     full.symlink_to("/dev/full")  # every write: "No space left on device"
-    window.audience.setChecked(False)
-    window.destination.setText(rtmp_server.url(KEY))
-    options = window._options([rtmp_server.url(KEY)])
+    window.show_controls.audience.setChecked(False)
+    window.show_controls.destination.setText(rtmp_server.url(KEY))
+    options = window.show_controls.options([rtmp_server.url(KEY)])
     from dataclasses import replace
 
     window.service.go_live(replace(options, recording_path=str(full), test_server_confirmed=True))
     qtbot.waitUntil(lambda: "No space left on device" in window.notices.text(), timeout=10000)
     assert "full.mkv" in window.notices.text() and KEY not in window.notices.text()
-    qtbot.waitUntil(lambda: "OK" in window.health.text(), timeout=5000)  # the push is unaffected
+    qtbot.waitUntil(lambda: "OK" in window.show_controls.health.text(), timeout=5000)  # the push is unaffected
     window.service.stop()
     assert probe(rtmp_server.wait_recording_closed()[0]).frames > 30
 
@@ -700,13 +700,13 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
 
     clip = tmp_path / "cam.mkv"
     assert run_cli("stream", "--size", "640x360", "--to", str(clip), "--duration", "2").returncode == 0
-    window.audience.setChecked(False)
-    window.source.addItem("clip as camera", f"cam:{clip}")
-    window.source.setCurrentIndex(window.source.count() - 1)
+    window.show_controls.audience.setChecked(False)
+    window.show_controls.source.addItem("clip as camera", f"cam:{clip}")
+    window.show_controls.source.setCurrentIndex(window.show_controls.source.count() - 1)
 
     refused = free_port()  # nothing listens: refused before anything is opened
-    window.destination.setText(f"rtmp://127.0.0.1:{refused}/live/{KEY}")
-    assert not window.go_live()
+    window.show_controls.destination.setText(f"rtmp://127.0.0.1:{refused}/live/{KEY}")
+    assert not window.show_controls.go_live()
     assert f"rtmp://127.0.0.1:{refused}/live/****" in window.alert.text and KEY not in window.alert.text
     assert window.service.history.sessions() == [] and window.service.stage.previewing
 
@@ -714,15 +714,15 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
         silent.bind(("127.0.0.1", 0))
         silent.listen(4)
         port = silent.getsockname()[1]
-        window.destination.setText(f"rtmp://127.0.0.1:{port}/live/{KEY}")
+        window.show_controls.destination.setText(f"rtmp://127.0.0.1:{port}/live/{KEY}")
         window.alert.dismiss.click()
-        assert window.go_live()
+        assert window.show_controls.go_live()
         camera = window.service.broadcast.pipeline.video_source.unwrapped()  # the camera under the scenes
         qtbot.waitUntil(lambda: window.alert.isVisible(), timeout=20000)
     text = window.alert.text
     assert f"rtmp://127.0.0.1:{port}/live/****" in text and KEY not in text
     assert "请检查" in text and "Check the server" in text
-    assert not window.service.live and window.go_live_action.isEnabled()
+    assert not window.service.live and window.show_controls.go_live_action.isEnabled()
     qtbot.waitUntil(lambda: window.service.stage.previewing, timeout=5000)  # the preview runs again
     shown = window.preview.frames_shown
     qtbot.waitUntil(lambda: window.preview.frames_shown > shown + 5, timeout=5000)  # and moves
@@ -735,34 +735,34 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
 
 def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server):
     """Issue #11 part 1: a real destination while Rehearsal is chosen asks which the user means."""
-    assert window.rehearsal and window.audience.isChecked()  # every start begins as a rehearsal
+    assert window.show_controls.rehearsal and window.show_controls.audience.isChecked()  # every start begins as a rehearsal
     asked = []
     window.choose = lambda question, choices: asked.append((question, set(choices))) or None  # Cancel
-    window.destination.setText(rtmp_server.url(KEY))
-    assert not window.go_live() and not window.service.live
+    window.show_controls.destination.setText(rtmp_server.url(KEY))
+    assert not window.show_controls.go_live() and not window.service.live
     assert asked and KEY not in asked[0][0] and asked[0][1] == {"test", "live"}
 
     window.choose = lambda question, choices: "live"
-    assert window.go_live()
-    assert not window.rehearsal and not window.audience.isChecked() and not window.audience.isEnabled()
+    assert window.show_controls.go_live()
+    assert not window.show_controls.rehearsal and not window.show_controls.audience.isChecked() and not window.show_controls.audience.isEnabled()
     assert window.service.broadcast.core.kind == "live"
     qtbot.wait(1500)
     assert window.service.broadcast.core.metrics.snapshot().comments == 0  # no simulated comment on a real stream
-    assert window.stop_live()
+    assert window.show_controls.stop_live()
     assert [s.kind for s in window.service.history.sessions()] == ["live"]
 
 
 def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qtbot):
     """Issue #11: 2^63 stopped the event log for good; now it is set aside, counted, and the streamer is told."""
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     core = window.service.broadcast.core
     core.bus.publish(Event(EventType.ORDER, {"user_id": "u", "product_id": 1, "quantity": 1, "amount_cents": 2**63,
                                              "order_id": "o-huge"}))
     core.bus.publish(Event(EventType.COMMENT, {"user_id": "u", "nickname": "n", "text": "之后 after"}))
     qtbot.waitUntil(lambda: "set aside" in window.notices.text(), timeout=10000)
     assert "隔离" in window.notices.text()
-    assert window.stop_live()
+    assert window.show_controls.stop_live()
     assert core.writer.stats.quarantined == 1 and core.writer.stats.written == core.bus.last_seq - 1
 
 
@@ -770,8 +770,8 @@ def test_room_tools_docks_draw_answer_questions_and_notices(window, qtbot):
     """福袋, 自动回复 and 公告 from the window: a draw opened from its dock, a viewer's question listed with its answer
     and put on stream (an extreme word refused with the reason, the item kept), a notice pinned, auto-reply
     switched on for the room's clock, and Ctrl+Z taking the last one back."""
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     room = window.service.broadcast.room
     core = window.service.broadcast.core
     window.draw.keyword.setText("来了")
@@ -855,14 +855,14 @@ def test_faq_editor_and_notice_schedule(window, qtbot):
 def test_after_the_stop_nothing_says_ok_and_a_real_shows_stock_is_the_catalogues(window, qtbot, mode, kept):
     """Section 4's rough edges: the health text is cleared at the stop; stock set while a real show was on air is
     what the catalogue shows after it (a rehearsal's is not: its orders were simulated)."""
-    window.mode.setCurrentIndex(window.mode.findData(mode))
+    window.show_controls.mode.setCurrentIndex(window.show_controls.mode.findData(mode))
     room, first = live_run_sheet(window, qtbot)
     before = window.service.catalogue.room_snapshot().state.products[first].stock
     window.products.table.item(0, 3).setText(str(before + 7))
     assert room.state.products[first].stock == before + 7
-    qtbot.waitUntil(lambda: window.health.text() != "", timeout=5000)
-    assert window.stop_live()
-    assert window.health.text() == ""
+    qtbot.waitUntil(lambda: window.show_controls.health.text() != "", timeout=5000)
+    assert window.show_controls.stop_live()
+    assert window.show_controls.health.text() == ""
     after = window.service.catalogue.room_snapshot().state.products[first].stock
     assert after == (before + 7 if kept else before)
     qtbot.waitUntil(lambda: window.products.table.item(0, 3).text() == str(after), timeout=3000)

@@ -16,7 +16,7 @@ def _cell(dialog, row, column, text):
 
 def test_the_editor_edits_checks_and_keeps_the_scenes(window, qtbot):
     defaults = [s.name for s in default_scenes()]
-    dialog = window.scene_editor()
+    dialog = window.studio.scene_editor()
     qtbot.addWidget(dialog)
     assert [dialog.names.item(i).text() for i in range(dialog.names.count())] == defaults
     assert dialog.table.rowCount() == 2 and dialog.table.cellWidget(0, 0).currentData() == "camera"  # front first
@@ -59,7 +59,7 @@ def test_the_editor_edits_checks_and_keeps_the_scenes(window, qtbot):
     assert scenes[-1].items[0].visible is False and scenes[-1].items[1].width == 0.3
 
     program = window.service.desk.program_scene
-    assert program == defaults[0] and window.edit_scenes(scenes)
+    assert program == defaults[0] and window.studio.edit_scenes(scenes)
     assert window.service.desk.scene_names() == [s.name for s in scenes]
     assert window.service.desk.program_scene == defaults[1]  # the scene on air was removed: the first one now
     assert list(window.scenes.buttons) == window.service.desk.scene_names()  # the dock: one button per scene again
@@ -68,7 +68,7 @@ def test_the_editor_edits_checks_and_keeps_the_scenes(window, qtbot):
 
 
 def test_one_scene_stays_and_the_defaults_come_back(window, qtbot):
-    dialog = window.scene_editor()
+    dialog = window.studio.scene_editor()
     qtbot.addWidget(dialog)
     for _ in range(3):
         dialog.remove_scene()
@@ -79,21 +79,21 @@ def test_one_scene_stays_and_the_defaults_come_back(window, qtbot):
 
 
 def test_an_edit_on_air_changes_the_scene_on_air_at_once(window, qtbot):
-    window.audience.setChecked(False)
-    assert window.go_live()
+    window.show_controls.audience.setChecked(False)
+    assert window.show_controls.go_live()
     on_air = window.service.broadcast.scenes
     program = window.service.desk.program_scene
     edited = [s for s in default_scenes()]
     from app.media.scenes import make_item, make_scene
 
     edited[0] = make_scene(program, [make_item("product"), make_item("overlay.comments", visible=False)])
-    assert window.edit_scenes(edited)
+    assert window.studio.edit_scenes(edited)
     assert on_air.program == program and on_air.scene(program).inputs == ("product",)  # its new layout, on air
     qtbot.waitUntil(lambda: on_air.draws_layers == {"comments"}, timeout=3000)  # the comments hidden in it
 
 
 def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
-    dialog = window.scene_editor()
+    dialog = window.studio.scene_editor()
     qtbot.addWidget(dialog)
     assert not dialog.add_input("product", "testsrc") and "product" in dialog.problem.text()  # a built-in name
     assert not dialog.add_input("场控台", "cam:") and dialog.problem.text()
@@ -104,9 +104,9 @@ def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
     dialog.add_item("场控台")
     dialog.save()
     assert dialog.result_inputs == {"场控台": "testsrc"}
-    assert window.edit_scenes(dialog.result_scenes, dialog.result_inputs)
+    assert window.studio.edit_scenes(dialog.result_scenes, dialog.result_inputs)
     assert window.service.desk.settings.inputs == {"场控台": "testsrc"} and "场控台" in window.service.desk.scene_inputs()
     assert json.loads(window.settings.value("scenes/inputs")) == {"场控台": "testsrc"}
-    window.refresh_preview()  # the preview (running already or started here) opens the studio's sources
+    window.show_controls.refresh_preview()  # the preview (running already or started here) opens the studio's sources
     qtbot.waitUntil(lambda: window.service.stage._scenes is not None
                     and window.service.stage._scenes.input("场控台") is not None, timeout=5000)

@@ -26,19 +26,19 @@ def test_scenes_switch_from_the_dock_and_from_a_control_surface(qtbot, tmp_path,
         window.scenes.switch_number(7)  # no seventh scene: nothing happens
         assert service.desk.program_scene == names[1]
 
-        window.ask_control_password = lambda: ("deck-pw", True)
-        window.control_action.setChecked(True)
+        window.doors.ask_control_password = lambda: ("deck-pw", True)
+        window.doors.control_action.setChecked(True)
         server = service.doors.control
-        assert server is not None and server.host == "0.0.0.0" and str(server.port) in window.control_label.text()
+        assert server is not None and server.host == "0.0.0.0" and str(server.port) in window.doors.control_label.text()
         deck = obs.ReqClient(host="127.0.0.1", port=server.port, password="deck-pw", timeout=10)
         deck.set_current_program_scene(names[2])
         deck.toggle_input_mute("麦克风 Mic")
         deck.disconnect()
         # no timer: the desk's change arrives as a signal on the window's thread
-        qtbot.waitUntil(lambda: window.scenes.buttons[names[2]].isChecked() and window.mute.isChecked(),
+        qtbot.waitUntil(lambda: window.scenes.buttons[names[2]].isChecked() and window.show_controls.mute.isChecked(),
                         timeout=5000)
-        window.control_action.setChecked(False)
-        assert service.doors.control is None and window.control_label.text() == ""
+        window.doors.control_action.setChecked(False)
+        assert service.doors.control is None and window.doors.control_label.text() == ""
 
         window.close()
         again = MainWindow(service, settings)
@@ -64,8 +64,8 @@ def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatc
         dialog.beauty.setValue(40)
         chroma, beauty, background = dialog.values()
         assert chroma["colour"] == (64, 177, 0) and beauty == 0.4 and background == ""  # green, BGR
-        assert window.edit_filters((chroma, beauty)) and service.desk.settings.chroma is not None
-        assert not window.edit_filters((None, 1.5))  # refused with its reason; what was set stays
+        assert window.studio.edit_filters((chroma, beauty)) and service.desk.settings.chroma is not None
+        assert not window.studio.edit_filters((None, 1.5))  # refused with its reason; what was set stays
         assert "strength" in window.statusBar().currentMessage() and service.desk.settings.beauty == 0.4
         qtbot.waitUntil(lambda: service.stage.camera_still() is not None, timeout=10000)  # the preview's camera input
         still = service.stage.camera_still()
