@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.console import (ActionRefused, CatalogImportError, ConsoleService, KeyStore, due, format_schedule,
                          parse_schedule, redact)
@@ -40,6 +40,17 @@ SHORTCUTS = [("F5", QT_TR_NOOP("讲解选中商品")), ("F6", QT_TR_NOOP("上一
              ("Ctrl+Z", QT_TR_NOOP("撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）")),
              ("Ctrl+1 … Ctrl+9", QT_TR_NOOP("切换到第 1–9 个场景")), ("Ctrl+Q", QT_TR_NOOP("退出")),
              ("F1", QT_TR_NOOP("快捷键"))]
+
+
+def scrolling(dock) -> None:
+    """The dock's body in a scroll area: it never asks for more height (or width) than the window has."""
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(dock.widget())
+    dock.setWidget(area)
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +93,7 @@ class MainWindow(QMainWindow):
             timer.timeout.connect(slot)
             timer.start(interval)
             self._timers.append(timer)
+        self._default_layout = self.saveState()  # 重置布局 comes back to this
         self._restore()
         self._build_menus()
         self.show_controls.connect_preview()
@@ -125,6 +137,8 @@ class MainWindow(QMainWindow):
         self.studio.restore()  # the scenes before their dock is built
         self.scenes = ScenesDock(service, self.message)
         self.destinations = DestinationsDock(self.keys, (DEFAULT_DESTINATION, FEED), self.message)
+        for dock in (self.coupons, self.draw, self.faq, self.scenes, self.destinations, self.scripts):
+            scrolling(dock)  # a form taller than a laptop's dock scrolls instead of pushing the window off the screen
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         for area, dock in ((left, self.products), (left, self.coupons), (right, self.comments), (right, self.graphs)):
             self.addDockWidget(area, dock)
@@ -133,9 +147,9 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(first, second)
         for dock in (self.coupons, self.comments, self.scenes):
             dock.raise_()
-        self.resizeDocks([self.products, self.comments], [470, 380], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.products, self.coupons], [420, 480], Qt.Orientation.Vertical)
-        self.resizeDocks([self.comments, self.graphs], [420, 480], Qt.Orientation.Vertical)
+        self.resizeDocks([self.products, self.comments], [400, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.products, self.coupons], [300, 340], Qt.Orientation.Vertical)
+        self.resizeDocks([self.comments, self.graphs], [300, 340], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         self.stats_label = QLabel(tr("未开播"))
@@ -151,6 +165,10 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # the same key on every system (Quit is Ctrl+Q on Linux only)
         quit_action.triggered.connect(self.close)  # closeEvent asks first while on air
         menu_bar.addMenu(tr("文件")).addAction(quit_action)
+        self.reset_layout_action = QAction(tr("重置布局"), self)
+        self.reset_layout_action.setToolTip(tr("停靠窗口回到默认位置和大小"))
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+        menu_bar.addMenu(tr("视图")).addAction(self.reset_layout_action)
         self.studio.build_overlay_menu()
         self.studio.build_picture_menu()
         self.studio.build_moderation_menu()
@@ -197,6 +215,14 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, m=mode: self.set_language(m))
             menu.addAction(action)
             self.language_actions[mode] = action
+
+    def reset_layout(self) -> None:
+        """Every dock back where a fresh install puts it (shown, docked, tabbed, sized for the screen)."""
+        for dock in self.findChildren(QDockWidget):
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_layout)
+        self.message(tr("布局已重置"))
 
     def set_language(self, mode: str) -> None:
         """Remember the interface language; the window is rebuilt in it at the next start."""

@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 def main() -> int:
     display = ":97"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.0)
@@ -39,14 +39,14 @@ def main() -> int:
         app.setFont(qtrender.font(13))
         service = ConsoleService()
 
-        def session(language: str, steps_for) -> None:
+        def session(language: str, steps_for, size=(1600, 1000)) -> None:
             settings = QSettings(os.path.join(os.environ["ANCHOR_CONSOLE_DATA"], f"{language}.ini"),
                                  QSettings.Format.IniFormat)
             settings.setValue("ui/language", language)
             window = MainWindow(service, settings)
             window.confirm = lambda question: True
             window.choose = lambda question, choices: "test"
-            window.resize(1600, 1000)
+            window.resize(*size)
             window.show()
             for delay, action in steps_for(window):
                 QTimer.singleShot(delay, action)
@@ -95,7 +95,7 @@ def main() -> int:
         def bilingual(window):
             return [
                 (500, lambda: shoot(window, "01-ready")),
-                (600, window.go_live),
+                (600, window.show_controls.go_live),
                 (2500, pin_drop_sale),
                 (3000, lambda: remote(window)),
                 (8000, lambda: shoot(window, "06-remote", window.remote_window)),
@@ -106,7 +106,7 @@ def main() -> int:
                 (10200, lambda: shoot(window, "08-room-tools")),
                 (10400, lambda: teleprompter(window)),
                 (11700, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
-                (12200, lambda: (window.teleprompter.close(), window.stop_live())),
+                (12200, lambda: (window.teleprompter.close(), window.show_controls.stop_live())),
                 (12700, lambda: review(window)),
                 (15200, lambda: window.review_window.seek(6.0)),
                 (16700, lambda: shoot(window, "05-review", window.review_window)),
@@ -118,11 +118,11 @@ def main() -> int:
             from ui.remote_window import RemoteWindow
 
             window.inform = lambda title, text: None
-            window.ask_remote_setup = lambda setup: setup  # the dialog answered as the settings say
+            window.doors.ask_remote_setup = lambda setup: setup  # the dialog answered as the settings say
             window.settings.setValue("remote/port", 0)
             window.settings.setValue("remote/host", "127.0.0.1")
-            window.remote_action.setChecked(True)
-            server = service.assistant_server
+            window.doors.remote_action.setChecked(True)
+            server = service.doors.assistants
             window.remote_window = RemoteWindow("", "小周")
             window.remote_window.resize(1200, 760)
             window.remote_window.token.setText(server.pairing_code("127.0.0.1"))  # pasted whole: wss + fingerprint
@@ -148,15 +148,25 @@ def main() -> int:
                 window.coupon_dialog.show()
 
             return [
-                (600, window.go_live),
+                (600, window.show_controls.go_live),
                 (2500, pin_drop_sale),
                 (7000, hover_and_dialog),
                 (8500, lambda: whole_screen("04-english")),
-                (9000, lambda: (window.coupon_dialog.close(), window.stop_live(), app.quit())),
+                (9000, lambda: (window.coupon_dialog.close(), window.show_controls.stop_live(), app.quit())),
             ]
+
+        def sized(name: str):
+            def steps(window):
+                return [(600, window.show_controls.go_live), (2500, pin_drop_sale),
+                        (6000, lambda: shoot(window, name)),
+                        (6200, lambda: (window.show_controls.stop_live(), app.quit()))]
+            return steps
 
         session("zh+en", bilingual)
         session("en", english)
+        for width, height in ((1366, 768), (1920, 1080)):  # a laptop and a desktop, issue #26
+            for language in ("zh+en", "en"):
+                session(language, sized(f"size-{width}x{height}-{language.replace('+', '-')}"), (width, height))
         service.close()
     finally:
         xvfb.terminate()

@@ -579,6 +579,18 @@
         <translation>not live</translation>
     </message>
     <message>
+        <source>重置布局</source>
+        <translation>Reset layout</translation>
+    </message>
+    <message>
+        <source>停靠窗口回到默认位置和大小</source>
+        <translation>Docks back to their default places and sizes</translation>
+    </message>
+    <message>
+        <source>视图</source>
+        <translation>View</translation>
+    </message>
+    <message>
         <source>撤销</source>
         <translation>Undo</translation>
     </message>
@@ -593,6 +605,10 @@
     <message>
         <source>复盘</source>
         <translation>Review</translation>
+    </message>
+    <message>
+        <source>布局已重置</source>
+        <translation>Layout reset</translation>
     </message>
     <message>
         <source>允许局域网场控…</source>

@@ -41,6 +41,7 @@ class DrawDock(QDockWidget):
         self.proof.setStyleSheet("color: #777; font-size: 11px;")
         self.proof.setToolTip(tr("开奖前公布的承诺（种子的 SHA-256）：开奖后公布种子，任何人可用事件日志复算中奖者"))
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above their fields when narrow
         form.addRow(tr("奖品"), self.prize)
         form.addRow(tr("口令"), self.keyword)
         form.addRow(tr("中奖人数"), self.winners)

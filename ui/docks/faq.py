@@ -5,11 +5,12 @@ the next scheduled reminder. The dock shows what the events and the room say; th
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget, QGroupBox,
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.kernel.events import EventType
+from ui.docks import grid
 from ui.i18n import pick, tr
 
 KEPT = 30  # suggestions listed
@@ -44,18 +45,13 @@ class FaqDock(QDockWidget):
         column = QVBoxLayout(replies)
         column.addWidget(self.list, 1)
         column.addWidget(self.answer)
-        row = QHBoxLayout()
-        for button in (self.reply_button, self.dismiss_button, self.clear_button):
-            row.addWidget(button)
-        column.addLayout(row)
+        column.addLayout(grid((self.reply_button, self.dismiss_button, self.clear_button)))
         column.addWidget(self.reply_state)
-        tools = QHBoxLayout()
-        tools.addWidget(self.auto)
+        column.addWidget(self.auto)
         if on_edit is not None:
             edit = QPushButton(tr("编辑问答…"))
             edit.clicked.connect(on_edit)
-            tools.addWidget(edit)
-        column.addLayout(tools)
+            column.addWidget(edit)
 
         self.notice = QLineEdit()
         self.notice.setPlaceholderText(tr("公告：例如 20:00 福袋 / 21:00 秒杀"))
@@ -73,15 +69,13 @@ class FaqDock(QDockWidget):
         notices = QGroupBox(tr("公告"))
         notice_column = QVBoxLayout(notices)
         notice_column.addWidget(self.notice)
-        buttons = QHBoxLayout()
-        buttons.addWidget(pin)
-        buttons.addWidget(unpin)
+        notice_buttons = [pin, unpin]
         if on_schedule is not None:
             schedule = QPushButton(tr("提醒时间表…"))
             schedule.setToolTip(tr("到点前一分钟在提词器上提醒主播（不上屏）"))
             schedule.clicked.connect(on_schedule)
-            buttons.addWidget(schedule)
-        notice_column.addLayout(buttons)
+            notice_buttons.append(schedule)
+        notice_column.addLayout(grid(notice_buttons))
         notice_column.addWidget(self.notice_state)
         notice_column.addWidget(self.reminder)
 

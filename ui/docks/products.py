@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+from PySide6.QtWidgets import (QDockWidget, QGridLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from app.console import picture_bytes
 from ui.i18n import QT_TR_NOOP, tr
 
 COLUMNS = [QT_TR_NOOP("商品"), QT_TR_NOOP("直播价"), QT_TR_NOOP("原价"), QT_TR_NOOP("库存"), QT_TR_NOOP("状态")]
-LIVE_PRICE, STOCK = 1, 3  # editable in place (double-click or F2)
+LIVE_PRICE, LIST_PRICE, STOCK = 1, 2, 3  # live price and stock are edited in place (double-click or F2)
 THUMB = 40  # run-sheet picture size, px
 
 
@@ -29,25 +29,29 @@ class ProductsDock(QDockWidget):
         self._on_price, self._on_stock = on_price, on_stock
         self.table.itemChanged.connect(self._edited)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setWordWrap(False)
-        self.table.setColumnWidth(0, 230)
+        header = self.table.horizontalHeader()  # the title gives way: price and stock always read whole
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)  # a long title takes two lines beside its picture rather than "…"
+        self.table.setColumnHidden(LIST_PRICE, True)  # a side column's width goes to the title; the list price is
+        # in the live price's tooltip
         self.table.setIconSize(QSize(THUMB, THUMB))
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
         self._icons: dict[str, QIcon] = {}
         self.table.cellDoubleClicked.connect(lambda row, col: on_pin(self._ids[row]) if col == 0 else None)
         self._ids: list[int] = []
         self._refreshing = False
-        buttons = QHBoxLayout()
-        for text, slot in ((tr("讲解") + " (F5)", lambda: self._pin_selected(on_pin)),
-                           (tr("上一个") + " (F6)", on_previous), (tr("下一个") + " (F7)", on_next)):
+        buttons = QGridLayout()  # two rows: the dock fits a laptop's side column in both languages
+        for index, (text, slot) in enumerate(((tr("讲解") + " (F5)", lambda: self._pin_selected(on_pin)),
+                                              (tr("上一个") + " (F6)", on_previous),
+                                              (tr("下一个") + " (F7)", on_next))):
             button = QPushButton(text)
             button.clicked.connect(slot)
-            buttons.addWidget(button)
+            buttons.addWidget(button, 0 if index == 0 else 1, 0 if index < 2 else 1)
         if on_import is not None:
             importer = QPushButton(tr("导入商品 CSV…"))
             importer.clicked.connect(on_import)
-            buttons.addWidget(importer)
+            buttons.addWidget(importer, 0, 1)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -109,6 +113,9 @@ class ProductsDock(QDockWidget):
                                                  and self.table.currentItem() is item):
                     item.setText(value)
                 item.setBackground(QColor(255, 226, 230) if pinned else QColor(0, 0, 0, 0))
+            for column, tip in ((0, product.title), (LIVE_PRICE, tr("原价") + f" {values[LIST_PRICE]}")):
+                if self.table.item(row, column).toolTip() != tip:
+                    self.table.item(row, column).setToolTip(tip)
             title = self.table.item(row, 0)
             if title.data(Qt.ItemDataRole.UserRole) != product.image:
                 title.setData(Qt.ItemDataRole.UserRole, product.image)

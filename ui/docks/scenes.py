@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDockWidget, QLabel, QPushButton, QVBoxLayout, QWidget)
 
 from app.console import ActionRefused
@@ -20,7 +21,10 @@ class ScenesDock(QDockWidget):
         self.buttons: dict[str, QPushButton] = {}
         body = QWidget()
         self._layout = QVBoxLayout(body)
-        self._layout.addWidget(QLabel(tr("点击或按 Ctrl+数字 切换直播画面")))
+        self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)  # the buttons stay under the hint, however tall
+        hint = QLabel(tr("点击或按 Ctrl+数字 切换直播画面"))
+        hint.setWordWrap(True)
+        self._layout.addWidget(hint)
         self._layout.addWidget(self.fade)
         self.setWidget(body)
         self.rebuild()

@@ -86,15 +86,17 @@ class ShowControls:
         self.health = QLabel("")
         self.save_key_action = QAction(tr("保存密钥"), window)
         self.save_key_action.triggered.connect(self.save_destination)
-        for widget in (self.mode, self.platform, self.destination):
+        # go live and stop first: what a narrow screen hides behind the toolbar's » is at its end
+        bar.addWidget(self.mode)
+        bar.addAction(self.go_live_action)
+        bar.addAction(self.stop_action)
+        bar.addSeparator()
+        for widget in (self.platform, self.destination):
             bar.addWidget(widget)
         bar.addAction(self.save_key_action)
         bar.addWidget(self.record)
-        bar.addSeparator()
         bar.addWidget(self.session_title)
         bar.addAction(self.check_action)
-        bar.addAction(self.go_live_action)
-        bar.addAction(self.stop_action)
         bar.addWidget(self.health)
         saved = window.keys.full_url(DEFAULT_DESTINATION)
         if saved:

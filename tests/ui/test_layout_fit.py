@@ -1,0 +1,135 @@
+"""The window on a laptop (1366×768) and a desktop (1920×1080), in Chinese, English and both (issue #26): it fits
+the screen, the go-live controls, the on-air light and the meter are visible, and no visible widget sticks out of
+its parent or lies over a sibling."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtWidgets import QAbstractScrollArea, QMainWindow, QTabBar, QToolBar, QWidget
+
+from app.console import ConsoleService
+from app.store.db import Database
+from ui.main_window import MainWindow
+
+SCREENS = [(1366, 768), (1920, 1080)]
+LANGUAGES = ["zh+en", "zh", "en"]  # app.language BOTH, CHINESE, ENGLISH
+
+
+def _inside_scrolled(widget: QWidget) -> bool:
+    """Inside a scroll area's viewport: it may be larger than what shows (the scroll bar is the answer)."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def shown(widget: QWidget) -> bool:
+    """On screen: visible and not a tabbed dock's hidden page (Qt keeps those "visible", moved out of sight)."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
+def layout_problems(window: QMainWindow) -> list[str]:
+    """Visible widgets that stick out of their parent or overlap a visible sibling (both in the same layout)."""
+    problems = []
+    for widget in window.findChildren(QWidget):
+        if not shown(widget) or widget.isWindow() or _inside_scrolled(widget):
+            continue
+        parent = widget.parentWidget()
+        if parent is None or isinstance(parent, (QToolBar, QTabBar)):  # a toolbar hides what does not fit behind »
+            continue
+        if not parent.rect().contains(widget.geometry()):
+            problems.append(f"{type(widget).__name__} {widget.objectName() or widget.accessibleName()!r} "
+                            f"{widget.geometry()} outside {type(parent).__name__} {parent.rect()}")
+        layout = parent.layout()
+        if layout is None or layout.indexOf(widget) < 0:
+            continue
+        for other in parent.children():
+            if (other is not widget and isinstance(other, QWidget) and shown(other) and not other.isWindow()
+                    and layout.indexOf(other) >= 0 and id(other) > id(widget)
+                    and widget.geometry().intersects(other.geometry())):
+                problems.append(f"{type(widget).__name__} {widget.geometry()} overlaps {type(other).__name__} "
+                                f"{other.geometry()} in {type(parent).__name__}")
+    return problems
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_window_fits_the_screen_with_its_controls_in_view(qtbot, tmp_path, monkeypatch, size, language,
+                                                              qapp_offscreen):
+    from PySide6.QtWidgets import QApplication
+
+    from app.console import font
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    app = QApplication.instance()
+    before = app.font()
+    app.setFont(font(13))  # as `anchor-console window` sets it (ui/app.py): the sizes a streamer sees
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    settings.setValue("ui/language", language)
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'c.db'}"))
+    window = MainWindow(service, settings)
+    qtbot.addWidget(window)
+    try:
+        width, height = size
+        window.resize(width, height)
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.wait(50)
+        assert window.width() <= width and window.height() <= height, (window.size(), window.minimumSizeHint())
+        controls = window.show_controls
+        for action in (controls.go_live_action, controls.stop_action):
+            button = next(bar.widgetForAction(action) for bar in window.findChildren(QToolBar)
+                          if bar.widgetForAction(action) is not None)
+            assert button.isVisible() and button.parentWidget().rect().contains(button.geometry()), action.text()
+        corner = QRect(controls.corner.mapTo(window, controls.corner.rect().topLeft()), controls.corner.size())
+        assert controls.corner.isVisible() and window.rect().contains(corner)
+        for label in (controls.timer_label, controls.meter):
+            assert label.isVisible() and controls.corner.rect().contains(label.geometry())
+        assert window.preview.width() >= 480 if width < 1600 else window.preview.width() >= 800
+        assert layout_problems(window) == []
+    finally:
+        window.confirm = lambda question: True
+        window.close()
+        service.close()
+        app.setFont(before)
+
+
+def test_the_check_finds_a_widget_out_of_its_parent_and_one_over_another(qtbot):
+    from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    body = QWidget()
+    column = QVBoxLayout(body)
+    first, second = QLabel("一"), QLabel("二")
+    column.addWidget(first)
+    column.addWidget(second)
+    window.setCentralWidget(body)
+    window.resize(300, 200)
+    window.show()
+    qtbot.waitExposed(window)
+    assert layout_problems(window) == []
+    second.setGeometry(first.geometry().translated(5, 5))  # as a drop-down drawn over its neighbours' cells
+    assert any("overlaps" in problem for problem in layout_problems(window))
+    second.setGeometry(body.width() - 10, 10, 100, 20)  # as a clipped header
+    assert any("outside" in problem for problem in layout_problems(window))
+
+
+def test_a_streamer_resets_the_layout_from_the_menu(window, qtbot):
+    """视图 → 重置布局 through Qt's own path: a closed dock and a floating one come back docked where they were."""
+    from PySide6.QtWidgets import QDockWidget
+
+    window.show()
+    qtbot.waitExposed(window)
+    before = {dock.objectName(): window.dockWidgetArea(dock) for dock in window.findChildren(QDockWidget)}
+    window.comments.close()
+    window.products.setFloating(True)
+    window.removeDockWidget(window.graphs)
+    assert not window.comments.isVisible() and window.products.isFloating()
+    window.reset_layout_action.trigger()
+    qtbot.waitUntil(lambda: window.comments.isVisible() and not window.products.isFloating(), timeout=2000)
+    assert {dock.objectName(): window.dockWidgetArea(dock) for dock in window.findChildren(QDockWidget)} == before
+    assert window.graphs.isVisible() or window.tabifiedDockWidgets(window.graphs)
