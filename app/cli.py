@@ -457,13 +457,6 @@ ASSIST_HELP = """commands (one per line):
   notice TEXT                    公告 on stream        unnotice
   undo                           take back your last  quit"""
 
-_ASSIST_VERBS = {"pin": ("pin_product", (int,)), "next": ("next_product", ()), "prev": ("previous_product", ()),
-                 "unpin": ("unpin_product", ()), "price": ("set_live_price", (int, "cents")),
-                 "stock": ("set_stock", (int, int)), "coupon": ("drop_coupon", (int, int, "seconds")),
-                 "stopcoupon": ("stop_coupon", (int,)), "flash": ("start_flash_sale", (int, "cents", int, "seconds")),
-                 "endflash": ("stop_flash_sale", ()), "pincomment": ("pin_comment", (int,)),
-                 "unpincomment": ("unpin_comment", ()), "draw": ("start_draw", (str, str, int, "seconds", str)),
-                 "enddraw": ("stop_draw", ()), "unreply": ("clear_reply", ()), "unnotice": ("unpin_notice", ())}
 
 
 def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
@@ -473,6 +466,7 @@ def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
     import os
 
     from app.commerce.room import ActionRefused
+    from app.commerce.verbs import line_words, parse_words
     from app.remote.client import RemoteAssistant, RemoteError
     from app.remote.pairing import PREFIX, PairingError, parse_pairing_code
 
@@ -490,7 +484,6 @@ def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
     except RemoteError as exc:
         raise UsageError(f"cannot pair with {url}: {exc}") from None
     print(f"已连接 connected as {assistant.actor}. {ASSIST_HELP}")
-    convert = {int: int, str: str, "cents": lambda v: round(float(v) * 100), "seconds": lambda v: float(v) * 60}
     try:
         for line in sys.stdin:
             words = line.split()
@@ -522,13 +515,9 @@ def _assist(url: str, name: str, fingerprint: str | None = None) -> int:
                     print(f"ok #{assistant.call('pin_notice', ' '.join(rest)).get('seq')}")
                 elif command == "undo":
                     print(f"已撤销 undone: {assistant.undo()}")
-                elif command in _ASSIST_VERBS:
-                    verb, kinds = _ASSIST_VERBS[command]
-                    if command == "draw" and len(rest) == 4:
-                        rest = [*rest, "anyone"]
-                    if len(rest) != len(kinds):
-                        raise ValueError(f"{command} takes {len(kinds)} value(s)")
-                    reply = assistant.call(verb, *(convert[k](v) for k, v in zip(kinds, rest)))
+                elif command in line_words():
+                    verb, values = parse_words(command, rest)  # yuan → cents, minutes → seconds, defaults
+                    reply = assistant.call(verb, *values)
                     print(f"ok #{reply.get('seq')}")
                 else:
                     print(ASSIST_HELP)

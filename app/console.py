@@ -389,7 +389,7 @@ class ConsoleControl:
         next_product [], drop_coupon [id, quantity, seconds], start_flash_sale [...], pin_comment [seq], undo),
         plus get_room (the pinned product, live coupons). As the console's own actor, undoable from the window."""
         from app.remote.obsws import RequestFailed, Status
-        from app.remote.server import VERBS, verb_arguments
+        from app.commerce.verbs import VERBS, check_arguments as verb_arguments
 
         service = self.service
         if request_type == "get_room":

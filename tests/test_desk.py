@@ -35,6 +35,7 @@ def test_each_write_is_checked_whole_and_told_once_with_what_changed():
     desk.set_faq_auto(True)
     assert heard == [{"muted"}, {"banned_words"}, {"blocked_users"}, {"overlay_positions"}, {"overlay_enabled"},
                      {"overlay_positions"}, {"faq_auto"}]
+    assert desk.changes == 7
     after = desk.settings
     assert before.muted is False and after.muted is True  # the old value never changed: readers keep a snapshot
     assert after.banned_words == ("加V", "退钱") and after.blocked_users == {"u1"}
@@ -43,6 +44,18 @@ def test_each_write_is_checked_whole_and_told_once_with_what_changed():
     with pytest.raises(TypeError):
         after.overlay_enabled["card"] = True  # handed out read-only
 
+    messages = {"overlay": r"^没有这个叠加层 / no overlay named 'nothing'$", "scene": r"^没有这个场景 / no scene named '没有这个'$",
+                "scenes": r"^至少需要一个场景 / keep at least one scene$",
+                "inputs": r"^来源列表格式不对 / the sources are not a list of name → source$",
+                "background": r"^背景图无法打开 / the background picture cannot be used: ", "strength": "strength"}
+    for key, refused, write in (("overlay", ActionRefused, lambda: desk.set_overlay_enabled("nothing", True)),
+                                ("scene", ActionRefused, lambda: desk.switch_scene("没有这个")),
+                                ("scenes", ActionRefused, lambda: desk.set_scenes([])),
+                                ("inputs", SceneError, lambda: desk.set_inputs([("台", "testsrc")])),
+                                ("background", FilterError, lambda: desk.set_filters(None, 0.2, "/no/such.png")),
+                                ("strength", FilterError, lambda: desk.set_filters(None, 1.5))):
+        with pytest.raises(refused, match=messages[key]):
+            write()
     for refused, write in ((ActionRefused, lambda: desk.place_overlay("nothing", 1, 1)),
                            (ActionRefused, lambda: desk.set_overlay_enabled("nothing", True)),
                            (ActionRefused, lambda: desk.switch_scene("没有这个")),
@@ -58,6 +71,41 @@ def test_each_write_is_checked_whole_and_told_once_with_what_changed():
     assert desk.settings is after and len(heard) == 7  # a refused write changes nothing and tells nobody
 
 
+def test_overlays_filters_and_sources_are_kept_as_written(tmp_path):
+    import cv2
+    import numpy as np
+
+    desk = Desk()
+    changes: list[Change] = []
+    desk.subscribe(changes.append)
+    desk.place_overlay("comments", 10, 20)
+    desk.place_overlay("coupon", 30, 40)
+    desk.reset_overlay_position("comments")
+    assert dict(desk.settings.overlay_positions) == {"coupon": (30, 40)}  # the other kind keeps its place
+    desk.set_overlay_enabled("coupon", True)
+    assert dict(desk.settings.overlay_enabled) == {"coupon": True}
+    desk.set_filters({"colour": [0, 255, 0], "similarity": 0.3}, 0.25)
+    settings = desk.settings
+    assert (settings.chroma.colour, settings.chroma.similarity, settings.beauty, settings.background) == (
+        (0, 255, 0), 0.3, 0.25, "")
+    picture = tmp_path / "back.png"
+    cv2.imwrite(str(picture), np.zeros((8, 8, 3), np.uint8))
+    desk.set_filters(None, 0, str(picture))
+    assert (desk.settings.chroma, desk.settings.beauty, desk.settings.background) == (None, 0.0, str(picture))
+    assert changes[-1].fields == {"chroma", "beauty", "background"} and changes[-1].transition == "cut"
+    desk.set_inputs({"台": "testsrc", "logo": str(picture)})
+    assert desk.scene_inputs() == ["camera", "product", "background", "台", "logo", "overlay.product_card",
+                                   "overlay.comments", "overlay.coupon", "overlay.flash_sale", "overlay.pinned_comment",
+                                   "overlay.draw", "overlay.reply", "overlay.notice"]
+
+
+def test_a_failing_listener_is_logged(caplog):
+    desk = Desk()
+    desk.subscribe(lambda change: 1 / 0)
+    desk.set_muted(True)
+    assert "a listener of the studio's settings failed" in caplog.text and "ZeroDivisionError" in caplog.text
+
+
 def test_scenes_replaced_keep_the_scene_on_air_or_fall_back_to_the_first():
     desk = Desk()
     names = desk.scene_names()
@@ -66,7 +114,9 @@ def test_scenes_replaced_keep_the_scene_on_air_or_fall_back_to_the_first():
     desk.subscribe(changes.append)
     assert desk.switch_scene(names[1], "fade", "assistant:控制面板") is True
     assert changes[-1] == Change(frozenset({"program_scene"}), "fade", "assistant:控制面板")
-    desk.set_scenes([make_scene(names[1], [make_item("camera")]), make_scene("新", [make_item("product")])])
+    assert desk.switch_scene(names[2]) and changes[-1].transition == "cut" and changes[-1].actor is None
+    desk.switch_scene(names[1])
+    desk.set_scenes([make_scene("新", [make_item("product")]), make_scene(names[1], [make_item("camera")])])
     assert desk.program_scene == names[1] and changes[-1].fields == {"scenes"}  # it stays on air, relaid
     desk.set_scenes([make_scene("新", [make_item("product")])])
     assert desk.program_scene == "新" and changes[-1].fields == {"scenes", "program_scene"}

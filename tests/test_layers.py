@@ -119,3 +119,14 @@ def test_the_facade_stays_thin():
 
     public = [name for name in vars(ConsoleService) if not name.startswith("_")]
     assert len(public) <= 20, public
+
+
+def test_the_headless_assistant_never_loads_qt():
+    """`anchor-console assist` on a terminal: the assistant's façade hands the window its font helpers lazily."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, app.cli, app.remote.client, app.remote.pairing; "
+             "print(sorted(m for m in sys.modules if m.startswith('PySide6')))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -18,7 +18,6 @@ from app.commerce.room import (ActionRefused, CouponState, DrawState, FlashSaleS
                                ReplyState, RoomState)
 from app.kernel.events import Event, EventType
 from app.text import outside_json
-from app.media.qtrender import ensure_qt, font
 from app.redaction import install_log_redaction, redact, register_secret
 from app.remote.pairing import PREFIX, PairingError, PinnedConsoles, parse_pairing_code
 from app.remote.server import MAX_MESSAGE_BYTES
@@ -26,6 +25,20 @@ from app.remote.tls import fingerprint_of_der
 
 __all__ = ["PREFIX", "ActionRefused", "PairingError", "RemoteAssistant", "RemoteError", "ensure_qt", "font",
            "install_log_redaction", "parse_pairing_code"]
+
+
+def ensure_qt() -> str:
+    """Qt's font machinery, for the assistant's window only: `anchor-console assist` on a terminal never loads QtGui."""
+    from app.media.qtrender import ensure_qt as start
+
+    return start()
+
+
+def font(pixel_size: int, bold: bool = False):
+    """The shipped CJK font at a pixel size (a QFont), for the assistant's window."""
+    from app.media.qtrender import font as make
+
+    return make(pixel_size, bold)
 
 
 class RemoteError(RuntimeError):

@@ -32,6 +32,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from app.commerce.verbs import VERBS as ALL_VERBS, check_arguments, wire_kinds
 from app.commerce.room import ActionRefused
 from app.commerce.undo import UndoableVerbs
 from app.kernel.events import Event, EventType
@@ -51,32 +52,10 @@ HELLO_TIMEOUT_S = 3.0  # the hello comes at once from a real assistant; a socket
 MAX_UNPAIRED_PER_ADDRESS = 4  # one machine cannot hold the door's MAX_UNPAIRED places
 BUSY_LOG_EVERY_S = 60.0
 PING_INTERVAL_S, PING_TIMEOUT_S = 10.0, 10.0  # an assistant that answers no ping for 20 s is let go
-# verbs an assistant may call, with their arguments (the server adds the actor): n a number, s a short text
-VERBS = {"pin_product": "n", "unpin_product": "", "next_product": "", "previous_product": "", "set_live_price": "nn",
-         "set_stock": "nn", "drop_coupon": "nnn", "stop_coupon": "n", "start_flash_sale": "nnnn",
-         "stop_flash_sale": "", "pin_comment": "n", "unpin_comment": "",
-         "start_draw": "ssnns", "stop_draw": "",  # 福袋: prize, keyword, winners, seconds, who
-         "reply_comment": "nsss", "clear_reply": "",  # 自动回复: comment seq, nickname, question, answer
-         "pin_notice": "s", "unpin_notice": ""}  # 公告
-MAX_TEXT_ARG = 200
-
-
-def _fits(kind: str, value) -> bool:
-    if kind == "n":
-        return not isinstance(value, bool) and isinstance(value, (int, float))
-    return isinstance(value, str) and len(value) <= MAX_TEXT_ARG
-
-
-def verb_arguments(verb, args) -> list:
-    """A verb's arguments from outside (a LAN assistant, a control surface), checked against VERBS: ActionRefused
-    with what it takes. The room checks the values themselves (ranges, finite numbers)."""
-    if not isinstance(verb, str) or verb not in VERBS:
-        raise ActionRefused(f"未知操作 / unknown verb {str(verb)[:40]!r}")
-    kinds = VERBS[verb]
-    if not isinstance(args, list) or len(args) != len(kinds) or not all(_fits(k, a) for k, a in zip(kinds, args)):
-        shown = " ".join({"n": "数字 number", "s": "文字 text"}[k] for k in kinds) or "—"
-        raise ActionRefused(f"{verb}: 参数应为 {shown} / takes {len(kinds)} argument(s): {shown}")
-    return list(args)
+# verbs an assistant may call, with their arguments on the wire (n a number, s a short text; the server adds the
+# actor), from the one list (app/commerce/verbs.py)
+VERBS = {name: wire_kinds(name) for name in ALL_VERBS}
+verb_arguments = check_arguments  # the LAN's and obs-websocket's check of a verb's arguments
 FORWARDED = {EventType.COMMENT, EventType.ORDER, EventType.ONLINE, EventType.COUPON_CLAIMED, EventType.FAQ_ASKED}
 
 
