@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 
 from app.assembly import LiveOptions
 from app.broadcast import Broadcast, BroadcastHealth, GoLiveError, check_mode
@@ -55,6 +56,7 @@ __all__ = ["ActionRefused", "BOTH", "CHINESE", "CatalogImportError", "ConsoleSer
 
 log = logging.getLogger(__name__)
 
+STOP_WAIT_S = 60.0  # a second stop waits at most this long for the first (a recording being finished)
 AUDIO_INPUT = "麦克风 Mic"  # the sound, as a control surface names it (mute)
 VIDEO_INPUTS = {"camera": "av_capture_input", "product": "image_source"}  # the scenes' inputs, as OBS kinds
 
@@ -89,7 +91,9 @@ class ConsoleService:
         self.history = History(self.database)  # 复盘: stored shows, reports, order imports, recordings, studios
         self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
         self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
-        self._stopping = threading.Lock()  # a second stop (a control surface's, the window's) waits for the first
+        self.on_air_changed: list = []  # callables told True at a go-live, False at its stop, on the caller's thread
+        self._stopping = threading.Lock()  # guards _stops: each show is stopped once, a second stop waits for it
+        self._stops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # show → Event set when it stopped
         self.desk.subscribe(self._studio_changed)  # the show on air, the preview and control surfaces follow
 
     # --- state the window reads --------------------------------------------------------------------------
@@ -193,22 +197,34 @@ class ConsoleService:
             self.broadcast.wait()
 
     def stop(self) -> None:
-        """Stop the stream, finish the recording and close the session (everything is written)."""
-        with self._stopping:
-            self._stop()
-
-    def _stop(self) -> None:
-        if self.broadcast is not None:
-            was_live = self.live
-            self.broadcast.stop()
+        """Stop the stream, finish the recording and close the session (everything is written). A second stop
+        meanwhile (a control surface's beside the window's) waits for the first; no lock is held while stopping."""
+        broadcast = self.broadcast
+        if broadcast is None:
+            return
+        with self._stopping:  # guards _stops only
+            done = self._stops.get(broadcast)
+            first = done is None
+            if first:
+                done = self._stops[broadcast] = threading.Event()
+        if not first:
+            done.wait(STOP_WAIT_S)
+            return
+        try:
+            was_live = broadcast.running
+            broadcast.stop()
             self.catalogue.changed()  # a real show's stock is the catalogue's now
             if was_live:
                 self._emit_outputs(False)
+        finally:
+            done.set()
 
     def _emit_outputs(self, active: bool) -> None:
         """StreamStateChanged / RecordStateChanged for control surfaces (obs-websocket)."""
         if self.broadcast is None:
             return
+        for listener in list(self.on_air_changed):  # the window's bridge: a stop made by a control surface too
+            listener(active)
         state = "OBS_WEBSOCKET_OUTPUT_STARTED" if active else "OBS_WEBSOCKET_OUTPUT_STOPPED"
         self.doors.emit("StreamStateChanged", {"outputActive": active, "outputState": state})
         if self.broadcast.recording_path is not None:

@@ -10,10 +10,15 @@ class CoreSignals(QObject):
     """The console's listeners as signals; `close()` before the window goes (no signal after it)."""
 
     studio_changed = Signal(object)  # the desk's Change: which of the studio's settings changed (read desk.settings)
+    on_air_changed = Signal(bool)  # a go-live (True) or its stop (False), from the window or a control surface
 
     def __init__(self, service, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._service = service
         self._unsubscribe = service.desk.subscribe(self.studio_changed.emit)
+        service.on_air_changed.append(self.on_air_changed.emit)
 
     def close(self) -> None:
         self._unsubscribe()
+        if self.on_air_changed.emit in self._service.on_air_changed:
+            self._service.on_air_changed.remove(self.on_air_changed.emit)

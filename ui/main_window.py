@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.signals = CoreSignals(service, self)  # what changes elsewhere (a control surface) arrives as signals
         self.signals.studio_changed.connect(self._studio_changed)
+        self.signals.on_air_changed.connect(self._on_air_changed)
         self._timers = []
         for interval, slot in ((33, self._tick_preview), (100, self._tick_events), (250, self._tick_room),
                                (1000, self._tick_metrics)):
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
         checks.addAction(self.show_controls.check_action)
         checks.addAction(self.show_controls.upload_action)
         feed = QAction(tr("平台数据接口…"), self)
-        feed.triggered.connect(self.show_controls.ask_feed_url)
+        feed.triggered.connect(self.doors.ask_feed_url)
         menu_bar.addMenu(tr("直播间数据")).addAction(feed)
 
     def _shortcuts(self) -> None:
@@ -394,6 +395,14 @@ class MainWindow(QMainWindow):
         if change.fields & {"program_scene", "scenes"}:
             self.scenes.refresh()
 
+    def _on_air_changed(self, on_air: bool) -> None:
+        """A go-live or a stop made here or by a control surface (StartStream / StopStream): the window follows."""
+        controls = self.show_controls
+        if on_air and controls.live_since is None:
+            controls.went_live_elsewhere()
+        elif not on_air and controls.live_since is not None and not self.service.live:
+            controls.stopped()
+
     def _tick_events(self) -> None:
         self.show_controls.tick_meter()
         events = self.service.drain_events()
@@ -416,8 +425,6 @@ class MainWindow(QMainWindow):
         controls = self.show_controls
         if failure:
             controls.failed(failure)
-        elif controls.live_since is not None and not self.service.live:  # stopped from a control surface
-            controls.stopped()
         self.doors.update_status()
         snapshot = self.service.metrics()
         if snapshot is not None:

@@ -32,10 +32,15 @@ class _State:
     enabled: bool = True
     position: tuple[int, int] | None = None  # explicit placement; None: the kind's default anchor
     renders: int = 0
+    version: int = 0  # bumped by each new content: a render finished after a newer content came is dropped
 
 
 class OverlaySet:
-    """Owns the overlay layers of one compositor. Call from any thread except the render thread."""
+    """Owns the overlay layers of one compositor. Call from any thread except the render thread.
+
+    The set's lock guards its state; the Qt rendering of a card (milliseconds) runs outside it, so moving or
+    switching an overlay from the window never waits for a render. The compositor is a leaf (its lock is never
+    held while it calls out), so the set's lock → the compositor's lock is the one order and cannot deadlock."""
 
     def __init__(self, compositor: Compositor) -> None:
         self.compositor = compositor
@@ -51,11 +56,16 @@ class OverlaySet:
             if content == state.content:
                 return False
             state.content = content
+            state.version += 1
+            version = state.version
             if content is None:
                 self.compositor.remove(kind)
                 return False
-            renderer, z, anchor = _KINDS[kind]
-            image = renderer(content, scale=self.scale)
+        renderer, z, anchor = _KINDS[kind]
+        image = renderer(content, scale=self.scale)  # outside the lock: the slow part
+        with self._lock:
+            if state.version != version:  # a newer content came while this one rendered: it is the one shown
+                return False
             state.renders += 1
             x, y = state.position or self._anchor(image.shape[1], image.shape[0], anchor)
             self.compositor.set_layer(kind, image, x, y, z=z, visible=state.enabled)

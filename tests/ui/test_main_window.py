@@ -658,7 +658,7 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot):
     keyring.set_keyring(fail.Keyring())  # no OS keyring here: the secret part is kept for this run only
     try:
         with Bridge([frames]) as bridge:
-            window.show_controls.set_feed_url(f"ws://127.0.0.1:{bridge.port}/room/abc123")
+            window.doors.set_feed_url(f"ws://127.0.0.1:{bridge.port}/room/abc123")
             assert not window.show_controls.audience.isChecked()  # a real feed replaces the simulated audience
             assert window.show_controls.go_live()
             qtbot.waitUntil(lambda: any(e.payload.get("nickname") == "真实观众" for e in window.comments.model.rows),
@@ -670,8 +670,8 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot):
             assert window.show_controls.stop_live()
     finally:
         keyring.set_keyring(previous)
-    window.show_controls.set_feed_url("http://not-a-feed")
-    assert "ws://" in window.statusBar().currentMessage() and window.show_controls.feed_url.endswith("/room/abc123")
+    window.doors.set_feed_url("http://not-a-feed")
+    assert "ws://" in window.statusBar().currentMessage() and window.doors.feed_url.endswith("/room/abc123")
 
 
 def test_a_full_disk_under_the_recording_is_shown_and_the_stream_goes_on(window, qtbot, tmp_path, rtmp_server):

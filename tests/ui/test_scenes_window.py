@@ -92,3 +92,38 @@ def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatc
         again.close()
     finally:
         service.close()
+
+
+def test_a_control_surface_starts_and_stops_the_show_and_the_window_follows(qtbot, tmp_path, monkeypatch):
+    """StartStream / StopStream from a deck: the on-air light, the timer and the buttons follow through the bridge's
+    signal (no timer looks for it)."""
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    from app.console import LiveOptions
+    from ui.main_window import MainWindow
+
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    service.control_options = lambda: LiveOptions(recording_path=str(tmp_path / "deck.mkv"), width=320, height=180,
+                                                  fps=15, audience_rate=20)
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(service, settings)
+    qtbot.addWidget(window)
+    for timer in window._timers:  # only the signal may tell the window
+        timer.stop()
+    controls = window.show_controls
+    try:
+        server = service.doors.open_control(port=0, password="deck-pw")
+        deck = obs.ReqClient(host="127.0.0.1", port=server.port, password="deck-pw", timeout=10)
+        deck.start_stream()
+        qtbot.waitUntil(lambda: controls.stop_action.isEnabled() and not controls.go_live_action.isEnabled(),
+                        timeout=5000)
+        assert controls.live_since is not None and "演练中" in controls.timer_label.text()
+        deck.stop_stream()
+        deck.disconnect()
+        qtbot.waitUntil(lambda: controls.go_live_action.isEnabled() and not controls.stop_action.isEnabled(),
+                        timeout=10000)
+        assert controls.live_since is None and controls.timer_label.text() == "00:00:00"
+        assert window.stats_label.text() in ("未开播 not live", "未开播")
+    finally:
+        window.confirm = lambda question: True
+        window.close()
+        service.close()

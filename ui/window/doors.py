@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QLineEdit
 
+from app.console import feed_problem
 from ui.i18n import pick, tr
+from ui.window.show import FEED
 
 
 class DoorsMenu:
@@ -19,6 +21,7 @@ class DoorsMenu:
         self.service = window.service
         self.ask_remote_setup = self._ask_remote_setup  # RemoteSetup → RemoteSetup or None (cancelled)
         self.ask_control_password = self._ask_control_password  # () → (password or "", ok)
+        self.feed_url = window.keys.full_url(FEED) or ""  # 直播间数据: where real room events come from
 
     def build_menu(self) -> None:
         window = self.window
@@ -30,6 +33,30 @@ class DoorsMenu:
         self.control_action.setToolTip(tr("Stream Deck、Touch Portal、Companion 或脚本用 obs-websocket v5 切场景、静音、讲解商品"))
         self.control_action.toggled.connect(self.allow_control_surfaces)
         menu.addAction(self.control_action)
+
+    def ask_feed_url(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(
+            self.window, tr("直播间数据来源"),
+            tr("douyin-grab://127.0.0.1:8888（抖音弹幕监听器）、bilibili://房间号、或桥接程序的 ws:// 地址（留空则用模拟观众）"),
+            QLineEdit.EchoMode.PasswordEchoOnEdit, self.feed_url)
+        if ok:
+            self.set_feed_url(text)
+
+    def set_feed_url(self, url: str) -> None:
+        """Where real room events come from (docs/protocol.md); kept like a stream key (secret part in the
+        keyring). With a bridge the simulated audience is turned off."""
+        url = url.strip()
+        problem = feed_problem(url) if url else None
+        if problem:
+            self.window.message(pick(problem), error=True)
+            return
+        self.feed_url = url
+        if url:
+            self.window.keys.save(FEED, url)
+            self.window.show_controls.audience.setChecked(False)
+        self.window.message(tr("下次开播使用平台数据") if url else tr("下次开播使用模拟观众"))
 
     def build_status(self) -> None:
         self.remote_label = QLabel("")

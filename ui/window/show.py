@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QToolBar, QWidget
 
-from app.console import PRESETS, DestinationError, LiveOptions, feed_problem, format_clock, redact, redact_url
+from app.console import PRESETS, DestinationError, LiveOptions, format_clock, redact, redact_url
 from ui import i18n
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.url_field import UrlField
@@ -37,7 +37,6 @@ class ShowControls:
         self.live_since: float | None = None
         self.check_dialog = None
         self.last_checks: list = []
-        self.feed_url = window.keys.full_url(FEED) or ""
         self._build_live_bar()
         window.addToolBarBreak()
         self._build_picture_bar()
@@ -186,7 +185,7 @@ class ShowControls:
                            mirror=self.mirror.isChecked(), width=width, height=height, fps=fps,
                            camera_mode=self.camera_mode.currentData() if source.startswith("cam:") else "",
                            microphone=self.microphone.currentData(),
-                           feed_url=self.feed_url, title=self.session_title.text(),
+                           feed_url=self.window.doors.feed_url, title=self.session_title.text(),
                            bitrate=2_500_000 if width * height <= 1280 * 720 else 4_500_000)
 
     def canvas_size(self) -> tuple[int, int, int]:
@@ -263,30 +262,6 @@ class ShowControls:
         else:
             self.window.message(tr("已保存") + f": {destination.shown} " + tr("（密钥在系统钥匙串）"))
 
-    def ask_feed_url(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
-        text, ok = QInputDialog.getText(
-            self.window, tr("直播间数据来源"),
-            tr("douyin-grab://127.0.0.1:8888（抖音弹幕监听器）、bilibili://房间号、或桥接程序的 ws:// 地址（留空则用模拟观众）"),
-            QLineEdit.EchoMode.PasswordEchoOnEdit, self.feed_url)
-        if ok:
-            self.set_feed_url(text)
-
-    def set_feed_url(self, url: str) -> None:
-        """Where real room events come from (docs/protocol.md); kept like a stream key (secret part in the
-        keyring). With a bridge the simulated audience is turned off."""
-        url = url.strip()
-        problem = feed_problem(url) if url else None
-        if problem:
-            self.window.message(pick(problem), error=True)
-            return
-        self.feed_url = url
-        if url:
-            self.window.keys.save(FEED, url)
-            self.audience.setChecked(False)
-        self.window.message(tr("下次开播使用平台数据") if url else tr("下次开播使用模拟观众"))
-
     # --- 开播前检查 -----------------------------------------------------------------------------------------
     def run_upload_check(self) -> None:
         """The checks plus 上行测速 (10 s to the destination, the key sent): asked first, since it publishes."""
@@ -307,7 +282,7 @@ class ShowControls:
         def work() -> None:
             try:
                 box.append(self.service.prelive_checks(urls, options.bitrate if options else 2_500_000,
-                                                       feed_url=self.feed_url, upload_s=upload_s))
+                                                       feed_url=self.window.doors.feed_url, upload_s=upload_s))
             except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
                 box.append(exc)
 
@@ -388,6 +363,14 @@ class ShowControls:
         self.stop_action.setEnabled(True)
         window.message(tr("已开播") + (" · " + tr("摄像头实际") + f" {camera}" if camera else ""))
         return True
+
+    def went_live_elsewhere(self) -> None:
+        """A control surface's StartStream: the light, the timer and the buttons as for the window's own go-live."""
+        self.live_since = time.monotonic()
+        self.show_on_air(0.0)
+        self.go_live_action.setEnabled(False)
+        self.stop_action.setEnabled(True)
+        self.window.stats_label.setText("")
 
     def _go_live_question(self) -> str:
         question = (tr("开始演练吗？（画面带“演练”角标）") if self.rehearsal
