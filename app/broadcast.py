@@ -176,8 +176,7 @@ class Broadcast:
             video = self.scenes = open_scenes(video, audio, studio, options, self._pinned_image)
             opened.append(video.stop)
         core = SessionCore(self.database, list(studio.banned_words))
-        for user_id in studio.blocked_users:
-            core.banned.block(user_id)
+        core.banned.block_all(studio.blocked_users)
         core.bus.subscribe(self._bus_event)
         core.start(session_title(options), destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""),
@@ -367,14 +366,15 @@ class Broadcast:
         """The studio's newer settings, from now on: mute, banned words and blocked viewers, 自动回复, the
         overlays' switches and places, the scenes and the one on air (a switch logged on the bus)."""
         self.studio = studio
-        if self.pipeline is not None:
+        fields, core = change.fields, self.core  # only what changed: an overlay dragged must not refold the words
+        if self.pipeline is not None and "muted" in fields:
             self.pipeline.muted = studio.muted
-        core = self.core
         if core is not None:
-            core.banned.set_words(list(studio.banned_words))
-            for user_id in studio.blocked_users:
-                core.banned.block(user_id)
-            if core.faq is not None:
+            if "banned_words" in fields:
+                core.banned.set_words(list(studio.banned_words))
+            if "blocked_users" in fields:
+                core.banned.block_all(studio.blocked_users)
+            if core.faq is not None and "faq_auto" in fields:
                 core.faq.auto = studio.faq_auto
         if self.overlays is not None and change.fields & {"overlay_enabled", "overlay_positions"}:
             apply_layout(self.overlays, studio)

@@ -28,6 +28,11 @@ class BannedWords:
         with self._lock:
             self._blocked = self._blocked | {user_id}
 
+    def block_all(self, user_ids) -> None:
+        """拉黑 each of these (one swap, however many)."""
+        with self._lock:
+            self._blocked = self._blocked | frozenset(user_ids)
+
     def unblock(self, user_id: str) -> None:
         with self._lock:
             self._blocked = self._blocked - {user_id}
