@@ -12,7 +12,8 @@ from app.store.db import Database
 
 
 class History:
-    """`sessions()`, `review()`, `export_csv()`, `export_html()`, `compare()`, `import_orders()`, `player()`;
+    """`sessions()`, `review()`, `export_csv()`, `export_html()`, `comparison()`, `export_comparison()`,
+    `import_orders()`, `player()`;
     the studio this console works for (`studio`) and every studio on the database (`studios()`)."""
 
     def __init__(self, database: Database) -> None:
@@ -64,11 +65,19 @@ class History:
 
         return write(html_report(review), path)
 
-    def compare(self, session_ids: list[int], path: str, any_studio: bool = False):
-        """Two or more sessions side by side as one HTML file (`app.report.compare_html`); returns its path."""
-        from app.report import compare_html, write
+    def comparison(self, session_ids: list[int], any_studio: bool = False):
+        """Two or more sessions side by side (`app.report.Comparison`: names, figures, curves); KeyError for an
+        unknown session."""
+        from app.report import Comparison
 
-        return write(compare_html([self.review(number, any_studio) for number in session_ids]), path)
+        return Comparison.of([self.review(number, any_studio) for number in session_ids])
+
+    @staticmethod
+    def export_comparison(comparison, path: str):
+        """A comparison as one HTML file (`app.report.compare_html`); returns its path."""
+        from app.report import write
+
+        return write(comparison.html(), path)
 
     # --- what comes in afterwards --------------------------------------------------------------------------
     def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,

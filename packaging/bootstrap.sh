@@ -17,6 +17,8 @@ command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v Xvfb >/dev/null || need+=(xvfb)
 # PostgreSQL: the store's tests run on it as well as on SQLite (a throwaway cluster on a loopback port)
 [ "$mode" != test ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+# headless Chromium: the HTML report is measured as a browser lays it out, at a desktop's and a phone's width
+[ "$mode" != test ] || command -v chromium >/dev/null || need+=(chromium)
 # what Qt's xcb platform plugin loads to open a real window (a fresh Debian lacks some of these), and PortAudio
 for lib in libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
            libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 \
@@ -47,8 +49,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
-# A frame queue that runs away must hit this cap, not take the machine down.
-ulimit -v 8000000
+# A frame queue that runs away must hit this cap, not take the machine down. A soft cap: headless Chromium reserves
+# terabytes of address space it never uses and lifts it for its own process only (tests/browser.py, which caps it
+# by RLIMIT_DATA instead); everything else stays under it.
+ulimit -S -v 8000000
 
 case "$mode" in
     run)  exec .venv/bin/anchor-console "$@" ;;

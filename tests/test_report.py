@@ -42,7 +42,7 @@ def test_the_html_report_has_the_figures_and_escapes_names(database):
     for label in ("成交额 GMV", "净成交 Net GMV", "客单价 Per buyer", "笔单价 Per order", "UV价值 UV value", "GPM"):
         assert label in page
     assert "￥99.00" in page and "￥89.00" in page and "￥10.00" in page  # GMV, refunds, net… and the outside row
-    assert page.count("<svg") == 2 and "<polyline" in page  # online curve; GMV bars
+    assert page.count("<svg") == 4 and "<polyline" in page  # online curve; GMV bars (each for a screen and a phone)
     assert "讲解外" in page and "保温杯 &lt;b&gt;500ml&lt;/b&gt;" in page
     assert not re.search(r"""(src|href)=["']?https?:|url\(["']?https?:|@import""", page)  # nothing fetched: offline
 
@@ -51,7 +51,7 @@ def test_sessions_compared_side_by_side(database):
     ids = sessions(database, ["周一 专场", "周二 专场"])
     reviews = [load_review(database, i) for i in ids]
     page = compare_html(reviews)
-    assert "周一 专场" in page and "周二 专场" in page and page.count("<polyline") == 4  # online + cumulative GMV
+    assert "周一 专场" in page and "周二 专场" in page and page.count("<polyline") == 8  # online + cumulative GMV, screen + phone
     text = compare_text(reviews).splitlines()
     gmv = next(line for line in text if line.startswith("成交额 GMV"))
     assert gmv.count("￥99.00") == 2
@@ -65,7 +65,7 @@ def test_review_html_and_compare_on_the_command_line(tmp_path, monkeypatch):
     sessions(database, ["一", "二"])
     database.close()
     done = run_cli("review", "1", "--html", str(tmp_path / "r.html"))
-    assert done.returncode == 0 and (tmp_path / "r.html").read_text(encoding="utf-8").count("<svg") == 2
+    assert done.returncode == 0 and (tmp_path / "r.html").read_text(encoding="utf-8").count("<svg") == 4
     both = run_cli("review", "1", "--compare", "2", "--html", str(tmp_path / "c.html"))
     assert both.returncode == 0 and re.search(r"#1 一\s+#2 二", both.stdout)
     assert "场次对比" in (tmp_path / "c.html").read_text(encoding="utf-8")

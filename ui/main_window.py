@@ -137,7 +137,8 @@ class MainWindow(QMainWindow):
         self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
         self.studio.restore()  # the scenes before their dock is built
         self.scenes = ScenesDock(service, self.message)
-        self.destinations = DestinationsDock(self.keys, (DEFAULT_DESTINATION, FEED), self.message)
+        self.destinations = DestinationsDock(self.keys, (DEFAULT_DESTINATION, FEED), self.message,
+                                             main=(DEFAULT_DESTINATION, self.show_controls.destination))
         for dock in (self.coupons, self.draw, self.faq, self.scenes, self.destinations, self.scripts):
             scrolling(dock)  # a form taller than a laptop's dock scrolls instead of pushing the window off the screen
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea

@@ -15,9 +15,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.console import format_clock, money, product_rows, ratio, whole
+from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
 from ui.preview import PreviewWidget
 
@@ -57,7 +58,7 @@ class ReviewWindow(QMainWindow):
         self.html_button.setToolTip(tr("一个 HTML 文件：指标、曲线、商品讲解，可邮件发送或手机打开"))
         self.html_button.clicked.connect(lambda: self.export_html())
         self.compare_button = QPushButton(tr("对比场次…"))
-        self.compare_button.setToolTip(tr("按住 Ctrl 在左侧选两个或更多场次，生成对比报告"))
+        self.compare_button.setToolTip(tr("按住 Ctrl 在左侧选两个或更多场次，在“场次对比”页并排查看"))
         self.compare_button.clicked.connect(lambda: self.compare())
         self.import_button = QPushButton(tr("导入订单…"))
         self.import_button.setToolTip(tr("店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上"))
@@ -66,10 +67,12 @@ class ReviewWindow(QMainWindow):
         for widget in (self.play_button, self.time_label, self.now_label):
             controls.addWidget(widget)
         controls.addStretch(1)
-        controls.addWidget(self.import_button)
-        controls.addWidget(self.export_button)
-        controls.addWidget(self.html_button)
-        controls.addWidget(self.compare_button)
+        self.now_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long title: cut
+        tools = self.addToolBar(tr("复盘工具"))  # what a manager does with a session, apart from playing it
+        tools.setObjectName("review-tools")
+        tools.setMovable(False)
+        for widget in (self.compare_button, self.html_button, self.export_button, self.import_button):
+            tools.addWidget(widget)
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀"))
@@ -144,7 +147,11 @@ class ReviewWindow(QMainWindow):
         splitter.addWidget(centre)
         splitter.addWidget(side)
         splitter.setSizes([260, 800, 440])
-        self.setCentralWidget(splitter)
+        self.comparison = ComparePanel(service)
+        self.pages = QTabWidget()  # one session played back; sessions side by side
+        self.pages.addTab(splitter, tr("单场复盘"))
+        self.pages.addTab(self.comparison, tr("场次对比"))
+        self.setCentralWidget(self.pages)
         self.statusBar().addWidget(self.status)
 
         for key, slot in (("Space", self.toggle_play), ("Left", lambda: self.skip(-5)), ("Right", lambda: self.skip(5)),
@@ -322,28 +329,21 @@ class ReviewWindow(QMainWindow):
         self.status.setText(tr("已导出") + f": {written.name}")
         return written
 
-    def compare(self, path: str | None = None):
-        """The sessions selected on the left side by side, as one HTML file; returns its path, or None."""
+    def compare(self) -> list[int]:
+        """The sessions selected on the left side by side, on the 场次对比 page (built off the window's thread);
+        returns the ids compared (none when fewer than two are selected)."""
         ids = sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.sessions.selectedItems())
         if len(ids) < 2:
             self.status.setText(tr("按住 Ctrl 选两个或更多场次"))
-            return None
-        if path is None:
-            path = self._ask_save("compare-" + "-".join(map(str, ids)) + ".html")
-            if not path:
-                return None
-        try:
-            written = self.service.history.compare(ids, path, self.all_studios.isChecked())
-        except (OSError, KeyError) as exc:
-            self.status.setText(tr("对比失败") + f": {exc}")
-            return None
-        self.status.setText(tr("已导出对比") + f": {written.name}")
-        return written
+            return []
+        self.comparison.load(ids, self.all_studios.isChecked())
+        self.pages.setCurrentWidget(self.comparison)
+        return ids
 
     def _ask_save(self, name: str) -> str:
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getSaveFileName(self, tr("保存报告"), name, "HTML (*.html)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("保存报告"), f"{documents_folder()}/{name}", "HTML (*.html)")
         return path
 
     # --- playing ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ masked field (and off the screen). `text()` / `setText()` take and give the whol
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 
 from app.console import split_url
@@ -13,6 +14,8 @@ from ui.i18n import tr
 
 
 class UrlField(QWidget):
+    changed = Signal()  # either part edited (the destinations list follows the toolbar's address)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.server = QLineEdit()
@@ -24,6 +27,8 @@ class UrlField(QWidget):
         self.key.setPlaceholderText(tr("串流密钥（留空则只录制）"))
         self.key.setMinimumWidth(140)
         self.server.editingFinished.connect(self._split_pasted)
+        for field in (self.server, self.key):
+            field.textChanged.connect(lambda _text: self.changed.emit())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

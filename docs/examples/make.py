@@ -1,16 +1,15 @@
-"""Make the example review report and comparison (docs/examples/*.html) and a picture of their charts
-(docs/screenshots/07-report.png) from two generated one-hour shows (bench/review_open.py's generator: room stats
-every second, entries, comments, likes, a product pinned every five minutes, orders, refunds, coupons).
+"""Make the example review report and comparison (docs/examples/*.html) and screenshots of them as a browser draws
+them (docs/screenshots/report-1400.png, report-390.png, compare-1400.png: headless Chromium at a desktop's and a
+phone's width, through tests/browser.py) from two generated one-hour shows (bench/review_open.py's generator: room
+stats every second, entries, comments, likes, a product pinned every five minutes, orders, refunds, coupons).
 
-    ulimit -v 8000000; QT_QPA_PLATFORM=offscreen .venv/bin/python docs/examples/make.py
+    ulimit -S -v 8000000; .venv/bin/python docs/examples/make.py
 
-There is no web browser on the build machine: the picture is the report's own SVG charts drawn by QtSvg, and the
-HTML files are here to open in any browser.
+Needs Debian's chromium (packaging/bootstrap.sh test installs it); Chromium cannot start under a hard `ulimit -v`.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -41,22 +40,14 @@ def main() -> int:
         write(report, HERE / "report.html")
         write(compare_html(reviews), HERE / "compare.html")
         database.close()
-    charts = re.findall(r"<svg.*?</svg>", report, re.S) + re.findall(r"<svg.*?</svg>", compare_html(reviews), re.S)
-    from PySide6.QtCore import QByteArray, QRectF
-    from PySide6.QtGui import QColor, QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
+    from tests.browser import Browser
 
-    from app.media import qtrender
-
-    qtrender.ensure_qt()
-    image = QImage(1460, 500, QImage.Format.Format_ARGB32)
-    image.fill(QColor("#f6f7f9"))
-    painter = QPainter(image)
-    for index, svg in enumerate(charts[:4]):  # the report's two charts, then the comparison's two
-        QSvgRenderer(QByteArray(svg.encode())).render(painter, QRectF(10 + 725 * (index // 2), 10 + 245 * (index % 2),
-                                                                      715, 237))
-    painter.end()
-    image.save(str(ROOT / "docs" / "screenshots" / "07-report.png"))
+    shots = ROOT / "docs" / "screenshots"
+    with Browser() as browser:
+        for page, name, width in ((report, "report-1400", 1400), (report, "report-390", 390),
+                                  (compare_html(reviews), "compare-1400", 1400)):
+            browser.open(page, width, 900)
+            browser.screenshot(shots / f"{name}.png")
     return 0
 
 

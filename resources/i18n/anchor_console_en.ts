@@ -443,6 +443,18 @@
         <translation>not saved</translation>
     </message>
     <message>
+        <source>主推流（工具栏）</source>
+        <translation>Main (toolbar)</translation>
+    </message>
+    <message>
+        <source>未填写</source>
+        <translation>not filled in</translation>
+    </message>
+    <message>
+        <source>工具栏里的推流地址：在工具栏修改或清空</source>
+        <translation>The toolbar's push address: change or clear it in the toolbar</translation>
+    </message>
+    <message>
         <source>未保存密钥，跳过</source>
         <translation>no saved key, skipped</translation>
     </message>
@@ -1215,8 +1227,8 @@
         <translation>Compare…</translation>
     </message>
     <message>
-        <source>按住 Ctrl 在左侧选两个或更多场次，生成对比报告</source>
-        <translation>Ctrl-click two or more sessions on the left for a side-by-side report</translation>
+        <source>按住 Ctrl 在左侧选两个或更多场次，在“场次对比”页并排查看</source>
+        <translation>Hold Ctrl to select two or more sessions on the left; they are set side by side on the Compare page</translation>
     </message>
     <message>
         <source>导入订单…</source>
@@ -1225,6 +1237,10 @@
     <message>
         <source>店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上</source>
         <translation>the shop&apos;s order export (抖店 / 巨量百应 / 千牛, CSV or XLSX), placed on this session&apos;s timeline by order time</translation>
+    </message>
+    <message>
+        <source>复盘工具</source>
+        <translation>Review tools</translation>
     </message>
     <message>
         <source>在线人数 · 讲解时段 · 发券/秒杀</source>
@@ -1320,6 +1336,10 @@
         <translation>on a shared database, list every studio&apos;s sessions (the manager&apos;s view)</translation>
     </message>
     <message>
+        <source>单场复盘</source>
+        <translation>Session</translation>
+    </message>
+    <message>
         <source>还没有真实直播：下面是演练场次</source>
         <translation>No real show yet: these are the rehearsals</translation>
     </message>
@@ -1384,8 +1404,32 @@
         <translation>select two or more sessions (Ctrl-click)</translation>
     </message>
     <message>
+        <source>按住 Ctrl 在左侧选两个或更多场次，再点 对比场次</source>
+        <translation>Hold Ctrl to select two or more sessions on the left, then press Compare sessions</translation>
+    </message>
+    <message>
+        <source>导出对比报告…</source>
+        <translation>Export comparison…</translation>
+    </message>
+    <message>
+        <source>一个 HTML 文件：指标并排、在线与累计成交曲线，可邮件发送或手机打开</source>
+        <translation>One HTML file: the figures side by side, online and cumulative GMV curves; mail it or open it on a phone</translation>
+    </message>
+    <message>
+        <source>在线人数（每分钟）</source>
+        <translation>Online per minute</translation>
+    </message>
+    <message>
+        <source>累计成交额（元）</source>
+        <translation>Cumulative GMV (yuan)</translation>
+    </message>
+    <message>
         <source>对比失败</source>
         <translation>comparison failed</translation>
+    </message>
+    <message>
+        <source>场次对比</source>
+        <translation>Compare</translation>
     </message>
     <message>
         <source>已导出对比</source>

@@ -41,10 +41,16 @@ def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the
 
         window.show_controls.audience.setChecked(False)
         window.show_controls.destination.setText(rtmp_server.url(MAIN_KEY))
+        # the toolbar's address is the list's first row, a destination like the others (its key masked)
+        assert dock.table.rowCount() == 3 and "主推流" in dock.table.item(0, 1).text()
+        assert dock.table.item(0, 2).text() == f"rtmp://127.0.0.1:{rtmp_server.port}/live/"
+        assert dock.table.item(0, 3).text() == "****" and MAIN_KEY not in dock.table.item(0, 2).text()
+        backup_row, idle_row = row_of(dock, "备用 Backup"), row_of(dock, "不推 Idle")
         assert window.show_controls.go_live()
         assert len(window.service.broadcast.options.destinations) == 2
-        qtbot.waitUntil(lambda: "正常" in dock.table.item(backup_row, 4).text()
-                        and dock.table.item(backup_row, 5).text() not in ("", "0"), timeout=15000)
+        qtbot.waitUntil(lambda: all("正常" in dock.table.item(row, 4).text()
+                                    and dock.table.item(row, 5).text() not in ("", "0") for row in (0, backup_row)),
+                        timeout=15000)
         assert dock.table.item(idle_row, 4).text() == ""  # not ticked: not pushed to, no light
 
         stop_nginx(backup)  # the backup platform goes away mid-show
@@ -54,7 +60,9 @@ def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the
         assert main.health != "failed" and main.stats.connected and window.service.live  # the main push goes on
         qtbot.wait(1500)
         assert window.show_controls.stop_live()
-        assert dock.table.item(backup_row, 4).text() == ""  # the lights go out with the show
+        assert dock.table.item(backup_row, 4).text() == "" == dock.table.item(0, 4).text()  # out with the show
+        window.show_controls.destination.setText("")  # no address in the toolbar: no first row
+        assert dock.table.rowCount() == 2 and row_of(dock, "备用 Backup") == 0
 
         main_recording = rtmp_server.wait_recording_closed()[-1]
         assert probe(main_recording).frames > 0

@@ -97,6 +97,55 @@ def test_the_window_fits_the_screen_with_its_controls_in_view(qtbot, tmp_path, m
         app.setFont(before)
 
 
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_review_window_fits_the_screen_on_both_pages(qtbot, tmp_path, monkeypatch, size, language,
+                                                         qapp_offscreen):
+    """复盘 with a session open, then 场次对比 with two: within the screen, nothing out of place, every tool shown."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.console import font
+    from tests.test_report import SCRIPT
+    from tests.test_review_fast import store
+    from ui import i18n
+    from ui.review import ReviewWindow
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    app = QApplication.instance()
+    before, mode = app.font(), i18n.mode()
+    app.setFont(font(13))
+    i18n.set_mode(language)
+    database = Database(f"sqlite:///{tmp_path / 'c.db'}")
+    for _ in range(2):
+        store(database, SCRIPT, end=True)
+    service = ConsoleService(database)
+    review = ReviewWindow(service)
+    qtbot.addWidget(review)
+    try:
+        width, height = size
+        review.resize(width, height)
+        review.show()
+        qtbot.waitExposed(review)
+        review.sessions.setCurrentRow(0)
+        qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+        qtbot.wait(50)
+        assert review.width() <= width and review.height() <= height, review.minimumSizeHint()
+        for button in (review.compare_button, review.html_button, review.export_button, review.import_button):
+            assert button.isVisible() and review.rect().contains(
+                QRect(button.mapTo(review, button.rect().topLeft()), button.size())), button.text()
+        assert layout_problems(review) == []
+        review.sessions.selectAll()
+        review.compare_button.click()
+        qtbot.waitUntil(lambda: review.comparison.comparison is not None, timeout=10000)
+        qtbot.wait(50)
+        assert review.width() <= width and layout_problems(review) == []
+    finally:
+        review.close()
+        service.close()
+        i18n.set_mode(mode)
+        app.setFont(before)
+
+
 def test_the_check_finds_a_widget_out_of_its_parent_and_one_over_another(qtbot):
     from PySide6.QtWidgets import QLabel, QVBoxLayout
 

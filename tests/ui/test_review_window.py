@@ -91,9 +91,9 @@ def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot, tmp_p
     written = review.export(str(tmp_path / "export"))
     assert [p.name for p in written] == ["session-1-products.csv", "session-1-minutes.csv"]
     page = review.export_html(str(tmp_path / "report.html"))
-    assert page.read_text(encoding="utf-8").count("<svg") == 2 and "report.html" in review.status.text()
-    assert review.compare(str(tmp_path / "c.html")) is None  # one session selected: nothing to compare
-    assert "Ctrl" in review.status.text()
+    assert page.read_text(encoding="utf-8").count("<svg") == 4 and "report.html" in review.status.text()
+    qtbot.mouseClick(review.compare_button, Qt.MouseButton.LeftButton)  # one session selected: nothing to compare
+    assert "Ctrl" in review.status.text() and review.pages.currentIndex() == 0
 
 
 def test_review_of_a_session_whose_recording_is_gone(reviewed, qtbot, tmp_path):
@@ -130,3 +130,43 @@ def test_orders_imported_from_the_review_window(reviewed, qtbot, tmp_path):
     bad.write_text("子订单编号,订单应付金额,订单提交时间\nW-3,abc,昨天\n", encoding="utf-8")
     assert review.import_orders(str(bad)) is None
     assert "line 2" in review.status.text() or "第 2 行" in review.status.text()  # nothing imported, the line named
+
+
+def test_sessions_compared_side_by_side_in_the_window(qtbot, tmp_path, monkeypatch):
+    """Two shows picked with Ctrl+click and 对比场次 pressed: the 场次对比 page shows their figures in columns (the
+    numbers `review --compare` prints) and both online curves; 导出对比报告 writes the same as one HTML file."""
+    from app.report import compare_rows
+    from app.review import load_review
+    from tests.test_report import SCRIPT
+    from ui.review import ReviewWindow
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    from tests.test_review_fast import store
+
+    database = Database(f"sqlite:///{tmp_path / 'console.db'}")
+    service = ConsoleService(database)
+    ids = [store(database, SCRIPT, end=True), store(database, SCRIPT[:5], end=True)]
+    review = ReviewWindow(service)
+    qtbot.addWidget(review)
+    review.show()
+    assert review.sessions.count() == 2
+    for row, modifier in ((0, Qt.KeyboardModifier.NoModifier), (1, Qt.KeyboardModifier.ControlModifier)):
+        rect = review.sessions.visualItemRect(review.sessions.item(row))
+        qtbot.mouseClick(review.sessions.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+    assert len(review.sessions.selectedItems()) == 2
+    qtbot.mouseClick(review.compare_button, Qt.MouseButton.LeftButton)
+    panel = review.comparison
+    assert review.pages.currentWidget() is panel
+    qtbot.waitUntil(lambda: panel.comparison is not None, timeout=10000)
+    names, rows = compare_rows([load_review(database, i) for i in sorted(ids)])
+    assert panel.table.columnCount() == 2 and panel.table.rowCount() == len(rows)
+    for r, (label_text, values) in enumerate(rows):
+        assert panel.table.verticalHeaderItem(r).text() == label_text
+        assert [panel.table.item(r, c).text() for c in range(2)] == values
+    assert [item.name() for item in panel.online_plot.plotItem.listDataItems()] == names
+    assert panel.export_button.isEnabled()
+    written = panel.export(str(tmp_path / "both.html"))
+    page = written.read_text(encoding="utf-8")
+    assert "场次对比" in page and all(value in page for value in rows[0][1])
+    review.close()
+    service.close()

@@ -1,8 +1,9 @@
 """推流目的地 dock: the studio's saved destinations, ticked for this show, each with its own health while live.
 
 The server part of every destination stays readable; the key is only ever typed into a password field and kept in
-the OS keyring (`app.destinations.KeyStore`). The toolbar's address is the main destination; the ticked ones here
-are pushed to as well, from the same encode. One that fails does not stop the others (each output has its own
+the OS keyring (`app.destinations.KeyStore`). The toolbar's address is the main destination and the list's first
+row (主推流, with the same health as the others: state, kbps, lost frames, reconnects); the ticked ones below are
+pushed to as well, from the same encode. One that fails does not stop the others (each output has its own
 reconnects), and its row says so.
 """
 
@@ -78,10 +79,14 @@ class DestinationDialog(QDialog):
 
 
 class DestinationsDock(QDockWidget):
-    def __init__(self, keys, reserved: tuple[str, ...], on_message, parent: QWidget | None = None) -> None:
+    def __init__(self, keys, reserved: tuple[str, ...], on_message, parent: QWidget | None = None,
+                 main: tuple[str, object] | None = None) -> None:
+        """`main`: the toolbar's destination as (its name in the go-live, the field holding its address), shown as
+        the first row and followed as it is typed."""
         super().__init__(tr("推流目的地"), parent)
         self.setObjectName("destinations")
         self.keys, self.reserved, self._message = keys, reserved, on_message
+        self.main_name, self.main_field = main if main is not None else ("", None)
         self.ask = self._ask  # () → (name, url) or None; tests answer it directly
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([tr(c) if c != "kbps" else c for c in COLUMNS])
@@ -106,6 +111,8 @@ class DestinationsDock(QDockWidget):
         self.setWidget(body)
         self._live: list[str] = []  # the names pushed to by the go-live on air, in its order
         self._rows: list[str] = []  # the names shown, row by row, as the last reload read them
+        if self.main_field is not None:
+            self.main_field.changed.connect(self.reload)
         self.reload()
 
     # --- the list ----------------------------------------------------------------------------------------
@@ -115,10 +122,13 @@ class DestinationsDock(QDockWidget):
     def reload(self) -> None:
         self.table.blockSignals(True)
         try:
+            main = self.main_field.text().strip() if self.main_field is not None else ""
             rows = self.destinations()
-            self._rows = [d.name for d in rows]
-            self.table.setRowCount(len(rows))
-            for row, d in enumerate(rows):
+            self._rows = ([self.main_name] if main else []) + [d.name for d in rows]
+            self.table.setRowCount(len(self._rows))
+            if main:
+                self._main_row(main)
+            for row, d in enumerate(rows, start=1 if main else 0):
                 tick = QTableWidgetItem()
                 tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 tick.setCheckState(Qt.CheckState.Checked if d.ticked else Qt.CheckState.Unchecked)
@@ -130,6 +140,20 @@ class DestinationsDock(QDockWidget):
                     self.table.setItem(row, column, QTableWidgetItem(text))
         finally:
             self.table.blockSignals(False)
+
+    def _main_row(self, url: str) -> None:
+        """Row 0: the toolbar's address — always pushed while it is filled in, edited in the toolbar."""
+        server, key = split_url(url)
+        tick = QTableWidgetItem()
+        tick.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)  # not a tick box: the toolbar decides
+        tick.setCheckState(Qt.CheckState.Checked)
+        tick.setData(Qt.ItemDataRole.UserRole, self.main_name)
+        self.table.setItem(0, 0, tick)
+        for column, text in ((1, tr("主推流（工具栏）")), (2, server.rstrip("/") + "/"), (3, "****" if key else tr("未填写")),
+                             (4, ""), (5, ""), (6, ""), (7, "")):
+            item = QTableWidgetItem(text)
+            item.setToolTip(tr("工具栏里的推流地址：在工具栏修改或清空"))
+            self.table.setItem(0, column, item)
 
     def ticked_urls(self) -> list[tuple[str, str]]:
         """(name, full URL) of every ticked destination that has a key; a ticked one without a key is said."""
@@ -145,9 +169,14 @@ class DestinationsDock(QDockWidget):
         return out
 
     def _selected(self) -> Destination | None:
+        """The saved destination of the selected row (None for none, or for the toolbar's row)."""
         row = self.table.currentRow()
-        rows = self.destinations()
-        return rows[row] if 0 <= row < len(rows) else None
+        name = self._rows[row] if 0 <= row < len(self._rows) else None
+        if name is not None and name == self.main_name and self.main_field is not None:
+            self.main_field.setFocus()  # the toolbar's address is edited where it is typed
+            self._message(tr("工具栏里的推流地址：在工具栏修改或清空"))
+            return None
+        return next((d for d in self.destinations() if d.name == name), None)
 
     def _ticked(self, item: QTableWidgetItem) -> None:
         if item.column() == 0:
