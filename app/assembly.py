@@ -4,7 +4,9 @@
 (`open_sources_for`), the scenes with their inputs (`open_scenes`: the chosen source as the camera with its key
 and smoothing, the pinned product's picture, the background, the studio's own sources with a slate for one that
 cannot open), and the compositor with its overlays switched and placed (`build_overlays`, `apply_layout`; the
-演练 mark on a rehearsal's frames). `FrameSlot` hands the newest picture to the window.
+演练 mark on a rehearsal's frames). `FrameSlot` hands the newest picture to the window. The `stream` command takes
+its picture's parts from here too: the simulated overlays (`demo_overlays`, marked 演练) and a picture-in-picture
+(`picture_in_picture`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from app.media.sources import ImageSource, SourceError, open_sources, open_video
 from app.overlays.cards import render_rehearsal_mark
 from app.overlays.overlay_set import KINDS, OverlaySet
 
-__all__ = ["FrameSlot", "LiveOptions", "apply_layout", "build_overlays", "mark_rehearsal", "open_scenes",
-           "open_sources_for", "overlay_boxes", "studio_inputs"]
+__all__ = ["FrameSlot", "LiveOptions", "apply_layout", "build_overlays", "demo_overlays", "mark_rehearsal",
+           "open_scenes", "open_sources_for", "overlay_boxes", "picture_in_picture", "studio_inputs"]
 
 log = logging.getLogger(__name__)
 
@@ -168,3 +170,33 @@ def overlay_boxes(compositor: Compositor | None) -> dict[str, tuple[int, int, in
         return {}
     return {layer.name: (layer.x, layer.y, layer.width, layer.height)
             for layer in compositor.layers() if layer.name in KINDS and layer.visible}
+
+
+def demo_overlays(width: int, height: int):
+    """A compositor with simulated overlays (product card, coupon countdown, comment ticker) changing by themselves,
+    every frame marked 演练 REHEARSAL: (compositor, the running demo — stop() it after the show)."""
+    from app.media.qtrender import ensure_qt
+    from app.overlays.sample import OverlayDemo
+
+    ensure_qt()  # Qt's font database, from the main thread
+    compositor = Compositor(width, height)
+    mark_rehearsal(compositor)  # simulated: never mistaken for a real show, wherever it goes
+    demo = OverlayDemo(OverlaySet(compositor))
+    demo.start()
+    return compositor, demo
+
+
+def picture_in_picture(compositor: Compositor | None, spec: str, width: int, height: int, fps: int,
+                       sample_rate: int) -> Compositor:
+    """`spec` (a media file, an image or cam:N) as a quarter-width picture in the bottom-right corner of the canvas,
+    above the overlays' defaults (a compositor is made when none is given); SourceError when it cannot open."""
+    from app.media.compose import VideoLayer
+
+    compositor = compositor or Compositor(width, height)
+    pip_w = (width // 4) // 2 * 2
+    pip_h = (pip_w * 9 // 16) // 2 * 2 if width >= height else (pip_w * 16 // 9) // 2 * 2
+    margin = max(8, width // 60)
+    source = open_video_source(spec, pip_w, pip_h, fps, loop=True, sample_rate=sample_rate)
+    compositor.set_video_layer(VideoLayer("pip", source, width - pip_w - margin, height - pip_h - margin,
+                                          pip_w, pip_h, z=50))
+    return compositor

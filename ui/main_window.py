@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.scenes = ScenesDock(service, self.message)
         self.destinations = DestinationsDock(self.keys, (DEFAULT_DESTINATION, FEED), self.message,
                                              main=(DEFAULT_DESTINATION, self.show_controls.destination))
-        for dock in (self.coupons, self.draw, self.faq, self.scenes, self.destinations, self.scripts):
+        for dock in (self.coupons, self.draw, self.faq, self.scenes, self.destinations, self.scripts, self.graphs):
             scrolling(dock)  # a form taller than a laptop's dock scrolls instead of pushing the window off the screen
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         for area, dock in ((left, self.products), (left, self.coupons), (right, self.comments), (right, self.graphs)):
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
 
     def _tick_room(self) -> None:
         room = self.service.room_snapshot()  # the catalogue before going live, the live room after
-        now = room.bus.stream_time() or 0.0
+        now = room.stream_time() or 0.0
         self.products.refresh(room)
         self.coupons.refresh(room, now)
         self.draw.refresh(room, now)

@@ -137,7 +137,7 @@ class RemoteWindow(QMainWindow):
             return
         room = assistant.room()
         self.state_label.setText(f"{assistant.actor} · " + (tr("直播中") if room.live else tr("未开播")))
-        now = room.bus.stream_time() or 0.0
+        now = room.stream_time() or 0.0
         self.products.refresh(room)
         self.coupons.refresh(room, now)
         self.draw.refresh(room, now)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLis
                                QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.console import format_clock, money, product_rows, ratio, whole
+from ui.axes import CURVE_ROOM, label_lanes, lane_positions, round_y_axis
 from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
 from ui.preview import PreviewWidget
@@ -252,18 +253,31 @@ class ReviewWindow(QMainWindow):
             region = pg.LinearRegionItem((window.start / 60, stop / 60), movable=False, brush=pg.mkBrush(224, 36, 94, 30))
             region.setToolTip(review.titles.get(window.product_id, ""))
             self._add(region)
-        labelled = 0
+        view = self.timeline.getPlotItem().getViewBox()
+        per_px = max(end, 60) / 60 / (view.width() or 800.0)  # minutes per pixel
+        labelled = []  # (time, label item) of the coupon drops and flash sales, whose labels take lanes
         for marker in review.markers:
             if marker.kind == "product_pinned":
-                continue  # the shaded window says it
+                continue  # the shaded window says a pin
+            colour = MARKER_COLOURS.get(marker.kind, "#888")
             shown = marker.kind in ("coupon_dropped", "flash_sale_started")
-            labelled += shown
-            line = pg.InfiniteLine(marker.time / 60, pen=pg.mkPen(MARKER_COLOURS.get(marker.kind, "#888"), width=1,
-                                                                  style=Qt.PenStyle.DashLine),
-                                   label=marker.label if shown else None,  # staggered so neighbours do not overlap
-                                   labelOpts={"position": 0.94 - 0.08 * (labelled % 4),
-                                              "color": MARKER_COLOURS.get(marker.kind, "#888")})
+            line = pg.InfiniteLine(marker.time / 60, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine),
+                                   label=marker.label if shown else None,
+                                   labelOpts={"color": colour, "anchors": [(0, 0.5), (0, 0.5)]})
             self._add(line)
+            if shown:
+                labelled.append((marker.time / 60, line.label))
+        if labelled:  # measured as drawn: each label's own size in pixels
+            sizes = [text.boundingRect() for _, text in labelled]
+            positions = lane_positions(view.height() or 200.0, max(r.height() for r in sizes) + 4)
+            lanes = label_lanes([t for t, _ in labelled], [(r.width() + 12) * per_px for r in sizes], len(positions))
+            for (_, text), lane in zip(labelled, lanes):
+                if lane is None:
+                    text.setVisible(False)  # no room: the dashed line stays
+                else:
+                    text.setPosition(positions[lane])
+        peak = max((n for _, n in review.online), default=0)
+        round_y_axis(self.timeline, max(peak, 10) / CURVE_ROOM)  # the curve below the labels' lanes
         self.timeline.setXRange(0, max(end, 1) / 60, padding=0.02)
 
     def _add(self, item) -> None:

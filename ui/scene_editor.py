@@ -13,8 +13,9 @@ import copy
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QInputDialog,
-                               QLabel, QListWidget, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QGridLayout, QHBoxLayout,
+                               QHeaderView, QInputDialog, QLabel, QListWidget, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.console import SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
 from ui.i18n import QT_TR_NOOP, label, pick, tr
@@ -43,14 +44,75 @@ def _percent(value) -> str:
 
 
 class LayoutSketch(QWidget):
-    """The scene's places drawn on a canvas of the stream's shape; the selected source outlined."""
+    """The scene's places drawn on a canvas of the stream's shape; the selected source outlined. As in OBS's
+    preview, a press picks the source in front under the pointer and a drag moves it (`on_pick(index)`,
+    `on_move(index, x, y)` with the place as fractions of the canvas)."""
 
-    def __init__(self, aspect: float, parent: QWidget | None = None) -> None:
+    def __init__(self, aspect: float, parent: QWidget | None = None, on_pick=None, on_move=None) -> None:
         super().__init__(parent)
         self.aspect = aspect
         self.items: list[dict] = []
         self.selected = -1  # index into items (bottom to top)
-        self.setMinimumSize(240, 160)
+        self.on_pick, self.on_move = on_pick, on_move
+        self._grab: tuple[int, float, float, float, float] | None = None  # index, pointer and place at the press
+        self.setMinimumSize(240, 135)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.setToolTip(tr("拖动来源改变位置"))
+
+    def canvas(self) -> QRectF:
+        """Where the stream's canvas is drawn in the widget."""
+        w, h = self.width() - 2, self.height() - 2
+        if w / max(1, h) > self.aspect:
+            w = h * self.aspect
+        else:
+            h = w / self.aspect
+        return QRectF(1, 1, w, h)
+
+    @staticmethod
+    def _place(item: dict) -> tuple[float, float, float, float] | None:
+        try:
+            return (float(item.get("x", 0)), float(item.get("y", 0)), float(item.get("width", 1)),
+                    float(item.get("height", 1)))
+        except (TypeError, ValueError):
+            return None
+
+    def item_at(self, x: float, y: float) -> int:
+        """The index of the shown source in front at this point of the widget, or -1."""
+        canvas = self.canvas()
+        for index in reversed(range(len(self.items))):
+            place = self._place(self.items[index])
+            if place is None or not self.items[index].get("visible", True):
+                continue
+            px, py, pw, ph = place
+            if QRectF(canvas.x() + px * canvas.width(), canvas.y() + py * canvas.height(), pw * canvas.width(),
+                      ph * canvas.height()).contains(x, y):
+                return index
+        return -1
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        point = event.position()
+        index = self.item_at(point.x(), point.y())
+        self._grab = None
+        if index < 0:
+            return
+        x, y, _w, _h = self._place(self.items[index])
+        self._grab = (index, point.x(), point.y(), x, y)
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        if self.on_pick is not None:
+            self.on_pick(index)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._grab is None or self.on_move is None:
+            return
+        index, start_x, start_y, x, y = self._grab
+        canvas, point = self.canvas(), event.position()
+        new_x = round(x + (point.x() - start_x) / max(1.0, canvas.width()), 3)
+        new_y = round(y + (point.y() - start_y) / max(1.0, canvas.height()), 3)
+        self.on_move(index, min(1.0, max(-1.0, new_x)), min(1.0, max(-1.0, new_y)))
+
+    def mouseReleaseEvent(self, _event) -> None:  # noqa: N802 (Qt API)
+        self._grab = None
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
 
     def show_items(self, items: list[dict], selected: int) -> None:
         self.items, self.selected = items, selected
@@ -58,12 +120,8 @@ class LayoutSketch(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
         painter = QPainter(self)
-        w, h = self.width() - 2, self.height() - 2
-        if w / max(1, h) > self.aspect:
-            w = h * self.aspect
-        else:
-            h = w / self.aspect
-        canvas = QRectF(1, 1, w, h)
+        canvas = self.canvas()
+        w, h = canvas.width(), canvas.height()
         painter.fillRect(canvas, QColor("#202020"))
         corners: dict[tuple[float, float], int] = {}  # labels of places sharing a corner go one under another
         for index, item in enumerate(self.items):
@@ -113,24 +171,26 @@ class SceneEditor(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([c if c in ("X %", "Y %") else tr(c) for c in COLUMNS])
         self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # no header cut; the table scrolls
+        for column in (0, 7):  # the drop-downs: as wide as they ask
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 190)
-        for column in range(1, len(COLUMNS)):
-            self.table.setColumnWidth(column, 90 if column == 7 else 64)
         self.table.itemChanged.connect(lambda _item: self._changed())
         self.table.currentCellChanged.connect(lambda *_: self._changed())
-        item_buttons = QHBoxLayout()
+        item_buttons = QGridLayout()  # two rows: the bilingual labels fit a laptop's width
         self.input_choice = QComboBox()
         for name in self.inputs:
             self.input_choice.addItem(input_label(name), name)
-        item_buttons.addWidget(self.input_choice)
-        for text, slot in ((QT_TR_NOOP("添加来源"), self.add_item), (QT_TR_NOOP("新来源…"), self.ask_input), (QT_TR_NOOP("删除来源"), self.remove_item),
-                           (QT_TR_NOOP("上移（到前面）"), lambda: self.move_item(-1)),
-                           (QT_TR_NOOP("下移（到后面）"), lambda: self.move_item(1))):
+        item_buttons.addWidget(self.input_choice, 0, 0)
+        for index, (text, slot) in enumerate((
+                (QT_TR_NOOP("添加来源"), self.add_item), (QT_TR_NOOP("新来源…"), self.ask_input),
+                (QT_TR_NOOP("删除来源"), self.remove_item), (QT_TR_NOOP("上移（到前面）"), lambda: self.move_item(-1)),
+                (QT_TR_NOOP("下移（到后面）"), lambda: self.move_item(1)))):
             button = QPushButton(tr(text))
             button.clicked.connect(lambda _checked=False, act=slot: act())
-            item_buttons.addWidget(button)
-        item_buttons.addStretch(1)
-        self.sketch = LayoutSketch(aspect)
+            item_buttons.addWidget(button, (index + 1) // 3, (index + 1) % 3)
+        self.sketch = LayoutSketch(aspect, on_pick=self._pick_in_sketch, on_move=self._move_in_sketch)
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #c62828;")
         self.problem.setWordWrap(True)
@@ -138,7 +198,9 @@ class SceneEditor(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         right = QVBoxLayout()
-        right.addWidget(QLabel(tr("列表上方的来源显示在前面；位置与大小是画布的百分比，叠加层占满画布时保持它自己的位置")))
+        explanation = QLabel(tr("列表上方的来源显示在前面；位置与大小是画布的百分比，叠加层占满画布时保持它自己的位置"))
+        explanation.setWordWrap(True)
+        right.addWidget(explanation)
         right.addWidget(self.table, 3)
         right.addLayout(item_buttons)
         right.addWidget(self.sketch, 2)
@@ -235,6 +297,7 @@ class SceneEditor(QDialog):
     def _load(self) -> None:
         items = self._items()
         self.table.blockSignals(True)
+        self._drop_cell_widgets()
         self.table.setRowCount(len(items))
         for row, item in enumerate(reversed(items)):
             source = QComboBox()
@@ -257,11 +320,35 @@ class SceneEditor(QDialog):
             fit.setCurrentIndex(0 if item.get("fit", "crop") == "letterbox" else 1)
             fit.currentIndexChanged.connect(lambda _i: self._changed())
             self.table.setCellWidget(row, 7, fit)
+            self.table.setColumnWidth(7, max(self.table.columnWidth(7), fit.sizeHint().width()))
             crop = list(item.get("crop", [0, 0, 0, 0])) + [0, 0, 0, 0]
             for side in range(4):
                 self.table.setItem(row, 8 + side, QTableWidgetItem(_percent(crop[side])))
         self.table.blockSignals(False)
         self._sketch()
+
+    def _drop_cell_widgets(self) -> None:
+        """The drop-downs of the rows shown before, hidden now: Qt deletes a replaced cell widget only when the loop
+        that made it turns again, which under this modal dialog is after it closes — meanwhile it was drawn over
+        the new row's X/Y cells."""
+        for row in range(self.table.rowCount()):
+            for column in (0, 7):
+                widget = self.table.cellWidget(row, column)
+                if widget is not None:
+                    self.table.removeCellWidget(row, column)
+                    widget.hide()
+                    widget.setParent(None)
+                    widget.deleteLater()
+
+    def _pick_in_sketch(self, index: int) -> None:
+        """A source pressed in the sketch: its row selected (items run bottom to top, rows top to bottom)."""
+        self.table.setCurrentCell(len(self._items()) - 1 - index, 1)
+
+    def _move_in_sketch(self, index: int, x: float, y: float) -> None:
+        """A source dragged in the sketch: its X and Y cells follow (in %), and with them the scene."""
+        row = len(self._items()) - 1 - index
+        self.table.item(row, 1).setText(_percent(x))
+        self.table.item(row, 2).setText(_percent(y))
 
     def _read_row(self, row: int) -> dict:
         def number(column: int):

@@ -206,61 +206,9 @@ class SessionMetrics:
         user = p.get("user_id")
         if kind in BULK:
             self.bulk_seen += 1
-        if kind == EventType.ONLINE:
-            self.online_now = safe_int(p.get("online", 0), maximum=MAX_ONLINE)
-            self.online_peak = max(self.online_peak, self.online_now)
-            if self._online_since is None:
-                self._online_since = t
-            minute["online"] = self.online_now
-        elif kind == EventType.ENTER:
-            self.pv += 1
-            if user:
-                self._viewers[user] = None
-            if self._open:
-                self._open.views += 1
-                if user:
-                    self._open.entrants[user] = None
-        elif kind == EventType.ORDER:
-            amount = safe_int(p.get("amount_cents", 0))
-            self.gmv_cents += amount
-            self.orders += 1
-            minute["gmv_cents"] += amount
-            minute["orders"] += 1
-            if user:
-                self._buyers[user] = None
-            window = self._open
-            if window and p.get("product_id") == window.product_id:
-                window.orders += 1
-                window.gmv_cents += amount
-                if user:
-                    window.buyers[user] = None
-                    if user in self._viewers and user not in window.entrants:
-                        window.prior_buyers[user] = None
-            else:
-                window = None
-                self._outside["orders"] += 1
-                self._outside["gmv_cents"] += amount
-            if p.get("order_id"):
-                self._order_window[str(p["order_id"])] = window
-        elif kind == EventType.REFUND:
-            amount = safe_int(p.get("amount_cents", 0))
-            self.refunds_cents += amount
-            window = self._order_window.get(str(p.get("order_id")))
-            if window is not None:
-                window.refunds_cents += amount
-            else:
-                self._outside["refunds_cents"] += amount
-        elif kind == EventType.PRODUCT_PINNED:
-            self._close_window(t)
-            self._open = ProductWindow(p["product_id"], t, online_at_start=self.online_now)
-            self.windows.append(self._open)
-        elif kind in (EventType.PRODUCT_UNPINNED, EventType.SESSION_ENDED):
-            self._close_window(t)
-        elif kind == EventType.FAQ_ASKED:
-            topic = str(p.get("topic", ""))[:40]
-            self._questions[topic] = self._questions.get(topic, 0) + 1
-            if self._open is not None:
-                self._open.questions[topic] = self._open.questions.get(topic, 0) + 1
+        handler = self._HANDLERS.get(kind)
+        if handler is not None:
+            handler(self, p, user, minute, t)
         if kind in INTERACTIONS and user:
             self._interacting[user] = None
         if kind == EventType.COMMENT:
@@ -270,6 +218,74 @@ class SessionMetrics:
             count = safe_int(p.get("count", 1), default=1, maximum=MAX_COUNT)
             self.likes += count
             minute["likes"] += count
+
+    # --- one kind of event each: (payload, user id, this minute's row, stream time), under the lock -----------
+    def _on_online(self, p: dict, _user, minute: dict, t: float) -> None:
+        self.online_now = safe_int(p.get("online", 0), maximum=MAX_ONLINE)
+        self.online_peak = max(self.online_peak, self.online_now)
+        if self._online_since is None:
+            self._online_since = t
+        minute["online"] = self.online_now
+
+    def _on_enter(self, _p: dict, user, _minute: dict, _t: float) -> None:
+        self.pv += 1
+        if user:
+            self._viewers[user] = None
+        if self._open:
+            self._open.views += 1
+            if user:
+                self._open.entrants[user] = None
+
+    def _on_order(self, p: dict, user, minute: dict, _t: float) -> None:
+        amount = safe_int(p.get("amount_cents", 0))
+        self.gmv_cents += amount
+        self.orders += 1
+        minute["gmv_cents"] += amount
+        minute["orders"] += 1
+        if user:
+            self._buyers[user] = None
+        window = self._open
+        if window and p.get("product_id") == window.product_id:
+            window.orders += 1
+            window.gmv_cents += amount
+            if user:
+                window.buyers[user] = None
+                if user in self._viewers and user not in window.entrants:
+                    window.prior_buyers[user] = None
+        else:
+            window = None
+            self._outside["orders"] += 1
+            self._outside["gmv_cents"] += amount
+        if p.get("order_id"):
+            self._order_window[str(p["order_id"])] = window
+
+    def _on_refund(self, p: dict, _user, _minute: dict, _t: float) -> None:
+        amount = safe_int(p.get("amount_cents", 0))
+        self.refunds_cents += amount
+        window = self._order_window.get(str(p.get("order_id")))
+        if window is not None:
+            window.refunds_cents += amount
+        else:
+            self._outside["refunds_cents"] += amount
+
+    def _on_pinned(self, p: dict, _user, _minute: dict, t: float) -> None:
+        self._close_window(t)
+        self._open = ProductWindow(p["product_id"], t, online_at_start=self.online_now)
+        self.windows.append(self._open)
+
+    def _on_window_end(self, _p: dict, _user, _minute: dict, t: float) -> None:
+        self._close_window(t)
+
+    def _on_question(self, p: dict, _user, _minute: dict, _t: float) -> None:
+        topic = str(p.get("topic", ""))[:40]
+        self._questions[topic] = self._questions.get(topic, 0) + 1
+        if self._open is not None:
+            self._open.questions[topic] = self._open.questions.get(topic, 0) + 1
+
+    _HANDLERS = {EventType.ONLINE: _on_online, EventType.ENTER: _on_enter, EventType.ORDER: _on_order,
+                 EventType.REFUND: _on_refund, EventType.PRODUCT_PINNED: _on_pinned,
+                 EventType.PRODUCT_UNPINNED: _on_window_end, EventType.SESSION_ENDED: _on_window_end,
+                 EventType.FAQ_ASKED: _on_question}
 
     def _advance(self, t: float) -> None:
         if t > self.now:
@@ -304,28 +320,7 @@ class SessionMetrics:
                 comments, likes, entries, extra_minutes = counts.comments, counts.likes, counts.windows, counts.minutes
             buyers = len(self._buyers)
             minutes = max(t / 60, 1e-9)
-            products: dict[int, list[tuple[ProductWindow, int, int]]] = defaultdict(list)
-            for window, (views, entrants) in zip(self.windows, entries):
-                products[window.product_id].append((window, views, window.audience_with(entrants)))
-            summaries = []
-            for product_id, rows in products.items():
-                windows = [w for w, _, _ in rows]
-                gmv = sum(w.gmv_cents for w in windows)
-                views = sum(v for _, v, _ in rows)
-                product_buyers = len(set().union(*(w.buyers for w in windows)))
-                viewer_buyers = len(set().union(*(w.viewer_buyers for w in windows)))
-                audience = sum(a for _, _, a in rows)
-                seconds = sum(w.seconds(t) for w in windows)
-                online_avg = sum(w.online_area for w in windows) / seconds if seconds > 0 else 0.0
-                questions: dict[str, int] = {}
-                for window in windows:
-                    for topic, n in window.questions.items():
-                        questions[topic] = questions.get(topic, 0) + n
-                summaries.append(ProductSummary(
-                    product_id, seconds, sum(w.orders for w in windows), gmv, product_buyers, views,
-                    gmv / 100 / audience * 1000 if audience else None, online_avg,
-                    _ratio(viewer_buyers, audience), audience, sum(w.refunds_cents for w in windows),
-                    _most_first(questions)))
+            summaries = self._product_summaries(t, entries)
             return MetricsSnapshot(
                 duration_s=t,
                 online_now=self.online_now,
@@ -354,6 +349,14 @@ class SessionMetrics:
                 questions=_most_first(self._questions),
             )
 
+    def _product_summaries(self, t: float, entries) -> list[ProductSummary]:
+        """Each product's windows added up (a product explained twice is one row); `entries` are each window's
+        (views, entrants) in order. Under the lock."""
+        products: dict[int, list[tuple[ProductWindow, int, int]]] = defaultdict(list)
+        for window, (views, entrants) in zip(self.windows, entries):
+            products[window.product_id].append((window, views, window.audience_with(entrants)))
+        return [_summary(product_id, rows, t) for product_id, rows in products.items()]
+
     def room_counts(self) -> RoomCounts:
         """The audience's bulk as counted here (what the store would count from the same events): kept at the end
         of a show so its review need not count it again."""
@@ -380,3 +383,23 @@ class SessionMetrics:
                 rows.append(MinuteRow(m, online, r["gmv_cents"], r["orders"], r["comments"] + comments,
                                       r["likes"] + likes))
         return tuple(rows)
+
+
+def _summary(product_id: int, rows: list[tuple[ProductWindow, int, int]], t: float) -> ProductSummary:
+    """One product's row from its windows, each with its views and audience."""
+    windows = [w for w, _, _ in rows]
+    gmv = sum(w.gmv_cents for w in windows)
+    views = sum(v for _, v, _ in rows)
+    product_buyers = len(set().union(*(w.buyers for w in windows)))
+    viewer_buyers = len(set().union(*(w.viewer_buyers for w in windows)))
+    audience = sum(a for _, _, a in rows)
+    seconds = sum(w.seconds(t) for w in windows)
+    online_avg = sum(w.online_area for w in windows) / seconds if seconds > 0 else 0.0
+    questions: dict[str, int] = {}
+    for window in windows:
+        for topic, n in window.questions.items():
+            questions[topic] = questions.get(topic, 0) + n
+    return ProductSummary(product_id, seconds, sum(w.orders for w in windows), gmv, product_buyers, views,
+                          gmv / 100 / audience * 1000 if audience else None, online_avg,
+                          _ratio(viewer_buyers, audience), audience, sum(w.refunds_cents for w in windows),
+                          _most_first(questions))

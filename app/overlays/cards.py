@@ -113,6 +113,22 @@ def _elided(painter: QPainter, text: str, width: float) -> str:
     return painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(width))
 
 
+TITLE_PX, TITLE_MIN_PX = 22, 16  # the card's title: its size, and the smallest it shrinks to before it is cut
+
+
+def fit_title(title: str, width: float, scale: float = 1.0) -> tuple[int, str]:
+    """The product's title for a line `width` px wide: (font px, text). It shrinks to fit (down to TITLE_MIN_PX);
+    a title still too long is cut in the middle, so its end — the size or spec, 500ml, XL, 3 件装, which is the
+    information — stays on stream."""
+    metrics = None
+    for px in range(int(TITLE_PX * scale), int(TITLE_MIN_PX * scale) - 1, -1):
+        metrics = QFontMetrics(qtrender.font(px, bold=True))
+        if metrics.horizontalAdvance(title) <= width:
+            return px, title
+    px = int(TITLE_MIN_PX * scale)
+    return px, metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, int(width)) if metrics else title
+
+
 def render_product_card(content: ProductCardContent, scale: float = 1.0) -> np.ndarray:
     """The 讲解卡: picture, title, live price against the crossed-out list price, stock left."""
     w, h = int(460 * scale), int(170 * scale)
@@ -135,9 +151,9 @@ def render_product_card(content: ProductCardContent, scale: float = 1.0) -> np.n
     _panel(p, QRectF(text_x, pad, badge_w, 26 * scale), ACCENT, 8 * scale)
     p.setPen(WHITE)
     p.drawText(QRectF(text_x, pad, badge_w, 26 * scale), Qt.AlignmentFlag.AlignCenter, content.badge)
-    p.setFont(qtrender.font(int(22 * scale), bold=True))
-    p.drawText(QRectF(text_x, pad + 32 * scale, avail, 34 * scale), Qt.AlignmentFlag.AlignVCenter,
-               _elided(p, content.title, avail))
+    px, title = fit_title(content.title, avail, scale)
+    p.setFont(qtrender.font(px, bold=True))
+    p.drawText(QRectF(text_x, pad + 32 * scale, avail, 34 * scale), Qt.AlignmentFlag.AlignVCenter, title)
     p.setPen(GOLD)
     p.setFont(qtrender.font(int(34 * scale), bold=True))
     live = f"￥{_price(content.live_price)}"
@@ -241,26 +257,31 @@ def render_draw(content: DrawContent, scale: float = 1.0) -> np.ndarray:
     return _finish(image, p)
 
 
+TICKER_PILL = QColor(0, 0, 0, 190)  # dark enough that a 2.5 Mb/s encode keeps the letters apart from the picture
+TICKER_PX = 19
+
+
 def render_comments(content: CommentsContent, scale: float = 1.0, max_lines: int = 6) -> np.ndarray:
-    """Comment ticker: the newest comments, each on a translucent pill, plain text."""
-    line_h, w = int(38 * scale), int(420 * scale)
+    """Comment ticker: the newest comments, each on a dark pill (see-through enough to show the picture, dark
+    enough that small text survives the encode), plain text, the nickname in gold."""
+    line_h, w = int(40 * scale), int(440 * scale)
     lines = content.lines[-max_lines:]
     image, p = _begin(w, line_h * max_lines)
     y = line_h * (max_lines - len(lines))
     for nickname, text in lines:
-        p.setFont(qtrender.font(int(17 * scale), bold=True))
+        p.setFont(qtrender.font(int(TICKER_PX * scale), bold=True))
         name = f"{nickname}："
         name_w = p.fontMetrics().horizontalAdvance(name)
-        p.setFont(qtrender.font(int(17 * scale)))
+        p.setFont(qtrender.font(int(TICKER_PX * scale)))
         body = _elided(p, text, w - name_w - 24 * scale)
         body_w = p.fontMetrics().horizontalAdvance(body)
-        _panel(p, QRectF(0, y + 3 * scale, name_w + body_w + 20 * scale, line_h - 6 * scale),
-               QColor(0, 0, 0, 120), (line_h - 6 * scale) / 2)
+        _panel(p, QRectF(0, y + 3 * scale, name_w + body_w + 20 * scale, line_h - 6 * scale), TICKER_PILL,
+               (line_h - 6 * scale) / 2)
         p.setPen(GOLD)
-        p.setFont(qtrender.font(int(17 * scale), bold=True))
+        p.setFont(qtrender.font(int(TICKER_PX * scale), bold=True))
         p.drawText(QRectF(10 * scale, y, name_w, line_h), Qt.AlignmentFlag.AlignVCenter, name)
         p.setPen(WHITE)
-        p.setFont(qtrender.font(int(17 * scale)))
+        p.setFont(qtrender.font(int(TICKER_PX * scale)))
         p.drawText(QRectF(10 * scale + name_w, y, body_w + 2, line_h), Qt.AlignmentFlag.AlignVCenter, body)
         y += line_h
     return _finish(image, p)

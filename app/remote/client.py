@@ -97,7 +97,7 @@ class RemoteAssistant:
         return reply
 
     def room(self) -> RoomView:
-        """The console's room as the docks read it (`.state`, `.bus.stream_time()`), from the newest state."""
+        """The console's room as the docks read it (`.state`, `.stream_time()`), from the newest state."""
         return RoomView(self.state)
 
     def drain_events(self) -> list[Event]:
@@ -190,20 +190,12 @@ def event_from_json(item: dict) -> Event:
                  seq=int(item.get("seq", 0)), flagged=bool(item.get("hidden")))
 
 
-class _Clock:
-    def __init__(self, now: float | None) -> None:
-        self._now = now
-
-    def stream_time(self) -> float | None:
-        return self._now
-
-
 class RoomView:
     """A read-only room rebuilt from the console's pushed state: the same shape as `LiveRoom` for display."""
 
     def __init__(self, state: dict) -> None:
         self.live = bool(state.get("live"))
-        self.bus = _Clock(state.get("stream_time"))
+        self._time = state.get("stream_time")
         products = [ProductState(p["id"], p["sku"], p["title"], p["list_price_cents"], p["live_price_cents"],
                                  p["stock"]) for p in state.get("products", [])]
         coupons = [CouponState(c["id"], c["name"], c["kind"], remaining=c["remaining"], total=c["total"],
@@ -221,3 +213,7 @@ class RoomView:
             ReplyState(reply["comment_seq"], reply["nickname"], reply["question"], reply["answer"], reply["until"])
             if reply else None,
             state.get("notice"))
+
+    def stream_time(self) -> float | None:
+        """The show's clock when the console sent this state (None off air)."""
+        return self._time

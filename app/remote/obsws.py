@@ -24,32 +24,30 @@ events, then is dropped; never more than 8 clients.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import hmac
 import json
 import logging
 import secrets
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from app import __version__
 from app.text import outside_json
 from app.destinations import loopback_host
 from app.redaction import register_secret
 from app.remote.door import WebSocketDoor
 from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard, TokenBucket
+from app.remote.obsws_requests import (EVENT_INTENT, OBS_WEBSOCKET_VERSION, REQUESTS, RPC_VERSION, VENDOR, Close,
+                                       Control, Op, RequestFailed, Status, Subscription, auth_string, response,
+                                       scalar)
+
+__all__ = ["DEFAULT_PORT", "PASSWORD_ENV", "REQUESTS", "VENDOR", "Close", "Control", "ObsWebSocketServer", "Op",
+           "RequestFailed", "Status", "Subscription", "auth_string"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 4455
 PASSWORD_ENV = "ANCHOR_OBS_PASSWORD"
-RPC_VERSION = 1
-OBS_WEBSOCKET_VERSION = "5.5.0"  # the protocol version this subset follows
-VENDOR = "anchor-console"
 SUBPROTOCOL = "obswebsocket.json"
 MAX_CLIENTS = 8
 MAX_BATCH = 50
@@ -57,104 +55,6 @@ IDENTIFY_TIMEOUT_S = 10.0
 SEND_TIMEOUT_S = 5.0
 CLIENT_QUEUE = 500
 REQUEST_BURST, REQUESTS_PER_SECOND = 40, 20.0
-
-
-class Op:
-    HELLO, IDENTIFY, IDENTIFIED, REIDENTIFY = 0, 1, 2, 3
-    EVENT, REQUEST, REQUEST_RESPONSE, REQUEST_BATCH, REQUEST_BATCH_RESPONSE = 5, 6, 7, 8, 9
-
-
-class Close:
-    """WebSocketCloseCode."""
-
-    UNKNOWN_REASON = 4000
-    MESSAGE_DECODE_ERROR = 4002
-    MISSING_DATA_FIELD = 4003
-    INVALID_DATA_FIELD_TYPE = 4004
-    INVALID_DATA_FIELD_VALUE = 4005
-    UNKNOWN_OP_CODE = 4006
-    NOT_IDENTIFIED = 4007
-    ALREADY_IDENTIFIED = 4008
-    AUTHENTICATION_FAILED = 4009
-    UNSUPPORTED_RPC_VERSION = 4010
-
-
-class Status:
-    """RequestStatus."""
-
-    SUCCESS = 100
-    MISSING_REQUEST_TYPE = 203
-    UNKNOWN_REQUEST_TYPE = 204
-    GENERIC_ERROR = 205
-    UNSUPPORTED_BATCH_EXECUTION_TYPE = 206
-    NOT_READY = 207
-    MISSING_REQUEST_FIELD = 300
-    MISSING_REQUEST_DATA = 301
-    INVALID_REQUEST_FIELD = 400
-    INVALID_REQUEST_FIELD_TYPE = 401
-    REQUEST_FIELD_OUT_OF_RANGE = 402
-    REQUEST_FIELD_EMPTY = 403
-    OUTPUT_RUNNING = 500
-    OUTPUT_NOT_RUNNING = 501
-    RESOURCE_NOT_FOUND = 600
-    INVALID_RESOURCE_STATE = 604
-
-
-class Subscription:
-    """EventSubscription bits: what a client asks to hear."""
-
-    GENERAL, CONFIG, SCENES, INPUTS, TRANSITIONS, FILTERS, OUTPUTS = 1, 2, 4, 8, 16, 32, 64
-    SCENE_ITEMS, MEDIA_INPUTS, VENDORS, UI = 128, 256, 512, 1024
-    ALL = 2047  # without the high-volume ones
-
-
-EVENT_INTENT = {"StreamStateChanged": Subscription.OUTPUTS, "RecordStateChanged": Subscription.OUTPUTS,
-                "CurrentProgramSceneChanged": Subscription.SCENES, "InputMuteStateChanged": Subscription.INPUTS,
-                "VendorEvent": Subscription.VENDORS, "ExitStarted": Subscription.GENERAL}
-
-
-class RequestFailed(Exception):
-    """A request that cannot be done: its status code and a comment (Chinese / English) for the client."""
-
-    def __init__(self, code: int, comment: str) -> None:
-        super().__init__(comment)
-        self.code, self.comment = code, comment
-
-
-class Control(Protocol):
-    """What the console offers a control surface. Methods may block (a go-live) and raise RequestFailed."""
-
-    def stream_status(self) -> dict: ...  # outputActive, outputReconnecting, outputTimecode, outputDuration, …
-    def start_stream(self) -> None: ...
-    def stop_stream(self) -> None: ...
-    def record_status(self) -> dict: ...  # outputActive, outputPaused, outputTimecode, outputDuration, outputBytes
-    def start_record(self) -> None: ...
-    def stop_record(self) -> str: ...  # the recording's path
-    def scene_names(self) -> list[str]: ...
-    def program_scene(self) -> str: ...
-    def set_program_scene(self, name: str) -> None: ...
-    def input_list(self) -> list[tuple[str, str]]: ...  # (name, kind)
-    def input_muted(self, name: str) -> bool: ...
-    def set_input_muted(self, name: str, muted: bool) -> None: ...
-    def stats(self) -> dict: ...
-    def vendor_request(self, request_type: str, data: dict) -> dict: ...
-
-
-def auth_string(password: str, salt: str, challenge: str) -> str:
-    """What a client sends to prove it knows the password (the protocol's two SHA-256 rounds)."""
-    secret = base64.b64encode(hashlib.sha256((password + salt).encode("utf-8")).digest()).decode()
-    return base64.b64encode(hashlib.sha256((secret + challenge).encode("utf-8")).digest()).decode()
-
-
-def _field(data: dict, name: str, kind: type, *, empty_ok: bool = False):
-    if name not in data:
-        raise RequestFailed(Status.MISSING_REQUEST_FIELD, f"缺少字段 / missing field: {name}")
-    value = data[name]
-    if kind is bool and not isinstance(value, bool) or kind is str and not isinstance(value, str):
-        raise RequestFailed(Status.INVALID_REQUEST_FIELD_TYPE, f"字段类型不对 / {name} must be a {kind.__name__}")
-    if kind is str and not empty_ok and not value.strip():
-        raise RequestFailed(Status.REQUEST_FIELD_EMPTY, f"字段为空 / {name} is empty")
-    return value
 
 
 @dataclass
@@ -347,7 +247,7 @@ class ObsWebSocketServer(WebSocketDoor):
         if op == Op.REQUEST:
             if not client.bucket.allow():
                 self.rate_limited += 1
-                return json.dumps({"op": Op.REQUEST_RESPONSE, "d": _response(
+                return json.dumps({"op": Op.REQUEST_RESPONSE, "d": response(
                     data, RequestFailed(Status.GENERIC_ERROR, "请求太快 / too many requests: slow down"))},
                     ensure_ascii=False)
             result = await asyncio.to_thread(self._request, data)
@@ -358,7 +258,7 @@ class ObsWebSocketServer(WebSocketDoor):
                 return Close.INVALID_DATA_FIELD_VALUE, f"requests is a list of at most {MAX_BATCH}"
             if data.get("executionType", 0) not in (0, -1):  # SerialRealtime (and None); frame modes are not kept
                 return json.dumps({"op": Op.REQUEST_BATCH_RESPONSE, "d": {
-                    "requestId": _scalar(data.get("requestId")), "results": [_response(
+                    "requestId": scalar(data.get("requestId")), "results": [response(
                         r if isinstance(r, dict) else {}, RequestFailed(Status.UNSUPPORTED_BATCH_EXECUTION_TYPE,
                                                                         "only SerialRealtime")) for r in requests]}})
             halt = data.get("haltOnFailure") is True
@@ -366,14 +266,14 @@ class ObsWebSocketServer(WebSocketDoor):
             for request in requests:
                 if not client.bucket.allow():
                     self.rate_limited += 1
-                    results.append(_response(request if isinstance(request, dict) else {},
+                    results.append(response(request if isinstance(request, dict) else {},
                                              RequestFailed(Status.GENERIC_ERROR, "too many requests")))
                     break
                 result = await asyncio.to_thread(self._request, request if isinstance(request, dict) else {})
                 results.append(result)
                 if halt and not result["requestStatus"]["result"]:
                     break
-            return json.dumps({"op": Op.REQUEST_BATCH_RESPONSE, "d": {"requestId": _scalar(data.get("requestId")),
+            return json.dumps({"op": Op.REQUEST_BATCH_RESPONSE, "d": {"requestId": scalar(data.get("requestId")),
                                                                      "results": results}}, ensure_ascii=False)
         return Close.UNKNOWN_OP_CODE, f"op {op} is not one a client sends"
 
@@ -392,12 +292,12 @@ class ObsWebSocketServer(WebSocketDoor):
                 request_data = {}
             if not isinstance(request_data, dict):
                 raise RequestFailed(Status.MISSING_REQUEST_DATA, "requestData is an object")
-            return _response(data, None, handler(self, request_data))
+            return response(data, None, handler(self.control, request_data))
         except RequestFailed as failure:
-            return _response(data, failure)
+            return response(data, failure)
         except Exception as exc:  # noqa: BLE001 - the console refused or failed: a status, the show goes on
             log.warning("control request %r failed: %s", data.get("requestType"), type(exc).__name__)
-            return _response(data, RequestFailed(Status.GENERIC_ERROR, str(exc)[:300] or type(exc).__name__))
+            return response(data, RequestFailed(Status.GENERIC_ERROR, str(exc)[:300] or type(exc).__name__))
 
     async def _sender(self, socket, client: _Client) -> None:
         try:
@@ -430,166 +330,3 @@ async def _close(socket, code: int, reason: str) -> None:
         await socket.close(code, reason)
     except Exception:  # noqa: BLE001 - the peer is gone already
         pass
-
-
-def _scalar(value):
-    """A requestId echoed back: a string or number as sent, anything else dropped."""
-    return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
-
-
-def _response(request: dict, failure: RequestFailed | None, data: dict | None = None) -> dict:
-    kind = request.get("requestType")
-    reply = {"requestType": kind if isinstance(kind, str) else "", "requestId": _scalar(request.get("requestId")),
-             "requestStatus": {"result": failure is None, "code": Status.SUCCESS if failure is None else failure.code}}
-    if failure is not None:
-        reply["requestStatus"]["comment"] = failure.comment
-    if data is not None and failure is None:
-        reply["responseData"] = data
-    return reply
-
-
-# --- the requests ----------------------------------------------------------------------------------------------
-def _get_version(server: ObsWebSocketServer, _data: dict) -> dict:
-    import platform
-
-    return {"obsVersion": f"anchor-console {__version__}", "obsWebSocketVersion": OBS_WEBSOCKET_VERSION,
-            "rpcVersion": RPC_VERSION, "availableRequests": sorted(REQUESTS),
-            "supportedImageFormats": [], "platform": platform.system().lower(),
-            "platformDescription": platform.platform()}
-
-
-def _toggle(active_key: str, start: Callable, stop: Callable, status: Callable):
-    def handler(server: ObsWebSocketServer, _data: dict) -> dict:
-        if status(server.control)[active_key]:
-            stop(server.control)
-            return {"outputActive": False}
-        start(server.control)
-        return {"outputActive": True}
-    return handler
-
-
-def _start(start: Callable, status: Callable):
-    def handler(server: ObsWebSocketServer, _data: dict) -> dict:
-        if status(server.control)["outputActive"]:
-            raise RequestFailed(Status.OUTPUT_RUNNING, "已在进行 / already running")
-        start(server.control)
-        return {}
-    return handler
-
-
-def _stop_stream(server: ObsWebSocketServer, _data: dict) -> dict:
-    if not server.control.stream_status()["outputActive"]:
-        raise RequestFailed(Status.OUTPUT_NOT_RUNNING, "没有在直播 / not streaming")
-    server.control.stop_stream()
-    return {}
-
-
-def _stop_record(server: ObsWebSocketServer, _data: dict) -> dict:
-    if not server.control.record_status()["outputActive"]:
-        raise RequestFailed(Status.OUTPUT_NOT_RUNNING, "没有在录制 / not recording")
-    return {"outputPath": server.control.stop_record()}
-
-
-def _scene_list(server: ObsWebSocketServer, _data: dict) -> dict:
-    names = server.control.scene_names()
-    program = server.control.program_scene()
-    # OBS lists scenes with the highest index first (as its scene list shows them bottom-up)
-    return {"currentProgramSceneName": program, "currentProgramSceneUuid": _uuid(program),
-            "currentPreviewSceneName": None, "currentPreviewSceneUuid": None,
-            "scenes": [{"sceneIndex": i, "sceneName": name, "sceneUuid": _uuid(name)}
-                       for i, name in reversed(list(enumerate(names)))]}
-
-
-def _current_scene(server: ObsWebSocketServer, _data: dict) -> dict:
-    name = server.control.program_scene()
-    return {"currentProgramSceneName": name, "currentProgramSceneUuid": _uuid(name),
-            "sceneName": name, "sceneUuid": _uuid(name)}
-
-
-def _named(data: dict, name_key: str, uuid_key: str, known: list[str], what: str) -> str:
-    if name_key in data:
-        name = _field(data, name_key, str)
-    elif uuid_key in data:
-        uuid = _field(data, uuid_key, str)
-        name = next((n for n in known if _uuid(n) == uuid), "")
-    else:
-        raise RequestFailed(Status.MISSING_REQUEST_FIELD, f"缺少字段 / missing field: {name_key}")
-    if name not in known:
-        raise RequestFailed(Status.RESOURCE_NOT_FOUND, f"没有这个{what} / no {name_key[:-4]} named {name[:60]!r}")
-    return name
-
-
-def _set_scene(server: ObsWebSocketServer, data: dict) -> dict:
-    server.control.set_program_scene(_named(data, "sceneName", "sceneUuid", server.control.scene_names(), "场景"))
-    return {}
-
-
-def _input_list(server: ObsWebSocketServer, data: dict) -> dict:
-    kind = data.get("inputKind")
-    return {"inputs": [{"inputName": name, "inputUuid": _uuid(name), "inputKind": k, "unversionedInputKind": k}
-                       for name, k in server.control.input_list() if kind in (None, k)]}
-
-
-def _input_name(server: ObsWebSocketServer, data: dict) -> str:
-    return _named(data, "inputName", "inputUuid", [n for n, _ in server.control.input_list()], "来源")
-
-
-def _get_mute(server: ObsWebSocketServer, data: dict) -> dict:
-    return {"inputMuted": server.control.input_muted(_input_name(server, data))}
-
-
-def _set_mute(server: ObsWebSocketServer, data: dict) -> dict:
-    name = _input_name(server, data)
-    server.control.set_input_muted(name, _field(data, "inputMuted", bool))
-    return {}
-
-
-def _toggle_mute(server: ObsWebSocketServer, data: dict) -> dict:
-    name = _input_name(server, data)
-    muted = not server.control.input_muted(name)
-    server.control.set_input_muted(name, muted)
-    return {"inputMuted": muted}
-
-
-def _vendor(server: ObsWebSocketServer, data: dict) -> dict:
-    vendor = _field(data, "vendorName", str)
-    kind = _field(data, "requestType", str)
-    if vendor != VENDOR:
-        raise RequestFailed(Status.RESOURCE_NOT_FOUND, f"没有这个扩展 / no vendor named {vendor[:60]!r} "
-                                                       f"(this console is {VENDOR!r})")
-    payload = data.get("requestData", {})
-    if payload is None:
-        payload = {}
-    if not isinstance(payload, dict):
-        raise RequestFailed(Status.INVALID_REQUEST_FIELD_TYPE, "requestData is an object")
-    return {"vendorName": vendor, "requestType": kind, "responseData": server.control.vendor_request(kind, payload)}
-
-
-def _uuid(name: str) -> str:
-    """A stable id for a scene or input (clients that address by uuid get the same one every time)."""
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
-    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-
-
-REQUESTS: dict[str, Callable[[ObsWebSocketServer, dict], dict]] = {
-    "GetVersion": _get_version,
-    "GetStats": lambda server, _data: server.control.stats(),
-    "GetStreamStatus": lambda server, _data: server.control.stream_status(),
-    "StartStream": _start(lambda c: c.start_stream(), lambda c: c.stream_status()),
-    "StopStream": _stop_stream,
-    "ToggleStream": _toggle("outputActive", lambda c: c.start_stream(), lambda c: c.stop_stream(),
-                            lambda c: c.stream_status()),
-    "GetRecordStatus": lambda server, _data: server.control.record_status(),
-    "StartRecord": _start(lambda c: c.start_record(), lambda c: c.record_status()),
-    "StopRecord": _stop_record,
-    "ToggleRecord": _toggle("outputActive", lambda c: c.start_record(), lambda c: c.stop_record(),
-                            lambda c: c.record_status()),
-    "GetSceneList": _scene_list,
-    "GetCurrentProgramScene": _current_scene,
-    "SetCurrentProgramScene": _set_scene,
-    "GetInputList": _input_list,
-    "GetInputMute": _get_mute,
-    "SetInputMute": _set_mute,
-    "ToggleInputMute": _toggle_mute,
-    "CallVendorRequest": _vendor,
-}

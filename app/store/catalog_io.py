@@ -77,6 +77,38 @@ def _cell(column: str, text: str) -> str:
     return from_spreadsheet_cell(clean_line(text, limit, limit if column == "title" else None))
 
 
+def _check_row(row: dict[str, str], seen: dict[str, int], seen_items: dict[str, int]) -> tuple[list[str], dict, int]:
+    """What is wrong with one row (each problem a phrase), its two prices in fen and its stock (0 when bad);
+    `seen` and `seen_items`: the lines where each SKU and platform item id came before."""
+    problems = []
+    if not row.get("sku"):
+        problems.append("sku is empty")
+    elif row["sku"] in seen:
+        problems.append(f"sku {row['sku']} repeats line {seen[row['sku']]}")
+    if not row.get("title"):
+        problems.append("title is empty")
+    item = row.get("platform_item_id", "")
+    if len(item) > 64:
+        problems.append("platform_item_id is longer than 64 characters")
+    elif item and item in seen_items:
+        problems.append(f"platform_item_id {item} repeats line {seen_items[item]}")
+    prices = {}
+    for column in ("list_price", "live_price"):
+        try:
+            prices[column] = parse_cents(row.get(column, ""))
+        except (InvalidOperation, ValueError):
+            problems.append(f"{column} {row.get(column)!r} is not a price like 99 or 99.90 "
+                            f"(at most {values.MAX_CENTS // 100:,})")
+    try:
+        stock = int(row.get("stock", ""))
+        if not 0 <= stock <= values.MAX_COUNT:
+            raise ValueError
+    except ValueError:
+        problems.append(f"stock {row.get('stock')!r} is not a whole number in 0..{values.MAX_COUNT:,}")
+        stock = 0
+    return problems, prices, stock
+
+
 def parse(data: bytes, faq_parser=None) -> list[dict]:
     """Validated rows (prices in cents) or CatalogImportError listing every bad line. `faq_parser(cell)` reads an
     FAQ cell into pairs (with .topic, .keywords, .answer) or raises ValueError with the reason
@@ -98,32 +130,8 @@ def parse(data: bytes, faq_parser=None) -> list[dict]:
                if k is not None and k in mapping and isinstance(v, str)}
         if not any(row.values()):
             continue  # blank line
-        problems = []
-        if not row.get("sku"):
-            problems.append("sku is empty")
-        elif row["sku"] in seen:
-            problems.append(f"sku {row['sku']} repeats line {seen[row['sku']]}")
-        if not row.get("title"):
-            problems.append("title is empty")
+        problems, prices, stock = _check_row(row, seen, seen_items)
         item = row.get("platform_item_id", "")
-        if len(item) > 64:
-            problems.append("platform_item_id is longer than 64 characters")
-        elif item and item in seen_items:
-            problems.append(f"platform_item_id {item} repeats line {seen_items[item]}")
-        prices = {}
-        for column in ("list_price", "live_price"):
-            try:
-                prices[column] = parse_cents(row.get(column, ""))
-            except (InvalidOperation, ValueError):
-                problems.append(f"{column} {row.get(column)!r} is not a price like 99 or 99.90 "
-                                f"(at most {values.MAX_CENTS // 100:,})")
-        try:
-            stock = int(row.get("stock", ""))
-            if not 0 <= stock <= values.MAX_COUNT:
-                raise ValueError
-        except ValueError:
-            problems.append(f"stock {row.get('stock')!r} is not a whole number in 0..{values.MAX_COUNT:,}")
-            stock = 0
         faqs = None
         if faq_parser is not None and "faq" in mapping.values():
             try:

@@ -452,7 +452,7 @@
     </message>
     <message>
         <source>工具栏里的推流地址：在工具栏修改或清空</source>
-        <translation>The toolbar's push address: change or clear it in the toolbar</translation>
+        <translation>The toolbar&apos;s push address: change or clear it in the toolbar</translation>
     </message>
     <message>
         <source>未保存密钥，跳过</source>
@@ -1638,6 +1638,10 @@
     <message>
         <source>叠加层：</source>
         <translation>Overlay: </translation>
+    </message>
+    <message>
+        <source>拖动来源改变位置</source>
+        <translation>Drag a source to move it</translation>
     </message>
     <message>
         <source>编辑场景</source>

@@ -167,7 +167,7 @@ def test_readers_get_a_private_snapshot_not_the_live_state(room):  # noqa: F811
     assert snapshot.state.products[1].live_price_cents == 8900 and 7 not in snapshot.state.coupons
     snapshot.state.products[1].stock = -5  # a reader scribbling on its copy changes nothing in the room
     assert room.state.products[1].stock == 100
-    assert snapshot.bus.stream_time() is not None and snapshot.state.pinned_product == 1
+    assert snapshot.stream_time() is not None and snapshot.state.pinned_product == 1
 
 
 def test_stopping_says_stopped_and_a_flash_sale_may_take_the_whole_stock(room):  # noqa: F811

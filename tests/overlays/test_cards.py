@@ -59,3 +59,53 @@ def test_overlay_set_renders_only_on_change_and_hides():
     overlays.set_enabled("product_card", True)
     overlays.update("product_card", None)
     assert comp.layers() == ()
+
+
+def _over_white(pixel: np.ndarray) -> np.ndarray:
+    """A premultiplied BGRA pixel composited over a white picture (the worst case behind the ticker)."""
+    alpha = pixel[3] / 255
+    return pixel[:3].astype(float) + 255 * (1 - alpha)
+
+
+def _luminance(bgr: np.ndarray) -> float:
+    channels = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in bgr[::-1]]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def test_the_ticker_reads_over_a_white_picture():
+    """Issue #26: small gold nicknames on a see-through pill smeared at 720p / 2.5 Mb/s. Over a white picture the
+    pill must still give the nickname and the text a contrast of at least 4.5 : 1 (WCAG AA for body text)."""
+    image = cards.render_comments(cards.CommentsContent((("小鹿爱喝茶", "几号发货呀"),)))
+    row = image[image.shape[0] - 20]  # through the one comment's middle
+    pill = next(px for px in row[2:] if px[3] > 0 and abs(int(px[0]) - int(px[2])) < 3)  # the pill's own dark
+    ink = max(row, key=lambda px: int(px[1]) + int(px[2]))  # the brightest stroke: gold or white text
+    background, text = _luminance(_over_white(pill)), _luminance(_over_white(ink))
+    assert (text + 0.05) / (background + 0.05) >= 4.5, (pill, ink)
+
+
+def test_a_long_title_keeps_its_end_on_the_card():
+    """The size is the information: a title too long for the card shrinks, then is cut in its middle."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    long_title = "【直播专享】真空不锈钢大容量保温杯 户外便携 男女学生 500ml"
+    px, shown = cards.fit_title(long_title, 300)
+    assert shown.endswith("500ml") and "…" in shown and px == cards.TITLE_MIN_PX
+    assert cards.fit_title("保温杯 500ml", 300) == (cards.TITLE_PX, "保温杯 500ml")  # short: whole, full size
+    middle = cards.fit_title("保温杯 真空 500ml", qtrender_width("保温杯 真空 500ml", cards.TITLE_PX - 2))
+    assert middle[1] == "保温杯 真空 500ml" and cards.TITLE_MIN_PX <= middle[0] < cards.TITLE_PX  # shrunk, whole
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.text(alphabet="保温杯真空不锈钢大容量ml0123456789 【】", min_size=1, max_size=60),
+           st.integers(min_value=120, max_value=600))
+    def fits(title, width):
+        px, shown = cards.fit_title(title, width)
+        assert qtrender_width(shown, px) <= width + 1
+
+    fits()
+
+
+def qtrender_width(text: str, px: int) -> int:
+    from PySide6.QtGui import QFontMetrics
+
+    return QFontMetrics(qtrender.font(px, bold=True)).horizontalAdvance(text)

@@ -170,3 +170,44 @@ def test_sessions_compared_side_by_side_in_the_window(qtbot, tmp_path, monkeypat
     assert "场次对比" in page and all(value in page for value in rows[0][1])
     review.close()
     service.close()
+
+
+def test_the_timelines_labels_keep_apart_and_above_the_curve(qtbot, tmp_path, monkeypatch):
+    """Issue #26: coupon and flash-sale labels close in time ran into each other and into the online curve. They
+    now take lanes above the curve (the value axis leaves the top third to them); a label that finds no lane is
+    left out, its dashed line stays."""
+    from PySide6.QtCore import QPointF
+
+    from app.kernel.events import EventType as T
+    from tests.test_review_fast import store
+    from ui.review import ReviewWindow
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    database = Database(f"sqlite:///{tmp_path / 'console.db'}")
+    script = [(T.ONLINE, float(s), {"online": 300 + (s * 7) % 500}) for s in range(0, 1800, 15)]
+    script += [(T.COUPON_DEFINED, 1.0, {"coupon_id": 1, "name": "满299减50券", "kind": "threshold",
+                                        "threshold_cents": 29900, "discount_cents": 5000, "quantity": 100})]
+    script += [(T.COUPON_DROPPED, t, {"coupon_id": 1, "quantity": 100}) for t in (300.0, 330.0, 360.0, 390.0, 1200.0)]
+    script += [(T.FLASH_SALE_STARTED, 345.0, {"product_id": 1, "price_cents": 990, "stock": 50, "ends_at": 400.0})]
+    script.sort(key=lambda row: row[1])
+    store(database, script, end=True)
+    service = ConsoleService(database)
+    review = ReviewWindow(service)
+    qtbot.addWidget(review)
+    review.resize(1366, 768)
+    review.show()
+    qtbot.waitExposed(review)
+    review.sessions.setCurrentRow(0)
+    qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+    qtbot.wait(50)
+    labels = [item.label for item in review._timeline_items
+              if getattr(item, "label", None) is not None and item.label.isVisible()]
+    assert len(labels) >= 3  # the crowded ones took lanes; the one 15 minutes later needs none
+    boxes = [label.sceneBoundingRect() for label in labels]
+    for i, box in enumerate(boxes):
+        assert not any(box.intersects(other) for other in boxes[i + 1:]), "two labels overlap"
+    view = review.timeline.getPlotItem().getViewBox()
+    curve = [view.mapViewToScene(QPointF(t / 60, n)) for t, n in review.review.online]
+    assert not any(box.contains(point) for box in boxes for point in curve), "a label lies on the curve"
+    review.close()
+    service.close()

@@ -110,3 +110,44 @@ def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
     window.show_controls.refresh_preview()  # the preview (running already or started here) opens the studio's sources
     qtbot.waitUntil(lambda: window.service.stage._scenes is not None
                     and window.service.stage._scenes.input("场控台") is not None, timeout=5000)
+
+
+def test_no_stale_drop_down_over_the_cells_and_a_source_dragged_in_the_sketch(window, qtbot):
+    """Issue #26: the drop-downs of the rows shown before stayed on screen over the new X/Y cells while the modal
+    dialog was open; every visible drop-down is now its own cell's. In the sketch, as in OBS's preview, a press
+    picks the source in front under the pointer and a drag moves it; its X/Y cells follow and 保存 keeps it."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QComboBox
+
+    dialog = window.studio.scene_editor()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for row in (1, 2, 0):
+        rect = dialog.names.visualItemRect(dialog.names.item(row))
+        qtbot.mouseClick(dialog.names.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        owned = {id(dialog.table.cellWidget(r, c)) for r in range(dialog.table.rowCount()) for c in (0, 7)}
+        shown = [c for c in dialog.table.viewport().findChildren(QComboBox) if c.isVisible()]
+        assert shown and all(id(c) in owned for c in shown), "a drop-down of another row is still on screen"
+        for r in range(dialog.table.rowCount()):
+            for c in (0, 7):
+                cell = dialog.table.visualRect(dialog.table.model().index(r, c))
+                assert cell.contains(dialog.table.cellWidget(r, c).geometry().center())
+
+    dialog.add_item("product")  # a small picture in front, bottom right by default
+    sketch = dialog.sketch
+    canvas = sketch.canvas()
+    item = dialog.data[dialog.current]["items"][-1]
+    start = QPoint(round(canvas.x() + (item["x"] + item["width"] / 2) * canvas.width()),
+                   round(canvas.y() + (item["y"] + item["height"] / 2) * canvas.height()))
+    dialog.table.setCurrentCell(dialog.table.rowCount() - 1, 1)  # another row selected: the press picks the picture
+    qtbot.mousePress(sketch, Qt.MouseButton.LeftButton, pos=start)
+    assert dialog.table.currentRow() == 0  # the picture, in front, is the top row
+    moved = start - QPoint(round(canvas.width() * 0.5), round(canvas.height() * 0.25))
+    qtbot.mouseMove(sketch, moved)
+    qtbot.mouseRelease(sketch, Qt.MouseButton.LeftButton, pos=moved)
+    x, y = float(dialog.table.item(0, 1).text()), float(dialog.table.item(0, 2).text())
+    assert abs(x - (item["x"] - 0.5) * 100) < 1.5 and abs(y - (item["y"] - 0.25) * 100) < 1.5
+    dialog.save()
+    placed = dialog.result_scenes[0].items[-1]
+    assert placed.input == "product" and abs(placed.x - x / 100) < 1e-9 and abs(placed.y - y / 100) < 1e-9

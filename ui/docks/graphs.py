@@ -6,10 +6,12 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
+from ui.axes import round_y_axis
 from ui.i18n import tr
 
 
 FIRST_MINUTES = 5  # the time axis spans at least this much, so the first minute is not one dot on a zoomed axis
+PLOT_MIN_HEIGHT = 150  # px: room for a title, two round ticks and the minute axis
 FLOORS = {"gmv": 1000.0, "orders": 10.0, "online": 50.0}  # each value axis starts at 0 and spans at least this
 
 
@@ -40,13 +42,14 @@ class GraphsDock(QDockWidget):
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.showGrid(x=True, y=True, alpha=0.2)
             self._curves[name] = plot.plot(pen=pg.mkPen(colour, width=2))
+            plot.setMinimumHeight(PLOT_MIN_HEIGHT)  # readable: a short dock scrolls rather than squash three graphs
             layout.addWidget(plot)
         self._regions: list = []
         self._samples: list[tuple[float, float, int]] = []  # (minute, cumulative GMV ￥, online), one a second
         self.plots = {"gmv": self.gmv, "orders": self.orders, "online": self.online}
         for name, plot in self.plots.items():
             plot.setXRange(0, FIRST_MINUTES, padding=0)
-            plot.setYRange(0, FLOORS[name], padding=0)
+            round_y_axis(plot, FLOORS[name])
         self.setWidget(body)
 
     def update_metrics(self, snapshot) -> None:
@@ -65,7 +68,7 @@ class GraphsDock(QDockWidget):
         for name, values in (("gmv", [s[1] for s in self._samples]), ("orders", [r.orders for r in rows]),
                              ("online", [s[2] for s in self._samples])):
             self.plots[name].setXRange(0, right, padding=0)
-            self.plots[name].setYRange(0, axis_top(values, FLOORS[name]), padding=0)
+            round_y_axis(self.plots[name], axis_top(values, FLOORS[name]))  # round ticks, labels apart
         for item in self._regions:
             self.gmv.removeItem(item)
         self._regions = []

@@ -1,0 +1,144 @@
+"""The commands about what is kept: `review` (a session's report, CSV, HTML, comparison), `import-orders`, `check`
+(开播前检查), `devices`, `save-destination`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from app.redaction import redact
+from app.cli.errors import UsageError
+from app.cli.show import feed_token
+
+
+def import_orders(args) -> int:
+    from app.orders import SessionLive, import_orders
+    from app.store.db import Database
+    from app.store.order_io import OrderImportError
+
+    mapping = {}
+    for item in args.map:
+        field_name, sep, header = item.partition("=")
+        if not sep or not field_name.strip() or not header.strip():
+            raise UsageError(f"--map {item!r}: expected FIELD=HEADER, e.g. order_id=单号")
+        mapping[field_name.strip()] = header.strip()
+    if not Path(args.file).is_file():
+        raise UsageError(f"no such file: {args.file}")
+    database = Database()
+    try:
+        report = import_orders(database, args.session, args.file, mapping or None, args.by)
+    except KeyError:
+        raise UsageError(f"no session {args.session} (anchor-console review lists them)") from None
+    except (OrderImportError, SessionLive) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        database.close()
+    print(report.summary())
+    return 0
+
+
+def check(args) -> int:
+    """开播前检查: one line per check, the key masked; 0 when none failed, 1 when one did."""
+    from app.config import recordings_dir
+    from app.destinations import TargetError, resolve_target
+    from app.prelive import FAIL, run_checks
+    from app.store.db import Database
+
+    try:
+        destinations = [resolve_target(target) for target in args.to]
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    database = Database()
+    try:
+        checks = run_checks(database, destinations, args.bitrate, args.minutes,
+                            Path(args.out) if args.out else recordings_dir(), args.source, args.feed,
+                            feed_token() or None, args.upload_test)
+    finally:
+        database.close()
+    for check in checks:
+        print(redact(check.line()))
+    failed = [c for c in checks if c.status == FAIL]
+    print(f"{'未通过' if failed else '全部通过'} / {len(failed)} of {len(checks)} failed" if failed
+          else f"全部通过 / all {len(checks)} checks passed")
+    return 1 if failed else 0
+
+
+def review(session_id: int | None, csv_folder: str | None = None, rehearsals: bool = False,
+           html_file: str | None = None, compare: list[int] | None = None, all_studios: bool = False) -> int:
+    from app.report import compare_html, compare_text, html_report, write
+    from app.review import export_csv, format_report, list_sessions, load_review
+    from app.store.db import Database
+
+    database = Database()
+    try:
+        if session_id is None and compare:
+            raise UsageError("先给出一个场次 / give a session first: review 12 --compare 10 11")
+        if session_id is None:
+            sessions = list_sessions(database, rehearsals, all_studios)
+            if not sessions:
+                print("还没有演练 / no rehearsals yet" if rehearsals else "还没有场次 / no sessions yet "
+                      "(rehearsals: anchor-console review --rehearsals)")
+            for info in sessions:
+                started = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M") if info.started_at else "—"
+                minutes = f"{info.duration_s / 60:.1f} min" if info.duration_s is not None else "—"
+                studio = f"[{info.studio}]  " if all_studios else ""
+                print(f"#{info.id}  {started}  {minutes:>9}  {info.status:<11}  {studio}{info.title}")
+            return 0
+        reviews = []
+        for number in [session_id, *(compare or [])]:
+            try:
+                reviews.append(load_review(database, number, any_studio=all_studios))
+            except KeyError:
+                raise UsageError(f"no session {number} (anchor-console review lists them)") from None
+        review = reviews[0]
+        print(compare_text(reviews) if len(reviews) > 1 else format_report(review))
+        if html_file:
+            try:
+                path = write(compare_html(reviews) if len(reviews) > 1 else html_report(review), html_file)
+            except OSError as exc:
+                raise UsageError(f"cannot write the HTML report: {exc}") from None
+            print(f"已导出 written: {path}")
+        if csv_folder:
+            try:
+                for path in export_csv(review, csv_folder):
+                    print(f"已导出 written: {path}")
+            except OSError as exc:
+                raise UsageError(f"cannot write the CSV files: {exc}") from None
+        return 0
+    finally:
+        database.close()
+
+
+def devices() -> int:
+    """What `--source cam:N` and `--microphone N` can name, as the OS names them."""
+    from app.media.devices import cameras, microphones
+
+    found_cameras, found_microphones = cameras(), microphones()
+    print("摄像头 cameras:" + ("" if found_cameras else (" 无 none" if found_cameras == [] else
+                                                          " 本系统不提供列表，试 cam:0–3 / no list on this OS")))
+    for camera in found_cameras or []:
+        print(f"  cam:{camera.index}  {camera.name}")
+    print("麦克风 microphones:" + ("" if found_microphones else (" 无 none" if found_microphones == [] else
+                                                                " 没有 PortAudio / no PortAudio")))
+    for microphone in found_microphones or []:
+        print(f"  {microphone.index}  {microphone.name}")
+    return 0
+
+
+def save_destination(name: str) -> int:
+    """The URL comes from standard input (a prompt that does not echo on a terminal), so no key is in `ps`."""
+    import getpass
+
+    from app.destinations import KeyStore
+
+    url = getpass.getpass("推流地址 RTMP URL (rtmp://HOST/APP/KEY): ") if sys.stdin.isatty() \
+        else sys.stdin.readline().strip()
+    if not url.startswith(("rtmp://", "rtmps://")) or url.rstrip("/").count("/") < 4:
+        raise UsageError("需要完整的 rtmp://HOST/APP/KEY 地址 / expected a full rtmp://HOST/APP/KEY URL")
+    store = KeyStore()
+    destination = store.save(name, url)
+    print(f"已保存 saved {name}: {destination.shown}  →  --to saved:{name}")
+    if store.fallback_message:
+        print(store.fallback_message, file=sys.stderr)
+    return 0
