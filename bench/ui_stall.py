@@ -24,7 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def measure(app, seconds: float) -> list[float]:
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     lateness: list[float] = []
     clock = QElapsedTimer()
@@ -41,9 +41,12 @@ def measure(app, seconds: float) -> list[float]:
     timer.setInterval(int(period_ms))
     timer.timeout.connect(tick)
     timer.start()
-    # the real event loop (a processEvents() loop crashed PySide 6.12 after ~60k calls: a refcount bug on None)
-    QTimer.singleShot(int(seconds * 1000), app.quit)
-    app.exec()
+    # a real event loop (a processEvents() loop crashed PySide 6.12 after ~60k calls: a refcount bug on None), and a
+    # local one: QApplication.quit() closes the windows first in Qt 6, which stopped the window's own timers
+    # between the reference and the live measurement (the live preview was then never drawn)
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
     timer.stop()
     return lateness
 
