@@ -4,6 +4,7 @@ sessions compared side by side; names from the session are escaped; the command 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -78,3 +79,88 @@ def test_review_html_and_compare_on_the_command_line(tmp_path, monkeypatch):
 @pytest.fixture
 def store_url(tmp_path):  # SQLite only here: the report reads what load_review gives, tested on both engines
     return f"sqlite:///{tmp_path / 'anchor.db'}"
+
+
+class _Page(HTMLParser):
+    """The report's elements as (tag, class, text) in document order, text whole (children's included)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.elements: list[list] = []
+        self._open: list[list] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("br", "meta", "line", "polyline", "rect", "i"):
+            return
+        element = [tag, dict(attrs).get("class", ""), ""]
+        self.elements.append(element)
+        self._open.append(element)
+
+    def handle_endtag(self, tag):
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index][0] == tag:
+                del self._open[index:]
+                return
+
+    def handle_data(self, data):
+        for element in self._open:
+            element[2] += data
+
+    def texts(self, tag: str, cls: str | None = None) -> list[str]:
+        return [text for t, c, text in self.elements if t == tag and (cls is None or cls in c.split())]
+
+
+FIGURES = {"成交额 GMV": "￥99.00", "退款 Refunds": "￥89.00", "净成交 Net GMV": "￥10.00", "订单 Orders": "2",
+           "买家 Buyers": "1", "客单价 Per buyer": "￥99.00", "笔单价 Per order": "￥49.50", "观看人次 PV": "1",
+           "观看人数 UV": "1", "GPM": "99,000", "UV价值 UV value": "￥99.00", "转化率 Conversion": "100.0%",
+           "互动率 Interaction": "100.0%", "在线峰值 Online peak": "240", "平均在线 Online avg": "191",
+           "时长 Duration": "3 min"}  # SCRIPT's show, worked out by hand: 2 orders by one buyer, one refunded
+
+
+def test_every_part_of_the_report_says_what_it_should(database):
+    """The page read as a person reads it: the title and its line, the headings, each figure under its own label,
+    the product rows, the moments with their times, the footer — a change to any of them is seen."""
+    from app.review import product_rows
+
+    (session_id,) = sessions(database, ["周五 <专场>"])
+    review = load_review(database, session_id)
+    page = _Page(html_report(review))
+    assert page.texts("h1") == ["周五 <专场>"] and page.texts("title")[0] == "复盘 周五 <专场>"
+    (sub,) = page.texts("div", "sub")
+    assert sub.startswith(f"复盘 Review · 场次 session #{session_id} · ") and sub.endswith(" · ended · 9 条事件 events")
+    assert page.texts("h2") == ["核心指标 Key figures", "在线人数（每分钟，阴影为讲解时段）Online per minute, explanation "
+                                "windows shaded", "每分钟成交额（元）GMV per minute (yuan)", "商品讲解 Product windows",
+                                "关键时刻 Moments"]
+    assert dict(zip([t for t in page.texts("span") if t in FIGURES], page.texts("b"))) == FIGURES
+    header, rows = product_rows(review)
+    cells = page.texts("td")
+    assert page.texts("th")[:len(header)] == list(header)
+    assert cells[:len(rows) * len(header)] == [c for _, row in rows for c in row]
+    moments = cells[len(rows) * len(header):]
+    assert moments == [x for mk in review.markers for x in (f"{int(mk.time // 60):02d}:{int(mk.time % 60):02d}",
+                                                            mk.label)]
+    assert [c for t, c, _ in page.elements if t == "svg"] == ["chart wide", "chart narrow"] * 2
+    (footer,) = page.texts("footer")
+    assert footer.startswith("主播中控台 Anchor Console ") and "指标定义 definitions: docs/metrics.md" in footer
+    from dataclasses import replace
+
+    marked = _Page(html_report(replace(review, info=replace(review.info, kind="rehearsal"))))
+    assert marked.texts("h1") == ["演练 REHEARSAL 周五 <专场>"] and marked.texts("span", "mark") == ["演练 REHEARSAL"]
+
+
+def test_the_comparison_page_sets_each_figure_beside_the_other(database):
+    ids = sessions(database, ["周一", "周二"])
+    reviews = [load_review(database, i) for i in ids]
+    page = _Page(compare_html(reviews))
+    assert page.texts("h1") == ["场次对比 Sessions compared"]
+    assert page.texts("h2") == ["在线人数 Online per minute", "累计成交额（元）Cumulative GMV (yuan)"]
+    heads = page.texts("th")
+    assert heads[0] == "指标 Figure" and [h.split(" ")[0] for h in heads[1:]] == [f"#{i}" for i in ids]
+    assert all(f"#{i} 周" in h for i, h in zip(ids, heads[1:]))
+    cells = page.texts("td")
+    assert [cells[i:i + 3] for i in range(0, len(cells), 3)] == [[k, v, v] for k, v in FIGURES.items()]
+    legend = [t for t in page.texts("span") if t.startswith("#")]
+    assert legend == [f"#{i} 周一" if n == 0 else f"#{i} 周二" for n, i in enumerate(ids)] * 2
+    text = compare_text(reviews).splitlines()
+    assert [line.split("  ")[0] for line in text[1:]] == list(FIGURES)

@@ -105,3 +105,12 @@ def label(name: str) -> str:
     if _mode == CHINESE:
         return chinese
     return english_text if _mode == ENGLISH else name
+
+
+def stacked(text: str) -> str:
+    """A bilingual label ("库存 Stock") as two lines, the Chinese over the English, where a narrow column needs it;
+    one language alone, or a text that is not "中文 English", as it is."""
+    chinese, space, rest = text.partition(" ")
+    if _mode != BOTH or not space or not any("\u4e00" <= ch <= "\u9fff" for ch in chinese):
+        return text
+    return f"{chinese}\n{rest}"

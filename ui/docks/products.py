@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QDockWidget, QGridLayout, QHeaderView, QPushButto
                                QWidget)
 
 from app.console import picture_bytes
-from ui.i18n import QT_TR_NOOP, tr
+from ui.i18n import QT_TR_NOOP, stacked, tr
 
 COLUMNS = [QT_TR_NOOP("商品"), QT_TR_NOOP("直播价"), QT_TR_NOOP("原价"), QT_TR_NOOP("库存"), QT_TR_NOOP("状态")]
 LIVE_PRICE, LIST_PRICE, STOCK = 1, 2, 3  # live price and stock are edited in place (double-click or F2)
@@ -21,7 +21,7 @@ class ProductsDock(QDockWidget):
         super().__init__(tr("商品 / 排品"), parent)
         self.setObjectName("products")
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([tr(column) for column in COLUMNS])
+        self.table.setHorizontalHeaderLabels([stacked(tr(column)) for column in COLUMNS])  # narrow: 2 lines
         self.table.horizontalHeaderItem(3).setToolTip(tr("直播结束时的库存写回商品库；演练中的变化不写回"))
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -100,8 +100,8 @@ class ProductsDock(QDockWidget):
             pinned = state.pinned_product == product_id
             sale = state.flash_sale is not None and state.flash_sale.product_id == product_id
             values = [product.title, f"￥{product.live_price_cents / 100:.2f}", f"￥{product.list_price_cents / 100:.2f}",
-                      str(product.stock), tr("讲解中") if pinned else (tr("秒杀中") if sale else (
-                          tr("售罄") if product.stock == 0 else ""))]
+                      str(product.stock), stacked(tr("讲解中") if pinned else (tr("秒杀中") if sale else (
+                          tr("售罄") if product.stock == 0 else "")))]
             for column, value in enumerate(values):
                 item = self.table.item(row, column)
                 if item is None:
