@@ -141,3 +141,7 @@ def test_ticks_for_the_figures_the_issue_saw():
     assert nice_ticks(7, 6, whole=True) == [0, 2, 4, 6, 8]
     assert nice_ticks(47, 6, whole=True) == [0, 10, 20, 30, 40, 50]
     assert nice_ticks(0, 4) == [0, 0.25, 0.5, 0.75, 1]  # a show that sold nothing still gets an axis
+    assert nice_ticks(5, 2, whole=True) == [0, 5]  # minutes step 1, 2, 5, 10: never 2.5
+    assert nice_ticks(3, 3, whole=True) == [0, 1, 2, 3]  # a whole step of one minute
+    assert nice_ticks(100, 1) == [0, 100] and nice_ticks(0.5, 1) == [0, 0.5]  # one interval; below one too
+    assert nice_ticks(1000, 4) == [0, 250, 500, 750, 1000]  # 2.5 × 10^k where it is round

@@ -230,3 +230,19 @@ def test_viewers_are_kept_where_the_collector_does_not_walk_them():
     room.start_draw("杯", "冲", 1, 60, "entered_before", "assistant:a")
     assert not gc.is_tracked(room._entered_before) and len(room._entered_before) == 2000
     assert metrics.snapshot().conversion == 1.0 and metrics.room_counts().interacting_viewers == 2000
+
+
+def test_questions_counted_for_the_show_and_for_the_product_explained_then():
+    """常问: each FAQ_ASKED counted by its topic (cut at 40 characters) for the show, and for the window open when it
+    came; most asked first, ties by topic; none outside a window goes to a product."""
+    long_topic = "尺码" * 30
+    script = [ev(0, T.FAQ_ASKED, topic="发货"),  # before any pin: the show's only
+              ev(5, T.PRODUCT_PINNED, product_id=1),
+              ev(6, T.FAQ_ASKED, topic="发货"), ev(7, T.FAQ_ASKED, topic="尺码"), ev(8, T.FAQ_ASKED, topic="发货"),
+              ev(9, T.FAQ_ASKED, topic=long_topic),
+              ev(10, T.PRODUCT_PINNED, product_id=2), ev(11, T.FAQ_ASKED, topic="包邮"),
+              ev(12, T.PRODUCT_UNPINNED, product_id=2), ev(13, T.FAQ_ASKED)]  # no topic: ""
+    m = SessionMetrics().feed(script).snapshot(now=20)
+    assert m.questions == (("发货", 3), ("", 1), ("包邮", 1), ("尺码", 1), (long_topic[:40], 1))
+    by_product = {p.product_id: p.questions for p in m.products}
+    assert by_product == {1: (("发货", 2), ("尺码", 1), (long_topic[:40], 1)), 2: (("包邮", 1),)}
