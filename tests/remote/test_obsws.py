@@ -96,6 +96,8 @@ def test_a_stream_deck_drives_scenes_stream_record_and_mute(console, caplog):
 
         assert wait_until(lambda: ("record", False) in heard[heard.index(("record", True)) + 1:]
                           if ("record", True) in heard else False, 10)
+        # the stop's StreamStateChanged and RecordStateChanged may reach the client in either order
+        assert wait_until(lambda: len([x for x in heard if x[0] == "stream"]) >= 4, 10)
         assert ("scene", "商品特写 Product") in heard and ("mute", True) in heard and ("mute", False) in heard
         assert [x for x in heard if x[0] == "stream"] == [("stream", True), ("stream", False),
                                                          ("stream", True), ("stream", False)]
