@@ -42,7 +42,7 @@ from app.media.scenes import SceneError, check_input, default_scenes, scenes_fro
 from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.redaction import install_log_redaction, redact, redact_url
-from app.report import nice_ticks
+from app.report import nice_ticks, tick_label
 from app.review import money, product_rows, ratio, whole
 from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
@@ -53,7 +53,7 @@ __all__ = ["ActionRefused", "BOTH", "CHINESE", "CatalogImportError", "ConsoleSer
            "SceneError", "check_input", "default_scenes", "due", "ensure_qt", "feed_problem", "font", "format_clock",
            "format_schedule", "install_log_redaction", "money", "nice_ticks", "parse_schedule", "pick_message",
            "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "resource_dir", "scenes_from_json",
-           "scenes_to_json", "split_url", "whole"]
+           "scenes_to_json", "split_url", "tick_label", "whole"]
 
 log = logging.getLogger(__name__)
 

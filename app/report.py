@@ -69,7 +69,8 @@ def nice_ticks(top: float, count: int = 5, whole: bool = False) -> list[float]:
     return [float(f"{i * step:.12g}") for i in range(n + 1)]
 
 
-def _tick(value: float) -> str:
+def tick_label(value: float) -> str:
+    """An axis tick as a person reads it: 1,000 · 2.5 · 1.5万."""
     return f"{value / 10_000:,g}万" if value >= 10_000 else f"{value:,g}"
 
 
@@ -116,9 +117,10 @@ def _svg(series: Series, x_label: str, y_label: str, bands: Sequence[tuple[float
                      f"<title>{_e(label)}</title></rect>")
     for y in y_ticks:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#eee"/>'
-                     f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" text-anchor="end">{_e(_tick(y))}</text>')
+                     f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" text-anchor="end">{_e(tick_label(y))}</text>')
     for x in x_ticks:
-        parts.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 18}" text-anchor="middle">{_e(_tick(x))}</text>')
+        parts.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 18}" text-anchor="middle">'
+                     f'{_e(tick_label(x))}</text>')
     parts.append(f'<text x="{width - right}" y="{height - 6}" text-anchor="end">{_e(x_label)}</text>')
     for _name, colour, values in series:
         if bars:

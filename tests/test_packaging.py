@@ -79,3 +79,17 @@ def test_installed_in_a_fresh_environment_it_runs_the_demo(wheel, tmp_path):
     refused = subprocess.run([str(venv / "bin" / "anchor-console"), "--version"], capture_output=True, text=True,
                              cwd=elsewhere, env={**env, "PYTHONPATH": str(shadow)}, timeout=60)
     assert refused.returncode == 2 and "shadows Anchor Console" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_the_suite_runs_under_the_memory_cap():
+    """.ci/run and packaging/bootstrap.sh cap every process at 8 GB of address space (`ulimit -S -v 8000000`), so a
+    runaway frame queue fails a test instead of taking the machine down; only headless Chromium lifts it for itself
+    (tests/browser.py). Under CI the cap must be there."""
+    import os
+    import resource
+
+    if not os.environ.get("CI"):
+        pytest.skip("the cap is .ci/run's; a run by hand sets its own")
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    assert soft != resource.RLIM_INFINITY and soft <= 8_000_000 * 1024
+    assert "ulimit -S -v 8000000" in (ROOT / ".ci" / "run").read_text()

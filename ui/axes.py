@@ -4,13 +4,9 @@ and labels on a time axis set in lanes so that none runs into another."""
 
 from __future__ import annotations
 
-from app.console import nice_ticks
+from app.console import nice_ticks, tick_label
 
 TICK_ROOM_PX = 34  # at least this much height per tick label (a 13-px label and air above and below)
-
-
-def tick_label(value: float) -> str:
-    return f"{value / 10_000:,g}万" if value >= 10_000 else f"{value:,g}"
 
 
 def round_y_axis(plot, top: float, height_px: float | None = None) -> list[float]:
