@@ -92,30 +92,30 @@ def open_sources_for(options: LiveOptions):
                         audio="auto", mirror=options.mirror, camera_mode=mode, microphone=options.microphone)
 
 
-def camera_input(video, studio: StudioSettings):
+def camera_input(video, desk_settings: StudioSettings):
     """The camera as the scenes take it: with the studio's 绿幕 key and 美颜 when set (never the product's picture)."""
-    if studio.chroma is None and studio.beauty <= 0:
+    if desk_settings.chroma is None and desk_settings.beauty <= 0:
         return video
-    return FilteredSource(video, chroma=studio.chroma, beauty=studio.beauty)
+    return FilteredSource(video, chroma=desk_settings.chroma, beauty=desk_settings.beauty)
 
 
-def background_input(studio: StudioSettings) -> dict:
+def background_input(desk_settings: StudioSettings) -> dict:
     """{"background": the studio's picture} when it has one that opens, else {} (the scenes then skip it)."""
-    if not studio.background:
+    if not desk_settings.background:
         return {}
     try:
-        return {"background": ImageSource(studio.background)}
+        return {"background": ImageSource(desk_settings.background)}
     except SourceError as exc:
         log.warning("background picture not used: %s", exc)
         return {}
 
 
-def studio_inputs(studio: StudioSettings, width: int, height: int, fps: int) -> dict:
+def studio_inputs(desk_settings: StudioSettings, width: int, height: int, fps: int) -> dict:
     """The studio's own sources, each opened for the scenes; one that cannot open keeps its place in them with a
     slate saying so (the show goes on without it). A media file gives its picture only (the show's sound is the
     chosen source's)."""
     inputs = {}
-    for name, spec in studio.inputs.items():
+    for name, spec in desk_settings.inputs.items():
         try:
             inputs[name] = open_video_source(spec, width, height, fps, loop=True)
         except (SourceError, ValueError) as exc:
@@ -124,14 +124,14 @@ def studio_inputs(studio: StudioSettings, width: int, height: int, fps: int) -> 
     return inputs
 
 
-def open_scenes(video, sound, studio: StudioSettings, options: LiveOptions, pinned_image) -> SceneSource:
+def open_scenes(video, sound, desk_settings: StudioSettings, options: LiveOptions, pinned_image) -> SceneSource:
     """The scenes as a go-live or the preview draws them: the chosen source as "camera" (with the studio's key and
     smoothing), `pinned_image` (what to show as the product's picture) as "product", the background picture and the
     studio's own sources, the program scene as the studio left it. A file that is also the sound is started once."""
-    camera = camera_input(video, studio)
-    inputs = {**studio_inputs(studio, options.width, options.height, options.fps), "camera": camera,
-              "product": PinnedPicture(pinned_image), **background_input(studio)}
-    return SceneSource(inputs, studio.scenes, options.width, options.height, program=studio.on_air_scene,
+    camera = camera_input(video, desk_settings)
+    inputs = {**studio_inputs(desk_settings, options.width, options.height, options.fps), "camera": camera,
+              "product": PinnedPicture(pinned_image), **background_input(desk_settings)}
+    return SceneSource(inputs, desk_settings.scenes, options.width, options.height, program=desk_settings.on_air_scene,
                        started_elsewhere=(sound, camera) if sound is video else (sound,))
 
 
@@ -144,7 +144,8 @@ def mark_rehearsal(compositor: Compositor) -> None:
     compositor.protect(REHEARSAL_LAYER)  # no scene can take it over or hide it
 
 
-def build_overlays(settings: EncoderSettings, studio: StudioSettings, rehearsal: bool) -> tuple[Compositor, OverlaySet]:
+def build_overlays(settings: EncoderSettings, desk_settings: StudioSettings,
+                   rehearsal: bool) -> tuple[Compositor, OverlaySet]:
     """A compositor with the overlay layers switched and placed as the streamer left them; a rehearsal's frames
     also carry the 演练 REHEARSAL mark (bottom-right corner, above everything, not switchable; the top-left is
     the test pattern's frame code)."""
@@ -152,16 +153,16 @@ def build_overlays(settings: EncoderSettings, studio: StudioSettings, rehearsal:
     if rehearsal:
         mark_rehearsal(compositor)
     overlays = OverlaySet(compositor)
-    apply_layout(overlays, studio)
+    apply_layout(overlays, desk_settings)
     return compositor, overlays
 
 
-def apply_layout(overlays: OverlaySet, studio: StudioSettings) -> None:
+def apply_layout(overlays: OverlaySet, desk_settings: StudioSettings) -> None:
     """Each overlay switched and placed as the studio's settings say (a kind without a place: its default)."""
-    for kind, enabled in studio.overlay_enabled.items():
+    for kind, enabled in desk_settings.overlay_enabled.items():
         overlays.set_enabled(kind, enabled)
     for kind in KINDS:
-        overlays.place(kind, *studio.overlay_positions.get(kind, (None, None)))
+        overlays.place(kind, *desk_settings.overlay_positions.get(kind, (None, None)))
 
 
 def overlay_boxes(compositor: Compositor | None) -> dict[str, tuple[int, int, int, int]]:

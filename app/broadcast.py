@@ -4,7 +4,7 @@ verbs with undo, and what the window reads of it — snapshots and counters, nev
 
 Threads: the pipeline's own (capture, render, encode, one per output), the session's (bus dispatcher, store
 writer, room clock), the binder's and each connector's. The console's thread calls the methods here; every read
-returns a value built under the owner's lock (`RoomSnapshot`, `MetricsSnapshot`, `BroadcastHealth`).
+returns a value built under the owner's lock (`RoomSnapshot`, `MetricsSnapshot`, `HealthReport`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from app.commerce.room import ActionRefused, RoomSnapshot
 from app.assembly import FrameSlot, LiveOptions, apply_layout, build_overlays, open_scenes, open_sources_for
 from app.commerce.undo import UndoableVerbs
 from app.desk import Change, StudioSettings
+from app.health import HealthReport, health_report
 from app.config import recordings_dir
 from app.kernel.events import Event, EventType
 from app.live.connectors import dialect_for, open_feed
@@ -53,17 +53,6 @@ def session_title(options: LiveOptions, now: float | None = None) -> str:
     12-01 20:05" / "直播 Live 12-01 20:05" when none was given."""
     stamp = time.strftime("%m-%d %H:%M", time.localtime(time.time() if now is None else now))
     return clean_title(options.title, f"{'演练 Rehearsal' if options.rehearsal else '直播 Live'} {stamp}")
-
-
-@dataclass(frozen=True)
-class BroadcastHealth:
-    """What the window shows of a running broadcast, read once a second: the pipeline's last stats, the feed's
-    counters, the event log's state, the camera's actual mode."""
-
-    stats: PipelineStats | None
-    feed: object | None  # FeedStats copy, or None without a platform feed
-    event_log_notice: str | None
-    camera_mode: str | None
 
 
 class GoLiveError(ValueError):
@@ -108,11 +97,11 @@ class Broadcast:
     """One go-live. `start()` opens everything (or rolls back and raises GoLiveError); `stop()` closes it all
     and the session is written; the object stays readable afterwards (recording path, last stats)."""
 
-    def __init__(self, database: Database, options: LiveOptions, studio: StudioSettings, frames: FrameSlot,
+    def __init__(self, database: Database, options: LiveOptions, desk_settings: StudioSettings, frames: FrameSlot,
                  on_event=None) -> None:
         self.database = database
         self.options = options
-        self.studio = studio  # the settings as they were at the go-live; `apply_studio` hands in newer ones
+        self.settings = desk_settings  # the settings as they were at the go-live; `apply_settings` hands in newer ones
         self._frames = frames
         self._on_event = on_event  # called with every event on the bus (dispatcher thread): the LAN server
         self.core: SessionCore | None = None
@@ -156,7 +145,7 @@ class Broadcast:
 
     def _open(self, opened: list) -> None:
         """The go-live steps; each thing opened adds how to close it to `opened` (run in reverse on failure)."""
-        options, studio = self.options, self.studio
+        options, desk_settings = self.options, self.settings
         targets = list(options.destinations)
         if options.record:
             self.recording_path = Path(options.recording_path) if options.recording_path else \
@@ -172,18 +161,18 @@ class Broadcast:
             opened.append(audio.stop)
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
-        if studio.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
-            video = self.scenes = open_scenes(video, audio, studio, options, self._pinned_image)
+        if desk_settings.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
+            video = self.scenes = open_scenes(video, audio, desk_settings, options, self._pinned_image)
             opened.append(video.stop)
-        core = SessionCore(self.database, list(studio.banned_words))
-        core.banned.block_all(studio.blocked_users)
+        core = SessionCore(self.database, list(desk_settings.banned_words))
+        core.banned.block_all(desk_settings.blocked_users)
         core.bus.subscribe(self._bus_event)
         core.start(session_title(options), destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""),
                    kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE)
         opened.append(core.end)
-        core.faq.auto = studio.faq_auto
-        self.compositor, self.overlays = build_overlays(settings, studio, rehearsal=options.rehearsal)
+        core.faq.auto = desk_settings.faq_auto
+        self.compositor, self.overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
         binder = OverlayBinder(core.room, self.overlays)
         binder.start()
         helpers: list = [binder]
@@ -203,9 +192,9 @@ class Broadcast:
         pipeline = Pipeline(settings, outputs, duration=options.duration, on_stats=self._stats,
                             compositor=self.compositor, video_source=video, audio_source=audio)
         pipeline.on_clock_start = core.bus.go_live
-        pipeline.muted = studio.muted
+        pipeline.muted = desk_settings.muted
         pipeline.preview_sink = self._frames.put
-        self._verbs = UndoableVerbs(core.room, studio.actor)
+        self._verbs = UndoableVerbs(core.room, desk_settings.actor)
         self.core, self.pipeline, self._helpers = core, pipeline, helpers
 
     @property
@@ -278,7 +267,7 @@ class Broadcast:
 
     def define_coupon(self, coupon_id: int, payload: dict) -> None:
         """A coupon saved in the catalogue while live: into the room through the bus (the log has it too)."""
-        self.core.room.define_coupon(coupon_id, payload, self.studio.actor)
+        self.core.room.define_coupon(coupon_id, payload, self.settings.actor)
 
     def switch_scene(self, name: str, transition: str = "cut", actor: str | None = None) -> bool:
         """切换场景: `name` on air from the next frame (a cut or a fade), logged on the bus; False if it already is.
@@ -291,7 +280,7 @@ class Broadcast:
             raise ActionRefused(str(exc)) from None
         if changed:
             self.core.bus.publish(Event(EventType.SCENE_SWITCHED, {"scene": name, "transition": transition},
-                                        actor=actor or self.studio.actor))
+                                        actor=actor or self.settings.actor))
         return changed
 
     def recent_comment(self, seq: int | None) -> Event:
@@ -332,10 +321,12 @@ class Broadcast:
             out.append(self._pending.popleft())
         return out
 
-    def health(self) -> BroadcastHealth:
+    def health(self, room: MetricsSnapshot | None = None) -> HealthReport | None:
+        """The show's health now (None before the pipeline's first second): outputs, feed, notices, and the room's
+        figures from `room` (a metrics snapshot the caller has taken anyway)."""
         feed = self.feed
-        return BroadcastHealth(self.stats, feed.stats_copy() if feed is not None else None,
-                               self.event_log_notice(), self.camera_mode())
+        return health_report(self.stats, feed.stats_copy() if feed is not None else None, self.event_log_notice(),
+                             room)
 
     def event_log_notice(self) -> str | None:
         """What the streamer must know about the event log while live (中文 / English), or None when healthy:
@@ -362,27 +353,27 @@ class Broadcast:
         return None
 
     # --- the studio's switches while live ----------------------------------------------------------------
-    def apply_studio(self, studio: StudioSettings, change: Change) -> None:
+    def apply_settings(self, desk_settings: StudioSettings, change: Change) -> None:
         """The studio's newer settings, from now on: mute, banned words and blocked viewers, 自动回复, the
         overlays' switches and places, the scenes and the one on air (a switch logged on the bus)."""
-        self.studio = studio
+        self.settings = desk_settings
         fields, core = change.fields, self.core  # only what changed: an overlay dragged must not refold the words
         if self.pipeline is not None and "muted" in fields:
-            self.pipeline.muted = studio.muted
+            self.pipeline.muted = desk_settings.muted
         if core is not None:
             if "banned_words" in fields:
-                core.banned.set_words(list(studio.banned_words))
+                core.banned.set_words(list(desk_settings.banned_words))
             if "blocked_users" in fields:
-                core.banned.block_all(studio.blocked_users)
+                core.banned.block_all(desk_settings.blocked_users)
             if core.faq is not None and "faq_auto" in fields:
-                core.faq.auto = studio.faq_auto
+                core.faq.auto = desk_settings.faq_auto
         if self.overlays is not None and change.fields & {"overlay_enabled", "overlay_positions"}:
-            apply_layout(self.overlays, studio)
+            apply_layout(self.overlays, desk_settings)
         if self.scenes is not None and self._running:
             if "scenes" in change.fields:
-                self.scenes.set_scenes(list(studio.scenes))
+                self.scenes.set_scenes(list(desk_settings.scenes))
             if change.fields & {"scenes", "program_scene"}:
-                self.switch_scene(studio.on_air_scene, change.transition, change.actor)
+                self.switch_scene(desk_settings.on_air_scene, change.transition, change.actor)
 
     def audio_level(self) -> float | None:
         return self.pipeline.read_audio_peak() if self.pipeline is not None else None

@@ -7,7 +7,7 @@
 - `history` (`app.history.History`): stored shows, reviews, reports and comparisons, order imports, recordings,
   the studios on the database;
 - the preview before going live, the LAN assistants' door, and the studio's switches that outlive a go-live.
-The window polls on timers (a human rate) and gets values (`RoomSnapshot`, `MetricsSnapshot`, `BroadcastHealth`,
+The window polls on timers (a human rate) and gets values (`RoomSnapshot`, `MetricsSnapshot`, `HealthReport`,
 `RemoteStatus`), never a live object of another thread. The names the window renders or catches are handed on
 from here (`__all__`), so `ui/` imports this module and the event types only.
 """
@@ -19,7 +19,7 @@ import threading
 import weakref
 
 from app.assembly import LiveOptions
-from app.broadcast import Broadcast, BroadcastHealth, GoLiveError, check_mode
+from app.broadcast import Broadcast, GoLiveError, check_mode
 from app.catalogue import Catalogue, load_faqs
 from app.desk import Change, Desk, StudioSettings, differences
 from app.commerce.notices import due, format_schedule, parse_schedule
@@ -30,6 +30,7 @@ from app.language import BOTH, CHINESE, ENGLISH
 from app.language import pick as pick_message
 from app.destinations import PRESETS, Destination, KeyStore, split_url
 from app.doors import Doors
+from app.health import HealthReport, output_name
 from app.history import History
 from app.stage import Stage
 from app.kernel.events import Event
@@ -51,7 +52,7 @@ from app.store.db import Database
 __all__ = ["ActionRefused", "BOTH", "CHINESE", "CatalogImportError", "ConsoleService", "Destination",
            "DestinationError", "ENGLISH", "ExtremeWordChecker", "FilterError", "KeyStore", "LiveOptions", "PRESETS",
            "SceneError", "check_input", "default_scenes", "due", "ensure_qt", "feed_problem", "font", "format_clock",
-           "format_schedule", "install_log_redaction", "money", "nice_ticks", "parse_schedule", "pick_message",
+           "format_schedule", "install_log_redaction", "output_name", "money", "nice_ticks", "parse_schedule", "pick_message",
            "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "resource_dir", "scenes_from_json",
            "scenes_to_json", "split_url", "tick_label", "whole"]
 
@@ -95,7 +96,7 @@ class ConsoleService:
         self.on_air_changed: list = []  # callables told True at a go-live, False at its stop, on the caller's thread
         self._stopping = threading.Lock()  # guards _stops: each show is stopped once, a second stop waits for it
         self._stops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # show → Event set when it stopped
-        self.desk.subscribe(self._studio_changed)  # the show on air, the preview and control surfaces follow
+        self.desk.subscribe(self._desk_changed)  # the show on air, the preview and control surfaces follow
 
     # --- state the window reads --------------------------------------------------------------------------
     @property
@@ -113,8 +114,9 @@ class ConsoleService:
     def metrics(self) -> MetricsSnapshot | None:
         return self.broadcast.metrics() if self.live else None
 
-    def health(self) -> BroadcastHealth | None:
-        return self.broadcast.health() if self.live else None
+    def health(self, room: MetricsSnapshot | None = None) -> HealthReport | None:
+        """The show's health (`app.health`), with the room's figures from `room` when given; None when not live."""
+        return self.broadcast.health(room) if self.live else None
 
     def drain_events(self) -> list[Event]:
         return self.broadcast.drain_events() if self.broadcast is not None else []
@@ -187,8 +189,8 @@ class ConsoleService:
             self.stage.restart()
             raise
         self.broadcast = broadcast
-        if changed := differences(broadcast.studio, self.desk.settings):  # written while it was opening
-            broadcast.apply_studio(self.desk.settings, Change(changed))
+        if changed := differences(broadcast.settings, self.desk.settings):  # written while it was opening
+            broadcast.apply_settings(self.desk.settings, Change(changed))
         self._emit_outputs(True)
         return broadcast
 
@@ -268,13 +270,13 @@ class ConsoleService:
         return self.broadcast.next_undo() if self.live else None
 
     # --- the studio's settings, applied where they show ------------------------------------------------
-    def _studio_changed(self, change: Change) -> None:
+    def _desk_changed(self, change: Change) -> None:
         """A desk listener (on the writer's thread, no lock held): the newest settings to the show on air or the
         preview, and what control surfaces follow (mute, the scene on air)."""
         settings = self.desk.settings
         broadcast = self.broadcast if self.live else None
         if broadcast is not None:
-            broadcast.apply_studio(settings, change)
+            broadcast.apply_settings(settings, change)
         else:
             self.stage.follow(change)
         if "muted" in change.fields:

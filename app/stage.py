@@ -22,6 +22,7 @@ from app.media.encode import EncoderSettings
 from app.media.filters import FilteredSource, key_colour_at
 from app.media.pipeline import Pipeline
 from app.media.qtrender import ensure_qt
+from app.media.scenes import Still
 from app.overlays.overlay_set import KINDS
 from app.redaction import redact
 
@@ -70,10 +71,10 @@ class Stage:
         ensure_qt()
         video, sound = open_sources_for(options)  # the sound too: the level meter works before going live
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
-        studio = self._desk.settings
-        if studio.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
-            video = self._scenes = open_scenes(video, sound, studio, options, self._first_picture)
-        compositor, overlays = build_overlays(settings, studio, rehearsal=options.rehearsal)
+        desk_settings = self._desk.settings
+        if desk_settings.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
+            video = self._scenes = open_scenes(video, sound, desk_settings, options, self._first_picture)
+        compositor, overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
         show_layout_sample(overlays, self._catalogue.room_snapshot())  # the layout, to see and drag before going live
         pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=compositor)
         pipeline.preview_sink = self.frames.put
@@ -161,6 +162,12 @@ class Stage:
             return None
         picture = camera.last_raw if isinstance(camera, FilteredSource) else scenes.last_picture("camera")
         return None if picture is None else np.ascontiguousarray(picture[:, :, :3]).copy()
+
+    def input_stills(self) -> dict[str, Still]:
+        """Small pictures of what each source and overlay shows now (`Still`: BGRA, and where an overlay places
+        itself), from the show on air, else the preview; empty when neither runs. The scene editor's sketch."""
+        scenes = self._scenes_now()
+        return scenes.stills() if scenes is not None else {}
 
     @staticmethod
     def key_colour(still: np.ndarray, x: float, y: float) -> tuple[int, int, int]:

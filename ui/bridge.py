@@ -9,13 +9,13 @@ from PySide6.QtCore import QObject, Signal
 class CoreSignals(QObject):
     """The console's listeners as signals; `close()` before the window goes (no signal after it)."""
 
-    studio_changed = Signal(object)  # the desk's Change: which of the studio's settings changed (read desk.settings)
+    desk_changed = Signal(object)  # the desk's Change: which of the studio's settings changed (read desk.settings)
     on_air_changed = Signal(bool)  # a go-live (True) or its stop (False), from the window or a control surface
 
     def __init__(self, service, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._service = service
-        self._unsubscribe = service.desk.subscribe(self.studio_changed.emit)
+        self._unsubscribe = service.desk.subscribe(self.desk_changed.emit)
         service.on_air_changed.append(self.on_air_changed.emit)
 
     def close(self) -> None:

@@ -10,10 +10,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.console import (ActionRefused, CatalogImportError, ConsoleService, KeyStore, due, format_schedule,
-                         parse_schedule, redact)
+                         output_name, parse_schedule)
+from ui.docks import scrolling
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
-from ui.docks.destinations import DestinationsDock
+from ui.docks.destinations import HEALTH, DestinationsDock
 from ui.docks.draw import DrawDock
 from ui.docks.faq import FaqDialog, FaqDock, ScheduleDialog, reminder_text
 from ui.docks.graphs import GraphsDock
@@ -27,7 +28,7 @@ from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.preview import PreviewWidget
 from ui.window.doors import DoorsMenu
 from ui.window.show import DEFAULT_DESTINATION, FEED, ShowControls
-from ui.window.studio import OVERLAYS, StudioMenus
+from ui.window.desk import OVERLAYS, DeskMenus
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,6 @@ SHORTCUTS = [("F5", QT_TR_NOOP("讲解选中商品")), ("F6", QT_TR_NOOP("上一
              ("Ctrl+Z", QT_TR_NOOP("撤销上一个直播操作（改价、库存、讲解、发券、秒杀、回复、公告）")),
              ("Ctrl+1 … Ctrl+9", QT_TR_NOOP("切换到第 1–9 个场景")), ("Ctrl+Q", QT_TR_NOOP("退出")),
              ("F1", QT_TR_NOOP("快捷键"))]
-
-
-def scrolling(dock) -> None:
-    """The dock's body in a scroll area: it never asks for more height (or width) than the window has."""
-    from PySide6.QtWidgets import QFrame, QScrollArea
-
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(dock.widget())
-    dock.setWidget(area)
 
 
 class MainWindow(QMainWindow):
@@ -77,7 +67,7 @@ class MainWindow(QMainWindow):
         self._prompted: int | None = None
         self._preview_seq = -1
         self.schedule = self._saved_schedule()  # 公告提醒: (time, what), reminded a minute ahead
-        self.studio = StudioMenus(self)
+        self.desk = DeskMenus(self)
         self.doors = DoorsMenu(self)
         self._build_centre()
         self.show_controls = ShowControls(self)
@@ -85,7 +75,7 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self._build_status_bar()
         self.signals = CoreSignals(service, self)  # what changes elsewhere (a control surface) arrives as signals
-        self.signals.studio_changed.connect(self._studio_changed)
+        self.signals.desk_changed.connect(self._desk_changed)
         self.signals.on_air_changed.connect(self._on_air_changed)
         self._timers = []
         for interval, slot in ((33, self._tick_preview), (100, self._tick_events), (250, self._tick_room),
@@ -104,7 +94,7 @@ class MainWindow(QMainWindow):
         self.preview.overlay_boxes = self.service.stage.overlay_boxes
         self.preview.canvas_size = self.service.stage.canvas_size
         self.preview.on_move = self.service.desk.place_overlay
-        self.preview.on_drop = self.studio.dropped_overlay
+        self.preview.on_drop = self.desk.dropped_overlay
         self.preview.labels = {kind: tr(label) for kind, label in OVERLAYS}
         self.preview.setToolTip(tr("拖动画面上的叠加层来摆放（Esc 取消）"))
         self.alert = AlertBar()  # a failed go-live: stays until dismissed
@@ -118,7 +108,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         service, act = self.service, self._act
-        self.comments = CommentsDock(lambda event: act("pin_comment", event), on_block=self.studio.block_user)
+        self.comments = CommentsDock(lambda event: act("pin_comment", event), on_block=self.desk.block_user)
         self.products = ProductsDock(
             lambda pid: act("pin_product", pid), lambda: act("next_product"), lambda: act("previous_product"),
             on_price=lambda pid, cents: act("set_live_price", pid, cents),
@@ -135,7 +125,7 @@ class MainWindow(QMainWindow):
         self.faq.auto.setChecked(service.desk.settings.faq_auto)
         self.graphs = GraphsDock()
         self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
-        self.studio.restore()  # the scenes before their dock is built
+        self.desk.restore()  # the scenes before their dock is built
         self.scenes = ScenesDock(service, self.message)
         self.destinations = DestinationsDock(self.keys, (DEFAULT_DESTINATION, FEED), self.message,
                                              main=(DEFAULT_DESTINATION, self.show_controls.destination))
@@ -171,9 +161,9 @@ class MainWindow(QMainWindow):
         self.reset_layout_action.setToolTip(tr("停靠窗口回到默认位置和大小"))
         self.reset_layout_action.triggered.connect(self.reset_layout)
         menu_bar.addMenu(tr("视图")).addAction(self.reset_layout_action)
-        self.studio.build_overlay_menu()
-        self.studio.build_picture_menu()
-        self.studio.build_moderation_menu()
+        self.desk.build_overlay_menu()
+        self.desk.build_picture_menu()
+        self.desk.build_moderation_menu()
         self._build_language_menu()
         self.undo_action = QAction(tr("撤销"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -388,7 +378,7 @@ class MainWindow(QMainWindow):
             self.preview.badge = "" if self.service.live else tr("预览 · 未开播")
             self.preview.show_frame(frame)
 
-    def _studio_changed(self, change) -> None:
+    def _desk_changed(self, change) -> None:
         """The studio's settings changed (here or elsewhere): the mute box and the scene buttons follow."""
         settings = self.service.desk.settings
         if "muted" in change.fields:
@@ -432,37 +422,31 @@ class MainWindow(QMainWindow):
             self.graphs.update_metrics(snapshot)
         if controls.live_since is not None:
             controls.show_on_air(time.monotonic() - controls.live_since)
-        health = self.service.health()
-        stats = health.stats if health is not None else None
-        if stats is not None:
-            drops = sum(stats.dropped.values())
-            lights = []
-            for out in stats.outputs:
-                light = {"failed": "✖ " + tr("失败"),
-                         "reconnecting": "◌ " + tr("重连") + f" #{out.stats.reconnects}",
-                         "congested": "◐ " + tr("拥塞")}.get(out.health, "● " + tr("正常"))
-                lights.append(f"{light} {out.stats.name.rsplit('/', 1)[-1]} {out.kbps:.0f} kbps "
-                              + tr("丢") + f" {out.lost} ({out.lost_percent:.1f}%)")
-            f = health.feed
-            if f is not None:
-                state = "● " + tr("弹幕源") if f.connected else "◌ " + tr("弹幕源重连")
-                quiet = (" " + tr("静默") + f" {f.last_message_age_s:.0f}s"
-                         if f.last_message_age_s is not None and f.last_message_age_s >= 10 else "")
-                lights.append(f"{state} {f.published}" + (f" ⚠{f.malformed + f.unknown}" if f.malformed + f.unknown
-                                                          else "") + quiet)
-            controls.health.setText("   ".join(lights))
-            self.destinations.show_health([out for out in stats.outputs if out.stats.name.startswith("rtmp")])
-            money = (f" · GMV ￥{snapshot.gmv_cents / 100:.0f} · " + tr("在线") + f" {snapshot.online_now}"
-                     if snapshot else "")
-            causes = "、".join(f"{cause} {n}" for cause, n in stats.dropped.items()) if drops else "0"
-            failed = [f"{out.stats.name.rsplit('/', 1)[-1]}: {out.stats.error}" for out in stats.outputs
-                      if out.health == "failed" and out.stats.error]  # e.g. a recording on a full disk
-            log_health = health.event_log_notice  # events set aside or a database that is failing
-            self.notices.setText("  ".join(f"⚠ {redact(notice)}" for notice in
-                                           (*stats.notices, *failed, *([log_health] if log_health else []))))
-            encode, drops_word = tr("编码"), tr("丢帧")
-            self.stats_label.setText(f"fps {stats.capture_fps:.1f} · {encode} {stats.encode_ms_mean:.1f} ms · "
-                                     f"{drops_word} {causes} · CPU {stats.cpu_percent + stats.push_cpu_percent:.0f}%{money}")
+        report = self.service.health(snapshot)
+        if report is not None:
+            self._show_health(report)
+
+    def _show_health(self, report) -> None:
+        """The show's health (`app.health`), worded in the window's language: a light per output and the feed's in
+        the toolbar, each destination's row, the notices, the encoder's line."""
+        lights = [f"{tr(HEALTH[out.health])} {output_name(out)} {out.kbps:.0f} kbps " + tr("丢")
+                  + f" {out.lost} ({out.lost_percent:.1f}%)"
+                  + (f" #{out.stats.reconnects}" if out.health == "reconnecting" else "") for out in report.outputs]
+        feed = report.feed
+        if feed is not None:
+            lights.append(("● " + tr("弹幕源") if feed.connected else "◌ " + tr("弹幕源重连")) + f" {feed.published}"
+                          + (f" ⚠{feed.problems}" if feed.problems else "")
+                          + (" " + tr("静默") + f" {feed.quiet_s:.0f}s" if feed.quiet_s is not None else ""))
+        self.show_controls.health.setText("   ".join(lights))
+        self.destinations.show_health([out for out in report.outputs if out.stats.name.startswith("rtmp")])
+        self.notices.setText("  ".join(f"⚠ {notice}" for notice in report.notices))
+        money = (f" · GMV ￥{report.gmv_cents / 100:.0f} · " + tr("在线") + f" {report.online}"
+                 if report.online is not None else "")
+        causes = "、".join(f"{cause} {n}" for cause, n in report.drops) or "0"
+        encode, drops_word = tr("编码"), tr("丢帧")
+        self.stats_label.setText(f"fps {report.capture_fps:.1f} · {encode} {report.encode_ms_mean:.1f} ms · "
+                                 f"{drops_word} {causes} · CPU {report.cpu_percent + report.push_cpu_percent:.0f}%"
+                                 f"{money}")
 
     # --- layout memory ----------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -485,7 +469,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         self.remember()
-        self.studio.remember_scenes()
+        self.desk.remember_scenes()
         if self.teleprompter is not None:
             self.teleprompter.close()
         if self.review_window is not None:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QToolBar, QWidget
 
 from app.remote.client import PREFIX, ActionRefused, PairingError, RemoteAssistant, RemoteError, parse_pairing_code
+from ui.docks import scrolling
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
 from ui.docks.draw import DrawDock
@@ -58,6 +59,8 @@ class RemoteWindow(QMainWindow):
                            self.call("reply_comment", seq, nickname, question, answer),
                            lambda: self.call("clear_reply"), lambda text: self.call("pin_notice", text),
                            lambda: self.call("unpin_notice"))
+        for dock in (self.coupons, self.draw, self.faq):
+            scrolling(dock)  # forms taller than a laptop's screen scroll instead of pushing the window off it
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.products)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.coupons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comments)

@@ -87,6 +87,7 @@ class ReviewWindow(QMainWindow):
         self.playhead.sigDragged.connect(lambda line: self.seek(line.value() * 60))
         self.timeline.addItem(self.playhead)
         self.timeline.scene().sigMouseClicked.connect(self._timeline_clicked)
+        self.timeline.scene().sigMouseMoved.connect(self._timeline_hovered)
         self._timeline_items: list = []
 
         self.kpis = QFormLayout()
@@ -279,6 +280,21 @@ class ReviewWindow(QMainWindow):
         peak = max((n for _, n in review.online), default=0)
         round_y_axis(self.timeline, max(peak, 10) / CURVE_ROOM)  # the curve below the labels' lanes
         self.timeline.setXRange(0, max(end, 1) / 60, padding=0.02)
+
+    def _timeline_hovered(self, scene_pos) -> None:
+        """Over the timeline: the moments within a few pixels of the pointer as its tooltip (their time and label —
+        also of a label left out for want of room), else none."""
+        if self.review is None:
+            return
+        view = self.timeline.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(scene_pos):
+            self.timeline.setToolTip("")
+            return
+        minutes = view.mapSceneToView(scene_pos).x()
+        near = view.viewPixelSize()[0] * 6  # six pixels, in minutes
+        lines = [f"{int(m.time // 60)}:{int(m.time % 60):02d}  {m.label}" for m in self.review.markers
+                 if abs(m.time / 60 - minutes) <= near]
+        self.timeline.setToolTip("\n".join(lines))
 
     def _add(self, item) -> None:
         self.timeline.addItem(item)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QGridLayout, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QListWidget, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -39,6 +39,18 @@ def input_label(name: str) -> str:
     return tr(INPUTS[name]) if name in INPUTS else name
 
 
+def still_images(stills: dict) -> dict[str, tuple[QImage, tuple | None]]:
+    """The core's small pictures per source (`Still`: premultiplied BGRA, and where an overlay places itself) as
+    images the sketch can draw, each its own copy."""
+    images = {}
+    for name, still in stills.items():
+        bgra = still.picture
+        h, w = bgra.shape[:2]
+        image = QImage(bgra.data, w, h, bgra.strides[0], QImage.Format.Format_ARGB32_Premultiplied).copy()
+        images[name] = (image, still.place)
+    return images
+
+
 def _percent(value) -> str:
     return f"{float(value) * 100:g}" if isinstance(value, (int, float)) else str(value)
 
@@ -54,6 +66,7 @@ class LayoutSketch(QWidget):
         self.items: list[dict] = []
         self.selected = -1  # index into items (bottom to top)
         self.on_pick, self.on_move = on_pick, on_move
+        self.stills: dict[str, tuple[QImage, tuple | None]] = {}  # what each source shows now (`show_stills`)
         self._grab: tuple[int, float, float, float, float] | None = None  # index, pointer and place at the press
         self.setMinimumSize(240, 135)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
@@ -118,12 +131,18 @@ class LayoutSketch(QWidget):
         self.items, self.selected = items, selected
         self.update()
 
+    def show_stills(self, stills: dict[str, tuple[QImage, tuple | None]]) -> None:
+        """The pictures of the sources (by input name) drawn in their places; a source without one is a tinted box."""
+        self.stills = stills
+        self.update()
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
         painter = QPainter(self)
         canvas = self.canvas()
         w, h = canvas.width(), canvas.height()
         painter.fillRect(canvas, QColor("#202020"))
         corners: dict[tuple[float, float], int] = {}  # labels of places sharing a corner go one under another
+        labels: list[tuple[QRectF, str]] = []
         for index, item in enumerate(self.items):
             try:
                 x, y = float(item.get("x", 0)), float(item.get("y", 0))
@@ -133,22 +152,59 @@ class LayoutSketch(QWidget):
             if not item.get("visible", True):
                 continue
             rect = QRectF(canvas.x() + x * w, canvas.y() + y * h, iw * w, ih * h)
-            overlay = str(item.get("input", "")).startswith("overlay.")
-            painter.fillRect(rect, QColor(255, 160, 0, 60) if overlay else QColor(80, 140, 220, 90))
+            name = str(item.get("input", ""))
+            still = self.stills.get(name)
+            if still is not None and not still[0].isNull():
+                self._draw_still(painter, canvas, rect, still, item)
+            else:
+                painter.fillRect(rect, QColor(255, 160, 0, 60) if name.startswith("overlay.")
+                                 else QColor(80, 140, 220, 90))
             painter.setPen(QPen(QColor("#ffeb3b") if index == self.selected else QColor("#e0e0e0"),
                                 2 if index == self.selected else 1))
             painter.drawRect(rect)
             line = corners.get((x, y), 0)
             corners[(x, y)] = line + 1
-            painter.drawText(rect.adjusted(3, 2 + 16 * line, -3, -2),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                             input_label(str(item.get("input", ""))))
+            labels.append((rect.adjusted(3, 2 + 17 * line, -3, -2), input_label(name)))
+        for place, text in labels:  # over every picture, on a dark backing to be read on any of them
+            box = painter.boundingRect(place, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
+            painter.fillRect(box.adjusted(-2, 0, 2, 0).intersected(place.adjusted(-2, 0, 2, 0)), QColor(0, 0, 0, 150))
+            painter.setPen(QColor("#f0f0f0"))
+            painter.drawText(place, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
         painter.end()
+
+    @staticmethod
+    def _draw_still(painter: QPainter, canvas: QRectF, rect: QRectF, still: tuple, item: dict) -> None:
+        """The picture in its place as the stream shows it: whole and centred (完整显示) or filling it (填满裁边); an
+        overlay where the overlay set put it when its item fills the canvas, else at the top left of its place."""
+        image, own_place = still
+        sw, sh = image.width(), image.height()
+        if sw <= 0 or sh <= 0 or rect.width() <= 0 or rect.height() <= 0:
+            return
+        fills = all(float(item.get(k, d)) == d for k, d in (("x", 0), ("y", 0), ("width", 1), ("height", 1)))
+        if own_place is not None and fills:
+            x, y, w, h = own_place
+            target = QRectF(canvas.x() + x * canvas.width(), canvas.y() + y * canvas.height(), w * canvas.width(),
+                            h * canvas.height())
+        else:
+            grow = max if item.get("fit") == "crop" and own_place is None else min
+            scale = grow(rect.width() / sw, rect.height() / sh)
+            target = QRectF(0, 0, sw * scale, sh * scale)
+            if own_place is None:
+                target.moveCenter(rect.center())
+            else:
+                target.moveTopLeft(rect.topLeft())
+        painter.save()
+        painter.setClipRect(rect)
+        painter.setOpacity(min(1.0, max(0.1, float(item.get("opacity", 1) or 0))))
+        painter.drawImage(target, image)
+        painter.restore()
 
 
 class SceneEditor(QDialog):
     def __init__(self, scenes: list, inputs: list[str], aspect: float = 16 / 9, parent: QWidget | None = None,
-                 own_inputs: dict[str, str] | None = None) -> None:
+                 own_inputs: dict[str, str] | None = None, stills=None) -> None:
+        """`stills`: asked every second for what each source shows now (name → small BGR picture), drawn in the
+        sketch; None draws the places only."""
         super().__init__(parent)
         self.setWindowTitle(tr("编辑场景"))
         self.inputs = list(inputs)
@@ -217,6 +273,15 @@ class SceneEditor(QDialog):
         layout.addWidget(buttons)
         self.resize(1100, 620)
         self._fill_names(0)
+        self._stills = stills
+        self._still_timer = QTimer(self)  # redraws only: the pictures come from the core
+        self._still_timer.timeout.connect(self.refresh_stills)
+        if stills is not None:
+            self.refresh_stills()
+            self._still_timer.start(1000)
+
+    def refresh_stills(self) -> None:
+        self.sketch.show_stills(still_images(self._stills()) if self._stills is not None else {})
 
     # --- scenes ------------------------------------------------------------------------------------------------
     def _fill_names(self, row: int) -> None:

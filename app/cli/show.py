@@ -71,7 +71,7 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
     service = ConsoleService()
     service.desk.set_faq_auto(auto_reply)
     service.control_options = lambda: options  # StartStream from a control surface: this show again
-    report = _StatsReport(None, metrics=service.metrics, feed=lambda: service.health())
+    report = _StatsReport(None, health=lambda stats: service.health(service.metrics()))
     service.on_stats = report
     print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
     path = options.recording_path
@@ -101,6 +101,10 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
         print(f"直播间数据 feed: {feed.published} events from {feed.received} frames ({kinds}); "
               f"unknown {feed.unknown}, malformed {feed.malformed}, not mapped {feed.unmapped}, "
               f"duplicates {feed.duplicates}, reconnects {feed.reconnects}")
+        for kind, n in sorted(feed.problems_by_kind.items(), key=lambda kv: -kv[1]):
+            print(f"  dropped {kind}: {n}")
+        if feed.notice:
+            print(f"注意 notice: {feed.notice}")
     print(f"场次 session #{core.session_id}: {core.bus.last_seq} events logged, GMV ￥{summary.gmv_cents / 100:.2f}, "
           f"{summary.orders} orders, peak online {summary.online_peak}")
     if core.faq is not None and core.faq.asked:
@@ -226,11 +230,12 @@ def _open_sources(args: argparse.Namespace, width: int, height: int, sample_rate
 
 
 class _StatsReport:
-    """Prints each stats snapshot as one line and, when asked, appends it to a JSON Lines file."""
+    """Prints each stats snapshot as one line (`app.health`) and, when asked, appends it to a JSON Lines file."""
 
-    def __init__(self, json_path: str | None, metrics=None, feed=None) -> None:
-        # metrics: () -> MetricsSnapshot | None; feed: () -> BroadcastHealth | None (its feed's counters)
-        self._file, self._metrics, self._feed = None, metrics, feed
+    def __init__(self, json_path: str | None, health=None) -> None:
+        # health: (PipelineStats) -> HealthReport | None, the show's own reading (feed, event log, room) when it
+        # has more to say than the pipeline's stats
+        self._file, self._health = None, health
         if json_path:
             try:
                 self._file = open(json_path, "a", encoding="utf-8")
@@ -238,9 +243,10 @@ class _StatsReport:
                 raise UsageError(f"cannot write stats file {json_path}: {exc.strerror}") from None
 
     def __call__(self, stats) -> None:
-        health = self._feed() if self._feed is not None else None
-        _print_stats(stats, self._metrics() if self._metrics is not None else None,
-                     health.feed if health is not None else None)
+        from app.health import health_report, terminal_line
+
+        report = (self._health(stats) if self._health is not None else None) or health_report(stats)
+        print(terminal_line(report), flush=True)
         if self._file:
             from app.media.pipeline import stats_dict
 
@@ -250,27 +256,3 @@ class _StatsReport:
     def close(self) -> None:
         if self._file:
             self._file.close()
-
-
-def _print_stats(stats, room=None, feed=None) -> None:
-    from app.media.clock import format_clock
-
-    drops = sum(stats.dropped.values())
-    parts = [format_clock(stats.stream_time),
-             f"fps {stats.capture_fps:4.1f}", f"enc {stats.encode_ms_mean:4.1f}/{stats.encode_ms_p95:4.1f} ms",
-             f"cpu {stats.cpu_percent:3.0f}%" + (f" + push {stats.push_cpu_percent:.0f}%" if stats.push_cpu_percent else ""),
-             f"frames {stats.frames_encoded}", f"drops {drops}"]
-    for out in stats.outputs:
-        state = {"failed": "FAILED", "reconnecting": f"RECONNECTING (#{out.stats.reconnects}) drop {out.lost}"}.get(
-            out.health, f"{out.kbps:5.0f} kbps {out.fps:4.1f} fps q{out.stats.queue_depth} drop {out.lost}")
-        parts.append(f"{out.stats.name} {state}")
-    for notice in stats.notices:
-        parts.append(f"! {notice}")
-    if room is not None:
-        parts.append(f"在线 {room.online_now} GMV ￥{room.gmv_cents / 100:.0f} 订单 {room.orders}")
-    if feed is not None:
-        state = "feed ok" if feed.connected else f"feed RECONNECTING (#{feed.reconnects})"
-        quiet = f" quiet {feed.last_message_age_s:.0f}s" if (feed.last_message_age_s or 0) >= 10 else ""
-        problems = feed.malformed + feed.unknown
-        parts.append(f"{state} {feed.published} ev" + (f" ⚠{problems}" if problems else "") + quiet)
-    print(redact(" | ".join(parts)), flush=True)

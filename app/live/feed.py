@@ -150,6 +150,7 @@ class Dialect:
 
     name = "协议 v1 / protocol v1"
     heartbeat_s: float | None = None  # how often `heartbeat()` is sent while connected
+    notice: str | None = None  # what the streamer must know about this source (中文 / English), e.g. names masked
 
     def __init__(self, url: str, token: str | None = None) -> None:
         self.url, self.token = url, token
@@ -196,6 +197,8 @@ class FeedStats:
     by_kind: dict[str, int] = field(default_factory=dict)  # messages by the source's own kind
     last_message_at: float | None = None  # time.monotonic() of the newest message
     last_message_age_s: float | None = None  # filled in by `stats_copy()`
+    problems_by_kind: dict[str, int] = field(default_factory=dict)  # "unknown CMD" / "malformed CMD" → how many
+    notice: str | None = None  # the dialect's notice (filled in by `stats_copy()`)
 
     @property
     def duplicate_orders(self) -> int:  # the name before the connectors (protocol v1's orders)
@@ -203,6 +206,7 @@ class FeedStats:
 
 
 MAX_KINDS = 200  # distinct kinds counted by name; more go under "…"
+WARN_EVERY_S = 60.0  # a kind of dropped message is logged at most once a minute after its first
 
 
 class FeedClient:
@@ -222,10 +226,12 @@ class FeedClient:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._seen_ids: OrderedDict[str, None] = OrderedDict()  # source ids seen, oldest first
+        self._warned: dict[str, tuple[float, int]] = {}  # problem kind → (when last logged, its count then)
 
     def stats_copy(self) -> FeedStats:
         """The counters now, as a copy the console's thread may keep (with the age of the newest message)."""
-        copy = replace(self.stats, by_kind=dict(self.stats.by_kind))
+        copy = replace(self.stats, by_kind=dict(self.stats.by_kind),
+                       problems_by_kind=dict(self.stats.problems_by_kind), notice=self.dialect.notice)
         if copy.last_message_at is not None:
             copy.last_message_age_s = max(0.0, time.monotonic() - copy.last_message_at)
         return copy
@@ -269,7 +275,7 @@ class FeedClient:
                 self.stats.last_error = redact(f"{type(exc).__name__}: {exc}")[:200]
             if self.stats.connected:
                 self.stats.connected = False
-                self.stats.reconnects += 1
+                self.stats.reconnects += not self._stop.is_set()  # stopping the feed is no reconnect
             if self._stop.is_set():
                 break
             log.warning("feed %s disconnected (%s); retrying in %.1f s", self.name, self.stats.last_error, delay)
@@ -320,7 +326,7 @@ class FeedClient:
                     stats.unknown += 1
                 else:
                     stats.malformed += 1
-                log.warning("feed %s: %s message dropped: %s", self.name, item.problem, item.reason)
+                self._warn(f"{item.problem} {item.kind}", item.reason)
                 continue
             if item.event is None:
                 stats.unmapped += not item.control
@@ -330,6 +336,24 @@ class FeedClient:
                 continue
             self.bus.publish(item.event)
             stats.published += 1
+
+    def _warn(self, key: str, reason: str) -> None:
+        """A dropped message counted under its kind; the log says the first of each kind, then at most one line a
+        minute per kind with how many more came (a room sends an unknown command many times a minute)."""
+        problems = self.stats.problems_by_kind
+        if key not in problems and len(problems) >= MAX_KINDS:
+            key = "…"
+        problems[key] = problems.get(key, 0) + 1
+        now = time.monotonic()
+        last = self._warned.get(key)
+        if last is None:
+            log.warning("feed %s: %s message dropped: %s (more of this kind are counted, logged once a minute)",
+                        self.name, key.split(" ", 1)[0], reason)
+            self._warned[key] = (now, problems[key])
+        elif now - last[0] >= WARN_EVERY_S:
+            log.warning("feed %s: %d more %s messages dropped in the last %.0f s", self.name, problems[key] - last[1],
+                        key, now - last[0])
+            self._warned[key] = (now, problems[key])
 
     def _seen(self, source_id: str) -> bool:
         """True for a message id already published this session (a resend after a reconnect)."""

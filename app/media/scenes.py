@@ -188,6 +188,28 @@ def scenes_from_json(data) -> list[Scene]:
     return scenes
 
 
+@dataclass(frozen=True)
+class Still:
+    """A small picture of what a source shows: `picture` BGRA, premultiplied alpha (opaque for cameras, pictures and
+    media); `place` where the source draws itself on the canvas when its item fills it (x, y, width, height as
+    fractions; overlays, which the overlay set places), else None."""
+
+    picture: np.ndarray
+    place: tuple[float, float, float, float] | None
+
+
+def _opaque(picture: np.ndarray) -> np.ndarray:
+    return np.dstack((picture[:, :, :3], np.full(picture.shape[:2], 255, np.uint8)))
+
+
+def _small(picture: np.ndarray, width: int) -> np.ndarray:
+    """A copy of the picture no wider than `width` (its shape kept)."""
+    h, w = picture.shape[:2]
+    if w <= width:
+        return np.ascontiguousarray(picture).copy()
+    return cv2.resize(picture, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+
+
 class PinnedPicture(VideoSource):
     """The "product" input: the picture of the product being explained (讲解中), from the room's snapshot, decoded
     once per picture; None (nothing drawn) while no product with a readable picture is pinned."""
@@ -270,6 +292,20 @@ class SceneSource(VideoSource):
     def last_picture(self, name: str) -> np.ndarray | None:
         """The newest picture drawn from input `name` (as the input gave it: before crop and fit), or None."""
         return self._seen.get(name)
+
+    def stills(self, width: int = 192) -> dict[str, Still]:
+        """What each input showed last and each overlay shows now ("overlay.KIND"), small (at most `width` px wide),
+        for the scene editor's sketch. Inputs no scene has drawn yet are left out."""
+        stills = {name: Still(_small(_opaque(picture), width), None) for name, picture in dict(self._seen).items()}
+        for layer in self._layers():
+            inv, add = getattr(layer, "inv", None), getattr(layer, "add", None)
+            if inv is None or add is None or inv.size == 0:
+                continue
+            x0, y0, x1, y1 = layer.rect
+            place = (x0 / self.width, y0 / self.height, (x1 - x0) / self.width, (y1 - y0) / self.height)
+            bgra = np.dstack((add, 255 - inv[:, :, :1]))  # premultiplied, as the layer keeps it
+            stills[OVERLAY + layer.name] = Still(_small(bgra, width), place)
+        return stills
 
     def set_scenes(self, scenes: list[Scene]) -> None:
         """Replace the scenes while on air (an edit): the program scene stays if it still exists (by name, its new

@@ -83,6 +83,13 @@ def main() -> int:
             soon = time.localtime(time.time() + 40)
             window.schedule = parse_schedule(f"{soon.tm_hour:02d}:{soon.tm_min:02d} 福袋开奖")
 
+        def scene_editor(window) -> None:
+            """编辑场景 on air, on the scene with the product picture: each place shows its picture now."""
+            window.scene_dialog = window.desk.scene_editor()
+            window.scene_dialog.names.setCurrentRow(1)
+            window.scene_dialog.resize(1100, 620)
+            window.scene_dialog.show()
+
         def show_tools(window) -> None:
             window.draw.raise_()
             window.faq.raise_()
@@ -104,6 +111,9 @@ def main() -> int:
                 (9100, lambda: room_tools(window)),
                 (9200, lambda: show_tools(window)),
                 (10200, lambda: shoot(window, "08-room-tools")),
+                (10250, lambda: scene_editor(window)),
+                (10350, lambda: shoot(window, "09-scene-editor", window.scene_dialog)),
+                (10380, lambda: window.scene_dialog.close()),
                 (10400, lambda: teleprompter(window)),
                 (11700, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
                 (12200, lambda: (window.teleprompter.close(), window.show_controls.stop_live())),
@@ -124,7 +134,7 @@ def main() -> int:
             window.doors.remote_action.setChecked(True)
             server = service.doors.assistants
             window.remote_window = RemoteWindow("", "小周")
-            window.remote_window.resize(1200, 760)
+            window.remote_window.resize(1366, 768)  # the assistant's laptop
             window.remote_window.token.setText(server.pairing_code("127.0.0.1"))  # pasted whole: wss + fingerprint
             window.remote_window.connect_to_console()
             window.remote_window.call("next_product")

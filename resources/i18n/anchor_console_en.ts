@@ -1058,20 +1058,8 @@
         <translation>MUTED</translation>
     </message>
     <message>
-        <source>失败</source>
-        <translation>failed</translation>
-    </message>
-    <message>
         <source>重连</source>
         <translation>reconnecting</translation>
-    </message>
-    <message>
-        <source>拥塞</source>
-        <translation>congested</translation>
-    </message>
-    <message>
-        <source>正常</source>
-        <translation>OK</translation>
     </message>
     <message>
         <source>丢</source>

@@ -272,7 +272,7 @@ def test_bilibili_replay_packets_batches_junk_heartbeats_reconnect_and_a_burst(c
         finally:
             feed.stop()
     stats = feed.stats
-    assert seen["auth"][0] == {"uid": 0, "roomid": room, "protover": 2, "platform": "web", "type": 2}
+    assert seen["auth"][0] == {"uid": 0, "roomid": room, "protover": 3, "platform": "web", "type": 2}
     assert len(seen["auth"]) == 2 and seen["heartbeats"] >= 2 and stats.reconnects >= 1
     assert (stats.malformed, stats.unknown, stats.unmapped, stats.duplicates) == (7, 1, 2, 1)
     assert stats.by_kind["heartbeat reply"] == seen["heartbeats"]
@@ -447,7 +447,7 @@ def test_bilibili_commands_one_by_one():
         parse(bili(8, b"not json"))
     hello = Bilibili("bilibili://77?uid=5&key=k1").hello()[0]
     assert HEADER.unpack_from(hello)[3] == 7 and json.loads(hello[16:]) == {
-        "uid": 5, "roomid": 77, "protover": 2, "platform": "web", "type": 2, "key": "k1"}
+        "uid": 5, "roomid": 77, "protover": 3, "platform": "web", "type": 2, "key": "k1"}
     assert HEADER.unpack_from(Bilibili("bilibili://77").heartbeat())[3] == 2
 
 

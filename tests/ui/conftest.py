@@ -23,4 +23,9 @@ def window(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(win)
     win.show()
     yield win
+    from PySide6.QtWidgets import QApplication
+
+    for other in QApplication.topLevelWidgets():  # the review or an assistant's window a test opened from it: a
+        if other.isVisible() and other is not win:  # window left on screen takes the pointer of the next test
+            other.close()
     service.close()

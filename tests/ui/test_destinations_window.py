@@ -56,7 +56,7 @@ def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the
         stop_nginx(backup)  # the backup platform goes away mid-show
         qtbot.waitUntil(lambda: "重连" in dock.table.item(backup_row, 4).text()
                         or "失败" in dock.table.item(backup_row, 4).text(), timeout=20000)
-        main = next(o for o in window.service.health().stats.outputs if f":{rtmp_server.port}/" in o.stats.name)
+        main = next(o for o in window.service.health().outputs if f":{rtmp_server.port}/" in o.stats.name)
         assert main.health != "failed" and main.stats.connected and window.service.live  # the main push goes on
         qtbot.wait(1500)
         assert window.show_controls.stop_live()

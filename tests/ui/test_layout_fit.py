@@ -182,3 +182,41 @@ def test_a_streamer_resets_the_layout_from_the_menu(window, qtbot):
     qtbot.waitUntil(lambda: window.comments.isVisible() and not window.products.isFloating(), timeout=2000)
     assert {dock.objectName(): window.dockWidgetArea(dock) for dock in window.findChildren(QDockWidget)} == before
     assert window.graphs.isVisible() or window.tabifiedDockWidgets(window.graphs)
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_assistants_window_fits_the_screen(qtbot, tmp_path, size, language, qapp_offscreen):
+    """远程场控 on the assistant's own laptop: within the screen, the connection's fields and its button in view
+    (not behind the toolbar's »), every dock's page and buttons in place, nothing over anything else."""
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    from app.console import font
+    from ui import i18n
+    from ui.remote_window import RemoteWindow
+
+    app = QApplication.instance()
+    before, mode = app.font(), i18n.mode()
+    app.setFont(font(13))
+    i18n.set_mode(language)
+    assistant = RemoteWindow("wss://192.168.1.20:8765", "小周")
+    qtbot.addWidget(assistant)
+    try:
+        width, height = size
+        assistant.resize(width, height)
+        assistant.show()
+        qtbot.waitExposed(assistant)
+        qtbot.wait(50)
+        assert assistant.width() <= width and assistant.height() <= height, assistant.minimumSizeHint()
+        for widget in (assistant.url, assistant.token, assistant.connect_button, assistant.state_label):
+            assert widget.isVisible() and widget.parentWidget().rect().contains(widget.geometry()), widget
+        for dock in (assistant.coupons, assistant.draw, assistant.comments, assistant.faq, assistant.products):
+            dock.raise_()
+            qtbot.wait(20)
+            buttons = [b for b in dock.findChildren(QPushButton) if shown(b)]
+            assert buttons or dock is assistant.comments, dock.windowTitle()
+            assert layout_problems(assistant) == [], dock.windowTitle()
+    finally:
+        assistant.close()
+        i18n.set_mode(mode)
+        app.setFont(before)

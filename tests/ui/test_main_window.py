@@ -88,7 +88,7 @@ def test_drag_an_overlay_in_the_preview_to_place_it(window, qtbot):
     placed = window.service.stage.overlay_boxes()["product_card"]
     assert placed[:2] == (width - w, height - h)  # kept whole on the canvas
     assert [int(v) for v in window.settings.value("overlays/product_card/position")] == [width - w, height - h]
-    window.studio.reset_overlay_positions()
+    window.desk.reset_overlay_positions()
     assert window.service.stage.overlay_boxes()["product_card"][:2] == (x, y)  # back in its default corner
     qtbot.mousePress(preview, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))  # not on an overlay: nothing moves
     assert window.service.stage.overlay_boxes()["product_card"][:2] == (x, y)
@@ -291,7 +291,7 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
     window.show_controls.source.setCurrentIndex(window.show_controls.source.findData("file"))
     window.show_controls.media_file = str(path)
     window.show_controls.mirror.setChecked(True)
-    window.studio.overlay_actions["product_card"].setChecked(False)
+    window.desk.overlay_actions["product_card"].setChecked(False)
     assert window.show_controls.go_live()
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
@@ -302,7 +302,7 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
 
     time.sleep(0.3)
     assert "product_card" not in layer_names(window)  # switched off: pinned, but not on the stream
-    window.studio.overlay_actions["product_card"].setChecked(True)
+    window.desk.overlay_actions["product_card"].setChecked(True)
     qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
     assert window.settings.value("overlays/product_card", type=bool) is True
 
@@ -371,8 +371,8 @@ def test_choices_are_remembered_for_the_next_start(window, tmp_path):
 def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
     window.show_controls.audience.setChecked(False)
     assert window.show_controls.go_live()
-    window.studio.set_banned_words(["退钱", "加微信"])
-    window.studio.set_keywords(["发货"])
+    window.desk.set_banned_words(["退钱", "加微信"])
+    window.desk.set_keywords(["发货"])
     bus = window.service.broadcast.core.bus
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "a", "text": "不好用退钱"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "b", "text": "今天发货"}))
@@ -389,7 +389,7 @@ def test_overlay_can_be_placed(window, qtbot):
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
-    window.studio.place_overlay("product_card", 700, 40)
+    window.desk.place_overlay("product_card", 700, 40)
     card = next(layer for layer in window.service.stage.compositor.layers() if layer.name == "product_card")
     assert card.rect[0] >= 700 and card.rect[1] >= 40
     assert window.settings.value("overlays/product_card/position") == [700, 40]

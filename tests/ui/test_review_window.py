@@ -176,7 +176,7 @@ def test_the_timelines_labels_keep_apart_and_above_the_curve(qtbot, tmp_path, mo
     """Issue #26: coupon and flash-sale labels close in time ran into each other and into the online curve. They
     now take lanes above the curve (the value axis leaves the top third to them); a label that finds no lane is
     left out, its dashed line stays."""
-    from PySide6.QtCore import QPointF
+    from PySide6.QtCore import QPoint, QPointF
 
     from app.kernel.events import EventType as T
     from tests.test_review_fast import store
@@ -209,5 +209,23 @@ def test_the_timelines_labels_keep_apart_and_above_the_curve(qtbot, tmp_path, mo
     view = review.timeline.getPlotItem().getViewBox()
     curve = [view.mapViewToScene(QPointF(t / 60, n)) for t, n in review.review.online]
     assert not any(box.contains(point) for box in boxes for point in curve), "a label lies on the curve"
+    hidden = [item for item in review._timeline_items
+              if getattr(item, "label", None) is not None and not item.label.isVisible()]
+    assert hidden  # five moments within 90 s: one found no lane
+    from PySide6.QtTest import QTest
+
+    wiggle = [0]
+
+    def pointer_at(minute):  # the pointer moved there, a pixel either way: pyqtgraph takes at most 60 moves a second
+        wiggle[0] = 1 - wiggle[0]
+        at = review.timeline.mapFromScene(view.mapViewToScene(QPointF(minute, 100)))
+        QTest.mouseMove(review.timeline.viewport(), at + QPoint(wiggle[0], 0))
+        return review.timeline.toolTip()
+
+    for item in hidden:  # the pointer on its dashed line names it (and whatever else lies there)
+        minute = item.value()
+        named = f"{int(minute)}:{round(minute * 60 % 60):02d}  {item.label.format}"
+        qtbot.waitUntil(lambda: named in pointer_at(minute), timeout=3000)
+    qtbot.waitUntil(lambda: pointer_at(25) == "", timeout=3000)  # nothing there
     review.close()
     service.close()

@@ -16,7 +16,7 @@ def _cell(dialog, row, column, text):
 
 def test_the_editor_edits_checks_and_keeps_the_scenes(window, qtbot):
     defaults = [s.name for s in default_scenes()]
-    dialog = window.studio.scene_editor()
+    dialog = window.desk.scene_editor()
     qtbot.addWidget(dialog)
     assert [dialog.names.item(i).text() for i in range(dialog.names.count())] == defaults
     assert dialog.table.rowCount() == 2 and dialog.table.cellWidget(0, 0).currentData() == "camera"  # front first
@@ -59,7 +59,7 @@ def test_the_editor_edits_checks_and_keeps_the_scenes(window, qtbot):
     assert scenes[-1].items[0].visible is False and scenes[-1].items[1].width == 0.3
 
     program = window.service.desk.program_scene
-    assert program == defaults[0] and window.studio.edit_scenes(scenes)
+    assert program == defaults[0] and window.desk.edit_scenes(scenes)
     assert window.service.desk.scene_names() == [s.name for s in scenes]
     assert window.service.desk.program_scene == defaults[1]  # the scene on air was removed: the first one now
     assert list(window.scenes.buttons) == window.service.desk.scene_names()  # the dock: one button per scene again
@@ -68,7 +68,7 @@ def test_the_editor_edits_checks_and_keeps_the_scenes(window, qtbot):
 
 
 def test_one_scene_stays_and_the_defaults_come_back(window, qtbot):
-    dialog = window.studio.scene_editor()
+    dialog = window.desk.scene_editor()
     qtbot.addWidget(dialog)
     for _ in range(3):
         dialog.remove_scene()
@@ -87,13 +87,13 @@ def test_an_edit_on_air_changes_the_scene_on_air_at_once(window, qtbot):
     from app.media.scenes import make_item, make_scene
 
     edited[0] = make_scene(program, [make_item("product"), make_item("overlay.comments", visible=False)])
-    assert window.studio.edit_scenes(edited)
+    assert window.desk.edit_scenes(edited)
     assert on_air.program == program and on_air.scene(program).inputs == ("product",)  # its new layout, on air
     qtbot.waitUntil(lambda: on_air.draws_layers == {"comments"}, timeout=3000)  # the comments hidden in it
 
 
 def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
-    dialog = window.studio.scene_editor()
+    dialog = window.desk.scene_editor()
     qtbot.addWidget(dialog)
     assert not dialog.add_input("product", "testsrc") and "product" in dialog.problem.text()  # a built-in name
     assert not dialog.add_input("场控台", "cam:") and dialog.problem.text()
@@ -104,7 +104,7 @@ def test_a_source_of_the_studios_own_is_added_kept_and_previewed(window, qtbot):
     dialog.add_item("场控台")
     dialog.save()
     assert dialog.result_inputs == {"场控台": "testsrc"}
-    assert window.studio.edit_scenes(dialog.result_scenes, dialog.result_inputs)
+    assert window.desk.edit_scenes(dialog.result_scenes, dialog.result_inputs)
     assert window.service.desk.settings.inputs == {"场控台": "testsrc"} and "场控台" in window.service.desk.scene_inputs()
     assert json.loads(window.settings.value("scenes/inputs")) == {"场控台": "testsrc"}
     window.show_controls.refresh_preview()  # the preview (running already or started here) opens the studio's sources
@@ -119,7 +119,7 @@ def test_no_stale_drop_down_over_the_cells_and_a_source_dragged_in_the_sketch(wi
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QComboBox
 
-    dialog = window.studio.scene_editor()
+    dialog = window.desk.scene_editor()
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -151,3 +151,39 @@ def test_no_stale_drop_down_over_the_cells_and_a_source_dragged_in_the_sketch(wi
     dialog.save()
     placed = dialog.result_scenes[0].items[-1]
     assert placed.input == "product" and abs(placed.x - x / 100) < 1e-9 and abs(placed.y - y / 100) < 1e-9
+
+
+def test_the_sketch_shows_what_each_source_shows_now(window, qtbot):
+    """Issue #26: the layout sketch was a flat box per source. With the preview running, each source's place shows
+    its picture now (the test pattern's bars in the camera's place) and the overlays theirs; a source the stream
+    has not drawn yet stays a tinted box with its name."""
+    window.show_controls.refresh_preview()
+    stage = window.service.stage
+    qtbot.waitUntil(lambda: "camera" in stage.input_stills(), timeout=8000)
+    stills = stage.input_stills()
+    assert stills["camera"].picture.shape[1] <= 192 and stills["camera"].picture.shape[2] == 4
+    assert stills["camera"].place is None  # a camera fills the place its item gives it
+    dialog = window.desk.scene_editor()
+    qtbot.addWidget(dialog)
+    dialog.resize(1100, 620)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    sketch = dialog.sketch
+    assert "camera" in sketch.stills
+    scene = dialog.data[dialog.current]
+    camera = next(i for i in scene["items"] if i["input"] == "camera")
+    image = sketch.grab().toImage()
+    image.save("/tmp/sk.png")
+    canvas = sketch.canvas()
+
+    def colours(item):  # the left half of the place below its label: no other source lies there
+        x0 = int(canvas.x() + item["x"] * canvas.width()) + 4
+        y0 = int(canvas.y() + item["y"] * canvas.height()) + 40  # two names, one under the other
+        x1 = int(canvas.x() + (item["x"] + item["width"] / 2) * canvas.width())
+        y1 = int(canvas.y() + (item["y"] + item["height"] / 2) * canvas.height())
+        return {image.pixel(x, y) for x in range(x0, x1, 3) for y in range(y0, y1, 3)}
+
+    assert len(colours(camera)) >= 6  # the bars, not one tint
+    sketch.show_stills({})  # without pictures: the tinted box
+    image = sketch.grab().toImage()
+    assert len(colours(camera)) <= 3

@@ -64,8 +64,8 @@ def test_the_camera_filters_are_set_refused_and_kept(qtbot, tmp_path, monkeypatc
         dialog.beauty.setValue(40)
         chroma, beauty, background = dialog.values()
         assert chroma["colour"] == (64, 177, 0) and beauty == 0.4 and background == ""  # green, BGR
-        assert window.studio.edit_filters((chroma, beauty)) and service.desk.settings.chroma is not None
-        assert not window.studio.edit_filters((None, 1.5))  # refused with its reason; what was set stays
+        assert window.desk.edit_filters((chroma, beauty)) and service.desk.settings.chroma is not None
+        assert not window.desk.edit_filters((None, 1.5))  # refused with its reason; what was set stays
         assert "strength" in window.statusBar().currentMessage() and service.desk.settings.beauty == 0.4
         qtbot.waitUntil(lambda: service.stage.camera_still() is not None, timeout=10000)  # the preview's camera input
         still = service.stage.camera_still()

@@ -10,3 +10,14 @@ def grid(widgets, columns: int = 2):
     for index, widget in enumerate(widgets):
         layout.addWidget(widget, index // columns, index % columns)
     return layout
+
+
+def scrolling(dock) -> None:
+    """The dock's body in a scroll area: it never asks for more height (or width) than the window has."""
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(dock.widget())
+    dock.setWidget(area)

@@ -21,8 +21,8 @@ OVERLAYS = [("product_card", QT_TR_NOOP("商品卡")), ("coupon", QT_TR_NOOP("�
             ("reply", QT_TR_NOOP("回复卡")), ("notice", QT_TR_NOOP("公告"))]
 
 
-class StudioMenus:
-    """The studio's settings as the main window edits them (`window.studio`): the menus' actions and what they
+class DeskMenus:
+    """The studio's settings as the main window edits them (`window.desk`): the menus' actions and what they
     open; `window` gives the service, the settings and the status line."""
 
     def __init__(self, window) -> None:
@@ -108,7 +108,7 @@ class StudioMenus:
         width, height, _fps = self.window.show_controls.canvas_size()
         desk = self.service.desk
         return SceneEditor(desk.settings.scenes, desk.scene_inputs(), width / height, self.window,
-                           own_inputs=desk.settings.inputs)
+                           own_inputs=desk.settings.inputs, stills=self.service.stage.input_stills)
 
     def edit_scenes(self, scenes: list | None = None, inputs: dict | None = None) -> bool:
         """Edit the scenes and the studio's own sources (`scenes`, `inputs`: what the dialog would return, for

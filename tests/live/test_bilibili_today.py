@@ -1,0 +1,221 @@
+"""Bilibili as the web client hears it today (issue #28), replayed by a loopback server written from the current
+public description of the protocol (blivedm's parsers), not from the connector: brotli batches (protover 3),
+INTERACT_WORD_V2 and SEND_GIFT_V2 carrying protobuf in `data.pb` — encoded here with pure-protobuf, a protobuf
+implementation the connector does not use — the heartbeat reply with the echoed heartbeat after its declared
+length, the not-logged-in notice, one dropped connection. The store must hold exactly the room's events, once."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import brotli
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pure_protobuf.annotations import Field
+from pure_protobuf.message import BaseMessage
+
+from app.live.bilibili import MASKED, MAX_INFLATED, Bilibili
+from app.live.feed import FeedClient
+from tests.live.test_connectors import ReplayServer, core, stored, wait  # noqa: F401 (core: a fixture)
+
+HEADER = struct.Struct(">IHHII")
+
+
+# --- the messages as the server encodes them (field numbers from the web client's current models) ---------
+@dataclass
+class InteractWordV2(BaseMessage):
+    uid: Annotated[int, Field(1)] = 0
+    uname: Annotated[str, Field(2)] = ""
+    msg_type: Annotated[int, Field(5)] = 0
+    timestamp: Annotated[int, Field(7)] = 0
+
+
+@dataclass
+class GiftItem(BaseMessage):
+    gift_id: Annotated[int, Field(1)] = 0
+    gift_name: Annotated[str, Field(2)] = ""
+    num: Annotated[int, Field(3)] = 0
+    price: Annotated[int, Field(5)] = 0
+    total_coin: Annotated[int, Field(7)] = 0
+    coin_type: Annotated[str, Field(8)] = ""
+    tid: Annotated[str, Field(9)] = ""
+    timestamp: Annotated[int, Field(10)] = 0
+    rnd: Annotated[str, Field(12)] = ""
+    action: Annotated[str, Field(18)] = ""
+
+
+@dataclass
+class BlindGift(BaseMessage):
+    original_gift_name: Annotated[str, Field(3)] = ""
+    original_gift_price: Annotated[int, Field(6)] = 0
+
+
+@dataclass
+class SendGiftV2(BaseMessage):
+    uid: Annotated[int, Field(1)] = 0
+    uname: Annotated[str, Field(2)] = ""
+    face: Annotated[str, Field(3)] = ""
+    guard_level: Annotated[int, Field(5)] = 0
+    blind_gift: Annotated[BlindGift, Field(9)] = field(default_factory=BlindGift)
+    gift_list: Annotated[list[GiftItem], Field(10)] = field(default_factory=list)
+
+
+def pb(message: BaseMessage) -> str:
+    return base64.b64encode(bytes(message)).decode()
+
+
+def packet(operation: int, body: bytes, version: int = 0) -> bytes:
+    return HEADER.pack(16 + len(body), 16, version, operation, 1) + body
+
+
+def cmd(command: dict) -> bytes:
+    return packet(5, json.dumps(command, ensure_ascii=False).encode())
+
+
+def brotli_batch(*packets: bytes) -> bytes:
+    """Packets compressed into one, as the server sends them to a client that asked for protover 3."""
+    return packet(5, brotli.compress(b"".join(packets)), version=3)
+
+
+def interact_v2(uid: int, name: str, msg_type: int) -> bytes:
+    return cmd({"cmd": "INTERACT_WORD_V2", "data": {"dmscore": 12, "pb": pb(InteractWordV2(uid, name, msg_type,
+                                                                                         1764570000))}})
+
+
+def gift_v2(uid: int, name: str, *items: GiftItem, blind: BlindGift | None = None) -> bytes:
+    return cmd({"cmd": "SEND_GIFT_V2", "data": {"pb": pb(SendGiftV2(uid, name, "https://i0.hdslb.com/face.jpg", 0,
+                                                                     blind or BlindGift(), list(items)))}})
+
+
+def item(name: str, num: int, price: int, coin_type: str, tid: str, total: int | None = None) -> GiftItem:
+    return GiftItem(31036, name, num, price, price * num if total is None else total, coin_type, tid, 1764570000,
+                    tid, "投喂")
+
+
+def heartbeat_reply(popularity: int) -> bytes:
+    """As the real server sends it: the declared length covers the 4-byte popularity; the heartbeat the client
+    sent is echoed after it, outside that length (blivedm's web client notes it and reads 4 bytes only)."""
+    return HEADER.pack(20, 16, 1, 3, 0) + popularity.to_bytes(4, "big") + b"[object Object]"
+
+
+def test_a_room_in_todays_shapes_is_read_exactly(core, caplog):
+    room, seen = 21452505, {"auth": [], "heartbeats": 0}
+
+    async def handshake(socket) -> None:
+        auth = await socket.recv()
+        seen["auth"].append(json.loads(auth[16:]))
+        await socket.send(packet(8, b'{"code":0}'))
+
+    async def answer_heartbeats(socket) -> None:
+        async for message in socket:
+            if HEADER.unpack_from(message)[3] == 2:
+                seen["heartbeats"] += 1
+                await socket.send(heartbeat_reply(1))
+
+    async def session_one(socket) -> None:
+        await handshake(socket)
+        await socket.send(brotli_batch(cmd({"cmd": "LOG_IN_NOTICE", "data": {
+            "notice_msg": "为保护用户隐私，未登录无法查看他人昵称", "image_web": "", "image_app": ""}})))
+        await socket.send(brotli_batch(
+            *(interact_v2(3000 + n, f"观众{n}", 1) for n in range(6)),  # six entries
+            interact_v2(3000, "观众0", 2), interact_v2(3001, "观众1", 3),  # a follow, a share
+            interact_v2(3002, "观众2", 6),  # liked: taken from LIKE_INFO_V3_CLICK, not here
+            gift_v2(3003, "阿强", item("辣条", 5, 100, "silver", "s1")),  # silver: free
+            gift_v2(3004, "小鹿", item("小花花", 10, 100, "gold", "g1"), item("牛哇", 2, 100, "gold", "g2")),
+            gift_v2(3005, "大熊", item("心动卡", 1, 15000, "gold", "g3", total=5200),  # a blind box: what was paid
+                    blind=BlindGift("心动盲盒", 5200)),
+            cmd({"cmd": "COMBO_SEND", "data": {"uid": 3004, "uname": "小鹿", "gift_name": "小花花",
+                                                "combo_num": 10, "combo_total_coin": 1000}}),  # a summary
+        ))
+        await socket.send(brotli_batch(  # the same gift in the old JSON form too: published once (its tid)
+            cmd({"cmd": "SEND_GIFT", "data": {"uid": 3004, "uname": "小鹿", "giftName": "小花花", "num": 10,
+                                              "price": 100, "coin_type": "gold", "total_coin": 1000, "tid": "g1",
+                                              "rnd": "g1"}})))
+        await socket.send(brotli_batch(*(cmd({"cmd": "A_NEW_THING", "data": {}}) for _ in range(5))))
+        try:
+            await asyncio.wait_for(answer_heartbeats(socket), timeout=0.8)
+        except TimeoutError:
+            pass
+
+    async def session_two(socket) -> None:
+        await handshake(socket)
+        await socket.send(brotli_batch(interact_v2(3009, "晚到的", 1)))
+
+    with ReplayServer([session_one, session_two]) as server:
+        dialect = Bilibili(f"bilibili://{room}?server=ws://127.0.0.1:{server.port}/sub&buvid=B1D-XYZ-9")
+        dialect.heartbeat_s = 0.2
+        feed = FeedClient(f"bilibili://{room}", core.bus, max_backoff=0.2, dialect=dialect)
+        with caplog.at_level(logging.WARNING, logger="app.live.feed"):
+            feed.start()
+            try:
+                assert wait(lambda: feed.stats.published >= 13)
+            finally:
+                feed.stop()
+    stats = feed.stats_copy()
+    assert seen["auth"][0] == {"uid": 0, "roomid": room, "protover": 3, "platform": "web", "type": 2,
+                               "buvid": "B1D-XYZ-9"}
+    assert seen["heartbeats"] >= 2 and stats.by_kind["heartbeat reply"] == seen["heartbeats"]
+    assert stats.malformed == 0  # the echoed heartbeat is not read as a packet
+    assert (stats.unknown, stats.duplicates, stats.reconnects) == (5, 1, 1)  # one drop; the stop is no reconnect
+    assert stats.notice == MASKED and stats.problems_by_kind == {"unknown A_NEW_THING": 5}
+    unknown_lines = [r for r in caplog.records if "A_NEW_THING" in r.getMessage()]
+    assert len(unknown_lines) == 1  # logged once, counted five times
+    assert "B1D-XYZ-9" not in caplog.text
+    assert stored(core) == [
+        *(("enter", {"user_id": str(3000 + n), "nickname": f"观众{n}"}) for n in range(6)),
+        ("follow", {"user_id": "3000", "nickname": "观众0"}),
+        ("share", {"user_id": "3001", "nickname": "观众1"}),
+        ("gift", {"user_id": "3003", "nickname": "阿强", "gift": "辣条", "count": 5, "value_cents": 0}),
+        ("gift", {"user_id": "3004", "nickname": "小鹿", "gift": "小花花", "count": 10, "value_cents": 100}),
+        ("gift", {"user_id": "3004", "nickname": "小鹿", "gift": "牛哇", "count": 2, "value_cents": 20}),
+        ("gift", {"user_id": "3005", "nickname": "大熊", "gift": "心动卡", "count": 1, "value_cents": 520}),
+        ("enter", {"user_id": "3009", "nickname": "晚到的"}),
+    ]
+
+
+def test_a_refused_brotli_auth_falls_back_to_zlib_and_zlib_batches_still_read():
+    dialect = Bilibili("bilibili://77?uid=5&key=k1")
+    assert json.loads(dialect.hello()[0][16:])["protover"] == 3 and dialect.notice is None  # logged in
+    with pytest.raises(ConnectionError, match="protover 2"):
+        dialect.parse(packet(8, b'{"code":-101}'))
+    assert json.loads(dialect.hello()[0][16:])["protover"] == 2
+    assert json.loads(Bilibili("bilibili://77?protover=2").hello()[0][16:])["protover"] == 2
+    batch = packet(5, zlib.compress(interact_v2(1, "甲", 1)), version=2)
+    assert [p.event.payload["user_id"] for p in dialect.parse(batch)] == ["1"]
+    with pytest.raises(ValueError):
+        Bilibili("bilibili://77?protover=4")
+
+
+def test_hostile_compressed_batches_and_protobuf_are_counted_never_raised():
+    parse = Bilibili("bilibili://1").parse
+    bomb = packet(5, brotli.compress(b"\x00" * (MAX_INFLATED + 1)), version=3)
+    assert [(p.problem, p.reason) for p in parse(bomb)] == [("malformed", f"a batch inflating past {MAX_INFLATED} "
+                                                                         "bytes")]
+    assert parse(packet(5, brotli.compress(cmd({"cmd": "LIVE"}))[:-2], version=3))[0].problem == "malformed"
+    assert parse(packet(5, b"not brotli at all", version=3))[0].problem == "malformed"
+    nested = packet(5, brotli.compress(packet(5, brotli.compress(packet(5, brotli.compress(cmd({"cmd": "LIVE"})),
+                                                                          version=3)), version=3)), version=3)
+    assert parse(nested)[0].reason == "compressed batches nested too deep"
+    for bad in ("***", 5, None, base64.b64encode(b"\xff\xff\xff").decode(),
+                base64.b64encode(b"\x12\x02\xff\xfe").decode()):  # field 2 (uname): bytes that are not UTF-8
+        for kind in ("INTERACT_WORD_V2", "SEND_GIFT_V2"):
+            (result,) = parse(cmd({"cmd": kind, "data": {"pb": bad}}))
+            assert result.problem == "malformed" and kind in result.reason, (kind, bad)
+    too_many = gift_v2(1, "甲", *(item("辣条", 1, 100, "silver", f"t{n}") for n in range(101)))
+    assert parse(too_many)[0].problem == "malformed"
+    assert parse(gift_v2(1, "甲", item("辣条", 1, 100, "gold", "x", total=-5)))[0].problem == "malformed"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from(["INTERACT_WORD_V2", "SEND_GIFT_V2"]))
+def test_any_protobuf_bytes_are_an_event_or_a_counted_problem(raw, kind):
+    results = Bilibili("bilibili://1").parse(cmd({"cmd": kind, "data": {"pb": base64.b64encode(raw).decode()}}))
+    assert all(r.problem in (None, "malformed") and r.kind == kind for r in results)
