@@ -3,7 +3,10 @@ the compliance report, and the room a go-live starts from. Headless; the console
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -13,7 +16,9 @@ from app.commerce.room import ActionRefused, CouponState, LiveRoom, ProductState
 from app.compliance.extreme_words import ExtremeWordChecker
 from app.config import resource_dir
 from app.kernel.bus import EventBus
-from app.store.catalog_io import import_csv, replace_faqs
+from app.store.catalog_io import (CatalogImportError, export_csv, export_xlsx, import_csv, import_data,
+                                  replace_faqs)
+from app.store.order_io import OrderImportError, read_table
 from app.store.db import Database
 from app.store.models import Coupon, CouponKind, FaqPair, Product, Script, ScriptSection
 
@@ -31,6 +36,17 @@ SAMPLE_ROOM_FAQ = [  # 自动回复 for any product: (keywords, answer)
     ("券怎么领/领券/优惠券", "点左下角小黄车，领券后下单自动抵扣"),
     ("链接/怎么买/怎么拍", "点左下角小黄车，找到对应序号下单"),
 ]
+
+
+def _cell_text(cell) -> str:
+    """An XLSX cell as the CSV import reads text: a whole number without ".0", a date as 2026-12-01 20:00:00."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 2**53:
+        return str(int(cell))
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d %H:%M:%S")
+    return str(cell)
 
 
 def ensure_sample_catalogue(database: Database) -> None:
@@ -187,6 +203,29 @@ class Catalogue:
         count = import_csv(self.database, path, parse_cell)
         self.changed()
         return count
+
+    def import_file(self, path: str | Path) -> int:
+        """`import_csv`, or an XLSX sheet read under the same bounds as an order export and the same rules (its
+        first sheet, header first; a number typed in a cell reads as it shows: 3612345678901, not 3.6e12)."""
+        if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+            return self.import_csv(path)
+        try:
+            rows = read_table(path)
+        except OrderImportError as exc:
+            raise CatalogImportError(exc.errors) from None
+        text = io.StringIO()
+        writer = csv.writer(text)
+        for row in rows:
+            writer.writerow([_cell_text(cell) for cell in row])
+        count = import_data(self.database, text.getvalue().encode("utf-8"), Path(path).parent, parse_cell)
+        self.changed()
+        return count
+
+    def export_file(self, path: str | Path) -> int:
+        """The catalogue to a file the import reads back: XLSX for .xlsx, else UTF-8 CSV with a BOM."""
+        if Path(path).suffix.lower() == ".xlsx":
+            return export_xlsx(self.database, path)
+        return export_csv(self.database, path)
 
     def compliance_report(self) -> list[tuple[str, str, list]]:
         """Extreme words in product titles, selling points and scripts: (product title, field, hits)."""

@@ -424,7 +424,7 @@ class ConsoleControl:
             if not service.live:
                 raise ActionRefused("请先开播 / go live first")
             if request_type == "undo":
-                return {"undone": service.undo()}
+                return {"undone": service.undo(), "streamTime": service.broadcast.stream_time()}
             if request_type == "pin_latest_comment":  # a button: pin what a viewer just said
                 event = service.act("pin_comment", service.broadcast.recent_comment(None))
             elif request_type == "pin_comment":  # by seq, as the events a script reads number them
@@ -434,7 +434,7 @@ class ConsoleControl:
                 event = service.act(request_type, *verb_arguments(request_type, args))
         except ActionRefused as exc:
             raise self._failed(str(exc)) from None
-        return {"seq": event.seq}
+        return {"seq": event.seq, "streamTime": event.stream_time}  # obs-websocket's own casing
 
 
 def _timecode(seconds: float) -> str:

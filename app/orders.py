@@ -12,6 +12,9 @@ Rules (docs/metrics.md, "Orders from the shop's export"):
 - Product: matched by the catalogue's platform item id (商品ID); a line that matches nothing is imported (its
   money is the session's) with no product, and reported by line.
 - Refunds: a refunded line (售后/退款 status, or a refund amount) also gets a refund event at the same moment.
+  The export is the source of truth for what a refund settled: a line whose order is already in the session (from
+  the feed or an earlier import) and refunds more than the session has refunded for it gets a refund event for the
+  difference, at its order's moment, marked `settles` — once: a re-import finds nothing left to settle.
 - Buyer: the export's buyer column when it has one; else each order counts as its own buyer (an upper bound).
 """
 
@@ -47,6 +50,8 @@ class OrderImport:
     refunds: int = 0
     refund_cents: int = 0
     duplicates: int = 0
+    settled: int = 0  # orders already known whose refund the export settled (refund events added)
+    settled_cents: int = 0
     unpaid: int = 0
     outside: int = 0  # lines whose time falls outside the session
     unmatched: list[tuple[int, str, str]] = field(default_factory=list)  # (line, item id, title) with no product
@@ -57,6 +62,9 @@ class OrderImport:
                 f"未匹配商品 {len(self.unmatched)} / imported {self.imported} orders (¥{self.gmv_cents / 100:,.2f}), "
                 f"{self.refunds} refunded (¥{self.refund_cents / 100:,.2f}); {self.duplicates} duplicates, "
                 f"{self.unpaid} unpaid, {self.outside} outside this session, {len(self.unmatched)} without a product")
+        if self.settled:
+            text += (f"；已有订单补记退款 {self.settled} 单（￥{self.settled_cents / 100:,.2f}） / refunds settled for "
+                     f"{self.settled} orders already known (¥{self.settled_cents / 100:,.2f})")
         if self.unmatched:
             shown = ", ".join(f"line {line}: {item or '—'} {title}".strip() for line, item, title in self.unmatched[:8])
             text += f" ({shown}{' …' if len(self.unmatched) > 8 else ''})"
@@ -80,9 +88,7 @@ def import_orders(database: Database, session_id: int, path: str | Path, mapping
             raise SessionLive(f"场次 {session_id} 正在直播，请在停播后导入订单 / session {session_id} is still live: import "
                               "the orders after the show ends (nothing was imported)")
         offset, end = _timeline(db, session)
-        known = {str(p["order_id"]) for p in db.scalars(
-            select(EventRecord.payload).where(EventRecord.session_id == session_id,
-                                              EventRecord.type == EventType.ORDER.value)) if isinstance(p, dict)}
+        known, refunded = _known_orders(db, session_id)
         products = {item: pid for item, pid in db.execute(
             select(Product.platform_item_id, Product.id).where(Product.studio_id == session.studio_id,
                                                                Product.platform_item_id.is_not(None)))}
@@ -94,32 +100,77 @@ def import_orders(database: Database, session_id: int, path: str | Path, mapping
                 continue
             if line.order_id in known:
                 report.duplicates += 1
+                settles = _settlement(line, known, refunded, session_id, seq + 1)
+                if settles is not None:  # refunded since the order came: the export settles it
+                    seq += 1
+                    rows.append(settles)
+                    report.settled += 1
+                    report.settled_cents += settles["payload"]["amount_cents"]
                 continue
             moment = _moment(line, place_by)
             stream_time = moment - offset
             if stream_time < 0 or stream_time > end:
                 report.outside += 1
                 continue
-            known.add(line.order_id)
+            known[line.order_id] = (moment, stream_time)
+            refunded[line.order_id] = line.refund_cents
             product_id = products.get(line.item_id)
             if product_id is None:
                 report.unmatched.append((line.line, line.item_id, line.title))
-            payload = {"user_id": line.buyer or f"order:{line.order_id}", "order_id": line.order_id,
-                       "product_id": product_id, "quantity": line.quantity, "amount_cents": line.amount_cents,
-                       "item_id": line.item_id, "source": "export", "line": line.line}
-            seq += 1
-            rows.append(event_row(session_id, Event(EventType.ORDER, payload, ACTOR, moment, stream_time, seq)))
+            added = _order_rows(line, product_id, session_id, moment, stream_time, seq)
+            rows.extend(added)
+            seq += len(added)
             report.imported += 1
             report.gmv_cents += line.amount_cents
             if line.refund_cents:
-                seq += 1
-                refund = {"order_id": line.order_id, "amount_cents": line.refund_cents, "source": "export"}
-                rows.append(event_row(session_id, Event(EventType.REFUND, refund, ACTOR, moment, stream_time, seq)))
                 report.refunds += 1
                 report.refund_cents += line.refund_cents
         if rows:
             db.execute(EventRecord.__table__.insert(), rows)
     return report
+
+
+def _order_rows(line: OrderLine, product_id: int | None, session_id: int, moment: float, stream_time: float,
+                seq: int) -> list[dict]:
+    """A new order's event (and its refund's, when the line refunds), numbered after `seq`."""
+    payload = {"user_id": line.buyer or f"order:{line.order_id}", "order_id": line.order_id,
+               "product_id": product_id, "quantity": line.quantity, "amount_cents": line.amount_cents,
+               "item_id": line.item_id, "source": "export", "line": line.line}
+    rows = [event_row(session_id, Event(EventType.ORDER, payload, ACTOR, moment, stream_time, seq + 1))]
+    if line.refund_cents:
+        refund = {"order_id": line.order_id, "amount_cents": line.refund_cents, "source": "export"}
+        rows.append(event_row(session_id, Event(EventType.REFUND, refund, ACTOR, moment, stream_time, seq + 2)))
+    return rows
+
+
+def _settlement(line: OrderLine, known: dict, refunded: dict, session_id: int, seq: int) -> dict | None:
+    """The refund event (a row) for what the line refunds beyond what the session has refunded for its order, at
+    the order's own moment; None when nothing is owed. `refunded` is brought up to the line."""
+    owed = line.refund_cents - refunded.get(line.order_id, 0)
+    if not line.paid or owed <= 0:
+        return None
+    refunded[line.order_id] = line.refund_cents
+    at_wall, at_stream = known[line.order_id]
+    refund = {"order_id": line.order_id, "amount_cents": owed, "source": "export", "settles": True, "line": line.line}
+    return event_row(session_id, Event(EventType.REFUND, refund, ACTOR, at_wall, at_stream, seq))
+
+
+def _known_orders(db, session_id: int) -> tuple[dict[str, tuple[float, float]], dict[str, int]]:
+    """The session's orders (id → its wall and stream time) and what has been refunded of each (id → fen)."""
+    known: dict[str, tuple[float, float]] = {}
+    refunded: dict[str, int] = {}
+    rows = db.execute(select(EventRecord.type, EventRecord.payload, EventRecord.wall_time, EventRecord.stream_time)
+                      .where(EventRecord.session_id == session_id,
+                             EventRecord.type.in_((EventType.ORDER.value, EventType.REFUND.value))))
+    for kind, payload, wall, stream in rows:
+        if not isinstance(payload, dict) or "order_id" not in payload:
+            continue
+        order_id = str(payload["order_id"])
+        if kind == EventType.ORDER.value:
+            known.setdefault(order_id, (wall, stream if stream is not None else 0.0))
+        elif isinstance(payload.get("amount_cents"), int):
+            refunded[order_id] = refunded.get(order_id, 0) + payload["amount_cents"]
+    return known, refunded
 
 
 def _moment(line: OrderLine, place_by: str) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -212,6 +213,17 @@ def test_import_orders_on_the_command_line(tmp_path, monkeypatch):
     assert done.returncode == 0 and "imported 1 orders (¥66.60)" in done.stdout
     assert run_cli("import-orders", "9", str(export)).returncode == 2
     assert "expected FIELD=HEADER" in run_cli("import-orders", "1", str(export), "--map", "x").stderr
+    utc = tmp_path / "orders-utc.csv"  # a shop whose export keeps UTC: 8 hours behind Beijing
+    utc.write_text("单号,实收,成交时间\nCLI-2,10.00,"
+                   f"{datetime.fromtimestamp(started + 2.0, ZoneInfo('UTC')):%Y-%m-%d %H:%M:%S}\n", encoding="utf-8-sig")
+    mapped = ("--map", "order_id=单号", "--map", "amount=实收", "--map", "order_time=成交时间")
+    assert "1 outside this session" in run_cli("import-orders", "1", str(utc), *mapped).stdout  # read as Beijing
+    for zone in ("UTC", "+00:00", "+0000"):
+        again = run_cli("import-orders", "1", str(utc), *mapped, "--tz", zone)
+        assert again.returncode == 0, again.stderr
+    assert "imported 0 orders" in again.stdout and "1 duplicates" in again.stdout  # the first --tz took it
+    bad = run_cli("import-orders", "1", str(utc), "--tz", "Mars/Olympus")
+    assert bad.returncode == 2 and "unknown time zone" in bad.stderr and "Traceback" not in bad.output
 
 
 def test_the_report_reads_the_same_in_both_languages(database, session, tmp_path):
@@ -266,3 +278,36 @@ def test_an_import_into_a_show_on_air_is_refused_and_every_live_event_is_stored_
         assert len(seqs) == len(set(seqs)) == core.bus.last_seq + 3 and imported == 3
     finally:
         service.close()
+
+
+def test_an_export_settles_refunds_of_orders_the_feed_already_brought(database, session, tmp_path):
+    """Issue #28: a line repeating an order the feed brought, now 退款成功, was skipped whole as a duplicate and its
+    refund lost. The export is the source of truth for refunds: the difference is refunded once, at the order's
+    moment, as its own event; a re-import settles nothing more."""
+    session_id, a, b = session
+    with database.sessions.begin() as db:  # the feed brought A1 and A4 during the show (A4 partly refunded live)
+        for seq, (t, kind, payload) in enumerate([
+                (90.0, "order", {"user_id": "u1", "order_id": "A1", "product_id": a, "quantity": 1,
+                                 "amount_cents": 8900}),
+                (420.0, "order", {"user_id": "u4", "order_id": "A4", "product_id": b, "quantity": 1,
+                                  "amount_cents": 19900}),
+                (430.0, "refund", {"order_id": "A4", "amount_cents": 5000})], start=100):
+            db.add(EventRecord(session_id=session_id, seq=seq, wall_time=W0 + t, stream_time=t, type=kind,
+                               actor="platform", payload=payload))
+    before = load_review(database, session_id).metrics
+    assert (before.orders, before.refunds_cents) == (2, 5000)
+    export = tmp_path / "抖店订单-售后.csv"
+    douyin_csv(export, [ROWS[0], ROWS[3]])  # A1 as it was; A4 now 退款成功: all ¥199 of it
+    report = import_orders(database, session_id, export)
+    assert (report.imported, report.duplicates, report.settled, report.settled_cents) == (0, 2, 1, 14900)
+    assert "已有订单补记退款 1 单" in report.summary() and "refunds settled for 1 orders" in report.summary()
+    with database.sessions() as db:
+        settle = db.scalars(select(EventRecord).where(EventRecord.session_id == session_id,
+                                                      EventRecord.actor == "import")).one()
+    assert (settle.type, settle.stream_time, settle.payload["amount_cents"], settle.payload["settles"]) == \
+        ("refund", 420.0, 14900, True)  # at the order's own moment: the review puts it in B's window
+    after = load_review(database, session_id).metrics
+    assert (after.orders, after.gmv_cents, after.refunds_cents) == (2, before.gmv_cents, 19900)
+    again = import_orders(database, session_id, export)
+    assert (again.settled, again.duplicates) == (0, 2)
+    assert load_review(database, session_id).metrics.refunds_cents == 19900

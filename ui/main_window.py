@@ -224,16 +224,17 @@ class MainWindow(QMainWindow):
         self.message("重启后生效 / takes effect at the next start" if mode != i18n.mode() else "")
 
     def import_catalogue(self, path: str | None = None) -> bool:
-        """Import products from CSV (Excel's UTF-8/GBK exports); all or nothing, problems listed by line."""
+        """Import products from CSV (Excel's UTF-8/GBK exports) or XLSX; all or nothing, problems listed by line
+        (the same as `anchor-console catalogue import`)."""
 
         if path is None:
             from PySide6.QtWidgets import QFileDialog
 
-            path, _ = QFileDialog.getOpenFileName(self, tr("导入商品"), "", "CSV (*.csv)")
+            path, _ = QFileDialog.getOpenFileName(self, tr("导入商品"), "", "CSV / Excel (*.csv *.xlsx)")
             if not path:
                 return False
         try:
-            count = self.service.catalogue.import_csv(path)
+            count = self.service.catalogue.import_file(path)
         except (CatalogImportError, OSError) as exc:
             self.message(tr("未导入") + f": {pick(str(exc))}", error=True)
             return False

@@ -17,7 +17,7 @@ from app.store import StoreUnavailable
 
 from app.cli.assist import ASSIST_HELP, assist
 from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
-from app.cli.records import check, devices, import_orders, review, save_destination
+from app.cli.records import catalogue, check, devices, import_orders, review, save_destination
 from app.cli.show import demo, live, stream
 
 __all__ = ["ASSIST_HELP", "EXIT_RUNTIME", "EXIT_USAGE", "UsageError", "build_parser", "main"]
@@ -70,6 +70,26 @@ def _microphone(text: str) -> str:
     if not text.isdigit() or len(text) > 4:
         raise argparse.ArgumentTypeError("麦克风须为设备编号 / a microphone is a device number, e.g. 2")
     return str(int(text))
+
+
+def _time_zone(text: str):
+    """A zone name (IANA) or a UTC offset such as +08:00 / -0530."""
+    import re
+    from datetime import timedelta, timezone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    offset = re.fullmatch(r"(?:UTC)?([+-])(\d{1,2}):?(\d{2})?", text.strip())
+    if offset:
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            raise argparse.ArgumentTypeError(f"时区偏移不对 / not a UTC offset: {text!r}")
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(-delta if sign == "-" else delta)
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"没有这个时区 / unknown time zone {text!r} (e.g. Asia/Shanghai or "
+                                         "+08:00)") from None
 
 
 def _camera_mode(text: str) -> tuple[int, int, int]:
@@ -202,10 +222,18 @@ def _record_commands(sub) -> None:
     orders.add_argument("file", help="the export, .csv or .xlsx")
     orders.add_argument("--by", choices=("order", "pay"), default="order",
                         help="place each order by its order time (下单时间, default) or its pay time (支付时间)")
+    orders.add_argument("--tz", type=_time_zone, default=None, metavar="ZONE",
+                        help="the export's clock: a zone name (Asia/Shanghai, the default; Europe/Berlin …) or a UTC "
+                             "offset (+08:00, -05:00)")
     orders.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
                         help="the export's header for a field the console does not recognise, e.g. "
                              "order_id=单号 (fields: order_id item_id title quantity amount order_time pay_time "
                              "status after_sale refund buyer)")
+
+    catalogue = sub.add_parser("catalogue", help="商品库: import a catalogue file (CSV or XLSX, 商品ID included; the "
+                                                "window's rules: all or nothing, every bad line named) or export it")
+    catalogue.add_argument("action", choices=("import", "export"))
+    catalogue.add_argument("file", help="a .csv or .xlsx file (export: UTF-8 CSV with a BOM, or XLSX)")
 
     sub.add_parser("devices", help="the cameras (cam:N) and microphones (--microphone N) this machine has")
 
@@ -280,6 +308,8 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             return review(args.session, args.csv, args.rehearsals, args.html, args.compare or [], args.all_studios)
         if args.command == "import-orders":
             return import_orders(args)
+        if args.command == "catalogue":
+            return catalogue(args.action, args.file)
         if args.command == "check":
             return check(args)
         if args.command == "save-destination":

@@ -27,7 +27,8 @@ def import_orders(args) -> int:
         raise UsageError(f"no such file: {args.file}")
     database = Database()
     try:
-        report = import_orders(database, args.session, args.file, mapping or None, args.by)
+        report = import_orders(database, args.session, args.file, mapping or None, args.by,
+                               **({"tz": args.tz} if args.tz is not None else {}))
     except KeyError:
         raise UsageError(f"no session {args.session} (anchor-console review lists them)") from None
     except (OrderImportError, SessionLive) as exc:
@@ -35,6 +36,30 @@ def import_orders(args) -> int:
     finally:
         database.close()
     print(report.summary())
+    return 0
+
+
+def catalogue(action: str, path: str) -> int:
+    """商品库 from a file or to one: the window's import rules (all or nothing, every bad line named)."""
+    from app.catalogue import Catalogue, CatalogImportError
+    from app.store.db import Database
+
+    if action == "import" and not Path(path).is_file():
+        raise UsageError(f"没有这个文件 / no such file: {path}")
+    database = Database()
+    try:
+        if action == "import":
+            count = Catalogue(database).import_file(path)
+            print(f"已导入 {count} 个商品 / {count} products imported (new SKUs added, known ones updated)")
+        else:
+            count = Catalogue(database).export_file(path)
+            print(f"已导出 {count} 个商品到 {path} / {count} products exported to {path}")
+    except CatalogImportError as exc:
+        raise UsageError(f"商品文件未导入 / {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"无法写入 / cannot write {path}: {exc.strerror}") from None
+    finally:
+        database.close()
     return 0
 
 

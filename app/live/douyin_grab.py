@@ -20,11 +20,19 @@ fields. Types and what the console makes of them:
 
 The tool does not carry orders: they come from the shop's order export (the review's import). Commands the tool
 accepts back (`{"Cmd": …}`) are never sent.
+
+Forks of the tool that also read Kuaishou (快手) rooms add `Platform` to the frame (1 Douyin, the default when it
+is missing; 2 Kuaishou) and send both rooms' messages on the one socket, in the same message classes. The feed
+reads the platform its address names — `douyin-grab://HOST` Douyin, `douyin-grab://HOST?platform=kuaishou`
+Kuaishou — and counts the other's messages as not mapped (`Platform 2 other room`), so two rooms never mix in one
+show. Checked against the tool's message classes (HaoDong108/DouyinBarrageGrab 2024-09, the Kuaishou fork
+2026-04): the fields read here have not moved; the fork's `Owner` (the anchor; `Onwer` in older versions, now a
+placeholder text), `RoomTitle`, `IsAnchor` and `EnterTipType` are not read.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from app import values
 from app.kernel.events import PLATFORM, Event, EventType
@@ -35,6 +43,7 @@ DEFAULT_PORT = 8888
 TYPE_NAMES = {1: "弹幕 comment", 2: "点赞 like", 3: "进房 enter", 4: "关注 follow", 5: "礼物 gift",
               6: "统计 room stats", 7: "粉丝团 fan club", 8: "分享 share", 9: "下播 live ended"}
 DIAMOND_CENTS = 10  # 1 抖币 (diamond) = ¥0.10
+PLATFORMS = {"douyin": 1, "kuaishou": 2}  # the forks' `Platform` field
 
 
 class DouyinGrab(Dialect):
@@ -47,6 +56,11 @@ class DouyinGrab(Dialect):
             raise ValueError("douyin-grab:// 需要主机，例如 douyin-grab://127.0.0.1:8888 / douyin-grab:// needs a host, "
                              "e.g. douyin-grab://127.0.0.1:8888")
         self._ws = f"ws://{parts.hostname}:{parts.port or DEFAULT_PORT}{parts.path or ''}"
+        platform = parse_qs(parts.query).get("platform", ["douyin"])[0].lower()
+        if platform not in PLATFORMS:
+            raise ValueError(f"douyin-grab:// 的 platform 只能是 douyin 或 kuaishou / platform is douyin or kuaishou, "
+                             f"not {platform[:20]!r}")
+        self.platform = PLATFORMS[platform]
 
     def ws_url(self) -> str:
         return self._ws
@@ -66,6 +80,9 @@ class DouyinGrab(Dialect):
         kind = pack.get("Type")
         if isinstance(kind, bool) or not isinstance(kind, int) or kind not in TYPE_NAMES:
             return [Parsed(f"Type {str(kind)[:12]}", problem="unknown", reason=f"message type {str(kind)[:12]}")]
+        platform = pack.get("Platform", PLATFORMS["douyin"])
+        if platform != self.platform:  # the fork's other room on the same socket: counted, not this show's
+            return [Parsed(f"Platform {str(platform)[:12]} other room")]
         label = f"{kind} {TYPE_NAMES[kind]}"
         try:
             data = pack.get("Data")

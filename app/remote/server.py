@@ -4,7 +4,8 @@ Protocol (docs/protocol.md, "Assistant protocol v1"), JSON text frames:
   → {"type": "hello", "token": "…", "name": "小李"}        first frame; a wrong token closes the connection
   ← {"type": "welcome", "actor": "assistant:小李", "state": {…}}
   → {"type": "verb", "id": 7, "verb": "pin_product", "args": [3]}   (or "verb": "undo")
-  ← {"type": "result", "id": 7, "ok": true, "seq": 812} | {"type": "result", "id": 7, "ok": false, "reason": "…"}
+  ← {"type": "result", "id": 7, "ok": true, "seq": 812, "stream_time": 1834.2}
+    | {"type": "result", "id": 7, "ok": false, "reason": "…"}
   ← {"type": "state", "state": {…}}                    when the room changed (at most 4 a second)
   ← {"type": "events", "events": [{…}, …], "dropped": 0}  comments, orders, online (batched, bounded per client)
   ← {"type": "error", "reason": "…"}                    a malformed frame; the connection stays
@@ -362,7 +363,8 @@ class AssistantServer(WebSocketDoor):
         if client.verbs is None or client.verbs.room is not room:  # a new session: a new undo history
             client.verbs = UndoableVerbs(room, client.actor)
         if verb == "undo":
-            return {"undone": client.verbs.undo()}
+            undone = client.verbs.undo()
+            return {"undone": undone, "stream_time": self._stream_time()}
         args = verb_arguments(verb, args)
         if verb == "pin_comment":
             comment = next((c for c in reversed(self._comments) if c.seq == args[0]), None)
@@ -370,7 +372,7 @@ class AssistantServer(WebSocketDoor):
                 raise ActionRefused(f"找不到这条评论 / no recent comment {args[0]}")
             args = [comment]
         event = client.verbs.do(verb, *args)
-        return {"seq": event.seq}
+        return {"seq": event.seq, "stream_time": event.stream_time}  # when it landed on the show's clock
 
     def _state(self, with_time: bool = True) -> dict:
         """What an assistant sees; without the clock it is also what "the room changed" is compared on."""

@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app import values
-from app.files import MAX_TABLE_BYTES, FileRefused, SafeCsvWriter, from_spreadsheet_cell, read_bounded
+from app.files import (MAX_TABLE_BYTES, FileRefused, SafeCsvWriter, from_spreadsheet_cell, read_bounded,
+                       spreadsheet_cell)
 from app.text import clean_line
 from app.store.db import Database
 from app.store.models import FaqPair, Product
@@ -169,9 +170,14 @@ def import_csv(database: Database, path: str | Path, faq_parser=None) -> int:
         data = read_bounded(path, MAX_TABLE_BYTES)
     except FileRefused as exc:
         raise CatalogImportError([RowError(1, str(exc))]) from None
+    return import_data(database, data, Path(path).parent, faq_parser)
+
+
+def import_data(database: Database, data: bytes, folder: Path, faq_parser=None) -> int:
+    """`import_csv` of a file's CSV text (`folder`: where its relative picture paths are found)."""
     rows = parse(data, faq_parser)
     for row in rows:
-        row["image"] = resolve_image(row["image"], Path(path).parent)
+        row["image"] = resolve_image(row["image"], folder)
     studio = database.studio_id
     with database.sessions.begin() as db:
         existing = {p.sku: p for p in db.scalars(select(Product).where(
@@ -206,8 +212,8 @@ def faq_cell(pairs) -> str:
     return " | ".join("/".join(p.keywords) + "=" + p.answer for p in pairs)
 
 
-def export_csv(database: Database, path: str | Path) -> int:
-    """Write the catalogue as UTF-8 CSV with a BOM (so Excel opens the Chinese correctly)."""
+def export_rows(database: Database) -> list[list]:
+    """The catalogue as the import reads it: the header, then one row per product (prices in yuan as text)."""
     with database.session() as db:
         products = list(db.scalars(select(Product).where(Product.studio_id == database.studio_id)
                                    .order_by(Product.id)))
@@ -216,11 +222,29 @@ def export_csv(database: Database, path: str | Path) -> int:
                                                      FaqPair.product_id.is_not(None)).order_by(FaqPair.position)):
             faqs.setdefault(pair.product_id, []).append(pair)
         cells = {product_id: faq_cell(pairs) for product_id, pairs in faqs.items()}
+    return [list(COLUMNS)] + [[p.sku, p.title, p.category, f"{p.list_price_cents / 100:.2f}",
+                               f"{p.live_price_cents / 100:.2f}", p.stock, p.image, ";".join(p.selling_points or []),
+                               p.platform_item_id or "", cells.get(p.id, "")] for p in products]
+
+
+def export_csv(database: Database, path: str | Path) -> int:
+    """Write the catalogue as UTF-8 CSV with a BOM (so Excel opens the Chinese correctly)."""
+    rows = export_rows(database)
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = SafeCsvWriter(handle)  # a title like =HYPERLINK(…) is written as text (read back without the ')
-        writer.writerow(COLUMNS)
-        for p in products:
-            writer.writerow([p.sku, p.title, p.category, f"{p.list_price_cents / 100:.2f}",
-                             f"{p.live_price_cents / 100:.2f}", p.stock, p.image, ";".join(p.selling_points or []),
-                             p.platform_item_id or "", cells.get(p.id, "")])
-    return len(products)
+        for row in rows:
+            writer.writerow(row)
+    return len(rows) - 1
+
+
+def export_xlsx(database: Database, path: str | Path) -> int:
+    """Write the catalogue as an XLSX sheet: every cell text (a 13-digit 商品ID stays exact), formulas as text."""
+    from openpyxl import Workbook
+
+    rows = export_rows(database)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("商品 products")
+    for row in rows:
+        sheet.append([spreadsheet_cell(str(cell)) for cell in row])
+    book.save(path)
+    return len(rows) - 1

@@ -419,6 +419,25 @@ def test_douyin_grab_messages_one_by_one():
     assert [(i.kind, i.event, i.problem) for i in parse(dy(7, 1, User=user))] == [("7 粉丝团 fan club", None, None)]
 
 
+def test_the_kuaishou_forks_other_room_never_mixes_into_the_show():
+    """The 2026 fork of DouyinBarrageGrab also reads Kuaishou rooms and sends them on the same socket, the frame
+    marked `Platform` 2 (1 or missing: Douyin). The address says which room is the show's; the other's messages are
+    counted as not mapped; a wrong platform in the address is refused with a reason."""
+    user = dy_user(8, "快手观众")
+    kuaishou = json.dumps({**json.loads(dy(1, 11, User=user, Content="老铁666")), "Platform": 2}, ensure_ascii=False)
+    douyin = json.dumps({**json.loads(dy(1, 12, User=user, Content="抖音的")), "Platform": 1}, ensure_ascii=False)
+    for address, shown, skipped in (("douyin-grab://127.0.0.1", douyin, kuaishou),
+                                    ("douyin-grab://127.0.0.1:8888?platform=kuaishou", kuaishou, douyin)):
+        parse = DouyinGrab(address).parse
+        (taken,) = parse(shown)
+        assert taken.event is not None and taken.problem is None
+        (other,) = parse(skipped)
+        assert (other.event, other.problem) == (None, None) and other.kind.endswith("other room")
+    assert DouyinGrab("douyin-grab://127.0.0.1").parse(dy(1, 13, User=user, Content="没有 Platform"))[0].event
+    with pytest.raises(ValueError, match="douyin or kuaishou"):
+        DouyinGrab("douyin-grab://127.0.0.1?platform=huya")
+
+
 def test_bilibili_commands_one_by_one():
     parse = Bilibili("bilibili://1").parse
     assert payloads(parse(cmd({"cmd": "DANMU_MSG:4:0:2:2:2:0", **danmu(9, "甲", "你好", 1764570000000)}))) == [

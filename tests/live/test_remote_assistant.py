@@ -38,8 +38,10 @@ def test_assistant_on_the_lan_works_the_room(live_console, caplog):
         room = service.broadcast.room
         assert assistant.state["live"] and len(assistant.state["products"]) == 6
         product = room.state.run_sheet[1]
-        assistant.call("pin_product", product)
+        before = service.broadcast.stream_time()
+        done = assistant.call("pin_product", product)
         assert room.state.pinned_product == product
+        assert before <= done["stream_time"] <= service.broadcast.stream_time()  # when the pin landed (issue #28)
         assert wait_until(lambda: assistant.state.get("pinned_product") == product, 3)  # state pushed back
         assistant.call("set_live_price", product, 100)
         assert room.state.products[product].live_price_cents == 100

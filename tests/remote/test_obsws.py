@@ -73,10 +73,12 @@ def test_a_stream_deck_drives_scenes_stream_record_and_mute(console, caplog):
         first = service.room_snapshot().state.run_sheet[0]
         answer = deck.call_vendor_request(VENDOR, "pin_product", {"args": [first]})
         assert service.room_snapshot().state.pinned_product == first and answer.response_data["seq"] > 0
+        assert 0 <= answer.response_data["streamTime"] <= service.broadcast.stream_time()  # when it landed
         room = deck.call_vendor_request(VENDOR, "get_room").response_data
         assert room["live"] and room["pinnedProduct"] == service.room_snapshot().state.products[first].title
         deck.call_vendor_request(VENDOR, "next_product", {"args": []})
-        assert deck.call_vendor_request(VENDOR, "undo").response_data["undone"]
+        undone = deck.call_vendor_request(VENDOR, "undo").response_data
+        assert undone["undone"] and undone["streamTime"] >= answer.response_data["streamTime"]
         assert service.room_snapshot().state.pinned_product == first  # the button's verb undone like the console's
         stats = deck.get_stats()
         assert stats.memory_usage > 0
