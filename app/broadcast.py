@@ -24,7 +24,7 @@ from app.commerce.undo import UndoableVerbs
 from app.desk import Change, StudioSettings
 from app.health import HealthReport, health_report
 from app.config import recordings_dir
-from app.kernel.events import Event, EventType
+from app.kernel.events import SYSTEM, Event, EventType
 from app.live.connectors import dialect_for, open_feed
 from app.live.simulator import SIMULATOR_IN_LIVE, SimulatorConfig
 from app.media.compose import Compositor
@@ -113,6 +113,7 @@ class Broadcast:
         self.last_error: str | None = None
         self.feed = None  # FeedClient with a platform bridge
         self.scenes: SceneSource | None = None  # the program scene and its inputs (the pipeline's video source)
+        self._masked_told = False  # the log says once that the feed hides viewers' ids
         self.on_stats = None  # optional callable, called with each once-a-second PipelineStats (pipeline thread)
         self._verbs: UndoableVerbs | None = None
         self._helpers: list = []
@@ -388,5 +389,9 @@ class Broadcast:
 
     def _stats(self, stats: PipelineStats) -> None:
         self.stats = stats
+        feed = self.feed
+        if feed is not None and feed.dialect.viewers_masked and not self._masked_told:  # once, into the log
+            self._masked_told = True
+            self.core.bus.publish(Event(EventType.VIEWERS_MASKED, {"text": feed.dialect.notice or ""}, actor=SYSTEM))
         if self.on_stats is not None:
             self.on_stats(stats)

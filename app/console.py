@@ -44,12 +44,12 @@ from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.redaction import install_log_redaction, redact, redact_url
 from app.report import nice_ticks, tick_label
-from app.review import money, product_rows, ratio, whole
+from app.review import MASKED_UV, money, product_rows, ratio, whole
 from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
 
 # what the window renders or catches, and nothing else (tests/test_layers.py keeps the two lists equal)
-__all__ = ["ActionRefused", "BOTH", "CHINESE", "CatalogImportError", "ConsoleService", "Destination",
+__all__ = ["ActionRefused", "BOTH", "MASKED_UV", "CHINESE", "CatalogImportError", "ConsoleService", "Destination",
            "DestinationError", "ENGLISH", "ExtremeWordChecker", "FilterError", "KeyStore", "LiveOptions", "PRESETS",
            "SceneError", "check_input", "default_scenes", "due", "ensure_qt", "feed_problem", "font", "format_clock",
            "format_schedule", "install_log_redaction", "output_name", "money", "nice_ticks", "parse_schedule", "pick_message",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import __version__
-from app.review import SessionReview, money, product_rows, ratio, whole
+from app.review import MASKED_UV, SessionReview, money, product_rows, ratio, whole
 
 FONTS = "Noto Sans SC, Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 PALETTE = ["#e4393c", "#2f7ed8", "#37a169", "#d69e2e", "#805ad5", "#dd6b20"]
@@ -145,7 +145,7 @@ def _kpis(review: SessionReview) -> list[tuple[str, str]]:
     return [("成交额 GMV", money(m.gmv_cents)), ("退款 Refunds", money(m.refunds_cents)),
             ("净成交 Net GMV", money(m.net_cents)), ("订单 Orders", f"{m.orders:,}"), ("买家 Buyers", f"{m.buyers:,}"),
             ("客单价 Per buyer", money(m.aov_cents)), ("笔单价 Per order", money(m.per_order_cents)),
-            ("观看人次 PV", f"{m.pv:,}"), ("观看人数 UV", f"{m.uv:,}"), ("GPM", whole(m.gpm)),
+            ("观看人次 PV", f"{m.pv:,}"), ("观看人数 UV", f"{m.uv:,}" + (MASKED_UV if m.viewers_masked else "")), ("GPM", whole(m.gpm)),
             ("UV价值 UV value", money(None if m.uv_value is None else m.uv_value * 100)),
             ("转化率 Conversion", ratio(m.conversion)), ("互动率 Interaction", ratio(m.interaction_rate)),
             ("在线峰值 Online peak", f"{m.online_peak:,}"), ("平均在线 Online avg", f"{m.online_avg:,.0f}"),

@@ -27,6 +27,8 @@ from app.store import aggregates
 from app.store.db import Database
 from app.store.models import Coupon, LiveSession, Product
 
+MASKED_UV = "（未登录读取：观众 ID 被隐藏，无意义） / (read without login: viewer ids hidden, not meaningful)"
+
 
 @dataclass(frozen=True)
 class SessionInfo:
@@ -329,7 +331,7 @@ def format_report(review: SessionReview) -> str:
              f"订单 orders {m.orders} · 买家 buyers {m.buyers}",
              f"客单价 per buyer {money(m.aov_cents)} · 笔单价 per order {money(m.per_order_cents)} · "
              f"UV价值 UV value {money(None if m.uv_value is None else m.uv_value * 100)}",
-             f"PV {m.pv} · UV {m.uv} · GPM {whole(m.gpm)} · "
+             f"PV {m.pv} · UV {m.uv}{MASKED_UV if m.viewers_masked else ''} · GPM {whole(m.gpm)} · "
              f"转化率 conversion {ratio(m.conversion)} · 互动率 interaction {ratio(m.interaction_rate)}",
              f"在线 online peak {m.online_peak} · avg {m.online_avg:.0f} · 评论/分钟 comments/min "
              f"{m.comments_per_minute:.1f}",

@@ -17,7 +17,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from app.console import format_clock, money, product_rows, ratio, whole
+from app.console import MASKED_UV, format_clock, money, product_rows, ratio, whole
 from ui.axes import CURVE_ROOM, label_lanes, lane_positions, round_y_axis
 from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
@@ -217,8 +217,13 @@ class ReviewWindow(QMainWindow):
                   "uv_value": money(None if m.uv_value is None else m.uv_value * 100), "gpm": whole(m.gpm),
                   "conversion": ratio(m.conversion),
                   "online": f"{m.online_peak} / {m.online_avg:.0f}", "comments": f"{m.comments_per_minute:.1f}"}
+        if m.viewers_masked:  # a room read without login: every viewer looked alike
+            for key in ("uv", "uv_value", "conversion"):
+                values[key] += " ⚠"
         for key, text in values.items():
             self.kpi_labels[key].setText(text)
+            self.kpi_labels[key].setToolTip(pick(MASKED_UV) if m.viewers_masked and key in ("uv", "uv_value",
+                                                                                           "conversion") else "")
         _header, rows = product_rows(review)  # the products by GMV, then the outside row: they add up to GMV
         self.products.setRowCount(len(rows))
         self._product_ids = [product for product, _ in rows if product is not None]

@@ -42,6 +42,7 @@ class EventType(StrEnum):
     REPLY_CLEARED = "reply_cleared"
     NOTICE_PINNED = "notice_pinned"  # 公告 on stream: text
     NOTICE_UNPINNED = "notice_unpinned"
+    VIEWERS_MASKED = "viewers_masked"  # the platform hides who viewers are (a room read without login): text
     SCENE_SWITCHED = "scene_switched"  # 切换场景: scene (the program scene's name), transition (cut | fade)
 
 

@@ -24,8 +24,9 @@ Known and counted, no event: WATCHED_CHANGE (viewers so far), LIKE_INFO_V3_UPDAT
 ROOM_REAL_TIME_MESSAGE_UPDATE, ENTRY_EFFECT, ONLINE_RANK_V2, STOP_LIVE_ROOM_LIST, NOTICE_MSG, WIDGET_BANNER,
 HOT_RANK_CHANGED, COMBO_SEND and the others in KNOWN_UNMAPPED. Anything else: unknown, counted.
 
-`bilibili://ROOM?server=wss://HOST:PORT/sub&key=TOKEN&uid=N&buvid=B&protover=2`: the room's danmaku server, the
-token the room's `getDanmuInfo` page gives a logged-in browser, that browser's uid and its `buvid3` cookie. Without
+`bilibili://ROOM?server=wss://HOST:PORT/sub&key=TOKEN&uid=N&buvid=B&protover=2&api=URL`: the room's danmaku
+server, the token the room's `getDanmuInfo` page gives a logged-in browser, that browser's uid and its `buvid3`
+cookie; without `server` a short room id is looked up (`prepare`: the `room_init` API, or `api`) before connecting. Without
 `server` the public host is used; without a key and uid Bilibili masks names and sends every viewer as uid 0:
 the feed says so (`notice`), and UV read from such a room means nothing. Fetching the token needs Bilibili's signed
 web API and a browser cookie, which this console does not do (no network here to test it against): paste them
@@ -39,6 +40,7 @@ import logging
 import struct
 import zlib
 from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
 
 from app import values
 from app.kernel.events import PLATFORM, Event, EventType
@@ -65,6 +67,10 @@ KNOWN_UNMAPPED = {"WATCHED_CHANGE", "LIKE_INFO_V3_UPDATE", "LIVE", "PREPARING", 
                   "COMBO_SEND", "SUPER_CHAT_MESSAGE_DELETE", "USER_TOAST_MSG", "USER_TOAST_MSG_V2", "ROOM_CHANGE",
                   "DANMU_AGGREGATION", "LIKE_INFO_V3_NOTICE", "ONLINE_RANK_TOP3", "POPULARITY_RED_POCKET_START",
                   "SPREAD_SHOW_FEET_V2", "GUARD_HONOR_THOUSAND", "AREA_RANK_CHANGED", "RANK_CHANGED_V2"}
+ROOM_INIT_API = "https://api.live.bilibili.com/room/v1/Room/room_init"  # ?id=N → {"data": {"room_id": long id}}
+RESOLVE_TIMEOUT_S = 4.0
+UNRESOLVED = ("房间号 {room} 未能核对（没有网络？）：如果它是短号，请填直播间的长房间号 / room {room} could not be looked "
+              "up (no network?): if it is a short id, give the room's long id")
 MASKED = ("未登录读取：平台隐藏了昵称和观众 ID，UV 没有意义（在地址里加 key、uid、buvid） / read without login: "
           "names and viewer ids are masked by the platform, UV means nothing (add key, uid and buvid to the address)")
 
@@ -94,10 +100,36 @@ class Bilibili(Dialect):
         if self.buvid:
             register_secret(self.buvid)  # a browser's device id: never in a log
         self.protover = protover if brotli is not None else 2
-        self.notice = MASKED if not (self.key and self.uid) else None  # until the room says more
+        self.viewers_masked = not (self.key and self.uid)  # until the room says more
+        self.notice = MASKED if self.viewers_masked else None
+        # the room number as typed may be a short one (短号): the public host wants the long one. Asked of the
+        # room_init API when the address names no danmaku server of its own (one pasted from the browser came
+        # with the long id), or names the API (`api=`, a test's loopback server)
+        self.api = query.get("api", [ROOM_INIT_API if "server" not in query else ""])[0]
+        self._typed, self._resolved = self.room, False
 
     def ws_url(self) -> str:
         return self.server
+
+    def prepare(self) -> None:
+        """The long room id for a typed one, once (a short id such as 6 is room 7734200); without network the
+        typed id is used and the notice asks for the long one when the room stays silent."""
+        if not self.api or self.room != self._typed or self._resolved:
+            return
+        try:
+            with urlopen(f"{self.api}?id={self._typed}", timeout=RESOLVE_TIMEOUT_S) as answer:  # noqa: S310 (https)
+                data = outside_json(answer.read(64 * 1024)).get("data")
+            room = values.whole(data["room_id"], ("房间号", "room_id"), 1, 2**63 - 1)
+        except (OSError, ValueError, LookupError, TypeError, AttributeError, RecursionError) as exc:
+            log.warning("Bilibili room %d: the long room id could not be looked up (%s)", self._typed,
+                        exc.__class__.__name__)
+            self.notice = UNRESOLVED.format(room=self._typed) + ("；" + self.notice if self.notice else "")
+            self._resolved = True  # asked once: the typed id it is
+            return
+        self._resolved = True
+        if room != self._typed:
+            log.info("Bilibili room %d is room %d", self._typed, room)
+        self.room = room
 
     def headers(self) -> dict | None:
         return None
@@ -199,7 +231,7 @@ class Bilibili(Dialect):
     def _command(self, body: bytes) -> list[Parsed]:
         parsed = _command(body)
         if parsed and parsed[0].kind == "LOG_IN_NOTICE":
-            self.notice = MASKED  # the room says it: names and ids masked, whatever the address held
+            self.notice, self.viewers_masked = MASKED, True  # the room says it, whatever the address held
         return parsed
 
 

@@ -151,6 +151,7 @@ class Dialect:
     name = "协议 v1 / protocol v1"
     heartbeat_s: float | None = None  # how often `heartbeat()` is sent while connected
     notice: str | None = None  # what the streamer must know about this source (中文 / English), e.g. names masked
+    viewers_masked = False  # the source hides who viewers are (their ids all alike): the show's UV means nothing
 
     def __init__(self, url: str, token: str | None = None) -> None:
         self.url, self.token = url, token
@@ -164,6 +165,10 @@ class Dialect:
     def hello(self) -> list[str | bytes]:
         """Frames sent right after connecting (an auth packet)."""
         return []
+
+    def prepare(self) -> None:
+        """Before each connection attempt, in a worker thread (it may block on the network): e.g. resolve a room
+        number. Nothing here raises past it: a source that cannot be asked says so in `notice`."""
 
     def heartbeat(self) -> str | bytes:
         return ""
@@ -259,6 +264,7 @@ class FeedClient:
         while not self._stop.is_set():
             self.stats.attempts += 1
             try:
+                await asyncio.to_thread(self.dialect.prepare)
                 async with connect(self.dialect.ws_url(), additional_headers=self.dialect.headers(),
                                    max_size=MAX_MESSAGE_BYTES, open_timeout=5) as socket:
                     for frame in self.dialect.hello():

@@ -137,6 +137,7 @@ class MetricsSnapshot:
     outside: OutsideSummary = OutsideSummary()
     per_order_cents: float | None = None  # 笔单价: GMV ÷ orders
     questions: tuple[tuple[str, int], ...] = ()  # (topic, questions) over the whole show, most first
+    viewers_masked: bool = False  # the platform hid who viewers were: UV, UV value, conversion mean nothing
 
     @property
     def net_cents(self) -> int:
@@ -171,6 +172,7 @@ class SessionMetrics:
         self._lock = threading.Lock()
         self.now = 0.0
         self.online_now = self.online_peak = 0
+        self.viewers_masked = False  # the feed said viewer ids are hidden: UV (and what divides by it) means nothing
         self._online_area = 0.0  # ∫ online dt
         self._online_since: float | None = None
         self.pv = 0
@@ -276,6 +278,9 @@ class SessionMetrics:
     def _on_window_end(self, _p: dict, _user, _minute: dict, t: float) -> None:
         self._close_window(t)
 
+    def _on_masked(self, _p: dict, _user, _minute: dict, _t: float) -> None:
+        self.viewers_masked = True
+
     def _on_question(self, p: dict, _user, _minute: dict, _t: float) -> None:
         topic = str(p.get("topic", ""))[:40]
         self._questions[topic] = self._questions.get(topic, 0) + 1
@@ -285,7 +290,7 @@ class SessionMetrics:
     _HANDLERS = {EventType.ONLINE: _on_online, EventType.ENTER: _on_enter, EventType.ORDER: _on_order,
                  EventType.REFUND: _on_refund, EventType.PRODUCT_PINNED: _on_pinned,
                  EventType.PRODUCT_UNPINNED: _on_window_end, EventType.SESSION_ENDED: _on_window_end,
-                 EventType.FAQ_ASKED: _on_question}
+                 EventType.FAQ_ASKED: _on_question, EventType.VIEWERS_MASKED: _on_masked}
 
     def _advance(self, t: float) -> None:
         if t > self.now:
@@ -343,6 +348,7 @@ class SessionMetrics:
                 likes_per_minute=likes / minutes if t > 0 else 0.0,
                 products=tuple(summaries),
                 per_minute=self._minute_rows(t, extra_minutes),
+                viewers_masked=self.viewers_masked,
                 spans=tuple((w.product_id, w.start, w.end) for w in self.windows),
                 outside=OutsideSummary(**self._outside),
                 per_order_cents=_ratio(self.gmv_cents, self.orders),

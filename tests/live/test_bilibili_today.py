@@ -11,6 +11,7 @@ import base64
 import json
 import logging
 import struct
+import threading
 import zlib
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -219,3 +220,153 @@ def test_hostile_compressed_batches_and_protobuf_are_counted_never_raised():
 def test_any_protobuf_bytes_are_an_event_or_a_counted_problem(raw, kind):
     results = Bilibili("bilibili://1").parse(cmd({"cmd": kind, "data": {"pb": base64.b64encode(raw).decode()}}))
     assert all(r.problem in (None, "malformed") and r.kind == kind for r in results)
+
+
+class RoomInit:
+    """Bilibili's room_init API on loopback: ?id=SHORT → the long room id (a real HTTP server)."""
+
+    def __init__(self, rooms: dict[int, int]) -> None:
+        import http.server
+        import urllib.parse
+
+        asked = self.asked = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the library's name)
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                short = int(query["id"][0])
+                asked.append(short)
+                body = json.dumps({"code": 0, "msg": "ok", "data": {"room_id": rooms.get(short, short),
+                                                                    "short_id": short, "uid": 9}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/room/v1/Room/room_init"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_short_room_id_is_looked_up_once_and_without_network_the_feed_says_so(core):
+    import socket
+
+    auths = []
+
+    async def session(socket_) -> None:
+        auths.append(json.loads((await socket_.recv())[16:]))
+        await socket_.send(packet(8, b'{"code":0}'))
+        await socket_.send(brotli_batch(interact_v2(1, "甲", 1)))
+
+    with RoomInit({6: 7734200}) as api, ReplayServer([session]) as server:
+        dialect = Bilibili(f"bilibili://6?server=ws://127.0.0.1:{server.port}/sub&api={api.url}&key=k&uid=3")
+        feed = FeedClient("bilibili://6", core.bus, max_backoff=0.2, dialect=dialect)
+        feed.start()
+        try:
+            assert wait(lambda: feed.stats.published >= 1)
+        finally:
+            feed.stop()
+    assert auths[0]["roomid"] == 7734200 and api.asked == [6] and feed.stats_copy().notice is None
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there: as on a machine without network
+    offline = Bilibili(f"bilibili://6?server=ws://127.0.0.1:1/sub&api=http://127.0.0.1:{port}/x&key=k&uid=3")
+    offline.prepare()
+    assert offline.room == 6 and "long id" in offline.notice and "短号" in offline.notice
+    offline.prepare()  # asked once
+    assert offline.notice.count("long id") == 1
+    assert Bilibili("bilibili://6?server=ws://127.0.0.1:1/sub").api == ""  # a pasted server came with the long id
+    assert Bilibili("bilibili://6").api.startswith("https://api.live.bilibili.com/")
+
+
+def test_a_room_read_without_login_is_said_so_live_and_in_the_review(tmp_path, monkeypatch):
+    """`anchor-console live` on a Bilibili room with no key: the summary says names and ids are masked, the
+    session's log keeps it (viewers_masked), and the review marks its UV as not meaningful — in the text report
+    and the HTML one."""
+    from app.review import MASKED_UV
+    from tests.conftest import run_cli
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+
+    async def room(socket_) -> None:
+        await socket_.recv()
+        await socket_.send(packet(8, b'{"code":0}'))
+        await socket_.send(brotli_batch(*(interact_v2(0, "观***", 1) for _ in range(20)),  # uid 0: all alike
+                                        cmd({"cmd": "A_NEW_THING", "data": {}})))
+
+    with ReplayServer([room]) as server:
+        result = run_cli("live", "--feed", f"bilibili://21452505?server=ws://127.0.0.1:{server.port}/sub",
+                         "--duration", "4", "--out", str(tmp_path / "live.mkv"), timeout=90)
+    assert result.returncode == 0, result.output
+    assert "read without login" in result.stdout and "dropped unknown A_NEW_THING: 1" in result.stdout
+    report = run_cli("review", "1", "--html", str(tmp_path / "r.html"))
+    assert report.returncode == 0 and MASKED_UV in report.stdout, report.output
+    assert "viewer ids hidden" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_each_command_field_by_field_without_a_socket():
+    """The same shapes as the replays, one frame at a time through the dialect: each field where it belongs, each
+    identity, and what a value out of range makes of the message (fast enough for mutation testing)."""
+    parse = Bilibili("bilibili://1").parse
+
+    def one(frame):
+        (item,) = parse(frame)
+        return item.kind, item.problem, item.source_id, (str(item.event.type), item.event.payload) if item.event \
+            else None
+
+    chat, paid = parse(cmd({"cmd": "SUPER_CHAT_MESSAGE", "data": {"id": 77, "uid": 1005, "price": 30,
+                                                                  "message": "看看我", "user_info": {"uname": "大熊"}}}))
+    assert (str(chat.event.type), chat.event.payload) == ("comment", {"user_id": "1005", "nickname": "大熊",
+                                                                      "text": "看看我", "super_chat": True})
+    assert chat.source_id == "bili:sc:77" and (str(paid.event.type), paid.event.payload, paid.source_id) == (
+        "gift", {"user_id": "1005", "nickname": "大熊", "gift": "醒目留言 Super Chat", "count": 1, "value_cents": 3000},
+        "bili:scgift:77")
+    assert [i.source_id for i in parse(cmd({"cmd": "SUPER_CHAT_MESSAGE", "data": {
+        "uid": 1, "price": 1, "message": "x", "user_info": {"uname": "y"}}}))] == [None, None]  # no id: no identity
+    assert one(cmd({"cmd": "GUARD_BUY", "data": {"uid": 1006, "username": "舰长甲", "num": 2, "price": 198000,
+                                                 "gift_name": "舰长", "guard_level": 3}})) == (
+        "GUARD_BUY", None, None, ("gift", {"user_id": "1006", "nickname": "舰长甲", "gift": "舰长", "count": 2,
+                                           "value_cents": 39600}))
+    assert one(cmd({"cmd": "LIKE_INFO_V3_CLICK", "data": {"uid": 1004, "uname": "橘子"}})) == (
+        "LIKE_INFO_V3_CLICK", None, None, ("like", {"user_id": "1004", "nickname": "橘子", "count": 1}))
+    assert one(cmd({"cmd": "ONLINE_RANK_COUNT", "data": {"count": 88, "online_count": 1500}}))[3] == (
+        "online", {"online": 1500})
+    assert one(interact_v2(3001, "观众1", 3)) == ("INTERACT_WORD_V2", None, None,
+                                                  ("share", {"user_id": "3001", "nickname": "观众1"}))
+    for msg_type, kind in ((1, "enter"), (2, "follow"), (4, "follow"), (5, "follow")):
+        assert one(interact_v2(7, "丙", msg_type))[3][0] == kind
+    assert one(interact_v2(7, "丙", 6)) == ("INTERACT_WORD_V2", None, None, None)  # liked: known, no event here
+    gifts = parse(gift_v2(3004, "小鹿", item("小花花", 10, 100, "gold", "g1"), item("辣条", 3, 100, "silver", "",
+                                                                                  total=300)))
+    assert [(g.source_id, g.event.payload) for g in gifts] == [
+        ("bili:gift:g1", {"user_id": "3004", "nickname": "小鹿", "gift": "小花花", "count": 10, "value_cents": 100}),
+        (None, {"user_id": "3004", "nickname": "小鹿", "gift": "辣条", "count": 3, "value_cents": 0})]  # no tid, no rnd
+    assert one(cmd({"cmd": "LOG_IN_NOTICE", "data": {"notice_msg": "未登录"}})) == ("LOG_IN_NOTICE", None, None, None)
+    for bad in ({"cmd": "GUARD_BUY", "data": {"uid": 1, "username": "x", "num": 0, "price": 1, "gift_name": "y"}},
+                {"cmd": "SUPER_CHAT_MESSAGE", "data": {"uid": 1, "price": -1, "message": "x",
+                                                       "user_info": {"uname": "y"}}},
+                {"cmd": "LIKE_INFO_V3_CLICK", "data": {"uid": -1, "uname": "x"}},
+                {"cmd": "ONLINE_RANK_COUNT", "data": {"count": "many"}},
+                {"cmd": "INTERACT_WORD", "data": {"uid": 1, "uname": 5, "msg_type": 1}},
+                {"cmd": "SEND_GIFT_V2", "data": "pb"}):
+        assert one(cmd(bad))[1] == "malformed", bad
+    masked = Bilibili("bilibili://1")
+    assert masked.viewers_masked and masked.notice == MASKED
+    logged_in = Bilibili("bilibili://1?key=k&uid=2")
+    assert not logged_in.viewers_masked and logged_in.notice is None
+    logged_in.parse(cmd({"cmd": "LOG_IN_NOTICE", "data": {}}))
+    assert logged_in.viewers_masked and logged_in.notice == MASKED  # the room says so: believed
+    auth = json.loads(Bilibili("bilibili://9?buvid=XY-1&key=k&uid=2").hello()[0][16:])
+    assert auth == {"uid": 2, "roomid": 9, "protover": 3, "platform": "web", "type": 2, "buvid": "XY-1", "key": "k"}

@@ -38,6 +38,7 @@ def test_assistant_on_the_lan_works_the_room(live_console, caplog):
         room = service.broadcast.room
         assert assistant.state["live"] and len(assistant.state["products"]) == 6
         product = room.state.run_sheet[1]
+        assert wait_until(lambda: (service.broadcast.stream_time() or 0) > 0.5, 10)  # the show's clock runs
         before = service.broadcast.stream_time()
         done = assistant.call("pin_product", product)
         assert room.state.pinned_product == product

@@ -229,3 +229,32 @@ def test_the_timelines_labels_keep_apart_and_above_the_curve(qtbot, tmp_path, mo
     qtbot.waitUntil(lambda: pointer_at(25) == "", timeout=3000)  # nothing there
     review.close()
     service.close()
+
+
+def test_a_session_whose_viewers_were_masked_says_its_uv_means_nothing(qtbot, tmp_path, monkeypatch):
+    """Issue #28: a Bilibili room read without login sends every viewer as uid 0, so UV is 1 whatever the room.
+    The log keeps viewers_masked; the window marks UV, UV value and conversion, the reason in the tooltip."""
+    from app.kernel.events import EventType as T
+    from tests.test_report import SCRIPT
+    from tests.test_review_fast import store
+    from ui.review import ReviewWindow
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    database = Database(f"sqlite:///{tmp_path / 'console.db'}")
+    store(database, [*SCRIPT[:3], (T.VIEWERS_MASKED, SCRIPT[2][1], {"text": "未登录"}), *SCRIPT[3:]], end=True)
+    store(database, SCRIPT, end=True)  # the same show read with login: nothing marked
+    service = ConsoleService(database)
+    review = ReviewWindow(service)
+    qtbot.addWidget(review)
+    review.show()
+    marked = []
+    for row in range(2):
+        review.review = None
+        review.sessions.setCurrentRow(row)
+        qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+        labels = [review.kpi_labels[key] for key in ("uv", "uv_value", "conversion")]
+        marked.append((review.review.metrics.viewers_masked, [label.text().endswith("⚠") for label in labels],
+                       [bool(label.toolTip()) for label in labels]))
+    assert sorted(marked) == [(False, [False] * 3, [False] * 3), (True, [True] * 3, [True] * 3)]
+    review.close()
+    service.close()
