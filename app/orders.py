@@ -13,8 +13,9 @@ Rules (docs/metrics.md, "Orders from the shop's export"):
   money is the session's) with no product, and reported by line.
 - Refunds: a refunded line (售后/退款 status, or a refund amount) also gets a refund event at the same moment.
   The export is the source of truth for what a refund settled: a line whose order is already in the session (from
-  the feed or an earlier import) and refunds more than the session has refunded for it gets a refund event for the
-  difference, at its order's moment, marked `settles` — once: a re-import finds nothing left to settle.
+  the feed or an earlier import) and refunds more than the session has refunded for it — or says the order is not
+  paid after all (closed, cancelled: all of it) — gets a refund event for the difference, at its order's moment,
+  marked `settles`; once: a re-import finds nothing left to settle.
 - Buyer: the export's buyer column when it has one; else each order counts as its own buyer (an upper bound).
 """
 
@@ -95,24 +96,24 @@ def import_orders(database: Database, session_id: int, path: str | Path, mapping
         seq = db.scalar(select(func.max(EventRecord.seq)).where(EventRecord.session_id == session_id)) or 0
         rows = []
         for line in lines:
-            if not line.paid:
-                report.unpaid += 1
-                continue
-            if line.order_id in known:
+            if line.order_id in known:  # the feed (or an earlier import) brought it: what has it become since?
                 report.duplicates += 1
                 settles = _settlement(line, known, refunded, session_id, seq + 1)
-                if settles is not None:  # refunded since the order came: the export settles it
+                if settles is not None:  # refunded, closed or cancelled since the order came: the export settles it
                     seq += 1
                     rows.append(settles)
                     report.settled += 1
                     report.settled_cents += settles["payload"]["amount_cents"]
+                continue
+            if not line.paid:
+                report.unpaid += 1
                 continue
             moment = _moment(line, place_by)
             stream_time = moment - offset
             if stream_time < 0 or stream_time > end:
                 report.outside += 1
                 continue
-            known[line.order_id] = (moment, stream_time)
+            known[line.order_id] = (moment, stream_time, line.amount_cents)
             refunded[line.order_id] = line.refund_cents
             product_id = products.get(line.item_id)
             if product_id is None:
@@ -145,19 +146,21 @@ def _order_rows(line: OrderLine, product_id: int | None, session_id: int, moment
 
 def _settlement(line: OrderLine, known: dict, refunded: dict, session_id: int, seq: int) -> dict | None:
     """The refund event (a row) for what the line refunds beyond what the session has refunded for its order, at
-    the order's own moment; None when nothing is owed. `refunded` is brought up to the line."""
-    owed = line.refund_cents - refunded.get(line.order_id, 0)
-    if not line.paid or owed <= 0:
+    the order's own moment; None when nothing is owed. A line that says the order is not paid (closed, cancelled)
+    refunds all of it. `refunded` is brought up to the line."""
+    at_wall, at_stream, amount = known[line.order_id]
+    settled = line.refund_cents if line.paid else amount
+    owed = settled - refunded.get(line.order_id, 0)
+    if owed <= 0:
         return None
-    refunded[line.order_id] = line.refund_cents
-    at_wall, at_stream = known[line.order_id]
+    refunded[line.order_id] = settled
     refund = {"order_id": line.order_id, "amount_cents": owed, "source": "export", "settles": True, "line": line.line}
     return event_row(session_id, Event(EventType.REFUND, refund, ACTOR, at_wall, at_stream, seq))
 
 
-def _known_orders(db, session_id: int) -> tuple[dict[str, tuple[float, float]], dict[str, int]]:
-    """The session's orders (id → its wall and stream time) and what has been refunded of each (id → fen)."""
-    known: dict[str, tuple[float, float]] = {}
+def _known_orders(db, session_id: int) -> tuple[dict[str, tuple[float, float, int]], dict[str, int]]:
+    """The session's orders (id → its wall and stream time and amount) and what has been refunded of each (fen)."""
+    known: dict[str, tuple[float, float, int]] = {}
     refunded: dict[str, int] = {}
     rows = db.execute(select(EventRecord.type, EventRecord.payload, EventRecord.wall_time, EventRecord.stream_time)
                       .where(EventRecord.session_id == session_id,
@@ -167,7 +170,9 @@ def _known_orders(db, session_id: int) -> tuple[dict[str, tuple[float, float]], 
             continue
         order_id = str(payload["order_id"])
         if kind == EventType.ORDER.value:
-            known.setdefault(order_id, (wall, stream if stream is not None else 0.0))
+            amount = payload.get("amount_cents")
+            known.setdefault(order_id, (wall, stream if stream is not None else 0.0,
+                                        amount if isinstance(amount, int) and not isinstance(amount, bool) else 0))
         elif isinstance(payload.get("amount_cents"), int):
             refunded[order_id] = refunded.get(order_id, 0) + payload["amount_cents"]
     return known, refunded

@@ -58,3 +58,5 @@ def test_a_feed_heard_lately_is_not_quiet_and_nothing_is_said_before_the_first_s
     assert health_report(_stats(), FeedStats(last_message_age_s=QUIET_S)).feed.quiet_s == QUIET_S
     assert health_report(None, feed) is None
     assert health_report(_stats()).feed is None
+    masked = FeedStats(connected=True, notice="未登录读取 / read without login: names masked")
+    assert health_report(_stats(), masked).notices == ("未登录读取 / read without login: names masked",)  # shown

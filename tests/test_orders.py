@@ -311,3 +311,9 @@ def test_an_export_settles_refunds_of_orders_the_feed_already_brought(database, 
     again = import_orders(database, session_id, export)
     assert (again.settled, again.duplicates) == (0, 2)
     assert load_review(database, session_id).metrics.refunds_cents == 19900
+    closed = tmp_path / "抖店订单-关闭.csv"  # A1, paid during the show, closed since (交易关闭, no refund amount)
+    douyin_csv(closed, [(*ROWS[0][:7], "交易关闭", "")])
+    report = import_orders(database, session_id, closed)
+    assert (report.settled, report.settled_cents, report.unpaid) == (1, 8900, 0)  # all of it, as a refund
+    assert load_review(database, session_id).metrics.refunds_cents == 19900 + 8900
+    assert import_orders(database, session_id, closed).settled == 0

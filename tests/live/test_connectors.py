@@ -440,7 +440,7 @@ def test_the_kuaishou_forks_other_room_never_mixes_into_the_show():
 
 def test_bilibili_commands_one_by_one():
     parse = Bilibili("bilibili://1").parse
-    assert payloads(parse(cmd({"cmd": "DANMU_MSG:4:0:2:2:2:0", **danmu(9, "甲", "你好", 1764570000000)}))) == [
+    assert payloads(parse(cmd({**danmu(9, "甲", "你好", 1764570000000), "cmd": "DANMU_MSG:4:0:2:2:2:0"}))) == [
         ("DANMU_MSG", None, "comment", {"user_id": "9", "nickname": "甲", "text": "你好"})]  # suffixes dropped
     assert payloads(parse(cmd({"cmd": "ONLINE_RANK_COUNT", "data": {"count": 88}}))) == [
         ("ONLINE_RANK_COUNT", None, "online", {"online": 88})]
