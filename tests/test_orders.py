@@ -317,3 +317,19 @@ def test_an_export_settles_refunds_of_orders_the_feed_already_brought(database, 
     assert (report.settled, report.settled_cents, report.unpaid) == (1, 8900, 0)  # all of it, as a refund
     assert load_review(database, session_id).metrics.refunds_cents == 19900 + 8900
     assert import_orders(database, session_id, closed).settled == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text(40))
+def test_any_time_zone_text_is_a_zone_or_a_clear_refusal(text):
+    """`import-orders --tz` is read from the command line: any text is a zone or argparse's error, never a crash."""
+    import argparse
+
+    from app.cli import _time_zone
+
+    try:
+        zone = _time_zone(text)
+    except argparse.ArgumentTypeError as exc:
+        assert "time zone" in str(exc) or "UTC offset" in str(exc)
+    else:
+        assert datetime(2026, 12, 1, tzinfo=zone).utcoffset() is not None

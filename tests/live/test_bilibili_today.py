@@ -10,7 +10,6 @@ import asyncio
 import base64
 import json
 import logging
-import struct
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -25,9 +24,8 @@ from pure_protobuf.message import BaseMessage
 
 from app.live.bilibili import MASKED, MAX_INFLATED, Bilibili
 from app.live.feed import FeedClient
-from tests.live.test_connectors import ReplayServer, core, stored, wait  # noqa: F401 (core: a fixture)
-
-HEADER = struct.Struct(">IHHII")
+from tests.live.test_connectors import HEADER, ReplayServer, cmd, core, stored, wait  # noqa: F401 (core: a fixture)
+from tests.live.test_connectors import bili as packet  # a packet as the server frames it
 
 
 # --- the messages as the server encodes them (field numbers from the web client's current models) ---------
@@ -71,14 +69,6 @@ class SendGiftV2(BaseMessage):
 
 def pb(message: BaseMessage) -> str:
     return base64.b64encode(bytes(message)).decode()
-
-
-def packet(operation: int, body: bytes, version: int = 0) -> bytes:
-    return HEADER.pack(16 + len(body), 16, version, operation, 1) + body
-
-
-def cmd(command: dict) -> bytes:
-    return packet(5, json.dumps(command, ensure_ascii=False).encode())
 
 
 def brotli_batch(*packets: bytes) -> bytes:
