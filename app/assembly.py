@@ -63,6 +63,7 @@ class LiveOptions:
     recording_path: str | None = None  # default: a new file in the recordings folder
     duration: float | None = None  # seconds; None: until stop()
     title: str = ""  # the session's title (场次标题); empty: the mode and the date
+    host: str = ""  # 主播: who presents the show (the manager compares hosts across shows)
 
 
 

@@ -45,6 +45,7 @@ from app.values import title as clean_title
 
 log = logging.getLogger(__name__)
 
+MAX_HOST = 40  # the sessions.host column
 MAX_PENDING_EVENTS = 20_000  # what the UI has not drained yet; older ones are dropped from the view only
 
 
@@ -53,6 +54,11 @@ def session_title(options: LiveOptions, now: float | None = None) -> str:
     12-01 20:05" / "直播 Live 12-01 20:05" when none was given."""
     stamp = time.strftime("%m-%d %H:%M", time.localtime(time.time() if now is None else now))
     return clean_title(options.title, f"{'演练 Rehearsal' if options.rehearsal else '直播 Live'} {stamp}")
+
+
+def host_name(text: str) -> str:
+    """主播 as typed: one clean line of at most MAX_HOST characters ("" when none was given)."""
+    return clean_title(text, "")[:MAX_HOST]
 
 
 class GoLiveError(ValueError):
@@ -168,9 +174,12 @@ class Broadcast:
         core = SessionCore(self.database, list(desk_settings.banned_words))
         core.banned.block_all(desk_settings.blocked_users)
         core.bus.subscribe(self._bus_event)
+        if options.feed_url:  # made before the session starts: the session records whose accounts it carries
+            self.feed = open_feed(options.feed_url, core.bus, options.feed_token or None)
         core.start(session_title(options), destinations=list(options.destinations),
                    recording_path=str(self.recording_path or ""),
-                   kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE)
+                   kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE,
+                   host=host_name(options.host), platform=self.feed.dialect.platform_name if self.feed else "")
         opened.append(core.end)
         core.faq.auto = desk_settings.faq_auto
         self.compositor, self.overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
@@ -178,8 +187,7 @@ class Broadcast:
         binder.start()
         helpers: list = [binder]
         opened.append(lambda: [helper.stop() for helper in reversed(helpers)])
-        if options.feed_url:
-            self.feed = open_feed(options.feed_url, core.bus, options.feed_token or None)
+        if self.feed is not None:
             self.feed.start()  # connects (and reconnects) in its own thread
             helpers.append(self.feed)
         if options.simulated_audience:
@@ -238,6 +246,16 @@ class Broadcast:
         self._helpers = []
         if not self.options.rehearsal:  # what a real show left is the stock now; a rehearsal's orders were not real
             keep_stock(self.database, left)
+            self._keep_for_insights()
+
+    def _keep_for_insights(self) -> None:
+        """What the manager's views across shows read of this show, kept now (its review was just kept)."""
+        from app import insights
+
+        try:
+            insights.keep(self.database, self.core.session_id)
+        except Exception as exc:  # noqa: BLE001 - the first reading of the insights keeps it; the end must not fail
+            log.warning("show not kept for the insights (their next reading will): %s", exc)
 
     def _run_pipeline(self) -> None:
         try:

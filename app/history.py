@@ -13,7 +13,7 @@ from app.store.db import Database
 
 class History:
     """`sessions()`, `review()`, `export_csv()`, `export_html()`, `comparison()`, `export_comparison()`,
-    `import_orders()`, `player()`;
+    `insights()`, `export_insights()`, `import_orders()`, `player()`;
     the studio this console works for (`studio`) and every studio on the database (`studios()`)."""
 
     def __init__(self, database: Database) -> None:
@@ -78,6 +78,23 @@ class History:
         from app.report import write
 
         return write(comparison.html(), path)
+
+    # --- across shows (多场分析) ----------------------------------------------------------------------------------
+    def insights(self, since: float, until: float, all_studios: bool = False, zone=None):
+        """Every real show started in [since, until) of this studio (all_studios: every studio's) side by side,
+        with the audience across them (`app.insights.Insights`); shows not kept yet are kept on the way."""
+        from app.insights import load_insights
+
+        return load_insights(self.database, since, until, all_studios, zone)
+
+    @staticmethod
+    def export_insights(insights, csv_folder: str | None = None, html_file: str | None = None) -> list:
+        """The insights as CSV files (one per table) and / or one HTML file; returns the paths written."""
+        from app.insights_report import export_csv, insights_html
+        from app.report import write
+
+        written = list(export_csv(insights, csv_folder)) if csv_folder else []
+        return written + ([write(insights_html(insights), html_file)] if html_file else [])
 
     # --- what comes in afterwards --------------------------------------------------------------------------
     def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,

@@ -32,6 +32,7 @@ from app.kernel.events import Event, EventType
 from app.store.db import Database, owner_alive
 from app.store.models import EventRecord, LiveSession, Product, SessionStatus
 from app.store.order_io import CHINA, OrderLine, parse_orders, read_table
+from app.store.shows import forget_show
 from app.store.writer import event_row
 
 ACTOR = "import"
@@ -128,6 +129,7 @@ def import_orders(database: Database, session_id: int, path: str | Path, mapping
                 report.refund_cents += line.refund_cents
         if rows:
             db.execute(EventRecord.__table__.insert(), rows)
+            forget_show(db, session_id)  # the views across shows read it again (app/insights.py)
     return report
 
 

@@ -148,7 +148,7 @@ def load_review(database: Database, session_id: int, any_studio: bool = False) -
                 aggregates.comments_between(database, session_id, start, end, PAGE)]
 
     kept = aggregates.kept_review(database, session_id)
-    if kept is not None:
+    if kept is not None and "window_rows" in kept["metrics"]:  # kept before windows had rows: built again
         return _from_summary(info, titles, kept, page)
     through = aggregates.last_seq(database, session_id)
     events = sorted(aggregates.replay_events(database, session_id), key=replay_order)
@@ -174,7 +174,8 @@ def _summary(review: SessionReview) -> dict:
 
 def _from_summary(info: SessionInfo, titles: dict[int, str], kept: dict, page) -> SessionReview:
     m = dict(kept["metrics"])
-    m["products"] = tuple(ProductSummary(**{**p, "questions": _pairs(p.get("questions", ()))}) for p in m["products"])
+    for name in ("products", "window_rows"):
+        m[name] = tuple(ProductSummary(**{**p, "questions": _pairs(p.get("questions", ()))}) for p in m[name])
     m["questions"] = _pairs(m.get("questions", ()))
     m["per_minute"] = tuple(MinuteRow(**r) for r in m["per_minute"])
     m["spans"] = tuple(tuple(span) for span in m["spans"])

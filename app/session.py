@@ -69,7 +69,7 @@ class SessionCore:
 
     def start(self, title: str, run_sheet: list[int] | None = None, destinations: list[str] | None = None,
               recording_path: str = "", live_since_monotonic: float | None = None,
-              kind: str = SessionKind.LIVE) -> int:
+              kind: str = SessionKind.LIVE, host: str = "", platform: str = "") -> int:
         """Go live: a session row (status live), the event log writer, the room with the catalogue."""
         self.kind = SessionKind(kind)
         self.room = load_room(self.database, self.bus, run_sheet)
@@ -78,7 +78,8 @@ class SessionCore:
         with self.database.sessions.begin() as db:
             row = LiveSession(studio_id=self.database.studio_id, title=title, run_sheet=sheet, destinations=[redact_url(d) for d in destinations or []],
                               recording_path=recording_path, started_at=time.time(), status=SessionStatus.LIVE,
-                              owner=process_identity(), heartbeat_at=time.time(), kind=self.kind)
+                              owner=process_identity(), heartbeat_at=time.time(), kind=self.kind,
+                              host=host, platform=platform)
             db.add(row)
             db.flush()
             self.session_id = row.id

@@ -17,7 +17,7 @@ from app.store import StoreUnavailable
 
 from app.cli.assist import ASSIST_HELP, assist
 from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
-from app.cli.records import catalogue, check, devices, import_orders, review, save_destination
+from app.cli.records import catalogue, check, devices, import_orders, insights, review, save_destination
 from app.cli.show import demo, live, stream
 
 __all__ = ["ASSIST_HELP", "EXIT_RUNTIME", "EXIT_USAGE", "UsageError", "build_parser", "main"]
@@ -54,6 +54,7 @@ def _studio(text: str) -> str:
     return name
 
 
+HOST_HELP = "主播: who presents the show, kept with it (the manager compares hosts across shows: insights)"
 OBSWS_HELP = ("控制面板: let Stream Deck / Touch Portal / Companion / scripts drive the console over obs-websocket v5 "
               "(default 127.0.0.1; port 4455 is OBS's). The password comes from the environment variable "
               "ANCHOR_OBS_PASSWORD, never the command line; without one only this machine may connect. "
@@ -90,6 +91,15 @@ def _time_zone(text: str):
     except (ZoneInfoNotFoundError, ValueError):
         raise argparse.ArgumentTypeError(f"没有这个时区 / unknown time zone {text!r} (e.g. Asia/Shanghai or "
                                          "+08:00)") from None
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式为 YYYY-MM-DD / a date is YYYY-MM-DD, not {text[:40]!r}") from None
 
 
 def _camera_mode(text: str) -> tuple[int, int, int]:
@@ -154,6 +164,7 @@ def _show_commands(sub) -> None:
     demo.add_argument("--feed", metavar="URL", help=FEED_HELP + " (instead of the simulated audience)")
     demo.add_argument("--title", default="", help="the session's title in the review (default: 演练 Rehearsal and the "
                                                   "date)")
+    demo.add_argument("--host", default="", help=HOST_HELP)
     demo.add_argument("--obs-websocket", metavar="[HOST:]PORT", type=_control_address, help=OBSWS_HELP)
     demo.add_argument("--auto-reply", action="store_true",
                       help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
@@ -171,6 +182,7 @@ def _show_commands(sub) -> None:
                       help="let LAN assistants work the live room (wss://), as with demo")
     live.add_argument("--title", default="", help="the session's title in the review, e.g. \"双11 零食专场\" "
                                                   "(default: 直播 Live and the date)")
+    live.add_argument("--host", default="", help=HOST_HELP)
     live.add_argument("--obs-websocket", metavar="[HOST:]PORT", type=_control_address, help=OBSWS_HELP)
     live.add_argument("--auto-reply", action="store_true",
                       help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
@@ -216,6 +228,20 @@ def _record_commands(sub) -> None:
                                                        "to mail or open on a phone")
     review.add_argument("--compare", metavar="N", type=int, nargs="+",
                         help="sessions to set beside the first one (review 12 --compare 10 11)")
+    insights = sub.add_parser("insights", help="多场分析: every show of a period side by side — weeks, best and worst, "
+                                               "products, hosts, slots — and the audience: new and returning "
+                                               "viewers, retention, repeat buyers")
+    insights.add_argument("--since", type=_date, metavar="DATE", help="from this day (YYYY-MM-DD; default: 12 weeks "
+                                                                       "before --until)")
+    insights.add_argument("--until", type=_date, metavar="DATE", help="to this day, included (default: today)")
+    insights.add_argument("--all-studios", action="store_true",
+                          help="every studio's shows on a shared database (the manager's view)")
+    insights.add_argument("--csv", metavar="FOLDER", help="also write each table as a CSV file (shows, windows, "
+                                                          "products, audience, cohorts, repeat buyers, weeks, hosts, "
+                                                          "slots)")
+    insights.add_argument("--html", metavar="FILE", help="also write everything as one HTML file")
+    insights.add_argument("--tz", type=_time_zone, default=None, metavar="ZONE",
+                          help="the zone weeks, hours and days are read in (default: this machine's)")
     orders = sub.add_parser("import-orders", help="导入订单: a shop's order export (抖店 / 巨量百应 / 千牛, CSV or "
                                                   "XLSX) into a session, each order placed at its own time")
     orders.add_argument("session", type=int, help="session number (anchor-console review lists them)")
@@ -301,11 +327,13 @@ def main(argv: list[str] | None = None, windows=None) -> int:
         if args.command in (None, "demo"):
             return demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None),
                          getattr(args, "feed", None), getattr(args, "title", ""), getattr(args, "auto_reply", False),
-                         getattr(args, "obs_websocket", None))
+                         getattr(args, "obs_websocket", None), getattr(args, "host", ""))
         if args.command == "live":
             return live(args)
         if args.command == "review":
             return review(args.session, args.csv, args.rehearsals, args.html, args.compare or [], args.all_studios)
+        if args.command == "insights":
+            return insights(args)
         if args.command == "import-orders":
             return import_orders(args)
         if args.command == "catalogue":

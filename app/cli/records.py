@@ -135,6 +135,39 @@ def review(session_id: int | None, csv_folder: str | None = None, rehearsals: bo
         database.close()
 
 
+def insights(args) -> int:
+    """多场分析 of a period: the text, and the CSV files and the HTML file when asked."""
+    from datetime import datetime, time as day_start, timedelta
+
+    from app.insights import load_insights
+    from app.insights_report import export_csv, format_text, insights_html
+    from app.report import write
+    from app.store.db import Database
+
+    zone = args.tz or datetime.now().astimezone().tzinfo
+    until_day = args.until or datetime.now(zone).date()
+    since_day = args.since or until_day - timedelta(weeks=12)
+    if since_day > until_day:
+        raise UsageError(f"--since {since_day} 晚于 --until {until_day} / --since is after --until")
+    since = datetime.combine(since_day, day_start(), zone).timestamp()
+    until = datetime.combine(until_day + timedelta(days=1), day_start(), zone).timestamp()
+    database = Database()
+    try:
+        result = load_insights(database, since, until, args.all_studios, zone)
+    finally:
+        database.close()
+    print(format_text(result))
+    try:
+        if args.csv:
+            for path in export_csv(result, args.csv):
+                print(f"已导出 written: {path}")
+        if args.html:
+            print(f"已导出 written: {write(insights_html(result), args.html)}")
+    except OSError as exc:
+        raise UsageError(f"无法写入 / cannot write: {exc}") from None
+    return 0
+
+
 def devices() -> int:
     """What `--source cam:N` and `--microphone N` can name, as the OS names them."""
     from app.media.devices import cameras, microphones

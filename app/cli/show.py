@@ -16,7 +16,7 @@ from app.cli.errors import EXIT_RUNTIME, UsageError
 
 def demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None,
          feed: str | None = None, title: str = "", auto_reply: bool = False,
-         control: tuple[str, int] | None = None) -> int:
+         control: tuple[str, int] | None = None, host: str = "") -> int:
     """The console headless: the same `ConsoleService` the window uses, with the demo assistant on; a rehearsal
     (its frames marked 演练), with the simulated audience or a real room's feed."""
     from app.config import recordings_dir
@@ -27,7 +27,8 @@ def demo(duration: float | None, out: str | None, assistants: tuple[str, int] | 
     audience = f"the feed {redact_url(feed)}" if feed else "simulated audience"
     print(f"演示模式 demo mode: test pattern + {audience} → {path}")
     options = LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True,
-                          simulated_audience=not feed, feed_url=feed or "", feed_token=feed_token(), title=title)
+                          simulated_audience=not feed, feed_url=feed or "", feed_token=feed_token(), title=title,
+                          host=host)
     return _run_console(options, duration, assistants, auto_reply, control)
 
 
@@ -57,7 +58,8 @@ def live(args) -> int:
           + ", ".join([redact_url(d) if "://" in d else d for d in destinations] + ([str(path)] if path else [])))
     options = LiveOptions(rehearsal=False, simulated_audience=False, demo_assistant=False, destinations=destinations,
                           record=path is not None, recording_path=str(path) if path else None, source=args.source,
-                          duration=args.duration, feed_url=args.feed, feed_token=feed_token(), title=args.title)
+                          duration=args.duration, feed_url=args.feed, feed_token=feed_token(), title=args.title,
+                          host=args.host)
     return _run_console(options, args.duration, args.assistants, args.auto_reply, args.obs_websocket)
 
 

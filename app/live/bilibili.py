@@ -81,6 +81,7 @@ def packet(operation: int, body: bytes, version: int = 1) -> bytes:
 
 class Bilibili(Dialect):
     name = "Bilibili 直播"
+    platform_name = "bilibili"
     heartbeat_s = 30.0
 
     def __init__(self, url: str, token: str | None = None) -> None:

@@ -65,6 +65,10 @@ class DouyinGrab(Dialect):
     def ws_url(self) -> str:
         return self._ws
 
+    @property
+    def platform_name(self) -> str:
+        return next(name for name, number in PLATFORMS.items() if number == self.platform)
+
     def headers(self) -> dict | None:
         return None  # the tool has no token
 

@@ -152,6 +152,7 @@ class Dialect:
     heartbeat_s: float | None = None  # how often `heartbeat()` is sent while connected
     notice: str | None = None  # what the streamer must know about this source (中文 / English), e.g. names masked
     viewers_masked = False  # the source hides who viewers are (their ids all alike): the show's UV means nothing
+    platform_name = ""  # the platform whose account ids the events carry (douyin, bilibili…); "" when not known
 
     def __init__(self, url: str, token: str | None = None) -> None:
         self.url, self.token = url, token

@@ -138,6 +138,7 @@ class MetricsSnapshot:
     per_order_cents: float | None = None  # 笔单价: GMV ÷ orders
     questions: tuple[tuple[str, int], ...] = ()  # (topic, questions) over the whole show, most first
     viewers_masked: bool = False  # the platform hid who viewers were: UV, UV value, conversion mean nothing
+    window_rows: tuple[ProductSummary, ...] = ()  # each explanation window its own row, in the order of `spans`
 
     @property
     def net_cents(self) -> int:
@@ -326,6 +327,8 @@ class SessionMetrics:
             buyers = len(self._buyers)
             minutes = max(t / 60, 1e-9)
             summaries = self._product_summaries(t, entries)
+            window_rows = tuple(_summary(w.product_id, [(w, views, w.audience_with(entrants))], t)
+                                for w, (views, entrants) in zip(self.windows, entries))
             return MetricsSnapshot(
                 duration_s=t,
                 online_now=self.online_now,
@@ -353,6 +356,7 @@ class SessionMetrics:
                 outside=OutsideSummary(**self._outside),
                 per_order_cents=_ratio(self.gmv_cents, self.orders),
                 questions=_most_first(self._questions),
+                window_rows=window_rows,
             )
 
     def _product_summaries(self, t: float, entries) -> list[ProductSummary]:

@@ -149,6 +149,9 @@ class LiveSession(Base):
     kind: Mapped[str] = mapped_column(String(20), default="live")  # SessionKind: live | rehearsal
     owner: Mapped[str | None] = mapped_column(String(200), nullable=True)  # host:pid:start of the live process
     heartbeat_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # unix time, every few seconds
+    host: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 主播, as given at go-live
+    platform: Mapped[str] = mapped_column(String(20), default="", server_default="")  # douyin | bilibili | … | ""
+    tags: Mapped[list | None] = mapped_column(JSON, nullable=True, default=None)  # the manager's labels (A/B groups)
 
 
 class EventRecord(Base):
@@ -201,3 +204,35 @@ class SessionCounts(Base):
     source: Mapped[str] = mapped_column(String(10))  # live | sql
     counts: Mapped[dict] = mapped_column(JSON)
     saved_at: Mapped[float] = mapped_column(Float)
+
+
+class ShowFigures(Base):
+    """What the views across shows read of one ended show (app/insights.py): its review's figures and explanation
+    windows as JSON, kept once; forgotten when the show's log changes after it (an order import), rebuilt on the
+    next reading."""
+
+    __tablename__ = "show_figures"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    studio_id: Mapped[int] = mapped_column(Integer, index=True)
+    through_seq: Mapped[int] = mapped_column(BigInteger)
+    figures: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[float] = mapped_column(Float)
+
+
+class ShowViewer(Base):
+    """One platform account seen in one show: whether it entered, its paid orders, whether it followed. Personal
+    data (《个人信息保护法》): kept as the platform gave the id, erasable per viewer (the counts stay)."""
+
+    __tablename__ = "show_viewers"
+    __table_args__ = (Index("ix_show_viewers_account", "studio_id", "platform", "user_id", "started_at"),)
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    studio_id: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[float] = mapped_column(Float)  # the show's start (unix time): weeks and "earlier" from it
+    entered: Mapped[bool] = mapped_column(Boolean)
+    orders: Mapped[int] = mapped_column(Integer)
+    paid_cents: Mapped[int] = mapped_column(BigInteger)
+    followed: Mapped[bool] = mapped_column(Boolean)

@@ -368,7 +368,7 @@ def test_headless_live_mode_runs_a_real_room(tmp_path, monkeypatch):
 
     with ReplayServer([room]) as server:
         result = run_cli("live", "--feed", f"douyin-grab://127.0.0.1:{server.port}", "--duration", "4",
-                         "--out", str(tmp_path / "live.mkv"), timeout=90)
+                         "--out", str(tmp_path / "live.mkv"), "--host", " 小李\u202e ", timeout=90)
     assert result.returncode == 0, result.output
     assert "feed: 6 events from 7 frames" in result.stdout and "malformed 1" in result.stdout
     assert "peak online 321" in result.stdout
@@ -376,6 +376,10 @@ def test_headless_live_mode_runs_a_real_room(tmp_path, monkeypatch):
     assert "直播 Live" in listed.stdout and "#1" in listed.stdout  # a real show, listed without --rehearsals
     report = run_cli("review", "1")
     assert report.returncode == 0 and "321" in report.stdout
+    across = run_cli("insights", "--csv", str(tmp_path / "insights"))  # the show with its host and platform
+    assert across.returncode == 0 and "小李: 1 场 shows" in across.stdout, across.output
+    shows = (tmp_path / "insights" / "insights-shows.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert shows[1].split(",")[3:5] == ["小李", "douyin"]
 
 
 def payloads(items) -> list:
