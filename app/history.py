@@ -88,13 +88,49 @@ class History:
         return load_insights(self.database, since, until, all_studios, zone)
 
     @staticmethod
-    def export_insights(insights, csv_folder: str | None = None, html_file: str | None = None) -> list:
-        """The insights as CSV files (one per table) and / or one HTML file; returns the paths written."""
+    def ab(insights, group_a: str, group_b: str):
+        """A/B: the period's shows in group A and group B (filters such as host=甲, tag=新话术) compared
+        (`app.abtest.ABReport`); ValueError (中文 / English) for a filter that cannot be read."""
+        from app.abtest import compare_groups, split_groups
+
+        a, b = split_groups(insights.shows, group_a, group_b)
+        return compare_groups(a, b, group_a.strip(), group_b.strip())
+
+    def tag(self, session_id: int, tags: list[str]) -> tuple[str, ...]:
+        """The manager's labels of a show (replacing its labels; A/B groups by them); KeyError for another
+        studio's or no such show, ValueError for a label that cannot be one. Returns the labels kept."""
+        from app.insights import set_tags
+
+        return set_tags(self.database, session_id, tags)
+
+    @staticmethod
+    def insight_tables(insights, ab=None) -> dict:
+        """Every table of the insights (and of an A/B report), name → (header, rows): what the window shows."""
+        from app.insights_report import tables
+
+        return tables(insights, ab)
+
+    @staticmethod
+    def insight_summary(insights) -> str:
+        from app.insights_report import summary
+
+        return summary(insights)
+
+    @staticmethod
+    def insight_definitions() -> dict[str, str]:
+        """Each figure's definition (中文 / English), for the tooltips."""
+        from app.insights_report import DEFINITIONS
+
+        return dict(DEFINITIONS)
+
+    @staticmethod
+    def export_insights(insights, csv_folder: str | None = None, html_file: str | None = None, ab=None) -> list:
+        """The insights (and an A/B report) as CSV files (one per table) and / or one HTML file; the paths."""
         from app.insights_report import export_csv, insights_html
         from app.report import write
 
-        written = list(export_csv(insights, csv_folder)) if csv_folder else []
-        return written + ([write(insights_html(insights), html_file)] if html_file else [])
+        written = list(export_csv(insights, csv_folder, ab)) if csv_folder else []
+        return written + ([write(insights_html(insights, ab), html_file)] if html_file else [])
 
     # --- what comes in afterwards --------------------------------------------------------------------------
     def import_orders(self, session_id: int, path: str, mapping: dict[str, str] | None = None,

@@ -74,6 +74,9 @@ class ShowRow:
     online_peak: int
     masked: bool  # the room was read without login: UV, UV value, conversion mean nothing
     windows: tuple[WindowRow, ...] = ()
+    tags: tuple[str, ...] = ()  # the manager's labels (A/B groups)
+    hour: int = 0  # the hour of day it started (in the insights' zone)
+    weekday: int = 1  # Monday 1 … Sunday 7
 
     @property
     def net_cents(self) -> int:
@@ -278,6 +281,34 @@ def keep(database: Database, session_id: int) -> dict:
     return figures
 
 
+MAX_TAGS, MAX_TAG = 10, 20
+
+
+def set_tags(database: Database, session_id: int, tags: list[str]) -> tuple[str, ...]:
+    """A show's labels replaced (each one clean line of ≤ MAX_TAG characters, no comma; at most MAX_TAGS; blank
+    ones dropped, repeats once); KeyError for no such show of this studio, ValueError (中文 / English) otherwise."""
+    from app.text import clean_line
+
+    kept_tags: list[str] = []
+    for tag in tags:
+        text = " ".join(clean_line(tag if isinstance(tag, str) else "", MAX_TAG * 4).split())
+        if not text:
+            continue
+        if len(text) > MAX_TAG or "," in text or "&" in text or "=" in text:
+            raise ValueError(f"标签最多 {MAX_TAG} 个字，不含 , & = / a label is at most {MAX_TAG} characters, "
+                             f"without , & or =: {text[:30]!r}")
+        if text not in kept_tags:
+            kept_tags.append(text)
+    if len(kept_tags) > MAX_TAGS:
+        raise ValueError(f"一场最多 {MAX_TAGS} 个标签 / at most {MAX_TAGS} labels a show")
+    with database.sessions.begin() as db:
+        row = db.get(LiveSession, session_id)
+        if row is None or row.studio_id != database.studio_id:
+            raise KeyError(f"no session {session_id}")
+        row.tags = kept_tags
+    return tuple(kept_tags)
+
+
 # --- reading -------------------------------------------------------------------------------------------------
 def load_insights(database: Database, since: float, until: float, all_studios: bool = False,
                   zone: dt.tzinfo | None = None) -> Insights:
@@ -314,7 +345,7 @@ def load_insights(database: Database, since: float, until: float, all_studios: b
         tuple(shows_), _totals("", shows_), _grouped(shows_, lambda s: monday(week_number(s.started_at, zone))
                                                       .isoformat()),
         _grouped(shows_, lambda s: s.host or NO_HOST),
-        _grouped(shows_, lambda s: f"{dt.datetime.fromtimestamp(s.started_at, zone).hour:02d}:00"),
+        _grouped(shows_, lambda s: f"{s.hour:02d}:00"),
         _products(shows_, titles),
         tuple(AudienceRow(i, *audience[i]) for i in ids if i in audience),
         _cohorts(kept.cohort_counts(database, week_of, studio_ids), week_number(since, zone) if since > 0 else None,
@@ -342,6 +373,7 @@ def _titles(database: Database, studio_ids: list[int] | None) -> dict[int, str]:
 
 
 def _show(session: LiveSession, f: dict, studios: dict[int, str], zone) -> ShowRow:
+    start = dt.datetime.fromtimestamp(session.started_at, zone)
     windows = tuple(
         WindowRow(session.id, pid, n, start, seconds,
                   dt.datetime.fromtimestamp(session.started_at + start, zone).hour, orders, gmv, refunds, buyers,
@@ -350,7 +382,8 @@ def _show(session: LiveSession, f: dict, studios: dict[int, str], zone) -> ShowR
         in enumerate(f["windows"], start=1))
     return ShowRow(session.id, session.title, studios.get(session.studio_id, ""), session.host, session.platform,
                    session.started_at, f["duration_s"], f["gmv_cents"], f["refunds_cents"], f["orders"],
-                   f["buyers"], f["pv"], f["uv"], f["viewer_buyers"], f["online_peak"], f["masked"], windows)
+                   f["buyers"], f["pv"], f["uv"], f["viewer_buyers"], f["online_peak"], f["masked"], windows,
+                   tuple(session.tags or ()), start.hour, start.isoweekday())
 
 
 def _totals(name: str, shows_: list[ShowRow]) -> Totals:
@@ -419,4 +452,4 @@ def _cohorts(counts: dict[tuple[int, int], int], first: int | None, last: int) -
 
 
 __all__ = ["AudienceRow", "COHORT_WEEKS", "Cohort", "Insights", "ProductRow", "REPEAT_DAYS", "Repeat", "ShowRow",
-           "Totals", "WindowRow", "falling", "figures_of", "keep", "load_insights", "monday", "week_number"]
+           "Totals", "WindowRow", "falling", "figures_of", "keep", "load_insights", "monday", "set_tags", "week_number"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from app.abtest import ABReport
 from app.insights import COHORT_WEEKS, Insights, Totals
 from app.report import _e, _page, nice_ticks
 from app.review import money, ratio, whole
@@ -40,6 +41,35 @@ def _totals_line(t: Totals) -> str:
     return (f"{t.name or '合计 total'}: {t.shows} 场 shows, {t.hours:.1f} h, GMV {money(t.gmv_cents)}, "
             f"净 net {money(t.net_cents)}, GPM {whole(t.gpm)}, UV {t.uv:,}, 转化 conv. {ratio(t.conversion)}, "
             f"UV 价值 {money(None if t.uv_value is None else t.uv_value * 100)}")
+
+
+def summary(ins: Insights) -> str:
+    """A few lines for the top of a view: the period, its totals, the best and worst show, what was left out."""
+    lines = [f"{', '.join(ins.studios)} · {_span(ins)}", _totals_line(ins.totals)]
+    for label, show in (("最好 best", ins.best), ("最差 worst", ins.worst)):
+        if show is not None:
+            why = ", ".join(f"{ins.titles.get(w.product_id, f'#{w.product_id}')} GPM {whole(w.gpm)} "
+                            f"(平时 usual {whole(usual)})" for w, usual in ins.why(show, 2))
+            lines.append(f"{label}: #{show.session_id} {show.title} · GMV {money(show.gmv_cents)} · {why}")
+    return "\n".join(lines + [f"未计入 left out: {note}" for note in ins.left_out])
+
+
+def ab_table(report: ABReport) -> tuple[list[str], list[list]]:
+    """The A/B report as a table: the sample sizes, then each figure with B − A, its interval and the verdict."""
+    head = ["指标 figure", "A", "B", "差 B−A", "区间低 low", "区间高 high", "p 值 p_value", "可检测 detectable"]
+    rows: list[list] = [["场次 shows", len(report.a_shows), len(report.b_shows), "", "", "", "", ""],
+                        ["观看人数 UV", report.a_uv, report.b_uv, "", "", "", "", ""]]
+    for e in (report.conversion, report.gpm, report.uv_value):
+        rows.append([e.name, _num(e.a), _num(e.b), _num(e.difference), _num(e.low), _num(e.high), _num(e.p_value),
+                     int(e.detectable)])
+    return head, rows
+
+
+def format_ab(report: ABReport) -> str:
+    head, rows = ab_table(report)
+    lines = [f"A/B: A = {report.a_name} · B = {report.b_name} (置信水平 level {1 - report.level:.0%})",
+             " | ".join(head)] + [" | ".join("—" if v == "" else str(v) for v in row) for row in rows]
+    return "\n".join(lines + [f"结论 verdict: {report.verdict}"] + [f"注意 note: {n}" for n in report.notes])
 
 
 def format_text(ins: Insights) -> str:
@@ -88,8 +118,8 @@ def _yuan(cents: float | None):
     return "" if cents is None else round(cents / 100, 2)
 
 
-def tables(ins: Insights) -> dict[str, tuple[list[str], list[list]]]:
-    """Every table of the insights: name → (header, rows), what the CSV files hold."""
+def tables(ins: Insights, ab: ABReport | None = None) -> dict[str, tuple[list[str], list[list]]]:
+    """Every table of the insights (and of an A/B report): name → (header, rows), what the CSV files hold."""
     totals_head = ["名称 name", "场次 shows", "时长 hours", "成交额 gmv_yuan", "净成交 net_yuan", "观看人次 pv", "观看人数 uv",
                    "GPM", "转化率 conversion", "UV价值 uv_value_yuan", "每小时成交 gmv_per_hour_yuan"]
 
@@ -97,7 +127,7 @@ def tables(ins: Insights) -> dict[str, tuple[list[str], list[list]]]:
         return [[t.name, t.shows, round(t.hours, 3), _yuan(t.gmv_cents), _yuan(t.net_cents), t.pv, t.uv, _num(t.gpm, 2),
                  _num(t.conversion), _num(t.uv_value, 2), _yuan(t.gmv_per_hour_cents)] for t in rows]
 
-    return {
+    out = {
         "shows": (["场次 session", "标题 title", "工作室 studio", "主播 host", "平台 platform", "开播 started", "时长 minutes",
                    "成交额 gmv_yuan", "退款 refunds_yuan", "净成交 net_yuan", "订单 orders", "成交人数 buyers", "观看人次 pv",
                    "观看人数 uv", "GPM", "转化率 conversion", "UV价值 uv_value_yuan", "最高在线 online_peak", "观众ID隐藏 masked"],
@@ -129,16 +159,19 @@ def tables(ins: Insights) -> dict[str, tuple[list[str], list[list]]]:
         "hosts": (totals_head, totals(ins.hosts)),
         "slots": (totals_head, totals(ins.slots)),
     }
+    if ab is not None:
+        out["ab"] = ab_table(ab)
+    return out
 
 
-def export_csv(ins: Insights, folder: str | Path) -> list[Path]:
+def export_csv(ins: Insights, folder: str | Path, ab: ABReport | None = None) -> list[Path]:
     """One CSV file per table (UTF-8 with BOM, text never run as a formula); returns the files written."""
     from app.files import SafeCsvWriter
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, (head, rows) in tables(ins).items():
+    for name, (head, rows) in tables(ins, ab).items():
         path = folder / f"insights-{name}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as out:
             writer = SafeCsvWriter(out)
@@ -190,9 +223,9 @@ def _heat(ins: Insights) -> str:
             f"<th>人数 size</th>{head}</tr>{''.join(rows)}</table></div>")
 
 
-def insights_html(ins: Insights) -> str:
+def insights_html(ins: Insights, ab: ABReport | None = None) -> str:
     """The insights as one HTML file: what the text says, with the tables, the weekly chart and the heat map."""
-    t = tables(ins)
+    t = tables(ins, ab)
     tips = {14: DEFINITIONS["GPM"], 15: DEFINITIONS["conversion"], 16: DEFINITIONS["uv_value"]}
     body = [f"<h1>多场分析 Insights</h1><p class=sub>{_e(', '.join(ins.studios))} · {_e(_span(ins))}</p>",
             f"<p>{_e(_totals_line(ins.totals))}</p>", "<h2>每周成交额 GMV per week</h2>", _weekly_chart(ins.weeks),
@@ -208,8 +241,11 @@ def insights_html(ins: Insights) -> str:
              "<h2>观众 Audience</h2>", _table(*t["audience"], {3: DEFINITIONS["returning"]}),
              "<h2>留存 Retention</h2>", _heat(ins),
              "<h2>复购 Repeat buyers</h2>", _table(*t["repeat_buyers"], {3: DEFINITIONS["repeat"]})]
+    if ab is not None:
+        body += [f"<h2>A/B: A = {_e(ab.a_name)} · B = {_e(ab.b_name)}</h2>", _table(*t["ab"]),
+                 f"<p><b>{_e(ab.verdict)}</b></p>"] + [f"<p class=sub>{_e(n)}</p>" for n in ab.notes]
     body += [f"<p class=sub>未计入 left out: {_e(note)}</p>" for note in ins.left_out]
     return _page("多场分析 Insights", "".join(body))
 
 
-__all__ = ["DEFINITIONS", "export_csv", "format_text", "insights_html", "tables"]
+__all__ = ["DEFINITIONS", "ab_table", "export_csv", "format_ab", "format_text", "insights_html", "summary", "tables"]

@@ -272,3 +272,31 @@ def test_the_history_hands_the_insights_to_the_window(database, tmp_path):
         assert len(written) == 10 and "乙" in (tmp_path / "insights.html").read_text(encoding="utf-8")
     finally:
         history.close()
+
+
+def test_the_command_line_tags_shows_and_compares_two_groups(tmp_path, monkeypatch):
+    from tests.conftest import run_cli
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    database = Database()
+    ids = store(database, [{"day": d, "hour": 20, "platform": "douyin", "host": "甲",
+                            "steps": [(T.ENTER, "a"), (T.ENTER, f"u{d}"), (T.ORDER, "a", 1, 500 + d)]}
+                           for d in range(1, 9)])
+    database.close()
+    assert run_cli("tag", str(ids[-1]), "新话术", " 新话术 ", "晚场").stdout.strip().endswith("新话术, 晚场")
+    for number in ids[4:-1]:
+        assert run_cli("tag", str(number), "新话术").returncode == 0
+    refused = run_cli("tag", str(ids[0]), "a=b")
+    assert refused.returncode == 2 and "without , & or =" in refused.stderr
+    assert run_cli("tag", "999", "x").returncode == 2
+    result = run_cli("insights", "--since", "2023-11-01", "--until", "2023-12-31", "--ab",
+                     f"ids={','.join(map(str, ids[:4]))}", "tag=新话术", "--csv", str(tmp_path / "csv"),
+                     "--html", str(tmp_path / "ab.html"))
+    assert result.returncode == 0, result.output
+    assert "A/B: A = ids=" in result.stdout and "结论 verdict:" in result.stdout and "8 场 shows" in result.stdout
+    ab = (tmp_path / "csv" / "insights-ab.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert ab[1].split(",")[1:3] == ["4", "4"]  # four shows a group
+    assert "A/B: A = ids=" in (tmp_path / "ab.html").read_text(encoding="utf-8")
+    bad = run_cli("insights", "--ab", "who=甲", "host=甲")
+    assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -21,6 +21,7 @@ from app.console import MASKED_UV, format_clock, money, product_rows, ratio, who
 from ui.axes import CURVE_ROOM, label_lanes, lane_positions, round_y_axis
 from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
+from ui.insights import InsightsPanel
 from ui.preview import PreviewWidget
 
 MARKER_COLOURS = {"product_pinned": "#e0245e", "coupon_dropped": "#f5a623", "coupon_ended": "#c7a35a",
@@ -72,8 +73,16 @@ class ReviewWindow(QMainWindow):
         tools = self.addToolBar(tr("复盘工具"))  # what a manager does with a session, apart from playing it
         tools.setObjectName("review-tools")
         tools.setMovable(False)
-        for widget in (self.compare_button, self.html_button, self.export_button, self.import_button):
+        self.tag_button = QPushButton(tr("标签…"))
+        self.tag_button.setToolTip(tr("给选中的场次打标签（如 新话术、旧话术），多场分析的 A/B 对比按标签分组"))
+        self.tag_button.clicked.connect(lambda: self.tag_sessions())
+        for widget in (self.compare_button, self.html_button, self.export_button, self.import_button, self.tag_button):
             tools.addWidget(widget)
+        self.insights_action = QAction(tr("多场分析"), self)
+        self.insights_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.insights_action.setToolTip(tr("一段时间的每一场并排：周、主播、时段、商品、观众回访与留存、复购、A/B"))
+        self.insights_action.triggered.connect(lambda _checked=False: self.show_insights())
+        tools.addAction(self.insights_action)
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀"))
@@ -153,6 +162,8 @@ class ReviewWindow(QMainWindow):
         self.pages = QTabWidget()  # one session played back; sessions side by side
         self.pages.addTab(splitter, tr("单场复盘"))
         self.pages.addTab(self.comparison, tr("场次对比"))
+        self.insights = InsightsPanel(service)
+        self.pages.addTab(self.insights, tr("多场分析"))
         self.setCentralWidget(self.pages)
         self.statusBar().addWidget(self.status)
 
@@ -373,6 +384,35 @@ class ReviewWindow(QMainWindow):
             return []
         self.comparison.load(ids, self.all_studios.isChecked())
         self.pages.setCurrentWidget(self.comparison)
+        return ids
+
+    def show_insights(self) -> None:
+        """The 多场分析 page, read for the chosen period the first time it is shown."""
+        self.pages.setCurrentWidget(self.insights)
+        self.insights.all_studios.setChecked(self.all_studios.isChecked())
+        if self.insights.insights is None:
+            self.insights.load()
+
+    def tag_sessions(self) -> list[int]:
+        """标签: the selected shows' labels replaced by what the person types (space between labels); returns the
+        ids labelled."""
+        from PySide6.QtWidgets import QInputDialog
+
+        ids = sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.sessions.selectedItems())
+        if not ids:
+            self.status.setText(tr("先在左侧选场次"))
+            return []
+        text, ok = QInputDialog.getText(self, tr("标签"), tr("场次") + f" {', '.join(map(str, ids))}: "
+                                        + tr("标签用空格分开（空：清除）"))
+        if not ok:
+            return []
+        try:
+            for number in ids:
+                kept = self.service.history.tag(number, text.split())
+        except (KeyError, ValueError) as exc:
+            self.status.setText(pick(str(exc)))
+            return []
+        self.status.setText(tr("已打标签") + f": {', '.join(kept) or '—'}")
         return ids
 
     def _ask_save(self, name: str) -> str:

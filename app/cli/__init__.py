@@ -17,7 +17,7 @@ from app.store import StoreUnavailable
 
 from app.cli.assist import ASSIST_HELP, assist
 from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
-from app.cli.records import catalogue, check, devices, import_orders, insights, review, save_destination
+from app.cli.records import catalogue, check, devices, import_orders, insights, tag, review, save_destination
 from app.cli.show import demo, live, stream
 
 __all__ = ["ASSIST_HELP", "EXIT_RUNTIME", "EXIT_USAGE", "UsageError", "build_parser", "main"]
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     _show_commands(sub)
     _assist_command(sub)
     _record_commands(sub)
+    _manager_commands(sub)
     _stream_command(sub)
     for command in sub.choices.values():  # `anchor-console review --studio X` as well as `--studio X review`
         command.add_argument("--studio", metavar="NAME", type=_studio, default=argparse.SUPPRESS, help=STUDIO_HELP)
@@ -198,6 +199,31 @@ def _assist_command(sub) -> None:
                         "the console shows it; ANCHOR_ASSIST_TOKEN may also hold the whole pairing code")
 
 
+def _manager_commands(sub) -> None:
+    """The manager's desk: across shows (insights, A/B) and the labels A/B groups by (tag)."""
+    insights = sub.add_parser("insights", help="多场分析: every show of a period side by side — weeks, best and worst, "
+                                               "products, hosts, slots — and the audience: new and returning "
+                                               "viewers, retention, repeat buyers")
+    insights.add_argument("--since", type=_date, metavar="DATE", help="from this day (YYYY-MM-DD; default: 12 weeks "
+                                                                       "before --until)")
+    insights.add_argument("--until", type=_date, metavar="DATE", help="to this day, included (default: today)")
+    insights.add_argument("--all-studios", action="store_true",
+                          help="every studio's shows on a shared database (the manager's view)")
+    insights.add_argument("--csv", metavar="FOLDER", help="also write each table as a CSV file (shows, windows, "
+                                                          "products, audience, cohorts, repeat buyers, weeks, hosts, "
+                                                          "slots)")
+    insights.add_argument("--html", metavar="FILE", help="also write everything as one HTML file")
+    insights.add_argument("--tz", type=_time_zone, default=None, metavar="ZONE",
+                          help="the zone weeks, hours and days are read in (default: this machine's)")
+    insights.add_argument("--ab", nargs=2, metavar=("A", "B"),
+                          help="A/B: compare two groups of the period's shows, each KEY=VALUE[&KEY=VALUE]: host=甲, "
+                               "tag=新话术 (anchor-console tag), slot=20 (start hour), weekday=6, platform=douyin, "
+                               "title=双11, ids=3,5,8")
+    tag = sub.add_parser("tag", help="标签: label a show for A/B groups (insights --ab \"tag=新话术\" \"tag=旧话术\")")
+    tag.add_argument("session", type=int, help="session number (anchor-console review lists them)")
+    tag.add_argument("tags", nargs="*", metavar="TAG", help="the show's labels, replacing its labels (none: cleared)")
+
+
 def _record_commands(sub) -> None:
     """save-destination, check, review, import-orders, devices."""
     save = sub.add_parser("save-destination", help="save an RTMP destination by name (key in the OS keyring); "
@@ -228,20 +254,6 @@ def _record_commands(sub) -> None:
                                                        "to mail or open on a phone")
     review.add_argument("--compare", metavar="N", type=int, nargs="+",
                         help="sessions to set beside the first one (review 12 --compare 10 11)")
-    insights = sub.add_parser("insights", help="多场分析: every show of a period side by side — weeks, best and worst, "
-                                               "products, hosts, slots — and the audience: new and returning "
-                                               "viewers, retention, repeat buyers")
-    insights.add_argument("--since", type=_date, metavar="DATE", help="from this day (YYYY-MM-DD; default: 12 weeks "
-                                                                       "before --until)")
-    insights.add_argument("--until", type=_date, metavar="DATE", help="to this day, included (default: today)")
-    insights.add_argument("--all-studios", action="store_true",
-                          help="every studio's shows on a shared database (the manager's view)")
-    insights.add_argument("--csv", metavar="FOLDER", help="also write each table as a CSV file (shows, windows, "
-                                                          "products, audience, cohorts, repeat buyers, weeks, hosts, "
-                                                          "slots)")
-    insights.add_argument("--html", metavar="FILE", help="also write everything as one HTML file")
-    insights.add_argument("--tz", type=_time_zone, default=None, metavar="ZONE",
-                          help="the zone weeks, hours and days are read in (default: this machine's)")
     orders = sub.add_parser("import-orders", help="导入订单: a shop's order export (抖店 / 巨量百应 / 千牛, CSV or "
                                                   "XLSX) into a session, each order placed at its own time")
     orders.add_argument("session", type=int, help="session number (anchor-console review lists them)")
@@ -334,6 +346,8 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             return review(args.session, args.csv, args.rehearsals, args.html, args.compare or [], args.all_studios)
         if args.command == "insights":
             return insights(args)
+        if args.command == "tag":
+            return tag(args.session, args.tags)
         if args.command == "import-orders":
             return import_orders(args)
         if args.command == "catalogue":

@@ -139,8 +139,9 @@ def insights(args) -> int:
     """多场分析 of a period: the text, and the CSV files and the HTML file when asked."""
     from datetime import datetime, time as day_start, timedelta
 
+    from app.abtest import GroupError, compare_groups, split_groups
     from app.insights import load_insights
-    from app.insights_report import export_csv, format_text, insights_html
+    from app.insights_report import export_csv, format_ab, format_text, insights_html
     from app.report import write
     from app.store.db import Database
 
@@ -157,14 +158,39 @@ def insights(args) -> int:
     finally:
         database.close()
     print(format_text(result))
+    ab = None
+    if args.ab:
+        try:
+            ab = compare_groups(*split_groups(result.shows, *args.ab), *args.ab)
+        except GroupError as exc:
+            raise UsageError(str(exc)) from None
+        print("\n" + format_ab(ab))
     try:
         if args.csv:
-            for path in export_csv(result, args.csv):
+            for path in export_csv(result, args.csv, ab):
                 print(f"已导出 written: {path}")
         if args.html:
-            print(f"已导出 written: {write(insights_html(result), args.html)}")
+            print(f"已导出 written: {write(insights_html(result, ab), args.html)}")
     except OSError as exc:
         raise UsageError(f"无法写入 / cannot write: {exc}") from None
+    return 0
+
+
+def tag(session_id: int, tags: list[str]) -> int:
+    """标签: a show's labels replaced."""
+    from app.insights import set_tags
+    from app.store.db import Database
+
+    database = Database()
+    try:
+        kept = set_tags(database, session_id, tags)
+    except KeyError:
+        raise UsageError(f"no session {session_id} (anchor-console review lists them)") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        database.close()
+    print(f"场次 {session_id} 标签 labels: {', '.join(kept) or '—'}")
     return 0
 
 

@@ -1203,8 +1203,120 @@
         <translation>Export CSV…</translation>
     </message>
     <message>
+        <source>分析</source>
+        <translation>Analyse</translation>
+    </message>
+    <message>
+        <source>读取这段时间每一场真实直播（不含演练）</source>
+        <translation>Read every real show of the period (rehearsals left out)</translation>
+    </message>
+    <message>
+        <source>导出表格…</source>
+        <translation>Export tables…</translation>
+    </message>
+    <message>
+        <source>每张表一个 CSV 文件（Excel 直接打开）</source>
+        <translation>One CSV file per table (opens in Excel as it is)</translation>
+    </message>
+    <message>
         <source>导出报告…</source>
         <translation>HTML report…</translation>
+    </message>
+    <message>
+        <source>一个 HTML 文件：表格、每周成交图、留存热力图</source>
+        <translation>One HTML file: the tables, the weekly GMV chart, the retention heat map</translation>
+    </message>
+    <message>
+        <source>选好时间段，点 分析</source>
+        <translation>Choose the period, then click Analyse</translation>
+    </message>
+    <message>
+        <source>从</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>到</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <source>每周成交额（元）</source>
+        <translation>GMV per week (yuan)</translation>
+    </message>
+    <message>
+        <source>主播</source>
+        <translation>Hosts</translation>
+    </message>
+    <message>
+        <source>开播时段</source>
+        <translation>Start hours</translation>
+    </message>
+    <message>
+        <source>每场观众：新观众与回访</source>
+        <translation>Each show&apos;s viewers: new and returning</translation>
+    </message>
+    <message>
+        <source>复购（最近 30 / 90 天）</source>
+        <translation>Repeat buyers (last 30 / 90 days)</translation>
+    </message>
+    <message>
+        <source>概览</source>
+        <translation>Overview</translation>
+    </message>
+    <message>
+        <source>场次</source>
+        <translation>Shows</translation>
+    </message>
+    <message>
+        <source>每段讲解</source>
+        <translation>Explanations</translation>
+    </message>
+    <message>
+        <source>主播与时段</source>
+        <translation>Hosts and hours</translation>
+    </message>
+    <message>
+        <source>观众</source>
+        <translation>Audience</translation>
+    </message>
+    <message>
+        <source>留存：某周首次进房的观众，之后每周再来的比例</source>
+        <translation>Retention: of the viewers first seen in a week, the share back in each later week</translation>
+    </message>
+    <message>
+        <source>留存</source>
+        <translation>Retention</translation>
+    </message>
+    <message>
+        <source>A/B 对比</source>
+        <translation>A/B</translation>
+    </message>
+    <message>
+        <source>键=值：host=主播、tag=标签、slot=开播小时、weekday=星期（1–7）、platform=平台、title=标题包含、ids=场次号,场次号；多个条件用 &amp; 连接</source>
+        <translation>KEY=VALUE: host=host, tag=label, slot=start hour, weekday=1–7, platform=platform, title=text in the title, ids=show,show; join several with &amp;</translation>
+    </message>
+    <message>
+        <source>对比两组</source>
+        <translation>Compare the groups</translation>
+    </message>
+    <message>
+        <source>先分析一个时间段，再写两组场次的条件</source>
+        <translation>Analyse a period first, then write the two groups&apos; filters</translation>
+    </message>
+    <message>
+        <source>开始日期晚于结束日期</source>
+        <translation>The start date is after the end date</translation>
+    </message>
+    <message>
+        <source>分析中…（第一次读取时会整理每一场，稍等）</source>
+        <translation>Analysing… (the first reading prepares every show: a moment)</translation>
+    </message>
+    <message>
+        <source>分析失败</source>
+        <translation>Analysis failed</translation>
+    </message>
+    <message>
+        <source>导出到文件夹</source>
+        <translation>Export to a folder</translation>
     </message>
     <message>
         <source>一个 HTML 文件：指标、曲线、商品讲解，可邮件发送或手机打开</source>
@@ -1229,6 +1341,22 @@
     <message>
         <source>复盘工具</source>
         <translation>Review tools</translation>
+    </message>
+    <message>
+        <source>标签…</source>
+        <translation>Labels…</translation>
+    </message>
+    <message>
+        <source>给选中的场次打标签（如 新话术、旧话术），多场分析的 A/B 对比按标签分组</source>
+        <translation>Label the selected shows (e.g. new script, old script): A/B in Insights groups shows by label</translation>
+    </message>
+    <message>
+        <source>多场分析</source>
+        <translation>Insights</translation>
+    </message>
+    <message>
+        <source>一段时间的每一场并排：周、主播、时段、商品、观众回访与留存、复购、A/B</source>
+        <translation>Every show of a period side by side: weeks, hosts, hours, products, returning viewers and retention, repeat buyers, A/B</translation>
     </message>
     <message>
         <source>在线人数 · 讲解时段 · 发券/秒杀</source>
@@ -1314,6 +1442,22 @@
     <message>
         <source>演练与真实直播分开列出，从不混在一起</source>
         <translation>rehearsals are listed apart from real shows, never mixed</translation>
+    </message>
+    <message>
+        <source>先在左侧选场次</source>
+        <translation>Select shows on the left first</translation>
+    </message>
+    <message>
+        <source>标签</source>
+        <translation>Labels</translation>
+    </message>
+    <message>
+        <source>标签用空格分开（空：清除）</source>
+        <translation>labels separated by spaces (empty: clear)</translation>
+    </message>
+    <message>
+        <source>已打标签</source>
+        <translation>Labelled</translation>
     </message>
     <message>
         <source>所有工作室</source>
