@@ -22,7 +22,7 @@ from app.commerce.room import ActionRefused, RoomSnapshot
 from app.assembly import FrameSlot, LiveOptions, apply_layout, build_overlays, open_scenes, open_sources_for
 from app.commerce.undo import UndoableVerbs
 from app.desk import Change, StudioSettings
-from app.health import HealthReport, health_report
+from app.health import HealthReport, health_problems, health_report
 from app.config import recordings_dir
 from app.kernel.events import SYSTEM, Event, EventType
 from app.live.connectors import dialect_for, open_feed
@@ -118,6 +118,7 @@ class Broadcast:
         self.stats: PipelineStats | None = None
         self.last_error: str | None = None
         self.feed = None  # FeedClient with a platform bridge
+        self._dropped_before = 0  # frames dropped when the health was last read for alerts
         self.scenes: SceneSource | None = None  # the program scene and its inputs (the pipeline's video source)
         self._masked_told = False  # the log says once that the feed hides viewers' ids
         self.on_stats = None  # optional callable, called with each once-a-second PipelineStats (pipeline thread)
@@ -171,7 +172,7 @@ class Broadcast:
         if desk_settings.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
             video = self.scenes = open_scenes(video, audio, desk_settings, options, self._pinned_image)
             opened.append(video.stop)
-        core = SessionCore(self.database, list(desk_settings.banned_words))
+        core = SessionCore(self.database, list(desk_settings.banned_words), desk_settings.alert_rules)
         core.banned.block_all(desk_settings.blocked_users)
         core.bus.subscribe(self._bus_event)
         if options.feed_url:  # made before the session starts: the session records whose accounts it carries
@@ -411,5 +412,15 @@ class Broadcast:
         if feed is not None and feed.dialect.viewers_masked and not self._masked_told:  # once, into the log
             self._masked_told = True
             self.core.bus.publish(Event(EventType.VIEWERS_MASKED, {"text": feed.dialect.notice or ""}, actor=SYSTEM))
+        self._health_alerts()
         if self.on_stats is not None:
             self.on_stats(stats)
+
+    def _health_alerts(self) -> None:
+        """预警 on the stream's health, once a second (outputs failing, frames dropped, the feed silent)."""
+        core, report = self.core, self.health()
+        if core is None or core.alerts is None or report is None:
+            return
+        problems = health_problems(report, self._dropped_before, core.alert_rules.quiet_s)
+        self._dropped_before = report.dropped
+        core.alerts.health(report.stream_time, problems)

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, Mapping
 
 from app.commerce.room import ActionRefused
+from app.metrics.alerts import AlertRules
 from app.media.filters import ChromaKey, FilterError, _unit, make_chroma
 from app.media.scenes import OVERLAY, Scene, SceneError, check_input, default_scenes
 from app.overlays.overlay_set import KINDS
@@ -51,6 +52,7 @@ class StudioSettings:
     # the studio's own sources for the scenes, name → what to open (cam:N | an image | a media file | testsrc)
     inputs: Mapping[str, str] = field(default_factory=_frozen)
     program_scene: str = ""  # the scene on air (kept across go-lives); empty: the first
+    alert_rules: AlertRules = AlertRules()  # 预警: what a show is watched for (app/metrics/alerts.py)
 
     @property
     def scene_names(self) -> tuple[str, ...]:
@@ -213,6 +215,13 @@ class Desk:
             raise SceneError("来源列表格式不对 / the sources are not a list of name → source")
         checked = _frozen(dict(check_input(name, spec) for name, spec in inputs.items()))
         self._write(lambda s: {"inputs": checked})
+
+    def set_alert_rules(self, rules: AlertRules | dict) -> AlertRules:
+        """预警's thresholds (a dict is read as `AlertRules.from_json`: a bad value keeps its default); the show on
+        air keeps the rules it started with. Returns the rules kept."""
+        kept = rules if isinstance(rules, AlertRules) else AlertRules.from_json(rules)
+        self._write(lambda s: {"alert_rules": kept})
+        return kept
 
     def set_filters(self, chroma: dict | None, beauty: float, background: str = "") -> None:
         """绿幕抠像 (a dict for `make_chroma`, or None: off), 美颜 (0 … 1), the picture behind a keyed screen.

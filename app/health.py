@@ -105,3 +105,26 @@ def terminal_line(report: HealthReport) -> str:
         parts.append(f"{state} {feed.published} ev" + (f" ⚠{feed.problems}" if feed.problems else "")
                      + (f" quiet {feed.quiet_s:.0f}s" if feed.quiet_s is not None else ""))
     return redact(" | ".join(parts))
+
+
+def health_problems(report: HealthReport, dropped_before: int, quiet_alert_s: float) -> list[tuple[str, str, str]]:
+    """What in this second's health is worth an alert (预警, `app.metrics.alerts`): (cause, what happened, what to
+    do) for each output failed or reconnecting, frames dropped since `dropped_before`, the feed silent for
+    `quiet_alert_s` or more."""
+    found = []
+    for out in report.outputs:
+        if out.health in ("failed", "reconnecting"):
+            name = output_name(out)
+            found.append((f"output:{name}", f"推流 {name} {'断开' if out.health == 'failed' else '重连中'} / output "
+                                            f"{name} {out.health}",
+                          "检查网络与推流地址；必要时换备用线路 / check the network and the address; switch to the "
+                          "backup destination if needed"))
+    dropped = report.dropped - dropped_before
+    if dropped > 0:
+        found.append(("dropped", f"丢帧 {dropped} / {dropped} frames dropped",
+                      "降低码率或分辨率，关掉占用上传的程序 / lower the bitrate or size, close what uses the upload"))
+    feed = report.feed
+    if feed is not None and feed.quiet_s is not None and feed.quiet_s >= quiet_alert_s:
+        found.append(("feed", f"直播间数据 {feed.quiet_s:.0f} 秒没有消息 / the room's feed silent for {feed.quiet_s:.0f} s",
+                      "检查弹幕工具或它的登录 / check the comment tool or its login"))
+    return found

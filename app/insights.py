@@ -77,6 +77,7 @@ class ShowRow:
     tags: tuple[str, ...] = ()  # the manager's labels (A/B groups)
     hour: int = 0  # the hour of day it started (in the insights' zone)
     weekday: int = 1  # Monday 1 … Sunday 7
+    alerts: int = 0  # 预警 fired while it was on
 
     @property
     def net_cents(self) -> int:
@@ -265,7 +266,8 @@ def figures_of(review) -> dict:
     return {"duration_s": m.duration_s, "gmv_cents": m.gmv_cents, "refunds_cents": m.refunds_cents,
             "orders": m.orders, "buyers": m.buyers, "pv": m.pv, "uv": m.uv,
             "viewer_buyers": round((m.conversion or 0.0) * m.uv), "online_peak": m.online_peak,
-            "masked": m.viewers_masked, "windows": windows}
+            "masked": m.viewers_masked, "windows": windows,
+            "alerts": sum(marker.kind == "alert" for marker in review.markers)}
 
 
 def keep(database: Database, session_id: int) -> dict:
@@ -383,7 +385,7 @@ def _show(session: LiveSession, f: dict, studios: dict[int, str], zone) -> ShowR
     return ShowRow(session.id, session.title, studios.get(session.studio_id, ""), session.host, session.platform,
                    session.started_at, f["duration_s"], f["gmv_cents"], f["refunds_cents"], f["orders"],
                    f["buyers"], f["pv"], f["uv"], f["viewer_buyers"], f["online_peak"], f["masked"], windows,
-                   tuple(session.tags or ()), start.hour, start.isoweekday())
+                   tuple(session.tags or ()), start.hour, start.isoweekday(), f.get("alerts", 0))
 
 
 def _totals(name: str, shows_: list[ShowRow]) -> Totals:

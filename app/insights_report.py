@@ -130,10 +130,10 @@ def tables(ins: Insights, ab: ABReport | None = None) -> dict[str, tuple[list[st
     out = {
         "shows": (["场次 session", "标题 title", "工作室 studio", "主播 host", "平台 platform", "开播 started", "时长 minutes",
                    "成交额 gmv_yuan", "退款 refunds_yuan", "净成交 net_yuan", "订单 orders", "成交人数 buyers", "观看人次 pv",
-                   "观看人数 uv", "GPM", "转化率 conversion", "UV价值 uv_value_yuan", "最高在线 online_peak", "观众ID隐藏 masked"],
+                   "观看人数 uv", "GPM", "转化率 conversion", "UV价值 uv_value_yuan", "最高在线 online_peak", "观众ID隐藏 masked", "预警 alerts"],
                   [[s.session_id, s.title, s.studio, s.host, s.platform, _local(ins, s.started_at), round(s.duration_s / 60, 1),
                     _yuan(s.gmv_cents), _yuan(s.refunds_cents), _yuan(s.net_cents), s.orders, s.buyers, s.pv, s.uv,
-                    _num(s.gpm, 2), _num(s.conversion), _num(s.uv_value, 2), s.online_peak, int(s.masked)]
+                    _num(s.gpm, 2), _num(s.conversion), _num(s.uv_value, 2), s.online_peak, int(s.masked), s.alerts]
                    for s in ins.shows]),
         "windows": (["场次 session", "位置 position", "商品ID product_id", "商品 product", "开始秒 start_s", "讲解秒 seconds",
                      "时刻 hour", "订单 orders", "成交额 gmv_yuan", "退款 refunds_yuan", "买家 buyers", "讲解观众 audience",

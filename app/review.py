@@ -282,6 +282,7 @@ def replay_order(event) -> tuple[float, int, int]:
 # the timeline's marked moments: event type → label from (payload, product title, coupon name)
 _LABELS = {
     EventType.PRODUCT_PINNED: lambda p, product, coupon: f"讲解 {product}",
+    EventType.ALERT: lambda p, product, coupon: f"预警 {p.get('text', '')}",
     EventType.COUPON_DROPPED: lambda p, product, coupon: f"发券 {coupon} ×{p.get('quantity')}",
     EventType.COUPON_ENDED: lambda p, product, coupon: f"券结束 {coupon}（{p.get('reason', '')}）",
     EventType.FLASH_SALE_STARTED: lambda p, product, coupon: f"秒杀 {product} ￥{p.get('price_cents', 0) / 100:g} "

@@ -15,6 +15,7 @@ from app.commerce.room import LiveRoom
 from app.kernel.bus import EventBus
 from app.kernel.events import SYSTEM, Event, EventType
 from app.kernel.moderation import BannedWords, moderate
+from app.metrics.alerts import AlertRules, AlertWatch, alert_event, armed_event
 from app.metrics.live import SessionMetrics
 from app.redaction import redact_url
 from app.store.db import HEARTBEAT_S, Database, process_identity
@@ -31,8 +32,11 @@ class SessionCore:
 
     A session is `live` (直播) or a `rehearsal` (演练); only a rehearsal may have a simulated audience."""
 
-    def __init__(self, database: Database, banned_words: list[str] | None = None) -> None:
+    def __init__(self, database: Database, banned_words: list[str] | None = None,
+                 alert_rules: AlertRules | None = None) -> None:
         self.database = database
+        self.alert_rules = alert_rules or AlertRules()
+        self.alerts: AlertWatch | None = None  # 预警, from the start
         self.bus = EventBus()
         self.banned = BannedWords(banned_words)
         self.bus.add_transform(moderate(self.banned))
@@ -86,8 +90,12 @@ class SessionCore:
         self.writer = StoreWriter(self.database, self.session_id)
         self._unsubscribe_writer = self.bus.subscribe(self.writer)
         self.bus.go_live(live_since_monotonic)
+        stock = {pid: p.stock for pid, p in self.room.snapshot().state.products.items()}
+        self.alerts = AlertWatch(self.alert_rules, stock, lambda alert: self.bus.publish(alert_event(alert)))
+        self.bus.subscribe(self.alerts)
         self.bus.publish(Event(EventType.SESSION_STARTED, {"session_id": self.session_id, "title": title},
                                actor=SYSTEM))
+        self.bus.publish(armed_event(self.alert_rules, stock))
         self._clock = threading.Thread(target=self._run_clock, name="room clock", daemon=True)
         self._clock.start()
         return self.session_id
@@ -99,6 +107,7 @@ class SessionCore:
         while not self._clock_stop.wait(ROOM_TICK_S):
             try:
                 self.room.tick()
+                self.alerts.tick(self.bus.stream_time())
                 self.faq.step(self.room, self.bus.stream_time(), self.faq_actor)
             except Exception:  # noqa: BLE001 - the clock must outlive one bad tick
                 log.exception("room clock tick failed")

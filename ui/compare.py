@@ -7,14 +7,13 @@ every session's log is read again); the figures are the ones the report and `rev
 
 from __future__ import annotations
 
-import threading
-
 import pyqtgraph as pg
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from ui.i18n import pick, tr
+from ui.worker import Worker
 
 
 def documents_folder() -> str:
@@ -24,14 +23,13 @@ def documents_folder() -> str:
 
 
 class ComparePanel(QWidget):
-    loaded = Signal(object, object)  # (the session ids asked for, a Comparison or the exception), from the worker
 
     def __init__(self, service, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
         self.comparison = None
         self._asked: tuple[int, ...] = ()
-        self.loaded.connect(self._loaded)
+        self._worker = Worker(self, "comparison loader")
         self.title = QLabel(tr("按住 Ctrl 在左侧选两个或更多场次，再点 对比场次"))
         self.title.setWordWrap(True)
         self.export_button = QPushButton(tr("导出对比报告…"))
@@ -70,20 +68,17 @@ class ComparePanel(QWidget):
         return plot
 
     def load(self, session_ids: list[int], any_studio: bool = False) -> None:
-        """Build the comparison off the window's thread; `loaded` brings it back."""
+        """Build the comparison off the window's thread (ui/worker.py brings it back)."""
         asked = tuple(session_ids)
         self._asked = asked
         self.title.setText(tr("加载中…"))
         self.export_button.setEnabled(False)
 
-        def work() -> None:
-            try:
-                result = self.service.history.comparison(list(asked), any_studio)
-            except Exception as exc:  # shown in the panel, not lost in a thread nobody watches
-                result = exc
-            self.loaded.emit(asked, result)
+        history = self.service.history  # the job holds no Qt object (ui/worker.py)
+        self._worker.start(lambda: history.comparison(list(asked), any_studio), lambda result: self._loaded(asked, result))
 
-        threading.Thread(target=work, name="comparison loader", daemon=True).start()
+    def stop(self, timeout: float = 30.0) -> None:
+        self._worker.wait(timeout)
 
     def _loaded(self, asked, result) -> None:
         if asked != self._asked:

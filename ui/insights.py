@@ -8,10 +8,8 @@ not kept yet) and the tables `service.history.insight_tables` words; every headi
 
 from __future__ import annotations
 
-import threading
-
 import pyqtgraph as pg
-from PySide6.QtCore import QDate, QDateTime, QTime, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QTime, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QDateEdit, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QDateEdit, QFileDialog, QHBoxLayout, Q
 
 from ui.compare import documents_folder
 from ui.i18n import label, pick, tr
+from ui.worker import Worker
 
 TIP_WORDS = {"GPM": "GPM", "转化率": "conversion", "UV价值": "uv_value", "回访": "returning", "W+": "cohort",
              "复购": "repeat", "转化下滑": "falling"}
@@ -34,7 +33,6 @@ def _table() -> QTableWidget:
 
 
 class InsightsPanel(QWidget):
-    loaded = Signal(object, object)  # (the request, an Insights or the exception), from the worker
 
     def __init__(self, service, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,7 +40,7 @@ class InsightsPanel(QWidget):
         self.insights = None
         self.ab = None
         self._asked = None
-        self.loaded.connect(self._loaded)
+        self._worker = Worker(self, "insights loader")
         today = QDate.currentDate()
         self.since = QDateEdit(today.addDays(-83))
         self.until = QDateEdit(today)
@@ -137,7 +135,7 @@ class InsightsPanel(QWidget):
         return float(start), float(end)
 
     def load(self) -> None:
-        """Read the period off the window's thread; `loaded` brings it back."""
+        """Read the period off the window's thread; ui/worker.py brings it back."""
         since, until = self.period()
         if since >= until:
             self.summary.setText(tr("开始日期晚于结束日期"))
@@ -145,15 +143,12 @@ class InsightsPanel(QWidget):
         asked = self._asked = (since, until, self.all_studios.isChecked())
         self.summary.setText(tr("分析中…（第一次读取时会整理每一场，稍等）"))
         self.run_button.setEnabled(False)
+        history = self.service.history  # the job holds no Qt object (ui/worker.py)
+        self._worker.start(lambda: history.insights(*asked), lambda result: self._loaded(asked, result))
 
-        def work() -> None:
-            try:
-                result = self.service.history.insights(*asked)
-            except Exception as exc:  # shown in the panel, not lost in a thread nobody watches
-                result = exc
-            self.loaded.emit(asked, result)
-
-        threading.Thread(target=work, name="insights loader", daemon=True).start()
+    def stop(self, timeout: float = 30.0) -> None:
+        """Wait for a reading under way (the window closes after it: its thread never outlives the window)."""
+        self._worker.wait(timeout)
 
     def _loaded(self, asked, result) -> None:
         if asked != self._asked:

@@ -9,8 +9,9 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
-from app.console import (ActionRefused, CatalogImportError, ConsoleService, KeyStore, due, format_schedule,
-                         output_name, parse_schedule)
+from app.console import (ActionRefused, CatalogImportError, ConsoleService, KeyStore, due, format_clock,
+                         format_schedule, output_name, parse_schedule)
+from app.kernel.events import EventType
 from ui.docks import scrolling
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
@@ -22,7 +23,7 @@ from ui.docks.products import ProductsDock
 from ui.docks.scenes import ScenesDock
 from ui.docks.scripts import ScriptsDock
 from ui import i18n
-from ui.alert import AlertBar
+from ui.alert import AlertBar, LiveAlertBar
 from ui.bridge import CoreSignals
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.preview import PreviewWidget
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.alert)
+        self.live_alerts = LiveAlertBar()  # 预警 while live: beside the picture, never in it
+        column.addWidget(self.live_alerts)
         column.addWidget(self.preview, 1)
         self.setCentralWidget(central)
 
@@ -401,6 +404,16 @@ class MainWindow(QMainWindow):
         if events:
             self.comments.add_events(events)
             self.faq.add_events(events)
+            for event in events:
+                if event.type == EventType.ALERT:
+                    self._show_alert(event.payload)
+
+    def _show_alert(self, p: dict) -> None:
+        """预警: on the console above the preview and on the teleprompter (both off stream)."""
+        at = format_clock(float(p.get("at", 0.0)))
+        line = self.live_alerts.show_alert(at, str(p.get("text", "")), str(p.get("advice", "")))
+        if self.teleprompter is not None:
+            self.teleprompter.set_alert(line)
 
     def _tick_room(self) -> None:
         room = self.service.room_snapshot()  # the catalogue before going live, the live room after

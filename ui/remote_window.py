@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QPushButton, QToolBar, QWidget
 
+from app.kernel.events import EventType
 from app.remote.client import PREFIX, ActionRefused, PairingError, RemoteAssistant, RemoteError, parse_pairing_code
 from ui.docks import scrolling
 from ui.docks.comments import CommentsDock
@@ -149,6 +150,13 @@ class RemoteWindow(QMainWindow):
         if events:
             self.comments.add_events(events)
             self.faq.add_events(events)
+            for event in events:
+                if event.type == EventType.ALERT:  # 预警: what the console was warned of, for the assistant too
+                    p = event.payload
+                    self.statusBar().setStyleSheet("color: #c62828; font-weight: bold;")
+                    word = tr("预警")
+                    self.statusBar().showMessage(f"⚠ {word} {pick(str(p.get('text', '')))} → "
+                                                 f"{pick(str(p.get('advice', '')))}", 60000)
 
     def _message(self, text: str, error: bool = False) -> None:
         self.statusBar().setStyleSheet("color: #c62828;" if error else "")

@@ -208,10 +208,11 @@ class ReviewWindow(QMainWindow):
         self.status.setText(tr("加载中…"))
         box: list = []
         any_studio = self.all_studios.isChecked()
+        history = self.service.history  # the thread holds no Qt object (ui/worker.py says why)
 
         def load() -> None:
             try:
-                box.append(self.service.history.review(session_id, any_studio))
+                box.append(history.review(session_id, any_studio))
             except Exception as exc:  # shown, not raised in a thread nobody watches
                 box.append(exc)
 
@@ -484,6 +485,8 @@ class ReviewWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self._timer.stop()
+        self.insights.stop()
+        self.comparison.stop()
         if self.player is not None:
             self.player.close()
             self.player = None

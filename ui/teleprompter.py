@@ -73,8 +73,17 @@ class Teleprompter(QWidget):
         self.reminder.setTextFormat(Qt.TextFormat.PlainText)
         self.reminder.setWordWrap(True)
         self.reminder.hide()
+        self.alert = QLabel()  # 预警 for the streamer, for a minute (never on stream)
+        self.alert.setStyleSheet("color: #fff; background: #c62828; font-size: 24px; font-weight: bold;")
+        self.alert.setTextFormat(Qt.TextFormat.PlainText)
+        self.alert.setWordWrap(True)
+        self.alert.hide()
+        self._alert_timer = QTimer(self)
+        self._alert_timer.setSingleShot(True)
+        self._alert_timer.timeout.connect(self.alert.hide)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addWidget(self.alert)
         layout.addWidget(self.reminder)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.warnings)
@@ -132,6 +141,12 @@ class Teleprompter(QWidget):
         else:
             self.speed.setValue(self._paused_speed)
             self._paused_speed = None
+
+    def set_alert(self, text: str, seconds: float = 60.0) -> None:
+        """An alert above the script for `seconds` (the next one replaces it)."""
+        self.alert.setText(text)
+        self.alert.show()
+        self._alert_timer.start(int(seconds * 1000))
 
     def set_reminder(self, text: str) -> None:
         """The schedule's next notice a minute ahead (empty: hidden)."""

@@ -44,6 +44,8 @@ class EventType(StrEnum):
     NOTICE_UNPINNED = "notice_unpinned"
     VIEWERS_MASKED = "viewers_masked"  # the platform hides who viewers are (a room read without login): text
     SCENE_SWITCHED = "scene_switched"  # 切换场景: scene (the program scene's name), transition (cut | fade)
+    ALERTS_ARMED = "alerts_armed"  # 预警 on: rules (app.metrics.alerts.AlertRules), stock at the start
+    ALERT = "alert"  # 预警: at (stream time), rule, key (its cause), text, advice (中文 / English)
 
 
 PLATFORM = "platform"

@@ -57,7 +57,8 @@ PING_INTERVAL_S, PING_TIMEOUT_S = 10.0, 10.0  # an assistant that answers no pin
 # actor), from the one list (app/commerce/verbs.py)
 VERBS = {name: wire_kinds(name) for name in ALL_VERBS}
 verb_arguments = check_arguments  # the LAN's and obs-websocket's check of a verb's arguments
-FORWARDED = {EventType.COMMENT, EventType.ORDER, EventType.ONLINE, EventType.COUPON_CLAIMED, EventType.FAQ_ASKED}
+FORWARDED = {EventType.COMMENT, EventType.ORDER, EventType.ONLINE, EventType.COUPON_CLAIMED, EventType.FAQ_ASKED,
+             EventType.ALERT}
 
 
 def lan_addresses() -> list[str]:
@@ -110,7 +111,8 @@ def event_json(event: Event) -> dict:
                                                                                    "amount_cents"),
             EventType.ONLINE: ("online",), EventType.COUPON_CLAIMED: ("coupon_id",),
             EventType.FAQ_ASKED: ("comment_seq", "user_id", "nickname", "question", "topic", "product_id", "suggested",
-                                  "answer")}[event.type]
+                                  "answer"),
+            EventType.ALERT: ("at", "rule", "key", "text", "advice")}[event.type]
     return {"type": event.type.value, "seq": event.seq, "stream_time": event.stream_time, "hidden": event.flagged,
             "data": {k: p[k] for k in keep if k in p}}
 

@@ -8,6 +8,10 @@
         <translation>Dismiss</translation>
     </message>
     <message>
+        <source>预警</source>
+        <translation>Alert</translation>
+    </message>
+    <message>
         <source>问题</source>
         <translation>question</translation>
     </message>
@@ -846,6 +850,18 @@
     <message>
         <source>关键词</source>
         <translation>Keywords</translation>
+    </message>
+    <message>
+        <source>预警规则…</source>
+        <translation>Alert rules…</translation>
+    </message>
+    <message>
+        <source>直播中何时提醒：在线下跌、转化偏低、库存、投诉词、券和秒杀剩余、推流健康</source>
+        <translation>When to be warned while live: online falling, low conversion, stock, complaint words, coupons and flash sales left, the stream&apos;s health</translation>
+    </message>
+    <message>
+        <source>预警规则已更新（下次开播生效）</source>
+        <translation>Alert rules updated (from the next go-live)</translation>
     </message>
     <message>
         <source>每行一个</source>
@@ -1850,6 +1866,62 @@
     <message>
         <source>图片或视频文件…</source>
         <translation>Picture or video file…</translation>
+    </message>
+    <message>
+        <source>在线下跌幅度</source>
+        <translation>Online fall of</translation>
+    </message>
+    <message>
+        <source>在线下跌的时间窗</source>
+        <translation>Online fall within</translation>
+    </message>
+    <message>
+        <source>在线少于此数不报</source>
+        <translation>Not below this many online</translation>
+    </message>
+    <message>
+        <source>转化低于本场中位的比例</source>
+        <translation>Conversion below the show&apos;s median ×</translation>
+    </message>
+    <message>
+        <source>讲解观众至少</source>
+        <translation>Explanation audience at least</translation>
+    </message>
+    <message>
+        <source>讲解至少进行</source>
+        <translation>Explanation running at least</translation>
+    </message>
+    <message>
+        <source>库存预警线</source>
+        <translation>Stock at or below</translation>
+    </message>
+    <message>
+        <source>投诉评论条数</source>
+        <translation>Complaint comments</translation>
+    </message>
+    <message>
+        <source>投诉的时间窗</source>
+        <translation>Complaints within</translation>
+    </message>
+    <message>
+        <source>同一原因的间隔</source>
+        <translation>Same cause again after</translation>
+    </message>
+    <message>
+        <source>直播间数据静默</source>
+        <translation>Room feed silent for</translation>
+    </message>
+    <message>
+        <source>预警规则</source>
+        <translation>Alert rules</translation>
+    </message>
+    <message>
+        <source>每行一个：评论里出现这些词就算投诉类</source>
+        <translation>One a line: a comment with one of these words counts as a complaint</translation>
+    </message>
+    <message>
+        <source>投诉词</source>
+        <translation>Complaint words</translation>
     </message>
 </context>
 </TS>

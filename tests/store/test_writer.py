@@ -31,7 +31,8 @@ def test_normal_stop_persists_everything_and_replay_matches_live(catalogue):
 
     events = load_events(catalogue, session_id)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert len(events) == core.bus.last_seq == 1 + 1 + 1234 + 1 + 1 + 1  # start, pin, comments, spam, order, end
+    # start, 预警 armed, pin, comments, spam, order, end
+    assert len(events) == core.bus.last_seq == 1 + 1 + 1 + 1234 + 1 + 1 + 1
     flagged = [e for e in events if e.flagged]
     assert len(flagged) == 1 and flagged[0].payload["text"] == "加微信领红包"  # hidden, but kept in the log
     assert any(e.actor == "assistant:小李" and e.type == EventType.PRODUCT_PINNED for e in events)
@@ -78,8 +79,8 @@ def test_crash_mid_batch_leaves_an_interrupted_consistent_session_and_a_reader_n
         events = load_events(database, session_id)
         assert count > 100
         assert [e.seq for e in events] == list(range(1, count + 1))  # a clean prefix: no holes, no half batch
-        assert events[0].type == EventType.SESSION_STARTED
-        assert events[-1].payload["text"] == f"评论 {count - 1}"
+        assert [e.type for e in events[:2]] == [EventType.SESSION_STARTED, EventType.ALERTS_ARMED]
+        assert events[-1].payload["text"] == f"评论 {count - 2}"
     finally:
         database.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QListWidget, QPushButton
 
 from app.console import ConsoleService
@@ -588,6 +589,17 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     remote.draw.start_button.click()
     assert room.snapshot().state.draw.prize == "保温杯一个"
     qtbot.waitUntil(lambda: not remote.draw.start_button.isEnabled(), timeout=3000)  # its view of the room: open
+    # 预警: shown on the console above the preview, on the teleprompter, in the assistant's window (never on stream)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    QTest.keyClick(window, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: window.teleprompter is not None and window.teleprompter.isVisible(), timeout=3000)
+    core = window.service.broadcast.core
+    core.alerts.health(core.bus.stream_time(), [("test", "测试预警 / a test alert", "照做 / do this")])
+    qtbot.waitUntil(lambda: window.live_alerts.isVisible() and "测试预警" in window.live_alerts.label.text(),
+                    timeout=3000)
+    assert "照做" in window.live_alerts.label.text() and "测试预警" in window.teleprompter.alert.text()
+    qtbot.waitUntil(lambda: "测试预警" in remote.statusBar().currentMessage(), timeout=5000)
     remote.close()
     window.doors.remote_action.setChecked(False)
 

@@ -194,14 +194,39 @@ class DeskMenus:
         keywords = QAction(tr("关键词高亮…"), window)
         keywords.triggered.connect(lambda: self._edit_words(tr("关键词"), window.comments.model.keywords,
                                                             self.set_keywords))
+        alerts = QAction(tr("预警规则…"), window)
+        alerts.setToolTip(tr("直播中何时提醒：在线下跌、转化偏低、库存、投诉词、券和秒杀剩余、推流健康"))
+        alerts.triggered.connect(lambda: self.edit_alert_rules())  # triggered(checked) must not become `values`
         menu.addAction(banned)
         menu.addAction(keywords)
+        menu.addAction(alerts)
+        rules = self.settings.value("alerts/rules")
+        if rules:
+            try:
+                self.service.desk.set_alert_rules(json.loads(str(rules)))
+            except ValueError as exc:
+                log.warning("saved alert rules not used: %s", exc)
         words = self.settings.value("moderation/banned")
         if words is not None:
             self.service.desk.set_banned_words(list(words) if isinstance(words, list) else [words])
         keys = self.settings.value("moderation/keywords")
         if keys is not None:
             window.comments.model.keywords = tuple(keys) if isinstance(keys, list) else (keys,)
+
+    def edit_alert_rules(self, values: dict | None = None) -> bool:
+        """预警规则 (`values`: what the dialog would return, for tests): the desk takes them (a show on air keeps the
+        rules it started with), kept in the settings."""
+        if values is None:
+            from ui.alert_rules import AlertRulesDialog
+
+            dialog = AlertRulesDialog(self.service.desk.settings.alert_rules.to_json(), self.window)
+            if not dialog.exec():
+                return False
+            values = dialog.values()
+        kept = self.service.desk.set_alert_rules(values)
+        self.settings.setValue("alerts/rules", json.dumps(kept.to_json(), ensure_ascii=False))
+        self.window.message(tr("预警规则已更新（下次开播生效）"))
+        return True
 
     def _edit_words(self, title: str, current, apply) -> None:
         from PySide6.QtWidgets import QInputDialog

@@ -278,11 +278,12 @@ class ShowControls:
         _names, urls = self.urls()
         options = self.options(urls)
         box: list = []
+        service, feed_url = self.service, self.window.doors.feed_url  # the thread holds no Qt object (ui/worker.py)
 
         def work() -> None:
             try:
-                box.append(self.service.prelive_checks(urls, options.bitrate if options else 2_500_000,
-                                                       feed_url=self.window.doors.feed_url, upload_s=upload_s))
+                box.append(service.prelive_checks(urls, options.bitrate if options else 2_500_000,
+                                                  feed_url=feed_url, upload_s=upload_s))
             except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
                 box.append(exc)
 
