@@ -339,7 +339,8 @@ def load_insights(database: Database, since: float, until: float, all_studios: b
                         f"audience (ids hidden): {', '.join(map(str, masked))}")
     titles = _titles(database, studio_ids)
     ids = [s.session_id for s in shows_ if not s.masked]
-    audience = kept.audience_by_show(database, ids, studio_ids)
+    entered = kept.entered_rows(database, studio_ids)  # read once for the audience and the cohorts
+    audience = kept.audience_by_show(database, ids, studio_ids, entered)
     end = min(until, time.time())  # a period reaching into the future is read up to now
     last_week = week_number(max(since, end - 1e-6), zone)
     return Insights(
@@ -350,7 +351,7 @@ def load_insights(database: Database, since: float, until: float, all_studios: b
         _grouped(shows_, lambda s: f"{s.hour:02d}:00"),
         _products(shows_, titles),
         tuple(AudienceRow(i, *audience[i]) for i in ids if i in audience),
-        _cohorts(kept.cohort_counts(database, week_of, studio_ids), week_number(since, zone) if since > 0 else None,
+        _cohorts(kept.cohort_counts(database, week_of, studio_ids, entered), week_number(since, zone) if since > 0 else None,
                  last_week),
         tuple(Repeat(days, *kept.repeat_buyers(database, end - days * 86400, end, studio_ids))
               for days in REPEAT_DAYS),

@@ -23,6 +23,7 @@ from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
 from ui.insights import InsightsPanel
 from ui.preview import PreviewWidget
+from ui.worker import no_collection_here
 
 MARKER_COLOURS = {"product_pinned": "#e0245e", "coupon_dropped": "#f5a623", "coupon_ended": "#c7a35a",
                   "flash_sale_started": "#ff6d00", "flash_sale_ended": "#c78a5a", "price_changed": "#7b61ff",
@@ -211,10 +212,11 @@ class ReviewWindow(QMainWindow):
         history = self.service.history  # the thread holds no Qt object (ui/worker.py says why)
 
         def load() -> None:
-            try:
-                box.append(history.review(session_id, any_studio))
-            except Exception as exc:  # shown, not raised in a thread nobody watches
-                box.append(exc)
+            with no_collection_here():
+                try:
+                    box.append(history.review(session_id, any_studio))
+                except Exception as exc:  # shown, not raised in a thread nobody watches
+                    box.append(exc)
 
         thread = threading.Thread(target=load, name="review loader", daemon=True)
         self._loading = (session_id, thread, box)

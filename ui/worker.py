@@ -9,10 +9,34 @@ hands it on, on the window's thread.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer
+
+
+_GC_LOCK = threading.Lock()
+_GC_HELD = 0
+
+
+@contextmanager
+def no_collection_here():
+    """Python's cycle collector off while a worker runs: run on a worker's thread it would destroy the Qt objects
+    of a closed window's cycles there (the full run's deadlock: the comparison loader's SQL allocating, the collector
+    starting in it). The main thread collects once the last worker is done."""
+    global _GC_HELD
+    with _GC_LOCK:
+        _GC_HELD += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_HELD -= 1
+            if _GC_HELD == 0:
+                gc.enable()
 
 
 class Worker:
@@ -27,13 +51,15 @@ class Worker:
     def start(self, job: Callable[[], object], done: Callable[[object], None]) -> None:
         """Run `job` (no Qt object in it) in a thread; `done(result or the exception)` on the window's thread."""
         self.wait()  # one at a time: the one before finishes first
+        gc.collect()  # a closed window's cycles go here, on the window's thread
         box: list = []
 
         def run() -> None:
-            try:
-                box.append(job())
-            except Exception as exc:  # handed to `done`, not lost in a thread nobody watches
-                box.append(exc)
+            with no_collection_here():
+                try:
+                    box.append(job())
+                except Exception as exc:  # handed to `done`, not lost in a thread nobody watches
+                    box.append(exc)
 
         self._box, self._done = box, done
         self._thread = threading.Thread(target=run, name=self.name, daemon=True)

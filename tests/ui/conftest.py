@@ -31,3 +31,14 @@ def window(qtbot, tmp_path, monkeypatch):
         if isinstance(other, (QMainWindow, QDialog)) and other.isVisible() and other is not win:
             other.close()
     service.close()
+
+
+@pytest.fixture(autouse=True)
+def _collect_closed_windows():
+    """After each window test, the closed windows' cycles are collected here, on the main thread: collected on
+    another thread (a loader's, the store writer's) PySide destroys their Qt objects there and can deadlock with
+    the main thread (ui/worker.py)."""
+    yield
+    import gc
+
+    gc.collect()

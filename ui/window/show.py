@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEd
 
 from app.console import PRESETS, DestinationError, LiveOptions, format_clock, redact, redact_url
 from ui import i18n
+from ui.worker import no_collection_here
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.url_field import UrlField
 
@@ -281,11 +282,12 @@ class ShowControls:
         service, feed_url = self.service, self.window.doors.feed_url  # the thread holds no Qt object (ui/worker.py)
 
         def work() -> None:
-            try:
-                box.append(service.prelive_checks(urls, options.bitrate if options else 2_500_000,
-                                                  feed_url=feed_url, upload_s=upload_s))
-            except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
-                box.append(exc)
+            with no_collection_here():
+                try:
+                    box.append(service.prelive_checks(urls, options.bitrate if options else 2_500_000,
+                                                      feed_url=feed_url, upload_s=upload_s))
+                except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
+                    box.append(exc)
 
         self.check_action.setEnabled(False)
         self.window.message(tr("检查中…"))
