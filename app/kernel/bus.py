@@ -76,8 +76,11 @@ class EventBus:
         self._live_since = None
 
     def stream_time(self) -> float | None:
+        """Seconds since go-live; never behind the last stamp: the recording's clock starts after the session
+        (`go_live` again, later), and events stamped in between keep their times, so the clock holds until the
+        recording's time passes them rather than hand out an earlier time than an event already has."""
         since = self._live_since
-        return None if since is None else time.monotonic() - since
+        return None if since is None else max(time.monotonic() - since, self._last_stamp)
 
     def publish(self, event: Event) -> Event:
         """Stamp and dispatch `event`; returns the stamped event (with seq and times) once every subscriber saw it.

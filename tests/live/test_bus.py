@@ -41,6 +41,21 @@ def test_stream_time_counts_from_go_live():
     assert 0 <= stamped.stream_time < 1 and stamped.wall_time > 0
 
 
+def test_the_clock_never_runs_behind_a_stamp_when_the_recording_starts_later():
+    """The session goes live, then the pipeline's clock starts and anchors stream time again (later): a caller
+    reading stream_time() after an event must never get an earlier time than the event's (CI found 0.055 > 0.017)."""
+    import time
+
+    bus = EventBus()
+    bus.go_live(time.monotonic() - 5.0)  # the session's provisional origin, 5 s back
+    early = bus.publish(Event(EventType.LIKE, {}))
+    assert early.stream_time >= 5.0
+    bus.go_live()  # the recording's first frame: now
+    assert bus.stream_time() >= early.stream_time
+    later = bus.publish(Event(EventType.LIKE, {}))
+    assert later.stream_time > early.stream_time and bus.stream_time() >= later.stream_time
+
+
 def test_comments_cleaned_and_banned_words_flagged_but_kept():
     bus = EventBus()
     banned = BannedWords(["加微信", "SCAM"])
