@@ -88,6 +88,21 @@ def load_room(database: Database, bus: EventBus, run_sheet: list[int] | None = N
     return LiveRoom(bus, products, coupons, run_sheet or [p.id for p in products])
 
 
+def script_versions(database: Database, product_ids: list[int]) -> dict[int, str]:
+    """Each product's script (话术) as it is now, named by a digest of its sections (8 hex: the same text, the same
+    version; any edit, another): what a show records at its start, so the views across shows can say which version
+    sold best."""
+    import hashlib
+    import json
+
+    with database.session() as db:
+        scripts = db.scalars(select(Script).join(Product).where(Product.studio_id == database.studio_id,
+                                                                  Script.product_id.in_(list(product_ids)))).all()
+        sections = {s.product_id: [[x.kind, x.text] for x in s.sections] for s in scripts}
+    return {pid: hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:8]
+            for pid, parts in sections.items() if parts}
+
+
 def keep_stock(database: Database, stock: dict[int, int]) -> int:
     """A real show's stock as it left it (sold, or set by hand while live) becomes the catalogue's, for the
     studio's products only; returns how many changed. A rehearsal's never does (its orders were simulated)."""

@@ -44,7 +44,7 @@ from app.media.qtrender import ensure_qt, font
 from app.metrics.live import MetricsSnapshot
 from app.redaction import install_log_redaction, redact, redact_url
 from app.report import nice_ticks, tick_label
-from app.review import MASKED_UV, money, product_rows, ratio, whole
+from app.review import MASKED_UV, WINDOW_COLUMNS, money, product_rows, ratio, whole, window_rows
 from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
 
@@ -54,7 +54,7 @@ __all__ = ["ActionRefused", "BOTH", "MASKED_UV", "CHINESE", "CatalogImportError"
            "SceneError", "check_input", "default_scenes", "due", "ensure_qt", "feed_problem", "font", "format_clock",
            "format_schedule", "install_log_redaction", "output_name", "money", "nice_ticks", "parse_schedule", "pick_message",
            "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "resource_dir", "scenes_from_json",
-           "scenes_to_json", "split_url", "tick_label", "whole"]
+           "scenes_to_json", "split_url", "tick_label", "whole", "window_rows", "WINDOW_COLUMNS"]
 
 log = logging.getLogger(__name__)
 

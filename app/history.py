@@ -103,6 +103,20 @@ class History:
 
         return set_tags(self.database, session_id, tags)
 
+    def find_viewers(self, text: str) -> list:
+        """The studio's viewers whose platform id is `text` or whose nickname is exactly `text`
+        (`app.erasure.ViewerMatch`), for a request to erase one: reads the whole log, seconds for millions."""
+        from app.erasure import find_viewers
+
+        return find_viewers(self.database, text)
+
+    def erase_viewer(self, platform: str, user_id: str):
+        """Erase one account of `platform` from the studio's ended shows, counts kept (`app.erasure`); None when
+        nothing of it was stored."""
+        from app.erasure import erase_viewer
+
+        return erase_viewer(self.database, platform, user_id)
+
     @staticmethod
     def insight_tables(insights, ab=None) -> dict:
         """Every table of the insights (and of an A/B report), name → (header, rows): what the window shows."""

@@ -28,8 +28,25 @@ FALLING_MIN_WINDOWS = 4  # a product's conversion trend is read from this many e
 EPOCH_MONDAY = dt.date(1970, 1, 5)
 
 
+class _OverAudience:
+    """GPM and conversion over the audience of explanation windows (docs/metrics.md): what a window row and a
+    product across shows share."""
+
+    gmv_cents: int
+    viewer_buyers: int
+    audience: int
+
+    @property
+    def gpm(self) -> float | None:
+        return _gpm(self.gmv_cents, self.audience)
+
+    @property
+    def conversion(self) -> float | None:
+        return _ratio(self.viewer_buyers, self.audience)
+
+
 @dataclass(frozen=True)
-class WindowRow:
+class WindowRow(_OverAudience):
     """One explanation window (讲解时段) of one show: a product explained twice has two rows."""
 
     session_id: int
@@ -45,14 +62,7 @@ class WindowRow:
     viewer_buyers: int  # its buyers among those who could have seen it (the conversion's numerator)
     views: int
     audience: int  # 讲解观看人数 (docs/metrics.md)
-
-    @property
-    def gpm(self) -> float | None:
-        return _gpm(self.gmv_cents, self.audience)
-
-    @property
-    def conversion(self) -> float | None:
-        return _ratio(self.viewer_buyers, self.audience)
+    script: str = ""  # the product's script version (话术) at the show's start: a digest, "" for none
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,7 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class ProductRow:
+class ProductRow(_OverAudience):
     """A product over every explanation of it in the period."""
 
     product_id: int
@@ -146,14 +156,8 @@ class ProductRow:
     best_hour: int | None  # the hour of day its explanations sold best in (GPM over their audience)
     best_position: int | None  # the place in the run order it sold best at
     falling: bool  # its conversion per explanation is falling (docs/metrics.md)
-
-    @property
-    def gpm(self) -> float | None:
-        return _gpm(self.gmv_cents, self.audience)
-
-    @property
-    def conversion(self) -> float | None:
-        return _ratio(self.viewer_buyers, self.audience)
+    scripts: int = 0  # script versions explained in the period
+    best_script: str = ""  # the version whose windows sold best (GPM), "a1b2c3d4 (11-20 起 from)", "" if < 2
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,8 @@ def keep(database: Database, session_id: int) -> dict:
     from app.store import aggregates
 
     through = aggregates.last_seq(database, session_id)
-    figures = figures_of(load_review(database, session_id, any_studio=True))
+    figures = {**figures_of(load_review(database, session_id, any_studio=True)),
+               "scripts": kept.script_versions_of(database, session_id)}
     viewers = [] if figures["masked"] else kept.viewers_of(database, session_id)
     kept.keep_show(database, session_id, figures, through, viewers)
     return figures
@@ -339,7 +344,7 @@ def load_insights(database: Database, since: float, until: float, all_studios: b
                         f"audience (ids hidden): {', '.join(map(str, masked))}")
     titles = _titles(database, studio_ids)
     ids = [s.session_id for s in shows_ if not s.masked]
-    entered = kept.entered_rows(database, studio_ids)  # read once for the audience and the cohorts
+    entered = kept.account_rows(database, studio_ids)  # read once for the audience, cohorts and repeat buyers
     audience = kept.audience_by_show(database, ids, studio_ids, entered)
     end = min(until, time.time())  # a period reaching into the future is read up to now
     last_week = week_number(max(since, end - 1e-6), zone)
@@ -349,11 +354,11 @@ def load_insights(database: Database, since: float, until: float, all_studios: b
                                                       .isoformat()),
         _grouped(shows_, lambda s: s.host or NO_HOST),
         _grouped(shows_, lambda s: f"{s.hour:02d}:00"),
-        _products(shows_, titles),
+        _products(shows_, titles, zone),
         tuple(AudienceRow(i, *audience[i]) for i in ids if i in audience),
         _cohorts(kept.cohort_counts(database, week_of, studio_ids, entered), week_number(since, zone) if since > 0 else None,
                  last_week),
-        tuple(Repeat(days, *kept.repeat_buyers(database, end - days * 86400, end, studio_ids))
+        tuple(Repeat(days, *kept.repeat_buyers(entered, end - days * 86400, end))
               for days in REPEAT_DAYS),
         tuple(left_out), titles)
 
@@ -377,10 +382,11 @@ def _titles(database: Database, studio_ids: list[int] | None) -> dict[int, str]:
 
 def _show(session: LiveSession, f: dict, studios: dict[int, str], zone) -> ShowRow:
     start = dt.datetime.fromtimestamp(session.started_at, zone)
+    scripts = f.get("scripts") or {}
     windows = tuple(
         WindowRow(session.id, pid, n, start, seconds,
                   dt.datetime.fromtimestamp(session.started_at + start, zone).hour, orders, gmv, refunds, buyers,
-                  viewer_buyers, views, audience)
+                  viewer_buyers, views, audience, scripts.get(str(pid), ""))
         for n, (pid, start, _end, seconds, orders, gmv, refunds, buyers, viewer_buyers, views, audience)
         in enumerate(f["windows"], start=1))
     return ShowRow(session.id, session.title, studios.get(session.studio_id, ""), session.host, session.platform,
@@ -429,7 +435,24 @@ def falling(windows: list[WindowRow]) -> bool:
     return slope < 0 and pooled[1] < pooled[0]
 
 
-def _products(shows_: list[ShowRow], titles: dict[int, str]) -> tuple[ProductRow, ...]:
+def _best_script(windows: list[WindowRow], started: dict[int, float], zone) -> tuple[int, str]:
+    """(how many script versions the windows used, the one whose windows together had the highest GPM, labelled
+    with the day it was first used — "" when fewer than two versions had an audience: nothing to compare)."""
+    versioned = [w for w in windows if w.script]
+    pooled: dict[str, list[float]] = defaultdict(lambda: [0, 0, float("inf")])
+    for w in versioned:
+        pooled[w.script][0] += w.gmv_cents
+        pooled[w.script][1] += w.audience
+        pooled[w.script][2] = min(pooled[w.script][2], started[w.session_id])
+    rated = [(g / a, -first, version) for version, (g, a, first) in pooled.items() if a]
+    if len(rated) < 2:
+        return len(pooled), ""
+    _gpm_, minus_first, version = max(rated)
+    return len(pooled), f"{version} ({dt.datetime.fromtimestamp(-minus_first, zone):%m-%d} 起 from)"
+
+
+def _products(shows_: list[ShowRow], titles: dict[int, str], zone=None) -> tuple[ProductRow, ...]:
+    started = {s.session_id: s.started_at for s in shows_}
     per: dict[int, list[WindowRow]] = defaultdict(list)
     for show in shows_:
         for window in show.windows:
@@ -437,7 +460,8 @@ def _products(shows_: list[ShowRow], titles: dict[int, str]) -> tuple[ProductRow
     rows = [ProductRow(pid, titles.get(pid, ""), len({w.session_id for w in ws}), len(ws),
                        sum(w.seconds for w in ws), sum(w.orders for w in ws), sum(w.gmv_cents for w in ws),
                        sum(w.viewer_buyers for w in ws), sum(w.audience for w in ws),
-                       _best(ws, lambda w: w.hour), _best(ws, lambda w: w.position), falling(ws))
+                       _best(ws, lambda w: w.hour), _best(ws, lambda w: w.position), falling(ws),
+                       *_best_script(ws, started, zone))
             for pid, ws in per.items()]
     return tuple(sorted(rows, key=lambda p: (-p.gmv_cents, p.product_id)))
 

@@ -25,6 +25,8 @@ DEFINITIONS = {
     "repeat": "复购率 = 付款 ≥ 2 单的买家 ÷ 买家（按平台买家 ID）/ buyers with ≥ 2 paid orders ÷ buyers (platform ids)",
     "falling": "转化下滑：≥ 4 次讲解，逐次转化率的趋势向下且后一半低于前一半 / conversion per explanation trending down "
                "over ≥ 4 explanations, the later half below the earlier",
+    "script": "最好话术：开播时记录的话术版本中，讲解合计 GPM 最高的一版（至少两版才比较）/ of the script versions a "
+              "show recorded at its start, the one whose explanations together had the highest GPM (two or more)",
 }
 
 
@@ -94,7 +96,9 @@ def format_text(ins: Insights) -> str:
         lines.append(f"  {p.title or f'#{p.product_id}'}: {p.windows} 次讲解 explanations in {p.shows} shows, "
                      f"GMV {money(p.gmv_cents)}, GPM {whole(p.gpm)}, 转化 {ratio(p.conversion)}, 最好时段 best hour "
                      f"{'—' if p.best_hour is None else f'{p.best_hour:02d}:00'}, 最好位置 best place "
-                     f"{p.best_position or '—'}{' ↘ 转化下滑 falling' if p.falling else ''}")
+                     f"{p.best_position or '—'}"
+                     + (f", 最好话术 best script {p.best_script} of {p.scripts}" if p.best_script else "")
+                     + (" ↘ 转化下滑 falling" if p.falling else ""))
     lines += ["", "观众 audience (每场 per show): 观众 viewers / 新 new / 回访 returning / 回访买家 returning buyers"]
     for a in ins.audience:
         lines.append(f"  #{a.session_id}: {a.viewers} / {a.new} ({ratio(a.new_share)}) / {a.returning} / "
@@ -143,10 +147,10 @@ def tables(ins: Insights, ab: ABReport | None = None) -> dict[str, tuple[list[st
                       w.audience, _num(w.gpm, 2), _num(w.conversion)] for s in ins.shows for w in s.windows]),
         "products": (["商品ID product_id", "商品 product", "场次 shows", "讲解次数 explanations", "讲解秒 seconds",
                       "订单 orders", "成交额 gmv_yuan", "讲解观众 audience", "GPM", "转化率 conversion", "最好时刻 best_hour",
-                      "最好位置 best_position", "转化下滑 falling"],
+                      "最好位置 best_position", "转化下滑 falling", "话术版本 script_versions", "最好话术 best_script"],
                      [[p.product_id, p.title, p.shows, p.windows, round(p.seconds, 1), p.orders, _yuan(p.gmv_cents),
                        p.audience, _num(p.gpm, 2), _num(p.conversion), "" if p.best_hour is None else p.best_hour,
-                       p.best_position or "", int(p.falling)] for p in ins.products]),
+                       p.best_position or "", int(p.falling), p.scripts, p.best_script] for p in ins.products]),
         "audience": (["场次 session", "观众 viewers", "新观众 new", "回访 returning", "新观众占比 new_share", "买家 buyers",
                       "回访买家 returning_buyers", "关注 followers", "关注后回来 followers_back"],
                      [[a.session_id, a.viewers, a.new, a.returning, _num(a.new_share), a.buyers, a.returning_buyers,
@@ -236,7 +240,8 @@ def insights_html(ins: Insights, ab: ABReport | None = None) -> str:
                           f"{_e(whole(w.gpm))}（平时 usual {_e(whole(usual))}）</li>" for w, usual in ins.why(show))
             body.append(f"<h2>{label}: #{show.session_id} {_e(show.title)}</h2><ul>{why}</ul>")
     body += ["<h2>主播 Hosts</h2>", _table(*t["hosts"]), "<h2>时段 Slots</h2>", _table(*t["slots"]),
-             "<h2>商品 Products</h2>", _table(*t["products"], {8: DEFINITIONS["GPM"], 12: DEFINITIONS["falling"]}),
+             "<h2>商品 Products</h2>", _table(*t["products"], {8: DEFINITIONS["GPM"], 12: DEFINITIONS["falling"],
+                                                                14: DEFINITIONS["script"]}),
              "<h2>讲解 Explanations</h2>", _table(*t["windows"]),
              "<h2>观众 Audience</h2>", _table(*t["audience"], {3: DEFINITIONS["returning"]}),
              "<h2>留存 Retention</h2>", _heat(ins),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import __version__
-from app.review import MASKED_UV, SessionReview, money, product_rows, ratio, whole
+from app.review import MASKED_UV, SessionReview, money, product_rows, ratio, whole, window_rows
 
 FONTS = "Noto Sans SC, Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 PALETTE = ["#e4393c", "#2f7ed8", "#37a169", "#d69e2e", "#805ad5", "#dd6b20"]
@@ -149,6 +149,9 @@ def _kpis(review: SessionReview) -> list[tuple[str, str]]:
             ("UV价值 UV value", money(None if m.uv_value is None else m.uv_value * 100)),
             ("转化率 Conversion", ratio(m.conversion)), ("互动率 Interaction", ratio(m.interaction_rate)),
             ("在线峰值 Online peak", f"{m.online_peak:,}"), ("平均在线 Online avg", f"{m.online_avg:,.0f}"),
+            ("最新在线 Online latest", f"{m.online_now:,}"),
+            ("评论/分钟 Comments/min", f"{m.comments_per_minute:,.1f}"),
+            ("点赞/分钟 Likes/min", f"{m.likes_per_minute:,.1f}"),
             ("时长 Duration", f"{m.duration_s / 60:.0f} min")]
 
 
@@ -176,6 +179,12 @@ def html_report(review: SessionReview) -> str:
     rows += [f"<tr{'' if product is not None else outside}>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>"
              for product, cells in table]
     body.append('<h2>商品讲解 Product windows</h2><div class="scroll"><table>' + "".join(rows) + "</table></div>")
+    header, windows = window_rows(review)
+    if windows:
+        rows = ["<tr>" + "".join(f"<th>{_e(name)}</th>" for name in header) + "</tr>"]
+        rows += ["<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>" for _, cells in windows]
+        body.append('<h2>每次讲解 Each explanation</h2><div class="scroll"><table>' + "".join(rows)
+                    + "</table></div>")
     moments = [f"<tr><td>{int(mk.time // 60):02d}:{int(mk.time % 60):02d}</td><td>{_e(mk.label)}</td></tr>"
                for mk in review.markers[:300]]
     if moments:

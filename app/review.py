@@ -335,12 +335,15 @@ def format_report(review: SessionReview) -> str:
              f"UV价值 UV value {money(None if m.uv_value is None else m.uv_value * 100)}",
              f"PV {m.pv} · UV {m.uv}{MASKED_UV if m.viewers_masked else ''} · GPM {whole(m.gpm)} · "
              f"转化率 conversion {ratio(m.conversion)} · 互动率 interaction {ratio(m.interaction_rate)}",
-             f"在线 online peak {m.online_peak} · avg {m.online_avg:.0f} · 评论/分钟 comments/min "
-             f"{m.comments_per_minute:.1f}",
+             f"在线 online peak {m.online_peak} · avg {m.online_avg:.0f} · latest {m.online_now} · "
+             f"评论/分钟 comments/min {m.comments_per_minute:.1f} · 点赞/分钟 likes/min {m.likes_per_minute:.1f}",
              f"常问 asked most: {asked(m.questions, 8)}",
              ""]
     header, rows = product_rows(review)
     lines += [" | ".join(header)] + [" | ".join(cells) for _, cells in rows]
+    header, windows = window_rows(review)
+    if windows:
+        lines += ["", "每次讲解 each explanation", " | ".join(header)] + [" | ".join(cells) for _, cells in windows]
     return "\n".join(lines)
 
 
@@ -370,6 +373,23 @@ def product_rows(review: SessionReview) -> tuple[list[str], list[tuple[int | Non
     return PRODUCT_COLUMNS, rows
 
 
+WINDOW_COLUMNS = ["开始 start", "商品 product", "讲解 explained", "讲解观众 window audience", "订单 orders", "GMV",
+                  "GPM", "转化 conversion"]
+
+
+def window_rows(review: SessionReview) -> tuple[list[str], list[tuple[float, list[str]]]]:
+    """Each explanation window its own row, in the order they were on air (a product explained twice has two
+    rows; `product_rows` sums them): the columns, then (start in seconds, cells)."""
+    m = review.metrics
+    rows = []
+    for (product, start, _end), w in zip(m.spans, m.window_rows):
+        rows.append((start, [f"{int(start // 3600):d}:{int(start // 60 % 60):02d}:{int(start % 60):02d}",
+                             review.titles.get(product, f"#{product}"), f"{w.explanation_seconds / 60:.1f} min",
+                             f"{w.audience:,}", f"{w.orders:,}", money(w.gmv_cents), whole(w.gpm),
+                             ratio(w.conversion)]))
+    return WINDOW_COLUMNS, rows
+
+
 def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
     """The review as two CSV files Excel opens as they are (UTF-8 with BOM): the product windows (their rows plus
     the "outside" row add up to the session's GMV) and every minute of the show with its clock time (the
@@ -396,6 +416,18 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
         o = m.outside
         writer.writerow(["", OUTSIDE, "", o.orders, _yuan(o.gmv_cents), _yuan(o.refunds_cents), _yuan(o.net_cents),
                          "", "", "", "", "", "", ""])
+    windows = folder / f"{stem}-windows.csv"
+    with windows.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = SafeCsvWriter(out)
+        writer.writerow(["开始秒 start_s", "结束秒 end_s", "商品ID product_id", "商品 product", "讲解秒 explained_s",
+                         "订单 orders", "成交额 gmv_yuan", "退款 refunds_yuan", "买家 buyers",
+                         "讲解观众 window_audience", "GPM", "转化率 conversion"])
+        for (product, start, end), w in zip(m.spans, m.window_rows):
+            writer.writerow([round(start, 1), "" if end is None else round(end, 1), product,
+                             review.titles.get(product, ""), round(w.explanation_seconds, 1), w.orders,
+                             _yuan(w.gmv_cents), _yuan(w.refunds_cents), w.buyers, w.audience,
+                             "" if w.gpm is None else round(w.gpm, 2),
+                             "" if w.conversion is None else round(w.conversion, 4)])
     minutes = folder / f"{stem}-minutes.csv"
     start = review.info.started_at
     with minutes.open("w", encoding="utf-8-sig", newline="") as out:
@@ -406,7 +438,7 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
             clock = "" if start is None else _time.strftime("%Y-%m-%d %H:%M", _time.localtime(start + row.minute * 60))
             writer.writerow([row.minute, clock, row.online, _yuan(row.gmv_cents), row.orders, row.comments,
                              row.likes])
-    return [products, minutes]
+    return [products, windows, minutes]
 
 
 def _yuan(cents: int) -> str:

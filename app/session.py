@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import update
 
-from app.catalogue import load_faqs, load_room
+from app.catalogue import load_faqs, load_room, script_versions
 from app.commerce.faq import FaqResponder
 from app.commerce.room import LiveRoom
 from app.kernel.bus import EventBus
@@ -93,7 +93,9 @@ class SessionCore:
         stock = {pid: p.stock for pid, p in self.room.snapshot().state.products.items()}
         self.alerts = AlertWatch(self.alert_rules, stock, lambda alert: self.bus.publish(alert_event(alert)))
         self.bus.subscribe(self.alerts)
-        self.bus.publish(Event(EventType.SESSION_STARTED, {"session_id": self.session_id, "title": title},
+        scripts = {str(pid): version for pid, version in script_versions(self.database, sheet).items()}
+        self.bus.publish(Event(EventType.SESSION_STARTED, {"session_id": self.session_id, "title": title,
+                                                           "scripts": scripts},
                                actor=SYSTEM))
         self.bus.publish(armed_event(self.alert_rules, stock))
         self._clock = threading.Thread(target=self._run_clock, name="room clock", daemon=True)

@@ -4,6 +4,7 @@
 
 1. live: the audience simulator's events published at `rate`/s for `seconds` in real time; every publish timed
    (enqueue latency: what the publishing connector or UI thread pays); then `end()` and a count of the rows.
+   Twice: 预警 off (the alert watch a no-op: the reference) and on (its default rules, as a show runs it).
 2. write capacity: the same number of events through StoreWriter as fast as possible, against raw sqlite3
    executemany of the same rows (the reference) — as a ratio.
 3. summary query over a session of `summary-events` events (indexed SQL), and a full replay through the
@@ -19,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,6 +43,19 @@ def seed_catalogue(database: Database) -> None:
         for i in range(1, 6):
             db.add(Product(sku=f"P{i}", title=f"商品{i}", category="", list_price_cents=9900 + i,
                            live_price_cents=5900 + i, stock=1_000_000, image="", selling_points=[]))
+
+
+@contextmanager
+def alerts_off():
+    """The session core with its alert watch doing nothing: what the event path cost before 预警."""
+    from app.metrics.alerts import AlertWatch
+
+    call, tick = AlertWatch.__call__, AlertWatch.tick
+    AlertWatch.__call__, AlertWatch.tick = (lambda self, event: None), (lambda self, now: None)
+    try:
+        yield
+    finally:
+        AlertWatch.__call__, AlertWatch.tick = call, tick
 
 
 def live_run(database: Database, rate: int, seconds: float) -> dict:
@@ -66,12 +81,14 @@ def live_run(database: Database, rate: int, seconds: float) -> dict:
     drain = time.monotonic() - t0
     with database.session() as db:
         persisted = db.scalar(select(func.count()).select_from(EventRecord).where(EventRecord.session_id == session_id))
+        fired = db.scalar(select(func.count()).select_from(EventRecord).where(EventRecord.session_id == session_id,
+                                                                               EventRecord.type == "alert"))
     latencies.sort()
     return {"session_id": session_id, "published": core.bus.last_seq, "persisted": persisted,
             "lost": core.bus.last_seq - persisted, "rate_achieved": published / wall,
             "enqueue_us_p50": latencies[len(latencies) // 2], "enqueue_us_p99": latencies[int(len(latencies) * 0.99)],
             "enqueue_us_max": latencies[-1], "queued_at_end": queued_at_end, "drain_s": drain,
-            "batches": core.writer.stats.batches}
+            "batches": core.writer.stats.batches, "alerts_fired": fired}
 
 
 def write_capacity(tmp: Path, n: int) -> dict:
@@ -168,21 +185,24 @@ def main() -> int:
         tmp = Path(tmp)
         database = Database(f"sqlite:///{tmp / 'live.db'}")
         seed_catalogue(database)
+        with alerts_off():
+            quiet = live_run(database, args.rate, args.seconds)
         live = live_run(database, args.rate, args.seconds)
         database.close()
         capacity = write_capacity(tmp, args.capacity_events)
         summary = summary_run(tmp, args.summary_events)
-    result = {"live": live, "capacity": capacity, "summary": summary, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    result = {"live_alerts_off": quiet, "live": live, "capacity": capacity, "summary": summary, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     (out / f"event_bus-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
     print("| metric | value |\n|---|---|")
-    print(f"| live: {args.rate}/s × {args.seconds:g} s published / persisted / lost | {live['published']} / "
-          f"{live['persisted']} / {live['lost']} |")
-    print(f"| live: achieved rate | {live['rate_achieved']:.0f}/s |")
-    print(f"| live: publish (enqueue) µs p50 / p99 / max | {live['enqueue_us_p50']:.1f} / {live['enqueue_us_p99']:.1f}"
-          f" / {live['enqueue_us_max']:.0f} |")
-    print(f"| live: queued at stop, drain time | {live['queued_at_end']} events, {live['drain_s']:.2f} s |")
+    for name, run in (("预警 off (reference)", quiet), ("预警 on", live)):
+        print(f"| live, {name}: {args.rate}/s × {args.seconds:g} s published / persisted / lost | "
+              f"{run['published']} / {run['persisted']} / {run['lost']} |")
+        print(f"| live, {name}: achieved rate, alerts fired | {run['rate_achieved']:.0f}/s, {run['alerts_fired']} |")
+        print(f"| live, {name}: publish (enqueue) µs p50 / p99 / max | {run['enqueue_us_p50']:.1f} / "
+              f"{run['enqueue_us_p99']:.1f} / {run['enqueue_us_max']:.0f} |")
+        print(f"| live, {name}: queued at stop, drain time | {run['queued_at_end']} events, {run['drain_s']:.2f} s |")
     print(f"| write capacity: StoreWriter vs raw sqlite3 ({capacity['events']} events) | "
           f"{capacity['ours_per_s']:.0f}/s vs {capacity['raw_per_s']:.0f}/s = {capacity['ratio']:.2f}× the time |")
     print(f"| summary SQL over {summary['events']} events, median of 3 | {summary['summary_s_median']:.3f} s |")

@@ -2,7 +2,7 @@
 across-shows and audience views open in ≤ 2 s from kept per-show aggregates; the same on SQLite for a studio's
 year).
 
-    ulimit -v 8000000; .venv/bin/python bench/insights_scale.py [--shows 1000 --viewers 3000] [--postgres URL]
+    ulimit -v 8000000; .venv/bin/python bench/insights_scale.py [--shows 1000 --viewers 3000] [--postgres URL|auto]
         [--keep-events 100000]
 
 What the views read is what is kept per ended show — its figures (`show_figures`) and one row per account it saw
@@ -135,14 +135,23 @@ def main() -> int:
     parser.add_argument("--shows", type=int, default=1000)
     parser.add_argument("--viewers", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--postgres", metavar="URL", help="also on this (empty) PostgreSQL database")
+    parser.add_argument("--postgres", metavar="URL", help="also on this (empty) PostgreSQL database; auto: on a "
+                                                          "throwaway cluster started here (Debian's PostgreSQL)")
     parser.add_argument("--keep-events", type=int, default=0)
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as folder:
         results.append(run(f"sqlite:///{folder}/insights.db", args.shows, args.viewers, args.repeats,
                            args.keep_events))
-    if args.postgres:
+    if args.postgres == "auto":  # a throwaway cluster on loopback, as the tests make one, stopped by its pid
+        from tests.conftest import PostgresServer
+
+        server = PostgresServer()
+        try:
+            results.append(run(server.url(), args.shows, args.viewers, args.repeats, args.keep_events))
+        finally:
+            server.stop()
+    elif args.postgres:
         results.append(run(args.postgres, args.shows, args.viewers, args.repeats, args.keep_events))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     print(text)

@@ -300,3 +300,75 @@ def test_the_command_line_tags_shows_and_compares_two_groups(tmp_path, monkeypat
     assert "A/B: A = ids=" in (tmp_path / "ab.html").read_text(encoding="utf-8")
     bad = run_cli("insights", "--ab", "who=甲", "host=甲")
     assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr
+
+
+def test_any_labels_typed_are_kept_clean_or_refused_in_both_languages(database):
+    """Labels from the window or the command line (anything: lone surrogates, controls, commas, 40 of them): kept
+    as clean one-line labels a filter can name, or a ValueError saying why in Chinese and English — nothing else."""
+    from app.insights import MAX_TAG, MAX_TAGS, set_tags
+
+    (sid,) = store(database, [{"day": 1, "hour": 20, "platform": "douyin", "host": "", "steps": []}])
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.text(st.characters(blacklist_categories=()), max_size=30), max_size=14))
+    def run(labels):
+        try:
+            kept = set_tags(database, sid, labels)
+        except ValueError as exc:
+            assert "/" in str(exc) and any("\u4e00" <= c <= "\u9fff" for c in str(exc))
+            return
+        assert len(kept) <= MAX_TAGS and len(set(kept)) == len(kept)
+        for label in kept:
+            assert 0 < len(label) <= MAX_TAG and not set(label) & set(",&=") and label == label.strip()
+            label.encode("utf-8")
+        with database.session() as db:
+            assert tuple(db.get(LiveSession, sid).tags) == kept
+
+    run()
+
+
+def test_the_script_version_that_sold_best_is_named_with_the_day_it_was_first_used(database):
+    """A show records each product's script version at its start; across shows the version whose explanations
+    together had the highest GPM is named (with the day it was first used), and only where two were used."""
+    shows = [{"day": d, "hour": 20, "platform": "douyin", "host": "甲",
+              "steps": [(T.ENTER, u) for u in ("a", "b", "c", "d")] + [(T.PRODUCT_PINNED, 1), (T.PRODUCT_PINNED, 2)]
+              + [(T.ORDER, "a", 2, 100)] + ([(T.ORDER, "b", 2, gmv)] if gmv else [])}
+             for d, gmv in ((1, 0), (2, 0), (9, 5000))]
+    ids = store(database, shows)
+    versions = {ids[0]: "0a0a0a0a", ids[1]: "0a0a0a0a", ids[2]: "1b1b1b1b"}  # product 2: a new script from day 9
+    with database.engine.begin() as conn:
+        conn.execute(EventRecord.__table__.insert(), [
+            event_row(sid, Event(T.SESSION_STARTED, {"scripts": {"2": v, "1": "cccccccc"}}, "console",
+                                 BASE, 0.0, 0)) for sid, v in versions.items()])
+    ins = load_insights(database, BASE, BASE + 40 * DAY, zone=ZONE)
+    scarf = next(p for p in ins.products if p.product_id == 2)
+    assert scarf.scripts == 2
+    first_used = dt.datetime.fromtimestamp(shows[2]["started_at"], ZONE)
+    assert scarf.best_script == f"1b1b1b1b ({first_used:%m-%d} 起 from)"
+    cup = next(p for p in ins.products if p.product_id == 1)
+    assert (cup.scripts, cup.best_script) == (1, "")  # one version: nothing to compare
+    assert [w.script for s in ins.shows for w in s.windows if w.product_id == 2] == ["0a0a0a0a", "0a0a0a0a",
+                                                                                    "1b1b1b1b"]
+    assert "最好话术 best script 1b1b1b1b" in format_text(ins)
+    header, rows = tables(ins)["products"]
+    assert rows[[r[0] for r in rows].index(2)][header.index("最好话术 best_script")].startswith("1b1b1b1b")
+
+
+def test_a_show_records_its_script_versions_at_its_start(database, catalogue):
+    from app.catalogue import Catalogue
+    from app.session import SessionCore
+    from app.store.eventlog import load_events
+
+    books = Catalogue(database)
+    products = [pid for pid, _title in books.products()]
+    books.save_script(products[0], [("开场", "家人们看这个杯子"), ("卖点", "12小时保温")])
+    core = SessionCore(database)
+    sid = core.start("话术版本")
+    core.end()
+    started = next(e for e in load_events(database, sid) if e.type == T.SESSION_STARTED)
+    version = started.payload["scripts"][str(products[0])]
+    assert len(version) == 8 and set(version) <= set("0123456789abcdef") and len(started.payload["scripts"]) == 1
+    books.save_script(products[0], [("开场", "家人们看这个杯子！")])
+    from app.catalogue import script_versions
+
+    assert script_versions(database, products)[products[0]] != version  # any edit: another version

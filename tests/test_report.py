@@ -115,13 +115,15 @@ FIGURES = {"成交额 GMV": "￥99.00", "退款 Refunds": "￥89.00", "净成交
            "买家 Buyers": "1", "客单价 Per buyer": "￥99.00", "笔单价 Per order": "￥49.50", "观看人次 PV": "1",
            "观看人数 UV": "1", "GPM": "99,000", "UV价值 UV value": "￥99.00", "转化率 Conversion": "100.0%",
            "互动率 Interaction": "100.0%", "在线峰值 Online peak": "240", "平均在线 Online avg": "191",
-           "时长 Duration": "3 min"}  # SCRIPT's show, worked out by hand: 2 orders by one buyer, one refunded
+           "最新在线 Online latest": "240", "评论/分钟 Comments/min": "0.3", "点赞/分钟 Likes/min": "0.0",
+           "时长 Duration": "3 min"}  # SCRIPT's show, worked out by hand: 2 orders by one buyer, one refunded; one
+# comment in its 201 s (3.35 min), no like
 
 
 def test_every_part_of_the_report_says_what_it_should(database):
     """The page read as a person reads it: the title and its line, the headings, each figure under its own label,
     the product rows, the moments with their times, the footer — a change to any of them is seen."""
-    from app.review import product_rows
+    from app.review import product_rows, window_rows
 
     (session_id,) = sessions(database, ["周五 <专场>"])
     review = load_review(database, session_id)
@@ -131,13 +133,17 @@ def test_every_part_of_the_report_says_what_it_should(database):
     assert sub.startswith(f"复盘 Review · 场次 session #{session_id} · ") and sub.endswith(" · ended · 9 条事件 events")
     assert page.texts("h2") == ["核心指标 Key figures", "在线人数（每分钟，阴影为讲解时段）Online per minute, explanation "
                                 "windows shaded", "每分钟成交额（元）GMV per minute (yuan)", "商品讲解 Product windows",
-                                "关键时刻 Moments"]
+                                "每次讲解 Each explanation", "关键时刻 Moments"]
     assert dict(zip([t for t in page.texts("span") if t in FIGURES], page.texts("b"))) == FIGURES
     header, rows = product_rows(review)
     cells = page.texts("td")
     assert page.texts("th")[:len(header)] == list(header)
     assert cells[:len(rows) * len(header)] == [c for _, row in rows for c in row]
-    moments = cells[len(rows) * len(header):]
+    cells = cells[len(rows) * len(header):]
+    columns, windows = window_rows(review)  # each explanation its own row, then the moments
+    assert len(windows) == 1 and windows[0][1][0] == "0:00:10" and windows[0][1][4:6] == ["1", "￥89.00"]  # its product's
+    assert cells[:len(windows) * len(columns)] == [c for _, row in windows for c in row]
+    moments = cells[len(windows) * len(columns):]
     assert moments == [x for mk in review.markers for x in (f"{int(mk.time // 60):02d}:{int(mk.time % 60):02d}",
                                                             mk.label)]
     assert [c for t, c, _ in page.elements if t == "svg"] == ["chart wide", "chart narrow"] * 2

@@ -73,7 +73,7 @@ def test_review_exports_csv_excel_opens(finished_session, tmp_path):
         database.close()
     from app.review import export_csv
 
-    products, minutes = export_csv(review, tmp_path / "out")
+    products, _windows, minutes = export_csv(review, tmp_path / "out")
     assert products.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads it as UTF-8
     rows = list(csv.reader(products.open(encoding="utf-8-sig")))
     assert len(rows) == 1 + len(review.metrics.products) + 1  # the products, then the "outside" row
@@ -117,7 +117,7 @@ def test_review_csv_writes_formula_looking_text_as_text(finished_session, tmp_pa
         database.close()
     attacks = ["=HYPERLINK(\"http://x\",\"点我\")", "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+2", "-3+4", "\t=1", "\r=1"]
     titles = {pid: attacks[i % len(attacks)] for i, pid in enumerate(review.titles)}
-    products, _ = export_csv(replace(review, titles=titles), tmp_path / "attack")
+    products, *_ = export_csv(replace(review, titles=titles), tmp_path / "attack")
     rows = list(csv.reader(products.open(encoding="utf-8-sig", newline="")))
     written = {rows[i][1] for i in range(1, len(rows) - 1)}
     assert written and all(cell.startswith("'") and cell[1:] in attacks for cell in written)

@@ -134,6 +134,46 @@ def test_a_hand_made_session_reviews_the_same(database):
     assert review.metrics.likes == 4 and review.metrics.interaction_rate == pytest.approx(1 / 3)
 
 
+def test_a_product_explained_twice_has_a_row_per_explanation_in_every_form(database, tmp_path):
+    """Section 5 of the manager's desk: each explanation window its own row beside the per-product sum (text,
+    HTML, CSV), likes per minute beside comments and the latest online count."""
+    import csv
+
+    from app.report import html_report
+    from app.review import export_csv, format_report, money, window_rows
+
+    order = (lambda t, oid, pid, cents:
+             (T.ORDER, t, {"user_id": oid, "product_id": pid, "amount_cents": cents, "order_id": oid}))
+    script = [(T.ONLINE, 0.0, {"online": 10}), (T.PRODUCT_PINNED, 10.0, {"product_id": 1}), order(20.0, "o1", 1, 500),
+              (T.PRODUCT_PINNED, 70.0, {"product_id": 2}), order(80.0, "o2", 2, 700),
+              (T.PRODUCT_PINNED, 130.0, {"product_id": 1}), order(140.0, "o3", 1, 300), order(141.0, "o4", 1, 300),
+              (T.LIKE, 150.0, {"user_id": "b", "count": 60}), (T.COMMENT, 151.0, {"user_id": "z", "text": "在吗"}),
+              (T.ONLINE, 170.0, {"online": 7}), (T.PRODUCT_UNPINNED, 190.0, {})]
+    check(database, script, end=True)
+    review = load_review(database, 1)
+    review = dataclasses.replace(review, titles={1: "保温杯", 2: "围巾"})
+    header, rows = window_rows(review)
+    assert [(start, cells[1], cells[4], cells[5]) for start, cells in rows] == [
+        (10.0, "保温杯", "1", money(500)), (70.0, "围巾", "1", money(700)), (130.0, "保温杯", "2", money(600))]
+    assert [cells[0] for _, cells in rows] == ["0:00:10", "0:01:10", "0:02:10"] and len(header) == len(rows[0][1])
+    cup = next(p for p in review.metrics.products if p.product_id == 1)
+    windows = [w for (pid, _, _), w in zip(review.metrics.spans, review.metrics.window_rows) if pid == 1]
+    assert sum(w.orders for w in windows) == cup.orders == 3
+    assert sum(w.gmv_cents for w in windows) == cup.gmv_cents == 1100
+    text = format_report(review)
+    assert "每次讲解 each explanation" in text and text.count("保温杯") == 3  # one product row, two windows
+    m = review.metrics
+    assert f"latest {m.online_now}" in text and m.online_now == 7
+    assert f"likes/min {m.likes_per_minute:.1f}" in text and m.likes_per_minute > 0
+    page = html_report(review)
+    assert "每次讲解 Each explanation" in page and "0:02:10" in page and "点赞/分钟 Likes/min" in page
+    products, windows_csv, minutes = export_csv(review, tmp_path / "out")
+    table = list(csv.reader(windows_csv.open(encoding="utf-8-sig")))
+    assert [(r[0], r[2], r[5], r[6]) for r in table[1:]] == [("10.0", "1", "1", "5.00"), ("70.0", "2", "1", "7.00"),
+                                                             ("130.0", "1", "2", "6.00")]
+    assert table[3][1] == "190.0" and products.exists() and minutes.exists()
+
+
 def test_a_real_show_keeps_its_counts_at_the_end_and_they_stay_true(database, catalogue, tmp_path):
     """A show through the session core (simulated audience at 2,000 events/s, pins, a refund): at its end the live
     metrics' counts are kept; the review from them equals the full replay; orders imported afterwards keep them

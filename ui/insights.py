@@ -20,7 +20,7 @@ from ui.i18n import label, pick, tr
 from ui.worker import Worker
 
 TIP_WORDS = {"GPM": "GPM", "转化率": "conversion", "UV价值": "uv_value", "回访": "returning", "W+": "cohort",
-             "复购": "repeat", "转化下滑": "falling"}
+             "复购": "repeat", "转化下滑": "falling", "最好话术": "script"}
 
 
 def _table() -> QTableWidget:

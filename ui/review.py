@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from app.console import MASKED_UV, format_clock, money, product_rows, ratio, whole
+from app.console import MASKED_UV, WINDOW_COLUMNS, format_clock, money, product_rows, ratio, whole, window_rows
 from ui.axes import CURVE_ROOM, label_lanes, lane_positions, round_y_axis
 from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
@@ -108,8 +108,8 @@ class ReviewWindow(QMainWindow):
                            ("aov", tr("客单价 / 笔单价")), ("uv", "UV / PV"),
                            ("uv_value", tr("UV价值")),
                            ("gpm", "GPM"), ("conversion", tr("转化率")),
-                           ("online", tr("在线 峰值/平均")),
-                           ("comments", tr("评论/分钟"))):
+                           ("online", tr("在线 峰值/平均/最新")),
+                           ("comments", tr("评论/点赞 每分钟"))):
             self.kpi_labels[key] = QLabel("—")
             self.kpis.addRow(caption, self.kpi_labels[key])
         self.products = QTableWidget(0, 9)
@@ -126,6 +126,19 @@ class ReviewWindow(QMainWindow):
         self.products.setColumnWidth(0, 200)
         self.products.cellDoubleClicked.connect(self._product_clicked)
         self.products.setToolTip(tr("双击跳到该商品第一次讲解"))
+        self.windows = QTableWidget(0, len(WINDOW_COLUMNS))  # each explanation its own row, in the order aired
+        self.windows.setHorizontalHeaderLabels([tr("开始"), tr("商品"), tr("讲解", "review column"), tr("讲解观众"),
+                                                tr("订单"), "GMV", "GPM", tr("转化")])
+        self.windows.verticalHeader().setVisible(False)
+        self.windows.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.windows.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.windows.setColumnWidth(1, 160)
+        self.windows.cellDoubleClicked.connect(self._window_clicked)
+        self.windows.setToolTip(tr("一个商品讲解两次就有两行；双击跳到这次讲解"))
+        self._window_starts: list[float] = []
+        self.product_tables = QTabWidget()
+        self.product_tables.addTab(self.products, tr("按商品"))
+        self.product_tables.addTab(self.windows, tr("每次讲解"))
         self.comments = QListWidget()
         self.status = QLabel("")
 
@@ -138,7 +151,7 @@ class ReviewWindow(QMainWindow):
         side_layout = QVBoxLayout(side)
         side_layout.addLayout(self.kpis)
         side_layout.addWidget(QLabel(tr("商品讲解时段")))
-        side_layout.addWidget(self.products, 2)
+        side_layout.addWidget(self.product_tables, 2)
         side_layout.addWidget(QLabel(tr("播放点前 {seconds} 秒的评论").format(seconds=f"{COMMENT_SPAN:.0f}")))
         side_layout.addWidget(self.comments, 2)
         self.show_rehearsals = QCheckBox(tr("看演练场次"))
@@ -230,7 +243,8 @@ class ReviewWindow(QMainWindow):
                   "aov": f"{money(m.aov_cents)} / {money(m.per_order_cents)}", "uv": f"{m.uv} / {m.pv}",
                   "uv_value": money(None if m.uv_value is None else m.uv_value * 100), "gpm": whole(m.gpm),
                   "conversion": ratio(m.conversion),
-                  "online": f"{m.online_peak} / {m.online_avg:.0f}", "comments": f"{m.comments_per_minute:.1f}"}
+                  "online": f"{m.online_peak} / {m.online_avg:.0f} / {m.online_now}",
+                  "comments": f"{m.comments_per_minute:.1f} / {m.likes_per_minute:.1f}"}
         if m.viewers_masked:  # a room read without login: every viewer looked alike
             for key in ("uv", "uv_value", "conversion"):
                 values[key] += " ⚠"
@@ -245,6 +259,12 @@ class ReviewWindow(QMainWindow):
             for column, text in enumerate(cells):
                 self.products.setItem(row, column, QTableWidgetItem(label(text) if product is None and column == 0
                                                                     else text))
+        _header, windows = window_rows(review)
+        self.windows.setRowCount(len(windows))
+        self._window_starts = [start for start, _ in windows]
+        for row, (_start, cells) in enumerate(windows):
+            for column, text in enumerate(cells):
+                self.windows.setItem(row, column, QTableWidgetItem(text))
         self._draw_timeline()
         info = review.info
         try:
@@ -450,6 +470,10 @@ class ReviewWindow(QMainWindow):
         first = next((w for w in self.review.windows if w.product_id == product_id), None)
         if first is not None:
             self.seek(first.start, first_after=True)  # the first frame after the pin (before it: the previous window)
+
+    def _window_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self._window_starts):
+            self.seek(self._window_starts[row], first_after=True)
 
     def _tick(self) -> None:
         if self._loading is not None:

@@ -17,7 +17,8 @@ from app.store import StoreUnavailable
 
 from app.cli.assist import ASSIST_HELP, assist
 from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
-from app.cli.records import catalogue, check, devices, import_orders, insights, tag, review, save_destination
+from app.cli.records import (catalogue, check, devices, import_orders, insights, review, save_destination, tag,
+                             viewers)
 from app.cli.show import demo, live, stream
 
 __all__ = ["ASSIST_HELP", "EXIT_RUNTIME", "EXIT_USAGE", "UsageError", "build_parser", "main"]
@@ -54,6 +55,7 @@ def _studio(text: str) -> str:
     return name
 
 
+PLATFORM_CHOICES = {"douyin": "douyin", "kuaishou": "kuaishou", "bilibili": "bilibili", "none": ""}  # none: no feed
 HOST_HELP = "主播: who presents the show, kept with it (the manager compares hosts across shows: insights)"
 OBSWS_HELP = ("控制面板: let Stream Deck / Touch Portal / Companion / scripts drive the console over obs-websocket v5 "
               "(default 127.0.0.1; port 4455 is OBS's). The password comes from the environment variable "
@@ -222,6 +224,17 @@ def _manager_commands(sub) -> None:
     tag = sub.add_parser("tag", help="标签: label a show for A/B groups (insights --ab \"tag=新话术\" \"tag=旧话术\")")
     tag.add_argument("session", type=int, help="session number (anchor-console review lists them)")
     tag.add_argument("tags", nargs="*", metavar="TAG", help="the show's labels, replacing its labels (none: cleared)")
+    viewers = sub.add_parser("viewers", help="观众个人信息: find a viewer by platform id or nickname, erase one on "
+                                             "request (counts kept), list the erasures")
+    action = viewers.add_subparsers(dest="action", required=True, metavar="find|erase|erasures")
+    find = action.add_parser("find", help="the accounts whose id, or exact nickname, is TEXT")
+    find.add_argument("text", metavar="TEXT")
+    erase = action.add_parser("erase", help="replace every stored trace of one account in the studio's ended shows "
+                                            "by a token: counts stay, nothing says who it was")
+    erase.add_argument("platform", choices=sorted(PLATFORM_CHOICES), help="the platform whose account it is")
+    erase.add_argument("user_id", metavar="ID", help="the account id as `viewers find` shows it")
+    erase.add_argument("--yes", action="store_true", help="erase (without it: only say what would be erased)")
+    action.add_parser("erasures", help="the erasures done (never the id or the name)")
 
 
 def _record_commands(sub) -> None:
@@ -348,6 +361,10 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             return insights(args)
         if args.command == "tag":
             return tag(args.session, args.tags)
+        if args.command == "viewers":
+            return viewers(args.action, getattr(args, "text", None),
+                           PLATFORM_CHOICES.get(getattr(args, "platform", None) or "none", ""),
+                           getattr(args, "user_id", None), getattr(args, "yes", False))
         if args.command == "import-orders":
             return import_orders(args)
         if args.command == "catalogue":

@@ -194,6 +194,54 @@ def tag(session_id: int, tags: list[str]) -> int:
     return 0
 
 
+def viewers(action: str, text: str | None, platform: str, user_id: str | None, yes: bool) -> int:
+    """观众个人信息: find an account, erase one on request (counts kept), list the erasures."""
+    import time as _time
+
+    from app.erasure import erase_viewer, erasures, find_viewers
+    from app.store.db import Database
+
+    database = Database()
+    try:
+        if action == "erasures":
+            for record in erasures(database):
+                when = _time.strftime("%Y-%m-%d %H:%M", _time.localtime(record["erased_at"]))
+                draws = ", ".join(f"#{d['session_id']} 福袋{d['draw_id']} {'✓' if d['verified'] else '✗'}"
+                                  for d in record["draws"]) or "—"
+                print(f"{when}  {record['platform'] or '—'}  {record['token']}  {record['shows']} 场 shows  "
+                      f"{record['events']} 条 events  福袋 checked before: {draws}")
+            return 0
+        if action == "find":
+            matches = find_viewers(database, text or "")
+            for m in matches:
+                first, last = (_time.strftime("%Y-%m-%d", _time.localtime(t)) for t in (m.first_at, m.last_at))
+                print(f"{m.platform or 'none'}  {m.user_id}  {'、'.join(m.nicknames) or '—'}  {m.shows} 场 shows  "
+                      f"{m.events} 条 events  {first} … {last}")
+            if not matches:
+                print("没有找到 / no viewer found")
+            return 0
+        if not yes:
+            found = [m for m in find_viewers(database, user_id or "") if m.platform == platform]
+            print(f"将删除 would erase: {found[0].events} 条 events in {found[0].shows} 场 shows" if found else
+                  "没有找到 / no viewer found")
+            print("加 --yes 才会删除 / add --yes to erase")
+            return 1
+        result = erase_viewer(database, platform, user_id or "")
+    finally:
+        database.close()
+    if result is None:
+        print("没有找到 / no viewer found: nothing erased")
+        return 1
+    print(f"已删除 erased: {result.events} 条 events in {result.shows} 场 shows, now {result.token}")
+    if result.live_skipped:
+        print(f"直播中的 {result.live_skipped} 场未动，结束后再删一次 / {result.live_skipped} show(s) still live not "
+              "touched: erase again after they end")
+    if result.draws:
+        print("福袋 checked just before: " + ", ".join(f"#{s} 福袋{d} {'✓' if ok else '✗'}"
+                                                   for s, d, ok in result.draws))
+    return 0
+
+
 def devices() -> int:
     """What `--source cam:N` and `--microphone N` can name, as the OS names them."""
     from app.media.devices import cameras, microphones

@@ -23,6 +23,7 @@ from statistics import median
 from typing import Callable, Iterable
 
 from app.kernel.events import SYSTEM, Event, EventType
+from app.text import clean_line
 from app.values import MAX_COUNT, safe_int
 
 COMPLAINTS = ("退款", "假货", "质量", "卡了", "没声音", "听不清")
@@ -60,10 +61,11 @@ class AlertRules:
         for f in fields(cls):
             value, default = data.get(f.name), getattr(cls(), f.name)
             if f.name == "complaint_words":
-                words = [w.strip() for w in value if isinstance(w, str) and w.strip()][:100] if isinstance(
-                    value, list) else None
+                words = [clean_line(w, 20) for w in value[:1000] if isinstance(w, str)] if isinstance(
+                    value, list) else []
+                words = list(dict.fromkeys(w for w in words if w))[:100]  # one line each, as comments are kept
                 if words:
-                    kept[f.name] = tuple(w[:20] for w in words)
+                    kept[f.name] = tuple(words)
             elif isinstance(default, float) and isinstance(value, (int, float)) and 0 <= value <= 86400:
                 kept[f.name] = float(value)
             elif isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool) \

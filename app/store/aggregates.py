@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import BigInteger, and_, case, cast, delete, distinct, func, literal_column, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, delete, distinct, func, intersect, literal_column, or_, select
 
 from app.kernel.events import BULK, Event, EventType
 from app.store.db import Database
@@ -53,8 +53,10 @@ def room_counts(database: Database, session_id: int) -> dict:
     with database.session() as db:
         pv, uv = db.execute(select(func.count(), func.count(distinct(case((_viewer(), E.user_id)))))
                             .where(_of(session_id, EventType.ENTER))).one()
-        interacting = db.scalar(select(func.count(distinct(E.user_id)))
-                                .where(_of(session_id, *INTERACTING), _viewer(), E.user_id.in_(entered)))
+        # INTERSECT, a set operation, rather than IN (subquery): PostgreSQL planned the IN as a loop over a table
+        # not yet analysed at a show's end (33 s for 100,000 events; SQLite and the set: a tenth of a second)
+        both = intersect(select(E.user_id).where(_of(session_id, *INTERACTING), _viewer()), entered).subquery()
+        interacting = db.scalar(select(func.count()).select_from(both))
         minute = _minute(dialect).label("minute")
         # every minute holding a bulk event is a row of the series, with its comments and likes
         rows = db.execute(select(minute, func.sum(case((E.type == EventType.COMMENT.value, 1), else_=0)),

@@ -236,3 +236,21 @@ class ShowViewer(Base):
     orders: Mapped[int] = mapped_column(Integer)
     paid_cents: Mapped[int] = mapped_column(BigInteger)
     followed: Mapped[bool] = mapped_column(Boolean)
+
+
+class Erasure(Base):
+    """A viewer's data erased on request (《个人信息保护法》 第四十七条): when, which studio and platform, the token
+    that replaced the account id (so counts and who-came-back stay true), how much was changed, and the 福袋 draws
+    of the touched shows as verified just before (their fairness check reads the ids the erasure replaced). Never
+    the erased id or name."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(Integer, index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    token: Mapped[str] = mapped_column(String(64))
+    erased_at: Mapped[float] = mapped_column(Float)
+    shows: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+    draws: Mapped[list] = mapped_column(JSON)  # [{"session_id", "draw_id", "verified"}] checked before the erasure

@@ -8,35 +8,21 @@ Starts Xvfb itself and stops it by its pid. Writes docs/screenshots/*.png.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
+from xvfb import qt_on_virtual_display
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1]))
 
 
 def main() -> int:
-    display = ":97"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1.0)
-        os.environ["DISPLAY"] = display
-        os.environ.pop("QT_QPA_PLATFORM", None)
-        os.environ["ANCHOR_CONSOLE_DATA"] = tempfile.mkdtemp(prefix="anchor-shots-")
+    with qt_on_virtual_display(":97", "1920x1080", "anchor-shots-") as app:
         from PySide6.QtCore import QSettings, QTimer
-        from PySide6.QtWidgets import QApplication
 
         from app.console import ConsoleService
-        from app.media import qtrender
         from ui.main_window import MainWindow
 
-        app = QApplication([])
-        qtrender.ensure_qt()
-        app.setFont(qtrender.font(13))
         service = ConsoleService()
 
         def session(language: str, steps_for, size=(1600, 1000)) -> None:
@@ -178,9 +164,6 @@ def main() -> int:
             for language in ("zh+en", "en"):
                 session(language, sized(f"size-{width}x{height}-{language.replace('+', '-')}"), (width, height))
         service.close()
-    finally:
-        xvfb.terminate()
-        xvfb.wait(5)
     for extra in HERE.glob("*-screen.png"):  # 04-english.png is a root grab on purpose: it shows the dialog
         extra.unlink()  # keep the window grabs; the root grabs were only to check the real X server drew it
     return 0

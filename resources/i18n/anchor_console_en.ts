@@ -860,6 +860,14 @@
         <translation>When to be warned while live: online falling, low conversion, stock, complaint words, coupons and flash sales left, the stream&apos;s health</translation>
     </message>
     <message>
+        <source>删除观众数据…</source>
+        <translation>Erase a viewer&apos;s data…</translation>
+    </message>
+    <message>
+        <source>观众要求删除个人信息时：按平台ID或昵称找到账号，删除其ID与昵称，计数保留</source>
+        <translation>When a viewer asks for their personal data to be erased: find the account by platform id or nickname, erase its id and name, keep the counts</translation>
+    </message>
+    <message>
         <source>预警规则已更新（下次开播生效）</source>
         <translation>Alert rules updated (from the next go-live)</translation>
     </message>
@@ -1283,6 +1291,86 @@
         <translation>Shows</translation>
     </message>
     <message>
+        <source>昵称</source>
+        <translation>Nickname</translation>
+    </message>
+    <message>
+        <source>事件</source>
+        <translation>Events</translation>
+    </message>
+    <message>
+        <source>首次 / 最近</source>
+        <translation>First / latest</translation>
+    </message>
+    <message>
+        <source>删除观众数据</source>
+        <translation>Erase a viewer&apos;s data</translation>
+    </message>
+    <message>
+        <source>观众的平台ID或完整昵称</source>
+        <translation>The viewer&apos;s platform id or full nickname</translation>
+    </message>
+    <message>
+        <source>查找</source>
+        <translation>Find</translation>
+    </message>
+    <message>
+        <source>删除所选观众的数据…</source>
+        <translation>Erase the selected viewer&apos;s data…</translation>
+    </message>
+    <message>
+        <source>只删除已结束场次中的数据；计数保留，录像画面无法更改</source>
+        <translation>Only ended shows are changed; counts are kept; the recording&apos;s pictures cannot be changed</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>查找中…</source>
+        <translation>Searching…</translation>
+    </message>
+    <message>
+        <source>查找失败：{error}</source>
+        <translation>Search failed: {error}</translation>
+    </message>
+    <message>
+        <source>找到 {n} 个账号</source>
+        <translation>{n} account(s) found</translation>
+    </message>
+    <message>
+        <source>没有找到这位观众</source>
+        <translation>No such viewer found</translation>
+    </message>
+    <message>
+        <source>删除 {platform} 账号 {id} 在 {shows} 场中的 {events} 条记录？ID 与昵称换成代号，计数保留，无法撤销。</source>
+        <translation>Erase {events} records of {platform} account {id} in {shows} show(s)? The id and nickname become a token, counts are kept; this cannot be undone.</translation>
+    </message>
+    <message>
+        <source>删除中…</source>
+        <translation>Erasing…</translation>
+    </message>
+    <message>
+        <source>删除失败：{error}</source>
+        <translation>Erase failed: {error}</translation>
+    </message>
+    <message>
+        <source>没有可删除的记录</source>
+        <translation>Nothing to erase</translation>
+    </message>
+    <message>
+        <source>已删除：{shows} 场中的 {events} 条记录，代号 {token}</source>
+        <translation>Erased: {events} records in {shows} show(s), now {token}</translation>
+    </message>
+    <message>
+        <source>；直播中的 {n} 场未动，结束后再删一次</source>
+        <translation>; {n} show(s) still live not touched: erase again after they end</translation>
+    </message>
+    <message>
+        <source>；福袋已先核验：{draws}</source>
+        <translation>; lucky draws checked first: {draws}</translation>
+    </message>
+    <message>
         <source>每段讲解</source>
         <translation>Explanations</translation>
     </message>
@@ -1407,12 +1495,12 @@
         <translation>Conversion</translation>
     </message>
     <message>
-        <source>在线 峰值/平均</source>
-        <translation>Online peak / avg</translation>
+        <source>在线 峰值/平均/最新</source>
+        <translation>Online peak/avg/latest</translation>
     </message>
     <message>
-        <source>评论/分钟</source>
-        <translation>Comments / min</translation>
+        <source>评论/点赞 每分钟</source>
+        <translation>Comments/likes per min</translation>
     </message>
     <message>
         <source>讲解</source>
@@ -1442,6 +1530,22 @@
     <message>
         <source>双击跳到该商品第一次讲解</source>
         <translation>double-click: jump to the product&apos;s first window</translation>
+    </message>
+    <message>
+        <source>开始</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>一个商品讲解两次就有两行；双击跳到这次讲解</source>
+        <translation>A product explained twice has two rows; double-click to jump to that explanation</translation>
+    </message>
+    <message>
+        <source>按商品</source>
+        <translation>By product</translation>
+    </message>
+    <message>
+        <source>每次讲解</source>
+        <translation>Each explanation</translation>
     </message>
     <message>
         <source>商品讲解时段</source>

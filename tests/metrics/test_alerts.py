@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+from dataclasses import fields
+
 from hypothesis import given, settings, strategies as st
 
 from app.health import FeedHealth, HealthReport, health_problems
@@ -95,6 +97,28 @@ def test_rules_from_json_keep_defaults_for_what_cannot_be_read():
     assert rules.complaints == 5 and rules.complaint_words == ("差评",) and rules.quiet_s == 30.0
     assert AlertRules.from_json(rules.to_json()) == rules and AlertRules.from_json([1]) == AlertRules()
     assert AlertRules.from_json({"online_drop": 1.0}).online_drop == 0.3
+
+
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(st.characters(
+    blacklist_categories=())), lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                       max_size=5), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(JSONISH, st.dictionaries(st.sampled_from([f.name for f in fields(AlertRules)]), JSONISH,
+                                          max_size=12)))
+def test_rules_from_any_json_are_rules_in_range_that_go_back_to_json(data):
+    """What the settings file or a log hands in (anything: lone surrogates, NaN, huge numbers, nesting) becomes
+    rules within their ranges, never an exception, and their JSON is plain text any encoder takes."""
+    import json
+
+    rules = AlertRules.from_json(data)
+    assert 0 < rules.online_drop < 1 and all(0 <= getattr(rules, f.name) <= 10**9 for f in fields(rules)
+                                             if f.name != "complaint_words")
+    assert all(0 < len(w) <= 20 and w == w.strip() for w in rules.complaint_words) and rules.complaint_words
+    text = json.dumps(rules.to_json(), ensure_ascii=False, allow_nan=False)
+    text.encode("utf-8")
+    assert AlertRules.from_json(json.loads(text)) == rules
 
 
 def _script():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -31,6 +33,14 @@ def window(qtbot, tmp_path, monkeypatch):
         if isinstance(other, (QMainWindow, QDialog)) and other.isVisible() and other is not win:
             other.close()
     service.close()
+
+
+@pytest.fixture
+def slot_errors(monkeypatch):
+    """Every exception that reaches a slot's end, collected (the app shows them; a test fails on them)."""
+    caught = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: caught.append(f"{kind.__name__}: {value}"))
+    return caught
 
 
 @pytest.fixture(autouse=True)

@@ -20,14 +20,6 @@ DANGEROUS = {"开播", "停播"}  # go-live and stop have their own test below (
 
 
 @pytest.fixture
-def slot_errors(monkeypatch):
-    """Every exception that reaches a slot's end, collected (the app shows them; a test fails on them)."""
-    caught = []
-    monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: caught.append(f"{kind.__name__}: {value}"))
-    return caught
-
-
-@pytest.fixture
 def asked(monkeypatch):
     """The modal questions a control asks, answered as a person who cancels; what was asked is recorded."""
     record = []

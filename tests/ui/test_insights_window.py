@@ -5,8 +5,6 @@ through Qt, with an excepthook that fails the test."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
@@ -18,13 +16,6 @@ from tests.test_insights import store
 SHOWS = [{"day": d, "hour": 20, "platform": "douyin", "host": "甲" if d % 2 else "乙",
           "steps": [(T.ENTER, "a"), (T.ENTER, u), (T.PRODUCT_PINNED, 1), (T.ORDER, u, 1, 1000 + d)]}
          for d, u in ((1, "b"), (2, "c"), (8, "a"), (9, "d"), (15, "b"))]
-
-
-@pytest.fixture
-def slot_errors(monkeypatch):
-    caught = []
-    monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: caught.append(f"{kind.__name__}: {value}"))
-    return caught
 
 
 @pytest.fixture

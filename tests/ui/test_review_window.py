@@ -88,8 +88,21 @@ def test_review_window_shows_kpis_and_plays_the_recording(reviewed, qtbot, tmp_p
     qtbot.waitUntil(lambda: review.video.frames_shown > shown + 5, timeout=5000)  # playing
     qtbot.keyClick(review, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not review.player.playing, timeout=2000)
+    m = review.review.metrics  # the latest online count and likes per minute beside comments
+    assert review.kpi_labels["online"].text().endswith(f" / {m.online_now}")
+    assert review.kpi_labels["comments"].text() == f"{m.comments_per_minute:.1f} / {m.likes_per_minute:.1f}"
+    tabs = review.product_tables.tabBar()  # each explanation its own row: the tab a person clicks, the row
+    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(1).center())
+    assert review.product_tables.currentWidget() is review.windows and review.windows.rowCount() == 1
+    assert review.windows.item(0, 1).text() == review.review.titles[pinned]
+    review.seek(4.5)
+    qtbot.waitUntil(lambda: review.player.position == on_air(times, 4.5), timeout=5000)
+    cell = review.windows.visualItemRect(review.windows.item(0, 1)).center()
+    qtbot.mouseClick(review.windows.viewport(), Qt.MouseButton.LeftButton, pos=cell)  # a double click: press,
+    qtbot.mouseDClick(review.windows.viewport(), Qt.MouseButton.LeftButton, pos=cell)  # then the second press
+    qtbot.waitUntil(lambda: review.player.position == min(x for x in times if x >= start - 1e-3), timeout=5000)
     written = review.export(str(tmp_path / "export"))
-    assert [p.name for p in written] == ["session-1-products.csv", "session-1-minutes.csv"]
+    assert [p.name for p in written] == ["session-1-products.csv", "session-1-windows.csv", "session-1-minutes.csv"]
     page = review.export_html(str(tmp_path / "report.html"))
     assert page.read_text(encoding="utf-8").count("<svg") == 4 and "report.html" in review.status.text()
     qtbot.mouseClick(review.compare_button, Qt.MouseButton.LeftButton)  # one session selected: nothing to compare

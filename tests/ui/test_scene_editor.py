@@ -173,7 +173,6 @@ def test_the_sketch_shows_what_each_source_shows_now(window, qtbot):
     scene = dialog.data[dialog.current]
     camera = next(i for i in scene["items"] if i["input"] == "camera")
     image = sketch.grab().toImage()
-    image.save("/tmp/sk.png")
     canvas = sketch.canvas()
 
     def colours(item):  # the left half of the place below its label: no other source lies there
@@ -183,7 +182,9 @@ def test_the_sketch_shows_what_each_source_shows_now(window, qtbot):
         y1 = int(canvas.y() + (item["y"] + item["height"] / 2) * canvas.height())
         return {image.pixel(x, y) for x in range(x0, x1, 3) for y in range(y0, y1, 3)}
 
-    assert len(colours(camera)) >= 6  # the bars, not one tint
+    # the bars, not one tint: the left half holds at least four of the pattern's seven (the moving square and the
+    # time code add one more or not, as they pass: CI once saw five colours where six were asked)
+    assert len(colours(camera)) >= 4
     sketch.show_stills({})  # without pictures: the tinted box
     image = sketch.grab().toImage()
     assert len(colours(camera)) <= 3

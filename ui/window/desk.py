@@ -197,9 +197,14 @@ class DeskMenus:
         alerts = QAction(tr("预警规则…"), window)
         alerts.setToolTip(tr("直播中何时提醒：在线下跌、转化偏低、库存、投诉词、券和秒杀剩余、推流健康"))
         alerts.triggered.connect(lambda: self.edit_alert_rules())  # triggered(checked) must not become `values`
+        erase = QAction(tr("删除观众数据…"), window)
+        erase.setToolTip(tr("观众要求删除个人信息时：按平台ID或昵称找到账号，删除其ID与昵称，计数保留"))
+        erase.triggered.connect(self.erase_viewer)
         menu.addAction(banned)
         menu.addAction(keywords)
         menu.addAction(alerts)
+        menu.addSeparator()
+        menu.addAction(erase)
         rules = self.settings.value("alerts/rules")
         if rules:
             try:
@@ -212,6 +217,16 @@ class DeskMenus:
         keys = self.settings.value("moderation/keywords")
         if keys is not None:
             window.comments.model.keywords = tuple(keys) if isinstance(keys, list) else (keys,)
+
+    def erase_viewer(self) -> None:
+        """删除观众数据: the dialog (one, shown again if open) over the history's search and erasure."""
+        from ui.erase_viewer import EraseViewerDialog
+
+        if getattr(self, "erase_dialog", None) is None:
+            self.erase_dialog = EraseViewerDialog(self.service.history, self.window)
+        self.erase_dialog.show()
+        self.erase_dialog.raise_()
+        self.erase_dialog.query.setFocus()
 
     def edit_alert_rules(self, values: dict | None = None) -> bool:
         """预警规则 (`values`: what the dialog would return, for tests): the desk takes them (a show on air keeps the

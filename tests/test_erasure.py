@@ -1,0 +1,189 @@
+"""A viewer's data erased on request: no stored trace of the account's id or nickname is left in the studio's ended
+shows (events, quarantined events, kept accounts, kept reviews), every count across shows stays what it was, the
+福袋 draws of the touched shows were checked just before and that is recorded (without the id), a show still live is
+not touched, other studios and other platforms are not touched — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import select, text
+
+from app.commerce.room import LiveRoom, ProductState
+from app.erasure import ERASED_NAME, TOKEN_PREFIX, erase_viewer, erasures, find_viewers, scrub
+from app.insights import load_insights
+from app.kernel.bus import EventBus
+from app.kernel.events import PLATFORM, Event, EventType as T
+from app.review import load_review
+from app.store.db import Database
+from app.store.models import EventRecord, LiveSession, QuarantinedEvent
+from app.store.writer import event_row
+
+ZONE = dt.timezone(dt.timedelta(hours=8))
+BASE = 1_700_000_000.0
+DAY = 86400.0
+STAFF = "assistant:小李"
+WHO, NAME = "9981726354", "小红薯爱买"  # the viewer who asks
+
+
+def _show(database: Database, day: int, platform: str, viewers: list[tuple[str, str]], status: str = "ended",
+          draw: bool = True) -> int:
+    """A show whose viewers enter, comment, like, follow and order, with a 福袋 they enter by its keyword."""
+    bus = EventBus()
+    bus.go_live()
+    log: list[Event] = []
+    bus.subscribe(log.append)
+    room = LiveRoom(bus, [ProductState(1, "CUP", "保温杯", 15900, 8900, 100)])
+    for user, name in viewers:
+        bus.publish(Event(T.ENTER, {"user_id": user, "nickname": name}))
+    if draw:
+        room.start_draw("保温杯一个", "福袋来了", 2, 60, "anyone", STAFF)
+    for n, (user, name) in enumerate(viewers):
+        bus.publish(Event(T.COMMENT, {"user_id": user, "nickname": name, "text": "福袋来了"}, actor=PLATFORM))
+        bus.publish(Event(T.LIKE, {"user_id": user, "nickname": name, "count": 3}))
+        bus.publish(Event(T.ORDER, {"user_id": user, "nickname": name, "product_id": 1, "amount_cents": 8900,
+                                    "order_id": f"d{day}-{n}"}))
+        if n % 2 == 0:
+            bus.publish(Event(T.FOLLOW, {"user_id": user, "nickname": name}))
+    if draw:
+        room.stop_draw(STAFF)
+    started = BASE + day * DAY
+    with database.sessions.begin() as db:
+        row = LiveSession(studio_id=database.studio_id, title=f"第{day}天", status=status, started_at=started,
+                          ended_at=None if status == "live" else started + 3600, platform=platform, host="甲")
+        db.add(row)
+        db.flush()
+        session_id = row.id
+    events = [dataclasses.replace(e, wall_time=started + (e.stream_time or 0.0)) for e in log]
+    with database.engine.begin() as conn:
+        conn.execute(EventRecord.__table__.insert(), [event_row(session_id, e) for e in events])
+    with database.sessions.begin() as db:  # an event the log could not store, kept as text: a record too
+        db.add(QuarantinedEvent(session_id=session_id, seq=999, type="comment", reason="test",
+                                event_text=json.dumps({"user_id": WHO, "nickname": NAME, "text": "在吗"},
+                                                      ensure_ascii=False), quarantined_at=started))
+    return session_id
+
+
+def _stored(database: Database, leave_out: set[int]) -> str:
+    """Every stored row of every table as text, but the rows of the shows in `leave_out`: where an id or a name
+    could hide."""
+    with database.engine.connect() as conn:
+        tables = [t for t in database.engine.dialect.get_table_names(conn) if t != "alembic_version"]
+        rows = []
+        for table in tables:
+            for row in conn.execute(text(f"SELECT * FROM {table}")).mappings():
+                if row.get("session_id") not in leave_out and not (table == "sessions" and row["id"] in leave_out):
+                    rows.append(repr(dict(row)))
+        return "\n".join(rows)
+
+
+def _figures(database: Database):
+    ins = load_insights(database, BASE, BASE + 30 * DAY, zone=ZONE)
+    return ([(a.viewers, a.returning, a.buyers, a.returning_buyers, a.followers, a.followers_back)
+             for a in ins.audience], [(c.week, c.size, c.shares) for c in ins.cohorts], ins.repeat,
+            [(s.uv, s.buyers, s.orders, s.gmv_cents) for s in ins.shows])
+
+
+def test_an_erased_viewer_leaves_no_trace_and_every_count_stays(database):
+    others = [("1001", "阿花"), ("1002", "阿草"), ("1003", "阿木")]
+    first = _show(database, 1, "douyin", [(WHO, NAME), *others])
+    second = _show(database, 9, "douyin", [others[0], (WHO, NAME)])
+    bilibili = _show(database, 10, "bilibili", [(WHO, "同号不同人")])  # the same digits on another platform
+    live = _show(database, 12, "douyin", [(WHO, NAME)], status="live", draw=False)
+    figures = _figures(database)  # kept per show on this first reading
+    reviews = {s: load_review(database, s).metrics for s in (first, second)}  # kept reviews name 福袋 winners
+    found = find_viewers(database, NAME)
+    assert [(m.platform, m.user_id, m.nicknames, m.shows) for m in found] == [("douyin", WHO, (NAME,), 3)]
+    assert {(m.platform, m.shows) for m in find_viewers(database, WHO)} == {("douyin", 3), ("bilibili", 1)}
+
+    result = erase_viewer(database, "douyin", WHO)
+    assert result is not None and result.token.startswith(TOKEN_PREFIX) and result.live_skipped == 1
+    assert result.shows == 2 and result.events >= 9  # enter, comment, like, order (and follow) in each, 福袋 wins
+    assert sorted((s, ok) for s, _draw, ok in result.draws) == [(first, True), (second, True)]
+
+    with database.session() as db:
+        live_rows = db.scalars(select(EventRecord.payload).where(EventRecord.session_id == live)).all()
+    assert NAME in repr(live_rows)  # a show still live is not touched (its writer would write the id again)
+    left = _stored(database, {live, bilibili})
+    assert WHO not in left and NAME not in left
+    assert "同号不同人" in _stored(database, set())  # the other platform's account is another person
+    assert _figures(database) == figures  # viewers, returning, cohorts, repeat buyers, UV: the same
+    for session_id, before in reviews.items():
+        after = load_review(database, session_id).metrics
+        assert (after.uv, after.buyers, after.orders, after.comments, after.likes, after.gmv_cents) == (
+            before.uv, before.buyers, before.orders, before.comments, before.likes, before.gmv_cents)
+    (record,) = erasures(database)
+    assert record["platform"] == "douyin" and record["shows"] == 2 and WHO not in repr(record)
+    assert NAME not in repr(record) and {d["session_id"] for d in record["draws"]} == {first, second}
+    assert find_viewers(database, NAME) == [] or all(m.shows == 1 for m in find_viewers(database, NAME))
+    assert erase_viewer(database, "douyin", "no-such-viewer") is None
+    assert erase_viewer(database, "douyin", result.token) is None  # a token is nobody
+
+
+def test_another_studio_on_the_same_database_is_not_touched(store_url):
+    ours, theirs = Database(store_url, studio="甲店"), Database(store_url, studio="乙店")
+    try:
+        _show(ours, 1, "douyin", [(WHO, NAME)], draw=False)
+        kept = _show(theirs, 1, "douyin", [(WHO, NAME)], draw=False)
+        assert erase_viewer(ours, "douyin", WHO).shows == 1
+        with theirs.session() as db:
+            payloads = db.scalars(select(EventRecord.payload).where(EventRecord.session_id == kept)).all()
+        assert sum(p.get("user_id") == WHO for p in payloads) >= 4 and erasures(theirs) == []
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_scrub_replaces_the_id_and_the_name_beside_it_wherever_they_are():
+    names: set[str] = set()
+    payload = {"user_id": "u1", "nickname": "甲", "text": "u1 说的话", "winners": [
+        {"user_id": "u2", "nickname": "乙"}, {"user_id": "u1", "nickname": "甲"}], "to": "u1"}
+    out = scrub(payload, "u1", "erased:x", names)
+    assert out == {"user_id": "erased:x", "nickname": ERASED_NAME, "text": "u1 说的话", "to": "erased:x",
+                   "winners": [{"user_id": "u2", "nickname": "乙"}, {"user_id": "erased:x", "nickname": ERASED_NAME}]}
+    assert names == {"甲"} and payload["user_id"] == "u1"  # the original is left as it was
+
+
+def test_any_text_asked_for_is_a_search_or_nothing_never_an_error(database):
+    """The id or name a person types (lone surrogates, NUL, LIKE's own % and _, quotes, 64+ characters): an answer,
+    never an exception, and an erasure of nobody is None."""
+    _show(database, 1, "douyin", [(WHO, NAME), ("50%_off", '带"引号"的名字')], draw=False)
+    anything = st.text(st.characters(blacklist_categories=()), max_size=80)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                     HealthCheck.function_scoped_fixture])
+    @given(st.one_of(anything, st.sampled_from(["%", "_", "50%", "%_%", '"', "\\", "\ud800", "\x00"])))
+    def run(asked):
+        assert all(m.user_id in (WHO, "50%_off") for m in find_viewers(database, asked))
+        if asked.strip() not in (WHO, "50%_off"):
+            assert erase_viewer(database, "douyin", asked) is None
+
+    run()
+    assert [m.user_id for m in find_viewers(database, '带"引号"的名字')] == ["50%_off"]
+    assert [m.user_id for m in find_viewers(database, "50%_off")] == ["50%_off"]
+    assert find_viewers(database, "50%") == []
+
+
+def test_the_command_line_finds_says_what_it_would_erase_erases_and_lists(tmp_path, monkeypatch):
+    from tests.conftest import run_cli
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    database = Database()
+    _show(database, 1, "douyin", [(WHO, NAME), ("1001", "阿花")])
+    database.close()
+    found = run_cli("viewers", "find", NAME)
+    assert found.returncode == 0 and f"douyin  {WHO}  {NAME}  1 场 shows" in found.stdout
+    dry = run_cli("viewers", "erase", "douyin", WHO)
+    assert dry.returncode == 1 and "would erase" in dry.stdout and "--yes" in dry.stdout
+    assert WHO in run_cli("viewers", "find", WHO).stdout  # nothing erased without --yes
+    done = run_cli("viewers", "erase", "douyin", WHO, "--yes")
+    assert done.returncode == 0 and "已删除 erased" in done.stdout and "福袋 checked just before: #1 福袋1 ✓" in done.stdout
+    assert "no viewer found" in run_cli("viewers", "find", NAME).stdout
+    again = run_cli("viewers", "erase", "douyin", WHO, "--yes")
+    assert again.returncode == 1 and "nothing erased" in again.stdout
+    listed = run_cli("viewers", "erasures")
+    assert listed.returncode == 0 and "douyin  erased:" in listed.stdout and WHO not in listed.stdout
+    assert run_cli("viewers", "erase", "weibo", WHO).returncode == 2  # not a platform the console reads
