@@ -103,6 +103,22 @@ class History:
 
         return set_tags(self.database, session_id, tags)
 
+    @staticmethod
+    def clip_spans(review, product_id: int | None = None) -> list:
+        """The show's explanation windows as clips to cut (`app.clips.ClipSpan`), with the review's figures."""
+        from app.clips import window_spans
+
+        return window_spans(review, product_id)
+
+    @staticmethod
+    def export_clips(review, spans: list, folder, progress=None, cancelled=None) -> list:
+        """直播切片: cut the spans from the show's recording into `folder` with manifest.csv; `progress(i, n, share)`,
+        `cancelled()` checked as it goes (the clips made before a cancel are kept). Raises ValueError when the show
+        has no recording; `(span, app.media.cut.CutResult)` for each clip made."""
+        from app.clips import export
+
+        return export(review, spans, folder, progress=progress, cancelled=cancelled)
+
     def find_viewers(self, text: str) -> list:
         """The studio's viewers whose platform id is `text` or whose nickname is exactly `text`
         (`app.erasure.ViewerMatch`), for a request to erase one: reads the whole log, seconds for millions."""

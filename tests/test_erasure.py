@@ -87,7 +87,7 @@ def _figures(database: Database):
             [(s.uv, s.buyers, s.orders, s.gmv_cents) for s in ins.shows])
 
 
-def test_an_erased_viewer_leaves_no_trace_and_every_count_stays(database):
+def test_an_erased_viewer_leaves_no_trace_and_every_count_stays(database, caplog):
     others = [("1001", "阿花"), ("1002", "阿草"), ("1003", "阿木")]
     first = _show(database, 1, "douyin", [(WHO, NAME), *others])
     second = _show(database, 9, "douyin", [others[0], (WHO, NAME)])
@@ -97,8 +97,17 @@ def test_an_erased_viewer_leaves_no_trace_and_every_count_stays(database):
     reviews = {s: load_review(database, s).metrics for s in (first, second)}  # kept reviews name 福袋 winners
     found = find_viewers(database, NAME)
     assert [(m.platform, m.user_id, m.nicknames, m.shows) for m in found] == [("douyin", WHO, (NAME,), 3)]
+    with database.session() as db:  # every event that names the account (entries, comments, likes, orders…)
+        named = db.scalars(select(EventRecord.payload).where(EventRecord.session_id.in_([first, second, live]))).all()
+    assert found[0].events == sum(p.get("user_id") == WHO for p in named)
+    assert (found[0].first_at, found[0].last_at) == (BASE + 1 * DAY, BASE + 12 * DAY)
+    # newest first: the Bilibili account last seen on day 10, the Douyin one on day 12
+    assert [m.platform for m in find_viewers(database, WHO)] == ["douyin", "bilibili"]
     assert {(m.platform, m.shows) for m in find_viewers(database, WHO)} == {("douyin", 3), ("bilibili", 1)}
 
+    import logging
+
+    caplog.set_level(logging.INFO, logger="app.erasure")
     result = erase_viewer(database, "douyin", WHO)
     assert result is not None and result.token.startswith(TOKEN_PREFIX) and result.live_skipped == 1
     assert result.shows == 2 and result.events >= 9  # enter, comment, like, order (and follow) in each, 福袋 wins
@@ -109,6 +118,16 @@ def test_an_erased_viewer_leaves_no_trace_and_every_count_stays(database):
     assert NAME in repr(live_rows)  # a show still live is not touched (its writer would write the id again)
     left = _stored(database, {live, bilibili})
     assert WHO not in left and NAME not in left
+    with database.session() as db:  # the id column where it held the id, nothing else changed
+        columns = db.execute(select(EventRecord.user_id, EventRecord.type, EventRecord.payload)
+                             .where(EventRecord.session_id.in_([first, second]))).all()
+        held = db.scalars(select(QuarantinedEvent.event_text).where(QuarantinedEvent.session_id == first)).one()
+    assert sum(u == result.token for u, _t, _p in columns) == sum(p.get("user_id") == result.token
+                                                                  for _u, _t, p in columns) > 0
+    assert all(u is None for u, t, _p in columns if t == "draw_winners")
+    assert result.token in held and ERASED_NAME in held  # the quarantined text: the token and the erased name
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "app.erasure"]
+    assert line == f"a viewer's data erased on request (douyin): {result.events} events in 2 shows"
     assert "同号不同人" in _stored(database, set())  # the other platform's account is another person
     assert _figures(database) == figures  # viewers, returning, cohorts, repeat buyers, UV: the same
     for session_id, before in reviews.items():
@@ -118,6 +137,7 @@ def test_an_erased_viewer_leaves_no_trace_and_every_count_stays(database):
     (record,) = erasures(database)
     assert record["platform"] == "douyin" and record["shows"] == 2 and WHO not in repr(record)
     assert NAME not in repr(record) and {d["session_id"] for d in record["draws"]} == {first, second}
+    assert all(d["draw_id"] == 1 and d["verified"] is True for d in record["draws"]) and record["erased_at"] > 0
     assert find_viewers(database, NAME) == [] or all(m.shows == 1 for m in find_viewers(database, NAME))
     assert erase_viewer(database, "douyin", "no-such-viewer") is None
     assert erase_viewer(database, "douyin", result.token) is None  # a token is nobody
@@ -128,7 +148,13 @@ def test_another_studio_on_the_same_database_is_not_touched(store_url):
     try:
         _show(ours, 1, "douyin", [(WHO, NAME)], draw=False)
         kept = _show(theirs, 1, "douyin", [(WHO, NAME)], draw=False)
-        assert erase_viewer(ours, "douyin", WHO).shows == 1
+        _figures(theirs)  # their show's accounts kept for their views across shows
+        result = erase_viewer(ours, "douyin", WHO)
+        assert (result.shows, result.live_skipped, result.draws) == (1, 0, ())
+        from app.store.models import ShowViewer
+
+        with theirs.session() as db:
+            assert db.scalars(select(ShowViewer.user_id).where(ShowViewer.session_id == kept)).all() == [WHO]
         with theirs.session() as db:
             payloads = db.scalars(select(EventRecord.payload).where(EventRecord.session_id == kept)).all()
         assert sum(p.get("user_id") == WHO for p in payloads) >= 4 and erasures(theirs) == []
@@ -145,26 +171,28 @@ def test_scrub_replaces_the_id_and_the_name_beside_it_wherever_they_are():
     assert out == {"user_id": "erased:x", "nickname": ERASED_NAME, "text": "u1 说的话", "to": "erased:x",
                    "winners": [{"user_id": "u2", "nickname": "乙"}, {"user_id": "erased:x", "nickname": ERASED_NAME}]}
     assert names == {"甲"} and payload["user_id"] == "u1"  # the original is left as it was
+    assert scrub({"uid": "u1", "uname": "丙", "n": 5}, "u1", "t", names) == {"uid": "t", "uname": ERASED_NAME, "n": 5}
 
 
 def test_any_text_asked_for_is_a_search_or_nothing_never_an_error(database):
     """The id or name a person types (lone surrogates, NUL, LIKE's own % and _, quotes, 64+ characters): an answer,
     never an exception, and an erasure of nobody is None."""
-    _show(database, 1, "douyin", [(WHO, NAME), ("50%_off", '带"引号"的名字')], draw=False)
+    _show(database, 1, "douyin", [(WHO, NAME), ("50%_off", '带"引号"的名字'), ("x1", "50%折扣")], draw=False)
     anything = st.text(st.characters(blacklist_categories=()), max_size=80)
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                      HealthCheck.function_scoped_fixture])
     @given(st.one_of(anything, st.sampled_from(["%", "_", "50%", "%_%", '"', "\\", "\ud800", "\x00"])))
     def run(asked):
-        assert all(m.user_id in (WHO, "50%_off") for m in find_viewers(database, asked))
-        if asked.strip() not in (WHO, "50%_off"):
+        assert all(m.user_id in (WHO, "50%_off", "x1") for m in find_viewers(database, asked))
+        if asked.strip() not in (WHO, "50%_off", "x1"):
             assert erase_viewer(database, "douyin", asked) is None
 
     run()
     assert [m.user_id for m in find_viewers(database, '带"引号"的名字')] == ["50%_off"]
     assert [m.user_id for m in find_viewers(database, "50%_off")] == ["50%_off"]
-    assert find_viewers(database, "50%") == []
+    assert find_viewers(database, "50%") == []  # % and _ are the text typed, not LIKE's wildcards
+    assert [m.user_id for m in find_viewers(database, "50%折扣")] == ["x1"]
 
 
 def test_the_command_line_finds_says_what_it_would_erase_erases_and_lists(tmp_path, monkeypatch):
@@ -187,3 +215,15 @@ def test_the_command_line_finds_says_what_it_would_erase_erases_and_lists(tmp_pa
     listed = run_cli("viewers", "erasures")
     assert listed.returncode == 0 and "douyin  erased:" in listed.stdout and WHO not in listed.stdout
     assert run_cli("viewers", "erase", "weibo", WHO).returncode == 2  # not a platform the console reads
+
+
+def test_a_draw_the_log_cannot_check_is_recorded_as_not_verified(database):
+    """A 福袋 whose winners were named but whose start is not in the log (a damaged log): checked before the
+    erasure as ever, and recorded as not verified rather than skipped."""
+    show = _show(database, 1, "douyin", [(WHO, NAME)], draw=False)
+    with database.engine.begin() as conn:
+        conn.execute(EventRecord.__table__.insert(), [event_row(show, Event(
+            T.DRAW_WINNERS, {"draw_id": 7, "entrants": 1, "winners": [{"user_id": WHO, "nickname": NAME}]}, STAFF,
+            BASE, 9.0, 999))])
+    result = erase_viewer(database, "douyin", WHO)
+    assert result.draws == ((show, 7, False),)

@@ -17,7 +17,7 @@ from app.store import StoreUnavailable
 
 from app.cli.assist import ASSIST_HELP, assist
 from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
-from app.cli.records import (catalogue, check, devices, import_orders, insights, review, save_destination, tag,
+from app.cli.records import (catalogue, check, clips, devices, import_orders, insights, review, save_destination, tag,
                              viewers)
 from app.cli.show import demo, live, stream
 
@@ -102,6 +102,31 @@ def _date(text: str):
         return date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期格式为 YYYY-MM-DD / a date is YYYY-MM-DD, not {text[:40]!r}") from None
+
+
+def _clip_range(text: str) -> tuple[float, float]:
+    """START-END of a show, each seconds (12.5) or [h:]mm:ss (1:02:03): a clip's span."""
+    import re
+
+    def seconds(part: str) -> float:
+        if not re.fullmatch(r"\d{1,6}(\.\d{1,3})?|(\d{1,2}:){1,2}\d{1,2}(\.\d{1,3})?", part):
+            raise ValueError(part)
+        value = 0.0
+        for piece in part.split(":"):
+            value = value * 60 + float(piece)
+        return value
+
+    start, dash, end = text.strip().partition("-")
+    try:
+        if not dash:
+            raise ValueError(text)
+        span = seconds(start.strip()), seconds(end.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"范围写作 开始-结束（秒或 时:分:秒） / a range is START-END in seconds or "
+                                         f"[h:]mm:ss, e.g. 12:30-14:00, not {text[:40]!r}") from None
+    if not span[0] < span[1]:
+        raise argparse.ArgumentTypeError(f"范围要 开始 < 结束 / a range needs start < end: {text[:40]!r}")
+    return span
 
 
 def _camera_mode(text: str) -> tuple[int, int, int]:
@@ -235,6 +260,13 @@ def _manager_commands(sub) -> None:
     erase.add_argument("user_id", metavar="ID", help="the account id as `viewers find` shows it")
     erase.add_argument("--yes", action="store_true", help="erase (without it: only say what would be erased)")
     action.add_parser("erasures", help="the erasures done (never the id or the name)")
+    clips = sub.add_parser("clips", help="直播切片: a show's explanations (or one range) cut from its recording into "
+                                         "MP4 clips to post, named by product, show and time, with manifest.csv")
+    clips.add_argument("session", type=int, help="session number (anchor-console review lists them)")
+    clips.add_argument("--product", type=int, metavar="ID", help="only this product's explanations")
+    clips.add_argument("--range", type=_clip_range, metavar="START-END",
+                       help="one clip of this span instead: seconds or [h:]mm:ss, e.g. 12:30-14:00")
+    clips.add_argument("--out", metavar="FOLDER", help="where the clips go (default: clips-N beside the recording)")
 
 
 def _record_commands(sub) -> None:
@@ -361,6 +393,8 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             return insights(args)
         if args.command == "tag":
             return tag(args.session, args.tags)
+        if args.command == "clips":
+            return clips(args.session, args.product, args.range, args.out)
         if args.command == "viewers":
             return viewers(args.action, getattr(args, "text", None),
                            PLATFORM_CHOICES.get(getattr(args, "platform", None) or "none", ""),

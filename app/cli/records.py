@@ -194,6 +194,47 @@ def tag(session_id: int, tags: list[str]) -> int:
     return 0
 
 
+def clips(session_id: int, product: int | None, span: tuple[float, float] | None, out: str | None) -> int:
+    """直播切片: the show's explanations (or one range) as MP4 clips and manifest.csv, a progress line on stderr."""
+    from app.clips import MANIFEST, export, range_span, window_spans
+    from app.media.cut import CutError
+    from app.review import load_review, money
+    from app.store.db import Database
+
+    database = Database()
+    try:
+        try:
+            review = load_review(database, session_id)
+        except KeyError:
+            raise UsageError(f"no session {session_id} (anchor-console review lists them)") from None
+        try:
+            spans = [range_span(database, review, *span)] if span else window_spans(review, product)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    finally:
+        database.close()
+    if not spans:
+        print("没有可切的讲解 / no explanation to cut" + (f" (product {product})" if product else ""))
+        return 1
+    recording = Path(review.info.recording_path or ".")
+    folder = Path(out) if out else recording.parent / f"clips-{session_id}"
+
+    def progress(i: int, n: int, share: float) -> None:
+        print(f"\r切片 clip {i + 1}/{n} {share:4.0%}", end="", file=sys.stderr, flush=True)
+
+    try:
+        made = export(review, spans, folder, progress=progress)
+    except (CutError, OSError) as exc:
+        raise UsageError(f"切片失败 / cannot cut: {exc}") from None
+    finally:
+        print(file=sys.stderr)
+    for span, result in made:
+        print(f"{result.path}  {span.title}  {result.duration:.1f} s  订单 orders {span.orders}  GMV "
+              f"{money(span.gmv_cents)}")
+    print(f"已导出 written: {folder / MANIFEST}")
+    return 0
+
+
 def viewers(action: str, text: str | None, platform: str, user_id: str | None, yes: bool) -> int:
     """观众个人信息: find an account, erase one on request (counts kept), list the erasures."""
     import time as _time

@@ -180,5 +180,14 @@ def comments_between(database: Database, session_id: int, start: float, end: flo
     return [(float(r.at), r.payload, bool(r.flagged)) for r in reversed(rows)]
 
 
+def orders_between(database: Database, session_id: int, start: float, end: float) -> tuple[int, int]:
+    """(orders, GMV in cents) of the show's orders stamped in [start, end) of stream time (a clip's span)."""
+    t = _time()
+    with database.session() as db:
+        orders, gmv = db.execute(select(func.count(), func.coalesce(func.sum(E.amount_cents), 0))
+                                 .where(_of(session_id, EventType.ORDER), t >= start, t < end)).one()
+    return int(orders), int(gmv)
+
+
 __all__ = ["BULK", "bulk_events", "comments_between", "events_after", "keep_review", "kept_review", "last_seq",
-           "load_counts", "replay_events", "room_counts", "save_counts", "window_entries"]
+           "load_counts", "orders_between", "replay_events", "room_counts", "save_counts", "window_entries"]

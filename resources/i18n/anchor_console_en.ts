@@ -1447,6 +1447,14 @@
         <translation>Review tools</translation>
     </message>
     <message>
+        <source>导出切片…</source>
+        <translation>Export clips…</translation>
+    </message>
+    <message>
+        <source>每次讲解切成一个 MP4 短视频（原画面），附 manifest.csv：商品、起止、订单、GMV</source>
+        <translation>Each explanation cut into an MP4 clip (original picture), with manifest.csv: product, start, end, orders, GMV</translation>
+    </message>
+    <message>
         <source>标签…</source>
         <translation>Labels…</translation>
     </message>
@@ -1562,6 +1570,34 @@
     <message>
         <source>演练与真实直播分开列出，从不混在一起</source>
         <translation>rehearsals are listed apart from real shows, never mixed</translation>
+    </message>
+    <message>
+        <source>这一场没有可切的讲解</source>
+        <translation>This show has no explanation to cut</translation>
+    </message>
+    <message>
+        <source>切片导出到</source>
+        <translation>Export clips to</translation>
+    </message>
+    <message>
+        <source>切片中…</source>
+        <translation>Cutting clips…</translation>
+    </message>
+    <message>
+        <source>切片 {i}/{n}</source>
+        <translation>Clip {i}/{n}</translation>
+    </message>
+    <message>
+        <source>切片失败</source>
+        <translation>Clips failed</translation>
+    </message>
+    <message>
+        <source>已取消：已导出 {made}/{n} 个切片</source>
+        <translation>Cancelled: {made}/{n} clips exported</translation>
+    </message>
+    <message>
+        <source>已导出 {n} 个切片和 manifest.csv 到 {folder}</source>
+        <translation>Exported {n} clips and manifest.csv to {folder}</translation>
     </message>
     <message>
         <source>先在左侧选场次</source>

@@ -271,3 +271,33 @@ def test_a_session_whose_viewers_were_masked_says_its_uv_means_nothing(qtbot, tm
     assert sorted(marked) == [(False, [False] * 3, [False] * 3), (True, [True] * 3, [True] * 3)]
     review.close()
     service.close()
+
+
+def test_clips_are_exported_from_the_toolbar_with_progress_and_a_cancel(reviewed, qtbot, tmp_path, monkeypatch,
+                                                                         slot_errors):
+    """导出切片… clicked as a person clicks it: the folder asked, a progress dialog while the clips are cut off the
+    window's thread, the files and manifest.csv there; clicked again and cancelled at once, nothing more is cut
+    than what was done; an exception anywhere fails the test."""
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    review, _live, pinned = reviewed
+    review.sessions.setCurrentRow(0)
+    qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "clips"))
+    qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
+    assert review.clips_progress is not None and review.clips_progress.isVisible()
+    qtbot.waitUntil(lambda: review.clips_progress is None, timeout=30000)
+    assert "manifest.csv" in review.status.text(), review.status.text()
+    (clip,) = (tmp_path / "clips").glob("*.mp4")
+    rows = list(csv.reader((tmp_path / "clips" / "manifest.csv").open(encoding="utf-8-sig")))
+    assert rows[1][0] == clip.name and int(rows[1][2]) == pinned
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "again"))
+    qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
+    cancel = review.clips_progress.findChild(QPushButton)
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)  # at once: the cut stops at its next packet
+    qtbot.waitUntil(lambda: review.clips_progress is None, timeout=30000)
+    assert "0/1" in review.status.text(), review.status.text()
+    assert list((tmp_path / "again").glob("*.mp4*")) == []  # no clip, no half-written file
+    assert not slot_errors, slot_errors
