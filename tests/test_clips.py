@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import subprocess
 
 import av
 import pytest
@@ -71,6 +72,9 @@ def test_each_explanation_is_a_clip_exact_at_both_ends_with_the_reviews_figures(
     source = frames_of(recording)
     made = export(review, spans, tmp_path / "out")
     assert len(made) == 2
+    # the smart cut: the frames before the first keyframe encoded again, the rest copied (a window that starts
+    # on a keyframe — keyframes come every 2 s of stream time — is all copied)
+    assert all(0 < r.copied <= r.frames for _s, r in made) and any(r.copied < r.frames for _s, r in made)
     for span, result in made:
         inside = [(t, code) for t, code in source if span.start <= t < span.end]
         clip = frames_of(result.path)
@@ -91,16 +95,23 @@ def test_each_explanation_is_a_clip_exact_at_both_ends_with_the_reviews_figures(
         (res.path.name, s.product_id, s.orders, s.gmv_cents) for s, res in made]
 
 
-def test_the_sound_stays_with_the_picture(show, tmp_path):
+@pytest.mark.parametrize("reencode", [False, True], ids=["smart", "re-encoded"])
+def test_the_sound_stays_with_the_picture_and_every_frame_decodes(show, tmp_path, reencode):
     review, recording = show["review"], show["recording"]
     span = window_spans(review)[0]
-    result = cut(recording, span.start, span.end, tmp_path / "a.mp4")
+    result = cut(recording, span.start, span.end, tmp_path / "a.mp4", reencode=reencode)
+    assert (result.copied > 0) is not reencode
     frame = 1 / 30
     ours = av_offsets(result.path)
     theirs = av_offsets(recording)
     assert ours, "a flash and a beep inside the clip"
     # the recording's own offset (whatever the pipeline made) is kept within a frame: cutting moved nothing
     assert all(min(abs(o - t) for t in theirs) <= frame for o in ours)
+    inside = [code for t, code in frames_of(recording) if span.start <= t < span.end]
+    assert [code for _t, code in frames_of(result.path)] == inside  # every frame, in order, none broken
+    check = subprocess.run(["ffmpeg", "-v", "error", "-i", str(result.path), "-f", "null", "-"], capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 0 and check.stderr == ""  # an independent decoder finds nothing wrong
 
 
 def test_a_range_a_cancel_and_a_recording_cut_off_by_a_crash(show, tmp_path, monkeypatch):
@@ -125,6 +136,9 @@ def test_a_range_a_cancel_and_a_recording_cut_off_by_a_crash(show, tmp_path, mon
     cut_off.write_bytes(data[: len(data) * 2 // 3])  # the process died: the file ends mid-cluster
     result = cut(cut_off, 3.0, 60.0, tmp_path / "tail.mp4")
     assert 1.0 < result.duration < 6.0 and result.frames > 20  # up to where the recording ends
+    check = subprocess.run(["ffmpeg", "-v", "error", "-i", str(result.path), "-f", "null", "-"], capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 0 and check.stderr == ""  # no half packet copied from the cut-off end
 
 
 def test_the_command_line_cuts_windows_and_ranges_with_progress(show, tmp_path, monkeypatch):

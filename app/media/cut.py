@@ -2,15 +2,22 @@
 both ends — and the sound of the same span with short fades at the cut points, as MP4 (H.264 High, AAC) with its
 index first (`faststart`), so a platform plays it while it uploads.
 
-The picture is decoded from the keyframe before `start` and encoded again; the sound is decoded, faded and
-encoded again. A recording cut off by a crash is read up to where it ends (the clip is as long as what is there).
-Progress is reported as a share of the span; a cancelled cut leaves no file behind.
+Two ways to the picture. The smart cut (a clip without changes, when the recording is H.264 without B-frames, as
+the console records it): only the frames before the first keyframe at or after `start` are decoded and encoded
+again — with their own parameter sets (id 1), written beside the recording's in the MP4's `avcC` — and every
+packet from that keyframe to `end` is copied as it is. Otherwise (`reencode=True`, another codec) every frame is
+decoded from the keyframe before `start` and encoded again. The sound is always decoded, faded and encoded again
+(cheap). Video and sound packets are written interleaved by time. A recording cut off by a crash is read up to
+where it ends. Progress is reported as a share of the span; a cancelled cut leaves no file behind.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
-from collections.abc import Callable
+import re
+import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -40,6 +47,56 @@ class CutResult:
     duration: float  # seconds of picture
     width: int
     height: int
+    copied: int = 0  # frames copied without re-encoding (the smart cut)
+
+
+def annexb_units(data: bytes) -> list[bytes]:
+    """The NAL units of an Annex B byte stream (start codes 00 00 01 / 00 00 00 01)."""
+    return [unit.rstrip(b"\x00") or unit for unit in re.split(b"\x00\x00\x01", data) if unit.strip(b"\x00")]
+
+
+def parameter_sets(extradata: bytes) -> tuple[bytes, list[bytes], list[bytes], bytes]:
+    """(an avcC header of 5 bytes or b"", the SPSs, the PPSs, what follows them) of H.264 extradata, as an avcC
+    record (ISO/IEC 14496-15: what MP4 and Matroska hold) or as Annex B (what libx264 hands out)."""
+    if extradata[:1] != b"\x01":
+        units = annexb_units(extradata)
+        return b"", [u for u in units if u[0] & 0x1F == 7], [u for u in units if u[0] & 0x1F == 8], b""
+    if len(extradata) < 7:
+        raise ValueError("not an avcC record")
+    at, found = 6, []
+    for count in (extradata[5] & 0x1F, None):
+        if count is None:
+            count, at = extradata[at], at + 1
+        units = []
+        for _ in range(count):
+            (size,) = struct.unpack(">H", extradata[at:at + 2])
+            units.append(extradata[at + 2:at + 2 + size])
+            at += 2 + size
+        found.append(units)
+    return extradata[:5], found[0], found[1], extradata[at:]
+
+
+def merged_avcc(copied: bytes, head: bytes) -> bytes:
+    """One avcC holding the copied stream's parameter sets and the re-encoded head's (other ids) side by side."""
+    header, sps, pps, rest = parameter_sets(copied)
+    _header, head_sps, head_pps, _rest = parameter_sets(head)
+    out = bytearray(header)
+    out.append(0xE0 | (len(sps) + len(head_sps)))
+    for unit in sps + head_sps:
+        out += struct.pack(">H", len(unit)) + unit
+    out.append(len(pps) + len(head_pps))
+    for unit in pps + head_pps:
+        out += struct.pack(">H", len(unit)) + unit
+    return bytes(out + rest)
+
+
+def length_prefixed(packet, size: int):
+    """An Annex B packet (libx264's) as the avcC stream's samples are: each NAL unit after its length."""
+    data = b"".join(len(u).to_bytes(size, "big") + u for u in annexb_units(bytes(packet)))
+    out = av.Packet(data)
+    out.pts, out.dts, out.time_base = packet.pts, packet.dts, packet.time_base
+    out.is_keyframe = packet.is_keyframe
+    return out
 
 
 def _fade(samples: np.ndarray, t0: float, rate: int, start: float, end: float, fade: float) -> np.ndarray:
@@ -52,7 +109,8 @@ def _fade(samples: np.ndarray, t0: float, rate: int, start: float, end: float, f
 
 
 def cut(source: str | os.PathLike, start: float, end: float, out: str | os.PathLike, *, fade: float = 0.25,
-        preset: str = "veryfast", crf: int = 20, progress: Callable[[float], None] | None = None,
+        preset: str = "veryfast", crf: int = 20, reencode: bool = False,
+        progress: Callable[[float], None] | None = None,
         cancelled: Callable[[], bool] | None = None) -> CutResult:
     """Cut [start, end) (the recording's seconds) of `source` into `out` (MP4). CutError when the span holds no
     picture; Cancelled (and no file) when `cancelled()` turns true."""
@@ -61,8 +119,7 @@ def cut(source: str | os.PathLike, start: float, end: float, out: str | os.PathL
     out = Path(out)
     partial = out.with_name(out.name + ".part")
     try:
-        with av.open(str(source)) as inp:
-            result = _cut(inp, start, end, partial, fade, preset, crf, progress, cancelled)
+        result = _write(Path(source), start, end, partial, fade, preset, crf, reencode, progress, cancelled)
         os.replace(partial, out)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -70,114 +127,190 @@ def cut(source: str | os.PathLike, start: float, end: float, out: str | os.PathL
     return CutResult(out, *result)
 
 
-def _cut(inp, start, end, partial, fade, preset, crf, progress, cancelled):
-    if not inp.streams.video:
-        raise CutError("录像里没有画面 / the recording holds no picture")
-    video = inp.streams.video[0]
-    audio = inp.streams.audio[0] if inp.streams.audio else None
-    width, height = video.codec_context.width, video.codec_context.height
-    fps = video.average_rate or video.guessed_rate or 30
-    inp.seek(int(start / video.time_base), stream=video, backward=True, any_frame=False)
-    with av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-        vs = out.add_stream("libx264", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
-        vs.codec_context.time_base = VIDEO_TIME_BASE
-        vs.options = {"preset": preset, "crf": str(crf), "profile": "high", "bf": "0"}
+class _Picture:
+    """The clip's video packets in order, and what they held."""
+
+    def __init__(self, inp, out, start: float, end: float, preset: str, crf: int, reencode: bool) -> None:
+        if not inp.streams.video:
+            raise CutError("录像里没有画面 / the recording holds no picture")
+        self.inp, self.start, self.end = inp, start, end
+        self.video = video = inp.streams.video[0]
+        ctx = video.codec_context
+        self.width, self.height = ctx.width, ctx.height
+        self.fps = video.average_rate or video.guessed_rate or Fraction(30)
+        self.smart = not reencode and ctx.name == "h264" and (ctx.extradata or b"")[:1] == b"\x01"
+        options = {"preset": preset, "crf": str(crf), "profile": "high", "bf": "0"}
+        if self.smart:  # the head's parameter sets take id 1, beside the recording's (id 0) in one avcC
+            self.stream = out.add_stream_from_template(video)
+            enc = self.encoder = av.CodecContext.create("libx264", "w")
+            enc.width, enc.height, enc.pix_fmt = self.width, self.height, "yuv420p"
+            enc.time_base, enc.framerate = VIDEO_TIME_BASE, self.fps
+            enc.flags |= av.codec.context.Flags.global_header
+            enc.options = {**options, "x264-params": "sps-id=1"}
+            enc.open()
+            self.stream.codec_context.extradata = merged_avcc(ctx.extradata, enc.extradata)
+            self.length_size = (ctx.extradata[4] & 0x03) + 1
+        else:
+            self.stream = out.add_stream("libx264", rate=self.fps)
+            self.stream.width, self.stream.height, self.stream.pix_fmt = self.width, self.height, "yuv420p"
+            self.stream.codec_context.time_base = VIDEO_TIME_BASE
+            self.stream.options = options
+            self.encoder = self.stream.codec_context
+        self.t0: float | None = None
+        self.frames = self.copied = 0
+        self.first = self.last = None
+
+    def packets(self) -> Iterator[tuple[float, object]]:
+        """(time in the clip, packet with pts in VIDEO_TIME_BASE) in order."""
+        video, start, end = self.video, self.start, self.end
+        self.inp.seek(int(start / video.time_base), stream=video, backward=True, any_frame=False)
+        copying = False
+        for packet in self.inp.demux(video):
+            t = None if packet.pts is None else float(packet.pts * video.time_base)
+            if self.smart and not copying and t is not None and packet.is_keyframe and t >= start - 1e-6:
+                for frame in video.codec_context.decode(None):  # the head's frames the decoder still holds
+                    if frame.time is not None and start <= frame.time < end:
+                        yield from self._encoded(frame)
+                yield from self._encoded(None)  # the head ends where the copy begins
+                copying = True
+            if copying:
+                if t is None or packet.size == 0:
+                    continue
+                if t >= end:
+                    return
+                yield self._copied(packet, t)
+                continue
+            for frame in packet.decode():
+                if frame.time is None or frame.time < start:
+                    continue
+                if frame.time >= end:
+                    yield from self._encoded(None)
+                    return
+                yield from self._encoded(frame)
+        if not copying:
+            yield from self._encoded(None)
+
+    def _seen(self, t: float) -> float:
+        if self.t0 is None:
+            self.t0 = t
+        self.first = t if self.first is None else self.first
+        self.last = t
+        return t - self.t0
+
+    def _encoded(self, frame) -> Iterator[tuple[float, object]]:
+        if frame is not None:
+            frame.pts = round(self._seen(frame.time) / VIDEO_TIME_BASE)
+            frame.time_base = VIDEO_TIME_BASE
+            frame.pict_type = av.video.frame.PictureType.NONE
+            if frame.format.name != "yuv420p":
+                frame = frame.reformat(format="yuv420p")
+            self.frames += 1
+        for packet in self.encoder.encode(frame):
+            if self.smart:
+                packet = length_prefixed(packet, self.length_size)
+            yield float(packet.pts * VIDEO_TIME_BASE), packet
+
+    def _copied(self, packet, t: float):
+        packet.pts = packet.dts = round(self._seen(t) / VIDEO_TIME_BASE)
+        packet.time_base = VIDEO_TIME_BASE
+        self.frames += 1
+        self.copied += 1
+        return float(packet.pts * VIDEO_TIME_BASE), packet
+
+
+def _sound(source: Path, t0: float, end: float, fade: float) -> Iterator[tuple[float, av.AudioFrame]]:
+    """(time in the clip, AAC-sized frame) of the recording's sound from t0 to end, resampled and faded."""
+    with av.open(str(source)) as inp:
+        if not inp.streams.audio:
+            return
+        audio = inp.streams.audio[0]
+        inp.seek(int(max(0.0, t0 - 1.0) / audio.time_base), stream=audio, backward=True)
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+        fifo = av.AudioFifo()
+        wanted = round((end - t0) * AUDIO_RATE)
+        written = 0
+        for packet in inp.demux(audio):
+            for decoded in packet.decode():
+                for frame in resampler.resample(decoded):
+                    ft = frame.time
+                    if ft is None:
+                        continue
+                    data = frame.to_ndarray()
+                    skip = max(0, round((t0 - ft) * AUDIO_RATE))
+                    keep = max(0, round((end - ft) * AUDIO_RATE)) - skip
+                    data = data[:, skip:skip + max(0, keep)]
+                    if data.shape[1] == 0:
+                        continue
+                    piece = av.AudioFrame.from_ndarray(np.ascontiguousarray(
+                        _fade(data, ft + skip / AUDIO_RATE, AUDIO_RATE, t0, end, fade), dtype=np.float32),
+                        format="fltp", layout="stereo")
+                    piece.sample_rate = AUDIO_RATE
+                    fifo.write(piece)
+                    while fifo.samples >= AAC_FRAME and written < wanted:
+                        chunk = fifo.read(min(AAC_FRAME, wanted - written))
+                        chunk.pts, chunk.time_base = written, Fraction(1, AUDIO_RATE)
+                        yield written / AUDIO_RATE, chunk
+                        written += chunk.samples
+            if written >= wanted:
+                return
+        if fifo.samples and written < wanted:
+            chunk = fifo.read(min(fifo.samples, wanted - written))
+            chunk.pts, chunk.time_base = written, Fraction(1, AUDIO_RATE)
+            yield written / AUDIO_RATE, chunk
+
+
+def _write(source, start, end, partial, fade, preset, crf, reencode, progress, cancelled):
+    with av.open(str(source)) as inp, av.open(str(partial), "w", format="mp4",
+                                             options={"movflags": "+faststart"}) as out:
+        picture = _Picture(inp, out, start, end, preset, crf, reencode)
+        vs = picture.stream
+        has_sound = bool(inp.streams.audio)
         ast = None
-        if audio is not None:
+        if has_sound:
             ast = out.add_stream("aac", rate=AUDIO_RATE)
             ast.layout = "stereo"
             ast.bit_rate = 128_000
-            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-            fifo = av.AudioFifo()
-        t0 = None  # the first frame's time: the clip's zero
-        picture_end = end
-        frames, first, last = 0, None, None
-        sound: list = []  # audio frames read before the first picture frame fixed t0
-        done_video = False
-        samples_out = 0
-        for packet in inp.demux(*(s for s in (video, audio) if s is not None)):
-            if cancelled is not None and cancelled():
-                raise Cancelled()
-            if packet.stream is video:
-                if done_video:
-                    continue
-                for frame in packet.decode():
-                    t = frame.time
-                    if t is None or t < start:
-                        continue
-                    if t >= end:
-                        done_video = True
-                        break
-                    if t0 is None:
-                        t0 = t
-                    frame.pts = round((t - t0) / VIDEO_TIME_BASE)
-                    frame.time_base = VIDEO_TIME_BASE
-                    frame.pict_type = av.video.frame.PictureType.NONE
-                    out.mux(vs.encode(frame.reformat(format="yuv420p") if frame.format.name != "yuv420p" else frame))
-                    frames += 1
-                    first = t if first is None else first
-                    last = t
-                    if progress is not None:
-                        progress(min(1.0, (t - start) / (end - start)))
-            elif ast is not None:
-                for frame in packet.decode():
-                    sound.extend(resampler.resample(frame))
-            if t0 is not None and ast is not None and sound:
-                samples_out = _sound(out, ast, fifo, sound, t0, start, end, fade, samples_out)
-                sound = []
-            if done_video and (ast is None or _heard_until(samples_out, t0) >= end):
-                break
-        if frames == 0:
+        pictures = picture.packets()
+        queue: list = []  # (time, order, kind, item): the next video packet and the next sound frame
+        order = 0
+        sounds = None
+        for t, packet in pictures:  # the first packet fixes the clip's zero
+            heapq.heappush(queue, (t, order, "v", packet))
+            order += 1
+            break
+        if picture.t0 is None:
             raise CutError(f"{start:.1f}–{end:.1f} 秒之间录像里没有画面 / no picture in the recording between "
                            f"{start:.1f} and {end:.1f} s")
-        picture_end = min(end, last + 1 / float(fps))
-        out.mux(vs.encode(None))
+        sources = {"v": pictures}
+        if has_sound:
+            sounds = _sound(source, picture.t0, end, fade)
+            sources["a"] = sounds
+            for item in sounds:
+                heapq.heappush(queue, (item[0], order, "a", item[1]))
+                order += 1
+                break
+        while queue:
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            t, _order, kind, item = heapq.heappop(queue)
+            if kind == "v":
+                item.stream = vs
+                out.mux(item)
+                if progress is not None:
+                    progress(min(1.0, t / (end - start)))
+            else:
+                out.mux(ast.encode(item))
+            for nxt in sources[kind]:
+                heapq.heappush(queue, (nxt[0], order, kind, nxt[1]))
+                order += 1
+                break
         if ast is not None:
-            if sound:
-                samples_out = _sound(out, ast, fifo, sound, t0, start, picture_end, fade, samples_out)
-            _flush_sound(out, ast, fifo, samples_out, t0, picture_end)
-    return frames, first, last, picture_end - t0, width, height
+            out.mux(ast.encode(None))
+        if picture.frames == 0:
+            raise CutError(f"{start:.1f}–{end:.1f} 秒之间录像里没有画面 / no picture in the recording between "
+                           f"{start:.1f} and {end:.1f} s")
+    duration = min(end, picture.last + 1 / float(picture.fps)) - picture.t0
+    return (picture.frames, picture.first, picture.last, duration, picture.width, picture.height, picture.copied)
 
 
-def _heard_until(samples_out: int, t0: float | None) -> float:
-    return -1.0 if t0 is None else t0 + samples_out / AUDIO_RATE
-
-
-def _sound(out, ast, fifo, frames, t0, start, end, fade, samples_out) -> int:
-    """The resampled sound frames from t0 on (trimmed to the sample), faded, through the FIFO into the encoder in
-    AAC's frames; returns how many samples went in so far."""
-    for frame in frames:
-        ft = frame.time
-        data = frame.to_ndarray()
-        if ft is None:
-            continue
-        skip = max(0, round((t0 - ft) * AUDIO_RATE))  # before the first picture frame
-        keep = max(0, round((end - ft) * AUDIO_RATE)) - skip  # after the span
-        data = data[:, skip:skip + max(0, keep)]
-        if data.shape[1] == 0:
-            continue
-        data = _fade(data, ft + skip / AUDIO_RATE, AUDIO_RATE, t0, end, fade)
-        piece = av.AudioFrame.from_ndarray(np.ascontiguousarray(data, dtype=np.float32), format="fltp",
-                                           layout="stereo")
-        piece.sample_rate = AUDIO_RATE
-        piece.pts = None
-        fifo.write(piece)
-        while fifo.samples >= AAC_FRAME:
-            chunk = fifo.read(AAC_FRAME)
-            chunk.pts, chunk.time_base = samples_out, Fraction(1, AUDIO_RATE)
-            samples_out += AAC_FRAME
-            out.mux(ast.encode(chunk))
-    return samples_out
-
-
-def _flush_sound(out, ast, fifo, samples_out, t0, end) -> None:
-    wanted = round((end - t0) * AUDIO_RATE)
-    if fifo.samples and samples_out < wanted:
-        chunk = fifo.read(min(fifo.samples, wanted - samples_out))
-        chunk.pts, chunk.time_base = samples_out, Fraction(1, AUDIO_RATE)
-        out.mux(ast.encode(chunk))
-    out.mux(ast.encode(None))
-
-
-__all__ = ["Cancelled", "CutError", "CutResult", "cut"]
+__all__ = ["Cancelled", "CutError", "CutResult", "parameter_sets", "cut", "merged_avcc"]
