@@ -45,7 +45,7 @@ def window_spans(review: SessionReview, product_id: int | None = None) -> list[C
     review's orders and GMV for it; a window still open at the end runs to the show's last second."""
     m = review.metrics
     spans = []
-    for (pid, start, end), w in zip(m.spans, m.window_rows):
+    for pid, start, end, w in m.explanations:
         stop = m.duration_s if end is None else end
         if (product_id is None or pid == product_id) and stop - start >= MIN_SECONDS:
             spans.append(ClipSpan(pid, review.titles.get(pid, f"#{pid}"), start, stop, w.orders, w.gmv_cents))

@@ -266,7 +266,7 @@ def figures_of(review) -> dict:
     m = review.metrics
     windows = [[pid, start, end, w.explanation_seconds, w.orders, w.gmv_cents, w.refunds_cents, w.buyers,
                 round((w.conversion or 0.0) * w.audience), w.views, w.audience]
-               for (pid, start, end), w in zip(m.spans, m.window_rows)]
+               for pid, start, end, w in m.explanations]
     return {"duration_s": m.duration_s, "gmv_cents": m.gmv_cents, "refunds_cents": m.refunds_cents,
             "orders": m.orders, "buyers": m.buyers, "pv": m.pv, "uv": m.uv,
             "viewer_buyers": round((m.conversion or 0.0) * m.uv), "online_peak": m.online_peak,

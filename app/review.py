@@ -382,7 +382,7 @@ def window_rows(review: SessionReview) -> tuple[list[str], list[tuple[float, lis
     rows; `product_rows` sums them): the columns, then (start in seconds, cells)."""
     m = review.metrics
     rows = []
-    for (product, start, _end), w in zip(m.spans, m.window_rows):
+    for product, start, _end, w in m.explanations:
         rows.append((start, [f"{int(start // 3600):d}:{int(start // 60 % 60):02d}:{int(start % 60):02d}",
                              review.titles.get(product, f"#{product}"), f"{w.explanation_seconds / 60:.1f} min",
                              f"{w.audience:,}", f"{w.orders:,}", money(w.gmv_cents), whole(w.gpm),
@@ -422,7 +422,7 @@ def export_csv(review: SessionReview, folder: str | Path) -> list[Path]:
         writer.writerow(["开始秒 start_s", "结束秒 end_s", "商品ID product_id", "商品 product", "讲解秒 explained_s",
                          "订单 orders", "成交额 gmv_yuan", "退款 refunds_yuan", "买家 buyers",
                          "讲解观众 window_audience", "GPM", "转化率 conversion"])
-        for (product, start, end), w in zip(m.spans, m.window_rows):
+        for product, start, end, w in m.explanations:
             writer.writerow([round(start, 1), "" if end is None else round(end, 1), product,
                              review.titles.get(product, ""), round(w.explanation_seconds, 1), w.orders,
                              _yuan(w.gmv_cents), _yuan(w.refunds_cents), w.buyers, w.audience,

@@ -15,15 +15,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QProgressDialog, QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.console import MASKED_UV, WINDOW_COLUMNS, format_clock, money, product_rows, ratio, whole, window_rows
 from ui.axes import CURVE_ROOM, label_lanes, lane_positions, round_y_axis
+from ui.clip_export import ClipExport
 from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
 from ui.insights import InsightsPanel
 from ui.preview import PreviewWidget
-from ui.worker import Worker, no_collection_here
+from ui.worker import no_collection_here
 
 MARKER_COLOURS = {"product_pinned": "#e0245e", "coupon_dropped": "#f5a623", "coupon_ended": "#c7a35a",
                   "flash_sale_started": "#ff6d00", "flash_sale_ended": "#c78a5a", "price_changed": "#7b61ff",
@@ -74,11 +75,10 @@ class ReviewWindow(QMainWindow):
         tools = self.addToolBar(tr("复盘工具"))  # what a manager does with a session, apart from playing it
         tools.setObjectName("review-tools")
         tools.setMovable(False)
-        self.clips_button = QPushButton(tr("导出切片…"))
-        self.clips_button.setToolTip(tr("每次讲解切成一个 MP4 短视频（原画面），附 manifest.csv：商品、起止、订单、GMV"))
+        self.status = QLabel("")
+        self.clips = ClipExport(service.history, self.status, self)
+        self.clips_button = self.clips.button
         self.clips_button.clicked.connect(lambda: self.export_clips())
-        self.clips_progress: QProgressDialog | None = None
-        self._clips_worker = Worker(self, "clips")
         self.tag_button = QPushButton(tr("标签…"))
         self.tag_button.setToolTip(tr("给选中的场次打标签（如 新话术、旧话术），多场分析的 A/B 对比按标签分组"))
         self.tag_button.clicked.connect(lambda: self.tag_sessions())
@@ -146,7 +146,6 @@ class ReviewWindow(QMainWindow):
         self.product_tables.addTab(self.products, tr("按商品"))
         self.product_tables.addTab(self.windows, tr("每次讲解"))
         self.comments = QListWidget()
-        self.status = QLabel("")
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -388,56 +387,8 @@ class ReviewWindow(QMainWindow):
         return written
 
     def export_clips(self, folder: str | None = None) -> bool:
-        """直播切片 of the chosen show into a folder (asked for when not given), off the window's thread, with a
-        progress dialog whose 取消 stops it (the clips made by then are kept, with their manifest)."""
-        if self.review is None:
-            self.status.setText(tr("先选择一个场次"))
-            return False
-        review = self.review
-        spans = self.service.history.clip_spans(review)
-        if not spans:
-            self.status.setText(tr("这一场没有可切的讲解"))
-            return False
-        if folder is None:
-            from PySide6.QtWidgets import QFileDialog
-
-            folder = QFileDialog.getExistingDirectory(self, tr("切片导出到"))
-            if not folder:
-                return False
-        state = {"i": 0, "share": 0.0}
-        stop = threading.Event()
-        dialog = self.clips_progress = QProgressDialog(tr("切片中…"), tr("取消"), 0, 1000, self)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.canceled.connect(stop.set)
-        dialog.setValue(0)  # shown now, not after its minimum duration
-        dialog.show()
-        timer = QTimer(dialog)
-
-        def show_progress() -> None:
-            dialog.setValue(int((state["i"] + state["share"]) / len(spans) * 1000))
-            dialog.setLabelText(tr("切片 {i}/{n}").format(i=state["i"] + 1, n=len(spans)))
-
-        def done(result) -> None:
-            timer.stop()
-            dialog.canceled.disconnect(stop.set)
-            dialog.close()
-            self.clips_progress = None
-            if isinstance(result, Exception):
-                self.status.setText(tr("切片失败") + f": {pick(str(result))}")
-            elif stop.is_set() and len(result) < len(spans):
-                self.status.setText(tr("已取消：已导出 {made}/{n} 个切片").format(made=len(result), n=len(spans)))
-            else:
-                self.status.setText(tr("已导出 {n} 个切片和 manifest.csv 到 {folder}").format(n=len(result),
-                                                                                     folder=folder))
-
-        timer.timeout.connect(show_progress)
-        timer.start(100)
-        history = self.service.history
-        self._clips_worker.start(lambda: history.export_clips(
-            review, spans, folder, progress=lambda i, n, share: state.update(i=i, share=share),
-            cancelled=stop.is_set), done)
-        return True
+        """直播切片 of the chosen show (ui/clip_export.py)."""
+        return self.clips.start(self.review, folder)
 
     def export_html(self, path: str | None = None):
         """The review as one HTML file (asked for when not given); returns its path, or None."""
@@ -569,9 +520,7 @@ class ReviewWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self._timer.stop()
-        if self.clips_progress is not None:  # a cut under way stops at its next packet; its thread ends here
-            self.clips_progress.cancel()
-        self._clips_worker.wait()
+        self.clips.stop()
         self.insights.stop()
         self.comparison.stop()
         if self.player is not None:

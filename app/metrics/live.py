@@ -141,6 +141,11 @@ class MetricsSnapshot:
     window_rows: tuple[ProductSummary, ...] = ()  # each explanation window its own row, in the order of `spans`
 
     @property
+    def explanations(self) -> tuple[tuple[int, float, float | None, ProductSummary], ...]:
+        """Each explanation window as (product id, start, end or None, its own figures), in the order aired."""
+        return tuple((pid, start, end, row) for (pid, start, end), row in zip(self.spans, self.window_rows))
+
+    @property
     def net_cents(self) -> int:
         """净成交: GMV − refunds."""
         return self.gmv_cents - self.refunds_cents

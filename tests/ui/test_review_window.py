@@ -287,17 +287,17 @@ def test_clips_are_exported_from_the_toolbar_with_progress_and_a_cancel(reviewed
     qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "clips"))
     qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
-    assert review.clips_progress is not None and review.clips_progress.isVisible()
-    qtbot.waitUntil(lambda: review.clips_progress is None, timeout=30000)
+    assert review.clips.progress is not None and review.clips.progress.isVisible()
+    qtbot.waitUntil(lambda: review.clips.progress is None, timeout=30000)
     assert "manifest.csv" in review.status.text(), review.status.text()
     (clip,) = (tmp_path / "clips").glob("*.mp4")
     rows = list(csv.reader((tmp_path / "clips" / "manifest.csv").open(encoding="utf-8-sig")))
     assert rows[1][0] == clip.name and int(rows[1][2]) == pinned
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "again"))
     qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
-    cancel = review.clips_progress.findChild(QPushButton)
+    cancel = review.clips.progress.findChild(QPushButton)
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)  # at once: the cut stops at its next packet
-    qtbot.waitUntil(lambda: review.clips_progress is None, timeout=30000)
+    qtbot.waitUntil(lambda: review.clips.progress is None, timeout=30000)
     assert "0/1" in review.status.text(), review.status.text()
     assert list((tmp_path / "again").glob("*.mp4*")) == []  # no clip, no half-written file
     assert not slot_errors, slot_errors
