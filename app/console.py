@@ -21,6 +21,7 @@ import weakref
 from app.assembly import LiveOptions
 from app.broadcast import Broadcast, GoLiveError, check_mode
 from app.catalogue import Catalogue, load_faqs
+from app.clips import ClipStyle
 from app.desk import Change, Desk, StudioSettings, differences
 from app.commerce.notices import due, format_schedule, parse_schedule
 from app.commerce.room import ActionRefused, RoomSnapshot
@@ -41,6 +42,7 @@ from app.media.pictures import picture_bytes
 from app.media.filters import FilterError
 from app.media.scenes import SceneError, check_input, default_scenes, scenes_from_json, scenes_to_json
 from app.media.qtrender import ensure_qt, font
+from app.media.reframe import Region
 from app.metrics.live import MetricsSnapshot
 from app.redaction import install_log_redaction, redact, redact_url
 from app.report import nice_ticks, tick_label
@@ -49,11 +51,11 @@ from app.store.catalog_io import CatalogImportError
 from app.store.db import Database
 
 # what the window renders or catches, and nothing else (tests/test_layers.py keeps the two lists equal)
-__all__ = ["ActionRefused", "BOTH", "MASKED_UV", "CHINESE", "CatalogImportError", "ConsoleService", "Destination",
+__all__ = ["ActionRefused", "BOTH", "MASKED_UV", "CHINESE", "CatalogImportError", "ClipStyle", "ConsoleService", "Destination",
            "DestinationError", "ENGLISH", "ExtremeWordChecker", "FilterError", "KeyStore", "LiveOptions", "PRESETS",
            "SceneError", "check_input", "default_scenes", "due", "ensure_qt", "feed_problem", "font", "format_clock",
            "format_schedule", "install_log_redaction", "output_name", "money", "nice_ticks", "parse_schedule", "pick_message",
-           "picture_bytes", "product_rows", "ratio", "redact", "redact_url", "resource_dir", "scenes_from_json",
+           "picture_bytes", "product_rows", "ratio", "Region", "redact", "redact_url", "resource_dir", "scenes_from_json",
            "scenes_to_json", "split_url", "tick_label", "whole", "window_rows", "WINDOW_COLUMNS"]
 
 log = logging.getLogger(__name__)

@@ -110,14 +110,31 @@ class History:
 
         return window_spans(review, product_id)
 
-    @staticmethod
-    def export_clips(review, spans: list, folder, progress=None, cancelled=None) -> list:
-        """直播切片: cut the spans from the show's recording into `folder` with manifest.csv; `progress(i, n, share)`,
-        `cancelled()` checked as it goes (the clips made before a cancel are kept). Raises ValueError when the show
-        has no recording; `(span, app.media.cut.CutResult)` for each clip made."""
-        from app.clips import export
+    def moment_spans(self, review) -> list:
+        """The show's moments that sold (`app.clips.moment_spans`: order peaks, else comment peaks, by the rule
+        documented there) as clips to cut."""
+        from app.clips import moment_spans
 
-        return export(review, spans, folder, progress=progress, cancelled=cancelled)
+        return moment_spans(self.database, review)
+
+    @staticmethod
+    def caption_problems(caption: str) -> list[str]:
+        """The extreme words (极限词) in a clip's caption, each with its reason: a caption holding any is refused."""
+        from app.clips import caption_problems
+
+        return caption_problems(caption)
+
+    def export_clips(self, review, spans: list, folder, style=None, progress=None, cancelled=None) -> list:
+        """直播切片: cut the spans from the show's recording into `folder` with manifest.csv, in `style`
+        (`app.clips.ClipStyle`: the original shape by default), at a lower priority than a show on air;
+        `progress(i, n, share)`, `cancelled()` checked as it goes (the clips made before a cancel are kept). Raises
+        ValueError when the show has no recording, the caption holds extreme words or the logo cannot be read;
+        `(span, app.media.cut.CutResult)` for each clip made."""
+        from app.clips import clip_context, export
+
+        context = clip_context(self.database, review) if style is not None and style.shape != "original" else None
+        return export(review, spans, folder, style=style, context=context, background=True, progress=progress,
+                      cancelled=cancelled)
 
     def find_viewers(self, text: str) -> list:
         """The studio's viewers whose platform id is `text` or whose nickname is exactly `text`

@@ -151,6 +151,14 @@ def test_the_command_line_cuts_windows_and_ranges_with_progress(show, tmp_path, 
     assert ranged.returncode == 0, ranged.output
     (clip,) = (tmp_path / "r").glob("*.mp4")
     assert 2.9 < probe(clip).frames / 30 < 3.1
+    vertical = run_cli("clips", "1", "--range", "2-4", "--vertical", "letterbox", "--caption", "Hi", "--no-level",
+                       "--out", str(tmp_path / "v"), timeout=120)
+    assert vertical.returncode == 0, vertical.output
+    (clip,) = (tmp_path / "v").glob("*.mp4")
+    assert (probe(clip).width, probe(clip).height) == (1080, 1920) and "LUFS" not in vertical.stdout
+    refused = run_cli("clips", "1", "--vertical", "crop", "--caption", "全网最低价", "--out", str(tmp_path / "x"))
+    assert refused.returncode == 2 and "全网最低" in refused.stderr
+    assert run_cli("clips", "1", "--vertical", "crop", "--region", "2,0.5,1").returncode == 2
     bad = run_cli("clips", "1", "--range", "5-2")
     assert bad.returncode == 2 and "start < end" in bad.stderr
     assert run_cli("clips", "99").returncode == 2

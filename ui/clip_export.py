@@ -1,5 +1,5 @@
-"""导出切片 from the review window: the chosen show's explanations cut into clips off the window's thread (the
-history's `export_clips`), a progress dialog whose 取消 stops the cut at its next packet (the clips made by then
+"""导出切片 from the review window: what to cut and how chosen in a dialog (ui/clip_dialog.py), then cut into clips off
+the window's thread (the history's `export_clips`, at a lower priority than a show on air), a progress dialog whose 取消 stops the cut at its next packet (the clips made by then
 are kept, with their manifest), the outcome in the window's status line."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import threading
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QProgressDialog, QPushButton, QWidget
 
+from ui.clip_dialog import ClipDialog
 from ui.i18n import pick, tr
 from ui.worker import Worker
 
@@ -20,25 +21,29 @@ class ClipExport(QObject):
         super().__init__(parent)
         self.history, self.status, self.window = history, status, parent
         self.button = QPushButton(tr("导出切片…"))
-        self.button.setToolTip(tr("每次讲解切成一个 MP4 短视频（原画面），附 manifest.csv：商品、起止、订单、GMV"))
+        self.button.setToolTip(tr("讲解或成交高光切成 MP4 短视频（原画面或竖屏 9:16，可加商品卡、字幕、标志），"
+                                  "附 manifest.csv：商品、起止、订单、GMV"))
         self.progress: QProgressDialog | None = None
+        self.dialog: ClipDialog | None = None
         self._worker = Worker(self, "clips")
 
-    def start(self, review, folder: str | None = None) -> bool:
-        """Cut `review`'s explanations into `folder` (asked for when not given)."""
+    def start(self, review) -> ClipDialog | None:
+        """The choice of what to cut and how (ui/clip_dialog.py); its 导出… asks the folder and runs the cut."""
         if review is None:
             self.status.setText(tr("先选择一个场次"))
-            return False
-        spans = self.history.clip_spans(review)
+            return None
+        if self.dialog is not None:
+            self.dialog.deleteLater()  # the last choice's dialog, long closed
+        dialog = self.dialog = ClipDialog(self.history, review, self.window)
+        dialog.accepted.connect(lambda: self.run(review, dialog.spans, dialog.style(), dialog.folder))
+        dialog.open()
+        return dialog
+
+    def run(self, review, spans: list, style, folder: str) -> bool:
+        """Cut `spans` of `review` in `style` into `folder`, off the window's thread, with the progress dialog."""
         if not spans:
             self.status.setText(tr("这一场没有可切的讲解"))
             return False
-        if folder is None:
-            from PySide6.QtWidgets import QFileDialog
-
-            folder = QFileDialog.getExistingDirectory(self.window, tr("切片导出到"))
-            if not folder:
-                return False
         state = {"i": 0, "share": 0.0}  # written by the cut's thread, read by the timer: plain values only
         stop = threading.Event()
         dialog = self.progress = QProgressDialog(tr("切片中…"), tr("取消"), 0, 1000, self.window)
@@ -70,7 +75,7 @@ class ClipExport(QObject):
         timer.start(100)
         history = self.history
         self._worker.start(lambda: history.export_clips(
-            review, spans, folder, progress=lambda i, n, share: state.update(i=i, share=share),
+            review, spans, folder, style, progress=lambda i, n, share: state.update(i=i, share=share),
             cancelled=stop.is_set), done)
         return True
 

@@ -386,9 +386,9 @@ class ReviewWindow(QMainWindow):
         self.status.setText(tr("已导出") + ": " + ", ".join(p.name for p in written))
         return written
 
-    def export_clips(self, folder: str | None = None) -> bool:
-        """直播切片 of the chosen show (ui/clip_export.py)."""
-        return self.clips.start(self.review, folder)
+    def export_clips(self):
+        """直播切片 of the chosen show: the dialog of what and how (ui/clip_export.py)."""
+        return self.clips.start(self.review)
 
     def export_html(self, path: str | None = None):
         """The review as one HTML file (asked for when not given); returns its path, or None."""

@@ -104,6 +104,20 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"日期格式为 YYYY-MM-DD / a date is YYYY-MM-DD, not {text[:40]!r}") from None
 
 
+def _clip_region(text: str):
+    """CX,CY,H: a vertical clip's region (app.media.reframe.Region), each a share 0–1."""
+    from app.media.reframe import Region
+
+    try:
+        parts = [float(part) for part in text.split(",")]
+        if len(parts) != 3:
+            raise ValueError(text)
+        return Region(*parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"区域写作 中心x,中心y,高度（0–1）/ a region is CX,CY,H, shares 0-1, not "
+                                         f"{text[:40]!r}") from None
+
+
 def _clip_range(text: str) -> tuple[float, float]:
     """START-END of a show, each seconds (12.5) or [h:]mm:ss (1:02:03): a clip's span."""
     import re
@@ -266,6 +280,18 @@ def _manager_commands(sub) -> None:
     clips.add_argument("--product", type=int, metavar="ID", help="only this product's explanations")
     clips.add_argument("--range", type=_clip_range, metavar="START-END",
                        help="one clip of this span instead: seconds or [h:]mm:ss, e.g. 12:30-14:00")
+    clips.add_argument("--moments", action="store_true",
+                       help="the moments that sold (成交高光: order peaks by the documented rule) instead")
+    clips.add_argument("--vertical", choices=["crop", "letterbox"],
+                       help="9:16, 1080x1920: cut from a region of the picture (crop) or the whole of it with bars")
+    clips.add_argument("--region", type=_clip_region, metavar="CX,CY,H",
+                       help="the region a vertical crop shows: its centre and height as shares of the picture "
+                            "(default 0.5,0.5,1)")
+    clips.add_argument("--caption", default="", help="a caption line burned into vertical clips (checked for "
+                                                     "extreme words)")
+    clips.add_argument("--logo", default="", metavar="PICTURE", help="the studio's logo burned in, top right")
+    clips.add_argument("--no-card", action="store_true", help="vertical clips without the product card")
+    clips.add_argument("--no-level", action="store_true", help="keep the sound as recorded (not levelled to -14 LUFS)")
     clips.add_argument("--out", metavar="FOLDER", help="where the clips go (default: clips-N beside the recording)")
 
 
@@ -394,7 +420,7 @@ def main(argv: list[str] | None = None, windows=None) -> int:
         if args.command == "tag":
             return tag(args.session, args.tags)
         if args.command == "clips":
-            return clips(args.session, args.product, args.range, args.out)
+            return clips(args)
         if args.command == "viewers":
             return viewers(args.action, getattr(args, "text", None),
                            PLATFORM_CHOICES.get(getattr(args, "platform", None) or "none", ""),

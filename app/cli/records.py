@@ -194,13 +194,16 @@ def tag(session_id: int, tags: list[str]) -> int:
     return 0
 
 
-def clips(session_id: int, product: int | None, span: tuple[float, float] | None, out: str | None) -> int:
-    """直播切片: the show's explanations (or one range) as MP4 clips and manifest.csv, a progress line on stderr."""
-    from app.clips import MANIFEST, export, range_span, window_spans
+def clips(args) -> int:
+    """直播切片: the show's explanations (or one range, or its moments that sold) as MP4 clips and manifest.csv, in
+    the original shape or vertical, a progress line on stderr. The export runs at a lower priority: a show on air
+    on this machine keeps its frames."""
+    from app.clips import MANIFEST, ClipStyle, clip_context, export, moment_spans, range_span, window_spans
     from app.media.cut import CutError
     from app.review import load_review, money
     from app.store.db import Database
 
+    session_id, product = args.session, args.product
     database = Database()
     try:
         try:
@@ -208,29 +211,39 @@ def clips(session_id: int, product: int | None, span: tuple[float, float] | None
         except KeyError:
             raise UsageError(f"no session {session_id} (anchor-console review lists them)") from None
         try:
-            spans = [range_span(database, review, *span)] if span else window_spans(review, product)
+            if args.range:
+                spans = [range_span(database, review, *args.range)]
+            elif args.moments:
+                spans = moment_spans(database, review)
+            else:
+                spans = window_spans(review, product)
+            style = ClipStyle(args.vertical or "original", card=not args.no_card, caption=args.caption,
+                              logo=args.logo, region=args.region or ClipStyle().region,
+                              loudness=None if args.no_level else ClipStyle().loudness)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        context = clip_context(database, review) if args.vertical else None
     finally:
         database.close()
     if not spans:
-        print("没有可切的讲解 / no explanation to cut" + (f" (product {product})" if product else ""))
+        print("没有可切的片段 / nothing to cut" + (f" (product {product})" if product else ""))
         return 1
     recording = Path(review.info.recording_path or ".")
-    folder = Path(out) if out else recording.parent / f"clips-{session_id}"
+    folder = Path(args.out) if args.out else recording.parent / f"clips-{session_id}"
 
     def progress(i: int, n: int, share: float) -> None:
         print(f"\r切片 clip {i + 1}/{n} {share:4.0%}", end="", file=sys.stderr, flush=True)
 
     try:
-        made = export(review, spans, folder, progress=progress)
+        made = export(review, spans, folder, style=style, context=context, background=True, progress=progress)
     except (CutError, OSError) as exc:
         raise UsageError(f"切片失败 / cannot cut: {exc}") from None
     finally:
         print(file=sys.stderr)
     for span, result in made:
+        level = f"  {result.lufs:.1f} LUFS" if result.lufs is not None else ""
         print(f"{result.path}  {span.title}  {result.duration:.1f} s  订单 orders {span.orders}  GMV "
-              f"{money(span.gmv_cents)}")
+              f"{money(span.gmv_cents)}{level}")
     print(f"已导出 written: {folder / MANIFEST}")
     return 0
 

@@ -14,6 +14,7 @@ where it ends. Progress is reported as a share of the span; a cancelled cut leav
 from __future__ import annotations
 
 import heapq
+import math
 import os
 import re
 import struct
@@ -24,6 +25,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+from app.media.loudness import LoudnessMeter, levelling_gain
+from app.media.reframe import Look, Reframer
 
 VIDEO_TIME_BASE = Fraction(1, 90_000)
 AUDIO_RATE = 48_000
@@ -48,6 +52,7 @@ class CutResult:
     width: int
     height: int
     copied: int = 0  # frames copied without re-encoding (the smart cut)
+    lufs: float | None = None  # the sound's loudness after levelling (None: not levelled, or no sound)
 
 
 def annexb_units(data: bytes) -> list[bytes]:
@@ -108,18 +113,32 @@ def _fade(samples: np.ndarray, t0: float, rate: int, start: float, end: float, f
     return samples * gain
 
 
+@dataclass(frozen=True)
+class _How:
+    fade: float
+    preset: str
+    crf: int
+    reencode: bool
+    look: Look | None
+    loudness: float | None
+    threads: int
+
+
 def cut(source: str | os.PathLike, start: float, end: float, out: str | os.PathLike, *, fade: float = 0.25,
-        preset: str = "veryfast", crf: int = 20, reencode: bool = False,
+        preset: str = "veryfast", crf: int = 20, reencode: bool = False, look: Look | None = None,
+        loudness: float | None = None, threads: int = 0,
         progress: Callable[[float], None] | None = None,
         cancelled: Callable[[], bool] | None = None) -> CutResult:
-    """Cut [start, end) (the recording's seconds) of `source` into `out` (MP4). CutError when the span holds no
-    picture; Cancelled (and no file) when `cancelled()` turns true."""
+    """Cut [start, end) (the recording's seconds) of `source` into `out` (MP4): with `look`, reframed (a vertical
+    clip, layers burned in) and so encoded again; with `loudness` (LUFS), the sound levelled to it; `threads` bounds
+    the encoder's. CutError when the span holds no picture; Cancelled (and no file) when `cancelled()` turns true."""
     if not end > start >= 0:
         raise CutError(f"片段的起止不对 / a clip needs 0 ≤ start < end: {start:.3f}–{end:.3f}")
     out = Path(out)
     partial = out.with_name(out.name + ".part")
     try:
-        result = _write(Path(source), start, end, partial, fade, preset, crf, reencode, progress, cancelled)
+        how = _How(fade, preset, crf, reencode, look, loudness, threads)
+        result = _write(Path(source), start, end, partial, how, progress, cancelled)
         os.replace(partial, out)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -130,16 +149,20 @@ def cut(source: str | os.PathLike, start: float, end: float, out: str | os.PathL
 class _Picture:
     """The clip's video packets in order, and what they held."""
 
-    def __init__(self, inp, out, start: float, end: float, preset: str, crf: int, reencode: bool) -> None:
+    def __init__(self, inp, out, start: float, end: float, preset: str, crf: int, reencode: bool,
+                 look: Look | None = None, threads: int = 0) -> None:
         if not inp.streams.video:
             raise CutError("录像里没有画面 / the recording holds no picture")
         self.inp, self.start, self.end = inp, start, end
         self.video = video = inp.streams.video[0]
         ctx = video.codec_context
-        self.width, self.height = ctx.width, ctx.height
+        self.reframer = Reframer(look, ctx.width, ctx.height) if look is not None else None
+        self.width, self.height = (look.width, look.height) if look is not None else (ctx.width, ctx.height)
         self.fps = video.average_rate or video.guessed_rate or Fraction(30)
-        self.smart = not reencode and ctx.name == "h264" and (ctx.extradata or b"")[:1] == b"\x01"
+        self.smart = not reencode and look is None and ctx.name == "h264" and (ctx.extradata or b"")[:1] == b"\x01"
         options = {"preset": preset, "crf": str(crf), "profile": "high", "bf": "0"}
+        if threads:  # bounded: an export beside a live show leaves it its cores
+            options["threads"] = str(threads)
         if self.smart:  # the head's parameter sets take id 1, beside the recording's (id 0) in one avcC
             self.stream = out.add_stream_from_template(video)
             enc = self.encoder = av.CodecContext.create("libx264", "w")
@@ -199,7 +222,10 @@ class _Picture:
 
     def _encoded(self, frame) -> Iterator[tuple[float, object]]:
         if frame is not None:
-            frame.pts = round(self._seen(frame.time) / VIDEO_TIME_BASE)
+            t = self._seen(frame.time)
+            if self.reframer is not None:
+                frame = self.reframer.frame(frame, t)
+            frame.pts = round(t / VIDEO_TIME_BASE)
             frame.time_base = VIDEO_TIME_BASE
             frame.pict_type = av.video.frame.PictureType.NONE
             if frame.format.name != "yuv420p":
@@ -218,51 +244,68 @@ class _Picture:
         return float(packet.pts * VIDEO_TIME_BASE), packet
 
 
-def _sound(source: Path, t0: float, end: float, fade: float) -> Iterator[tuple[float, av.AudioFrame]]:
-    """(time in the clip, AAC-sized frame) of the recording's sound from t0 to end, resampled and faded."""
+def _samples(source: Path, t0: float, end: float) -> Iterator[tuple[float, np.ndarray]]:
+    """(time in the recording, channels × n float samples at 48 kHz stereo) of the recording's sound in [t0, end)."""
     with av.open(str(source)) as inp:
         if not inp.streams.audio:
             return
         audio = inp.streams.audio[0]
         inp.seek(int(max(0.0, t0 - 1.0) / audio.time_base), stream=audio, backward=True)
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-        fifo = av.AudioFifo()
-        wanted = round((end - t0) * AUDIO_RATE)
-        written = 0
         for packet in inp.demux(audio):
             for decoded in packet.decode():
                 for frame in resampler.resample(decoded):
                     ft = frame.time
                     if ft is None:
                         continue
+                    if ft >= end:
+                        return
                     data = frame.to_ndarray()
                     skip = max(0, round((t0 - ft) * AUDIO_RATE))
                     keep = max(0, round((end - ft) * AUDIO_RATE)) - skip
-                    data = data[:, skip:skip + max(0, keep)]
-                    if data.shape[1] == 0:
-                        continue
-                    piece = av.AudioFrame.from_ndarray(np.ascontiguousarray(
-                        _fade(data, ft + skip / AUDIO_RATE, AUDIO_RATE, t0, end, fade), dtype=np.float32),
-                        format="fltp", layout="stereo")
-                    piece.sample_rate = AUDIO_RATE
-                    fifo.write(piece)
-                    while fifo.samples >= AAC_FRAME and written < wanted:
-                        chunk = fifo.read(min(AAC_FRAME, wanted - written))
-                        chunk.pts, chunk.time_base = written, Fraction(1, AUDIO_RATE)
-                        yield written / AUDIO_RATE, chunk
-                        written += chunk.samples
-            if written >= wanted:
-                return
-        if fifo.samples and written < wanted:
-            chunk = fifo.read(min(fifo.samples, wanted - written))
+                    if keep > 0 and skip < data.shape[1]:
+                        yield ft + skip / AUDIO_RATE, data[:, skip:skip + keep]
+
+
+def measure(source: str | os.PathLike, start: float, end: float) -> LoudnessMeter:
+    """The loudness of the recording's sound in [start, end) (BS.1770: app/media/loudness.py)."""
+    meter = LoudnessMeter()
+    for _t, data in _samples(Path(source), start, end):
+        meter.feed(data)
+    return meter
+
+
+def _sound(source: Path, t0: float, end: float, fade: float, gain: float) -> Iterator[tuple[float, av.AudioFrame]]:
+    """(time in the clip, AAC-sized frame) of the recording's sound from t0 to end, resampled, levelled by `gain`
+    and faded."""
+    fifo = av.AudioFifo()
+    wanted = round((end - t0) * AUDIO_RATE)
+    written = 0
+    for ft, data in _samples(source, t0, end):
+        data = _fade(data, ft, AUDIO_RATE, t0, end, fade)
+        if gain != 1.0:
+            data = data * np.float32(gain)
+        piece = av.AudioFrame.from_ndarray(np.ascontiguousarray(data, dtype=np.float32), format="fltp",
+                                           layout="stereo")
+        piece.sample_rate = AUDIO_RATE
+        fifo.write(piece)
+        while fifo.samples >= AAC_FRAME and written < wanted:
+            chunk = fifo.read(min(AAC_FRAME, wanted - written))
             chunk.pts, chunk.time_base = written, Fraction(1, AUDIO_RATE)
             yield written / AUDIO_RATE, chunk
+            written += chunk.samples
+        if written >= wanted:
+            return
+    if fifo.samples and written < wanted:
+        chunk = fifo.read(min(fifo.samples, wanted - written))
+        chunk.pts, chunk.time_base = written, Fraction(1, AUDIO_RATE)
+        yield written / AUDIO_RATE, chunk
 
 
-def _write(source, start, end, partial, fade, preset, crf, reencode, progress, cancelled):
+def _write(source, start, end, partial, how: _How, progress, cancelled):
     with av.open(str(source)) as inp, av.open(str(partial), "w", format="mp4",
                                              options={"movflags": "+faststart"}) as out:
-        picture = _Picture(inp, out, start, end, preset, crf, reencode)
+        picture = _Picture(inp, out, start, end, how.preset, how.crf, how.reencode, how.look, how.threads)
         vs = picture.stream
         has_sound = bool(inp.streams.audio)
         ast = None
@@ -274,6 +317,7 @@ def _write(source, start, end, partial, fade, preset, crf, reencode, progress, c
         queue: list = []  # (time, order, kind, item): the next video packet and the next sound frame
         order = 0
         sounds = None
+        lufs = None
         for t, packet in pictures:  # the first packet fixes the clip's zero
             heapq.heappush(queue, (t, order, "v", packet))
             order += 1
@@ -283,7 +327,13 @@ def _write(source, start, end, partial, fade, preset, crf, reencode, progress, c
                            f"{start:.1f} and {end:.1f} s")
         sources = {"v": pictures}
         if has_sound:
-            sounds = _sound(source, picture.t0, end, fade)
+            gain = 1.0
+            if how.loudness is not None:
+                meter = measure(source, picture.t0, end)
+                level = meter.integrated()
+                gain = levelling_gain(level, meter.peak, how.loudness)
+                lufs = level + 20 * math.log10(gain) if math.isfinite(level) else None
+            sounds = _sound(source, picture.t0, end, how.fade, gain)
             sources["a"] = sounds
             for item in sounds:
                 heapq.heappush(queue, (item[0], order, "a", item[1]))
@@ -310,7 +360,8 @@ def _write(source, start, end, partial, fade, preset, crf, reencode, progress, c
             raise CutError(f"{start:.1f}–{end:.1f} 秒之间录像里没有画面 / no picture in the recording between "
                            f"{start:.1f} and {end:.1f} s")
     duration = min(end, picture.last + 1 / float(picture.fps)) - picture.t0
-    return (picture.frames, picture.first, picture.last, duration, picture.width, picture.height, picture.copied)
+    return (picture.frames, picture.first, picture.last, duration, picture.width, picture.height, picture.copied,
+            lufs)
 
 
-__all__ = ["Cancelled", "CutError", "CutResult", "parameter_sets", "cut", "merged_avcc"]
+__all__ = ["Cancelled", "CutError", "CutResult", "cut", "measure", "merged_avcc", "parameter_sets"]

@@ -29,6 +29,7 @@ class ProductCardContent:
     stock_left: int
     badge: str = "讲解中"
     image: bytes | None = None  # encoded picture (PNG/JPEG), optional
+    show_stock: bool = True  # a clip posted days later shows no stock line
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ def render_product_card(content: ProductCardContent, scale: float = 1.0) -> np.n
         p.setPen(QColor(200, 200, 210))
         p.drawText(QRectF(text_x + live_w + 10 * scale, pad + 82 * scale, avail, 30 * scale),
                    Qt.AlignmentFlag.AlignVCenter, f"￥{_price(content.list_price)}")
+    if not content.show_stock:
+        return _finish(image, p)
     p.setFont(qtrender.font(int(16 * scale)))
     p.setPen(WHITE if content.stock_left > 0 else ACCENT)
     stock = f"仅剩 {content.stock_left} 件" if content.stock_left > 0 else "已售罄"
@@ -340,6 +343,25 @@ def render_notice(content: NoticeContent, scale: float = 1.0) -> np.ndarray:
     p.setFont(qtrender.font(int(20 * scale), bold=True))
     p.drawText(QRectF(66 * scale, 0, w - 80 * scale, h), Qt.AlignmentFlag.AlignVCenter,
                _elided(p, content.text, w - 80 * scale))
+    return _finish(image, p)
+
+
+def render_caption(text: str, width: int, scale: float = 1.0, lines: int = 2) -> np.ndarray:
+    """A clip's caption: bold white text centred on a dark band `width` px wide, wrapped to at most `lines` lines
+    (the rest elided), as plain text."""
+    px = int(30 * scale)
+    line_h = int(px * 1.45)
+    pad = int(18 * scale)
+    probe = QFontMetrics(qtrender.font(px, bold=True))
+    wrapped = probe.boundingRect(0, 0, width - 2 * pad, line_h * lines, Qt.TextFlag.TextWordWrap, text)
+    shown = max(1, min(lines, -(-wrapped.height() // max(1, probe.lineSpacing()))))
+    h = shown * line_h + 2 * pad
+    image, p = _begin(width, h)
+    _panel(p, QRectF(0, 0, width, h), QColor(0, 0, 0, 170), 14 * scale)
+    p.setPen(WHITE)
+    p.setFont(qtrender.font(px, bold=True))
+    p.drawText(QRectF(pad, pad, width - 2 * pad, h - 2 * pad),
+               Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, _fit_lines(p, text, width - 2 * pad, lines))
     return _finish(image, p)
 
 

@@ -33,10 +33,15 @@ def _time():
 
 
 def _minute(dialect: str):
-    """floor(t / 60) as an integer, as Python's t // 60 (times are never negative): whole seconds first, then an
-    integer division (PostgreSQL would raise on a float division that underflows, CAST rounds there)."""
-    seconds = cast(func.floor(_time()), BigInteger) if dialect == "postgresql" else cast(_time(), BigInteger)
-    return seconds.op("/")(literal_column("60"))
+    """floor(t / 60) as an integer, as Python's t // 60 (times are never negative)."""
+    return _bucket(dialect, 60)
+
+
+def _bucket(dialect: str, seconds: int):
+    """floor(t / seconds) as an integer: whole seconds first, then an integer division (PostgreSQL would raise on a
+    float division that underflows, CAST rounds there)."""
+    whole = cast(func.floor(_time()), BigInteger) if dialect == "postgresql" else cast(_time(), BigInteger)
+    return whole.op("/")(literal_column(str(int(seconds))))
 
 
 def _viewer():
@@ -189,5 +194,27 @@ def orders_between(database: Database, session_id: int, start: float, end: float
     return int(orders), int(gmv)
 
 
-__all__ = ["BULK", "bulk_events", "comments_between", "events_after", "keep_review", "kept_review", "last_seq",
+def activity(database: Database, session_id: int, step: int) -> dict[int, tuple[int, int, int]]:
+    """Every `step` seconds of the show holding an order or a comment: step index → (orders, GMV in cents,
+    comments) — what the moments that sold are found in (app/clips.py)."""
+    bucket = _bucket(database.engine.dialect.name, step).label("bucket")
+    is_order = E.type == EventType.ORDER.value
+    with database.session() as db:
+        rows = db.execute(select(bucket, func.sum(case((is_order, 1), else_=0)),
+                                 func.sum(case((is_order, func.coalesce(E.amount_cents, 0)), else_=0)),
+                                 func.sum(case((E.type == EventType.COMMENT.value, 1), else_=0)))
+                          .where(_of(session_id, EventType.ORDER, EventType.COMMENT)).group_by(bucket)).all()
+    return {int(b): (int(o or 0), int(g or 0), int(c or 0)) for b, o, g, c in rows}
+
+
+def marks(database: Database, session_id: int, *kinds: EventType) -> list[tuple[float, EventType, dict]]:
+    """(stream time, type, payload) of the show's events of these few kinds (scene switches, price changes) in
+    order."""
+    with database.session() as db:
+        rows = db.execute(select(_time(), E.type, E.payload).where(_of(session_id, *kinds))
+                          .order_by(_time(), E.seq)).all()
+    return [(float(t), _KIND[k], p if isinstance(p, dict) else {}) for t, k, p in rows]
+
+
+__all__ = ["BULK", "activity", "marks", "bulk_events", "comments_between", "events_after", "keep_review", "kept_review", "last_seq",
            "load_counts", "orders_between", "replay_events", "room_counts", "save_counts", "window_entries"]

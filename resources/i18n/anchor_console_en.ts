@@ -103,8 +103,108 @@
         <translation>Coupons</translation>
     </message>
     <message>
+        <source>一个商品的讲解</source>
+        <translation>One product's explanations</translation>
+    </message>
+    <message>
+        <source>成交高光</source>
+        <translation>Moments that sold</translation>
+    </message>
+    <message>
+        <source>原画面（最快，逐帧精确）</source>
+        <translation>Original picture (fastest, frame-exact)</translation>
+    </message>
+    <message>
+        <source>竖屏 9:16 · 裁切</source>
+        <translation>Vertical 9:16 · cropped</translation>
+    </message>
+    <message>
+        <source>竖屏 9:16 · 完整画面加边</source>
+        <translation>Vertical 9:16 · whole picture with bars</translation>
+    </message>
+    <message>
         <source>时长</source>
         <translation>Duration</translation>
+    </message>
+    <message>
+        <source>片段</source>
+        <translation>Clip</translation>
+    </message>
+    <message>
+        <source>导出切片</source>
+        <translation>Export clips</translation>
+    </message>
+    <message>
+        <source>裁切区域的水平中心：0% 最左，100% 最右</source>
+        <translation>The crop region's horizontal centre: 0% far left, 100% far right</translation>
+    </message>
+    <message>
+        <source>裁切区域的高度占画面的比例：越小放得越大</source>
+        <translation>The crop region's height as a share of the picture: smaller zooms in</translation>
+    </message>
+    <message>
+        <source>中心</source>
+        <translation>Centre</translation>
+    </message>
+    <message>
+        <source>高度</source>
+        <translation>Height</translation>
+    </message>
+    <message>
+        <source>商品卡（标题、直播价）</source>
+        <translation>Product card (title, live price)</translation>
+    </message>
+    <message>
+        <source>一行字幕，烧录在竖屏切片上</source>
+        <translation>One caption line, burned into vertical clips</translation>
+    </message>
+    <message>
+        <source>标志图片（PNG，可透明）</source>
+        <translation>Logo picture (PNG, may be transparent)</translation>
+    </message>
+    <message>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>响度统一到 -14 LUFS（短视频平台的播放响度）</source>
+        <translation>Level loudness to -14 LUFS (what short-video platforms play at)</translation>
+    </message>
+    <message>
+        <source>裁切区域</source>
+        <translation>Crop region</translation>
+    </message>
+    <message>
+        <source>字幕</source>
+        <translation>Caption</translation>
+    </message>
+    <message>
+        <source>标志</source>
+        <translation>Logo</translation>
+    </message>
+    <message>
+        <source>声音</source>
+        <translation>Sound</translation>
+    </message>
+    <message>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>选择标志图片</source>
+        <translation>Choose a logo picture</translation>
+    </message>
+    <message>
+        <source>广告法极限词，请改写：</source>
+        <translation>Advertising-Law extreme words, please rephrase: </translation>
+    </message>
+    <message>
+        <source>没有可切的片段</source>
+        <translation>Nothing to cut</translation>
+    </message>
+    <message>
+        <source>{n} 个切片，共 {m} 分钟</source>
+        <translation>{n} clips, {m} minutes in all</translation>
     </message>
     <message>
         <source>新建券…</source>
@@ -1451,10 +1551,6 @@
         <translation>Export clips…</translation>
     </message>
     <message>
-        <source>每次讲解切成一个 MP4 短视频（原画面），附 manifest.csv：商品、起止、订单、GMV</source>
-        <translation>Each explanation cut into an MP4 clip (original picture), with manifest.csv: product, start, end, orders, GMV</translation>
-    </message>
-    <message>
         <source>标签…</source>
         <translation>Labels…</translation>
     </message>
@@ -1578,6 +1674,10 @@
     <message>
         <source>切片导出到</source>
         <translation>Export clips to</translation>
+    </message>
+    <message>
+        <source>讲解或成交高光切成 MP4 短视频（原画面或竖屏 9:16，可加商品卡、字幕、标志），附 manifest.csv：商品、起止、订单、GMV</source>
+        <translation>Explanations or the moments that sold as short MP4 videos (original picture or vertical 9:16, with product card, caption, logo), with manifest.csv: product, start, end, orders, GMV</translation>
     </message>
     <message>
         <source>切片中…</source>

@@ -275,26 +275,48 @@ def test_a_session_whose_viewers_were_masked_says_its_uv_means_nothing(qtbot, tm
 
 def test_clips_are_exported_from_the_toolbar_with_progress_and_a_cancel(reviewed, qtbot, tmp_path, monkeypatch,
                                                                          slot_errors):
-    """导出切片… clicked as a person clicks it: the folder asked, a progress dialog while the clips are cut off the
-    window's thread, the files and manifest.csv there; clicked again and cancelled at once, nothing more is cut
-    than what was done; an exception anywhere fails the test."""
+    """导出切片… clicked as a person clicks it: the dialog lists the clips with their orders, 导出… asks the folder, a
+    progress dialog while the clips are cut off the window's thread, the files and manifest.csv there; vertical with
+    a caption typed (an extreme word in it: 导出 stays off and says which); clicked again and cancelled at once,
+    nothing more is cut than what was done; an exception anywhere fails the test."""
     import csv
 
     from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from tests.media.probe import probe
 
     review, _live, pinned = reviewed
     review.sessions.setCurrentRow(0)
     qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "clips"))
     qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
+    dialog = review.clips.dialog
+    assert dialog is not None and dialog.isVisible() and dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 3).text() == str(review.review.metrics.window_rows[0].orders)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert review.clips.progress is not None and review.clips.progress.isVisible()
     qtbot.waitUntil(lambda: review.clips.progress is None, timeout=30000)
     assert "manifest.csv" in review.status.text(), review.status.text()
     (clip,) = (tmp_path / "clips").glob("*.mp4")
     rows = list(csv.reader((tmp_path / "clips" / "manifest.csv").open(encoding="utf-8-sig")))
     assert rows[1][0] == clip.name and int(rows[1][2]) == pinned
+    # vertical, letterboxed, with a caption typed: an extreme word keeps 导出 off and is named
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "vertical"))
+    qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
+    dialog = review.clips.dialog
+    dialog.shape.setCurrentIndex(dialog.shape.findData("letterbox"))
+    qtbot.keyClicks(dialog.caption, "TOP1 deal")
+    assert not dialog.export_button.isEnabled() and "TOP1" in dialog.caption_note.text()
+    dialog.caption.clear()
+    qtbot.keyClicks(dialog.caption, "New in today")
+    assert dialog.export_button.isEnabled() and dialog.caption_note.text() == ""
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: review.clips.progress is None, timeout=60000)
+    (vertical,) = (tmp_path / "vertical").glob("*.mp4")
+    assert (probe(vertical).width, probe(vertical).height) == (1080, 1920), review.status.text()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "again"))
     qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(review.clips.dialog.export_button, Qt.MouseButton.LeftButton)
     cancel = review.clips.progress.findChild(QPushButton)
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)  # at once: the cut stops at its next packet
     qtbot.waitUntil(lambda: review.clips.progress is None, timeout=30000)

@@ -1,0 +1,265 @@
+"""Vertical clips (直播切片 9:16) and what is burned into them, the sound levelled, the moments that sold: the
+reframing on the decoded planes (a region of the picture that follows the scene, or letterboxed), the layers drawn
+where they were placed, the loudness as ffmpeg's ebur128 measures it, captions checked for extreme words, a logo
+read by its header first, the moments found by the documented rule on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import subprocess
+
+import av
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from PySide6.QtGui import QColor, QImage
+
+from app.clips import (MOMENT_LEAD_S, ClipContext, ClipSpan, ClipStyle, caption_problems, clip_context, export,
+                       look_for, moment_spans, window_spans)
+from app.kernel.events import PLATFORM, Event, EventType as T
+from app.media import framecode
+from app.media.cut import CutError, cut
+from app.media.loudness import MAX_GAIN_DB, PEAK_DBFS, LoudnessMeter, levelling_gain
+from app.media.reframe import Layer, Look, Reframer, Region, still
+from app.review import load_review
+from app.store.db import Database
+from app.store.models import EventRecord, LiveSession
+from app.store.writer import event_row
+from tests.media.probe import probe
+from tests.test_clips import frames_of, show  # noqa: F401  (the module's recorded show)
+
+
+def _solid(width: int, height: int, bgr: tuple[int, int, int]) -> av.VideoFrame:
+    return av.VideoFrame.from_ndarray(np.full((height, width, 3), bgr, np.uint8), format="bgr24").reformat(
+        format="yuv420p")
+
+
+def test_a_layer_is_drawn_where_it_was_placed_and_only_while_it_is_on():
+    red = np.zeros((100, 200, 4), np.uint8)
+    red[..., 2] = red[..., 3] = 255  # opaque red, premultiplied
+    half = np.zeros((100, 200, 4), np.uint8)
+    half[..., 1] = half[..., 3] = 128  # green at half opacity, premultiplied
+    look = Look("crop", 360, 640, layers=(Layer(red, 40, 60, 0.0, 1.0), Layer(half, 100, 400)))
+    reframer = Reframer(look, 640, 360)
+    grey = _solid(640, 360, (128, 128, 128))
+    base = Reframer(Look("crop", 360, 640), 640, 360).frame(grey, 0.5).to_ndarray(format="bgr24").astype(int)
+    shown = reframer.frame(grey, 0.5).to_ndarray(format="bgr24").astype(int)
+    assert np.abs(shown[110, 140] - (0, 0, 255)).max() <= 6  # inside the red layer
+    changed = np.abs(shown - base).max(axis=2) > 3
+    assert not changed[:58].any() and not changed[162:398].any() and not changed[:, :38].any()  # nowhere else
+    assert changed[62:158, 42:238].all() and changed[402:498, 102:298].all()
+    assert np.abs(shown[450, 200] - (base[450, 200] // 2 + (0, 128, 0))).max() <= 8  # half grey, half green
+    later = reframer.frame(grey, 1.0).to_ndarray(format="bgr24").astype(int)
+    assert np.abs(later[110, 140] - base[110, 140]).max() <= 1  # the red layer's time is over: [0, 1)
+    off = Layer(red, 5000, 5000)  # wholly outside: nothing drawn, nothing raised
+    assert Reframer(Look("crop", 360, 640, layers=(off,)), 640, 360).frame(grey, 0).width == 360
+
+
+def test_the_region_cut_follows_the_look_and_letterboxing_keeps_the_whole_picture():
+    left = np.full((360, 640, 3), 30, np.uint8)
+    left[:, 320:] = 220  # dark left half, bright right half
+    frame = av.VideoFrame.from_ndarray(left, format="bgr24").reformat(format="yuv420p")
+    look = Look("crop", 360, 640, regions=((0.0, Region(cx=0.1)), (2.0, Region(cx=0.9))))
+    reframer = Reframer(look, 640, 360)
+    assert reframer.frame(frame, 1.0).to_ndarray(format="gray").mean() < 50  # the left region before 2 s
+    assert reframer.frame(frame, 2.5).to_ndarray(format="gray").mean() > 200  # the right one after the switch
+    boxed = Reframer(Look("letterbox", 360, 640), 640, 360).frame(frame, 0).to_ndarray(format="gray")
+    top = (640 - 202) // 2 // 2 * 2
+    assert boxed[:top - 2].max() <= 17 and boxed[top + 206:].max() <= 17  # black bands above and below
+    assert boxed[top + 100, 20] < 50 and boxed[top + 100, 340] > 200  # the whole picture, both halves, between
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(0.1, 1), st.integers(16, 4000), st.integers(16, 4000),
+       st.sampled_from([(1080, 1920), (720, 1280), (1920, 1080), (1080, 1080)]))
+def test_any_region_is_inside_the_picture_even_and_of_the_clips_shape(cx, cy, height, src_w, src_h, out):
+    x, y, w, h = Region(cx, cy, height).pixels(src_w, src_h, *out)
+    assert 0 <= x and 0 <= y and x + w <= src_w and y + h <= src_h
+    assert x % 2 == y % 2 == w % 2 == h % 2 == 0 and w >= 2 and h >= 2
+    if w >= 20 and h >= 20:  # an aspect 2 px can still bend on tiny pictures
+        assert abs(w / h - out[0] / out[1]) < 0.15 * out[0] / out[1]
+
+
+@pytest.mark.parametrize("bad", [dict(cx=-0.1), dict(cy=1.5), dict(height=0.05), dict(cx=float("nan")),
+                                 dict(height=True)])
+def test_a_region_out_of_range_is_refused_in_both_languages(bad):
+    with pytest.raises(ValueError, match=" / "):
+        Region(**bad)
+
+
+def test_loudness_reads_as_the_standard_says_and_the_gain_respects_the_peak():
+    t = np.arange(48_000 * 5) / 48_000
+    sine = np.sin(2 * np.pi * 997 * t)
+    meter = LoudnessMeter()
+    for at in range(0, sine.size, 1777):  # fed in odd pieces: the same as at once
+        meter.feed(np.vstack([0.1 * sine[at:at + 1777]] * 2))
+    assert meter.integrated() == pytest.approx(-20.0, abs=0.05) and meter.peak == pytest.approx(0.1, abs=1e-4)
+    mono = LoudnessMeter()
+    mono.feed(np.vstack([sine, np.zeros_like(sine)]))
+    assert mono.integrated() == pytest.approx(-3.01, abs=0.05)  # BS.1770: a full-scale 997 Hz sine in one channel
+    quiet = LoudnessMeter()
+    quiet.feed(np.zeros((2, 48_000)))
+    assert quiet.integrated() == -math.inf and levelling_gain(-math.inf, 0.0) == 1.0
+    assert 20 * math.log10(levelling_gain(-20.0, 0.1)) == pytest.approx(6.0)  # -20 → -14
+    assert 20 * math.log10(levelling_gain(-60.0, 0.001)) == pytest.approx(MAX_GAIN_DB)  # never more than that
+    assert 20 * math.log10(levelling_gain(-20.0, 0.8)) == pytest.approx(PEAK_DBFS - 20 * math.log10(0.8))
+
+
+def test_a_vertical_clip_with_the_card_the_caption_and_the_logo_levelled_and_exact(show, tmp_path):
+    review, recording = show["review"], show["recording"]
+    span = window_spans(review)[0]
+    logo = QImage(300, 120, QImage.Format.Format_ARGB32)
+    logo.fill(QColor(0, 200, 255, 255))
+    logo.save(str(tmp_path / "logo.png"))
+    style = ClipStyle("letterbox", caption="今天的福利价 Welcome", logo=str(tmp_path / "logo.png"))
+    context = ClipContext(products={span.product_id: ("保温杯 500ml", 15900, 8900, "")},
+                          prices={span.product_id: ((span.start + 1.0, 7900),)})
+    look = look_for(style, context, span, rehearsal=True)
+    assert [layer.name for layer in look.layers] == ["rehearsal", "logo", "caption", "card", "card"]
+    assert [(layer.start, layer.end) for layer in look.layers if layer.name == "card"] == [
+        (0.0, pytest.approx(1.0)), (pytest.approx(1.0), math.inf)]  # the price change during the clip
+    (made,) = export(review, [span], tmp_path / "v", style=style, context=context)
+    span, result = made
+    report = probe(result.path)
+    assert (report.width, report.height, report.video_codec, report.audio_codec) == (1080, 1920, "h264", "aac")
+    assert result.lufs == pytest.approx(-14.0, abs=0.05)
+    measured = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(result.path), "-af", "ebur128",
+                               "-f", "null", "-"], capture_output=True, text=True, timeout=60).stderr
+    assert float(re.findall(r"I:\s+(-?[\d.]+) LUFS", measured)[-1]) == pytest.approx(-14.0, abs=0.5)
+    # frame-exact: the letterboxed picture's frame codes, read back at the recording's size
+    inside = [code for t, code in frames_of(recording) if span.start <= t < span.end]
+    codes = []
+    with av.open(str(result.path)) as clip:
+        for frame in clip.decode(video=0):
+            luma = frame.to_ndarray(format="gray")[656:656 + 608]
+            codes.append(framecode.read(np.asarray(_upscale(luma))))
+    assert abs(codes[0] - inside[0]) <= 1 and abs(codes[-1] - inside[-1]) <= 1 and len(codes) == result.frames
+    # the layers are where they were placed: this clip against the same clip without them
+    bare = cut(recording, span.start, span.end, tmp_path / "bare.mp4", look=look_for(ClipStyle("letterbox",
+                                                                                              card=False), context, span))
+    ours, theirs = _frame(result.path, 15), _frame(bare.path, 15)
+    differs = np.abs(ours - theirs).max(axis=2) > 40
+    for layer in look.layers:
+        if layer.start <= 0.5 < layer.end:
+            box = differs[layer.y + 8:layer.y + layer.bgra.shape[0] - 8, layer.x + 8:layer.x + layer.bgra.shape[1] - 8]
+            assert box.mean() > 0.05, layer.name  # the caption: white text on a dark panel over the black band
+    placed = np.zeros_like(differs)
+    for layer in look.layers:
+        placed[layer.y:layer.y + layer.bgra.shape[0], layer.x:layer.x + layer.bgra.shape[1]] = True
+    assert differs[~placed].mean() < 0.002  # nothing drawn anywhere else
+    assert np.abs(ours[100, 1000] - (255, 200, 0)).max() < 30  # the logo's colour, top right (BGR)
+
+
+def _upscale(luma: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(luma, (1280, 720), interpolation=cv2.INTER_LINEAR)
+
+
+def _frame(path, index: int) -> np.ndarray:
+    with av.open(str(path)) as clip:
+        for n, frame in enumerate(clip.decode(video=0)):
+            if n == index:
+                return frame.to_ndarray(format="bgr24").astype(int)
+    raise AssertionError("too few frames")
+
+
+def test_a_cropped_clip_is_the_windows_frames_at_1080_by_1920(show, tmp_path):
+    review, recording = show["review"], show["recording"]
+    span = window_spans(review)[1]
+    result = cut(recording, span.start, span.end, tmp_path / "c.mp4", look=Look("crop"), preset="superfast")
+    inside = [t for t, _code in frames_of(recording) if span.start <= t < span.end]
+    assert abs(result.frames - len(inside)) <= 1 and result.first == pytest.approx(inside[0], abs=1 / 30)
+    assert probe(result.path).frames == result.frames and (result.width, result.height) == (1080, 1920)
+    check = subprocess.run(["ffmpeg", "-v", "error", "-i", str(result.path), "-f", "null", "-"], capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 0 and check.stderr == ""
+
+
+def test_a_caption_with_extreme_words_is_refused_and_named(show, tmp_path):
+    assert caption_problems("全网最低价，就在今天") and caption_problems("今天的福利价") == []
+    span = window_spans(show["review"])[0]
+    with pytest.raises(CutError, match="全网最低"):
+        export(show["review"], [span], tmp_path / "x", style=ClipStyle("crop", caption="全网最低价"))
+    assert not list((tmp_path / "x").glob("*.mp4")) if (tmp_path / "x").exists() else True
+    # a caption is one line of plain text at most CAPTION_LIMIT long, whatever is typed
+    assert ClipStyle("crop", caption="a\nb\ud800" + "长" * 500).caption.startswith("a b")
+    with pytest.raises(ValueError, match=" / "):
+        ClipStyle("square")
+
+
+def test_a_logo_is_read_by_its_header_first(tmp_path):
+    with pytest.raises(ValueError, match=" / "):
+        still(str(tmp_path / "missing.png"), 200)
+    (tmp_path / "junk.png").write_bytes(b"not a picture")
+    with pytest.raises(ValueError, match=" / "):
+        still(str(tmp_path / "junk.png"), 200)
+    huge = QImage(9000, 2, QImage.Format.Format_ARGB32)  # wider than any logo: refused from its header
+    huge.fill(QColor(1, 2, 3))
+    huge.save(str(tmp_path / "huge.png"))
+    with pytest.raises(ValueError, match="8192"):
+        still(str(tmp_path / "huge.png"), 200)
+    fine = QImage(400, 100, QImage.Format.Format_ARGB32)
+    fine.fill(QColor(10, 20, 30, 128))
+    fine.save(str(tmp_path / "fine.png"))
+    image = still(str(tmp_path / "fine.png"), 200)
+    assert image.shape == (50, 200, 4) and abs(int(image[25, 100, 3]) - 128) <= 1  # alpha kept, premultiplied
+    assert abs(int(image[25, 100, 0]) - 15) <= 2  # B 30 at half opacity
+
+
+def _moment_show(database: Database, orders: list[float], comments: list[float], duration: float = 600.0) -> int:
+    stamped: list[Event] = []
+
+    def at(t: float, kind: T, payload: dict) -> None:
+        stamped.append(Event(kind, payload, actor=PLATFORM, stream_time=t, seq=len(stamped) + 1))
+
+    at(0.0, T.SESSION_STARTED, {"session_id": 0, "title": "高光"})
+    at(0.0, T.PRODUCT_PINNED, {"product_id": 1})
+    at(300.0, T.PRODUCT_PINNED, {"product_id": 2})
+    for n, t in enumerate(orders):
+        at(t, T.ORDER, {"user_id": f"u{n}", "nickname": f"n{n}", "product_id": 1 if t < 300 else 2,
+                        "amount_cents": 8900, "order_id": f"o{n}"})
+    for n, t in enumerate(comments):
+        at(t, T.COMMENT, {"user_id": f"c{n}", "nickname": f"c{n}", "text": "好"})
+    at(duration, T.SESSION_ENDED, {})
+    with database.sessions.begin() as db:
+        row = LiveSession(studio_id=database.studio_id, title="高光", status="ended", started_at=1.7e9,
+                          ended_at=1.7e9 + duration)
+        db.add(row)
+        db.flush()
+        session_id = row.id
+    stamped = [dataclasses.replace(e, seq=n + 1) for n, e in enumerate(sorted(stamped, key=lambda e: (e.stream_time,
+                                                                                                        e.seq)))]
+    with database.engine.begin() as conn:
+        conn.execute(EventRecord.__table__.insert(), [event_row(session_id, e) for e in stamped])
+    return session_id
+
+
+def test_the_moments_that_sold_follow_the_documented_rule(database):
+    singles = [30.0, 210.0, 270.0, 330.0, 510.0, 570.0]
+    session_id = _moment_show(database, [100, 104, 108, 112, 116, 400, 404, 408] + singles, [])
+    review = load_review(database, session_id)
+    spans = moment_spans(database, review)
+    assert [(s.start, s.end, s.orders, s.product_id) for s in spans] == [
+        (90.0 - MOMENT_LEAD_S, 120.0, 5, 1), (380.0 - MOMENT_LEAD_S, 410.0, 3, 2)]
+    assert all(s.title.startswith("成交高光") and s.gmv_cents == s.orders * 8900 for s in spans)
+    # no order anywhere: the comment peaks, by the same rule
+    quiet = _moment_show(database, [], [200 + k * 0.5 for k in range(30)] + [float(k * 20) for k in range(30)])
+    (peak,) = moment_spans(database, load_review(database, quiet))
+    assert peak.title.startswith("互动高光") and peak.start <= 200 and peak.end >= 214.5
+    assert moment_spans(database, load_review(database, _moment_show(database, [], []))) == []
+
+
+def test_a_shows_context_has_its_scenes_prices_and_cards(database):
+    session_id = _moment_show(database, [100.0], [])
+    review = load_review(database, session_id)
+    context = clip_context(database, review)
+    assert context.scenes == () and set(context.products) <= {1, 2}
+    span = ClipSpan(1, "x", 0.0, 50.0, 0, 0)
+    style = ClipStyle("crop", regions=(("近景", Region(0.2, 0.5, 0.5)),), region=Region(0.5, 0.5, 1.0))
+    switched = ClipContext(scenes=((0.0, "全景"), (20.0, "近景"), (80.0, "全景")))
+    look = look_for(style, switched, span)
+    assert look.region_at(5.0) == Region(0.5, 0.5, 1.0) and look.region_at(25.0) == Region(0.2, 0.5, 0.5)
+    assert look_for(ClipStyle(), switched, span) is None  # the original shape: the smart cut, nothing burned in

@@ -1,0 +1,179 @@
+"""导出切片 — what to cut and how, before anything is cut: every explanation, one product's, or the moments that
+sold (listed with their length, orders and GMV); the original picture (the fast, exact cut) or vertical 9:16 cut from
+a region or letterboxed; the product card, a caption (checked for extreme words as it is typed), the logo; the sound
+levelled. The dialog only gathers the choice; the history makes the spans and the clips."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.console import ClipStyle, Region, money
+from ui.i18n import QT_TR_NOOP, tr
+
+WHAT = (("windows", QT_TR_NOOP("每次讲解")), ("product", QT_TR_NOOP("一个商品的讲解")),
+        ("moments", QT_TR_NOOP("成交高光")))
+SHAPES = (("original", QT_TR_NOOP("原画面（最快，逐帧精确）")), ("crop", QT_TR_NOOP("竖屏 9:16 · 裁切")),
+          ("letterbox", QT_TR_NOOP("竖屏 9:16 · 完整画面加边")))
+COLUMNS = (QT_TR_NOOP("片段"), QT_TR_NOOP("开始"), QT_TR_NOOP("时长"), QT_TR_NOOP("订单"), QT_TR_NOOP("成交额"))
+
+
+def _clock(seconds: float) -> str:
+    t = int(seconds)
+    return f"{t // 3600:d}:{t // 60 % 60:02d}:{t % 60:02d}"
+
+
+class ClipDialog(QDialog):
+    """Emits accepted() with `spans` and `style()` ready; `folder` is asked for by 导出…."""
+
+    def __init__(self, history, review, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history, self.review = history, review
+        self.setWindowTitle(tr("导出切片"))
+        self.folder: str | None = None
+        self.spans: list = []
+        self._moments: list | None = None
+        self.what = QButtonGroup(self)
+        what_row = QHBoxLayout()
+        for i, (_key, label) in enumerate(WHAT):
+            button = QRadioButton(tr(label))
+            self.what.addButton(button, i)
+            what_row.addWidget(button)
+        self.product = QComboBox()
+        for pid in dict.fromkeys(span.product_id for span in history.clip_spans(review)):
+            self.product.addItem(review.titles.get(pid, f"#{pid}"), pid)
+        what_row.addWidget(self.product, 1)
+        self.what.button(0).setChecked(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        form = self._options()
+        self.note = QLabel()
+        self.export_button = QPushButton(tr("导出…"))
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self._export)
+        cancel = QPushButton(tr("取消"))
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.note, 1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(what_row)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        self.resize(720, 600)
+        self.what.idClicked.connect(lambda _id: self._list())
+        self.product.currentIndexChanged.connect(lambda _i: self._list())
+        self.shape.currentIndexChanged.connect(lambda _i: self._enable())
+        self.caption.textChanged.connect(lambda _t: self._enable())
+        self._list()
+
+    def _options(self) -> QFormLayout:
+        """画面, the crop region, what is burned in, the sound."""
+        self.shape = QComboBox()
+        for key, label in SHAPES:
+            self.shape.addItem(tr(label), key)
+        self.centre = QDoubleSpinBox()
+        self.height_share = QDoubleSpinBox()
+        for box, value in ((self.centre, 50.0), (self.height_share, 100.0)):
+            box.setRange(10.0 if box is self.height_share else 0.0, 100.0)
+            box.setSuffix(" %")
+            box.setValue(value)
+        self.centre.setToolTip(tr("裁切区域的水平中心：0% 最左，100% 最右"))
+        self.height_share.setToolTip(tr("裁切区域的高度占画面的比例：越小放得越大"))
+        region = QHBoxLayout()
+        region.addWidget(QLabel(tr("中心")))
+        region.addWidget(self.centre)
+        region.addWidget(QLabel(tr("高度")))
+        region.addWidget(self.height_share)
+        region.addStretch(1)
+        self.card = QCheckBox(tr("商品卡（标题、直播价）"))
+        self.card.setChecked(True)
+        self.caption = QLineEdit()
+        self.caption.setPlaceholderText(tr("一行字幕，烧录在竖屏切片上"))
+        self.caption.setMaxLength(60)
+        self.caption_note = QLabel()
+        self.caption_note.setWordWrap(True)
+        self.logo = QLineEdit()
+        self.logo.setPlaceholderText(tr("标志图片（PNG，可透明）"))
+        browse = QPushButton(tr("浏览…"))
+        browse.clicked.connect(self._browse)
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo, 1)
+        logo_row.addWidget(browse)
+        self.level = QCheckBox(tr("响度统一到 -14 LUFS（短视频平台的播放响度）"))
+        self.level.setChecked(True)
+        form = QFormLayout()
+        form.addRow(tr("画面"), self.shape)
+        form.addRow(tr("裁切区域"), region)
+        form.addRow("", self.card)
+        form.addRow(tr("字幕"), self.caption)
+        form.addRow("", self.caption_note)
+        form.addRow(tr("标志"), logo_row)
+        form.addRow(tr("声音"), self.level)
+        return form
+
+    def _browse(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, tr("选择标志图片"), "", "Images (*.png *.jpg *.jpeg *.webp)")
+        if path:
+            self.logo.setText(path)
+
+    def choice(self) -> str:
+        return WHAT[max(0, self.what.checkedId())][0]
+
+    def _list(self) -> None:
+        what = self.choice()
+        if what == "moments":
+            if self._moments is None:
+                self._moments = self.history.moment_spans(self.review)
+            spans = self._moments
+        else:
+            spans = self.history.clip_spans(self.review, self.product.currentData() if what == "product" else None)
+        self.spans = list(spans)
+        self.product.setEnabled(what == "product")
+        self.table.setRowCount(len(self.spans))
+        for row, span in enumerate(self.spans):
+            for col, text in enumerate((span.title, _clock(span.start), f"{span.seconds:.0f} s", str(span.orders),
+                                        money(span.gmv_cents))):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, item)
+        self._enable()
+
+    def _enable(self) -> None:
+        vertical = self.shape.currentData() != "original"
+        for widget in (self.centre, self.height_share):
+            widget.setEnabled(self.shape.currentData() == "crop")
+        for widget in (self.card, self.caption, self.logo):
+            widget.setEnabled(vertical)
+        problems = self.history.caption_problems(self.caption.text()) if vertical and self.caption.text() else []
+        self.caption_note.setText(tr("广告法极限词，请改写：") + "、".join(problems) if problems else "")
+        self.caption_note.setStyleSheet("color: #d33" if problems else "")
+        if not self.spans:
+            self.note.setText(tr("没有可切的片段"))
+        else:
+            seconds = sum(span.seconds for span in self.spans)
+            self.note.setText(tr("{n} 个切片，共 {m} 分钟").format(n=len(self.spans), m=f"{seconds / 60:.1f}"))
+        self.export_button.setEnabled(bool(self.spans) and not problems)
+
+    def style(self):
+        """The clips' look as chosen (a value of the core's `ClipStyle`)."""
+        shape = self.shape.currentData()
+        region = Region(self.centre.value() / 100, 0.5, self.height_share.value() / 100)
+        return ClipStyle(shape, card=self.card.isChecked(), caption=self.caption.text() if shape != "original" else "",
+                         logo=self.logo.text().strip() if shape != "original" else "", region=region,
+                         loudness=ClipStyle().loudness if self.level.isChecked() else None)
+
+    def _export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("切片导出到"))
+        if folder:
+            self.folder = folder
+            self.accept()
