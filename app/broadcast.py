@@ -182,6 +182,9 @@ class Broadcast:
                    kind=SessionKind.REHEARSAL if options.rehearsal else SessionKind.LIVE,
                    host=host_name(options.host), platform=self.feed.dialect.platform_name if self.feed else "")
         opened.append(core.end)
+        if self.scenes is not None:  # the scene on air from the start, on the log's clock (a clip's region follows it)
+            core.bus.publish(Event(EventType.SCENE_SWITCHED, {"scene": self.scenes.program, "transition": "start"},
+                                   actor=SYSTEM))
         core.faq.auto = desk_settings.faq_auto
         self.compositor, self.overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
         binder = OverlayBinder(core.room, self.overlays)

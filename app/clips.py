@@ -57,6 +57,7 @@ from app.text import clean_line
 MIN_SECONDS = 1.0  # a window shorter than this is not a clip
 MANIFEST = "manifest.csv"
 CAPTION_LIMIT = 60  # characters of a caption: two lines at the clip's size
+LOGO_WIDTH = 200
 VERTICAL_PRESET = "superfast"  # x264 for a vertical clip: >= 2x real time here (docs/benchmarks.md, bench/clips.py)
 BACKGROUND_NICE, BACKGROUND_THREADS = 10, 2  # an export beside a show on air (bench/clips.py --beside-live)
 MOMENT_STEP_S, MOMENT_WINDOW_S, MOMENT_LEAD_S = 5, 30, 15
@@ -199,7 +200,7 @@ def look_for(style: ClipStyle, context: ClipContext, span: ClipSpan, rehearsal: 
     if rehearsal:
         layers.append(Layer(render_rehearsal_mark(scale=2.0), 40, 60, name="rehearsal"))
     if style.logo:
-        logo = still(style.logo, 200)
+        logo = still(style.logo, LOGO_WIDTH)
         layers.append(Layer(logo, w - logo.shape[1] - 40, 60, name="logo"))
     if style.caption:
         caption = render_caption(style.caption, w - 80, scale=2.0)
@@ -297,10 +298,11 @@ def export(review: SessionReview, spans: list[ClipSpan], folder: str | Path, *, 
         raise CutError("这一场没有录像 / this show has no recording")
     if style.shape != "original" and style.caption and (problems := caption_problems(style.caption)):
         raise CutError("字幕里有广告法极限词 / the caption holds extreme words: " + "、".join(problems))
-    try:
-        looks = [look_for(style, context, span, review.info.rehearsal) for span in spans]
-    except ValueError as exc:
-        raise CutError(str(exc)) from None
+    if style.shape != "original" and style.logo:
+        try:  # a logo that cannot be read stops the export before any clip, not after the first
+            still(style.logo, LOGO_WIDTH)
+        except ValueError as exc:
+            raise CutError(str(exc)) from None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     made: list[tuple[ClipSpan, CutResult]] = []
@@ -309,7 +311,7 @@ def export(review: SessionReview, spans: list[ClipSpan], folder: str | Path, *, 
     try:
         for i, span in enumerate(spans):
             report = (lambda share, i=i: progress(i, len(spans), share)) if progress is not None else None
-            look = looks[i]
+            look = look_for(style, context, span, review.info.rehearsal)  # one at a time: its cards rendered
             result = cut(review.info.recording_path, span.start, span.end, folder / file_name(review, span),
                          look=look, preset=style.preset if look is not None else "veryfast",
                          loudness=style.loudness, threads=threads, progress=report, cancelled=cancelled)

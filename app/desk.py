@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Mapping
 from app.commerce.room import ActionRefused
 from app.metrics.alerts import AlertRules
 from app.media.filters import ChromaKey, FilterError, _unit, make_chroma
+from app.media.reframe import Region
 from app.media.scenes import OVERLAY, Scene, SceneError, check_input, default_scenes
 from app.overlays.overlay_set import KINDS
 
@@ -173,6 +174,10 @@ class Desk:
     def scene_names(self) -> list[str]:
         """The studio's scenes in order (the keys 1–9 switch the first nine)."""
         return list(self._settings.scene_names)
+
+    def clip_regions(self) -> tuple[tuple[str, Region], ...]:
+        """(scene name, region) of each scene that sets the part a vertical clip shows (直播切片 9:16)."""
+        return tuple((scene.name, scene.clip) for scene in self._settings.scenes if scene.clip is not None)
 
     @property
     def program_scene(self) -> str:

@@ -110,6 +110,13 @@ class History:
 
         return window_spans(review, product_id)
 
+    def range_span(self, review, start: float, end: float):
+        """Any span of the show as a clip (`app.clips.ClipSpan`, its orders from the log); ValueError (中文 /
+        English) for one backwards or beyond the show."""
+        from app.clips import range_span
+
+        return range_span(self.database, review, start, end)
+
     def moment_spans(self, review) -> list:
         """The show's moments that sold (`app.clips.moment_spans`: order peaks, else comment peaks, by the rule
         documented there) as clips to cut."""

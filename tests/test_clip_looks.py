@@ -6,6 +6,7 @@ read by its header first, the moments found by the documented rule on SQLite and
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 import subprocess
@@ -263,3 +264,29 @@ def test_a_shows_context_has_its_scenes_prices_and_cards(database):
     look = look_for(style, switched, span)
     assert look.region_at(5.0) == Region(0.5, 0.5, 1.0) and look.region_at(25.0) == Region(0.2, 0.5, 0.5)
     assert look_for(ClipStyle(), switched, span) is None  # the original shape: the smart cut, nothing burned in
+
+
+def test_a_scenes_region_is_kept_in_its_json_and_a_bad_one_named():
+    from app.media.scenes import SceneError, default_scenes, make_scene, scenes_from_json, scenes_to_json
+
+    scenes = default_scenes()
+    scenes[1] = make_scene(scenes[1].name, scenes[1].items, [0.7, 0.5, 0.8])
+    data = scenes_to_json(scenes)
+    assert data[1]["clip"] == [0.7, 0.5, 0.8] and "clip" not in data[0]
+    back = scenes_from_json(json.loads(json.dumps(data)))
+    assert back[1].clip == Region(0.7, 0.5, 0.8) and back == scenes
+    for bad in ([0.5, 0.5], [2, 0.5, 1], "centre", [0.5, 0.5, 0.01], [True, 0.5, 1]):
+        data[1]["clip"] = bad
+        with pytest.raises(SceneError, match="第 2 个场景.* / scene 2"):
+            scenes_from_json(data)
+
+
+def test_a_show_logs_the_scene_on_air_at_its_start(show, monkeypatch):
+    """The clip's region follows the scene from the first frame: the scene on air at go-live is in the log."""
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(show["data"]))
+    database = Database()
+    try:
+        context = clip_context(database, show["review"])
+    finally:
+        database.close()
+    assert context.scenes and context.scenes[0][0] < 0.5 and context.scenes[0][1] == "主播全屏 Host"

@@ -5,16 +5,17 @@ levelled. The dialog only gathers the choice; the history makes the spans and th
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidgetItem, QTimeEdit, QVBoxLayout, QWidget)
 
 from app.console import ClipStyle, Region, money
-from ui.i18n import QT_TR_NOOP, tr
+from ui.i18n import QT_TR_NOOP, pick, tr
+from ui.worker import Worker
 
 WHAT = (("windows", QT_TR_NOOP("每次讲解")), ("product", QT_TR_NOOP("一个商品的讲解")),
-        ("moments", QT_TR_NOOP("成交高光")))
+        ("moments", QT_TR_NOOP("成交高光")), ("range", QT_TR_NOOP("一段范围")))
 SHAPES = (("original", QT_TR_NOOP("原画面（最快，逐帧精确）")), ("crop", QT_TR_NOOP("竖屏 9:16 · 裁切")),
           ("letterbox", QT_TR_NOOP("竖屏 9:16 · 完整画面加边")))
 COLUMNS = (QT_TR_NOOP("片段"), QT_TR_NOOP("开始"), QT_TR_NOOP("时长"), QT_TR_NOOP("订单"), QT_TR_NOOP("成交额"))
@@ -28,13 +29,17 @@ def _clock(seconds: float) -> str:
 class ClipDialog(QDialog):
     """Emits accepted() with `spans` and `style()` ready; `folder` is asked for by 导出…."""
 
-    def __init__(self, history, review, parent: QWidget | None = None) -> None:
+    def __init__(self, history, review, parent: QWidget | None = None, regions: tuple = (),
+                 playhead: float = 0.0) -> None:
+        """`regions`: (scene name, region) of the scenes that set their own (画面 → 编辑场景…); `playhead`: where a
+        range starts unless changed (seconds of the show)."""
         super().__init__(parent)
-        self.history, self.review = history, review
+        self.history, self.review, self.regions = history, review, tuple(regions)
         self.setWindowTitle(tr("导出切片"))
         self.folder: str | None = None
         self.spans: list = []
         self._moments: list | None = None
+        self.worker = Worker(self, "moments")
         self.what = QButtonGroup(self)
         what_row = QHBoxLayout()
         for i, (_key, label) in enumerate(WHAT):
@@ -45,6 +50,14 @@ class ClipDialog(QDialog):
         for pid in dict.fromkeys(span.product_id for span in history.clip_spans(review)):
             self.product.addItem(review.titles.get(pid, f"#{pid}"), pid)
         what_row.addWidget(self.product, 1)
+        self.range_start, self.range_end = QTimeEdit(), QTimeEdit()
+        for edit, seconds in ((self.range_start, playhead), (self.range_end, playhead + 60)):
+            edit.setDisplayFormat("H:mm:ss")
+            edit.setTime(QTime(0, 0).addSecs(int(min(seconds, 86_399))))
+            edit.timeChanged.connect(lambda _t: self._list() if self.choice() == "range" else None)
+        what_row.addWidget(self.range_start)
+        what_row.addWidget(QLabel("–"))
+        what_row.addWidget(self.range_end)
         self.what.button(0).setChecked(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
@@ -93,6 +106,8 @@ class ClipDialog(QDialog):
         region.addWidget(self.centre)
         region.addWidget(QLabel(tr("高度")))
         region.addWidget(self.height_share)
+        if self.regions:
+            region.addWidget(QLabel(tr("（{n} 个场景用自己的区域）").format(n=len(self.regions))))
         region.addStretch(1)
         self.card = QCheckBox(tr("商品卡（标题、直播价）"))
         self.card.setChecked(True)
@@ -120,6 +135,10 @@ class ClipDialog(QDialog):
         form.addRow(tr("声音"), self.level)
         return form
 
+    def done(self, result: int) -> None:  # noqa: D102 - Qt's; the moments' search ends with the dialog
+        self.worker.wait()
+        super().done(result)
+
     def _browse(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, tr("选择标志图片"), "", "Images (*.png *.jpg *.jpeg *.webp)")
         if path:
@@ -131,13 +150,28 @@ class ClipDialog(QDialog):
     def _list(self) -> None:
         what = self.choice()
         if what == "moments":
-            if self._moments is None:
-                self._moments = self.history.moment_spans(self.review)
+            if self._moments is None:  # the show's orders and comments counted by the database: off this thread
+                self.spans = []
+                self.table.setRowCount(0)
+                self.note.setText(tr("正在找成交高光…"))
+                self.export_button.setEnabled(False)
+                history, review = self.history, self.review
+                self.worker.start(lambda: history.moment_spans(review), self._found)
+                return
             spans = self._moments
+        elif what == "range":
+            start, end = (QTime(0, 0).secsTo(edit.time()) for edit in (self.range_start, self.range_end))
+            try:
+                spans = [self.history.range_span(self.review, float(start), float(end))]
+            except ValueError as exc:
+                spans = []
+                self.note.setText(pick(str(exc)))
         else:
             spans = self.history.clip_spans(self.review, self.product.currentData() if what == "product" else None)
         self.spans = list(spans)
         self.product.setEnabled(what == "product")
+        for edit in (self.range_start, self.range_end):
+            edit.setEnabled(what == "range")
         self.table.setRowCount(len(self.spans))
         for row, span in enumerate(self.spans):
             for col, text in enumerate((span.title, _clock(span.start), f"{span.seconds:.0f} s", str(span.orders),
@@ -147,6 +181,14 @@ class ClipDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
         self._enable()
+
+    def _found(self, result) -> None:
+        if isinstance(result, Exception):
+            self.note.setText(tr("找不到成交高光") + f": {pick(str(result))}")
+            return
+        self._moments = list(result)
+        if self.choice() == "moments":
+            self._list()
 
     def _enable(self) -> None:
         vertical = self.shape.currentData() != "original"
@@ -158,7 +200,8 @@ class ClipDialog(QDialog):
         self.caption_note.setText(tr("广告法极限词，请改写：") + "、".join(problems) if problems else "")
         self.caption_note.setStyleSheet("color: #d33" if problems else "")
         if not self.spans:
-            self.note.setText(tr("没有可切的片段"))
+            if self.choice() != "range":
+                self.note.setText(tr("没有可切的片段"))
         else:
             seconds = sum(span.seconds for span in self.spans)
             self.note.setText(tr("{n} 个切片，共 {m} 分钟").format(n=len(self.spans), m=f"{seconds / 60:.1f}"))
@@ -170,6 +213,7 @@ class ClipDialog(QDialog):
         region = Region(self.centre.value() / 100, 0.5, self.height_share.value() / 100)
         return ClipStyle(shape, card=self.card.isChecked(), caption=self.caption.text() if shape != "original" else "",
                          logo=self.logo.text().strip() if shape != "original" else "", region=region,
+                         regions=self.regions,
                          loudness=ClipStyle().loudness if self.level.isChecked() else None)
 
     def _export(self) -> None:

@@ -17,9 +17,10 @@ from ui.worker import Worker
 class ClipExport(QObject):
     """The 导出切片… button and what it runs, for one review window."""
 
-    def __init__(self, history, status: QLabel, parent: QWidget) -> None:
+    def __init__(self, history, status: QLabel, parent: QWidget, regions=tuple) -> None:
+        """`regions()`: (scene name, region) of the scenes that set what a vertical clip shows (the desk's)."""
         super().__init__(parent)
-        self.history, self.status, self.window = history, status, parent
+        self.history, self.status, self.window, self.regions = history, status, parent, regions
         self.button = QPushButton(tr("导出切片…"))
         self.button.setToolTip(tr("讲解或成交高光切成 MP4 短视频（原画面或竖屏 9:16，可加商品卡、字幕、标志），"
                                   "附 manifest.csv：商品、起止、订单、GMV"))
@@ -27,14 +28,14 @@ class ClipExport(QObject):
         self.dialog: ClipDialog | None = None
         self._worker = Worker(self, "clips")
 
-    def start(self, review) -> ClipDialog | None:
+    def start(self, review, playhead: float = 0.0) -> ClipDialog | None:
         """The choice of what to cut and how (ui/clip_dialog.py); its 导出… asks the folder and runs the cut."""
         if review is None:
             self.status.setText(tr("先选择一个场次"))
             return None
         if self.dialog is not None:
             self.dialog.deleteLater()  # the last choice's dialog, long closed
-        dialog = self.dialog = ClipDialog(self.history, review, self.window)
+        dialog = self.dialog = ClipDialog(self.history, review, self.window, self.regions(), playhead)
         dialog.accepted.connect(lambda: self.run(review, dialog.spans, dialog.style(), dialog.folder))
         dialog.open()
         return dialog

@@ -48,6 +48,7 @@ class LayoutSketch(QWidget):
         self.on_pick, self.on_move = on_pick, on_move
         self.stills: dict[str, tuple[QImage, tuple | None]] = {}  # what each source shows now (`show_stills`)
         self._grab: tuple[int, float, float, float, float] | None = None  # index, pointer and place at the press
+        self.region: list | None = None  # a vertical clip's region (cx, cy, height as fractions), drawn dashed
         self.setMinimumSize(240, 135)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self.setToolTip(tr("拖动来源改变位置"))
@@ -111,6 +112,11 @@ class LayoutSketch(QWidget):
         self.items, self.selected = items, selected
         self.update()
 
+    def show_region(self, region) -> None:
+        """The part a vertical clip (9:16) takes of this scene, outlined dashed; None: none set."""
+        self.region = list(region) if region is not None else None
+        self.update()
+
     def show_stills(self, stills: dict[str, tuple[QImage, tuple | None]]) -> None:
         """The pictures of the sources (by input name) drawn in their places; a source without one is a tinted box."""
         self.stills = stills
@@ -145,12 +151,26 @@ class LayoutSketch(QWidget):
             line = corners.get((x, y), 0)
             corners[(x, y)] = line + 1
             labels.append((rect.adjusted(3, 2 + 17 * line, -3, -2), input_label(name)))
+        if self.region is not None:
+            labels.append(self._draw_region(painter, canvas))
         for place, text in labels:  # over every picture, on a dark backing to be read on any of them
             box = painter.boundingRect(place, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
             painter.fillRect(box.adjusted(-2, 0, 2, 0).intersected(place.adjusted(-2, 0, 2, 0)), QColor(0, 0, 0, 150))
             painter.setPen(QColor("#f0f0f0"))
             painter.drawText(place, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
         painter.end()
+
+    def _draw_region(self, painter: QPainter, canvas: QRectF) -> tuple[QRectF, str]:
+        """The vertical clip's region as the cut takes it: 9:16, its height a share of the canvas, kept inside."""
+        cx, cy, height = (float(v) for v in self.region)
+        h = canvas.height() * height
+        w = min(canvas.width(), h * 9 / 16)
+        x = min(max(canvas.x(), canvas.x() + cx * canvas.width() - w / 2), canvas.right() - w)
+        y = min(max(canvas.y(), canvas.y() + cy * canvas.height() - h / 2), canvas.bottom() - h)
+        rect = QRectF(x, y, w, h)
+        painter.setPen(QPen(QColor("#00e676"), 2, Qt.PenStyle.DashLine))
+        painter.drawRect(rect)
+        return rect.adjusted(3, 2, -3, -2), "9:16"
 
     @staticmethod
     def _draw_still(painter: QPainter, canvas: QRectF, rect: QRectF, still: tuple, item: dict) -> None:

@@ -76,7 +76,7 @@ class ReviewWindow(QMainWindow):
         tools.setObjectName("review-tools")
         tools.setMovable(False)
         self.status = QLabel("")
-        self.clips = ClipExport(service.history, self.status, self)
+        self.clips = ClipExport(service.history, self.status, self, service.desk.clip_regions)
         self.clips_button = self.clips.button
         self.clips_button.clicked.connect(lambda: self.export_clips())
         self.tag_button = QPushButton(tr("标签…"))
@@ -388,7 +388,7 @@ class ReviewWindow(QMainWindow):
 
     def export_clips(self):
         """直播切片 of the chosen show: the dialog of what and how (ui/clip_export.py)."""
-        return self.clips.start(self.review)
+        return self.clips.start(self.review, self.playhead.value() * 60)
 
     def export_html(self, path: str | None = None):
         """The review as one HTML file (asked for when not given); returns its path, or None."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QGridLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QDialogButtonBox, QFileDialog, QGridLayout, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QListWidget, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -78,6 +78,7 @@ class SceneEditor(QDialog):
             button.clicked.connect(lambda _checked=False, act=slot: act())
             item_buttons.addWidget(button, (index + 1) // 3, (index + 1) % 3)
         self.sketch = LayoutSketch(aspect, on_pick=self._pick_in_sketch, on_move=self._move_in_sketch)
+        clip_row = self._clip_controls()
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #c62828;")
         self.problem.setWordWrap(True)
@@ -90,6 +91,7 @@ class SceneEditor(QDialog):
         right.addWidget(explanation)
         right.addWidget(self.table, 3)
         right.addLayout(item_buttons)
+        right.addLayout(clip_row)
         right.addWidget(self.sketch, 2)
         top = QHBoxLayout()
         left = QVBoxLayout()
@@ -111,6 +113,49 @@ class SceneEditor(QDialog):
             self.refresh_stills()
             self._still_timer.start(1000)
 
+    def _clip_controls(self) -> QHBoxLayout:
+        """竖屏切片区域: the part of this scene a vertical clip shows (its centre and height, % of the canvas)."""
+        self.clip_set = QCheckBox(tr("竖屏切片区域"))
+        self.clip_set.setToolTip(tr("这个场景在画面上时，竖屏切片（9:16）裁取的部分；不设定则用导出时选的区域"))
+        self.clip_boxes = []
+        row = QHBoxLayout()
+        row.addWidget(self.clip_set)
+        for text, low in ((QT_TR_NOOP("中心 X %"), 0.0), (QT_TR_NOOP("中心 Y %"), 0.0), (QT_TR_NOOP("高 %"), 10.0)):
+            box = QDoubleSpinBox()
+            box.setRange(low, 100.0)
+            box.setValue(50.0 if low == 0.0 else 100.0)
+            box.valueChanged.connect(lambda _v: self._clip_changed())
+            row.addWidget(QLabel(tr(text)))
+            row.addWidget(box)
+            self.clip_boxes.append(box)
+        row.addStretch(1)
+        self.clip_set.toggled.connect(lambda _on: self._clip_changed())
+        return row
+
+    def _clip_changed(self) -> None:
+        for box in self.clip_boxes:
+            box.setEnabled(self.clip_set.isChecked())
+        if not 0 <= self.current < len(self.data):
+            return
+        if self.clip_set.isChecked():
+            self.data[self.current]["clip"] = [box.value() / 100 for box in self.clip_boxes]
+        else:
+            self.data[self.current].pop("clip", None)
+        self.sketch.show_region(self.data[self.current].get("clip"))
+
+    def _load_clip(self) -> None:
+        clip = self.data[self.current].get("clip") if 0 <= self.current < len(self.data) else None
+        for widget in (self.clip_set, *self.clip_boxes):
+            widget.blockSignals(True)
+        self.clip_set.setChecked(clip is not None)
+        defaults = (0.5, 0.5, 1.0)
+        for box, value, default in zip(self.clip_boxes, clip or defaults, defaults, strict=True):
+            box.setValue(float(value) * 100 if isinstance(value, (int, float)) else default * 100)
+            box.setEnabled(clip is not None)
+        for widget in (self.clip_set, *self.clip_boxes):
+            widget.blockSignals(False)
+        self.sketch.show_region(clip)
+
     def refresh_stills(self) -> None:
         self.sketch.show_stills(still_images(self._stills()) if self._stills is not None else {})
 
@@ -129,6 +174,7 @@ class SceneEditor(QDialog):
         self._store()
         self.current = row
         self._load()
+        self._load_clip()
 
     def _new_name(self, base: str) -> str:
         names = {scene["name"] for scene in self.data}

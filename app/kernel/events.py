@@ -43,7 +43,7 @@ class EventType(StrEnum):
     NOTICE_PINNED = "notice_pinned"  # 公告 on stream: text
     NOTICE_UNPINNED = "notice_unpinned"
     VIEWERS_MASKED = "viewers_masked"  # the platform hides who viewers are (a room read without login): text
-    SCENE_SWITCHED = "scene_switched"  # 切换场景: scene (the program scene's name), transition (cut | fade)
+    SCENE_SWITCHED = "scene_switched"  # 切换场景: scene (the program scene's name), transition (cut | fade | start: the scene on air at go-live)
     ALERTS_ARMED = "alerts_armed"  # 预警 on: rules (app.metrics.alerts.AlertRules), stock at the start
     ALERT = "alert"  # 预警: at (stream time), rule, key (its cause), text, advice (中文 / English)
 

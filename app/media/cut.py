@@ -16,8 +16,10 @@ from __future__ import annotations
 import heapq
 import math
 import os
+import queue
 import re
 import struct
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -146,6 +148,56 @@ def cut(source: str | os.PathLike, start: float, end: float, out: str | os.PathL
     return CutResult(out, *result)
 
 
+FRAMES_AHEAD = 4  # decoded and reframed frames waiting for the encoder (1080x1920: 3 MB each)
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+def ahead(items: Iterator, size: int) -> Iterator:
+    """`items` produced on a thread of their own, at most `size` ahead of the reader; the thread is stopped and
+    joined when the reader stops (done, cancelled or failed), and its failure raised in the reader."""
+    box: queue.Queue = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, raised there
+            put(_Failed(exc))
+
+    thread = threading.Thread(target=run, name="clip frames", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 class _Picture:
     """The clip's video packets in order, and what they held."""
 
@@ -161,6 +213,8 @@ class _Picture:
         self.fps = video.average_rate or video.guessed_rate or Fraction(30)
         self.smart = not reencode and look is None and ctx.name == "h264" and (ctx.extradata or b"")[:1] == b"\x01"
         options = {"preset": preset, "crf": str(crf), "profile": "high", "bf": "0"}
+        if crf == 0:  # lossless (a reference picture for the benchmark's quality): a profile High cannot be
+            del options["profile"]
         if threads:  # bounded: an export beside a live show leaves it its cores
             options["threads"] = str(threads)
         if self.smart:  # the head's parameter sets take id 1, beside the recording's (id 0) in one avcC
@@ -185,6 +239,11 @@ class _Picture:
 
     def packets(self) -> Iterator[tuple[float, object]]:
         """(time in the clip, packet with pts in VIDEO_TIME_BASE) in order."""
+        if not self.smart:  # every frame encoded again: decoded and reframed on a thread beside the encoder
+            for frame in ahead(self._frames(), FRAMES_AHEAD):
+                yield from self._encode(frame)
+            yield from self._encode(None)
+            return
         video, start, end = self.video, self.start, self.end
         self.inp.seek(int(start / video.time_base), stream=video, backward=True, any_frame=False)
         copying = False
@@ -194,7 +253,7 @@ class _Picture:
                 for frame in video.codec_context.decode(None):  # the head's frames the decoder still holds
                     if frame.time is not None and start <= frame.time < end:
                         yield from self._encoded(frame)
-                yield from self._encoded(None)  # the head ends where the copy begins
+                yield from self._encode(None)  # the head ends where the copy begins
                 copying = True
             if copying:
                 if t is None or packet.size == 0:
@@ -207,11 +266,24 @@ class _Picture:
                 if frame.time is None or frame.time < start:
                     continue
                 if frame.time >= end:
-                    yield from self._encoded(None)
+                    yield from self._encode(None)
                     return
                 yield from self._encoded(frame)
         if not copying:
-            yield from self._encoded(None)
+            yield from self._encode(None)
+
+    def _frames(self) -> Iterator:
+        """The span's frames decoded (the decoder on threads of its own), reframed and stamped for the clip."""
+        video, start, end = self.video, self.start, self.end
+        video.thread_type = "AUTO"
+        self.inp.seek(int(start / video.time_base), stream=video, backward=True, any_frame=False)
+        for packet in self.inp.demux(video):
+            for frame in packet.decode():
+                if frame.time is None or frame.time < start:
+                    continue
+                if frame.time >= end:
+                    return
+                yield self._prepared(frame)
 
     def _seen(self, t: float) -> float:
         if self.t0 is None:
@@ -220,17 +292,24 @@ class _Picture:
         self.last = t
         return t - self.t0
 
+    def _prepared(self, frame):
+        """A decoded frame reframed (a look) and stamped with its time in the clip."""
+        t = self._seen(frame.time)
+        if self.reframer is not None:
+            frame = self.reframer.frame(frame, t)
+        frame.pts = round(t / VIDEO_TIME_BASE)
+        frame.time_base = VIDEO_TIME_BASE
+        frame.pict_type = av.video.frame.PictureType.NONE
+        if frame.format.name != "yuv420p":
+            frame = frame.reformat(format="yuv420p")
+        self.frames += 1
+        return frame
+
     def _encoded(self, frame) -> Iterator[tuple[float, object]]:
-        if frame is not None:
-            t = self._seen(frame.time)
-            if self.reframer is not None:
-                frame = self.reframer.frame(frame, t)
-            frame.pts = round(t / VIDEO_TIME_BASE)
-            frame.time_base = VIDEO_TIME_BASE
-            frame.pict_type = av.video.frame.PictureType.NONE
-            if frame.format.name != "yuv420p":
-                frame = frame.reformat(format="yuv420p")
-            self.frames += 1
+        return self._encode(self._prepared(frame))
+
+    def _encode(self, frame) -> Iterator[tuple[float, object]]:
+        """The encoder's packets for `frame` (None: the rest it holds), as the clip's stream wants them."""
         for packet in self.encoder.encode(frame):
             if self.smart:
                 packet = length_prefixed(packet, self.length_size)
@@ -306,62 +385,69 @@ def _write(source, start, end, partial, how: _How, progress, cancelled):
     with av.open(str(source)) as inp, av.open(str(partial), "w", format="mp4",
                                              options={"movflags": "+faststart"}) as out:
         picture = _Picture(inp, out, start, end, how.preset, how.crf, how.reencode, how.look, how.threads)
-        vs = picture.stream
-        has_sound = bool(inp.streams.audio)
-        ast = None
-        if has_sound:
-            ast = out.add_stream("aac", rate=AUDIO_RATE)
-            ast.layout = "stereo"
-            ast.bit_rate = 128_000
         pictures = picture.packets()
-        queue: list = []  # (time, order, kind, item): the next video packet and the next sound frame
-        order = 0
-        sounds = None
-        lufs = None
-        for t, packet in pictures:  # the first packet fixes the clip's zero
-            heapq.heappush(queue, (t, order, "v", packet))
-            order += 1
-            break
-        if picture.t0 is None:
-            raise CutError(f"{start:.1f}–{end:.1f} 秒之间录像里没有画面 / no picture in the recording between "
-                           f"{start:.1f} and {end:.1f} s")
-        sources = {"v": pictures}
-        if has_sound:
-            gain = 1.0
-            if how.loudness is not None:
-                meter = measure(source, picture.t0, end)
-                level = meter.integrated()
-                gain = levelling_gain(level, meter.peak, how.loudness)
-                lufs = level + 20 * math.log10(gain) if math.isfinite(level) else None
-            sounds = _sound(source, picture.t0, end, how.fade, gain)
-            sources["a"] = sounds
-            for item in sounds:
-                heapq.heappush(queue, (item[0], order, "a", item[1]))
-                order += 1
-                break
-        while queue:
-            if cancelled is not None and cancelled():
-                raise Cancelled()
-            t, _order, kind, item = heapq.heappop(queue)
-            if kind == "v":
-                item.stream = vs
-                out.mux(item)
-                if progress is not None:
-                    progress(min(1.0, t / (end - start)))
-            else:
-                out.mux(ast.encode(item))
-            for nxt in sources[kind]:
-                heapq.heappush(queue, (nxt[0], order, kind, nxt[1]))
-                order += 1
-                break
-        if ast is not None:
-            out.mux(ast.encode(None))
+        try:
+            lufs = _mux(source, inp, out, picture, pictures, how, progress, cancelled)
+        finally:
+            pictures.close()  # its decoding thread stopped and joined before the recording is closed
         if picture.frames == 0:
             raise CutError(f"{start:.1f}–{end:.1f} 秒之间录像里没有画面 / no picture in the recording between "
                            f"{start:.1f} and {end:.1f} s")
     duration = min(end, picture.last + 1 / float(picture.fps)) - picture.t0
     return (picture.frames, picture.first, picture.last, duration, picture.width, picture.height, picture.copied,
             lufs)
+
+
+def _mux(source, inp, out, picture: _Picture, pictures, how: _How, progress, cancelled) -> float | None:
+    """Video packets and sound frames written interleaved by time; the sound levelled first when asked. The
+    loudness reached (None: not levelled, or no sound)."""
+    start, end = picture.start, picture.end
+    ast = None
+    if inp.streams.audio:
+        ast = out.add_stream("aac", rate=AUDIO_RATE)
+        ast.layout = "stereo"
+        ast.bit_rate = 128_000
+    pending: list = []  # (time, order, kind, item): the next video packet and the next sound frame
+    order = 0
+    lufs = None
+    for t, packet in pictures:  # the first packet fixes the clip's zero
+        heapq.heappush(pending, (t, order, "v", packet))
+        order += 1
+        break
+    if picture.t0 is None:
+        raise CutError(f"{start:.1f}–{end:.1f} 秒之间录像里没有画面 / no picture in the recording between "
+                       f"{start:.1f} and {end:.1f} s")
+    sources = {"v": pictures}
+    if ast is not None:
+        gain = 1.0
+        if how.loudness is not None:
+            meter = measure(source, picture.t0, end)
+            level = meter.integrated()
+            gain = levelling_gain(level, meter.peak, how.loudness)
+            lufs = level + 20 * math.log10(gain) if math.isfinite(level) else None
+        sounds = sources["a"] = _sound(source, picture.t0, end, how.fade, gain)
+        for item in sounds:
+            heapq.heappush(pending, (item[0], order, "a", item[1]))
+            order += 1
+            break
+    while pending:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        t, _order, kind, item = heapq.heappop(pending)
+        if kind == "v":
+            item.stream = picture.stream
+            out.mux(item)
+            if progress is not None:
+                progress(min(1.0, t / (end - start)))
+        else:
+            out.mux(ast.encode(item))
+        for nxt in sources[kind]:
+            heapq.heappush(pending, (nxt[0], order, kind, nxt[1]))
+            order += 1
+            break
+    if ast is not None:
+        out.mux(ast.encode(None))
+    return lufs
 
 
 __all__ = ["Cancelled", "CutError", "CutResult", "cut", "measure", "merged_avcc", "parameter_sets"]

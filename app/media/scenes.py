@@ -30,6 +30,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from app.media.reframe import Region
 from app.media.interfaces import VideoSource
 from app.media.sources import fit
 
@@ -74,6 +75,7 @@ class SceneItem:
 class Scene:
     name: str
     items: tuple[SceneItem, ...] = field(default_factory=tuple)  # bottom to top
+    clip: Region | None = None  # the part a vertical clip (直播切片 9:16) shows while this scene is on air
 
     @cached_property  # read every frame: worked out once per scene (a frozen value)
     def inputs(self) -> tuple[str, ...]:
@@ -134,11 +136,20 @@ def check_input(name, spec) -> tuple[str, str]:
     return name, spec
 
 
-def make_scene(name: str, items: Iterable[SceneItem]) -> Scene:
+def make_scene(name: str, items: Iterable[SceneItem], clip=None) -> Scene:
+    """A checked scene; `clip` a `Region` or [cx, cy, height] (shares of the canvas), or None."""
     name = " ".join(str(name or "").split())
     if not name or len(name) > NAME_MAX or not name.isprintable():
         raise SceneError(f"场景名称需为 1–{NAME_MAX} 个可见字符 / a scene's name is 1–{NAME_MAX} printable characters")
-    return Scene(name, tuple(items))
+    if clip is not None and not isinstance(clip, Region):
+        try:
+            if not isinstance(clip, (list, tuple)) or len(clip) != 3:
+                raise ValueError(clip)
+            clip = Region(*clip)
+        except (TypeError, ValueError):
+            raise SceneError("竖屏切片区域要是 [中心x, 中心y, 高度]，各在 0–1 之间 / a vertical clip region is "
+                             "[cx, cy, height], shares 0-1") from None
+    return Scene(name, tuple(items), clip)
 
 
 def default_scenes() -> list[Scene]:
@@ -157,7 +168,8 @@ def default_scenes() -> list[Scene]:
 def scenes_to_json(scenes: Iterable[Scene]) -> list[dict]:
     return [{"name": s.name, "items": [{"input": i.input, "x": i.x, "y": i.y, "width": i.width,
                                         "height": i.height, "visible": i.visible, "opacity": i.opacity,
-                                        "crop": list(i.crop), "fit": i.fit} for i in s.items]} for s in scenes]
+                                        "crop": list(i.crop), "fit": i.fit} for i in s.items],
+             **({"clip": [s.clip.cx, s.clip.cy, s.clip.height]} if s.clip is not None else {})} for s in scenes]
 
 
 def scenes_from_json(data) -> list[Scene]:
@@ -177,7 +189,7 @@ def scenes_from_json(data) -> list[Scene]:
                 known = {k: item[k] for k in ("x", "y", "width", "height", "visible", "opacity", "crop", "fit")
                          if k in item}
                 items.append(make_item(item.get("input"), **known))
-            scene = make_scene(entry.get("name"), items)
+            scene = make_scene(entry.get("name"), items, entry.get("clip"))
         except SceneError as exc:
             chinese, _, english = str(exc).partition(" / ")
             raise SceneError(f"第 {number} 个场景：{chinese} / scene {number}: {english or chinese}") from None

@@ -104,11 +104,15 @@
     </message>
     <message>
         <source>一个商品的讲解</source>
-        <translation>One product's explanations</translation>
+        <translation>One product&apos;s explanations</translation>
     </message>
     <message>
         <source>成交高光</source>
         <translation>Moments that sold</translation>
+    </message>
+    <message>
+        <source>一段范围</source>
+        <translation>A range</translation>
     </message>
     <message>
         <source>原画面（最快，逐帧精确）</source>
@@ -136,11 +140,11 @@
     </message>
     <message>
         <source>裁切区域的水平中心：0% 最左，100% 最右</source>
-        <translation>The crop region's horizontal centre: 0% far left, 100% far right</translation>
+        <translation>The crop region&apos;s horizontal centre: 0% far left, 100% far right</translation>
     </message>
     <message>
         <source>裁切区域的高度占画面的比例：越小放得越大</source>
-        <translation>The crop region's height as a share of the picture: smaller zooms in</translation>
+        <translation>The crop region&apos;s height as a share of the picture: smaller zooms in</translation>
     </message>
     <message>
         <source>中心</source>
@@ -149,6 +153,10 @@
     <message>
         <source>高度</source>
         <translation>Height</translation>
+    </message>
+    <message>
+        <source>（{n} 个场景用自己的区域）</source>
+        <translation>({n} scenes use their own region)</translation>
     </message>
     <message>
         <source>商品卡（标题、直播价）</source>
@@ -193,6 +201,14 @@
     <message>
         <source>选择标志图片</source>
         <translation>Choose a logo picture</translation>
+    </message>
+    <message>
+        <source>正在找成交高光…</source>
+        <translation>Finding the moments that sold…</translation>
+    </message>
+    <message>
+        <source>找不到成交高光</source>
+        <translation>Could not find the moments that sold</translation>
     </message>
     <message>
         <source>广告法极限词，请改写：</source>
@@ -2078,6 +2094,22 @@
     <message>
         <source>场景（前九个：Ctrl+1…9）</source>
         <translation>Scenes (the first nine: Ctrl+1…9)</translation>
+    </message>
+    <message>
+        <source>竖屏切片区域</source>
+        <translation>Vertical clip region</translation>
+    </message>
+    <message>
+        <source>这个场景在画面上时，竖屏切片（9:16）裁取的部分；不设定则用导出时选的区域</source>
+        <translation>The part a vertical clip (9:16) takes while this scene is on air; unset: the region chosen at export</translation>
+    </message>
+    <message>
+        <source>中心 X %</source>
+        <translation>Centre X %</translation>
+    </message>
+    <message>
+        <source>中心 Y %</source>
+        <translation>Centre Y %</translation>
     </message>
     <message>
         <source>新场景</source>

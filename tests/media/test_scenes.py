@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from app.console import ConsoleService, LiveOptions
+from app.kernel.events import SYSTEM
 from app.media.scenes import (PinnedPicture, SceneError, SceneSource, default_scenes, make_item, make_scene,
                               scenes_from_json, scenes_to_json)
 from app.media.sources import ImageSource, wait_until
@@ -171,7 +172,8 @@ def test_switching_scenes_on_air_loses_no_frame_and_keeps_sound_in_sync(tmp_path
         assert service.desk.program_scene == "B"
         logged = [(e.payload["scene"], e.payload["transition"], e.actor)
                   for e in load_events(service.database, broadcast.core.session_id) if e.type == "scene_switched"]
-        assert logged == [(n, t, service.actor) for n, t in switches]  # on the one event path, in the log
+        # on the one event path, in the log: the scene on air at go-live first (a clip's region follows it)
+        assert logged == [("A", "start", SYSTEM)] + [(n, t, service.actor) for n, t in switches]
         report = probe(recording)
         assert report.frames == 180 and report.frame_codes == list(range(180))
         offsets = av_offsets(recording)

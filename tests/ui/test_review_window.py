@@ -304,6 +304,15 @@ def test_clips_are_exported_from_the_toolbar_with_progress_and_a_cancel(reviewed
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "vertical"))
     qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
     dialog = review.clips.dialog
+    qtbot.mouseClick(dialog.what.button(2), Qt.MouseButton.LeftButton)  # 成交高光: found off the window's thread
+    qtbot.waitUntil(lambda: dialog._moments is not None, timeout=10000)
+    assert dialog.table.rowCount() == len(dialog.spans) and not dialog.product.isEnabled()
+    qtbot.mouseClick(dialog.what.button(3), Qt.MouseButton.LeftButton)  # 一段范围: from the playhead, a minute
+    assert dialog.range_start.isEnabled() and dialog.table.rowCount() == 1 and dialog.spans[0].start == 0.0
+    dialog.range_end.setTime(dialog.range_start.time())  # an empty range: refused, said, nothing to export
+    assert dialog.table.rowCount() == 0 and not dialog.export_button.isEnabled() and dialog.note.text()
+    qtbot.mouseClick(dialog.what.button(0), Qt.MouseButton.LeftButton)  # back to every explanation
+    assert dialog.table.rowCount() == 1
     dialog.shape.setCurrentIndex(dialog.shape.findData("letterbox"))
     qtbot.keyClicks(dialog.caption, "TOP1 deal")
     assert not dialog.export_button.isEnabled() and "TOP1" in dialog.caption_note.text()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from PySide6.QtCore import Qt
 
 from app.console import default_scenes
@@ -188,3 +190,66 @@ def test_the_sketch_shows_what_each_source_shows_now(window, qtbot):
     sketch.show_stills({})  # without pictures: the tinted box
     image = sketch.grab().toImage()
     assert len(colours(camera)) <= 3
+
+
+def _green_box(sketch) -> tuple[int, int] | None:
+    """The left edge and width of what the sketch draws in the region's green (None: nothing)."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    picture = QImage(sketch.size(), QImage.Format.Format_RGB32)
+    sketch.render(picture)
+    pixels = np.frombuffer(picture.constBits(), np.uint8).reshape(picture.height(), -1, 4)[:, :picture.width()]
+    b, g, r = (pixels[..., k].astype(int) for k in range(3))
+    green = (abs(b - 0x76) < 20) & (abs(g - 0xE6) < 20) & (r < 30)  # #00e676, not the test pattern's bars
+    columns = np.nonzero(green.any(axis=0))[0]
+    return (int(columns[0]), int(columns[-1] - columns[0] + 1)) if columns.size else None
+
+
+def _box(check):
+    """Where a person clicks a check box: on its square."""
+    from PySide6.QtCore import QPoint
+
+    return QPoint(8, check.height() // 2)
+
+
+def test_a_scene_sets_the_part_a_vertical_clip_shows(window, qtbot):
+    """竖屏切片区域 ticked and typed as a person does: kept with the scene through 保存, the settings and a restart
+    of the list, drawn dashed in the sketch, handed to the clips (`Desk.clip_regions`); unticked, gone."""
+    from app.console import Region
+
+    dialog = window.desk.scene_editor()
+    qtbot.addWidget(dialog)
+    dialog.names.setCurrentRow(1)
+    assert not dialog.clip_set.isChecked() and not any(box.isEnabled() for box in dialog.clip_boxes)
+    qtbot.mouseClick(dialog.clip_set, Qt.MouseButton.LeftButton, pos=_box(dialog.clip_set))
+    assert dialog.clip_set.isChecked() and all(box.isEnabled() for box in dialog.clip_boxes)
+    centre = dialog.clip_boxes[0]
+    centre.selectAll()
+    qtbot.keyClicks(centre, "30")
+    height = dialog.clip_boxes[2]
+    height.selectAll()
+    qtbot.keyClicks(height, "60")
+    assert dialog.data[1]["clip"] == [0.3, 0.5, 0.6] and dialog.sketch.region == [0.3, 0.5, 0.6]
+    drawn = _green_box(dialog.sketch)
+    canvas = dialog.sketch.canvas()  # as the layout sized it when drawn
+    width = 0.6 * canvas.height() * 9 / 16
+    assert drawn == pytest.approx((canvas.x() + 0.3 * canvas.width() - width / 2, width), abs=3)  # as the cut takes it
+    dialog.names.setCurrentRow(0)
+    dialog.names.setCurrentRow(1)
+    assert dialog.clip_set.isChecked() and centre.value() == 30.0  # kept while other scenes are looked at
+    dialog.save()
+    assert dialog.result_scenes[1].clip == Region(0.3, 0.5, 0.6) and dialog.result_scenes[0].clip is None
+    assert window.desk.edit_scenes(dialog.result_scenes)
+    name = dialog.result_scenes[1].name
+    assert window.service.desk.clip_regions() == ((name, Region(0.3, 0.5, 0.6)),)
+    saved = json.loads(window.settings.value("scenes/list"))
+    assert saved[1]["clip"] == [0.3, 0.5, 0.6] and "clip" not in saved[0]
+    again = window.desk.scene_editor()
+    qtbot.addWidget(again)
+    again.names.setCurrentRow(1)
+    assert again.clip_set.isChecked()
+    qtbot.mouseClick(again.clip_set, Qt.MouseButton.LeftButton, pos=_box(again.clip_set))
+    assert _green_box(again.sketch) is None  # unticked: no region drawn
+    again.save()
+    assert again.result_scenes[1].clip is None
