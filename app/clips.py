@@ -18,7 +18,8 @@ mark is in a rehearsal's recording, so in its clips. The sound is levelled to -1
 Layout of a vertical clip (1080×1920): the logo top right (200 px wide, 60 px from the top), a rehearsal's 演练
 mark top left; cropped — the caption
 near the top (y 160), the card above the part short-video apps cover with their own text (y 1240); letterboxed —
-the picture in the middle, the caption in the band above it, the card in the band below.
+the picture in the middle, the caption in the band above it, the card in the band below. The caption and the card
+can be placed elsewhere (`ClipStyle.places`: their tops as shares of the clip's height, kept inside the frame).
 
 The moments that sold (带货高光, `moment_spans`): the show in 5-second steps; a 30-second window at every step,
 scored by its orders (its GMV breaks a tie, then the earlier); a window counts when it holds at least
@@ -58,6 +59,7 @@ MIN_SECONDS = 1.0  # a window shorter than this is not a clip
 MANIFEST = "manifest.csv"
 CAPTION_LIMIT = 60  # characters of a caption: two lines at the clip's size
 LOGO_WIDTH = 200
+PLACEABLE = ("caption", "card")
 VERTICAL_PRESET = "superfast"  # x264 for a vertical clip: >= 2x real time here (docs/benchmarks.md, bench/clips.py)
 BACKGROUND_NICE, BACKGROUND_THREADS = 10, 2  # an export beside a show on air (bench/clips.py --beside-live)
 MOMENT_STEP_S, MOMENT_WINDOW_S, MOMENT_LEAD_S = 5, 30, 15
@@ -120,11 +122,17 @@ class ClipStyle:
     region: Region = field(default_factory=Region)
     loudness: float | None = TARGET_LUFS
     preset: str = VERTICAL_PRESET
+    places: tuple[tuple[str, float], ...] = ()  # ("caption" | "card", top as a share of the clip's height)
 
     def __post_init__(self) -> None:
         if self.shape not in SHAPES:
             raise ValueError(f"切片形状只能是 {' / '.join(SHAPES)} / a clip's shape is one of {', '.join(SHAPES)}: "
                              f"{self.shape!r}")
+        for name, share in self.places:
+            if name not in PLACEABLE or isinstance(share, bool) or not isinstance(share, (int, float)) \
+                    or not 0.0 <= share <= 1.0:
+                raise ValueError(f"位置要是 字幕/商品卡 与 0–1 之间的比例 / a place is caption or card with a share "
+                                 f"0-1: {name!r} {share!r}")
         object.__setattr__(self, "caption", clean_line(self.caption, CAPTION_LIMIT))
 
 
@@ -169,7 +177,12 @@ def _regions(style: ClipStyle, context: ClipContext, span: ClipSpan) -> tuple[tu
     return tuple(regions)
 
 
-def _card_layers(context: ClipContext, span: ClipSpan, y: int) -> list[Layer]:
+def _placed(share: float | None, default: int, height: int) -> int:
+    """A layer's top: at `share` of the clip's height when placed (kept inside the frame), else `default`."""
+    return default if share is None else min(round(share * VERTICAL[1]), VERTICAL[1] - height)
+
+
+def _card_layers(context: ClipContext, span: ClipSpan, share: float | None, y: int) -> list[Layer]:
     """The product card at the live price then, one layer per price the span shows."""
     if span.product_id is None or span.product_id not in context.products:
         return []
@@ -183,7 +196,8 @@ def _card_layers(context: ClipContext, span: ClipSpan, y: int) -> list[Layer]:
         end = steps[i + 1][0] if i + 1 < len(steps) else math.inf
         card = render_product_card(ProductCardContent(title, cents / 100, list_cents / 100, 0, badge="直播同款",
                                                       image=picture_bytes(image), show_stock=False), scale=2.0)
-        layers.append(Layer(card, (VERTICAL[0] - card.shape[1]) // 2, y, start, end, "card"))
+        layers.append(Layer(card, (VERTICAL[0] - card.shape[1]) // 2, _placed(share, y, card.shape[0]), start, end,
+                            "card"))
     return layers
 
 
@@ -202,12 +216,13 @@ def look_for(style: ClipStyle, context: ClipContext, span: ClipSpan, rehearsal: 
     if style.logo:
         logo = still(style.logo, LOGO_WIDTH)
         layers.append(Layer(logo, w - logo.shape[1] - 40, 60, name="logo"))
+    places = dict(style.places)
     if style.caption:
         caption = render_caption(style.caption, w - 80, scale=2.0)
-        layers.append(Layer(caption, 40, max(0, pic_y - caption.shape[0] - 40) if letterbox else 160,
-                            name="caption"))
+        y = max(0, pic_y - caption.shape[0] - 40) if letterbox else 160
+        layers.append(Layer(caption, 40, _placed(places.get("caption"), y, caption.shape[0]), name="caption"))
     if style.card:
-        layers += _card_layers(context, span, pic_y + pic_h + 60 if letterbox else 1240)
+        layers += _card_layers(context, span, places.get("card"), pic_y + pic_h + 60 if letterbox else 1240)
     return Look(style.shape, w, h, _regions(style, context, span), None, tuple(layers))
 
 

@@ -28,7 +28,7 @@ from app.review import load_review
 from app.store.db import Database
 from app.store.models import EventRecord, LiveSession
 from app.store.writer import event_row
-from tests.media.probe import probe
+from tests.media.probe import av_offsets, flash_and_beep_times, probe
 from tests.test_clips import frames_of, show  # noqa: F401  (the module's recorded show)
 
 
@@ -137,6 +137,19 @@ def test_a_vertical_clip_with_the_card_the_caption_and_the_logo_levelled_and_exa
             luma = frame.to_ndarray(format="gray")[656:656 + 608]
             codes.append(framecode.read(np.asarray(_upscale(luma))))
     assert abs(codes[0] - inside[0]) <= 1 and abs(codes[-1] - inside[-1]) <= 1 and len(codes) == result.frames
+    # the sound with the picture: each beep against the flash of the letterboxed picture's bottom band, as in the
+    # recording within a frame
+    flashes, was = [], False
+    with av.open(str(result.path)) as clip:
+        for frame in clip.decode(video=0):
+            flash = frame.to_ndarray(format="gray")[656 + 608 - 25:656 + 608].mean() > 200
+            if flash and not was:
+                flashes.append(frame.time)
+            was = flash
+    beeps = flash_and_beep_times(result.path)[1]
+    ours = [min(beeps, key=lambda b: abs(b - f)) - f for f in flashes if beeps]
+    theirs = av_offsets(recording)
+    assert ours and all(min(abs(o - t) for t in theirs) <= 1 / 30 for o in ours), (ours, theirs)
     # the layers are where they were placed: this clip against the same clip without them
     bare = cut(recording, span.start, span.end, tmp_path / "bare.mp4", look=look_for(ClipStyle("letterbox",
                                                                                               card=False), context, span))
@@ -290,3 +303,138 @@ def test_a_show_logs_the_scene_on_air_at_its_start(show, monkeypatch):
     finally:
         database.close()
     assert context.scenes and context.scenes[0][0] < 0.5 and context.scenes[0][1] == "主播全屏 Host"
+
+
+def test_k_weighting_is_the_standards_shelf_and_high_pass():
+    """BS.1770-4's filters at 48 kHz, read on 100 ms pieces (10 Hz bins): the shelf adds 4 dB above a few kHz and
+    0.67 dB at 1 kHz, the high-pass blocks DC and takes about 13 dB off at 20 Hz."""
+    from app.media.loudness import _HIGHPASS, _SHELF, _response
+
+    shelf, high = (10 * np.log10(_response(c, 4800) + 1e-30) for c in (_SHELF, _HIGHPASS))
+    assert shelf[100] == pytest.approx(0.667, abs=0.01) and shelf[1000] == pytest.approx(4.0, abs=0.01)
+    assert abs(shelf[0]) < 0.01 and high[0] < -200 and high[2] == pytest.approx(-13.3, abs=0.1)
+    assert abs(high[100]) < 0.04 and high.size == shelf.size == 2401
+
+
+def test_the_gates_leave_out_silence_and_what_is_10_lu_below():
+    from app.media.loudness import to_lufs
+
+    t = np.arange(48_000 * 3) / 48_000
+    sine = np.sin(2 * np.pi * 997 * t)
+
+    def level(*parts: float) -> float:
+        meter = LoudnessMeter()
+        for amplitude in parts:
+            meter.feed(np.vstack([amplitude * sine] * 2))
+        return meter.integrated()
+
+    assert level(0.1) == pytest.approx(-20.0, abs=0.05)
+    # -40 LUFS lies 10 LU below: gated out, all but the three blocks that straddle the change (ungated: -23.0)
+    assert level(0.1, 0.01) == pytest.approx(-20.21, abs=0.05)
+    assert level(0.1, 0.0562) == pytest.approx(-21.8, abs=0.1)  # -25 LUFS does not: the mean of both
+    # the absolute gate: -72 LUFS is within 10 LU of -65 but below -70, so only -65 counts (with the blocks that
+    # straddle the change); without the gate both would, about -67.8
+    assert level(0.000562, 0.000251) == pytest.approx(-65.2, abs=0.15)
+    assert level(0.00005) == -math.inf  # everything below -70 LUFS: silence
+    short = LoudnessMeter()
+    short.feed(np.vstack([0.1 * sine[:14_000]] * 2))  # under 400 ms: no block
+    assert short.integrated() == -math.inf and short.blocks().size == 0
+    single = LoudnessMeter()
+    for at in range(0, 24_000):  # one sample at a time (the carry between pieces)
+        if at % 4800 == 0:
+            single.feed(np.vstack([0.1 * sine[at:at + 4800]] * 2))
+    assert single.blocks().size == 2 and single.blocks()[0] == pytest.approx(0.01 * 10 ** (0.0667), rel=0.01)
+    assert to_lufs(0.0) == -math.inf and to_lufs(1.0) == pytest.approx(-0.691)
+    assert levelling_gain(math.nan, 0.5) == 1.0 and levelling_gain(-20.0, 0.0) == 1.0
+
+
+def test_a_region_is_cut_exactly_where_the_shares_say():
+    assert Region().pixels(1280, 720, 1080, 1920) == (438, 0, 404, 720)  # the middle, full height
+    assert Region(0.0, 0.0, 0.5).pixels(1280, 720, 1080, 1920) == (0, 0, 202, 360)
+    assert Region(1.0, 1.0, 0.5).pixels(1280, 720, 1080, 1920) == (1078, 360, 202, 360)  # kept inside
+    assert Region(0.25, 0.75, 0.5).pixels(1280, 720, 1080, 1920) == (218, 360, 202, 360)
+    assert Region().pixels(640, 1000, 1920, 1080) == (0, 320, 640, 360)  # a wide shape from a narrow picture
+    assert Region().pixels(1080, 1920, 1080, 1920) == (0, 0, 1080, 1920)  # the same shape: all of it
+    look = Look(regions=((1.0, Region(0.1)), (2.0, Region(0.9))))
+    assert look.region_at(0.5) == Region(0.1) and look.region_at(2.0) == Region(0.9)  # [from, next)
+    assert look.region_at(1.999) == Region(0.1) and Look(regions=()).region_at(3.0) == Region()
+    for bad in (dict(shape="square"), dict(shape="original"), dict(width=1081), dict(height=8), dict(width=5000)):
+        with pytest.raises(ValueError, match=" / "):
+            Look(**bad)
+
+
+def test_the_planes_keep_their_colours_and_the_blend_is_exact():
+    blue = _solid(640, 360, (200, 60, 20))
+    reframer = Reframer(Look("crop", 360, 640), 640, 360)
+    out = reframer.frame(blue, 0.0).to_ndarray(format="bgr24").astype(int)
+    assert np.abs(out[320, 180] - (200, 60, 20)).max() <= 6  # chroma planes each where they belong
+    other = av.VideoFrame.from_ndarray(np.full((180, 320, 3), (200, 60, 20), np.uint8), format="rgb24")
+    assert Reframer(Look("crop", 360, 640), 640, 360).frame(other, 0).width == 360  # any size and format taken
+    white = np.zeros((40, 40, 4), np.uint8)
+    white[..., :3] = 128  # white at half opacity, premultiplied
+    white[..., 3] = 128
+    black = _solid(640, 360, (0, 0, 0))
+    over = Reframer(Look("crop", 360, 640, layers=(Layer(white, -10, -10, name="w"),)), 640, 360)
+    over.frame(black, 0.0)
+    # Y: 16 × (1 − 128/255) + the layer's premultiplied 128/255 × 235, rounded; only where the layer reaches
+    expected = round(16 * 127 / 255 + (128 * (65.481 + 128.553 + 24.966) / 255 + 16 * 128 / 255))
+    assert abs(int(over.y_plane[5, 5]) - expected) <= 1 and over.y_plane[31, 31] == 16
+    assert abs(int(over.u_plane[2, 2]) - 128) <= 1  # grey: no colour
+    for at, edge in ((0.0, True), (0.5, True), (1.0, False)):  # a layer is on in [start, end)
+        assert over.blends[0].layer.start <= at and over.blends[0].on(at + 0.0) is True or not edge
+    timed = Reframer(Look("crop", 360, 640, layers=(Layer(white, 0, 0, 1.0, 2.0),)), 640, 360)
+    assert [timed.blends[0].on(t) for t in (0.99, 1.0, 1.5, 2.0)] == [False, True, True, False]
+
+
+def test_a_letterboxed_picture_sits_where_it_is_told():
+    left = np.full((360, 640, 3), 30, np.uint8)
+    left[:, 320:] = 220
+    frame = av.VideoFrame.from_ndarray(left, format="bgr24").reformat(format="yuv420p")
+    boxed = Reframer(Look("letterbox", 360, 640, picture_y=100), 640, 360).frame(frame, 0).to_ndarray(format="gray")
+    assert boxed[98].max() <= 17 and boxed[102, 20] < 50 and boxed[304].max() <= 17  # rows 100–301
+    assert boxed[150, 175] < 50 and boxed[150, 185] > 200 and boxed[150, 358] > 200  # the whole width, halves even
+    low = Reframer(Look("letterbox", 360, 640, picture_y=5000), 640, 360).frame(frame, 0).to_ndarray(format="gray")
+    assert low[639, 20] < 50 and low[436].max() <= 17  # kept inside: at the bottom
+
+
+def test_the_edges_of_looks_regions_layers_and_gates():
+    for size in ((16, 16), (4096, 4096), (1082, 1920)):
+        assert Look(width=size[0], height=size[1]).width == size[0]
+    for bad in (dict(width=14), dict(height=14), dict(width=4098), dict(height=4098)):
+        with pytest.raises(ValueError, match="16–4096"):
+            Look(**bad)
+    for name in ("cx", "cy", "height"):
+        with pytest.raises(ValueError, match=f"region's {name} "):
+            Region(**{name: 2.0})
+    frame = _solid(640, 360, (200, 60, 20))
+    reframer = Reframer(Look("crop", 360, 640), 640, 360)
+    for other in (_solid(320, 180, (200, 60, 20)), _solid(640, 360, (200, 60, 20)).reformat(format="rgb24")):
+        got = reframer.frame(other, 0.0).to_ndarray(format="bgr24").astype(int)
+        assert np.abs(got[320, 180] - (200, 60, 20)).max() <= 6  # another size or format: made the recording's
+    white = np.full((40, 40, 4), 255, np.uint8)  # opaque white
+    for x, y in ((5000, 0), (0, 5000), (-100, 0)):  # off one side only: nothing drawn, nothing raised
+        assert Reframer(Look("crop", 360, 640, layers=(Layer(white, x, y),)), 640, 360).frame(frame, 0).width == 360
+    over = Reframer(Look("crop", 360, 640, layers=(Layer(white, 100, 100),)), 640, 360)
+    over.frame(_solid(640, 360, (0, 0, 0)), 0.0)
+    assert over.y_plane[120, 120] == 235 and over.u_plane[60, 60] == 128 == over.v_plane[60, 60]  # exact
+    t = np.arange(19_200) / 48_000
+    one = LoudnessMeter()
+    one.feed(np.vstack([0.1 * np.sin(2 * np.pi * 997 * t)] * 2))  # exactly one 400 ms block
+    assert one.integrated() == pytest.approx(-20.0, abs=0.05)
+    for lufs, kept in ((-69.5, True), (-70.7, False)):  # either side of the absolute gate
+        meter = LoudnessMeter()
+        meter.feed(np.vstack([10 ** ((lufs + 0.02) / 20) * np.sin(2 * np.pi * 997 * np.arange(96_000) / 48_000)] * 2))
+        assert (meter.integrated() == pytest.approx(lufs, abs=0.1)) if kept else meter.integrated() == -math.inf
+
+
+def test_the_caption_and_the_card_go_where_they_are_placed():
+    span = ClipSpan(1, "x", 0.0, 10.0, 0, 0)
+    context = ClipContext(products={1: ("保温杯", 15900, 8900, "")})
+    default = {layer.name: layer.y for layer in look_for(ClipStyle("crop", caption="Hi"), context, span).layers}
+    assert default == {"caption": 160, "card": 1240}
+    placed = look_for(ClipStyle("crop", caption="Hi", places=(("caption", 0.5), ("card", 1.0))), context, span)
+    ys = {layer.name: (layer.y, layer.bgra.shape[0]) for layer in placed.layers}
+    assert ys["caption"][0] == 960 and ys["card"][0] == 1920 - ys["card"][1]  # the bottom: kept inside
+    for bad in ((("logo", 0.5),), (("card", 1.5),), (("card", True),)):
+        with pytest.raises(ValueError, match=" / "):
+            ClipStyle("crop", places=bad)

@@ -152,6 +152,7 @@ def test_the_command_line_cuts_windows_and_ranges_with_progress(show, tmp_path, 
     (clip,) = (tmp_path / "r").glob("*.mp4")
     assert 2.9 < probe(clip).frames / 30 < 3.1
     vertical = run_cli("clips", "1", "--range", "2-4", "--vertical", "letterbox", "--caption", "Hi", "--no-level",
+                       "--caption-y", "0.1", "--card-y", "0.7",
                        "--out", str(tmp_path / "v"), timeout=120)
     assert vertical.returncode == 0, vertical.output
     (clip,) = (tmp_path / "v").glob("*.mp4")
@@ -159,6 +160,7 @@ def test_the_command_line_cuts_windows_and_ranges_with_progress(show, tmp_path, 
     refused = run_cli("clips", "1", "--vertical", "crop", "--caption", "全网最低价", "--out", str(tmp_path / "x"))
     assert refused.returncode == 2 and "全网最低" in refused.stderr
     assert run_cli("clips", "1", "--vertical", "crop", "--region", "2,0.5,1").returncode == 2
+    assert run_cli("clips", "1", "--vertical", "crop", "--card-y", "1.5").returncode == 2
     bad = run_cli("clips", "1", "--range", "5-2")
     assert bad.returncode == 2 and "start < end" in bad.stderr
     assert run_cli("clips", "99").returncode == 2

@@ -18,6 +18,8 @@ WHAT = (("windows", QT_TR_NOOP("每次讲解")), ("product", QT_TR_NOOP("一个�
         ("moments", QT_TR_NOOP("成交高光")), ("range", QT_TR_NOOP("一段范围")))
 SHAPES = (("original", QT_TR_NOOP("原画面（最快，逐帧精确）")), ("crop", QT_TR_NOOP("竖屏 9:16 · 裁切")),
           ("letterbox", QT_TR_NOOP("竖屏 9:16 · 完整画面加边")))
+PLACES = ((QT_TR_NOOP("默认"), None), (QT_TR_NOOP("顶部"), 0.08), (QT_TR_NOOP("中间"), 0.42),
+          (QT_TR_NOOP("底部"), 0.72))  # top of the layer as a share of the clip's height (above the apps' own text)
 COLUMNS = (QT_TR_NOOP("片段"), QT_TR_NOOP("开始"), QT_TR_NOOP("时长"), QT_TR_NOOP("订单"), QT_TR_NOOP("成交额"))
 
 
@@ -111,6 +113,15 @@ class ClipDialog(QDialog):
         region.addStretch(1)
         self.card = QCheckBox(tr("商品卡（标题、直播价）"))
         self.card.setChecked(True)
+        self.card_place, self.caption_place = QComboBox(), QComboBox()
+        for combo in (self.card_place, self.caption_place):
+            for text, share in PLACES:
+                combo.addItem(tr(text), share)
+        card_row = QHBoxLayout()
+        card_row.addWidget(self.card)
+        card_row.addWidget(QLabel(tr("位置")))
+        card_row.addWidget(self.card_place)
+        card_row.addStretch(1)
         self.caption = QLineEdit()
         self.caption.setPlaceholderText(tr("一行字幕，烧录在竖屏切片上"))
         self.caption.setMaxLength(60)
@@ -128,8 +139,12 @@ class ClipDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("画面"), self.shape)
         form.addRow(tr("裁切区域"), region)
-        form.addRow("", self.card)
-        form.addRow(tr("字幕"), self.caption)
+        form.addRow("", card_row)
+        caption_row = QHBoxLayout()
+        caption_row.addWidget(self.caption, 1)
+        caption_row.addWidget(QLabel(tr("位置")))
+        caption_row.addWidget(self.caption_place)
+        form.addRow(tr("字幕"), caption_row)
         form.addRow("", self.caption_note)
         form.addRow(tr("标志"), logo_row)
         form.addRow(tr("声音"), self.level)
@@ -194,7 +209,7 @@ class ClipDialog(QDialog):
         vertical = self.shape.currentData() != "original"
         for widget in (self.centre, self.height_share):
             widget.setEnabled(self.shape.currentData() == "crop")
-        for widget in (self.card, self.caption, self.logo):
+        for widget in (self.card, self.caption, self.logo, self.card_place, self.caption_place):
             widget.setEnabled(vertical)
         problems = self.history.caption_problems(self.caption.text()) if vertical and self.caption.text() else []
         self.caption_note.setText(tr("广告法极限词，请改写：") + "、".join(problems) if problems else "")
@@ -213,7 +228,10 @@ class ClipDialog(QDialog):
         region = Region(self.centre.value() / 100, 0.5, self.height_share.value() / 100)
         return ClipStyle(shape, card=self.card.isChecked(), caption=self.caption.text() if shape != "original" else "",
                          logo=self.logo.text().strip() if shape != "original" else "", region=region,
-                         regions=self.regions,
+                         regions=self.regions, places=tuple(
+                             (name, combo.currentData()) for name, combo in (("caption", self.caption_place),
+                                                                             ("card", self.card_place))
+                             if combo.currentData() is not None),
                          loudness=ClipStyle().loudness if self.level.isChecked() else None)
 
     def _export(self) -> None:

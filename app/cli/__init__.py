@@ -6,6 +6,7 @@ save-destination); `errors` (the one usage error)."""
 from __future__ import annotations
 
 import argparse
+import math
 import logging
 import re
 import sys
@@ -102,6 +103,17 @@ def _date(text: str):
         return date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期格式为 YYYY-MM-DD / a date is YYYY-MM-DD, not {text[:40]!r}") from None
+
+
+def _share(text: str) -> float:
+    """A share 0–1 (a place on a vertical clip)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"要是 0–1 之间的比例 / a share 0-1, not {text[:40]!r}")
+    return value
 
 
 def _clip_region(text: str):
@@ -289,6 +301,9 @@ def _manager_commands(sub) -> None:
                             "(default 0.5,0.5,1)")
     clips.add_argument("--caption", default="", help="a caption line burned into vertical clips (checked for "
                                                      "extreme words)")
+    clips.add_argument("--caption-y", type=_share, metavar="SHARE",
+                       help="where the caption's top sits, a share of the clip's height (0 top – 1 bottom)")
+    clips.add_argument("--card-y", type=_share, metavar="SHARE", help="where the product card's top sits, likewise")
     clips.add_argument("--logo", default="", metavar="PICTURE", help="the studio's logo burned in, top right")
     clips.add_argument("--no-card", action="store_true", help="vertical clips without the product card")
     clips.add_argument("--no-level", action="store_true", help="keep the sound as recorded (not levelled to -14 LUFS)")

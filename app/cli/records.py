@@ -219,7 +219,10 @@ def clips(args) -> int:
                 spans = window_spans(review, product)
             style = ClipStyle(args.vertical or "original", card=not args.no_card, caption=args.caption,
                               logo=args.logo, region=args.region or ClipStyle().region,
-                              loudness=None if args.no_level else ClipStyle().loudness)
+                              loudness=None if args.no_level else ClipStyle().loudness,
+                              places=tuple((name, share) for name, share in (("caption", args.caption_y),
+                                                                             ("card", args.card_y))
+                                           if share is not None))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         context = clip_context(database, review) if args.vertical else None

@@ -127,6 +127,22 @@
         <translation>Vertical 9:16 · whole picture with bars</translation>
     </message>
     <message>
+        <source>默认</source>
+        <translation>Default</translation>
+    </message>
+    <message>
+        <source>顶部</source>
+        <translation>Top</translation>
+    </message>
+    <message>
+        <source>中间</source>
+        <translation>Middle</translation>
+    </message>
+    <message>
+        <source>底部</source>
+        <translation>Bottom</translation>
+    </message>
+    <message>
         <source>时长</source>
         <translation>Duration</translation>
     </message>

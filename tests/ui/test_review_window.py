@@ -319,6 +319,8 @@ def test_clips_are_exported_from_the_toolbar_with_progress_and_a_cancel(reviewed
     dialog.caption.clear()
     qtbot.keyClicks(dialog.caption, "New in today")
     assert dialog.export_button.isEnabled() and dialog.caption_note.text() == ""
+    dialog.caption_place.setCurrentIndex(1)  # 顶部
+    assert dialog.style().places == (("caption", 0.08),)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: review.clips.progress is None, timeout=60000)
     (vertical,) = (tmp_path / "vertical").glob("*.mp4")
