@@ -154,6 +154,8 @@ class ClipContext:
 
 
 def clip_context(database: Database, review: SessionReview) -> ClipContext:
+    """The show's scene switches and price changes from its log, and the cards of the products it explained or
+    repriced (as the catalogue has them now)."""
     scenes, prices = [], {}
     for t, kind, payload in marks(database, review.info.id, EventType.SCENE_SWITCHED, EventType.PRICE_CHANGED):
         if kind == EventType.SCENE_SWITCHED:

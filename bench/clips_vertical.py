@@ -40,17 +40,10 @@ import numpy as np  # noqa: E402
 
 from app.clips import ClipContext, ClipSpan, ClipStyle, look_for, lower_priority, restore_priority  # noqa: E402
 from app.media.cut import cut  # noqa: E402
+from bench.clips import record  # noqa: E402  (the demo recorded as a show records it)
 
 PRESETS = ("veryfast", "superfast", "ultrafast")
 CRF = 20
-
-
-def record(folder: Path, seconds: float) -> Path:
-    out = folder / "show.mkv"
-    env = {**os.environ, "ANCHOR_CONSOLE_DATA": str(folder / "data")}
-    subprocess.run([sys.executable, "-m", "app", "demo", "--duration", str(seconds), "--out", str(out)], check=True,
-                   env=env, capture_output=True, timeout=seconds * 4 + 60)
-    return out
 
 
 def make_look(folder: Path, shape: str, span: ClipSpan):

@@ -174,7 +174,7 @@ def test_any_range_typed_is_a_span_or_a_clear_refusal():
 
     from hypothesis import given, settings, strategies as st
 
-    from app.cli import _clip_range
+    from app.cli.clip_args import _clip_range
 
     assert _clip_range("12:30-14:00") == (750.0, 840.0) and _clip_range("1:02:03-1:02:04.5") == (3723.0, 3724.5)
     assert _clip_range(" 5 - 12.25 ") == (5.0, 12.25)

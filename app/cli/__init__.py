@@ -6,7 +6,6 @@ save-destination); `errors` (the one usage error)."""
 from __future__ import annotations
 
 import argparse
-import math
 import logging
 import re
 import sys
@@ -17,6 +16,7 @@ from app.redaction import install_log_redaction, redact, register_url_secrets
 from app.store import StoreUnavailable
 
 from app.cli.assist import ASSIST_HELP, assist
+from app.cli.clip_args import add_clips_command
 from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
 from app.cli.records import (catalogue, check, clips, devices, import_orders, insights, review, save_destination, tag,
                              viewers)
@@ -103,56 +103,6 @@ def _date(text: str):
         return date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期格式为 YYYY-MM-DD / a date is YYYY-MM-DD, not {text[:40]!r}") from None
-
-
-def _share(text: str) -> float:
-    """A share 0–1 (a place on a vertical clip)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"要是 0–1 之间的比例 / a share 0-1, not {text[:40]!r}")
-    return value
-
-
-def _clip_region(text: str):
-    """CX,CY,H: a vertical clip's region (app.media.reframe.Region), each a share 0–1."""
-    from app.media.reframe import Region
-
-    try:
-        parts = [float(part) for part in text.split(",")]
-        if len(parts) != 3:
-            raise ValueError(text)
-        return Region(*parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"区域写作 中心x,中心y,高度（0–1）/ a region is CX,CY,H, shares 0-1, not "
-                                         f"{text[:40]!r}") from None
-
-
-def _clip_range(text: str) -> tuple[float, float]:
-    """START-END of a show, each seconds (12.5) or [h:]mm:ss (1:02:03): a clip's span."""
-    import re
-
-    def seconds(part: str) -> float:
-        if not re.fullmatch(r"\d{1,6}(\.\d{1,3})?|(\d{1,2}:){1,2}\d{1,2}(\.\d{1,3})?", part):
-            raise ValueError(part)
-        value = 0.0
-        for piece in part.split(":"):
-            value = value * 60 + float(piece)
-        return value
-
-    start, dash, end = text.strip().partition("-")
-    try:
-        if not dash:
-            raise ValueError(text)
-        span = seconds(start.strip()), seconds(end.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"范围写作 开始-结束（秒或 时:分:秒） / a range is START-END in seconds or "
-                                         f"[h:]mm:ss, e.g. 12:30-14:00, not {text[:40]!r}") from None
-    if not span[0] < span[1]:
-        raise argparse.ArgumentTypeError(f"范围要 开始 < 结束 / a range needs start < end: {text[:40]!r}")
-    return span
 
 
 def _camera_mode(text: str) -> tuple[int, int, int]:
@@ -286,29 +236,7 @@ def _manager_commands(sub) -> None:
     erase.add_argument("user_id", metavar="ID", help="the account id as `viewers find` shows it")
     erase.add_argument("--yes", action="store_true", help="erase (without it: only say what would be erased)")
     action.add_parser("erasures", help="the erasures done (never the id or the name)")
-    clips = sub.add_parser("clips", help="直播切片: a show's explanations (or one range) cut from its recording into "
-                                         "MP4 clips to post, named by product, show and time, with manifest.csv")
-    clips.add_argument("session", type=int, help="session number (anchor-console review lists them)")
-    clips.add_argument("--product", type=int, metavar="ID", help="only this product's explanations")
-    clips.add_argument("--range", type=_clip_range, metavar="START-END",
-                       help="one clip of this span instead: seconds or [h:]mm:ss, e.g. 12:30-14:00")
-    clips.add_argument("--moments", action="store_true",
-                       help="the moments that sold (成交高光: order peaks by the documented rule) instead")
-    clips.add_argument("--vertical", choices=["crop", "letterbox"],
-                       help="9:16, 1080x1920: cut from a region of the picture (crop) or the whole of it with bars")
-    clips.add_argument("--region", type=_clip_region, metavar="CX,CY,H",
-                       help="the region a vertical crop shows: its centre and height as shares of the picture "
-                            "(default 0.5,0.5,1)")
-    clips.add_argument("--caption", default="", help="a caption line burned into vertical clips (checked for "
-                                                     "extreme words)")
-    clips.add_argument("--caption-y", type=_share, metavar="SHARE",
-                       help="where the caption's top sits, a share of the clip's height (0 top – 1 bottom)")
-    clips.add_argument("--card-y", type=_share, metavar="SHARE", help="where the product card's top sits, likewise")
-    clips.add_argument("--logo", default="", metavar="PICTURE", help="the studio's logo burned in, top right")
-    clips.add_argument("--no-card", action="store_true", help="vertical clips without the product card")
-    clips.add_argument("--no-level", action="store_true", help="keep the sound as recorded (not levelled to -14 LUFS)")
-    clips.add_argument("--out", metavar="FOLDER", help="where the clips go (default: clips-N beside the recording)")
-
+    add_clips_command(sub)
 
 def _record_commands(sub) -> None:
     """save-destination, check, review, import-orders, devices."""
