@@ -38,8 +38,10 @@ import re
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from app.compliance.extreme_words import ExtremeWordChecker
 from app.files import SafeCsvWriter
@@ -47,7 +49,7 @@ from app.kernel.events import EventType
 from app.media.cut import Cancelled, CutError, CutResult, cut
 from app.media.loudness import TARGET_LUFS
 from app.media.pictures import picture_bytes
-from app.media.reframe import SHAPES, VERTICAL, Layer, Look, Region, still
+from app.media.reframe import SHAPES, VERTICAL, Layer, Look, Region, picture_at, still
 from app.overlays.cards import ProductCardContent, render_caption, render_product_card, render_rehearsal_mark
 from app.review import SessionReview
 from app.store.aggregates import activity, marks, orders_between
@@ -228,6 +230,32 @@ def look_for(style: ClipStyle, context: ClipContext, span: ClipSpan, rehearsal: 
     return Look(style.shape, w, h, _regions(style, context, span), None, tuple(layers))
 
 
+@dataclass(frozen=True, eq=False)
+class ClipPreview:
+    """A vertical clip's first frame, for a window to show and place its layers on: the picture as the look frames
+    it (BGR, 1080×1920; None when the recording cannot give it), the layers on at that moment (premultiplied BGRA,
+    where placed: `name` "caption" and "card" may be moved, their tops as shares of the height in
+    `ClipStyle.places`), and what could not be shown (a logo that cannot be read; 中文 / English)."""
+
+    picture: np.ndarray | None
+    layers: tuple[Layer, ...]
+    problem: str = ""
+
+
+def preview(review: SessionReview, span: ClipSpan, style: ClipStyle, context: ClipContext) -> ClipPreview | None:
+    """What `span` looks like at its start in `style` (None: the original shape, nothing to place)."""
+    problem = ""
+    try:
+        look = look_for(style, context, span, review.info.rehearsal)
+    except ValueError as exc:  # the logo: named, the rest shown
+        problem = str(exc)
+        look = look_for(replace(style, logo=""), context, span, review.info.rehearsal)
+    if look is None:
+        return None
+    picture = picture_at(review.info.recording_path, span.start, look) if review.info.has_recording else None
+    return ClipPreview(picture, tuple(layer for layer in look.layers if layer.start <= 0.0 < layer.end), problem)
+
+
 def moment_spans(database: Database, review: SessionReview) -> list[ClipSpan]:
     """The moments that sold (the rule in this module's docstring), in the order aired."""
     steps = activity(database, review.info.id, MOMENT_STEP_S)
@@ -353,5 +381,5 @@ def write_manifest(folder: Path, made: list[tuple[ClipSpan, CutResult]]) -> Path
     return path
 
 
-__all__ = ["ClipContext", "ClipSpan", "ClipStyle", "MANIFEST", "caption_problems", "clip_context", "export",
-           "file_name", "look_for", "moment_spans", "range_span", "window_spans", "write_manifest"]
+__all__ = ["ClipContext", "ClipPreview", "ClipSpan", "ClipStyle", "MANIFEST", "caption_problems", "clip_context",
+           "export", "file_name", "look_for", "moment_spans", "preview", "range_span", "window_spans", "write_manifest"]

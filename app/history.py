@@ -131,6 +131,13 @@ class History:
 
         return caption_problems(caption)
 
+    def clip_preview(self, review, span, style):
+        """A vertical clip's first frame and its layers (`app.clips.ClipPreview`) for the dialog to show and place
+        them on; None for the original shape. Decodes from the recording: off the window's thread."""
+        from app.clips import clip_context, preview
+
+        return preview(review, span, style, clip_context(self.database, review))
+
     def export_clips(self, review, spans: list, folder, style=None, progress=None, cancelled=None) -> list:
         """直播切片: cut the spans from the show's recording into `folder` with manifest.csv, in `style`
         (`app.clips.ClipStyle`: the original shape by default), at a lower priority than a show on air;

@@ -289,7 +289,7 @@ def main() -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (out_dir / f"pipeline_vs_ffmpeg{'-scene' if args.scene else ''}-{stamp}.json").write_text(json.dumps(result, indent=2))
     dropped = sum(pipe["dropped"].values())
-    print(f"| metric | pipeline | ffmpeg CLI | ratio |\n|---|---|---|---|")
+    print("| metric | pipeline | ffmpeg CLI | ratio |\n|---|---|---|---|")
     print(f"| {args.size}@{args.fps} {args.seconds:g} s, CPU-s | {pipe['cpu_s']:.1f} | {ref['cpu_s']:.1f} | "
           f"{result['cpu_ratio']:.2f}× |")
     print(f"| CPU ms / frame | {pipe['cpu_ms_per_frame']:.1f} | {ref['cpu_ms_per_frame']:.1f} | |")

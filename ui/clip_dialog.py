@@ -5,12 +5,13 @@ levelled. The dialog only gathers the choice; the history makes the spans and th
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTime
+from PySide6.QtCore import Qt, QTime, QTimer
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton, QTableWidget,
                                QTableWidgetItem, QTimeEdit, QVBoxLayout, QWidget)
 
 from app.console import ClipStyle, Region, money
+from ui.clip_preview import ClipPreviewView
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.worker import Worker
 
@@ -42,6 +43,13 @@ class ClipDialog(QDialog):
         self.spans: list = []
         self._moments: list | None = None
         self.worker = Worker(self, "moments")
+        self.previewer = Worker(self, "clip-preview")
+        self._previewing = self._stale = False
+        self.view = ClipPreviewView(self, on_place=self._dragged)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(200)  # typing a caption renders it once it pauses
+        self._soon.timeout.connect(lambda: self._preview())
         self.what = QButtonGroup(self)
         what_row = QHBoxLayout()
         for i, (_key, label) in enumerate(WHAT):
@@ -51,15 +59,20 @@ class ClipDialog(QDialog):
         self.product = QComboBox()
         for pid in dict.fromkeys(span.product_id for span in history.clip_spans(review)):
             self.product.addItem(review.titles.get(pid, f"#{pid}"), pid)
-        what_row.addWidget(self.product, 1)
+        what_row.addStretch(1)
+        which_row = QHBoxLayout()  # the product and the range on their own row: the dialog fits 1366 wide
+        which_row.addWidget(QLabel(tr("商品")))
+        which_row.addWidget(self.product, 1)
+        which_row.addSpacing(16)
+        which_row.addWidget(QLabel(tr("范围")))
         self.range_start, self.range_end = QTimeEdit(), QTimeEdit()
         for edit, seconds in ((self.range_start, playhead), (self.range_end, playhead + 60)):
             edit.setDisplayFormat("H:mm:ss")
             edit.setTime(QTime(0, 0).addSecs(int(min(seconds, 86_399))))
             edit.timeChanged.connect(lambda _t: self._list() if self.choice() == "range" else None)
-        what_row.addWidget(self.range_start)
-        what_row.addWidget(QLabel("–"))
-        what_row.addWidget(self.range_end)
+        which_row.addWidget(self.range_start)
+        which_row.addWidget(QLabel("–"))
+        which_row.addWidget(self.range_end)
         self.what.button(0).setChecked(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
@@ -78,16 +91,26 @@ class ClipDialog(QDialog):
         buttons.addWidget(self.note, 1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(cancel)
-        layout = QVBoxLayout(self)
-        layout.addLayout(what_row)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        self.resize(720, 600)
+        left = QVBoxLayout()
+        left.addLayout(what_row)
+        left.addLayout(which_row)
+        left.addWidget(self.table, 1)
+        left.addLayout(form)
+        left.addLayout(buttons)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.view)
+        self.view.setMinimumSize(243, 432)
+        self.resize(1200, 640)
         self.what.idClicked.connect(lambda _id: self._list())
         self.product.currentIndexChanged.connect(lambda _i: self._list())
         self.shape.currentIndexChanged.connect(lambda _i: self._enable())
         self.caption.textChanged.connect(lambda _t: self._enable())
+        for signal in (self.shape.currentIndexChanged, self.card_place.currentIndexChanged,
+                       self.caption_place.currentIndexChanged, self.centre.valueChanged,
+                       self.height_share.valueChanged, self.caption.textChanged, self.logo.editingFinished,
+                       self.card.toggled, self.table.currentCellChanged):
+            signal.connect(lambda *_args: self._soon.start())
         self._list()
 
     def _options(self) -> QFormLayout:
@@ -151,8 +174,52 @@ class ClipDialog(QDialog):
         return form
 
     def done(self, result: int) -> None:  # noqa: D102 - Qt's; the moments' search ends with the dialog
+        self._soon.stop()
         self.worker.wait()
+        self.previewer.wait()
         super().done(result)
+
+    def _preview(self) -> None:
+        """The selected clip's first frame as chosen, rendered off the window's thread; one at a time, the latest
+        choice last."""
+        if self._previewing:
+            self._stale = True
+            return
+        row = max(0, self.table.currentRow())
+        if not self.spans or self.shape.currentData() == "original":
+            self.view.show_preview(None)
+            return
+        try:
+            style = self.style()
+        except ValueError as exc:
+            self.note.setText(pick(str(exc)))
+            return
+        history, review, span = self.history, self.review, self.spans[min(row, len(self.spans) - 1)]
+        self._previewing, self._stale = True, False
+        self.previewer.start(lambda: history.clip_preview(review, span, style), self._previewed)
+
+    def _previewed(self, result) -> None:
+        self._previewing = False
+        if isinstance(result, Exception):
+            self.view.show_preview(None)
+            self.view.message = tr("预览失败") + f": {pick(str(result))}"
+        else:
+            self.view.show_preview(result)
+            if result is not None and result.problem:
+                self.note.setText(pick(result.problem))
+        if self._stale:
+            self._preview()
+
+    def _dragged(self, name: str, share: float) -> None:
+        """A layer moved on the preview: its place becomes the combo's 自定义 entry."""
+        combo = self.caption_place if name == "caption" else self.card_place
+        text = tr("自定义") + f" {share:.0%}"
+        if combo.count() == len(PLACES):
+            combo.addItem(text, share)
+        else:
+            combo.setItemText(len(PLACES), text)
+            combo.setItemData(len(PLACES), share)
+        combo.setCurrentIndex(len(PLACES))
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, tr("选择标志图片"), "", "Images (*.png *.jpg *.jpeg *.webp)")
@@ -221,6 +288,7 @@ class ClipDialog(QDialog):
             seconds = sum(span.seconds for span in self.spans)
             self.note.setText(tr("{n} 个切片，共 {m} 分钟").format(n=len(self.spans), m=f"{seconds / 60:.1f}"))
         self.export_button.setEnabled(bool(self.spans) and not problems)
+        self._soon.start()
 
     def style(self):
         """The clips' look as chosen (a value of the core's `ClipStyle`)."""

@@ -9,6 +9,7 @@ turned into premultiplied YUV once and blended into the planes at its place. No 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,4 +220,27 @@ class Reframer:
         return av.VideoFrame.from_ndarray(self.buffer, format="yuv420p")
 
 
-__all__ = ["Layer", "Look", "Reframer", "Region", "SHAPES", "VERTICAL", "still"]
+def picture_at(path: str | Path, t: float, look: Look, most: int = 600) -> np.ndarray | None:
+    """The recording's picture at `t` seconds as `look` frames it at its start, without its layers (BGR, the look's
+    size): for a preview. A recording that ends before `t` (cut by a crash) gives its last picture; None when it has
+    none or cannot be read. At most `most` frames are decoded from the keyframe before `t`."""
+    bare = dataclasses.replace(look, layers=())
+    found = None
+    try:
+        with av.open(str(path)) as inp:
+            if not inp.streams.video:
+                return None
+            video = inp.streams.video[0]
+            inp.seek(max(0, int(t / video.time_base)), stream=video, backward=True, any_frame=False)
+            for count, frame in enumerate(inp.decode(video)):
+                found = frame
+                if (frame.time is not None and frame.time >= t - 1e-3) or count + 1 >= most:
+                    break
+    except (av.error.FFmpegError, OSError):
+        return None
+    if found is None:
+        return None
+    return Reframer(bare, found.width // 2 * 2, found.height // 2 * 2).frame(found, 0.0).to_ndarray(format="bgr24")
+
+
+__all__ = ["Layer", "Look", "Reframer", "Region", "SHAPES", "VERTICAL", "picture_at", "still"]

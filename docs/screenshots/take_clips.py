@@ -1,6 +1,6 @@
 """Take the 直播切片 screenshots at 1366×768 on a virtual X display: a 12-second rehearsal recorded (two products
-explained), its review's 导出切片… dialog with the letterboxed shape chosen and a caption holding an extreme word
-(13-clip-dialog.png), then a frame of a vertical clip of the first explanation, cropped and letterboxed, side by side
+explained), its review's 导出切片… dialog with the letterboxed shape chosen, a caption holding an extreme word and
+the clip's first frame previewed beside (13-clip-dialog.png), then a frame of a vertical clip of the first explanation, cropped and letterboxed, side by side
 (14-clip-vertical.png).
 
     ulimit -v 8000000; .venv/bin/python docs/screenshots/take_clips.py
@@ -52,8 +52,8 @@ def main() -> int:
             clips = window.export_clips()
             clips.shape.setCurrentIndex(clips.shape.findData("letterbox"))
             clips.caption.setText("全网最低 今天直播间福利价")
-            clips.move(window.x() + 300, window.y() + 80)
-            QTimer.singleShot(500, lambda: (clips.grab().save(str(HERE / "13-clip-dialog.png")), clips.reject(),
+            clips.move(window.x() + 190, window.y() + 60)
+            QTimer.singleShot(2500, lambda: (clips.grab().save(str(HERE / "13-clip-dialog.png")), clips.reject(),
                                             frames(window.review)))
 
         def frames(review) -> None:

@@ -155,6 +155,10 @@
         <translation>Export clips</translation>
     </message>
     <message>
+        <source>范围</source>
+        <translation>Range</translation>
+    </message>
+    <message>
         <source>裁切区域的水平中心：0% 最左，100% 最右</source>
         <translation>The crop region&apos;s horizontal centre: 0% far left, 100% far right</translation>
     </message>
@@ -213,6 +217,14 @@
     <message>
         <source>导出…</source>
         <translation>Export…</translation>
+    </message>
+    <message>
+        <source>预览失败</source>
+        <translation>Preview failed</translation>
+    </message>
+    <message>
+        <source>自定义</source>
+        <translation>Custom</translation>
     </message>
     <message>
         <source>选择标志图片</source>
@@ -649,6 +661,18 @@
     <message>
         <source>商品卡</source>
         <translation>Product card</translation>
+    </message>
+    <message>
+        <source>原画面：不加任何东西</source>
+        <translation>Original picture: nothing added</translation>
+    </message>
+    <message>
+        <source>拖动字幕或商品卡改变位置；选中后可用方向键微调</source>
+        <translation>Drag the caption or the product card to move it; once picked, the arrow keys nudge it</translation>
+    </message>
+    <message>
+        <source>这一场的录像读不出画面</source>
+        <translation>No picture can be read from this show's recording</translation>
     </message>
     <message>
         <source>优惠券</source>

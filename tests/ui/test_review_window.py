@@ -334,3 +334,48 @@ def test_clips_are_exported_from_the_toolbar_with_progress_and_a_cancel(reviewed
     assert "0/1" in review.status.text(), review.status.text()
     assert list((tmp_path / "again").glob("*.mp4*")) == []  # no clip, no half-written file
     assert not slot_errors, slot_errors
+
+
+def test_a_vertical_clips_caption_and_card_are_dragged_on_its_preview(reviewed, qtbot, slot_errors):
+    """导出切片… → 竖屏: the clip's first frame 9:16 beside the choices, rendered off the window's thread; the caption
+    dragged down with the mouse lands where it was dropped (the place becomes 自定义 and the clip's style), the card
+    picked and moved with the arrow keys; back to the original shape, nothing to place."""
+    from PySide6.QtCore import QPoint
+
+    review, _live, _pinned = reviewed
+    review.sessions.setCurrentRow(0)
+    qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+    qtbot.mouseClick(review.clips_button, Qt.MouseButton.LeftButton)
+    dialog = review.clips.dialog
+    view = dialog.view
+    assert view.isVisible() and view.layers == [] and view.message
+    dialog.shape.setCurrentIndex(dialog.shape.findData("crop"))
+    qtbot.keyClicks(dialog.caption, "New in today")
+    qtbot.waitUntil(lambda: {"caption", "card"} <= {layer["name"] for layer in view.layers}, timeout=15000)
+    assert view.picture is not None and (view.picture.width(), view.picture.height()) == (1080, 1920)
+    caption = next(layer for layer in view.layers if layer["name"] == "caption")
+    assert caption["y"] == 160  # the documented place until moved
+    rect = view.layer_rect(caption)
+    grab = QPoint(round(rect.center().x()), round(rect.center().y()))
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=grab)
+    for step in range(1, 6):
+        qtbot.mouseMove(view, QPoint(grab.x(), grab.y() + 20 * step))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(grab.x(), grab.y() + 100))
+    moved = round(160 + 100 * 1080 / view.canvas().width())
+    share = dict(dialog.style().places)["caption"]
+    assert abs(share * 1920 - moved) <= 2 and dialog.caption_place.currentIndex() == dialog.caption_place.count() - 1
+    assert "%" in dialog.caption_place.currentText()
+    qtbot.waitUntil(lambda: not dialog._previewing and not dialog._soon.isActive(), timeout=15000)
+    rendered = next(layer for layer in view.layers if layer["name"] == "caption")
+    assert abs(rendered["y"] - moved) <= 2  # the core placed it where it was dropped
+    card = next(layer for layer in view.layers if layer["name"] == "card")
+    top = card["y"]
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.layer_rect(card).center().toPoint())
+    assert view.picked == "card"
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    assert dict(dialog.style().places)["card"] == pytest.approx((top - 2 * 19) / 1920, abs=0.001)
+    dialog.shape.setCurrentIndex(dialog.shape.findData("original"))
+    qtbot.waitUntil(lambda: view.layers == [] and not dialog._soon.isActive(), timeout=15000)
+    dialog.reject()
+    assert not slot_errors, slot_errors
