@@ -178,17 +178,25 @@ def erase_viewer(database: Database, platform: str, user_id: str) -> ErasureResu
             counts = db.get(SessionCounts, session_id)
             if counts is not None and "review" in counts.counts:
                 counts.counts = {k: v for k, v in counts.counts.items() if k != "review"}
-        quarantined = db.execute(select(QuarantinedEvent).where(QuarantinedEvent.session_id.in_(sorted(ended))))
-        for (held,) in quarantined:
-            text = held.event_text
-            for secret in sorted({user_id, *names}, key=len, reverse=True):
-                text = text.replace(secret, token if secret == user_id else ERASED_NAME)
-            held.event_text = text
         kept = db.execute(update(ShowViewer).where(ShowViewer.studio_id == database.studio_id,
                                                    ShowViewer.platform == platform, ShowViewer.user_id == user_id)
                           .values(user_id=token)).rowcount or 0  # the accounts kept per show: counts stay
-        if not rows and not kept:
-            return None
+        # a quarantined event is text: scrubbed wherever the account's id or names occur once the account was found
+        # in the log or the kept accounts; else only where the text names it as a user_id (never an erasure of
+        # nobody rewriting every text that holds what was typed)
+        named = f'"user_id": {json.dumps(user_id, ensure_ascii=False)}'
+        quarantined = db.execute(select(QuarantinedEvent).where(QuarantinedEvent.session_id.in_(sorted(ended))))
+        aside = 0
+        for (held,) in quarantined:
+            if not (rows or kept) and named not in held.event_text:
+                continue
+            text = held.event_text
+            for secret in sorted({user_id, *names}, key=len, reverse=True):
+                text = text.replace(secret, token if secret == user_id else ERASED_NAME)
+            aside += text != held.event_text
+            held.event_text = text
+        if not rows and not kept and not aside:
+            return None  # nothing named it: nothing changed, nothing recorded
         shows = max(len(touched), kept)  # the log's shows; the kept accounts have one row per show
         db.add(Erasure(studio_id=database.studio_id, platform=platform, token=token, erased_at=time.time(),
                        shows=shows, events=len(rows),

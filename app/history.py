@@ -131,6 +131,14 @@ class History:
 
         return caption_problems(caption)
 
+    def verify_records(self, session_id: int):
+        """The show's stored log checked against its hash chain (`app.store.chain.Verdict`: intact, sealed, what
+        differs from which link on); KeyError for a show that is not the studio's. Reads the whole log: off the
+        window's thread."""
+        from app.store.chain import verify
+
+        return verify(self.database, session_id)
+
     def clip_preview(self, review, span, style):
         """A vertical clip's first frame and its layers (`app.clips.ClipPreview`) for the dialog to show and place
         them on; None for the original shape. Decodes from the recording: off the window's thread."""

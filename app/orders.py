@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.kernel.events import Event, EventType
+from app.store.chain import extend
 from app.store.db import Database, owner_alive
 from app.store.models import EventRecord, LiveSession, Product, SessionStatus
 from app.store.order_io import CHINA, OrderLine, parse_orders, read_table
@@ -129,6 +130,7 @@ def import_orders(database: Database, session_id: int, path: str | Path, mapping
                 report.refund_cents += line.refund_cents
         if rows:
             db.execute(EventRecord.__table__.insert(), rows)
+            extend(db, session_id, rows)  # the show's chain grows by marked links, never rewritten
             forget_show(db, session_id)  # the views across shows read it again (app/insights.py)
     return report
 

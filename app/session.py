@@ -155,6 +155,10 @@ class SessionCore:
             self._unsubscribe_writer()
         if self.writer:
             self.writer.close()
+            try:
+                self.writer.seal()  # the chain closed: app/store/chain.py
+            except Exception as exc:  # noqa: BLE001 - an unsealed show verifies up to its last link; the end goes on
+                log.error("the show's chain was not sealed: %s", exc)
             self._keep_counts()
         if self.room:
             self.room.close()

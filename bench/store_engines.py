@@ -5,7 +5,8 @@ driver doing the same inserts raw, in the same run.
 
 For each engine:
 1. capacity: `events` simulated audience events through `StoreWriter` as fast as it takes them (batches of 500,
-   one transaction each), against the engine's own driver inserting the same rows in the same batches
+   one transaction each, each row a link of the show's hash chain), through the same writer without the chain (as
+   it was before issue #31), and the engine's own driver inserting the same rows in the same batches
    (sqlite3 `executemany`; psycopg 3 `executemany`) into a table of the same shape — the reference;
 2. live: the session core at the show's rate (2,000 events/s, the simulated audience) for `seconds`: every
    event stored? how long the queue took to drain at the end?
@@ -26,11 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from app.kernel.bus import EventBus  # noqa: E402
 from app.live.simulator import AudienceSimulator, SimulatorConfig  # noqa: E402
 from app.session import SessionCore  # noqa: E402
+from app.store.chain import Chain  # noqa: E402
 from app.store.db import Database  # noqa: E402
 from app.store.models import EventRecord  # noqa: E402
 from app.store.writer import StoreWriter, event_row  # noqa: E402
@@ -52,8 +54,20 @@ def events_for(database: Database, n: int) -> tuple[int, list]:
     return session_id, [bus.publish(e) for e in sim.generate(n, 0)]
 
 
-def writer_time(database: Database, session_id: int, events: list) -> float:
-    writer = StoreWriter(database, session_id)
+class Unchained(StoreWriter):
+    """The writer as it was before each show's log was chained (app/store/chain.py): the rows alone. The same-run
+    reference for what the chain costs; here only, never in the console."""
+
+    def _begin_chain(self) -> Chain:
+        return Chain(self.session_id, "")
+
+    def _insert(self, rows: list[dict]) -> None:
+        with self.database.engine.begin() as connection:
+            connection.execute(insert(EventRecord), rows)
+
+
+def writer_time(database: Database, session_id: int, events: list, kind=StoreWriter) -> float:
+    writer = kind(database, session_id)
     t0 = time.perf_counter()
     for event in events:
         writer(event)
@@ -111,13 +125,16 @@ def _values(row: dict, flag=int) -> tuple:
 def measure(name: str, url: str, raw, n: int, seconds: float) -> dict:
     database = Database(url)
     seed_catalogue(database)
+    before_id, before_events = events_for(database, n)
+    before = writer_time(database, before_id, before_events, Unchained)
     session_id, events = events_for(database, n)
     ours = writer_time(database, session_id, events)
     rows = [event_row(session_id, e) for e in events]
     reference = raw(rows)
     live = live_run(database, 2000, seconds) if seconds > 0 else None
     database.close()
-    return {"engine": name, "events": n, "writer_s": ours, "writer_per_s": n / ours, "raw_s": reference,
+    return {"engine": name, "events": n, "writer_s": ours, "writer_per_s": n / ours, "unchained_s": before,
+            "unchained_per_s": n / before, "raw_s": reference,
             "raw_per_s": n / reference, "ratio": ours / reference, "live": live}
 
 
@@ -143,13 +160,14 @@ def main() -> int:
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     (out / f"store_engines-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
-    print("| engine | StoreWriter | raw driver (reference) | ratio | live 2,000/s: published / stored, drain |")
-    print("|---|---|---|---|---|")
+    print("| engine | StoreWriter (chained) | without the chain | raw driver (reference) | ratio | live 2,000/s: "
+          "published / stored, drain |")
+    print("|---|---|---|---|---|---|")
     for r in results:
         live = r["live"]
         shown = (f"{live['published']} / {live['persisted']}, {live['drain_s']:.2f} s" if live else "—")
-        print(f"| {r['engine']} | {r['writer_per_s']:,.0f}/s | {r['raw_per_s']:,.0f}/s | {r['ratio']:.2f}× the time "
-              f"| {shown} |")
+        print(f"| {r['engine']} | {r['writer_per_s']:,.0f}/s | {r['unchained_per_s']:,.0f}/s | {r['raw_per_s']:,.0f}/s"
+              f" | {r['ratio']:.2f}× the time | {shown} |")
     sqlite_rate, pg_rate = results[0]["writer_per_s"], results[1]["writer_per_s"]
     print(f"\nPostgreSQL / SQLite, StoreWriter: {pg_rate / sqlite_rate:.2f}× the rate")
     return 0

@@ -227,3 +227,24 @@ def test_a_draw_the_log_cannot_check_is_recorded_as_not_verified(database):
             BASE, 9.0, 999))])
     result = erase_viewer(database, "douyin", WHO)
     assert result.draws == ((show, 7, False),)
+
+
+def test_an_erasure_of_nobody_leaves_the_quarantined_texts_and_one_only_there_is_erased(database):
+    """A quarantined event is text: an erasure of what matches no account changes none of it (it used to replace
+    what was typed wherever it occurred, and say nobody was found); an account named only there is erased, and
+    recorded."""
+    session_id = _show(database, 1, "douyin", [(WHO, NAME)], draw=False)
+    with database.sessions.begin() as db:
+        db.add(QuarantinedEvent(session_id=session_id, seq=4242, type="order", reason="too big",
+                                event_text='{"payload": {"user_id": "only-here", "amount_cents": 1e30}, "a": 1}',
+                                quarantined_at=1.0))
+    assert erase_viewer(database, "douyin", "a") is None and erase_viewer(database, "douyin", "1") is None
+    with database.session() as db:
+        text = db.scalar(select(QuarantinedEvent.event_text).where(QuarantinedEvent.reason == "too big"))
+    assert text == '{"payload": {"user_id": "only-here", "amount_cents": 1e30}, "a": 1}'
+    result = erase_viewer(database, "douyin", "only-here")
+    assert result is not None and result.events == 0
+    with database.session() as db:
+        text = db.scalar(select(QuarantinedEvent.event_text).where(QuarantinedEvent.reason == "too big"))
+    assert "only-here" not in text and result.token in text
+    assert [e["token"] for e in erasures(database)][-1] == result.token

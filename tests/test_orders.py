@@ -333,3 +333,42 @@ def test_any_time_zone_text_is_a_zone_or_a_clear_refusal(text):
         assert "time zone" in str(exc) or "UTC offset" in str(exc)
     else:
         assert datetime(2026, 12, 1, tzinfo=zone).utcoffset() is not None
+
+
+def test_orders_imported_after_a_chained_show_extend_its_chain_and_it_still_verifies(database, session, tmp_path):
+    """存证: the show written by the console's writer (chained, sealed); the export's orders go in as `import`
+    links after the seal, never rewriting it; the whole still verifies, and an imported order changed is named."""
+    from sqlalchemy import delete, update
+
+    from app.kernel.events import Event
+    from app.store.chain import verify
+    from app.store.models import ChainLink
+    from app.store.writer import StoreWriter
+
+    session_id, _a, _b = session
+    with database.sessions.begin() as db:
+        events = [Event(EventType(r.type), r.payload, r.actor, r.wall_time, r.stream_time, r.seq) for r in db.scalars(
+            select(EventRecord).where(EventRecord.session_id == session_id).order_by(EventRecord.seq))]
+        db.execute(delete(EventRecord).where(EventRecord.session_id == session_id))
+    writer = StoreWriter(database, session_id)
+    for event in events:
+        writer(event)
+    writer.close()
+    writer.seal()
+    assert verify(database, session_id).intact
+    export = tmp_path / "抖店订单.csv"
+    douyin_csv(export, ROWS)
+    report = import_orders(database, session_id, export)
+    verdict = verify(database, session_id)
+    assert verdict.intact and verdict.sealed and verdict.findings == ()
+    with database.session() as db:
+        kinds = db.scalars(select(ChainLink.kind).where(ChainLink.session_id == session_id)
+                           .order_by(ChainLink.position)).all()
+        imported = db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id,
+                                                            EventRecord.seq > len(events))).all()
+    assert kinds == ["genesis"] + ["event"] * len(events) + ["seal"] + ["import"] * len(imported)
+    assert len(imported) == report.imported + report.refunds + report.settled
+    with database.sessions.begin() as db:
+        db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == imported[0])
+                   .values(amount_cents=1))
+    assert [(f.kind, f.seq) for f in verify(database, session_id).findings] == [("changed", imported[0])]

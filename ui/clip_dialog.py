@@ -50,29 +50,7 @@ class ClipDialog(QDialog):
         self._soon.setSingleShot(True)
         self._soon.setInterval(200)  # typing a caption renders it once it pauses
         self._soon.timeout.connect(lambda: self._preview())
-        self.what = QButtonGroup(self)
-        what_row = QHBoxLayout()
-        for i, (_key, label) in enumerate(WHAT):
-            button = QRadioButton(tr(label))
-            self.what.addButton(button, i)
-            what_row.addWidget(button)
-        self.product = QComboBox()
-        for pid in dict.fromkeys(span.product_id for span in history.clip_spans(review)):
-            self.product.addItem(review.titles.get(pid, f"#{pid}"), pid)
-        what_row.addStretch(1)
-        which_row = QHBoxLayout()  # the product and the range on their own row: the dialog fits 1366 wide
-        which_row.addWidget(QLabel(tr("商品")))
-        which_row.addWidget(self.product, 1)
-        which_row.addSpacing(16)
-        which_row.addWidget(QLabel(tr("范围")))
-        self.range_start, self.range_end = QTimeEdit(), QTimeEdit()
-        for edit, seconds in ((self.range_start, playhead), (self.range_end, playhead + 60)):
-            edit.setDisplayFormat("H:mm:ss")
-            edit.setTime(QTime(0, 0).addSecs(int(min(seconds, 86_399))))
-            edit.timeChanged.connect(lambda _t: self._list() if self.choice() == "range" else None)
-        which_row.addWidget(self.range_start)
-        which_row.addWidget(QLabel("–"))
-        which_row.addWidget(self.range_end)
+        what_row, which_row = self._choices(playhead)
         self.what.button(0).setChecked(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
@@ -112,6 +90,34 @@ class ClipDialog(QDialog):
                        self.card.toggled, self.table.currentCellChanged):
             signal.connect(lambda *_args: self._soon.start())
         self._list()
+
+    def _choices(self, playhead: float) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """What to cut: every explanation, one product's, the moments, a range (from the playhead, a minute)."""
+        history, review = self.history, self.review
+        self.what = QButtonGroup(self)
+        what_row = QHBoxLayout()
+        for i, (_key, label) in enumerate(WHAT):
+            button = QRadioButton(tr(label))
+            self.what.addButton(button, i)
+            what_row.addWidget(button)
+        self.product = QComboBox()
+        for pid in dict.fromkeys(span.product_id for span in history.clip_spans(review)):
+            self.product.addItem(review.titles.get(pid, f"#{pid}"), pid)
+        what_row.addStretch(1)
+        which_row = QHBoxLayout()  # the product and the range on their own row: the dialog fits 1366 wide
+        which_row.addWidget(QLabel(tr("商品")))
+        which_row.addWidget(self.product, 1)
+        which_row.addSpacing(16)
+        which_row.addWidget(QLabel(tr("范围")))
+        self.range_start, self.range_end = QTimeEdit(), QTimeEdit()
+        for edit, seconds in ((self.range_start, playhead), (self.range_end, playhead + 60)):
+            edit.setDisplayFormat("H:mm:ss")
+            edit.setTime(QTime(0, 0).addSecs(int(min(seconds, 86_399))))
+            edit.timeChanged.connect(lambda _t: self._list() if self.choice() == "range" else None)
+        which_row.addWidget(self.range_start)
+        which_row.addWidget(QLabel("–"))
+        which_row.addWidget(self.range_end)
+        return what_row, which_row
 
     def _options(self) -> QFormLayout:
         """画面, the crop region, what is burned in, the sound."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLis
 from app.console import MASKED_UV, WINDOW_COLUMNS, format_clock, money, product_rows, ratio, whole, window_rows
 from ui.axes import CURVE_ROOM, label_lanes, lane_positions, round_y_axis
 from ui.clip_export import ClipExport
+from ui.seal_state import SealState
 from ui.compare import ComparePanel, documents_folder
 from ui.i18n import label, pick, tr
 from ui.insights import InsightsPanel
@@ -118,6 +119,8 @@ class ReviewWindow(QMainWindow):
                            ("comments", tr("评论/点赞 每分钟"))):
             self.kpi_labels[key] = QLabel("—")
             self.kpis.addRow(caption, self.kpi_labels[key])
+        self.seal = SealState(self, service.history)  # 存证: the log against its hash chain
+        self.kpis.addRow(tr("存证"), self.seal.label)
         self.products = QTableWidget(0, 9)
         self.products.setHorizontalHeaderLabels([tr("商品"), tr("讲解", "review column"),
                                                  tr("讲解观众"), tr("订单"), "GMV",
@@ -281,6 +284,7 @@ class ReviewWindow(QMainWindow):
         if self.player is None and not info.recording_path:
             self.video.placeholder = tr("这一场没有录像")
             self.video.show_frame(None)
+        self.seal.check(info.id)
         note, self._import_note = self._import_note, ""
         events_word = tr("条事件")
         self.status.setText(f"#{info.id} · {review.events} {events_word} · "
@@ -521,6 +525,7 @@ class ReviewWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self._timer.stop()
         self.clips.stop()
+        self.seal.wait()
         self.insights.stop()
         self.comparison.stop()
         if self.player is not None:

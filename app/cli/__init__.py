@@ -21,6 +21,7 @@ from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
 from app.cli.records import (catalogue, check, clips, devices, import_orders, insights, review, save_destination, tag,
                              viewers)
 from app.cli.show import demo, live, stream
+from app.cli.sealed import add_records_command, records
 
 __all__ = ["ASSIST_HELP", "EXIT_RUNTIME", "EXIT_USAGE", "UsageError", "build_parser", "main"]
 
@@ -237,6 +238,7 @@ def _manager_commands(sub) -> None:
     erase.add_argument("--yes", action="store_true", help="erase (without it: only say what would be erased)")
     action.add_parser("erasures", help="the erasures done (never the id or the name)")
     add_clips_command(sub)
+    add_records_command(sub)
 
 def _record_commands(sub) -> None:
     """save-destination, check, review, import-orders, devices."""
@@ -364,6 +366,8 @@ def main(argv: list[str] | None = None, windows=None) -> int:
             return tag(args.session, args.tags)
         if args.command == "clips":
             return clips(args)
+        if args.command == "records":
+            return records(args)
         if args.command == "viewers":
             return viewers(args.action, getattr(args, "text", None),
                            PLATFORM_CHOICES.get(getattr(args, "platform", None) or "none", ""),

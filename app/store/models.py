@@ -191,6 +191,25 @@ class QuarantinedEvent(Base):
     quarantined_at: Mapped[float] = mapped_column(Float)
 
 
+class ChainLink(Base):
+    """One link of a show's hash chain (app/store/chain.py): what it chains (kind, the event's seq), the digests of
+    its content and of its personal data, the link's own hash; `note` for the first link (the salt) and the seal."""
+
+    __tablename__ = "chain_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content: Mapped[str] = mapped_column(String(64))
+    personal: Mapped[str] = mapped_column(String(64), default="")
+    link: Mapped[str] = mapped_column(String(64))
+    note: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (Index("ix_chain_links_session_position", "session_id", "position", unique=True),)
+
+
 class SessionCounts(Base):
     """A session's audience in bulk (entries, comments, likes, shares: app/store/aggregates.py), counted once —
     by the live metrics when the show ends, or by SQL the first time its review opens — so a long show's review

@@ -21,13 +21,14 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.kernel.events import Event
-from app.text import safe
+from app.store.chain import Chain, load_chain
 from app.store.db import Database
-from app.store.models import EventRecord, QuarantinedEvent
+from app.store.models import ChainLink, EventRecord, LiveSession, QuarantinedEvent
+from app.text import safe
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,21 @@ class WriterStats:
     last_error: str | None = None
 
 
+def _whole(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def event_row(session_id: int, event: Event) -> dict:
+    """The stored row of an event. The indexed columns hold only what their type holds (an id as text, a product
+    and an amount as whole numbers; anything else None: the payload keeps it as it came), so the row reads back as
+    it was written on every engine — what the hash chain relies on."""
     payload = event.payload
-    amount = payload.get("amount_cents")
+    amount = _whole(payload.get("amount_cents"))
     if amount is None:
-        amount = payload.get("value_cents")
+        amount = _whole(payload.get("value_cents"))
+    user = payload.get("user_id")
+    if _whole(user) is not None:
+        user = str(user)
     return {
         "session_id": session_id,
         "seq": event.seq,
@@ -68,8 +79,8 @@ def event_row(session_id: int, event: Event) -> dict:
         "stream_time": event.stream_time,
         "type": str(event.type),
         "actor": event.actor,
-        "user_id": payload.get("user_id"),
-        "product_id": payload.get("product_id"),
+        "user_id": user if isinstance(user, str) else None,
+        "product_id": _whole(payload.get("product_id")),
         "amount_cents": amount,
         "flagged": event.flagged,
         "payload": payload,
@@ -84,6 +95,8 @@ class StoreWriter:
         self.database, self.session_id = database, session_id
         self.interval, self.batch_size = interval, batch_size
         self.stats = WriterStats()
+        self.chain = self._begin_chain()  # every row this writer stores is a link (app/store/chain.py)
+        self.chained = {"event": 0, "quarantined": 0}
         self._queue: queue.Queue = queue.Queue(maxsize=max_queued)
         self._thread = threading.Thread(target=self._run, name="store writer", daemon=True)
         self._thread.start()
@@ -100,6 +113,40 @@ class StoreWriter:
     def close(self, timeout: float = 30.0) -> None:
         self._queue.put(_STOP)
         self._thread.join(timeout)
+
+    def _begin_chain(self) -> Chain:
+        """The show's chain: begun with its first link, or the stored one continued (a writer for a show that has
+        one: the links go on from its last)."""
+        with self.database.engine.begin() as connection:
+            kept = load_chain(connection, self.session_id)
+            if kept is not None:
+                return kept
+            started = connection.execute(select(LiveSession.started_at).where(
+                LiveSession.id == self.session_id)).scalar()
+            chain, genesis = Chain.begin(self.session_id, self.database.studio_id, started)
+            connection.execute(insert(ChainLink), [genesis])
+        return chain
+
+    def seal(self) -> None:
+        """The show's end: a last link closing the chain (after `close`, once everything is written)."""
+        if self._thread.is_alive():
+            raise RuntimeError("seal after close: the writer is still writing")
+        if self.chain.sealed:
+            return
+        row = self.chain.seal_row(self.chained["event"], self.chained["quarantined"])
+        with self.database.engine.begin() as connection:
+            connection.execute(insert(ChainLink), [row])
+        self.chain.keep()
+        self.chain.sealed = True
+
+    def _insert(self, rows: list[dict]) -> None:
+        """Event rows and their links in one transaction; the chain moves on only once it has committed."""
+        links = self.chain.events(rows)
+        with self.database.engine.begin() as connection:
+            connection.execute(insert(EventRecord), rows)
+            connection.execute(insert(ChainLink), links)
+        self.chain.keep()
+        self.chained["event"] += len(rows)
 
     def _run(self) -> None:
         stopping = False
@@ -147,8 +194,7 @@ class StoreWriter:
         if not rows:
             return
         try:
-            with self.database.engine.begin() as connection:
-                connection.execute(insert(EventRecord), rows)
+            self._insert(rows)
             self._written(len(rows))
             return
         except Exception as exc:  # noqa: BLE001 - sorted out row by row below
@@ -166,8 +212,7 @@ class StoreWriter:
             failed, progressed = [], False
             for row in pending:
                 try:
-                    with self.database.engine.begin() as connection:
-                        connection.execute(insert(EventRecord), [row])
+                    self._insert([row])
                     self._written(1)
                     progressed = True
                 except IntegrityError as exc:
@@ -200,8 +245,6 @@ class StoreWriter:
         self.stats.batches += 1
 
     def _already_stored(self, row: dict) -> bool:
-        from sqlalchemy import select
-
         with self.database.engine.connect() as connection:
             return connection.execute(select(EventRecord.id).where(EventRecord.session_id == row["session_id"],
                                                                    EventRecord.seq == row["seq"])).first() \
@@ -226,8 +269,12 @@ class StoreWriter:
             self.stats.last_error = f"quarantined seq {seq}: {reason}"[:200]
             log.error("event seq %s (%s) of session %s set aside: %s", seq, kind, self.session_id, reason)
         try:
+            links = self.chain.quarantined(records)
             with self.database.engine.begin() as connection:
                 connection.execute(insert(QuarantinedEvent), records)
+                connection.execute(insert(ChainLink), links)
+            self.chain.keep()
+            self.chained["quarantined"] += len(records)
         except Exception as exc:  # noqa: BLE001 - the log line above and the text below keep it
             log.error("could not store the quarantined events (%s): %s", _reason(exc),
                       [r["event_text"][:2000] for r in records])

@@ -672,7 +672,7 @@
     </message>
     <message>
         <source>这一场的录像读不出画面</source>
-        <translation>No picture can be read from this show's recording</translation>
+        <translation>No picture can be read from this show&apos;s recording</translation>
     </message>
     <message>
         <source>优惠券</source>
@@ -1663,6 +1663,10 @@
         <translation>Comments/likes per min</translation>
     </message>
     <message>
+        <source>存证</source>
+        <translation>Records</translation>
+    </message>
+    <message>
         <source>讲解</source>
         <comment>review column</comment>
         <translation>Explained</translation>
@@ -2234,6 +2238,38 @@
     <message>
         <source>投诉词</source>
         <translation>Complaint words</translation>
+    </message>
+    <message>
+        <source>校验中…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <source>无法校验</source>
+        <translation>Cannot check</translation>
+    </message>
+    <message>
+        <source>— 录制时还没有存证链</source>
+        <translation>— recorded before logs were chained</translation>
+    </message>
+    <message>
+        <source>完好</source>
+        <translation>intact</translation>
+    </message>
+    <message>
+        <source>已封存</source>
+        <translation>sealed</translation>
+    </message>
+    <message>
+        <source>未封存（异常结束）</source>
+        <translation>not sealed (did not end cleanly)</translation>
+    </message>
+    <message>
+        <source>{n} 条已按请求删除个人信息</source>
+        <translation>{n} with personal data erased on request</translation>
+    </message>
+    <message>
+        <source>被改动：从第 {first} 环起 {n} 处</source>
+        <translation>Altered: {n} findings from link {first} on</translation>
     </message>
 </context>
 </TS>

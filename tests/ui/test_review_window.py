@@ -379,3 +379,27 @@ def test_a_vertical_clips_caption_and_card_are_dragged_on_its_preview(reviewed, 
     qtbot.waitUntil(lambda: view.layers == [] and not dialog._soon.isActive(), timeout=15000)
     dialog.reject()
     assert not slot_errors, slot_errors
+
+
+def test_the_review_says_whether_a_shows_log_is_as_it_was_written(reviewed, qtbot, slot_errors):
+    """存证: the show just made is intact and sealed; an order deleted from the database behind the console's back
+    is found when the show is opened again, from its link on, and named in the tooltip."""
+    from sqlalchemy import delete, select
+
+    from app.store.models import EventRecord
+
+    review, _live, _pinned = reviewed
+    review.sessions.setCurrentRow(0)
+    qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
+    qtbot.waitUntil(lambda: review.seal.label.text().startswith(("✓", "✗")), timeout=20000)
+    assert review.seal.label.text().startswith("✓") and "已封存" in review.seal.label.text()
+    session_id = review.review.info.id
+    database = review.service.history.database
+    with database.sessions.begin() as db:
+        seq = db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id)
+                         .order_by(EventRecord.seq).limit(1).offset(10)).one()
+        db.execute(delete(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seq))
+    review.open_session(session_id)
+    qtbot.waitUntil(lambda: review.seal.label.text().startswith("✗"), timeout=20000)
+    assert f"seq {seq}" in review.seal.label.toolTip()
+    assert not slot_errors, slot_errors

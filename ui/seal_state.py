@@ -1,0 +1,57 @@
+"""The review's 存证 line: whether a show's stored log is as it was written (its hash chain, app/store/chain.py),
+checked off the window's thread when a show opens — sealed, intact, what an erasure on request changed, or from
+which link on it differs (the first findings in the tooltip)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from ui.i18n import pick, tr
+from ui.worker import Worker
+
+SHOWN = 8  # findings in the tooltip
+
+
+class SealState:
+    def __init__(self, parent: QWidget, history) -> None:
+        self.history = history
+        self.label = QLabel("—")
+        self.worker = Worker(parent, "records check")
+        self.session_id: int | None = None
+
+    def check(self, session_id: int) -> None:
+        self.session_id = session_id
+        self.label.setText(tr("校验中…"))
+        self.label.setStyleSheet("")
+        self.label.setToolTip("")
+        history = self.history
+        self.worker.start(lambda: history.verify_records(session_id), lambda result: self._checked(session_id, result))
+
+    def _checked(self, session_id: int, verdict) -> None:
+        if session_id != self.session_id:
+            return  # another show was opened meanwhile
+        if isinstance(verdict, KeyError):
+            self.label.setText("—")
+            return
+        if isinstance(verdict, Exception):
+            self.label.setText(tr("无法校验") + f": {pick(str(verdict))}")
+            return
+        if not verdict.chained:
+            self.label.setText(tr("— 录制时还没有存证链"))
+            return
+        erased = sum(1 for f in verdict.findings if f.kind == "erased")
+        if verdict.intact:
+            text = "✓ " + tr("完好") + " · " + (tr("已封存") if verdict.sealed else tr("未封存（异常结束）"))
+            if erased:
+                text += " · " + tr("{n} 条已按请求删除个人信息").format(n=erased)
+            self.label.setStyleSheet("color: #1b873f")
+        else:
+            tampered = [f for f in verdict.findings if f.kind not in ("erased", "unsealed")]
+            text = "✗ " + tr("被改动：从第 {first} 环起 {n} 处").format(first=verdict.first,
+                                                                  n=len(tampered) + verdict.more)
+            self.label.setStyleSheet("color: #d33; font-weight: bold")
+        self.label.setText(text)
+        self.label.setToolTip("\n".join(pick(f.what) for f in verdict.findings[:SHOWN]))
+
+    def wait(self) -> None:
+        self.worker.wait()
