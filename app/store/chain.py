@@ -328,9 +328,11 @@ def _verify(connection, session_id: int) -> Verdict:
 
 
 def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bool, dict[int, list]]:
-    """Each link against the one before it, the first link's and the seal's notes against their digests; the
-    quarantined events' links (few) handed back by seq."""
+    """Each link against the one before it, the first link's and the seal's notes against their digests, the seal
+    against what it closes (how many links, events and quarantined events, and the last link); the quarantined
+    events' links (few) handed back by seq."""
     previous, expected, sealed, count = ZERO, 0, False, 0
+    kinds = {"event": 0, "quarantined": 0}
     quarantine: dict[int, list] = {}
     query = select(ChainLink.position, ChainLink.kind, ChainLink.seq, ChainLink.content, ChainLink.personal,
                    ChainLink.link, ChainLink.note).where(ChainLink.session_id == session_id)
@@ -343,18 +345,23 @@ def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bo
         expected = position + 1
         if link_of(previous, position, kind, seq, content, personal) != link:
             found.add("link", position, seq, f"第 {position} 环被改动 / link {position} was altered")
-        previous = link
         if kind in ("genesis", "seal"):
             if note_digest(kind, note or {}) != content:
                 found.add("seal" if kind == "seal" else "link", position, None,
                           f"第 {position} 环（{kind}）的内容被改动 / the {kind} at position {position} was altered")
             if kind == "seal":
                 sealed = True
-                if (note or {}).get("links") != position:
-                    found.add("seal", position, None, f"封存记录的环数不符 / the seal closes "
-                                                      f"{(note or {}).get('links')} links, not {position}")
-        elif kind == "quarantined":
-            quarantine.setdefault(seq, []).append((position, content, personal))
+                closes = {"links": position, "events": kinds["event"], "quarantined": kinds["quarantined"],
+                          "last": previous}
+                differs = [key for key, value in closes.items() if (note or {}).get(key) != value]
+                if differs:
+                    found.add("seal", position, None, f"封存记录与它封存的链不符（{'、'.join(differs)}）/ the seal does "
+                                                      f"not match the chain it closes ({', '.join(differs)})")
+        elif kind in kinds:
+            kinds[kind] += 1
+            if kind == "quarantined":
+                quarantine.setdefault(seq, []).append((position, content, personal))
+        previous = link
     return count, sealed, quarantine
 
 

@@ -116,11 +116,14 @@ def test_two_events_swapped_and_a_row_added_are_named(catalogue, monkeypatch):
         for old, new in ((a, -1), (b, a), (-1, b)):
             db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == old)
                        .values(seq=new))
-        db.add(EventRecord(**{**event_row(session_id, Event(T.ORDER, {"user_id": "u1", "product_id": 1,
-                                                                      "amount_cents": 100, "order_id": "fake"},
-                                                            seq=10_000)), "wall_time": 1.7e9}))
+        for seq in (10_000, 10_001):
+            db.add(EventRecord(**{**event_row(session_id, Event(T.ORDER, {"user_id": "u1", "product_id": 1,
+                                                                          "amount_cents": 100, "order_id": "fake"},
+                                                                seq=seq)), "wall_time": 1.7e9}))
     verdict = verify(catalogue, session_id)
-    assert kinds(verdict) == [("reordered", a), ("reordered", b), ("added", 10_000)]
+    assert kinds(verdict) == [("reordered", a), ("reordered", b), ("added", 10_000), ("added", 10_001)]
+    assert verdict.findings[-1].what == ("事件 seq 10001 (order) 不在链上（事后加入）/ event seq 10001 (order) is not "
+                                         "on the chain: added after the fact")
     assert f"seq {b}" in verdict.findings[0].what  # where it came from
 
 
@@ -146,6 +149,7 @@ def test_what_is_not_tampering_is_said_as_what_it_is(catalogue):
     verdict = verify(catalogue, session_id)
     assert verdict.intact and {kind for kind, _seq in kinds(verdict)} == {"erased"}
     assert ("erased", seqs[7]) in kinds(verdict) and ("erased", seqs["reply"]) in kinds(verdict)
+    assert all(f.position is not None for f in verdict.findings)
     assert len(verdict.findings) == 4  # its entry, comment and order, and a share that names it inside
     assert verdict.findings[0].what == (f"事件 seq {seqs[7] - 2} (enter) 的个人信息已按请求删除 / the personal data of "
                                         f"event seq {seqs[7] - 2} (enter) was erased on request")
@@ -378,6 +382,7 @@ def test_the_chain_itself_altered_is_named_link_by_link(catalogue):
         ("removed", gone, None, f"链上第 {gone} 环起缺了 1 环 / 1 links missing from position {gone}"),
         ("link", gone + 1, seqs[4] + 1, f"第 {gone + 1} 环被改动 / link {gone + 1} was altered"),
         ("seal", last, None, f"第 {last} 环（seal）的内容被改动 / the seal at position {last} was altered"),
-        ("seal", last, None, f"封存记录的环数不符 / the seal closes 3 links, not {last}"),
+        ("seal", last, None, "封存记录与它封存的链不符（links、events）/ the seal does not match the chain it closes "
+                             "(links, events)"),
         ("added", None, seqs[4], f"事件 seq {seqs[4]} (order) 不在链上（事后加入）/ event seq {seqs[4]} (order) is not "
                                  "on the chain: added after the fact")]  # by position; the row without one last
