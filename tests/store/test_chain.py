@@ -386,3 +386,52 @@ def test_the_chain_itself_altered_is_named_link_by_link(catalogue):
                              "(links, events)"),
         ("added", None, seqs[4], f"事件 seq {seqs[4]} (order) 不在链上（事后加入）/ event seq {seqs[4]} (order) is not "
                                  "on the chain: added after the fact")]  # by position; the row without one last
+
+
+def test_a_chain_without_its_first_link_or_a_show_elsewhere_cannot_be_vouched_for(catalogue):
+    """Without the first link (its salt) nothing can be checked, and the verdict says only that; a show recorded
+    before the chain is exactly that; another studio's show or none at all is not this console's to vouch for; an
+    unsealed show says why."""
+    from tests.test_clips_fast import build_show
+
+    _core, session_id, _seqs = a_show(catalogue)
+    with catalogue.sessions.begin() as db:
+        first = db.scalars(select(ChainLink).where(ChainLink.session_id == session_id,
+                                                   ChainLink.position == 0)).one()
+        first.note = {k: v for k, v in first.note.items() if k != "salt"}
+    blind = verify(catalogue, session_id)
+    assert blind == chain_module().Verdict(session_id, 0, False, (chain_module().Finding(
+        "link", 0, None, "链的第一环被改动，无法校验 / the chain's first link was altered: nothing can be checked"),))
+    assert blind.chained and not blind.intact and blind.first == 0
+    with catalogue.sessions.begin() as db:
+        db.execute(delete(ChainLink).where(ChainLink.session_id == session_id, ChainLink.position == 0))
+    assert verify(catalogue, session_id).findings[0].kind == "link"  # the rest of the chain is still there
+    old = build_show(catalogue)
+    assert verify(catalogue, old) == chain_module().Verdict(old, 0, False, (), chained=False)
+    with pytest.raises(KeyError):
+        verify(catalogue, 9999)
+    _core, cut, _seqs = a_show(catalogue, end=False)
+    (unsealed,) = verify(catalogue, cut).findings
+    assert unsealed.what == ("这一场没有封存（直播中，或异常结束）：已校验到最后一环 / the show is not sealed (live, or it did "
+                             "not end cleanly): checked up to its last link")
+
+
+def test_a_writer_opened_again_continues_the_chain_and_never_seals_twice(catalogue):
+    from app.store.writer import StoreWriter
+
+    core, session_id, _seqs = a_show(catalogue)
+    again = StoreWriter(catalogue, session_id)
+    assert again.chain.sealed and again.chain.position == verify(catalogue, session_id).links
+    again(Event(T.COMMENT, {"user_id": "late", "text": "补录"}, seq=core.bus.last_seq + 1, wall_time=1.7e9))
+    again.close()
+    again.seal()  # sealed already: nothing more
+    with catalogue.session() as db:
+        seals = db.scalars(select(ChainLink.kind).where(ChainLink.session_id == session_id,
+                                                        ChainLink.kind == "seal")).all()
+    assert seals == ["seal"] and verify(catalogue, session_id).intact
+
+
+def chain_module():
+    import app.store.chain as chain
+
+    return chain
