@@ -4,7 +4,7 @@ which link on it differs (the first findings in the tooltip)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ui.i18n import pick, tr
 from ui.worker import Worker
@@ -16,6 +16,8 @@ class SealState:
     def __init__(self, parent: QWidget, history) -> None:
         self.history = history
         self.label = QLabel("—")
+        self.label.setWordWrap(True)  # a long verdict wraps: it never widens the KPI column (the timeline keeps its
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # width as drawn)
         self.worker = Worker(parent, "records check")
         self.session_id: int | None = None
 
