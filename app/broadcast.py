@@ -29,6 +29,7 @@ from app.live.connectors import dialect_for, open_feed
 from app.live.simulator import SIMULATOR_IN_LIVE, SimulatorConfig
 from app.media.compose import Compositor
 from app.media.encode import EncoderSettings
+from app.media.digest import GrowingFile, Segment
 from app.media.outputs import DestinationError, open_destination
 from app.media.pipeline import Pipeline, PipelineStats
 from app.media.qtrender import ensure_qt
@@ -64,6 +65,12 @@ def host_name(text: str) -> str:
 class GoLiveError(ValueError):
     """A go-live that failed; the console is as it was before (preview running, nothing held). The message says
     what failed and what to check, in Chinese and English, with keys masked."""
+
+
+def recording_event(segment: Segment) -> Event:
+    """A recording's digest as the event the show's log (and so its chain) keeps."""
+    kind = EventType.RECORDING_CLOSED if segment.closed else EventType.RECORDING_SEGMENT
+    return Event(kind, segment.payload(), actor=SYSTEM)
 
 
 def check_mode(options: LiveOptions) -> None:
@@ -186,6 +193,9 @@ class Broadcast:
             core.bus.publish(Event(EventType.SCENE_SWITCHED, {"scene": self.scenes.program, "transition": "start"},
                                    actor=SYSTEM))
         core.faq.auto = desk_settings.faq_auto
+        if self.recording_path is not None:  # its digests go on the show's chain as they are written (#31)
+            outputs[-1].digester = GrowingFile(self.recording_path, lambda segment: core.bus.publish(
+                recording_event(segment)))
         self.compositor, self.overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
         binder = OverlayBinder(core.room, self.overlays)
         binder.start()

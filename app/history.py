@@ -132,12 +132,12 @@ class History:
         return caption_problems(caption)
 
     def verify_records(self, session_id: int):
-        """The show's stored log checked against its hash chain (`app.store.chain.Verdict`: intact, sealed, what
-        differs from which link on); KeyError for a show that is not the studio's. Reads the whole log: off the
-        window's thread."""
-        from app.store.chain import verify
+        """The show's records checked whole (`app.records.ShowVerdict`: its log against its hash chain, its recording
+        against its digests, its draws recomputed; intact, sealed, what differs from which link on); KeyError for a
+        show that is not the studio's. Reads the whole log and recording: off the window's thread."""
+        from app.records import verify_show
 
-        return verify(self.database, session_id)
+        return verify_show(self.database, session_id)
 
     def clip_preview(self, review, span, style):
         """A vertical clip's first frame and its layers (`app.clips.ClipPreview`) for the dialog to show and place

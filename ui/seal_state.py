@@ -1,6 +1,7 @@
-"""The review's 存证 line: whether a show's stored log is as it was written (its hash chain, app/store/chain.py),
-checked off the window's thread when a show opens — sealed, intact, what an erasure on request changed, or from
-which link on it differs (the first findings in the tooltip)."""
+"""The review's 存证 line: whether a show's records are as they were written (its log against its hash chain, its
+recording against its digests, its 福袋 draws recomputed: app/records.py), checked off the window's thread when a
+show opens — sealed, intact, what an erasure on request changed, or from which link on it differs (the first
+findings in the tooltip)."""
 
 from __future__ import annotations
 
@@ -29,28 +30,32 @@ class SealState:
         history = self.history
         self.worker.start(lambda: history.verify_records(session_id), lambda result: self._checked(session_id, result))
 
-    def _checked(self, session_id: int, verdict) -> None:
+    def _checked(self, session_id: int, show) -> None:
         if session_id != self.session_id:
             return  # another show was opened meanwhile
-        if isinstance(verdict, KeyError):
+        if isinstance(show, KeyError):
             self.label.setText("—")
             return
-        if isinstance(verdict, Exception):
-            self.label.setText(tr("无法校验") + f": {pick(str(verdict))}")
+        if isinstance(show, Exception):
+            self.label.setText(tr("无法校验") + f": {pick(str(show))}")
             return
+        verdict = show.verdict
         if not verdict.chained:
             self.label.setText(tr("— 录制时还没有存证链"))
             return
         erased = sum(1 for f in verdict.findings if f.kind == "erased")
         if verdict.intact:
             text = "✓ " + tr("完好") + " · " + (tr("已封存") if verdict.sealed else tr("未封存（异常结束）"))
+            if show.recording:
+                text += " · " + (tr("录像未正常结束：已校验到最后的摘要") if show.said("unclosed") else
+                                 tr("录像录制时没有摘要") if show.said("undigested") else tr("录像完好"))
+            if show.draws:
+                text += " · " + tr("福袋复核 {n} 次").format(n=show.draws)
             if erased:
                 text += " · " + tr("{n} 条已按请求删除个人信息").format(n=erased)
             self.label.setStyleSheet("color: #1b873f")
         else:
-            tampered = [f for f in verdict.findings if f.kind not in ("erased", "unsealed")]
-            text = "✗ " + tr("被改动：从第 {first} 环起 {n} 处").format(first=verdict.first,
-                                                                  n=len(tampered) + verdict.more)
+            text = "✗ " + tr("被改动：从第 {first} 环起 {n} 处").format(first=verdict.first, n=show.tampered)
             self.label.setStyleSheet("color: #d33; font-weight: bold")
         self.label.setText(text)
         self.label.setToolTip("\n".join(pick(f.what) for f in verdict.findings[:SHOWN]))

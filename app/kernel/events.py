@@ -45,6 +45,8 @@ class EventType(StrEnum):
     VIEWERS_MASKED = "viewers_masked"  # the platform hides who viewers are (a room read without login): text
     SCENE_SWITCHED = "scene_switched"  # 切换场景: scene (the program scene's name), transition (cut | fade | start: the scene on air at go-live)
     ALERTS_ARMED = "alerts_armed"  # 预警 on: rules (app.metrics.alerts.AlertRules), stock at the start
+    RECORDING_SEGMENT = "recording_segment"  # 录像摘要 (app/media/digest.py): file, start, end, sha256, media_s
+    RECORDING_CLOSED = "recording_closed"  # the recording closed: its last segment, and head_end, head, size
     ALERT = "alert"  # 预警: at (stream time), rule, key (its cause), text, advice (中文 / English)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import av
 
 from app.media.interfaces import Destination
+from app.media.digest import GrowingFile
 from app.media.encode import EncodedPacket, StreamSpec, add_streams, to_av_packet
 from app.media.output_stats import DestinationError, OutputStats  # noqa: F401 - part of this module's face
 from app.redaction import redact, redact_url, register_url_secrets
@@ -48,6 +49,7 @@ class Output(Destination):
         self._lock = threading.Lock()
         self._latency_ms: deque[float] = deque(maxlen=300)
         self.clock_origin: float | None = None  # MediaClock origin, set by the pipeline when the clock starts
+        self.digester: GrowingFile | None = None  # a recording's digests as it is written (set before `start`)
 
     def start(self, specs: tuple[StreamSpec, ...]) -> None:
         """Open the destination and write its header here (for RTMP: connect and handshake), then hand the
@@ -56,6 +58,8 @@ class Output(Destination):
             container = av.open(self.target, "w", format=self.format, options=self.options)
             streams = add_streams(container, specs)
             container.start_encoding()
+            if self.digester is not None:
+                self.digester.opened()  # the header is written: the segments start after it
         except Exception as exc:
             raise DestinationError(f"cannot open {self.name}: {describe_av_error(exc)}") from None
         self._thread = threading.Thread(target=self._run, args=(container, streams), name=f"output {self.name}",
@@ -107,9 +111,12 @@ class Output(Destination):
         log.error("output %s failed: %s", self.name, redact(message))
 
     def _run(self, container, streams) -> None:
+        digester = self.digester
         try:
             while (packet := self._queue.get()) is not _STOP:
                 container.mux(to_av_packet(packet, streams[packet.kind]))
+                if digester is not None:
+                    digester.wrote(packet.seconds)
                 origin = self.clock_origin
                 with self._lock:
                     self.stats.packets += 1
@@ -119,6 +126,8 @@ class Output(Destination):
                         self._latency_ms.append((time.monotonic() - origin - packet.seconds) * 1000)
             container.close()
             container = None
+            if digester is not None:
+                digester.closed()
         except Exception as exc:  # any failure of one output must not take the others down
             self._fail(describe_av_error(exc))
             _drain(self._queue)

@@ -1,6 +1,8 @@
 """A recording cut off by a crash (kill -9, power loss) has every frame but no duration in its header, so players
 show no length and seek badly. `repair_recording` writes the header by copying the packets into a new file (no
-re-encode) and putting it in the old one's place only when the copy is whole."""
+re-encode) and putting it in the old one's place only when the copy is whole. The bytes as recorded are kept beside
+it (`STEM.as-recorded.SUFFIX`): the show's log holds their digests (app/media/digest.py), which a remuxed copy cannot
+match."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import time
 from pathlib import Path
 
 import av
+
+from app.media.digest import as_recorded
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,13 @@ def repair_recording(path: str | Path) -> bool:
                     continue  # the demuxer's end-of-stream marker, or a packet cut off by the crash
                 packet.stream = streams[packet.stream.index]
                 target.mux(packet)
-        os.replace(temporary, path)
+        kept = as_recorded(path)
+        os.replace(path, kept)
+        try:
+            os.replace(temporary, path)
+        except OSError:
+            os.replace(kept, path)
+            raise
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         log.warning("recording %s not repaired: %s", path.name, exc)
         temporary.unlink(missing_ok=True)

@@ -49,6 +49,7 @@ EVENT_FIELDS = ("wall_time", "stream_time", "type", "actor", "user_id", "product
 QUARANTINE_FIELDS = ("type", "reason", "event_text", "quarantined_at")
 BATCH = 5000  # rows read at once while verifying
 KEPT = 1000  # findings kept in a verdict (the rest counted)
+NOT_TAMPERING = frozenset({"erased", "unsealed", "unclosed", "undigested"})  # findings said, not tampering
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -229,17 +230,19 @@ class Verdict:
     findings: tuple[Finding, ...]
     chained: bool = True  # False: the show was recorded before its log was chained
     more: int = 0  # findings beyond the KEPT first ones, counted only
+    collected: tuple[tuple[int, int, str, dict], ...] = ()  # (position, seq, type, payload) of the events asked for
+    # that match their links, in the chain's order
 
     @property
     def intact(self) -> bool:
-        """Nothing changed, removed, added or reordered (an erasure on request and a missing seal are said, but
-        are not tampering)."""
-        return self.chained and not any(f.kind not in ("erased", "unsealed") for f in self.findings)
+        """Nothing changed, removed, added or reordered (an erasure on request, a missing seal, a recording that did
+        not close are said, but are not tampering)."""
+        return self.chained and not any(f.kind not in NOT_TAMPERING for f in self.findings)
 
     @property
     def first(self) -> int | None:
-        """The position of the first link from which the log differs from its chain."""
-        positions = [f.position for f in self.findings if f.position is not None and f.kind != "erased"]
+        """The position of the first link from which the log (or what it vouches for) differs from its chain."""
+        positions = [f.position for f in self.findings if f.position is not None and f.kind not in NOT_TAMPERING]
         return min(positions) if positions else None
 
 
@@ -291,19 +294,20 @@ def _slices(connection, query, key):
         after = rows[-1][0]
 
 
-def verify(database, session_id: int) -> Verdict:
-    """Check a show's stored log against its chain, both read in slices (a million events are never held at once).
-    KeyError for a show that is not the studio's."""
+def verify(database, session_id: int, collect: Iterable[str] = ()) -> Verdict:
+    """Check a show's stored log against its chain, both read in slices (a million events are never held at once);
+    the events of the types in `collect` that match their links are handed back (`Verdict.collected`). KeyError for
+    a show that is not the studio's."""
     from app.store.models import LiveSession
 
     with database.session() as db:
         show = db.get(LiveSession, session_id)
         if show is None or show.studio_id != database.studio_id:
             raise KeyError(session_id)  # another studio's show is not this console's to vouch for
-        return _verify(db, session_id)
+        return _verify(db, session_id, frozenset(collect))
 
 
-def _verify(connection, session_id: int) -> Verdict:
+def _verify(connection, session_id: int, collect: frozenset[str] = frozenset()) -> Verdict:
     found = _Findings()
     genesis = connection.execute(select(ChainLink.kind, ChainLink.note).where(
         ChainLink.session_id == session_id, ChainLink.position == 0)).first()
@@ -318,13 +322,14 @@ def _verify(connection, session_id: int) -> Verdict:
     links, sealed, quarantine = _check_links(connection, session_id, found)
     studio = note.get("studio_id")
     tokens = _tokens(connection, studio if isinstance(studio, int) else None)
-    _check_events(connection, session_id, salt, tokens, found)
+    collected: list[tuple[int, int, str, dict]] = []
+    _check_events(connection, session_id, salt, tokens, found, collect, collected)
     _check_quarantine(connection, session_id, salt, quarantine, tokens, found)
     if not sealed:
         found.add("unsealed", None, None, "这一场没有封存（直播中，或异常结束）：已校验到最后一环 / the show is not sealed "
                                           "(live, or it did not end cleanly): checked up to its last link")
     findings = sorted(found.kept, key=lambda f: (f.position if f.position is not None else math.inf, f.kind))
-    return Verdict(session_id, links, sealed, tuple(findings), more=found.more)
+    return Verdict(session_id, links, sealed, tuple(findings), more=found.more, collected=tuple(collected))
 
 
 def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bool, dict[int, list]]:
@@ -365,7 +370,8 @@ def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bo
     return count, sealed, quarantine
 
 
-def _check_events(connection, session_id: int, salt: str, tokens: set[str], found: _Findings) -> None:
+def _check_events(connection, session_id: int, salt: str, tokens: set[str], found: _Findings,
+                  collect: frozenset[str] = frozenset(), collected: list | None = None) -> None:
     """The events (by seq) and their links (by position: the order written, which is the seqs' but for a row
     retried late) read side by side: the rows are read up to each link's seq, and a row waits in a small table
     until its link comes, so neither is held whole and a million events take one pass of each. A link whose row
@@ -383,7 +389,10 @@ def _check_events(connection, session_id: int, salt: str, tokens: set[str], foun
             waiting[row[0]] = dict(zip(EVENT_FIELDS, row[1:]))
             row = next(rows, None)
         if seq in waiting:
-            _compare(seq, waiting.pop(seq), (position, content, personal), salt, tokens, mismatched, found)
+            data = waiting.pop(seq)
+            if _compare(seq, data, (position, content, personal), salt, tokens, mismatched, found) and \
+                    data["type"] in collect and collected is not None:
+                collected.append((position, seq, data["type"], data["payload"]))
         else:
             found.add("removed", position, seq, f"事件 seq {seq} 被删除 / event seq {seq} was removed")
     while row is not None:
@@ -397,12 +406,12 @@ def _check_events(connection, session_id: int, salt: str, tokens: set[str], foun
 
 
 def _compare(seq: int, data: dict, link: tuple, salt: str, tokens: set[str],
-             mismatched: dict[str, tuple[int, str, int]], found: _Findings) -> None:
-    """One event against its link."""
+             mismatched: dict[str, tuple[int, str, int]], found: _Findings) -> bool:
+    """One event against its link: True when it matches."""
     position, chained, chained_personal = link
     content, personal = event_digests(data, salt)
     if content == chained and personal == chained_personal:
-        return
+        return True
     label = _label(seq, data["type"])
     if content == chained:  # only the personal data differs: erased on request, or changed
         if _holds(data["user_id"], tokens) or _holds(data["payload"], tokens):
@@ -415,6 +424,7 @@ def _compare(seq: int, data: dict, link: tuple, salt: str, tokens: set[str],
         mismatched[content] = (seq, data["type"], position)
     else:
         found.add("changed", position, seq, f"事件 {label} 被改动 / event {label} was changed")
+    return False
 
 
 def _moved(connection, session_id: int, mismatched: dict[str, tuple[int, str, int]], found: _Findings) -> None:
@@ -463,5 +473,5 @@ def _check_quarantine(connection, session_id: int, salt: str, chained: dict[int,
             found.add("removed", position, seq, f"隔离事件 seq {seq} 被删除 / quarantined event seq {seq} was removed")
 
 
-__all__ = ["Chain", "Finding", "Verdict", "canonical", "event_digests", "extend", "load_chain", "quarantine_digests",
+__all__ = ["NOT_TAMPERING", "Chain", "Finding", "Verdict", "canonical", "event_digests", "extend", "load_chain", "quarantine_digests",
            "verify"]

@@ -2264,6 +2264,22 @@
         <translation>not sealed (did not end cleanly)</translation>
     </message>
     <message>
+        <source>录像未正常结束：已校验到最后的摘要</source>
+        <translation>recording did not close: verified to its last digest</translation>
+    </message>
+    <message>
+        <source>录像录制时没有摘要</source>
+        <translation>recording made before digests</translation>
+    </message>
+    <message>
+        <source>录像完好</source>
+        <translation>recording intact</translation>
+    </message>
+    <message>
+        <source>福袋复核 {n} 次</source>
+        <translation>{n} lucky draws recomputed</translation>
+    </message>
+    <message>
         <source>{n} 条已按请求删除个人信息</source>
         <translation>{n} with personal data erased on request</translation>
     </message>

@@ -49,6 +49,7 @@ def repaired_when_the_console_or_the_review_opens_it(path, report) -> None:
 
     with av.open(str(path)) as container:
         assert not container.duration  # what players show as no length
+    as_written = path.read_bytes()
     quiet = time.time() - 60  # a file still being written (a show on air elsewhere) is never touched
     for_review = path.with_name("review.mkv")
     shutil.copy(path, for_review)
@@ -72,6 +73,10 @@ def repaired_when_the_console_or_the_review_opens_it(path, report) -> None:
             assert abs(container.duration / av.time_base - report.frames / FPS) < 0.2, container.duration
         again = probe(file)
         assert again.frame_codes == report.frame_codes  # every frame still there, in order
+    from app.media.digest import as_recorded
+
+    # the bytes as recorded are kept beside the playable copy: the show's log holds their digests (issue #31)
+    assert as_recorded(path).read_bytes() == as_written != path.read_bytes()
 
 
 def test_a_full_disk_fails_that_recording_alone(tmp_path):

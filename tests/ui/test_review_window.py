@@ -3,6 +3,8 @@ and seeks from the timeline and the product table, the comments follow the playh
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -382,8 +384,9 @@ def test_a_vertical_clips_caption_and_card_are_dragged_on_its_preview(reviewed, 
 
 
 def test_the_review_says_whether_a_shows_log_is_as_it_was_written(reviewed, qtbot, slot_errors):
-    """存证: the show just made is intact and sealed; an order deleted from the database behind the console's back
-    is found when the show is opened again, from its link on, and named in the tooltip."""
+    """存证: the show just made is intact and sealed, its recording as written; a byte flipped in the recording, then
+    an order deleted from the database behind the console's back, are each found when the show is opened again and
+    named in the tooltip."""
     from sqlalchemy import delete, select
 
     from app.store.models import EventRecord
@@ -393,7 +396,18 @@ def test_the_review_says_whether_a_shows_log_is_as_it_was_written(reviewed, qtbo
     qtbot.waitUntil(lambda: review.review is not None, timeout=10000)
     qtbot.waitUntil(lambda: review.seal.label.text().startswith(("✓", "✗")), timeout=20000)
     assert review.seal.label.text().startswith("✓") and "已封存" in review.seal.label.text()
+    assert "录像完好" in review.seal.label.text()  # the recording against its digests (#31)
     session_id = review.review.info.id
+    recording = Path(review.review.info.recording_path)
+    written = recording.read_bytes()
+    recording.write_bytes(written[:len(written) // 2] + bytes([written[len(written) // 2] ^ 1]) +
+                          written[len(written) // 2 + 1:])
+    review.open_session(session_id)
+    qtbot.waitUntil(lambda: review.seal.label.text().startswith("✗"), timeout=20000)
+    assert "录像" in review.seal.label.toolTip() and "被改动" in review.seal.label.toolTip()
+    recording.write_bytes(written)
+    review.open_session(session_id)
+    qtbot.waitUntil(lambda: review.seal.label.text().startswith("✓"), timeout=20000)
     database = review.service.history.database
     with database.sessions.begin() as db:
         seq = db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id)

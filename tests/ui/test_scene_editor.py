@@ -202,8 +202,10 @@ def _green_box(sketch) -> tuple[int, int] | None:
     pixels = np.frombuffer(picture.constBits(), np.uint8).reshape(picture.height(), -1, 4)[:, :picture.width()]
     b, g, r = (pixels[..., k].astype(int) for k in range(3))
     green = (abs(b - 0x76) < 20) & (abs(g - 0xE6) < 20) & (r < 30)  # #00e676, not the test pattern's bars
-    columns = np.nonzero(green.any(axis=0))[0]
-    return (int(columns[0]), int(columns[-1] - columns[0] + 1)) if columns.size else None
+    columns = np.nonzero(green.sum(axis=0) >= 2)[0]  # a stray pixel of the moving test pattern is not a region
+    if columns.size == 0 or columns[-1] - columns[0] < 3:  # (a region is never a few pixels wide)
+        return None
+    return int(columns[0]), int(columns[-1] - columns[0] + 1)
 
 
 def _box(check):
