@@ -79,7 +79,9 @@ class ConsoleService:
     """Holds the catalogue, the current broadcast and the preview; the window talks to these through here."""
 
     def __init__(self, database: Database | None = None, banned_words: list[str] | None = None,
-                 actor: str = "assistant:场控") -> None:
+                 actor: str = "assistant:场控", apply_retention: bool = False) -> None:
+        """`apply_retention`: apply the studio's retention policy in the background now (app/retention.py): what
+        the console started by a person does; a console a program opens on a database of its own leaves it."""
         self.database = database or Database()
         self.catalogue = Catalogue(self.database)
         # 工作台: the studio's settings (mute, scenes, overlays, filters, moderation) with one owner
@@ -92,7 +94,7 @@ class ConsoleService:
         self.doors = Doors(lambda: self.broadcast.room if self.live else None,
                            lambda: self.broadcast.stream_time() if self.live else None,
                            lambda: self.actor, lambda: ConsoleControl(self))
-        self.history = History(self.database)  # 复盘: stored shows, reports, order imports, recordings, studios
+        self.history = History(self.database, apply_retention)  # 复盘: stored shows, reports, order imports, recordings, studios
         self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
         self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
         self.on_air_changed: list = []  # callables told True at a go-live, False at its stop, on the caller's thread

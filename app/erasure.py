@@ -8,7 +8,9 @@ What an erasure cannot reach: the recording (a name shown on stream is in its pi
 exported. A show still live is not touched (its writer would write the id again): erase again after it ends.
 A 福袋's fairness check (`app.commerce.draw.recompute`) sorts the entrants' ids, so it cannot give the same winners
 once an entrant's id is replaced: each draw of a touched show is checked just before and the result kept in the
-erasure's record (`erasures`), which holds neither the id nor the name.
+erasure's record (`erasures`), which holds neither the id nor the name. Each touched show's hash chain gets a mark
+of the erasure (its token, when, how many events: app/store/chain.py), so its check says the erased events as
+erased, from the chain alone (a bundle too).
 
 Finding the account (`find_viewers`: an id as the platform gives it, or a nickname exactly) reads the studio's
 event log without an index on either: seconds for millions of events, meant for a request, not a live show.
@@ -20,12 +22,14 @@ import json
 import logging
 import secrets
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, or_, select, update
 
 from app.commerce.draw import recompute
 from app.kernel.events import EventType
+from app.store.chain import ERASED_NAME, TOKEN_PREFIX, mark
 from app.store.db import Database
 from app.store.eventlog import load_events
 from app.store.models import (Erasure, EventRecord, LiveSession, QuarantinedEvent, SessionCounts, SessionStatus,
@@ -34,8 +38,6 @@ from app.text import clean_line, safe
 
 log = logging.getLogger(__name__)
 E = EventRecord
-TOKEN_PREFIX = "erased:"
-ERASED_NAME = "已删除 erased"
 NAME_KEYS = ("nickname", "uname", "name", "buyer")  # beside the account's id: its name
 SCAN_ROWS = 5000  # rows read at once while looking for an account
 
@@ -198,7 +200,11 @@ def erase_viewer(database: Database, platform: str, user_id: str) -> ErasureResu
         if not rows and not kept and not aside:
             return None  # nothing named it: nothing changed, nothing recorded
         shows = max(len(touched), kept)  # the log's shows; the kept accounts have one row per show
-        db.add(Erasure(studio_id=database.studio_id, platform=platform, token=token, erased_at=time.time(),
+        erased_at = time.time()
+        per_show = Counter(session_id for _r, session_id, _u, _p in rows)
+        for session_id in touched:  # the erasure is a record too: a mark on each touched show's chain
+            mark(db, session_id, "erasure", {"token": token, "erased_at": erased_at, "events": per_show[session_id]})
+        db.add(Erasure(studio_id=database.studio_id, platform=platform, token=token, erased_at=erased_at,
                        shows=shows, events=len(rows),
                        draws=[{"session_id": s, "draw_id": d, "verified": ok} for s, d, ok in draws]))
     log.info("a viewer's data erased on request (%s): %d events in %d shows", platform or "-", len(rows), shows)

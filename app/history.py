@@ -7,8 +7,14 @@ the database (or files) and may take a moment: the window calls them off its own
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from app.media.repair import repair_in_background
 from app.store.db import Database
+
+
+log = logging.getLogger(__name__)
 
 
 class History:
@@ -16,15 +22,31 @@ class History:
     `insights()`, `export_insights()`, `import_orders()`, `player()`;
     the studio this console works for (`studio`) and every studio on the database (`studios()`)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, apply_retention: bool = False) -> None:
         self.database = database
         # the recordings of shows found cut off at start-up get their duration back meanwhile (app/media/repair.py)
         self._repairs = repair_in_background(database.recordings_of(database.interrupted_on_open))
+        # the studio's retention policy applied meanwhile: what is past it deleted or pseudonymised (app/retention.py)
+        self.retained = None  # what the policy did at this start (`app.retention.RetentionReport`), once done
+        self._retention = threading.Thread(target=self._retain, name="retention", daemon=True)
+        if apply_retention:
+            self._retention.start()
+
+    def _retain(self) -> None:
+        from app.retention import apply_policy
+
+        try:
+            self.retained = apply_policy(self.database)
+        except Exception as exc:  # noqa: BLE001 - the console starts all the same; the next start tries again
+            log.warning("retention policy not applied: %s", exc)
 
     def close(self) -> None:
-        """Wait for the recordings' repair (a copy of each file: seconds for an hour's recording)."""
+        """Wait for the recordings' repair (a copy of each file: seconds for an hour's recording) and the retention
+        policy."""
         if self._repairs is not None:
             self._repairs.join(60)
+        if self._retention.is_alive():
+            self._retention.join(60)
 
     # --- the shows ---------------------------------------------------------------------------------------
     def sessions(self, rehearsals: bool = False, all_studios: bool = False) -> list:
@@ -138,6 +160,33 @@ class History:
         from app.records import verify_show
 
         return verify_show(self.database, session_id)
+
+    def retention_policy(self):
+        """The studio's retention policy (`app.retention.Policy`: keep_days, pseudonymise_days)."""
+        from app.retention import policy
+
+        return policy(self.database)
+
+    def set_retention_policy(self, keep_days: int, pseudonymise_days: int):
+        """Change it; ValueError (bilingual) for days out of range."""
+        from app.retention import set_policy
+
+        return set_policy(self.database, keep_days, pseudonymise_days)
+
+    def apply_retention(self):
+        """The policy applied now (`app.retention.RetentionReport`); reads and may rewrite whole shows: off the
+        window's thread."""
+        from app.retention import apply_policy
+
+        return apply_policy(self.database)
+
+    def export_records(self, session_id: int, folder):
+        """存证包: the show's records written to `folder` (new or empty) as a bundle another machine verifies
+        (`app.records.export_bundle`); its path. KeyError for a show that is not the studio's, `BundleError` for a
+        folder in use, OSError. Copies the recording: off the window's thread."""
+        from app.records import export_bundle
+
+        return export_bundle(self.database, session_id, folder)
 
     def clip_preview(self, review, span, style):
         """A vertical clip's first frame and its layers (`app.clips.ClipPreview`) for the dialog to show and place

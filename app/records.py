@@ -7,8 +7,10 @@ the seconds of media they fall in), and every 福袋 draw recomputed from the lo
 `export_bundle` writes a show's records to a folder another machine can check with `verify_bundle`, with nothing
 but this console's code and the folder (the bundle format, version 1):
 
-- `manifest.json`: the format, the console's version, the studio, the show, when it was exported, and the SHA-256
-  and size of every other file in the bundle;
+- `manifest.json`: the format, the console's version, the studio, the show, when it was exported, the SHA-256 and
+  size of every other file in the bundle, the day's anchor of the show's day (`anchor`: the seals of the studio's
+  shows that started that day, their digest, signed), and, when the studio has a signing key, `signature`: Ed25519
+  over the manifest without it (app/signing.py), so the bundle proves which studio's key exported it;
 - `events.jsonl`: one stored event per line, in seq order: `seq` and the fields the chain hashes (`wall_time`,
   `stream_time`, `type`, `actor`, `user_id`, `product_id`, `amount_cents`, `flagged`, `payload`), as stored;
 - `quarantined.jsonl`: the events the store refused, one per line: `seq`, `type`, `reason`, `event_text`,
@@ -20,11 +22,18 @@ but this console's code and the folder (the bundle format, version 1):
   bytes as recorded, which the repair keeps beside it as `STEM.as-recorded.SUFFIX`).
 
 The bundle is verified by loading it into a throwaway SQLite store and running the same checks as on the studio's
-own database, so a bundle and the show it came from give the same verdict.
+own database, so a bundle and the show it came from give the same verdict; then its files against the manifest,
+the manifest's signature and the anchor (does it list this show's seal; does its digest match its seals).
+
+What the check cannot tell alone: whose key signed (it says the key's fingerprint, and whether it is this
+machine's key of the studio: compare it with the fingerprint the studio published), and whether a day's anchor is
+the one the studio posted that day (compare its digest with the posted one).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import shutil
 import tempfile
@@ -40,6 +49,7 @@ from app import __version__
 from app.commerce.draw import recompute
 from app.kernel.events import PLATFORM, Event, EventType
 from app.media.digest import as_recorded, digest_range
+from app.signing import StudioKey, check, fingerprint
 from app.store.chain import BATCH, EVENT_FIELDS, NOT_TAMPERING, QUARANTINE_FIELDS, Finding, Verdict, _slices, _verify, canonical
 from app.store.models import ChainLink, Erasure, EventRecord, LiveSession, QuarantinedEvent
 
@@ -179,6 +189,11 @@ class ShowVerdict:
         """How many findings are tampering (the kept ones and those only counted)."""
         return sum(1 for f in self.verdict.findings if f.kind not in NOT_TAMPERING) + self.verdict.more
 
+    @property
+    def signed(self) -> str:
+        """The fingerprint of the key that signed the seal ("" when it is not signed)."""
+        return fingerprint(self.verdict.signed_by) if self.verdict.signed_by else ""
+
     def said(self, kind: str) -> bool:
         return any(f.kind == kind for f in self.verdict.findings)
 
@@ -204,6 +219,68 @@ def verify_show(database, session_id: int) -> ShowVerdict:
         if show is None or show.studio_id != database.studio_id:
             raise KeyError(session_id)
         return _whole(db, session_id, Path(show.recording_path) if show.recording_path else None)
+
+
+# --- the day's anchor ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Anchor:
+    """The seals of a studio's shows that started on `day` (local time), and their digest: what a studio prints or
+    posts each day, so that a show's records cannot be rebuilt later under the same seal. Signed by the studio's
+    key when it has one."""
+
+    studio: str
+    day: str  # YYYY-MM-DD
+    seals: tuple[tuple[int, str], ...]  # (session id, its seal's link)
+    digest: str
+    signature: dict | None = None
+
+    def statement(self) -> bytes:
+        return anchor_statement(self.studio, self.day, self.seals)
+
+    def as_json(self) -> dict:
+        data = {"studio": self.studio, "day": self.day, "seals": [list(seal) for seal in self.seals],
+                "digest": self.digest}
+        if self.signature is not None:
+            data["signature"] = self.signature
+        return data
+
+
+def anchor_statement(studio: str, day: str, seals) -> bytes:
+    return b"anchor-console/1\nanchor\n" + canonical({"studio": studio, "day": day,
+                                                       "seals": [list(seal) for seal in seals]})
+
+
+def day_anchor(database, day: dt.date, sign: bool = True) -> Anchor:
+    """The studio's anchor of `day`: every sealed show that started that day, in the order of their ids."""
+    start = dt.datetime.combine(day, dt.time()).timestamp()
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).timestamp()
+    with database.session() as db:
+        seals = tuple((sid, link) for sid, link in db.execute(
+            select(ChainLink.session_id, ChainLink.link).join(LiveSession, LiveSession.id == ChainLink.session_id)
+            .where(LiveSession.studio_id == database.studio_id, LiveSession.started_at >= start,
+                   LiveSession.started_at < end, ChainLink.kind == "seal").order_by(ChainLink.session_id)))
+    statement = anchor_statement(database.studio, day.isoformat(), seals)
+    signer = StudioKey(database.studio).signer() if sign else None
+    return Anchor(database.studio, day.isoformat(), seals, hashlib.sha256(statement).hexdigest(),
+                  signer(statement) if signer is not None else None)
+
+
+def anchor_findings(anchor, session_id: int, seal: str | None) -> list[str]:
+    """What is wrong with a bundle's anchor (its digest, its signature, whether it lists the show's seal)."""
+    if not isinstance(anchor, dict):
+        return []
+    seals = anchor.get("seals") if isinstance(anchor.get("seals"), list) else []
+    pairs = [tuple(item) for item in seals if isinstance(item, list) and len(item) == 2]
+    out = []
+    statement = anchor_statement(str(anchor.get("studio")), str(anchor.get("day")), pairs)
+    if hashlib.sha256(statement).hexdigest() != anchor.get("digest") or len(pairs) != len(seals):
+        out.append("anchor: 当日存证锚的摘要不符 / the day's anchor does not match its seals")
+    if "signature" in anchor and not check(statement, anchor["signature"]):
+        out.append("anchor: 当日存证锚的签名不符 / the day's anchor's signature does not match")
+    if seal is not None and (session_id, seal) not in pairs:
+        out.append("anchor: 当日存证锚里没有这一场的封存 / the day's anchor does not list this show's seal")
+    return out
 
 
 # --- the bundle ---------------------------------------------------------------------------------------------------
@@ -261,8 +338,18 @@ def export_bundle(database, session_id: int, folder: str | Path) -> Path:
              for p in sorted(folder.rglob("*")) if p.is_file()}
     manifest = {"format": FORMAT, "console": __version__, "studio": database.studio, "studio_id": database.studio_id,
                 "session": info, "exported_at": time.time(), "files": files}
+    if info["started_at"]:
+        manifest["anchor"] = day_anchor(database, dt.date.fromtimestamp(info["started_at"])).as_json()
+    signer = StudioKey(database.studio).signer()
+    if signer is not None:
+        manifest["signature"] = signer(manifest_statement(manifest))
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return folder
+
+
+def manifest_statement(manifest: dict) -> bytes:
+    """What a bundle's signature signs: its manifest without the signature (which lists every file's SHA-256)."""
+    return b"anchor-console/1\nbundle\n" + canonical({k: v for k, v in manifest.items() if k != "signature"})
 
 
 def _read_jsonl(path: Path) -> Iterator[dict]:
@@ -294,15 +381,17 @@ def _load(connection, table, rows: Iterator[dict], fields: tuple[str, ...], fixe
 
 @dataclass(frozen=True)
 class BundleVerdict:
-    """A bundle's check: the show's verdict as the bundle holds it, and the files that differ from the manifest."""
+    """A bundle's check: the show's verdict as the bundle holds it; what else differs (files against the manifest,
+    the manifest's signature, the day's anchor); who signed the manifest."""
 
     show: ShowVerdict
     manifest: dict
-    files: tuple[str, ...]  # files changed, missing or not in the manifest
+    problems: tuple[str, ...]  # "NAME: what" for files changed, missing or not listed; the signature; the anchor
+    signed_by: str | None = None  # the public key (hex) whose valid signature the manifest carries
 
     @property
     def intact(self) -> bool:
-        return self.show.intact and not self.files
+        return self.show.intact and not self.problems
 
 
 def _manifest(folder: Path) -> dict:
@@ -358,6 +447,8 @@ def verify_bundle(folder: str | Path) -> BundleVerdict:
                       {"studio_id": studio, "platform": "", "shows": 0, "events": 0})
             with sessionmaker(engine)() as db:
                 show = _whole(db, session_id, recording)
+                seal = db.scalar(select(ChainLink.link).where(ChainLink.session_id == session_id,
+                                                              ChainLink.kind == "seal").limit(1))
         except BundleError:
             raise
         except Exception as exc:  # noqa: BLE001 - a row the store refuses: the bundle is not as written
@@ -365,8 +456,16 @@ def verify_bundle(folder: str | Path) -> BundleVerdict:
                               f"{type(exc).__name__}") from None
         finally:
             engine.dispose()
-    return BundleVerdict(show, manifest, _file_findings(folder, manifest))
+    problems = list(_file_findings(folder, manifest))
+    problems += anchor_findings(manifest.get("anchor"), session_id, seal)
+    signed_by = None
+    if "signature" in manifest:
+        if check(manifest_statement(manifest), manifest["signature"]):
+            signed_by = manifest["signature"]["key"]
+        else:
+            problems.append("manifest.json: 签名不符 / its signature does not match")
+    return BundleVerdict(show, manifest, tuple(problems), signed_by)
 
 
-__all__ = ["FORMAT", "BundleError", "BundleVerdict", "ShowVerdict", "as_recorded", "check_draws", "check_recording",
-           "export_bundle", "verify_bundle", "verify_show"]
+__all__ = ["FORMAT", "Anchor", "BundleError", "BundleVerdict", "ShowVerdict", "as_recorded", "check_draws", "check_recording",
+           "day_anchor", "export_bundle", "verify_bundle", "verify_show"]

@@ -18,6 +18,7 @@ from app.kernel.moderation import BannedWords, moderate
 from app.metrics.alerts import AlertRules, AlertWatch, alert_event, armed_event
 from app.metrics.live import SessionMetrics
 from app.redaction import redact_url
+from app.signing import StudioKey
 from app.store.db import HEARTBEAT_S, Database, process_identity
 from app.store.models import LiveSession, SessionKind, SessionStatus
 from app.store.writer import StoreWriter
@@ -156,7 +157,8 @@ class SessionCore:
         if self.writer:
             self.writer.close()
             try:
-                self.writer.seal()  # the chain closed: app/store/chain.py
+                self.writer.seal(StudioKey(self.database.studio).signer())  # the chain closed (app/store/chain.py),
+                # signed by the studio's key when it has one (app/signing.py)
             except Exception as exc:  # noqa: BLE001 - an unsealed show verifies up to its last link; the end goes on
                 log.error("the show's chain was not sealed: %s", exc)
             self._keep_counts()

@@ -19,11 +19,12 @@ FLOORS = {
     "app.config": 0, "app.redaction": 0, "app.language": 0, "app.files": 0,
     "app.values": 1,  # numbers and titles from outside (titles follow app.text)
     "app.kernel": 1,  # the event kernel: events, bus, banned words
+    "app.signing": 1,  # a studio's Ed25519 key (keyring or a 0600 file)
     "app.compliance": 1,  # the extreme-word list (found through app.config)
     "app.store": 2, "app.destinations": 2,
     "app.commerce": 3, "app.metrics": 3, "app.media": 3,
     "app.overlays": 4, "app.live": 4, "app.catalogue": 4, "app.review": 4, "app.orders": 4, "app.health": 4,
-    "app.session": 5, "app.insights": 5, "app.clips": 5, "app.abtest": 4, "app.erasure": 4, "app.records": 4, "app.remote": 5, "app.report": 5, "app.insights_report": 6, "app.prelive": 5, "app.desk": 5,
+    "app.session": 5, "app.insights": 5, "app.clips": 5, "app.abtest": 4, "app.erasure": 4, "app.records": 4, "app.retention": 4, "app.remote": 5, "app.report": 5, "app.insights_report": 6, "app.prelive": 5, "app.desk": 5,
     "app.assembly": 6,  # the one way a picture is built (preview, go-live, stream)
     "app.broadcast": 7, "app.stage": 7, "app.history": 7, "app.doors": 7,
     "app.console": 8,

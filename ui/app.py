@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     ensure_qt()  # the shipped CJK font, so the window reads right on a machine without one
     app.setFont(font(13))
-    service = ConsoleService()
+    service = ConsoleService(apply_retention=True)  # the studio's retention policy applied meanwhile
     window = MainWindow(service)
     install_slot_errors(window.alert.show_message)
     window.show()

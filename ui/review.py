@@ -13,15 +13,15 @@ from datetime import datetime
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.console import MASKED_UV, WINDOW_COLUMNS, format_clock, money, product_rows, ratio, whole, window_rows
 from ui.axes import CURVE_ROOM, label_lanes, lane_positions, round_y_axis
-from ui.clip_export import ClipExport
+from ui.review_tools import ReviewTools
 from ui.seal_state import SealState
-from ui.compare import ComparePanel, documents_folder
+from ui.compare import ComparePanel
 from ui.i18n import label, pick, tr
 from ui.insights import InsightsPanel
 from ui.preview import PreviewWidget
@@ -57,41 +57,65 @@ class ReviewWindow(QMainWindow):
         self.play_button.clicked.connect(self.toggle_play)
         self.time_label = QLabel("00:00:00 / 00:00:00")
         self.now_label = QLabel("")
-        self.export_button = QPushButton(tr("导出 CSV…"))
-        self.export_button.clicked.connect(lambda: self.export())
-        self.html_button = QPushButton(tr("导出报告…"))
-        self.html_button.setToolTip(tr("一个 HTML 文件：指标、曲线、商品讲解，可邮件发送或手机打开"))
-        self.html_button.clicked.connect(lambda: self.export_html())
-        self.compare_button = QPushButton(tr("对比场次…"))
-        self.compare_button.setToolTip(tr("按住 Ctrl 在左侧选两个或更多场次，在“场次对比”页并排查看"))
-        self.compare_button.clicked.connect(lambda: self.compare())
-        self.import_button = QPushButton(tr("导入订单…"))
-        self.import_button.setToolTip(tr("店铺后台导出的订单（抖店 / 巨量百应 / 千牛，CSV 或 XLSX）按下单时间放到本场时间轴上"))
-        self.import_button.clicked.connect(lambda: self.import_orders())
         controls = QHBoxLayout()
         for widget in (self.play_button, self.time_label, self.now_label):
             controls.addWidget(widget)
         controls.addStretch(1)
         self.now_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long title: cut
-        tools = self.addToolBar(tr("复盘工具"))  # what a manager does with a session, apart from playing it
-        tools.setObjectName("review-tools")
-        tools.setMovable(False)
         self.status = QLabel("")
-        self.clips = ClipExport(service.history, self.status, self, service.desk.clip_regions)
-        self.clips_button = self.clips.button
-        self.clips_button.clicked.connect(lambda: self.export_clips())
-        self.tag_button = QPushButton(tr("标签…"))
-        self.tag_button.setToolTip(tr("给选中的场次打标签（如 新话术、旧话术），多场分析的 A/B 对比按标签分组"))
-        self.tag_button.clicked.connect(lambda: self.tag_sessions())
-        for widget in (self.compare_button, self.html_button, self.export_button, self.clips_button, self.import_button,
-                       self.tag_button):
-            tools.addWidget(widget)
-        self.insights_action = QAction(tr("多场分析"), self)
-        self.insights_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.insights_action.setToolTip(tr("一段时间的每一场并排：周、主播、时段、商品、观众回访与留存、复购、A/B"))
-        self.insights_action.triggered.connect(lambda _checked=False: self.show_insights())
-        tools.addAction(self.insights_action)
+        self.tools = tools = ReviewTools(self, service, self.status)  # the toolbar and what it runs
+        self.clips, self.insights_action, self.records_action = tools.clips, tools.insights_action, tools.records_action
+        self.export_button, self.html_button, self.compare_button = tools.export_button, tools.html_button, \
+            tools.compare_button
+        self.import_button, self.clips_button, self.tag_button = tools.import_button, tools.clips_button, \
+            tools.tag_button
+        self.export, self.export_html, self.import_orders = tools.export, tools.export_html, tools.import_orders
+        self.tag_sessions, self.export_records = tools.tag_sessions, tools.export_records
 
+        self._build_timeline()
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.addWidget(self.video, 3)
+        centre_layout.addLayout(controls)
+        centre_layout.addWidget(self.timeline, 2)
+        side = self._build_side(service)
+        self.show_rehearsals = QCheckBox(tr("看演练场次"))
+        self.show_rehearsals.setToolTip(tr("演练与真实直播分开列出，从不混在一起"))
+        self.show_rehearsals.toggled.connect(self.refresh_sessions)
+        self.all_studios = QCheckBox(tr("所有工作室"))
+        self.all_studios.setToolTip(tr("共用数据库时，列出每个工作室的场次（运营视图）"))
+        self.all_studios.setVisible(len(service.history.studios()) > 1)
+        self.all_studios.toggled.connect(self.refresh_sessions)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.show_rehearsals)
+        left_layout.addWidget(self.all_studios)
+        left_layout.addWidget(self.sessions, 1)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(centre)
+        splitter.addWidget(side)
+        splitter.setSizes([260, 800, 440])
+        self.comparison = ComparePanel(service)
+        self.pages = QTabWidget()  # one session played back; sessions side by side
+        self.pages.addTab(splitter, tr("单场复盘"))
+        self.pages.addTab(self.comparison, tr("场次对比"))
+        self.insights = InsightsPanel(service)
+        self.pages.addTab(self.insights, tr("多场分析"))
+        self.setCentralWidget(self.pages)
+        self.statusBar().addWidget(self.status)
+
+        for key, slot in (("Space", self.toggle_play), ("Left", lambda: self.skip(-5)), ("Right", lambda: self.skip(5)),
+                          ("Home", lambda: self.seek(0))):
+            QShortcut(QKeySequence(key), self, slot)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(33)
+        self.refresh_sessions()
+
+    def _build_timeline(self) -> None:
+        """The online curve with the product windows, coupons and flash sales on it, and the playhead."""
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.timeline = pg.PlotWidget(title=tr("在线人数 · 讲解时段 · 发券/秒杀"))
         self.timeline.setLabel("bottom", tr("分钟"))
@@ -107,6 +131,8 @@ class ReviewWindow(QMainWindow):
         self.timeline.scene().sigMouseMoved.connect(self._timeline_hovered)
         self._timeline_items: list = []
 
+    def _build_side(self, service) -> QWidget:
+        """The KPIs with the 存证 line, the product windows (by product; each explanation), the comments."""
         self.kpis = QFormLayout()
         self.kpi_labels: dict[str, QLabel] = {}
         for key, caption in (("gmv", tr("成交额")), ("refunds", tr("退款 / 净成交")),
@@ -149,12 +175,6 @@ class ReviewWindow(QMainWindow):
         self.product_tables.addTab(self.products, tr("按商品"))
         self.product_tables.addTab(self.windows, tr("每次讲解"))
         self.comments = QListWidget()
-
-        centre = QWidget()
-        centre_layout = QVBoxLayout(centre)
-        centre_layout.addWidget(self.video, 3)
-        centre_layout.addLayout(controls)
-        centre_layout.addWidget(self.timeline, 2)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.addLayout(self.kpis)
@@ -162,40 +182,7 @@ class ReviewWindow(QMainWindow):
         side_layout.addWidget(self.product_tables, 2)
         side_layout.addWidget(QLabel(tr("播放点前 {seconds} 秒的评论").format(seconds=f"{COMMENT_SPAN:.0f}")))
         side_layout.addWidget(self.comments, 2)
-        self.show_rehearsals = QCheckBox(tr("看演练场次"))
-        self.show_rehearsals.setToolTip(tr("演练与真实直播分开列出，从不混在一起"))
-        self.show_rehearsals.toggled.connect(self.refresh_sessions)
-        self.all_studios = QCheckBox(tr("所有工作室"))
-        self.all_studios.setToolTip(tr("共用数据库时，列出每个工作室的场次（运营视图）"))
-        self.all_studios.setVisible(len(service.history.studios()) > 1)
-        self.all_studios.toggled.connect(self.refresh_sessions)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.show_rehearsals)
-        left_layout.addWidget(self.all_studios)
-        left_layout.addWidget(self.sessions, 1)
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(centre)
-        splitter.addWidget(side)
-        splitter.setSizes([260, 800, 440])
-        self.comparison = ComparePanel(service)
-        self.pages = QTabWidget()  # one session played back; sessions side by side
-        self.pages.addTab(splitter, tr("单场复盘"))
-        self.pages.addTab(self.comparison, tr("场次对比"))
-        self.insights = InsightsPanel(service)
-        self.pages.addTab(self.insights, tr("多场分析"))
-        self.setCentralWidget(self.pages)
-        self.statusBar().addWidget(self.status)
-
-        for key, slot in (("Space", self.toggle_play), ("Left", lambda: self.skip(-5)), ("Right", lambda: self.skip(5)),
-                          ("Home", lambda: self.seek(0))):
-            QShortcut(QKeySequence(key), self, slot)
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._tick)
-        self._timer.start(33)
-        self.refresh_sessions()
+        return side
 
     # --- sessions -----------------------------------------------------------------------------------------
     def refresh_sessions(self) -> None:
@@ -348,68 +335,9 @@ class ReviewWindow(QMainWindow):
         self.timeline.addItem(item)
         self._timeline_items.append(item)
 
-    def import_orders(self, path: str | None = None):
-        """导入订单: the shop's export into the session shown (a file is asked for when not given); the review is
-        rebuilt with the orders on its timeline and the report stays in the status line."""
-        if self.review is None:
-            self.status.setText(tr("先选择一个场次"))
-            return None
-        if path is None:
-            from PySide6.QtWidgets import QFileDialog
-
-            path, _ = QFileDialog.getOpenFileName(self, tr("导入订单"), "",
-                                                  tr("订单导出") + " (*.csv *.xlsx)")
-            if not path:
-                return None
-        session_id = self.review.info.id
-        try:
-            report = self.service.history.import_orders(session_id, path)
-        except (ValueError, OSError) as exc:  # OrderImportError names the bad lines
-            self.status.setText(tr("订单未导入") + f": {pick(str(exc))}")
-            return None
-        self.open_session(session_id)
-        self._import_note = pick(report.summary())
-        return report
-
-    def export(self, folder: str | None = None) -> list:
-        """Write the product windows and minutes as CSV (Excel) into a folder (asked for when not given)."""
-        if self.review is None:
-            self.status.setText(tr("先选择一个场次"))
-            return []
-        if folder is None:
-            from PySide6.QtWidgets import QFileDialog
-
-            folder = QFileDialog.getExistingDirectory(self, tr("导出到"))
-            if not folder:
-                return []
-        try:
-            written = self.service.history.export_csv(self.review, folder)
-        except OSError as exc:
-            self.status.setText(tr("导出失败") + f": {exc}")
-            return []
-        self.status.setText(tr("已导出") + ": " + ", ".join(p.name for p in written))
-        return written
-
     def export_clips(self):
         """直播切片 of the chosen show: the dialog of what and how (ui/clip_export.py)."""
         return self.clips.start(self.review, self.playhead.value() * 60)
-
-    def export_html(self, path: str | None = None):
-        """The review as one HTML file (asked for when not given); returns its path, or None."""
-        if self.review is None:
-            self.status.setText(tr("先选择一个场次"))
-            return None
-        if path is None:
-            path = self._ask_save(f"session-{self.review.info.id}.html")
-            if not path:
-                return None
-        try:
-            written = self.service.history.export_html(self.review, path)
-        except OSError as exc:
-            self.status.setText(tr("导出失败") + f": {exc}")
-            return None
-        self.status.setText(tr("已导出") + f": {written.name}")
-        return written
 
     def compare(self) -> list[int]:
         """The sessions selected on the left side by side, on the 场次对比 page (built off the window's thread);
@@ -428,34 +356,6 @@ class ReviewWindow(QMainWindow):
         self.insights.all_studios.setChecked(self.all_studios.isChecked())
         if self.insights.insights is None:
             self.insights.load()
-
-    def tag_sessions(self) -> list[int]:
-        """标签: the selected shows' labels replaced by what the person types (space between labels); returns the
-        ids labelled."""
-        from PySide6.QtWidgets import QInputDialog
-
-        ids = sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.sessions.selectedItems())
-        if not ids:
-            self.status.setText(tr("先在左侧选场次"))
-            return []
-        text, ok = QInputDialog.getText(self, tr("标签"), tr("场次") + f" {', '.join(map(str, ids))}: "
-                                        + tr("标签用空格分开（空：清除）"))
-        if not ok:
-            return []
-        try:
-            for number in ids:
-                kept = self.service.history.tag(number, text.split())
-        except (KeyError, ValueError) as exc:
-            self.status.setText(pick(str(exc)))
-            return []
-        self.status.setText(tr("已打标签") + f": {', '.join(kept) or '—'}")
-        return ids
-
-    def _ask_save(self, name: str) -> str:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getSaveFileName(self, tr("保存报告"), f"{documents_folder()}/{name}", "HTML (*.html)")
-        return path
 
     # --- playing ------------------------------------------------------------------------------------------
     def toggle_play(self) -> None:
@@ -526,6 +426,7 @@ class ReviewWindow(QMainWindow):
         self._timer.stop()
         self.clips.stop()
         self.seal.wait()
+        self.tools.wait()
         self.insights.stop()
         self.comparison.stop()
         if self.player is not None:

@@ -49,6 +49,8 @@ class SealState:
             if show.recording:
                 text += " · " + (tr("录像未正常结束：已校验到最后的摘要") if show.said("unclosed") else
                                  tr("录像录制时没有摘要") if show.said("undigested") else tr("录像完好"))
+            if show.signed:
+                text += " · " + tr("已签名 {fingerprint}").format(fingerprint=show.signed)
             if show.draws:
                 text += " · " + tr("福袋复核 {n} 次").format(n=show.draws)
             if erased:

@@ -21,10 +21,14 @@ The canonical encoding (version 1; the same on every machine and database):
   all as lowercase hex; the first link's previous link is 64 zeros.
 
 Link kinds: `genesis` (the show, its studio, its start and the salt), `event`, `quarantined`, `seal` (how many
-links it closes), `import` (orders added from an export after the show: after the seal, never rewriting it).
+links it closes), `import` (orders added from an export after the show: after the seal, never rewriting it), and
+the marks of what was done to the records afterwards, after the seal too: `erasure` (a viewer erased on request:
+the token that replaced them, app/erasure.py) and `pseudonymised` (every viewer's id and name replaced by a
+pseudonym by the retention policy, app/retention.py); a mark's content is the digest of its note.
 
 What a chain alone cannot prove: that nobody rebuilt the whole chain after changing the log (the hashes are not
-secret). A signature by the studio's key or a published day's anchor closes that (not yet built).
+secret). The seal is signed with the studio's key when it has one (app/signing.py: Ed25519 over `seal_statement`,
+kept in the seal's note), and the day's anchor (app/records.py) lists the day's seals for the studio to post.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
 
+from app.signing import check
 from app.store.models import ChainLink, EventRecord, QuarantinedEvent
 
 VERSION = "anchor-console/1"
@@ -49,7 +54,11 @@ EVENT_FIELDS = ("wall_time", "stream_time", "type", "actor", "user_id", "product
 QUARANTINE_FIELDS = ("type", "reason", "event_text", "quarantined_at")
 BATCH = 5000  # rows read at once while verifying
 KEPT = 1000  # findings kept in a verdict (the rest counted)
-NOT_TAMPERING = frozenset({"erased", "unsealed", "unclosed", "undigested"})  # findings said, not tampering
+NOT_TAMPERING = frozenset({"erased", "pseudonymised", "unsealed", "unclosed", "undigested"})  # said, not tampering
+NOTE_KINDS = ("genesis", "seal", "erasure", "pseudonymised")  # links whose content is the digest of their note
+PSEUDONYM = "p:"  # how a pseudonymised viewer's id or name begins (app/retention.py)
+TOKEN_PREFIX = "erased:"  # how the token that replaced an erased viewer's id begins (app/erasure.py)
+ERASED_NAME = "已删除 erased"  # what replaced an erased viewer's name
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -131,6 +140,12 @@ def note_digest(kind: str, note: dict) -> str:
     return _sha(VERSION, kind, canonical(note))
 
 
+def seal_statement(session_id: int, note: dict) -> bytes:
+    """What a seal's signature signs: the show and what the seal closes."""
+    closes = {key: note.get(key) for key in ("links", "events", "quarantined", "last")}
+    return VERSION.encode() + b"\nseal\n" + canonical({"session_id": session_id, **closes})
+
+
 def link_of(previous: str, position: int, kind: str, seq: int | None, content: str, personal: str) -> str:
     return _sha(previous, str(position), kind, "" if seq is None else str(seq), content, personal)
 
@@ -179,8 +194,11 @@ class Chain:
     def quarantined(self, records: list[dict]) -> list[dict]:
         return self.draft(("quarantined", r["seq"], *quarantine_digests(r, self.salt), None) for r in records)
 
-    def seal_row(self, events: int, quarantined: int) -> dict:
+    def seal_row(self, events: int, quarantined: int, signer=None) -> dict:
+        """The seal's link row; signed by `signer` (app.signing: the studio's key) when given."""
         note = {"links": self.position, "events": events, "quarantined": quarantined, "last": self.last}
+        if signer is not None:
+            note["signature"] = signer(seal_statement(self.session_id, note))
         (row,) = self.draft([("seal", None, note_digest("seal", note), "", note)])
         return row
 
@@ -209,6 +227,18 @@ def extend(connection, session_id: int, rows: list[dict], kind: str = "import") 
     return len(links)
 
 
+def mark(connection, session_id: int, kind: str, note: dict) -> bool:
+    """A link of `kind` recording something done to the show's records after it (an erasure on request, its viewers
+    pseudonymised), its `note` hashed as its content, in the caller's transaction; False for a show without a
+    chain."""
+    chain = load_chain(connection, session_id)
+    if chain is None:
+        return False
+    connection.execute(insert(ChainLink), chain.draft([(kind, None, note_digest(kind, note), "", note)]))
+    chain.keep()
+    return True
+
+
 # --- verification -----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -232,6 +262,7 @@ class Verdict:
     more: int = 0  # findings beyond the KEPT first ones, counted only
     collected: tuple[tuple[int, int, str, dict], ...] = ()  # (position, seq, type, payload) of the events asked for
     # that match their links, in the chain's order
+    signed_by: str | None = None  # the public key (hex) whose valid signature the seal carries
 
     @property
     def intact(self) -> bool:
@@ -273,6 +304,7 @@ class _Findings:
     def __init__(self) -> None:
         self.kept: list[Finding] = []
         self.more = 0
+        self.pseudonymised = 0  # events and quarantined events pseudonymised by the retention policy: said once
 
     def add(self, kind: str, position: int | None, seq: int | None, what: str) -> None:
         if len(self.kept) < KEPT:
@@ -319,24 +351,33 @@ def _verify(connection, session_id: int, collect: frozenset[str] = frozenset()) 
     if not isinstance(salt, str):
         return Verdict(session_id, 0, False, (Finding(
             "link", 0, None, "链的第一环被改动，无法校验 / the chain's first link was altered: nothing can be checked"),))
-    links, sealed, quarantine = _check_links(connection, session_id, found)
+    links, sealed, quarantine, signed_by, marks = _check_links(connection, session_id, found)
     studio = note.get("studio_id")
-    tokens = _tokens(connection, studio if isinstance(studio, int) else None)
+    tokens = _tokens(connection, studio if isinstance(studio, int) else None) | marks["tokens"]
+    pseudonymised = marks["pseudonymised"]
     collected: list[tuple[int, int, str, dict]] = []
-    _check_events(connection, session_id, salt, tokens, found, collect, collected)
-    _check_quarantine(connection, session_id, salt, quarantine, tokens, found)
+    _check_events(connection, session_id, salt, (tokens, pseudonymised), found, collect, collected)
+    _check_quarantine(connection, session_id, salt, quarantine, (tokens, pseudonymised), found)
+    if found.pseudonymised:
+        n = found.pseudonymised
+        found.add("pseudonymised", None, None, f"{n} 条事件的观众信息已按保留策略去标识化（{pseudonymised}）/ the viewers "
+                                               f"of {n} events were pseudonymised by the retention policy ({pseudonymised})")
     if not sealed:
         found.add("unsealed", None, None, "这一场没有封存（直播中，或异常结束）：已校验到最后一环 / the show is not sealed "
                                           "(live, or it did not end cleanly): checked up to its last link")
     findings = sorted(found.kept, key=lambda f: (f.position if f.position is not None else math.inf, f.kind))
-    return Verdict(session_id, links, sealed, tuple(findings), more=found.more, collected=tuple(collected))
+    return Verdict(session_id, links, sealed, tuple(findings), more=found.more, collected=tuple(collected),
+                   signed_by=signed_by)
 
 
-def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bool, dict[int, list]]:
-    """Each link against the one before it, the first link's and the seal's notes against their digests, the seal
-    against what it closes (how many links, events and quarantined events, and the last link); the quarantined
-    events' links (few) handed back by seq."""
-    previous, expected, sealed, count = ZERO, 0, False, 0
+def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bool, dict[int, list], str | None,
+                                                                       dict]:
+    """Each link against the one before it, the notes of the first link, the seal and the marks after it against
+    their digests, the seal against what it closes (how many links, events and quarantined events, and the last
+    link) and its signature; the quarantined events' links (few) handed back by seq, the key that signed the seal,
+    and what the marks say (the erasures' tokens; when the viewers were pseudonymised)."""
+    previous, expected, sealed, count, signed_by = ZERO, 0, False, 0, None
+    marks: dict = {"tokens": set(), "pseudonymised": ""}
     kinds = {"event": 0, "quarantined": 0}
     quarantine: dict[int, list] = {}
     query = select(ChainLink.position, ChainLink.kind, ChainLink.seq, ChainLink.content, ChainLink.personal,
@@ -350,10 +391,14 @@ def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bo
         expected = position + 1
         if link_of(previous, position, kind, seq, content, personal) != link:
             found.add("link", position, seq, f"第 {position} 环被改动 / link {position} was altered")
-        if kind in ("genesis", "seal"):
+        if kind in NOTE_KINDS:
             if note_digest(kind, note or {}) != content:
                 found.add("seal" if kind == "seal" else "link", position, None,
                           f"第 {position} 环（{kind}）的内容被改动 / the {kind} at position {position} was altered")
+            elif kind == "erasure" and isinstance((note or {}).get("token"), str):
+                marks["tokens"].add(note["token"])
+            elif kind == "pseudonymised":
+                marks["pseudonymised"] = str((note or {}).get("day", "?"))
             if kind == "seal":
                 sealed = True
                 closes = {"links": position, "events": kinds["event"], "quarantined": kinds["quarantined"],
@@ -362,15 +407,20 @@ def _check_links(connection, session_id: int, found: _Findings) -> tuple[int, bo
                 if differs:
                     found.add("seal", position, None, f"封存记录与它封存的链不符（{'、'.join(differs)}）/ the seal does "
                                                       f"not match the chain it closes ({', '.join(differs)})")
+                if isinstance(note, dict) and "signature" in note:
+                    if check(seal_statement(session_id, note), note["signature"]):
+                        signed_by = note["signature"]["key"]
+                    else:
+                        found.add("signature", position, None, "封存的签名不符 / the seal's signature does not match")
         elif kind in kinds:
             kinds[kind] += 1
             if kind == "quarantined":
                 quarantine.setdefault(seq, []).append((position, content, personal))
         previous = link
-    return count, sealed, quarantine
+    return count, sealed, quarantine, signed_by, marks
 
 
-def _check_events(connection, session_id: int, salt: str, tokens: set[str], found: _Findings,
+def _check_events(connection, session_id: int, salt: str, marks: tuple[set[str], str], found: _Findings,
                   collect: frozenset[str] = frozenset(), collected: list | None = None) -> None:
     """The events (by seq) and their links (by position: the order written, which is the seqs' but for a row
     retried late) read side by side: the rows are read up to each link's seq, and a row waits in a small table
@@ -390,7 +440,7 @@ def _check_events(connection, session_id: int, salt: str, tokens: set[str], foun
             row = next(rows, None)
         if seq in waiting:
             data = waiting.pop(seq)
-            if _compare(seq, data, (position, content, personal), salt, tokens, mismatched, found) and \
+            if _compare(seq, data, (position, content, personal), salt, marks, mismatched, found) and \
                     data["type"] in collect and collected is not None:
                 collected.append((position, seq, data["type"], data["payload"]))
         else:
@@ -405,7 +455,15 @@ def _check_events(connection, session_id: int, salt: str, tokens: set[str], foun
     _moved(connection, session_id, mismatched, found)
 
 
-def _compare(seq: int, data: dict, link: tuple, salt: str, tokens: set[str],
+def _pseudonymous(data: dict) -> bool:
+    """The event row's personal values hold a pseudonym (app/retention.py). A pseudonym cannot be checked without
+    the studio's secret: on a show the retention policy has pseudonymised, the viewers are vouched for no more."""
+    found: list = [] if data["user_id"] is None else [data["user_id"]]
+    _masked(data["payload"] or {}, found)
+    return any(isinstance(value, str) and value.startswith(PSEUDONYM) for value in found)
+
+
+def _compare(seq: int, data: dict, link: tuple, salt: str, marks: tuple[set[str], str],
              mismatched: dict[str, tuple[int, str, int]], found: _Findings) -> bool:
     """One event against its link: True when it matches."""
     position, chained, chained_personal = link
@@ -413,8 +471,11 @@ def _compare(seq: int, data: dict, link: tuple, salt: str, tokens: set[str],
     if content == chained and personal == chained_personal:
         return True
     label = _label(seq, data["type"])
-    if content == chained:  # only the personal data differs: erased on request, or changed
-        if _holds(data["user_id"], tokens) or _holds(data["payload"], tokens):
+    tokens, pseudonymised = marks
+    if content == chained:  # only the personal data differs: erased on request, pseudonymised, or changed
+        if pseudonymised and _pseudonymous(data):
+            found.pseudonymised += 1
+        elif _holds(data["user_id"], tokens) or _holds(data["payload"], tokens):
             found.add("erased", position, seq, f"事件 {label} 的个人信息已按请求删除 / the personal data of event {label}"
                                                " was erased on request")
         else:
@@ -444,8 +505,9 @@ def _moved(connection, session_id: int, mismatched: dict[str, tuple[int, str, in
             found.add("changed", position, seq, f"事件 {label} 被改动 / event {label} was changed")
 
 
-def _check_quarantine(connection, session_id: int, salt: str, chained: dict[int, list], tokens: set[str],
-                      found: _Findings) -> None:
+def _check_quarantine(connection, session_id: int, salt: str, chained: dict[int, list],
+                      marks: tuple[set[str], str], found: _Findings) -> None:
+    tokens, pseudonymised = marks
     waiting = {seq: list(links) for seq, links in chained.items()}
     query = select(QuarantinedEvent.id, *(getattr(QuarantinedEvent, name) for name in QUARANTINE_FIELDS),
                    QuarantinedEvent.seq).where(QuarantinedEvent.session_id == session_id)
@@ -463,6 +525,9 @@ def _check_quarantine(connection, session_id: int, salt: str, chained: dict[int,
             continue
         links.remove(match)
         if personal != match[2]:
+            if pseudonymised and isinstance(data["event_text"], str) and data["event_text"].startswith(PSEUDONYM):
+                found.pseudonymised += 1
+                continue
             erased = _holds(data["event_text"], tokens)
             found.add("erased" if erased else "changed", match[0], seq,
                       f"隔离事件 seq {seq} 的个人信息已按请求删除 / the personal data of quarantined event seq {seq} was "

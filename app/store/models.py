@@ -49,6 +49,10 @@ class Studio(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
     created_at: Mapped[float] = mapped_column(Float)
+    # retention (app/retention.py): shows kept this many days (three years: 《网络直播营销管理办法（试行）》), viewers'
+    # ids and names pseudonymised after this many (0: never)
+    keep_days: Mapped[int] = mapped_column(Integer, default=1095, server_default="1095")
+    pseudonymise_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
 
 
 def _studio_column() -> Mapped[int]:
@@ -152,6 +156,7 @@ class LiveSession(Base):
     host: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 主播, as given at go-live
     platform: Mapped[str] = mapped_column(String(20), default="", server_default="")  # douyin | bilibili | … | ""
     tags: Mapped[list | None] = mapped_column(JSON, nullable=True, default=None)  # the manager's labels (A/B groups)
+    pseudonymised_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # its viewers, by the retention policy
 
 
 class EventRecord(Base):

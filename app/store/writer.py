@@ -127,13 +127,14 @@ class StoreWriter:
             connection.execute(insert(ChainLink), [genesis])
         return chain
 
-    def seal(self) -> None:
-        """The show's end: a last link closing the chain (after `close`, once everything is written)."""
+    def seal(self, signer=None) -> None:
+        """The show's end: a last link closing the chain (after `close`, once everything is written), signed by
+        `signer` (app.signing.StudioKey.signer: the studio's key) when given."""
         if self._thread.is_alive():
             raise RuntimeError("seal after close: the writer is still writing")
         if self.chain.sealed:
             return
-        row = self.chain.seal_row(self.chained["event"], self.chained["quarantined"])
+        row = self.chain.seal_row(self.chained["event"], self.chained["quarantined"], signer)
         with self.database.engine.begin() as connection:
             connection.execute(insert(ChainLink), [row])
         self.chain.keep()

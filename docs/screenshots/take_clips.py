@@ -1,7 +1,7 @@
 """Take the 直播切片 screenshots at 1366×768 on a virtual X display: a 12-second rehearsal recorded (two products
 explained), its review's 导出切片… dialog with the letterboxed shape chosen, a caption holding an extreme word and
 the clip's first frame previewed beside (13-clip-dialog.png), then a frame of a vertical clip of the first explanation, cropped and letterboxed, side by side
-(14-clip-vertical.png); before the dialog, the review with its 存证 line (15-review-records.png).
+(14-clip-vertical.png).
 
     ulimit -v 8000000; .venv/bin/python docs/screenshots/take_clips.py
 
@@ -49,7 +49,6 @@ def main() -> int:
             if window.review is None or not window.seal.label.text().startswith(("✓", "✗")):
                 QTimer.singleShot(300, dialog)
                 return
-            window.grab().save(str(HERE / "15-review-records.png"))  # the 存证 line among the KPIs
             clips = window.export_clips()
             clips.shape.setCurrentIndex(clips.shape.findData("letterbox"))
             clips.caption.setText("全网最低 今天直播间福利价")

@@ -1024,6 +1024,14 @@
         <translation>When a viewer asks for their personal data to be erased: find the account by platform id or nickname, erase its id and name, keep the counts</translation>
     </message>
     <message>
+        <source>保留策略…</source>
+        <translation>Retention policy…</translation>
+    </message>
+    <message>
+        <source>场次保留多久、观众的ID与昵称何时换成化名</source>
+        <translation>How long shows are kept, and when viewers&apos; ids and nicknames become pseudonyms</translation>
+    </message>
+    <message>
         <source>预警规则已更新（下次开播生效）</source>
         <translation>Alert rules updated (from the next go-live)</translation>
     </message>
@@ -1601,6 +1609,30 @@
     <message>
         <source>复盘工具</source>
         <translation>Review tools</translation>
+    </message>
+    <message>
+        <source>存证包…</source>
+        <translation>Records bundle…</translation>
+    </message>
+    <message>
+        <source>这一场的记录导出为存证包：事件、哈希链、录像原件、清单（签名）；另一台电脑用 records verify 校验</source>
+        <translation>Export this show&apos;s records as a bundle: events, hash chain, the recording as recorded, a (signed) manifest; another computer checks it with records verify</translation>
+    </message>
+    <message>
+        <source>存证包放在</source>
+        <translation>Put the records bundle in</translation>
+    </message>
+    <message>
+        <source>正在导出存证包…</source>
+        <translation>Exporting the records bundle…</translation>
+    </message>
+    <message>
+        <source>存证包未导出</source>
+        <translation>Records bundle not exported</translation>
+    </message>
+    <message>
+        <source>存证包已导出</source>
+        <translation>Records bundle exported</translation>
     </message>
     <message>
         <source>导出切片…</source>
@@ -2276,6 +2308,10 @@
         <translation>recording intact</translation>
     </message>
     <message>
+        <source>已签名 {fingerprint}</source>
+        <translation>signed {fingerprint}</translation>
+    </message>
+    <message>
         <source>福袋复核 {n} 次</source>
         <translation>{n} lucky draws recomputed</translation>
     </message>
@@ -2286,6 +2322,62 @@
     <message>
         <source>被改动：从第 {first} 环起 {n} 处</source>
         <translation>Altered: {n} findings from link {first} on</translation>
+    </message>
+    <message>
+        <source>保留策略</source>
+        <translation>Retention policy</translation>
+    </message>
+    <message>
+        <source>天</source>
+        <translation>days</translation>
+    </message>
+    <message>
+        <source>《网络直播营销管理办法（试行）》要求保存直播记录不少于三年：默认 1095 天</source>
+        <translation>Live-marketing rules ask for records kept at least three years: 1095 days by default</translation>
+    </message>
+    <message>
+        <source>从不</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>到期后观众的ID与昵称换成化名：同一观众在各场是同一化名，计数、回访、复购不变</source>
+        <translation>After this, viewers&apos; ids and nicknames become pseudonyms: one viewer, one pseudonym in every show; counts, returning viewers and repeat buyers unchanged</translation>
+    </message>
+    <message>
+        <source>场次保留</source>
+        <translation>Keep shows</translation>
+    </message>
+    <message>
+        <source>观众去标识化</source>
+        <translation>Pseudonymise viewers after</translation>
+    </message>
+    <message>
+        <source>到期的场次连同录像删除；直播中的场次不受影响</source>
+        <translation>Shows past it are deleted with their recordings; a show on air is never touched</translation>
+    </message>
+    <message>
+        <source>立即执行</source>
+        <translation>Apply now</translation>
+    </message>
+    <message>
+        <source>现在按策略删除或去标识化到期的场次</source>
+        <translation>Delete or pseudonymise the shows past the policy now</translation>
+    </message>
+    <message>
+        <source>已保存：保留 {keep} 天，{pseudo} 天后去标识化</source>
+        <translation>Saved: keep {keep} days, pseudonymise after {pseudo} days</translation>
+    </message>
+    <message>
+        <source>已保存：保留 {keep} 天，从不去标识化</source>
+        <translation>Saved: keep {keep} days, never pseudonymise</translation>
+    </message>
+    <message>
+        <source>执行中…</source>
+        <translation>Applying…</translation>
+    </message>
+    <message>
+        <source>未执行</source>
+        <translation>Not applied</translation>
     </message>
 </context>
 </TS>

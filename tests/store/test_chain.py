@@ -153,6 +153,14 @@ def test_what_is_not_tampering_is_said_as_what_it_is(catalogue):
     assert len(verdict.findings) == 4  # its entry, comment and order, and a share that names it inside
     assert verdict.findings[0].what == (f"事件 seq {seqs[7] - 2} (enter) 的个人信息已按请求删除 / the personal data of "
                                         f"event seq {seqs[7] - 2} (enter) was erased on request")
+    from app.store.models import Erasure
+
+    with catalogue.sessions.begin() as db:  # the erasure is a mark on the show's chain, after the seal
+        marks = db.scalars(select(ChainLink).where(ChainLink.session_id == session_id).order_by(
+            ChainLink.position.desc()).limit(1)).all()
+        assert marks[0].kind == "erasure" and marks[0].note["events"] == 4 and WHO not in str(marks[0].note)
+        db.execute(delete(Erasure))  # the erasures' table gone (a bundle without it): the chain's mark says it
+    assert [f.kind for f in verify(catalogue, session_id).findings] == ["erased"] * 4
     assert erase_viewer(catalogue, "douyin", "4242") is not None  # an id given as a number: only its column says so
     assert erase_viewer(catalogue, "douyin", "u99") is not None  # the quarantined order's text names it
     again = verify(catalogue, session_id)
@@ -435,3 +443,42 @@ def chain_module():
     import app.store.chain as chain
 
     return chain
+
+
+def test_another_studios_erasure_never_excuses_a_change_in_this_studios_show(catalogue):
+    """Two studios on one database: a token erased in one does not make the same token, written into the other's
+    show behind its back, pass for an erasure there."""
+    from app.store.db import Database
+    from app.store.models import Erasure
+
+    other = Database(catalogue.url, studio="隔壁工作室")
+    try:
+        with other.sessions.begin() as db:
+            db.add(Erasure(studio_id=other.studio_id, platform="douyin", token="erased:0badc0de", erased_at=1.0,
+                           shows=1, events=1, draws=[]))
+    finally:
+        other.close()
+    _core, session_id, seqs = a_show(catalogue)
+    with catalogue.sessions.begin() as db:
+        db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seqs[3])
+                   .values(user_id="erased:0badc0de"))
+    assert kinds(verify(catalogue, session_id)) == [("changed", seqs[3])]
+
+
+def test_a_pseudonymised_mark_excuses_pseudonyms_only(catalogue):
+    """The retention policy's mark says the viewers were pseudonymised; a viewer changed to anything else on such a
+    show is still a change, and a pseudonym without the mark is one too."""
+    from app.store.chain import mark
+
+    _core, session_id, seqs = a_show(catalogue)
+    with catalogue.sessions.begin() as db:
+        db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seqs[3])
+                   .values(user_id="p:0123456789ab"))
+    assert kinds(verify(catalogue, session_id)) == [("changed", seqs[3])]
+    with catalogue.sessions.begin() as db:
+        assert mark(db, session_id, "pseudonymised", {"day": "2027-01-01", "events": 1, "quarantined": 0})
+        db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seqs[4])
+                   .values(user_id="someone-else"))
+    verdict = verify(catalogue, session_id)
+    assert [(f.kind, f.seq) for f in verdict.findings] == [("changed", seqs[4]), ("pseudonymised", None)]
+    assert "2027-01-01" in verdict.findings[-1].what and "1 " in verdict.findings[-1].what

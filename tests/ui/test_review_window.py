@@ -383,7 +383,8 @@ def test_a_vertical_clips_caption_and_card_are_dragged_on_its_preview(reviewed, 
     assert not slot_errors, slot_errors
 
 
-def test_the_review_says_whether_a_shows_log_is_as_it_was_written(reviewed, qtbot, slot_errors):
+def test_the_review_says_whether_a_shows_log_is_as_it_was_written(reviewed, qtbot, slot_errors, monkeypatch,
+                                                                  tmp_path):
     """存证: the show just made is intact and sealed, its recording as written; a byte flipped in the recording, then
     an order deleted from the database behind the console's back, are each found when the show is opened again and
     named in the tooltip."""
@@ -398,6 +399,20 @@ def test_the_review_says_whether_a_shows_log_is_as_it_was_written(reviewed, qtbo
     assert review.seal.label.text().startswith("✓") and "已封存" in review.seal.label.text()
     assert "录像完好" in review.seal.label.text()  # the recording against its digests (#31)
     session_id = review.review.info.id
+    # 存证包… (Ctrl+Shift+E, as a person presses it): the show's records into a folder, checked as another machine would
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.records import verify_bundle
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "bundles"))
+    (tmp_path / "bundles").mkdir()
+    qtbot.keyClick(review, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: review.status.text().startswith("存证包已导出"), timeout=20000)
+    bundle = tmp_path / "bundles" / f"records-{session_id}"
+    assert str(bundle) in review.status.text() and verify_bundle(bundle).intact
+    review.records_action.trigger()  # again into the same folder: refused, said, nothing overwritten
+    qtbot.waitUntil(lambda: review.status.text().startswith("存证包未导出"), timeout=20000)
+    assert "not an empty folder" in review.status.text() or "不是空文件夹" in review.status.text()
     recording = Path(review.review.info.recording_path)
     written = recording.read_bytes()
     recording.write_bytes(written[:len(written) // 2] + bytes([written[len(written) // 2] ^ 1]) +

@@ -203,8 +203,12 @@ class DeskMenus:
         menu.addAction(banned)
         menu.addAction(keywords)
         menu.addAction(alerts)
+        retention = QAction(tr("保留策略…"), window)
+        retention.setToolTip(tr("场次保留多久、观众的ID与昵称何时换成化名"))
+        retention.triggered.connect(self.edit_retention)
         menu.addSeparator()
         menu.addAction(erase)
+        menu.addAction(retention)
         rules = self.settings.value("alerts/rules")
         if rules:
             try:
@@ -227,6 +231,15 @@ class DeskMenus:
         self.erase_dialog.show()
         self.erase_dialog.raise_()
         self.erase_dialog.query.setFocus()
+
+    def edit_retention(self) -> None:
+        """保留策略: the dialog (one, shown again if open) over the history's retention policy."""
+        from ui.retention_dialog import RetentionDialog
+
+        if getattr(self, "retention_dialog", None) is None:
+            self.retention_dialog = RetentionDialog(self.service.history, self.window)
+        self.retention_dialog.show()
+        self.retention_dialog.raise_()
 
     def edit_alert_rules(self, values: dict | None = None) -> bool:
         """预警规则 (`values`: what the dialog would return, for tests): the desk takes them (a show on air keeps the
