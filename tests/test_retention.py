@@ -167,3 +167,84 @@ def test_the_console_a_person_starts_applies_the_policy(catalogue, keys, qapp_of
     finally:
         unasked.close()
     assert VIEWERS[0][1] in stored(catalogue, recent_old)
+
+
+def test_a_pseudonym_is_the_studios_hmac_of_the_value_and_only_viewers_get_one():
+    import hashlib
+    import hmac
+
+    from app.retention import Pseudonyms
+    from app.store.chain import ERASED_NAME
+
+    names = Pseudonyms(b"s" * 32)
+    expected = "p:" + hmac.new(b"s" * 32, b"dy_42", hashlib.sha256).hexdigest()[:12]
+    assert names.of("dy_42") == expected and names.of(42) == "p:" + hmac.new(
+        b"s" * 32, b"42", hashlib.sha256).hexdigest()[:12]
+    assert Pseudonyms(b"t" * 32).of("dy_42") != expected  # another studio's secret, another pseudonym
+    payload = {"user_id": "a", "nickname": "甲", "name": "甲", "text": "好看", "count": 3, "flag": True,
+               "via": {"uid": 7, "name": "乙", "uname": "乙"}, "coupon": {"name": "满99减10"}, "buyer": "丙",
+               "winners": [{"user_id": "b", "nickname": "丁"}, {"user_id": "erased:x", "nickname": ERASED_NAME}],
+               "done": {"user_id": "p:0123456789ab", "nickname": True}}
+    out = names.payload(payload)
+    assert out == {"user_id": names.of("a"), "nickname": names.of("甲"), "name": names.of("甲"), "text": "好看",
+                   "count": 3, "flag": True,
+                   "via": {"uid": names.of(7), "name": names.of("乙"), "uname": names.of("乙")},
+                   "coupon": {"name": "满99减10"}, "buyer": names.of("丙"),
+                   "winners": [{"user_id": names.of("b"), "nickname": names.of("丁")},
+                               {"user_id": "erased:x", "nickname": ERASED_NAME}],
+                   "done": {"user_id": "p:0123456789ab", "nickname": True}}
+    assert {"name": "乙"} == names.payload({"name": "乙"})  # a name with no id beside it is not a viewer's
+    assert names.payload({"uid": "u", "name": "乙"})["name"] == names.of("乙")
+
+
+def test_pseudonymising_a_show_marks_it_once_and_counts_what_it_changed(catalogue, keys, monkeypatch):
+    import datetime as dt
+
+    from app import retention
+    from app.retention import Pseudonyms, pseudonymise_show
+    from app.store.models import SessionCounts
+
+    monkeypatch.setattr(retention, "BATCH", 4)  # the log read in several slices
+    target, other = a_show(catalogue, 400), a_show(catalogue, 400)
+    with catalogue.session() as db:
+        assert "review" in db.get(SessionCounts, target).counts  # kept at the show's end
+        personal = sum(1 for (user, payload) in db.execute(select(EventRecord.user_id, EventRecord.payload).where(
+            EventRecord.session_id == target)) if user is not None or "via" in (payload or {}))
+    changed = pseudonymise_show(catalogue, target, Pseudonyms(b"k" * 32))
+    assert changed == personal
+    with catalogue.session() as db:
+        mark = db.scalars(select(ChainLink).where(ChainLink.session_id == target).order_by(
+            ChainLink.position.desc()).limit(1)).one()
+        assert mark.kind == "pseudonymised" and mark.note == {"day": dt.date.today().isoformat(), "events": changed,
+                                                              "quarantined": 1}
+        assert db.get(LiveSession, target).pseudonymised_at is not None
+        assert db.get(LiveSession, other).pseudonymised_at is None
+        counts = db.get(SessionCounts, target).counts
+        assert "review" not in counts and counts  # the kept review dropped, to be rebuilt; the counts stay
+    assert VIEWERS[1][1] in stored(catalogue, other)
+
+
+def test_the_policy_takes_its_days_to_the_edge_and_keeps_what_is_not_given(catalogue):
+    assert set_policy(catalogue, keep_days=1) == Policy(1, 365)
+    assert set_policy(catalogue, pseudonymise_days=36500) == Policy(1, 36500)
+    assert set_policy(catalogue, keep_days=36500) == Policy(36500, 36500)
+    assert policy(catalogue) == Policy(36500, 36500)
+
+
+def test_a_show_is_due_by_the_day_it_started(catalogue, keys):
+    sid = a_show(catalogue, 0)
+    with catalogue.session() as db:
+        started = db.get(LiveSession, sid).started_at
+    assert apply_policy(catalogue, now=started + 365 * DAY).pseudonymised == ()  # not yet: a year to the second
+    assert apply_policy(catalogue, now=started + 365 * DAY + 1).pseudonymised == (sid,)
+    assert apply_policy(catalogue, now=started + 1095 * DAY).deleted == ()
+    assert apply_policy(catalogue, now=started + 1095 * DAY + 1).deleted == (sid,)
+
+
+def test_a_recording_that_cannot_be_removed_is_said_and_the_show_still_goes(catalogue, keys, tmp_path, caplog):
+    stuck = tmp_path / "stuck.mkv"
+    stuck.mkdir()  # a folder where the file was: unlink fails
+    sid = a_show(catalogue, 1200, stuck)
+    report = apply_policy(catalogue)
+    assert report.deleted == (sid,) and report.recordings == 0
+    assert "recording stuck.mkv not removed" in caplog.text

@@ -175,3 +175,21 @@ def test_the_command_line_creates_and_shows_the_key_and_prints_the_days_anchor(t
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def test_the_fingerprint_and_the_pseudonym_secret_are_what_they_say(no_keyring):
+    import hashlib
+
+    from app.signing import pseudonym_secret
+
+    public = "ab" * 32
+    digest = hashlib.sha256(bytes.fromhex(public)).hexdigest()
+    assert fingerprint(public) == f"{digest[0:4]} {digest[4:8]} {digest[8:12]} {digest[12:16]}"
+    secret = pseudonym_secret("一号直播间")
+    assert len(secret) == 32 and pseudonym_secret("一号直播间") == secret != pseudonym_secret("二号直播间")
+    files = sorted(p.suffix for p in (no_keyring / "keys").iterdir())
+    assert files == [".pseudonyms", ".pseudonyms"]  # apart from any signing key
+    StudioKey("一号直播间").create()
+    with pytest.raises(KeyExists, match="一号直播间"):
+        StudioKey("一号直播间").create()
+    assert pseudonym_secret("一号直播间") == secret  # a signing key made later changes nothing

@@ -44,23 +44,27 @@ class SealState:
             self.label.setText(tr("— 录制时还没有存证链"))
             return
         erased = sum(1 for f in verdict.findings if f.kind == "erased")
-        if verdict.intact:
+        details = []  # the tooltip: what was checked, then what was found
+        if show.recording:
+            details.append(tr("录像未正常结束：已校验到最后的摘要") if show.said("unclosed") else
+                           tr("录像录制时没有摘要") if show.said("undigested") else
+                           tr("录像完好") if verdict.intact else tr("录像") + f": {show.recording}")
+        if show.draws:
+            details.append(tr("福袋复核 {n} 次").format(n=show.draws))
+        if show.signed:
+            details.append(tr("签名指纹 {fingerprint}").format(fingerprint=show.signed))
+        if verdict.intact:  # the line short (it shares the KPI column); the rest in the tooltip
             text = "✓ " + tr("完好") + " · " + (tr("已封存") if verdict.sealed else tr("未封存（异常结束）"))
-            if show.recording:
-                text += " · " + (tr("录像未正常结束：已校验到最后的摘要") if show.said("unclosed") else
-                                 tr("录像录制时没有摘要") if show.said("undigested") else tr("录像完好"))
             if show.signed:
-                text += " · " + tr("已签名 {fingerprint}").format(fingerprint=show.signed)
-            if show.draws:
-                text += " · " + tr("福袋复核 {n} 次").format(n=show.draws)
+                text += " · " + tr("已签名")
             if erased:
-                text += " · " + tr("{n} 条已按请求删除个人信息").format(n=erased)
+                details.append(tr("{n} 条已按请求删除个人信息").format(n=erased))
             self.label.setStyleSheet("color: #1b873f")
         else:
             text = "✗ " + tr("被改动：从第 {first} 环起 {n} 处").format(first=verdict.first, n=show.tampered)
             self.label.setStyleSheet("color: #d33; font-weight: bold")
         self.label.setText(text)
-        self.label.setToolTip("\n".join(pick(f.what) for f in verdict.findings[:SHOWN]))
+        self.label.setToolTip("\n".join(details + [pick(f.what) for f in verdict.findings[:SHOWN]]))
 
     def wait(self) -> None:
         self.worker.wait()

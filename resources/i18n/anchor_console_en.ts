@@ -2284,6 +2284,10 @@
         <translation>— recorded before logs were chained</translation>
     </message>
     <message>
+        <source>签名指纹 {fingerprint}</source>
+        <translation>signed by the key {fingerprint}</translation>
+    </message>
+    <message>
         <source>完好</source>
         <translation>intact</translation>
     </message>
@@ -2308,12 +2312,12 @@
         <translation>recording intact</translation>
     </message>
     <message>
-        <source>已签名 {fingerprint}</source>
-        <translation>signed {fingerprint}</translation>
-    </message>
-    <message>
         <source>福袋复核 {n} 次</source>
         <translation>{n} lucky draws recomputed</translation>
+    </message>
+    <message>
+        <source>已签名</source>
+        <translation>signed</translation>
     </message>
     <message>
         <source>{n} 条已按请求删除个人信息</source>
