@@ -78,6 +78,8 @@ def show(tmp_path_factory, request):
             core.bus.publish(Event(T.ORDER, {"user_id": f"v{n}", "nickname": f"看客{n}", "product_id": 1,
                                              "quantity": 1, "amount_cents": 8900 + n, "order_id": f"o{n}"}))
         core.room.stop_draw(STAFF)
+        core.bus.publish(Event(T.ORDER, {"user_id": "v9", "nickname": "看客9", "product_id": 1, "quantity": 1,
+                                         "amount_cents": 2**63, "order_id": "o-huge"}))  # the store refuses it: quarantined
         growing = GrowingFile(recording, lambda segment: core.bus.publish(recording_event(segment)), every_s=2.0)
         _write(recording, 7, growing)
     finally:
@@ -271,6 +273,9 @@ def test_a_bundle_verifies_in_another_process_with_nothing_but_its_folder(show, 
     assert set(manifest["files"]) == {"events.jsonl", "quarantined.jsonl", "chain.jsonl", "erasures.jsonl",
                                       "recording/show.mkv"}
     assert (folder / "recording" / "show.mkv").read_bytes() == show["bytes"]
+    (quarantined,) = [json.loads(line) for line in (folder / "quarantined.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert set(quarantined) == {"seq", "type", "reason", "event_text", "quarantined_at"} and "o-huge" in \
+        quarantined["event_text"]
     here = verify_show(store, show["session_id"])
     there = verify_bundle(folder)
     assert there.intact and there.show.verdict.links == here.verdict.links and there.show.draws == 1
@@ -298,11 +303,15 @@ def test_what_was_changed_in_a_bundle_is_named(show, store, tmp_path):
     lines[orders[0]] = json.dumps(row, ensure_ascii=False)
     (folder / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     _flip(folder / "recording" / "show.mkv", len(show["bytes"]) // 2)
+    quarantined = json.loads((folder / "quarantined.jsonl").read_text(encoding="utf-8"))
+    quarantined["reason"] = "nothing to see"
+    (folder / "quarantined.jsonl").write_text(json.dumps(quarantined, ensure_ascii=False) + "\n", encoding="utf-8")
     verdict = verify_bundle(folder)
     assert not verdict.intact
     assert {"changed", "recording-changed"} <= set(kinds(verdict.show))
-    assert [f.seq for f in verdict.show.verdict.findings if f.kind == "changed"] == [row["seq"]]
-    assert {line.split(":")[0] for line in verdict.problems} == {"events.jsonl", "recording/show.mkv"}
+    assert [f.seq for f in verdict.show.verdict.findings if f.kind == "changed"] == [row["seq"], quarantined["seq"]]
+    assert {line.split(":")[0] for line in verdict.problems} == {"events.jsonl", "quarantined.jsonl",
+                                                                 "recording/show.mkv"}
     result = run_cli("records", "verify", str(folder))
     assert result.returncode == 1 and "NOT intact" in result.stdout and "[recording-changed]" in result.stdout
 
