@@ -111,7 +111,8 @@ class Broadcast:
     and the session is written; the object stays readable afterwards (recording path, last stats)."""
 
     def __init__(self, database: Database, options: LiveOptions, desk_settings: StudioSettings, frames: FrameSlot,
-                 on_event=None) -> None:
+                 on_event=None, view: bool = True) -> None:
+        """`view`: keep the bus's events for a window to drain (`drain_events`); a headless show keeps none."""
         self.database = database
         self.options = options
         self.settings = desk_settings  # the settings as they were at the go-live; `apply_settings` hands in newer ones
@@ -132,7 +133,7 @@ class Broadcast:
         self._verbs: UndoableVerbs | None = None
         self._helpers: list = []
         self._thread: threading.Thread | None = None
-        self._pending: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
+        self._pending: deque[Event] | None = deque(maxlen=MAX_PENDING_EVENTS) if view else None
         self._comments: deque[Event] = deque(maxlen=500)  # recent shown comments, to pin one by its seq
         self._running = False
 
@@ -349,7 +350,7 @@ class Broadcast:
         return self.core.bus.stream_time() if self.core is not None else None
 
     def drain_events(self) -> list[Event]:
-        out = []
+        out: list[Event] = []
         while self._pending:
             out.append(self._pending.popleft())
         return out
@@ -413,7 +414,8 @@ class Broadcast:
 
     # --- callbacks from other threads --------------------------------------------------------------------
     def _bus_event(self, event: Event) -> None:
-        self._pending.append(event)
+        if self._pending is not None:
+            self._pending.append(event)
         if event.type == EventType.COMMENT and not event.flagged:
             self._comments.append(event)
         if self._on_event is not None:

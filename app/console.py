@@ -79,9 +79,11 @@ class ConsoleService:
     """Holds the catalogue, the current broadcast and the preview; the window talks to these through here."""
 
     def __init__(self, database: Database | None = None, banned_words: list[str] | None = None,
-                 actor: str = "assistant:场控", apply_retention: bool = False) -> None:
+                 actor: str = "assistant:场控", apply_retention: bool = False, view: bool = True) -> None:
         """`apply_retention`: apply the studio's retention policy in the background now (app/retention.py): what
-        the console started by a person does; a console a program opens on a database of its own leaves it."""
+        the console started by a person does; a console a program opens on a database of its own leaves it.
+        `view`: a window drains the shows' events (`drain_events`); a headless console (False) keeps none for one
+        (up to MAX_PENDING_EVENTS undrained events would sit in memory for nobody)."""
         self.database = database or Database()
         self.catalogue = Catalogue(self.database)
         # 工作台: the studio's settings (mute, scenes, overlays, filters, moderation) with one owner
@@ -97,6 +99,7 @@ class ConsoleService:
         self.history = History(self.database, apply_retention)  # 复盘: stored shows, reports, order imports, recordings, studios
         self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
         self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
+        self.view = view
         self.on_air_changed: list = []  # callables told True at a go-live, False at its stop, on the caller's thread
         self._stopping = threading.Lock()  # guards _stops: each show is stopped once, a second stop waits for it
         self._stops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # show → Event set when it stopped
@@ -185,7 +188,7 @@ class ConsoleService:
         self.stage.stop_preview()
         self.stage.remember(options)
         broadcast = Broadcast(self.database, options, self.desk.settings, self.stage.frames,
-                              on_event=self.doors.on_event)
+                              on_event=self.doors.on_event, view=self.view)
         broadcast.on_stats = self.on_stats
         try:
             broadcast.start()

@@ -32,6 +32,7 @@ from app.kernel.events import EventType
 from app.store.chain import ERASED_NAME, TOKEN_PREFIX, mark
 from app.store.db import Database
 from app.store.eventlog import load_events
+from app.store import checkpoint
 from app.store.models import (Erasure, EventRecord, LiveSession, QuarantinedEvent, SessionCounts, SessionStatus,
                               ShowViewer)
 from app.text import clean_line, safe
@@ -176,6 +177,7 @@ def erase_viewer(database: Database, platform: str, user_id: str) -> ErasureResu
         for row_id, _session_id, row_user, payload in rows:
             db.execute(update(E).where(E.id == row_id).values(
                 user_id=token if row_user == user_id else row_user, payload=scrub(payload or {}, user_id, token, names)))
+        checkpoint.drop(db, *touched)  # a killed show's live state holds the ids: its review counts the log instead
         for session_id in touched:  # the kept review's moments name 福袋 winners: rebuilt from the log
             counts = db.get(SessionCounts, session_id)
             if counts is not None and "review" in counts.counts:

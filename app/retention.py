@@ -34,6 +34,7 @@ from sqlalchemy import delete, select, update
 from app.media.digest import as_recorded
 from app.signing import pseudonym_secret
 from app.store.chain import ERASED_NAME, PERSONAL_KEYS, PSEUDONYM, TOKEN_PREFIX, mark
+from app.store import checkpoint
 from app.store.models import (EventRecord, LiveSession, QuarantinedEvent, SessionCounts, SessionStatus, ShowViewer,
                               Studio)
 
@@ -136,6 +137,7 @@ def pseudonymise_show(database, session_id: int, names: Pseudonyms) -> int:
         for viewer in db.scalars(select(ShowViewer).where(ShowViewer.session_id == session_id)).all():
             if not names.kept(viewer.user_id):
                 viewer.user_id = names.of(viewer.user_id)
+        checkpoint.drop(db, session_id)  # a killed show's live state holds the ids
         counts = db.get(SessionCounts, session_id)
         if counts is not None and "review" in counts.counts:  # the kept review names viewers: rebuilt from the log
             counts.counts = {k: v for k, v in counts.counts.items() if k != "review"}

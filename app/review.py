@@ -21,9 +21,10 @@ from app.kernel.events import EventType
 from app.text import clean_line
 from app.values import MAX_ONLINE, MAX_TITLE, safe_int
 from app.store.eventlog import load_events
+from app.metrics.live import replay_key as replay_order  # the review's order of events
 from app.metrics.live import (MetricsSnapshot, MinuteRow, OutsideSummary, ProductSummary, ProductWindow,
                               RoomCounts, SessionMetrics)
-from app.store import aggregates
+from app.store import aggregates, checkpoint
 from app.store.db import Database
 from app.store.models import Coupon, LiveSession, Product
 
@@ -150,6 +151,9 @@ def load_review(database: Database, session_id: int, any_studio: bool = False) -
     kept = aggregates.kept_review(database, session_id)
     if kept is not None and "window_rows" in kept["metrics"]:  # kept before windows had rows: built again
         return _from_summary(info, titles, kept, page)
+    resumed = _resumed(database, info, titles, coupons, page)
+    if resumed is not None:
+        return resumed
     through = aggregates.last_seq(database, session_id)
     events = sorted(aggregates.replay_events(database, session_id), key=replay_order)
     metrics = SessionMetrics().feed(events)
@@ -159,6 +163,38 @@ def load_review(database: Database, session_id: int, any_studio: bool = False) -
                            None, total, page)
     if info.status != "live":
         aggregates.keep_review(database, session_id, _summary(review), through)
+    return review
+
+
+def _resumed(database: Database, info: SessionInfo, titles: dict[int, str], coupons: dict,
+             page) -> SessionReview | None:
+    """The review of a show that did not end (killed, or still on) from its last checkpoint (app/store/checkpoint.py)
+    and the events after it; None when there is none or the events after it do not all come after it in the
+    review's order (an import placed earlier): then the whole log is counted. An interrupted show's review is kept
+    and its checkpoint dropped."""
+    kept = checkpoint.load(database, info.id)
+    if kept is None:
+        return None
+    state, through, stored = kept
+    try:
+        metrics = SessionMetrics.from_state(state)
+    except ValueError:
+        return None
+    tail = sorted(aggregates.events_since(database, info.id, through), key=replay_order)
+    if not metrics.ordered or (tail and replay_order(tail[0]) <= metrics.last_key):
+        return None
+    metrics.feed(tail)
+    total = stored + len(tail)
+    markers, online, _ = _timeline(sorted(aggregates.events_of(database, info.id, TIMELINE), key=replay_order),
+                                   titles, coupons)
+    review = SessionReview(info, metrics.snapshot(), list(metrics.windows), titles, markers, online, None, total, page)
+    if info.status != "live":
+        through = tail[-1].seq if tail else through
+        spans = [(w.start, w.end) for w in metrics.windows]
+        aggregates.save_counts(database, info.id, counts_to_json(metrics.room_counts(), spans, total), through,
+                               metrics.bulk_seen, "checkpoint")
+        aggregates.keep_review(database, info.id, _summary(review), through)
+        checkpoint.drop_for(database, info.id)  # it holds viewers' ids; the kept review does not
     return review
 
 
@@ -268,17 +304,6 @@ def _timeline(events, titles: dict[int, str], coupons: dict) -> tuple[list[Marke
     return markers, online, comments
 
 
-# at one moment, a window's switch (pin, unpin, the end) comes before anything else: windows are [start, end), so an
-# order at the very moment of a pin counts for the product pinned then (docs/metrics.md, "at a switch")
-_SWITCHES = {EventType.PRODUCT_PINNED: 0, EventType.PRODUCT_UNPINNED: 0, EventType.SESSION_ENDED: 0}
-
-
-def replay_order(event) -> tuple[float, int, int]:
-    """The review's order of events: by stream time (orders imported from the shop's export come after the live
-    log but belong where they were placed, app/orders.py), switches first at one moment, then by sequence."""
-    return (event.stream_time if event.stream_time is not None else 0.0, _SWITCHES.get(event.type, 1), event.seq)
-
-
 # the timeline's marked moments: event type → label from (payload, product title, coupon name)
 _LABELS = {
     EventType.PRODUCT_PINNED: lambda p, product, coupon: f"讲解 {product}",
@@ -298,6 +323,8 @@ _LABELS = {
     EventType.NOTICE_PINNED: lambda p, product, coupon: f"公告 {p.get('text', '')}",
     EventType.SCENE_SWITCHED: lambda p, product, coupon: f"场景 {p.get('scene', '')}",
 }
+# what the timeline reads (`_timeline`): the room's count, the coupons' names and the moments it marks
+TIMELINE = (EventType.ONLINE, EventType.COUPON_DEFINED, *_LABELS)
 
 
 def _label(kind: EventType, p: dict, titles: dict[int, str], coupons: dict[int, str]) -> str | None:

@@ -19,6 +19,7 @@ from app.metrics.alerts import AlertRules, AlertWatch, alert_event, armed_event
 from app.metrics.live import SessionMetrics
 from app.redaction import redact_url
 from app.signing import StudioKey
+from app.store import checkpoint
 from app.store.db import HEARTBEAT_S, Database, process_identity
 from app.store.models import LiveSession, SessionKind, SessionStatus
 from app.store.writer import StoreWriter
@@ -89,6 +90,7 @@ class SessionCore:
             db.flush()
             self.session_id = row.id
         self.writer = StoreWriter(self.database, self.session_id)
+        self.writer.keep_checkpoints(self.metrics.state)  # a killed show's review replays only what came after
         self._unsubscribe_writer = self.bus.subscribe(self.writer)
         self.bus.go_live(live_since_monotonic)
         stock = {pid: p.stock for pid, p in self.room.snapshot().state.products.items()}
@@ -169,5 +171,6 @@ class SessionCore:
         with self.database.sessions.begin() as db:
             db.execute(update(LiveSession).where(LiveSession.id == self.session_id)
                        .values(status=SessionStatus.ENDED, ended_at=time.time()))
+            checkpoint.drop(db, self.session_id)  # the show ended: its counts and review are kept instead
         self._keep_review()
         self.bus.stop_live()

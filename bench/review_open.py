@@ -80,7 +80,8 @@ def build(database: Database, hours: float, comments: int, orders: int, seed: in
                            {"order_id": f"o{i}", "amount_cents": 990}))
     for t in range(900, int(seconds), 900):
         events.append((float(t), T.COUPON_DROPPED.value, {"coupon_id": 1, "quantity": 100}))
-    events.sort(key=lambda e: e[0])
+    switches = {T.PRODUCT_PINNED.value, T.PRODUCT_UNPINNED.value}
+    events.sort(key=lambda e: (e[0], e[1] not in switches))  # seq in the review's order, as a live bus gives it
     events.append((seconds, T.SESSION_ENDED.value, {"session_id": session_id}))
     table = EventRecord.__table__
     for start in range(0, len(events), 50_000):
@@ -102,6 +103,77 @@ def timed(fn, repeat: int) -> tuple[list[float], object]:
     return times, result
 
 
+def _set_status(database: Database, session_id: int, status: str) -> None:
+    from sqlalchemy import update
+
+    with database.sessions.begin() as db:
+        db.execute(update(LiveSession).where(LiveSession.id == session_id).values(status=status))
+
+
+def _drop_kept(database: Database, session_id: int) -> None:
+    from sqlalchemy import delete
+
+    from app.store.models import SessionCounts
+
+    with database.sessions.begin() as db:
+        db.execute(delete(SessionCounts).where(SessionCounts.session_id == session_id))
+
+
+def kill_with_checkpoint(database: Database, session_id: int, url: str, tail_s: float) -> tuple[dict, object]:
+    """The show as a kill leaves it: interrupted, its last checkpoint `tail_s` seconds of events before the end (the
+    live metrics fed everything up to then, as the writer keeps them). Its first opening, in this process and as
+    `anchor-console review N` (a process of its own: imports, open, report), each from the checkpoint again."""
+    import os
+    import subprocess
+
+    from app.metrics.live import SessionMetrics
+    from app.store import checkpoint
+    from app.store.eventlog import load_events
+
+    events = load_events(database, session_id)[:-1]  # no session_ended: the show was killed
+    last = events[-1].stream_time
+    metrics = SessionMetrics().feed(e for e in events if e.stream_time <= last - tail_s)
+    started = time.perf_counter()
+    state = metrics.state()
+    state_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    blob = checkpoint.encode(state)
+    encode_ms = (time.perf_counter() - started) * 1000
+
+    def keep() -> float:
+        _drop_kept(database, session_id)
+        _set_status(database, session_id, "interrupted")
+        began = time.perf_counter()
+        with database.engine.begin() as conn:
+            checkpoint.save(conn, session_id, state["last_seq"], state["seen"], blob)
+        return (time.perf_counter() - began) * 1000
+
+    from sqlalchemy import delete
+
+    with database.engine.begin() as conn:  # the kill: no session_ended in the log
+        conn.execute(delete(EventRecord).where(EventRecord.session_id == session_id,
+                                               EventRecord.type == T.SESSION_ENDED.value))
+    save_ms = keep()
+    started = time.perf_counter()
+    review = load_review(database, session_id)
+    format_report(review)
+    in_process_s = time.perf_counter() - started
+    processes = []
+    for _ in range(3):
+        keep()
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "app", "review", str(session_id)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, env={**os.environ, "ANCHOR_CONSOLE_DB_URL": url})
+        processes.append(round(time.perf_counter() - began, 2))
+    _drop_kept(database, session_id)
+    _set_status(database, session_id, "interrupted")  # as a kill leaves it, with no checkpoint: what follows
+    return {"checkpoint": {"state_ms": round(state_ms, 1), "encode_ms": round(encode_ms, 1),
+                           "save_ms": round(save_ms, 1), "bytes": len(blob), "viewers": len(state["viewers"]),
+                           "tail_events": len(events) - state["seen"]},
+            "killed_first_open_from_checkpoint_s": round(in_process_s, 3),
+            "killed_review_process_s": processes}, review
+
+
 def measure(url: str, args) -> dict:
     database = Database(url)
     started = time.perf_counter()
@@ -114,7 +186,9 @@ def measure(url: str, args) -> dict:
         review.comments_between(review.metrics.duration_s / 2 - 30, review.metrics.duration_s / 2)
         return review
 
-    first_s, _ = timed(ours, 1)  # nothing kept yet (an interrupted show): counted by SQL, then kept
+    killed, resumed = kill_with_checkpoint(database, session_id, url, args.tail)  # the show killed, a checkpoint 10 s before
+
+    first_s, _ = timed(ours, 1)  # nothing kept any more (an interrupted show without one): counted by SQL, kept
 
     def rebuild():  # the counts kept but not the review (after an order import): the light replay, kept again
         from app.store.models import SessionCounts
@@ -128,9 +202,13 @@ def measure(url: str, args) -> dict:
     ours_s, fast = timed(ours, args.repeat)
     reference_s, full = timed(lambda: replay_review(database, session_id), args.reference_repeat)
     same = (fast.metrics.gmv_cents == full.metrics.gmv_cents and fast.metrics.uv == full.metrics.uv
-            and fast.metrics.per_minute == full.metrics.per_minute and fast.events == full.events)
+            and fast.metrics.per_minute == full.metrics.per_minute and fast.events == full.events
+            and resumed.metrics.gmv_cents == full.metrics.gmv_cents and resumed.metrics.uv == full.metrics.uv
+            and resumed.metrics.per_minute == full.metrics.per_minute and resumed.events == full.events
+            and sorted((p.product_id, p.orders, p.gmv_cents, p.buyers, p.views) for p in resumed.metrics.products)
+            == sorted((p.product_id, p.orders, p.gmv_cents, p.buyers, p.views) for p in full.metrics.products))
     database.close()
-    return {"engine": url.split(":")[0], "events": count, "build_s": round(built, 1),
+    return {"engine": url.split(":")[0], "events": count, "build_s": round(built, 1), **killed,
             "first_open_counting_s": round(first_s[0], 2),
             "rebuild_after_import_s": [round(t, 3) for t in rebuild_s],
             "ours_s": [round(t, 3) for t in ours_s], "ours_median_s": round(statistics.median(ours_s), 3),
@@ -148,6 +226,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reference-repeat", type=int, default=2)
+    parser.add_argument("--tail", type=float, default=10.0, help="seconds of events after the last checkpoint")
     parser.add_argument("--postgres", metavar="URL", help="also measure on this (empty) PostgreSQL database")
     args = parser.parse_args()
     results = []

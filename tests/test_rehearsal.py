@@ -81,3 +81,24 @@ def test_a_rehearsal_is_marked_on_every_frame_and_listed_apart(service, tmp_path
     real, rehearsals = list_sessions(service.database), list_sessions(service.database, rehearsals=True)
     assert [s.kind for s in real] == ["live"] and [s.kind for s in rehearsals] == ["rehearsal"]
     assert real[0].recording_path.endswith("live.mkv") and rehearsals[0].rehearsal
+
+
+@pytest.mark.parametrize("view", [True, False])
+def test_only_a_console_with_a_window_keeps_the_events_for_it(tmp_path, monkeypatch, qapp_offscreen, view):
+    """A headless console (`anchor-console demo`/`live`: view=False) keeps none of the bus's events for a window
+    that never drains them: up to 20,000 undrained events grew its memory for nobody (issue #32)."""
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    console = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"), view=view)
+    try:
+        console.go_live(LiveOptions(recording_path=str(tmp_path / "show.mkv"), duration=1.5, audience_rate=300))
+        console.wait()
+        published = console.broadcast.core.bus.last_seq
+        kept = console.broadcast.drain_events()
+        console.stop()
+    finally:
+        console.close()
+    assert published > 100
+    if view:
+        assert [e.seq for e in kept] == list(range(kept[0].seq, kept[0].seq + len(kept))) and len(kept) > 100
+    else:
+        assert kept == []

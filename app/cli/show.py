@@ -70,7 +70,8 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
     from app.console import ConsoleService
     from app.media.outputs import DestinationError
 
-    service = ConsoleService(apply_retention=True)  # the studio's retention policy applied meanwhile
+    # the studio's retention policy applied meanwhile; no window drains the events, so none are kept for one
+    service = ConsoleService(apply_retention=True, view=False)
     service.desk.set_faq_auto(auto_reply)
     service.control_options = lambda: options  # StartStream from a control surface: this show again
     report = _StatsReport(None, health=lambda stats: service.health(service.metrics()))

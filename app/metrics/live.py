@@ -167,6 +167,18 @@ class RoomCounts:
     last_time: float = 0.0  # the latest event's stream time
 
 
+# at one moment, a window's switch (pin, unpin, the end) comes before anything else: windows are [start, end), so an
+# order at the very moment of a pin counts for the product pinned then (docs/metrics.md, "at a switch")
+SWITCHES = {EventType.PRODUCT_PINNED: 0, EventType.PRODUCT_UNPINNED: 0, EventType.SESSION_ENDED: 0}
+
+
+def replay_key(event: Event) -> tuple[float, int, int]:
+    """The review's order of events: by stream time (orders imported from the shop's export come after the live
+    log but belong where they were placed, app/orders.py), switches first at one moment, then by sequence."""
+    return (event.stream_time if event.stream_time is not None else 0.0, SWITCHES.get(event.type, 1),
+            event.seq if event.seq is not None else 0)
+
+
 def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
@@ -193,10 +205,26 @@ class SessionMetrics:
         self._order_window: dict[str, ProductWindow | None] = {}  # order id → the row it counted in (refunds)
         self.bulk_seen = 0  # events of the audience's bulk (app.kernel.events.BULK) counted
         self._questions: dict[str, int] = {}  # topic → questions (faq_asked) over the show
+        self.seen = 0  # events applied
+        self.last_seq = 0  # the highest seq applied
+        self.ordered = True  # every event came in the review's order (replay_key): a state to go on from
+        self._last_key: tuple[float, int, int] = (0.0, 0, 0)
 
     def __call__(self, event: Event) -> None:
         with self._lock:
             self._apply(event)
+            self.seen += 1
+            key = replay_key(event)
+            if key < self._last_key:
+                self.ordered = False
+            self._last_key = key
+            if event.seq is not None and event.seq > self.last_seq:
+                self.last_seq = event.seq
+
+    @property
+    def last_key(self) -> tuple[float, int, int]:
+        """The review's order (replay_key) of the last event applied."""
+        return self._last_key
 
     def feed(self, events: Iterable[Event]) -> SessionMetrics:
         for event in events:
@@ -381,6 +409,67 @@ class SessionMetrics:
                               self.likes, {m: (r["comments"], r["likes"]) for m, r in self._minutes.items()},
                               tuple((w.views, len(w.entrants)) for w in self.windows), self.now)
 
+    # --- a checkpoint: the whole state, to go on from (app/store/checkpoint.py) ---------------------------------
+    STATE_VERSION = 1
+
+    def state(self) -> dict:
+        """Everything these metrics hold, as JSON values (ids keep their type: a list, never a dict's keys): what
+        `from_state` restores, after which the same events give the same figures as feeding every one (tested).
+        Under the lock only shallow copies are made (a dict's copy is a block copy): readers wait a few ms."""
+        with self._lock:
+            windows = [(w, dict(w.buyers), dict(w.entrants), dict(w.prior_buyers), dict(w.questions),
+                        (w.end, w.orders, w.gmv_cents, w.views, w.online_area, w.refunds_cents))
+                       for w in self.windows]
+            viewers, interacting, buyers = self._viewers.copy(), self._interacting.copy(), self._buyers.copy()
+            order_window, minutes = self._order_window.copy(), {m: dict(r) for m, r in self._minutes.items()}
+            state = {
+                "v": self.STATE_VERSION, "seen": self.seen, "last_seq": self.last_seq, "ordered": self.ordered,
+                "last_key": list(self._last_key), "now": self.now, "online_now": self.online_now,
+                "online_peak": self.online_peak, "viewers_masked": self.viewers_masked,
+                "online_area": self._online_area, "online_since": self._online_since, "pv": self.pv,
+                "gmv_cents": self.gmv_cents, "refunds_cents": self.refunds_cents, "orders": self.orders,
+                "comments": self.comments, "likes": self.likes, "bulk_seen": self.bulk_seen,
+                "open": next((i for i, w in enumerate(self.windows) if w is self._open), None),
+                "outside": dict(self._outside), "questions": dict(self._questions),
+            }
+        index = {id(w): i for i, (w, *_rest) in enumerate(windows)}
+        state["viewers"], state["interacting"], state["buyers"] = list(viewers), list(interacting), list(buyers)
+        state["windows"] = [
+            {"product_id": w.product_id, "start": w.start, "end": end, "orders": orders, "gmv_cents": gmv,
+             "buyers": list(b), "views": views, "online_area": area, "online_at_start": w.online_at_start,
+             "refunds_cents": refunds, "entrants": list(e), "prior_buyers": list(pb), "questions": q}
+            for w, b, e, pb, q, (end, orders, gmv, views, area, refunds) in windows]
+        state["minutes"] = [[m, row] for m, row in minutes.items()]
+        state["order_window"] = [[order, None if w is None else index[id(w)]] for order, w in order_window.items()]
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict) -> SessionMetrics:
+        """The metrics `state()` described. Raises ValueError for a state of another version or shape."""
+        if not isinstance(state, dict) or state.get("v") != cls.STATE_VERSION:
+            raise ValueError("not a metrics state of this version")
+        m = cls()
+        try:
+            m.seen, m.last_seq, m.ordered = int(state["seen"]), int(state["last_seq"]), bool(state["ordered"])
+            m._last_key = tuple(state["last_key"])
+            m.now, m.online_now, m.online_peak = float(state["now"]), int(state["online_now"]), int(state["online_peak"])
+            m.viewers_masked, m._online_area = bool(state["viewers_masked"]), float(state["online_area"])
+            m._online_since = None if state["online_since"] is None else float(state["online_since"])
+            m.pv = int(state["pv"])
+            m._viewers, m._interacting, m._buyers = (dict.fromkeys(state[k]) for k in ("viewers", "interacting",
+                                                                                          "buyers"))
+            for name in ("gmv_cents", "refunds_cents", "orders", "comments", "likes", "bulk_seen"):
+                setattr(m, name, int(state[name]))
+            m.windows = [_window_from(w) for w in state["windows"]]
+            m._open = None if state["open"] is None else m.windows[int(state["open"])]
+            m._minutes = {int(minute): {k: int(v) for k, v in row.items()} for minute, row in state["minutes"]}
+            m._outside = {k: int(v) for k, v in state["outside"].items()}
+            m._order_window = {str(order): None if i is None else m.windows[int(i)] for order, i in state["order_window"]}
+            m._questions = {str(k): int(v) for k, v in state["questions"].items()}
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a metrics state: {type(exc).__name__}") from None
+        return m
+
     def _minute_rows(self, t: float, extra: dict[int, tuple[int, int]]) -> tuple[MinuteRow, ...]:
         """Every minute from the first to the one holding `t`, a minute with no event too (online carried over
         from the minute before); `extra` adds (comments, likes) counted elsewhere."""
@@ -398,6 +487,14 @@ class SessionMetrics:
                 rows.append(MinuteRow(m, online, r["gmv_cents"], r["orders"], r["comments"] + comments,
                                       r["likes"] + likes))
         return tuple(rows)
+
+
+def _window_from(d: dict) -> ProductWindow:
+    return ProductWindow(d["product_id"], float(d["start"]), None if d["end"] is None else float(d["end"]),
+                         int(d["orders"]), int(d["gmv_cents"]), dict.fromkeys(d["buyers"]), int(d["views"]),
+                         float(d["online_area"]), int(d["online_at_start"]), int(d["refunds_cents"]),
+                         dict.fromkeys(d["entrants"]), dict.fromkeys(d["prior_buyers"]),
+                         {str(k): int(v) for k, v in d["questions"].items()})
 
 
 def _summary(product_id: int, rows: list[tuple[ProductWindow, int, int]], t: float) -> ProductSummary:

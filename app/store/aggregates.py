@@ -109,6 +109,24 @@ def replay_events(database: Database, session_id: int) -> list[Event]:
     return events
 
 
+def events_since(database: Database, session_id: int, after_seq: int) -> list[Event]:
+    """Every event after `after_seq`, in sequence order, by the (session, seq) index (a checkpoint's tail)."""
+    with database.engine.connect() as conn:
+        return [Event(_KIND[r.type], r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
+                for r in conn.execute(select(E.type, E.payload, E.actor, E.wall_time, E.stream_time, E.seq, E.flagged)
+                                      .where(E.session_id == session_id, E.seq > after_seq).order_by(E.seq)).all()]
+
+
+def events_of(database: Database, session_id: int, kinds) -> list[Event]:
+    """The session's events of these kinds, in sequence order, by the (session, kind, …) index."""
+    with database.engine.connect() as conn:
+        events = [Event(_KIND[r.type], r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
+                  for r in conn.execute(select(E.type, E.payload, E.actor, E.wall_time, E.stream_time, E.seq,
+                                               E.flagged).where(_of(session_id, *kinds))).all()]
+    events.sort(key=lambda e: e.seq)
+    return events
+
+
 def bulk_events(database: Database, session_id: int, after_seq: int = 0) -> int:
     """How many bulk events the session holds after `after_seq`: all of them by the kind index; after a seq by
     the (session, seq) index, reading only the events after it (an import's orders, a show still going)."""

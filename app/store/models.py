@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -227,6 +228,20 @@ class SessionCounts(Base):
     bulk_events: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(10))  # live | sql
     counts: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[float] = mapped_column(Float)
+
+
+class SessionCheckpoint(Base):
+    """A live show's metrics as they stood at `through_seq` (app/store/checkpoint.py), kept every few seconds by the
+    event writer, so the review of a show that was killed replays only what came after. Holds viewers' ids: it is
+    dropped when the show ends or its review is kept, and by an erasure or pseudonymisation of the show."""
+
+    __tablename__ = "session_checkpoints"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    through_seq: Mapped[int] = mapped_column(BigInteger)
+    events: Mapped[int] = mapped_column(BigInteger)  # the log's rows with seq ≤ through_seq when it was kept
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed JSON (SessionMetrics.state())
     saved_at: Mapped[float] = mapped_column(Float)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.kernel.events import Event
+from app.store import checkpoint
 from app.store.chain import Chain, load_chain
 from app.store.db import Database
 from app.store.models import ChainLink, EventRecord, LiveSession, QuarantinedEvent
@@ -54,6 +55,8 @@ class WriterStats:
     duplicates: int = 0  # rows refused because the same (session, seq) was already stored
     quarantined: int = 0  # events the database refused, set aside in quarantined_events
     queued: int = 0
+    checkpoints: int = 0  # the metrics' state kept (app/store/checkpoint.py)
+    checkpoint_ms: float = 0.0  # what keeping the last one cost this thread
     last_error: str | None = None
 
 
@@ -98,6 +101,13 @@ class StoreWriter:
         self.chain = self._begin_chain()  # every row this writer stores is a link (app/store/chain.py)
         self.chained = {"event": 0, "quarantined": 0}
         self._queue: queue.Queue = queue.Queue(maxsize=max_queued)
+        self._state = None  # () → the metrics' state (keep_checkpoints)
+        self._every = checkpoint.EVERY_S
+        self._next_checkpoint = 0.0
+        self._pending: dict | None = None  # a state asked for, waiting for its events to be stored
+        self._stored = 0  # rows this writer stored
+        self._one_by_one = False
+        self._in_order = True  # every row stored batch by batch, in seq order, since the pending state was taken
         self._thread = threading.Thread(target=self._run, name="store writer", daemon=True)
         self._thread.start()
 
@@ -109,6 +119,14 @@ class StoreWriter:
     def backlog(self) -> int:
         """Events waiting to be written now."""
         return self._queue.qsize()
+
+    def keep_checkpoints(self, state, every: float = checkpoint.EVERY_S) -> None:
+        """Every `every` seconds (longer when it costs more), ask `state()` (SessionMetrics.state: with its
+        "last_seq", "seen" and "ordered") and keep it once every event it counted is stored, if those are exactly
+        the rows stored (app/store/checkpoint.py). Call before the first event."""
+        self._every = every
+        self._next_checkpoint = time.monotonic() + every
+        self._state = state
 
     def close(self, timeout: float = 30.0) -> None:
         self._queue.put(_STOP)
@@ -148,6 +166,43 @@ class StoreWriter:
             connection.execute(insert(ChainLink), links)
         self.chain.keep()
         self.chained["event"] += len(rows)
+        self._stored += len(rows)
+        if self._state is not None:
+            self._checkpoint(rows)
+
+    def _checkpoint(self, rows: list[dict]) -> None:
+        """After a commit: ask for the metrics' state when one is due; keep it once its events are all stored."""
+        if self._one_by_one:
+            return
+        if self._pending is None:
+            if time.monotonic() < self._next_checkpoint:
+                return
+            try:
+                self._pending = self._state()
+            except Exception:  # noqa: BLE001 - a checkpoint is a convenience: the log goes on without it
+                log.exception("the metrics' state for a checkpoint failed")
+                self._next_checkpoint = time.monotonic() + self._every
+                return
+            self._in_order = True
+            if self._pending["last_seq"] > rows[-1]["seq"]:
+                return
+        through = self._pending["last_seq"]
+        if rows[-1]["seq"] < through:
+            return  # the events it counted are not all stored yet: the next batches bring them
+        state, self._pending = self._pending, None
+        stored = self._stored - sum(1 for row in rows if row["seq"] > through)
+        started = time.perf_counter()
+        if self._in_order and state["ordered"] and stored == state["seen"]:
+            try:
+                blob = checkpoint.encode(state)
+                with self.database.engine.begin() as connection:
+                    checkpoint.save(connection, self.session_id, through, stored, blob)
+                self.stats.checkpoints += 1
+            except Exception as exc:  # noqa: BLE001 - the review replays the whole log instead
+                log.warning("checkpoint not kept: %s", _reason(exc))
+        cost = time.perf_counter() - started
+        self.stats.checkpoint_ms = round(cost * 1000, 1)
+        self._next_checkpoint = time.monotonic() + max(self._every, cost / checkpoint.WRITER_SHARE)
 
     def _run(self) -> None:
         stopping = False
@@ -204,6 +259,13 @@ class StoreWriter:
 
     def _write_rows_one_by_one(self, pairs: list[tuple[Event, dict]]) -> None:
         """Each row alone: duplicates are skipped, bad rows quarantined, a database that is down waited for."""
+        self._one_by_one, self._in_order = True, False  # rows no longer counted by seq: no checkpoint from here
+        try:
+            self._rows_alone(pairs)
+        finally:
+            self._one_by_one = False
+
+    def _rows_alone(self, pairs: list[tuple[Event, dict]]) -> None:
         events = {row["seq"]: event for event, row in pairs}
         rows = [row for _, row in pairs]
         attempts: dict[int, int] = {}

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from app.store.db import Database, current_revision, make_engine, upgrade
 
-HEAD = "0012"
+HEAD = "0013"
 
 
 def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):

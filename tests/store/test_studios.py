@@ -22,7 +22,7 @@ from app.store.eventlog import load_events
 from app.store.models import DEFAULT_STUDIO_ID, Coupon, Product
 from tests.test_orders import at, douyin_csv
 
-HEAD = "0012"
+HEAD = "0013"
 
 
 @pytest.fixture

@@ -1,0 +1,240 @@
+"""The review of a show that was killed, from the live metrics' last checkpoint and the events after it
+(app/store/checkpoint.py): the same review as replaying every event, on SQLite and PostgreSQL; refused — and the
+log counted instead — whenever the checkpoint could not give the same figures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import func, select, update
+
+from app.kernel.events import Event, EventType as T
+from app.metrics.live import SessionMetrics
+from app.review import load_review, replay_order, replay_review
+from app.store import checkpoint
+from app.store.db import Database
+from app.store.models import EventRecord, LiveSession, SessionCheckpoint, SessionStatus
+from app.store.writer import event_row
+from tests.test_review_fast import _events, by_product, kept_source, same
+
+
+def _interrupted(database, script) -> tuple[int, list[Event]]:
+    """A show as the log holds it after a kill: its events (seq in the script's order), status interrupted."""
+    with database.sessions.begin() as db:
+        session = LiveSession(title="killed", status=SessionStatus.INTERRUPTED, started_at=1.7e9, ended_at=1.7e9 + 9)
+        db.add(session)
+        db.flush()
+        session_id = session.id
+    events = [Event(kind, payload, "platform", 1.7e9 + (t or 0.0), t, seq)
+              for seq, (kind, t, payload) in enumerate(script, start=1)]
+    if events:
+        with database.engine.begin() as conn:
+            conn.execute(EventRecord.__table__.insert(), [event_row(session_id, e) for e in events])
+    return session_id, events
+
+
+def _keep(database, session_id: int, metrics: SessionMetrics) -> None:
+    """What the writer keeps: the metrics' state once every event it counted is stored."""
+    state = metrics.state()
+    with database.engine.begin() as conn:
+        checkpoint.save(conn, session_id, state["last_seq"], state["seen"], checkpoint.encode(state))
+
+
+def _held(database, session_id: int) -> bool:
+    with database.session() as db:
+        return db.get(SessionCheckpoint, session_id) is not None
+
+
+def test_a_killed_show_reviews_as_the_full_replay_from_its_checkpoint(database):
+    """Any script, in the order it came or in the review's order, checkpointed after any prefix: the review equals
+    the full replay; the checkpoint is used exactly when the events after it all come after it in the review's
+    order and the prefix came in that order; afterwards the review is kept and the checkpoint (viewers' ids) gone."""
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_events(), st.booleans(), st.integers(0, 80), st.booleans())
+    def run(script, in_order, cut, live):
+        if in_order:  # as a live show's bus gives them: times rising with seq
+            script = [(kind, t, p) for kind, t, p in sorted(script, key=lambda e: e[1] if e[1] is not None else 0.0)]
+        session_id, events = _interrupted(database, script)
+        cut = min(cut, len(events))
+        metrics = SessionMetrics().feed(events[:cut])  # the live metrics: the bus's order
+        _keep(database, session_id, metrics)
+        if live:
+            with database.sessions.begin() as db:
+                db.execute(update(LiveSession).where(LiveSession.id == session_id).values(status=SessionStatus.LIVE))
+        usable = metrics.ordered and all(replay_order(e) > metrics.last_key for e in events[cut:])
+        full = replay_review(database, session_id)
+        fast = load_review(database, session_id)
+        same(by_product(fast.metrics), by_product(full.metrics))
+        assert fast.events == full.events
+        assert fast.markers == full.markers and fast.online == full.online
+        assert [(w.product_id, w.start, w.end) for w in fast.windows] == [(w.product_id, w.start, w.end)
+                                                                          for w in full.windows]
+        if live:  # a show still on: read, nothing kept, the checkpoint stays for the next opening
+            assert kept_source(database, session_id) is None and _held(database, session_id)
+            return
+        assert kept_source(database, session_id) == ("checkpoint" if usable else "sql")
+        assert _held(database, session_id) is not usable
+        again = load_review(database, session_id)  # from the kept review
+        same(by_product(again.metrics), by_product(full.metrics))
+
+    run()
+
+
+def test_an_order_imported_before_the_checkpoint_s_moment_makes_the_review_count_the_log(database):
+    script = [(T.ENTER, 1.0, {"user_id": "a"}), (T.PRODUCT_PINNED, 2.0, {"product_id": 1}),
+              (T.ORDER, 3.0, {"user_id": "a", "product_id": 1, "amount_cents": 500, "order_id": "o1"}),
+              (T.COMMENT, 4.0, {"user_id": "b", "text": "在吗"}),
+              (T.ORDER, 2.5, {"user_id": "c", "product_id": 1, "amount_cents": 700, "order_id": "x1"})]  # imported
+    session_id, events = _interrupted(database, script)
+    _keep(database, session_id, SessionMetrics().feed(events[:4]))
+    review = load_review(database, session_id)
+    assert kept_source(database, session_id) == "sql" and review.metrics.gmv_cents == 1200
+    (row,) = review.metrics.products
+    assert row.orders == 2  # the imported order counts in the window it was placed in
+
+
+def test_a_checkpoint_that_is_not_one_is_ignored(database):
+    session_id, events = _interrupted(database, [(T.ENTER, 1.0, {"user_id": "a"}), (T.LIKE, 2.0, {"user_id": "a"})])
+    with database.engine.begin() as conn:
+        checkpoint.save(conn, session_id, 1, 1, b"\x78\x9c not zlib")
+    assert load_review(database, session_id).metrics.uv == 1 and kept_source(database, session_id) == "sql"
+    assert checkpoint.decode(checkpoint.encode({"v": 99})) == {"v": 99}
+    with pytest.raises(ValueError):
+        SessionMetrics.from_state({"v": 99})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_decode_to_a_dict_or_nothing(blob):
+    state = checkpoint.decode(blob)
+    assert state is None or isinstance(state, dict)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_hostile_state_restores_or_is_refused_never_raises_otherwise(data):
+    """A state of the right version with any field changed to any JSON value: metrics, or ValueError."""
+    state = SessionMetrics().feed([Event(T.ENTER, {"user_id": "a"}, seq=1, stream_time=1.0),
+                                   Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=2, stream_time=2.0),
+                                   Event(T.ORDER, {"user_id": "a", "product_id": 1, "amount_cents": 5,
+                                                   "order_id": "o"}, seq=3, stream_time=3.0)]).state()
+    key = data.draw(st.sampled_from(sorted(state)))
+    state[key] = data.draw(JSON)
+    try:
+        SessionMetrics.from_state(state)
+    except ValueError:
+        pass
+
+
+def test_the_state_goes_on_as_if_never_stopped():
+    """Restored at any point of a show, then fed the rest: every figure equals feeding all of it."""
+    from app.live.simulator import AudienceSimulator  # noqa: F401 - the shapes below are the simulator's
+
+    events = [Event(T.ONLINE, {"online": 5}, seq=1, stream_time=0.5)]
+    for i in range(2, 400):
+        kind = (T.ENTER, T.COMMENT, T.LIKE, T.ORDER, T.PRODUCT_PINNED, T.REFUND, T.FAQ_ASKED, T.ONLINE)[i % 8]
+        payload = {"user_id": f"u{i % 37}", "product_id": 1 + i % 3, "amount_cents": 100 + i, "order_id": f"o{i % 50}",
+                   "online": i % 90, "count": i % 4, "topic": "尺码", "text": "在吗"}
+        events.append(Event(kind, payload, seq=i, stream_time=i * 0.7))
+    whole = SessionMetrics().feed(events).snapshot()
+    for cut in (0, 1, 57, 200, 399):
+        restored = SessionMetrics.from_state(SessionMetrics().feed(events[:cut]).state())
+        same(restored.feed(events[cut:]).snapshot(), whole)
+
+
+def test_the_writer_keeps_a_checkpoint_only_of_what_it_stored(catalogue):
+    """A real session core: checkpoints kept while it runs, their counts the log's; one bad event (set aside)
+    and no checkpoint is kept after it; the end drops it."""
+    from app.session import SessionCore
+
+    core = SessionCore(catalogue)
+    session_id = core.start("检查点")
+    core.writer.keep_checkpoints(core.metrics.state, every=0.05)
+    for i in range(300):
+        core.bus.publish(Event(T.COMMENT, {"user_id": f"u{i % 7}", "nickname": "n", "text": f"{i}"}))
+        if i % 50 == 0:
+            time.sleep(0.3)
+    assert core.writer.stats.checkpoints >= 2
+    kept = checkpoint.load(catalogue, session_id)
+    assert kept is not None
+    state, through, stored = kept
+    with catalogue.session() as db:
+        rows = db.scalar(select(func.count()).select_from(EventRecord).where(EventRecord.session_id == session_id,
+                                                                              EventRecord.seq <= through))
+    assert stored == rows == state["seen"] and state["last_seq"] == through
+    before = core.writer.stats.checkpoints
+    core.bus.publish(Event(T.ORDER, {"user_id": "u1", "product_id": 1, "amount_cents": 2**63, "order_id": "o"}))
+    for i in range(100):
+        core.bus.publish(Event(T.COMMENT, {"user_id": "u1", "nickname": "n", "text": f"after {i}"}))
+        if i % 20 == 0:
+            time.sleep(0.2)
+    assert core.writer.stats.quarantined == 1
+    assert core.writer.stats.checkpoints == before  # the metrics counted an event the log has not: none kept
+    assert checkpoint.load(catalogue, session_id)[1] == through
+    core.end()
+    assert not _held(catalogue, session_id)
+
+
+def test_a_show_killed_mid_batch_reviews_from_its_checkpoint(store_url):
+    """A real rehearsal core at 2,000 events/s killed with SIGKILL in another process: the next console marks it
+    interrupted; its first review comes from the checkpoint and the tail, equal to the full replay."""
+    url = store_url
+    Database(url).close()
+    child = subprocess.Popen([sys.executable, "-m", "tests.store.checkpoint_child", url], stdout=subprocess.PIPE,
+                             text=True, cwd=os.getcwd())
+    try:
+        session_id = int(child.stdout.readline())
+        watcher = Database(url)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                kept = checkpoint.load(watcher, session_id)
+                if kept is not None and kept[1] > 3000:
+                    break
+                time.sleep(0.2)
+            assert kept is not None and kept[1] > 3000
+        finally:
+            watcher.close()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    database = Database(url)
+    try:
+        assert session_id in database.interrupted_on_open
+        _state, through, _stored = checkpoint.load(database, session_id)
+        with database.session() as db:
+            last = db.scalar(select(func.max(EventRecord.seq)).where(EventRecord.session_id == session_id))
+        assert last > through  # the log went on after the checkpoint: the tail is replayed
+        full = replay_review(database, session_id)
+        fast = load_review(database, session_id)
+        assert kept_source(database, session_id) == "checkpoint" and not _held(database, session_id)
+        same(by_product(fast.metrics), by_product(full.metrics))
+        assert fast.events == full.events and fast.markers == full.markers and fast.online == full.online
+        assert full.metrics.orders > 0 and len(full.metrics.products) >= 2 and full.metrics.uv > 100
+    finally:
+        database.close()
+
+
+def test_an_erasure_drops_a_killed_show_s_checkpoint(database):
+    from app.erasure import erase_viewer
+
+    session_id, events = _interrupted(database, [(T.ENTER, 1.0, {"user_id": "a", "nickname": "甲"}),
+                                                 (T.COMMENT, 2.0, {"user_id": "a", "text": "在吗"})])
+    _keep(database, session_id, SessionMetrics().feed(events))
+    assert _held(database, session_id)
+    assert erase_viewer(database, "", "a") is not None
+    assert not _held(database, session_id)
+
+
