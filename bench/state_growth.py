@@ -87,6 +87,9 @@ def main() -> int:
             core.room.pin_product(sheet[(second // 300) % len(sheet)], "assistant:bench")
         for event in simulator.generate(args.rate, float(second)):
             core.bus.publish(event)
+        if not args.no_writer and core.writer.backlog > 20_000:  # the log's pace: its queue is not the state
+            while core.writer.backlog > 2_000:
+                time.sleep(0.01)
         if second % int(args.every * 60) == 0 or second == seconds - 1:
             gc.collect()
             samples.append({"minute": round(second / 60, 1), "events": core.bus.last_seq,

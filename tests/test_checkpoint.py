@@ -4,6 +4,7 @@ log counted instead — whenever the checkpoint could not give the same figures.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -140,7 +141,6 @@ def test_a_hostile_state_restores_or_is_refused_never_raises_otherwise(data):
 
 def test_the_state_goes_on_as_if_never_stopped():
     """Restored at any point of a show, then fed the rest: every figure equals feeding all of it."""
-    from app.live.simulator import AudienceSimulator  # noqa: F401 - the shapes below are the simulator's
 
     events = [Event(T.ONLINE, {"online": 5}, seq=1, stream_time=0.5)]
     for i in range(2, 400):
@@ -238,3 +238,100 @@ def test_an_erasure_drops_a_killed_show_s_checkpoint(database):
     assert not _held(database, session_id)
 
 
+
+
+def test_a_state_is_the_canonical_json_of_its_values_whatever_its_size(monkeypatch):
+    """Encoded in slices of CHUNK ids, a state inflates to exactly the compact JSON of the whole (lists of 0, 1,
+    CHUNK, CHUNK + 1 and 2·CHUNK + 3 ids, nested, with text no ASCII holds) and decodes to the same values."""
+    import json
+    import zlib
+
+    monkeypatch.setattr(checkpoint, "CHUNK", 7)
+    state = {"v": 1, "ids": [f"观众{i}" for i in range(17)], "edge": list(range(7)), "over": list(range(8)),
+             "one": ["a"], "none": [], "nested": {"w": [{"entrants": [f"u{i}" for i in range(15)], "x": 1.25}],
+                                                    "k": None}, "pairs": [[i, None] for i in range(9)]}
+    blob = checkpoint.encode(state)
+    assert zlib.decompress(blob) == json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert checkpoint.decode(blob) == state
+    with pytest.raises(ValueError):
+        checkpoint.encode({"online_area": float("nan")})  # never written as NaN, which JSON does not have
+
+
+def test_decode_refuses_what_no_state_is(monkeypatch):
+    import zlib
+
+    assert checkpoint.decode(zlib.compress(b'{"x": NaN}')) is None
+    assert checkpoint.decode(zlib.compress(b'{"x": Infinity}')) is None
+    assert checkpoint.decode(zlib.compress(b"[1, 2]")) is None
+    assert checkpoint.decode(zlib.compress("{\"名\": 1}".encode("utf-8"))) == {"名": 1}
+    assert checkpoint.decode(zlib.compress(b'{"x": "\xff"}')) is None
+    monkeypatch.setattr(checkpoint, "MAX_STATE_BYTES", 100)
+    assert checkpoint.decode(zlib.compress(b'{"x": "' + b"a" * 200 + b'"}')) is None  # a zip bomb stops at the cap
+    assert checkpoint.decode(zlib.compress(b'{"x": "' + b"a" * 50 + b'"}')) == {"x": "a" * 50}
+
+
+def test_each_show_keeps_its_own_checkpoint(database):
+    first, _ = _interrupted(database, [(T.ENTER, 1.0, {"user_id": "a"})])
+    second, events = _interrupted(database, [(T.ENTER, 1.0, {"user_id": "b"}), (T.ENTER, 2.0, {"user_id": "c"})])
+    _keep(database, second, SessionMetrics().feed(events))
+    assert checkpoint.load(database, first) is None
+    state, through, stored = checkpoint.load(database, second)
+    assert (through, stored, state["viewers"]) == (2, 2, ["b", "c"])
+    with database.engine.begin() as conn:
+        checkpoint.save(conn, second, 1, 1, b"not zlib")
+    assert checkpoint.load(database, second) is None  # replaced, and what replaced it is no state
+
+
+def test_what_a_restored_state_keeps_of_orders_masks_and_order():
+    """An order's window survives the restore (its refund after it is the window's), so do the masked flag and
+    whether the events came in order; an event without a seq moves nothing."""
+    events = [Event(T.VIEWERS_MASKED, {}, seq=1, stream_time=0.5),
+              Event(T.PRODUCT_PINNED, {"product_id": 7}, seq=2, stream_time=1.0),
+              Event(T.ORDER, {"user_id": "a", "product_id": 7, "amount_cents": 900, "order_id": "o1"}, seq=3,
+                    stream_time=2.0),
+              Event(T.ORDER, {"user_id": "b", "product_id": 8, "amount_cents": 100, "order_id": "o2"}, seq=4,
+                    stream_time=2.5)]
+    metrics = SessionMetrics().feed(events)
+    metrics(Event(T.LIKE, {"user_id": "a"}, seq=None, stream_time=2.6))
+    assert metrics.last_seq == 4 and metrics.ordered
+    restored = SessionMetrics.from_state(metrics.state())
+    assert restored.viewers_masked and restored.ordered and restored.last_key == metrics.last_key
+    restored.feed([Event(T.REFUND, {"order_id": "o1", "amount_cents": 900}, seq=5, stream_time=3.0),
+                   Event(T.REFUND, {"order_id": "o2", "amount_cents": 100}, seq=6, stream_time=3.1)])
+    snapshot = restored.snapshot()
+    (row,) = snapshot.products
+    assert (row.refunds_cents, snapshot.outside.refunds_cents, snapshot.viewers_masked) == (900, 100, True)
+    late = SessionMetrics().feed(events[:2] + [Event(T.LIKE, {"user_id": "a"}, seq=3, stream_time=0.2)])
+    assert not SessionMetrics.from_state(late.state()).ordered
+    for junk in ([], "state", None, {"v": 1}):
+        with pytest.raises(ValueError, match="not a metrics state"):
+            SessionMetrics.from_state(junk)
+    assert not SessionMetrics().feed(events[1:]).snapshot().viewers_masked
+
+
+def test_a_closed_window_keeps_counts_not_its_entrants():
+    """Issue #32: each explanation window kept every viewer who entered during it for the rest of the show
+    (~30 MB an hour at 2,000 events/s); once closed it keeps how many, and which buyers were among them."""
+    events = [Event(T.ENTER, {"user_id": "early"}, seq=1, stream_time=0.5),
+              Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=2, stream_time=1.0)]
+    events += [Event(T.ENTER, {"user_id": f"u{i}"}, seq=3 + i, stream_time=1.0 + i / 100) for i in range(50)]
+    events += [Event(T.ORDER, {"user_id": "u3", "product_id": 1, "amount_cents": 100, "order_id": "a"}, seq=60,
+                     stream_time=2.0),
+               Event(T.ORDER, {"user_id": "early", "product_id": 1, "amount_cents": 100, "order_id": "b"}, seq=61,
+                     stream_time=2.1),
+               Event(T.ORDER, {"user_id": "ghost", "product_id": 1, "amount_cents": 100, "order_id": "c"}, seq=62,
+                     stream_time=2.2)]
+    metrics = SessionMetrics().feed(events)
+    (window,) = metrics.windows
+    before = (window.audience, window.viewer_buyers, metrics.snapshot().products)
+    metrics(Event(T.PRODUCT_PINNED, {"product_id": 2}, seq=63, stream_time=3.0))
+    assert window.entrants == {} and window.entrant_total == 50 and window.end == 3.0
+    assert (window.audience, window.viewer_buyers) == before[:2] and window.viewer_buyers == {"u3", "early"}
+    after = metrics.snapshot().products
+
+    def first(rows):  # its figures but the seconds (the show went on)
+        return [dataclasses.replace(p, explanation_seconds=0.0) for p in rows if p.product_id == 1]
+
+    assert first(after) == first(before[2])
+    restored = SessionMetrics.from_state(metrics.state())
+    assert restored.windows[0].entrant_total == 50 and restored.windows[0].viewer_buyers == {"u3", "early"}

@@ -37,13 +37,22 @@ class ProductWindow:
     entrants: Users = field(default_factory=dict)  # distinct viewers who entered during the window
     prior_buyers: Users = field(default_factory=dict)  # buyers here who had entered before the window
     questions: dict[str, int] = field(default_factory=dict)  # 自动回复 topic → questions asked during the window
+    # once closed (`close`), who entered is no longer needed, only how many and which buyers were among them: a
+    # window keeps O(buyers), not O(entrants) — a long show's windows grew its memory ~30 MB an hour (issue #32)
+    entrant_count: int | None = None
+    closed_viewer_buyers: Users | None = None
+
+    @property
+    def entrant_total(self) -> int:
+        """The distinct viewers who entered during the window."""
+        return len(self.entrants) if self.entrant_count is None else self.entrant_count
 
     @property
     def audience(self) -> int:
         """讲解观看人数: who could have seen this explanation — the room's count at its start (or, if the room's
         stats lag, the buyers demonstrably there already, whichever is more) plus the distinct viewers who entered
         during it. Buyers among viewers never exceed it, so the window's conversion is at most 100 %."""
-        return self.audience_with(len(self.entrants))
+        return self.audience_with(self.entrant_total)
 
     def audience_with(self, entrants: int) -> int:
         return max(self.online_at_start, len(self.prior_buyers)) + entrants
@@ -51,7 +60,17 @@ class ProductWindow:
     @property
     def viewer_buyers(self) -> set[str]:
         """This window's buyers who are viewers (entered during it, or before it)."""
+        if self.closed_viewer_buyers is not None:
+            return set(self.closed_viewer_buyers)
         return (self.buyers.keys() & self.entrants.keys()) | self.prior_buyers.keys()
+
+    def close(self, t: float) -> None:
+        """The window ends at `t`: its entrants become a count (nothing that can change them is counted any more)."""
+        self.end = t
+        if self.entrant_count is None:
+            self.closed_viewer_buyers = dict.fromkeys(self.viewer_buyers)
+            self.entrant_count = len(self.entrants)
+            self.entrants = {}
 
     def seconds(self, now: float) -> float:
         return max(0.0, (self.end if self.end is not None else now) - self.start)
@@ -336,7 +355,7 @@ class SessionMetrics:
 
     def _close_window(self, t: float) -> None:
         if self._open is not None:
-            self._open.end = t
+            self._open.close(t)
             self._open = None
 
     def snapshot(self, now: float | None = None, counts: RoomCounts | None = None) -> MetricsSnapshot:
@@ -352,7 +371,7 @@ class SessionMetrics:
             if counts is None:
                 pv, uv, interacting = self.pv, len(self._viewers), len(self._interacting.keys() & self._viewers.keys())
                 comments, likes = self.comments, self.likes
-                entries = [(w.views, len(w.entrants)) for w in self.windows]
+                entries = [(w.views, w.entrant_total) for w in self.windows]
                 extra_minutes: dict[int, tuple[int, int]] = {}
             else:
                 pv, uv, interacting = counts.pv, counts.uv, counts.interacting_viewers
@@ -407,7 +426,7 @@ class SessionMetrics:
             return RoomCounts(self.pv, len(self._viewers), len(self._interacting.keys() & self._viewers.keys()),
                               self.comments,
                               self.likes, {m: (r["comments"], r["likes"]) for m, r in self._minutes.items()},
-                              tuple((w.views, len(w.entrants)) for w in self.windows), self.now)
+                              tuple((w.views, w.entrant_total) for w in self.windows), self.now)
 
     # --- a checkpoint: the whole state, to go on from (app/store/checkpoint.py) ---------------------------------
     STATE_VERSION = 1
@@ -418,7 +437,8 @@ class SessionMetrics:
         Under the lock only shallow copies are made (a dict's copy is a block copy): readers wait a few ms."""
         with self._lock:
             windows = [(w, dict(w.buyers), dict(w.entrants), dict(w.prior_buyers), dict(w.questions),
-                        (w.end, w.orders, w.gmv_cents, w.views, w.online_area, w.refunds_cents))
+                        (w.end, w.orders, w.gmv_cents, w.views, w.online_area, w.refunds_cents, w.entrant_count,
+                         None if w.closed_viewer_buyers is None else list(w.closed_viewer_buyers)))
                        for w in self.windows]
             viewers, interacting, buyers = self._viewers.copy(), self._interacting.copy(), self._buyers.copy()
             order_window, minutes = self._order_window.copy(), {m: dict(r) for m, r in self._minutes.items()}
@@ -437,8 +457,9 @@ class SessionMetrics:
         state["windows"] = [
             {"product_id": w.product_id, "start": w.start, "end": end, "orders": orders, "gmv_cents": gmv,
              "buyers": list(b), "views": views, "online_area": area, "online_at_start": w.online_at_start,
-             "refunds_cents": refunds, "entrants": list(e), "prior_buyers": list(pb), "questions": q}
-            for w, b, e, pb, q, (end, orders, gmv, views, area, refunds) in windows]
+             "refunds_cents": refunds, "entrants": list(e), "prior_buyers": list(pb), "questions": q,
+             "entrant_count": count, "closed_viewer_buyers": closed}
+            for w, b, e, pb, q, (end, orders, gmv, views, area, refunds, count, closed) in windows]
         state["minutes"] = [[m, row] for m, row in minutes.items()]
         state["order_window"] = [[order, None if w is None else index[id(w)]] for order, w in order_window.items()]
         return state
@@ -490,11 +511,15 @@ class SessionMetrics:
 
 
 def _window_from(d: dict) -> ProductWindow:
-    return ProductWindow(d["product_id"], float(d["start"]), None if d["end"] is None else float(d["end"]),
-                         int(d["orders"]), int(d["gmv_cents"]), dict.fromkeys(d["buyers"]), int(d["views"]),
-                         float(d["online_area"]), int(d["online_at_start"]), int(d["refunds_cents"]),
-                         dict.fromkeys(d["entrants"]), dict.fromkeys(d["prior_buyers"]),
-                         {str(k): int(v) for k, v in d["questions"].items()})
+    closed = d["closed_viewer_buyers"]
+    return ProductWindow(
+        d["product_id"], float(d["start"]), None if d["end"] is None else float(d["end"]), orders=int(d["orders"]),
+        gmv_cents=int(d["gmv_cents"]), buyers=dict.fromkeys(d["buyers"]), views=int(d["views"]),
+        online_area=float(d["online_area"]), online_at_start=int(d["online_at_start"]),
+        refunds_cents=int(d["refunds_cents"]), entrants=dict.fromkeys(d["entrants"]),
+        prior_buyers=dict.fromkeys(d["prior_buyers"]), questions={str(k): int(v) for k, v in d["questions"].items()},
+        entrant_count=None if d["entrant_count"] is None else int(d["entrant_count"]),
+        closed_viewer_buyers=None if closed is None else dict.fromkeys(closed))
 
 
 def _summary(product_id: int, rows: list[tuple[ProductWindow, int, int]], t: float) -> ProductSummary:
