@@ -157,6 +157,7 @@ def test_the_state_goes_on_as_if_never_stopped():
 def test_the_writer_keeps_a_checkpoint_only_of_what_it_stored(catalogue):
     """A real session core: checkpoints kept while it runs, their counts the log's; one bad event (set aside)
     and no checkpoint is kept after it; the end drops it."""
+    from app.media.sources import wait_until
     from app.session import SessionCore
 
     core = SessionCore(catalogue)
@@ -166,6 +167,8 @@ def test_the_writer_keeps_a_checkpoint_only_of_what_it_stored(catalogue):
         core.bus.publish(Event(T.COMMENT, {"user_id": f"u{i % 7}", "nickname": "n", "text": f"{i}"}))
         if i % 50 == 0:
             time.sleep(0.3)
+    # every event stored: nothing is pending (a state asked for at the last commit counted no more than it)
+    assert wait_until(lambda: core.writer.stats.written == core.bus.last_seq, 10)
     assert core.writer.stats.checkpoints >= 2
     kept = checkpoint.load(catalogue, session_id)
     assert kept is not None
