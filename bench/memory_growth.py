@@ -17,6 +17,7 @@ import ctypes
 import gc
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -162,8 +163,7 @@ def main() -> int:
     (out / f"memory-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
         json.dumps({**result, "samples": samples}, indent=2, ensure_ascii=False))
     print(json.dumps(result, indent=2, ensure_ascii=False))
-    for path in work.iterdir():
-        path.unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

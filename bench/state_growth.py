@@ -18,6 +18,7 @@ import argparse
 import gc
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -121,6 +122,7 @@ def main() -> int:
         json.dumps({**result, "samples": samples}, indent=2, ensure_ascii=False))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     database.close()
+    shutil.rmtree(work, ignore_errors=True)  # the log of a simulated hour is gigabytes: the numbers are kept
     return 0
 
 
