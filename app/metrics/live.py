@@ -7,184 +7,17 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from app.kernel.events import BULK, Event, EventType
+from app.metrics.figures import (MetricsSnapshot, MinuteRow, OutsideSummary, ProductSummary, ProductWindow, RoomCounts,
+                                 Users, most_first, ratio, summarise)
 from app.values import MAX_COUNT, MAX_ONLINE, safe_int
 
+# the figures' types are app/metrics/figures.py's; importers may take them from here as before
+__all__ = ["INTERACTIONS", "MetricsSnapshot", "MinuteRow", "OutsideSummary", "ProductSummary", "ProductWindow",
+           "RoomCounts", "SWITCHES", "SessionMetrics", "Users", "replay_key"]
+
 INTERACTIONS = {EventType.COMMENT, EventType.LIKE, EventType.SHARE}
-
-# Who was there, who bought: user ids kept as the keys of dicts (value None), not in sets. A dict that holds only
-# strings is not tracked by Python's collector, a set always is: with 200,000 viewers in a few sets a full
-# collection walked every id and paused every thread for ~0.3 s an hour into a show (issue #11's lost frames).
-Users = dict[str, None]
-
-
-@dataclass
-class ProductWindow:
-    """One explanation window (讲解时段): from pin to unpin (or the next pin, or the end)."""
-
-    product_id: int
-    start: float
-    end: float | None = None
-    orders: int = 0
-    gmv_cents: int = 0
-    buyers: Users = field(default_factory=dict)
-    views: int = 0  # room entries (PV) during the window
-    online_area: float = 0.0  # ∫ online dt over the window
-    online_at_start: int = 0  # the room's own count when the explanation began
-    refunds_cents: int = 0  # refunds of the orders counted here
-    entrants: Users = field(default_factory=dict)  # distinct viewers who entered during the window
-    prior_buyers: Users = field(default_factory=dict)  # buyers here who had entered before the window
-    questions: dict[str, int] = field(default_factory=dict)  # 自动回复 topic → questions asked during the window
-    # once closed (`close`), who entered is no longer needed, only how many and which buyers were among them: a
-    # window keeps O(buyers), not O(entrants) — a long show's windows grew its memory ~30 MB an hour (issue #32)
-    entrant_count: int | None = None
-    closed_viewer_buyers: Users | None = None
-
-    @property
-    def entrant_total(self) -> int:
-        """The distinct viewers who entered during the window."""
-        return len(self.entrants) if self.entrant_count is None else self.entrant_count
-
-    @property
-    def audience(self) -> int:
-        """讲解观看人数: who could have seen this explanation — the room's count at its start (or, if the room's
-        stats lag, the buyers demonstrably there already, whichever is more) plus the distinct viewers who entered
-        during it. Buyers among viewers never exceed it, so the window's conversion is at most 100 %."""
-        return self.audience_with(self.entrant_total)
-
-    def audience_with(self, entrants: int) -> int:
-        return max(self.online_at_start, len(self.prior_buyers)) + entrants
-
-    @property
-    def viewer_buyers(self) -> set[str]:
-        """This window's buyers who are viewers (entered during it, or before it)."""
-        if self.closed_viewer_buyers is not None:
-            return set(self.closed_viewer_buyers)
-        return (self.buyers.keys() & self.entrants.keys()) | self.prior_buyers.keys()
-
-    def close(self, t: float) -> None:
-        """The window ends at `t`: its entrants become a count (nothing that can change them is counted any more)."""
-        self.end = t
-        if self.entrant_count is None:
-            self.closed_viewer_buyers = dict.fromkeys(self.viewer_buyers)
-            self.entrant_count = len(self.entrants)
-            self.entrants = {}
-
-    def seconds(self, now: float) -> float:
-        return max(0.0, (self.end if self.end is not None else now) - self.start)
-
-    @property
-    def gpm(self) -> float | None:
-        audience = self.audience
-        return self.gmv_cents / 100 / audience * 1000 if audience else None
-
-
-@dataclass(frozen=True)
-class ProductSummary:
-    product_id: int
-    explanation_seconds: float
-    orders: int
-    gmv_cents: int
-    buyers: int
-    views: int  # room entries (PV) while it was explained
-    gpm: float | None  # window GMV (yuan) ÷ window audience × 1000
-    online_avg: float
-    conversion: float | None  # its buyers among viewers while pinned ÷ its windows' audience
-    audience: int = 0  # Σ of its windows' audience (ProductWindow.audience)
-    refunds_cents: int = 0  # refunds of the orders counted in its windows
-    questions: tuple[tuple[str, int], ...] = ()  # (topic, questions) asked while it was explained, most first
-
-    @property
-    def net_cents(self) -> int:
-        return self.gmv_cents - self.refunds_cents
-
-
-def _most_first(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-@dataclass(frozen=True)
-class OutsideSummary:
-    """Orders not counted in any product row (nothing pinned, or another product pinned, or no product): with the
-    product rows they add up to the session's GMV (讲解外成交)."""
-
-    orders: int = 0
-    gmv_cents: int = 0
-    refunds_cents: int = 0
-
-    @property
-    def net_cents(self) -> int:
-        return self.gmv_cents - self.refunds_cents
-
-
-@dataclass(frozen=True)
-class MinuteRow:
-    minute: int
-    online: int
-    gmv_cents: int
-    orders: int
-    comments: int
-    likes: int
-
-
-@dataclass(frozen=True)
-class MetricsSnapshot:
-    duration_s: float
-    online_now: int
-    online_peak: int
-    online_avg: float
-    pv: int
-    uv: int
-    gmv_cents: int
-    refunds_cents: int
-    orders: int
-    buyers: int
-    aov_cents: float | None  # 客单价: GMV ÷ buyers (per buyer)
-    gpm: float | None
-    uv_value: float | None
-    conversion: float | None
-    interaction_rate: float | None
-    comments: int
-    likes: int
-    comments_per_minute: float
-    likes_per_minute: float
-    products: tuple[ProductSummary, ...]
-    per_minute: tuple[MinuteRow, ...]
-    spans: tuple[tuple[int, float, float | None], ...] = ()  # explanation windows: (product id, start, end or None)
-    outside: OutsideSummary = OutsideSummary()
-    per_order_cents: float | None = None  # 笔单价: GMV ÷ orders
-    questions: tuple[tuple[str, int], ...] = ()  # (topic, questions) over the whole show, most first
-    viewers_masked: bool = False  # the platform hid who viewers were: UV, UV value, conversion mean nothing
-    window_rows: tuple[ProductSummary, ...] = ()  # each explanation window its own row, in the order of `spans`
-
-    @property
-    def explanations(self) -> tuple[tuple[int, float, float | None, ProductSummary], ...]:
-        """Each explanation window as (product id, start, end or None, its own figures), in the order aired."""
-        return tuple((pid, start, end, row) for (pid, start, end), row in zip(self.spans, self.window_rows))
-
-    @property
-    def net_cents(self) -> int:
-        """净成交: GMV − refunds."""
-        return self.gmv_cents - self.refunds_cents
-
-
-@dataclass(frozen=True)
-class RoomCounts:
-    """The audience's bulk (entries, comments, likes, shares) counted by the store instead of event by event
-    (app/store/aggregates.py): `snapshot(counts=…)` then takes these figures and the replayed events give the
-    rest (the review of a long show replays only the events that are not bulk, plus the buyers' entries)."""
-
-    pv: int
-    uv: int
-    interacting_viewers: int  # distinct viewers (with an entry) who commented, liked or shared
-    comments: int
-    likes: int
-    minutes: dict[int, tuple[int, int]]  # minute → (comments, likes)
-    windows: tuple[tuple[int, int], ...]  # per explanation window, in order: (entries, distinct entrants)
-    last_time: float = 0.0  # the latest event's stream time
-
 
 # at one moment, a window's switch (pin, unpin, the end) comes before anything else: windows are [start, end), so an
 # order at the very moment of a pin counts for the product pinned then (docs/metrics.md, "at a switch")
@@ -196,10 +29,6 @@ def replay_key(event: Event) -> tuple[float, int, int]:
     log but belong where they were placed, app/orders.py), switches first at one moment, then by sequence."""
     return (event.stream_time if event.stream_time is not None else 0.0, SWITCHES.get(event.type, 1),
             event.seq if event.seq is not None else 0)
-
-
-def _ratio(a: float, b: float) -> float | None:
-    return a / b if b else None
 
 
 class SessionMetrics:
@@ -379,7 +208,7 @@ class SessionMetrics:
             buyers = len(self._buyers)
             minutes = max(t / 60, 1e-9)
             summaries = self._product_summaries(t, entries)
-            window_rows = tuple(_summary(w.product_id, [(w, views, w.audience_with(entrants))], t)
+            window_rows = tuple(summarise(w.product_id, [(w, views, w.audience_with(entrants))], t)
                                 for w, (views, entrants) in zip(self.windows, entries))
             return MetricsSnapshot(
                 duration_s=t,
@@ -392,11 +221,11 @@ class SessionMetrics:
                 refunds_cents=self.refunds_cents,
                 orders=self.orders,
                 buyers=buyers,
-                aov_cents=_ratio(self.gmv_cents, buyers),
+                aov_cents=ratio(self.gmv_cents, buyers),
                 gpm=self.gmv_cents / 100 / pv * 1000 if pv else None,
                 uv_value=self.gmv_cents / 100 / uv if uv else None,
-                conversion=_ratio(len(self._buyers.keys() & self._viewers.keys()), uv),
-                interaction_rate=_ratio(interacting, uv),
+                conversion=ratio(len(self._buyers.keys() & self._viewers.keys()), uv),
+                interaction_rate=ratio(interacting, uv),
                 comments=comments,
                 likes=likes,
                 comments_per_minute=comments / minutes if t > 0 else 0.0,
@@ -406,8 +235,8 @@ class SessionMetrics:
                 viewers_masked=self.viewers_masked,
                 spans=tuple((w.product_id, w.start, w.end) for w in self.windows),
                 outside=OutsideSummary(**self._outside),
-                per_order_cents=_ratio(self.gmv_cents, self.orders),
-                questions=_most_first(self._questions),
+                per_order_cents=ratio(self.gmv_cents, self.orders),
+                questions=most_first(self._questions),
                 window_rows=window_rows,
             )
 
@@ -417,7 +246,7 @@ class SessionMetrics:
         products: dict[int, list[tuple[ProductWindow, int, int]]] = defaultdict(list)
         for window, (views, entrants) in zip(self.windows, entries):
             products[window.product_id].append((window, views, window.audience_with(entrants)))
-        return [_summary(product_id, rows, t) for product_id, rows in products.items()]
+        return [summarise(product_id, rows, t) for product_id, rows in products.items()]
 
     def room_counts(self) -> RoomCounts:
         """The audience's bulk as counted here (what the store would count from the same events): kept at the end
@@ -520,23 +349,3 @@ def _window_from(d: dict) -> ProductWindow:
         prior_buyers=dict.fromkeys(d["prior_buyers"]), questions={str(k): int(v) for k, v in d["questions"].items()},
         entrant_count=None if d["entrant_count"] is None else int(d["entrant_count"]),
         closed_viewer_buyers=None if closed is None else dict.fromkeys(closed))
-
-
-def _summary(product_id: int, rows: list[tuple[ProductWindow, int, int]], t: float) -> ProductSummary:
-    """One product's row from its windows, each with its views and audience."""
-    windows = [w for w, _, _ in rows]
-    gmv = sum(w.gmv_cents for w in windows)
-    views = sum(v for _, v, _ in rows)
-    product_buyers = len(set().union(*(w.buyers for w in windows)))
-    viewer_buyers = len(set().union(*(w.viewer_buyers for w in windows)))
-    audience = sum(a for _, _, a in rows)
-    seconds = sum(w.seconds(t) for w in windows)
-    online_avg = sum(w.online_area for w in windows) / seconds if seconds > 0 else 0.0
-    questions: dict[str, int] = {}
-    for window in windows:
-        for topic, n in window.questions.items():
-            questions[topic] = questions.get(topic, 0) + n
-    return ProductSummary(product_id, seconds, sum(w.orders for w in windows), gmv, product_buyers, views,
-                          gmv / 100 / audience * 1000 if audience else None, online_avg,
-                          _ratio(viewer_buyers, audience), audience, sum(w.refunds_cents for w in windows),
-                          _most_first(questions))

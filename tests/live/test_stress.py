@@ -76,6 +76,17 @@ def test_verbs_from_three_threads_beside_the_audience_never_deadlock(catalogue):
     progress = {f"场控{i}": 0 for i in range(3)}
     threads = [threading.Thread(target=_assistant, args=(core, name, stop, progress, i), name=name, daemon=True)
                for i, name in enumerate(progress)]
+    # the metrics' lock from three sides: the bus applying events, the window reading figures, the writer taking
+    # the state for a checkpoint every half second (app/store/checkpoint.py)
+    core.writer.keep_checkpoints(core.metrics.state, every=0.5)
+    progress["读数"] = 0
+
+    def reader() -> None:
+        while not stop.wait(0.01):
+            core.metrics.snapshot(core.bus.stream_time())
+            progress["读数"] += 1
+
+    threads.append(threading.Thread(target=reader, name="读数", daemon=True))
     simulator.start()
     for thread in threads:
         thread.start()
@@ -107,6 +118,7 @@ def test_verbs_from_three_threads_beside_the_audience_never_deadlock(catalogue):
                            .where(EventRecord.session_id == core.session_id))
     assert stored == core.bus.last_seq  # nothing lost between the bus and the log
     assert core.bus.subscriber_errors == 0
+    assert core.writer.stats.checkpoints > 0 or SECONDS < 5  # kept while all of it ran
 
 
 def test_the_room_runs_its_own_clock_without_any_assistant(catalogue):
