@@ -134,6 +134,7 @@ class Broadcast:
         self._helpers: list = []
         self._thread: threading.Thread | None = None
         self._pending: deque[Event] | None = deque(maxlen=MAX_PENDING_EVENTS) if view else None
+        self.view_skipped = 0  # events a window fell too far behind to be handed (the store has every one)
         self._comments: deque[Event] = deque(maxlen=500)  # recent shown comments, to pin one by its seq
         self._running = False
 
@@ -414,8 +415,11 @@ class Broadcast:
 
     # --- callbacks from other threads --------------------------------------------------------------------
     def _bus_event(self, event: Event) -> None:
-        if self._pending is not None:
-            self._pending.append(event)
+        pending = self._pending
+        if pending is not None:
+            if len(pending) == pending.maxlen:  # the oldest undrained one goes: counted, so the window can say so
+                self.view_skipped += 1
+            pending.append(event)
         if event.type == EventType.COMMENT and not event.flagged:
             self._comments.append(event)
         if self._on_event is not None:

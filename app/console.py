@@ -127,7 +127,6 @@ class ConsoleService:
 
     def drain_events(self) -> list[Event]:
         return self.broadcast.drain_events() if self.broadcast is not None else []
-
     @property
     def recording_path(self):
         """The recording of the current (or last) go-live, None before one."""

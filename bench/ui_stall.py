@@ -23,7 +23,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def measure(app, seconds: float) -> list[float]:
+class Collections:
+    """The cycle collector's passes (gen, ms) on any thread, from gc.callbacks: a stall of every thread."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.passes: list[tuple[int, float]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.passes.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def take(self) -> dict:
+        passes, self.passes = self.passes, []
+        longest = max(passes, key=lambda p: p[1], default=(None, 0.0))
+        return {"count": len(passes), "over_10_ms": sum(ms > 10 for _g, ms in passes),
+                "longest_ms": longest[1], "longest_gen": longest[0]}
+
+
+def census(top: int = 6) -> dict[str, int]:
+    """The collector's tracked objects by type (what a gen-2 pass walks), the most numerous first."""
+    import gc
+    from collections import Counter
+
+    counts = Counter(type(o).__name__ for o in gc.get_objects())
+    return {"total": sum(counts.values()), **dict(counts.most_common(top))}
+
+
+def by_minute(lateness: list[float], period_ms: float = 5.0) -> list[float]:
+    """p99 of each minute's ticks (a tick is ~period + lateness apart): does the stall grow over the show?"""
+    out, minute, elapsed = [], [], 0.0
+    for late in lateness:
+        minute.append(late)
+        elapsed += period_ms + late
+        if elapsed >= 60_000:
+            out.append(round(summary(minute)["p99_ms"], 2))
+            minute, elapsed = [], 0.0
+    return out
+
+
+def measure(app, seconds: float, press=None) -> list[float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     lateness: list[float] = []
@@ -45,6 +89,8 @@ def measure(app, seconds: float) -> list[float]:
     # local one: QApplication.quit() closes the windows first in Qt 6, which stopped the window's own timers
     # between the reference and the live measurement (the live preview was then never drawn)
     loop = QEventLoop()
+    if press is not None:  # a button pressed half a second in: its stall is in this phase's lateness
+        QTimer.singleShot(500, press)
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
     timer.stop()
@@ -61,35 +107,64 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--switch-ms", type=float, default=None,
+                        help="the interpreter's thread switch interval (default: the window's, ui.app.SWITCH_INTERVAL_S)")
     args = parser.parse_args()
     os.environ["ANCHOR_CONSOLE_DATA"] = tempfile.mkdtemp(prefix="anchor-uibench-")
+    from dataclasses import replace
+
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.console import ConsoleService, LiveOptions
+    from app.console import ConsoleService
     from app.media import qtrender
+    from ui.app import responsive
     from ui.main_window import MainWindow
 
     app = QApplication([])
     qtrender.ensure_qt()
+    if args.switch_ms is None:
+        responsive()  # as the window's own launcher does
+    else:
+        sys.setswitchinterval(args.switch_ms / 1000)
     service = ConsoleService()
     window = MainWindow(service, QSettings(os.path.join(os.environ["ANCHOR_CONSOLE_DATA"], "s.ini"),
                                            QSettings.Format.IniFormat))
+    window.confirm = lambda question: True
+    controls = window.show_controls
+    asked = controls.options  # the toolbar's options, with the bench's audience and the demo assistant
+    controls.options = lambda *a, **k: replace(asked(*a, **k), audience_rate=args.rate, demo_assistant=True)
     window.resize(1600, 1000)
     window.show()
+    collections = Collections()
     idle = summary(measure(app, min(10.0, args.seconds)))  # before going live: the pre-live preview runs
     frames_before = window.preview.frames_shown
-    service.go_live(LiveOptions(audience_rate=args.rate, demo_assistant=True))
-    window.show_controls.live_since = time.monotonic()
+    going = summary(measure(app, 2.0, controls.go_live_action.trigger))  # 开播 pressed as a person does
+    assert service.live, "the bench's go-live failed"
+    tracked_before = census()
+    cpu, first = time.process_time(), service.broadcast.core.bus.last_seq
+    collections.take()
     busy_raw = measure(app, args.seconds)
+    cpu = (time.process_time() - cpu) / args.seconds  # the console process's cores (x264's threads included)
+    core = service.broadcast.core
+    collected_live = collections.take()
+    tracked_after = census()
     stats = service.broadcast.stats
-    published = service.broadcast.core.bus.last_seq
+    published = service.broadcast.core.bus.last_seq - first  # in the measured half
     comments = len(window.comments.model.rows)
     frames = window.preview.frames_shown - frames_before
-    service.stop()
+    stopping = summary(measure(app, 3.0, controls.stop_action.trigger))  # 停播 pressed: the stop runs on its thread
+    while controls.stopping:
+        measure(app, 0.5)
+    go_live_ms, stop_ms = going["max_ms"], stopping["max_ms"]
+    collected_stop = collections.take()
+    lost = core.bus.last_seq - core.writer.stats.written - core.writer.stats.quarantined  # what the store never got
     busy = summary(busy_raw)
     result = {"rate": args.rate, "seconds": args.seconds, "idle": idle, "live": busy, "events": published,
-              "preview_frames": frames, "comments_in_view": comments,
+              "preview_frames": frames, "go_live_ms": go_live_ms, "stop_ms": stop_ms, "comments_in_view": comments,
+              "p99_by_minute": by_minute(busy_raw), "collections_live": collected_live,
+              "collections_stop": collected_stop,
+              "tracked_at_go_live": tracked_before, "tracked_at_the_end": tracked_after, "cpu_cores": cpu, "lost": lost, "switch_ms": sys.getswitchinterval() * 1000,
               "pipeline_dropped": stats.dropped if stats else None, "capture_fps": stats.capture_fps if stats else None}
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
@@ -98,8 +173,14 @@ def main() -> int:
     print(f"| before going live, preview only (reference) | {idle['p50_ms']:.2f} ms | {idle['p99_ms']:.2f} ms | {idle['max_ms']:.1f} ms |")
     print(f"| live, {args.rate:.0f} events/s + 30 fps preview | {busy['p50_ms']:.2f} ms | {busy['p99_ms']:.2f} ms | "
           f"{busy['max_ms']:.1f} ms |")
+    print(f"cycle collections while live {collected_live}; while stopping {collected_stop}; p99 by minute "
+          f"{result['p99_by_minute']}")
+    print(f"tracked objects at go-live {tracked_before}; at the end {tracked_after}")
+    print(f"process CPU while live {cpu * 100:.0f}% of a core; events not stored at the stop: {lost}")
     print(f"events published {published} ({published / args.seconds:.0f}/s), preview frames shown {frames} "
-          f"({frames / args.seconds:.1f}/s), pipeline drops {result['pipeline_dropped']}")
+          f"({frames / args.seconds:.1f}/s), pipeline drops {result['pipeline_dropped']}; the UI thread's longest "
+          f"stall {go_live_ms:.0f} ms while going live, {stop_ms:.0f} ms while stopping (switch interval "
+          f"{sys.getswitchinterval() * 1000:.0f} ms)")
     window.close()
     return 0
 

@@ -102,3 +102,29 @@ def test_only_a_console_with_a_window_keeps_the_events_for_it(tmp_path, monkeypa
         assert [e.seq for e in kept] == list(range(kept[0].seq, kept[0].seq + len(kept))) and len(kept) > 100
     else:
         assert kept == []
+    assert console.broadcast.view_skipped == 0  # all kept for the window: none skipped
+
+
+def test_a_window_that_falls_behind_is_told_how_many_events_it_was_not_handed(tmp_path, monkeypatch,
+                                                                               qapp_offscreen):
+    """The events a window has not drained are bounded (MAX_PENDING_EVENTS): past it the oldest go, counted, so
+    the window can say how many it did not draw; the store keeps them all."""
+    import app.broadcast as broadcast_module
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr(broadcast_module, "MAX_PENDING_EVENTS", 40)
+    console = ConsoleService(Database(f"sqlite:///{tmp_path / 'console.db'}"))
+    try:
+        console.go_live(LiveOptions(recording_path=str(tmp_path / "show.mkv"), duration=1.5, audience_rate=300))
+        console.wait()
+        core = console.broadcast.core
+        published = core.bus.last_seq
+        skipped = console.broadcast.view_skipped
+        kept = console.drain_events()
+        console.stop()
+        stored, ended = core.writer.stats.written, core.bus.last_seq  # the stop's own event too
+    finally:
+        console.close()
+    assert len(kept) == 40 and kept[-1].seq == published  # the newest are the ones kept
+    assert skipped == published - 40 and skipped > 100
+    assert stored == ended

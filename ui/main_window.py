@@ -395,14 +395,15 @@ class MainWindow(QMainWindow):
         controls = self.show_controls
         if on_air and controls.live_since is None:
             controls.went_live_elsewhere()
-        elif not on_air and controls.live_since is not None and not self.service.live:
-            controls.stopped()
+        elif not on_air and controls.live_since is not None and not self.service.live and not controls.stopping:
+            controls.stopped()  # the window's own stop says so when its thread is done
 
     def _tick_events(self) -> None:
         self.show_controls.tick_meter()
         events = self.service.drain_events()
         if events:
-            self.comments.add_events(events)
+            broadcast = self.service.broadcast  # how many a stall kept the window from being handed
+            self.comments.add_events(events, skipped=broadcast.view_skipped if broadcast is not None else 0)
             self.faq.add_events(events)
             for event in events:
                 if event.type == EventType.ALERT:
@@ -434,7 +435,7 @@ class MainWindow(QMainWindow):
         snapshot = self.service.metrics()
         if snapshot is not None:
             self.graphs.update_metrics(snapshot)
-        if controls.live_since is not None:
+        if controls.live_since is not None and not controls.stopping:  # 停播中… stays until the stop is done
             controls.show_on_air(time.monotonic() - controls.live_since)
         report = self.service.health(snapshot)
         if report is not None:
@@ -488,6 +489,7 @@ class MainWindow(QMainWindow):
             self.teleprompter.close()
         if self.review_window is not None:
             self.review_window.close()
+        self.show_controls.stopper.wait()  # a stop under way finishes first
         self.service.stop()
         self.service.stage.stop_preview()  # the window is gone: nothing is shown any more
         for timer in self._timers:

@@ -45,9 +45,13 @@ class SessionMetrics:
         self._viewers: Users = {}
         self._interacting: Users = {}
         self._buyers: Users = {}
+        # viewers who interacted / bought, kept as the sets grow: an intersection of the whole audience per
+        # snapshot grew with it, under the lock, on the window's thread (bench/ui_stall.py)
+        self._interacting_viewers = self._buying_viewers = 0
         self.gmv_cents = self.refunds_cents = self.orders = self.comments = self.likes = 0
         self.windows: list[ProductWindow] = []
         self._open: ProductWindow | None = None
+        self._rows: dict[int, tuple[tuple[int, int, int], ProductSummary]] = {}  # closed windows' rows (_window_row)
         self._minutes: dict[int, dict[str, int]] = {}
         self._outside = {"orders": 0, "gmv_cents": 0, "refunds_cents": 0}
         self._order_window: dict[str, ProductWindow | None] = {}  # order id → the row it counted in (refunds)
@@ -93,8 +97,9 @@ class SessionMetrics:
         handler = self._HANDLERS.get(kind)
         if handler is not None:
             handler(self, p, user, minute, t)
-        if kind in INTERACTIONS and user:
+        if kind in INTERACTIONS and user and user not in self._interacting:
             self._interacting[user] = None
+            self._interacting_viewers += user in self._viewers
         if kind == EventType.COMMENT:
             self.comments += 1
             minute["comments"] += 1
@@ -113,8 +118,10 @@ class SessionMetrics:
 
     def _on_enter(self, _p: dict, user, _minute: dict, _t: float) -> None:
         self.pv += 1
-        if user:
+        if user and user not in self._viewers:
             self._viewers[user] = None
+            self._interacting_viewers += user in self._interacting
+            self._buying_viewers += user in self._buyers
         if self._open:
             self._open.views += 1
             if user:
@@ -126,8 +133,9 @@ class SessionMetrics:
         self.orders += 1
         minute["gmv_cents"] += amount
         minute["orders"] += 1
-        if user:
+        if user and user not in self._buyers:
             self._buyers[user] = None
+            self._buying_viewers += user in self._viewers
         window = self._open
         if window and p.get("product_id") == window.product_id:
             window.orders += 1
@@ -182,6 +190,18 @@ class SessionMetrics:
                     self._open.online_area += self.online_now * (t - self.now)
             self.now = t
 
+    def _window_row(self, i: int, window: ProductWindow, views: int, entrants: int, t: float) -> ProductSummary:
+        """The i-th window's row. A closed window's is kept while what it counts stays the same (a refund can still
+        reach it): summing every window again each snapshot grew with the show (bench/ui_stall.py). Under the lock."""
+        if window.end is None:
+            return summarise(window.product_id, [(window, views, window.audience_with(entrants))], t)
+        key = (views, entrants, window.refunds_cents)
+        kept = self._rows.get(i)
+        if kept is None or kept[0] != key:
+            kept = self._rows[i] = (key, summarise(window.product_id, [(window, views, window.audience_with(entrants))],
+                                                   t))
+        return kept[1]
+
     def _close_window(self, t: float) -> None:
         if self._open is not None:
             self._open.close(t)
@@ -198,7 +218,7 @@ class SessionMetrics:
             t = self.now
             online_span = t - self._online_since if self._online_since is not None else 0.0
             if counts is None:
-                pv, uv, interacting = self.pv, len(self._viewers), len(self._interacting.keys() & self._viewers.keys())
+                pv, uv, interacting = self.pv, len(self._viewers), self._interacting_viewers
                 comments, likes = self.comments, self.likes
                 entries = [(w.views, w.entrant_total) for w in self.windows]
                 extra_minutes: dict[int, tuple[int, int]] = {}
@@ -208,8 +228,8 @@ class SessionMetrics:
             buyers = len(self._buyers)
             minutes = max(t / 60, 1e-9)
             summaries = self._product_summaries(t, entries)
-            window_rows = tuple(summarise(w.product_id, [(w, views, w.audience_with(entrants))], t)
-                                for w, (views, entrants) in zip(self.windows, entries))
+            window_rows = tuple(self._window_row(i, w, views, entrants, t)
+                                for i, (w, (views, entrants)) in enumerate(zip(self.windows, entries)))
             return MetricsSnapshot(
                 duration_s=t,
                 online_now=self.online_now,
@@ -224,7 +244,7 @@ class SessionMetrics:
                 aov_cents=ratio(self.gmv_cents, buyers),
                 gpm=self.gmv_cents / 100 / pv * 1000 if pv else None,
                 uv_value=self.gmv_cents / 100 / uv if uv else None,
-                conversion=ratio(len(self._buyers.keys() & self._viewers.keys()), uv),
+                conversion=ratio(self._buying_viewers, uv),
                 interaction_rate=ratio(interacting, uv),
                 comments=comments,
                 likes=likes,
@@ -252,7 +272,7 @@ class SessionMetrics:
         """The audience's bulk as counted here (what the store would count from the same events): kept at the end
         of a show so its review need not count it again."""
         with self._lock:
-            return RoomCounts(self.pv, len(self._viewers), len(self._interacting.keys() & self._viewers.keys()),
+            return RoomCounts(self.pv, len(self._viewers), self._interacting_viewers,
                               self.comments,
                               self.likes, {m: (r["comments"], r["likes"]) for m, r in self._minutes.items()},
                               tuple((w.views, w.entrant_total) for w in self.windows), self.now)
@@ -308,6 +328,8 @@ class SessionMetrics:
             m.pv = int(state["pv"])
             m._viewers, m._interacting, m._buyers = (dict.fromkeys(state[k]) for k in ("viewers", "interacting",
                                                                                           "buyers"))
+            m._interacting_viewers = len(m._interacting.keys() & m._viewers.keys())
+            m._buying_viewers = len(m._buyers.keys() & m._viewers.keys())
             for name in ("gmv_cents", "refunds_cents", "orders", "comments", "likes", "bulk_seen"):
                 setattr(m, name, int(state[name]))
             m.windows = [_window_from(w) for w in state["windows"]]

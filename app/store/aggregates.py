@@ -90,16 +90,23 @@ def window_entries(database: Database, session_id: int,
     return tuple(out)
 
 
+_COLUMNS = (E.type, E.payload, E.actor, E.wall_time, E.stream_time, E.seq, E.flagged)
+
+
+def _events(conn, where) -> list[Event]:
+    """Events from Core rows of the log's seven columns (thousands of them: no ORM bookkeeping needed)."""
+    return [Event(_KIND[r.type], r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
+            for r in conn.execute(select(*_COLUMNS).where(where)).all()]
+
+
 def replay_events(database: Database, session_id: int) -> list[Event]:
     """The events the review replays one by one: everything but the bulk, plus the entries of those who ordered
     (whether a buyer was a viewer, and since when, is in them), in sequence order. Each part is read by the
     (session, kind, …) index, never by scanning the session's events."""
     light = [k.value for k in EventType if k not in BULK]
     buyers = select(E.user_id).where(_of(session_id, EventType.ORDER), _viewer())
-    with database.engine.connect() as conn:  # Core rows: thousands of them, no ORM bookkeeping needed
-        events = [Event(_KIND[r.type], r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
-                  for r in conn.execute(select(E.type, E.payload, E.actor, E.wall_time, E.stream_time, E.seq,
-                                               E.flagged).where(E.session_id == session_id, E.type.in_(light))).all()]
+    with database.engine.connect() as conn:
+        events = _events(conn, (E.session_id == session_id) & E.type.in_(light))
         # an entry's payload is not needed here (who and when): no JSON to parse for the buyers' entries
         events += [Event(EventType.ENTER, {"user_id": r.user_id}, r.actor, r.wall_time, r.stream_time, r.seq,
                          r.flagged)
@@ -112,17 +119,15 @@ def replay_events(database: Database, session_id: int) -> list[Event]:
 def events_since(database: Database, session_id: int, after_seq: int) -> list[Event]:
     """Every event after `after_seq`, in sequence order, by the (session, seq) index (a checkpoint's tail)."""
     with database.engine.connect() as conn:
-        return [Event(_KIND[r.type], r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
-                for r in conn.execute(select(E.type, E.payload, E.actor, E.wall_time, E.stream_time, E.seq, E.flagged)
-                                      .where(E.session_id == session_id, E.seq > after_seq).order_by(E.seq)).all()]
+        events = _events(conn, (E.session_id == session_id) & (E.seq > after_seq))
+    events.sort(key=lambda e: e.seq)
+    return events
 
 
 def events_of(database: Database, session_id: int, kinds) -> list[Event]:
     """The session's events of these kinds, in sequence order, by the (session, kind, …) index."""
     with database.engine.connect() as conn:
-        events = [Event(_KIND[r.type], r.payload, r.actor, r.wall_time, r.stream_time, r.seq, r.flagged)
-                  for r in conn.execute(select(E.type, E.payload, E.actor, E.wall_time, E.stream_time, E.seq,
-                                               E.flagged).where(_of(session_id, *kinds))).all()]
+        events = _events(conn, _of(session_id, *kinds))
     events.sort(key=lambda e: e.seq)
     return events
 

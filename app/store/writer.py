@@ -107,7 +107,6 @@ class StoreWriter:
         self._pending: dict | None = None  # a state asked for, waiting for its events to be stored
         self._state_cost = 0.0  # seconds taking it cost
         self._stored = 0  # rows this writer stored
-        self._one_by_one = False
         self._in_order = True  # every row stored batch by batch, in seq order, since the pending state was taken
         self._thread = threading.Thread(target=self._run, name="store writer", daemon=True)
         self._thread.start()
@@ -168,13 +167,10 @@ class StoreWriter:
         self.chain.keep()
         self.chained["event"] += len(rows)
         self._stored += len(rows)
-        if self._state is not None:
-            self._checkpoint(rows)
 
     def _checkpoint(self, rows: list[dict]) -> None:
-        """After a commit: ask for the metrics' state when one is due; keep it once its events are all stored."""
-        if self._one_by_one:
-            return
+        """After a batch's commit: ask for the metrics' state when one is due; keep it once its events are all
+        stored."""
         if self._pending is None:
             if time.monotonic() < self._next_checkpoint:
                 return
@@ -254,19 +250,18 @@ class StoreWriter:
             return
         try:
             self._insert(rows)
-            self._written(len(rows))
-            return
         except Exception as exc:  # noqa: BLE001 - sorted out row by row below
             log.warning("event log batch of %d failed (%s); writing row by row", len(rows), _reason(exc))
-        self._write_rows_one_by_one(pairs)
+            self._write_rows_one_by_one(pairs)
+            return
+        self._written(len(rows))
+        if self._state is not None:
+            self._checkpoint(rows)
 
     def _write_rows_one_by_one(self, pairs: list[tuple[Event, dict]]) -> None:
         """Each row alone: duplicates are skipped, bad rows quarantined, a database that is down waited for."""
-        self._one_by_one, self._in_order = True, False  # rows no longer counted by seq: no checkpoint from here
-        try:
-            self._rows_alone(pairs)
-        finally:
-            self._one_by_one = False
+        self._in_order = False  # rows no longer counted batch by batch: no checkpoint from the state pending
+        self._rows_alone(pairs)
 
     def _rows_alone(self, pairs: list[tuple[Event, dict]]) -> None:
         events = {row["seq"]: event for event, row in pairs}

@@ -33,6 +33,10 @@
         <translation>{shown} shown · {hidden} hidden</translation>
     </message>
     <message>
+        <source>来不及显示 {skipped} 条（记录完整）</source>
+        <translation>{skipped} not drawn in time (all are in the log)</translation>
+    </message>
+    <message>
         <source>满减</source>
         <translation>Spend &amp; save</translation>
     </message>
@@ -1224,6 +1228,10 @@
         <source>直播中</source>
         <comment>on-air light</comment>
         <translation>LIVE</translation>
+    </message>
+    <message>
+        <source>停播中…</source>
+        <translation>stopping…</translation>
     </message>
     <message>
         <source>已停播</source>

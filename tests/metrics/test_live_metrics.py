@@ -246,3 +246,55 @@ def test_questions_counted_for_the_show_and_for_the_product_explained_then():
     assert m.questions == (("发货", 3), ("", 1), ("包邮", 1), ("尺码", 1), (long_topic[:40], 1))
     by_product = {p.product_id: p.questions for p in m.products}
     assert by_product == {1: (("发货", 2), ("尺码", 1), (long_topic[:40], 1)), 2: (("包邮", 1),)}
+
+
+def test_snapshots_taken_along_the_way_change_nothing_and_kept_counts_match_the_sets():
+    """The live figures keep the viewers who interacted or bought as counts, and closed windows' rows between
+    snapshots (issue #32: an intersection of the whole audience and every window's row, summed again each second,
+    grew with the show). Snapshots taken at any points give what one snapshot at the end gives, a refund reaching
+    a closed window included; a restored state counts the same."""
+    from hypothesis import given, settings, strategies as st
+
+    users = st.sampled_from(["a", "b", "c", "d", None])
+    t = st.floats(0, 600)
+    event = st.one_of(
+        st.builds(lambda t, n: ev(t, T.ONLINE, online=n), t, st.integers(0, 50)),
+        st.builds(lambda t, u: ev(t, T.ENTER, user_id=u), t, users),
+        st.builds(lambda t, u, k: ev(t, k, user_id=u, text="?"), t, users, st.sampled_from([T.COMMENT, T.LIKE,
+                                                                                            T.SHARE, T.FOLLOW])),
+        st.builds(lambda t, u, p, c, o: ev(t, T.ORDER, user_id=u, product_id=p, amount_cents=c, order_id=o),
+                  t, users, st.integers(1, 3), st.integers(0, 10**6), st.sampled_from(["o1", "o2", "o3", None])),
+        st.builds(lambda t, c, o: ev(t, T.REFUND, order_id=o, amount_cents=c), t, st.integers(0, 10**6),
+                  st.sampled_from(["o1", "o2", "o9"])),
+        st.builds(lambda t, p: ev(t, T.PRODUCT_PINNED, product_id=p), t, st.integers(1, 3)),
+        st.builds(lambda t: ev(t, T.PRODUCT_UNPINNED), t))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(event, max_size=60), st.lists(st.booleans(), min_size=60, max_size=60))
+    def check(events, looks):
+        events = sorted(events, key=lambda e: e.stream_time)
+        watched, once = SessionMetrics(), SessionMetrics().feed(events)
+        for event, look in zip(events, looks):
+            watched(event)
+            if look:
+                watched.snapshot()
+        end = once.snapshot(now=600)
+        assert watched.snapshot(now=600) == end
+        assert watched._interacting_viewers == len(watched._interacting.keys() & watched._viewers.keys())
+        assert watched._buying_viewers == len(watched._buyers.keys() & watched._viewers.keys())
+        assert SessionMetrics.from_state(watched.state()).snapshot(now=600) == end
+
+    check()
+
+
+def test_a_closed_windows_row_follows_a_refund_that_reaches_it_after_a_snapshot():
+    m = SessionMetrics().feed([
+        ev(0, T.ONLINE, online=10), ev(1, T.ENTER, user_id="a"), ev(2, T.PRODUCT_PINNED, product_id=7),
+        ev(3, T.ORDER, user_id="a", product_id=7, amount_cents=5000, order_id="x1"),
+        ev(5, T.PRODUCT_PINNED, product_id=8)])
+    before = m.snapshot(now=6).window_rows[0]
+    assert m.snapshot(now=7).window_rows[0] is before  # a closed window's row is not summed again
+    m(ev(8, T.REFUND, order_id="x1", amount_cents=2000))
+    after = m.snapshot(now=9).window_rows[0]
+    assert (before.refunds_cents, after.refunds_cents, after.net_cents) == (0, 2000, 3000)
+    assert m.snapshot(now=9).window_rows[1].explanation_seconds == 4  # the open one goes on counting

@@ -36,6 +36,20 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def stop_show(qtbot):
+    """停播 as the window does it (asked, then stopped on a thread of its own), waited for until the window says so."""
+
+    def stop(window) -> None:
+        controls = window.show_controls
+        assert controls.stop_live()
+        assert not controls.stop_action.isEnabled() and not controls.go_live_action.isEnabled()  # neither meanwhile
+        qtbot.waitUntil(lambda: not controls.stopping, timeout=30000)
+        assert not window.service.live and controls.live_since is None
+
+    return stop
+
+
+@pytest.fixture
 def slot_errors(monkeypatch):
     """Every exception that reaches a slot's end, collected (the app shows them; a test fails on them)."""
     caught = []

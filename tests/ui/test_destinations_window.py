@@ -21,7 +21,7 @@ def row_of(dock, name: str) -> int:
 
 
 def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the_other(window, qtbot, tmp_path,
-                                                                                       rtmp_server):
+                                                                                       rtmp_server, stop_show):
     backup, idle = start_nginx(tmp_path / "backup"), start_nginx(tmp_path / "idle")
     try:
         dock = window.destinations
@@ -59,7 +59,7 @@ def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the
         main = next(o for o in window.service.health().outputs if f":{rtmp_server.port}/" in o.stats.name)
         assert main.health != "failed" and main.stats.connected and window.service.live  # the main push goes on
         qtbot.wait(1500)
-        assert window.show_controls.stop_live()
+        stop_show(window)
         assert dock.table.item(backup_row, 4).text() == "" == dock.table.item(0, 4).text()  # out with the show
         window.show_controls.destination.setText("")  # no address in the toolbar: no first row
         assert dock.table.rowCount() == 2 and row_of(dock, "备用 Backup") == 0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
@@ -20,7 +23,7 @@ def layer_names(window) -> set[str]:
     return {layer.name for layer in window.service.stage.compositor.layers()} if window.service.stage.compositor else set()
 
 
-def test_go_live_to_rtmp_then_stop(window, qtbot, rtmp_server):
+def test_go_live_to_rtmp_then_stop(window, qtbot, rtmp_server, stop_show):
     window.show_controls.destination.setText(rtmp_server.url(KEY))
     assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: window.preview.frames_shown > 15, timeout=15000)
@@ -28,7 +31,7 @@ def test_go_live_to_rtmp_then_stop(window, qtbot, rtmp_server):
     qtbot.waitUntil(lambda: "OK" in window.show_controls.health.text(), timeout=5000)
     assert KEY not in window.show_controls.health.text() and KEY not in window.stats_label.text()
     assert window.products.table.rowCount() == 6  # the sample catalogue
-    assert window.show_controls.stop_live()
+    stop_show(window)
     recording = window.service.recording_path
     assert recording.exists() and probe(recording).frames > 30
     flv = rtmp_server.wait_recording_closed()[0]
@@ -131,7 +134,7 @@ def fill_coupon(**fields):
     return answer
 
 
-def test_create_and_edit_coupons_before_and_during_live(window, qtbot):
+def test_create_and_edit_coupons_before_and_during_live(window, qtbot, stop_show):
     from app.store.eventlog import load_events
 
     qtbot.waitUntil(lambda: window.coupons.list.count() == 3, timeout=5000)  # the catalogue, before going live
@@ -154,7 +157,7 @@ def test_create_and_edit_coupons_before_and_during_live(window, qtbot):
     window.coupons.edit_coupon(new_id, fill_coupon(name="全场7折"))
     assert "stop it first" in window.statusBar().currentMessage()
     session_id = window.service.broadcast.core.session_id
-    window.show_controls.stop_live()
+    stop_show(window)
     defined = [e for e in load_events(window.service.database, session_id) if e.type == EventType.COUPON_DEFINED]
     assert [(e.payload["name"], e.payload["rate"]) for e in defined] == [("全场8折", 0.8)]  # in the session log
     assert window.service.room_snapshot().state.coupons[new_id].name == "全场8折"  # and kept in the catalogue
@@ -167,12 +170,12 @@ def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "<i>黑客</i>", "text": "<b>粗</b><img src=x>"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "广告", "text": "加微信有优惠"}))
     qtbot.waitUntil(lambda: len(window.comments.model.rows) == 1, timeout=3000)
-    index = window.comments.model.index(0)
+    index = window.comments.model.index(0, 0)
     assert window.comments.model.data(index) == "<i>黑客</i>：<b>粗</b><img src=x>"
     qtbot.waitUntil(lambda: window.comments.model.hidden == 1, timeout=3000)
     bus.publish(Event(EventType.COMMENT, {"user_id": "u3", "nickname": "正常", "text": "好看"}))
     qtbot.waitUntil(lambda: len(window.comments.model.rows) == 2, timeout=3000)
-    window.comments.view.setCurrentIndex(window.comments.model.index(0))  # u1's comment
+    window.comments.view.setCurrentIndex(window.comments.model.index(0, 0))  # u1's comment
     block = next(b for b in window.comments.findChildren(QPushButton) if "Block" in b.text())
     qtbot.mouseClick(block, Qt.MouseButton.LeftButton)  # 拉黑 u1
     assert [e.payload["user_id"] for e in window.comments.model.rows] == ["u3"]
@@ -379,7 +382,7 @@ def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "b", "text": "今天发货"}))
     qtbot.waitUntil(lambda: len(window.comments.model.rows) == 1 and window.comments.model.hidden == 1,
                     timeout=3000)
-    index = window.comments.model.index(0)
+    index = window.comments.model.index(0, 0)
     assert window.comments.model.data(index, Qt.ItemDataRole.FontRole).bold()
     assert window.settings.value("moderation/banned") == ["退钱", "加微信"]
 
@@ -396,14 +399,14 @@ def test_overlay_can_be_placed(window, qtbot):
     assert window.settings.value("overlays/product_card/position") == [700, 40]
 
 
-def test_portrait_canvas_goes_live_in_portrait(window, qtbot):
+def test_portrait_canvas_goes_live_in_portrait(window, qtbot, stop_show):
     window.show_controls.audience.setChecked(False)
     window.show_controls.canvas.setCurrentIndex(window.show_controls.canvas.findData("720x1280x30"))
     assert window.show_controls.go_live()
     qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
     _seq, frame = window.service.stage.frame()
     assert frame.shape[0] > frame.shape[1]  # taller than wide
-    assert window.show_controls.stop_live()
+    stop_show(window)
     assert probe(window.service.recording_path).height == 1280
 
 
@@ -424,7 +427,7 @@ def test_script_editor_highlights_while_typing_and_saves(window, qtbot):
     assert from_text("无标题开头\n【逼单】\n快抢") == [("opening", "无标题开头"), ("urgency", "快抢")]
 
 
-def test_preview_runs_before_going_live_and_after_stopping(window, qtbot):
+def test_preview_runs_before_going_live_and_after_stopping(window, qtbot, stop_show):
     qtbot.waitUntil(lambda: window.service.stage.previewing and window.preview.frames_shown > 3, timeout=5000)
     assert window.preview.badge and window.service.broadcast is None and window.service.health() is None  # nothing sent
     window.show_controls.audience.setChecked(False)
@@ -433,7 +436,7 @@ def test_preview_runs_before_going_live_and_after_stopping(window, qtbot):
     shown = window.preview.frames_shown
     qtbot.waitUntil(lambda: window.preview.frames_shown > shown + 3, timeout=5000)
     assert window.preview.badge == ""
-    assert window.show_controls.stop_live()
+    stop_show(window)
     qtbot.waitUntil(lambda: window.service.stage.previewing, timeout=3000)
 
 
@@ -604,7 +607,7 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     window.doors.remote_action.setChecked(False)
 
 
-def test_audio_meter_and_mute(window, qtbot):
+def test_audio_meter_and_mute(window, qtbot, stop_show):
     import av
     import numpy as np
 
@@ -619,7 +622,7 @@ def test_audio_meter_and_mute(window, qtbot):
     qtbot.waitUntil(lambda: window.service.broadcast.core.bus.stream_time() > muted_at + 2.5, timeout=10000)
     qtbot.waitUntil(lambda: window.show_controls.meter.value() > 30, timeout=3000)  # the meter still shows the source…
     assert "MUTED" in window.show_controls.meter.text()  # …and says it is not going out
-    assert window.show_controls.stop_live()
+    stop_show(window)
     loud_before = loud_after = 0.0
     with av.open(str(window.service.recording_path)) as container:
         for frame in container.decode(audio=0):
@@ -656,7 +659,7 @@ def test_layout_is_shown_and_placed_before_going_live(window, qtbot):
     assert window.service.stage.overlay_boxes()["product_card"][:2] == placed  # where it was put before going live
 
 
-def test_real_room_events_from_a_platform_bridge(window, qtbot):
+def test_real_room_events_from_a_platform_bridge(window, qtbot, stop_show):
     """A platform bridge (a real websockets server on loopback) feeds the live room instead of the simulator."""
     import keyring
     from keyring.backends import fail
@@ -680,7 +683,7 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot):
             assert window.service.metrics().online_now == 321
             qtbot.waitUntil(lambda: "feed" in window.show_controls.health.text() and "⚠1" in window.show_controls.health.text(), timeout=5000)
             assert "abc123" not in window.show_controls.health.text()
-            assert window.show_controls.stop_live()
+            stop_show(window)
     finally:
         keyring.set_keyring(previous)
     window.doors.set_feed_url("http://not-a-feed")
@@ -746,7 +749,7 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
     assert not window.alert.isVisible()
 
 
-def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server):
+def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server, stop_show):
     """Issue #11 part 1: a real destination while Rehearsal is chosen asks which the user means."""
     assert window.show_controls.rehearsal and window.show_controls.audience.isChecked()  # every start begins as a rehearsal
     asked = []
@@ -761,11 +764,11 @@ def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server):
     assert window.service.broadcast.core.kind == "live"
     qtbot.wait(1500)
     assert window.service.broadcast.core.metrics.snapshot().comments == 0  # no simulated comment on a real stream
-    assert window.show_controls.stop_live()
+    stop_show(window)
     assert [s.kind for s in window.service.history.sessions()] == ["live"]
 
 
-def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qtbot):
+def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qtbot, stop_show):
     """Issue #11: 2^63 stopped the event log for good; now it is set aside, counted, and the streamer is told."""
     window.show_controls.audience.setChecked(False)
     assert window.show_controls.go_live()
@@ -775,7 +778,7 @@ def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qt
     core.bus.publish(Event(EventType.COMMENT, {"user_id": "u", "nickname": "n", "text": "之后 after"}))
     qtbot.waitUntil(lambda: "set aside" in window.notices.text(), timeout=10000)
     assert "隔离" in window.notices.text()
-    assert window.show_controls.stop_live()
+    stop_show(window)
     assert core.writer.stats.quarantined == 1 and core.writer.stats.written == core.bus.last_seq - 1
 
 
@@ -865,7 +868,8 @@ def test_faq_editor_and_notice_schedule(window, qtbot):
 
 
 @pytest.mark.parametrize("mode, kept", [("live", True), ("rehearsal", False)])
-def test_after_the_stop_nothing_says_ok_and_a_real_shows_stock_is_the_catalogues(window, qtbot, mode, kept):
+def test_after_the_stop_nothing_says_ok_and_a_real_shows_stock_is_the_catalogues(window, qtbot, mode, kept,
+                                                                                   stop_show):
     """Section 4's rough edges: the health text is cleared at the stop; stock set while a real show was on air is
     what the catalogue shows after it (a rehearsal's is not: its orders were simulated)."""
     window.show_controls.mode.setCurrentIndex(window.show_controls.mode.findData(mode))
@@ -874,7 +878,7 @@ def test_after_the_stop_nothing_says_ok_and_a_real_shows_stock_is_the_catalogues
     window.products.table.item(0, 3).setText(str(before + 7))
     assert room.state.products[first].stock == before + 7
     qtbot.waitUntil(lambda: window.show_controls.health.text() != "", timeout=5000)
-    assert window.show_controls.stop_live()
+    stop_show(window)
     assert window.show_controls.health.text() == ""
     after = window.service.catalogue.room_snapshot().state.products[first].stock
     assert after == (before + 7 if kept else before)
@@ -921,3 +925,48 @@ def test_the_graphs_value_axes_are_round_and_their_labels_apart_on_a_laptop(wind
         assert any(abs(mantissa - m) < 1e-9 for m in (1, 2, 2.5, 5, 10)), (name, ticks)
         gaps = [abs(b - a) for a, b in zip(ys, ys[1:])]
         assert min(gaps) >= TICK_ROOM_PX - 0.5, (name, ticks, gaps)
+
+
+def test_a_stalled_window_says_how_many_events_it_did_not_draw(window, qtbot, monkeypatch, stop_show):
+    """Where the window cannot draw every event it draws the newest and says how many it did not (issue #32);
+    the store keeps every one."""
+    import app.broadcast as broadcast_module
+
+    monkeypatch.setattr(broadcast_module, "MAX_PENDING_EVENTS", 30)
+    controls = window.show_controls
+    asked = controls.options
+    monkeypatch.setattr(controls, "options", lambda *a, **k: replace(asked(*a, **k), audience_rate=300))
+    controls.go_live_action.trigger()
+    qtbot.waitUntil(lambda: window.service.live, timeout=15000)
+    assert "来不及显示" not in window.comments.status.text()
+    time.sleep(1.5)  # the UI thread held up (a slow disk, a busy machine) while the room goes on
+    qtbot.waitUntil(lambda: "来不及显示" in window.comments.status.text(), timeout=5000)
+    core = window.service.broadcast.core
+    assert window.service.broadcast.view_skipped > 0
+    stop_show(window)
+    assert core.writer.stats.written == core.bus.last_seq
+
+
+def test_the_graphs_keep_one_sample_a_second_bounded_and_draw_them(qapp_offscreen, qtbot, monkeypatch):
+    from types import SimpleNamespace
+
+    import ui.docks.graphs as graphs_module
+
+    monkeypatch.setattr(graphs_module, "MAX_SAMPLES", 4)
+    dock = graphs_module.GraphsDock()
+    qtbot.addWidget(dock)
+
+    def second(s: float, gmv: int, online: int):
+        dock.update_metrics(SimpleNamespace(duration_s=s, gmv_cents=gmv, online_now=online, per_minute=[],
+                                            spans=[]))
+
+    second(0.0, 0, 5)
+    second(0.0, 100, 6)  # the same second again: not a new sample
+    for s in range(1, 6):
+        second(60.0 * s, 100 * s, 10 * s)
+    xs, gmv = dock._curves["gmv"].getData()
+    assert list(xs) == [2, 3, 4, 5] and list(gmv) == [2, 3, 4, 5]  # the newest four, the oldest gone
+    assert list(dock._curves["online"].getData()[1]) == [20, 30, 40, 50]
+    dock.reset()
+    second(60.0, 700, 1)
+    assert list(dock._curves["gmv"].getData()[1]) == [7]

@@ -3,6 +3,7 @@ Redrawn once a second from the metrics snapshot, never per event."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
@@ -20,9 +21,12 @@ def axis_top(values, floor: float) -> float:
     return max(floor, max(values, default=0) * 1.15)
 
 
+MAX_SAMPLES = 86_400  # one a second: 24 h
+
+
 class GraphsDock(QDockWidget):
     def reset(self) -> None:
-        self._samples.clear()
+        self._count = 0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(tr("数据"), parent)
@@ -45,7 +49,10 @@ class GraphsDock(QDockWidget):
             plot.setMinimumHeight(PLOT_MIN_HEIGHT)  # readable: a short dock scrolls rather than squash three graphs
             layout.addWidget(plot)
         self._regions: list = []
-        self._samples: list[tuple[float, float, int]] = []  # (minute, cumulative GMV ￥, online), one a second
+        # one sample a second (minute, cumulative GMV ￥, online) in arrays the curves take as they are: no Python
+        # list of every second rebuilt each second, however long the show
+        self._samples = np.zeros((3, MAX_SAMPLES))
+        self._count = 0
         self.plots = {"gmv": self.gmv, "orders": self.orders, "online": self.online}
         for name, plot in self.plots.items():
             plot.setXRange(0, FIRST_MINUTES, padding=0)
@@ -55,20 +62,24 @@ class GraphsDock(QDockWidget):
     def update_metrics(self, snapshot) -> None:
         """Append this second's sample (bounded: 24 h of seconds) and redraw."""
         minute = snapshot.duration_s / 60
-        if not self._samples or minute > self._samples[-1][0]:
-            self._samples.append((minute, snapshot.gmv_cents / 100, snapshot.online_now))
-            del self._samples[:-86_400]
-        xs = [s[0] for s in self._samples]
-        self._curves["gmv"].setData(xs, [s[1] for s in self._samples])
-        self._curves["online"].setData(xs, [s[2] for s in self._samples])
+        if not self._count or minute > self._samples[0, self._count - 1]:
+            if self._count == MAX_SAMPLES:  # the oldest second goes
+                self._samples[:, :-1] = self._samples[:, 1:]
+                self._count -= 1
+            self._samples[:, self._count] = (minute, snapshot.gmv_cents / 100, snapshot.online_now)
+            self._count += 1
+        xs, gmv, online = self._samples[:, :self._count]
+        self._curves["gmv"].setData(xs, gmv)
+        self._curves["online"].setData(xs, online)
         rows = snapshot.per_minute
-        self._curves["orders"].setData([r.minute + 0.5 for r in rows], [r.orders for r in rows],
-                                       stepMode=None, symbol="o", symbolSize=6)
+        orders = [r.orders for r in rows]
+        self._curves["orders"].setData([r.minute + 0.5 for r in rows], orders, stepMode=None, symbol="o",
+                                       symbolSize=6)
         right = max(FIRST_MINUTES, minute * 1.05)
-        for name, values in (("gmv", [s[1] for s in self._samples]), ("orders", [r.orders for r in rows]),
-                             ("online", [s[2] for s in self._samples])):
+        for name, top in (("gmv", gmv.max(initial=0)), ("orders", max(orders, default=0)),
+                          ("online", online.max(initial=0))):
             self.plots[name].setXRange(0, right, padding=0)
-            round_y_axis(self.plots[name], axis_top(values, FLOORS[name]))  # round ticks, labels apart
+            round_y_axis(self.plots[name], axis_top([top], FLOORS[name]))  # round ticks, labels apart
         for item in self._regions:
             self.gmv.removeItem(item)
         self._regions = []
