@@ -139,6 +139,13 @@ def test_a_hostile_state_restores_or_is_refused_never_raises_otherwise(data):
         pass
 
 
+def test_an_infinite_count_is_refused_as_a_state():
+    state = SessionMetrics().feed([Event(T.ENTER, {"user_id": "a"}, seq=1, stream_time=1.0)]).state()
+    for key in ("seen", "pv", "gmv_cents"):
+        with pytest.raises(ValueError):
+            SessionMetrics.from_state({**state, key: float("inf")})
+
+
 def test_the_state_goes_on_as_if_never_stopped():
     """Restored at any point of a show, then fed the rest: every figure equals feeding all of it."""
 
@@ -193,6 +200,8 @@ def test_the_writer_keeps_a_checkpoint_only_of_what_it_stored(catalogue):
 def test_a_show_killed_mid_batch_reviews_from_its_checkpoint(store_url):
     """A real rehearsal core at 2,000 events/s killed with SIGKILL in another process: the next console marks it
     interrupted; its first review comes from the checkpoint and the tail, equal to the full replay."""
+    from app.media.sources import wait_until
+
     url = store_url
     Database(url).close()
     child = subprocess.Popen([sys.executable, "-m", "tests.store.checkpoint_child", url], stdout=subprocess.PIPE,
@@ -208,6 +217,13 @@ def test_a_show_killed_mid_batch_reviews_from_its_checkpoint(store_url):
                     break
                 time.sleep(0.2)
             assert kept is not None and kept[1] > 3000
+
+            def stored_past_it() -> bool:  # killed once the log has gone on: a tail for the review to replay
+                with watcher.session() as db:
+                    return (db.scalar(select(func.max(EventRecord.seq)).where(EventRecord.session_id == session_id))
+                            or 0) > kept[1]
+
+            assert wait_until(stored_past_it, 30)
         finally:
             watcher.close()
     finally:

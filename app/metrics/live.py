@@ -338,7 +338,7 @@ class SessionMetrics:
             m._outside = {k: int(v) for k, v in state["outside"].items()}
             m._order_window = {str(order): None if i is None else m.windows[int(i)] for order, i in state["order_window"]}
             m._questions = {str(k): int(v) for k, v in state["questions"].items()}
-        except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError, OverflowError) as exc:  # inf as a count
             raise ValueError(f"not a metrics state: {type(exc).__name__}") from None
         return m
 

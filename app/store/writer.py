@@ -254,9 +254,9 @@ class StoreWriter:
             log.warning("event log batch of %d failed (%s); writing row by row", len(rows), _reason(exc))
             self._write_rows_one_by_one(pairs)
             return
-        self._written(len(rows))
-        if self._state is not None:
+        if self._state is not None:  # before the batch is counted written: whoever waits for that sees its checkpoint
             self._checkpoint(rows)
+        self._written(len(rows))
 
     def _write_rows_one_by_one(self, pairs: list[tuple[Event, dict]]) -> None:
         """Each row alone: duplicates are skipped, bad rows quarantined, a database that is down waited for."""
