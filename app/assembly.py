@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from app.desk import StudioSettings
+from app.media import yuv
 from app.media.compose import Compositor
 from app.media.encode import EncoderSettings
 from app.media.filters import FilteredSource
@@ -74,11 +74,9 @@ class FrameSlot:
         self._frame: np.ndarray | None = None
         self._seq = 0
 
-    def put(self, canvas: np.ndarray) -> None:
-        h, w = canvas.shape[:2]
-        width = min(PREVIEW_WIDTH, w)
-        # the one copy the preview costs: a small resize, made in the render thread
-        self._frame = cv2.resize(canvas, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+    def put(self, i420: np.ndarray) -> None:
+        # the one copy the preview costs: the planes scaled small and converted, in the render thread
+        self._frame = yuv.small_bgr(i420, PREVIEW_WIDTH)
         self._seq += 1
 
     def get(self) -> tuple[int, np.ndarray | None]:

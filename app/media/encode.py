@@ -142,10 +142,11 @@ class Encoder:
         )
 
     def encode_video(self, i420: np.ndarray | None, stream_time: float = 0.0) -> list[EncodedPacket]:
-        """Encode one yuv420p frame stamped `stream_time` seconds; None flushes the encoder."""
+        """Encode one yuv420p frame stamped `stream_time` seconds; None flushes the encoder. The array is encoded
+        from its own memory: it is the encoder's from here on."""
         frame = None
         if i420 is not None:
-            frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+            frame = _wrap(i420)
             frame.pts = int(round(stream_time / VIDEO_TIME_BASE))
             frame.time_base = VIDEO_TIME_BASE
             if stream_time >= self._next_keyframe:  # by the clock, so skipped frames never stretch a GOP
@@ -165,6 +166,14 @@ class Encoder:
 
     def close(self) -> None:
         self._null.close()
+
+
+def _wrap(i420: np.ndarray) -> av.VideoFrame:
+    """The frame around the array's own memory (held until the encoder is done with it): the array must not be
+    written after this. PyAV infers the height as rows // 6 * 4, so a height not divisible by 4 is copied."""
+    if i420.shape[0] % 6 == 0 and i420.flags.c_contiguous:
+        return av.VideoFrame.from_numpy_buffer(i420, format="yuv420p")
+    return av.VideoFrame.from_ndarray(i420, format="yuv420p")
 
 
 def _detach(kind: str, packet: av.Packet) -> EncodedPacket:

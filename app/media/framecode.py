@@ -26,6 +26,17 @@ def draw(bgr: np.ndarray, number: int) -> None:
         bgr[MARGIN : MARGIN + side, x : x + side] = 235 if on else 16
 
 
+def draw_planes(y: np.ndarray, u: np.ndarray, v: np.ndarray, number: int) -> None:
+    """The same code drawn into the planes of an I420 frame: luma 235 / 16, chroma neutral under every block."""
+    side = block_size(y.shape[1])
+    u[MARGIN // 2:(MARGIN + side + 1) // 2, MARGIN // 2:(MARGIN + BITS * side + 1) // 2] = 128
+    v[MARGIN // 2:(MARGIN + side + 1) // 2, MARGIN // 2:(MARGIN + BITS * side + 1) // 2] = 128
+    for bit in range(BITS):
+        on = (number >> (BITS - 1 - bit)) & 1
+        x = MARGIN + bit * side
+        y[MARGIN : MARGIN + side, x : x + side] = 235 if on else 16
+
+
 def read(luma: np.ndarray) -> int:
     """Read the number back from a decoded frame's luma plane (2-D uint8 array)."""
     side = block_size(luma.shape[1])

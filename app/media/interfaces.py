@@ -12,7 +12,6 @@ class VideoSource(ABC):
     """Pictures by stream time. `frame_at` is called from the capture thread at the canvas rate."""
 
     notice: str | None = None  # what to tell the streamer about this source now (e.g. the camera is lost)
-    frames_are_fresh = False  # True: every frame is a new array the compositor may draw into
     loop = True  # False: the stream may end when the source has played out (`ended`)
     # the compositor's layers this source drew itself into the picture it last gave (a scene placing an overlay
     # as one of its items): the compositor leaves them out of that frame
@@ -32,6 +31,12 @@ class VideoSource(ABC):
     def frame_at(self, stream_time: float) -> np.ndarray | None:
         """The BGR picture on air at `stream_time`, or None for a black frame. A picture once given is never
         changed afterwards (a new picture is a new array): a scene keeps what it fitted from the same array."""
+
+    def i420_at(self, stream_time: float, width: int, height: int) -> np.ndarray | None:
+        """The picture on air as a new I420 array (app.media.yuv) of the canvas size, when the source has it
+        without going through BGR (a pattern drawn in YUV, a video decoded in YUV at the canvas's aspect); None:
+        the pipeline takes `frame_at` and converts. Only the pipeline asks it, once a frame, instead of `frame_at`."""
+        return None
 
     def stop(self) -> None:
         """Release the device or file; safe to call twice."""

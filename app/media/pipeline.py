@@ -13,9 +13,9 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
+from app.media import yuv
 from app.media.audio import BeepSource
 from app.media.clock import MediaClock
 from app.media.encode import Encoder, EncoderSettings
@@ -151,7 +151,7 @@ class Pipeline:
         if compositor is not None:
             self.video_source.take_layers(compositor.layers)  # a scene may place some overlays as its items
         self.on_clock_start: Callable[[float], None] | None = None  # gets the clock's monotonic origin
-        # called in the render thread with each composited BGR frame (read-only, reused after the call)
+        # called in the render thread with each composited frame as I420 (app.media.yuv; read-only: it is encoded)
         self.preview_sink: Callable[[np.ndarray], None] | None = None
         self._frames: queue.Queue = queue.Queue(
             maxsize=frame_queue or queue_frames(settings.width, settings.height, settings.fps))
@@ -285,22 +285,21 @@ class Pipeline:
             self.compositor.stop_sources()
 
     def _render(self, video, stream_time: float, black: np.ndarray) -> np.ndarray:
-        """Source frame → canvas size → overlays → I420."""
+        """Source frame → canvas size → I420 (a new array, the encoder's from here on) → overlays blended in it.
+        A source that gives I420 at the canvas size itself (`i420_at`) skips the BGR picture altogether."""
         s = self.settings
         started = time.perf_counter()
-        frame = video.frame_at(stream_time)
-        canvas = black if frame is None else fit(frame, s.width, s.height, self.fit_mode)
+        i420 = video.i420_at(stream_time, s.width, s.height)
+        if i420 is None:
+            frame = video.frame_at(stream_time)
+            i420 = yuv.from_bgr(black if frame is None else fit(frame, s.width, s.height, self.fit_mode))
         if self.compositor is not None:
             composed = time.perf_counter()
-            # in place when the frame is ours alone: a fresh test pattern or a freshly scaled copy
-            owned = canvas is not frame or video.frames_are_fresh
-            canvas = self.compositor.compose(canvas, stream_time, in_place=owned and canvas is not black,
-                                             skip=video.draws_layers)
+            self.compositor.compose(i420, stream_time, skip=video.draws_layers)
             with self._lock:
                 self._compose_ms.append((time.perf_counter() - composed) * 1000)
         if self.preview_sink is not None:
-            self.preview_sink(canvas)
-        i420 = cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420)
+            self.preview_sink(i420)
         with self._lock:
             self._render_ms.append((time.perf_counter() - started) * 1000)
         return i420

@@ -18,15 +18,11 @@ import av
 import cv2
 import numpy as np
 
+from app.media import yuv
+
 SHAPES = ("original", "crop", "letterbox")  # the clip's shape: as recorded | 9:16 cut from a region | 9:16, bars
 VERTICAL = (1080, 1920)
 BLACK_Y, BLACK_C = 16, 128  # limited-range black in YUV
-
-# BT.601 limited range, as swscale converts the console's BGR frames for the encoder (app/media/encode.py)
-_Y = np.array([24.966, 128.553, 65.481], np.float32) / 255.0  # B, G, R
-_U = np.array([112.0, -74.203, -37.797], np.float32) / 255.0
-_V = np.array([-18.214, -93.786, 112.0], np.float32) / 255.0
-
 
 @dataclass(frozen=True)
 class Region:
@@ -98,48 +94,23 @@ class Look:
 
 
 class _Blend:
-    """One layer as premultiplied YUV planes, clipped to the output, ready to blend."""
+    """One layer in the clip's YUV planes (`yuv.blend_terms`), clipped to the output, for its span of the clip."""
 
     def __init__(self, layer: Layer, width: int, height: int) -> None:
         self.layer = layer
-        img = layer.bgra
-        x0, y0 = layer.x // 2 * 2, layer.y // 2 * 2
-        x1, y1 = min(width, x0 + img.shape[1]) // 2 * 2, min(height, y0 + img.shape[0]) // 2 * 2
-        sx, sy = max(0, -x0), max(0, -y0)
-        x0, y0 = max(0, x0), max(0, y0)
-        self.box = (x0, y0, x1, y1)
-        self.empty = x1 <= x0 or y1 <= y0
-        if self.empty:
-            return
-        part = img[sy:sy + (y1 - y0), sx:sx + (x1 - x0)].astype(np.float32)
-        alpha = part[..., 3] / 255.0
-        colour = part[..., :3]
-        half = colour.reshape((y1 - y0) // 2, 2, (x1 - x0) // 2, 2, 3).mean(axis=(1, 3))
-        half_a = alpha.reshape((y1 - y0) // 2, 2, (x1 - x0) // 2, 2).mean(axis=(1, 3))
-        # as whole numbers, for cv2's saturating SIMD arithmetic: plane × (255 − α) / 255 + the layer's premultiplied
-        self.y = _byte(colour @ _Y + 16.0 * alpha)
-        self.u = _byte(half @ _U + 128.0 * half_a)
-        self.v = _byte(half @ _V + 128.0 * half_a)
-        self.inv_y = _byte(255.0 * (1.0 - alpha))
-        self.inv_c = _byte(255.0 * (1.0 - half_a))
+        h, w = layer.bgra.shape[:2]
+        x0, y0 = max(0, layer.x), max(0, layer.y)
+        x1, y1 = min(width, layer.x + w), min(height, layer.y + h)
+        self.terms = None
+        if x1 > x0 and y1 > y0:
+            part = layer.bgra[y0 - layer.y:y1 - layer.y, x0 - layer.x:x1 - layer.x]
+            self.terms = yuv.blend_terms(np.ascontiguousarray(part), x0, y0)
 
     def on(self, t: float) -> bool:
-        return not self.empty and self.layer.start <= t < self.layer.end
+        return self.terms is not None and self.layer.start <= t < self.layer.end
 
     def draw(self, y_plane: np.ndarray, u_plane: np.ndarray, v_plane: np.ndarray) -> None:
-        x0, y0, x1, y1 = self.box
-        _mix(y_plane[y0:y1, x0:x1], self.y, self.inv_y)
-        _mix(u_plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2], self.u, self.inv_c)
-        _mix(v_plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2], self.v, self.inv_c)
-
-
-def _byte(values: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(np.clip(np.rint(values), 0, 255).astype(np.uint8))
-
-
-def _mix(plane: np.ndarray, premultiplied: np.ndarray, inverse: np.ndarray) -> None:
-    """plane ← the layer over plane (premultiplied), in place: two passes of cv2's SIMD arithmetic on bytes."""
-    plane[...] = cv2.add(cv2.multiply(plane, inverse, scale=1 / 255.0), premultiplied)  # a view: cv2 cannot write it
+        self.terms.apply(y_plane, u_plane, v_plane)
 
 
 MAX_STILL_BYTES = 8 * 1024 * 1024
@@ -182,9 +153,7 @@ class Reframer:
         self.look, self.src_w, self.src_h = look, src_w, src_h
         w, h = look.width, look.height
         self.buffer = np.empty((h * 3 // 2, w), np.uint8)  # Y, then U, then V: PyAV's yuv420p array
-        self.y_plane = self.buffer[:h]
-        self.u_plane = self.buffer[h:h + h // 4].reshape(h // 2, w // 2)
-        self.v_plane = self.buffer[h + h // 4:].reshape(h // 2, w // 2)
+        self.y_plane, self.u_plane, self.v_plane = yuv.planes(self.buffer)
         self.blends = [_Blend(layer, w, h) for layer in look.layers]
         if look.shape == "letterbox":
             pic_h = min(h, round(src_h * w / src_w) // 2 * 2)
@@ -201,10 +170,7 @@ class Reframer:
     def frame(self, frame: av.VideoFrame, t: float) -> av.VideoFrame:
         if frame.format.name != "yuv420p" or frame.width != self.src_w or frame.height != self.src_h:
             frame = frame.reformat(width=self.src_w, height=self.src_h, format="yuv420p")
-        src = frame.to_ndarray()
-        sh, sw = self.src_h, self.src_w
-        planes = (src[:sh], src[sh:sh + sh // 4].reshape(sh // 2, sw // 2),
-                  src[sh + sh // 4:sh + sh // 2].reshape(sh // 2, sw // 2))
+        planes = yuv.planes(frame.to_ndarray())
         x, y, w, h = self.region(t)
         px, py, pw, ph = self.picture
         if self.look.shape == "letterbox":

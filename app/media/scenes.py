@@ -255,8 +255,6 @@ class SceneSource(VideoSource):
     """The program scene drawn from its inputs, at the canvas size, a fresh array per frame. `switch` is
     thread-safe (a key in the window, a control surface, a LAN assistant) and takes effect on the next frame."""
 
-    frames_are_fresh = True
-
     def __init__(self, inputs: dict[str, VideoSource], scenes: list[Scene], width: int, height: int,
                  program: str | None = None, fade_s: float = FADE_S, started_elsewhere: Iterable = ()) -> None:
         """`started_elsewhere`: inputs another owner starts (a media file that is also the pipeline's sound source
@@ -310,12 +308,11 @@ class SceneSource(VideoSource):
         for the scene editor's sketch. Inputs no scene has drawn yet are left out."""
         stills = {name: Still(_small(_opaque(picture), width), None) for name, picture in dict(self._seen).items()}
         for layer in self._layers():
-            inv, add = getattr(layer, "inv", None), getattr(layer, "add", None)
-            if inv is None or add is None or inv.size == 0:
+            bgra = getattr(layer, "bgra", None)  # premultiplied, as the layer keeps it
+            if bgra is None or bgra.size == 0:
                 continue
             x0, y0, x1, y1 = layer.rect
             place = (x0 / self.width, y0 / self.height, (x1 - x0) / self.width, (y1 - y0) / self.height)
-            bgra = np.dstack((add, 255 - inv[:, :, :1]))  # premultiplied, as the layer keeps it
             stills[OVERLAY + layer.name] = Still(_small(bgra, width), place)
         return stills
 
@@ -407,7 +404,7 @@ class SceneSource(VideoSource):
         return placed
 
     def _draw_layer(self, canvas: np.ndarray, item: SceneItem, layer) -> None:
-        """An overlay layer (premultiplied: `inv` = 255 − α, `add` = colour·α) blended at the item's place."""
+        """An overlay layer blended at the item's place (BGR: `inv` = 255 − α, `add` = the premultiplied colour)."""
         known = self._placed_layers.get(item)
         if known is not None and known[0] is layer:
             rect, inv, add = known[1]
@@ -423,7 +420,8 @@ class SceneSource(VideoSource):
 
     def _fit_layer(self, item: SceneItem, layer) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]:
         lx0, ly0 = layer.rect[:2]
-        inv, add = layer.inv, layer.add
+        add = layer.bgra[:, :, :3]
+        inv = np.repeat(255 - layer.bgra[:, :, 3:], 3, axis=2)
         h, w = inv.shape[:2]
         if any(item.crop):
             left, top, right, bottom = item.crop
@@ -451,7 +449,7 @@ class SceneSource(VideoSource):
     def render(self, scene: Scene, stream_time: float) -> np.ndarray:
         """One scene's picture at `stream_time` (a new array)."""
         canvas = np.zeros((self.height, self.width, 3), np.uint8)
-        layers = {layer.name: layer for layer in self._layers() if hasattr(layer, "inv")} if scene.overlays else {}
+        layers = {layer.name: layer for layer in self._layers() if hasattr(layer, "bgra")} if scene.overlays else {}
         for item in scene.items:
             kind = overlay_kind(item.input)
             if kind is not None:

@@ -36,7 +36,6 @@ class TestPatternSource(VideoSource):
     """The synthetic test pattern (frame code, moving box, flash) as a video source."""
 
     notice: str | None = None
-    frames_are_fresh = True  # every frame_at draws anew: the compositor may write into it
 
     def __init__(self, width: int, height: int, fps: int) -> None:
         self._pattern, self._fps = TestPattern(width, height), fps
@@ -50,6 +49,11 @@ class TestPatternSource(VideoSource):
     def frame_at(self, stream_time: float) -> np.ndarray:
         index = int(round(stream_time * self._fps))
         return self._pattern.render_bgr(index, stream_time)
+
+    def i420_at(self, stream_time: float, width: int, height: int) -> np.ndarray | None:
+        if (width, height) != (self._pattern.width, self._pattern.height):
+            return None
+        return self._pattern.render_i420(int(round(stream_time * self._fps)), stream_time)
 
     def stop(self) -> None:
         pass
@@ -142,15 +146,29 @@ class FileSource(VideoSource, AudioSource):
 
     def frame_at(self, stream_time: float) -> np.ndarray | None:
         with self._lock:
-            while self._frames and (self._frames[0][0] <= stream_time + 1e-6 or self._current is None):
-                self._current = self._frames.popleft()  # the very first frame shows at once, never black
-                self._current_bgr = None
-            current = self._current
+            current = self._take(stream_time)
             if current is None:
                 return None
             if self._current_bgr is None:
                 self._current_bgr = current[1].to_ndarray(format="bgr24")
             return self._current_bgr
+
+    def i420_at(self, stream_time: float, width: int, height: int) -> np.ndarray | None:
+        """The decoded frame scaled straight to the canvas in YUV when it has the canvas's aspect (no bars to add,
+        nothing to crop: otherwise None, and the pipeline fits it in BGR); a new array every time, as one frame
+        may show for two canvas frames."""
+        with self._lock:
+            current = self._take(stream_time)
+        if current is None or current[1].width * height != current[1].height * width:
+            return None
+        return current[1].to_ndarray(width=width, height=height, format="yuv420p")
+
+    def _take(self, stream_time: float) -> tuple[float, av.VideoFrame] | None:
+        """The frame on air at `stream_time` (under the lock)."""
+        while self._frames and (self._frames[0][0] <= stream_time + 1e-6 or self._current is None):
+            self._current = self._frames.popleft()  # the very first frame shows at once, never black
+            self._current_bgr = None
+        return self._current
 
     def samples(self, first: int, count: int) -> np.ndarray:
         return self.audio.pull(first, count)
@@ -280,8 +298,6 @@ class CameraSource(VideoSource):
 class WrappedSource(VideoSource):
     """A video source that changes another's pictures (a mirror, the camera's filters): everything but
     `frame_at` is the wrapped source's."""
-
-    frames_are_fresh = True  # each changed picture is a new array
 
     def __init__(self, source: VideoSource) -> None:
         self.source = source

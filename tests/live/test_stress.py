@@ -146,6 +146,7 @@ def test_scene_switches_and_edits_beside_the_render_never_deadlock():
     changing overlays, for min(ANCHOR_STRESS_SECONDS, 20) s under the same watchdog."""
     import numpy as np
 
+    from app.media import yuv
     from app.media.compose import Compositor
     from app.media.scenes import SceneSource, make_item, make_scene
     from app.media.sources import TestPatternSource
@@ -163,7 +164,7 @@ def test_scene_switches_and_edits_beside_the_render_never_deadlock():
         t = 0.0
         while not stop.is_set():
             frame = source.frame_at(t)
-            compositor.compose(frame, t, in_place=True, skip=source.draws_layers)
+            compositor.compose(yuv.from_bgr(frame), t, skip=source.draws_layers)
             t += 1 / 30
             progress["render"] += 1
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from app.console import ConsoleService, LiveOptions
 from app.kernel.events import SYSTEM
+from app.media import yuv
 from app.media.scenes import (PinnedPicture, SceneError, SceneSource, default_scenes, make_item, make_scene,
                               scenes_from_json, scenes_to_json)
 from app.media.sources import ImageSource, wait_until
@@ -201,44 +202,49 @@ def _overlay_frame(tmp_path, scene):
     frames = []
     pipeline = Pipeline(EncoderSettings(width=200, height=100, fps=30), [], duration=0.1, video_source=source,
                         compositor=compositor)
-    pipeline.preview_sink = lambda canvas: frames.append(canvas.copy())
+    pipeline.preview_sink = lambda i420: frames.append(yuv.to_bgr(i420))  # the frame as it is encoded
     pipeline.run()
     return frames[-1]
 
 
+def grey(pixel, level: int) -> bool:
+    """The pixel is grey `level`, within what the encoder's I420 and back changes (±2)."""
+    return all(abs(int(value) - level) <= 2 for value in pixel)
+
+
 def test_an_overlay_named_in_a_scene_is_drawn_once_in_its_place_and_order(tmp_path, qapp_offscreen):
     own_place = _overlay_frame(tmp_path, make_scene("A", [make_item("camera"), make_item("overlay.card")]))
-    assert own_place[20, 30].tolist() == [128] * 3  # drawn once where the overlay set put it (twice would be ~191)
-    assert own_place[70, 120].tolist() == [255] * 3 and own_place[5, 5].tolist() == [0] * 3  # the rest as before
+    assert grey(own_place[20, 30], 128)  # drawn once where the overlay set put it (twice would be ~191)
+    assert grey(own_place[70, 120], 255) and grey(own_place[5, 5], 0)  # the rest as before
 
     moved = _overlay_frame(tmp_path, make_scene("B", [
         make_item("camera"), make_item("overlay.card", 0.5, 0.0, 0.1, 0.1),
         make_item("overlay.ticker", visible=False), make_item("overlay.mark", visible=False)]))
-    assert moved[20, 30].tolist() == [0] * 3  # gone from its own place ...
-    assert moved[5, 105].tolist() == [128] * 3 and moved[5, 125].tolist() == [0] * 3  # ... 40x20 → 20x10, no larger
-    assert moved[70, 120].tolist() == [0] * 3  # hidden in this scene
-    assert moved[85, 160].tolist() == [255] * 3  # the protected mark stays, whatever a scene says
+    assert grey(moved[20, 30], 0)  # gone from its own place ...
+    assert grey(moved[5, 105], 128) and grey(moved[5, 125], 0)  # ... 40x20 → 20x10, no larger
+    assert grey(moved[70, 120], 0)  # hidden in this scene
+    assert grey(moved[85, 160], 255)  # the protected mark stays, whatever a scene says
 
     below = _overlay_frame(tmp_path, make_scene("C", [make_item("overlay.card"), make_item("red")]))
-    assert tuple(below[20, 30]) == RED  # a scene item above the overlay covers it: the scene's order holds
+    assert all(abs(int(a) - b) <= 3 for a, b in zip(below[20, 30], RED))  # a scene item above the overlay covers it: the scene's order holds
 
     faint = _overlay_frame(tmp_path, make_scene("D", [make_item("camera"), make_item("overlay.ticker", opacity=0.5)]))
-    assert abs(int(faint[70, 120, 0]) - 128) <= 1  # the item's opacity
+    assert abs(int(faint[70, 120, 0]) - 128) <= 3  # the item's opacity
 
     cut = _overlay_frame(tmp_path, make_scene("E", [make_item("camera"),
                                                     make_item("overlay.card", crop=(0.25, 0.25, 0.25, 0.25))]))
-    assert cut[20, 30].tolist() == [128] * 3  # the middle of the card, where it was: x 20–40, y 15–25 are left
-    assert all(cut[y, x].tolist() == [0] * 3 for y, x in ((12, 30), (20, 15), (20, 45), (27, 30)))  # each side cut
+    assert grey(cut[20, 30], 128)  # the middle of the card, where it was: x 20–40, y 15–25 are left
+    assert all(grey(cut[y, x], 0) for y, x in ((12, 30), (20, 15), (20, 45), (27, 30)))  # each side cut
 
     roomy = _overlay_frame(tmp_path, make_scene("F", [make_item("camera"),
                                                       make_item("overlay.card", 0.0, 0.55, 0.45, 0.3)]))
-    assert roomy[74, 39].tolist() == [128] * 3  # a place bigger than the card: its own size (40x20), never larger
-    assert roomy[65, 41].tolist() == [0] * 3 and roomy[76, 20].tolist() == [0] * 3
+    assert grey(roomy[74, 39], 128)  # a place bigger than the card: its own size (40x20), never larger
+    assert grey(roomy[65, 41], 0) and grey(roomy[76, 20], 0)
 
     narrow = _overlay_frame(tmp_path, make_scene("G", [make_item("camera"),
                                                        make_item("overlay.card", 0.0, 0.0, 0.15, 0.5)]))
-    assert narrow[14, 29].tolist() == [128] * 3  # 30 wide, 50 high: the narrower side decides, 40x20 → 30x15
-    assert narrow[16, 10].tolist() == [0] * 3 and narrow[5, 31].tolist() == [0] * 3
+    assert grey(narrow[14, 29], 128)  # 30 wide, 50 high: the narrower side decides, 40x20 → 30x15
+    assert grey(narrow[16, 10], 0) and grey(narrow[5, 31], 0)
 
 
 def test_a_fade_leaves_out_the_overlays_of_both_scenes(tmp_path):
@@ -342,7 +348,7 @@ def test_an_overlay_is_fitted_once_per_picture_of_it(tmp_path, monkeypatch):
     assert len(fitted) == 1
     compositor.set_layer("card", np.full((20, 40, 4), 128, np.uint8), 10, 10)  # new content: a new layer
     frame = source.frame_at(0.1)
-    assert len(fitted) == 2 and frame[55, 105].tolist() == [128] * 3  # fitted again, the new picture shown
+    assert len(fitted) == 2 and grey(frame[55, 105], 128)  # fitted again, the new picture shown
 
 
 def test_any_saved_sources_are_taken_checked_or_refused_whole(tmp_path, monkeypatch):

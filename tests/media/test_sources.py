@@ -57,6 +57,25 @@ def test_looped_file_starts_over(clip, tmp_path):
     assert codes[restart : restart + 30] == list(range(30))
 
 
+def test_a_file_gives_the_encoder_yuv_at_the_canvas_aspect_and_bgr_otherwise(clip):
+    from app.media import framecode, yuv
+    from app.media.sources import FileSource
+
+    source = FileSource(str(clip))
+    clock = MediaClock()
+    source.start(clock)
+    try:
+        assert wait_until(source.ready, timeout=5)
+        first = source.i420_at(0.0, 1280, 720)  # 640x360 → 1280x720: scaled in YUV, no BGR picture made
+        again = source.i420_at(0.0, 1280, 720)
+        assert first.shape == (1080, 1280) and again is not first  # a new array: the compositor draws into it
+        assert framecode.read(yuv.planes(first)[0]) == 0
+        assert source.i420_at(0.0, 640, 480) is None  # another aspect: the pipeline fits the BGR picture
+        assert source.frame_at(0.0).shape == (360, 640, 3)
+    finally:
+        source.stop()
+
+
 def test_image_source_letterboxed_on_portrait_canvas(tmp_path):
     image = np.full((360, 640, 3), (40, 200, 40), np.uint8)  # a green landscape card
     path = tmp_path / "card.png"

@@ -183,7 +183,7 @@ def test_pipeline_without_outputs_only_renders(qapp_offscreen):
     pipeline = Pipeline(EncoderSettings(width=320, height=180, fps=30), [], duration=0.5)
     pipeline.preview_sink = lambda canvas: frames.append(canvas.shape)
     final = pipeline.run()
-    assert len(frames) == 15 and frames[0] == (180, 320, 3)
+    assert len(frames) == 15 and frames[0] == (270, 320)  # I420: the encoder's picture
     assert final.frames_encoded == 0 and pipeline.encoder_notice is None
 
 
@@ -194,10 +194,10 @@ class _StallingPattern(Pattern):
         super().__init__(width, height, fps)
         self.fps, self.at_frame, self.stall = fps, at_frame, stall
 
-    def frame_at(self, stream_time):
+    def i420_at(self, stream_time, width, height):  # what the pipeline asks a test pattern
         if round(stream_time * self.fps) == self.at_frame:
             time.sleep(self.stall)
-        return super().frame_at(stream_time)
+        return super().i420_at(stream_time, width, height)
 
 
 @pytest.mark.parametrize("stall, lost", [(0.6 * CATCH_UP_S, 0), (CATCH_UP_S + 0.35, "some")])
