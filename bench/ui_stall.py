@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -182,6 +183,7 @@ def main() -> int:
           f"stall {go_live_ms:.0f} ms while going live, {stop_ms:.0f} ms while stopping (switch interval "
           f"{sys.getswitchinterval() * 1000:.0f} ms)")
     window.close()
+    shutil.rmtree(os.environ["ANCHOR_CONSOLE_DATA"], ignore_errors=True)  # its recording and log: ~90 MB a run
     return 0
 
 

@@ -182,21 +182,52 @@ def ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
+@dataclass
+class Totals:
+    """A product's windows added up, in order (`summarise`): the closed ones kept between snapshots and the open one
+    added to a copy, so a snapshot does not add up every window of a long show again (bench/ui_stall.py)."""
+
+    seconds: float = 0.0
+    orders: int = 0
+    gmv_cents: int = 0
+    views: int = 0
+    audience: int = 0
+    online_area: float = 0.0
+    refunds_cents: int = 0
+    buyers: set[str] = field(default_factory=set)
+    viewer_buyers: set[str] = field(default_factory=set)
+    questions: dict[str, int] = field(default_factory=dict)
+
+    def add(self, window: ProductWindow, views: int, audience: int, t: float) -> Totals:
+        self.seconds += window.seconds(t)
+        self.orders += window.orders
+        self.gmv_cents += window.gmv_cents
+        self.views += views
+        self.audience += audience
+        self.online_area += window.online_area
+        self.refunds_cents += window.refunds_cents
+        self.buyers.update(window.buyers)
+        self.viewer_buyers.update(window.viewer_buyers)
+        for topic, n in window.questions.items():
+            self.questions[topic] = self.questions.get(topic, 0) + n
+        return self
+
+    def copy(self) -> Totals:
+        return Totals(self.seconds, self.orders, self.gmv_cents, self.views, self.audience, self.online_area,
+                      self.refunds_cents, set(self.buyers), set(self.viewer_buyers), dict(self.questions))
+
+    def summary(self, product_id: int) -> ProductSummary:
+        gmv, audience = self.gmv_cents, self.audience
+        return ProductSummary(product_id, self.seconds, self.orders, gmv, len(self.buyers), self.views,
+                              gmv / 100 / audience * 1000 if audience else None,
+                              self.online_area / self.seconds if self.seconds > 0 else 0.0,
+                              ratio(len(self.viewer_buyers), audience), audience, self.refunds_cents,
+                              most_first(self.questions))
+
+
 def summarise(product_id: int, rows: list[tuple[ProductWindow, int, int]], t: float) -> ProductSummary:
     """One product's row from its windows, each with its views and audience."""
-    windows = [w for w, _, _ in rows]
-    gmv = sum(w.gmv_cents for w in windows)
-    views = sum(v for _, v, _ in rows)
-    product_buyers = len(set().union(*(w.buyers for w in windows)))
-    viewer_buyers = len(set().union(*(w.viewer_buyers for w in windows)))
-    audience = sum(a for _, _, a in rows)
-    seconds = sum(w.seconds(t) for w in windows)
-    online_avg = sum(w.online_area for w in windows) / seconds if seconds > 0 else 0.0
-    questions: dict[str, int] = {}
-    for window in windows:
-        for topic, n in window.questions.items():
-            questions[topic] = questions.get(topic, 0) + n
-    return ProductSummary(product_id, seconds, sum(w.orders for w in windows), gmv, product_buyers, views,
-                          gmv / 100 / audience * 1000 if audience else None, online_avg,
-                          ratio(viewer_buyers, audience), audience, sum(w.refunds_cents for w in windows),
-                          most_first(questions))
+    totals = Totals()
+    for window, views, audience in rows:
+        totals.add(window, views, audience, t)
+    return totals.summary(product_id)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import defaultdict
 from collections.abc import Iterable
 
 from app.kernel.events import BULK, Event, EventType
 from app.metrics.figures import (MetricsSnapshot, MinuteRow, OutsideSummary, ProductSummary, ProductWindow, RoomCounts,
-                                 Users, most_first, ratio, summarise)
+                                 Totals, Users, most_first, ratio, summarise)
 from app.values import MAX_COUNT, MAX_ONLINE, safe_int
 
 # the figures' types are app/metrics/figures.py's; importers may take them from here as before
@@ -52,6 +51,7 @@ class SessionMetrics:
         self.windows: list[ProductWindow] = []
         self._open: ProductWindow | None = None
         self._rows: dict[int, tuple[tuple[int, int, int], ProductSummary]] = {}  # closed windows' rows (_window_row)
+        self._closed: dict[int, tuple[tuple[int, ...], Totals]] = {}  # each product's closed windows added up
         self._minutes: dict[int, dict[str, int]] = {}
         self._outside = {"orders": 0, "gmv_cents": 0, "refunds_cents": 0}
         self._order_window: dict[str, ProductWindow | None] = {}  # order id → the row it counted in (refunds)
@@ -262,11 +262,43 @@ class SessionMetrics:
 
     def _product_summaries(self, t: float, entries) -> list[ProductSummary]:
         """Each product's windows added up (a product explained twice is one row); `entries` are each window's
-        (views, entrants) in order. Under the lock."""
-        products: dict[int, list[tuple[ProductWindow, int, int]]] = defaultdict(list)
+        (views, entrants) in order. A product's closed windows are kept added up (`_closed`, with their count and
+        sums): windows closed since are added to them, and only a change among those already added (a refund,
+        other counts handed in) adds them all up again. Under the lock."""
+        closed: dict[int, list] = {}  # product → its closed windows' rows, in order
+        keys: dict[int, list[int]] = {}  # product → [windows, views, entrants, refunds] of those rows
+        kept_keys: dict[int, tuple[int, ...]] = {}  # the same over as many windows as are kept added up
+        open_row = None
         for window, (views, entrants) in zip(self.windows, entries):
-            products[window.product_id].append((window, views, window.audience_with(entrants)))
-        return [summarise(product_id, rows, t) for product_id, rows in products.items()]
+            rows = closed.setdefault(window.product_id, [])
+            key = keys.setdefault(window.product_id, [0, 0, 0, 0])
+            if window.end is None:
+                open_row = (window, views, window.audience_with(entrants))
+                continue
+            rows.append((window, views, entrants))
+            key[0] += 1
+            key[1] += views
+            key[2] += entrants
+            key[3] += window.refunds_cents
+            kept = self._closed.get(window.product_id)
+            if kept is not None and kept[0][0] == key[0]:
+                kept_keys[window.product_id] = tuple(key)
+        summaries = []
+        for product_id, rows in closed.items():
+            key = tuple(keys[product_id])
+            kept = self._closed.get(product_id)
+            if kept is None or kept[0] != key:
+                start, totals = 0, Totals()
+                if kept is not None and kept_keys.get(product_id, (0, 0, 0, 0)) == kept[0]:
+                    start, totals = kept[0][0], kept[1]  # unchanged so far: only the windows closed since
+                for window, views, entrants in rows[start:]:
+                    totals.add(window, views, window.audience_with(entrants), t)
+                kept = self._closed[product_id] = (key, totals)
+            totals = kept[1]
+            if open_row is not None and open_row[0].product_id == product_id:
+                totals = totals.copy().add(*open_row, t)
+            summaries.append(totals.summary(product_id))
+        return summaries
 
     def room_counts(self) -> RoomCounts:
         """The audience's bulk as counted here (what the store would count from the same events): kept at the end

@@ -252,18 +252,15 @@ class StoreWriter:
             self._insert(rows)
         except Exception as exc:  # noqa: BLE001 - sorted out row by row below
             log.warning("event log batch of %d failed (%s); writing row by row", len(rows), _reason(exc))
-            self._write_rows_one_by_one(pairs)
+            self._rows_alone(pairs)
             return
         if self._state is not None:  # before the batch is counted written: whoever waits for that sees its checkpoint
             self._checkpoint(rows)
         self._written(len(rows))
 
-    def _write_rows_one_by_one(self, pairs: list[tuple[Event, dict]]) -> None:
+    def _rows_alone(self, pairs: list[tuple[Event, dict]]) -> None:
         """Each row alone: duplicates are skipped, bad rows quarantined, a database that is down waited for."""
         self._in_order = False  # rows no longer counted batch by batch: no checkpoint from the state pending
-        self._rows_alone(pairs)
-
-    def _rows_alone(self, pairs: list[tuple[Event, dict]]) -> None:
         events = {row["seq"]: event for event, row in pairs}
         rows = [row for _, row in pairs]
         attempts: dict[int, int] = {}

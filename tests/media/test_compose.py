@@ -120,7 +120,7 @@ def test_blending_in_i420_matches_blending_in_bgr_then_converting(x, y, w, h, co
 
 class _Still:
     def __init__(self, colour):
-        self.picture = np.full((40, 60, 3), colour, np.uint8)
+        self.picture = np.full((40, 60, 3), colour, np.uint8)  # 3:2, placed in 5:3 places
 
     def start(self, clock, at=0.0):
         pass
@@ -136,9 +136,25 @@ def test_a_picture_in_picture_is_pasted_with_its_white_frame():
     comp = Compositor(64, 48)
     comp.set_video_layer(VideoLayer("pip", _Still((0, 0, 255)), 31, 21, 20, 12, z=5, border=2))
     out = composed(comp, np.zeros((48, 64, 3), np.uint8))
-    assert near(out[26, 40], (0, 0, 255))  # the picture
-    assert near(out[18, 40], (255, 255, 255))  # its frame above it (edges on even pixels: 21 → 20)
-    assert near(out[26, 20], (0, 0, 0), 1) and near(out[40, 60], (0, 0, 0), 1)  # the rest untouched
+    for y, x in ((20, 30), (20, 49), (31, 30), (31, 49), (26, 40)):  # the picture (a 60x40 still, cropped to fill)
+        assert near(out[y, x], (0, 0, 255)), (y, x)
+    for y, x in ((18, 40), (19, 40), (26, 28), (26, 29), (26, 50), (26, 51), (32, 40), (33, 40)):
+        assert near(out[y, x], (255, 255, 255), 2), (y, x)  # its frame around it (edges on even pixels: 21 → 20)
+    for y, x in ((16, 40), (26, 26), (26, 53), (35, 40), (40, 60)):
+        assert near(out[y, x], (0, 0, 0), 1), (y, x)  # the rest untouched
+
+
+def test_a_picture_in_picture_over_the_canvas_edge_shows_the_part_inside():
+    picture = np.zeros((12, 20, 3), np.uint8)
+    picture[:, :10], picture[:, 10:] = (0, 0, 255), (255, 0, 0)  # red left half, blue right half
+    source = _Still((0, 0, 0))
+    source.picture = picture
+    comp = Compositor(64, 48)
+    comp.set_video_layer(VideoLayer("pip", source, -6, -4, 20, 12, border=2))
+    out = composed(comp, np.zeros((48, 64, 3), np.uint8))
+    assert near(out[2, 1], (0, 0, 255)) and near(out[2, 6], (255, 0, 0))  # its columns 6.. at x 0..
+    assert near(out[7, 6], (255, 0, 0)) and near(out[9, 6], (255, 255, 255), 2)  # its last rows, then its frame
+    assert near(out[2, 15], (255, 255, 255), 2) and near(out[20, 20], (0, 0, 0), 1)
 
 
 def test_the_preview_is_the_frame_made_small():
@@ -184,3 +200,117 @@ class _Black(VideoSource):
 
     def frame_at(self, t):
         return self.picture
+
+
+def test_transparent_borders_are_trimmed_and_transparent_pixels_left_exactly_as_they_were():
+    picture = bgra(12, 14, (0, 0, 255), 255)
+    picture[:3], picture[:, :4] = 0, 0  # transparent rows on top, columns on the left
+    picture[6:9, 7:10] = 0  # a transparent hole in the middle
+    comp = Compositor(40, 30)
+    comp.set_layer("card", picture, 10, 8)
+    (layer,) = comp.layers()
+    assert layer.rect == (14, 11, 24, 20) and layer.bgra.shape == (9, 10, 4)  # only what shows costs a frame
+    background = np.random.default_rng(3).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    frame = yuv.from_bgr(background)
+    before = yuv.planes(frame)[0].copy()
+    comp.compose(frame)
+    y = yuv.planes(frame)[0]
+    assert (y[11:14, 14:17] == 82).all() and (y[14:17, 17:20] == before[14:17, 17:20]).all()  # red; the hole
+    assert (y[:11] == before[:11]).all() and (y[:, :14] == before[:, :14]).all()  # nothing above or left of it
+
+
+def test_skipped_layers_are_left_out_but_never_a_protected_one():
+    comp = Compositor(20, 20)
+    comp.set_layer("card", bgra(4, 4, (0, 0, 255), 255), 0, 0)
+    comp.set_layer("mark", bgra(4, 4, (255, 0, 0), 255), 10, 10)
+    comp.protect("mark")
+    comp.protect("other")
+    frame = yuv.from_bgr(np.zeros((20, 20, 3), np.uint8))
+    comp.compose(frame, skip=frozenset({"card", "mark"}))  # a scene says it drew both itself
+    y = yuv.planes(frame)[0]
+    assert y[1, 1] == 16 and y[11, 11] == 41  # the card left out; the 演练 mark drawn whatever a scene says
+
+
+class _Clocked:
+    """A picture-in-picture source that says when it was started and for which stream times it was asked."""
+
+    def __init__(self):
+        self.started, self.asked, self.stopped = [], [], 0
+
+    def start(self, clock, at=0.0):
+        self.started.append((clock, at))
+
+    def stop(self):
+        self.stopped += 1
+
+    def frame_at(self, t):
+        self.asked.append(t)
+        return np.full((12, 20, 3), 200, np.uint8)
+
+
+def test_a_picture_in_picture_starts_with_the_clock_is_asked_its_stream_time_and_can_be_removed():
+    class Clock:
+        def now(self):
+            return 4.5
+
+    clock, source = Clock(), _Clocked()
+    comp = Compositor(64, 48)
+    comp.set_video_layer(VideoLayer("pip", source, 20, 20, 20, 12))
+    comp.start_sources(clock)
+    assert source.started == [(clock, 4.5)]
+    comp.compose(yuv.from_bgr(np.zeros((48, 64, 3), np.uint8)), stream_time=7.25)
+    assert source.asked == [7.25]
+    comp.stop_sources()
+    assert source.stopped == 1
+    comp.remove("pip")
+    assert comp.layers() == ()
+
+
+def test_moving_a_layer_keeps_what_is_not_said_and_changes_what_is():
+    comp = Compositor(40, 40)
+    comp.set_layer("card", bgra(4, 4, (0, 0, 255), 255), 0, 0, z=3, opacity=0.5)
+    comp.set_visible("card", False)
+    comp.move("card", 10, 12)
+    (hidden,) = comp._layers.values()
+    assert (hidden.x, hidden.y, hidden.z, hidden.opacity, hidden.visible) == (10, 12, 3, 0.5, False)
+    assert comp.layers() == ()  # still hidden
+    comp.set_visible("card", True)
+    comp.move("card", 2, 4, z=7, opacity=1.0)
+    (layer,) = comp.layers()
+    assert (layer.x, layer.y, layer.z, layer.opacity, layer.rect) == (2, 4, 7, 1.0, (2, 4, 6, 8))
+    comp.remove("card")
+    comp.move("card", 1, 1)  # gone: nothing to move, nothing raised
+    assert comp.layers() == () and comp._sources == {}
+
+
+@pytest.mark.parametrize("size, width, small", [((640, 360), 320, (180, 320)), ((640, 360), 640, (360, 640)),
+                                                ((100, 40), 51, (20, 50)), ((64, 48), 3, (2, 2))])
+def test_the_preview_keeps_the_aspect_on_even_sides(size, width, small):
+    frame = yuv.from_bgr(np.full((size[1], size[0], 3), 90, np.uint8))
+    assert yuv.small_bgr(frame, width).shape[:2] == small
+
+
+def test_a_layer_moved_off_the_canvas_and_back_keeps_its_order_opacity_and_visibility():
+    comp = Compositor(40, 40)
+    comp.set_layer("card", bgra(4, 4, (0, 0, 255), 255), 0, 0, z=3, opacity=0.5)
+    comp.move("card", 100, 100)  # nothing of it shows: no frame pays for it
+    assert comp.layers() == ()
+    comp.move("card", 10, 10)
+    (layer,) = comp.layers()
+    assert (layer.name, layer.z, layer.opacity, layer.visible, layer.rect) == ("card", 3, 0.5, True, (10, 10, 14, 14))
+
+
+def test_a_picture_in_picture_over_the_bottom_right_edge_on_a_coloured_picture():
+    """On a coloured background a misplaced neutral chroma shows; an odd place starts the picture one pixel early."""
+    picture = np.full((12, 20, 3), (255, 0, 0), np.uint8)
+    picture[:, 0], picture[0, :] = (0, 0, 255), (0, 0, 255)  # its first column and row red, the rest blue
+    source = _Still((0, 0, 0))
+    source.picture = picture
+    comp = Compositor(64, 48)
+    comp.set_video_layer(VideoLayer("pip", source, 51, 41, 20, 12, border=2))
+    out = composed(comp, np.full((48, 64, 3), (0, 160, 0), np.uint8))
+    assert near(out[45, 50], (0, 0, 255), 4) and near(out[40, 56], (0, 0, 255), 4)  # column 0 at x 50, row 0 at y 40
+    assert near(out[45, 56], (255, 0, 0), 4) and near(out[47, 63], (255, 0, 0), 4)  # clipped at the edges
+    assert near(out[38, 56], (255, 255, 255), 2) and near(out[45, 48], (255, 255, 255), 2)  # the frame
+    for y, x in ((36, 56), (45, 46), (20, 20), (2, 60), (46, 2)):
+        assert near(out[y, x], (0, 160, 0), 3), (y, x)  # the green around it untouched, chroma too
