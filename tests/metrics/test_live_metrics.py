@@ -302,9 +302,10 @@ def test_a_closed_windows_row_follows_a_refund_that_reaches_it_after_a_snapshot(
 
 def test_a_products_closed_windows_are_added_up_once_until_what_they_count_changes():
     events = [ev(0, T.ONLINE, online=10), ev(1, T.ENTER, user_id="a"), ev(2, T.PRODUCT_PINNED, product_id=7),
+              ev(2.5, T.ENTER, user_id="c"),
               ev(3, T.ORDER, user_id="a", product_id=7, amount_cents=5000, order_id="x1"),
               ev(5, T.PRODUCT_PINNED, product_id=8), ev(6, T.ENTER, user_id="b"),
-              ev(7, T.PRODUCT_PINNED, product_id=7),
+              ev(7, T.PRODUCT_PINNED, product_id=7), ev(7.5, T.ENTER, user_id="d"),
               ev(8, T.ORDER, user_id="b", product_id=7, amount_cents=1000, order_id="x2")]
     m = SessionMetrics().feed(events)
     first = m.snapshot(now=9)
@@ -312,6 +313,8 @@ def test_a_products_closed_windows_are_added_up_once_until_what_they_count_chang
     assert [p.product_id for p in first.products] == [7, 8]
     seven = first.products[0]
     assert (seven.orders, seven.gmv_cents, seven.buyers, seven.explanation_seconds) == (2, 6000, 2, 3 + 2)
+    # both windows add up: one entry each (c, d), 10 online at each start plus who entered, 10 online throughout
+    assert (seven.views, seven.audience, seven.online_avg) == (2, (10 + 1) + (10 + 1), 10.0)
     assert m.snapshot(now=10).products[0].explanation_seconds == 3 + 3  # the open window goes on counting
     assert m._closed[7][1] is kept  # nothing a closed window counts changed: not added up again
     later = [ev(11, T.REFUND, order_id="x1", amount_cents=2000), ev(13, T.PRODUCT_PINNED, product_id=8)]
