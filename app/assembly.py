@@ -17,18 +17,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.desk import StudioSettings
+from app.guests.audio import GuestAudio
+from app.guests.source import GuestSource
 from app.media import yuv
+from app.media.audio import MixedAudio
 from app.media.compose import Compositor
 from app.media.encode import EncoderSettings
 from app.media.filters import FilteredSource
-from app.media.scenes import PinnedPicture, SceneSource
+from app.media.scenes import GUEST, PinnedPicture, SceneSource
 from app.media.slate import SlateSource
 from app.media.sources import ImageSource, SourceError, open_sources, open_video_source, parse_camera_mode
 from app.overlays.cards import render_rehearsal_mark
 from app.overlays.overlay_set import KINDS, OverlaySet
 
 __all__ = ["FrameSlot", "LiveOptions", "apply_layout", "build_overlays", "demo_overlays", "mark_rehearsal",
-           "open_scenes", "open_sources_for", "overlay_boxes", "picture_in_picture", "studio_inputs"]
+           "open_scenes", "open_sources_for", "overlay_boxes", "picture_in_picture", "studio_inputs", "with_guests"]
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +112,16 @@ def background_input(desk_settings: StudioSettings) -> dict:
         return {}
 
 
-def studio_inputs(desk_settings: StudioSettings, width: int, height: int, fps: int) -> dict:
+def studio_inputs(desk_settings: StudioSettings, width: int, height: int, fps: int, guests=None) -> dict:
     """The studio's own sources, each opened for the scenes; one that cannot open keeps its place in them with a
     slate saying so (the show goes on without it). A media file gives its picture only (the show's sound is the
-    chosen source's)."""
+    chosen source's). "guest:SEAT" is that seat of the guests' door (`guests`, a FeedShelf): its phone's picture
+    once accepted, its slate until then."""
     inputs = {}
     for name, spec in desk_settings.inputs.items():
+        if spec.startswith(GUEST) and guests is not None:
+            inputs[name] = GuestSource(guests.feed(spec[len(GUEST):].strip()), width, height)
+            continue
         try:
             inputs[name] = open_video_source(spec, width, height, fps, loop=True)
         except (SourceError, ValueError) as exc:
@@ -123,15 +130,27 @@ def studio_inputs(desk_settings: StudioSettings, width: int, height: int, fps: i
     return inputs
 
 
-def open_scenes(video, sound, desk_settings: StudioSettings, options: LiveOptions, pinned_image) -> SceneSource:
+def open_scenes(video, sound, desk_settings: StudioSettings, options: LiveOptions, pinned_image,
+                guests=None) -> SceneSource:
     """The scenes as a go-live or the preview draws them: the chosen source as "camera" (with the studio's key and
     smoothing), `pinned_image` (what to show as the product's picture) as "product", the background picture and the
     studio's own sources, the program scene as the studio left it. A file that is also the sound is started once."""
     camera = camera_input(video, desk_settings)
-    inputs = {**studio_inputs(desk_settings, options.width, options.height, options.fps), "camera": camera,
+    inputs = {**studio_inputs(desk_settings, options.width, options.height, options.fps, guests), "camera": camera,
               "product": PinnedPicture(pinned_image), **background_input(desk_settings)}
     return SceneSource(inputs, desk_settings.scenes, options.width, options.height, program=desk_settings.on_air_scene,
                        started_elsewhere=(sound, camera) if sound is video else (sound,))
+
+
+def with_guests(sound, scenes: SceneSource, settings: EncoderSettings, guests=None):
+    """The program's sound with each phone seat's sound beside the show's own (`GuestAudio`: heard once the seat
+    is on air and is a guest's), the show's own handed to `guests` (the FeedShelf) for the guests to hear; the
+    show's own sound alone when the scenes name no seat."""
+    seats = [source for source in scenes.unwrapped_inputs.values() if isinstance(source, GuestSource)]
+    if not seats:
+        return sound
+    return MixedAudio(sound, [GuestAudio(seat.feed, settings.sample_rate, settings.channels) for seat in seats],
+                      tap=guests.program_sound.put if guests is not None else None)
 
 
 def mark_rehearsal(compositor: Compositor) -> None:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from app.catalogue import keep_stock
 from app.commerce.room import ActionRefused, RoomSnapshot
-from app.assembly import FrameSlot, LiveOptions, apply_layout, build_overlays, open_scenes, open_sources_for
+from app.assembly import (FrameSlot, LiveOptions, apply_layout, build_overlays, open_scenes, open_sources_for,
+                          with_guests)
 from app.commerce.undo import UndoableVerbs
 from app.desk import Change, StudioSettings
 from app.health import HealthReport, health_problems, health_report
@@ -111,12 +112,14 @@ class Broadcast:
     and the session is written; the object stays readable afterwards (recording path, last stats)."""
 
     def __init__(self, database: Database, options: LiveOptions, desk_settings: StudioSettings, frames: FrameSlot,
-                 on_event=None, view: bool = True) -> None:
-        """`view`: keep the bus's events for a window to drain (`drain_events`); a headless show keeps none."""
+                 on_event=None, view: bool = True, guests=None) -> None:
+        """`view`: keep the bus's events for a window to drain (`drain_events`); a headless show keeps none.
+        `guests`: the phones' seats (a FeedShelf) the scenes' "guest:" sources draw."""
         self.database = database
         self.options = options
         self.settings = desk_settings  # the settings as they were at the go-live; `apply_settings` hands in newer ones
         self._frames = frames
+        self._guests = guests
         self._on_event = on_event  # called with every event on the bus (dispatcher thread): the LAN server
         self.core: SessionCore | None = None
         self.pipeline: Pipeline | None = None
@@ -178,9 +181,8 @@ class Broadcast:
             opened.append(audio.stop)
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps,
                                    video_bitrate=options.bitrate)
-        if desk_settings.scenes:  # the chosen source is the scenes' "camera"; the pinned product's picture their "product"
-            video = self.scenes = open_scenes(video, audio, desk_settings, options, self._pinned_image)
-            opened.append(video.stop)
+        if desk_settings.scenes:
+            video, audio = self._open_scenes(video, audio, settings, opened)
         core = SessionCore(self.database, list(desk_settings.banned_words), desk_settings.alert_rules)
         core.banned.block_all(desk_settings.blocked_users)
         core.bus.subscribe(self._bus_event)
@@ -327,6 +329,14 @@ class Broadcast:
         if found is None:
             raise ActionRefused(f"找不到这条评论 / no recent comment {seq if seq is not None else ''}".rstrip())
         return found
+
+    def _open_scenes(self, video, audio, settings: EncoderSettings, opened: list):
+        """The scenes around the chosen source (their "camera"; the pinned product's picture their "product"; the
+        phones' seats) and the program's sound with the guests' beside the show's own."""
+        video = self.scenes = open_scenes(video, audio, self.settings, self.options, self._pinned_image,
+                                          self._guests)
+        opened.append(video.stop)
+        return video, with_guests(audio, self.scenes, settings, self._guests)
 
     def _pinned_image(self) -> str | None:
         room = self.core.room if self.core is not None else None

@@ -95,7 +95,7 @@ class ConsoleService:
         # 远程场控 and 控制面板: the two network doors, closed until the streamer opens them
         self.doors = Doors(lambda: self.broadcast.room if self.live else None,
                            lambda: self.broadcast.stream_time() if self.live else None,
-                           lambda: self.actor, lambda: ConsoleControl(self))
+                           lambda: self.actor, lambda: ConsoleControl(self), self.stage.guests)
         self.history = History(self.database, apply_retention)  # 复盘: stored shows, reports, order imports, recordings, studios
         self.control_options = None  # () → LiveOptions: what StartStream from a control surface goes live with
         self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
@@ -187,7 +187,7 @@ class ConsoleService:
         self.stage.stop_preview()
         self.stage.remember(options)
         broadcast = Broadcast(self.database, options, self.desk.settings, self.stage.frames,
-                              on_event=self.doors.on_event, view=self.view)
+                              on_event=self.doors.on_event, view=self.view, guests=self.stage.guests)
         broadcast.on_stats = self.on_stats
         try:
             broadcast.start()

@@ -1,5 +1,6 @@
-"""The console's two network doors, as it hands them out (`service.doors`): 远程场控, the LAN assistants' door
-(`app.remote.server`), and 控制面板, the control surfaces' door (a subset of obs-websocket v5, `app.remote.obsws`).
+"""The console's network doors, as it hands them out (`service.doors`): 远程场控, the LAN assistants' door
+(`app.remote.server`), 控制面板, the control surfaces' door (a subset of obs-websocket v5, `app.remote.obsws`), and
+手机机位 / 连麦嘉宾, the guests' door (`app.guests.door`: a phone's browser as a scene source).
 
 Each is closed until the streamer opens it, stays open across go-lives, and is closed with the console. The doors
 read the room and its clock when they need them, so they never hold a go-live's objects.
@@ -33,10 +34,12 @@ class Doors:
     servers while open (None when closed). `on_event` is given every bus event (the assistants see the room)."""
 
     def __init__(self, room: Callable, stream_time: Callable[[], float | None], actor: Callable[[], str],
-                 control: Callable) -> None:
+                 control: Callable, guest_seats=None) -> None:
         self._room, self._stream_time, self._actor, self._control = room, stream_time, actor, control
+        self._seats = guest_seats  # the scenes' FeedShelf: what the guests' door fills
         self.assistants = None  # AssistantServer while LAN assistants are allowed
         self.control = None  # ObsWebSocketServer while control surfaces are allowed
+        self.guests = None  # GuestDoor while phones and guests may join
 
     # --- 远程场控 LAN assistants -----------------------------------------------------------------------------
     def open_assistants(self, host: str = "0.0.0.0", port: int = 8765, token: str | None = None,
@@ -105,7 +108,78 @@ class Doors:
         if server is not None:
             server.emit(event_type, data)
 
+    # --- 手机机位 / 连麦嘉宾 the guests' door --------------------------------------------------------------------
+    def open_guests(self, host: str = "0.0.0.0", port: int = 8766):
+        """Let phones and guests on the LAN join by the links the door hands out (`guests.invite(seat)` and
+        `guests.link(invitation, address)`), over HTTPS with the console's own certificate. Returns the door;
+        OSError (中文 / English) when the port is taken."""
+        from app.guests.door import GuestDoor
+
+        self.close_guests()
+        door = GuestDoor(host=host, port=port, shelf=self._seats)
+        _start(door, host, port)
+        self.guests = door
+        return door
+
+    def close_guests(self) -> None:
+        """Every phone is hung up and every invitation is void; the seats' slates stay in the scenes."""
+        if self.guests is not None:
+            self.guests.stop()
+            self.guests = None
+
+    def invite_guest(self, seat: str, kind: str = "camera", host: str = "0.0.0.0", port: int = 8766):
+        """A fresh link for `seat` (the door opened on `host`:`port` first if it is closed): a `GuestInvite` with
+        its QR code. app.guests.invites.Refused (中文 / English) for a bad name or kind, or too many seats."""
+        from app.guests.feed import GuestInvite
+        from app.guests.qr import qr_rows
+
+        door = self.guests or self.open_guests(host, port)
+        invitation = door.invite(seat, kind)
+        addresses = ["127.0.0.1"] if door.host == "127.0.0.1" else lan_addresses()
+        links = tuple(door.link(invitation, address) for address in addresses)
+        return GuestInvite(invitation.seat, invitation.kind, links, qr_rows(links[0]), door.fingerprint,
+                           invitation.ttl_s)
+
+    def guest_seats(self) -> tuple:
+        """Every seat of the open door as `GuestSeat` values (none while it is closed)."""
+        from app.guests.feed import GuestSeat
+
+        door = self.guests
+        if door is None:
+            return ()
+        seats = []
+        for view in door.book.seats():
+            state = door.feed(view.seat).latest()
+            size = None if state.frame is None else (state.frame.width, state.frame.height)
+            seats.append(GuestSeat(view.seat, view.kind, view.state, view.accepted, state.connected, state.count,
+                                   size, view.expires_in, state.peak, door.feed(view.seat).gain))
+        return tuple(seats)
+
+    def accept_guest(self, seat: str, on_air: bool = True) -> bool:
+        """Put the seat's phone on air (or take it off); False when the door is closed or has no such seat."""
+        return self.guests is not None and self.guests.accept(seat, on_air)
+
+    def set_guest_level(self, seat: str, gain: float) -> float:
+        """The seat's level in the program's mix, 0–2 (1: as it arrives); what was set."""
+        gain = min(2.0, max(0.0, float(gain))) if gain == gain else 1.0  # NaN: as it arrives
+        if self._seats is not None:
+            self._seats.feed(seat).gain = gain
+        return gain
+
+    def remove_guest(self, seat: str) -> bool:
+        """Hang up the seat's phone and void its link and key; its slate stays in the scenes."""
+        return self.guests is not None and self.guests.revoke(seat)
+
+    def guest_still(self, seat: str, width: int = 240):
+        """The seat's newest picture, small, as BGR (to see who it is before accepting), or None."""
+        frame = self._seats.feed(seat).latest().frame if self._seats is not None else None
+        if frame is None:
+            return None
+        height = max(2, round(width * frame.height / frame.width / 2) * 2)
+        return frame.to_ndarray(width=width, height=height, format="bgr24")
+
     def close(self) -> None:
+        self.close_guests()
         self.close_control()
         self.close_assistants()
 

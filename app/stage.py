@@ -15,9 +15,10 @@ from typing import Callable
 import numpy as np
 
 from app.assembly import (FrameSlot, LiveOptions, apply_layout, build_overlays, open_scenes, open_sources_for,
-                          overlay_boxes)
+                          overlay_boxes, with_guests)
 from app.catalogue import Catalogue
 from app.desk import Change, Desk
+from app.guests.feed import FeedShelf
 from app.media.encode import EncoderSettings
 from app.media.filters import FilteredSource, key_colour_at
 from app.media.pipeline import Pipeline
@@ -42,6 +43,8 @@ class Stage:
         self._catalogue = catalogue
         self._on_air = on_air
         self.frames = FrameSlot()  # the newest picture, the preview's or the show's (the show draws into it too)
+        self.guests = FeedShelf()  # the phones' seats (手机机位 / 连麦嘉宾) as the scenes draw them; the door fills them
+        self.guests.program_picture = lambda: self.frames.get()[1]  # what a 连麦 guest sees
         self._pipeline: Pipeline | None = None
         self._thread: threading.Thread | None = None
         self._compositor = None
@@ -73,7 +76,9 @@ class Stage:
         settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
         desk_settings = self._desk.settings
         if desk_settings.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
-            video = self._scenes = open_scenes(video, sound, desk_settings, options, self._first_picture)
+            video = self._scenes = open_scenes(video, sound, desk_settings, options, self._first_picture,
+                                                self.guests)
+            sound = with_guests(sound, video, settings, self.guests)
         compositor, overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
         show_layout_sample(overlays, self._catalogue.room_snapshot())  # the layout, to see and drag before going live
         pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=compositor)

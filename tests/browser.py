@@ -58,7 +58,8 @@ class Browser:
     file descriptors 3 and 4), one page at an emulated window size: a phone's 390 px is below what a headless
     window can be made, so the size is set with Emulation.setDeviceMetricsOverride."""
 
-    def __init__(self, timeout: float = 90):
+    def __init__(self, timeout: float = 90, args: tuple[str, ...] = ()):
+        """`args`: more of Chromium's switches (a fake camera, a pinned certificate)."""
         if resource.getrlimit(resource.RLIMIT_AS)[1] != resource.RLIM_INFINITY:
             raise RuntimeError("Chromium cannot start under a hard `ulimit -v`; cap with `ulimit -S -v` (.ci/run does)")
         self.timeout = timeout
@@ -74,7 +75,7 @@ class Browser:
         command = [chromium() or "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
                    "--disable-sync", "--hide-scrollbars", "--remote-debugging-pipe",
-                   f"--user-data-dir={folder / 'profile'}", "about:blank"]
+                   f"--user-data-dir={folder / 'profile'}", *args, "about:blank"]
 
         def child() -> None:
             _lift_cap()
@@ -132,6 +133,19 @@ class Browser:
             if self._receive().get("method") == "Page.loadEventFired":
                 return
         raise RuntimeError("the page did not load")
+
+    def navigate(self, url: str) -> None:
+        """Open `url` (a server's page) and return once it has loaded."""
+        self.call("Page.navigate", url=url)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self._receive().get("method") == "Page.loadEventFired":
+                return
+        raise RuntimeError("the page did not load")
+
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression in the page."""
+        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
 
     def measure(self) -> dict:
         """What the page measures of itself once laid out (MEASURE)."""

@@ -25,6 +25,8 @@ FLOORS = {
     "app.commerce": 3, "app.metrics": 3, "app.media": 3,
     "app.overlays": 4, "app.live": 4, "app.catalogue": 4, "app.review": 4, "app.orders": 4, "app.health": 4,
     "app.session": 5, "app.insights": 5, "app.clips": 5, "app.abtest": 4, "app.erasure": 4, "app.records": 4, "app.retention": 4, "app.remote": 5, "app.report": 5, "app.insights_report": 6, "app.prelive": 5, "app.desk": 5,
+    "app.guests": 5,  # a phone's seat: invitations, its feed, its scene source
+    "app.guests.door": 6,  # the guests' door (HTTPS + WebRTC) shares the LAN door's TLS and guard (app.remote)
     "app.assembly": 6,  # the one way a picture is built (preview, go-live, stream)
     "app.broadcast": 7, "app.stage": 7, "app.history": 7, "app.doors": 7,
     "app.console": 8,

@@ -41,7 +41,8 @@ def test_the_wheel_carries_what_the_app_needs(wheel):
                    "anchor_console_resources/compliance/extreme_words.txt",
                    "anchor_console_resources/sample/catalogue.csv", "anchor_console_resources/sample/scripts.json",
                    "anchor_console_resources/i18n/anchor_console_en.qm",
-                   "anchor_console_resources/sample/images/cup.png"):
+                   "anchor_console_resources/sample/images/cup.png", "anchor_console_resources/guest/join.html",
+                   "anchor_console_resources/guest/join.js"):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("tests/", "bench/", "docs/")) or "__pycache__" in n]
 

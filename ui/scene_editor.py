@@ -351,11 +351,13 @@ class SceneEditor(QDialog):
 
     # --- the studio's own sources -------------------------------------------------------------------------------
     def ask_input(self) -> None:
-        """新来源…: a name, then a second camera, a picture or video file, or the test pattern."""
+        """新来源…: a name, then a second camera, a picture or video file, the test pattern, or a phone (a seat of
+        the guests' door by the same name: 画面 → 手机机位 / 连麦嘉宾… hands it its code)."""
         name, ok = QInputDialog.getText(self, tr("新来源"), tr("来源名称（如：场控台、产品视频）"))
         if not ok:
             return
-        choices = [tr("摄像头") + f" {n}" for n in range(4)] + [tr("图片或视频文件…"), tr("测试图")]
+        choices = [tr("摄像头") + f" {n}" for n in range(4)] + [tr("图片或视频文件…"), tr("测试图"),
+                                                                tr("手机机位 / 连麦嘉宾（扫码）")]
         choice, ok = QInputDialog.getItem(self, tr("新来源"), tr("来源"), choices, 1, False)
         if not ok:
             return
@@ -366,8 +368,10 @@ class SceneEditor(QDialog):
             spec, _ = QFileDialog.getOpenFileName(self, tr("图片或视频文件…"))
             if not spec:
                 return
-        else:
+        elif index == 5:
             spec = "testsrc"
+        else:
+            spec = "guest:" + name.strip()
         self.add_input(name, spec)
 
     def add_input(self, name: str, spec: str) -> bool:

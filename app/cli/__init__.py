@@ -18,6 +18,7 @@ from app.store import StoreUnavailable
 from app.cli.assist import ASSIST_HELP, assist
 from app.cli.clip_args import add_clips_command
 from app.cli.errors import EXIT_RUNTIME, EXIT_USAGE, UsageError
+from app.cli.guests import add_arguments as guest_arguments, from_args as guest_seats
 from app.cli.records import (catalogue, check, clips, devices, import_orders, insights, review, save_destination, tag,
                              viewers)
 from app.cli.show import demo, live, stream
@@ -173,6 +174,7 @@ def _show_commands(sub) -> None:
     demo.add_argument("--obs-websocket", metavar="[HOST:]PORT", type=_control_address, help=OBSWS_HELP)
     demo.add_argument("--auto-reply", action="store_true",
                       help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
+    guest_arguments(demo, _listen_address)
 
     live = sub.add_parser("live", help="直播 without a window: a real room's events (--feed) with the picture pushed "
                                        "to --to and recorded; no simulated audience, no demo assistant")
@@ -191,6 +193,7 @@ def _show_commands(sub) -> None:
     live.add_argument("--obs-websocket", metavar="[HOST:]PORT", type=_control_address, help=OBSWS_HELP)
     live.add_argument("--auto-reply", action="store_true",
                       help="自动回复: answer recognised questions on stream from the catalogue's FAQ, without a click")
+    guest_arguments(live, _listen_address)
 
 
 def _assist_command(sub) -> None:
@@ -355,7 +358,7 @@ def main(argv: list[str] | None = None, windows=None) -> int:
         if args.command in (None, "demo"):
             return demo(getattr(args, "duration", None), getattr(args, "out", None), getattr(args, "assistants", None),
                          getattr(args, "feed", None), getattr(args, "title", ""), getattr(args, "auto_reply", False),
-                         getattr(args, "obs_websocket", None), getattr(args, "host", ""))
+                         getattr(args, "obs_websocket", None), getattr(args, "host", ""), guest_seats(args))
         if args.command == "live":
             return live(args)
         if args.command == "review":

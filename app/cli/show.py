@@ -12,13 +12,15 @@ from pathlib import Path
 
 from app.redaction import redact, redact_url
 from app.cli.errors import EXIT_RUNTIME, UsageError
+from app.cli.guests import from_args as guest_seats, prepare as prepare_guests, serve as serve_guests
 
 
 def demo(duration: float | None, out: str | None, assistants: tuple[str, int] | None = None,
          feed: str | None = None, title: str = "", auto_reply: bool = False,
-         control: tuple[str, int] | None = None, host: str = "") -> int:
+         control: tuple[str, int] | None = None, host: str = "", guests=None) -> int:
     """The console headless: the same `ConsoleService` the window uses, with the demo assistant on; a rehearsal
-    (its frames marked 演练), with the simulated audience or a real room's feed."""
+    (its frames marked 演练), with the simulated audience or a real room's feed; `guests`: phones' seats
+    (`app.cli.guests.GuestSeats`)."""
     from app.config import recordings_dir
     from app.console import LiveOptions
 
@@ -29,7 +31,7 @@ def demo(duration: float | None, out: str | None, assistants: tuple[str, int] | 
     options = LiveOptions(recording_path=str(path), duration=duration, demo_assistant=True,
                           simulated_audience=not feed, feed_url=feed or "", feed_token=feed_token(), title=title,
                           host=host)
-    return _run_console(options, duration, assistants, auto_reply, control)
+    return _run_console(options, duration, assistants, auto_reply, control, guests)
 
 
 def feed_token() -> str:
@@ -60,11 +62,12 @@ def live(args) -> int:
                           record=path is not None, recording_path=str(path) if path else None, source=args.source,
                           duration=args.duration, feed_url=args.feed, feed_token=feed_token(), title=args.title,
                           host=args.host)
-    return _run_console(options, args.duration, args.assistants, args.auto_reply, args.obs_websocket)
+    return _run_console(options, args.duration, args.assistants, args.auto_reply, args.obs_websocket,
+                        guest_seats(args))
 
 
 def _run_console(options, duration: float | None, assistants: tuple[str, int] | None, auto_reply: bool = False,
-                 control: tuple[str, int] | None = None) -> int:
+                 control: tuple[str, int] | None = None, guests=None) -> int:
     """Go live with the console headless, print a line a second, wait for the end (or Ctrl+C), then a summary;
     exit 1 when an output or the stream failed."""
     from app.console import ConsoleService
@@ -79,7 +82,11 @@ def _run_console(options, duration: float | None, assistants: tuple[str, int] | 
     print("按 Ctrl+C 停止 / press Ctrl+C to stop" if duration is None else f"running for {duration:g} s")
     path = options.recording_path
     try:
+        if guests is not None:
+            prepare_guests(service, guests)
         service.go_live(options)
+        if guests is not None:
+            serve_guests(service, guests)
         if assistants is not None:
             _serve_assistants(service, *assistants)
         if control is not None:

@@ -140,3 +140,32 @@ def open_microphone(sample_rate: int = 48000, channels: int = 2, device: int | N
         silence.notice = (f"没有麦克风{which}，发送静音 / no microphone{which} ({type(exc).__name__}): "
                           "sending silence")
         return silence
+
+
+class MixedAudio(AudioSource):
+    """The program's sound: the show's own source (the microphone, a file, the test tone) and others beside it
+    (a guest's microphone), summed sample by sample and kept within [-1, 1]; each started and stopped with it."""
+
+    def __init__(self, main: AudioSource, others: list[AudioSource], tap=None) -> None:
+        """`tap(first, samples)`: told the show's own sound before the others are added (mix-minus for a guest)."""
+        self.main, self.others, self.tap = main, list(others), tap
+
+    @property
+    def notice(self) -> str | None:  # type: ignore[override]
+        return self.main.notice
+
+    def start(self, clock) -> None:
+        for source in (self.main, *self.others):
+            source.start(clock)
+
+    def stop(self) -> None:
+        for source in (self.main, *self.others):
+            source.stop()
+
+    def samples(self, first: int, count: int) -> np.ndarray:
+        mixed = np.array(self.main.samples(first, count), np.float32)
+        if self.tap is not None:
+            self.tap(first, mixed)
+        for source in self.others:
+            mixed += source.samples(first, count)
+        return np.clip(mixed, -1.0, 1.0, out=mixed)

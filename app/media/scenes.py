@@ -38,6 +38,7 @@ NAME_MAX = 40
 FADE_S = 0.3  # a fade's length (OBS's default fade is 300 ms)
 TRANSITIONS = ("cut", "fade")
 OVERLAY = "overlay."  # an item's input naming an overlay layer: "overlay.product_card"
+GUEST = "guest:"  # a studio source that is a seat of the guests' door: "guest:手机1" (app/guests)
 
 
 def overlay_kind(input: str) -> str | None:  # noqa: A002
@@ -129,10 +130,13 @@ def check_input(name, spec) -> tuple[str, str]:
     if name in SHOW_INPUTS or name.startswith(OVERLAY):
         raise SceneError(f"“{name}”是内置来源的名称 / {name!r} is a built-in source's name")
     if not isinstance(spec, str) or not spec.strip() or len(spec) > SPEC_MAX or not spec.isprintable():
-        raise SceneError("来源需为摄像头（cam:编号）、图片或视频文件的路径 / a source is cam:N, or an image or video file")
+        raise SceneError("来源需为摄像头（cam:编号）、手机机位（guest:名称）、图片或视频文件的路径 / a source is cam:N, "
+                         "guest:NAME (a phone), or an image or video file")
     spec = spec.strip()
     if spec.startswith("cam:") and not spec[4:].strip():
         raise SceneError("摄像头需写编号，如 cam:1 / a camera needs its number, e.g. cam:1")
+    if spec.startswith(GUEST) and not spec[len(GUEST):].strip():
+        raise SceneError("手机机位需写名称，如 guest:手机1 / a phone's seat needs its name, e.g. guest:手机1")
     return name, spec
 
 

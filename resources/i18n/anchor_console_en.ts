@@ -992,6 +992,14 @@
         <translation>Reset all</translation>
     </message>
     <message>
+        <source>手机机位 / 连麦嘉宾…</source>
+        <translation>Phone camera / guest…</translation>
+    </message>
+    <message>
+        <source>手机或嘉宾的浏览器扫码成为画面来源，无需安装应用</source>
+        <translation>A phone or a guest&apos;s browser scans a code and becomes a picture source: nothing to install</translation>
+    </message>
+    <message>
         <source>管理</source>
         <translation>Moderation</translation>
     </message>
@@ -1274,8 +1282,104 @@
         <translation>quiet</translation>
     </message>
     <message>
+        <source>手机机位</source>
+        <translation>Phone camera</translation>
+    </message>
+    <message>
+        <source>连麦嘉宾</source>
+        <translation>Guest</translation>
+    </message>
+    <message>
+        <source>等待扫码</source>
+        <translation>Waiting for the scan</translation>
+    </message>
+    <message>
+        <source>二维码已过期，请重新生成</source>
+        <translation>The code expired: make a new one</translation>
+    </message>
+    <message>
+        <source>已加入</source>
+        <translation>Joined</translation>
+    </message>
+    <message>
+        <source>手机机位 / 连麦嘉宾</source>
+        <translation>Phone camera / guest</translation>
+    </message>
+    <message>
+        <source>手机1</source>
+        <translation>Phone 1</translation>
+    </message>
+    <message>
+        <source>生成二维码</source>
+        <translation>Make QR code</translation>
+    </message>
+    <message>
+        <source>上播</source>
+        <translation>Put on air</translation>
+    </message>
+    <message>
+        <source>挂断并作废链接</source>
+        <translation>Hang up and void the link</translation>
+    </message>
+    <message>
+        <source>点“生成二维码”，用手机相机扫描</source>
+        <translation>Press &quot;Make QR code&quot; and scan it with the phone&apos;s camera</translation>
+    </message>
+    <message>
+        <source>机位</source>
+        <translation>Seat</translation>
+    </message>
+    <message>
+        <source>音量</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>链接（手机与本机在同一局域网）</source>
+        <translation>Link (the phone on the same LAN as this machine)</translation>
+    </message>
+    <message>
+        <source>手机浏览器会提示证书不受信任：核对指纹后选择继续访问。在“编辑场景”里把机位放进场景。</source>
+        <translation>The phone&apos;s browser warns that the certificate is not trusted: compare the fingerprint, then continue. Place the seat in a scene in Edit scenes.</translation>
+    </message>
+    <message>
+        <source>证书指纹</source>
+        <translation>Certificate fingerprint</translation>
+    </message>
+    <message>
+        <source>分钟内有效</source>
+        <translation>minutes to use it</translation>
+    </message>
+    <message>
+        <source>这个机位还没有邀请</source>
+        <translation>This seat has no invitation yet</translation>
+    </message>
+    <message>
+        <source>已挂断，链接已作废</source>
+        <translation>Hung up; the link is void</translation>
+    </message>
+    <message>
+        <source>下播</source>
+        <translation>Take off air</translation>
+    </message>
+    <message>
+        <source>未邀请</source>
+        <translation>Not invited</translation>
+    </message>
+    <message>
         <source>在线</source>
         <translation>online</translation>
+    </message>
+    <message>
+        <source>信号中断，等待重连</source>
+        <translation>Signal lost, waiting to reconnect</translation>
+    </message>
+    <message>
+        <source>未上播</source>
+        <translation>Not on air</translation>
+    </message>
+    <message>
+        <source>暂无画面</source>
+        <translation>No picture yet</translation>
     </message>
     <message>
         <source>编码</source>
@@ -2222,6 +2326,10 @@
     <message>
         <source>图片或视频文件…</source>
         <translation>Picture or video file…</translation>
+    </message>
+    <message>
+        <source>手机机位 / 连麦嘉宾（扫码）</source>
+        <translation>Phone camera / guest (scan a code)</translation>
     </message>
     <message>
         <source>在线下跌幅度</source>

@@ -296,6 +296,7 @@ def test_the_studios_own_sources_open_or_hold_their_place_with_a_slate(tmp_path,
 @pytest.mark.parametrize("name, spec, why", [("camera", "testsrc", "built-in"), ("overlay.x", "testsrc", "built-in"),
                                              ("", "testsrc", "name"), ("a" * 41, "testsrc", "name"),
                                              ("台", "cam:", "number"), ("台", "", "cam:N"), ("台", 3, "cam:N"),
+                                             ("台", "guest: ", "seat needs its name"),
                                              ("台", "a\nb", "cam:N")])
 def test_a_source_the_studio_cannot_have_is_refused_with_why(name, spec, why):
     from app.media.scenes import check_input

@@ -98,8 +98,22 @@ class DeskMenus:
         edit_scenes.triggered.connect(lambda: self.edit_scenes())  # triggered(checked) must not become `scenes`
         filters = QAction(tr("绿幕抠像与美颜…"), window)
         filters.triggered.connect(lambda: self.edit_filters())  # … nor `values`
+        self.guests_action = QAction(tr("手机机位 / 连麦嘉宾…"), window)
+        self.guests_action.setToolTip(tr("手机或嘉宾的浏览器扫码成为画面来源，无需安装应用"))
+        self.guests_action.triggered.connect(lambda: self.show_guests())
         picture_menu.addAction(edit_scenes)
         picture_menu.addAction(filters)
+        picture_menu.addAction(self.guests_action)
+        self.guest_dialog = None
+
+    def show_guests(self) -> None:
+        """手机机位 / 连麦嘉宾…: the dialog beside the window (one; raised when open already)."""
+        from ui.guest_dialog import GuestDialog
+
+        if self.guest_dialog is None:
+            self.guest_dialog = GuestDialog(self.service, self.window)
+        self.guest_dialog.show()
+        self.guest_dialog.raise_()
 
     def scene_editor(self):
         """The 编辑场景 dialog on the studio's scenes, for the canvas chosen now (not shown: `edit_scenes` runs it)."""

@@ -1,0 +1,125 @@
+"""A guest's sound: placed on the show's clock a little behind its arrival, re-placed when it drifts, heard only
+while the seat is on air and is a guest's; mixed beside the show's own sound and kept within [-1, 1]."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from app.guests.audio import PLAYOUT_S, GuestAudio
+from app.guests.feed import GuestFeed
+from app.media.audio import MixedAudio
+from app.media.interfaces import AudioSource
+
+RATE = 48000
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 10.0
+
+    def now(self) -> float:
+        return self.t
+
+
+def piece(value: float, samples: int = 960, rate: int = RATE):
+    """20 ms of stereo s16 as Opus decodes it, every sample `value`."""
+    data = np.full((1, samples * 2), int(value * 32767), np.int16)
+    frame = av.AudioFrame.from_ndarray(data, format="s16", layout="stereo")
+    frame.sample_rate = rate
+    return frame
+
+
+def guest_feed(kind: str = "guest") -> GuestFeed:
+    feed = GuestFeed("嘉宾")
+    feed.kind = kind
+    feed.set_connected(True)
+    feed.set_accepted(True)
+    return feed
+
+
+def test_a_guest_s_sound_is_placed_behind_its_arrival_and_follows_on():
+    clock, feed = Clock(), guest_feed()
+    audio = GuestAudio(feed, RATE, 2)
+    audio.start(clock)
+    feed.put_audio(piece(0.5))
+    first = int(round((clock.t + PLAYOUT_S) * RATE)) - 960
+    assert np.allclose(audio.samples(first, 960), 0.5, atol=1e-3)
+    assert not audio.samples(first - 960, 960).any()  # nothing before it
+    clock.t += 0.02
+    feed.put_audio(piece(-0.25))  # on time: follows sample by sample
+    assert np.allclose(audio.samples(first + 960, 960), -0.25, atol=1e-3) and audio.resyncs == 0
+    clock.t += 0.5  # a stall: placed again from its arrival
+    feed.put_audio(piece(0.1))
+    again = int(round((clock.t + PLAYOUT_S) * RATE)) - 960
+    assert audio.resyncs == 1 and np.allclose(audio.samples(again, 960), 0.1, atol=1e-3)
+    feed.gain = 0.5
+    assert np.allclose(audio.samples(again, 960), 0.05, atol=1e-3)  # the seat's level in the mix
+    audio.stop()
+    feed.put_audio(piece(0.9))  # no longer listening
+    assert not audio.buffer.pull(again + 960, 960).any()
+
+
+def test_the_seat_s_meter_holds_the_loudest_sample_of_the_last_second():
+    clock = Clock()
+    feed = GuestFeed("嘉宾", clock.now)
+    assert feed.latest().peak == 0.0
+    feed.put_audio(piece(0.5))
+    clock.t += 0.5
+    feed.put_audio(piece(0.25))
+    assert feed.latest().peak == pytest.approx(0.5, abs=1e-3)
+    clock.t += 1.01
+    assert feed.latest().peak == 0.0  # quiet for a second: the meter falls
+    feed.put_audio(piece(0.25))
+    assert feed.latest().peak == pytest.approx(0.25, abs=1e-3)
+
+
+@pytest.mark.parametrize("kind, accepted, connected", [("camera", True, True), ("guest", False, True),
+                                                       ("guest", True, False)])
+def test_silent_unless_a_guest_on_air_and_there(kind, accepted, connected):
+    clock, feed = Clock(), guest_feed(kind)
+    feed.set_accepted(accepted)
+    feed.set_connected(connected)
+    audio = GuestAudio(feed, RATE, 2)
+    audio.start(clock)
+    feed.put_audio(piece(0.5))
+    first = int(round((clock.t + PLAYOUT_S) * RATE)) - 960
+    assert not audio.samples(first, 960).any()
+    assert feed.latest().peak > 0.4  # the meter shows it all the same: the streamer sees the phone hears
+
+
+def test_another_rate_is_resampled_to_the_show_s():
+    clock, feed = Clock(), guest_feed()
+    audio = GuestAudio(feed, RATE, 2)
+    audio.start(clock)
+    for _ in range(5):
+        feed.put_audio(piece(0.3, samples=320, rate=16000))
+        clock.t += 0.02
+    first = int(round((clock.t - 0.02 + PLAYOUT_S) * RATE)) - 960
+    assert np.allclose(audio.samples(first - 1920, 960), 0.3, atol=0.02)
+
+
+class Constant(AudioSource):
+    def __init__(self, value: float) -> None:
+        self.value, self.started, self.stopped = value, 0, 0
+
+    def start(self, clock) -> None:
+        self.started += 1
+
+    def stop(self) -> None:
+        self.stopped += 1
+
+    def samples(self, first: int, count: int) -> np.ndarray:
+        return np.full((2, count), self.value, np.float32)
+
+
+def test_the_mix_sums_the_sources_within_full_scale_and_starts_and_stops_each():
+    host, guest, loud = Constant(0.25), Constant(0.5), Constant(0.75)
+    mix = MixedAudio(host, [guest])
+    mix.start(Clock())
+    assert np.allclose(mix.samples(0, 4), 0.75) and host.samples(0, 1)[0, 0] == 0.25  # the host's not changed
+    assert np.allclose(MixedAudio(loud, [guest]).samples(0, 4), 1.0)  # clipped, never past full scale
+    assert np.allclose(MixedAudio(Constant(-0.75), [Constant(-0.5)]).samples(0, 4), -1.0)
+    mix.stop()
+    assert (host.started, guest.started, host.stopped, guest.stopped) == (1, 1, 1, 1)

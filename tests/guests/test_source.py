@@ -1,0 +1,73 @@
+"""A seat as a scene source: its slate says why it shows no phone (waiting, to be accepted, signal lost) and the
+phone's picture takes its place as soon as it is there and accepted, in BGR or straight in I420."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+
+from app.guests.feed import FeedShelf, GuestFeed
+from app.guests.source import STALE_S, GuestSource
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frame(y: int = 81, u: int = 90, v: int = 240, width: int = 64, height: int = 36):
+    planes = np.empty((height * 3 // 2, width), np.uint8)
+    planes[:height] = y
+    chroma = planes[height:].reshape(-1)
+    chroma[: chroma.size // 2], chroma[chroma.size // 2:] = u, v
+    return av.VideoFrame.from_ndarray(planes, format="yuv420p")
+
+
+def test_the_slate_says_why_until_the_phone_is_there_and_accepted(qapp_offscreen):
+    clock = Clock()
+    feed = GuestFeed("手机1", clock)
+    source = GuestSource(feed, 320, 180)
+    waiting = source.frame_at(0.0)
+    assert source.state() == "waiting" and "等待手机连接" in source.notice and waiting.shape == (180, 320, 3)
+    assert source.i420_at(0.0, 320, 180) is None  # a slate is drawn in BGR
+    feed.set_connected(True)
+    feed.put(frame())
+    assert source.state() == "pending" and "等待主播接受" in source.notice
+    assert not np.array_equal(source.frame_at(0.0), waiting)
+    feed.set_accepted(True)
+    assert source.state() == "live" and source.notice is None
+    blue, green, red = source.frame_at(0.0)[18, 32].astype(int)
+    assert red > 180 and green < 80 and blue < 80  # the phone's red
+    i420 = source.i420_at(0.0, 320, 180)
+    assert i420.shape == (270, 320) and abs(int(i420[90, 160]) - 81) <= 2
+    assert source.i420_at(0.0, 320, 180) is not i420  # a new array each frame: the compositor draws into it
+    clock.now += STALE_S + 0.01
+    assert source.state() == "lost" and "信号中断" in source.notice
+    feed.put(frame())
+    assert source.state() == "live"
+    feed.set_connected(False)
+    assert source.state() == "lost"
+
+
+def test_a_picture_is_converted_once_however_often_it_is_drawn(qapp_offscreen):
+    feed = GuestFeed("手机1")
+    feed.set_connected(True)
+    feed.set_accepted(True)
+    feed.put(frame())
+    source = GuestSource(feed, 320, 180)
+    first = source.frame_at(0.0)
+    assert source.frame_at(1 / 30) is first
+    feed.put(frame(y=145, u=54, v=34))
+    second = source.frame_at(2 / 30)
+    assert second is not first and second[18, 32, 1] > 150 and first[18, 32, 2] > 180  # green now; red before
+
+
+def test_a_seat_is_one_feed_for_the_door_and_every_scene():
+    shelf = FeedShelf()
+    assert shelf.feed("手机1") is shelf.feed("手机1") and shelf.feed("手机2") is not shelf.feed("手机1")
+    state = shelf.feed("手机1").latest()
+    assert (state.frame, state.count, state.age, state.connected, state.accepted) == (None, 0, float("inf"), False,
+                                                                                     False)
