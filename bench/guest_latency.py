@@ -9,7 +9,8 @@ The reference in the same run: a local source drawing the same frame code (the r
 codec). Not measured here: a real camera's capture and a phone's hardware encoder, and what the encoder and an
 RTMP push add after the program frame (docs/benchmarks.md says what each adds).
 
-    ulimit -v 8000000; .venv/bin/python bench/guest_latency.py --seconds 30 --size 1280x720
+    ulimit -v 8000000; .venv/bin/python bench/guest_latency.py --seconds 30 --size 1280x720 --kind guest
+    ulimit -v 8000000; .venv/bin/python bench/guest_latency.py --seconds 30 --size 1280x720 --kind camera
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def run_pipeline(source, width: int, height: int, seconds: float, sound=None, re
 
 async def phone(port: int, token: str, width: int, height: int, stop: threading.Event) -> None:
     import av
-    from aiortc import (AudioStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription,
+    from aiortc import (MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription,
                         VideoStreamTrack)
     from websockets.asyncio.client import connect
 
@@ -98,16 +99,25 @@ async def phone(port: int, token: str, width: int, height: int, stop: threading.
             frame.pts, frame.time_base = pts, time_base
             return frame
 
-    class Microphone(AudioStreamTrack):
+    class Microphone(MediaStreamTrack):
+        """20 ms of 48 kHz stereo each (one format throughout: aiortc's encoder keeps the first it saw), silent
+        but for a 1 kHz click in the first 20 ms of each second of the phone's clock."""
+
+        kind = "audio"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._start, self._n = None, 0
+
         async def recv(self):
-            frame = await super().recv()  # 20 ms, paced by aiortc; silence unless this 20 ms starts a second
-            started = time.monotonic() - 0.02
-            if started % 1.0 > 0.98 or started % 1.0 < 0.02:
-                into = (1.0 - started % 1.0) % 1.0  # where in this piece the second starts
-                t = np.arange(960) / 48000
-                click = (np.sin(2 * np.pi * 1000 * t) * 16000 * (t >= into)).astype(np.int16)
-                frame = av.AudioFrame.from_ndarray(np.repeat(click, 2)[None, :], format="s16", layout="stereo")
-                frame.sample_rate, frame.pts, frame.time_base = 48000, self._timestamp, fractions.Fraction(1, 48000)
+            self._start = self._start or time.monotonic()
+            await asyncio.sleep(max(0.0, self._start + self._n * 0.02 - time.monotonic()))
+            made = time.monotonic() - 0.02  # the piece is the 20 ms just heard
+            phase = (made + np.arange(960) / 48000) % 1.0
+            click = (np.sin(2 * np.pi * 1000 * phase) * 16000 * (phase < 0.02)).astype(np.int16)
+            frame = av.AudioFrame.from_ndarray(np.repeat(click, 2)[None, :], format="s16", layout="stereo")
+            frame.sample_rate, frame.pts, frame.time_base = 48000, self._n * 960, fractions.Fraction(1, 48000)
+            self._n += 1
             return frame
 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -138,6 +148,7 @@ def sync_offsets(recording: Path) -> list[float]:
     mono = np.concatenate([p for _t, p in pieces])
     loud = np.flatnonzero(np.abs(mono) > 0.1)
     clicks = [first + i / 48000 for n, i in enumerate(loud) if n == 0 or i - loud[n - 1] > 24000]
+    print(f"(the recording: {len(flashes)} flash frames, {len(clicks)} clicks)")
     offsets = []
     for flash in flashes:
         near = [c for c in clicks if abs(c - flash) < 0.4]
@@ -156,13 +167,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--kind", choices=("guest", "camera"), default="guest",
+                        help="a 连麦 guest (its picture held to meet its sound) or a phone camera (no sound on air)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     reference = run_pipeline(Stamped(width, height), width, height, min(10.0, args.seconds))
     with tempfile.TemporaryDirectory() as folder:
         door = GuestDoor(host="127.0.0.1", port=0, folder=Path(folder))
         door.start()
-        invitation = door.invite("手机1", "guest")
+        invitation = door.invite("手机1", args.kind)
         door.accept("手机1")
         stop = threading.Event()
         sender = threading.Thread(target=lambda: asyncio.run(phone(door.port, invitation.token, width, height, stop)))
@@ -184,13 +197,15 @@ def main() -> int:
         stop.set()
         sender.join(10)
         door.stop()
-    print(f"{args.seconds:g} s at {width}x{height}, sent at 30/s; received {received / args.seconds:.1f}/s at {size}; "
+    print(f"a {args.kind} seat, {args.seconds:g} s at {width}x{height}, sent at 30/s; received {received / args.seconds:.1f}/s at {size}; "
           f"CPU of the whole process (phone's encoder too) {after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime:.1f} s")
     print("| path | program frames | median ms | p95 ms | max ms |")
     print("|---|---|---|---|---|")
     print(summary("phone (aiortc) → door → seat → program frame", latencies))
     print(summary("reference: the code drawn in the render thread", reference))
-    if offsets:
+    if args.kind == "camera":
+        print("sync: a phone camera's sound is not in the program")
+    elif offsets:
         print(f"sync in the recorded program (click start - flash frame), {len(offsets)} seconds: median "
               f"{statistics.median(offsets):+.0f} ms, range {min(offsets):+.0f} to {max(offsets):+.0f} ms "
               f"(one frame: {1000 / 30:.0f} ms)")

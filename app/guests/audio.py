@@ -13,6 +13,9 @@ from app.media.interfaces import AudioSource
 
 PLAYOUT_S = 0.06  # the sound is placed this far behind its arrival: WebRTC's packets come every 20 ms, give or take
 RESYNC_S = 0.04  # further from where it should be than this, it is placed again (a stall, a clock that drifts)
+# aiortc's audio jitter buffer lets a packet out only once it holds four of 20 ms (rtcrtpreceiver.py): a guest's
+# sound arrives that much later than its pictures, which are held as long (GuestFeed.delay_s) to stay together
+PICTURE_DELAY_S = 4 * 0.020
 
 
 class GuestAudio(AudioSource):

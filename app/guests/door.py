@@ -25,6 +25,7 @@ from pathlib import Path
 from websockets.exceptions import ConnectionClosed
 
 from app.config import resource_dir
+from app.guests.audio import PICTURE_DELAY_S
 from app.guests.feed import FeedShelf, GuestFeed
 from app.guests.invites import InviteBook, Invitation, Refused, Ticket
 from app.guests.program import program_tracks
@@ -72,6 +73,7 @@ class GuestDoor(WebSocketDoor):
         invitation = self.book.invite(seat, kind)
         feed = self.feed(invitation.seat)
         feed.kind = invitation.kind
+        feed.delay_s = PICTURE_DELAY_S if invitation.kind == "guest" else 0.0  # a guest's picture meets its sound
         feed.set_accepted(self.book.accepted(invitation.seat))
         self._call_soon(lambda: self._hang_up(invitation.seat))  # a new link: the phone before it is let go
         return invitation

@@ -1,16 +1,19 @@
 """A seat's latest picture, handed from the guests' door (its asyncio thread, where aiortc decodes) to the
 pipeline's render thread: one slot, replaced whole, so nothing queues between a phone and the program; readers get
-an immutable snapshot."""
+an immutable snapshot. A guest's pictures are held `delay_s` first (at most MAX_HELD of them), so that they reach
+the program with the guest's sound, which comes later (app/guests/audio.py)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 PEAK_HOLD_S = 1.0  # the meter shows the loudest sample of the last second
+MAX_HELD = 30  # pictures held for sync at most (a second of a phone's); more: the oldest are let go
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class GuestFeed:
         self.seat, self._clock = seat, clock
         self._lock = threading.Lock()
         self._frame, self._count, self._at = None, 0, None
+        self.delay_s = 0.0  # how long a picture is held before it is the newest (a guest's: to meet its sound)
+        self._held: deque = deque(maxlen=MAX_HELD)  # (arrived, frame) not yet shown
         self._connected = self._accepted = False
         self.kind = "camera"  # the invitation's: a guest's sound is in the program once accepted, a camera's is not
         self._listeners: list = []  # the seat's sound, told each decoded audio frame (GuestAudio while a show runs)
@@ -38,7 +43,7 @@ class GuestFeed:
         """The door's thread: a decoded picture arrived (the one before it, if not yet drawn, is dropped)."""
         now = self._clock()
         with self._lock:
-            self._frame, self._at = frame, now
+            self._held.append((now, frame))
             self._count += 1
 
     def put_audio(self, frame) -> None:
@@ -75,6 +80,9 @@ class GuestFeed:
     def latest(self) -> FeedState:
         now = self._clock()
         with self._lock:
+            while self._held and now - self._held[0][0] >= self.delay_s - 1e-9:  # its time has come
+                self._at, self._frame = self._held.popleft()
+                self._at += self.delay_s
             age = float("inf") if self._at is None else now - self._at
             peak = self._peak if now - self._peak_at <= PEAK_HOLD_S else 0.0
             return FeedState(self._frame, self._count, age, self._connected, self._accepted, peak)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import av
 import numpy as np
+import pytest
 
 from app.guests.feed import FeedShelf, GuestFeed
 from app.guests.source import STALE_S, GuestSource
@@ -71,3 +72,25 @@ def test_a_seat_is_one_feed_for_the_door_and_every_scene():
     state = shelf.feed("手机1").latest()
     assert (state.frame, state.count, state.age, state.connected, state.accepted) == (None, 0, float("inf"), False,
                                                                                      False)
+
+
+def test_a_guest_s_pictures_are_held_to_meet_its_sound_and_at_most_a_second_of_them():
+    from app.guests.feed import MAX_HELD
+
+    clock = Clock()
+    feed = GuestFeed("嘉宾", clock)
+    feed.delay_s = 0.08
+    first = frame()
+    feed.put(first)
+    clock.now += 0.05
+    assert feed.latest().frame is None and feed.latest().count == 1  # arrived, not yet shown
+    clock.now += 0.03
+    shown = feed.latest()
+    assert shown.frame is first and shown.age == pytest.approx(0.0, abs=1e-9)  # its age counts from when shown
+    clock.now += 0.5
+    assert feed.latest().age == pytest.approx(0.5)
+    for n in range(MAX_HELD + 5):  # a burst while nothing reads: the oldest let go
+        feed.put(frame(y=100 + n))
+    clock.now += 0.08
+    state = feed.latest()
+    assert state.count == MAX_HELD + 6 and state.frame.to_ndarray()[0, 0] == 100 + MAX_HELD + 4  # the newest
