@@ -76,6 +76,15 @@ class SecretFilter(logging.Filter):
         return True
 
 
+def frame_logger() -> logging.Logger:
+    """The logger every websockets server and client of the console is given: websockets' debug lines quote the
+    start of each frame, cut in the middle (a pairing token or a guest's key half shown, which the mask cannot find
+    whole; a viewer's comment), so it logs nothing below INFO whatever the root logger's level."""
+    logger = logging.getLogger("anchor_console.websocket")
+    logger.setLevel(logging.INFO)
+    return logger
+
+
 def install_log_redaction() -> None:
     """Redact every log record as it is made, whichever handler gets it later (files, the console, a library's
     own debug logging of frames it sent). Idempotent."""

@@ -87,7 +87,7 @@ class GuestDoor(WebSocketDoor):
 
     def revoke(self, seat: str) -> bool:
         found = self.book.revoke(seat)
-        self.feed(seat).set_accepted(False)
+        self.feed(seat).clear()
         self._call_soon(lambda: self._hang_up(seat))
         return found
 
@@ -208,6 +208,8 @@ class GuestDoor(WebSocketDoor):
                 del self._peers[ticket.seat]
                 feed.set_connected(False)
             await peer.close()
+            if ticket.seat not in self.book:  # revoked meanwhile: a picture that came in since is not kept
+                feed.clear()
 
     def _hang_up(self, seat: str) -> None:  # the door's loop
         peer = self._peers.pop(seat, None)

@@ -69,6 +69,12 @@ class GuestFeed:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
+    def clear(self) -> None:
+        """The seat's phone is gone for good (revoked): no picture kept, so its slate waits for a phone again."""
+        with self._lock:
+            self._frame, self._at, self._connected, self._accepted = None, None, False, False
+            self._held.clear()
+
     def set_connected(self, connected: bool) -> None:
         with self._lock:
             self._connected = connected

@@ -136,6 +136,10 @@ class InviteBook:
             found = self._seats.get(seat)
             return found is not None and found.accepted
 
+    def __contains__(self, seat: object) -> bool:
+        with self._lock:
+            return seat in self._seats
+
     def revoke(self, seat: str) -> bool:
         """The seat is gone: its link and its phone's key stop working (the door hangs up on it)."""
         with self._lock:

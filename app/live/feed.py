@@ -23,7 +23,7 @@ from app import values
 from app.kernel.bus import EventBus
 from app.kernel.events import PLATFORM, Event, EventType
 from app.text import clean_line, cut, outside_json
-from app.redaction import redact, redact_url, register_secret, register_url_secrets
+from app.redaction import frame_logger, redact, redact_url, register_secret, register_url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ class FeedClient:
             try:
                 await asyncio.to_thread(self.dialect.prepare)
                 async with connect(self.dialect.ws_url(), additional_headers=self.dialect.headers(),
-                                   max_size=MAX_MESSAGE_BYTES, open_timeout=5) as socket:
+                                   max_size=MAX_MESSAGE_BYTES, open_timeout=5, logger=frame_logger()) as socket:
                     for frame in self.dialect.hello():
                         await socket.send(frame)
                     self.stats.connected, delay = True, 0.5

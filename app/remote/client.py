@@ -18,7 +18,7 @@ from app.commerce.room import (ActionRefused, CouponState, DrawState, FlashSaleS
                                ReplyState, RoomState)
 from app.kernel.events import Event, EventType
 from app.text import outside_json
-from app.redaction import install_log_redaction, redact, register_secret
+from app.redaction import frame_logger, install_log_redaction, redact, register_secret
 from app.remote.pairing import PREFIX, PairingError, PinnedConsoles, parse_pairing_code
 from app.remote.server import MAX_MESSAGE_BYTES
 from app.remote.tls import fingerprint_of_der
@@ -130,7 +130,8 @@ class RemoteAssistant:
                 from app.remote.tls import client_context
 
                 ssl_context = client_context()
-            async with connect(self.url, max_size=MAX_MESSAGE_BYTES, open_timeout=5, ssl=ssl_context) as socket:
+            async with connect(self.url, max_size=MAX_MESSAGE_BYTES, open_timeout=5, ssl=ssl_context,
+                               logger=frame_logger()) as socket:
                 self._socket = socket
                 if secure:
                     self._check_fingerprint(socket)  # before the token leaves this machine

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from app.redaction import frame_logger
 from app.remote.guard import CLOSE_TIMEOUT_S
 
 MAX_MESSAGE_BYTES = 64 * 1024  # a bigger frame closes its connection (1009): no one's verb needs more
@@ -71,7 +72,7 @@ class WebSocketDoor:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         try:
             server = await serve(self._handler, self.host, self.port, max_size=MAX_MESSAGE_BYTES,
-                                 close_timeout=CLOSE_TIMEOUT_S, **self._serve_options())
+                                 close_timeout=CLOSE_TIMEOUT_S, logger=frame_logger(), **self._serve_options())
         except OSError as exc:
             self._error = exc
             self._ready.set()

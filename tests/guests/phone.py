@@ -96,7 +96,8 @@ class Phone:
             self.pc.addTrack(self.audio)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         self.socket = await connect(self.url, ssl=tls())
-        join = {"type": "join", "sdp": self.pc.localDescription.sdp, **({"key": key} if key else {"token": token})}
+        # the secret first: a library logging only the start of a frame at debug would show it (masked)
+        join = {"type": "join", **({"key": key} if key else {"token": token}), "sdp": self.pc.localDescription.sdp}
         try:
             await self.socket.send(json.dumps(join))
         except ConnectionClosed:  # a door that refuses at once (a locked-out address) says why first

@@ -88,3 +88,23 @@ def test_a_guest_s_browser_gets_the_program_back(tmp_path):
             wait_for(lambda: door.feed("嘉宾").latest().count >= 5)  # and its own picture still comes in
     finally:
         door.stop()
+
+
+def test_a_dropped_phone_comes_back_by_itself_and_stays_on_air(tmp_path):
+    door = GuestDoor(host="127.0.0.1", port=0, folder=tmp_path)
+    door.start()
+    try:
+        invitation = door.invite("手机1")
+        door.accept("手机1")
+        source = GuestSource(door.feed("手机1"), 640, 360)
+        pin = f"--ignore-certificate-errors-spki-list={spki_pin(tmp_path)}"
+        with browser.Browser(args=(*FAKE_MEDIA, pin)) as chrome:
+            chrome.navigate(door.link(invitation, "127.0.0.1"))
+            wait_for(lambda: source.state() == "live")
+            joined = door.joined
+            door._call_soon(lambda: door._hang_up("手机1"))  # the connection drops (Wi-Fi lost a moment)
+            wait_for(lambda: source.state() == "lost")
+            wait_for(lambda: door.joined == joined + 1 and source.state() == "live")  # back with its key
+            assert "on air" in status(chrome) and door.book.seats()[0].state == "joined"
+    finally:
+        door.stop()

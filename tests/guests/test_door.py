@@ -136,7 +136,7 @@ def test_a_revoked_seat_is_hung_up_and_its_slate_says_so(door):
         await phone.hang_up()
 
     asyncio.run(run())
-    assert source.state() == "pending" and source.notice.startswith("手机2：")
+    assert source.state() == "waiting" and source.notice.startswith("手机2：等待手机连接")  # as before any phone
     assert door.book.seats() == () and not door.revoke("手机2")
 
 
@@ -282,3 +282,32 @@ def test_closing_the_door_hangs_up_every_phone_and_keeps_the_seats(tmp_path):
     asyncio.run(run())
     assert doors.guests is None and not shelf.feed("手机1").latest().connected
     assert shelf.feed("手机1").latest().count > 0  # the seat is still the scenes' (its slate says signal lost)
+
+
+def test_no_secret_reaches_the_log_even_at_debug(door, caplog, monkeypatch):
+    import logging
+
+    from app.redaction import install_log_redaction
+
+    monkeypatch.setattr(door_module, "WRONG_TOKEN_DELAY_S", 0.01)
+    install_log_redaction()
+    invitation = door.invite("手机1")
+    caplog.set_level(logging.DEBUG)
+
+    async def run():
+        phone = Phone(door.port)
+        key = (await phone.join(token=invitation.token))["key"]
+        await phone.hang_up()
+        back = Phone(door.port)
+        await back.join(key=key)  # the key goes over the wire too
+        await back.hang_up()
+        await Phone(door.port).join(token=invitation.token)  # a used token, refused
+        return key
+
+    key = asyncio.run(run())
+    # the console's records (the test's own phone is a websockets client that logs what it sends)
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name != "websockets.client")
+    assert "TEXT '" in "\n".join(r.getMessage() for r in caplog.records)  # what websockets says at debug: quoted
+    assert "RTCPeerConnection" in logged  # debug was on (aiortc's lines are there)
+    assert "TEXT '" not in logged  # websockets quotes no frame (it cut the token in the middle: no mask finds half)
+    assert invitation.token[:8] not in logged and key[:8] not in logged
