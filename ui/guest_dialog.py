@@ -134,6 +134,8 @@ class GuestDialog(QDialog):
         try:
             invite = self.service.doors.invite_guest(self.current_seat(), self.kind.currentData())
         except (OSError, ValueError) as exc:  # a refused seat (too many, a bad name), a port taken: said
+            self.code.clear()
+            self.link.clear()  # no other seat's link left beside the refusal
             self.status.setText(pick(str(exc)))
             return
         self.code.setPixmap(QPixmap.fromImage(qr_image(invite.qr)))
@@ -180,6 +182,8 @@ class GuestDialog(QDialog):
         self.level.setValue(round(seat.gain * 100))
         self.level.blockSignals(False)
         words = [tr(STATES[seat.state])]
+        if seat.seat not in scene_seats(self.service.desk.settings.inputs):  # joined, but no scene shows it
+            words.append(tr("还不在任何场景中：在“编辑场景”里添加"))
         if seat.state == "joined":
             words.append(tr("在线") if seat.connected else tr("信号中断，等待重连"))
         if seat.size:

@@ -1366,6 +1366,10 @@
         <translation>Not invited</translation>
     </message>
     <message>
+        <source>还不在任何场景中：在“编辑场景”里添加</source>
+        <translation>In no scene yet: add it in Edit scenes</translation>
+    </message>
+    <message>
         <source>在线</source>
         <translation>online</translation>
     </message>

@@ -123,3 +123,33 @@ def test_the_mix_sums_the_sources_within_full_scale_and_starts_and_stops_each():
     assert np.allclose(MixedAudio(Constant(-0.75), [Constant(-0.5)]).samples(0, 4), -1.0)
     mix.stop()
     assert (host.started, guest.started, host.stopped, guest.stopped) == (1, 1, 1, 1)
+
+
+def test_drift_within_40_ms_follows_on_each_stall_past_it_counts_and_mono_works():
+    clock, feed = Clock(), guest_feed()
+    audio = GuestAudio(feed, RATE, 2)
+    feed.put_audio(piece(0.5))  # before the show starts: nothing placed, nothing raised
+    audio.start(clock)
+    feed.put_audio(piece(0.5))
+    first = int(round((clock.t + PLAYOUT_S) * RATE)) - 960
+    clock.t += 0.02 + 0.005  # 5 ms late: still follows on sample by sample
+    feed.put_audio(piece(0.25))
+    assert audio.resyncs == 0 and np.allclose(audio.samples(first + 960, 960), 0.25, atol=1e-3)
+    for _ in range(2):
+        clock.t += 0.5
+        feed.put_audio(piece(0.1))
+    assert audio.resyncs == 2
+    quiet = guest_feed()
+    quiet.set_accepted(False)
+    off = GuestAudio(quiet, RATE, 2)
+    off.start(clock)
+    quiet.put_audio(piece(0.5))
+    silence = off.samples(0, 960)
+    assert silence.shape == (2, 960) and silence.dtype == np.float32 and not silence.any()
+    mono_feed = guest_feed()
+    mono = GuestAudio(mono_feed, RATE, 1)
+    mono.start(clock)
+    mono_feed.put_audio(piece(0.5))
+    at = int(round((clock.t + PLAYOUT_S) * RATE)) - 960
+    down = mono.samples(at, 960)  # both channels of 0.5 mixed down as libswresample does (-3 dB each)
+    assert down.shape == (1, 960) and np.allclose(down, 0.5 * 2 ** 0.5, atol=2e-3)

@@ -22,6 +22,7 @@ def test_a_token_is_used_once_and_gives_a_key_that_brings_the_phone_back():
     book = InviteBook(Clock())
     invitation = book.invite(" 手机1 ")
     assert invitation.seat == "手机1" and invitation.kind == "camera" and invitation.ttl_s == INVITE_TTL_S
+    assert len(invitation.token) == 24  # 18 random bytes: 144 bits
     ticket = book.claim(invitation.token)
     assert (ticket.seat, ticket.kind) == ("手机1", "camera") and ticket.key != invitation.token
     with pytest.raises(Refused):
@@ -29,7 +30,9 @@ def test_a_token_is_used_once_and_gives_a_key_that_brings_the_phone_back():
     assert book.rejoin(ticket.key) == ticket
     assert book.rejoin(ticket.key) == ticket  # as often as the phone drops
     [seat] = book.seats()
-    assert (seat.state, seat.accepted, seat.expires_in) == ("joined", False, 0.0)
+    assert (seat.seat, seat.kind, seat.state, seat.accepted, seat.expires_in) == ("手机1", "camera", "joined", False,
+                                                                                   0.0)
+    assert len(ticket.key) == 24
 
 
 def test_an_invitation_expires_unused():
@@ -75,10 +78,10 @@ def test_seats_kinds_and_names_are_checked():
     book.invite("手机2")  # a fresh link for a seat there already
     with pytest.raises(Refused, match="at most 2"):
         book.invite("手机3")
-    with pytest.raises(Refused, match="kind"):
+    with pytest.raises(Refused, match="camera/guest / a seat's kind is one of camera, guest"):
         InviteBook().invite("手机1", "spy")
     for bad in ("", "   ", None, 7, "\u202e\u200b"):
-        with pytest.raises(Refused):
+        with pytest.raises(Refused, match="1–24"):
             seat_name(bad)
     assert seat_name("手机\n1" + "长" * 40) == "手机 1" + "长" * 20  # one line, 24 characters
 
@@ -101,3 +104,13 @@ def test_anything_else_is_refused_with_one_sentence(guess):
             attempt(guess)
         reasons.add(str(refused.value))
     assert len(reasons) == 1  # a guesser learns nothing from the wording
+
+
+def test_a_lone_surrogate_or_any_text_as_a_secret_is_refused_never_raised():
+    book = InviteBook(Clock())
+    book.invite("手机1")
+    for guess in ("\ud800", "\udfff" * 24, "密钥" * 12):
+        with pytest.raises(Refused, match="邀请无效"):
+            book.claim(guess)
+        with pytest.raises(Refused, match="邀请无效"):
+            book.rejoin(guess)

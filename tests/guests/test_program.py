@@ -42,3 +42,17 @@ def test_a_reader_that_falls_behind_jumps_to_the_newest_and_the_ring_wraps():
     mono = ProgramSound(channels=1)
     mono.put(0, ramp(0, 20000))  # a piece longer than the ring keeps its end
     assert np.allclose(mono.reader()(PIECE), ramp(20000 - 2 * PIECE, PIECE)[:1], atol=1e-6)
+
+
+def test_a_read_across_the_ring_s_end_and_one_from_the_very_start():
+    sound = ProgramSound()
+    sound.put(0, ramp(0, 14000))
+    take = sound.reader()
+    take(PIECE), take(PIECE)  # from 12,080: to 14,000
+    sound.put(0, ramp(14000, 1000))  # the ring (14,400) wraps
+    got = take(PIECE)
+    assert got.dtype == np.float32 and np.allclose(got, ramp(14000, PIECE), atol=1e-6)
+    early = ProgramSound()
+    early.put(0, ramp(0, 100))  # less than 40 ms written: read from the start
+    first = early.reader()(PIECE)
+    assert np.allclose(first[:, :100], ramp(0, 100), atol=1e-6) and not first[:, 100:].any()

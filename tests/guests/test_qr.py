@@ -35,3 +35,4 @@ def test_the_terminal_draws_two_rows_a_line_in_half_blocks():
         bottom = [c in " ▀" for c in line]
         back += [top, bottom]
     assert back[: len(qr_rows(LINK))] == [list(row) for row in qr_rows(LINK)]
+    assert terminal(((True, False), (False, True))) == "▄▀"  # an even count: no light row added

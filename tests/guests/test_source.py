@@ -94,3 +94,61 @@ def test_a_guest_s_pictures_are_held_to_meet_its_sound_and_at_most_a_second_of_t
     clock.now += 0.08
     state = feed.latest()
     assert state.count == MAX_HELD + 6 and state.frame.to_ndarray()[0, 0] == 100 + MAX_HELD + 4  # the newest
+
+
+def test_i420_only_for_the_canvas_s_shape_within_one_percent_and_the_slates_say_which_seat(qapp_offscreen):
+    from app.guests.source import _SLATES
+    from app.media.slate import render_slate
+
+    feed = GuestFeed("手机1")
+    source = GuestSource(feed, 320, 180)
+    title, subtitle = _SLATES["waiting"]
+    assert np.array_equal(source.frame_at(0.0), render_slate(320, 180, f"手机1：{title}", subtitle))
+    feed.set_connected(True)
+    feed.set_accepted(True)
+    feed.put(frame())  # 64×36
+    assert source.i420_at(0.0, 320, 180).shape == (270, 320)
+    assert source.i420_at(0.0, 322, 180).shape == (270, 322)  # 0.6 % off: scaled in YUV all the same
+    assert source.i420_at(0.0, 320, 184) is None  # 2 % off: fitted in BGR (bars or a crop) instead
+
+
+def test_the_held_pictures_are_bounded_from_the_oldest():
+    from app.guests.feed import MAX_HELD
+
+    clock = Clock()
+    feed = GuestFeed("嘉宾", clock)
+    feed.delay_s = 1.0
+    for n in range(MAX_HELD + 5):
+        clock.now += 0.001
+        feed.put(frame(y=20 + n))
+    clock.now += 1.0 - (MAX_HELD + 5) * 0.001 + 0.0015  # the first two are due; the first five were let go
+    assert feed.latest().frame is None
+    clock.now += 0.0052
+    assert feed.latest().frame.to_ndarray()[0, 0] == 25  # the oldest kept
+
+
+def test_a_seat_s_meter_reads_silence_as_zero_and_float_sound_at_full_scale():
+    import av as _av
+
+    feed = GuestFeed("嘉宾")
+    silent = _av.AudioFrame.from_ndarray(np.zeros((1, 1920), np.int16), format="s16", layout="stereo")
+    silent.sample_rate = 48000
+    feed.put_audio(silent)
+    assert feed.latest().peak == 0.0
+    loud = _av.AudioFrame.from_ndarray(np.full((2, 960), 0.75, np.float32), format="fltp", layout="stereo")
+    loud.sample_rate = 48000
+    feed.put_audio(loud)
+    assert feed.latest().peak == 0.75
+    half = _av.AudioFrame.from_ndarray(np.full((1, 1920), 16384, np.int16), format="s16", layout="stereo")
+    half.sample_rate = 48000
+    other = GuestFeed("x")
+    other.put_audio(half)
+    assert other.latest().peak == 0.5  # 16,384 of 32,768
+
+
+def test_the_shelf_names_its_feeds_and_hands_the_program_to_guests():
+    from app.guests.program import ProgramSound
+
+    shelf = FeedShelf()
+    assert shelf.feed("手机1").seat == "手机1"
+    assert shelf.program_picture() is None and isinstance(shelf.program_sound, ProgramSound)

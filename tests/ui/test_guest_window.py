@@ -60,6 +60,9 @@ def test_a_phone_is_invited_seen_put_on_air_and_hung_up_from_the_window(window, 
 def test_a_seat_refused_is_said_in_the_dialog(window, qtbot, slot_errors):
     window.desk.guests_action.trigger()
     dialog = window.desk.guest_dialog
+    dialog.seat.setEditText("新机位")  # a seat no scene shows: invited, and told so
+    qtbot.mouseClick(dialog.invite_button, Qt.MouseButton.LeftButton)
+    assert "还不在任何场景中" in dialog.status.text() and dialog.link.text().startswith("https://")
     dialog.seat.setEditText("   ")
     qtbot.mouseClick(dialog.invite_button, Qt.MouseButton.LeftButton)
     assert "机位名称" in dialog.status.text() and dialog.link.text() == ""
