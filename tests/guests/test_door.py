@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 import urllib.error
 import urllib.request
@@ -40,9 +39,7 @@ def wait_until(condition, timeout: float = 10.0) -> None:
 
 
 def get(door, path: str):
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    return urllib.request.urlopen(f"https://127.0.0.1:{door.port}{path}", context=context, timeout=5)
+    return urllib.request.urlopen(f"https://127.0.0.1:{door.port}{path}", context=tls(), timeout=5)
 
 
 def test_the_page_and_its_script_are_served_with_a_strict_policy(door):

@@ -16,7 +16,7 @@ from app.console import ConsoleService
 from app.media.scenes import check_input, make_item, make_scene
 from app.store.db import Database
 from tests import browser
-from tests.guests.test_browser_guest import FAKE_MEDIA, spki_pin, wait_for
+from tests.guests.test_browser_guest import chromium_args, wait_for
 
 pytestmark = pytest.mark.skipif(not browser.chromium(), reason="Chromium is not installed (the test command "
                                                                  "installs it)")
@@ -47,8 +47,7 @@ def test_a_phone_joins_a_live_show_and_is_on_air_once_accepted(tmp_path, monkeyp
         door = service.doors.open_guests("127.0.0.1", 0)
         invitation = door.invite("手机1")
         camera = f"--use-file-for-fake-video-capture={y4m(tmp_path / 'magenta.y4m')}"
-        with browser.Browser(args=(*FAKE_MEDIA, camera, f"--ignore-certificate-errors-spki-list="
-                                                         f"{spki_pin(tmp_path / 'data')}")) as chrome:
+        with browser.Browser(args=(*chromium_args(tmp_path / "data"), camera)) as chrome:
             service.go_live(LiveOptions(destinations=(rtmp_server.url("phone-show-7f3a9c"),), record=False, width=640,
                                         height=360, fps=15, duration=9, audience_rate=5,
                                         test_server_confirmed=True))

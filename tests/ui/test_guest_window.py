@@ -50,7 +50,9 @@ def test_a_phone_is_invited_seen_put_on_air_and_hung_up_from_the_window(window, 
         qtbot.waitUntil(lambda: phone.socket.close_code is not None, timeout=5000)
         assert service.doors.guest_seats() == () and dialog.link.text() == ""
         assert not service.stage.guests.feed("台面").latest().accepted
+        assert not dialog.accept_button.isEnabled()
         qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)  # disabled: nothing happens
+        assert not service.stage.guests.feed("台面").latest().accepted and not dialog.accept_button.isChecked()
     finally:
         phone_loop.run(phone.hang_up())
         phone_loop.close()
