@@ -1,8 +1,9 @@
 """A show's records checked whole and handed over (issue #31 存证).
 
-`verify_show` checks a stored show: its log against its hash chain (app/store/chain.py), its recording against the
-digests the log holds (app/media/digest.py: a byte changed, a cut, bytes added after the end are each named with
-the seconds of media they fall in), and every 福袋 draw recomputed from the log (app/commerce/draw.py).
+`verify_show` checks a stored show: its log against its hash chain (app/store/chain.py, checked by
+app/store/chain_check.py), its recording against the digests the log holds (app/media/digest.py: a byte changed, a
+cut, bytes added after the end are each named with the seconds of media they fall in), and every 福袋 draw
+recomputed from the log (app/commerce/draw.py).
 
 `export_bundle` writes a show's records to a folder another machine can check with `verify_bundle`, with nothing
 but this console's code and the folder (the bundle format, version 1):
@@ -50,7 +51,8 @@ from app.commerce.draw import recompute
 from app.kernel.events import PLATFORM, Event, EventType
 from app.media.digest import as_recorded, digest_range
 from app.signing import StudioKey, check, fingerprint
-from app.store.chain import BATCH, EVENT_FIELDS, NOT_TAMPERING, QUARANTINE_FIELDS, Finding, Verdict, _slices, _verify, canonical
+from app.store.chain import EVENT_FIELDS, QUARANTINE_FIELDS, canonical
+from app.store.chain_check import BATCH, NOT_TAMPERING, Finding, Verdict, _slices, _verify
 from app.store.models import ChainLink, Erasure, EventRecord, LiveSession, QuarantinedEvent
 
 FORMAT = "anchor-console-records/1"

@@ -5,7 +5,7 @@
 Writes one show of `events` simulated audience events through the real `StoreWriter` (so every row is a link), ends
 it (the seal), then, three times each in the same run:
 - reference: every row of the show's log read in the same slices the check reads (the database's part alone);
-- ours: `app.store.chain.verify` (the rows and the links read side by side, each row's digests computed).
+- ours: `app.store.chain_check.verify` (the rows and the links read side by side, each row's digests computed).
 Also the check's peak memory (tracemalloc). Prints JSON and writes it to bench/out/.
 """
 
@@ -26,7 +26,7 @@ from sqlalchemy import select  # noqa: E402
 
 from app.kernel.bus import EventBus  # noqa: E402
 from app.live.simulator import AudienceSimulator, SimulatorConfig  # noqa: E402
-from app.store import chain  # noqa: E402
+from app.store import chain_check as chain  # noqa: E402
 from app.store.db import Database  # noqa: E402
 from app.store.models import EventRecord, LiveSession  # noqa: E402
 from app.store.writer import StoreWriter  # noqa: E402

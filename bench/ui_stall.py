@@ -155,7 +155,7 @@ def main() -> int:
     comments = len(window.comments.model.rows)
     frames = window.preview.frames_shown - frames_before
     stopping = summary(measure(app, 3.0, controls.stop_action.trigger))  # 停播 pressed: the stop runs on its thread
-    while controls.stopping:
+    while window.on_air.stopping:
         measure(app, 0.5)
     go_live_ms, stop_ms = going["max_ms"], stopping["max_ms"]
     collected_stop = collections.take()

@@ -341,7 +341,7 @@ def test_orders_imported_after_a_chained_show_extend_its_chain_and_it_still_veri
     from sqlalchemy import delete, update
 
     from app.kernel.events import Event
-    from app.store.chain import verify
+    from app.store.chain_check import verify
     from app.store.models import ChainLink
     from app.store.writer import StoreWriter
 

@@ -18,7 +18,7 @@ from app.media.digest import GrowingFile, Segment, as_recorded, digest_range
 from app.records import (_erased_fair, _file_findings, _seconds, anchor_findings, anchor_statement, check_draws,
                          check_recording)
 from app.session import SessionCore
-from app.store.chain import Finding
+from app.store.chain_check import Finding
 from app.store.models import EventRecord
 
 STAFF = "assistant:小李"

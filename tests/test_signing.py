@@ -19,7 +19,8 @@ from app.records import day_anchor, export_bundle, verify_bundle, verify_show
 from app.redaction import redact
 from app.session import SessionCore
 from app.signing import KeyExists, StudioKey, check, fingerprint
-from app.store.chain import event_digests, link_of, note_digest, verify
+from app.store.chain import event_digests, link_of, note_digest
+from app.store.chain_check import verify
 from app.store.models import ChainLink, EventRecord, LiveSession
 from tests.conftest import run_cli
 from tests.test_destinations import _DictKeyring

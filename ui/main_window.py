@@ -28,6 +28,7 @@ from ui.bridge import CoreSignals
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.preview import PreviewWidget
 from ui.window.doors import DoorsMenu
+from ui.window.on_air import OnAir
 from ui.window.show import DEFAULT_DESTINATION, FEED, ShowControls
 from ui.window.desk import OVERLAYS, DeskMenus
 
@@ -46,7 +47,7 @@ SHORTCUTS = [("F5", QT_TR_NOOP("讲解选中商品")), ("F6", QT_TR_NOOP("上一
 
 class MainWindow(QMainWindow):
     """The console's window: the preview in the middle, the docks an assistant works in around it, and three
-    areas with their own controllers — `show_controls` (the toolbars, going live, the on-air light), `studio`
+    areas with their own controllers — `show_controls` (the toolbars), `on_air` (going live, the on-air light), `studio`
     (overlays, scenes, filters, moderation) and `doors` (LAN assistants, control surfaces)."""
 
     def __init__(self, service: ConsoleService, settings: QSettings | None = None) -> None:
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.doors = DoorsMenu(self)
         self._build_centre()
         self.show_controls = ShowControls(self)
+        self.on_air = OnAir(self, self.show_controls)
         self._build_docks()
         self._shortcuts()
         self._build_status_bar()
@@ -392,7 +394,7 @@ class MainWindow(QMainWindow):
 
     def _on_air_changed(self, on_air: bool) -> None:
         """A go-live or a stop made here or by a control surface (StartStream / StopStream): the window follows."""
-        controls = self.show_controls
+        controls = self.on_air
         if on_air and controls.live_since is None:
             controls.went_live_elsewhere()
         elif not on_air and controls.live_since is not None and not self.service.live and not controls.stopping:
@@ -428,7 +430,7 @@ class MainWindow(QMainWindow):
 
     def _tick_metrics(self) -> None:
         failure = self.service.recover()  # the stream failed: the session is closed, the preview runs again
-        controls = self.show_controls
+        controls = self.on_air
         if failure:
             controls.failed(failure)
         self.doors.update_status()
@@ -489,7 +491,7 @@ class MainWindow(QMainWindow):
             self.teleprompter.close()
         if self.review_window is not None:
             self.review_window.close()
-        self.show_controls.stopper.wait()  # a stop under way finishes first
+        self.on_air.stopper.wait()  # a stop under way finishes first
         self.service.stop()
         self.service.stage.stop_preview()  # the window is gone: nothing is shown any more
         for timer in self._timers:

@@ -13,7 +13,8 @@ from sqlalchemy import delete, select, update
 from app.erasure import erase_viewer
 from app.kernel.events import Event, EventType as T
 from app.session import SessionCore
-from app.store.chain import canonical, event_digests, verify
+from app.store.chain import canonical, event_digests
+from app.store.chain_check import verify
 from app.store.models import ChainLink, EventRecord, QuarantinedEvent
 from app.store.writer import event_row
 from tests.strategies import any_text
@@ -107,7 +108,7 @@ def test_a_row_changed_removed_or_given_another_viewer_is_named(catalogue, tampe
 
 
 def test_two_events_swapped_and_a_row_added_are_named(catalogue, monkeypatch):
-    import app.store.chain as chain
+    import app.store.chain_check as chain
 
     monkeypatch.setattr(chain, "BATCH", 7)  # the log and the chain read in many slices, side by side
     _core, session_id, seqs = a_show(catalogue)
@@ -179,7 +180,7 @@ def test_links_written_out_of_the_seqs_order_still_match_their_events(catalogue,
     import random
     import time
 
-    import app.store.chain as chain
+    import app.store.chain_check as chain
     from app.store.models import LiveSession
     from app.store.writer import StoreWriter
 
@@ -207,7 +208,7 @@ def test_links_written_out_of_the_seqs_order_still_match_their_events(catalogue,
 
 
 def test_a_log_emptied_is_said_without_a_million_findings(catalogue, monkeypatch):
-    import app.store.chain as chain
+    import app.store.chain_check as chain
 
     monkeypatch.setattr(chain, "KEPT", 5)
     _core, session_id, seqs = a_show(catalogue)
@@ -322,7 +323,7 @@ def test_an_auditor_recomputes_every_digest_from_the_documented_encoding():
 
 
 def test_many_rows_changed_are_each_named_until_the_cap_then_counted(catalogue, monkeypatch):
-    import app.store.chain as chain
+    import app.store.chain_check as chain
 
     monkeypatch.setattr(chain, "KEPT", 3)
     _core, session_id, seqs = a_show(catalogue)
@@ -337,7 +338,8 @@ def test_many_rows_changed_are_each_named_until_the_cap_then_counted(catalogue, 
 
 
 def test_what_marks_an_erasure_and_what_an_import_adds_to_a_show_without_a_chain(catalogue):
-    from app.store.chain import _holds, extend
+    from app.store.chain import extend
+    from app.store.chain_check import _holds
     from tests.test_clips_fast import build_show
 
     tokens = {"erased:ab12"}
@@ -440,7 +442,7 @@ def test_a_writer_opened_again_continues_the_chain_and_never_seals_twice(catalog
 
 
 def chain_module():
-    import app.store.chain as chain
+    import app.store.chain_check as chain
 
     return chain
 

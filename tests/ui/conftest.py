@@ -40,11 +40,11 @@ def stop_show(qtbot):
     """停播 as the window does it (asked, then stopped on a thread of its own), waited for until the window says so."""
 
     def stop(window) -> None:
-        controls = window.show_controls
-        assert controls.stop_live()
+        controls, on_air = window.show_controls, window.on_air
+        assert on_air.stop_live()
         assert not controls.stop_action.isEnabled() and not controls.go_live_action.isEnabled()  # neither meanwhile
-        qtbot.waitUntil(lambda: not controls.stopping, timeout=30000)
-        assert not window.service.live and controls.live_since is None
+        qtbot.waitUntil(lambda: not on_air.stopping, timeout=30000)
+        assert not window.service.live and on_air.live_since is None
 
     return stop
 

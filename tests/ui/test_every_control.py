@@ -112,7 +112,7 @@ def test_go_live_and_stop_from_their_shortcuts(window, qtbot, slot_errors, tmp_p
     qtbot.waitUntil(lambda: window.show_controls.timer_label.text()[-8:] >= "00:00:01", timeout=5000)
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert "停播中" in window.show_controls.timer_label.text()  # the stop runs on its own thread, and says so
-    qtbot.waitUntil(lambda: not window.service.live and not window.show_controls.stopping, timeout=15000)
+    qtbot.waitUntil(lambda: not window.service.live and not window.on_air.stopping, timeout=15000)
     assert window.show_controls.timer_label.text() == "00:00:00" and not window.show_controls.timer_label.styleSheet()
     assert not slot_errors, slot_errors
 
@@ -184,7 +184,7 @@ def test_a_show_that_ends_is_listed_in_the_open_review_and_the_status_bar_forget
     qtbot.waitUntil(lambda: window.service.live, timeout=15000)
     qtbot.waitUntil(lambda: "GMV" in window.stats_label.text(), timeout=10000)
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: not window.service.live and not window.show_controls.stopping, timeout=15000)
+    qtbot.waitUntil(lambda: not window.service.live and not window.on_air.stopping, timeout=15000)
     assert review.sessions.count() == 1 and "演练" in review.sessions.item(0).text()  # listed without a toggle
     assert "GMV" not in window.stats_label.text()
     review.close()

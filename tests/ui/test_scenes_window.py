@@ -116,12 +116,12 @@ def test_a_control_surface_starts_and_stops_the_show_and_the_window_follows(qtbo
         deck.start_stream()
         qtbot.waitUntil(lambda: controls.stop_action.isEnabled() and not controls.go_live_action.isEnabled(),
                         timeout=5000)
-        assert controls.live_since is not None and "演练中" in controls.timer_label.text()
+        assert window.on_air.live_since is not None and "演练中" in controls.timer_label.text()
         deck.stop_stream()
         deck.disconnect()
         qtbot.waitUntil(lambda: controls.go_live_action.isEnabled() and not controls.stop_action.isEnabled(),
                         timeout=10000)
-        assert controls.live_since is None and controls.timer_label.text() == "00:00:00"
+        assert window.on_air.live_since is None and controls.timer_label.text() == "00:00:00"
         assert window.stats_label.text() in ("未开播 not live", "未开播")
     finally:
         window.confirm = lambda question: True

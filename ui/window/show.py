@@ -1,20 +1,16 @@
-"""开播: the two toolbars (where the show goes, what it shows) and going live — the pre-live check, the go-live
-with its questions, the stop, the on-air light and the sound meter at the menu bar's right."""
+"""开播's toolbars: where the show goes and what it shows, the options a go-live asks for, the preview before going
+live, the on-air light and the sound meter at the menu bar's right. Pressing 开播, 停播 and 开播前检查 is
+ui/window/on_air.py's."""
 
 from __future__ import annotations
-
-import threading
-import time
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QToolBar, QWidget
 
-from app.console import PRESETS, DestinationError, LiveOptions, format_clock, redact, redact_url
+from app.console import PRESETS, LiveOptions
 from ui import i18n
-from ui.worker import Worker, no_collection_here
-from ui.i18n import QT_TR_NOOP, pick, tr
+from ui.i18n import QT_TR_NOOP, tr
 from ui.url_field import UrlField
 
 CAMERA_MODES = ["640x480@30", "1280x720@30", "1920x1080@30", "1280x720@60", "1920x1080@60", "3840x2160@30"]
@@ -27,18 +23,13 @@ CANVASES = [(LANDSCAPE, "720p30 1280x720", (1280, 720, 30)), (LANDSCAPE, "1080p3
 
 
 class ShowControls:
-    """The go-live area of the main window (`window.show_controls`): its widgets and actions, the options a
-    go-live asks for, and what the window shows while on air. `window` gives the service, the settings, the
-    status line and the dialogs' answers (tests replace `confirm` and `choose`)."""
+    """The go-live area of the main window (`window.show_controls`): its widgets and actions (connected by
+    `window.on_air`), the options a go-live asks for. `window` gives the service, the settings, the status line."""
 
     def __init__(self, window) -> None:
         self.window = window
         self.service = window.service
         self.media_file: str | None = None
-        self.live_since: float | None = None
-        self.check_dialog = None
-        self.last_checks: list = []
-        self.stopper = Worker(window, "stop")  # the stop writes the recording and the session: not on this thread
         self._build_live_bar()
         window.addToolBarBreak()
         self._build_picture_bar()
@@ -74,15 +65,11 @@ class ShowControls:
         self.check_action = QAction("✓ " + tr("开播前检查"), window)
         self.check_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
         self.check_action.setToolTip(tr("推流服务器握手（不发送密钥）、磁盘、极限词、库存与直播价、优惠券、直播间数据"))
-        self.check_action.triggered.connect(lambda: self.run_prelive_check())
         self.upload_action = QAction(tr("开播前检查 + 上行测速…"), window)
-        self.upload_action.triggered.connect(self.run_upload_check)
         self.go_live_action = QAction("● " + tr("开播"), window)
         self.go_live_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.go_live_action.triggered.connect(self.go_live)
         self.stop_action = QAction("■ " + tr("停播"), window)
         self.stop_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.stop_action.triggered.connect(self.stop_live)
         self.stop_action.setEnabled(False)
         self.health = QLabel("")
         self.save_key_action = QAction(tr("保存密钥"), window)
@@ -208,15 +195,6 @@ class ShowControls:
         self.mode.setStyleSheet("background: #c62828; color: white; font-weight: bold;" if live else "")
         self.refresh_preview()  # the 演练 mark comes and goes in the preview too
 
-    def _choose_rehearsal_push(self, urls: list[str]) -> str | None:
-        """A real-looking destination while Rehearsal is chosen: ask which the user means, never guess."""
-        return self.window.choose(
-            tr("当前是演练模式，但填了推流地址")
-            + ":\n" + "\n".join(redact_url(url) for url in urls) + "\n\n"
-            + tr("演练的画面带“演练”角标、可能有模拟评论与订单，只能推到私有测试服务器。"),
-            {"test": tr("这是测试服务器，演练"),
-             "live": tr("切换到直播（真实观众）")})
-
     def refresh_preview(self) -> None:
         """Before going live the preview shows the chosen source on the chosen canvas (nothing is sent)."""
         if self.service.live:
@@ -263,193 +241,6 @@ class ShowControls:
             self.window.message(keys.fallback_message, error=True)
         else:
             self.window.message(tr("已保存") + f": {destination.shown} " + tr("（密钥在系统钥匙串）"))
-
-    # --- 开播前检查 -----------------------------------------------------------------------------------------
-    def run_upload_check(self) -> None:
-        """The checks plus 上行测速 (10 s to the destination, the key sent): asked first, since it publishes."""
-        if not self.destination.text().strip():
-            self.window.message(tr("请先填写推流地址"), error=True)
-            return
-        if self.window.confirm(tr("上行测速会用推流密钥推送测试画面 10 秒（在平台上是一次短暂开播）。继续？")):
-            self.run_prelive_check(upload_s=10.0)
-
-    def run_prelive_check(self, upload_s: float | None = None) -> None:
-        """开播前检查 in a worker thread (a server may take seconds to answer); the results in a dialog."""
-        if not self.check_action.isEnabled():
-            return
-        _names, urls = self.urls()
-        options = self.options(urls)
-        box: list = []
-        service, feed_url = self.service, self.window.doors.feed_url  # the thread holds no Qt object (ui/worker.py)
-
-        def work() -> None:
-            with no_collection_here():
-                try:
-                    box.append(service.prelive_checks(urls, options.bitrate if options else 2_500_000,
-                                                      feed_url=feed_url, upload_s=upload_s))
-                except Exception as exc:  # noqa: BLE001 - shown, not lost in a thread nobody watches
-                    box.append(exc)
-
-        self.check_action.setEnabled(False)
-        self.window.message(tr("检查中…"))
-        threading.Thread(target=work, name="pre-live check", daemon=True).start()
-
-        def poll() -> None:
-            if not box:
-                QTimer.singleShot(100, poll)
-                return
-            self.check_action.setEnabled(True)
-            if isinstance(box[0], Exception):
-                self.window.message(redact(str(box[0])), error=True)
-                return
-            self._show_checks(box[0])
-
-        QTimer.singleShot(100, poll)
-
-    def _show_checks(self, checks: list) -> None:
-        from PySide6.QtGui import QColor
-        from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QVBoxLayout
-
-        self.last_checks = checks
-        colours = {"ok": "#2f855a", "warn": "#b7791f", "fail": "#c53030"}
-        dialog = QDialog(self.window)
-        dialog.setWindowTitle(tr("开播前检查"))
-        listing = QListWidget(dialog)
-        listing.setWordWrap(True)
-        for check in checks:
-            item = QListWidgetItem(redact(check.line()))
-            item.setForeground(QColor(colours[check.status]))
-            listing.addItem(item)
-        failed = sum(check.status == "fail" for check in checks)
-        summary = QLabel(tr("{failed} 项未通过").format(failed=failed) if failed else tr("全部通过"))
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(listing)
-        layout.addWidget(summary)
-        dialog.resize(760, 320)
-        self.check_dialog = dialog
-        dialog.show()
-        self.window.message(summary.text(), error=bool(failed))
-
-    # --- go live / stop --------------------------------------------------------------------------------------
-    def go_live(self) -> bool:
-        window = self.window
-        names, urls = self.urls()
-        test_server = False
-        if urls and self.rehearsal:
-            answer = self._choose_rehearsal_push(urls)
-            if answer is None:
-                return False
-            if answer == "live":
-                self.mode.setCurrentIndex(self.mode.findData("live"))
-            test_server = answer == "test"
-        if not window.confirm(self._go_live_question()):
-            return False
-        options = self.options(urls, ask_for_file=True)
-        if options is None:
-            return False
-        if test_server:
-            options = replace(options, test_server_confirmed=True)
-        window.remember()
-        try:
-            self.service.go_live(options)
-        except (DestinationError, ValueError) as exc:  # the service has rolled back: the preview runs again
-            window.alert.show_message(redact(str(exc)))
-            window.message(redact(str(exc)), error=True)
-            return False
-        window.alert.hide()
-        window.destinations.went_live(names)
-        self.live_since = time.monotonic()
-        self.show_on_air(0.0)  # lit at once, not a second later
-        window.stats_label.setText("")  # not 未开播 beside 已开播 until the first figures come
-        window.graphs.reset()
-        camera = self.service.stage.camera_mode()
-        self.go_live_action.setEnabled(False)
-        self.stop_action.setEnabled(True)
-        window.message(tr("已开播") + (" · " + tr("摄像头实际") + f" {camera}" if camera else ""))
-        return True
-
-    def went_live_elsewhere(self) -> None:
-        """A control surface's StartStream: the light, the timer and the buttons as for the window's own go-live."""
-        self.live_since = time.monotonic()
-        self.show_on_air(0.0)
-        self.go_live_action.setEnabled(False)
-        self.stop_action.setEnabled(True)
-        self.window.stats_label.setText("")
-
-    def _go_live_question(self) -> str:
-        question = (tr("开始演练吗？（画面带“演练”角标）") if self.rehearsal
-                    else tr("确定开播吗？直播只接收真实直播间数据。"))
-        report = self.service.catalogue.compliance_report()
-        if report:
-            lines = [f"· {title}｜{field}：{'、'.join(h.word for h in hits)}（{pick(hits[0].reason)}）"
-                     for title, field, hits in report[:12]]
-            question = (tr("话术/商品中发现《广告法》极限词") + "：\n" + "\n".join(lines)
-                        + "\n\n" + tr("仍然开播吗？"))
-        return question
-
-    def stop_live(self) -> bool:
-        """停播: asked, then the stream stops on a thread of its own (finishing the recording and writing the show
-        takes a few hundred ms at 5,000 events/s); the window says 停播中… and answers meanwhile."""
-        if not self.service.live or self.stopping or not self.window.confirm(tr("确定停播吗？")):
-            return False
-        self.go_live_action.setEnabled(False)
-        self.stop_action.setEnabled(False)
-        self.timer_label.setText("■ " + tr("停播中…"))
-        self.window.message(tr("停播中…"))
-        self.stopper.start(self.service.stop, self._stop_done)
-        return True
-
-    @property
-    def stopping(self) -> bool:
-        return self.stopper.busy
-
-    def _stop_done(self, result) -> None:
-        self.stopped()
-        if isinstance(result, Exception):  # shown, not lost in the thread
-            self.window.message(redact(str(result)), error=True)
-
-    def show_on_air(self, seconds: float | None) -> None:
-        """The timer as a light: red 直播中 LIVE (orange 演练 for a rehearsal) with the time on air, plain when off."""
-        if seconds is None:
-            self.timer_label.setStyleSheet("")
-            self.timer_label.setText("00:00:00")
-            return
-        broadcast = self.service.broadcast
-        rehearsal = broadcast is not None and broadcast.options.rehearsal
-        colour, word = (("#e67800", tr("演练中")) if rehearsal else ("#d32f2f", tr("直播中", "on-air light")))
-        self.timer_label.setStyleSheet(f"background: {colour}; color: white; font-weight: bold; padding: 2px 8px;"
-                                       "border-radius: 4px;")
-        self.timer_label.setText(f"● {word} {format_clock(seconds)}")
-
-    def failed(self, message: str) -> None:
-        """The stream failed while on air: the session is closed, the preview runs again; the reason stays."""
-        window = self.window
-        window.alert.show_message(message)
-        window.message(message, error=True)
-        self.live_since = None
-        self.show_on_air(None)
-        self.go_live_action.setEnabled(True)
-        self.stop_action.setEnabled(False)
-        self.health.setText("")
-        window.destinations.stopped()
-
-    def stopped(self) -> None:
-        """The window after a stop (its own button, or a control surface's StopStream): nothing says "OK" any more."""
-        window = self.window
-        self.live_since = None
-        self.show_on_air(None)
-        self.go_live_action.setEnabled(True)
-        self.stop_action.setEnabled(False)
-        window.notices.setText("")
-        self.health.setText("")
-        window.destinations.stopped()
-        window.stats_label.setText(tr("未开播"))  # the last GMV and online were the show's, not now
-        if window.review_window is not None and window.review_window.isVisible():
-            window.review_window.refresh_sessions()  # the show just ended is listed at once
-        window.preview.show_frame(None)
-        self.refresh_preview()
-        path = self.service.recording_path
-        window.message(tr("已停播") + (" · " + tr("录像") + f": {path}" if path else ""))
 
     # --- the sound ---------------------------------------------------------------------------------------------
     def _set_muted(self, muted: bool) -> None:
