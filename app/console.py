@@ -412,11 +412,17 @@ class ConsoleControl:
     def vendor_request(self, request_type: str, data: dict) -> dict:
         """The room's verbs by name with {"args": [...]} as the LAN assistants send them (pin_product [3],
         next_product [], drop_coupon [id, quantity, seconds], start_flash_sale [...], pin_comment [seq], undo),
-        plus get_room (the pinned product, live coupons). As the console's own actor, undoable from the window."""
+        plus get_room (the pinned product, live coupons). As the console's own actor, undoable from the window.
+        The guests' seats by app.guests.control (get_guests, accept_guest, guest_off_air, hang_up_guest,
+        set_guest_level)."""
         from app.remote.obsws import RequestFailed, Status
         from app.commerce.verbs import VERBS, check_arguments as verb_arguments
 
+        from app.guests.control import REQUESTS as GUEST_REQUESTS, guest_request
+
         service = self.service
+        if request_type in GUEST_REQUESTS:  # 手机机位 / 连麦: the seats, on air or off, their level, hang up
+            return guest_request(service.doors, request_type, data)
         if request_type == "get_room":
             state = service.room_snapshot().state
             pinned = state.products.get(state.pinned_product) if state.pinned_product is not None else None

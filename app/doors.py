@@ -156,8 +156,12 @@ class Doors:
         return tuple(seats)
 
     def accept_guest(self, seat: str, on_air: bool = True) -> bool:
-        """Put the seat's phone on air (or take it off); False when the door is closed or has no such seat."""
-        return self.guests is not None and self.guests.accept(seat, on_air)
+        """Put the seat's phone on air (or take it off); False when the door is closed or has no such seat. Control
+        surfaces hear it as a VendorEvent `guest_changed` (a Stream Deck's button lights)."""
+        done = self.guests is not None and self.guests.accept(seat, on_air)
+        if done:
+            self._guest_changed(seat, on_air=on_air)
+        return done
 
     def set_guest_level(self, seat: str, gain: float) -> float:
         """The seat's level in the program's mix, 0–2 (1: as it arrives); what was set."""
@@ -168,7 +172,16 @@ class Doors:
 
     def remove_guest(self, seat: str) -> bool:
         """Hang up the seat's phone and void its link and key; its slate stays in the scenes."""
-        return self.guests is not None and self.guests.revoke(seat)
+        done = self.guests is not None and self.guests.revoke(seat)
+        if done:
+            self._guest_changed(seat, on_air=False, hung_up=True)
+        return done
+
+    def _guest_changed(self, seat: str, **change) -> None:
+        from app.remote.obsws_requests import VENDOR
+
+        data = {"seat": seat, "onAir": change["on_air"]} | ({"hungUp": True} if change.get("hung_up") else {})
+        self.emit("VendorEvent", {"vendorName": VENDOR, "eventType": "guest_changed", "eventData": data})
 
     def guest_still(self, seat: str, width: int = 240):
         """The seat's newest picture, small, as BGR (to see who it is before accepting), or None."""

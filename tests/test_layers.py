@@ -27,6 +27,7 @@ FLOORS = {
     "app.session": 5, "app.insights": 5, "app.clips": 5, "app.abtest": 4, "app.erasure": 4, "app.records": 4, "app.retention": 4, "app.remote": 5, "app.report": 5, "app.insights_report": 6, "app.prelive": 5, "app.desk": 5,
     "app.guests": 5,  # a phone's seat: invitations, its feed, its scene source
     "app.guests.door": 6,  # the guests' door (HTTPS + WebRTC) shares the LAN door's TLS and guard (app.remote)
+    "app.guests.control": 6,  # the seats as obs-websocket vendor requests (app.remote.obsws_requests)
     "app.assembly": 6,  # the one way a picture is built (preview, go-live, stream)
     "app.broadcast": 7, "app.stage": 7, "app.history": 7, "app.doors": 7,
     "app.console": 8,

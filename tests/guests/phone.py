@@ -132,5 +132,6 @@ class PhoneThread:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def close(self) -> None:
+        self.run(self.loop.shutdown_default_executor(), 5)  # aiortc's blocking work ran on the loop's executor
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
