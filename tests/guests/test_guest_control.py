@@ -5,7 +5,6 @@ status code with a sentence, never an exception past the door."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import obsws_python as obs
