@@ -151,8 +151,9 @@ class Doors:
         for view in door.book.seats():
             state = door.feed(view.seat).latest()
             size = None if state.frame is None else (state.frame.width, state.frame.height)
+            feed = door.feed(view.seat)
             seats.append(GuestSeat(view.seat, view.kind, view.state, view.accepted, state.connected, state.count,
-                                   size, view.expires_in, state.peak, door.feed(view.seat).gain))
+                                   size, view.expires_in, state.peak, feed.gain, feed.heard))
         return tuple(seats)
 
     def accept_guest(self, seat: str, on_air: bool = True) -> bool:
@@ -169,6 +170,11 @@ class Doors:
         if self._seats is not None:
             self._seats.feed(seat).gain = gain
         return gain
+
+    def hear_guest(self, seat: str, heard: bool = True) -> bool:
+        """The seat's sound in the program while it is on air (a guest's is by default; a phone camera's — a
+        close-up's sound, a phone as a wireless microphone — when asked); False when there is no such seat."""
+        return self.guests is not None and self.guests.hear(seat, heard)
 
     def remove_guest(self, seat: str) -> bool:
         """Hang up the seat's phone and void its link and key; its slate stays in the scenes."""

@@ -10,7 +10,7 @@ import math
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import (QComboBox, QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from ui.i18n import QT_TR_NOOP, pick, tr
@@ -59,6 +59,9 @@ class GuestDialog(QDialog):
         self.accept_button.toggled.connect(self.put_on_air)
         self.remove_button = QPushButton(tr("挂断并作废链接"))
         self.remove_button.clicked.connect(self.remove)
+        self.heard = QCheckBox(tr("声音进节目"))  # a guest's is; a phone camera's when the streamer wants it
+        self.heard.setToolTip(tr("上播时把这个机位的声音混入直播（连麦嘉宾默认开；手机机位默认关，主播的麦克风是节目的声音）"))
+        self.heard.toggled.connect(self.set_heard)
         self.code = QLabel(tr("点“生成二维码”，用手机相机扫描"))
         self.code.setFixedSize(QR_PIXELS + 16, QR_PIXELS + 16)
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -112,6 +115,7 @@ class GuestDialog(QDialog):
         sound.addWidget(self.level, 2)
         sound.addWidget(self.meter, 3)
         side.addLayout(sound)
+        side.addWidget(self.heard)
         side.addWidget(self.accept_button)
         side.addWidget(self.remove_button)
         side.addStretch(1)
@@ -157,6 +161,9 @@ class GuestDialog(QDialog):
     def set_level(self, percent: int) -> None:
         self.service.doors.set_guest_level(self.current_seat(), percent / 100)
 
+    def set_heard(self, heard: bool) -> None:
+        self.service.doors.hear_guest(self.current_seat(), heard)
+
     def remove(self) -> None:
         self.service.doors.remove_guest(self.current_seat())
         self.code.clear()
@@ -173,6 +180,10 @@ class GuestDialog(QDialog):
         self.accept_button.blockSignals(False)
         self.accept_button.setEnabled(seat is not None)
         self.remove_button.setEnabled(seat is not None)
+        self.heard.setEnabled(seat is not None)
+        self.heard.blockSignals(True)
+        self.heard.setChecked(bool(seat and seat.heard))
+        self.heard.blockSignals(False)
         if seat is None:
             self.still.setText(tr("未邀请"))
             self.meter.setValue(0)

@@ -2,7 +2,8 @@
 `--guest NAME` (连麦: its picture and its sound) each add a seat to the studio's sources and a scene showing it (the
 last one added goes on air); after the go-live the guests' door opens and each seat's link is printed with its QR
 code and the certificate's fingerprint. A joined phone stays off air until `accept NAME` is typed (or at once with
-`--accept-guests`); `off NAME`, `remove NAME` (hang up, void the link) and `invite NAME` (a fresh link) likewise."""
+`--accept-guests`); `off NAME`, `sound NAME on|off` (a phone camera's sound in the program, or a guest's out),
+`remove NAME` (hang up, void the link) and `invite NAME` (a fresh link) likewise."""
 
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ def serve(service, guests: GuestSeats, out=_print) -> None:
     if guests.accept:
         out("接受 accepting: each phone goes on air as it joins (--accept-guests)")
     else:
-        out("上播 to put a joined phone on air, type: accept NAME   (off NAME, remove NAME, invite NAME)")
+        out("上播 to put a joined phone on air, type: accept NAME   (off NAME, sound NAME on|off, remove NAME, "
+            "invite NAME)")
     threading.Thread(target=_commands, args=(service, guests, sys.stdin, out), name="guest commands",
                      daemon=True).start()
 
@@ -114,9 +116,17 @@ def _commands(service, guests: GuestSeats, stream, out) -> None:
             out(f"{name}: on air" if doors.accept_guest(name) else f"{name}: no such seat")
         elif verb in ("off", "下播"):
             out(f"{name}: off air" if doors.accept_guest(name, False) else f"{name}: no such seat")
+        elif verb in ("sound", "声音"):  # sound NAME on|off: the seat's sound in the program while on air
+            seat, _, switch = name.rpartition(" ")
+            on = switch.strip().lower() in ("on", "开")
+            if switch.strip().lower() not in ("on", "off", "开", "关"):
+                out("sound NAME on|off")
+            else:
+                out(f"{seat}: sound {'on' if on else 'off'}" if doors.hear_guest(seat.strip(), on)
+                    else f"{seat}: no such seat")
         elif verb in ("remove", "挂断"):
             out(f"{name}: hung up, link void" if doors.remove_guest(name) else f"{name}: no such seat")
         elif verb in ("invite", "邀请") and name in kinds:
             _invite(service, guests, name, kinds[name], out)
         elif verb:
-            out("commands: accept NAME, off NAME, remove NAME, invite NAME")
+            out("commands: accept NAME, off NAME, sound NAME on|off, remove NAME, invite NAME")

@@ -1,7 +1,7 @@
 """A guest's sound in the program (连麦): the seat's decoded audio placed on the show's clock as it arrives, a
 little behind (`PLAYOUT_S`, so the network's jitter does not cut it), and re-placed when it drifts, as a
-microphone's is. Silent unless the seat is on air and is a guest's (a phone camera's sound stays out: the host's
-microphone is the show's), at the seat's level (`GuestFeed.gain`)."""
+microphone's is. Silent unless the seat is on air and heard (`GuestFeed.heard`: a guest's by default; a phone
+camera's only when asked — the host's microphone is the show's), at the seat's level (`GuestFeed.gain`)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class GuestAudio(AudioSource):
 
     def on_air(self) -> bool:
         state = self.feed.latest()
-        return state.accepted and state.connected and self.feed.kind == "guest"
+        return state.accepted and state.connected and self.feed.heard
 
     def samples(self, first: int, count: int) -> np.ndarray:
         pulled = self.buffer.pull(first, count)

@@ -1,6 +1,6 @@
 """手机机位 / 连麦 from a control surface (a Stream Deck, a script): obs-websocket vendor requests (vendorName
 `anchor-console`, docs/protocol.md) that list the seats, put one on air or take it off, set its level in the mix
-and hang it up — what the window's dialog and the command line's typed words do. A request's data is a control
+and whether its sound is heard, and hang it up — what the window's dialog and the command line's typed words do. A request's data is a control
 surface's, hostile until parsed: every refusal is a status code with a sentence (中文 / English)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import math
 from app.guests.invites import Refused, seat_name
 from app.remote.obsws_requests import RequestFailed, Status, field_of
 
-REQUESTS = ("get_guests", "accept_guest", "guest_off_air", "hang_up_guest", "set_guest_level")
+REQUESTS = ("get_guests", "accept_guest", "guest_off_air", "hang_up_guest", "set_guest_level", "set_guest_heard")
 
 
 def guest_request(doors, request_type: str, data: dict) -> dict:
@@ -29,12 +29,17 @@ def guest_request(doors, request_type: str, data: dict) -> dict:
         return {"seat": seat, "hungUp": True}
     if request_type == "set_guest_level":
         return {"seat": seat, "level": doors.set_guest_level(seat, _level(data))}
+    if request_type == "set_guest_heard":
+        heard = field_of(data, "heard", bool)
+        if not doors.hear_guest(seat, heard):
+            raise _missing(seat)
+        return {"seat": seat, "heard": heard}
     raise RequestFailed(Status.UNKNOWN_REQUEST_TYPE, f"未知操作 / unknown vendor request {request_type[:40]!r}")
 
 
 def _seat(view) -> dict:
     return {"seat": view.seat, "kind": view.kind, "state": view.state, "onAir": view.accepted,
-            "connected": view.connected, "level": round(view.gain, 3),
+            "connected": view.connected, "level": round(view.gain, 3), "heard": view.heard,
             "size": list(view.size) if view.size is not None else None}
 
 

@@ -27,7 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from app.config import resource_dir
 from app.guests.audio import PICTURE_DELAY_S
 from app.guests.feed import FeedShelf, GuestFeed
-from app.guests.invites import InviteBook, Invitation, Refused, Ticket
+from app.guests.invites import InviteBook, Invitation, Refused, Ticket, seat_name
 from app.guests.program import program_tracks
 from app.remote.door import WebSocketDoor
 from app.remote.guard import MAX_UNPAIRED, WRONG_TOKEN_DELAY_S, PairingGuard
@@ -70,10 +70,12 @@ class GuestDoor(WebSocketDoor):
         return self.shelf.feed(seat)
 
     def invite(self, seat: str, kind: str = "camera") -> Invitation:
+        held = seat_name(seat) in self.book
         invitation = self.book.invite(seat, kind)
         feed = self.feed(invitation.seat)
-        feed.kind = invitation.kind
-        feed.delay_s = PICTURE_DELAY_S if invitation.kind == "guest" else 0.0  # a guest's picture meets its sound
+        if not held or feed.kind != invitation.kind:  # a fresh link for a held seat keeps what was set for it
+            feed.kind = invitation.kind
+            self.hear(invitation.seat, invitation.kind == "guest")  # a guest is heard; a phone camera when asked
         feed.set_accepted(self.book.accepted(invitation.seat))
         self._call_soon(lambda: self._hang_up(invitation.seat))  # a new link: the phone before it is let go
         return invitation
@@ -83,6 +85,16 @@ class GuestDoor(WebSocketDoor):
             return False
         self.feed(seat).set_accepted(on_air)
         self._call_soon(lambda: self._tell(seat, {"type": "state", "accepted": on_air}))
+        return True
+
+    def hear(self, seat: str, heard: bool = True) -> bool:
+        """The seat's sound into the program while it is on air (or not); its picture is then held to meet its
+        sound, which comes later (app/guests/audio.py). False for a seat that is not there."""
+        if seat not in self.book:
+            return False
+        feed = self.feed(seat)
+        feed.heard = bool(heard)
+        feed.delay_s = PICTURE_DELAY_S if feed.heard else 0.0
         return True
 
     def revoke(self, seat: str) -> bool:

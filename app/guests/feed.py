@@ -34,7 +34,8 @@ class GuestFeed:
         self.delay_s = 0.0  # how long a picture is held before it is the newest (a guest's: to meet its sound)
         self._held: deque = deque(maxlen=MAX_HELD)  # (arrived, frame) not yet shown
         self._connected = self._accepted = False
-        self.kind = "camera"  # the invitation's: a guest's sound is in the program once accepted, a camera's is not
+        self.kind = "camera"  # the invitation's
+        self.heard = False  # its sound in the program while on air: a guest's by default, a phone camera's if asked
         self._listeners: list = []  # the seat's sound, told each decoded audio frame (GuestAudio while a show runs)
         self._peak, self._peak_at = 0.0, -PEAK_HOLD_S
         self.gain = 1.0  # the seat's level in the program's mix (0–2), set from the window
@@ -128,6 +129,7 @@ class GuestSeat:
     expires_in: float
     peak: float = 0.0  # its sound's loudest sample within the last second (0–1)
     gain: float = 1.0  # its level in the program's mix
+    heard: bool = False  # its sound goes into the program while it is on air
 
 
 @dataclass(frozen=True)

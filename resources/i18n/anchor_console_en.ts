@@ -1322,6 +1322,14 @@
         <translation>Hang up and void the link</translation>
     </message>
     <message>
+        <source>声音进节目</source>
+        <translation>Sound in the program</translation>
+    </message>
+    <message>
+        <source>上播时把这个机位的声音混入直播（连麦嘉宾默认开；手机机位默认关，主播的麦克风是节目的声音）</source>
+        <translation>While on air, mix this seat&apos;s sound into the show (on by default for a guest, off for a phone camera: the host&apos;s microphone is the show&apos;s sound)</translation>
+    </message>
+    <message>
         <source>点“生成二维码”，用手机相机扫描</source>
         <translation>Press &quot;Make QR code&quot; and scan it with the phone&apos;s camera</translation>
     </message>

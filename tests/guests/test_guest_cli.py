@@ -18,7 +18,7 @@ from tests.guests.test_guest_sound import seconds_of_sound, tone_share
 
 def test_a_headless_demo_invites_a_guest_and_puts_it_on_air_when_told(tmp_path):
     recording = tmp_path / "demo.mkv"
-    child = subprocess.Popen([sys.executable, "-m", "app", "demo", "--duration", "9", "--out", str(recording),
+    child = subprocess.Popen([sys.executable, "-m", "app", "demo", "--duration", "11", "--out", str(recording),
                               "--guest", "嘉宾", "--guest-door", "127.0.0.1:0"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONUNBUFFERED": "1",
@@ -42,7 +42,10 @@ def test_a_headless_demo_invites_a_guest_and_puts_it_on_air_when_told(tmp_path):
             child.stdin.write("accept 嘉宾\n")
             child.stdin.flush()
             assert await phone.next_message(timeout=5) == {"type": "state", "accepted": True}
-            await asyncio.sleep(max(0.0, 9.5 - (time.monotonic() - started)))
+            await asyncio.sleep(max(0.0, 7.5 - (time.monotonic() - started)))
+            child.stdin.write("sound 嘉宾 loud\nsound 嘉宾 off\n")  # a word it does not know, then the guest's sound out
+            child.stdin.flush()
+            await asyncio.sleep(max(0.0, 11.5 - (time.monotonic() - started)))
             await phone.hang_up()
 
         asyncio.run(guest())
@@ -52,9 +55,10 @@ def test_a_headless_demo_invites_a_guest_and_puts_it_on_air_when_told(tmp_path):
             child.kill()
             child.wait()
     assert child.returncode == 0, err
-    assert "嘉宾: on air" in out and token not in err
+    assert "嘉宾: on air" in out and "\nsound NAME on|off\n" in out and "嘉宾: sound off" in out and token not in err
     shares = [tone_share(second) for second in seconds_of_sound(recording)]
-    assert max(shares[:2]) < 0.05 and max(shares[5:8]) > 0.5  # heard once accepted
+    assert max(shares[:2]) < 0.05 and min(shares[5:7]) > 0.5  # heard once accepted
+    assert max(shares[9:]) < 0.05 and len(shares) >= 10  # and no more once its sound is off (still on air)
 
 
 def test_seats_that_cannot_be_are_refused_before_anything_opens(tmp_path):

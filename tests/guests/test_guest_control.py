@@ -72,6 +72,7 @@ def test_a_stream_deck_puts_a_phone_on_air_sets_its_level_and_hangs_it_up(consol
         (seat,) = call(deck, "get_guests")["guests"]
         assert seat["seat"] == "手机1" and seat["kind"] == "camera" and seat["connected"] is True
         assert seat["onAir"] is False and seat["level"] == 1.0 and seat["size"] == [640, 360]
+        assert seat["heard"] is False  # a phone camera's sound: out of the program until asked for
 
         assert call(deck, "accept_guest", {"seat": "手机1"}) == {"seat": "手机1", "onAir": True}
         assert doors.guests.book.accepted("手机1")
@@ -79,6 +80,8 @@ def test_a_stream_deck_puts_a_phone_on_air_sets_its_level_and_hangs_it_up(consol
         assert call(deck, "get_guests")["guests"][0]["onAir"] is True
         assert call(deck, "set_guest_level", {"seat": "手机1", "level": 0.5}) == {"seat": "手机1", "level": 0.5}
         assert doors.guests.feed("手机1").gain == 0.5
+        assert call(deck, "set_guest_heard", {"seat": "手机1", "heard": True}) == {"seat": "手机1", "heard": True}
+        assert doors.guests.feed("手机1").heard and call(deck, "get_guests")["guests"][0]["heard"] is True
         assert call(deck, "guest_off_air", {"seat": "手机1"})["onAir"] is False
         assert not doors.guests.book.accepted("手机1")
 
@@ -112,6 +115,9 @@ def test_bad_guest_requests_are_each_a_status_and_a_sentence(console):
         assert refused(deck, "set_guest_level", {"seat": "手机1", "level": True}) == Status.INVALID_REQUEST_FIELD_TYPE
         assert refused(deck, "set_guest_level", {"seat": "手机1", "level": 2.5}) == Status.REQUEST_FIELD_OUT_OF_RANGE
         assert refused(deck, "set_guest_level", {"seat": "手机1", "level": -0.1}) == Status.REQUEST_FIELD_OUT_OF_RANGE
+        assert refused(deck, "set_guest_heard", {"seat": "手机1"}) == Status.MISSING_REQUEST_FIELD
+        assert refused(deck, "set_guest_heard", {"seat": "手机1", "heard": "yes"}) == Status.INVALID_REQUEST_FIELD_TYPE
+        assert not service.doors.guests.feed("手机1").heard
         assert service.doors.guests.feed("手机1").gain == 1.0  # nothing refused changed anything
         assert not service.doors.guests.book.accepted("手机1")
         assert call(deck, "set_guest_level", {"seat": "手机1", "level": 2})["level"] == 2.0  # the edges are levels
@@ -135,7 +141,7 @@ _values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(REQUESTS),
-       data=st.dictionaries(st.sampled_from(["seat", "level", "other"]),
+       data=st.dictionaries(st.sampled_from(["seat", "level", "heard", "other"]),
                             _values | st.lists(_values, max_size=3) | st.just("手机1"), max_size=3))
 def test_any_request_data_is_an_answer_or_a_refusal(open_doors, kind, data):
     try:
@@ -149,3 +155,4 @@ def test_any_request_data_is_an_answer_or_a_refusal(open_doors, kind, data):
     if "手机1" not in open_doors.guests.book:  # whatever it did, the seat is there for the next example
         open_doors.invite_guest("手机1", "camera", host="127.0.0.1", port=0)
     open_doors.set_guest_level("手机1", 1.0)
+    open_doors.hear_guest("手机1", False)

@@ -33,7 +33,7 @@ class Clock:
 def test_the_guests_locks_from_every_side_never_deadlock(qapp_offscreen):
     book, shelf, ring = InviteBook(), FeedShelf(), ProgramSound()
     for seat in SEATS:
-        shelf.feed(seat).kind = "guest"
+        shelf.feed(seat).kind, shelf.feed(seat).heard = "guest", True
         shelf.feed(seat).delay_s = 0.01
     picture = av.VideoFrame.from_ndarray(np.full((54, 64), 100, np.uint8), format="yuv420p")
     sound = av.AudioFrame.from_ndarray(np.full((1, 1920), 8000, np.int16), format="s16", layout="stereo")

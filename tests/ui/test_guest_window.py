@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from app.console import check_input
 from tests.guests.phone import Phone, PhoneThread, ToneTrack
@@ -42,6 +42,13 @@ def test_a_phone_is_invited_seen_put_on_air_and_hung_up_from_the_window(window, 
         qtbot.waitUntil(lambda: dialog.meter.value() > 40, timeout=5000)  # the tone at -6 dBFS on the meter
         dialog.level.setValue(50)  # as the slider is dragged
         assert service.stage.guests.feed("台面").gain == 0.5
+        assert dialog.heard.isEnabled() and not dialog.heard.isChecked()  # a phone camera's sound: off until asked
+        box = dialog.heard  # clicked on its box (a wide check box's middle may be past its label: not a click on it)
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+        feed = service.stage.guests.feed("台面")
+        assert feed.heard and feed.delay_s > 0  # heard: its picture is held to meet its sound
+        dialog.refresh()
+        assert dialog.heard.isChecked()
         assert not service.stage.guests.feed("台面").latest().accepted
         qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
         assert service.stage.guests.feed("台面").latest().accepted and dialog.accept_button.text().startswith("下播")
