@@ -184,17 +184,20 @@ class ConsoleService:
         if self.stage.closed:
             raise ValueError("中控台已关闭 / the console is closed")
         check_mode(options)  # before the preview stops: a refusal changes nothing
-        self.stage.stop_preview()
+        self.stage.stop_preview(hold=True)  # and none opens the sources while the show opens them
         self.stage.remember(options)
-        broadcast = Broadcast(self.database, options, self.desk.settings, self.stage.frames,
-                              on_event=self.doors.on_event, view=self.view, guests=self.stage.guests)
-        broadcast.on_stats = self.on_stats
         try:
+            broadcast = Broadcast(self.database, options, self.desk.settings, self.stage.frames,
+                                  on_event=self.doors.on_event, view=self.view, guests=self.stage.guests)
+            broadcast.on_stats = self.on_stats
             broadcast.start()
-        except GoLiveError:
-            self.stage.restart()
+        except BaseException as exc:
+            self.stage.release()
+            if isinstance(exc, GoLiveError):
+                self.stage.restart()
             raise
         self.broadcast = broadcast
+        self.stage.release()  # the show on air keeps previews off from here
         if changed := differences(broadcast.settings, self.desk.settings):  # written while it was opening
             broadcast.apply_settings(self.desk.settings, Change(changed))
         self._emit_outputs(True)

@@ -52,6 +52,10 @@ class Stage:
         self._scenes = None  # the preview's SceneSource
         self._options: LiveOptions | None = None  # what the preview (or the last go-live) opened
         self.closed = False  # after close() the preview never starts again (a late timer must not reopen it)
+        # one preview opens or closes at a time, whoever asks (the window's preview worker, a desk change, a go-live
+        # from a control surface); nothing under it calls back into the stage
+        self._lifecycle = threading.Lock()
+        self._held = False  # a go-live is opening the sources: no preview opens them meanwhile
 
     # --- the preview ------------------------------------------------------------------------------------------
     @property
@@ -63,11 +67,16 @@ class Stage:
         return self.frames.get()
 
     def start_preview(self, options: LiveOptions) -> None:
-        """Show the chosen source on the canvas before going live: rendered only, nothing encoded or sent.
-        A source that cannot open raises ValueError with the reason."""
-        self.stop_preview()
-        if self._on_air() is not None or self.closed:
-            return
+        """Show the chosen source on the canvas before going live: rendered only, nothing encoded or sent (on any
+        thread: the window opens it off its own, since a camera can take a second to open). A source that cannot
+        open raises ValueError with the reason."""
+        with self._lifecycle:
+            self._stop_locked()
+            if self._held or self._on_air() is not None or self.closed:
+                return
+            self._open(options)
+
+    def _open(self, options: LiveOptions) -> None:
         from app.overlays.sample import show_layout_sample
 
         self._options = options  # what a restart (new filters or sources, a failed go-live) opens again
@@ -87,7 +96,18 @@ class Stage:
         self._thread = threading.Thread(target=pipeline.run, name="preview", daemon=True)
         self._thread.start()
 
-    def stop_preview(self) -> None:
+    def stop_preview(self, hold: bool = False) -> None:
+        """The preview closed; `hold`: none opens again until `release()` or `restart()` (a go-live opening)."""
+        with self._lifecycle:
+            self._held = self._held or hold
+            self._stop_locked()
+
+    def release(self) -> None:
+        """The go-live is done opening (or failed): previews may open again (a show on air still keeps them off)."""
+        with self._lifecycle:
+            self._held = False
+
+    def _stop_locked(self) -> None:
         if self._pipeline is not None:
             self._pipeline.stop()
             self._thread.join(10)
@@ -100,7 +120,7 @@ class Stage:
 
     def restart(self) -> None:
         """The preview again with the last options (after a show, a failed go-live, new filters); a source that
-        cannot open is logged, not raised: the preview is a convenience."""
+        cannot open is logged, not raised: the preview is a convenience. Not while a go-live holds previews off."""
         if self._options is None:
             return
         try:

@@ -491,9 +491,10 @@ class MainWindow(QMainWindow):
             self.teleprompter.close()
         if self.review_window is not None:
             self.review_window.close()
-        self.on_air.stopper.wait()  # a stop under way finishes first
+        self.on_air.stopper.cancel()  # a stop under way finishes first (the window after it is gone)
+        self.show_controls.previewer.cancel()  # and a preview being opened
         self.service.stop()
-        self.service.stage.stop_preview()  # the window is gone: nothing is shown any more
+        self.service.stage.stop_preview(hold=True)  # the window is gone: nothing is shown any more
         for timer in self._timers:
             timer.stop()
         event.accept()

@@ -81,6 +81,12 @@ class Worker:
         if thread is not None and thread.is_alive():
             thread.join(timeout)
 
+    def cancel(self) -> None:
+        """The window is closing: a job under way finishes, and its result is not handed on."""
+        self.wait()
+        self._timer.stop()
+        self._box = self._done = None
+
     @property
     def busy(self) -> bool:
         return self._box is not None

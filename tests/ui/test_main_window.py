@@ -440,6 +440,36 @@ def test_preview_runs_before_going_live_and_after_stopping(window, qtbot, stop_s
     qtbot.waitUntil(lambda: window.service.stage.previewing, timeout=3000)
 
 
+def test_after_a_stop_the_window_answers_while_a_slow_source_opens_the_preview(window, qtbot, slot_errors):
+    """A camera can take a second to open: after 停播 the preview opens on a thread of its own, so the window's
+    buttons come back (and its timers run) while the source is still opening; then the preview runs."""
+    import threading
+
+    stage = window.service.stage
+    qtbot.waitUntil(lambda: stage.previewing and window.show_controls.preview_settled, timeout=5000)
+    window.show_controls.audience.setChecked(False)
+    window.show_controls.go_live_action.trigger()
+    qtbot.waitUntil(lambda: window.service.live, timeout=10000)
+    gate, opened_on = threading.Event(), []
+    real_open = stage._open
+
+    def slow_open(options):  # the camera that takes its time
+        opened_on.append(threading.current_thread().name)
+        gate.wait(10)
+        real_open(options)
+
+    stage._open = slow_open
+    window.show_controls.stop_action.trigger()
+    qtbot.waitUntil(lambda: opened_on != [], timeout=30000)
+    qtbot.waitUntil(lambda: window.show_controls.go_live_action.isEnabled(), timeout=5000)
+    assert not gate.is_set() and not stage.previewing  # the window is back while the source still opens
+    assert window.show_controls.timer_label.text() == "00:00:00"  # the light is off
+    assert opened_on == ["preview"]  # the toolbars' worker, not the window's thread
+    gate.set()
+    qtbot.waitUntil(lambda: stage.previewing and window.preview.frames_shown > 0, timeout=10000)
+    assert slot_errors == []
+
+
 def test_catalogue_is_listed_before_going_live_but_verbs_wait(window, qtbot):
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=3000)
     assert window.coupons.list.count() == 3

@@ -8,10 +8,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QToolBar, QWidget
 
-from app.console import PRESETS, LiveOptions
+from app.console import PRESETS, LiveOptions, redact
 from ui import i18n
 from ui.i18n import QT_TR_NOOP, tr
 from ui.url_field import UrlField
+from ui.worker import Worker
 
 CAMERA_MODES = ["640x480@30", "1280x720@30", "1920x1080@30", "1280x720@60", "1920x1080@60", "3840x2160@30"]
 DEFAULT_DESTINATION = "默认 Default"  # the keyring entry's name: never translated
@@ -30,6 +31,8 @@ class ShowControls:
         self.window = window
         self.service = window.service
         self.media_file: str | None = None
+        self.previewer = Worker(window, "preview")  # opens the preview off the window's thread
+        self._preview_again = False
         self._build_live_bar()
         window.addToolBarBreak()
         self._build_picture_bar()
@@ -196,20 +199,31 @@ class ShowControls:
         self.refresh_preview()  # the 演练 mark comes and goes in the preview too
 
     def refresh_preview(self) -> None:
-        """Before going live the preview shows the chosen source on the chosen canvas (nothing is sent)."""
+        """Before going live the preview shows the chosen source on the chosen canvas (nothing is sent). Opened
+        on a thread of its own (a camera can take a second to open; after 停播 the window answers at once); asked
+        again meanwhile, it opens once more with what is chosen then."""
         if self.service.live:
             return
-        options = self.options()
-        preview = self.window.preview
-        if options is None:
-            self.service.stage.stop_preview()
-            preview.show_frame(None)
+        if self.previewer.busy:
+            self._preview_again = True
             return
-        try:
-            self.service.stage.start_preview(options)
-        except ValueError as exc:
-            preview.show_frame(None)
-            self.window.message(str(exc), error=True)
+        self._preview_again = False
+        options, stage = self.options(), self.service.stage  # read here: the thread holds no Qt object
+        job = stage.stop_preview if options is None else (lambda: stage.start_preview(options))
+        self.previewer.start(job, lambda result: self._preview_opened(options, result))
+
+    @property
+    def preview_settled(self) -> bool:
+        """No preview being opened nor asked for again (what the toolbars chose is what runs)."""
+        return not self.previewer.busy and not self._preview_again
+
+    def _preview_opened(self, options, result) -> None:
+        if options is None or isinstance(result, Exception):
+            self.window.preview.show_frame(None)
+        if isinstance(result, Exception):  # a source that cannot open: said, the preview stays dark
+            self.window.message(redact(str(result)), error=True)
+        if self._preview_again:
+            self.refresh_preview()
 
     def _camera_mode_enabled(self) -> None:
         self.camera_mode.setEnabled(str(self.source.currentData()).startswith("cam:"))
