@@ -4,8 +4,9 @@ console's own go-live (Live mode, recorded), for minutes; afterwards every frame
     ulimit -v 8000000; .venv/bin/python bench/feed_replay.py --rate 5000 --minutes 10
 
 The tool is a process of its own (as DouyinBarrageGrab is a program of its own): it sends the shapes it sends today
-(tests/live/test_connectors.py) — comments, entries, likes, gifts, follows, shares, online counts — from an
-audience of 200,000 viewers, every frame a fresh JSON text, so every id the console keeps is a fresh string as a
+(tests/live/test_connectors.py) — comments (what the simulated audience says: greetings, reactions, questions,
+some of which the FAQ answers), entries, likes, gifts, follows, shares, online counts — from an audience of 200,000
+viewers, every frame a fresh JSON text, so every id the console keeps is a fresh string as a
 real feed's are. Issue #32: 0 lost (every frame sent is an event on the bus and a row in the log), how late the
 comments reach the bus (the tool writes its send time into each comment), and the memory: the first minute against
 the end, in the same run. Prints JSON and writes it to bench/out/.
@@ -36,9 +37,9 @@ def _user(n: int) -> dict:
             "FollowStatus": 0}
 
 
-def _frame(kind: int, msg_id: int, viewer: int, now: float) -> str:
+def _frame(kind: int, msg_id: int, viewer: int, now: float, said: str) -> str:
     user = _user(viewer)
-    data = {1: {"Content": f"几号发货？@{now:.6f}"}, 3: {"Content": "来了", "CurrentCount": 5000},
+    data = {1: {"Content": f"{said}@{now:.6f}"}, 3: {"Content": "来了", "CurrentCount": 5000},
             2: {"Content": "为主播点赞了", "Count": 3, "Total": 300}, 4: {"Content": "关注了主播"},
             5: {"Content": "送出了 小心心", "GiftId": 5655, "GiftName": "小心心", "GroupId": msg_id, "GiftCount": 1,
                 "RepeatCount": 1, "DiamondCount": 1},
@@ -56,6 +57,9 @@ def _tool(rate: float, seconds: float, ports, results, stop) -> None:
 
     from websockets.asyncio.server import serve
 
+    from app.live.simulator import GREETINGS, QUESTIONS, REACTIONS  # what a room says (4 in 10 asking something)
+    said = [*GREETINGS, *REACTIONS, *QUESTIONS[:8]] * 3 + QUESTIONS
+
     async def main() -> None:
         done = asyncio.Event()
         sent = {"frames": 0, "by_type": {}}
@@ -69,7 +73,7 @@ def _tool(rate: float, seconds: float, ports, results, stop) -> None:
                 while sent["frames"] < min(due, rate * seconds):
                     kind = rnd.choice(kinds)
                     msg_id += 1
-                    await socket.send(_frame(kind, msg_id, rnd.randrange(VIEWERS), time.time()))
+                    await socket.send(_frame(kind, msg_id, rnd.randrange(VIEWERS), time.time(), rnd.choice(said)))
                     sent["frames"] += 1
                     sent["by_type"][kind] = sent["by_type"].get(kind, 0) + 1
                 await asyncio.sleep(0.01)
@@ -118,15 +122,17 @@ def main() -> int:
                 lags.append(time.time() - float(text.rsplit("@", 1)[1]))
 
     cpu0 = time.process_time()
-    service.go_live(LiveOptions(rehearsal=False, feed_url=f"douyin-grab://127.0.0.1:{port}",
-                                recording_path=str(work / "feed.mkv"), duration=seconds + 20))
+    service.go_live(LiveOptions(rehearsal=False, simulated_audience=False,
+                                feed_url=f"douyin-grab://127.0.0.1:{port}", recording_path=str(work / "feed.mkv"),
+                                duration=seconds + 20))
     core = service.broadcast.core
     core.bus.subscribe(timed)
     started, samples = time.monotonic(), []
     sent = None
     while sent is None:
         time.sleep(5)
-        samples.append((round(time.monotonic() - started), core.bus.last_seq, round(_rss_mb(), 1)))
+        samples.append((round(time.monotonic() - started), core.bus.last_seq, round(_rss_mb(), 1),
+                        core.writer.backlog))
         if not results.empty():
             sent = results.get()
         if time.monotonic() - started > seconds + 120:
@@ -160,6 +166,7 @@ def main() -> int:
         "comment_lag_ms": {"p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99), "max": pick(1.0),
                            "measured": len(lags)},
         "rss_mb": {"after_1_min": minute[2], "end": samples[-1][2], "max": max(s[2] for s in samples)},
+        "writer_backlog_max": max(s[3] for s in samples),
         "process_cpu_percent": round(100 * cpu / wall, 1),
         "pipeline_error": service.broadcast.last_error,
     }
