@@ -156,3 +156,38 @@ def test_any_request_data_is_an_answer_or_a_refusal(open_doors, kind, data):
         open_doors.invite_guest("手机1", "camera", host="127.0.0.1", port=0)
     open_doors.set_guest_level("手机1", 1.0)
     open_doors.hear_guest("手机1", False)
+
+
+def test_each_refusal_says_what_and_which_seat_and_every_answer_has_its_fields(open_doors):
+    def refusal(kind, data, doors=open_doors):
+        with pytest.raises(RequestFailed) as refused:
+            guest_request(doors, kind, data)
+        return refused.value.code, refused.value.comment
+
+    assert refusal("set_guest_level", {"seat": "手机1"}) == (Status.MISSING_REQUEST_FIELD,
+                                                           "缺少字段 / missing field: level")
+    assert refusal("set_guest_level", {"seat": "手机1", "level": "x"}) == (
+        Status.INVALID_REQUEST_FIELD_TYPE, "字段类型不对 / level must be a number")
+    assert refusal("set_guest_level", {"seat": "手机1", "level": float("nan")}) == (
+        Status.REQUEST_FIELD_OUT_OF_RANGE, "音量需在 0–2 之间 / level is 0 to 2 (1: as it arrives)")
+    for kind in ("accept_guest", "hang_up_guest", "set_guest_heard"):
+        assert refusal(kind, {"seat": "手机9", "heard": True}) == (Status.RESOURCE_NOT_FOUND,
+                                                                  "没有这个机位 / no seat named '手机9'")
+    assert refusal("nope", {"seat": "手机1"}) == (Status.UNKNOWN_REQUEST_TYPE,
+                                                 "未知操作 / unknown vendor request 'nope'")
+    assert refusal("x" * 60, {"seat": "手机1"})[1].endswith(repr("x" * 40))  # a long name cut in the sentence
+    closed = Doors(lambda: None, lambda: None, lambda: "console", lambda: None, guest_seats=FeedShelf())
+    assert refusal("accept_guest", {"seat": "手机1"}, closed) == (Status.INVALID_RESOURCE_STATE,
+                                                                 "手机机位未开启 / the guests' door is closed")
+
+    open_doors.accept_guest("手机1", False)  # the fixture's seat as another test may have left it: off air, not heard
+    open_doors.hear_guest("手机1", False)
+    assert guest_request(open_doors, "set_guest_level", {"seat": "手机1", "level": 0.33333})["level"] == 0.33333
+    (seat,) = guest_request(open_doors, "get_guests", {})["guests"]
+    assert seat == {"seat": "手机1", "kind": "camera", "state": "invited", "onAir": False, "connected": False,
+                    "level": 0.333, "heard": False, "size": None}
+    assert guest_request(open_doors, "set_guest_heard", {"seat": "手机1", "heard": True})["heard"] is True
+    assert open_doors.guests.feed("手机1").heard
+    assert guest_request(open_doors, "set_guest_heard", {"seat": "手机1", "heard": False})["heard"] is False
+    assert not open_doors.guests.feed("手机1").heard  # told off, not only on
+    open_doors.set_guest_level("手机1", 1.0)
