@@ -417,7 +417,7 @@ class ConsoleControl:
         next_product [], drop_coupon [id, quantity, seconds], start_flash_sale [...], pin_comment [seq], undo),
         plus get_room (the pinned product, live coupons). As the console's own actor, undoable from the window.
         The guests' seats by app.guests.control (get_guests, accept_guest, guest_off_air, hang_up_guest,
-        set_guest_level)."""
+        set_guest_level, set_guest_heard)."""
         from app.remote.obsws import RequestFailed, Status
         from app.commerce.verbs import VERBS, check_arguments as verb_arguments
 

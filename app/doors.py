@@ -149,9 +149,9 @@ class Doors:
             return ()
         seats = []
         for view in door.book.seats():
-            state = door.feed(view.seat).latest()
-            size = None if state.frame is None else (state.frame.width, state.frame.height)
             feed = door.feed(view.seat)
+            state = feed.latest()
+            size = None if state.frame is None else (state.frame.width, state.frame.height)
             seats.append(GuestSeat(view.seat, view.kind, view.state, view.accepted, state.connected, state.count,
                                    size, view.expires_in, state.peak, feed.gain, feed.heard))
         return tuple(seats)
