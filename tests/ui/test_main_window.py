@@ -944,6 +944,17 @@ def test_the_graphs_value_axes_are_round_and_their_labels_apart_on_a_laptop(wind
                                                      online_now=800 + second, per_minute=rows[:second // 60 + 1],
                                                      spans=[(1, 60.0, 300.0)]))
         qtbot.wait(5)
+    spans = [(1 + n % 6, 30.0 * n, 30.0 * n + 20) for n in range(30)] + [(3, 905.0, None)]
+    window.graphs.update_metrics(SimpleNamespace(duration_s=960.0, gmv_cents=1, online_now=800, per_minute=rows,
+                                                 spans=spans))
+    shading = list(window.graphs._regions)
+    assert [r.getRegion() for r in shading] == [(s / 60, (e if e is not None else 960.0) / 60)
+                                                for _p, s, e in spans[-20:]]  # the newest 20, the open one to now
+    window.graphs.update_metrics(SimpleNamespace(duration_s=961.0, gmv_cents=1, online_now=800, per_minute=rows,
+                                                 spans=spans[:2]))
+    assert window.graphs._regions == shading  # the same items, moved (not made again every second)
+    assert [r.isVisible() for r in shading] == [True, True] + [False] * 18
+    assert [r.getRegion() for r in shading[:2]] == [(0.0, 20 / 60), (0.5, 50 / 60)]
     for name, plot in window.graphs.plots.items():
         ticks = [value for value, _label in plot.getAxis("left")._tickLevels[0]]
         view = plot.getPlotItem().getViewBox()

@@ -22,6 +22,7 @@ def axis_top(values, floor: float) -> float:
 
 
 MAX_SAMPLES = 86_400  # one a second: 24 h
+MAX_SHADED = 20  # the newest explanation windows shaded on the GMV plot
 
 
 class GraphsDock(QDockWidget):
@@ -80,12 +81,18 @@ class GraphsDock(QDockWidget):
                           ("online", online.max(initial=0))):
             self.plots[name].setXRange(0, right, padding=0)
             round_y_axis(self.plots[name], axis_top([top], FLOORS[name]))  # round ticks, labels apart
-        for item in self._regions:
-            self.gmv.removeItem(item)
-        self._regions = []
-        for _product, start, end in snapshot.spans[-20:]:
-            end = end if end is not None else snapshot.duration_s
-            region = pg.LinearRegionItem((start / 60, end / 60), movable=False,
-                                         brush=pg.mkBrush(224, 36, 94, 30))
-            self.gmv.addItem(region)
-            self._regions.append(region)
+        self._shade(snapshot.spans[-MAX_SHADED:], snapshot.duration_s)
+
+    def _shade(self, spans, now_s: float) -> None:
+        """The explanation windows shaded on the GMV plot: the items are kept and moved (made again every second,
+        with their two lines each, they were a tenth of the window's busy time at 5,000 events/s: bench/ui_stall.py)."""
+        for index, (_product, start, end) in enumerate(spans):
+            end = end if end is not None else now_s
+            if index == len(self._regions):
+                region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(224, 36, 94, 30))
+                self.gmv.addItem(region)
+                self._regions.append(region)
+            self._regions[index].setRegion((start / 60, end / 60))
+            self._regions[index].show()
+        for region in self._regions[len(spans):]:
+            region.hide()
