@@ -7,7 +7,6 @@ must keep making progress, the run must end, and what was read must be whole."""
 from __future__ import annotations
 
 import os
-import random
 import threading
 import time
 
@@ -19,7 +18,7 @@ from app.guests.feed import FeedShelf
 from app.guests.invites import InviteBook, Refused
 from app.guests.program import ProgramSound
 from app.guests.source import GuestSource
-from tests.live.test_stress import STALL_S, _stacks
+from tests.live.test_stress import _stacks, looping, watch
 
 SECONDS = min(float(os.environ.get("ANCHOR_STRESS_SECONDS", "60")), 10.0)
 SEATS = ("手机1", "手机2", "嘉宾", "台面")
@@ -42,17 +41,7 @@ def test_the_guests_locks_from_every_side_never_deadlock(qapp_offscreen):
     secrets: list[str] = []
 
     def run(name, step):
-        progress[name] = 0
-        rnd = random.Random(name)
-
-        def loop():
-            try:
-                while not stop.is_set():
-                    step(rnd)
-                    progress[name] += 1
-            except Exception as exc:  # noqa: BLE001 - reported with the test's failure
-                problems.append(f"{name}: {type(exc).__name__}: {exc}")
-        return threading.Thread(target=loop, name=name, daemon=True)
+        return looping(name, step, stop, progress, problems)
 
     def window(rnd):  # invites, accepts, revokes, reads
         seat = rnd.choice(SEATS)
@@ -114,16 +103,7 @@ def test_the_guests_locks_from_every_side_never_deadlock(qapp_offscreen):
                run("管线", pipeline), run("嘉宾", guest)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + SECONDS
-    last = dict(progress)
-    last_change = dict.fromkeys(last, time.monotonic())
-    while time.monotonic() < deadline and not problems:
-        time.sleep(0.5)
-        for key, value in dict(progress).items():
-            if value != last[key]:
-                last[key], last_change[key] = value, time.monotonic()
-        stuck = [k for k, t in last_change.items() if time.monotonic() - t > STALL_S]
-        assert not stuck, f"no progress for {STALL_S:.0f} s in {stuck}: deadlock?\n{_stacks()}"
+    watch(progress, problems, SECONDS)
     stop.set()
     for thread in threads:
         thread.join(10)

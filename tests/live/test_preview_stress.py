@@ -6,13 +6,12 @@ at any moment; none runs while a show is on air (a go-live holds previews off wh
 from __future__ import annotations
 
 import os
-import random
 import threading
 import time
 
 from app.console import ConsoleService, LiveOptions
 from app.store.db import Database
-from tests.live.test_stress import STALL_S, _stacks
+from tests.live.test_stress import _stacks, looping, watch
 
 SECONDS = min(float(os.environ.get("ANCHOR_STRESS_SECONDS", "60")), 12.0)
 
@@ -29,17 +28,7 @@ def test_previews_go_lives_and_desk_changes_never_deadlock_nor_overlap(tmp_path,
     stop, progress, problems, most = threading.Event(), {}, [], [0]
 
     def run(name, step):
-        progress[name] = 0
-        rnd = random.Random(name)
-
-        def loop():
-            try:
-                while not stop.is_set():
-                    step(rnd)
-                    progress[name] += 1
-            except Exception as exc:  # noqa: BLE001 - reported with the test's failure
-                problems.append(f"{name}: {type(exc).__name__}: {exc}")
-        return threading.Thread(target=loop, name=name, daemon=True)
+        return looping(name, step, stop, progress, problems)
 
     def window(rnd):  # the window's preview worker: the toolbars changed
         if rnd.random() < 0.8:
@@ -71,16 +60,7 @@ def test_previews_go_lives_and_desk_changes_never_deadlock_nor_overlap(tmp_path,
     try:
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + SECONDS
-        last = dict(progress)
-        last_change = dict.fromkeys(last, time.monotonic())
-        while time.monotonic() < deadline and not problems:
-            time.sleep(0.5)
-            for key, value in dict(progress).items():
-                if value != last[key]:
-                    last[key], last_change[key] = value, time.monotonic()
-            stuck = [k for k, t in last_change.items() if time.monotonic() - t > STALL_S]
-            assert not stuck, f"no progress for {STALL_S:.0f} s in {stuck}: deadlock?\n{_stacks()}"
+        watch(progress, problems, SECONDS)
         stop.set()
         for thread in threads:
             thread.join(30)

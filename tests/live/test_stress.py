@@ -32,6 +32,37 @@ def _stacks() -> str:
                      for t in threading.enumerate() if t.ident in frames)
 
 
+def looping(name: str, step, stop: threading.Event, progress: dict, problems: list) -> threading.Thread:
+    """A thread that runs `step(rnd)` until `stop`, counting its rounds in `progress[name]`; what it raises is
+    reported in `problems` (with the test's failure)."""
+    progress[name] = 0
+    rnd = random.Random(name)
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                step(rnd)
+                progress[name] += 1
+        except Exception as exc:  # noqa: BLE001 - reported with the test's failure
+            problems.append(f"{name}: {type(exc).__name__}: {exc}")
+    return threading.Thread(target=loop, name=name, daemon=True)
+
+
+def watch(progress: dict, problems: list, seconds: float) -> None:
+    """The watchdog: until `seconds` pass or a problem is reported, fail with every thread's stack as soon as one
+    thread's count has not moved for STALL_S."""
+    deadline = time.monotonic() + seconds
+    last = dict(progress)
+    last_change = dict.fromkeys(last, time.monotonic())
+    while time.monotonic() < deadline and not problems:
+        time.sleep(0.5)
+        for key, value in dict(progress).items():
+            if value != last[key]:
+                last[key], last_change[key] = value, time.monotonic()
+        stuck = [k for k, t in last_change.items() if time.monotonic() - t > STALL_S]
+        assert not stuck, f"no progress for {STALL_S:.0f} s in {stuck}: deadlock?\n{_stacks()}"
+
+
 def _assistant(core: SessionCore, name: str, stop: threading.Event, progress: dict, seed: int) -> None:
     verbs = UndoableVerbs(core.room, f"assistant:{name}")
     rnd = random.Random(seed)
