@@ -25,11 +25,16 @@ import regex
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f"[\u0000{_BIDI}\ud800-\udfff]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# a JSON escape of one of them or of half a surrogate pair, after its run of backslashes (odd: an escape)
+_ESCAPES = re.compile(r"(\\+)u(0000|061[cC]|200[eEfF]|202[a-eA-E]|206[6-9]|[dD][89a-fA-F][0-9a-fA-F]{2})")
 # and, from one-line display text, controls and invisibles too (zero-width space, soft hyphen, word joiner,
 # invisible operators, deprecated format characters, BOM, interlinear annotation marks)
-_INVISIBLE = re.compile(f"[\u0001-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f"
-                        f"\ufeff\ufff9-\ufffb{_BIDI}]")
-_BREAKS = re.compile(r"[\n\r\t\u2028\u2029\u0085\u000b\u000c]+")
+_INVISIBLE_CHARS = (f"\u0001-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f"
+                    f"\ufeff\ufff9-\ufffb{_BIDI}")
+_BREAK_CHARS = "\n\r\t\u2028\u2029\u0085\u000b\u000c"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_BREAKS = re.compile(f"[{_BREAK_CHARS}]+")
+_TO_CLEAN = re.compile(f"[\u0000\ud800-\udfff{_BREAK_CHARS}{_INVISIBLE_CHARS}]")  # any of what clean_line changes
 # what binds a sequence together but means nothing for matching words (ZWJ, ZWNJ, variation selectors)
 _JOINERS = re.compile("[\u200c\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 MAX_COMBINING = 2  # combining marks kept after one base character ("Zalgo" stacks are cut)
@@ -100,9 +105,11 @@ def clean_line(text: object, limit: int, points: int | None = None) -> str:
     kept as typed; displays never interpret it. `points` caps the code points too (for a database column).
     Never raises."""
     value = text if isinstance(text, str) else ("" if text is None else str(text))
-    value = _BREAKS.sub(" ", _SURROGATES.sub("\ufffd", value))
-    value = unicodedata.normalize("NFC", _INVISIBLE.sub("", value).replace("\x00", ""))
-    if not value.isascii():
+    if _TO_CLEAN.search(value) is not None:  # most lines have nothing of these (a comment a second per viewer)
+        value = _BREAKS.sub(" ", _SURROGATES.sub("\ufffd", value))
+        value = _INVISIBLE.sub("", value).replace("\x00", "")
+    value = unicodedata.normalize("NFC", value)
+    if not value.isascii() and any(map(unicodedata.combining, value)):
         out, marks = [], 0
         for char in value:
             if unicodedata.combining(char):
@@ -125,5 +132,36 @@ def match_form(text: str) -> str:
 def outside_json(raw: str | bytes):
     """JSON from outside (a feed frame, a LAN verb, a control surface's request) with `safe` applied to every
     string: "\\ud800" in a frame can then never break a reply, a state frame or the store. Raises what
-    `json.loads` raises."""
-    return safe_value(json.loads(raw))
+    `json.loads` raises.
+
+    A text with nothing `safe` changes, as it is and in no escape, decodes to strings with nothing to change: the
+    walk through every string is skipped (a busy room's feed sends thousands of frames a second)."""
+    if isinstance(raw, (bytes, bytearray)):
+        raw = bytes(raw).decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads decodes bytes
+    value = json.loads(raw)
+    if _UNSAFE.search(raw) is None and not _unsafe_escapes(raw):
+        return value
+    return safe_value(value)
+
+
+def _unsafe_escapes(raw: str) -> bool:
+    """Whether the escapes of a JSON text decode to what `safe` changes: NUL, a bidi control, a lone surrogate (a
+    high half not followed at once by its low half, as `json` pairs them). An even run of backslashes before the
+    "u" is no escape at this level: the text of one (a JSON text inside a string), checked when that is read."""
+    if "\\u" not in raw:
+        return False
+    high_ends = -1  # where a high half's escape ended, waiting for its low half right there
+    for match in _ESCAPES.finditer(raw):
+        run = len(match.group(1))
+        if run % 2 == 0:
+            continue
+        code = int(match.group(2), 16)
+        if high_ends >= 0:
+            if match.start() == high_ends and run == 1 and 0xDC00 <= code <= 0xDFFF:
+                high_ends = -1
+                continue
+            return True
+        if not 0xD800 <= code <= 0xDBFF:
+            return True
+        high_ends = match.end()
+    return high_ends >= 0

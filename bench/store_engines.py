@@ -8,7 +8,10 @@ For each engine:
    one transaction each, each row a link of the show's hash chain), through the same writer without the chain (as
    it was before issue #31), and the engine's own driver inserting the same rows in the same batches
    (sqlite3 `executemany`; psycopg 3 `executemany`) into a table of the same shape — the reference;
-2. live: the session core at the show's rate (2,000 events/s, the simulated audience) for `seconds`: every
+2. beside a busy thread: `busy_events` events through `StoreWriter` while another Python thread computes without
+   pause (as the feed's thread does at thousands of frames a second), against the same writer inserting with the
+   driver's `executemany` (a step per row, each giving the GIL up: as it did before `app/store/bulk.py`);
+3. live: the session core at the show's rate (2,000 events/s, the simulated audience) for `seconds`: every
    event stored? how long the queue took to drain at the end?
 
 PostgreSQL is Debian's server started here on loopback in a temporary folder (as the tests start it: fsync off,
@@ -22,6 +25,7 @@ import json
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,7 +38,7 @@ from app.live.simulator import AudienceSimulator, SimulatorConfig  # noqa: E402
 from app.session import SessionCore  # noqa: E402
 from app.store.chain import Chain  # noqa: E402
 from app.store.db import Database  # noqa: E402
-from app.store.models import EventRecord  # noqa: E402
+from app.store.models import ChainLink, EventRecord  # noqa: E402
 from app.store.writer import StoreWriter, event_row  # noqa: E402
 from bench.event_bus import live_run, seed_catalogue  # noqa: E402
 
@@ -64,6 +68,40 @@ class Unchained(StoreWriter):
     def _insert(self, rows: list[dict]) -> None:
         with self.database.engine.begin() as connection:
             connection.execute(insert(EventRecord), rows)
+
+
+class ExecuteMany(StoreWriter):
+    """The writer inserting each batch with the driver's `executemany` (a step per row), as before
+    `app/store/bulk.py`: the same-run reference beside a busy thread."""
+
+    def _insert(self, rows: list[dict]) -> None:
+        links = self.chain.events(rows)
+        with self.database.engine.begin() as connection:
+            connection.execute(insert(EventRecord), rows)
+            connection.execute(insert(ChainLink), links)
+        self.chain.keep()
+        self.chained["event"] += len(rows)
+        self._stored += len(rows)
+
+
+def beside_busy(database: Database, n: int, kind) -> float:
+    """Events a second `kind` stores while another Python thread computes without pause."""
+    session_id, events = events_for(database, n)
+    stop = threading.Event()
+
+    def busy() -> None:
+        total = 0
+        while not stop.is_set():
+            for i in range(1000):
+                total += i
+
+    thread = threading.Thread(target=busy, daemon=True)
+    thread.start()
+    try:
+        return n / writer_time(database, session_id, events, kind)
+    finally:
+        stop.set()
+        thread.join()
 
 
 def writer_time(database: Database, session_id: int, events: list, kind=StoreWriter) -> float:
@@ -122,7 +160,7 @@ def _values(row: dict, flag=int) -> tuple:
                  else row[c] for c in COLUMNS)
 
 
-def measure(name: str, url: str, raw, n: int, seconds: float) -> dict:
+def measure(name: str, url: str, raw, n: int, seconds: float, busy_n: int) -> dict:
     database = Database(url)
     seed_catalogue(database)
     before_id, before_events = events_for(database, n)
@@ -131,17 +169,21 @@ def measure(name: str, url: str, raw, n: int, seconds: float) -> dict:
     ours = writer_time(database, session_id, events)
     rows = [event_row(session_id, e) for e in events]
     reference = raw(rows)
+    busy = {"ours_per_s": beside_busy(database, busy_n, StoreWriter),
+            "executemany_per_s": beside_busy(database, max(1000, busy_n // 10), ExecuteMany)} if busy_n else None
     live = live_run(database, 2000, seconds) if seconds > 0 else None
     database.close()
     return {"engine": name, "events": n, "writer_s": ours, "writer_per_s": n / ours, "unchained_s": before,
             "unchained_per_s": n / before, "raw_s": reference,
-            "raw_per_s": n / reference, "ratio": ours / reference, "live": live}
+            "raw_per_s": n / reference, "ratio": ours / reference, "busy": busy, "live": live}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=120_000)
     parser.add_argument("--seconds", type=float, default=60, help="the live run at 2,000/s (0: none)")
+    parser.add_argument("--busy-events", type=int, default=40_000,
+                        help="events beside a busy thread (the executemany reference takes a tenth: it is that slow)")
     args = parser.parse_args()
     from tests.conftest import PostgresServer
 
@@ -149,12 +191,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         results.append(measure("SQLite", f"sqlite:///{tmp / 'writer.db'}", lambda rows: raw_sqlite(tmp / "raw.db", rows),
-                               args.events, args.seconds))
+                               args.events, args.seconds, args.busy_events))
         server = PostgresServer()
         try:
             url = server.url()
             dsn = url.replace("postgresql+psycopg://", "postgresql://")
-            results.append(measure("PostgreSQL", url, lambda rows: raw_postgres(dsn, rows), args.events, args.seconds))
+            results.append(measure("PostgreSQL", url, lambda rows: raw_postgres(dsn, rows), args.events, args.seconds,
+                                   args.busy_events))
         finally:
             server.stop()
     out = Path(__file__).resolve().parent / "out"
@@ -168,6 +211,12 @@ def main() -> int:
         shown = (f"{live['published']} / {live['persisted']}, {live['drain_s']:.2f} s" if live else "—")
         print(f"| {r['engine']} | {r['writer_per_s']:,.0f}/s | {r['unchained_per_s']:,.0f}/s | {r['raw_per_s']:,.0f}/s"
               f" | {r['ratio']:.2f}× the time | {shown} |")
+    print("\n| beside a busy Python thread | StoreWriter (a statement per batch) "
+          "| executemany (a step per row: reference) |")
+    print("|---|---|---|")
+    for r in results:
+        if r["busy"]:
+            print(f"| {r['engine']} | {r['busy']['ours_per_s']:,.0f}/s | {r['busy']['executemany_per_s']:,.0f}/s |")
     sqlite_rate, pg_rate = results[0]["writer_per_s"], results[1]["writer_per_s"]
     print(f"\nPostgreSQL / SQLite, StoreWriter: {pg_rate / sqlite_rate:.2f}× the rate")
     return 0

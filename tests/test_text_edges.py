@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import unicodedata
 
 from hypothesis import given, settings, strategies as st
 from sqlalchemy import select
@@ -15,7 +17,8 @@ from websockets.sync.client import connect
 from app.kernel.bus import EventBus
 from app.kernel.events import Event, EventType
 from app.kernel.moderation import BannedWords, moderate
-from app.text import clean_line, cut, graphemes, safe, safe_value
+from app import text as text_rules
+from app.text import clean_line, cut, graphemes, outside_json, safe, safe_value
 from app.live.feed import MessageError, parse_message
 from app.media.sources import wait_until
 from app.remote.client import RemoteAssistant
@@ -41,6 +44,25 @@ def test_any_text_becomes_one_encodable_line_without_bidi_controls_within_its_vi
     assert clean_line(line, limit) == line  # once clean, it stays as it is
     safe(text).encode("utf-8")
     assert not BIDI & set(safe(text))
+
+
+def _clean_line_the_long_way(text: str, limit: int) -> str:
+    """clean_line with every step taken on every text (what it did before it skipped the steps with nothing to do)."""
+    value = re.sub("[\n\r\t\u2028\u2029\u0085\u000b\u000c]+", " ", re.sub("[\ud800-\udfff]", "\ufffd", text))
+    value = unicodedata.normalize("NFC", text_rules._INVISIBLE.sub("", value).replace("\x00", ""))
+    out, marks = [], 0
+    for char in value:
+        marks = marks + 1 if unicodedata.combining(char) else 0
+        if marks <= text_rules.MAX_COMBINING:
+            out.append(char)
+    return cut("".join(out).strip(), limit).strip()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(any_text(60), st.lists(st.sampled_from(EDGES + ["\u0301", "\u0308", "e", "好", " ", "\t", "\x85"]),
+                                         max_size=12).map("".join)), st.integers(0, 80))
+def test_a_line_is_cleaned_as_the_long_way_cleans_it(text, limit):
+    assert clean_line(text, limit) == _clean_line_the_long_way(text, limit)
 
 
 def test_emoji_sequences_stay_whole_and_count_as_one():
@@ -73,6 +95,63 @@ def test_the_bus_hands_every_subscriber_an_encodable_payload(value):
         json.dumps(event.payload, ensure_ascii=False).encode("utf-8")
     if safe_value(value) is value:  # nothing to change: the bus copies nothing (thousands of events a second)
         assert seen[0].payload["value"] is value
+
+
+ESCAPE_LIKE = st.lists(st.sampled_from(["\\", "\\u", "ud83d", "ude00", "u202e", "u0000", "\ud83d", "\ude00", "\ud800",
+                                        "\u202e", "\x00", "x", "好"]), max_size=8).map("".join)
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | any_text(20) | ESCAPE_LIKE,
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text(8), inner, max_size=4),
+                           max_leaves=15)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(JSON_VALUES, st.booleans(), st.booleans(), st.booleans(), st.sampled_from(["utf-8", "utf-16"]))
+def test_outside_json_is_the_safe_value_of_any_text_at_any_depth_of_quoting(value, ascii_, nested, as_bytes, codec):
+    """However the text is written (escaped or not, a JSON text inside a JSON string as DouyinBarrageGrab sends its
+    Data, bytes or str), what comes out is what `safe` makes of every string: the walk is skipped only where it
+    would change nothing."""
+    raw = json.dumps(value, ensure_ascii=ascii_)
+    if nested:
+        raw = json.dumps({"Type": 1, "Data": raw}, ensure_ascii=ascii_)
+    data = raw.encode(codec, "surrogatepass") if as_bytes else raw
+    got = outside_json(data)
+    assert got == safe_value(json.loads(data))
+    json.dumps(got, ensure_ascii=False).encode("utf-8")  # never raises
+    if nested:
+        inner = got["Data"]  # the inner text, parsed as the dialect does
+        assert outside_json(inner) == safe_value(json.loads(inner))
+
+
+# pieces of a JSON string's text as a hostile feed may write it: escaped backslashes, halves of surrogate pairs in
+# any order, escapes of safe and unsafe characters, the text of an escape
+STRING_PIECES = ["\\\\", "\\ud83d", "\\ude00", "\\udbff", "\\uDC00", "\\u202e", "\\u0000", "\\u0041", "\\u4e2d",
+                 "u", "d83d", "x", "\\n", "好", "\\/"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(STRING_PIECES), max_size=10), st.lists(st.sampled_from(STRING_PIECES), max_size=4))
+def test_any_escapes_a_feed_writes_come_out_as_safe_makes_them(body, key):
+    raw = '{"%s": ["%s"]}' % ("".join(key), "".join(body))
+    assert outside_json(raw) == safe_value(json.loads(raw))
+
+
+def test_a_clean_frame_is_not_walked_and_any_unsafe_escape_is(monkeypatch):
+    walked = []
+    monkeypatch.setattr(text_rules, "safe_value", lambda value: walked.append(value) or value)
+    inner = {"Content": "好看 😀 \\u202e as text", "User": {"Nickname": "小王\\\\"}}
+    for ascii_ in (True, False):  # non-ASCII as itself, or escaped (an emoji as a surrogate pair's two halves)
+        clean = json.dumps({"Type": 1, "Data": json.dumps(inner, ensure_ascii=ascii_)}, ensure_ascii=ascii_)
+        for raw in (clean, clean.encode()):
+            assert outside_json(raw)["Type"] == 1 and walked == [], raw
+    escapes = ["\\ud800", "\\uDFFF", "\\u0000", "\\u202E", "\\u2066", "\\u200f", "\\u061C", "\\ud83d\\\\ude00",
+               "\\ud83d", "\\ude00\\ud83d", "\\\\\\ud800", "\\ud83d\\\\\\ude00", "\\ud83d\\udbff"]
+    for unsafe in escapes:  # as the JSON text has them (a backslash, then u)
+        walked.clear()
+        outside_json('{"Content": "a%s"}' % unsafe)
+        assert len(walked) == 1, unsafe
+    walked.clear()
+    outside_json('{"Content": "a\\\\ud800 \\ud83d\\ude00"}')  # a backslash and the text "ud800"; a pair
+    assert walked == []
 
 
 def test_a_prize_of_a_lone_surrogate_cuts_off_no_assistant_and_its_draw_is_stored(live_console):  # noqa: F811

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.kernel.events import Event
 from app.store import checkpoint
+from app.store.bulk import insert_rows
 from app.store.chain import Chain, load_chain
 from app.store.db import Database
 from app.store.models import ChainLink, EventRecord, LiveSession, QuarantinedEvent
@@ -161,9 +162,9 @@ class StoreWriter:
     def _insert(self, rows: list[dict]) -> None:
         """Event rows and their links in one transaction; the chain moves on only once it has committed."""
         links = self.chain.events(rows)
-        with self.database.engine.begin() as connection:
-            connection.execute(insert(EventRecord), rows)
-            connection.execute(insert(ChainLink), links)
+        with self.database.engine.begin() as connection:  # a statement each, not a step per row (app/store/bulk.py)
+            insert_rows(connection, EventRecord, rows)
+            insert_rows(connection, ChainLink, links)
         self.chain.keep()
         self.chained["event"] += len(rows)
         self._stored += len(rows)

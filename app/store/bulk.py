@@ -1,0 +1,57 @@
+"""Many rows into one table in a few statements: a statement of many VALUES rows instead of a row at a time.
+
+Why: the event writer shares the interpreter with the feed, the room and the pipeline. A driver's `executemany`
+steps the database once per row, and each step gives the GIL up and waits to take it back behind whichever thread
+holds it — up to the switch interval (5 ms) when that thread is busy in Python. Beside one busy Python thread the
+writer on SQLite then stored about a hundred events a second; with a statement per batch, about ten thousand
+(`bench/store_engines.py`, "beside a busy thread"; docs/benchmarks.md).
+
+The values are sent as the engine's own bind processors would send them: JSON columns through the engine's
+serializer (`app.store.db._json`: standard JSON only), everything else as it is (whole numbers, floats, text, None,
+booleans — SQLite stores them as 0/1, as SQLAlchemy does)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import JSON
+
+SQLITE_BINDS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999  # SQLITE_MAX_VARIABLE_NUMBER
+MAX_BINDS = 30000  # a whole batch of the writer's (500 events × 11 columns) in one statement
+# PostgreSQL parses and plans each statement: beyond a few hundred rows a statement costs more than the steps it
+# saves (measured with the writer: 2,000 values a statement took 8,400 events/s alone and 3,800 beside a busy
+# thread; 30,000 took 7,700 and 3,600; executemany 12,300 and 1,200)
+POSTGRES_BINDS = 2000
+
+
+def binds_per_statement(dialect) -> int:
+    return min(MAX_BINDS, SQLITE_BINDS) if dialect.name == "sqlite" else POSTGRES_BINDS
+
+
+def insert_rows(connection, model, rows: list[dict], max_binds: int | None = None) -> int:
+    """Insert `rows` (dicts with the same keys, the columns of `model`'s table) in the caller's transaction, as few
+    statements as the engine's limit on bound values allows. Returns how many statements it took. Errors are the
+    engine's (IntegrityError, OperationalError …), as from `connection.execute`; a value the JSON serializer
+    refuses raises ValueError or TypeError before anything is sent."""
+    if not rows:
+        return 0
+    from app.store.db import _json
+
+    table = model.__table__
+    columns = list(rows[0])
+    as_json = {column.key for column in table.columns if isinstance(column.type, JSON)}
+    unknown = set(columns) - {column.key for column in table.columns}
+    if unknown:
+        raise KeyError(f"{table.name} has no column {sorted(unknown)[0]!r}")
+    quote = connection.dialect.identifier_preparer.quote
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) VALUES "
+    per = max(1, (max_binds or binds_per_statement(connection.dialect)) // len(columns))
+    statements = 0
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        values = tuple(_json(row[name]) if name in as_json else row[name] for row in chunk for name in columns)
+        connection.exec_driver_sql(head + ", ".join([one] * len(chunk)), values)
+        statements += 1
+    return statements

@@ -1,0 +1,100 @@
+"""app/store/bulk.py: many rows in a few statements, stored exactly as SQLAlchemy's own insert stores them, on
+SQLite and PostgreSQL; the event writer's batches go that way (a step per row gave the GIL up once per row)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from sqlalchemy import event as sa_event, insert, select
+
+from app.kernel.events import Event, EventType
+from app.session import SessionCore
+from app.store.bulk import binds_per_statement, insert_rows
+from app.store.models import ChainLink, EventRecord
+from app.store.writer import StoreWriter
+
+COLUMNS = ("session_id", "seq", "wall_time", "stream_time", "type", "actor", "user_id", "product_id", "amount_cents",
+           "flagged", "payload")
+
+
+def _rows(session_id: int, first_seq: int, n: int) -> list[dict]:
+    payloads = [{}, {"text": "好看😀 \\u202e", "nested": [1, 2.5, None, True, {"k": "v"}]}, {"none": None},
+                {"big": 2 ** 53, "neg": -0.5, "name": "観客"}]
+    return [{"session_id": session_id, "seq": first_seq + i, "wall_time": 1_796_409_292.332 + i / 7,
+             "stream_time": None if i % 3 == 0 else i * 0.1, "type": "comment", "actor": "platform",
+             "user_id": None if i % 4 == 0 else f"u{i}", "product_id": None if i % 2 else i,
+             "amount_cents": None if i % 5 else 9_007_199_254_740_993 - i, "flagged": i % 2 == 0,
+             "payload": payloads[i % len(payloads)]} for i in range(n)]
+
+
+def _stored(database, session_id: int, seqs: range) -> list[tuple]:
+    with database.session() as db:
+        records = db.scalars(select(EventRecord).where(EventRecord.session_id == session_id,
+                                                       EventRecord.seq.in_(list(seqs))).order_by(EventRecord.seq))
+        return [tuple(getattr(r, c) for c in COLUMNS[1:]) for r in records]
+
+
+@pytest.mark.parametrize("max_binds", [None, 11, 25])
+def test_rows_read_back_as_sqlalchemys_own_insert_stores_them(catalogue, max_binds):
+    core = SessionCore(catalogue)
+    session_id = core.start("bulk")
+    core.end()
+    ours, theirs = _rows(session_id, 10_000, 23), _rows(session_id, 20_000, 23)
+    with catalogue.engine.begin() as connection:
+        statements = insert_rows(connection, EventRecord, ours, max_binds=max_binds)
+        connection.execute(insert(EventRecord), theirs)
+    per = (max_binds or binds_per_statement(catalogue.engine.dialect)) // len(COLUMNS)
+    assert statements == math.ceil(23 / per)  # 11 binds: a row a statement; 25: two rows (22 binds) a statement
+    mine, reference = _stored(catalogue, session_id, range(10_000, 10_023)), _stored(catalogue, session_id,
+                                                                                      range(20_000, 20_023))
+    assert [row[1:] for row in mine] == [row[1:] for row in reference]  # all but seq, which differs on purpose
+    assert mine[1][-1]["nested"] == [1, 2.5, None, True, {"k": "v"}] and mine[0][8] is True
+    with catalogue.engine.connect() as connection:  # a JSON None is JSON null, as SQLAlchemy stores it
+        texts = connection.exec_driver_sql(
+            f"SELECT payload FROM events WHERE session_id = {session_id} AND seq IN (10002, 20002) ORDER BY seq")
+        assert len({str(text) for (text,) in texts}) == 1
+
+
+def test_a_value_the_serializer_refuses_or_a_column_that_is_not_there_sends_nothing(catalogue):
+    core = SessionCore(catalogue)
+    session_id = core.start("bulk")
+    core.end()
+    bad = _rows(session_id, 30_000, 3)
+    bad[2]["payload"] = {"price": float("nan")}
+    with catalogue.engine.begin() as connection:
+        with pytest.raises(ValueError):
+            insert_rows(connection, EventRecord, bad)
+        with pytest.raises(KeyError):
+            insert_rows(connection, EventRecord, [{**_rows(session_id, 30_010, 1)[0], "colour": "red"}])
+        assert insert_rows(connection, EventRecord, []) == 0
+    assert _stored(catalogue, session_id, range(30_000, 30_020)) == []
+
+
+def test_the_writer_stores_a_batch_and_its_links_in_a_statement_each_not_a_step_per_row(catalogue):
+    core = SessionCore(catalogue)
+    session_id = core.start("bulk")
+    core.end()
+    inserts = []
+
+    def seen(_connection, _cursor, statement, _parameters, _context, executemany) -> None:
+        if statement.startswith("INSERT INTO"):
+            inserts.append((statement.split()[2].strip('"'), executemany))
+
+    sa_event.listen(catalogue.engine, "before_cursor_execute", seen)
+    try:
+        writer = StoreWriter(catalogue, session_id, interval=5.0, batch_size=500)
+        for seq in range(1, 501):
+            writer(Event(EventType.COMMENT, {"user_id": f"u{seq}", "text": "多少钱"}, wall_time=1.0, seq=10_000 + seq))
+        writer.close()
+    finally:
+        sa_event.remove(catalogue.engine, "before_cursor_execute", seen)
+    assert writer.stats.written == 500
+    assert ("events", True) not in inserts and ("chain_links", True) not in inserts
+    per_statement = binds_per_statement(catalogue.engine.dialect)
+    expected = math.ceil(500 / (per_statement // len(COLUMNS)))
+    assert inserts.count(("events", False)) == expected <= 3  # SQLite: one; PostgreSQL: a few hundred rows each
+    assert inserts.count(("chain_links", False)) == math.ceil(500 / (per_statement // 8)) <= 2
+    with catalogue.session() as db:
+        assert db.scalar(select(ChainLink.kind).where(ChainLink.session_id == session_id).order_by(
+            ChainLink.position.desc()).limit(1)) == "event"
