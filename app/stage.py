@@ -82,15 +82,26 @@ class Stage:
         self._options = options  # what a restart (new filters or sources, a failed go-live) opens again
         ensure_qt()
         video, sound = open_sources_for(options)  # the sound too: the level meter works before going live
-        settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
-        desk_settings = self._desk.settings
-        if desk_settings.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
-            video = self._scenes = open_scenes(video, sound, desk_settings, options, self._first_picture,
-                                                self.guests)
-            sound = with_guests(sound, video, settings, self.guests)
-        compositor, overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
-        show_layout_sample(overlays, self._catalogue.room_snapshot())  # the layout, to see and drag before going live
-        pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=compositor)
+        opened = [sound, video]  # what to close if a step after them fails (a camera holds its device from here)
+        try:
+            settings = EncoderSettings(width=options.width, height=options.height, fps=options.fps)
+            desk_settings = self._desk.settings
+            if desk_settings.scenes:  # the program scene as it will go out; "product" shows the run sheet's first
+                video = self._scenes = open_scenes(video, sound, desk_settings, options, self._first_picture,
+                                                    self.guests)
+                opened.append(video)  # the studio's own sources with it
+                sound = with_guests(sound, video, settings, self.guests)
+            compositor, overlays = build_overlays(settings, desk_settings, rehearsal=options.rehearsal)
+            show_layout_sample(overlays, self._catalogue.room_snapshot())  # the layout, to see and drag first
+            pipeline = Pipeline(settings, [], audio_source=sound, video_source=video, compositor=compositor)
+        except BaseException:
+            self._scenes = None
+            for source in reversed(opened):
+                try:
+                    source.stop()
+                except Exception:  # noqa: BLE001 - the failure that brought us here is the one to report
+                    log.warning("a source of the failed preview did not close", exc_info=True)
+            raise
         pipeline.preview_sink = self.frames.put
         self._pipeline, self._compositor, self._overlays = pipeline, compositor, overlays
         self._thread = threading.Thread(target=pipeline.run, name="preview", daemon=True)
