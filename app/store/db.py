@@ -8,10 +8,8 @@ import threading
 import time
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import data_dir
@@ -19,6 +17,9 @@ from app.store import StoreUnavailable
 from app.store.models import DEFAULT_STUDIO_ID, LiveSession, SessionStatus, Studio
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# the newest migration's revision (tests/store/test_migrations.py checks it is Alembic's head): a database already
+# there opens without Alembic (its import and its reading of every migration script: most of a command's start)
+HEAD_REVISION = "0013"
 
 
 def default_url() -> str:
@@ -57,7 +58,9 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def alembic_config() -> Config:
+def alembic_config():
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -69,6 +72,8 @@ _MIGRATING = threading.Lock()  # one migration at a time in this process
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate to `revision`. On SQLite a migration that rebuilds a table (copy, drop, rename: 0008 does) runs with
     foreign keys off, or dropping `products` would cascade into its scripts and FAQ pairs; they are checked after."""
+    from alembic import command
+
     config = alembic_config()
     with _MIGRATING, engine.connect() as connection:  # Alembic's `op` and `context` are process-wide proxies
         sqlite = engine.dialect.name == "sqlite"
@@ -91,8 +96,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database is at HEAD_REVISION already (False for a new one, an older one, or one it cannot read:
+    `upgrade` then does what it must, or says why not)."""
+    with engine.connect() as connection:  # a database that cannot be reached says so here, as `upgrade` would
+        try:
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall() == [
+                (HEAD_REVISION,)]
+        except DBAPIError:  # no such table yet
+            return False
 
 
 HEARTBEAT_S = 5.0  # a live session's owner updates heartbeat_at this often
@@ -157,7 +175,8 @@ class Database:
         except ValueError as exc:
             raise StoreUnavailable(str(exc)) from None
         self.engine = make_engine(self.url)
-        upgrade(self.engine)
+        if not at_head(self.engine):
+            upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.studio_id, self.studio = self._studio(name)
         self.interrupted_on_open = self.mark_interrupted()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from app.store.db import Database, current_revision, make_engine, upgrade
+from app.store.db import HEAD_REVISION, Database, alembic_config, at_head, current_revision, make_engine, upgrade
 
 HEAD = "0013"
 
@@ -31,6 +31,33 @@ def test_database_at_oldest_revision_is_upgraded_with_its_data(tmp_path):
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         database.close()
+
+
+def test_a_database_at_head_opens_without_alembic_whose_head_it_is(tmp_path):
+    """Opening skips Alembic (its import and every migration script read: most of `review N`'s start) only for a
+    database at the head Alembic itself names; one a revision behind is upgraded."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION == HEAD
+    url = f"sqlite:///{tmp_path / 'head.db'}"
+    Database(url).close()
+    assert at_head(make_engine(url))
+    code = ("import sys; from app.store.db import Database; d = Database(sys.argv[1]); d.close(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code, url], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+    behind = f"sqlite:///{tmp_path / 'behind.db'}"
+    upgrade(make_engine(behind), "0012")
+    assert not at_head(make_engine(behind))
+    Database(behind).close()
+    assert current_revision(make_engine(behind)) == HEAD
 
 
 def test_a_missing_database_driver_is_one_clear_line(tmp_path):
