@@ -19,8 +19,8 @@ from sqlalchemy import JSON
 SQLITE_BINDS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999  # SQLITE_MAX_VARIABLE_NUMBER
 MAX_BINDS = 30000  # a whole batch of the writer's (500 events × 11 columns) in one statement
 # PostgreSQL parses and plans each statement: beyond a few hundred rows a statement costs more than the steps it
-# saves (measured with the writer: 2,000 values a statement took 8,400 events/s alone and 3,800 beside a busy
-# thread; 30,000 took 7,700 and 3,600; executemany 12,300 and 1,200)
+# saves (measured with the writer, alone / beside a busy thread: 600 values a statement 11,100 / 2,600 events/s,
+# 2,000 values 8,400 / 3,800, 30,000 values 7,700 / 3,600; docs/benchmarks.md)
 POSTGRES_BINDS = 2000
 
 
