@@ -7,6 +7,10 @@ simulated audience at `rate` events/s. A 5 ms QTimer in the UI thread records ho
 late by more than its period means the event loop was blocked (painting, draining events, redrawing docks).
 The reference is the same measurement with the window not live yet (only its pre-live preview running), in the
 same run.
+
+The window's memory over the show: the resident size every 10 s, and with `--census-minutes N` every N minutes
+the containers the objects hold (bench/state_growth.py's `held`: the room's and metrics' viewers beside the
+window's lists) — a census walks every object on the UI thread and shows in the lateness, so it is off unless asked.
 """
 
 from __future__ import annotations
@@ -68,6 +72,86 @@ def by_minute(lateness: list[float], period_ms: float = 5.0) -> list[float]:
     return out
 
 
+def held_from(roots, least: int = 1_000) -> dict[str, int]:
+    """Containers of more than `least` items held as an attribute of an object reachable from `roots` through
+    attributes and small containers: "Type.attribute" → items. (The pipeline freezes the collector's objects at
+    its start, so gc.get_objects(), which bench/state_growth.py walks, no longer lists them.)"""
+    from collections import deque
+    from types import ModuleType
+
+    found: dict[str, int] = {}
+    seen, todo = set(), deque(roots)
+    while todo:
+        obj = todo.popleft()
+        if id(obj) in seen or isinstance(obj, (type, ModuleType, str, bytes, int, float)):
+            continue
+        seen.add(id(obj))
+        try:
+            attributes = object.__getattribute__(obj, "__dict__")
+        except Exception:  # noqa: BLE001 - no __dict__, or a proxy that refuses
+            attributes = None
+        items = attributes.items() if isinstance(attributes, dict) else ()
+        for name, value in list(items):
+            if isinstance(value, (dict, list, set, deque, tuple)):
+                if len(value) > least:
+                    key = f"{type(obj).__qualname__}.{name}"
+                    found[key] = found.get(key, 0) + len(value)
+                elif len(value) <= 100:  # a small container: what it holds may hold more
+                    todo.extend(value.values() if isinstance(value, dict) else value)
+            else:
+                todo.append(value)
+    return found
+
+
+class Memory:
+    """The process's resident size every 10 s, and a census of held containers every `census_s` (0: none), from a
+    QTimer on the UI thread while the show runs."""
+
+    def __init__(self, census_s: float, viewers, roots=()) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.rss: list[tuple[float, float]] = []  # (seconds live, MB)
+        self.census: list[dict] = []
+        self._started, self._census_s, self._next, self._viewers = time.monotonic(), census_s, 0.0, viewers
+        self._roots = roots
+        self._timer = QTimer()
+        self._timer.setInterval(10_000)
+        self._timer.timeout.connect(self.sample)
+        self._timer.start()
+        self.sample()
+
+    def sample(self) -> None:
+        from bench.soak import rss_mb
+
+        elapsed = time.monotonic() - self._started
+        self.rss.append((round(elapsed), round(rss_mb(os.getpid()), 1)))
+        if self._census_s and elapsed >= self._next:
+            self._next += self._census_s
+            self.census.append({"seconds": round(elapsed), "viewers": self._viewers(), "held": held_from(self._roots)})
+
+    def stop(self) -> None:
+        self.sample()
+        self._timer.stop()
+
+    def result(self, after_s: float = 300.0) -> dict:
+        """RSS at `after_s` and at the end, the growth per hour between them; what the census saw grow."""
+        start = next(((t, mb) for t, mb in self.rss if t >= after_s), self.rss[0])
+        end = self.rss[-1]
+        hours = max(1e-9, (end[0] - start[0]) / 3600)
+        out = {"rss_mb": {"live_start": self.rss[0][1], "at_s": start[0], "then": start[1], "end": end[1],
+                          "per_hour_after": round((end[1] - start[1]) / hours, 1) if end[0] > start[0] else None},
+               "rss_by_minute": [mb for t, mb in self.rss if t % 60 < 10]}
+        if len(self.census) > 1:
+            first = next((c for c in self.census if c["seconds"] >= after_s), self.census[0])
+            last = self.census[-1]
+            grew = {k: last["held"].get(k, 0) - first["held"].get(k, 0) for k in set(first["held"]) | set(last["held"])}
+            out["census"] = {"from_s": first["seconds"], "to_s": last["seconds"],
+                             "viewers": [first["viewers"], last["viewers"]],
+                             "grew": dict(sorted(((k, v) for k, v in grew.items() if v), key=lambda kv: -kv[1])[:15]),
+                             "end": dict(sorted(last["held"].items(), key=lambda kv: -kv[1])[:15])}
+        return out
+
+
 def measure(app, seconds: float, press=None) -> list[float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
@@ -110,6 +194,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--switch-ms", type=float, default=None,
                         help="the interpreter's thread switch interval (default: the window's, ui.app.SWITCH_INTERVAL_S)")
+    parser.add_argument("--census-minutes", type=float, default=0.0,
+                        help="every N minutes, the containers objects hold (a pause on the UI thread; 0: none)")
     args = parser.parse_args()
     os.environ["ANCHOR_CONSOLE_DATA"] = tempfile.mkdtemp(prefix="anchor-uibench-")
     from dataclasses import replace
@@ -145,7 +231,10 @@ def main() -> int:
     tracked_before = census()
     cpu, first = time.process_time(), service.broadcast.core.bus.last_seq
     collections.take()
+    simulator = next((h for h in service.broadcast._helpers if hasattr(h, "_users")), None)  # noqa: SLF001
+    memory = Memory(args.census_minutes * 60, lambda: len(getattr(simulator, "_users", ())), (service, window))
     busy_raw = measure(app, args.seconds)
+    memory.stop()
     cpu = (time.process_time() - cpu) / args.seconds  # the console process's cores (x264's threads included)
     core = service.broadcast.core
     collected_live = collections.take()
@@ -166,7 +255,8 @@ def main() -> int:
               "p99_by_minute": by_minute(busy_raw), "collections_live": collected_live,
               "collections_stop": collected_stop,
               "tracked_at_go_live": tracked_before, "tracked_at_the_end": tracked_after, "cpu_cores": cpu, "lost": lost, "switch_ms": sys.getswitchinterval() * 1000,
-              "pipeline_dropped": stats.dropped if stats else None, "capture_fps": stats.capture_fps if stats else None}
+              "pipeline_dropped": stats.dropped if stats else None, "capture_fps": stats.capture_fps if stats else None,
+              "memory": memory.result()}
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     (out / f"ui_stall-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
@@ -177,6 +267,9 @@ def main() -> int:
     print(f"cycle collections while live {collected_live}; while stopping {collected_stop}; p99 by minute "
           f"{result['p99_by_minute']}")
     print(f"tracked objects at go-live {tracked_before}; at the end {tracked_after}")
+    print(f"memory {json.dumps(result['memory']['rss_mb'])}; by minute {result['memory']['rss_by_minute']}")
+    if "census" in result["memory"]:
+        print(f"census {json.dumps(result['memory']['census'], ensure_ascii=False)}")
     print(f"process CPU while live {cpu * 100:.0f}% of a core; events not stored at the stop: {lost}")
     print(f"events published {published} ({published / args.seconds:.0f}/s), preview frames shown {frames} "
           f"({frames / args.seconds:.1f}/s), pipeline drops {result['pipeline_dropped']}; the UI thread's longest "
