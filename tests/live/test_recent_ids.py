@@ -78,3 +78,15 @@ def test_against_a_model_nothing_recent_is_forgotten_and_nothing_old_or_beyond_t
             order += 1
             came[key] = (clock.now, order)
         assert len(ids) <= 2 * keep
+
+
+def test_the_bounds_are_inclusive_at_exactly_the_time_and_twice_it():
+    clock = Clock()
+    ids = RecentIds(ids=1_000, seconds=300, clock=clock)
+    ids.seen("a")
+    clock.now = 600.0  # the newer generation began exactly twice the time ago: nothing of it is kept
+    assert ids.seen("a") is False
+    clock.now = 900.0  # "a" again began a generation at 600: exactly the time ago, it becomes the older
+    assert ids.seen("b") is False
+    clock.now = 1200.0  # "b"'s generation began exactly the time ago: the older now, "a"'s forgotten
+    assert (ids.seen("b"), ids.seen("a")) == (True, False)
