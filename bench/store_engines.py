@@ -11,7 +11,9 @@ For each engine:
 2. beside a busy thread: `busy_events` events through `StoreWriter` while another Python thread computes without
    pause (as the feed's thread does at thousands of frames a second), against the same writer inserting with the
    driver's `executemany` (a step per row, each giving the GIL up: as it did before `app/store/bulk.py`);
-3. live: the session core at the show's rate (2,000 events/s, the simulated audience) for `seconds`: every
+3. on PostgreSQL, the same writer with its batches as statements of many VALUES rows, alone and beside the busy
+   thread, as it wrote before its COPY (the reference for COPY);
+4. live: the session core at the show's rate (2,000 events/s, the simulated audience) for `seconds`: every
    event stored? how long the queue took to drain at the end?
 
 PostgreSQL is Debian's server started here on loopback in a temporary folder (as the tests start it: fsync off,
@@ -39,6 +41,7 @@ from app.session import SessionCore  # noqa: E402
 from app.store.chain import Chain  # noqa: E402
 from app.store.db import Database  # noqa: E402
 from app.store.models import ChainLink, EventRecord  # noqa: E402
+from app.store.bulk import binds_per_statement, insert_rows, uses_copy  # noqa: E402
 from app.store.writer import StoreWriter, event_row  # noqa: E402
 from bench.event_bus import live_run, seed_catalogue  # noqa: E402
 
@@ -79,6 +82,21 @@ class ExecuteMany(StoreWriter):
         with self.database.engine.begin() as connection:
             connection.execute(insert(EventRecord), rows)
             connection.execute(insert(ChainLink), links)
+        self.chain.keep()
+        self.chained["event"] += len(rows)
+        self._stored += len(rows)
+
+
+class ManyValues(StoreWriter):
+    """The writer with each batch as statements of many VALUES rows on PostgreSQL too, as before its COPY
+    (`app/store/bulk.py`): PostgreSQL's same-run reference."""
+
+    def _insert(self, rows: list[dict]) -> None:
+        links = self.chain.events(rows)
+        with self.database.engine.begin() as connection:
+            binds = binds_per_statement(connection.dialect)
+            insert_rows(connection, EventRecord, rows, max_binds=binds)
+            insert_rows(connection, ChainLink, links, max_binds=binds)
         self.chain.keep()
         self.chained["event"] += len(rows)
         self._stored += len(rows)
@@ -171,11 +189,17 @@ def measure(name: str, url: str, raw, n: int, seconds: float, busy_n: int) -> di
     reference = raw(rows)
     busy = {"ours_per_s": beside_busy(database, busy_n, StoreWriter),
             "executemany_per_s": beside_busy(database, max(1000, busy_n // 10), ExecuteMany)} if busy_n else None
+    values = None
+    if uses_copy(database.engine.dialect):  # the writer before COPY, alone and beside a busy thread
+        values_id, values_events = events_for(database, n)
+        values = {"alone_per_s": n / writer_time(database, values_id, values_events, ManyValues),
+                  "busy_per_s": beside_busy(database, busy_n, ManyValues) if busy_n else None}
     live = live_run(database, 2000, seconds) if seconds > 0 else None
     database.close()
     return {"engine": name, "events": n, "writer_s": ours, "writer_per_s": n / ours, "unchained_s": before,
             "unchained_per_s": n / before, "raw_s": reference,
-            "raw_per_s": n / reference, "ratio": ours / reference, "busy": busy, "live": live}
+            "raw_per_s": n / reference, "ratio": ours / reference, "busy": busy, "live": live,
+            "many_values": values}
 
 
 def main() -> int:
@@ -217,6 +241,13 @@ def main() -> int:
     for r in results:
         if r["busy"]:
             print(f"| {r['engine']} | {r['busy']['ours_per_s']:,.0f}/s | {r['busy']['executemany_per_s']:,.0f}/s |")
+    for r in results:
+        if r["many_values"]:
+            v = r["many_values"]
+            busy_values = f"{v['busy_per_s']:,.0f}/s" if v["busy_per_s"] else "—"
+            print(f"\n{r['engine']}: the writer by COPY {r['writer_per_s']:,.0f}/s alone, "
+                  f"{r['busy']['ours_per_s'] if r['busy'] else float('nan'):,.0f}/s beside a busy thread; by statements "
+                  f"of many VALUES rows (reference) {v['alone_per_s']:,.0f}/s alone, {busy_values} beside it")
     sqlite_rate, pg_rate = results[0]["writer_per_s"], results[1]["writer_per_s"]
     print(f"\nPostgreSQL / SQLite, StoreWriter: {pg_rate / sqlite_rate:.2f}× the rate")
     return 0

@@ -6,6 +6,11 @@ holds it — up to the switch interval (5 ms) when that thread is busy in Python
 writer on SQLite then stored about a hundred events a second; with a statement per batch, about ten thousand
 (`bench/store_engines.py`, "beside a busy thread"; docs/benchmarks.md).
 
+On PostgreSQL (psycopg) the rows go in by COPY instead: one statement the server neither parses per row nor plans
+(`bench/store_engines.py` measures the writer both ways; docs/benchmarks.md, "The event writer"). The driver's errors come out as SQLAlchemy's (IntegrityError, OperationalError …) as from
+`connection.execute`, a dropped connection's marked invalidated (the writer retries, and SQLAlchemy's rollback
+discards it from the pool).
+
 The values are sent as the engine's own bind processors would send them: JSON columns through the engine's
 serializer (`app.store.db._json`: standard JSON only), everything else as it is (whole numbers, floats, text, None,
 booleans — SQLite stores them as 0/1, as SQLAlchemy does)."""
@@ -28,11 +33,32 @@ def binds_per_statement(dialect) -> int:
     return min(MAX_BINDS, SQLITE_BINDS) if dialect.name == "sqlite" else POSTGRES_BINDS
 
 
+def uses_copy(dialect) -> bool:
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def _copy(connection, statement: str, values: list[tuple]) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    raw = connection.connection.dbapi_connection
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except dbapi.Error as exc:  # as SQLAlchemy's own execute would raise it
+        gone = connection.dialect.is_disconnect(exc, raw, None)  # retried, not quarantined (the writer's _transient)
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, connection_invalidated=gone,
+                                  dialect=connection.dialect) from exc
+    return 1
+
+
 def insert_rows(connection, model, rows: list[dict], max_binds: int | None = None) -> int:
-    """Insert `rows` (dicts with the same keys, the columns of `model`'s table) in the caller's transaction, as few
-    statements as the engine's limit on bound values allows. Returns how many statements it took. Errors are the
-    engine's (IntegrityError, OperationalError …), as from `connection.execute`; a value the JSON serializer
-    refuses raises ValueError or TypeError before anything is sent."""
+    """Insert `rows` (dicts with the same keys, the columns of `model`'s table) in the caller's transaction: by COPY
+    on PostgreSQL with psycopg unless `max_binds` is given, else in as few statements as the engine's limit on bound
+    values (or `max_binds`) allows. Returns how many statements it took. Errors are the engine's (IntegrityError,
+    OperationalError …), as from `connection.execute`; a value the JSON serializer refuses raises ValueError or
+    TypeError before anything is sent."""
     if not rows:
         return 0
     from app.store.db import _json
@@ -44,6 +70,10 @@ def insert_rows(connection, model, rows: list[dict], max_binds: int | None = Non
     if unknown:
         raise KeyError(f"{table.name} has no column {sorted(unknown)[0]!r}")
     quote = connection.dialect.identifier_preparer.quote
+    if max_binds is None and uses_copy(connection.dialect):
+        values = [tuple(_json(row[name]) if name in as_json else row[name] for name in columns) for row in rows]
+        return _copy(connection, f"COPY {quote(table.name)} ({', '.join(quote(name) for name in columns)}) FROM STDIN",
+                     values)
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     one = "(" + ", ".join([mark] * len(columns)) + ")"
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) VALUES "

@@ -4,13 +4,15 @@ SQLite and PostgreSQL; the event writer's batches go that way (a step per row ga
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from sqlalchemy import event as sa_event, insert, select
 
 from app.kernel.events import Event, EventType
 from app.session import SessionCore
-from app.store.bulk import binds_per_statement, insert_rows
+from app.store import bulk
+from app.store.bulk import binds_per_statement, insert_rows, uses_copy
 from app.store.models import ChainLink, EventRecord
 from app.store.writer import StoreWriter
 
@@ -45,7 +47,10 @@ def test_rows_read_back_as_sqlalchemys_own_insert_stores_them(catalogue, max_bin
         statements = insert_rows(connection, EventRecord, ours, max_binds=max_binds)
         connection.execute(insert(EventRecord), theirs)
     per = (max_binds or binds_per_statement(catalogue.engine.dialect)) // len(COLUMNS)
-    assert statements == math.ceil(23 / per)  # 11 binds: a row a statement; 25: two rows (22 binds) a statement
+    if max_binds is None and uses_copy(catalogue.engine.dialect):
+        assert statements == 1  # PostgreSQL: one COPY
+    else:
+        assert statements == math.ceil(23 / per)  # 11 binds: a row a statement; 25: two rows (22 binds) a statement
     mine, reference = _stored(catalogue, session_id, range(10_000, 10_023)), _stored(catalogue, session_id,
                                                                                       range(20_000, 20_023))
     assert [row[1:] for row in mine] == [row[1:] for row in reference]  # all but seq, which differs on purpose
@@ -75,7 +80,7 @@ def test_a_value_the_serializer_refuses_or_a_column_that_is_not_there_sends_noth
     assert _stored(catalogue, session_id, range(30_000, 30_020)) == []
 
 
-def test_the_writer_stores_a_batch_and_its_links_in_a_statement_each_not_a_step_per_row(catalogue):
+def test_the_writer_stores_a_batch_and_its_links_in_a_statement_each_not_a_step_per_row(catalogue, monkeypatch):
     core = SessionCore(catalogue)
     session_id = core.start("bulk")
     core.end()
@@ -85,6 +90,13 @@ def test_the_writer_stores_a_batch_and_its_links_in_a_statement_each_not_a_step_
         if statement.startswith("INSERT INTO"):
             inserts.append((statement.split()[2].strip('"'), executemany))
 
+    copy = bulk._copy
+
+    def copied(connection, statement, values):
+        inserts.append((statement.split()[1].strip('"'), "copy", len(values)))
+        return copy(connection, statement, values)
+
+    monkeypatch.setattr(bulk, "_copy", copied)
     sa_event.listen(catalogue.engine, "before_cursor_execute", seen)
     try:
         writer = StoreWriter(catalogue, session_id, interval=5.0, batch_size=500)
@@ -95,10 +107,62 @@ def test_the_writer_stores_a_batch_and_its_links_in_a_statement_each_not_a_step_
         sa_event.remove(catalogue.engine, "before_cursor_execute", seen)
     assert writer.stats.written == 500
     assert ("events", True) not in inserts and ("chain_links", True) not in inserts
-    per_statement = binds_per_statement(catalogue.engine.dialect)
-    expected = math.ceil(500 / (per_statement // len(COLUMNS)))
-    assert inserts.count(("events", False)) == expected <= 3  # SQLite: one; PostgreSQL: a few hundred rows each
-    assert inserts.count(("chain_links", False)) == math.ceil(500 / (per_statement // 8)) <= 2
+    if uses_copy(catalogue.engine.dialect):  # PostgreSQL: a COPY a table, no INSERT
+        assert sorted(inserts) == [("chain_links", "copy", 500), ("events", "copy", 500)]
+    else:  # SQLite: one statement of many VALUES rows a table
+        assert inserts == [("events", False), ("chain_links", False)]
+        assert binds_per_statement(catalogue.engine.dialect) // len(COLUMNS) >= 500
     with catalogue.session() as db:
         assert db.scalar(select(ChainLink.kind).where(ChainLink.session_id == session_id).order_by(
             ChainLink.position.desc()).limit(1)) == "event"
+
+
+def test_a_connection_the_server_dropped_is_replaced_and_nothing_is_lost(catalogue):
+    """PostgreSQL ends the writer's connections (a restart, an administrator): the COPY's error is SQLAlchemy's
+    OperationalError with the connection invalidated, the writer retries on a fresh one, every event is stored."""
+    if not uses_copy(catalogue.engine.dialect):
+        pytest.skip("PostgreSQL's COPY path (SQLite has no server to drop the connection)")
+    from sqlalchemy import func, text
+    from sqlalchemy.exc import OperationalError
+
+    core = SessionCore(catalogue)
+    session_id = core.start("dropped")
+    core.end()
+    first = core.bus.last_seq + 1
+
+    def drop_the_others() -> int:
+        with catalogue.engine.connect() as connection:
+            dropped = connection.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+            connection.commit()
+        return dropped
+
+    with catalogue.engine.begin() as connection:  # a pooled connection the server will drop
+        insert_rows(connection, EventRecord, _rows(session_id, 40_000, 2))
+    with catalogue.engine.connect() as held, catalogue.engine.connect() as other:  # two in the pool, one dropped
+        held.execute(text("SELECT 1"))
+        pid = other.execute(text("SELECT pg_backend_pid()")).scalar()
+        other.commit()
+        held.execute(text(f"SELECT pg_terminate_backend({pid})"))
+        held.commit()
+        with pytest.raises(OperationalError) as raised:
+            with other.begin():
+                insert_rows(other, EventRecord, _rows(session_id, 40_010, 2))
+        assert other.invalidated  # as SQLAlchemy's own execute leaves a connection the server dropped
+    assert raised.value.connection_invalidated
+    writer = StoreWriter(catalogue, session_id, interval=0.05)
+    for i in range(3):
+        writer(Event(EventType.LIKE, {"user_id": f"u{i}"}, seq=first + i, wall_time=1.0))
+    deadline = time.monotonic() + 30
+    while writer.stats.written < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert writer.stats.written == 3
+    assert drop_the_others() >= 1  # the writer's own connection among them
+    for i in range(3, 600):
+        writer(Event(EventType.LIKE, {"user_id": f"u{i}"}, seq=first + i, wall_time=1.0))
+    writer.close(timeout=60)
+    assert (writer.stats.written, writer.stats.quarantined) == (600, 0)
+    with catalogue.session() as db:
+        assert db.scalar(select(func.count()).select_from(EventRecord).where(
+            EventRecord.session_id == session_id, EventRecord.seq >= first, EventRecord.seq < 40_000)) == 600
