@@ -48,8 +48,7 @@ def _copy(connection, statement: str, values: list[tuple]) -> int:
                 copy.write_row(row)
     except dbapi.Error as exc:  # as SQLAlchemy's own execute would raise it
         gone = connection.dialect.is_disconnect(exc, raw, None)  # retried, not quarantined (the writer's _transient)
-        raise DBAPIError.instance(statement, None, exc, dbapi.Error, connection_invalidated=gone,
-                                  dialect=connection.dialect) from exc
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, connection_invalidated=gone) from exc
     return 1
 
 
