@@ -69,6 +69,15 @@ class InsightsPanel(QWidget):
         top.addWidget(self.csv_button)
         top.addWidget(self.html_button)
 
+        self.views = self._views()
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.views, 1)
+
+    def _views(self) -> QTabWidget:
+        """The tabs: the overview (weekly chart and table), shows, windows, products, hosts and slots, audience,
+        retention, A/B."""
         self.tables: dict[str, QTableWidget] = {name: _table() for name in (
             "weeks", "shows", "windows", "products", "hosts", "slots", "audience", "repeat_buyers", "cohorts", "ab")}
         self.chart = pg.PlotWidget(title=tr("每周成交额（元）"))
@@ -84,18 +93,15 @@ class InsightsPanel(QWidget):
         audience = QSplitter(Qt.Orientation.Vertical)
         audience.addWidget(self._titled(tr("每场观众：新观众与回访"), self.tables["audience"]))
         audience.addWidget(self._titled(tr("复购（最近 30 / 90 天）"), self.tables["repeat_buyers"]))
-        self.views = QTabWidget()
+        views = QTabWidget()
         for widget, title in ((overview, tr("概览")), (self.tables["shows"], tr("场次")),
                               (self.tables["windows"], tr("每段讲解")), (self.tables["products"], tr("商品")),
                               (groups, tr("主播与时段")), (audience, tr("观众")),
                               (self._titled(tr("留存：某周首次进房的观众，之后每周再来的比例"), self.tables["cohorts"]),
                                tr("留存")),
                               (self._ab_page(), tr("A/B 对比"))):
-            self.views.addTab(widget, title)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.views, 1)
+            views.addTab(widget, title)
+        return views
 
     @staticmethod
     def _titled(title: str, table: QTableWidget) -> QWidget:

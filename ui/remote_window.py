@@ -26,24 +26,7 @@ class RemoteWindow(QMainWindow):
         self.setWindowTitle(tr("远程场控", "window title") + " — " + tr("主播中控台"))
         self.resize(1200, 800)
         self.assistant: RemoteAssistant | None = None
-        bar = QToolBar(tr("连接"))
-        bar.setObjectName("connection")
-        self.addToolBar(bar)
-        self.url = QLineEdit(url)
-        self.url.setPlaceholderText("ws://192.168.1.20:8765")
-        self.url.setMinimumWidth(240)
-        self.name = QLineEdit(name)
-        self.name.setMaximumWidth(120)
-        self.token = QLineEdit()
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText(tr("配对码（可整段粘贴）"))
-        self.token.setMinimumWidth(200)
-        self.connect_button = QPushButton(tr("连接", "button"))
-        self.connect_button.clicked.connect(self.connect_to_console)
-        self.state_label = QLabel(tr("未连接"))
-        for widget in (QLabel(tr("中控台")), self.url, QLabel(tr("名字")), self.name, self.token,
-                       self.connect_button, self.state_label):
-            bar.addWidget(widget)
+        self._connection_bar(url, name)
         self.products = ProductsDock(
             lambda pid: self.call("pin_product", pid), lambda: self.call("next_product"),
             lambda: self.call("previous_product"), on_price=lambda pid, cents: self.call("set_live_price", pid, cents),
@@ -84,6 +67,27 @@ class RemoteWindow(QMainWindow):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._timer.start(250)
+
+    def _connection_bar(self, url: str, name: str) -> None:
+        """The toolbar: the console's address, this assistant's name, the pairing code, connect and its state."""
+        bar = QToolBar(tr("连接"))
+        bar.setObjectName("connection")
+        self.addToolBar(bar)
+        self.url = QLineEdit(url)
+        self.url.setPlaceholderText("ws://192.168.1.20:8765")
+        self.url.setMinimumWidth(240)
+        self.name = QLineEdit(name)
+        self.name.setMaximumWidth(120)
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText(tr("配对码（可整段粘贴）"))
+        self.token.setMinimumWidth(200)
+        self.connect_button = QPushButton(tr("连接", "button"))
+        self.connect_button.clicked.connect(self.connect_to_console)
+        self.state_label = QLabel(tr("未连接"))
+        for widget in (QLabel(tr("中控台")), self.url, QLabel(tr("名字")), self.name, self.token,
+                       self.connect_button, self.state_label):
+            bar.addWidget(widget)
 
     def connect_to_console(self) -> bool:
         """Connect with the address and token typed in, or with a whole pasted pairing code (anchor-pair:…), whose

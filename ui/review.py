@@ -62,16 +62,7 @@ class ReviewWindow(QMainWindow):
             controls.addWidget(widget)
         controls.addStretch(1)
         self.now_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long title: cut
-        self.status = QLabel("")
-        self.tools = tools = ReviewTools(self, service, self.status)  # the toolbar and what it runs
-        self.clips, self.insights_action, self.records_action = tools.clips, tools.insights_action, tools.records_action
-        self.export_button, self.html_button, self.compare_button = tools.export_button, tools.html_button, \
-            tools.compare_button
-        self.import_button, self.clips_button, self.tag_button = tools.import_button, tools.clips_button, \
-            tools.tag_button
-        self.export, self.export_html, self.import_orders = tools.export, tools.export_html, tools.import_orders
-        self.tag_sessions, self.export_records = tools.tag_sessions, tools.export_records
-
+        self._take_tools(service)
         self._build_timeline()
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -79,19 +70,7 @@ class ReviewWindow(QMainWindow):
         centre_layout.addLayout(controls)
         centre_layout.addWidget(self.timeline, 2)
         side = self._build_side(service)
-        self.show_rehearsals = QCheckBox(tr("看演练场次"))
-        self.show_rehearsals.setToolTip(tr("演练与真实直播分开列出，从不混在一起"))
-        self.show_rehearsals.toggled.connect(self.refresh_sessions)
-        self.all_studios = QCheckBox(tr("所有工作室"))
-        self.all_studios.setToolTip(tr("共用数据库时，列出每个工作室的场次（运营视图）"))
-        self.all_studios.setVisible(len(service.history.studios()) > 1)
-        self.all_studios.toggled.connect(self.refresh_sessions)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.show_rehearsals)
-        left_layout.addWidget(self.all_studios)
-        left_layout.addWidget(self.sessions, 1)
+        left = self._build_list(service)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(centre)
@@ -113,6 +92,35 @@ class ReviewWindow(QMainWindow):
         self._timer.timeout.connect(self._tick)
         self._timer.start(33)
         self.refresh_sessions()
+
+    def _take_tools(self, service) -> None:
+        """The toolbar and what it runs (`ReviewTools`), its buttons and actions reachable from here."""
+        self.status = QLabel("")
+        self.tools = tools = ReviewTools(self, service, self.status)  # the toolbar and what it runs
+        self.clips, self.insights_action, self.records_action = tools.clips, tools.insights_action, tools.records_action
+        self.export_button, self.html_button, self.compare_button = tools.export_button, tools.html_button, \
+            tools.compare_button
+        self.import_button, self.clips_button, self.tag_button = tools.import_button, tools.clips_button, \
+            tools.tag_button
+        self.export, self.export_html, self.import_orders = tools.export, tools.export_html, tools.import_orders
+        self.tag_sessions, self.export_records = tools.tag_sessions, tools.export_records
+
+    def _build_list(self, service) -> QWidget:
+        """The shows on the left: rehearsals apart from real shows, every studio's on a shared database."""
+        self.show_rehearsals = QCheckBox(tr("看演练场次"))
+        self.show_rehearsals.setToolTip(tr("演练与真实直播分开列出，从不混在一起"))
+        self.show_rehearsals.toggled.connect(self.refresh_sessions)
+        self.all_studios = QCheckBox(tr("所有工作室"))
+        self.all_studios.setToolTip(tr("共用数据库时，列出每个工作室的场次（运营视图）"))
+        self.all_studios.setVisible(len(service.history.studios()) > 1)
+        self.all_studios.toggled.connect(self.refresh_sessions)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.show_rehearsals)
+        left_layout.addWidget(self.all_studios)
+        left_layout.addWidget(self.sessions, 1)
+        return left
 
     def _build_timeline(self) -> None:
         """The online curve with the product windows, coupons and flash sales on it, and the playhead."""

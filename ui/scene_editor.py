@@ -55,28 +55,7 @@ class SceneEditor(QDialog):
             button.clicked.connect(lambda _checked=False, act=slot: act())
             scene_buttons.addWidget(button)
         scene_buttons.addStretch(1)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([c if c in ("X %", "Y %") else tr(c) for c in COLUMNS])
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # no header cut; the table scrolls
-        for column in (0, 7):  # the drop-downs: as wide as they ask
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 190)
-        self.table.itemChanged.connect(lambda _item: self._changed())
-        self.table.currentCellChanged.connect(lambda *_: self._changed())
-        item_buttons = QGridLayout()  # two rows: the bilingual labels fit a laptop's width
-        self.input_choice = QComboBox()
-        for name in self.inputs:
-            self.input_choice.addItem(input_label(name), name)
-        item_buttons.addWidget(self.input_choice, 0, 0)
-        for index, (text, slot) in enumerate((
-                (QT_TR_NOOP("添加来源"), self.add_item), (QT_TR_NOOP("新来源…"), self.ask_input),
-                (QT_TR_NOOP("删除来源"), self.remove_item), (QT_TR_NOOP("上移（到前面）"), lambda: self.move_item(-1)),
-                (QT_TR_NOOP("下移（到后面）"), lambda: self.move_item(1)))):
-            button = QPushButton(tr(text))
-            button.clicked.connect(lambda _checked=False, act=slot: act())
-            item_buttons.addWidget(button, (index + 1) // 3, (index + 1) % 3)
+        item_buttons = self._items_table()
         self.sketch = LayoutSketch(aspect, on_pick=self._pick_in_sketch, on_move=self._move_in_sketch)
         clip_row = self._clip_controls()
         self.problem = QLabel("")
@@ -112,6 +91,33 @@ class SceneEditor(QDialog):
         if stills is not None:
             self.refresh_stills()
             self._still_timer.start(1000)
+
+    def _items_table(self) -> QGridLayout:
+        """The scene's sources as a table (a row a source, the first in front), and the buttons that add, remove and
+        move them."""
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([c if c in ("X %", "Y %") else tr(c) for c in COLUMNS])
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # no header cut; the table scrolls
+        for column in (0, 7):  # the drop-downs: as wide as they ask
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 190)
+        self.table.itemChanged.connect(lambda _item: self._changed())
+        self.table.currentCellChanged.connect(lambda *_: self._changed())
+        item_buttons = QGridLayout()  # two rows: the bilingual labels fit a laptop's width
+        self.input_choice = QComboBox()
+        for name in self.inputs:
+            self.input_choice.addItem(input_label(name), name)
+        item_buttons.addWidget(self.input_choice, 0, 0)
+        for index, (text, slot) in enumerate((
+                (QT_TR_NOOP("添加来源"), self.add_item), (QT_TR_NOOP("新来源…"), self.ask_input),
+                (QT_TR_NOOP("删除来源"), self.remove_item), (QT_TR_NOOP("上移（到前面）"), lambda: self.move_item(-1)),
+                (QT_TR_NOOP("下移（到后面）"), lambda: self.move_item(1)))):
+            button = QPushButton(tr(text))
+            button.clicked.connect(lambda _checked=False, act=slot: act())
+            item_buttons.addWidget(button, (index + 1) // 3, (index + 1) % 3)
+        return item_buttons
 
     def _clip_controls(self) -> QHBoxLayout:
         """竖屏切片区域: the part of this scene a vertical clip shows (its centre and height, % of the canvas)."""

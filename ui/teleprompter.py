@@ -68,6 +68,22 @@ class Teleprompter(QWidget):
                           ("F11", self.fullscreen.toggle), ("Esc", self._escape)):
             QShortcut(QKeySequence(key), self, slot)
         self._paused_speed: int | None = None
+        self._notices()
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.alert)
+        layout.addWidget(self.reminder)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.warnings)
+        self._title, self._sections = "", []
+        self.hits: list = []
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._scroll)
+        self._timer.start(50)
+
+    def _notices(self) -> None:
+        """The two lines above the script, never on stream: 公告提醒 (what is due in the next minute) and 预警
+        (an alert for the streamer, shown for a minute)."""
         self.reminder = QLabel()  # 公告提醒: what is due in the next minute (never on stream)
         self.reminder.setStyleSheet("color: #ffb300; background: #222; font-size: 28px; font-weight: bold;")
         self.reminder.setTextFormat(Qt.TextFormat.PlainText)
@@ -81,17 +97,6 @@ class Teleprompter(QWidget):
         self._alert_timer = QTimer(self)
         self._alert_timer.setSingleShot(True)
         self._alert_timer.timeout.connect(self.alert.hide)
-        layout = QVBoxLayout(self)
-        layout.addLayout(controls)
-        layout.addWidget(self.alert)
-        layout.addWidget(self.reminder)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.warnings)
-        self._title, self._sections = "", []
-        self.hits: list = []
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._scroll)
-        self._timer.start(50)
 
     # --- which monitor ---------------------------------------------------------------------------------------
     def _list_screens(self) -> None:

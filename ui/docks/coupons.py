@@ -96,6 +96,17 @@ class CouponsDock(QDockWidget):
             coupon_form.addRow(edits)
             self.list.itemDoubleClicked.connect(lambda _item: self._with_coupon(self.edit_coupon))
 
+        sale_box = self._sale_box(on_flash, on_stop_flash)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(coupon_box)
+        layout.addWidget(sale_box)
+        self.setWidget(body)
+        self._coupon_ids: list[int] = []
+
+    def _sale_box(self, on_flash, on_stop_flash) -> QGroupBox:
+        """秒杀 flash sale: the product, its price, stock and how long, with start and end."""
         self.product = QComboBox()
         self.price = QDoubleSpinBox(minimum=0.01, maximum=1_000_000, value=9.9, decimals=2, prefix="￥")
         self.stock = QSpinBox(minimum=1, maximum=1_000_000, value=20)
@@ -117,14 +128,7 @@ class CouponsDock(QDockWidget):
         buttons.addWidget(start)
         buttons.addWidget(end)
         sale_form.addRow(buttons)
-
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(coupon_box)
-        layout.addWidget(sale_box)
-        self.setWidget(body)
-        self._coupon_ids: list[int] = []
+        return sale_box
 
     def _with_coupon(self, action) -> None:
         row = self.list.currentRow()

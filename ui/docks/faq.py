@@ -53,6 +53,17 @@ class FaqDock(QDockWidget):
             edit.clicked.connect(on_edit)
             column.addWidget(edit)
 
+        notices = self._notices(on_notice, on_unnotice, on_schedule)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(replies, 1)
+        layout.addWidget(notices)
+        self.setWidget(body)
+        self._questions: list[dict] = []  # newest first: comment_seq, nickname, question, topic, answer
+
+    def _notices(self, on_notice, on_unnotice, on_schedule) -> QGroupBox:
+        """公告: the line pinned on stream, pin and unpin, the reminders' schedule and what is due next."""
         self.notice = QLineEdit()
         self.notice.setPlaceholderText(tr("公告：例如 20:00 福袋 / 21:00 秒杀"))
         self.notice.setMaxLength(60)
@@ -78,14 +89,7 @@ class FaqDock(QDockWidget):
         notice_column.addLayout(grid(notice_buttons))
         notice_column.addWidget(self.notice_state)
         notice_column.addWidget(self.reminder)
-
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(replies, 1)
-        layout.addWidget(notices)
-        self.setWidget(body)
-        self._questions: list[dict] = []  # newest first: comment_seq, nickname, question, topic, answer
+        return notices
 
     def add_events(self, events) -> None:
         """Questions to answer: the `faq_asked` events the room suggested (the first of a topic lately)."""
