@@ -8,6 +8,12 @@ late by more than its period means the event loop was blocked (painting, drainin
 The reference is the same measurement with the window not live yet (only its pre-live preview running), in the
 same run.
 
+With `--feed` the room is a real feed instead: a DouyinBarrageGrab-shaped replay over a real WebSocket
+(bench/feed_replay.py's tool, a process of its own, at `rate` frames a second) into a 直播 Live show — no simulated
+audience, no demo assistant (a Live show takes neither).
+
+    ulimit -v 8000000; QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui_stall.py --rate 5000 --seconds 600 --feed
+
 The window's memory over the show: the resident size every 10 s, and with `--census-minutes N` every N minutes
 the containers the objects hold (bench/state_growth.py's `held`: the room's and metrics' viewers beside the
 window's lists) — a census walks every object on the UI thread and shows in the lateness, so it is off unless asked.
@@ -152,6 +158,19 @@ class Memory:
         return out
 
 
+def _feed_tool(rate: float, seconds: float):
+    """bench/feed_replay.py's DouyinBarrageGrab-shaped tool in a process of its own: (process, port, stop)."""
+    import multiprocessing
+
+    from bench.feed_replay import _tool
+
+    context = multiprocessing.get_context("spawn")
+    ports, results, stop = context.Queue(), context.Queue(), context.Event()
+    process = context.Process(target=_tool, args=(rate, seconds, ports, results, stop), daemon=True)
+    process.start()
+    return process, ports.get(timeout=30), stop
+
+
 def measure(app, seconds: float, press=None) -> list[float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
@@ -194,6 +213,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--switch-ms", type=float, default=None,
                         help="the interpreter's thread switch interval (default: the window's, ui.app.SWITCH_INTERVAL_S)")
+    parser.add_argument("--feed", action="store_true",
+                        help="a DouyinBarrageGrab-shaped feed at --rate frames/s into a Live show (bench/feed_replay.py)")
     parser.add_argument("--census-minutes", type=float, default=0.0,
                         help="every N minutes, the containers objects hold (a pause on the UI thread; 0: none)")
     args = parser.parse_args()
@@ -221,6 +242,11 @@ def main() -> int:
     controls = window.show_controls
     asked = controls.options  # the toolbar's options, with the bench's audience and the demo assistant
     controls.options = lambda *a, **k: replace(asked(*a, **k), audience_rate=args.rate, demo_assistant=True)
+    tool = None
+    if args.feed:  # the room from a real feed instead, into a Live show
+        tool, port, stop_tool = _feed_tool(args.rate, args.seconds + 30)
+        controls.options = lambda *a, **k: replace(asked(*a, **k), rehearsal=False, simulated_audience=False,
+                                                   demo_assistant=False, feed_url=f"douyin-grab://127.0.0.1:{port}")
     window.resize(1600, 1000)
     window.show()
     collections = Collections()
@@ -242,6 +268,7 @@ def main() -> int:
     stats = service.broadcast.stats
     published = service.broadcast.core.bus.last_seq - first  # in the measured half
     comments = len(window.comments.model.rows)
+    feed = service.broadcast.feed.stats_copy() if service.broadcast.feed else None
     frames = window.preview.frames_shown - frames_before
     stopping = summary(measure(app, 3.0, controls.stop_action.trigger))  # 停播 pressed: the stop runs on its thread
     while window.on_air.stopping:
@@ -256,7 +283,9 @@ def main() -> int:
               "collections_stop": collected_stop,
               "tracked_at_go_live": tracked_before, "tracked_at_the_end": tracked_after, "cpu_cores": cpu, "lost": lost, "switch_ms": sys.getswitchinterval() * 1000,
               "pipeline_dropped": stats.dropped if stats else None, "capture_fps": stats.capture_fps if stats else None,
-              "memory": memory.result()}
+              "memory": memory.result(),
+              "feed": None if feed is None else {"received": feed.received, "published": feed.published,
+                                                 "malformed": feed.malformed, "reconnects": feed.reconnects}}
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     (out / f"ui_stall-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
@@ -275,6 +304,11 @@ def main() -> int:
           f"({frames / args.seconds:.1f}/s), pipeline drops {result['pipeline_dropped']}; the UI thread's longest "
           f"stall {go_live_ms:.0f} ms while going live, {stop_ms:.0f} ms while stopping (switch interval "
           f"{sys.getswitchinterval() * 1000:.0f} ms)")
+    if result["feed"]:
+        print(f"feed {result['feed']}")
+    if tool is not None:
+        stop_tool.set()
+        tool.join(10)
     window.close()
     shutil.rmtree(os.environ["ANCHOR_CONSOLE_DATA"], ignore_errors=True)  # its recording and log: ~90 MB a run
     return 0
