@@ -151,6 +151,9 @@ class Memory:
             first = next((c for c in self.census if c["seconds"] >= after_s), self.census[0])
             last = self.census[-1]
             grew = {k: last["held"].get(k, 0) - first["held"].get(k, 0) for k in set(first["held"]) | set(last["held"])}
+            out["census_by_time"] = [{"seconds": c["seconds"], "viewers": c["viewers"],
+                                      "held": dict(sorted(c["held"].items(), key=lambda kv: -kv[1])[:12])}
+                                     for c in self.census]  # what grew when: the audience arriving or after it
             out["census"] = {"from_s": first["seconds"], "to_s": last["seconds"],
                              "viewers": [first["viewers"], last["viewers"]],
                              "grew": dict(sorted(((k, v) for k, v in grew.items() if v), key=lambda kv: -kv[1])[:15]),

@@ -1,4 +1,5 @@
-"""Many rows into one table in a few statements: a statement of many VALUES rows instead of a row at a time.
+"""Many rows into one table in a few statements (a COPY on PostgreSQL; elsewhere a statement of many VALUES rows)
+instead of a row at a time.
 
 Why: the event writer shares the interpreter with the feed, the room and the pipeline. A driver's `executemany`
 steps the database once per row, and each step gives the GIL up and waits to take it back behind whichever thread
@@ -6,10 +7,10 @@ holds it — up to the switch interval (5 ms) when that thread is busy in Python
 writer on SQLite then stored about a hundred events a second; with a statement per batch, about ten thousand
 (`bench/store_engines.py`, "beside a busy thread"; docs/benchmarks.md).
 
-On PostgreSQL (psycopg) the rows go in by COPY instead: one statement the server neither parses per row nor plans
-(`bench/store_engines.py` measures the writer both ways; docs/benchmarks.md, "The event writer"). The driver's errors come out as SQLAlchemy's (IntegrityError, OperationalError …) as from
-`connection.execute`, a dropped connection's marked invalidated (the writer retries, and SQLAlchemy's rollback
-discards it from the pool).
+On PostgreSQL (psycopg) the rows go in by COPY: one statement the server neither parses per row nor plans
+(`bench/store_engines.py` measures the writer both ways; docs/benchmarks.md, "The event writer"). The driver's errors
+come out as SQLAlchemy's (IntegrityError, OperationalError …) as from `connection.execute`, a dropped connection's
+marked invalidated (the writer retries, and SQLAlchemy's rollback discards it from the pool).
 
 The values are sent as the engine's own bind processors would send them: JSON columns through the engine's
 serializer (`app.store.db._json`: standard JSON only), everything else as it is (whole numbers, floats, text, None,
@@ -23,9 +24,10 @@ from sqlalchemy import JSON
 
 SQLITE_BINDS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999  # SQLITE_MAX_VARIABLE_NUMBER
 MAX_BINDS = 30000  # a whole batch of the writer's (500 events × 11 columns) in one statement
-# PostgreSQL parses and plans each statement: beyond a few hundred rows a statement costs more than the steps it
-# saves (measured with the writer, alone / beside a busy thread: 600 values a statement 11,100 / 2,600 events/s,
-# 2,000 values 8,400 / 3,800, 30,000 values 7,700 / 3,600; docs/benchmarks.md)
+# PostgreSQL without COPY (another driver, or `max_binds` asked) parses and plans each statement: beyond a few
+# hundred rows a statement costs more than the steps it saves (measured 2026-12-04 with the writer before its COPY,
+# alone / beside a busy thread: 600 values a statement 11,100 / 2,600 events/s, 2,000 values 8,400 / 3,800, 30,000
+# values 7,700 / 3,600)
 POSTGRES_BINDS = 2000
 
 
