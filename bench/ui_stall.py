@@ -17,6 +17,8 @@ audience, no demo assistant (a Live show takes neither).
 The window's memory over the show: the resident size every 10 s, and with `--census-minutes N` every N minutes
 the containers the objects hold (bench/state_growth.py's `held`: the room's and metrics' viewers beside the
 window's lists) — a census walks every object on the UI thread and shows in the lateness, so it is off unless asked.
+With `--trace` as well, tracemalloc runs from go-live and each census keeps the heap by allocating line: what the
+Python heap grew by after five minutes, against the resident size (the rest is Qt's, x264's and the allocator's).
 """
 
 from __future__ import annotations
@@ -113,11 +115,18 @@ class Memory:
     """The process's resident size every 10 s, and a census of held containers every `census_s` (0: none), from a
     QTimer on the UI thread while the show runs."""
 
-    def __init__(self, census_s: float, viewers, roots=()) -> None:
+    def __init__(self, census_s: float, viewers, roots=(), trace: bool = False) -> None:
         from PySide6.QtCore import QTimer
 
         self.rss: list[tuple[float, float]] = []  # (seconds live, MB)
         self.census: list[dict] = []
+        self.traced: list[tuple[float, float]] = []  # (seconds live, MB the Python heap holds: tracemalloc)
+        self._snapshots: list = []  # (seconds, tracemalloc snapshot) at each census, `--trace`
+        self._trace = trace
+        if trace:
+            import tracemalloc
+
+            tracemalloc.start(1)
         self._started, self._census_s, self._next, self._viewers = time.monotonic(), census_s, 0.0, viewers
         self._roots = roots
         self._timer = QTimer()
@@ -134,6 +143,16 @@ class Memory:
         if self._census_s and elapsed >= self._next:
             self._next += self._census_s
             self.census.append({"seconds": round(elapsed), "viewers": self._viewers(), "held": held_from(self._roots)})
+            if self._trace:
+                import tracemalloc
+
+                # filtered to lines now, so a snapshot of millions of blocks is not kept whole
+                stats = tracemalloc.take_snapshot().statistics("lineno")
+                self._snapshots.append((round(elapsed), {str(s.traceback): (s.size, s.count) for s in stats}))
+        if self._trace:
+            import tracemalloc
+
+            self.traced.append((round(elapsed), round(tracemalloc.get_traced_memory()[0] / 2**20, 1)))
 
     def stop(self) -> None:
         self.sample()
@@ -158,6 +177,16 @@ class Memory:
                              "viewers": [first["viewers"], last["viewers"]],
                              "grew": dict(sorted(((k, v) for k, v in grew.items() if v), key=lambda kv: -kv[1])[:15]),
                              "end": dict(sorted(last["held"].items(), key=lambda kv: -kv[1])[:15])}
+        if self._trace:
+            out["traced_by_minute"] = [mb for t, mb in self.traced if t % 60 < 10]
+        if len(self._snapshots) > 1:  # what the Python heap grew by, by the line that allocated it
+            (t0, first), (t1, last) = next((s for s in self._snapshots if s[0] >= after_s), self._snapshots[0]), \
+                self._snapshots[-1]
+            grew = {line: (size - first.get(line, (0, 0))[0], count - first.get(line, (0, 0))[1])
+                    for line, (size, count) in last.items()}
+            out["heap_grew"] = {"from_s": t0, "to_s": t1, "lines": [
+                {"line": line, "kb": round(size / 1024, 1), "blocks": count}
+                for line, (size, count) in sorted(grew.items(), key=lambda kv: -kv[1][0])[:25]]}
         return out
 
 
@@ -220,6 +249,9 @@ def main() -> int:
                         help="a DouyinBarrageGrab-shaped feed at --rate frames/s into a Live show (bench/feed_replay.py)")
     parser.add_argument("--census-minutes", type=float, default=0.0,
                         help="every N minutes, the containers objects hold (a pause on the UI thread; 0: none)")
+    parser.add_argument("--trace", action="store_true",
+                        help="tracemalloc from go-live: what the Python heap grew by, by line, between the census "
+                             "after 5 minutes and the last (slows the process: its stalls are then no figures)")
     args = parser.parse_args()
     os.environ["ANCHOR_CONSOLE_DATA"] = tempfile.mkdtemp(prefix="anchor-uibench-")
     from dataclasses import replace
@@ -261,7 +293,8 @@ def main() -> int:
     cpu, first = time.process_time(), service.broadcast.core.bus.last_seq
     collections.take()
     simulator = next((h for h in service.broadcast._helpers if hasattr(h, "_users")), None)  # noqa: SLF001
-    memory = Memory(args.census_minutes * 60, lambda: len(getattr(simulator, "_users", ())), (service, window))
+    memory = Memory(args.census_minutes * 60, lambda: len(getattr(simulator, "_users", ())), (service, window),
+                    trace=args.trace)
     busy_raw = measure(app, args.seconds)
     memory.stop()
     cpu = (time.process_time() - cpu) / args.seconds  # the console process's cores (x264's threads included)
@@ -300,6 +333,8 @@ def main() -> int:
           f"{result['p99_by_minute']}")
     print(f"tracked objects at go-live {tracked_before}; at the end {tracked_after}")
     print(f"memory {json.dumps(result['memory']['rss_mb'])}; by minute {result['memory']['rss_by_minute']}")
+    if "heap_grew" in result["memory"]:
+        print(f"heap grew {json.dumps(result['memory']['heap_grew'], ensure_ascii=False)}")
     if "census" in result["memory"]:
         print(f"census {json.dumps(result['memory']['census'], ensure_ascii=False)}")
     print(f"process CPU while live {cpu * 100:.0f}% of a core; events not stored at the stop: {lost}")

@@ -76,7 +76,8 @@ def test_the_dock_follows_the_newest_only_when_at_the_bottom(qapp_offscreen, qtb
     qtbot.addWidget(dock)
     dock.resize(300, 300)
     dock.show()
-    dock.add_events([comment(i) for i in range(200)])
+    for start in range(0, 200, 40):  # a tick's batch at a time, each drawn whole
+        dock.add_events([comment(i) for i in range(start, start + 40)])
     bar = dock.view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0)
     assert bar.value() == bar.maximum()
@@ -95,3 +96,33 @@ def test_the_dock_says_how_many_it_did_not_draw(qapp_offscreen, qtbot):
     assert "来不及显示 22 条" in dock.status.text()
     dock.add_events([comment(30)], skipped=7)  # the window's count is the show's so far, not added up again
     assert "来不及显示 22 条" in dock.status.text()
+
+
+def test_a_busy_batch_draws_its_newest_comments_and_counts_the_rest(qapp_offscreen, qtbot):
+    """A room sending thousands of comments a second: a batch draws at most `per_batch` (the newest), says how many
+    it did not (the store keeps them), and what it draws stays in step with the events beside it."""
+    dock = CommentsDock(on_pin=lambda e: None)
+    qtbot.addWidget(dock)
+    model = dock.model
+    assert model.per_batch == 40
+    dock.add_events([comment(i) for i in range(30)])
+    assert [e.seq for e in model.rows] == list(range(30)) and "来不及显示" not in dock.status.text()
+    dock.add_events([comment(i) for i in range(100, 141)] + [comment(141, flagged=True)])
+    assert [e.seq for e in model.rows] == list(range(30)) + list(range(101, 141)) and in_step(model)
+    assert model.skipped == 1 and model.hidden == 1 and "来不及显示 1 条" in dock.status.text()
+    model.per_batch = 3
+    dock.add_events([comment(i) for i in range(200, 210)], skipped=5)
+    assert [e.seq for e in model.rows][-4:] == [140, 207, 208, 209] and model.skipped == 8
+    assert "来不及显示 13 条" in dock.status.text()
+
+
+def test_a_plain_comment_is_drawn_unstyled_and_a_restyle_clears_it(qapp_offscreen):
+    model = CommentsModel()
+    model.keywords = ("包邮",)
+    model.add_batch([comment(1, "包邮吗"), comment(2, "好看")])
+    role = Qt.ItemDataRole
+    assert model.data(model.index(1, 0), role.ForegroundRole) is None
+    assert model.data(model.index(1, 0), role.FontRole) is None and model.data(model.index(1, 0), role.ToolTipRole) is None
+    model.keywords = ()
+    assert model.data(model.index(0, 0), role.ForegroundRole).name() == "#e67800"  # still a question
+    assert not model.data(model.index(0, 0), role.FontRole)

@@ -12,6 +12,11 @@ from ui.i18n import tr
 QUESTION_MARKS = ("？", "?", "吗", "多少", "怎么", "什么", "几")
 DEFAULT_KEYWORDS = ("买了", "下单", "发货", "券", "链接", "退货")
 CAP = 5000
+# comments drawn from one batch (the window drains ten a second): a busy room's feed sends thousands a second, which
+# no one reads as they scroll by, and drawing each cost the UI thread ~12 µs alone and several times that beside the
+# feed's thread (bench/ui_stall.py --feed: 57 % of the UI thread's time at 3,500 comments/s). The newest are drawn;
+# the rest are counted as not drawn, and the store keeps them all.
+PER_BATCH = 40
 
 
 class CommentsModel(QStandardItemModel):
@@ -20,12 +25,12 @@ class CommentsModel(QStandardItemModel):
     Python (a Python list model cost the view ~10 ms a tick at 5,000 rows: every row's index went through
     `rowCount`); `rows` keeps the events beside them for pinning and blocking."""
 
-    def __init__(self, cap: int = CAP) -> None:
+    def __init__(self, cap: int = CAP, per_batch: int = PER_BATCH) -> None:
         super().__init__()
-        self.cap = cap
+        self.cap, self.per_batch = cap, per_batch
         self.rows: list[Event] = []
         self.hidden = 0
-        self.skipped = 0  # comments never drawn: more in one batch than the cap
+        self.skipped = 0  # comments never drawn: more in one batch than it draws
         self._keywords: tuple[str, ...] = DEFAULT_KEYWORDS
 
     @property
@@ -39,9 +44,13 @@ class CommentsModel(QStandardItemModel):
         for row, event in enumerate(self.rows):
             self._style(self.item(row), str(event.payload.get("text", "")))
 
-    def _style(self, item: QStandardItem, text: str) -> None:
+    def _style(self, item: QStandardItem, text: str, fresh: bool = False) -> None:
+        """Colour, weight and tooltip by what the comment says; a `fresh` item has none yet, so a plain comment
+        (most of them) costs no call into Qt here."""
         question = is_question(text)
         keyword = any(k in text for k in self._keywords)
+        if fresh and not (question or keyword):
+            return
         colour = QColor(230, 120, 0) if question else QColor(25, 118, 210) if keyword else None
         item.setData(colour, Qt.ItemDataRole.ForegroundRole)
         font = None
@@ -55,7 +64,7 @@ class CommentsModel(QStandardItemModel):
         text = str(event.payload.get("text", ""))
         item = QStandardItem(f"{event.payload.get('nickname') or '观众'}：{text}")
         item.setEditable(False)
-        self._style(item, text)
+        self._style(item, text, fresh=True)
         return item
 
     def hide_user(self, user_id: str) -> None:
@@ -71,8 +80,9 @@ class CommentsModel(QStandardItemModel):
         self.hidden += sum(1 for e in events if e.type == EventType.COMMENT and e.flagged)
         if not shown:
             return
-        self.skipped += max(0, len(shown) - self.cap)
-        shown = shown[-self.cap:]
+        most = min(self.cap, self.per_batch)
+        self.skipped += max(0, len(shown) - most)
+        shown = shown[-most:]
         overflow = len(self.rows) + len(shown) - self.cap
         if overflow > 0:
             self.removeRows(0, overflow)
