@@ -59,6 +59,7 @@ def _tool(rate: float, seconds: float, ports, results, stop) -> None:
     import random
 
     from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
 
     from app.live.simulator import GREETINGS, QUESTIONS, REACTIONS  # what a room says (4 in 10 asking something)
     said = [*GREETINGS, *REACTIONS, *QUESTIONS[:8]] * 3 + QUESTIONS
@@ -76,7 +77,12 @@ def _tool(rate: float, seconds: float, ports, results, stop) -> None:
                 while sent["frames"] < min(due, rate * seconds):
                     kind = rnd.choice(kinds)
                     msg_id += 1
-                    await socket.send(_frame(kind, msg_id, rnd.randrange(VIEWERS), time.monotonic(), rnd.choice(said)))
+                    try:
+                        await socket.send(_frame(kind, msg_id, rnd.randrange(VIEWERS), time.monotonic(),
+                                                 rnd.choice(said)))
+                    except ConnectionClosed:  # the console stopped first (ui_stall.py stops it while the tool sends)
+                        results.put(sent)
+                        return
                     sent["frames"] += 1
                     sent["by_type"][kind] = sent["by_type"].get(kind, 0) + 1
                 await asyncio.sleep(0.01)

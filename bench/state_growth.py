@@ -96,7 +96,7 @@ def main() -> int:
             samples.append({"minute": round(second / 60, 1), "events": core.bus.last_seq,
                             "rss_mb": round(rss_mb(os.getpid()), 1), "malloc": malloc_mb(),
                             "traced_mb": round(tracemalloc.get_traced_memory()[0] / 2**20, 1) if args.trace else None,
-                            "viewers": len(simulator._users), "held": held(),  # noqa: SLF001
+                            "viewers": simulator.came, "held": held(),
                             "writer_backlog": None if args.no_writer else core.writer.backlog,
                             "wall_s": round(time.monotonic() - started, 1)})
             print(json.dumps({k: v for k, v in samples[-1].items() if k != "held"}), flush=True)

@@ -292,8 +292,10 @@ def main() -> int:
     tracked_before = census()
     cpu, first = time.process_time(), service.broadcast.core.bus.last_seq
     collections.take()
-    simulator = next((h for h in service.broadcast._helpers if hasattr(h, "_users")), None)  # noqa: SLF001
-    memory = Memory(args.census_minutes * 60, lambda: len(getattr(simulator, "_users", ())), (service, window),
+    from app.live.simulator import AudienceSimulator
+
+    simulator = next((h for h in service.broadcast._helpers if isinstance(h, AudienceSimulator)), None)  # noqa: SLF001
+    memory = Memory(args.census_minutes * 60, lambda: getattr(simulator, "came", 0), (service, window),
                     trace=args.trace)
     busy_raw = measure(app, args.seconds)
     memory.stop()

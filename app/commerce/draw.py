@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from app.kernel.events import PLATFORM, Event, EventType
@@ -45,7 +45,7 @@ def pick_winners(entrants: Iterable[str], seed: bytes, count: int) -> list[str]:
     return winners
 
 
-def enters(event: Event, keyword: str, who: str, followers: Collection[str], entered_before: Collection[str]
+def enters(event: Event, keyword: str, who: str, followers: Container[str], entered_before: Container[str]
            ) -> str | None:
     """The user id this comment enters into the draw, or None."""
     if event.type != EventType.COMMENT or event.actor != PLATFORM or event.flagged:

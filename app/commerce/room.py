@@ -47,10 +47,11 @@ class LiveRoom:
         # is revealed, who entered (user → nickname), who follows, who is in the room
         self._draw_seed: bytes | None = None
         self._entrants: dict[str, str] = {}
-        # user ids as dict keys, not sets: untracked by the collector (app/metrics/live.py, `Users`)
-        self._followers: dict[str, None] = {}
-        self._entered: dict[str, None] = {}
-        self._entered_before: dict[str, None] = {}
+        # who is in the room, one entry a viewer (user ids as dict keys, not a set: untracked by the collector;
+        # the values small shared ints): FOLLOWS, and when they first entered as the draws begun by then + 1,
+        # shifted past it (0: never entered) — so "entered before the draw" needs no copy of the room at its start
+        self._audience: dict[str, int] = {}
+        self._begun = 0  # draws begun in the log (DRAW_STARTED applied)
         self._draws = 0
         self._unsubscribe = bus.subscribe(self.apply)
 
@@ -390,7 +391,8 @@ class LiveRoom:
         draw = self.state.draw
         if draw is None or not draw.open:
             return
-        user = lucky.enters(event, draw.keyword, draw.who, self._followers, self._entered_before)
+        user = lucky.enters(event, draw.keyword, draw.who, _Followers(self._audience),
+                            _EnteredBefore(self._audience, self._begun))
         if user is not None and user not in self._entrants:
             self._entrants[user] = str(event.payload.get("nickname") or user)
             draw.entrants = len(self._entrants)
@@ -398,18 +400,21 @@ class LiveRoom:
     def _on_enter(self, event: Event) -> None:
         user = event.payload.get("user_id")
         if isinstance(user, str):
-            self._entered[user] = None
+            was = self._audience.get(user, 0)
+            if was < _ENTERED:
+                self._audience[user] = was | (self._begun + 1) * _ENTERED
 
     def _on_follow(self, event: Event) -> None:
         user = event.payload.get("user_id")
         if isinstance(user, str):
-            self._followers[user] = None
+            self._audience[user] = self._audience.get(user, 0) | _FOLLOWS
 
     def _on_draw_started(self, event: Event) -> None:
         p = event.payload
         self.state.draw = DrawState(p["draw_id"], p["prize"], p["keyword"], p["winners"], p["who"], p["ends_at"],
                                     p["commitment"])
-        self._entrants, self._entered_before = {}, dict(self._entered)
+        self._entrants = {}
+        self._begun += 1
 
     def _on_draw_ended(self, event: Event) -> Event | None:
         """Entries close here, in the log's order; the winners follow from the revealed seed."""
@@ -467,3 +472,30 @@ _APPLY = {
     EventType.NOTICE_PINNED: LiveRoom._on_notice,
     EventType.NOTICE_UNPINNED: LiveRoom._on_notice_unpinned,
 }
+
+
+_FOLLOWS, _ENTERED = 1, 2  # LiveRoom._audience: the follow bit; the first entry's stamp counted in twos above it
+
+
+class _Followers:
+    """`user in` it: the viewer follows (LiveRoom._audience)."""
+
+    __slots__ = ("_audience",)
+
+    def __init__(self, audience: dict[str, int]) -> None:
+        self._audience = audience
+
+    def __contains__(self, user: object) -> bool:
+        return bool(self._audience.get(user, 0) & _FOLLOWS)  # type: ignore[call-overload]
+
+
+class _EnteredBefore:
+    """`user in` it: the viewer first entered before the `draw`-th draw began (LiveRoom._audience)."""
+
+    __slots__ = ("_audience", "_draw")
+
+    def __init__(self, audience: dict[str, int], draw: int) -> None:
+        self._audience, self._draw = audience, draw
+
+    def __contains__(self, user: object) -> bool:
+        return 0 < self._audience.get(user, 0) // _ENTERED <= self._draw  # type: ignore[call-overload]

@@ -28,6 +28,9 @@ REACTIONS = ["买了", "已下单", "拍了拍了", "好看！", "太划算了",
 GIFTS = [("小心心", 10), ("玫瑰", 100), ("棒棒糖", 990), ("直播间火箭", 100_00)]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["小美", "阿杰", "橘子", "桃桃", "大熊", "momo", "Lily", "Kevin", "小鹿", "静静", "老王", "晓晓", "可乐", "芒果"]
+# every nickname once, shared by the viewers who draw it: a string of its own per viewer was ~120 bytes each, the
+# simulator's largest part of a show's memory (bench/ui_stall.py --trace)
+NICKNAMES = {(surname, given): surname + given for surname in SURNAMES for given in GIVEN}
 
 
 ENTER_SHARE = 0.12  # of the events: viewers entering
@@ -64,7 +67,7 @@ class AudienceSimulator:
         if not 1 <= self.config.events_per_second <= 5000:
             raise ValueError("events_per_second must be between 1 and 5000")
         self._random = random.Random(self.config.seed)
-        self._users: list[str] = []  # every viewer who came, in order
+        self.came = 0  # viewers who came, every one counted once (`max_users` at most)
         self._present: list[str] = []  # the viewers in the room now
         self._where: dict[str, int] = {}  # viewer → index in _present
         # who may come back: viewers who left before the product window now on began (one who was in the room at
@@ -73,7 +76,6 @@ class AudienceSimulator:
         self._left_since: list[str] = []
         self._pinned_seen: object = None
         self._nicknames: dict[str, str] = {}
-        self._next_user = 1
         self._last_online_second = -1
         self._orders = 0
         self._room_now = None  # the room's snapshot for the batch being generated
@@ -151,15 +153,14 @@ class AudienceSimulator:
         """A new viewer, or (one in five, and always once max_users have come) one who left coming back
         (`_returnable`): never someone in the room now, nor anyone who was there when the window began."""
         user = None
-        if self._returnable and (len(self._users) >= self.config.max_users or self._random.random() < 0.2):
+        if self._returnable and (self.came >= self.config.max_users or self._random.random() < 0.2):
             index = self._random.randrange(len(self._returnable))
             self._returnable[index], self._returnable[-1] = self._returnable[-1], self._returnable[index]
             user = self._returnable.pop()
-        if user is None and len(self._users) < self.config.max_users:
-            user = f"u{self._next_user}"
-            self._next_user += 1
-            self._users.append(user)
-            self._nicknames[user] = self._random.choice(SURNAMES) + self._random.choice(GIVEN)
+        if user is None and self.came < self.config.max_users:
+            self.came += 1
+            user = f"u{self.came}"
+            self._nicknames[user] = NICKNAMES[self._random.choice(SURNAMES), self._random.choice(GIVEN)]
         if user is None:  # everyone who ever came is in the room: one of them enters again (a page reload)
             user = self._someone()
         else:

@@ -17,6 +17,9 @@ __all__ = ["INTERACTIONS", "MetricsSnapshot", "MinuteRow", "OutsideSummary", "Pr
            "RoomCounts", "SWITCHES", "SessionMetrics", "Users", "replay_key"]
 
 INTERACTIONS = {EventType.COMMENT, EventType.LIKE, EventType.SHARE}
+# what a user id has done this show, as bits of one small int: one dict entry a viewer, where a dict for each of the
+# three took three (~38 bytes an entry each at 200,000 viewers; a value below 257 is a shared int, no object of its own)
+VIEWER, INTERACTED, BOUGHT = 1, 2, 4
 
 # at one moment, a window's switch (pin, unpin, the end) comes before anything else: windows are [start, end), so an
 # order at the very moment of a pin counts for the product pinned then (docs/metrics.md, "at a switch")
@@ -41,12 +44,10 @@ class SessionMetrics:
         self._online_area = 0.0  # ∫ online dt
         self._online_since: float | None = None
         self.pv = 0
-        self._viewers: Users = {}
-        self._interacting: Users = {}
-        self._buyers: Users = {}
-        # viewers who interacted / bought, kept as the sets grow: an intersection of the whole audience per
-        # snapshot grew with it, under the lock, on the window's thread (bench/ui_stall.py)
-        self._interacting_viewers = self._buying_viewers = 0
+        self._users: dict[str, int] = {}  # user id → VIEWER | INTERACTED | BOUGHT (an entry, an interaction, an order)
+        # the sets' sizes and those who entered and interacted / bought, kept as users come: an intersection of the
+        # whole audience per snapshot grew with it, under the lock, on the window's thread (bench/ui_stall.py)
+        self._uv = self._buyer_count = self._interacting_viewers = self._buying_viewers = 0
         self.gmv_cents = self.refunds_cents = self.orders = self.comments = self.likes = 0
         self.windows: list[ProductWindow] = []
         self._open: ProductWindow | None = None
@@ -97,9 +98,11 @@ class SessionMetrics:
         handler = self._HANDLERS.get(kind)
         if handler is not None:
             handler(self, p, user, minute, t)
-        if kind in INTERACTIONS and user and user not in self._interacting:
-            self._interacting[user] = None
-            self._interacting_viewers += user in self._viewers
+        if kind in INTERACTIONS and user:
+            was = self._users.get(user, 0)
+            if not was & INTERACTED:
+                self._users[user] = was | INTERACTED
+                self._interacting_viewers += was & VIEWER
         if kind == EventType.COMMENT:
             self.comments += 1
             minute["comments"] += 1
@@ -118,10 +121,12 @@ class SessionMetrics:
 
     def _on_enter(self, _p: dict, user, _minute: dict, _t: float) -> None:
         self.pv += 1
-        if user and user not in self._viewers:
-            self._viewers[user] = None
-            self._interacting_viewers += user in self._interacting
-            self._buying_viewers += user in self._buyers
+        was = self._users.get(user, 0) if user else VIEWER
+        if not was & VIEWER:
+            self._users[user] = was | VIEWER
+            self._uv += 1
+            self._interacting_viewers += (was & INTERACTED) >> 1
+            self._buying_viewers += (was & BOUGHT) >> 2
         if self._open:
             self._open.views += 1
             if user:
@@ -133,16 +138,18 @@ class SessionMetrics:
         self.orders += 1
         minute["gmv_cents"] += amount
         minute["orders"] += 1
-        if user and user not in self._buyers:
-            self._buyers[user] = None
-            self._buying_viewers += user in self._viewers
+        was = self._users.get(user, 0) if user else BOUGHT
+        if not was & BOUGHT:
+            self._users[user] = was | BOUGHT
+            self._buyer_count += 1
+            self._buying_viewers += was & VIEWER
         window = self._open
         if window and p.get("product_id") == window.product_id:
             window.orders += 1
             window.gmv_cents += amount
             if user:
                 window.buyers[user] = None
-                if user in self._viewers and user not in window.entrants:
+                if was & VIEWER and user not in window.entrants:
                     window.prior_buyers[user] = None
         else:
             window = None
@@ -218,14 +225,14 @@ class SessionMetrics:
             t = self.now
             online_span = t - self._online_since if self._online_since is not None else 0.0
             if counts is None:
-                pv, uv, interacting = self.pv, len(self._viewers), self._interacting_viewers
+                pv, uv, interacting = self.pv, self._uv, self._interacting_viewers
                 comments, likes = self.comments, self.likes
                 entries = [(w.views, w.entrant_total) for w in self.windows]
                 extra_minutes: dict[int, tuple[int, int]] = {}
             else:
                 pv, uv, interacting = counts.pv, counts.uv, counts.interacting_viewers
                 comments, likes, entries, extra_minutes = counts.comments, counts.likes, counts.windows, counts.minutes
-            buyers = len(self._buyers)
+            buyers = self._buyer_count
             minutes = max(t / 60, 1e-9)
             summaries = self._product_summaries(t, entries)
             window_rows = tuple(self._window_row(i, w, views, entrants, t)
@@ -304,7 +311,7 @@ class SessionMetrics:
         """The audience's bulk as counted here (what the store would count from the same events): kept at the end
         of a show so its review need not count it again."""
         with self._lock:
-            return RoomCounts(self.pv, len(self._viewers), self._interacting_viewers,
+            return RoomCounts(self.pv, self._uv, self._interacting_viewers,
                               self.comments,
                               self.likes, {m: (r["comments"], r["likes"]) for m, r in self._minutes.items()},
                               tuple((w.views, w.entrant_total) for w in self.windows), self.now)
@@ -321,7 +328,7 @@ class SessionMetrics:
                         (w.end, w.orders, w.gmv_cents, w.views, w.online_area, w.refunds_cents, w.entrant_count,
                          None if w.closed_viewer_buyers is None else list(w.closed_viewer_buyers)))
                        for w in self.windows]
-            viewers, interacting, buyers = self._viewers.copy(), self._interacting.copy(), self._buyers.copy()
+            users = self._users.copy()
             order_window, minutes = self._order_window.copy(), {m: dict(r) for m, r in self._minutes.items()}
             state = {
                 "v": self.STATE_VERSION, "seen": self.seen, "last_seq": self.last_seq, "ordered": self.ordered,
@@ -334,7 +341,8 @@ class SessionMetrics:
                 "outside": dict(self._outside), "questions": dict(self._questions),
             }
         index = {id(w): i for i, (w, *_rest) in enumerate(windows)}
-        state["viewers"], state["interacting"], state["buyers"] = list(viewers), list(interacting), list(buyers)
+        state["viewers"], state["interacting"], state["buyers"] = ([user for user, did in users.items() if did & bit]
+                                                                   for bit in (VIEWER, INTERACTED, BOUGHT))
         state["windows"] = [
             {"product_id": w.product_id, "start": w.start, "end": end, "orders": orders, "gmv_cents": gmv,
              "buyers": list(b), "views": views, "online_area": area, "online_at_start": w.online_at_start,
@@ -358,10 +366,14 @@ class SessionMetrics:
             m.viewers_masked, m._online_area = bool(state["viewers_masked"]), float(state["online_area"])
             m._online_since = None if state["online_since"] is None else float(state["online_since"])
             m.pv = int(state["pv"])
-            m._viewers, m._interacting, m._buyers = (dict.fromkeys(state[k]) for k in ("viewers", "interacting",
-                                                                                          "buyers"))
-            m._interacting_viewers = len(m._interacting.keys() & m._viewers.keys())
-            m._buying_viewers = len(m._buyers.keys() & m._viewers.keys())
+            users = m._users
+            for key, bit in (("viewers", VIEWER), ("interacting", INTERACTED), ("buyers", BOUGHT)):
+                for user in state[key]:
+                    users[user] = users.get(user, 0) | bit
+            dids = list(users.values())
+            m._uv, m._buyer_count = sum(d & VIEWER for d in dids), sum(d & BOUGHT for d in dids) >> 2
+            m._interacting_viewers = sum(d & (VIEWER | INTERACTED) == VIEWER | INTERACTED for d in dids)
+            m._buying_viewers = sum(d & (VIEWER | BOUGHT) == VIEWER | BOUGHT for d in dids)
             for name in ("gmv_cents", "refunds_cents", "orders", "comments", "likes", "bulk_seen"):
                 setattr(m, name, int(state[name]))
             m.windows = [_window_from(w) for w in state["windows"]]

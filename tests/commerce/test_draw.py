@@ -147,6 +147,66 @@ def test_winners_are_recomputed_for_any_comments():
     run()
 
 
+def test_who_may_enter_over_many_draws_is_what_the_log_says():
+    """Followers and "entered before" across several draws, with viewers entering and following before, during and
+    between them: the room's entrants (kept as one entry a viewer, stamped with the draws begun when they first
+    entered) are those the log's own sets give (`recompute`), draw after draw."""
+    step = st.one_of(st.tuples(st.sampled_from(["enter", "follow", "say"]), st.sampled_from("abcdef")),
+                     st.tuples(st.just("draw"), st.sampled_from(["anyone", "followers", "entered_before"])))
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(step, max_size=50))
+    def run(steps):
+        room, draws = make_room(), []
+        for kind, what in steps + [("draw", "anyone")]:
+            if kind == "draw":
+                if room.state.draw is not None and room.state.draw.open:
+                    room.stop_draw(STAFF)
+                draws.append(room.start_draw("奖", "冲", 3, 60, what, STAFF).payload["draw_id"])
+            elif kind == "say":
+                say(room, what, "冲")
+            else:
+                room.bus.publish(Event(T.ENTER if kind == "enter" else T.FOLLOW, {"user_id": what}))
+        room.stop_draw(STAFF)
+        named = {e.payload["draw_id"]: e.payload for e in room.log if e.type == T.DRAW_WINNERS}
+        for draw_id in draws:
+            check = recompute(room.log, draw_id)
+            assert check.fair and check.entrants == named[draw_id]["entrants"]
+
+    run()
+
+
+def test_entered_before_counts_a_viewers_first_entry_across_draws(room):
+    """Who entered before a draw, by their first entry: one who came back during the draw is still early; one who
+    came during a draw is early for the next; one who only follows, or did nothing, is neither — and the room
+    raises nothing on any of them (the bus would swallow it: subscriber_errors)."""
+    enter = lambda user: room.bus.publish(Event(T.ENTER, {"user_id": user}))  # noqa: E731
+    follow = lambda user: room.bus.publish(Event(T.FOLLOW, {"user_id": user}))  # noqa: E731
+
+    def entrants(who, before=(), during=(), saying=()):
+        for user in before:
+            enter(user)
+        draw_id = room.start_draw("奖", "冲", 10, 60, who, STAFF).payload["draw_id"]
+        for user in during:
+            enter(user)
+        for user in saying:
+            say(room, user, "冲")
+        room.stop_draw(STAFF)
+        named = next(e for e in room.log if e.type == T.DRAW_WINNERS and e.payload["draw_id"] == draw_id)
+        assert recompute(room.log, draw_id).fair
+        return {w["user_id"] for w in named.payload["winners"]}
+
+    follow("fan")
+    assert entrants("entered_before", before=["early"], during=["early", "mid"],
+                    saying=["early", "mid", "fan", "nobody"]) == {"early"}
+    assert entrants("entered_before", saying=["early", "mid", "fan", "nobody"]) == {"early", "mid"}
+    assert entrants("followers", saying=["early", "mid", "fan", "nobody"]) == {"fan"}
+    follow("early")
+    assert entrants("followers", during=["late"], saying=["early", "late", "fan"]) == {"early", "fan"}
+    assert entrants("entered_before", saying=["early", "late", "fan"]) == {"early", "late"}
+    assert room.bus.subscriber_errors == 0
+
+
 def test_pick_winners_is_the_documented_rule():
     import hashlib
 

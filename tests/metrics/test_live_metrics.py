@@ -223,12 +223,11 @@ def test_viewers_are_kept_where_the_collector_does_not_walk_them():
             bus.publish(Event(kind, {"user_id": user, **payload}))
     gc.collect()
     window = metrics.windows[0]
-    containers = [metrics._viewers, metrics._interacting, metrics._buyers, window.entrants, window.buyers,
-                  room._entered, room._followers]
+    containers = [metrics._users, window.entrants, window.buyers, room._audience]
     assert all(len(c) == 2000 for c in containers)
     assert not any(gc.is_tracked(c) for c in containers)
     room.start_draw("杯", "冲", 1, 60, "entered_before", "assistant:a")
-    assert not gc.is_tracked(room._entered_before) and len(room._entered_before) == 2000
+    assert not gc.is_tracked(room._audience) and len(room._audience) == 2000
     assert metrics.snapshot().conversion == 1.0 and metrics.room_counts().interacting_viewers == 2000
 
 
@@ -280,8 +279,14 @@ def test_snapshots_taken_along_the_way_change_nothing_and_kept_counts_match_the_
                 watched.snapshot()
         end = once.snapshot(now=600)
         assert watched.snapshot(now=600) == end
-        assert watched._interacting_viewers == len(watched._interacting.keys() & watched._viewers.keys())
-        assert watched._buying_viewers == len(watched._buyers.keys() & watched._viewers.keys())
+        did = [watched._users.get(u, 0) for u in "abcd"]  # what each did, against what the events say
+        entered = {e.payload.get("user_id") for e in events if e.type == T.ENTER} - {None}
+        interacted = {e.payload.get("user_id") for e in events if e.type in (T.COMMENT, T.LIKE, T.SHARE)} - {None}
+        bought = {e.payload.get("user_id") for e in events if e.type == T.ORDER} - {None}
+        assert did == [(u in entered) | (u in interacted) << 1 | (u in bought) << 2 for u in "abcd"]
+        assert watched._interacting_viewers == len(interacted & entered)
+        assert watched._buying_viewers == len(bought & entered) and watched._buyer_count == len(bought)
+        assert watched.room_counts().uv == len(entered)
         assert SessionMetrics.from_state(watched.state()).snapshot(now=600) == end
 
     check()
@@ -324,3 +329,16 @@ def test_a_products_closed_windows_are_added_up_once_until_what_they_count_chang
     m(later[1])  # the second window of 7 closes
     assert m.snapshot(now=14) == SessionMetrics().feed(events + later).snapshot(now=14)
     assert m._closed[7][1] is rebuilt and m._closed[7][0][0] == 2  # the window closed since added to what was kept
+
+
+def test_a_like_counts_what_it_says_and_one_when_it_says_nothing_usable():
+    """A like's count as the platform sends it (a tap may carry many); none, not a number, or beyond MAX_COUNT
+    (10^7) counts one: never zero, never a stray figure."""
+    from app.values import MAX_COUNT
+
+    likes = [ev(1, T.LIKE, user_id="a", count=5), ev(2, T.LIKE, user_id="a"), ev(3, T.LIKE, user_id="a", count="9"),
+             ev(4, T.LIKE, user_id="a", count=MAX_COUNT), ev(5, T.LIKE, user_id="a", count=MAX_COUNT + 1),
+             ev(6, T.LIKE, user_id="a", count=None)]
+    m = SessionMetrics().feed(likes)
+    assert m.likes == 5 + 1 + 1 + MAX_COUNT + 1 + 1
+    assert m.snapshot(now=60).per_minute[0].likes == m.likes
