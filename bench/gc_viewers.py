@@ -5,7 +5,7 @@ the room's entered and followers). Issue #11: full collections paused every thre
 
 It also weighs what the metrics and the room keep of each viewer: their containers' own bytes (`sys.getsizeof`; the
 ids' strings are the caller's and shared) — one dict entry a viewer in each (`SessionMetrics._users`,
-`LiveRoom._audience`) against, in the same run, a dict per set filled the same way, as they were kept before
+`draw.Entries.audience`, the room's) against, in the same run, a dict per set filled the same way, as they were kept before
 (issue #32: the metrics' viewers, interacting, buyers; the room's entered, followers and the copy of entered a draw
 took), and the Python heap the whole state grew by (tracemalloc).
 
@@ -63,7 +63,7 @@ def main() -> int:
     room.start_draw("杯", "冲", 1, 60, "entered_before", "assistant:a")  # as a draw that has begun
     state_bytes = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    ours_bytes = sys.getsizeof(metrics._users) + sys.getsizeof(room._audience)  # noqa: SLF001
+    ours_bytes = sys.getsizeof(metrics._users) + sys.getsizeof(room._entries.audience)  # noqa: SLF001
     before = [{}, {}, {}, {}, {}]  # viewers, interacting, buyers; the room's entered, followers — filled in order
     for n, user in enumerate(ids):
         for kept in (before[0], before[1], before[3], before[4]) + ((before[2],) if n % 20 == 0 else ()):

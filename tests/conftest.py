@@ -63,6 +63,16 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
+class ManualClock:
+    """A clock a test moves by hand (`clock.now += 5`), called as the code under test calls `time.monotonic`."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class RtmpServer:
     port: int
@@ -209,6 +219,20 @@ def run_cli(*args: str, timeout: float = 60) -> CliResult:
     proc = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def no_keyring(monkeypatch, tmp_path):
+    """The keyring library's own 'no backend' (what this machine has), whatever the test machine has; the
+    console's data folder (where secrets then go, as files only their owner reads) this test's own, yielded."""
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield tmp_path / "data"
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keyring
-import pytest
 from keyring.backend import KeyringBackend
 
 from app.destinations import FALLBACK_MESSAGE, KeyStore, split_url
@@ -13,17 +12,6 @@ URL = "rtmp://live-push.example.com/live-bvc/?streamname=live_123_456&key=secret
 
 def test_split_url_keeps_the_key_out_of_the_server():
     assert split_url("rtmp://h:1935/live/KEY123") == ("rtmp://h:1935/live", "KEY123")
-
-
-@pytest.fixture
-def no_keyring():
-    """The keyring library's own 'no backend' (what this machine has), whatever the test machine has."""
-    from keyring.backends import fail
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_no_keyring_keeps_key_in_memory_and_says_so(tmp_path, no_keyring):

@@ -25,19 +25,6 @@ DAY = 86400.0
 VIEWERS = [("dy_7788123", "小红薯爱买"), ("dy_5566001", "买买买"), ("dy_42", "老客")]
 
 
-@pytest.fixture
-def keys(monkeypatch, tmp_path):
-    """The studio's secrets in a file of this test's data folder (no keyring here)."""
-    import keyring
-    from keyring.backends import fail
-
-    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield tmp_path / "data"
-    keyring.set_keyring(previous)
-
-
 def a_show(database, days_ago: float, recording=None, live: bool = False) -> int:
     core = SessionCore(database)
     session_id = core.start(f"{days_ago} 天前", platform="douyin", recording_path=str(recording or ""))
@@ -77,7 +64,7 @@ def stored(database, session_id: int) -> str:
     return "\n".join(rows)
 
 
-def test_the_policy_deletes_what_is_past_its_years_and_pseudonymises_what_is_past_its_year(catalogue, keys,
+def test_the_policy_deletes_what_is_past_its_years_and_pseudonymises_what_is_past_its_year(catalogue, no_keyring,
                                                                                             tmp_path):
     assert policy(catalogue) == Policy(1095, 365)
     recording = tmp_path / "old.mkv"
@@ -128,7 +115,7 @@ def test_a_policy_out_of_range_is_refused_in_both_languages(catalogue):
     assert policy(catalogue) == Policy(3650, 0)
 
 
-def test_never_pseudonymise_leaves_the_viewers(catalogue, keys):
+def test_never_pseudonymise_leaves_the_viewers(catalogue, no_keyring):
     set_policy(catalogue, pseudonymise_days=0)
     sid = a_show(catalogue, 800)
     assert apply_policy(catalogue).pseudonymised == ()
@@ -147,7 +134,7 @@ def test_the_command_line_shows_sets_and_applies_the_policy(tmp_path, monkeypatc
     assert applied.returncode == 0 and "0 shows pseudonymised, 0 shows deleted" in applied.stdout
 
 
-def test_the_console_a_person_starts_applies_the_policy(catalogue, keys, qapp_offscreen):
+def test_the_console_a_person_starts_applies_the_policy(catalogue, no_keyring, qapp_offscreen):
     from app.console import ConsoleService
     from app.store.db import Database
 
@@ -197,7 +184,7 @@ def test_a_pseudonym_is_the_studios_hmac_of_the_value_and_only_viewers_get_one()
     assert names.payload({"uid": "u", "name": "乙"})["name"] == names.of("乙")
 
 
-def test_pseudonymising_a_show_marks_it_once_and_counts_what_it_changed(catalogue, keys, monkeypatch):
+def test_pseudonymising_a_show_marks_it_once_and_counts_what_it_changed(catalogue, no_keyring, monkeypatch):
     import datetime as dt
 
     from app import retention
@@ -231,7 +218,7 @@ def test_the_policy_takes_its_days_to_the_edge_and_keeps_what_is_not_given(catal
     assert policy(catalogue) == Policy(36500, 36500)
 
 
-def test_a_show_is_due_by_the_day_it_started(catalogue, keys):
+def test_a_show_is_due_by_the_day_it_started(catalogue, no_keyring):
     sid = a_show(catalogue, 0)
     with catalogue.session() as db:
         started = db.get(LiveSession, sid).started_at
@@ -241,7 +228,7 @@ def test_a_show_is_due_by_the_day_it_started(catalogue, keys):
     assert apply_policy(catalogue, now=started + 1095 * DAY + 1).deleted == (sid,)
 
 
-def test_a_recording_that_cannot_be_removed_is_said_and_the_show_still_goes(catalogue, keys, tmp_path, caplog):
+def test_a_recording_that_cannot_be_removed_is_said_and_the_show_still_goes(catalogue, no_keyring, tmp_path, caplog):
     stuck = tmp_path / "stuck.mkv"
     stuck.mkdir()  # a folder where the file was: unlink fails
     sid = a_show(catalogue, 1200, stuck)

@@ -10,6 +10,7 @@ import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import func, select
 
 from app.kernel.events import Event, EventType as T
 from app.review import load_review, replay_review
@@ -210,7 +211,10 @@ def test_a_real_show_keeps_its_counts_at_the_end_and_they_stay_true(database, ca
 
     with database.session() as db:
         started = db.get(LiveSession, session_id).started_at
-    moment = datetime.fromtimestamp(started + 1, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        last = db.scalar(select(func.max(EventRecord.wall_time)).where(EventRecord.session_id == session_id))
+    # the export says whole seconds: the last event's second lies within the show (it lasted over 1.5 s), where
+    # the start's second + 1 fell before the stream's first moment once (a start late in its second, a slow go-live)
+    moment = datetime.fromtimestamp(last, CHINA).strftime("%Y-%m-%d %H:%M:%S")
     export = tmp_path / "orders.csv"
     export.write_text(f"子订单编号,订单应付金额,订单提交时间,售后状态\nX-1,88.00,{moment},退款成功\n",
                       encoding="utf-8-sig")

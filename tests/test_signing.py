@@ -26,17 +26,6 @@ from tests.conftest import run_cli
 from tests.test_destinations import _DictKeyring
 
 
-@pytest.fixture
-def no_keyring(monkeypatch, tmp_path):
-    from keyring.backends import fail
-
-    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield tmp_path / "data"
-    keyring.set_keyring(previous)
-
-
 def test_without_a_keyring_the_key_is_a_file_only_its_owner_reads_and_is_never_logged(no_keyring):
     key = StudioKey("一号直播间")
     assert key.signer() is None and key.public() is None  # signing is optional: no key, no signature

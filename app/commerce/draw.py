@@ -60,6 +60,74 @@ def enters(event: Event, keyword: str, who: str, followers: Container[str], ente
     return user
 
 
+class Entries:
+    """The room's side of its draws, kept from the log as it is applied: who follows, when each viewer first entered
+    (to tell who had entered before a draw began) and who entered the draw open now (user → nickname). The room's
+    private parts — never in its state, whose snapshots go to overlays and assistants — and `recompute`'s sets kept
+    in one dict entry a viewer (user ids as dict keys, not a set: untracked by the collector; the values small shared
+    ints): the follow bit, and above it the draws begun when they first entered + 1 (0: never entered), so "entered
+    before the draw" needs no copy of the room when a draw begins. Not thread-safe: the room calls it under its state
+    lock."""
+
+    FOLLOWS, ENTERED = 1, 2  # the follow bit; the first entry's stamp counted in twos above it
+
+    def __init__(self) -> None:
+        self.audience: dict[str, int] = {}
+        self.begun = 0  # draws begun in the log
+        self.entrants: dict[str, str] = {}  # the latest draw's, user → nickname
+
+    def entered(self, user: object) -> None:
+        """An ENTER by `user` (a viewer's first stamps when they came)."""
+        if isinstance(user, str):
+            was = self.audience.get(user, 0)
+            if was < self.ENTERED:
+                self.audience[user] = was | (self.begun + 1) * self.ENTERED
+
+    def followed(self, user: object) -> None:
+        if isinstance(user, str):
+            self.audience[user] = self.audience.get(user, 0) | self.FOLLOWS
+
+    def began(self) -> None:
+        """A DRAW_STARTED: a new draw's entrants, none yet."""
+        self.entrants = {}
+        self.begun += 1
+
+    def comment(self, event: Event, keyword: str, who: str) -> int:
+        """A comment while the draw is open: enters its viewer if it may (`enters`); the entrants now."""
+        user = enters(event, keyword, who, _Followers(self.audience), _EnteredBefore(self.audience, self.begun))
+        if user is not None and user not in self.entrants:
+            self.entrants[user] = str(event.payload.get("nickname") or user)
+        return len(self.entrants)
+
+    def winners(self, seed: bytes, count: int) -> list[dict[str, str]]:
+        """The draw's winners from its entrants with the revealed seed, as DRAW_WINNERS names them."""
+        return [{"user_id": u, "nickname": self.entrants[u]} for u in pick_winners(self.entrants, seed, count)]
+
+
+class _Followers:
+    """`user in` it: the viewer follows (`Entries.audience`)."""
+
+    __slots__ = ("_audience",)
+
+    def __init__(self, audience: dict[str, int]) -> None:
+        self._audience = audience
+
+    def __contains__(self, user: object) -> bool:
+        return bool(self._audience.get(user, 0) & Entries.FOLLOWS)  # type: ignore[call-overload]
+
+
+class _EnteredBefore:
+    """`user in` it: the viewer first entered before the `draw`-th draw began (`Entries.audience`)."""
+
+    __slots__ = ("_audience", "_draw")
+
+    def __init__(self, audience: dict[str, int], draw: int) -> None:
+        self._audience, self._draw = audience, draw
+
+    def __contains__(self, user: object) -> bool:
+        return 0 < self._audience.get(user, 0) // Entries.ENTERED <= self._draw  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
 class Recomputed:
     draw_id: int

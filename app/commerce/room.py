@@ -43,16 +43,11 @@ class LiveRoom:
                                list(run_sheet) if run_sheet else [p.id for p in products])
         self._verb_lock = threading.RLock()  # outermost; re-entrant because next_product calls pin_product
         self._state_lock = threading.Lock()  # innermost; never held while calling out
-        # the draw's private parts, never in `state` (snapshots go to overlays and assistants): the seed until it
-        # is revealed, who entered (user → nickname), who follows, who is in the room
+        # the draw's private parts, never in `state` (snapshots go to overlays and assistants): the open draw's
+        # seed until it is revealed and the draws started (the verbs'), who may enter and who did (the log's)
         self._draw_seed: bytes | None = None
-        self._entrants: dict[str, str] = {}
-        # who is in the room, one entry a viewer (user ids as dict keys, not a set: untracked by the collector;
-        # the values small shared ints): FOLLOWS, and when they first entered as the draws begun by then + 1,
-        # shifted past it (0: never entered) — so "entered before the draw" needs no copy of the room at its start
-        self._audience: dict[str, int] = {}
-        self._begun = 0  # draws begun in the log (DRAW_STARTED applied)
         self._draws = 0
+        self._entries = lucky.Entries()
         self._unsubscribe = bus.subscribe(self.apply)
 
     def close(self) -> None:
@@ -389,32 +384,20 @@ class LiveRoom:
 
     def _on_comment(self, event: Event) -> None:
         draw = self.state.draw
-        if draw is None or not draw.open:
-            return
-        user = lucky.enters(event, draw.keyword, draw.who, _Followers(self._audience),
-                            _EnteredBefore(self._audience, self._begun))
-        if user is not None and user not in self._entrants:
-            self._entrants[user] = str(event.payload.get("nickname") or user)
-            draw.entrants = len(self._entrants)
+        if draw is not None and draw.open:
+            draw.entrants = self._entries.comment(event, draw.keyword, draw.who)
 
     def _on_enter(self, event: Event) -> None:
-        user = event.payload.get("user_id")
-        if isinstance(user, str):
-            was = self._audience.get(user, 0)
-            if was < _ENTERED:
-                self._audience[user] = was | (self._begun + 1) * _ENTERED
+        self._entries.entered(event.payload.get("user_id"))
 
     def _on_follow(self, event: Event) -> None:
-        user = event.payload.get("user_id")
-        if isinstance(user, str):
-            self._audience[user] = self._audience.get(user, 0) | _FOLLOWS
+        self._entries.followed(event.payload.get("user_id"))
 
     def _on_draw_started(self, event: Event) -> None:
         p = event.payload
         self.state.draw = DrawState(p["draw_id"], p["prize"], p["keyword"], p["winners"], p["who"], p["ends_at"],
                                     p["commitment"])
-        self._entrants = {}
-        self._begun += 1
+        self._entries.began()
 
     def _on_draw_ended(self, event: Event) -> Event | None:
         """Entries close here, in the log's order; the winners follow from the revealed seed."""
@@ -422,10 +405,9 @@ class LiveRoom:
         if draw is None or draw.draw_id != event.payload.get("draw_id") or not draw.open:
             return None
         draw.open, draw.closed_at = False, event.stream_time
-        winners = lucky.pick_winners(self._entrants, bytes.fromhex(event.payload["seed"]), draw.winners_count)
-        return Event(EventType.DRAW_WINNERS, {"draw_id": draw.draw_id, "entrants": len(self._entrants),
-                                              "winners": [{"user_id": u, "nickname": self._entrants[u]}
-                                                          for u in winners]}, actor=SYSTEM)
+        winners = self._entries.winners(bytes.fromhex(event.payload["seed"]), draw.winners_count)
+        return Event(EventType.DRAW_WINNERS, {"draw_id": draw.draw_id, "entrants": len(self._entries.entrants),
+                                              "winners": winners}, actor=SYSTEM)
 
     def _on_draw_winners(self, event: Event) -> None:
         draw = self.state.draw
@@ -473,29 +455,3 @@ _APPLY = {
     EventType.NOTICE_UNPINNED: LiveRoom._on_notice_unpinned,
 }
 
-
-_FOLLOWS, _ENTERED = 1, 2  # LiveRoom._audience: the follow bit; the first entry's stamp counted in twos above it
-
-
-class _Followers:
-    """`user in` it: the viewer follows (LiveRoom._audience)."""
-
-    __slots__ = ("_audience",)
-
-    def __init__(self, audience: dict[str, int]) -> None:
-        self._audience = audience
-
-    def __contains__(self, user: object) -> bool:
-        return bool(self._audience.get(user, 0) & _FOLLOWS)  # type: ignore[call-overload]
-
-
-class _EnteredBefore:
-    """`user in` it: the viewer first entered before the `draw`-th draw began (LiveRoom._audience)."""
-
-    __slots__ = ("_audience", "_draw")
-
-    def __init__(self, audience: dict[str, int], draw: int) -> None:
-        self._audience, self._draw = audience, draw
-
-    def __contains__(self, user: object) -> bool:
-        return 0 < self._audience.get(user, 0) // _ENTERED <= self._draw  # type: ignore[call-overload]

@@ -25,9 +25,9 @@ from sqlalchemy import JSON
 SQLITE_BINDS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999  # SQLITE_MAX_VARIABLE_NUMBER
 MAX_BINDS = 30000  # a whole batch of the writer's (500 events × 11 columns) in one statement
 # PostgreSQL without COPY (another driver, or `max_binds` asked) parses and plans each statement: beyond a few
-# hundred rows a statement costs more than the steps it saves (measured 2026-12-04 with the writer before its COPY,
-# alone / beside a busy thread: 600 values a statement 11,100 / 2,600 events/s, 2,000 values 8,400 / 3,800, 30,000
-# values 7,700 / 3,600)
+# hundred rows a statement costs more than the steps it saves (the writer's VALUES path, alone / beside a busy
+# thread: 600 values a statement 11,100 / 2,600 events/s, 2,000 values 8,400 / 3,800, 30,000 values 7,700 / 3,600;
+# bench/store_engines.py measures it beside COPY)
 POSTGRES_BINDS = 2000
 
 

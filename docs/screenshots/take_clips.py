@@ -10,10 +10,9 @@ Starts Xvfb itself and stops it by its pid.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from xvfb import qt_on_virtual_display
+from xvfb import qt_on_virtual_display, rehearsal_recorded, review_when_sealed
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,30 +24,19 @@ def main() -> int:
         import numpy as np
         from PySide6.QtCore import QTimer
 
-        from app.console import ClipStyle, ConsoleService, LiveOptions
+        from app.console import ClipStyle, ConsoleService
         from app.media.sources import wait_until
-        from ui.review import ReviewWindow
+
+        def two_explanations(room, bus) -> None:
+            wait_until(lambda: (bus.stream_time() or 0) > 1.0, 10)
+            room.pin_product(room.state.run_sheet[0], "assistant:场控")
+            wait_until(lambda: bus.stream_time() > 7.0, 15)
+            room.pin_product(room.state.run_sheet[1], "assistant:场控")
 
         service = ConsoleService()
-        folder = Path(tempfile.mkdtemp(prefix="anchor-clips-"))
-        service.go_live(LiveOptions(recording_path=str(folder / "show.mkv"), duration=12, audience_rate=60))
-        room, bus = service.broadcast.room, service.broadcast.core.bus
-        wait_until(lambda: (bus.stream_time() or 0) > 1.0, 10)
-        room.pin_product(room.state.run_sheet[0], "assistant:场控")
-        wait_until(lambda: bus.stream_time() > 7.0, 15)
-        room.pin_product(room.state.run_sheet[1], "assistant:场控")
-        service.wait()
-        service.stop()
-        window = ReviewWindow(service)
-        window.resize(1366, 740)
-        window.show_rehearsals.setChecked(True)
-        window.show()
-        window.sessions.setCurrentRow(0)
+        folder = rehearsal_recorded(service, "anchor-clips-", two_explanations)
 
-        def dialog() -> None:
-            if window.review is None or not window.seal.label.text().startswith(("✓", "✗")):
-                QTimer.singleShot(300, dialog)
-                return
+        def dialog(window) -> None:
             clips = window.export_clips()
             clips.shape.setCurrentIndex(clips.shape.findData("letterbox"))
             clips.caption.setText("全网最低 今天直播间福利价")
@@ -71,7 +59,7 @@ def main() -> int:
             cv2.imwrite(str(HERE / "14-clip-vertical.png"), np.hstack([pictures[0], gap, pictures[1]]))
             app.quit()
 
-        QTimer.singleShot(500, dialog)
+        window = review_when_sealed(service, dialog)
         app.exec()
         window.close()
         service.close()

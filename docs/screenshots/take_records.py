@@ -9,10 +9,9 @@ Starts Xvfb itself and stops it by its pid.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from xvfb import qt_on_virtual_display
+from xvfb import qt_on_virtual_display, rehearsal_recorded, review_when_sealed
 
 HERE = Path(__file__).resolve().parent
 
@@ -21,29 +20,17 @@ def main() -> int:
     with qt_on_virtual_display(":96", "1366x768", "anchor-records-") as app:
         from PySide6.QtCore import QTimer
 
-        from app.console import ConsoleService, LiveOptions
+        from app.console import ConsoleService
         from app.signing import StudioKey
         from ui.main_window import MainWindow
-        from ui.review import ReviewWindow
 
         service = ConsoleService()
         StudioKey(service.database.studio).create()
-        folder = Path(tempfile.mkdtemp(prefix="anchor-records-"))
-        service.go_live(LiveOptions(recording_path=str(folder / "show.mkv"), duration=12, audience_rate=60))
-        service.wait()
-        service.stop()
-        review = ReviewWindow(service)
-        review.resize(1366, 740)
-        review.show_rehearsals.setChecked(True)
-        review.show()
-        review.sessions.setCurrentRow(0)
+        rehearsal_recorded(service, "anchor-records-")
         console = None
 
-        def shoot_review() -> None:
+        def shoot_review(review) -> None:
             nonlocal console
-            if review.review is None or not review.seal.label.text().startswith(("✓", "✗")):
-                QTimer.singleShot(300, shoot_review)
-                return
             review.grab().save(str(HERE / "15-review-records.png"))
             review.close()
             console = MainWindow(service)
@@ -54,7 +41,7 @@ def main() -> int:
             dialog.move(console.x() + 420, console.y() + 200)
             QTimer.singleShot(1500, lambda: (dialog.grab().save(str(HERE / "16-retention.png")), app.quit()))
 
-        QTimer.singleShot(500, shoot_review)
+        review_when_sealed(service, shoot_review)
         app.exec()
         if console is not None:
             console.close()

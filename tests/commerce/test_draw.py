@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from app.commerce.draw import commitment, pick_winners, recompute
 from app.commerce.room import ActionRefused, LiveRoom, ProductState
 from app.kernel.bus import EventBus
-from app.kernel.events import PLATFORM, Event, EventType as T
+from app.kernel.events import PLATFORM, SYSTEM, Event, EventType as T
 
 STAFF = "assistant:小李"
 
@@ -297,3 +297,38 @@ def test_a_draw_without_its_winners_in_the_log_is_not_checked(room):
     with pytest.raises(KeyError):
         recompute(cut, started.payload["draw_id"])
     assert recompute(room.log, started.payload["draw_id"]).draw_id == started.payload["draw_id"]
+
+
+def test_the_draw_on_stream_follows_the_log_and_a_stray_or_repeated_end_changes_nothing(room):
+    """What the overlay shows of a draw is what its events say; an end or winners for no draw, another draw or a
+    draw already closed (a log's tail replayed, a stray) changes nothing and raises nothing."""
+    for kind in (T.DRAW_ENDED, T.DRAW_WINNERS):  # before any draw
+        room.bus.publish(Event(kind, {"draw_id": 1, "seed": "00" * 32, "winners": []}, actor=SYSTEM))
+    del room.log[:]
+    started = room.start_draw("保温杯", "口令", 1, 60, "anyone", STAFF)
+    draw = room.state.draw
+    assert (draw.prize, draw.commitment, draw.drawn) == ("保温杯", started.payload["commitment"], False)
+    say(room, "a", "口令")
+    ended = room.stop_draw(STAFF)
+    (named,) = [e for e in room.log if e.type == T.DRAW_WINNERS and e.payload["draw_id"] == 1]
+    assert named.actor == SYSTEM and draw.drawn and draw.winners == ["昵称a"]
+    room.bus.publish(Event(T.DRAW_ENDED, dict(ended.payload), actor=SYSTEM))  # the same end again
+    room.bus.publish(Event(T.DRAW_WINNERS, {"draw_id": 2, "winners": [{"user_id": "x", "nickname": "x"}]},
+                           actor=SYSTEM))  # another draw's
+    assert len([e for e in room.log if e.type == T.DRAW_WINNERS and e.payload["draw_id"] == 1]) == 1
+    assert draw.winners == ["昵称a"] and not draw.open
+    assert room.bus.subscriber_errors == 0
+
+
+def test_a_comment_without_text_never_enters_whatever_the_keyword():
+    from app.commerce.draw import enters
+
+    for keyword in ("None", "X", "口令"):
+        assert enters(Event(T.COMMENT, {"user_id": "u"}), keyword, "anyone", set(), set()) is None
+
+
+def test_a_log_that_lost_its_draw_end_is_not_checked(room):
+    started = room.start_draw("奖", "口令", 1, 60, "anyone", STAFF)
+    room.stop_draw(STAFF)
+    with pytest.raises(KeyError, match="did not start, end and name its winners"):
+        recompute([e for e in room.log if e.type != T.DRAW_ENDED], started.payload["draw_id"])

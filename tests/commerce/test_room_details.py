@@ -229,3 +229,11 @@ def test_who_did_it_and_what_was_unpinned_are_in_the_events(room):  # noqa: F811
     assert room.unpin_comment(ASSISTANT).payload == {}
     room.bus.publish(Event(EventType.COUPON_CLAIMED, {"user_id": "u", "coupon_id": 404}))
     assert room.bus.subscriber_errors == 0  # an unknown coupon is ignored, not a failure
+
+
+def test_what_a_sale_and_a_reply_put_on_stream_is_what_their_events_carry(room):  # noqa: F811
+    room.start_flash_sale(1, 990, 3, 60, ASSISTANT)
+    assert (room.state.flash_sale.product_id, room.state.flash_sale.price_cents) == (1, 990)
+    room.reply_comment(7, "小红", "有优惠吗", "关注领券", ASSISTANT)
+    reply = room.state.reply
+    assert (reply.comment_seq, reply.nickname, reply.question, reply.answer) == (7, "小红", "有优惠吗", "关注领券")

@@ -8,18 +8,11 @@ from hypothesis import given, strategies as st
 
 from app.guests.invites import INVITE_TTL_S, InviteBook, Refused, seat_name
 from app.redaction import redact
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import ManualClock
 
 
 def test_a_token_is_used_once_and_gives_a_key_that_brings_the_phone_back():
-    book = InviteBook(Clock())
+    book = InviteBook(ManualClock(1000.0))
     invitation = book.invite(" 手机1 ")
     assert invitation.seat == "手机1" and invitation.kind == "camera" and invitation.ttl_s == INVITE_TTL_S
     assert len(invitation.token) == 24  # 18 random bytes: 144 bits
@@ -36,7 +29,7 @@ def test_a_token_is_used_once_and_gives_a_key_that_brings_the_phone_back():
 
 
 def test_an_invitation_expires_unused():
-    clock = Clock()
+    clock = ManualClock(1000.0)
     book = InviteBook(clock, ttl_s=60)
     invitation = book.invite("手机1")
     clock.now += 59.9
@@ -49,7 +42,7 @@ def test_an_invitation_expires_unused():
 
 
 def test_a_new_invitation_or_a_revocation_voids_the_link_and_the_key():
-    book = InviteBook(Clock())
+    book = InviteBook(ManualClock(1000.0))
     first = book.invite("嘉宾", "guest")
     key = book.claim(first.token).key
     second = book.invite("嘉宾", "guest")
@@ -63,7 +56,7 @@ def test_a_new_invitation_or_a_revocation_voids_the_link_and_the_key():
 
 
 def test_acceptance_is_per_seat_and_survives_a_rejoin():
-    book = InviteBook(Clock())
+    book = InviteBook(ManualClock(1000.0))
     book.invite("手机1")
     book.invite("手机2")
     assert not book.accepted("手机1") and book.accept("手机1") and book.accepted("手机1")
@@ -72,7 +65,7 @@ def test_acceptance_is_per_seat_and_survives_a_rejoin():
 
 
 def test_seats_kinds_and_names_are_checked():
-    book = InviteBook(Clock(), max_seats=2)
+    book = InviteBook(ManualClock(1000.0), max_seats=2)
     book.invite("手机1")
     book.invite("手机2")
     book.invite("手机2")  # a fresh link for a seat there already
@@ -87,7 +80,7 @@ def test_seats_kinds_and_names_are_checked():
 
 
 def test_the_secrets_are_masked_wherever_text_is_logged():
-    book = InviteBook(Clock())
+    book = InviteBook(ManualClock(1000.0))
     invitation = book.invite("手机1")
     key = book.claim(invitation.token).key
     logged = redact(f"joined with {invitation.token} then {key}")
@@ -96,7 +89,7 @@ def test_the_secrets_are_masked_wherever_text_is_logged():
 
 @given(st.one_of(st.none(), st.integers(), st.text(max_size=64), st.binary(max_size=32)))
 def test_anything_else_is_refused_with_one_sentence(guess):
-    book = InviteBook(Clock())
+    book = InviteBook(ManualClock(1000.0))
     book.invite("手机1")
     reasons = set()
     for attempt in (book.claim, book.rejoin):
@@ -107,7 +100,7 @@ def test_anything_else_is_refused_with_one_sentence(guess):
 
 
 def test_a_lone_surrogate_or_any_text_as_a_secret_is_refused_never_raised():
-    book = InviteBook(Clock())
+    book = InviteBook(ManualClock(1000.0))
     book.invite("手机1")
     for guess in ("\ud800", "\udfff" * 24, "密钥" * 12):
         with pytest.raises(Refused, match="邀请无效"):

@@ -9,14 +9,7 @@ import pytest
 
 from app.guests.feed import FeedShelf, GuestFeed
 from app.guests.source import STALE_S, GuestSource
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import ManualClock
 
 
 def frame(y: int = 81, u: int = 90, v: int = 240, width: int = 64, height: int = 36):
@@ -28,7 +21,7 @@ def frame(y: int = 81, u: int = 90, v: int = 240, width: int = 64, height: int =
 
 
 def test_the_slate_says_why_until_the_phone_is_there_and_accepted(qapp_offscreen):
-    clock = Clock()
+    clock = ManualClock(50.0)
     feed = GuestFeed("手机1", clock)
     source = GuestSource(feed, 320, 180)
     waiting = source.frame_at(0.0)
@@ -77,7 +70,7 @@ def test_a_seat_is_one_feed_for_the_door_and_every_scene():
 def test_a_guest_s_pictures_are_held_to_meet_its_sound_and_at_most_a_second_of_them():
     from app.guests.feed import MAX_HELD
 
-    clock = Clock()
+    clock = ManualClock(50.0)
     feed = GuestFeed("嘉宾", clock)
     feed.delay_s = 0.08
     first = frame()
@@ -115,7 +108,7 @@ def test_i420_only_for_the_canvas_s_shape_within_one_percent_and_the_slates_say_
 def test_the_held_pictures_are_bounded_from_the_oldest():
     from app.guests.feed import MAX_HELD
 
-    clock = Clock()
+    clock = ManualClock(50.0)
     feed = GuestFeed("嘉宾", clock)
     feed.delay_s = 1.0
     for n in range(MAX_HELD + 5):

@@ -7,18 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.live.feed import RecentIds
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import ManualClock
 
 
 def test_an_id_is_recognised_and_a_new_one_is_not():
-    ids = RecentIds(ids=5, seconds=60, clock=Clock())
+    ids = RecentIds(ids=5, seconds=60, clock=ManualClock())
     assert ids.seen("dy:1") is False
     assert ids.seen("dy:1") is True
     assert ids.seen("dy:2") is False
@@ -26,7 +19,7 @@ def test_an_id_is_recognised_and_a_new_one_is_not():
 
 
 def test_the_last_ids_are_recognised_and_no_more_than_twice_as_many_kept():
-    ids = RecentIds(ids=5, seconds=60, clock=Clock())
+    ids = RecentIds(ids=5, seconds=60, clock=ManualClock())
     for n in range(100):
         assert ids.seen(f"id{n}") is False
         assert len(ids) <= 10
@@ -35,7 +28,7 @@ def test_the_last_ids_are_recognised_and_no_more_than_twice_as_many_kept():
 
 
 def test_a_quiet_rooms_ids_are_forgotten_after_the_time_not_kept_for_hours():
-    clock = Clock()
+    clock = ManualClock()
     ids = RecentIds(ids=1_000, seconds=300, clock=clock)
     ids.seen("dy:early")
     clock.now = 299.0
@@ -47,7 +40,7 @@ def test_a_quiet_rooms_ids_are_forgotten_after_the_time_not_kept_for_hours():
 
 
 def test_one_rotation_keeps_the_previous_generation():
-    clock = Clock()
+    clock = ManualClock()
     ids = RecentIds(ids=1_000, seconds=300, clock=clock)
     ids.seen("a")
     clock.now = 400.0  # past the time, under twice it: "a" moves to the older generation
@@ -61,7 +54,7 @@ def test_one_rotation_keeps_the_previous_generation():
 @given(keep=st.integers(1, 20), seconds=st.floats(1, 100),
        steps=st.lists(st.tuples(st.integers(0, 30), st.floats(0, 40)), max_size=300))
 def test_against_a_model_nothing_recent_is_forgotten_and_nothing_old_or_beyond_the_bound_kept(keep, seconds, steps):
-    clock = Clock()
+    clock = ManualClock()
     ids = RecentIds(ids=keep, seconds=seconds, clock=clock)
     came: dict[int, tuple[float, int]] = {}  # id → (when it was last remembered as new, how many new ids then)
     order = 0
@@ -81,7 +74,7 @@ def test_against_a_model_nothing_recent_is_forgotten_and_nothing_old_or_beyond_t
 
 
 def test_the_bounds_are_inclusive_at_exactly_the_time_and_twice_it():
-    clock = Clock()
+    clock = ManualClock()
     ids = RecentIds(ids=1_000, seconds=300, clock=clock)
     ids.seen("a")
     clock.now = 600.0  # the newer generation began exactly twice the time ago: nothing of it is kept

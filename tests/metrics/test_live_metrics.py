@@ -223,11 +223,11 @@ def test_viewers_are_kept_where_the_collector_does_not_walk_them():
             bus.publish(Event(kind, {"user_id": user, **payload}))
     gc.collect()
     window = metrics.windows[0]
-    containers = [metrics._users, window.entrants, window.buyers, room._audience]
+    containers = [metrics._users, window.entrants, window.buyers, room._entries.audience]
     assert all(len(c) == 2000 for c in containers)
     assert not any(gc.is_tracked(c) for c in containers)
     room.start_draw("杯", "冲", 1, 60, "entered_before", "assistant:a")
-    assert not gc.is_tracked(room._audience) and len(room._audience) == 2000
+    assert not gc.is_tracked(room._entries.audience) and len(room._entries.audience) == 2000
     assert metrics.snapshot().conversion == 1.0 and metrics.room_counts().interacting_viewers == 2000
 
 
