@@ -24,9 +24,10 @@ from app.media.audio import MixedAudio
 from app.media.compose import Compositor
 from app.media.encode import EncoderSettings
 from app.media.filters import FilteredSource
-from app.media.scenes import GUEST, PinnedPicture, SceneSource
+from app.media.scene_source import SceneSource
+from app.media.scenes import GUEST
 from app.media.slate import SlateSource
-from app.media.sources import ImageSource, SourceError, open_sources, open_video_source, parse_camera_mode
+from app.media.sources import ImageSource, PinnedPicture, SourceError, open_sources, open_video_source, parse_camera_mode
 from app.overlays.cards import render_rehearsal_mark
 from app.overlays.overlay_set import KINDS, OverlaySet
 

@@ -34,7 +34,8 @@ from app.media.digest import GrowingFile, Segment
 from app.media.outputs import DestinationError, open_destination
 from app.media.pipeline import Pipeline, PipelineStats
 from app.media.qtrender import ensure_qt
-from app.media.scenes import SceneError, SceneSource
+from app.media.scene_source import SceneSource
+from app.media.scenes import SceneError
 from app.media.sources import CameraSource, SourceError
 from app.metrics.live import MetricsSnapshot
 from app.overlays.binder import OverlayBinder

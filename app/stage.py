@@ -23,7 +23,7 @@ from app.media.encode import EncoderSettings
 from app.media.filters import FilteredSource, key_colour_at
 from app.media.pipeline import Pipeline
 from app.media.qtrender import ensure_qt
-from app.media.scenes import Still
+from app.media.scene_source import Still
 from app.overlays.overlay_set import KINDS
 from app.redaction import redact
 

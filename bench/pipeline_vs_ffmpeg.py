@@ -40,7 +40,8 @@ from app.media.compose import Compositor  # noqa: E402
 from app.media.encode import EncoderSettings  # noqa: E402
 from app.media.outputs import open_destination  # noqa: E402
 from app.media.pipeline import Pipeline  # noqa: E402
-from app.media.scenes import SceneSource, default_scenes  # noqa: E402
+from app.media.scene_source import SceneSource  # noqa: E402
+from app.media.scenes import default_scenes  # noqa: E402
 from app.media.sources import ImageSource, TestPatternSource  # noqa: E402
 from app.media.testsrc import TestPattern  # noqa: E402
 from app.overlays.sample import OverlayDemo  # noqa: E402

@@ -8,10 +8,12 @@ frame is taken. `frame_at(t)` returns a BGR image of any size (the pipeline fits
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -337,6 +339,35 @@ class MirroredSource(WrappedSource):
     def frame_at(self, stream_time: float) -> np.ndarray | None:
         frame = self.source.frame_at(stream_time)
         return None if frame is None else cv2.flip(frame, 1)
+
+
+class PinnedPicture(VideoSource):
+    """The "product" input: the picture of the product being explained (讲解中), from the room's snapshot, decoded
+    once per picture; None (nothing drawn) while no product with a readable picture is pinned."""
+
+    LOOK_EVERY_S = 0.2  # how often the room is asked what is pinned (not every frame)
+
+    def __init__(self, pinned_image: Callable[[], str | None]) -> None:
+        self._pinned_image = pinned_image
+        self._cache: dict[str, np.ndarray | None] = {}
+        self._path: str | None = None
+        self._looked_at = -math.inf
+
+    def frame_at(self, stream_time: float) -> np.ndarray | None:
+        if not 0 <= stream_time - self._looked_at < self.LOOK_EVERY_S:
+            self._path, self._looked_at = self._pinned_image(), stream_time
+        path = self._path
+        if not path:
+            return None
+        if path not in self._cache:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            try:
+                data = np.fromfile(path, np.uint8)
+                self._cache[path] = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+            except (OSError, ValueError):
+                self._cache[path] = None
+        return self._cache[path]
 
 
 def fit(frame: np.ndarray, width: int, height: int, mode: str = "letterbox") -> np.ndarray:

@@ -92,3 +92,34 @@ def blend_terms(bgra: np.ndarray, x: int, y: int) -> Blend:
     return Blend((x, y, x + w, y + h), (cx0, cy0, cx1, cy1),
                  255 - bgra[:, :, 3], cv2.transform(bgra, _Y_TERMS),
                  255 - mean[:, :, 3], cv2.transform(mean, _U_TERMS), cv2.transform(mean, _V_TERMS))
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """An opaque BGR picture's planes, to be written at (x, y) of a frame (`place`): every luma pixel exactly, and
+    every chroma sample it touches — where an odd edge shares a sample with what lies beside it, the picture's own
+    edge colour fills it (as if it reached one pixel further), not the 2x2 mean a BGR frame would give."""
+
+    x: int
+    y: int
+    luma: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+
+    def place(self, i420: np.ndarray) -> None:
+        fy, fu, fv = planes(i420)
+        h, w = self.luma.shape
+        fy[self.y:self.y + h, self.x:self.x + w] = self.luma
+        ch, cw = self.u.shape
+        fu[self.y // 2:self.y // 2 + ch, self.x // 2:self.x // 2 + cw] = self.u
+        fv[self.y // 2:self.y // 2 + ch, self.x // 2:self.x // 2 + cw] = self.v
+
+
+def opaque(bgr: np.ndarray, x: int, y: int) -> Opaque:
+    """The planes of `bgr` (uint8, 3 channels, any size) placed with its top-left at (x, y) of a frame."""
+    h, w = bgr.shape[:2]
+    left, top, right, bottom = x % 2, y % 2, (x + w) % 2, (y + h) % 2
+    padded = cv2.copyMakeBorder(bgr, top, bottom, left, right, cv2.BORDER_REPLICATE) if left or top or right or bottom \
+        else bgr
+    luma, u, v = planes(from_bgr(padded))
+    return Opaque(x, y, luma[top:top + h, left:left + w], u, v)

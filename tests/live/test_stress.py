@@ -179,7 +179,8 @@ def test_scene_switches_and_edits_beside_the_render_never_deadlock():
 
     from app.media import yuv
     from app.media.compose import Compositor
-    from app.media.scenes import SceneSource, make_item, make_scene
+    from app.media.scene_source import SceneSource
+    from app.media.scenes import make_item, make_scene
     from app.media.sources import TestPatternSource
 
     compositor = Compositor(160, 90)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from app.media.filters import ChromaKeyer, FilterError, FilteredSource, key_colour_at, make_chroma, smooth_skin
-from app.media.scenes import SceneSource, make_item, make_scene
+from app.media.scene_source import SceneSource
+from app.media.scenes import make_item, make_scene
 from app.media.sources import ImageSource
 
 GREEN_SCREEN = (64, 177, 0)  # BGR
@@ -100,7 +101,7 @@ def test_any_valid_key_gives_a_picture_of_the_same_size(colour, similarity, smoo
 
 def test_a_go_live_keys_and_smooths_the_camera_only(tmp_path, monkeypatch, qapp_offscreen):
     from app.console import ConsoleService, LiveOptions
-    from app.media.scenes import PinnedPicture
+    from app.media.sources import PinnedPicture
     from app.store.db import Database
 
     monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))

@@ -11,9 +11,9 @@ from hypothesis import given, settings, strategies as st
 from app.console import ConsoleService, LiveOptions
 from app.kernel.events import SYSTEM
 from app.media import yuv
-from app.media.scenes import (PinnedPicture, SceneError, SceneSource, default_scenes, make_item, make_scene,
-                              scenes_from_json, scenes_to_json)
-from app.media.sources import ImageSource, wait_until
+from app.media.scene_source import SceneSource
+from app.media.scenes import SceneError, default_scenes, make_item, make_scene, scenes_from_json, scenes_to_json
+from app.media.sources import ImageSource, PinnedPicture, wait_until
 from app.store.db import Database
 from app.store.eventlog import load_events
 from tests.media.probe import av_offsets, probe
@@ -107,7 +107,7 @@ class Frames:
 
 
 def test_a_still_picture_is_fitted_once_and_a_new_one_again(tmp_path, monkeypatch):
-    import app.media.scenes as scenes_module
+    import app.media.scene_source as scenes_module
 
     fitted = []
     real_fit = scenes_module.fit
