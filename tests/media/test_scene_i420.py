@@ -21,11 +21,12 @@ HOST_AND_PRODUCT = "主播+商品 Host + product"
 class Pictures(VideoSource):
     """Whatever picture the test sets (BGR, or BGRA as a keyed camera gives), counting the frames asked."""
 
-    def __init__(self, picture: np.ndarray) -> None:
-        self.picture, self.asked = picture, 0
+    def __init__(self, picture: np.ndarray | None) -> None:
+        self.picture, self.asked, self.times = picture, 0, set()
 
-    def frame_at(self, stream_time: float) -> np.ndarray:
+    def frame_at(self, stream_time: float) -> np.ndarray | None:
         self.asked += 1
+        self.times.add(stream_time)
         return self.picture
 
 
@@ -71,7 +72,10 @@ def test_a_picture_over_a_picture_is_the_bgr_scenes_planes_but_for_its_odd_edges
     item = make_item("product", x, y, min(w, 1 - x), min(h, 1 - y), fit=fit)
     scene = make_scene("两个", [make_item("camera"), item])
     source = SceneSource({"camera": camera, "product": product}, [scene], 1280, 720)
-    straight, converted = both_ways(source, 0.0)
+    straight = source.i420_at(0.25, 1280, 720)
+    assert source.last_picture("camera") is camera.picture  # a BGR picture as its source gave it
+    converted = yuv.from_bgr(source.frame_at(0.25))
+    assert camera.times == product.times == {0.25}
     sy, su, sv = yuv.planes(straight)
     cy, cu, cv = yuv.planes(converted)
     assert np.array_equal(sy, cy)
@@ -127,12 +131,19 @@ def test_what_only_bgr_can_draw_is_left_to_it(tmp_path):
     for name in ("半透明", "叠加", "小", "裁"):
         source.switch(name)
         assert source.i420_at(0.1, 1280, 720) is None, name
-    source.switch("一", "fade")
-    assert source.i420_at(0.2, 1280, 720) is None  # fading
-    assert source.i420_at(0.2 + source.fade_s, 1280, 720) is not None  # the fade over
-    hidden = make_scene("藏", [make_item("camera"), make_item("overlay.comments", visible=False)])
+    source.fade_s = 0.25
+    source.switch("一")
+    assert source.i420_at(0.5, 1280, 720) is not None
+    source.switch("小", "fade")
+    source.switch("一", "fade")  # fading from 小 since 0.5
+    assert source.i420_at(0.625, 1280, 720) is None
+    assert source.i420_at(0.75, 1280, 720) is not None  # the fade over, to the moment
+    hidden = make_scene("藏", [make_item("camera"), make_item("overlay.comments", visible=False),
+                              make_item("overlay.coupon", opacity=0.0), make_item("product", 0.2, 0.2, 0.2, 0.2,
+                                                                                 opacity=0.0)])
     source.set_scenes([hidden])
-    assert source.i420_at(1.0, 1280, 720) is not None and source.draws_layers == {"comments"}  # hidden by the scene
+    assert source.i420_at(1.0, 1280, 720) is not None  # hidden items are nothing to draw
+    assert source.draws_layers == {"comments", "coupon"}  # the compositor leaves out what the scene hides
 
 
 def test_a_keyed_picture_is_drawn_in_bgr_and_looked_at_again_later():
@@ -152,6 +163,36 @@ def test_a_picture_above_that_is_keyed_leaves_the_frame_to_bgr(keyed_above):
     source = SceneSource({"camera": Pictures(noise(720, 1280)), "pip": above},
                          [make_scene("画中画", [make_item("camera"), make_item("pip", 0.6, 0.6, 0.2, 0.2)])], 1280, 720)
     assert (source.i420_at(0.0, 1280, 720) is None) == keyed_above
+    asked = above.asked
+    source.i420_at(BGR_AGAIN_S / 2, 1280, 720)
+    assert (above.asked == asked) == keyed_above  # a keyed scene is not looked at again at once
+
+
+def test_a_picture_above_that_gives_nothing_or_has_no_room_leaves_the_rest_drawn():
+    product = Pictures(noise(100, 100, seed=4))
+    scene = make_scene("三层", [make_item("camera"), make_item("nothing", 0.1, 0.1, 0.2, 0.2),
+                              make_item("edge", 1.0, 0.5, 0.1, 0.1), make_item("edge", 0.5, 1.0, 0.1, 0.1),
+                              make_item("product", 0.5, 0.5, 0.2, 0.2)])
+    source = SceneSource({"camera": Pictures(noise(720, 1280)), "nothing": Pictures(None),
+                          "edge": Pictures(noise(50, 50, seed=6)), "product": product}, [scene], 1280, 720)
+    straight, converted = both_ways(source, 0.0)
+    x0, y0, x1, y1 = scene.items[-1].rect(1280, 720)
+    assert np.array_equal(yuv.planes(straight)[0][y0:y1, x0:x1], yuv.planes(converted)[0][y0:y1, x0:x1])
+
+
+def test_an_odd_edge_takes_the_pictures_own_colour():
+    red = np.zeros((10, 10, 3), np.uint8)
+    red[:] = (0, 0, 255)
+    frame = yuv.from_bgr(np.zeros((20, 20, 3), np.uint8))
+    yuv.opaque(red, 3, 5).place(frame)
+    _, u, v = yuv.planes(frame)
+    _, red_u, red_v = yuv.planes(yuv.from_bgr(np.dstack([np.full((2, 2), c, np.uint8) for c in (0, 0, 255)])))
+    assert (u[2:8, 1:7] == red_u[0, 0]).all() and (v[2:8, 1:7] == red_v[0, 0]).all()  # the shared samples too
+    assert (u[:2] == 128).all() and (u[:, 7:] == 128).all()  # nothing beyond
+    for x, y, w, h in ((2, 4, 9, 10), (2, 4, 10, 9)):  # one odd edge only: right, bottom
+        frame = yuv.from_bgr(np.zeros((20, 20, 3), np.uint8))
+        yuv.opaque(red[:h, :w], x, y).place(frame)
+        assert (yuv.planes(frame)[1][y // 2:(y + h + 1) // 2, x // 2:(x + w + 1) // 2] == red_u[0, 0]).all()
 
 
 def test_nothing_to_stand_on_is_left_to_bgr_and_what_lies_below_the_top_picture_is_not_drawn():
