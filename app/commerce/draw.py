@@ -75,6 +75,8 @@ class Entries:
         self.audience: dict[str, int] = {}
         self.begun = 0  # draws begun in the log
         self.entrants: dict[str, str] = {}  # the latest draw's, user → nickname
+        # `enters`' two rules over the audience, made when a draw begins, not for every comment
+        self._followers, self._entered_before = _Followers(self.audience), _EnteredBefore(self.audience, 0)
 
     def entered(self, user: object) -> None:
         """An ENTER by `user` (a viewer's first stamps when they came)."""
@@ -91,10 +93,11 @@ class Entries:
         """A DRAW_STARTED: a new draw's entrants, none yet."""
         self.entrants = {}
         self.begun += 1
+        self._entered_before = _EnteredBefore(self.audience, self.begun)
 
     def comment(self, event: Event, keyword: str, who: str) -> int:
         """A comment while the draw is open: enters its viewer if it may (`enters`); the entrants now."""
-        user = enters(event, keyword, who, _Followers(self.audience), _EnteredBefore(self.audience, self.begun))
+        user = enters(event, keyword, who, self._followers, self._entered_before)
         if user is not None and user not in self.entrants:
             self.entrants[user] = str(event.payload.get("nickname") or user)
         return len(self.entrants)
