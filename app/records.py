@@ -53,7 +53,7 @@ from app.media.digest import as_recorded, digest_range
 from app.signing import StudioKey, check, fingerprint
 from app.store.chain import EVENT_FIELDS, QUARANTINE_FIELDS, canonical
 from app.store.chain_check import BATCH, NOT_TAMPERING, Finding, Verdict, _slices, _verify
-from app.store.models import ChainLink, Erasure, EventRecord, LiveSession, QuarantinedEvent
+from app.store.models import ChainLink, Erasure, EventRecord, LiveSession, QuarantinedEvent, Studio
 
 FORMAT = "anchor-console-records/1"
 RECORDING_KINDS = (EventType.RECORDING_SEGMENT.value, EventType.RECORDING_CLOSED.value)
@@ -291,13 +291,10 @@ def _sha_file(path: Path) -> str:
     return digest_range(path, 0, path.stat().st_size)[0]
 
 
-def _jsonl(path: Path, rows) -> int:
-    count = 0
+def _jsonl(path: Path, rows) -> None:
     with open(path, "wb") as out:
         for row in rows:
             out.write(canonical(row) + b"\n")
-            count += 1
-    return count
 
 
 def export_bundle(database, session_id: int, folder: str | Path) -> Path:
@@ -437,7 +434,9 @@ def verify_bundle(folder: str | Path) -> BundleVerdict:
         try:
             upgrade(engine)
             with sessionmaker(engine).begin() as db:
-                studio = manifest.get("studio_id") if isinstance(manifest.get("studio_id"), int) else 1
+                # the throwaway store's own studio holds the show and its erasure tokens (the studio that exported it
+                # may have any id in its database: it is named in the manifest, not needed here)
+                studio = db.scalar(select(Studio.id).order_by(Studio.id).limit(1))
                 db.execute(insert(LiveSession).values(id=session_id, studio_id=studio, title="bundle",
                                                       recording_path=""))
                 _load(db, EventRecord, _read_jsonl(folder / "events.jsonl"), ("seq",) + EVENT_FIELDS,

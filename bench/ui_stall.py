@@ -114,11 +114,30 @@ def held_from(roots, least: int = 1_000) -> dict[str, int]:
     return found
 
 
+def malloc_mb() -> dict[str, float] | None:
+    """glibc's own account (mallinfo2), MB: what the C heap hands out (`used`: in use from arenas plus mmapped
+    blocks) and what it holds free inside its arenas (`free`): resident growth that is `free` is the allocator
+    keeping pages (fragmentation), growth that is `used` is something held. None off glibc."""
+    import ctypes
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                   "fsmblks", "uordblks", "fordblks", "keepcost")]
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = Info
+    except (OSError, AttributeError):
+        return None
+    info = libc.mallinfo2()
+    return {"used": round((info.uordblks + info.hblkhd) / 2**20, 1), "free": round(info.fordblks / 2**20, 1),
+            "arena": round(info.arena / 2**20, 1)}
+
+
 class Memory:
     """The process's resident size every 10 s, and a census of held containers every `census_s` (0: none), from a
     QTimer on the UI thread while the show runs."""
 
-    def __init__(self, census_s: float, viewers, roots=(), trace: bool = False) -> None:
+    def __init__(self, census_s: float, viewers, roots=(), trace: bool = False, trim_s: float = 0.0) -> None:
         from PySide6.QtCore import QTimer
 
         self.rss: list[tuple[float, float]] = []  # (seconds live, MB)
@@ -132,6 +151,7 @@ class Memory:
             tracemalloc.start(1)
         self._started, self._census_s, self._next, self._viewers = time.monotonic(), census_s, 0.0, viewers
         self._roots = roots
+        self._trim_s, self._next_trim, self.trims = trim_s, trim_s, []  # (seconds, ms, MB before, MB after)
         self._timer = QTimer()
         self._timer.setInterval(10_000)
         self._timer.timeout.connect(self.sample)
@@ -143,9 +163,18 @@ class Memory:
 
         elapsed = time.monotonic() - self._started
         self.rss.append((round(elapsed), round(rss_mb(os.getpid()), 1)))
+        if self._trim_s and elapsed >= self._next_trim:
+            import ctypes
+
+            self._next_trim += self._trim_s
+            started = time.perf_counter()
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+            took = (time.perf_counter() - started) * 1000
+            self.trims.append((round(elapsed), round(took, 2), self.rss[-1][1], round(rss_mb(os.getpid()), 1)))
         if self._census_s and elapsed >= self._next:
             self._next += self._census_s
-            self.census.append({"seconds": round(elapsed), "viewers": self._viewers(), "held": held_from(self._roots)})
+            self.census.append({"seconds": round(elapsed), "viewers": self._viewers(), "malloc_mb": malloc_mb(),
+                                "held": held_from(self._roots)})
             if self._trace:
                 import tracemalloc
 
@@ -166,14 +195,14 @@ class Memory:
         start = next(((t, mb) for t, mb in self.rss if t >= after_s), self.rss[0])
         end = self.rss[-1]
         hours = max(1e-9, (end[0] - start[0]) / 3600)
-        out = {"rss_mb": {"live_start": self.rss[0][1], "at_s": start[0], "then": start[1], "end": end[1],
+        out = {"trims": self.trims, "rss_mb": {"live_start": self.rss[0][1], "at_s": start[0], "then": start[1], "end": end[1],
                           "per_hour_after": round((end[1] - start[1]) / hours, 1) if end[0] > start[0] else None},
                "rss_by_minute": [mb for t, mb in self.rss if t % 60 < 10]}
         if len(self.census) > 1:
             first = next((c for c in self.census if c["seconds"] >= after_s), self.census[0])
             last = self.census[-1]
             grew = {k: last["held"].get(k, 0) - first["held"].get(k, 0) for k in set(first["held"]) | set(last["held"])}
-            out["census_by_time"] = [{"seconds": c["seconds"], "viewers": c["viewers"],
+            out["census_by_time"] = [{"seconds": c["seconds"], "viewers": c["viewers"], "malloc_mb": c["malloc_mb"],
                                       "held": dict(sorted(c["held"].items(), key=lambda kv: -kv[1])[:12])}
                                      for c in self.census]  # what grew when: the audience arriving or after it
             out["census"] = {"from_s": first["seconds"], "to_s": last["seconds"],
@@ -259,6 +288,9 @@ def main() -> int:
                         help="a DouyinBarrageGrab-shaped feed at --rate frames/s into a Live show (bench/feed_replay.py)")
     parser.add_argument("--census-minutes", type=float, default=0.0,
                         help="every N minutes, the containers objects hold (a pause on the UI thread; 0: none)")
+    parser.add_argument("--trim-minutes", type=float, default=0.0,
+                        help="an experiment: every N minutes glibc's malloc_trim(0) on the UI thread (what the "
+                             "allocator holds free, handed back), timed, the resident size before and after")
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc from go-live: what the Python heap grew by, by line, between the census "
                              "after 5 minutes and the last (slows the process: its stalls are then no figures)")
@@ -306,7 +338,7 @@ def main() -> int:
 
     simulator = next((h for h in service.broadcast._helpers if isinstance(h, AudienceSimulator)), None)  # noqa: SLF001
     memory = Memory(args.census_minutes * 60, lambda: getattr(simulator, "came", 0), (service, window),
-                    trace=args.trace)
+                    trace=args.trace, trim_s=args.trim_minutes * 60)
     busy_raw = measure(app, args.seconds)
     memory.stop()
     cpu = (time.process_time() - cpu) / args.seconds  # the console process's cores (x264's threads included)

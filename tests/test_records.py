@@ -294,6 +294,16 @@ def test_a_bundle_verifies_in_another_process_with_nothing_but_its_folder(show, 
     assert "完好 intact" in proc.stdout and "福袋复核 draws recomputed 1" in proc.stdout
 
 
+def test_a_repaired_recording_goes_in_the_bundle_as_it_was_recorded(show, store, tmp_path):
+    """After a crash's repair the digests vouch for the bytes as recorded (kept beside the repaired file): those are
+    what the bundle carries."""
+    as_recorded(show["recording"]).write_bytes(show["bytes"])
+    show["recording"].write_bytes(show["bytes"][:-100] + b"repaired" * 10)
+    folder = export_bundle(store, show["session_id"], tmp_path / "bundle")
+    assert (folder / "recording" / "show.mkv").read_bytes() == show["bytes"]
+    assert verify_bundle(folder).intact
+
+
 def test_what_was_changed_in_a_bundle_is_named(show, store, tmp_path):
     folder = export_bundle(store, show["session_id"], tmp_path / "bundle")
     lines = (folder / "events.jsonl").read_text(encoding="utf-8").splitlines()

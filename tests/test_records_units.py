@@ -171,6 +171,60 @@ def test_growing_file_stops_once_the_file_cannot_be_read_and_a_failing_handler_i
     assert len(told) == 2 and again.failed is None and again.offset == 8
 
 
+def test_growing_file_digests_no_empty_segment_and_a_header_never_written_as_empty(tmp_path, caplog):
+    path = tmp_path / "g.mkv"
+    segments: list[Segment] = []
+    growing = GrowingFile(path, segments.append, every_s=1.0)
+    path.write_bytes(b"abc")  # the muxer failed before its header was written: `opened` never came
+    growing.wrote(1.0)
+    growing.wrote(2.0)  # a second of media passed, nothing written since: no empty segment
+    growing.closed()
+    assert [(s.start, s.end, s.media_s, s.head_end, s.head) for s in segments] == [(0, 3, 1.0, 0, ""),
+                                                                                   (3, 3, 2.0, 0, sha(b""))]
+    closed_at_once = []
+    GrowingFile(path, closed_at_once.append).closed()
+    assert [(s.start, s.end, s.media_s, s.head) for s in closed_at_once] == [(0, 3, 0.0, sha(b""))]
+    with caplog.at_level("ERROR", logger="app.media.digest"):
+        GrowingFile(path, lambda segment: 1 / 0).closed()
+    assert [r.getMessage() for r in caplog.records] == ["a recording digest was not handed on"]
+
+
+@pytest.mark.parametrize("error, said", [(OSError(5, "Input/output error"), "Input/output error"),
+                                         (OSError("no strerror"), "no strerror")])
+def test_growing_file_stops_when_its_bytes_cannot_be_read(tmp_path, monkeypatch, error, said):
+    import app.media.digest as digest
+
+    path = tmp_path / "g.mkv"
+    path.write_bytes(b"header")
+    told: list = []
+    growing = GrowingFile(path, told.append, every_s=1.0)
+    growing.opened()
+
+    def unreadable(*_args):
+        raise error
+
+    monkeypatch.setattr(digest, "digest_range", unreadable)
+    with open(path, "ab") as out:
+        out.write(b"packets")
+    growing.wrote(1.0)
+    assert growing.failed == said and told == []
+    monkeypatch.undo()
+    growing.wrote(5.0)
+    growing.closed()
+    assert told == [] and growing.failed == said  # digesting stopped at the failure; the recording went on
+
+
+def test_digest_range_reads_a_range_longer_than_its_chunk(tmp_path, monkeypatch):
+    import app.media.digest as digest
+
+    monkeypatch.setattr(digest, "CHUNK", 7)
+    data = os.urandom(100)
+    path = tmp_path / "r.bin"
+    path.write_bytes(data)
+    assert digest_range(path, 3, 40) == (sha(data[3:40]), 37)
+    assert digest_range(path, 90, 130) == (sha(data[90:]), 10)
+
+
 # --- the draws --------------------------------------------------------------------------------------------------
 
 def _draw_show(database) -> tuple[int, int]:
@@ -257,3 +311,168 @@ def test_a_bundles_files_are_checked_against_its_manifest(tmp_path):
     (tmp_path / "recording" / "a.mkv").write_bytes(b"VIDEO")
     assert "recording/a.mkv: 与清单不符 differs from the manifest" in _file_findings(tmp_path, manifest)
     assert _file_findings(tmp_path, {"files": "junk"})[0] == "events.jsonl: 不在清单上 not in the manifest"
+
+
+# --- a bundle written and read back ---------------------------------------------------------------------------
+
+def test_a_bundle_carries_its_studios_erasures_and_reads_the_show_as_the_store_does(catalogue, no_keyring, tmp_path,
+                                                                                   monkeypatch):
+    """An erased entrant's token sorts before every "v…" id, so the draw no longer recomputes: the store and the
+    bundle must both say it as an erasure (the bundle reads that from its erasures file), and another studio's
+    erasure on the same database stays out of this studio's bundle."""
+    from app.records import export_bundle, verify_bundle, verify_show
+    from app.store.db import Database
+    from app.store.models import Erasure
+
+    import app.records as records
+
+    monkeypatch.setattr(records, "BATCH", 2)  # rows loaded into the bundle's store two at a time, as thousands are
+    session_id, seq = _draw_show(catalogue)
+    assert erase_viewer(catalogue, "", "v2") is not None
+    other = Database(catalogue.url, studio="别的工作室")
+    try:
+        other_session, _ = _draw_show(other)
+        assert erase_viewer(other, "", "v2") is not None
+        other_here = verify_show(other, other_session)
+        other_there = verify_bundle(export_bundle(other, other_session, tmp_path / "other"))
+    finally:
+        other.close()
+    for here, there in ((verify_show(catalogue, session_id),
+                         verify_bundle(export_bundle(catalogue, session_id, tmp_path / "a" / "b" / "bundle"))),
+                        (other_here, other_there)):
+        assert here.said("erased") and here.intact and here.draws == 1 and not here.said("draw")
+        assert [(f.kind, f.seq) for f in there.show.verdict.findings] == [(f.kind, f.seq)
+                                                                          for f in here.verdict.findings]
+        assert there.intact and there.show.draws == 1 and there.show.verdict.links == here.verdict.links
+    said = [(f.kind, f.seq) for f in verify_show(catalogue, session_id).verdict.findings]
+    assert ("erased", seq) in said and {kind for kind, _seq in said} == {"erased"}  # the draw, the erased rows
+    rows = [json.loads(line) for line in (tmp_path / "a" / "b" / "bundle" / "erasures.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    with catalogue.session() as db:
+        stored = db.execute(select(Erasure.erased_at, Erasure.token, Erasure.draws).where(
+            Erasure.studio_id == catalogue.studio_id)).all()
+    assert rows == [{"erased_at": at, "token": token, "draws": draws} for at, token, draws in stored]
+    assert len(rows) == 1 and rows[0]["draws"][0]["verified"] is True
+
+
+def test_a_bundles_manifest_names_the_show_its_files_and_its_signer(catalogue, no_keyring, tmp_path):
+    from app.records import FORMAT, export_bundle, verify_bundle
+    from app.signing import StudioKey
+    from app.store.models import LiveSession
+
+    session_id, _ = _draw_show(catalogue)
+    with catalogue.session() as db:
+        show = db.get(LiveSession, session_id)
+        expected = {"id": session_id, "title": "福袋 draw", "kind": show.kind, "status": show.status,
+                    "started_at": show.started_at, "ended_at": show.ended_at, "host": show.host,
+                    "platform": show.platform, "recording": ""}
+    empty = tmp_path / "empty"
+    empty.mkdir()  # a folder made beforehand and still empty is taken
+    folder = export_bundle(catalogue, session_id, empty)
+    text = (folder / "manifest.json").read_text(encoding="utf-8")
+    assert '"title": "福袋 draw"' in text and '\n "format": ' in text  # Chinese as written, a key a line
+    manifest = json.loads(text)
+    assert manifest["session"] == expected and manifest["format"] == FORMAT
+    assert manifest["studio"] == catalogue.studio and manifest["studio_id"] == catalogue.studio_id
+    assert set(manifest) == {"format", "console", "studio", "studio_id", "session", "exported_at", "files", "anchor"}
+    assert manifest["files"] == {name: {"sha256": sha((folder / name).read_bytes()),
+                                        "bytes": (folder / name).stat().st_size}
+                                 for name in ("chain.jsonl", "erasures.jsonl", "events.jsonl", "quarantined.jsonl")}
+    verdict = verify_bundle(folder)
+    assert verdict.intact and verdict.show.recording == "" and verdict.signed_by is None and verdict.problems == ()
+    public = StudioKey(catalogue.studio).create()
+    signed = export_bundle(catalogue, session_id, tmp_path / "signed")
+    assert verify_bundle(signed).signed_by == public and verify_bundle(signed).intact
+    manifest = json.loads((signed / "manifest.json").read_text(encoding="utf-8"))
+    manifest["signature"]["sig"] = "00" * 64
+    (signed / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    verdict = verify_bundle(signed)
+    assert verdict.signed_by is None and verdict.problems == ("manifest.json: 签名不符 / its signature does not match",)
+    for missing in (session_id + 100,):
+        with pytest.raises(KeyError) as raised:
+            export_bundle(catalogue, missing, tmp_path / "missing")
+        assert raised.value.args == (missing,) and not (tmp_path / "missing").exists()
+
+
+def test_what_a_bundles_lines_and_manifest_cannot_be_is_said_by_line_in_both_languages(tmp_path):
+    from app.records import FORMAT, BundleError, _manifest, _read_jsonl
+
+    path = tmp_path / "events.jsonl"
+    assert list(_read_jsonl(path)) == []  # no file: no rows
+    path.write_bytes(b'{"a": 1}\n{}\nnope\n')
+    with pytest.raises(BundleError) as raised:
+        list(_read_jsonl(path))
+    assert str(raised.value) == "events.jsonl 第 3 行不是 JSON / line 3 of events.jsonl is not JSON"
+    path.write_bytes(b'{}\n\xff\xfe\n')
+    with pytest.raises(BundleError, match="line 2 of events.jsonl is not JSON"):
+        list(_read_jsonl(path))
+    path.write_bytes(b'{}\n[1]\n')
+    with pytest.raises(BundleError) as raised:
+        list(_read_jsonl(path))
+    assert str(raised.value) == "events.jsonl 第 2 行不是对象 / line 2 of events.jsonl is not an object"
+    good = {"format": FORMAT, "session": {"id": 1}}
+    for manifest in (good, [good], {**good, "format": "other/1"}, {**good, "session": {"id": "1"}},
+                     {**good, "session": [1]}):
+        (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        if manifest is good:
+            assert _manifest(tmp_path) == good
+            continue
+        with pytest.raises(BundleError) as raised:
+            _manifest(tmp_path)
+        assert str(raised.value) == f"{tmp_path} 不是本软件的存证包 / {tmp_path} is not a records bundle of this " \
+                                    f"console ({FORMAT})"
+    (tmp_path / "manifest.json").write_text("{", encoding="utf-8")
+    with pytest.raises(BundleError, match=r"manifest.json unreadable: JSONDecodeError\)"):
+        _manifest(tmp_path)
+
+
+def test_a_bundle_whose_rows_the_store_refuses_says_what_refused_them(catalogue, no_keyring, tmp_path):
+    from app.records import BundleError, export_bundle, verify_bundle
+
+    session_id, _ = _draw_show(catalogue)
+    folder = export_bundle(catalogue, session_id, tmp_path / "bundle")
+    first = (folder / "events.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    with open(folder / "events.jsonl", "a", encoding="utf-8") as out:
+        out.write(first + "\n")  # the same seq twice
+    with pytest.raises(BundleError) as raised:
+        verify_bundle(folder)
+    assert str(raised.value) == ("存证包的内容无法载入：IntegrityError / the bundle's contents cannot be loaded: "
+                                 "IntegrityError")
+
+
+def test_what_is_signed_begins_with_its_kind_and_names_its_fields():
+    """The signed statements' bytes: changed, every signature made before would stop verifying."""
+    from app.records import Anchor, anchor_statement, manifest_statement
+    from app.store.chain import canonical
+
+    seals = [(1, "ab"), (2, "cd")]
+    assert anchor_statement("一号", "2026-12-04", seals) == b"anchor-console/1\nanchor\n" + canonical(
+        {"studio": "一号", "day": "2026-12-04", "seals": [[1, "ab"], [2, "cd"]]})
+    assert manifest_statement({"format": "f", "signature": {"sig": "x"}}) == b"anchor-console/1\nbundle\n" + \
+        canonical({"format": "f"})
+    anchor = Anchor("一号", "2026-12-04", tuple(seals), "d" * 64, {"alg": "ed25519"})
+    assert anchor.as_json() == {"studio": "一号", "day": "2026-12-04", "seals": [[1, "ab"], [2, "cd"]],
+                                "digest": "d" * 64, "signature": {"alg": "ed25519"}}
+    assert "signature" not in Anchor("一号", "2026-12-04", (), "d" * 64).as_json()
+
+
+def test_the_days_anchor_takes_the_shows_started_from_midnight_to_midnight_and_signs_when_asked(catalogue,
+                                                                                               no_keyring):
+    import datetime as dt
+
+    from app.records import day_anchor
+    from app.signing import StudioKey
+    from app.store.models import LiveSession
+
+    first, _ = _draw_show(catalogue)
+    second, _ = _draw_show(catalogue)
+    day = dt.date(2026, 12, 4)
+    midnight = dt.datetime.combine(day, dt.time()).timestamp()
+    tomorrow = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).timestamp()
+    with catalogue.sessions.begin() as db:
+        db.get(LiveSession, first).started_at = midnight
+        db.get(LiveSession, second).started_at = tomorrow
+    assert [sid for sid, _link in day_anchor(catalogue, day).seals] == [first]
+    assert [sid for sid, _link in day_anchor(catalogue, day + dt.timedelta(days=1)).seals] == [second]
+    StudioKey(catalogue.studio).create()
+    assert day_anchor(catalogue, day).signature is not None and day_anchor(catalogue, day, sign=False).signature is None

@@ -18,7 +18,7 @@ from app.kernel.events import Event, EventType as T
 from app.records import day_anchor, export_bundle, verify_bundle, verify_show
 from app.redaction import redact
 from app.session import SessionCore
-from app.signing import KeyExists, StudioKey, check, fingerprint
+from app.signing import KeyExists, StudioKey, check, fingerprint, pseudonym_secret
 from app.store.chain import event_digests, link_of, note_digest
 from app.store.chain_check import verify
 from app.store.models import ChainLink, EventRecord, LiveSession
@@ -55,7 +55,10 @@ def test_with_a_keyring_the_key_lives_there_and_no_file_is_written(tmp_path, mon
         public = key.create()
         assert key.where == "keyring" and ("AnchorConsole-signing", "一号直播间") in backend.passwords
         assert not (tmp_path / "data" / "keys").exists()
-        assert StudioKey("一号直播间").public() == public
+        fresh = StudioKey("一号直播间")
+        assert fresh.where == "" and fresh.public() == public and fresh.where == "keyring"
+        secret = pseudonym_secret("一号直播间")
+        assert backend.passwords[("AnchorConsole-pseudonyms", "一号直播间")] == secret.hex()
         key.remove()
         assert StudioKey("一号直播间").public() is None
     finally:
@@ -170,8 +173,6 @@ def test_the_command_line_creates_and_shows_the_key_and_prints_the_days_anchor(t
 def test_the_fingerprint_and_the_pseudonym_secret_are_what_they_say(no_keyring):
     import hashlib
 
-    from app.signing import pseudonym_secret
-
     public = "ab" * 32
     digest = hashlib.sha256(bytes.fromhex(public)).hexdigest()
     assert fingerprint(public) == f"{digest[0:4]} {digest[4:8]} {digest[8:12]} {digest[12:16]}"
@@ -183,3 +184,30 @@ def test_the_fingerprint_and_the_pseudonym_secret_are_what_they_say(no_keyring):
     with pytest.raises(KeyExists, match="一号直播间"):
         StudioKey("一号直播间").create()
     assert pseudonym_secret("一号直播间") == secret  # a signing key made later changes nothing
+
+
+def test_a_key_is_read_from_the_folder_given_and_any_key_read_is_never_logged(no_keyring, tmp_path):
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    def file_of(studio: str, suffix: str) -> str:
+        return f"{hashlib.sha256(studio.encode()).hexdigest()[:16]}.{suffix}"
+
+    folder = tmp_path / "elsewhere"
+    key = StudioKey("一号直播间", folder=folder)
+    assert key.where == "" and key.public() is None and key.where == ""  # nothing there: nowhere
+    public = key.create()
+    assert [p.name for p in folder.iterdir()] == [file_of("一号直播间", "ed25519")]
+    fresh = StudioKey("一号直播间", folder=folder)
+    assert fresh.public() == public and fresh.where == "file"
+    assert not (no_keyring / "keys").exists()  # the folder given, not the data folder's
+    # a key put there by hand (copied from the studio's other machine) is kept out of the logs once read
+    by_hand = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex()
+    (folder / file_of("二号直播间", "ed25519")).write_text(by_hand + "\n", encoding="ascii")
+    assert StudioKey("二号直播间", folder=folder).public() is not None
+    assert redact(f"[{by_hand}]") == "[****]"
+    secret = pseudonym_secret("一号直播间", folder=folder)
+    assert (folder / file_of("一号直播间", "pseudonyms")).read_text(encoding="ascii") == secret.hex()
+    assert not (no_keyring / "keys").exists()
