@@ -39,14 +39,16 @@ class _MallInfo2(ctypes.Structure):
 
 
 def malloc_mb() -> dict:
-    """glibc's heap: in use (uordblks + mmapped blocks) and free inside the arenas (fordblks)."""
+    """glibc's heap, MB: in use (uordblks + mmapped blocks), free inside the arenas (fordblks: resident growth that is
+    free is the allocator keeping pages — fragmentation —, growth in use is something held) and the arenas' size."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallinfo2.restype = _MallInfo2
         info = libc.mallinfo2()
     except (OSError, AttributeError):
         return {}
-    return {"in_use": round((info.uordblks + info.hblkhd) / 2**20, 1), "free": round(info.fordblks / 2**20, 1)}
+    return {"in_use": round((info.uordblks + info.hblkhd) / 2**20, 1), "free": round(info.fordblks / 2**20, 1),
+            "arena": round(info.arena / 2**20, 1)}
 
 
 def census() -> Counter:

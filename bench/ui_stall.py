@@ -114,25 +114,6 @@ def held_from(roots, least: int = 1_000) -> dict[str, int]:
     return found
 
 
-def malloc_mb() -> dict[str, float] | None:
-    """glibc's own account (mallinfo2), MB: what the C heap hands out (`used`: in use from arenas plus mmapped
-    blocks) and what it holds free inside its arenas (`free`): resident growth that is `free` is the allocator
-    keeping pages (fragmentation), growth that is `used` is something held. None off glibc."""
-    import ctypes
-
-    class Info(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                   "fsmblks", "uordblks", "fordblks", "keepcost")]
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallinfo2.restype = Info
-    except (OSError, AttributeError):
-        return None
-    info = libc.mallinfo2()
-    return {"used": round((info.uordblks + info.hblkhd) / 2**20, 1), "free": round(info.fordblks / 2**20, 1),
-            "arena": round(info.arena / 2**20, 1)}
-
-
 class Memory:
     """The process's resident size every 10 s, and a census of held containers every `census_s` (0: none), from a
     QTimer on the UI thread while the show runs."""
@@ -173,6 +154,8 @@ class Memory:
             self.trims.append((round(elapsed), round(took, 2), self.rss[-1][1], round(rss_mb(os.getpid()), 1)))
         if self._census_s and elapsed >= self._next:
             self._next += self._census_s
+            from bench.memory_growth import malloc_mb  # glibc's own account of the C heap
+
             self.census.append({"seconds": round(elapsed), "viewers": self._viewers(), "malloc_mb": malloc_mb(),
                                 "held": held_from(self._roots)})
             if self._trace:
