@@ -24,6 +24,7 @@ from app.assembly import (FrameSlot, LiveOptions, apply_layout, build_overlays, 
 from app.commerce.undo import UndoableVerbs
 from app.desk import Change, StudioSettings
 from app.health import HealthReport, health_problems, health_report
+from app.heap import HeapTrimmer
 from app.config import recordings_dir
 from app.kernel.events import SYSTEM, Event, EventType
 from app.live.connectors import dialect_for, open_feed
@@ -141,6 +142,7 @@ class Broadcast:
         self.view_skipped = 0  # events a window fell too far behind to be handed (the store has every one)
         self._comments: deque[Event] = deque(maxlen=500)  # recent shown comments, to pin one by its seq
         self._running = False
+        self.heap: HeapTrimmer | None = None  # the C heap handed back once a minute while the show runs
 
     # --- start / stop ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -217,6 +219,9 @@ class Broadcast:
             assistant = core.demo_assistant()
             assistant.start()
             helpers.append(assistant)
+        self.heap = HeapTrimmer()  # what the arenas keep free between the frames given back (app/heap.py)
+        self.heap.start()
+        helpers.append(self.heap)
         pipeline = Pipeline(settings, outputs, duration=options.duration, on_stats=self._stats,
                             compositor=self.compositor, video_source=video, audio_source=audio)
         pipeline.on_clock_start = core.bus.go_live

@@ -101,8 +101,10 @@ class ConsoleService:
         self.on_stats = None  # optional callable: each once-a-second PipelineStats of a broadcast (pipeline thread)
         self.view = view
         self.on_air_changed: list = []  # callables told True at a go-live, False at its stop, on the caller's thread
-        self._stopping = threading.Lock()  # guards _stops: each show is stopped once, a second stop waits for it
+        # guards _stops (each show is stopped once, a second stop waits for it) and _opening (one go-live at a time)
+        self._stopping = threading.Lock()
         self._stops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # show → Event set when it stopped
+        self._opening = False  # a go-live is opening (the window's worker and a control surface's may overlap)
         self.desk.subscribe(self._desk_changed)  # the show on air, the preview and control surfaces follow
 
     # --- state the window reads --------------------------------------------------------------------------
@@ -179,6 +181,17 @@ class ConsoleService:
     def go_live(self, options: LiveOptions) -> Broadcast:
         """Start a broadcast. On failure everything opened is closed again, the preview runs as before, and
         GoLiveError says what failed and what to check."""
+        with self._stopping:  # held for the flag only: nothing is opened under it
+            if self._opening:
+                raise ValueError("正在开播 / a go-live is already under way")
+            self._opening = True
+        try:
+            return self._go_live(options)
+        finally:
+            with self._stopping:
+                self._opening = False
+
+    def _go_live(self, options: LiveOptions) -> Broadcast:
         if self.live:
             raise ValueError("已在直播中 / already live")
         if self.stage.closed:

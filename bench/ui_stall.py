@@ -118,7 +118,7 @@ class Memory:
     """The process's resident size every 10 s, and a census of held containers every `census_s` (0: none), from a
     QTimer on the UI thread while the show runs."""
 
-    def __init__(self, census_s: float, viewers, roots=(), trace: bool = False, trim_s: float = 0.0) -> None:
+    def __init__(self, census_s: float, viewers, roots=(), trace: bool = False) -> None:
         from PySide6.QtCore import QTimer
 
         self.rss: list[tuple[float, float]] = []  # (seconds live, MB)
@@ -132,7 +132,6 @@ class Memory:
             tracemalloc.start(1)
         self._started, self._census_s, self._next, self._viewers = time.monotonic(), census_s, 0.0, viewers
         self._roots = roots
-        self._trim_s, self._next_trim, self.trims = trim_s, trim_s, []  # (seconds, ms, MB before, MB after)
         self._timer = QTimer()
         self._timer.setInterval(10_000)
         self._timer.timeout.connect(self.sample)
@@ -144,14 +143,6 @@ class Memory:
 
         elapsed = time.monotonic() - self._started
         self.rss.append((round(elapsed), round(rss_mb(os.getpid()), 1)))
-        if self._trim_s and elapsed >= self._next_trim:
-            import ctypes
-
-            self._next_trim += self._trim_s
-            started = time.perf_counter()
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-            took = (time.perf_counter() - started) * 1000
-            self.trims.append((round(elapsed), round(took, 2), self.rss[-1][1], round(rss_mb(os.getpid()), 1)))
         if self._census_s and elapsed >= self._next:
             self._next += self._census_s
             from bench.memory_growth import malloc_mb  # glibc's own account of the C heap
@@ -178,7 +169,7 @@ class Memory:
         start = next(((t, mb) for t, mb in self.rss if t >= after_s), self.rss[0])
         end = self.rss[-1]
         hours = max(1e-9, (end[0] - start[0]) / 3600)
-        out = {"trims": self.trims, "rss_mb": {"live_start": self.rss[0][1], "at_s": start[0], "then": start[1], "end": end[1],
+        out = {"rss_mb": {"live_start": self.rss[0][1], "at_s": start[0], "then": start[1], "end": end[1],
                           "per_hour_after": round((end[1] - start[1]) / hours, 1) if end[0] > start[0] else None},
                "rss_by_minute": [mb for t, mb in self.rss if t % 60 < 10]}
         if len(self.census) > 1:
@@ -218,7 +209,8 @@ def _feed_tool(rate: float, seconds: float):
     return process, ports.get(timeout=30), stop
 
 
-def measure(app, seconds: float, press=None) -> array:
+def measure(app, seconds: float, press=None, times: bool = False):
+    """Each tick's lateness (ms) over `seconds`; with `times`, (lateness, when each tick fired: time.monotonic())."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     # every tick's lateness in an array made whole before the phase starts (4 bytes a tick, its pages written now):
@@ -227,6 +219,7 @@ def measure(app, seconds: float, press=None) -> array:
     period_ms = 5.0
     capacity = int(seconds * 1000 / period_ms) + 1000  # the timer never fires more often than its period
     lateness = array("f", bytes(4 * capacity))
+    at = array("d", bytes(8 * capacity)) if times else None
     count = [0]
     clock = QElapsedTimer()
     clock.start()
@@ -236,6 +229,8 @@ def measure(app, seconds: float, press=None) -> array:
         now = clock.nsecsElapsed()
         if count[0] < capacity:
             lateness[count[0]] = max(0.0, (now - last[0]) / 1e6 - period_ms)
+            if at is not None:
+                at[count[0]] = time.monotonic()
             count[0] += 1
         last[0] = now
 
@@ -252,7 +247,32 @@ def measure(app, seconds: float, press=None) -> array:
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
     timer.stop()
-    return lateness[:count[0]]
+    return (lateness[:count[0]], at[:count[0]]) if times else lateness[:count[0]]
+
+
+def during_trims(lateness: array, at: array, trims, offset: float) -> dict:
+    """The UI thread while the console's heap trimmer (app/heap.py, its own thread) trimmed: for each trim, the
+    largest lateness of the ticks whose wait overlapped it; the same run's reference, the same windows half an
+    interval later (`offset`: no trim then)."""
+    from bisect import bisect_left
+
+    def worst(start: float, end: float) -> float | None:
+        # each tick waits from the one before it: the ticks that fired from the window's start to the first one
+        # after its end are the ones whose waits overlapped it
+        j, late = bisect_left(at, start), None
+        while j < len(at):
+            late = max(late or 0.0, lateness[j])
+            if at[j] >= end:
+                return late
+            j += 1
+        return None  # the phase ended before the window did
+
+    during = [w for t in trims if (w := worst(t.at, t.at + t.ms / 1000)) is not None]
+    between = [w for t in trims if (w := worst(t.at + offset, t.at + offset + t.ms / 1000)) is not None]
+    return {"trims": len(trims), "ms": summary([t.ms for t in trims]) if trims else None,
+            "released_mb": summary([t.released_mb for t in trims]) if trims else None,
+            "ui_late_during_trim": summary(during) if during else None,
+            "ui_late_half_an_interval_later": summary(between) if between else None}
 
 
 def summary(values: list[float]) -> dict:
@@ -271,9 +291,8 @@ def main() -> int:
                         help="a DouyinBarrageGrab-shaped feed at --rate frames/s into a Live show (bench/feed_replay.py)")
     parser.add_argument("--census-minutes", type=float, default=0.0,
                         help="every N minutes, the containers objects hold (a pause on the UI thread; 0: none)")
-    parser.add_argument("--trim-minutes", type=float, default=0.0,
-                        help="an experiment: every N minutes glibc's malloc_trim(0) on the UI thread (what the "
-                             "allocator holds free, handed back), timed, the resident size before and after")
+    parser.add_argument("--no-heap-trim", action="store_true",
+                        help="the console's heap trimmer (app/heap.py) stopped at go-live: the memory reference")
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc from go-live: what the Python heap grew by, by line, between the census "
                              "after 5 minutes and the last (slows the process: its stalls are then no figures)")
@@ -313,6 +332,8 @@ def main() -> int:
     idle = summary(measure(app, min(10.0, args.seconds)))  # before going live: the pre-live preview runs
     frames_before = window.preview.frames_shown
     going = summary(measure(app, 2.0, controls.go_live_action.trigger))  # 开播 pressed as a person does
+    while window.on_air.starting:  # it opens on a thread of its own: the window's lateness meanwhile counts too
+        going = max(going, summary(measure(app, 0.5)), key=lambda s: s["max_ms"])
     assert service.live, "the bench's go-live failed"
     tracked_before = census()
     cpu, first = time.process_time(), service.broadcast.core.bus.last_seq
@@ -321,8 +342,12 @@ def main() -> int:
 
     simulator = next((h for h in service.broadcast._helpers if isinstance(h, AudienceSimulator)), None)  # noqa: SLF001
     memory = Memory(args.census_minutes * 60, lambda: getattr(simulator, "came", 0), (service, window),
-                    trace=args.trace, trim_s=args.trim_minutes * 60)
-    busy_raw = measure(app, args.seconds)
+                    trace=args.trace)
+    trimmer = service.broadcast.heap
+    if args.no_heap_trim:
+        trimmer.stop()
+    busy_raw, busy_at = measure(app, args.seconds, times=True)
+    trims = during_trims(busy_raw, busy_at, trimmer.stats.recent, trimmer.interval_s / 2)  # RECENT: two hours of them
     memory.stop()
     cpu = (time.process_time() - cpu) / args.seconds  # the console process's cores (x264's threads included)
     core = service.broadcast.core
@@ -346,7 +371,7 @@ def main() -> int:
               "collections_stop": collected_stop,
               "tracked_at_go_live": tracked_before, "tracked_at_the_end": tracked_after, "cpu_cores": cpu, "lost": lost, "switch_ms": sys.getswitchinterval() * 1000,
               "pipeline_dropped": stats.dropped if stats else None, "capture_fps": stats.capture_fps if stats else None,
-              "memory": memory.result(),
+              "memory": memory.result(), "heap_trim": trims,
               "feed": None if feed is None else {"received": feed.received, "published": feed.published,
                                                  "malformed": feed.malformed, "reconnects": feed.reconnects}}
     out = Path(__file__).resolve().parent / "out"
@@ -364,6 +389,11 @@ def main() -> int:
         print(f"heap grew {json.dumps(result['memory']['heap_grew'], ensure_ascii=False)}")
     if "census" in result["memory"]:
         print(f"census {json.dumps(result['memory']['census'], ensure_ascii=False)}")
+    if trims["trims"]:
+        print(f"heap trims {trims['trims']}: took {json.dumps(trims['ms'])} ms, gave back "
+              f"{json.dumps(trims['released_mb'])} MB; the UI thread's lateness through each "
+              f"{json.dumps(trims['ui_late_during_trim'])}, through the same windows half an interval later (reference) "
+              f"{json.dumps(trims['ui_late_half_an_interval_later'])}")
     print(f"process CPU while live {cpu * 100:.0f}% of a core; events not stored at the stop: {lost}")
     print(f"events published {published} ({published / args.seconds:.0f}/s), preview frames shown {frames} "
           f"({frames / args.seconds:.1f}/s), pipeline drops {result['pipeline_dropped']}; the UI thread's longest "

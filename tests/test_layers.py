@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS = {
     "app.text": 0,  # the one rule for outside text
     "app.config": 0, "app.redaction": 0, "app.language": 0, "app.files": 0,
+    "app.heap": 0,  # the C heap handed back while a show runs (stdlib only)
     "app.values": 1,  # numbers and titles from outside (titles follow app.text)
     "app.kernel": 1,  # the event kernel: events, bus, banned words
     "app.signing": 1,  # a studio's Ed25519 key (keyring or a 0600 file)

@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
     def _on_air_changed(self, on_air: bool) -> None:
         """A go-live or a stop made here or by a control surface (StartStream / StopStream): the window follows."""
         controls = self.on_air
-        if on_air and controls.live_since is None:
+        if on_air and controls.live_since is None and not controls.starting:  # the window's own says so when done
             controls.went_live_elsewhere()
         elif not on_air and controls.live_since is not None and not self.service.live and not controls.stopping:
             controls.stopped()  # the window's own stop says so when its thread is done
@@ -491,6 +491,7 @@ class MainWindow(QMainWindow):
             self.teleprompter.close()
         if self.review_window is not None:
             self.review_window.close()
+        self.on_air.starter.cancel()  # a go-live under way finishes first (and is stopped just below)
         self.on_air.stopper.cancel()  # a stop under way finishes first (the window after it is gone)
         self.show_controls.previewer.cancel()  # and a preview being opened
         self.service.stop()

@@ -72,7 +72,9 @@ def insert_rows(connection, model, rows: list[dict], max_binds: int | None = Non
         raise KeyError(f"{table.name} has no column {sorted(unknown)[0]!r}")
     quote = connection.dialect.identifier_preparer.quote
     if max_binds is None and uses_copy(connection.dialect):
-        values = [tuple(_json(row[name]) if name in as_json else row[name] for name in columns) for row in rows]
+        # tuples made from lists, not generators: CPython 3.11 grows a generator's tuple in place, and one that
+        # gc.get_objects() handed out meanwhile cannot grow — SystemError (gh-107137; seen once here beside a census)
+        values = [tuple([_json(row[name]) if name in as_json else row[name] for name in columns]) for row in rows]
         return _copy(connection, f"COPY {quote(table.name)} ({', '.join(quote(name) for name in columns)}) FROM STDIN",
                      values)
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -82,7 +84,7 @@ def insert_rows(connection, model, rows: list[dict], max_binds: int | None = Non
     statements = 0
     for start in range(0, len(rows), per):
         chunk = rows[start:start + per]
-        values = tuple(_json(row[name]) if name in as_json else row[name] for row in chunk for name in columns)
+        values = tuple([_json(row[name]) if name in as_json else row[name] for row in chunk for name in columns])
         connection.exec_driver_sql(head + ", ".join([one] * len(chunk)), values)
         statements += 1
     return statements

@@ -1201,6 +1201,14 @@
         <translation>all passed</translation>
     </message>
     <message>
+        <source>开播中…</source>
+        <translation>going live…</translation>
+    </message>
+    <message>
+        <source>开播失败</source>
+        <translation>could not go live</translation>
+    </message>
+    <message>
         <source>开始演练吗？（画面带“演练”角标）</source>
         <translation>Start the rehearsal? (every frame is marked)</translation>
     </message>

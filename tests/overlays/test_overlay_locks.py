@@ -96,3 +96,51 @@ def test_two_stops_of_one_show_stop_it_once(tmp_path, monkeypatch, qapp_offscree
         assert calls == ["window"] and not service.live and not first.is_alive() and not second.is_alive()
     finally:
         service.close()
+
+
+def test_two_go_lives_at_once_open_one_show_and_the_other_is_told_why(tmp_path, monkeypatch, qapp_offscreen):
+    """The window's 开播 (on its worker) and a control surface's StartStream at the same moment: one opens, the
+    other is refused at once — never two shows opened, never a wait on the lock while the first one opens."""
+    import app.broadcast as broadcast_module
+    from app.console import ConsoleService, LiveOptions
+    from app.store.db import Database
+
+    monkeypatch.setenv("ANCHOR_CONSOLE_DATA", str(tmp_path / "data"))
+    service = ConsoleService(Database(f"sqlite:///{tmp_path / 'c.db'}"))
+    entered, release = threading.Event(), threading.Event()
+    real_open = broadcast_module.open_sources_for
+    opened_by, refused = [], []
+
+    def slow_sources(options):
+        opened_by.append(threading.current_thread().name)
+        entered.set()
+        assert release.wait(10)
+        return real_open(options)
+
+    def go_live():
+        try:
+            service.go_live(LiveOptions(recording_path=str(tmp_path / f"{threading.current_thread().name}.mkv"),
+                                        width=320, height=180, fps=15, audience_rate=50))
+        except ValueError as exc:
+            refused.append((threading.current_thread().name, str(exc)))
+
+    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    try:
+        first = threading.Thread(target=go_live, name="window", daemon=True)
+        first.start()
+        assert entered.wait(10)
+        second = threading.Thread(target=go_live, name="control surface", daemon=True)
+        second.start()
+        second.join(10)  # the watchdog: refused at once, while the first still opens
+        assert not second.is_alive() and not service._stopping.locked()  # noqa: SLF001
+        assert refused == [("control surface", "正在开播 / a go-live is already under way")]
+        release.set()
+        first.join(30)
+        assert not first.is_alive() and opened_by == ["window"] and service.live
+        service.stop()
+        service.go_live(LiveOptions(recording_path=str(tmp_path / "again.mkv"), width=320, height=180, fps=15,
+                                    audience_rate=50))  # the flag is down again once the first go-live ended
+        assert service.live and opened_by == ["window", "MainThread"]
+    finally:
+        release.set()
+        service.close()

@@ -3,6 +3,7 @@ SQLite and PostgreSQL; the event writer's batches go that way (a step per row ga
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 
@@ -63,6 +64,33 @@ def test_rows_read_back_as_sqlalchemys_own_insert_stores_them(catalogue, max_bin
         notes = connection.exec_driver_sql(f"SELECT note, note IS NULL FROM chain_links WHERE session_id = "
                                            f"{session_id} AND position >= 900000 ORDER BY position").all()
     assert notes[0] == notes[1]
+
+
+class _Nosy(dict):
+    """A row whose every read walks the collector's objects, as a census (bench/ui_stall.py) on another thread may
+    at any moment, and keeps what it saw for a while."""
+
+    seen: list = []
+
+    def __getitem__(self, key):
+        _Nosy.seen[:] = [gc.get_objects()]
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("max_binds", [None, 25])
+def test_rows_are_stored_while_the_collectors_objects_are_walked(catalogue, max_binds):
+    """CPython 3.11 grows a tuple made from a generator in place and cannot once gc.get_objects() has handed it out
+    (SystemError, gh-107137): the batch then failed and the writer fell back to a row at a time."""
+    core = SessionCore(catalogue)
+    session_id = core.start("bulk")
+    core.end()
+    rows = [_Nosy(row) for row in _rows(session_id, 40_000, 5)]
+    try:
+        with catalogue.engine.begin() as connection:
+            insert_rows(connection, EventRecord, rows, max_binds=max_binds)
+    finally:
+        _Nosy.seen.clear()
+    assert [row[0] for row in _stored(catalogue, session_id, range(40_000, 40_005))] == list(range(40_000, 40_005))
 
 
 def test_a_value_the_serializer_refuses_or_a_column_that_is_not_there_sends_nothing(catalogue):

@@ -41,6 +41,7 @@ def stop_show(qtbot):
 
     def stop(window) -> None:
         controls, on_air = window.show_controls, window.on_air
+        qtbot.waitUntil(lambda: not on_air.starting, timeout=30000)  # a go-live under way ends first
         assert on_air.stop_live()
         assert not controls.stop_action.isEnabled() and not controls.go_live_action.isEnabled()  # neither meanwhile
         qtbot.waitUntil(lambda: not on_air.stopping, timeout=30000)

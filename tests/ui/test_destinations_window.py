@@ -8,6 +8,7 @@ import json
 
 from PySide6.QtCore import Qt
 
+from tests.ui.going_live import go_live
 from app.destinations import KeyStore
 from tests.conftest import start_nginx, stop_nginx
 from tests.media.probe import probe
@@ -46,7 +47,7 @@ def test_two_destinations_each_with_its_health_and_one_failing_does_not_stop_the
         assert dock.table.item(0, 2).text() == f"rtmp://127.0.0.1:{rtmp_server.port}/live/"
         assert dock.table.item(0, 3).text() == "****" and MAIN_KEY not in dock.table.item(0, 2).text()
         backup_row, idle_row = row_of(dock, "备用 Backup"), row_of(dock, "不推 Idle")
-        assert window.on_air.go_live()
+        assert go_live(window)
         assert len(window.service.broadcast.options.destinations) == 2
         qtbot.waitUntil(lambda: all("正常" in dock.table.item(row, 4).text()
                                     and dock.table.item(row, 5).text() not in ("", "0") for row in (0, backup_row)),

@@ -104,7 +104,7 @@ def test_ctrl_and_a_number_switches_the_scene_and_f1_lists_it(window, qtbot, slo
 
 def test_go_live_and_stop_from_their_shortcuts(window, qtbot, slot_errors, tmp_path):
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.service.live, timeout=15000)
+    qtbot.waitUntil(lambda: window.on_air.live_since is not None, timeout=15000)  # the window says it is on air
     # on air: the timer is a light with the time (a rehearsal's is orange 演练中, a real show's red 直播中)
     assert "演练中" in window.show_controls.timer_label.text() and "background" in window.show_controls.timer_label.styleSheet()
     assert "未开播" not in window.stats_label.text()
@@ -181,7 +181,7 @@ def test_a_show_that_ends_is_listed_in_the_open_review_and_the_status_bar_forget
     window.activateWindow()  # the streamer goes back to the console to go live
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.service.live, timeout=15000)
+    qtbot.waitUntil(lambda: window.on_air.live_since is not None, timeout=15000)  # the window says it is on air
     qtbot.waitUntil(lambda: "GMV" in window.stats_label.text(), timeout=10000)
     QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: not window.service.live and not window.on_air.stopping, timeout=15000)

@@ -7,10 +7,11 @@ import time
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QListWidget, QPushButton
 
+from tests.ui.going_live import go_live
 from app.console import ConsoleService
 from app.kernel.events import Event, EventType
 from app.store.db import Database
@@ -25,7 +26,7 @@ def layer_names(window) -> set[str]:
 
 def test_go_live_to_rtmp_then_stop(window, qtbot, rtmp_server, stop_show):
     window.show_controls.destination.setText(rtmp_server.url(KEY))
-    assert window.on_air.go_live()
+    assert go_live(window)
     qtbot.waitUntil(lambda: window.preview.frames_shown > 15, timeout=15000)
     qtbot.waitUntil(lambda: len(window.comments.model.rows) > 0, timeout=10000)
     qtbot.waitUntil(lambda: "OK" in window.show_controls.health.text(), timeout=5000)
@@ -59,7 +60,7 @@ def test_pre_live_check_from_the_toolbar(window, qtbot, rtmp_server):
 
 def test_pin_product_with_hotkey_changes_the_overlay(window, qtbot):
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
     window.products.table.selectRow(1)
     qtbot.keyClick(window, Qt.Key.Key_F5)
@@ -75,7 +76,7 @@ def test_drag_an_overlay_in_the_preview_to_place_it(window, qtbot):
     from PySide6.QtCore import QPoint
 
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     window.service.broadcast.room.pin_product(window.service.broadcast.room.state.run_sheet[0], "assistant:test")
     qtbot.waitUntil(lambda: "product_card" in window.service.stage.overlay_boxes(), timeout=2000)
     x, y, w, h = window.service.stage.overlay_boxes()["product_card"]
@@ -112,7 +113,7 @@ def test_run_sheet_shows_each_products_picture(window, qtbot):
 
 def test_drop_coupon_from_the_dock(window, qtbot):
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     qtbot.waitUntil(lambda: window.coupons.list.count() == 3, timeout=5000)
     window.coupons.list.setCurrentRow(0)
     window.coupons.quantity.setValue(7)
@@ -146,7 +147,7 @@ def test_create_and_edit_coupons_before_and_during_live(window, qtbot, stop_show
     assert "discount < threshold" in window.statusBar().currentMessage()  # refused by the core, with the reason
     assert window.coupons.list.count() == 3
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     window.coupons.edit_coupon(None, fill_coupon(name="全场8折", kind="discount", rate=8.0, quantity=30))
     qtbot.waitUntil(lambda: window.coupons.list.count() == 4, timeout=2000)
     new_id = window.coupons._coupon_ids[3]
@@ -165,7 +166,7 @@ def test_create_and_edit_coupons_before_and_during_live(window, qtbot, stop_show
 
 def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     bus = window.service.broadcast.core.bus
     bus.publish(Event(EventType.COMMENT, {"user_id": "u1", "nickname": "<i>黑客</i>", "text": "<b>粗</b><img src=x>"}))
     bus.publish(Event(EventType.COMMENT, {"user_id": "u2", "nickname": "广告", "text": "加微信有优惠"}))
@@ -187,7 +188,7 @@ def test_comments_show_markup_as_typed_and_hide_banned(window, qtbot):
 
 def test_refused_action_is_explained_in_the_status_bar(window, qtbot):
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[-1], "assistant:t")
     qtbot.keyClick(window, Qt.Key.Key_F7)
@@ -198,7 +199,7 @@ def test_extreme_words_are_raised_before_going_live_and_in_the_teleprompter(wind
     questions = []
     window.confirm = lambda question: questions.append(question) or True
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     assert "极限词" in questions[0] and "全网最低" in questions[0] and "顶级" in questions[0]
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
@@ -240,7 +241,7 @@ def test_saving_a_key_without_a_keyring_says_so_and_writes_no_key(window, tmp_pa
 def live_run_sheet(window, qtbot):
     """Go live without the simulated audience; the room and the first product once the run sheet shows."""
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     qtbot.waitUntil(lambda: window.products.table.rowCount() == 6, timeout=5000)
     return window.service.broadcast.room, window.service.broadcast.room.state.run_sheet[0]
 
@@ -296,7 +297,7 @@ def test_overlay_switch_and_media_file_source_mirrored(window, qtbot, tmp_path):
     window.show_controls.media_file = str(path)
     window.show_controls.mirror.setChecked(True)
     window.desk.overlay_actions["product_card"].setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
@@ -321,7 +322,7 @@ def test_only_cameras_that_exist_are_listed_and_a_missing_one_is_a_clear_message
     qtbot.addWidget(again)
     assert again.show_controls.source.currentData() == "cam:0" and "未找到" in again.show_controls.source.currentText()
     again.confirm = lambda question: True
-    assert not again.on_air.go_live()
+    assert not go_live(again)
     assert "camera 0 not found" in again.statusBar().currentMessage()
     assert not again.service.live
     again.settings.setValue("live/source", "testsrc")
@@ -374,7 +375,7 @@ def test_choices_are_remembered_for_the_next_start(window, tmp_path):
 
 def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     window.desk.set_banned_words(["退钱", "加微信"])
     window.desk.set_keywords(["发货"])
     bus = window.service.broadcast.core.bus
@@ -389,7 +390,7 @@ def test_banned_words_edited_live_and_keywords_highlighted(window, qtbot):
 
 def test_overlay_can_be_placed(window, qtbot):
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     room = window.service.broadcast.room
     room.pin_product(room.state.run_sheet[0], "assistant:t")
     qtbot.waitUntil(lambda: "product_card" in layer_names(window), timeout=1000)
@@ -402,7 +403,7 @@ def test_overlay_can_be_placed(window, qtbot):
 def test_portrait_canvas_goes_live_in_portrait(window, qtbot, stop_show):
     window.show_controls.audience.setChecked(False)
     window.show_controls.canvas.setCurrentIndex(window.show_controls.canvas.findData("720x1280x30"))
-    assert window.on_air.go_live()
+    assert go_live(window)
     qtbot.waitUntil(lambda: window.preview.frames_shown > 3, timeout=5000)
     _seq, frame = window.service.stage.frame()
     assert frame.shape[0] > frame.shape[1]  # taller than wide
@@ -431,7 +432,7 @@ def test_preview_runs_before_going_live_and_after_stopping(window, qtbot, stop_s
     qtbot.waitUntil(lambda: window.service.stage.previewing and window.preview.frames_shown > 3, timeout=5000)
     assert window.preview.badge and window.service.broadcast is None and window.service.health() is None  # nothing sent
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     assert not window.service.stage.previewing
     shown = window.preview.frames_shown
     qtbot.waitUntil(lambda: window.preview.frames_shown > shown + 3, timeout=5000)
@@ -449,7 +450,7 @@ def test_after_a_stop_the_window_answers_while_a_slow_source_opens_the_preview(w
     qtbot.waitUntil(lambda: stage.previewing and window.show_controls.preview_settled, timeout=5000)
     window.show_controls.audience.setChecked(False)
     window.show_controls.go_live_action.trigger()
-    qtbot.waitUntil(lambda: window.service.live, timeout=10000)
+    qtbot.waitUntil(lambda: window.on_air.live_since is not None, timeout=10000)  # the window says it is on air
     gate, opened_on = threading.Event(), []
     real_open = stage._open
 
@@ -468,6 +469,111 @@ def test_after_a_stop_the_window_answers_while_a_slow_source_opens_the_preview(w
     gate.set()
     qtbot.waitUntil(lambda: stage.previewing and window.preview.frames_shown > 0, timeout=10000)
     assert slot_errors == []
+
+
+def test_the_window_answers_while_a_go_live_opens_and_says_how_it_went(window, qtbot, monkeypatch, slot_errors):
+    """开播 opens the sources, the outputs and the session on a thread of its own (a camera or a server can take
+    seconds): meanwhile the window's timers run, the light says 开播中… and neither button can be pressed; then it is
+    on air — or the reason is shown and 开播 can be pressed again."""
+    import threading
+
+    import app.broadcast as broadcast_module
+
+    gate, opened_on, ticks = threading.Event(), [], []
+    real_open = broadcast_module.open_sources_for
+
+    def slow_sources(options):  # the camera that takes its time
+        opened_on.append(threading.current_thread().name)
+        assert gate.wait(20)
+        return real_open(options)
+
+    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    controls = window.show_controls
+    controls.audience.setChecked(False)
+    controls.go_live_action.trigger()
+    qtbot.waitUntil(lambda: opened_on != [], timeout=10000)
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.wait(300)  # the window's event loop runs while the sources are still opening
+    assert len(ticks) > 5 and not gate.is_set() and not window.service.live
+    assert opened_on == ["go live"] and window.on_air.starting  # the go-live's worker, not the window's thread
+    assert "开播中" in controls.timer_label.text()
+    assert not controls.go_live_action.isEnabled() and not controls.stop_action.isEnabled()
+    assert not window.on_air.go_live()  # 开播 again meanwhile (its shortcut): nothing
+    gate.set()
+    qtbot.waitUntil(lambda: not window.on_air.starting, timeout=20000)
+    assert window.service.live and window.on_air.live_since is not None and controls.stop_action.isEnabled()
+    assert "开播中" not in controls.timer_label.text()
+    window.service.stop()
+    qtbot.waitUntil(lambda: controls.go_live_action.isEnabled(), timeout=10000)
+
+    def broken(options):
+        raise RuntimeError("the capture card fell over")
+
+    monkeypatch.setattr(broadcast_module, "open_sources_for", broken)
+    window.alert.dismiss.click()
+    controls.go_live_action.trigger()
+    qtbot.waitUntil(lambda: not window.on_air.starting, timeout=20000)
+    assert not window.service.live and controls.go_live_action.isEnabled() and not controls.stop_action.isEnabled()
+    assert window.alert.isVisible() and "the capture card fell over" in window.alert.text
+    assert controls.timer_label.text() == "00:00:00"
+    timer.stop()
+    assert slot_errors == []
+
+
+def test_a_control_surfaces_go_live_under_way_refuses_the_windows_and_the_window_follows_it(window, qtbot,
+                                                                                          monkeypatch, slot_errors):
+    import threading
+
+    import app.broadcast as broadcast_module
+
+    gate, opened = threading.Event(), threading.Event()
+    real_open = broadcast_module.open_sources_for
+
+    def slow_sources(options):
+        opened.set()
+        assert gate.wait(20)
+        return real_open(options)
+
+    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    controls = window.show_controls
+    controls.audience.setChecked(False)
+    options = controls.options([])
+    surface = threading.Thread(target=window.service.go_live, args=(options,), name="StartStream", daemon=True)
+    surface.start()
+    assert opened.wait(10)
+    controls.go_live_action.trigger()  # 开播 pressed while the control surface's go-live still opens
+    qtbot.waitUntil(lambda: not window.on_air.starting, timeout=10000)
+    assert "正在开播" in window.alert.text and controls.go_live_action.isEnabled()
+    gate.set()
+    surface.join(20)
+    qtbot.waitUntil(lambda: window.on_air.live_since is not None, timeout=10000)  # the window follows it on air
+    assert window.service.live and controls.stop_action.isEnabled() and not controls.go_live_action.isEnabled()
+    assert slot_errors == []
+
+
+def test_closing_the_window_while_it_goes_live_leaves_nothing_on_air(window, qtbot, monkeypatch):
+    import threading
+
+    import app.broadcast as broadcast_module
+
+    gate, opened = threading.Event(), threading.Event()
+    real_open = broadcast_module.open_sources_for
+
+    def slow_sources(options):
+        opened.set()
+        assert gate.wait(20)
+        return real_open(options)
+
+    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    window.show_controls.audience.setChecked(False)
+    window.show_controls.go_live_action.trigger()
+    qtbot.waitUntil(opened.is_set, timeout=10000)
+    threading.Timer(0.5, gate.set).start()  # the camera opens at last while the window closes
+    window.close()
+    assert gate.is_set() and not window.service.live
+    assert window.service.history.sessions(rehearsals=True)[0].status == "ended"
 
 
 def test_catalogue_is_listed_before_going_live_but_verbs_wait(window, qtbot):
@@ -489,7 +595,7 @@ def test_camera_mode_is_reported_from_what_opencv_gives(window, qtbot, tmp_path)
     window.show_controls.source.setCurrentIndex(window.show_controls.source.count() - 1)
     assert window.show_controls.camera_mode.isEnabled()
     window.show_controls.camera_mode.setCurrentIndex(window.show_controls.camera_mode.findData("1920x1080@30"))
-    assert window.on_air.go_live()
+    assert go_live(window)
     camera = window.service.broadcast.pipeline.video_source.unwrapped()  # the camera under the scenes
     assert camera.want == (1920, 1080, 30)  # asked for the chosen mode, not the 1280x720 canvas
     assert "camera gives 640x360@" in window.statusBar().currentMessage()  # fps: whatever the device says
@@ -561,7 +667,7 @@ def test_allow_lan_assistants_from_the_window(window, qtbot):
     code = server.pairing_code("127.0.0.1")
     assert code in told[0] and server.fingerprint in code and "wss://" in told[0]
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     from app.remote.pairing import parse_pairing_code
 
     url, token, fingerprint = parse_pairing_code(code)
@@ -600,7 +706,7 @@ def test_the_assistants_window_on_a_second_machine(window, qtbot):
     remote.call("next_product")
     assert "go live" in remote.statusBar().currentMessage() or "not live" in remote.statusBar().currentMessage()
     window.show_controls.audience.setChecked(True)
-    assert window.on_air.go_live()
+    assert go_live(window)
     qtbot.waitUntil(lambda: remote.products.table.rowCount() == 6, timeout=5000)
     remote.products.table.selectRow(3)
     remote.products._pin_selected(lambda pid: remote.call("pin_product", pid))
@@ -643,7 +749,7 @@ def test_audio_meter_and_mute(window, qtbot, stop_show):
 
     qtbot.waitUntil(lambda: window.show_controls.meter.value() > 30, timeout=5000)  # the test beep, before going live already
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()  # the test pattern beeps at the start of every second
+    assert go_live(window)  # the test pattern beeps at the start of every second
     qtbot.waitUntil(lambda: window.show_controls.meter.value() > 30, timeout=5000)  # above -30 dBFS: the beep is seen
     assert "dB" in window.show_controls.meter.text()
     qtbot.waitUntil(lambda: window.service.broadcast.core.bus.stream_time() > 1.5, timeout=5000)
@@ -682,7 +788,7 @@ def test_layout_is_shown_and_placed_before_going_live(window, qtbot):
     placed = window.service.desk.settings.overlay_positions["product_card"]
     assert abs(placed[0] - (x + 300)) <= 2 and abs(placed[1] - (y - 100)) <= 2
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     assert "product_card" not in window.service.stage.overlay_boxes()  # the samples do not go on air
     window.service.act("pin_product", window.service.broadcast.room.state.run_sheet[0])
     qtbot.waitUntil(lambda: "product_card" in window.service.stage.overlay_boxes(), timeout=2000)
@@ -706,7 +812,7 @@ def test_real_room_events_from_a_platform_bridge(window, qtbot, stop_show):
         with Bridge([frames]) as bridge:
             window.doors.set_feed_url(f"ws://127.0.0.1:{bridge.port}/room/abc123")
             assert not window.show_controls.audience.isChecked()  # a real feed replaces the simulated audience
-            assert window.on_air.go_live()
+            assert go_live(window)
             qtbot.waitUntil(lambda: any(e.payload.get("nickname") == "真实观众" for e in window.comments.model.rows),
                             timeout=10000)
             qtbot.waitUntil(lambda: window.service.metrics().orders == 1, timeout=5000)
@@ -752,7 +858,7 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
 
     refused = free_port()  # nothing listens: refused before anything is opened
     window.show_controls.destination.setText(f"rtmp://127.0.0.1:{refused}/live/{KEY}")
-    assert not window.on_air.go_live()
+    assert not go_live(window)
     assert f"rtmp://127.0.0.1:{refused}/live/****" in window.alert.text and KEY not in window.alert.text
     assert window.service.history.sessions() == [] and window.service.stage.previewing
 
@@ -762,7 +868,7 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
         port = silent.getsockname()[1]
         window.show_controls.destination.setText(f"rtmp://127.0.0.1:{port}/live/{KEY}")
         window.alert.dismiss.click()
-        assert window.on_air.go_live()
+        assert go_live(window)
         camera = window.service.broadcast.pipeline.video_source.unwrapped()  # the camera under the scenes
         qtbot.waitUntil(lambda: window.alert.isVisible(), timeout=20000)
     text = window.alert.text
@@ -785,11 +891,11 @@ def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server, st
     asked = []
     window.choose = lambda question, choices: asked.append((question, set(choices))) or None  # Cancel
     window.show_controls.destination.setText(rtmp_server.url(KEY))
-    assert not window.on_air.go_live() and not window.service.live
+    assert not go_live(window) and not window.service.live
     assert asked and KEY not in asked[0][0] and asked[0][1] == {"test", "live"}
 
     window.choose = lambda question, choices: "live"
-    assert window.on_air.go_live()
+    assert go_live(window)
     assert not window.show_controls.rehearsal and not window.show_controls.audience.isChecked() and not window.show_controls.audience.isEnabled()
     assert window.service.broadcast.core.kind == "live"
     qtbot.wait(1500)
@@ -801,7 +907,7 @@ def test_rehearsal_or_live_is_asked_never_guessed(window, qtbot, rtmp_server, st
 def test_an_event_the_log_cannot_store_is_shown_and_the_rest_are_kept(window, qtbot, stop_show):
     """Issue #11: 2^63 stopped the event log for good; now it is set aside, counted, and the streamer is told."""
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     core = window.service.broadcast.core
     core.bus.publish(Event(EventType.ORDER, {"user_id": "u", "product_id": 1, "quantity": 1, "amount_cents": 2**63,
                                              "order_id": "o-huge"}))
@@ -817,7 +923,7 @@ def test_room_tools_docks_draw_answer_questions_and_notices(window, qtbot):
     and put on stream (an extreme word refused with the reason, the item kept), a notice pinned, auto-reply
     switched on for the room's clock, and Ctrl+Z taking the last one back."""
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     room = window.service.broadcast.room
     core = window.service.broadcast.core
     window.draw.keyword.setText("来了")
@@ -978,7 +1084,7 @@ def test_a_stalled_window_says_how_many_events_it_did_not_draw(window, qtbot, mo
     asked = controls.options
     monkeypatch.setattr(controls, "options", lambda *a, **k: replace(asked(*a, **k), audience_rate=300))
     controls.go_live_action.trigger()
-    qtbot.waitUntil(lambda: window.service.live, timeout=15000)
+    qtbot.waitUntil(lambda: window.on_air.live_since is not None, timeout=15000)  # the window says it is on air
     assert "来不及显示" not in window.comments.status.text()
     time.sleep(1.5)  # the UI thread held up (a slow disk, a busy machine) while the room goes on
     qtbot.waitUntil(lambda: "来不及显示" in window.comments.status.text(), timeout=5000)

@@ -9,6 +9,7 @@ import pytest
 
 from PySide6.QtCore import Qt
 
+from tests.ui.going_live import go_live
 from app.console import default_scenes
 
 
@@ -82,7 +83,7 @@ def test_one_scene_stays_and_the_defaults_come_back(window, qtbot):
 
 def test_an_edit_on_air_changes_the_scene_on_air_at_once(window, qtbot):
     window.show_controls.audience.setChecked(False)
-    assert window.on_air.go_live()
+    assert go_live(window)
     on_air = window.service.broadcast.scenes
     program = window.service.desk.program_scene
     edited = [s for s in default_scenes()]

@@ -29,6 +29,8 @@ class OnAir:
         self.check_dialog = None
         self.last_checks: list = []
         self.stopper = Worker(window, "stop")  # the stop writes the recording and the session: not on this thread
+        # the go-live opens the sources, the outputs (a server's handshake), the encoder and the session: not here
+        self.starter = Worker(window, "go live")
         controls.check_action.triggered.connect(lambda: self.run_prelive_check())
         controls.upload_action.triggered.connect(self.run_upload_check)
         controls.go_live_action.triggered.connect(self.go_live)
@@ -102,7 +104,12 @@ class OnAir:
 
     # --- go live / stop --------------------------------------------------------------------------------------
     def go_live(self) -> bool:
+        """开播: asked here, then everything opens on a thread of its own (a server's handshake may take seconds, a
+        camera a second); the window says 开播中… and answers meanwhile. True when the go-live began (its end:
+        `_go_live_done`), False when it was not asked for or declined."""
         window = self.window
+        if self.starting or self.service.live:
+            return False
         names, urls = self.controls.urls()
         test_server = False
         if urls and self.controls.rehearsal:
@@ -120,12 +127,34 @@ class OnAir:
         if test_server:
             options = replace(options, test_server_confirmed=True)
         window.remember()
-        try:
-            self.service.go_live(options)
-        except (DestinationError, ValueError) as exc:  # the service has rolled back: the preview runs again
-            window.alert.show_message(redact(str(exc)))
-            window.message(redact(str(exc)), error=True)
-            return False
+        self.controls.go_live_action.setEnabled(False)
+        self.controls.stop_action.setEnabled(False)
+        self.controls.timer_label.setText("● " + tr("开播中…"))
+        window.message(tr("开播中…"))
+        service = self.service  # the thread holds no Qt object (ui/worker.py)
+        self.starter.start(lambda: service.go_live(options), lambda result: self._go_live_done(result, names))
+        return True
+
+    @property
+    def starting(self) -> bool:
+        return self.starter.busy
+
+    def _go_live_done(self, result, names: list[str]) -> None:
+        """The go-live's end, on the window's thread: on air, or why not (the service has rolled back: the preview
+        runs again)."""
+        window = self.window
+        if isinstance(result, BaseException) and self.service.live:  # a control surface's StartStream came first
+            self.went_live_elsewhere()
+            return
+        if isinstance(result, BaseException):
+            message = redact(str(result)) if isinstance(result, (DestinationError, ValueError)) else \
+                redact(tr("开播失败") + f": {type(result).__name__}: {result}")
+            self.show_on_air(None)
+            self.controls.go_live_action.setEnabled(True)
+            self.controls.stop_action.setEnabled(False)
+            window.alert.show_message(message)
+            window.message(message, error=True)
+            return
         window.alert.hide()
         window.destinations.went_live(names)
         self.live_since = time.monotonic()
@@ -136,7 +165,6 @@ class OnAir:
         self.controls.go_live_action.setEnabled(False)
         self.controls.stop_action.setEnabled(True)
         window.message(tr("已开播") + (" · " + tr("摄像头实际") + f" {camera}" if camera else ""))
-        return True
 
     def went_live_elsewhere(self) -> None:
         """A control surface's StartStream: the light, the timer and the buttons as for the window's own go-live."""
@@ -169,7 +197,7 @@ class OnAir:
     def stop_live(self) -> bool:
         """停播: asked, then the stream stops on a thread of its own (finishing the recording and writing the show
         takes a few hundred ms at 5,000 events/s); the window says 停播中… and answers meanwhile."""
-        if not self.service.live or self.stopping or not self.window.confirm(tr("确定停播吗？")):
+        if not self.service.live or self.stopping or self.starting or not self.window.confirm(tr("确定停播吗？")):
             return False
         self.controls.go_live_action.setEnabled(False)
         self.controls.stop_action.setEnabled(False)
