@@ -170,3 +170,63 @@ def test_the_comparison_page_sets_each_figure_beside_the_other(database):
     assert legend == [f"#{i} 周一" if n == 0 else f"#{i} 周二" for n, i in enumerate(ids)] * 2
     text = compare_text(reviews).splitlines()
     assert [line.split("  ")[0] for line in text[1:]] == list(FIGURES)
+
+
+def _elements(svg: str) -> list[tuple[str, dict, str]]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    return [(el.tag.split("}")[1], dict(el.attrib), (el.text or "")) for el in root.iter()]
+
+
+def test_a_chart_places_every_point_band_and_tick_where_its_value_says():
+    """The screen's chart (600 × 270, margins 52 / 14 / 12 / 44: a plot 534 × 214 from (52, 12)) worked by hand:
+    minutes 0–20 on round ticks of 5, online 0–100 on ticks of 25; a point (x, y) at 52 + 534·x/20, 12 + 214·(1 − y/100)."""
+    from app.report import _svg
+
+    svg = _svg([("在线", "#e4393c", [(0, 0), (10, 50), (20, 100)])], "分钟 min", "在线 online",
+               [(2, 6, "A <b>"), (8, 9, "B")], False, 600, 270, 6, "wide")
+    elements = _elements(svg)
+    root = elements[0][1]
+    assert root["viewBox"] == "0 0 600 270" and root["class"] == "chart wide" and root["aria-label"] == "在线 online"
+    line = next(a for tag, a, _ in elements if tag == "polyline")
+    assert line["points"] == "52.0,226.0 319.0,119.0 586.0,12.0" and line["stroke"] == "#e4393c"
+    bands = [a for tag, a, _ in elements if tag == "rect"]
+    assert [(b["x"], b["y"], b["width"], b["height"], b["opacity"]) for b in bands] == [
+        ("105.4", "12", "106.8", "214", "0.14"), ("265.6", "12", "26.7", "214", "0.06")]  # minute 2–6, 8–9
+    assert [t for tag, _, t in elements if tag == "title"] == ["A <b>", "B"]
+    grid = [(a["x1"], a["x2"], a["y1"]) for tag, a, _ in elements if tag == "line"]
+    assert grid == [("52", "586", y) for y in ("226.0", "172.5", "119.0", "65.5", "12.0")]
+    texts = [(a["x"], a["y"], a["text-anchor"], t) for tag, a, t in elements if tag == "text"]
+    assert texts == [("46", "230.0", "end", "0"), ("46", "176.5", "end", "25"), ("46", "123.0", "end", "50"),
+                     ("46", "69.5", "end", "75"), ("46", "16.0", "end", "100"),
+                     ("52.0", "244", "middle", "0"), ("185.5", "244", "middle", "5"), ("319.0", "244", "middle", "10"),
+                     ("452.5", "244", "middle", "15"), ("586.0", "244", "middle", "20"),
+                     ("586", "264", "end", "分钟 min")]
+
+
+def test_bars_are_centred_on_their_minute_with_half_a_bar_of_room_at_each_end():
+    """The phone's chart (340 × 230: a plot 274 × 174): minutes −0.5 to 2.5, orders 0–8 on ticks of 2; a bar 0.8 of
+    a minute wide (73.1), centred on its minute; a minute without orders draws nothing."""
+    from app.report import _svg
+
+    elements = _elements(_svg([("单", "#2f7ed8", [(0, 3), (1, 0), (2, 7)])], "分钟", "订单", [], True, 340, 230, 4,
+                              "narrow"))
+    bars = [(a["x"], a["y"], a["width"], a["height"], a["fill"]) for tag, a, _ in elements if tag == "rect"]
+    assert bars == [("61.1", "120.8", "73.1", "65.2", "#2f7ed8"), ("243.8", "33.8", "73.1", "152.2", "#2f7ed8")]
+    ticks = [(a["x"], t) for tag, a, t in elements if tag == "text" and a["y"] == "204"]
+    assert ticks == [("97.7", "0"), ("189.0", "1"), ("280.3", "2")]
+    assert [(a["x"], a["y"], t) for tag, a, t in elements if tag == "text"][-1] == ("326", "224", "分钟")
+    assert [a["y1"] for tag, a, _ in elements if tag == "line"] == ["186.0", "142.5", "99.0", "55.5", "12.0"]
+
+
+def test_a_chart_is_drawn_for_a_screen_and_for_a_phone_with_a_legend_for_two_lines():
+    from app.report import _line_chart
+
+    one = _line_chart([("在线", "#e4393c", [(0, 1), (5, 2)])], "分钟", "在线")
+    assert one.count("<svg") == 2 and 'viewBox="0 0 600 270"' in one and 'viewBox="0 0 340 230"' in one
+    assert "legend" not in one
+    two = _line_chart([("A <i>", "#e4393c", [(0, 1)]), ("B", "#2f7ed8", [(1, 2)])], "分钟", "在线")
+    assert two.endswith('<div class="legend"><span><i style="background:#e4393c"></i>A &lt;i&gt;</span>'
+                        '<span><i style="background:#2f7ed8"></i>B</span></div>')
+    assert _line_chart([("在线", "#e4393c", [])], "分钟", "在线") == '<p class="sub">—</p>'

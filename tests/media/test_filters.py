@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from app.media.filters import ChromaKeyer, FilterError, FilteredSource, key_colour_at, make_chroma, smooth_skin
 from app.media.scene_source import SceneSource
@@ -153,3 +153,179 @@ def test_no_click_raises_past_the_picker(x, y, width, height):
         assert not (np.isfinite(x) and np.isfinite(y)) and " / " in str(refused)
         return
     assert len(colour) == 3 and all(isinstance(c, int) and 0 <= c <= 255 for c in colour)
+
+
+def _crcb(colours) -> tuple[np.ndarray, np.ndarray]:
+    ycrcb = cv2.cvtColor(np.asarray(colours, np.uint8).reshape(-1, 1, 3), cv2.COLOR_BGR2YCrCb).reshape(-1, 3)
+    return ycrcb[:, 1].astype(np.float64), ycrcb[:, 2].astype(np.float64)
+
+
+def _expected_alpha(colours, colour, similarity, smoothness) -> np.ndarray:
+    """The key's alpha worked out in float64 from its definition: the distance in CrCb from the key colour, 0 up to
+    `similarity`, a ramp `smoothness` long, both on a 0–256 scale shortened by how far the key colour lies from grey
+    against how far pure green (0, 255, 0) does."""
+    key_cr, key_cb = _crcb([colour])
+    green_cr, green_cb = _crcb([(0, 255, 0)])
+    reach = min(1.0, float(np.hypot(key_cr - 128, key_cb - 128)[0] / np.hypot(green_cr - 128, green_cb - 128)[0]))
+    low, span = similarity * 256 * reach, max(1.0, smoothness * 256 * reach)
+    cr, cb = _crcb(colours)
+    return np.clip((np.hypot(cr - key_cr, cb - key_cb) - low) * 255 / span, 0, 255)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)),
+       st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.integers(0, 2 ** 32 - 1))
+@example((0, 0, 255), 0.3, 0.1, 0.0, 1)  # red and blue lie further from grey than pure green: their reach is 1
+@example((255, 0, 0), 0.3, 0.1, 0.5, 2)
+@example((255, 0, 255), 0.2, 0.05, 0.0, 3)
+def test_each_pixels_alpha_and_spill_follow_the_definition(colour, similarity, smoothness, spill, seed):
+    """A strip 8 pixels high (keyed at full size) of 200 colours, half of them near the key colour: each pixel's
+    alpha is the definition's (truncated, to one level for float32) and the key's strongest channel is capped at
+    the higher of the other two plus (1 − spill) · 64."""
+    rng = np.random.default_rng(seed)
+    near = np.clip(np.asarray(colour) + rng.integers(-40, 41, (100, 3)), 0, 255)
+    colours = np.vstack([near, rng.integers(0, 256, (100, 3))]).astype(np.uint8)
+    strip = np.repeat(colours[None, :, :], 8, axis=0)
+    keyed = ChromaKeyer(make_chroma(colour, similarity, smoothness, spill)).apply(strip)
+    expected = np.floor(_expected_alpha(colours, colour, similarity, smoothness))
+    assert np.abs(keyed[3, :, 3].astype(int) - expected).max() <= 1
+    assert (keyed[:, :, 3] == keyed[3, :, 3]).all()
+    channel = int(np.argmax(colour))
+    others = [c for c in range(3) if c != channel]
+    cap = np.minimum(255, colours[:, others].max(axis=1).astype(int) + round((1 - spill) * 64))
+    wanted = colours.astype(int).copy()
+    if spill > 0:
+        wanted[:, channel] = np.minimum(wanted[:, channel], cap)
+    assert (keyed[3, :, :3].astype(int) == wanted).all()
+
+
+def test_a_picture_64_pixels_each_way_is_keyed_at_half_size_and_a_smaller_one_whole():
+    """At half size the edge between screen and host is a pixel of ramp (as OBS's smoothness gives); below 64
+    pixels either way the picture is keyed whole, edge hard. The halves' own alpha is the definition's."""
+    def edged(width, height):
+        picture = np.empty((height, width, 3), np.uint8)
+        picture[:] = GREEN_SCREEN
+        picture[:, 31:] = HOST  # an edge at an odd column: it falls inside a half-size pixel
+        return ChromaKeyer(make_chroma(GREEN_SCREEN)).apply(picture)[:, :, 3]
+
+    for width, height in ((63, 64), (64, 63), (40, 40)):
+        assert set(np.unique(edged(width, height))) == {0, 255}, (width, height)
+    soft = edged(64, 64)
+    ramp = sorted({int(c) for c in np.nonzero((soft > 0) & (soft < 255))[1]})
+    assert ramp and set(ramp) <= {29, 30, 31, 32} and soft[:, :29].max() == 0 and soft[:, 33:].min() == 255, ramp
+    across = np.ascontiguousarray(np.transpose(np.dstack([edged(64, 64)] * 3), (1, 0, 2)))  # the edge turned
+    turned = np.empty((64, 64, 3), np.uint8)
+    turned[:] = GREEN_SCREEN
+    turned[31:] = HOST
+    lying = ChromaKeyer(make_chroma(GREEN_SCREEN)).apply(turned)[:, :, 3]
+    assert (lying == across[:, :, 0]).all()  # a horizontal edge keyed as the vertical one turned
+    rng = np.random.default_rng(7)
+    quadrants = rng.integers(0, 256, (4, 3)).astype(np.uint8)
+    quadrants[0] = (110, 140, 90)  # one on the ramp (alpha ~102)
+    picture = np.empty((128, 128, 3), np.uint8)
+    for n, (row, column) in enumerate(((0, 0), (0, 64), (64, 0), (64, 64))):
+        picture[row:row + 64, column:column + 64] = quadrants[n]
+    keyed = ChromaKeyer(make_chroma(GREEN_SCREEN, 0.3, 0.2)).apply(picture)
+    expected = np.floor(_expected_alpha(quadrants, GREEN_SCREEN, 0.3, 0.2))
+    centres = [keyed[32, 32, 3], keyed[32, 96, 3], keyed[96, 32, 3], keyed[96, 96, 3]]
+    assert 0 < expected[0] < 255 and np.abs(np.asarray(centres, int) - expected).max() <= 1
+
+
+def test_filtered_source_smooths_then_keys_and_keeps_the_picture_as_it_came():
+    from app.media.sources import TestPatternSource
+
+    pattern = TestPatternSource(160, 96, 30)
+    plain = FilteredSource(TestPatternSource(160, 96, 30))
+    assert plain.keyer is None and plain.beauty == 0.0 and plain.last_raw is None
+    first = plain.frame_at(0.5)
+    assert first is plain.last_raw and (first == pattern.frame_at(0.5)).all()  # nothing applied, that time's picture
+    first = first.copy()  # the pattern draws each picture into one buffer
+    assert not (plain.frame_at(0.9) == first).all()  # another time, another picture
+    for beauty in (0.6, 1.0):
+        smoothing = FilteredSource(TestPatternSource(160, 96, 30), beauty=beauty)
+        assert (smoothing.frame_at(0.5) == smooth_skin(pattern.frame_at(0.5), beauty)).all()
+        assert (smoothing.last_raw == pattern.frame_at(0.5)).all()
+    both = FilteredSource(TestPatternSource(160, 96, 30), chroma=make_chroma(GREEN_SCREEN), beauty=0.5)
+    keyed = ChromaKeyer(make_chroma(GREEN_SCREEN)).apply(smooth_skin(pattern.frame_at(0.5), 0.5))
+    assert (both.frame_at(0.5) == keyed).all()
+    with pytest.raises(FilterError, match="^strength 需在 0–1 之间 / strength must be between 0 and 1$"):
+        FilteredSource(pattern, beauty=1.5)
+
+
+@pytest.mark.parametrize("settings_given,named", [
+    (dict(similarity=1.5), "similarity"), (dict(smoothness=-0.01), "smoothness"), (dict(spill=2), "spill"),
+    (dict(similarity=True), "similarity"), (dict(smoothness="0.5"), "smoothness"), (dict(spill=None), "spill"),
+    (dict(similarity=float("inf")), "similarity")])
+def test_each_setting_out_of_range_is_refused_by_its_name(settings_given, named):
+    with pytest.raises(FilterError, match=f"^{named} 需在 0–1 之间 / {named} must be between 0 and 1$"):
+        make_chroma(**settings_given)
+
+
+@pytest.mark.parametrize("colour", [(0, 256, 0), (1, 2), (1, 2, 3, 4), (0, 0, -1), (0.5, 0, 0), [0, 0], "abc"])
+def test_a_key_colour_that_is_not_three_whole_numbers_is_refused(colour):
+    with pytest.raises(FilterError) as refused:
+        make_chroma(colour)
+    assert str(refused.value) == "抠像颜色需为 3 个 0–255 的整数 / the key colour is three whole numbers 0–255 (B, G, R)"
+
+
+def test_skin_strength_is_refused_by_its_name():
+    with pytest.raises(FilterError, match="^strength 需在 0–1 之间 / strength must be between 0 and 1$"):
+        smooth_skin(np.zeros((8, 8, 3), np.uint8), -0.5)
+
+
+@pytest.mark.parametrize("x,y", [(float("nan"), 0.5), (0.5, float("nan")), (float("inf"), 0.5), (0.5, -float("inf")),
+                                 ("a", 0.5), (0.5, "a"), (None, 0.5), (0.5, None)])
+def test_a_click_that_is_not_a_point_is_refused(x, y):
+    with pytest.raises(FilterError, match="取色位置无效 / not a point in the picture"):
+        key_colour_at(np.zeros((10, 10, 3), np.uint8), x, y)
+
+
+@pytest.mark.parametrize("shape", [(10, 10), (10, 10, 2), (0, 10, 3), (10, 0, 3), (0, 0, 3)])
+def test_no_picture_to_pick_from_is_refused(shape):
+    with pytest.raises(FilterError, match="没有画面可取色 / no picture to pick from"):
+        key_colour_at(np.zeros(shape, np.uint8), 0.5, 0.5)
+
+
+def _skin_test_picture(cr: int, cb: int, seed: int = 5) -> np.ndarray:
+    """A 64×64 patch of one chroma (Cr, Cb) with grainy brightness, as BGR."""
+    rng = np.random.default_rng(seed)
+    ycrcb = np.empty((64, 64, 3), np.uint8)
+    ycrcb[:, :, 0] = np.clip(rng.normal(150, 14, (64, 64)), 0, 255)
+    ycrcb[:, :, 1], ycrcb[:, :, 2] = cr, cb
+    return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2BGR)
+
+
+def test_skin_is_the_crcb_range_and_strength_mixes_the_smoothed_picture_in_by_its_share():
+    inner = (slice(16, 48), slice(16, 48))  # away from the edges, where the mask's blur is whole
+    grain = lambda image: float(image[inner].std(axis=(0, 1)).max())  # noqa: E731 - per channel
+    skin = _skin_test_picture(150, 100)
+    full = smooth_skin(skin, 1.0)
+    assert grain(full) < grain(skin) * 0.7
+    # the documented blur: a bilateral of a 5-pixel neighbourhood on the half-size picture, scaled back up
+    small = cv2.resize(skin, (32, 32), interpolation=cv2.INTER_AREA)
+    blur = cv2.resize(cv2.bilateralFilter(small, 5, 40, 5), (64, 64), interpolation=cv2.INTER_LINEAR).astype(float)
+    for strength in (0.3, 0.75, 1.0):
+        mixed = smooth_skin(skin, strength).astype(float)
+        wanted = strength * blur + (1 - strength) * skin.astype(float)
+        assert np.abs(mixed[inner] - wanted[inner]).max() <= 1.0, strength
+    for cr, cb in ((125, 100), (181, 100), (150, 69), (150, 135)):  # just outside each side of the range
+        picture = _skin_test_picture(cr, cb)
+        assert (smooth_skin(picture, 1.0)[inner] == picture[inner]).all(), (cr, cb)
+    for cr, cb in ((138, 82), (168, 82), (138, 122), (168, 122)):  # just inside each corner
+        picture = _skin_test_picture(cr, cb)
+        assert grain(smooth_skin(picture, 1.0)) < grain(picture) * 0.7, (cr, cb)
+
+
+@pytest.mark.parametrize("width,height", [(40, 30), (7, 7), (9, 4), (1, 1)])
+def test_the_picked_colour_is_the_median_of_the_square_around_the_click_inside_the_picture(width, height):
+    """Each channel a ramp (blue by column, green by row), so the median says exactly which pixels were taken."""
+    rows, columns = np.mgrid[0:height, 0:width]
+    picture = np.dstack([columns * 5, rows * 7, (columns + rows) % 3 * 100]).astype(np.uint8)
+    for row in range(height):
+        for column in range(width):
+            window = picture[max(0, row - 3): row + 4, max(0, column - 3): column + 4].reshape(-1, 3)
+            wanted = tuple(int(round(v)) for v in np.median(window, axis=0))
+            x, y = (column + 0.5) / width, (row + 0.5) / height
+            assert key_colour_at(picture, x, y) == wanted, (column, row)
+    assert key_colour_at(picture, 1.0, 1.0) == key_colour_at(picture, (width - 0.5) / width, (height - 0.5) / height)
+    assert key_colour_at(picture, 0.0, 0.0) == key_colour_at(picture, 0.5 / width, 0.5 / height)
