@@ -291,6 +291,9 @@ def main() -> int:
                         help="a DouyinBarrageGrab-shaped feed at --rate frames/s into a Live show (bench/feed_replay.py)")
     parser.add_argument("--census-minutes", type=float, default=0.0,
                         help="every N minutes, the containers objects hold (a pause on the UI thread; 0: none)")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="the window's objects left in the collector's passes (ui.app.settled not called): the "
+                             "reference for what freezing them saves")
     parser.add_argument("--no-heap-trim", action="store_true",
                         help="the console's heap trimmer (app/heap.py) stopped at go-live: the memory reference")
     parser.add_argument("--trace", action="store_true",
@@ -305,7 +308,7 @@ def main() -> int:
 
     from app.console import ConsoleService
     from app.media import qtrender
-    from ui.app import responsive
+    from ui.app import responsive, settled
     from ui.main_window import MainWindow
 
     app = QApplication([])
@@ -328,6 +331,8 @@ def main() -> int:
                                                    demo_assistant=False, feed_url=f"douyin-grab://127.0.0.1:{port}")
     window.resize(1600, 1000)
     window.show()
+    if not args.no_freeze:
+        settled()  # as the window's own launcher does once the window is built
     collections = Collections()
     idle = summary(measure(app, min(10.0, args.seconds)))  # before going live: the pre-live preview runs
     frames_before = window.preview.frames_shown
