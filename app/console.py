@@ -27,6 +27,7 @@ from app.commerce.notices import due, format_schedule, parse_schedule
 from app.commerce.room import ActionRefused, RoomSnapshot
 from app.compliance.extreme_words import ExtremeWordChecker
 from app.config import resource_dir
+from app.heap import resident_mb
 from app.language import BOTH, CHINESE, ENGLISH
 from app.language import pick as pick_message
 from app.destinations import PRESETS, Destination, KeyStore, split_url
@@ -416,7 +417,7 @@ class ConsoleControl:
         except OSError:
             free_mb = 0.0
         return {"cpuUsage": (stats.cpu_percent + stats.push_cpu_percent) if stats else 0.0,
-                "memoryUsage": _rss_mb(), "availableDiskSpace": free_mb,
+                "memoryUsage": resident_mb(), "availableDiskSpace": free_mb,
                 "activeFps": stats.capture_fps if stats else 0.0,
                 "averageFrameRenderTime": stats.render_ms_mean if stats else 0.0,
                 "renderSkippedFrames": sum(stats.dropped.values()) if stats else 0,
@@ -472,11 +473,3 @@ def _timecode(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as handle:
-            import os
-
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0

@@ -1,9 +1,9 @@
 """The C heap handed back while a show runs: glibc's `malloc_trim(0)` once a minute, on a thread of its own.
 
 Over an hour at 2,000 events/s the heap glibc hands out stays flat once the audience has come; what grows is the
-memory its arenas keep free between the frame buffers, the encoder's and the writer's (fragmentation: ~21 MB an
-hour, docs/benchmarks.md "The window over an hour"). `malloc_trim` gives those pages back. It takes milliseconds
-(up to ~20 ms measured), so never on the UI thread: here on a daemon thread, through ctypes, which lets go of the
+memory its arenas keep free between the frame buffers, the encoder's and the writer's (fragmentation:
+docs/benchmarks.md "The window over an hour", with and without this). `malloc_trim` gives those pages back. It takes
+milliseconds to tens of them, so never on the UI thread: here on a daemon thread, through ctypes, which lets go of the
 interpreter's lock for the call — the other threads run on; only one that asks glibc for memory from the arena being
 trimmed waits for that arena.
 

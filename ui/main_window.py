@@ -5,17 +5,16 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
-from app.console import (ActionRefused, CatalogImportError, ConsoleService, KeyStore, due, format_clock,
-                         format_schedule, output_name, parse_schedule)
-from app.kernel.events import EventType
+from app.console import (ActionRefused, CatalogImportError, ConsoleService, KeyStore, due, format_schedule,
+                         parse_schedule)
 from ui.docks import scrolling
 from ui.docks.comments import CommentsDock
 from ui.docks.coupons import CouponsDock
-from ui.docks.destinations import HEALTH, DestinationsDock
+from ui.docks.destinations import DestinationsDock
 from ui.docks.draw import DrawDock
 from ui.docks.faq import FaqDialog, FaqDock, ScheduleDialog, reminder_text
 from ui.docks.graphs import GraphsDock
@@ -28,6 +27,7 @@ from ui.bridge import CoreSignals
 from ui.i18n import QT_TR_NOOP, pick, tr
 from ui.preview import PreviewWidget
 from ui.window.doors import DoorsMenu
+from ui.window.live_view import LiveView
 from ui.window.on_air import OnAir
 from ui.window.show import DEFAULT_DESTINATION, FEED, ShowControls
 from ui.window.desk import OVERLAYS, DeskMenus
@@ -48,7 +48,8 @@ SHORTCUTS = [("F5", QT_TR_NOOP("讲解选中商品")), ("F6", QT_TR_NOOP("上一
 class MainWindow(QMainWindow):
     """The console's window: the preview in the middle, the docks an assistant works in around it, and three
     areas with their own controllers — `show_controls` (the toolbars), `on_air` (going live, the on-air light), `studio`
-    (overlays, scenes, filters, moderation) and `doors` (LAN assistants, control surfaces)."""
+    (overlays, scenes, filters, moderation), `doors` (LAN assistants, control surfaces) — and `live_view`, what it
+    shows of the show on its timers (ui/window/live_view.py)."""
 
     def __init__(self, service: ConsoleService, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -67,7 +68,6 @@ class MainWindow(QMainWindow):
         self.review_window = None
         self.teleprompter = None
         self._prompted: int | None = None
-        self._preview_seq = -1
         self.schedule = self._saved_schedule()  # 公告提醒: (time, what), reminded a minute ahead
         self.desk = DeskMenus(self)
         self.doors = DoorsMenu(self)
@@ -80,13 +80,8 @@ class MainWindow(QMainWindow):
         self.signals = CoreSignals(service, self)  # what changes elsewhere (a control surface) arrives as signals
         self.signals.desk_changed.connect(self._desk_changed)
         self.signals.on_air_changed.connect(self._on_air_changed)
-        self._timers = []
-        for interval, slot in ((33, self._tick_preview), (100, self._tick_events), (250, self._tick_room),
-                               (1000, self._tick_metrics)):
-            timer = QTimer(self)
-            timer.timeout.connect(slot)
-            timer.start(interval)
-            self._timers.append(timer)
+        self.live_view = LiveView(self)  # what the window shows of the show, refreshed by its timers
+        self._timers = self.live_view.timers
         self._default_layout = self.saveState()  # 重置布局 comes back to this
         self._restore()
         self._build_menus()
@@ -129,7 +124,7 @@ class MainWindow(QMainWindow):
                            on_schedule=self.edit_schedule)
         self.faq.auto.setChecked(service.desk.settings.faq_auto)
         self.graphs = GraphsDock()
-        self.scripts = ScriptsDock(service, on_saved=lambda: self._update_teleprompter(force=True))
+        self.scripts = ScriptsDock(service, on_saved=lambda: self.update_teleprompter(force=True))
         self.desk.restore()  # the scenes before their dock is built
         self.scenes = ScenesDock(service, self.message)
         self.destinations = DestinationsDock(self.keys, (DEFAULT_DESTINATION, FEED), self.message,
@@ -272,9 +267,9 @@ class MainWindow(QMainWindow):
             self.teleprompter.open_on_chosen_screen(self.screen().name())
         self.teleprompter.show()
         self.teleprompter.raise_()
-        self._update_teleprompter(force=True)
+        self.update_teleprompter(force=True)
 
-    def _update_teleprompter(self, force: bool = False) -> None:
+    def update_teleprompter(self, force: bool = False) -> None:
         if self.teleprompter is None:
             return
         room = (self.service.room_snapshot() if self.service.live else None)
@@ -319,7 +314,7 @@ class MainWindow(QMainWindow):
         except ValueError:
             return []
 
-    def _update_reminder(self) -> None:
+    def update_reminder(self) -> None:
         now = time.localtime()
         text = reminder_text(due(self.schedule, now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec))
         self.faq.set_reminder(text)
@@ -377,13 +372,6 @@ class MainWindow(QMainWindow):
         return buttons.get(box.clickedButton())
 
     # --- timers: the UI thread only paints -----------------------------------------------------------------
-    def _tick_preview(self) -> None:
-        seq, frame = self.service.stage.frame()
-        if (self.service.live or self.service.stage.previewing) and seq != self._preview_seq and frame is not None:
-            self._preview_seq = seq
-            self.preview.badge = "" if self.service.live else tr("预览 · 未开播")
-            self.preview.show_frame(frame)
-
     def _desk_changed(self, change) -> None:
         """The studio's settings changed (here or elsewhere): the mute box and the scene buttons follow."""
         settings = self.service.desk.settings
@@ -399,71 +387,6 @@ class MainWindow(QMainWindow):
             controls.went_live_elsewhere()
         elif not on_air and controls.live_since is not None and not self.service.live and not controls.stopping:
             controls.stopped()  # the window's own stop says so when its thread is done
-
-    def _tick_events(self) -> None:
-        self.show_controls.tick_meter()
-        events = self.service.drain_events()
-        if events:
-            broadcast = self.service.broadcast  # how many a stall kept the window from being handed
-            self.comments.add_events(events, skipped=broadcast.view_skipped if broadcast is not None else 0)
-            self.faq.add_events(events)
-            for event in events:
-                if event.type == EventType.ALERT:
-                    self._show_alert(event.payload)
-
-    def _show_alert(self, p: dict) -> None:
-        """预警: on the console above the preview and on the teleprompter (both off stream)."""
-        at = format_clock(float(p.get("at", 0.0)))
-        line = self.live_alerts.show_alert(at, str(p.get("text", "")), str(p.get("advice", "")))
-        if self.teleprompter is not None:
-            self.teleprompter.set_alert(line)
-
-    def _tick_room(self) -> None:
-        room = self.service.room_snapshot()  # the catalogue before going live, the live room after
-        now = room.stream_time() or 0.0
-        self.products.refresh(room)
-        self.coupons.refresh(room, now)
-        self.draw.refresh(room, now)
-        self.faq.refresh(room, now)
-        self._update_reminder()
-        self._update_teleprompter()
-
-    def _tick_metrics(self) -> None:
-        failure = self.service.recover()  # the stream failed: the session is closed, the preview runs again
-        controls = self.on_air
-        if failure:
-            controls.failed(failure)
-        self.doors.update_status()
-        snapshot = self.service.metrics()
-        if snapshot is not None:
-            self.graphs.update_metrics(snapshot)
-        if controls.live_since is not None and not controls.stopping:  # 停播中… stays until the stop is done
-            controls.show_on_air(time.monotonic() - controls.live_since)
-        report = self.service.health(snapshot)
-        if report is not None:
-            self._show_health(report)
-
-    def _show_health(self, report) -> None:
-        """The show's health (`app.health`), worded in the window's language: a light per output and the feed's in
-        the toolbar, each destination's row, the notices, the encoder's line."""
-        lights = [f"{tr(HEALTH[out.health])} {output_name(out)} {out.kbps:.0f} kbps " + tr("丢")
-                  + f" {out.lost} ({out.lost_percent:.1f}%)"
-                  + (f" #{out.stats.reconnects}" if out.health == "reconnecting" else "") for out in report.outputs]
-        feed = report.feed
-        if feed is not None:
-            lights.append(("● " + tr("弹幕源") if feed.connected else "◌ " + tr("弹幕源重连")) + f" {feed.published}"
-                          + (f" ⚠{feed.problems}" if feed.problems else "")
-                          + (" " + tr("静默") + f" {feed.quiet_s:.0f}s" if feed.quiet_s is not None else ""))
-        self.show_controls.health.setText("   ".join(lights))
-        self.destinations.show_health([out for out in report.outputs if out.stats.name.startswith("rtmp")])
-        self.notices.setText("  ".join(f"⚠ {notice}" for notice in report.notices))
-        money = (f" · GMV ￥{report.gmv_cents / 100:.0f} · " + tr("在线") + f" {report.online}"
-                 if report.online is not None else "")
-        causes = "、".join(f"{cause} {n}" for cause, n in report.drops) or "0"
-        encode, drops_word = tr("编码"), tr("丢帧")
-        self.stats_label.setText(f"fps {report.capture_fps:.1f} · {encode} {report.encode_ms_mean:.1f} ms · "
-                                 f"{drops_word} {causes} · CPU {report.cpu_percent + report.push_cpu_percent:.0f}%"
-                                 f"{money}")
 
     # --- layout memory ----------------------------------------------------------------------------------
     def _restore(self) -> None:

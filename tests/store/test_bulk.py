@@ -8,6 +8,7 @@ import math
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import event as sa_event, insert, select
 
 from app.kernel.events import Event, EventType
@@ -193,3 +194,35 @@ def test_a_connection_the_server_dropped_is_replaced_and_nothing_is_lost(catalog
     with catalogue.session() as db:
         assert db.scalar(select(func.count()).select_from(EventRecord).where(
             EventRecord.session_id == session_id, EventRecord.seq >= first, EventRecord.seq < 40_000)) == 600
+
+
+_LEAF = (st.none() | st.booleans() | st.integers(-2 ** 63, 2 ** 63 - 1) | st.floats(allow_nan=True)
+         | st.text(max_size=20) | st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=2))
+_PAYLOAD = st.recursive(_LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                          max_size=4), max_leaves=12)
+_RUN = iter(range(10 ** 9))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payloads=st.lists(_PAYLOAD, min_size=1, max_size=6))
+def test_any_payload_is_stored_as_it_reads_back_or_the_batch_is_refused_whole(catalogue, payloads):
+    """The edge between the writer and the database: whatever a payload holds (NaN, a lone surrogate, deep nesting,
+    the largest integers), a batch is stored and reads back as its JSON says, or it is refused with ValueError /
+    TypeError (the writer then sets that event aside) and none of its rows is left behind — nothing else raises."""
+    import json
+
+    first = 50_000 + next(_RUN) * 10
+    core = SessionCore(catalogue)
+    session_id = core.start("bulk")
+    core.end()
+    rows = _rows(session_id, first, len(payloads))
+    for row, payload in zip(rows, payloads):
+        row["payload"] = payload
+    try:
+        with catalogue.engine.begin() as connection:
+            insert_rows(connection, EventRecord, rows)  # the writer's own path: COPY on PostgreSQL, VALUES elsewhere
+    except (ValueError, TypeError):
+        assert _stored(catalogue, session_id, range(first, first + len(rows))) == []
+        return
+    stored = _stored(catalogue, session_id, range(first, first + len(rows)))
+    assert [row[-1] for row in stored] == [json.loads(json.dumps(p)) for p in payloads]

@@ -19,3 +19,22 @@ def go_live(window, timeout_s: float = 30.0) -> bool:
         QTest.qWait(20)  # the window's event loop runs: its timers, the worker's result
     assert not on_air.starting, f"the go-live did not end within {timeout_s} s"
     return window.service.live and on_air.live_since is not None
+
+
+def hold_the_sources(monkeypatch) -> tuple:
+    """A go-live's sources held open until `gate` is set (a camera or capture card that takes its time);
+    `opened_on` names the threads that asked for them, in order. Returns (gate, opened_on)."""
+    import threading
+
+    import app.broadcast as broadcast_module
+
+    gate, opened_on = threading.Event(), []
+    real_open = broadcast_module.open_sources_for
+
+    def slow_sources(options):
+        opened_on.append(threading.current_thread().name)
+        assert gate.wait(20)
+        return real_open(options)
+
+    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    return gate, opened_on

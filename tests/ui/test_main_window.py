@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QListWidget, QPushButton
 
-from tests.ui.going_live import go_live
+from tests.ui.going_live import go_live, hold_the_sources
 from app.console import ConsoleService
 from app.kernel.events import Event, EventType
 from app.store.db import Database
@@ -475,19 +475,10 @@ def test_the_window_answers_while_a_go_live_opens_and_says_how_it_went(window, q
     """开播 opens the sources, the outputs and the session on a thread of its own (a camera or a server can take
     seconds): meanwhile the window's timers run, the light says 开播中… and neither button can be pressed; then it is
     on air — or the reason is shown and 开播 can be pressed again."""
-    import threading
-
     import app.broadcast as broadcast_module
 
-    gate, opened_on, ticks = threading.Event(), [], []
-    real_open = broadcast_module.open_sources_for
-
-    def slow_sources(options):  # the camera that takes its time
-        opened_on.append(threading.current_thread().name)
-        assert gate.wait(20)
-        return real_open(options)
-
-    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    gate, opened_on = hold_the_sources(monkeypatch)
+    ticks = []
     controls = window.show_controls
     controls.audience.setChecked(False)
     controls.go_live_action.trigger()
@@ -526,26 +517,17 @@ def test_a_control_surfaces_go_live_under_way_refuses_the_windows_and_the_window
                                                                                           monkeypatch, slot_errors):
     import threading
 
-    import app.broadcast as broadcast_module
-
-    gate, opened = threading.Event(), threading.Event()
-    real_open = broadcast_module.open_sources_for
-
-    def slow_sources(options):
-        opened.set()
-        assert gate.wait(20)
-        return real_open(options)
-
-    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    gate, opened_on = hold_the_sources(monkeypatch)
     controls = window.show_controls
     controls.audience.setChecked(False)
     options = controls.options([])
     surface = threading.Thread(target=window.service.go_live, args=(options,), name="StartStream", daemon=True)
     surface.start()
-    assert opened.wait(10)
+    qtbot.waitUntil(lambda: opened_on == ["StartStream"], timeout=10000)
     controls.go_live_action.trigger()  # 开播 pressed while the control surface's go-live still opens
     qtbot.waitUntil(lambda: not window.on_air.starting, timeout=10000)
     assert "正在开播" in window.alert.text and controls.go_live_action.isEnabled()
+    assert opened_on == ["StartStream"]  # the window's own go-live opened nothing
     gate.set()
     surface.join(20)
     qtbot.waitUntil(lambda: window.on_air.live_since is not None, timeout=10000)  # the window follows it on air
@@ -556,20 +538,10 @@ def test_a_control_surfaces_go_live_under_way_refuses_the_windows_and_the_window
 def test_closing_the_window_while_it_goes_live_leaves_nothing_on_air(window, qtbot, monkeypatch):
     import threading
 
-    import app.broadcast as broadcast_module
-
-    gate, opened = threading.Event(), threading.Event()
-    real_open = broadcast_module.open_sources_for
-
-    def slow_sources(options):
-        opened.set()
-        assert gate.wait(20)
-        return real_open(options)
-
-    monkeypatch.setattr(broadcast_module, "open_sources_for", slow_sources)
+    gate, opened_on = hold_the_sources(monkeypatch)
     window.show_controls.audience.setChecked(False)
     window.show_controls.go_live_action.trigger()
-    qtbot.waitUntil(opened.is_set, timeout=10000)
+    qtbot.waitUntil(lambda: opened_on == ["go live"], timeout=10000)
     threading.Timer(0.5, gate.set).start()  # the camera opens at last while the window closes
     window.close()
     assert gate.is_set() and not window.service.live
