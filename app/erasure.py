@@ -177,7 +177,6 @@ def erase_viewer(database: Database, platform: str, user_id: str) -> ErasureResu
         for row_id, _session_id, row_user, payload in rows:
             db.execute(update(E).where(E.id == row_id).values(
                 user_id=token if row_user == user_id else row_user, payload=scrub(payload or {}, user_id, token, names)))
-        checkpoint.drop(db, *touched)  # a killed show's live state holds the ids: its review counts the log instead
         for session_id in touched:  # the kept review's moments name 福袋 winners: rebuilt from the log
             counts = db.get(SessionCounts, session_id)
             if counts is not None and "review" in counts.counts:
@@ -190,22 +189,27 @@ def erase_viewer(database: Database, platform: str, user_id: str) -> ErasureResu
         # nobody rewriting every text that holds what was typed)
         named = f'"user_id": {json.dumps(user_id, ensure_ascii=False)}'
         quarantined = db.execute(select(QuarantinedEvent).where(QuarantinedEvent.session_id.in_(sorted(ended))))
-        aside = 0
+        aside: Counter[int] = Counter()  # the quarantined texts changed, by show
         for (held,) in quarantined:
             if not (rows or kept) and named not in held.event_text:
                 continue
             text = held.event_text
             for secret in sorted({user_id, *names}, key=len, reverse=True):
                 text = text.replace(secret, token if secret == user_id else ERASED_NAME)
-            aside += text != held.event_text
+            if text != held.event_text:
+                aside[held.session_id] += 1
             held.event_text = text
         if not rows and not kept and not aside:
             return None  # nothing named it: nothing changed, nothing recorded
-        shows = max(len(touched), kept)  # the log's shows; the kept accounts have one row per show
+        marked = sorted(set(touched) | set(aside))  # a show where only a quarantined event named it is touched too
+        checkpoint.drop(db, *marked)  # a killed show's live state holds the ids: its review counts the log instead
+        shows = max(len(marked), kept)  # the log's shows; the kept accounts have one row per show
         erased_at = time.time()
         per_show = Counter(session_id for _r, session_id, _u, _p in rows)
-        for session_id in touched:  # the erasure is a record too: a mark on each touched show's chain
-            mark(db, session_id, "erasure", {"token": token, "erased_at": erased_at, "events": per_show[session_id]})
+        for session_id in marked:  # the erasure is a record too: a mark on each touched show's chain (what a
+            # bundle without the erasures' table is checked against)
+            mark(db, session_id, "erasure", {"token": token, "erased_at": erased_at, "events": per_show[session_id],
+                                             "quarantined": aside[session_id]})
         db.add(Erasure(studio_id=database.studio_id, platform=platform, token=token, erased_at=erased_at,
                        shows=shows, events=len(rows),
                        draws=[{"session_id": s, "draw_id": d, "verified": ok} for s, d, ok in draws]))

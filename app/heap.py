@@ -55,6 +55,28 @@ def glibc_trim() -> Callable[[], int] | None:
     return lambda: trim(0)
 
 
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters (malloc.h)
+M_ARENA_MAX = -8
+
+
+def tune(arena_max: int | None = None, mmap_threshold: int | None = None) -> dict[str, bool]:
+    """glibc's allocator set before the threads start: at most `arena_max` arenas (glibc's default: eight a core),
+    every block of `mmap_threshold` bytes or more mapped on its own and unmapped when freed (glibc's default moves the
+    threshold up to the largest block freed, so frames end up in the arenas). Each setting asked for → whether glibc
+    took it; nothing is called where the C library is not glibc (all False)."""
+    asked = {"arena_max": arena_max, "mmap_threshold": mmap_threshold}
+    for name, value in asked.items():
+        if value is not None and not (type(value) is int and 0 < value < 2**31):
+            raise ValueError(f"{name} must be a positive int below 2**31, not {value!r}")
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return {name: False for name, value in asked.items() if value is not None}
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    params = {"arena_max": M_ARENA_MAX, "mmap_threshold": M_MMAP_THRESHOLD}
+    return {name: mallopt(params[name], value) == 1 for name, value in asked.items() if value is not None}
+
+
 def resident_mb() -> float:
     """The process's resident size in MB (/proc/self/statm; 0.0 where there is none)."""
     try:

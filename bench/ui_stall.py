@@ -299,7 +299,17 @@ def main() -> int:
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc from go-live: what the Python heap grew by, by line, between the census "
                              "after 5 minutes and the last (slows the process: its stalls are then no figures)")
+    parser.add_argument("--arena-max", type=int, default=None,
+                        help="glibc's arenas at most (app.heap.tune, before any thread starts; default: glibc's)")
+    parser.add_argument("--mmap-threshold", type=int, default=None,
+                        help="bytes from which glibc maps a block on its own (app.heap.tune; default: glibc's moving one)")
     args = parser.parse_args()
+    tuned = None
+    if args.arena_max is not None or args.mmap_threshold is not None:
+        from app.heap import tune
+
+        tuned = tune(args.arena_max, args.mmap_threshold)
+        assert all(tuned.values()), f"glibc refused {tuned}"
     os.environ["ANCHOR_CONSOLE_DATA"] = tempfile.mkdtemp(prefix="anchor-uibench-")
     from dataclasses import replace
 
@@ -377,6 +387,7 @@ def main() -> int:
               "tracked_at_go_live": tracked_before, "tracked_at_the_end": tracked_after, "cpu_cores": cpu, "lost": lost, "switch_ms": sys.getswitchinterval() * 1000,
               "pipeline_dropped": stats.dropped if stats else None, "capture_fps": stats.capture_fps if stats else None,
               "memory": memory.result(), "heap_trim": trims,
+              "allocator": {"arena_max": args.arena_max, "mmap_threshold": args.mmap_threshold},
               "feed": None if feed is None else {"received": feed.received, "published": feed.published,
                                                  "malformed": feed.malformed, "reconnects": feed.reconnects}}
     out = Path(__file__).resolve().parent / "out"

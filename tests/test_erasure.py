@@ -10,7 +10,7 @@ import datetime as dt
 import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from app.commerce.room import LiveRoom, ProductState
 from app.erasure import ERASED_NAME, TOKEN_PREFIX, erase_viewer, erasures, find_viewers, scrub
@@ -248,3 +248,29 @@ def test_an_erasure_of_nobody_leaves_the_quarantined_texts_and_one_only_there_is
         text = db.scalar(select(QuarantinedEvent.event_text).where(QuarantinedEvent.reason == "too big"))
     assert "only-here" not in text and result.token in text
     assert [e["token"] for e in erasures(database)][-1] == result.token
+
+
+def test_a_show_where_only_a_quarantined_event_named_the_viewer_is_marked_on_its_chain(database):
+    """The erasure's mark on a show's chain is what a bundle without the erasures' table is checked against: a show
+    where only a quarantined event named the viewer gets one too, and verifies as erased, not changed."""
+    from app.kernel.events import Event, EventType as T
+    from app.session import SessionCore
+    from app.store.chain_check import verify
+    from app.store.models import ChainLink, Erasure
+
+    core = SessionCore(database)
+    session_id = core.start("隔离", platform="douyin")
+    core.bus.publish(Event(T.COMMENT, {"user_id": "someone", "nickname": "看客", "text": "在吗"}))
+    seq = core.bus.publish(Event(T.ORDER, {"user_id": "only-quarantined", "product_id": 1, "quantity": 1,
+                                           "amount_cents": 2**63, "order_id": "o1"})).seq
+    core.end()
+    result = erase_viewer(database, "douyin", "only-quarantined")
+    assert result is not None and (result.shows, result.events) == (1, 0)
+    with database.sessions.begin() as db:
+        (note,) = db.scalars(select(ChainLink.note).where(ChainLink.session_id == session_id,
+                                                          ChainLink.kind == "erasure")).all()
+        assert {k: v for k, v in note.items() if k != "erased_at"} == {"token": result.token, "events": 0,
+                                                                       "quarantined": 1}
+        db.execute(delete(Erasure))  # a bundle without the erasures' table: the chain's mark says it
+    verdict = verify(database, session_id)
+    assert verdict.intact and [(f.kind, f.seq) for f in verdict.findings] == [("erased", seq)]

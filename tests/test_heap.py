@@ -229,3 +229,87 @@ def test_a_show_trims_the_heap_while_it_runs_and_its_stop_ends_the_thread(tmp_pa
         assert _wait(lambda: len(_trimmers()) == before, 5)
     finally:
         console.close()
+
+
+# --- the allocator's settings (heap.tune): each in a process of its own, so this one's allocator stays as it is ---
+
+_ALLOCATE = r"""
+import ctypes, json, sys, threading
+from app import heap
+
+class Info(ctypes.Structure):  # glibc's struct mallinfo2
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = Info
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+asked = json.loads(sys.argv[1])
+took = heap.tune(**asked) if asked else {}
+libc.free(libc.malloc(4 << 20))  # glibc's own threshold moves up to the largest mapped block freed: 4 MB
+frame = libc.malloc(2 << 20)  # a frame's buffer
+mapped = libc.mallinfo2().hblkhd
+libc.free(frame)
+blocks, go = [], threading.Barrier(8)
+def worker():
+    go.wait()  # all eight at once: each asks for an arena while the others hold theirs
+    blocks.append(libc.malloc(1000))
+    go.wait()
+threads = [threading.Thread(target=worker) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc.malloc_stats()  # "Arena N:" a line each, on stderr
+print(json.dumps({"took": took, "frame_mapped": mapped >= 2 << 20}))
+"""
+
+
+def _allocate(**asked) -> tuple[dict, int]:
+    import json
+    import os
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", _ALLOCATE, json.dumps(asked)], capture_output=True, text=True,
+                          timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr.count("Arena ")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_glibcs_own_threshold_keeps_a_frame_in_the_arena_and_eight_threads_get_arenas_of_their_own():
+    seen, arenas = _allocate()
+    assert seen == {"took": {}, "frame_mapped": False}
+    assert arenas > 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_a_fixed_threshold_maps_every_frame_and_arena_max_caps_the_arenas():
+    seen, arenas = _allocate(arena_max=2, mmap_threshold=1 << 20)
+    assert seen == {"took": {"arena_max": True, "mmap_threshold": True}, "frame_mapped": True}
+    assert arenas == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_each_setting_is_set_alone():
+    seen, arenas = _allocate(mmap_threshold=1 << 20)
+    assert seen == {"took": {"mmap_threshold": True}, "frame_mapped": True} and arenas > 2
+    seen, arenas = _allocate(arena_max=1)
+    assert seen == {"took": {"arena_max": True}, "frame_mapped": False} and arenas == 1
+
+
+@pytest.mark.parametrize("asked", [{"arena_max": 0}, {"arena_max": -1}, {"mmap_threshold": 2**31},
+                                   {"mmap_threshold": 1.5}, {"arena_max": True}])
+def test_a_setting_out_of_range_is_refused_before_glibc_is_asked(asked, monkeypatch):
+    monkeypatch.setattr(heap.ctypes, "CDLL", lambda *a: pytest.fail("glibc asked"))
+    with pytest.raises(ValueError, match=next(iter(asked))):
+        heap.tune(**asked)
+
+
+def test_without_glibc_nothing_is_set(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("libc.so.6: cannot open shared object file")
+
+    monkeypatch.setattr(heap.ctypes, "CDLL", refuse)
+    assert heap.tune(arena_max=2, mmap_threshold=1 << 20) == {"arena_max": False, "mmap_threshold": False}
+    assert heap.tune() == {}
