@@ -114,6 +114,12 @@ def test_a_log_changed_and_its_chain_rebuilt_is_found_by_the_seals_signature(dat
     verdict = verify(database, session_id)
     assert [f.kind for f in verdict.findings] == ["signature"] and not verdict.intact  # the chain alone: intact
     assert verdict.signed_by is None
+    with database.session() as db:
+        seal = db.scalar(select(ChainLink.position).where(ChainLink.session_id == session_id,
+                                                          ChainLink.kind == "seal"))
+    assert [(f.kind, f.position, f.seq, f.what) for f in verdict.findings] == [
+        ("signature", seal, None, "封存的签名不符 / the seal's signature does not match")]
+    assert verdict.first == seal
 
 
 def test_the_days_anchor_lists_the_days_seals_signed_and_a_bundle_carries_it(database, no_keyring, tmp_path):

@@ -119,6 +119,9 @@ def test_a_pseudonymised_quarantined_text_is_counted_once_the_policy_marked_the_
         ("pseudonymised", None, None, "2 条事件的观众信息已按保留策略去标识化（2027-01-02）/ the viewers of 2 events were "
                                       "pseudonymised by the retention policy (2027-01-02)")]
     assert verdict.first == at[u99]
+    with catalogue.sessions.begin() as db:  # a mark without its day (written by hand): said with a question mark
+        assert mark(db, session_id, "pseudonymised", {"events": 0, "quarantined": 0})
+    assert said(verify(catalogue, session_id))[-1][3].endswith("pseudonymised by the retention policy (?)")
 
 
 def test_the_marks_after_the_seal_are_named_where_they_are_altered(catalogue):
@@ -184,3 +187,20 @@ def test_the_findings_beyond_those_kept_are_counted(catalogue, monkeypatch):
     verdict = verify(catalogue, session_id)
     assert [f[:3] for f in said(verdict)] == [("removed", at[s], s) for s in sorted(seqs.values())[:2]]
     assert verdict.more == 1 and KEPT == 1000
+
+
+def test_only_an_erasure_mark_vouches_for_a_token(catalogue):
+    """A token written into another kind of mark (by hand) excuses nothing: the event it replaced a viewer in is
+    changed, not erased."""
+    from app.store.chain import mark
+    from app.store.models import EventRecord
+
+    session_id, seqs, at = quarantined_show(catalogue)
+    with catalogue.sessions.begin() as db:
+        assert mark(db, session_id, "pseudonymised", {"day": "2027-01-05", "token": "erased:0badc0de"})
+        seq, position = db.execute(select(ChainLink.seq, ChainLink.position).where(
+            ChainLink.session_id == session_id, ChainLink.kind == "event").order_by(ChainLink.position)
+            .limit(1)).one()
+        db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seq)
+                   .values(user_id="erased:0badc0de"))
+    assert [f[:3] for f in said(verify(catalogue, session_id))] == [("changed", position, seq)]
