@@ -63,7 +63,9 @@ def tune(arena_max: int | None = None, mmap_threshold: int | None = None) -> dic
     """glibc's allocator set before the threads start: at most `arena_max` arenas (glibc's default: eight a core),
     every block of `mmap_threshold` bytes or more mapped on its own and unmapped when freed (glibc's default moves the
     threshold up to the largest block freed, so frames end up in the arenas). Each setting asked for → whether glibc
-    took it; nothing is called where the C library is not glibc (all False)."""
+    took it; nothing is called where the C library is not glibc (all False). The console itself keeps glibc's
+    defaults: bench/ui_stall.py sets these to measure the alternatives (docs/benchmarks.md, "The window over an
+    hour": a fixed threshold costs the pipeline CPU for every frame mapped anew; two arenas save nothing)."""
     asked = {"arena_max": arena_max, "mmap_threshold": mmap_threshold}
     for name, value in asked.items():
         if value is not None and not (type(value) is int and 0 < value < 2**31):

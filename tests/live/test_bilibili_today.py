@@ -366,3 +366,64 @@ def test_each_command_field_by_field_without_a_socket():
     assert logged_in.viewers_masked and logged_in.notice == MASKED  # the room says so: believed
     auth = json.loads(Bilibili("bilibili://9?buvid=XY-1&key=k&uid=2").hello()[0][16:])
     assert auth == {"uid": 2, "roomid": 9, "protover": 3, "platform": "web", "type": 2, "buvid": "XY-1", "key": "k"}
+
+
+def test_each_refusal_names_its_field_and_its_range_and_each_edge_is_taken():
+    """What a value out of range makes of a command, word for word (the field's name in both languages, the range
+    it must lie in), each range's ends taken, a guard's value floored to the fen, and every event the platform's."""
+    from app.kernel.events import PLATFORM
+    from app.live.bilibili_pb import MAX_GIFTS, gift_broadcast
+    from app.values import MAX_CENTS, MAX_COUNT
+
+    parse = Bilibili("bilibili://1").parse
+
+    def guard(**data):
+        return cmd({"cmd": "GUARD_BUY", "data": {"uid": 1, "username": "甲", "num": 1, "price": 0,
+                                                 "gift_name": "舰长", **data}})
+
+    def chat(**data):
+        return cmd({"cmd": "SUPER_CHAT_MESSAGE", "data": {"uid": 1, "price": 0, "message": "x",
+                                                          "user_info": {"uname": "乙"}, **data}})
+
+    def refused(frame) -> str:
+        (parsed,) = parse(frame)
+        assert parsed.problem == "malformed" and parsed.event is None
+        return parsed.reason
+
+    between = "须在 {0}–{1} 之间 / {2} must be between {0} and {1}"
+    assert refused(guard(num=0)) == "GUARD_BUY: BadValue 数量" + between.format(1, MAX_COUNT, "num")
+    assert refused(guard(num=MAX_COUNT + 1)) == "GUARD_BUY: BadValue 数量" + between.format(1, MAX_COUNT, "num")
+    assert refused(guard(price=-1)) == "GUARD_BUY: BadValue 单价" + between.format(0, MAX_CENTS, "price")
+    assert refused(guard(price=MAX_CENTS, num=11)) == ("GUARD_BUY: BadValue 礼物价值"
+                                                       + between.format(0, MAX_CENTS, "value"))
+    assert refused(guard(username=5)) == "GUARD_BUY: MessageError username is not text"
+    assert refused(guard(gift_name=None)) == "GUARD_BUY: MessageError gift_name is not text"
+    assert refused(chat(price=-1)) == "SUPER_CHAT_MESSAGE: BadValue 价格" + between.format(0, MAX_CENTS // 100,
+                                                                                          "price")
+    assert refused(chat(price=MAX_CENTS // 100 + 1)).endswith(f"must be between 0 and {MAX_CENTS // 100}")
+    assert refused(chat(user_info={"uname": 5})) == "SUPER_CHAT_MESSAGE: MessageError uname is not text"
+    assert refused(chat(message=[])) == "SUPER_CHAT_MESSAGE: MessageError message is not text"
+    assert refused(cmd({"cmd": "LIKE_INFO_V3_CLICK", "data": {"uid": 1, "uname": 5}})) == (
+        "LIKE_INFO_V3_CLICK: MessageError uname is not text")
+    too_many = gift_v2(1, "丙", *[item("小花花", 1, 100, "gold", f"t{n}") for n in range(MAX_GIFTS + 1)])
+    assert refused(too_many) == f"SEND_GIFT_V2: MessageError SEND_GIFT_V2: more than {MAX_GIFTS} gifts in one message"
+
+    taken = []
+    for frame in (guard(num=MAX_COUNT), guard(price=19), guard(price=MAX_CENTS), chat(), chat(price=MAX_CENTS // 100),
+                  cmd({"cmd": "LIKE_INFO_V3_CLICK", "data": {"uid": 1, "uname": "丁"}}),
+                  gift_v2(1, "丙", *[item("小花花", 1, 100, "gold", f"t{n}") for n in range(MAX_GIFTS)])):
+        parsed = parse(frame)
+        assert all(p.problem is None for p in parsed), frame
+        taken += [p.event for p in parsed]
+    assert {event.actor for event in taken} == {PLATFORM}
+    values = [(str(e.type), e.payload.get("count"), e.payload.get("value_cents")) for e in taken[:7]]
+    assert values == [("gift", MAX_COUNT, 0), ("gift", 1, 1), ("gift", 1, MAX_CENTS // 10), ("comment", None, None),
+                      ("gift", 1, 0), ("comment", None, None), ("gift", 1, MAX_CENTS)]  # 19 gold ÷ 10: 1 fen
+    assert len(taken) == 8 + MAX_GIFTS
+
+    by_rnd = GiftItem(31036, "辣条", 2, 100, 200, "gold", "", 1764570000, "r5", "投喂")  # no tid: its rnd names it
+    (gift,) = parse(gift_v2(3, "戊", by_rnd))
+    assert gift.source_id == "bili:gift:r5" and gift.event.payload["value_cents"] == 20
+    (read,) = gift_broadcast(pb(SendGiftV2(3, "戊", "", 0, BlindGift(), [by_rnd]))).gifts
+    assert (read.gift_id, read.gift_name, read.num, read.price, read.total_coin, read.coin_type, read.tid,
+            read.rnd) == (31036, "辣条", 2, 100, 200, "gold", "", "r5")
