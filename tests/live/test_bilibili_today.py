@@ -427,3 +427,112 @@ def test_each_refusal_names_its_field_and_its_range_and_each_edge_is_taken():
     (read,) = gift_broadcast(pb(SendGiftV2(3, "戊", "", 0, BlindGift(), [by_rnd]))).gifts
     assert (read.gift_id, read.gift_name, read.num, read.price, read.total_coin, read.coin_type, read.tid,
             read.rnd) == (31036, "辣条", 2, 100, 200, "gold", "", "r5")
+
+
+def test_every_field_a_command_reads_is_named_when_it_is_not_what_it_should_be():
+    """Each text field, the viewer's id at the 64-bit edge, the online count, a command without its data object and
+    a protobuf field that is not text or too long: refused with the field's own name; what is taken is the
+    platform's."""
+    from app.kernel.events import PLATFORM
+    from app.live.bilibili import OP_HEARTBEAT
+    from app.live.bilibili_pb import MAX_PB_BYTES
+    from app.values import MAX_COUNT, MAX_ONLINE
+    from tests.live.test_connectors import danmu, gift
+
+    parse = Bilibili("bilibili://1").parse
+
+    def reason(command) -> str | None:
+        parsed = parse(cmd(command))
+        return parsed[0].reason if parsed[0].problem else None
+
+    def dm(changes: dict) -> dict:
+        command = danmu(9, "甲", "你好", 1764570000000)
+        for (i, j), value in changes.items():
+            command["info"][i][j] = value
+        return command
+
+    between = "须在 {0}–{1} 之间 / {2} must be between {0} and {1}"
+    assert reason(dm({(2, 1): 5})) == "DANMU_MSG: MessageError uname is not text"
+    bad_text = dm({})
+    bad_text["info"][1] = 5
+    assert reason(bad_text) == "DANMU_MSG: MessageError msg is not text"
+    assert reason(dm({(2, 0): 0, (0, 7): None})) == "DANMU_MSG: MessageError uid_crc32 is not text"
+    assert reason(dm({(2, 0): 2**63})) == "DANMU_MSG: BadValue 用户" + between.format(0, 2**63 - 1, "uid")
+    (top,) = parse(cmd(dm({(2, 0): 2**63 - 1})))
+    assert top.event.payload["user_id"] == str(2**63 - 1) and top.event.actor == PLATFORM
+
+    sent = gift(5, "乙", "小花花", 2, 100, "gold", "t1")
+    assert reason({**sent, "data": {**sent["data"], "uname": 5}}) == "SEND_GIFT: MessageError uname is not text"
+    assert reason({**sent, "data": {**sent["data"], "giftName": 5}}) == "SEND_GIFT: MessageError giftName is not text"
+    assert reason({**sent, "data": {**sent["data"], "num": -1}}) == ("SEND_GIFT: BadValue 礼物数"
+                                                                     + between.format(0, MAX_COUNT, "num"))
+    assert reason({**sent, "data": {**sent["data"], "total_coin": -1}}) == (
+        "SEND_GIFT: BadValue 礼物价值" + between.format(0, 10**10, "total_coin"))
+    (named,) = parse(cmd({**sent, "data": {**sent["data"], "rnd": "r1"}}))
+    assert named.source_id == "bili:gift:t1" and named.event.actor == PLATFORM  # its tid before its rnd
+    unpriced = {k: v for k, v in sent["data"].items() if k != "total_coin"}
+    assert parse(cmd({**sent, "data": unpriced}))[0].event.payload["value_cents"] == 0  # no total: nothing paid
+    assert reason({"cmd": "INTERACT_WORD", "data": {"uid": 1, "uname": None, "msg_type": 1}}) == (
+        "INTERACT_WORD: MessageError uname is not text")
+    (entered,) = parse(cmd({"cmd": "INTERACT_WORD", "data": {"uid": 1, "uname": "丙", "msg_type": 1}}))
+    assert entered.event.actor == PLATFORM
+    assert reason({"cmd": "ONLINE_RANK_COUNT", "data": {"online_count": -1}}) == (
+        "ONLINE_RANK_COUNT: BadValue 在线人数" + between.format(0, MAX_ONLINE, "online"))
+    for online in (0, MAX_ONLINE):
+        (counted,) = parse(cmd({"cmd": "ONLINE_RANK_COUNT", "data": {"online_count": online}}))
+        assert counted.event.payload == {"online": online} and counted.event.actor == PLATFORM
+    assert reason({"cmd": "LIKE_INFO_V3_CLICK", "data": []}) == "LIKE_INFO_V3_CLICK: MessageError LIKE_INFO_V3_CLICK " \
+                                                                "without a data object"
+    assert reason({"cmd": "SEND_GIFT_V2", "data": {"pb": 5}}) == "SEND_GIFT_V2: MessageError SEND_GIFT_V2: pb is not text"
+    longest = MAX_PB_BYTES * 4 // 3 + 4
+    assert reason({"cmd": "SEND_GIFT_V2", "data": {"pb": "A" * (longest + 1)}}) == (
+        "SEND_GIFT_V2: MessageError SEND_GIFT_V2: pb is too long")
+    assert "too long" not in reason({"cmd": "SEND_GIFT_V2", "data": {"pb": "A" * longest}})  # read, then refused
+    beat = Bilibili("bilibili://1").heartbeat()
+    assert beat == HEADER.pack(18, 16, 1, OP_HEARTBEAT, 1) + b"{}"
+
+
+def test_each_compressed_batch_refused_says_which_and_why_and_one_level_of_nesting_is_read(monkeypatch):
+    """zlib and brotli batches: bad data, empty, cut, past the inflated limit (exactly at it is read), nested once
+    (read) or twice (refused) — each as (its kind, malformed, the reason word for word)."""
+    import app.live.bilibili as dialect
+    from app.live.bilibili import MAX_INFLATED
+
+    parse = Bilibili("bilibili://1").parse
+    comment = cmd({"cmd": "LIKE_INFO_V3_CLICK", "data": {"uid": 7, "uname": "丁"}})
+
+    def zl(body: bytes) -> bytes:
+        return packet(5, zlib.compress(body), version=2)
+
+    def br(body: bytes) -> bytes:
+        return packet(5, brotli.compress(body), version=3)
+
+    def said(frame) -> list[tuple]:
+        return [(p.kind, p.problem, p.reason) for p in parse(frame)]
+
+    for wrap in (zl, br):
+        assert [p.event.payload["user_id"] for p in parse(wrap(comment))] == ["7"]
+        assert [p.event.payload["user_id"] for p in parse(wrap(wrap(comment)))] == ["7"]  # a batch in a batch
+    assert said(zl(zl(zl(comment)))) == [("zlib", "malformed", "deflated batches nested too deep")]
+    assert said(br(br(br(comment)))) == [("brotli", "malformed", "compressed batches nested too deep")]
+    assert said(zl(b"")) == [("zlib", "malformed", "an empty batch")]
+    assert said(br(b"")) == [("brotli", "malformed", "an empty batch")]
+    (bad,) = said(packet(5, b"\x00" * 8, version=2))
+    assert bad[:2] == ("zlib", "malformed") and bad[2].startswith("bad zlib data (Error -3 ")
+    (bad,) = said(packet(5, b"\xff" * 8, version=3))
+    assert bad[:2] == ("brotli", "malformed") and bad[2].startswith("bad brotli data (")
+    assert said(packet(5, brotli.compress(comment * 50)[:-3], version=3)) == [("brotli", "malformed",
+                                                                             "a cut brotli batch")]
+    past = b"\x00" * (MAX_INFLATED + 1)
+    assert said(zl(past)) == [("zlib", "malformed", f"a batch inflating past {MAX_INFLATED} bytes")]
+    assert said(br(past)) == [("brotli", "malformed", f"a batch inflating past {MAX_INFLATED} bytes")]
+    filler = comment * (MAX_INFLATED // len(comment) - 1)
+    at_the_limit = filler + cmd({"cmd": "LIVE", "pad": "x" * (MAX_INFLATED - len(filler) - len(cmd({"cmd": "LIVE",
+                                                                                                   "pad": ""})))})
+    assert len(at_the_limit) == MAX_INFLATED
+    for wrap in (zl, br):
+        read = parse(wrap(at_the_limit))
+        assert len(read) == MAX_INFLATED // len(comment) and not any(p.problem for p in read)
+    monkeypatch.setattr(dialect, "brotli", None)
+    assert said(packet(5, b"anything", version=3)) == [("brotli", "malformed",
+                                                        "a brotli batch, and no brotli decoder here")]

@@ -204,3 +204,57 @@ def test_only_an_erasure_mark_vouches_for_a_token(catalogue):
         db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seq)
                    .values(user_id="erased:0badc0de"))
     assert [f[:3] for f in said(verify(catalogue, session_id))] == [("changed", position, seq)]
+
+
+def test_the_events_asked_for_are_handed_back_in_the_chains_order_only_where_they_match(catalogue):
+    from app.store.models import EventRecord
+
+    core = SessionCore(catalogue)
+    session_id = core.start("收集 collect", platform="douyin")
+    for n in range(4):
+        core.bus.publish(Event(T.COMMENT, {"user_id": f"c{n}", "nickname": "看客", "text": f"第 {n} 条"}))
+        core.bus.publish(Event(T.LIKE, {"user_id": f"c{n}", "count": 1}))
+    core.end()
+    with catalogue.session() as db:
+        comments = db.execute(select(ChainLink.position, ChainLink.seq).where(
+            ChainLink.session_id == session_id, ChainLink.kind == "event",
+            ChainLink.seq.in_(select(EventRecord.seq).where(EventRecord.session_id == session_id,
+                                                            EventRecord.type == "comment"))).order_by(
+            ChainLink.position)).all()
+    verdict = verify(catalogue, session_id, collect=("comment",))
+    assert verdict.intact and [(p, s, t, payload["text"]) for p, s, t, payload in verdict.collected] == [
+        (position, seq, "comment", f"第 {n} 条") for n, (position, seq) in enumerate(comments)]
+    assert verify(catalogue, session_id).collected == ()  # nothing asked for, nothing handed back
+    with catalogue.sessions.begin() as db:
+        db.execute(update(EventRecord).where(EventRecord.session_id == session_id,
+                                             EventRecord.seq == comments[1][1]).values(payload={"text": "改了"}))
+    changed = verify(catalogue, session_id, collect=("comment",))
+    assert [seq for _p, seq, _t, _payload in changed.collected] == [comments[0][1], comments[2][1], comments[3][1]]
+
+
+def test_each_event_pseudonymised_is_counted_by_its_column_or_its_payload(catalogue):
+    """On a show the retention policy marked, each event whose viewer is a pseudonym counts once — found in the
+    user_id column or only inside the payload (a share names who shared it there)."""
+    from app.store.chain import mark
+    from app.store.models import EventRecord
+
+    core = SessionCore(catalogue)
+    session_id = core.start("去标识 pseudonyms", platform="douyin")
+    seqs = [core.bus.publish(Event(T.COMMENT, {"user_id": f"c{n}", "nickname": "看客", "text": "x"})).seq
+            for n in range(2)]
+    share = core.bus.publish(Event(T.SHARE, {"via": {"user_id": "c9", "nickname": "分享者"}})).seq
+    core.end()
+    with catalogue.sessions.begin() as db:
+        assert db.scalar(select(EventRecord.user_id).where(EventRecord.session_id == session_id,
+                                                           EventRecord.seq == share)) is None
+        assert mark(db, session_id, "pseudonymised", {"day": "2027-02-01", "events": 3, "quarantined": 0})
+        for seq in seqs:
+            db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seq)
+                       .values(user_id=f"p:{seq:012d}"))
+        db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == share)
+                   .values(payload={"via": {"user_id": "p:00000000abcd", "nickname": "p:00000000abcd"}}))
+    verdict = verify(catalogue, session_id)
+    assert said(verdict) == [
+        ("pseudonymised", None, None, "3 条事件的观众信息已按保留策略去标识化（2027-02-01）/ the viewers of 3 events were "
+                                      "pseudonymised by the retention policy (2027-02-01)")]
+    assert verdict.intact
