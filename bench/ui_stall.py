@@ -392,7 +392,7 @@ def main() -> int:
                                                  "malformed": feed.malformed, "reconnects": feed.reconnects}}
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
-    (out / f"ui_stall-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
+    (out / f"ui_stall-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json").write_text(json.dumps(result, indent=2))
     print("| UI thread lateness of a 5 ms timer | p50 | p99 | max |\n|---|---|---|---|")
     print(f"| before going live, preview only (reference) | {idle['p50_ms']:.2f} ms | {idle['p99_ms']:.2f} ms | {idle['max_ms']:.1f} ms |")
     print(f"| live, {args.rate:.0f} events/s + 30 fps preview | {busy['p50_ms']:.2f} ms | {busy['p99_ms']:.2f} ms | "

@@ -536,3 +536,47 @@ def test_each_compressed_batch_refused_says_which_and_why_and_one_level_of_nesti
     monkeypatch.setattr(dialect, "brotli", None)
     assert said(packet(5, b"anything", version=3)) == [("brotli", "malformed",
                                                         "a brotli batch, and no brotli decoder here")]
+
+
+def test_the_address_and_the_long_room_id_at_their_edges_and_what_is_said_of_them(caplog):
+    """The room, the login's uid and protover at their ranges' ends; the room_init API's answer at its edges; what
+    is logged and said when the long id is found or cannot be looked up."""
+    import socket
+
+    from app.live.bilibili import UNRESOLVED
+
+    needs = "bilibili:// 需要房间号，例如 bilibili://21452505 / bilibili:// needs a room number, e.g. bilibili://21452505"
+    top = 2**63 - 1
+    assert Bilibili(f"bilibili://{top}?uid={top}&protover=2&server=ws://x").room == top
+    for bad in (f"bilibili://{top + 1}", "bilibili://0", f"bilibili://1?uid={top + 1}", "bilibili://1?protover=4",
+                "bilibili://1?protover=1", "bilibili://"):
+        with pytest.raises(ValueError) as refused:
+            Bilibili(bad)
+        assert str(refused.value) == needs, bad
+    assert Bilibili("bilibili://1?protover=2").protover == 2 and Bilibili("bilibili://1").protover == 3
+    assert Bilibili("bilibili://1?key=k").viewers_masked and Bilibili("bilibili://1?uid=2").viewers_masked
+    caplog.set_level("INFO", logger="app.live.bilibili")
+    with RoomInit({6: 7734200, 8: top, 9: top + 1, 10: 0}) as api:
+        def looked_up(short: int, login: str = "&key=k&uid=3") -> Bilibili:
+            dialect = Bilibili(f"bilibili://{short}?api={api.url}{login}")
+            dialect.prepare()
+            return dialect
+
+        assert looked_up(6).room == 7734200 and "Bilibili room 6 is room 7734200" in caplog.text
+        assert looked_up(8).room == top
+        caplog.clear()
+        same = looked_up(7)
+        assert same.room == 7 and same.notice is None and "is room" not in caplog.text  # its own long id: no line
+        for short in (9, 10):
+            refused = looked_up(short)
+            assert refused.room == short and refused.notice == UNRESOLVED.format(room=short)
+        assert "Bilibili room 9: the long room id could not be looked up (BadValue)" in caplog.text
+        masked = looked_up(10, login="")
+        assert masked.notice == UNRESOLVED.format(room=10) + "；" + MASKED
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    caplog.clear()
+    Bilibili(f"bilibili://6?api=http://127.0.0.1:{port}/x&key=k&uid=3").prepare()
+    assert "Bilibili room 6: the long room id could not be looked up (URLError)" in caplog.text

@@ -199,11 +199,14 @@ def test_only_an_erasure_mark_vouches_for_a_token(catalogue):
     with catalogue.sessions.begin() as db:
         assert mark(db, session_id, "pseudonymised", {"day": "2027-01-05", "token": "erased:0badc0de"})
         seq, position = db.execute(select(ChainLink.seq, ChainLink.position).where(
-            ChainLink.session_id == session_id, ChainLink.kind == "event").order_by(ChainLink.position)
-            .limit(1)).one()
+            ChainLink.session_id == session_id, ChainLink.kind == "event", ChainLink.seq.in_(
+                select(EventRecord.seq).where(EventRecord.session_id == session_id, EventRecord.type == "comment")))
+            .order_by(ChainLink.position).limit(1)).one()  # a viewer's comment: its viewer is personal data
         db.execute(update(EventRecord).where(EventRecord.session_id == session_id, EventRecord.seq == seq)
                    .values(user_id="erased:0badc0de"))
-    assert [f[:3] for f in said(verify(catalogue, session_id))] == [("changed", position, seq)]
+    assert said(verify(catalogue, session_id)) == [
+        ("changed", position, seq, f"事件 seq {seq} (comment) 的观众信息被改动 / the viewer of event seq {seq} (comment) "
+                                   "was changed")]
 
 
 def test_the_events_asked_for_are_handed_back_in_the_chains_order_only_where_they_match(catalogue):
@@ -224,6 +227,9 @@ def test_the_events_asked_for_are_handed_back_in_the_chains_order_only_where_the
     verdict = verify(catalogue, session_id, collect=("comment",))
     assert verdict.intact and [(p, s, t, payload["text"]) for p, s, t, payload in verdict.collected] == [
         (position, seq, "comment", f"第 {n} 条") for n, (position, seq) in enumerate(comments)]
+    with catalogue.session() as db:
+        links = len(db.scalars(select(ChainLink.id).where(ChainLink.session_id == session_id)).all())
+    assert verdict.session_id == session_id and verdict.links == links > len(comments) * 2
     assert verify(catalogue, session_id).collected == ()  # nothing asked for, nothing handed back
     with catalogue.sessions.begin() as db:
         db.execute(update(EventRecord).where(EventRecord.session_id == session_id,
