@@ -580,3 +580,30 @@ def test_the_address_and_the_long_room_id_at_their_edges_and_what_is_said_of_the
     caplog.clear()
     Bilibili(f"bilibili://6?api=http://127.0.0.1:{port}/x&key=k&uid=3").prepare()
     assert "Bilibili room 6: the long room id could not be looked up (URLError)" in caplog.text
+
+
+def test_each_packet_refused_says_which_and_why_and_a_heartbeats_echo_is_not_one():
+    """The packet level, word for word: a header cut short, a length that lies (too short for its header, shorter
+    than the header it declares, past the frame's end), an operation or a body version this client does not read,
+    a body that is not JSON or has no cmd — each (kind, problem, reason); after a heartbeat reply its echo is
+    passed over, not refused."""
+    parse = Bilibili("bilibili://1").parse
+
+    def said(frame: bytes) -> list[tuple]:
+        return [(p.kind, p.problem, p.reason) for p in parse(frame)]
+
+    good = cmd({"cmd": "LIKE_INFO_V3_CLICK", "data": {"uid": 7, "uname": "丁"}})
+    assert said(good + good[:10])[1:] == [("?", "malformed", "a truncated packet header")]
+    assert said(HEADER.pack(15, 16, 1, 5, 1) + b"x" * 20) == [("?", "malformed", "a packet of bad length (15)")]
+    assert said(HEADER.pack(20, 12, 1, 5, 1) + b"x" * 4) == [("?", "malformed", "a packet of bad length (20)")]
+    assert said(HEADER.pack(40, 16, 1, 5, 1) + b"x" * 4) == [("?", "malformed", "a packet of bad length (40)")]
+    assert said(HEADER.pack(16, 16, 1, 5, 1)) == [("?", "malformed", "not JSON (JSONDecodeError)")]  # an empty body
+    assert said(packet(9, b"{}")) == [("op 9", "unknown", "operation 9")]
+    assert said(packet(5, b"{}", version=4)) == [("version 4", "malformed", "body version 4")]
+    assert said(packet(5, b"not json")) == [("?", "malformed", "not JSON (JSONDecodeError)")]
+    assert said(packet(5, b'{"data": {}}')) == [("?", "malformed", "a command without cmd")]
+    assert said(packet(5, b'["cmd"]')) == [("?", "malformed", "a command without cmd")]
+    assert said(packet(5, b'{"cmd": "NEVER_SEEN"}')) == [("NEVER_SEEN", "unknown", "command NEVER_SEEN")]
+    echoed = heartbeat_reply(1)
+    assert [p.kind for p in parse(echoed)] == ["heartbeat reply"] and all(p.control for p in parse(echoed))
+    assert said(echoed[:20] + b"\x00" * 8) == [("heartbeat reply", None, "")]  # a short echo: passed over too
