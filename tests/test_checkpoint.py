@@ -218,12 +218,20 @@ def test_a_show_killed_mid_batch_reviews_from_its_checkpoint(store_url):
                 time.sleep(0.2)
             assert kept is not None and kept[1] > 3000
 
-            def stored_past_it() -> bool:  # killed once the log has gone on: a tail for the review to replay
+            def stored_past_it() -> bool:  # killed once the log has gone past its newest checkpoint: a tail to replay
+                newest = checkpoint.load(watcher, session_id)
                 with watcher.session() as db:
                     return (db.scalar(select(func.max(EventRecord.seq)).where(EventRecord.session_id == session_id))
-                            or 0) > kept[1]
+                            or 0) > newest[1]
 
-            assert wait_until(stored_past_it, 30)
+            for _attempt in range(50):  # looked at while the child is stopped: it commits nothing more before the
+                assert wait_until(stored_past_it, 30)  # kill (its writer may keep a newer checkpoint between a
+                child.send_signal(signal.SIGSTOP)  # look while it runs and the kill)
+                if stored_past_it():
+                    break
+                child.send_signal(signal.SIGCONT)
+            else:
+                pytest.fail("the child's log never stood past its newest checkpoint while it was stopped")
         finally:
             watcher.close()
     finally:
