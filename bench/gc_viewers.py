@@ -3,11 +3,11 @@ enters, comments, follows; one in twenty buys), then `gc.collect()` timed. The r
 ids also held the way they were before (in sets: the metrics' viewers, interacting, buyers, a window's entrants,
 the room's entered and followers). Issue #11: full collections paused every thread ~0.3 s an hour into a show.
 
-It also weighs what the metrics and the room keep of each viewer: their containers' own bytes (`sys.getsizeof`; the
-ids' strings are the caller's and shared) — one dict entry a viewer in each (`SessionMetrics._users`,
-`draw.Entries.audience`, the room's) against, in the same run, a dict per set filled the same way, as they were kept before
-(issue #32: the metrics' viewers, interacting, buyers; the room's entered, followers and the copy of entered a draw
-took), and the Python heap the whole state grew by (tracemalloc).
+It also weighs what the metrics and the room keep of each viewer: the bytes of their viewers' tables
+(app/kernel/viewers.py: `SessionMetrics._users`, the open window's entrants, the room's `draw.Entries.audience`; a
+hashed key and a value each, no string) against, in the same run, what a dict entry a viewer in each took as they
+were kept before (`sys.getsizeof` of three dicts filled the same way, plus the ids' strings they kept alive), and the
+Python heap the whole state grew by (tracemalloc; the ids are made before it starts and are not the state's).
 
     ulimit -v 8000000; .venv/bin/python bench/gc_viewers.py --viewers 200000
 """
@@ -63,24 +63,24 @@ def main() -> int:
     room.start_draw("杯", "冲", 1, 60, "entered_before", "assistant:a")  # as a draw that has begun
     state_bytes = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    ours_bytes = sys.getsizeof(metrics._users) + sys.getsizeof(room._entries.audience)  # noqa: SLF001
-    before = [{}, {}, {}, {}, {}]  # viewers, interacting, buyers; the room's entered, followers — filled in order
-    for n, user in enumerate(ids):
-        for kept in (before[0], before[1], before[3], before[4]) + ((before[2],) if n % 20 == 0 else ()):
-            kept[user] = None
-    before.append(dict(before[3]))  # the room's copy of who had entered, taken as a draw began
-    before_bytes = sum(sys.getsizeof(d) for d in before)
+    tables = (metrics._users, metrics.windows[0].entrants, room._entries.audience)  # noqa: SLF001
+    ours_bytes = sum(table.nbytes() for table in tables)
+    before = [{}, {}, {}]  # as kept before the tables: the metrics' users, the window's entrants, the room's audience
+    for user in ids:
+        for kept in before:
+            kept[user] = 1
+    before_bytes = sum(sys.getsizeof(d) for d in before) + sum(sys.getsizeof(user) for user in ids)
     del before
     ours = full_collection_ms()
     as_before = [set(ids), set(ids), set(ids[::20]), set(ids), set(ids[::20]), set(ids), set(ids)]
     reference = full_collection_ms()
     del as_before
     print(json.dumps({"viewers": args.viewers, "full_collection_ms": {
-        "before_any_viewer": round(empty, 2), "ours_dict_keys": round(ours, 2),
+        "before_any_viewer": round(empty, 2), "ours": round(ours, 2),
         "reference_plus_the_same_ids_in_sets": round(reference, 2)},
         "ratio_reference_over_ours": round(reference / ours, 1),
-        "containers_bytes_per_viewer": {"ours": round(ours_bytes / args.viewers, 1),
-                                        "reference_a_dict_per_set": round(before_bytes / args.viewers, 1)},
+        "bytes_per_viewer": {"ours_tables": round(ours_bytes / args.viewers, 1),
+                             "reference_a_dict_entry_each_and_the_ids": round(before_bytes / args.viewers, 1)},
         "state_heap_mb": round(state_bytes / 2**20, 1)}))
     return 0
 

@@ -20,6 +20,7 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from app.kernel.events import PLATFORM, Event, EventType
+from app.kernel.viewers import ViewerTable
 
 WHO = ("anyone", "followers", "entered_before")  # who may enter
 MAX_WINNERS = 1000
@@ -64,15 +65,14 @@ class Entries:
     """The room's side of its draws, kept from the log as it is applied: who follows, when each viewer first entered
     (to tell who had entered before a draw began) and who entered the draw open now (user → nickname). The room's
     private parts — never in its state, whose snapshots go to overlays and assistants — and `recompute`'s sets kept
-    in one dict entry a viewer (user ids as dict keys, not a set: untracked by the collector; the values small shared
-    ints): the follow bit, and above it the draws begun when they first entered + 1 (0: never entered), so "entered
-    before the draw" needs no copy of the room when a draw begins. Not thread-safe: the room calls it under its state
-    lock."""
+    in one entry a viewer of a viewers' table (app/kernel/viewers.py: a hashed key and four bytes, no string): the
+    follow bit, and above it the draws begun when they first entered + 1 (0: never entered), so "entered before the
+    draw" needs no copy of the room when a draw begins. Not thread-safe: the room calls it under its state lock."""
 
     FOLLOWS, ENTERED = 1, 2  # the follow bit; the first entry's stamp counted in twos above it
 
     def __init__(self) -> None:
-        self.audience: dict[str, int] = {}
+        self.audience = ViewerTable("I")
         self.begun = 0  # draws begun in the log
         self.entrants: dict[str, str] = {}  # the latest draw's, user → nickname
         # `enters`' two rules over the audience, made when a draw begins, not for every comment
@@ -81,13 +81,15 @@ class Entries:
     def entered(self, user: object) -> None:
         """An ENTER by `user` (a viewer's first stamps when they came)."""
         if isinstance(user, str):
-            was = self.audience.get(user, 0)
+            key = self.audience.key(user)
+            was = self.audience.at(key)
             if was < self.ENTERED:
-                self.audience[user] = was | (self.begun + 1) * self.ENTERED
+                self.audience.put(key, was | (self.begun + 1) * self.ENTERED)
 
     def followed(self, user: object) -> None:
         if isinstance(user, str):
-            self.audience[user] = self.audience.get(user, 0) | self.FOLLOWS
+            key = self.audience.key(user)
+            self.audience.put(key, self.audience.at(key) | self.FOLLOWS)
 
     def began(self) -> None:
         """A DRAW_STARTED: a new draw's entrants, none yet."""
@@ -112,11 +114,11 @@ class _Followers:
 
     __slots__ = ("_audience",)
 
-    def __init__(self, audience: dict[str, int]) -> None:
+    def __init__(self, audience: ViewerTable) -> None:
         self._audience = audience
 
     def __contains__(self, user: object) -> bool:
-        return bool(self._audience.get(user, 0) & Entries.FOLLOWS)  # type: ignore[call-overload]
+        return isinstance(user, str) and bool(self._audience.get(user) & Entries.FOLLOWS)
 
 
 class _EnteredBefore:
@@ -124,11 +126,11 @@ class _EnteredBefore:
 
     __slots__ = ("_audience", "_draw")
 
-    def __init__(self, audience: dict[str, int], draw: int) -> None:
+    def __init__(self, audience: ViewerTable, draw: int) -> None:
         self._audience, self._draw = audience, draw
 
     def __contains__(self, user: object) -> bool:
-        return 0 < self._audience.get(user, 0) // Entries.ENTERED <= self._draw  # type: ignore[call-overload]
+        return isinstance(user, str) and 0 < self._audience.get(user) // Entries.ENTERED <= self._draw
 
 
 @dataclass(frozen=True)

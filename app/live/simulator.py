@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from array import array
 from dataclasses import dataclass
 
 from app.kernel.bus import EventBus
@@ -28,9 +29,9 @@ REACTIONS = ["买了", "已下单", "拍了拍了", "好看！", "太划算了",
 GIFTS = [("小心心", 10), ("玫瑰", 100), ("棒棒糖", 990), ("直播间火箭", 100_00)]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["小美", "阿杰", "橘子", "桃桃", "大熊", "momo", "Lily", "Kevin", "小鹿", "静静", "老王", "晓晓", "可乐", "芒果"]
-# every nickname once, shared by the viewers who draw it: a string of its own per viewer was ~120 bytes each, the
-# simulator's largest part of a show's memory (bench/ui_stall.py --trace)
-NICKNAMES = {(surname, given): surname + given for surname in SURNAMES for given in GIVEN}
+# every nickname once, shared by the viewers who are given it: a string of its own per viewer was ~120 bytes each,
+# the simulator's largest part of a show's memory (bench/ui_stall.py --trace)
+NICKNAMES = tuple(surname + given for surname in SURNAMES for given in GIVEN)
 
 
 ENTER_SHARE = 0.12  # of the events: viewers entering
@@ -68,14 +69,16 @@ class AudienceSimulator:
             raise ValueError("events_per_second must be between 1 and 5000")
         self._random = random.Random(self.config.seed)
         self.came = 0  # viewers who came, every one counted once (`max_users` at most)
-        self._present: list[str] = []  # the viewers in the room now
-        self._where: dict[str, int] = {}  # viewer → index in _present
+        # viewers by number (viewer n is "u{n}", its nickname a function of n and the seed): what the simulator
+        # remembers of those who left is four bytes each, no string (issue #32: the bench's audience of 200,000)
+        self._present: list[int] = []  # the viewers in the room now
+        self._where: dict[int, int] = {}  # viewer → index in _present
         # who may come back: viewers who left before the product window now on began (one who was in the room at
         # its start and came back during it would be counted twice in its audience); those who left since wait
-        self._returnable: list[str] = []
-        self._left_since: list[str] = []
+        self._returnable = array("I")
+        self._left_since = array("I")
         self._pinned_seen: object = None
-        self._nicknames: dict[str, str] = {}
+        self._name_salt = self._random.getrandbits(32)
         self._last_online_second = -1
         self._orders = 0
         self._room_now = None  # the room's snapshot for the batch being generated
@@ -147,26 +150,29 @@ class AudienceSimulator:
         if pinned != self._pinned_seen:
             self._pinned_seen = pinned
             self._returnable.extend(self._left_since)
-            self._left_since.clear()
+            del self._left_since[:]
 
     def _enter(self) -> Event:
         """A new viewer, or (one in five, and always once max_users have come) one who left coming back
         (`_returnable`): never someone in the room now, nor anyone who was there when the window began."""
-        user = None
+        viewer = None
         if self._returnable and (self.came >= self.config.max_users or self._random.random() < 0.2):
             index = self._random.randrange(len(self._returnable))
             self._returnable[index], self._returnable[-1] = self._returnable[-1], self._returnable[index]
-            user = self._returnable.pop()
-        if user is None and self.came < self.config.max_users:
+            viewer = self._returnable.pop()
+        if viewer is None and self.came < self.config.max_users:
             self.came += 1
-            user = f"u{self.came}"
-            self._nicknames[user] = NICKNAMES[self._random.choice(SURNAMES), self._random.choice(GIVEN)]
-        if user is None:  # everyone who ever came is in the room: one of them enters again (a page reload)
-            user = self._someone()
+            viewer = self.came
+        if viewer is None:  # everyone who ever came is in the room: one of them enters again (a page reload)
+            viewer = self._random.choice(self._present)
         else:
-            self._where[user] = len(self._present)
-            self._present.append(user)
-        return Event(EventType.ENTER, {"user_id": user, "nickname": self._nicknames[user]})
+            self._where[viewer] = len(self._present)
+            self._present.append(viewer)
+        return Event(EventType.ENTER, {"user_id": f"u{viewer}", "nickname": self._nickname(viewer)})
+
+    def _nickname(self, viewer: int) -> str:
+        """Viewer n's nickname, the same each time (a multiplicative hash of n and the seed's salt)."""
+        return NICKNAMES[((viewer ^ self._name_salt) * 0x9E3779B1 & 0xFFFFFFFF) % len(NICKNAMES)]
 
     def _leave(self, seconds: int) -> None:
         """Viewers leave at the rate they come, so the room fills towards `base_online` and then holds there
@@ -185,10 +191,15 @@ class AudienceSimulator:
 
     def _someone(self) -> str:
         """A viewer in the room now."""
-        return self._random.choice(self._present)
+        return f"u{self._random.choice(self._present)}"
+
+    def _someone_named(self) -> tuple[str, str]:
+        """A viewer in the room now: (id, nickname)."""
+        viewer = self._random.choice(self._present)
+        return f"u{viewer}", self._nickname(viewer)
 
     def _comment(self) -> Event:
-        user = self._someone()
+        user, nickname = self._someone_named()
         r = self._random.random()
         text = self._random.choice(GREETINGS if r < 0.25 else QUESTIONS if r < 0.7 else REACTIONS)
         if self.room is not None and self._random.random() < 0.4:  # while a 福袋 is open, many send its keyword
@@ -196,7 +207,7 @@ class AudienceSimulator:
                 self._keyword = self.room.view(lambda s: s.draw.keyword if s.draw is not None and s.draw.open
                                                else None)
             text = self._keyword or text
-        return Event(EventType.COMMENT, {"user_id": user, "nickname": self._nicknames[user], "text": text})
+        return Event(EventType.COMMENT, {"user_id": user, "nickname": nickname, "text": text})
 
     def _commerce(self) -> Event:
         """A viewer thinking of buying: most ask about the pinned product and leave it at that; a few buy (the
@@ -224,16 +235,16 @@ class AudienceSimulator:
                     product = r.choice(in_stock)
                     return self._order(product.id, product.live_price_cents)
             if pinned is not None:
-                user = self._someone()
+                user, nickname = self._someone_named()
                 title = (state.products[pinned].title.split() or [""])[0][:8]  # what viewers call it
-                return Event(EventType.COMMENT, {"user_id": user, "nickname": self._nicknames[user],
+                return Event(EventType.COMMENT, {"user_id": user, "nickname": nickname,
                                                  "text": r.choice(ABOUT_PRODUCT).format(title)})
         return Event(EventType.LIKE, {"user_id": self._someone(), "count": 1})
 
     def _order(self, product_id: int, price_cents: int) -> Event:
         self._orders += 1
         quantity = 1 if self._random.random() < 0.85 else 2
-        user = self._someone()
-        return Event(EventType.ORDER, {"user_id": user, "nickname": self._nicknames[user], "product_id": product_id,
+        user, nickname = self._someone_named()
+        return Event(EventType.ORDER, {"user_id": user, "nickname": nickname, "product_id": product_id,
                                        "quantity": quantity, "amount_cents": price_cents * quantity,
                                        "order_id": f"o{self.config.seed}-{self._orders}"})

@@ -23,6 +23,7 @@ from statistics import median
 from typing import Callable, Iterable
 
 from app.kernel.events import SYSTEM, Event, EventType
+from app.kernel.viewers import ViewerTable
 from app.text import clean_line
 from app.values import MAX_COUNT, safe_int
 
@@ -99,7 +100,7 @@ class _Window:
     product_id: int
     start: float
     online_at_start: int
-    entrants: set
+    entrants: ViewerTable  # who entered during it, once each
     buyers: set
 
     @property
@@ -217,9 +218,9 @@ class AlertWatch:
                 self._closed.append(w.conversion)
             self._window = None
             if kind == EventType.PRODUCT_PINNED:
-                self._window = _Window(safe_int(p.get("product_id")), t, self._online_now, set(), set())
+                self._window = _Window(safe_int(p.get("product_id")), t, self._online_now, ViewerTable("B"), set())
         elif kind == EventType.ENTER and user and self._window is not None:
-            self._window.entrants.add(user)
+            self._window.entrants[user] = 1
         elif kind == EventType.ORDER:
             return self._order(t, p, user)
         elif kind == EventType.STOCK_CHANGED:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.kernel.viewers import ViewerTable
+
 # Who was there, who bought: user ids kept as the keys of dicts (value None), not in sets. A dict that holds only
 # strings is not tracked by Python's collector, a set always is: with 200,000 viewers in a few sets a full
 # collection walked every id and paused every thread for ~0.3 s an hour into a show (issue #11's lost frames).
@@ -26,7 +28,8 @@ class ProductWindow:
     online_area: float = 0.0  # ∫ online dt over the window
     online_at_start: int = 0  # the room's own count when the explanation began
     refunds_cents: int = 0  # refunds of the orders counted here
-    entrants: Users = field(default_factory=dict)  # distinct viewers who entered during the window
+    # distinct viewers who entered during the window: keyed with the show's viewers' salt (SessionMetrics._users)
+    entrants: ViewerTable = field(default_factory=lambda: ViewerTable("B"))
     prior_buyers: Users = field(default_factory=dict)  # buyers here who had entered before the window
     questions: dict[str, int] = field(default_factory=dict)  # 自动回复 topic → questions asked during the window
     # once closed (`close`), who entered is no longer needed, only how many and which buyers were among them: a
@@ -54,7 +57,8 @@ class ProductWindow:
         """This window's buyers who are viewers (entered during it, or before it)."""
         if self.closed_viewer_buyers is not None:
             return set(self.closed_viewer_buyers)
-        return (self.buyers.keys() & self.entrants.keys()) | self.prior_buyers.keys()
+        entrants = self.entrants
+        return {buyer for buyer in self.buyers if buyer in entrants} | self.prior_buyers.keys()
 
     def close(self, t: float) -> None:
         """The window ends at `t`: its entrants become a count (nothing that can change them is counted any more)."""
@@ -62,7 +66,7 @@ class ProductWindow:
         if self.entrant_count is None:
             self.closed_viewer_buyers = dict.fromkeys(self.viewer_buyers)
             self.entrant_count = len(self.entrants)
-            self.entrants = {}
+            self.entrants = ViewerTable("B", self.entrants.salt)
 
     def seconds(self, now: float) -> float:
         return max(0.0, (self.end if self.end is not None else now) - self.start)

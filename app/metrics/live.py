@@ -3,11 +3,13 @@ a stored session's events through it: the numbers are the same by construction."
 
 from __future__ import annotations
 
+import base64
 import math
 import threading
 from collections.abc import Iterable
 
 from app.kernel.events import BULK, Event, EventType
+from app.kernel.viewers import ViewerTable
 from app.metrics.figures import (MetricsSnapshot, MinuteRow, OutsideSummary, ProductSummary, ProductWindow, RoomCounts,
                                  Totals, Users, most_first, ratio, summarise)
 from app.values import MAX_COUNT, MAX_ONLINE, safe_int
@@ -17,8 +19,8 @@ __all__ = ["INTERACTIONS", "MetricsSnapshot", "MinuteRow", "OutsideSummary", "Pr
            "RoomCounts", "SWITCHES", "SessionMetrics", "Users", "replay_key"]
 
 INTERACTIONS = {EventType.COMMENT, EventType.LIKE, EventType.SHARE}
-# what a user id has done this show, as bits of one small int: one dict entry a viewer, where a dict for each of the
-# three took three (~38 bytes an entry each at 200,000 viewers; a value below 257 is a shared int, no object of its own)
+# what a user id has done this show, as bits of one byte in the viewers' table (app/kernel/viewers.py: a hashed key
+# and this byte a viewer, where a dict for each of the three took three entries and kept the id's string alive)
 VIEWER, INTERACTED, BOUGHT = 1, 2, 4
 
 # at one moment, a window's switch (pin, unpin, the end) comes before anything else: windows are [start, end), so an
@@ -44,7 +46,7 @@ class SessionMetrics:
         self._online_area = 0.0  # ∫ online dt
         self._online_since: float | None = None
         self.pv = 0
-        self._users: dict[str, int] = {}  # user id → VIEWER | INTERACTED | BOUGHT (an entry, an interaction, an order)
+        self._users = ViewerTable("B")  # user id → VIEWER | INTERACTED | BOUGHT (an entry, an interaction, an order)
         # the sets' sizes and those who entered and interacted / bought, kept as users come: an intersection of the
         # whole audience per snapshot grew with it, under the lock, on the window's thread (bench/ui_stall.py)
         self._uv = self._buyer_count = self._interacting_viewers = self._buying_viewers = 0
@@ -99,9 +101,11 @@ class SessionMetrics:
         if handler is not None:
             handler(self, p, user, minute, t)
         if kind in INTERACTIONS and user:
-            was = self._users.get(user, 0)
+            users = self._users
+            key = users.key(user)
+            was = users.at(key)
             if not was & INTERACTED:
-                self._users[user] = was | INTERACTED
+                users.put(key, was | INTERACTED)
                 self._interacting_viewers += was & VIEWER
         if kind == EventType.COMMENT:
             self.comments += 1
@@ -121,16 +125,18 @@ class SessionMetrics:
 
     def _on_enter(self, _p: dict, user, _minute: dict, _t: float) -> None:
         self.pv += 1
-        was = self._users.get(user, 0) if user else VIEWER
+        users = self._users
+        key = users.key(user) if user else 0
+        was = users.at(key) if key else VIEWER
         if not was & VIEWER:
-            self._users[user] = was | VIEWER
+            users.put(key, was | VIEWER)
             self._uv += 1
             self._interacting_viewers += (was & INTERACTED) >> 1
             self._buying_viewers += (was & BOUGHT) >> 2
         if self._open:
             self._open.views += 1
-            if user:
-                self._open.entrants[user] = None
+            if key:
+                self._open.entrants.put(key, 1)
 
     def _on_order(self, p: dict, user, minute: dict, _t: float) -> None:
         amount = safe_int(p.get("amount_cents", 0))
@@ -138,9 +144,11 @@ class SessionMetrics:
         self.orders += 1
         minute["gmv_cents"] += amount
         minute["orders"] += 1
-        was = self._users.get(user, 0) if user else BOUGHT
+        users = self._users
+        key = users.key(user) if user else 0
+        was = users.at(key) if key else BOUGHT
         if not was & BOUGHT:
-            self._users[user] = was | BOUGHT
+            users.put(key, was | BOUGHT)
             self._buyer_count += 1
             self._buying_viewers += was & VIEWER
         window = self._open
@@ -149,7 +157,7 @@ class SessionMetrics:
             window.gmv_cents += amount
             if user:
                 window.buyers[user] = None
-                if was & VIEWER and user not in window.entrants:
+                if was & VIEWER and not window.entrants.at(key):
                     window.prior_buyers[user] = None
         else:
             window = None
@@ -169,7 +177,8 @@ class SessionMetrics:
 
     def _on_pinned(self, p: dict, _user, _minute: dict, t: float) -> None:
         self._close_window(t)
-        self._open = ProductWindow(p["product_id"], t, online_at_start=self.online_now)
+        self._open = ProductWindow(p["product_id"], t, online_at_start=self.online_now,
+                                   entrants=ViewerTable("B", self._users.salt))  # keyed as the show's viewers
         self.windows.append(self._open)
 
     def _on_window_end(self, _p: dict, _user, _minute: dict, t: float) -> None:
@@ -317,14 +326,15 @@ class SessionMetrics:
                               tuple((w.views, w.entrant_total) for w in self.windows), self.now)
 
     # --- a checkpoint: the whole state, to go on from (app/store/checkpoint.py) ---------------------------------
-    STATE_VERSION = 1
+    STATE_VERSION = 2  # 2: the viewers' table packed (1: their ids as text, still read)
+    VIEWERS_A_CHUNK = 4096  # viewers packed into one text of the state
 
     def state(self) -> dict:
         """Everything these metrics hold, as JSON values (ids keep their type: a list, never a dict's keys): what
         `from_state` restores, after which the same events give the same figures as feeding every one (tested).
         Under the lock only shallow copies are made (a dict's copy is a block copy): readers wait a few ms."""
         with self._lock:
-            windows = [(w, dict(w.buyers), dict(w.entrants), dict(w.prior_buyers), dict(w.questions),
+            windows = [(w, dict(w.buyers), w.entrants.copy(), dict(w.prior_buyers), dict(w.questions),
                         (w.end, w.orders, w.gmv_cents, w.views, w.online_area, w.refunds_cents, w.entrant_count,
                          None if w.closed_viewer_buyers is None else list(w.closed_viewer_buyers)))
                        for w in self.windows]
@@ -341,12 +351,14 @@ class SessionMetrics:
                 "outside": dict(self._outside), "questions": dict(self._questions),
             }
         index = {id(w): i for i, (w, *_rest) in enumerate(windows)}
-        state["viewers"], state["interacting"], state["buyers"] = ([user for user, did in users.items() if did & bit]
-                                                                   for bit in (VIEWER, INTERACTED, BOUGHT))
+        keys, bits = users.packed()
+        state["viewers"] = {"salt": users.salt.hex(), "keys": _base64_chunks(keys, 8 * self.VIEWERS_A_CHUNK),
+                            "bits": _base64_chunks(bits, self.VIEWERS_A_CHUNK)}
         state["windows"] = [
             {"product_id": w.product_id, "start": w.start, "end": end, "orders": orders, "gmv_cents": gmv,
              "buyers": list(b), "views": views, "online_area": area, "online_at_start": w.online_at_start,
-             "refunds_cents": refunds, "entrants": list(e), "prior_buyers": list(pb), "questions": q,
+             "refunds_cents": refunds, "entrants": _base64_chunks(e.packed()[0], 8 * self.VIEWERS_A_CHUNK),
+             "prior_buyers": list(pb), "questions": q,
              "entrant_count": count, "closed_viewer_buyers": closed}
             for w, b, e, pb, q, (end, orders, gmv, views, area, refunds, count, closed) in windows]
         state["minutes"] = [[m, row] for m, row in minutes.items()]
@@ -356,7 +368,7 @@ class SessionMetrics:
     @classmethod
     def from_state(cls, state: dict) -> SessionMetrics:
         """The metrics `state()` described. Raises ValueError for a state of another version or shape."""
-        if not isinstance(state, dict) or state.get("v") != cls.STATE_VERSION:
+        if not isinstance(state, dict) or state.get("v") not in (1, cls.STATE_VERSION):
             raise ValueError("not a metrics state of this version")
         m = cls()
         try:
@@ -366,17 +378,24 @@ class SessionMetrics:
             m.viewers_masked, m._online_area = bool(state["viewers_masked"]), float(state["online_area"])
             m._online_since = None if state["online_since"] is None else float(state["online_since"])
             m.pv = int(state["pv"])
-            users = m._users
-            for key, bit in (("viewers", VIEWER), ("interacting", INTERACTED), ("buyers", BOUGHT)):
-                for user in state[key]:
-                    users[user] = users.get(user, 0) | bit
+            if state["v"] == 1:  # the ids as text, a list for each bit
+                users = m._users
+                for key, bit in (("viewers", VIEWER), ("interacting", INTERACTED), ("buyers", BOUGHT)):
+                    for user in state[key]:
+                        users[user] = users.get(user, 0) | bit
+            else:
+                viewers = state["viewers"]
+                m._users = users = ViewerTable.unpacked(
+                    "B", bytes.fromhex(viewers["salt"]), b"".join(base64.b64decode(c, validate=True)
+                                                                  for c in viewers["keys"]),
+                    b"".join(base64.b64decode(c, validate=True) for c in viewers["bits"]))
             dids = list(users.values())
             m._uv, m._buyer_count = sum(d & VIEWER for d in dids), sum(d & BOUGHT for d in dids) >> 2
             m._interacting_viewers = sum(d & (VIEWER | INTERACTED) == VIEWER | INTERACTED for d in dids)
             m._buying_viewers = sum(d & (VIEWER | BOUGHT) == VIEWER | BOUGHT for d in dids)
             for name in ("gmv_cents", "refunds_cents", "orders", "comments", "likes", "bulk_seen"):
                 setattr(m, name, int(state[name]))
-            m.windows = [_window_from(w) for w in state["windows"]]
+            m.windows = [_window_from(w, m._users.salt, state["v"]) for w in state["windows"]]
             m._open = None if state["open"] is None else m.windows[int(state["open"])]
             m._minutes = {int(minute): {k: int(v) for k, v in row.items()} for minute, row in state["minutes"]}
             m._outside = {k: int(v) for k, v in state["outside"].items()}
@@ -405,13 +424,26 @@ class SessionMetrics:
         return tuple(rows)
 
 
-def _window_from(d: dict) -> ProductWindow:
+def _window_from(d: dict, salt: bytes, version: int) -> ProductWindow:
     closed = d["closed_viewer_buyers"]
+    if version == 1:  # its entrants' ids as text
+        entrants = ViewerTable("B", salt)
+        for user in d["entrants"]:
+            entrants[user] = 1
+    else:
+        keys = b"".join(base64.b64decode(c, validate=True) for c in d["entrants"])
+        entrants = ViewerTable.unpacked("B", salt, keys, b"\x01" * (len(keys) // 8))
     return ProductWindow(
         d["product_id"], float(d["start"]), None if d["end"] is None else float(d["end"]), orders=int(d["orders"]),
         gmv_cents=int(d["gmv_cents"]), buyers=dict.fromkeys(d["buyers"]), views=int(d["views"]),
         online_area=float(d["online_area"]), online_at_start=int(d["online_at_start"]),
-        refunds_cents=int(d["refunds_cents"]), entrants=dict.fromkeys(d["entrants"]),
+        refunds_cents=int(d["refunds_cents"]), entrants=entrants,
         prior_buyers=dict.fromkeys(d["prior_buyers"]), questions={str(k): int(v) for k, v in d["questions"].items()},
         entrant_count=None if d["entrant_count"] is None else int(d["entrant_count"]),
         closed_viewer_buyers=None if closed is None else dict.fromkeys(closed))
+
+
+def _base64_chunks(data: bytes, size: int) -> list[str]:
+    """`data` as base64 texts of `size` bytes each (the last shorter): a state's long parts in pieces (its encoder
+    hands the other threads the interpreter between them, app/store/checkpoint.py)."""
+    return [base64.b64encode(data[start:start + size]).decode("ascii") for start in range(0, len(data), size)]

@@ -607,3 +607,27 @@ def test_each_packet_refused_says_which_and_why_and_a_heartbeats_echo_is_not_one
     echoed = heartbeat_reply(1)
     assert [p.kind for p in parse(echoed)] == ["heartbeat reply"] and all(p.control for p in parse(echoed))
     assert said(echoed[:20] + b"\x00" * 8) == [("heartbeat reply", None, "")]  # a short echo: passed over too
+
+
+def test_a_text_frame_a_long_command_name_and_the_lookup_asked_once_or_not_at_all(caplog):
+    """A text frame is refused (the protocol is binary); an unknown command is named by its first 40 characters
+    before any colon; the room_init API is asked once however often `prepare` runs, its answer of room 1 taken, and
+    not at all where a server was named (no API then)."""
+    parse = Bilibili("bilibili://1").parse
+    assert [(p.kind, p.problem, p.reason) for p in parse("a text")] == [
+        ("?", "malformed", "a text frame (the protocol is binary)")]
+    name = "X" * 39 + "YZ"
+    assert [(p.kind, p.problem, p.reason) for p in parse(cmd({"cmd": name + ":4:0"}))] == [
+        ("X" * 39 + "Y", "unknown", "command " + "X" * 39 + "Y")]
+    with RoomInit({6: 7734200, 5: 1}) as api:
+        dialect = Bilibili(f"bilibili://6?api={api.url}&key=k&uid=3")
+        dialect.prepare()
+        dialect.prepare()
+        assert dialect.room == 7734200 and api.asked == [6]
+        lowest = Bilibili(f"bilibili://5?api={api.url}&key=k&uid=3")
+        lowest.prepare()
+        assert lowest.room == 1 and lowest.notice is None and api.asked == [6, 5]
+    caplog.set_level("INFO", logger="app.live.bilibili")
+    named = Bilibili("bilibili://6?server=ws://127.0.0.1:9/sub&key=k&uid=3")
+    named.prepare()
+    assert (named.api, named.room, named.notice) == ("", 6, None) and "Bilibili room" not in caplog.text

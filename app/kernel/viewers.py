@@ -1,0 +1,151 @@
+"""Every viewer of a show in a few bytes: a table from a viewer's id to a small number (what they did, as bits),
+kept as a 64-bit keyed hash of the id and the number in two flat arrays — no string, no object a viewer.
+
+An exact UV must remember everyone who came. Kept as dict keys (issue #11: out of the collector's walk), a viewer
+cost its id's string (~56 bytes, kept alive by the dict) and an entry in each dict (~40 bytes): with the room's and
+the metrics' dicts about 136 bytes, and the process grew ~44 MB while 128,000 more viewers came (issue #32). Here a
+viewer costs 8 bytes of key and the value's bytes in each table, times 1.5 to 3 (from a third to two thirds of the
+slots in use; docs/benchmarks.md, "The viewers the collector does not walk").
+
+What that gives up: two ids with the same 64-bit hash are one viewer. The hash is keyed with a salt of the table's
+own (BLAKE2b), so no id can be made to collide ahead of time; by chance, among a million viewers the odds of any
+pair colliding are about 1 in 37 million. A table's keys are pseudonyms of its ids, but linkable with its salt
+(kept beside them in a checkpoint): personal data still, and dropped with the checkpoint when a viewer is erased.
+
+Not thread-safe: its owner's lock guards it (the metrics', the room's)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from array import array
+from collections.abc import Iterator
+
+SALT_BYTES = 16
+_FIRST_SLOTS = 8  # a power of two; the table doubles when more than two slots in three are used
+
+
+class ViewerTable:
+    __slots__ = ("salt", "_keys", "_values", "_mask", "_size", "_typecode")
+
+    def __init__(self, typecode: str = "B", salt: bytes | None = None) -> None:
+        """Values of `typecode` (array's: "B" for bits up to 255, "I" for larger stamps). `salt`: the key of the
+        hash, 16 bytes (a checkpoint's own, to go on with its keys); a new random one by default."""
+        if salt is None:
+            salt = os.urandom(SALT_BYTES)
+        if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
+            raise ValueError(f"a viewer table's salt is {SALT_BYTES} bytes")
+        self.salt = salt
+        self._typecode = typecode
+        self._keys = array("Q", bytes(8 * _FIRST_SLOTS))
+        self._values = array(typecode, bytes(array(typecode).itemsize * _FIRST_SLOTS))
+        self._mask = _FIRST_SLOTS - 1
+        self._size = 0
+
+    def key(self, user: object) -> int:
+        """The viewer's key: never 0 (an empty slot). An id that is not text is keyed by its text (1 and "1" are
+        one viewer, as the platform's id would be)."""
+        text = user if isinstance(user, str) else str(user)
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8, key=self.salt).digest()
+        return int.from_bytes(digest, "little") or 1
+
+    def _slot(self, key: int) -> int:
+        keys, mask = self._keys, self._mask
+        slot = key & mask
+        while True:
+            found = keys[slot]
+            if found == key or not found:
+                return slot
+            slot = (slot + 1) & mask
+
+    def at(self, key: int, default: int = 0) -> int:
+        """The value kept for `key` (from `key`), or `default`."""
+        slot = self._slot(key)
+        return self._values[slot] if self._keys[slot] else default
+
+    def put(self, key: int, value: int) -> None:
+        """Keep `value` for `key`. Raises OverflowError for a value the table's type cannot hold."""
+        slot = self._slot(key)
+        if self._keys[slot]:
+            self._values[slot] = value
+            return
+        self._values[slot] = value  # before the key: a value out of range leaves no viewer behind
+        self._keys[slot] = key
+        self._size += 1
+        if 3 * self._size > 2 * (self._mask + 1):
+            self._grow()
+
+    def get(self, user: object, default: int = 0) -> int:
+        return self.at(self.key(user), default)
+
+    def __setitem__(self, user: object, value: int) -> None:
+        self.put(self.key(user), value)
+
+    def __contains__(self, user: object) -> bool:
+        return bool(self._keys[self._slot(self.key(user))])
+
+    def __len__(self) -> int:
+        return self._size
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        """(key, value) of every viewer, in the table's order."""
+        return ((key, value) for key, value in zip(self._keys, self._values) if key)
+
+    def values(self) -> Iterator[int]:
+        return (value for key, value in zip(self._keys, self._values) if key)
+
+    def copy(self) -> ViewerTable:
+        """A copy (the arrays' blocks copied: quick under its owner's lock)."""
+        twin = ViewerTable.__new__(ViewerTable)
+        twin.salt, twin._typecode, twin._mask, twin._size = self.salt, self._typecode, self._mask, self._size
+        twin._keys, twin._values = array("Q", self._keys), array(self._typecode, self._values)
+        return twin
+
+    def packed(self) -> tuple[bytes, bytes]:
+        """(keys, values) of every viewer as little-endian bytes, in the table's order: what `unpacked` reads."""
+        keys = array("Q", (key for key in self._keys if key))
+        values = array(self._typecode, self.values())
+        if sys.byteorder == "big":
+            keys.byteswap()
+            values.byteswap()
+        return keys.tobytes(), values.tobytes()
+
+    @classmethod
+    def unpacked(cls, typecode: str, salt: bytes, keys: bytes, values: bytes) -> ViewerTable:
+        """The table `packed` described, with its salt. Raises ValueError for bytes that are not one: lengths
+        that do not match, a key 0, a key twice."""
+        table = cls(typecode, salt)
+        width = table._values.itemsize
+        if len(keys) % 8 or len(values) != len(keys) // 8 * width:
+            raise ValueError("a viewer table's keys and values do not match")
+        read_keys, read_values = array("Q"), array(typecode)
+        read_keys.frombytes(keys)
+        read_values.frombytes(values)
+        if sys.byteorder == "big":
+            read_keys.byteswap()
+            read_values.byteswap()
+        for key, value in zip(read_keys, read_values):
+            slot = table._slot(key) if key else -1
+            if slot < 0 or table._keys[slot]:
+                raise ValueError("a viewer table holds a key 0 or a key twice")
+            table.put(key, value)
+        return table
+
+    def nbytes(self) -> int:
+        """The bytes its two arrays hold."""
+        return len(self._keys) * 8 + len(self._values) * self._values.itemsize
+
+    def _grow(self) -> None:
+        keys, values = self._keys, self._values
+        slots = 2 * (self._mask + 1)
+        self._keys = array("Q", bytes(8 * slots))
+        self._values = array(self._typecode, bytes(values.itemsize * slots))
+        self._mask = slots - 1
+        new_keys, new_values, mask = self._keys, self._values, self._mask
+        for key, value in zip(keys, values):
+            if key:
+                slot = key & mask
+                while new_keys[slot]:
+                    slot = (slot + 1) & mask
+                new_keys[slot], new_values[slot] = key, value

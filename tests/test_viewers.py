@@ -1,0 +1,157 @@
+"""The viewers' table (app/kernel/viewers.py): a viewer's id → a small number in a hashed key and a value, as a dict
+would keep it; packed and read back; its refusals; a v1 checkpoint's ids read into it."""
+
+from __future__ import annotations
+
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from app.kernel.viewers import SALT_BYTES, ViewerTable
+
+SALT = bytes(range(SALT_BYTES))
+IDS = st.text(max_size=12) | st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1,
+                                     max_size=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(st.tuples(IDS, st.integers(0, 255)), max_size=300), probes=st.lists(IDS, max_size=20))
+def test_it_keeps_what_a_dict_would_through_its_growth(steps, probes):
+    """Any ids (a lone surrogate too), set and set again: the same values, the same count, as a dict; what was never
+    set reads as the default; packed and read back, the same table."""
+    table, expected = ViewerTable("B", SALT), {}
+    for user, value in steps:
+        table[user] = value
+        expected[user] = value
+        assert len(table) == len(expected)
+    for user in list(expected) + probes:
+        assert table.get(user, -1) == expected.get(user, -1)
+        assert (user in table) == (user in expected)
+    assert sorted(table.values()) == sorted(expected.values())
+    assert sorted(table.items()) == sorted((table.key(u), v) for u, v in expected.items())
+    again = ViewerTable.unpacked("B", SALT, *table.packed())
+    assert sorted(again.items()) == sorted(table.items()) and len(again) == len(table)
+    assert all(again.get(u) == v for u, v in expected.items())
+
+
+def test_it_doubles_when_two_slots_in_three_are_used_and_keeps_nine_bytes_a_viewer_at_most_three_times():
+    table = ViewerTable("B", SALT)
+    assert table.nbytes() == 8 * 9
+    for n in range(5):
+        table[f"u{n}"] = 1
+    assert table.nbytes() == 8 * 9  # 5 of 8: under two thirds
+    table["u5"] = 1
+    assert table.nbytes() == 16 * 9  # 6 of 8: past them
+    for n in range(6, 200_000):
+        table[f"u{n}"] = 1
+    assert len(table) == 200_000 and 1.5 * 9 <= table.nbytes() / len(table) <= 3 * 9
+    assert table.get("u0") == table.get("u199999") == 1 and table.get("u200000") == 0
+
+
+def test_a_key_is_never_zero_its_salt_changes_it_and_an_id_not_text_is_keyed_by_its_text(monkeypatch):
+    import hashlib
+
+    table, other = ViewerTable("B", SALT), ViewerTable("B", bytes(SALT_BYTES))
+    assert table.key("u1") == table.key("u1") != other.key("u1")
+    assert table.key(5) == table.key("5") and table.key(None) == table.key("None")
+    assert table.key("\ud800") != table.key("\ud801")  # a lone surrogate is an id like any other
+    expected = hashlib.blake2b("主播".encode(), digest_size=8, key=SALT).digest()
+    assert table.key("主播") == int.from_bytes(expected, "little")
+
+    class Zero:
+        def digest(self):
+            return bytes(8)
+
+    monkeypatch.setattr(hashlib, "blake2b", lambda *a, **k: Zero())
+    assert table.key("anything") == 1  # 0 marks an empty slot
+
+
+def test_a_new_table_has_a_salt_of_its_own_and_a_bad_salt_is_refused():
+    assert ViewerTable().salt != ViewerTable().salt and len(ViewerTable().salt) == SALT_BYTES
+    for bad in (b"", bytes(SALT_BYTES - 1), bytes(SALT_BYTES + 1), "x" * SALT_BYTES):
+        with pytest.raises(ValueError, match="salt is 16 bytes"):
+            ViewerTable("B", bad)
+
+
+def test_colliding_slots_probe_on_and_wrap_around_the_table():
+    """Keys that share their low bits take the next free slots, past the table's end too; each keeps its value."""
+    table = ViewerTable("I", SALT)
+    keys = [6 + 8 * n for n in range(5)]  # slot 6 each in eight slots: 6, 7, 0, 1, 2
+    for value, key in enumerate(keys, start=1):
+        table.put(key, value)
+    assert [table.at(key) for key in keys] == [1, 2, 3, 4, 5] and table.at(6 + 8 * 9) == 0
+    assert list(table.items()) == [(keys[2], 3), (keys[3], 4), (keys[4], 5), (keys[0], 1), (keys[1], 2)]
+    table.put(keys[3], 40)
+    assert table.at(keys[3]) == 40 and len(table) == 5
+
+
+def test_a_value_out_of_range_leaves_no_viewer_behind():
+    table = ViewerTable("B", SALT)
+    with pytest.raises(OverflowError):
+        table["u1"] = 256
+    assert len(table) == 0 and "u1" not in table and list(table.items()) == []
+    table["u1"] = 255
+    assert table.get("u1") == 255
+
+
+def test_a_copy_is_its_own():
+    table = ViewerTable("B", SALT)
+    table["a"] = 1
+    twin = table.copy()
+    twin["a"], twin["b"] = 3, 4
+    assert (table.get("a"), "b" in table, len(table)) == (1, False, 1)
+    assert (twin.get("a"), twin.get("b"), len(twin), twin.salt) == (3, 4, 2, SALT)
+
+
+def test_packed_bytes_are_little_endian_in_the_tables_order_and_what_is_not_a_table_is_refused():
+    table = ViewerTable("I", SALT)
+    table.put(9, 2**20)
+    table.put(2, 7)
+    keys, values = table.packed()
+    assert keys == (9).to_bytes(8, "little") + (2).to_bytes(8, "little")  # by slot: 9 in slot 1, 2 in slot 2
+    assert values == (2**20).to_bytes(4, "little") + (7).to_bytes(4, "little")
+    assert sorted(ViewerTable.unpacked("I", SALT, keys, values).items()) == [(2, 7), (9, 2**20)]
+    for bad_keys, bad_values, why in ((keys[:-1], values, "do not match"), (keys, values[:-4], "do not match"),
+                                      (keys + bytes(8), values + bytes(4), "key 0"),
+                                      (keys + keys[:8], values + values[:4], "twice")):
+        with pytest.raises(ValueError, match=why):
+            ViewerTable.unpacked("I", SALT, bad_keys, bad_values)
+
+
+def test_a_checkpoint_of_the_first_version_is_read_into_the_table():
+    """A state kept before the table (v1: the ids as text, a list a bit) gives the same figures, and the state it
+    keeps now holds no id as text."""
+    import json
+
+    from app.kernel.events import Event, EventType as T
+    from app.metrics.live import SessionMetrics
+
+    def ev(t, kind, **payload):
+        return Event(kind, payload, stream_time=t)
+
+    events = [ev(0.5, T.PRODUCT_PINNED, product_id=1), ev(1, T.ENTER, user_id="甲"), ev(2, T.ENTER, user_id="乙"),
+              ev(3, T.COMMENT, user_id="乙", text="hi"),
+              ev(4, T.ORDER, user_id="丙", product_id=1, amount_cents=100, order_id="o1"),
+              ev(5, T.COMMENT, user_id="丁", text="x")]
+    metrics = SessionMetrics().feed(events)
+    state = metrics.state()
+    kept = json.dumps(state, ensure_ascii=False)
+    assert state["v"] == 2 and not any(user in kept for user in "甲乙丁")  # only a buyer's id is kept as text
+    assert "丙" in kept
+    old = {k: v for k, v in state.items() if k != "viewers"}
+    old.update(v=1, viewers=["甲", "乙"], interacting=["乙", "丁"], buyers=["丙"],
+               windows=[{**state["windows"][0], "entrants": ["甲", "乙"]}])
+    for restored in (SessionMetrics.from_state(old), SessionMetrics.from_state(json.loads(json.dumps(state)))):
+        counts = restored.room_counts()
+        assert (counts.uv, counts.interacting_viewers, restored._buyer_count, restored._buying_viewers) == (2, 1, 1, 0)
+        assert len(restored.windows[0].entrants) == 2 and "甲" in restored.windows[0].entrants
+        later = [ev(6, T.ENTER, user_id="丙"), ev(7, T.ENTER, user_id="甲"),  # a buyer enters: a viewer who bought
+                 ev(8, T.ORDER, user_id="乙", product_id=1, amount_cents=50, order_id="o2")]
+        whole = SessionMetrics().feed(events + later).snapshot(now=9)
+        assert restored.feed(later).snapshot(now=9) == whole and whole.products[0].conversion == 2 / 3  # 乙, 丙 of 3
+    for broken in ({**state["viewers"], "salt": "zz"}, {**state["viewers"], "keys": ["!!"]},
+                   {**state["viewers"], "bits": []}, {k: v for k, v in state["viewers"].items() if k != "salt"}):
+        with pytest.raises(ValueError, match="not a metrics state"):
+            SessionMetrics.from_state({**state, "viewers": broken})
+    with pytest.raises(ValueError, match="of this version"):
+        SessionMetrics.from_state({**state, "v": 3})
