@@ -66,10 +66,26 @@ def test_a_key_is_never_zero_its_salt_changes_it_and_an_id_not_text_is_keyed_by_
     assert table.key("anything") == 1  # 0 marks an empty slot
 
 
+def test_find_gives_the_key_and_the_value_and_the_latest_keys_are_kept_at_most_recent_at_a_time():
+    from app.kernel.viewers import RECENT
+
+    table, fresh = ViewerTable("B", SALT), ViewerTable("B", SALT)
+    assert table.find("u1") == (fresh.key("u1"), 0)
+    table["u1"] = 5
+    assert table.find("u1") == (fresh.key("u1"), 5) and table.find(7) == (fresh.key("7"), 0)
+    for n in range(RECENT - 2):
+        table.key(f"v{n}")
+    assert len(table._recent) == RECENT  # u1, "7" and the RECENT - 2 others
+    assert table.key("one more") == fresh.key("one more") and len(table._recent) == 1  # emptied, then kept
+    assert table.get("u1") == 5 and table.key("v0") == fresh.key("v0")  # keyed again the same
+    twin = table.copy()
+    assert twin._recent == {} and twin.get("u1") == 5
+
+
 def test_a_new_table_has_a_salt_of_its_own_and_a_bad_salt_is_refused():
     assert ViewerTable().salt != ViewerTable().salt and len(ViewerTable().salt) == SALT_BYTES
     for bad in (b"", bytes(SALT_BYTES - 1), bytes(SALT_BYTES + 1), "x" * SALT_BYTES):
-        with pytest.raises(ValueError, match="salt is 16 bytes"):
+        with pytest.raises(ValueError, match="^a viewer table's salt is 16 bytes$"):
             ViewerTable("B", bad)
 
 
@@ -111,11 +127,14 @@ def test_packed_bytes_are_little_endian_in_the_tables_order_and_what_is_not_a_ta
     assert keys == (9).to_bytes(8, "little") + (2).to_bytes(8, "little")  # by slot: 9 in slot 1, 2 in slot 2
     assert values == (2**20).to_bytes(4, "little") + (7).to_bytes(4, "little")
     assert sorted(ViewerTable.unpacked("I", SALT, keys, values).items()) == [(2, 7), (9, 2**20)]
-    for bad_keys, bad_values, why in ((keys[:-1], values, "do not match"), (keys, values[:-4], "do not match"),
-                                      (keys + bytes(8), values + bytes(4), "key 0"),
-                                      (keys + keys[:8], values + values[:4], "twice")):
+    unlike = "^a viewer table's keys and values do not match$"
+    twice = "^a viewer table holds a key 0 or a key twice$"
+    for bad_keys, bad_values, why in ((keys[:-1], values, unlike), (keys, values[:-4], unlike),
+                                      (keys + bytes(8), values + bytes(4), twice), (bytes(8), bytes(4), twice),
+                                      (keys + keys[:8], values + values[:4], twice)):
         with pytest.raises(ValueError, match=why):
             ViewerTable.unpacked("I", SALT, bad_keys, bad_values)
+    assert ViewerTable("I", SALT).nbytes() == 8 * (8 + 4)  # eight slots of a key and four bytes
 
 
 def test_a_checkpoint_of_the_first_version_is_read_into_the_table():

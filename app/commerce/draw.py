@@ -81,15 +81,14 @@ class Entries:
     def entered(self, user: object) -> None:
         """An ENTER by `user` (a viewer's first stamps when they came)."""
         if isinstance(user, str):
-            key = self.audience.key(user)
-            was = self.audience.at(key)
+            key, was = self.audience.find(user)
             if was < self.ENTERED:
                 self.audience.put(key, was | (self.begun + 1) * self.ENTERED)
 
     def followed(self, user: object) -> None:
         if isinstance(user, str):
-            key = self.audience.key(user)
-            self.audience.put(key, self.audience.at(key) | self.FOLLOWS)
+            key, was = self.audience.find(user)
+            self.audience.put(key, was | self.FOLLOWS)
 
     def began(self) -> None:
         """A DRAW_STARTED: a new draw's entrants, none yet."""

@@ -101,11 +101,9 @@ class SessionMetrics:
         if handler is not None:
             handler(self, p, user, minute, t)
         if kind in INTERACTIONS and user:
-            users = self._users
-            key = users.key(user)
-            was = users.at(key)
+            key, was = self._users.find(user)
             if not was & INTERACTED:
-                users.put(key, was | INTERACTED)
+                self._users.put(key, was | INTERACTED)
                 self._interacting_viewers += was & VIEWER
         if kind == EventType.COMMENT:
             self.comments += 1
@@ -125,11 +123,9 @@ class SessionMetrics:
 
     def _on_enter(self, _p: dict, user, _minute: dict, _t: float) -> None:
         self.pv += 1
-        users = self._users
-        key = users.key(user) if user else 0
-        was = users.at(key) if key else VIEWER
+        key, was = self._users.find(user) if user else (0, VIEWER)
         if not was & VIEWER:
-            users.put(key, was | VIEWER)
+            self._users.put(key, was | VIEWER)
             self._uv += 1
             self._interacting_viewers += (was & INTERACTED) >> 1
             self._buying_viewers += (was & BOUGHT) >> 2
@@ -144,11 +140,9 @@ class SessionMetrics:
         self.orders += 1
         minute["gmv_cents"] += amount
         minute["orders"] += 1
-        users = self._users
-        key = users.key(user) if user else 0
-        was = users.at(key) if key else BOUGHT
+        key, was = self._users.find(user) if user else (0, BOUGHT)
         if not was & BOUGHT:
-            users.put(key, was | BOUGHT)
+            self._users.put(key, was | BOUGHT)
             self._buyer_count += 1
             self._buying_viewers += was & VIEWER
         window = self._open

@@ -229,13 +229,15 @@ def test_viewers_are_kept_where_the_collector_does_not_walk_them():
     assert all(len(c) == 2000 for c in containers + tables)
     assert not any(gc.is_tracked(c) for c in containers)
 
-    def walked(table) -> list:  # what a collection reaches from the table and from what it holds, classes aside
+    def walked(table) -> list:  # what a collection reaches from the table and from what it tracks, classes aside
         near = [r for r in gc.get_referents(table) if not isinstance(r, type)]
-        return near + [r for n in near for r in gc.get_referents(n) if not isinstance(r, type)]
+        return near + [r for n in near if gc.is_tracked(n) for r in gc.get_referents(n) if not isinstance(r, type)]
 
-    assert all(len(walked(t)) == 6 for t in tables)  # two arrays, their salt, the type code, two counts
+    # two arrays, their salt, the type code, two counts and the latest ids' keys (a dict of text and ints: untracked)
+    assert all(len(walked(t)) == 7 for t in tables)
     room.start_draw("杯", "冲", 1, 60, "entered_before", "assistant:a")
-    assert len(room._entries.audience) == 2000 and len(walked(room._entries.audience)) == 6
+    assert len(room._entries.audience) == 2000 and len(walked(room._entries.audience)) == 7
+    assert not gc.is_tracked(metrics._users._recent) and len(metrics._users._recent) == 2000
     assert metrics.snapshot().conversion == 1.0 and metrics.room_counts().interacting_viewers == 2000
 
 
