@@ -73,9 +73,10 @@ def test_find_gives_the_key_and_the_value_and_the_latest_keys_are_kept_at_most_r
     assert table.find("u1") == (fresh.key("u1"), 0)
     table["u1"] = 5
     assert table.find("u1") == (fresh.key("u1"), 5) and table.find(7) == (fresh.key("7"), 0)
-    for n in range(RECENT - 2):
+    assert table.find(["u1"]) == (fresh.key("['u1']"), 0)  # an id of no text type: keyed by its text, never looked up
+    for n in range(RECENT - 3):
         table.key(f"v{n}")
-    assert len(table._recent) == RECENT  # u1, "7" and the RECENT - 2 others
+    assert len(table._recent) == RECENT  # u1, "7", "['u1']" and the RECENT - 3 others
     assert table.key("one more") == fresh.key("one more") and len(table._recent) == 1  # emptied, then kept
     assert table.get("u1") == 5 and table.key("v0") == fresh.key("v0")  # keyed again the same
     twin = table.copy()

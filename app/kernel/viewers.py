@@ -81,8 +81,7 @@ class ViewerTable:
         key = self._recent.get(user) if isinstance(user, str) else None
         if key is None:
             key = self.key(user)
-        slot = self._slot(key)
-        return key, (self._values[slot] if self._keys[slot] else 0)
+        return key, self._values[self._slot(key)]  # an empty slot's value is 0 (`put` writes a key after its value)
 
     def put(self, key: int, value: int) -> None:
         """Keep `value` for `key`. Raises OverflowError for a value the table's type cannot hold."""
