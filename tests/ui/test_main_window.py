@@ -832,7 +832,9 @@ def test_a_failed_go_live_leaves_the_console_as_it_was(window, qtbot, tmp_path):
     window.show_controls.destination.setText(f"rtmp://127.0.0.1:{refused}/live/{KEY}")
     assert not go_live(window)
     assert f"rtmp://127.0.0.1:{refused}/live/****" in window.alert.text and KEY not in window.alert.text
-    assert window.service.history.sessions() == [] and window.service.stage.previewing
+    assert window.service.history.sessions() == []
+    # the preview runs again (the window's own worker may still be reopening it for the source chosen above)
+    qtbot.waitUntil(lambda: window.service.stage.previewing, timeout=10000)
 
     with socket.socket() as silent:  # accepts the TCP connection, never says a word of RTMP
         silent.bind(("127.0.0.1", 0))
