@@ -139,6 +139,28 @@ def test_a_hostile_state_restores_or_is_refused_never_raises_otherwise(data):
         pass
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_hostile_viewers_table_restores_or_is_refused_never_raises_otherwise(data):
+    """Inside the packed viewers (salt, keys, bits) and a window's packed entrants: any JSON value, or base64 of any
+    bytes, gives metrics or ValueError."""
+    state = SessionMetrics().feed([Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=1, stream_time=1.0),
+                                   Event(T.ENTER, {"user_id": "a"}, seq=2, stream_time=2.0)]).state()
+    import base64
+
+    packed = st.lists(st.binary(max_size=40).map(lambda b: base64.b64encode(b).decode()), max_size=3)
+    where = data.draw(st.sampled_from(["salt", "keys", "bits", "entrants"]))
+    value = data.draw(JSON | packed | st.text(alphabet="0123456789abcdef", max_size=40))
+    if where == "entrants":
+        state["windows"][0]["entrants"] = value
+    else:
+        state["viewers"][where] = value
+    try:
+        SessionMetrics.from_state(state)
+    except ValueError:
+        pass
+
+
 def test_an_infinite_count_is_refused_as_a_state():
     state = SessionMetrics().feed([Event(T.ENTER, {"user_id": "a"}, seq=1, stream_time=1.0)]).state()
     for key in ("seen", "pv", "gmv_cents"):
