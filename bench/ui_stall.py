@@ -296,6 +296,8 @@ def main() -> int:
                              "reference for what freezing them saves")
     parser.add_argument("--no-heap-trim", action="store_true",
                         help="the console's heap trimmer (app/heap.py) stopped at go-live: the memory reference")
+    parser.add_argument("--no-checkpoints", action="store_true",
+                        help="the metrics' checkpoints not kept (app/store/checkpoint.py): what they cost in memory")
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc from go-live: what the Python heap grew by, by line, between the census "
                              "after 5 minutes and the last (slows the process: its stalls are then no figures)")
@@ -305,6 +307,10 @@ def main() -> int:
                         help="bytes from which glibc maps a block on its own (app.heap.tune; default: glibc's moving one)")
     args = parser.parse_args()
     tuned = None
+    if args.no_checkpoints:
+        from app.store.writer import StoreWriter
+
+        StoreWriter.keep_checkpoints = lambda self, state, every=0.0: None  # the writer is never handed the state
     if args.arena_max is not None or args.mmap_threshold is not None:
         from app.heap import tune
 
@@ -388,6 +394,7 @@ def main() -> int:
               "pipeline_dropped": stats.dropped if stats else None, "capture_fps": stats.capture_fps if stats else None,
               "memory": memory.result(), "heap_trim": trims,
               "allocator": {"arena_max": args.arena_max, "mmap_threshold": args.mmap_threshold},
+              "checkpoints": {"kept": core.writer.stats.checkpoints, "last_ms": core.writer.stats.checkpoint_ms},
               "feed": None if feed is None else {"received": feed.received, "published": feed.published,
                                                  "malformed": feed.malformed, "reconnects": feed.reconnects}}
     out = Path(__file__).resolve().parent / "out"
@@ -410,7 +417,8 @@ def main() -> int:
               f"{json.dumps(trims['released_mb'])} MB; the UI thread's lateness through each "
               f"{json.dumps(trims['ui_late_during_trim'])}, through the same windows half an interval later (reference) "
               f"{json.dumps(trims['ui_late_half_an_interval_later'])}")
-    print(f"process CPU while live {cpu * 100:.0f}% of a core; events not stored at the stop: {lost}")
+    print(f"process CPU while live {cpu * 100:.0f}% of a core; events not stored at the stop: {lost}; "
+          f"checkpoints kept {result['checkpoints']}")
     print(f"events published {published} ({published / args.seconds:.0f}/s), preview frames shown {frames} "
           f"({frames / args.seconds:.1f}/s), pipeline drops {result['pipeline_dropped']}; the UI thread's longest "
           f"stall {go_live_ms:.0f} ms while going live, {stop_ms:.0f} ms while stopping (switch interval "
