@@ -387,3 +387,50 @@ def test_a_closed_window_keeps_counts_not_its_entrants():
     assert first(after) == first(before[2])
     restored = SessionMetrics.from_state(metrics.state())
     assert restored.windows[0].entrant_total == 50 and restored.windows[0].viewer_buyers == {"u3", "early"}
+
+
+def test_a_state_of_many_chunks_restores_whole_and_a_chunk_not_base64_is_refused():
+    """More viewers than one text of the state holds (`VIEWERS_A_CHUNK`), entering while a window is open, and a
+    buyer who came before it: the keys, bits and the window's entrants in texts of `VIEWERS_A_CHUNK` viewers each;
+    restored, fed on as the metrics fed on. A character outside base64's alphabet in any of them is refused, not
+    skipped; a state of another version, or without a field, is refused by name."""
+    import base64
+
+    per = SessionMetrics.VIEWERS_A_CHUNK
+    n = per + 5
+    events = [Event(T.ENTER, {"user_id": "early"}, seq=1, stream_time=0.5),
+              Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=2, stream_time=1.0)]
+    events += [Event(T.ENTER, {"user_id": f"u{i}"}, seq=3 + i, stream_time=1.0 + i / 10_000) for i in range(n)]
+    events.append(Event(T.ORDER, {"user_id": "early", "product_id": 1, "amount_cents": 100, "order_id": "b"},
+                        seq=n + 3, stream_time=2.0))
+    metrics = SessionMetrics().feed(events)
+    state = metrics.state()
+
+    def sizes(chunks):
+        return [len(base64.b64decode(c)) for c in chunks]
+
+    assert sizes(state["viewers"]["keys"]) == [8 * per, 8 * (n + 1 - per)]
+    assert sizes(state["viewers"]["bits"]) == [per, n + 1 - per]
+    assert sizes(state["windows"][0]["entrants"]) == [8 * per, 8 * (n - per)]
+    restored = SessionMetrics.from_state(state)
+    assert restored.windows[0].viewer_buyers == {"early"} and len(restored.windows[0].entrants) == n
+    more = [Event(T.ENTER, {"user_id": "u0"}, seq=n + 4, stream_time=3.0),
+            Event(T.ORDER, {"user_id": f"u{per + 2}", "product_id": 1, "amount_cents": 50, "order_id": "c"},
+                  seq=n + 5, stream_time=3.1),
+            Event(T.ENTER, {"user_id": "new"}, seq=n + 6, stream_time=3.2)]
+    same(restored.feed(more).snapshot(), metrics.feed(more).snapshot())
+    assert restored.windows[0].viewer_buyers == {"early", f"u{per + 2}"}
+
+    def spoiled(chunk: str) -> str:
+        return chunk[:8] + "!" + chunk[8:]  # what a lenient decoder would skip, giving the bytes back whole
+
+    for where in ("keys", "bits", "entrants"):
+        bad = SessionMetrics().feed(events).state()
+        chunks = bad["windows"][0]["entrants"] if where == "entrants" else bad["viewers"][where]
+        chunks[1] = spoiled(chunks[1])
+        with pytest.raises(ValueError, match="not a metrics state"):
+            SessionMetrics.from_state(bad)
+    with pytest.raises(ValueError, match="of this version"):
+        SessionMetrics.from_state({**state, "v": SessionMetrics.STATE_VERSION + 1})
+    with pytest.raises(ValueError, match="KeyError"):
+        SessionMetrics.from_state({k: v for k, v in state.items() if k != "pv"})

@@ -352,3 +352,56 @@ def test_a_like_counts_what_it_says_and_one_when_it_says_nothing_usable():
     m = SessionMetrics().feed(likes)
     assert m.likes == 5 + 1 + 1 + MAX_COUNT + 1 + 1
     assert m.snapshot(now=60).per_minute[0].likes == m.likes
+
+
+def test_an_order_a_refund_or_an_online_count_without_its_number_counts_none():
+    """A platform's order or refund without an amount, an online count without its number: the order is counted,
+    no money moves, the online count is 0 — never a cent or a viewer made up."""
+    metrics = SessionMetrics().feed([
+        Event(T.ONLINE, {"online": 7}, seq=1, stream_time=1.0),
+        Event(T.ONLINE, {}, seq=2, stream_time=2.0),
+        Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=3, stream_time=3.0),
+        Event(T.ORDER, {"user_id": "a", "product_id": 1, "order_id": "o1"}, seq=4, stream_time=4.0),
+        Event(T.REFUND, {"order_id": "o1"}, seq=5, stream_time=5.0),
+        Event(T.ORDER, {"user_id": "b", "product_id": 2, "order_id": "o2"}, seq=6, stream_time=6.0),
+        Event(T.REFUND, {"order_id": "o2"}, seq=7, stream_time=7.0),
+    ])
+    snapshot = metrics.snapshot()
+    assert metrics.online_now == 0
+    assert (metrics.orders, metrics.gmv_cents, metrics.refunds_cents) == (2, 0, 0)
+    (window,) = metrics.windows
+    assert (window.orders, window.gmv_cents, window.refunds_cents) == (1, 0, 0)
+    assert (snapshot.outside.orders, snapshot.outside.gmv_cents, snapshot.outside.refunds_cents) == (1, 0, 0)
+
+
+def test_events_alike_in_the_reviews_order_keep_the_metrics_in_it_and_one_earlier_does_not():
+    """Two events at one moment without a seq sort as they came (the review's sort is stable): still in order, a
+    state to go on from; one from before them is not."""
+    metrics = SessionMetrics()
+    for _ in range(2):
+        metrics(Event(T.LIKE, {"user_id": "a"}, seq=None, stream_time=1.0))
+    assert metrics.ordered and metrics.last_key == (1.0, 1, 0)
+    metrics(Event(T.LIKE, {"user_id": "a"}, seq=None, stream_time=0.5))
+    assert metrics.ordered is False and metrics.last_key == (0.5, 1, 0)
+
+
+def test_the_first_seconds_and_minutes_are_worked_from_the_shows_own_times():
+    """The online average over the time since the count was first known (not since zero), even over half a
+    second; per minute over less than a minute as over more, and nothing per minute at the show's first instant;
+    the minute rows from the first minute with an event to the one holding now."""
+    late = SessionMetrics().feed([Event(T.ONLINE, {"online": 100}, seq=1, stream_time=10.0),
+                                  Event(T.ONLINE, {"online": 300}, seq=2, stream_time=20.0)])
+    assert late.snapshot(now=30.0).online_avg == pytest.approx(200.0)  # (100·10 s + 300·10 s) / 20 s
+    brief = SessionMetrics().feed([Event(T.ONLINE, {"online": 100}, seq=1, stream_time=1.0),
+                                   Event(T.ONLINE, {"online": 300}, seq=2, stream_time=1.5)])
+    assert brief.snapshot().online_avg == pytest.approx(100.0)  # half a second at 100
+    first = SessionMetrics().feed([Event(T.COMMENT, {"user_id": "a", "text": "在吗"}, seq=1, stream_time=0.0),
+                                   Event(T.LIKE, {"user_id": "a", "count": 3}, seq=2, stream_time=0.0)])
+    at_once = first.snapshot()
+    assert (at_once.comments, at_once.comments_per_minute, at_once.likes_per_minute) == (1, 0.0, 0.0)
+    half = first.snapshot(now=30.0)
+    assert half.comments_per_minute == pytest.approx(2.0) and half.likes_per_minute == pytest.approx(2 * half.likes)
+    started = SessionMetrics().feed([Event(T.COMMENT, {"user_id": "a", "text": "来了"}, seq=1, stream_time=130.0)])
+    assert [row.minute for row in started.snapshot().per_minute] == [2]
+    early = SessionMetrics().feed([Event(T.COMMENT, {"user_id": "a", "text": "来了"}, seq=1, stream_time=10.0)])
+    assert [row.minute for row in early.snapshot(now=121.0).per_minute] == [0, 1, 2]
