@@ -171,7 +171,7 @@ class Memory:
         hours = max(1e-9, (end[0] - start[0]) / 3600)
         out = {"rss_mb": {"live_start": self.rss[0][1], "at_s": start[0], "then": start[1], "end": end[1],
                           "per_hour_after": round((end[1] - start[1]) / hours, 1) if end[0] > start[0] else None},
-               "rss_by_minute": [mb for t, mb in self.rss if t % 60 < 10]}
+               "rss_by_minute": [mb for t, mb in self.rss if t % 60 < 10], "rss_every_10s": self.rss}
         if len(self.census) > 1:
             first = next((c for c in self.census if c["seconds"] >= after_s), self.census[0])
             last = self.census[-1]
@@ -296,6 +296,8 @@ def main() -> int:
                              "reference for what freezing them saves")
     parser.add_argument("--no-heap-trim", action="store_true",
                         help="the console's heap trimmer (app/heap.py) stopped at go-live: the memory reference")
+    parser.add_argument("--trim-seconds", type=float, default=None,
+                        help="the heap trimmer's interval (app.heap.INTERVAL_S; default: the console's)")
     parser.add_argument("--no-checkpoints", action="store_true",
                         help="the metrics' checkpoints not kept (app/store/checkpoint.py): what they cost in memory")
     parser.add_argument("--trace", action="store_true",
@@ -307,6 +309,10 @@ def main() -> int:
                         help="bytes from which glibc maps a block on its own (app.heap.tune; default: glibc's moving one)")
     args = parser.parse_args()
     tuned = None
+    if args.trim_seconds is not None:
+        import app.heap
+
+        app.heap.INTERVAL_S = args.trim_seconds  # read when the broadcast makes its trimmer
     if args.no_checkpoints:
         from app.store.writer import StoreWriter
 

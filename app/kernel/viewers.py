@@ -25,6 +25,8 @@ import sys
 from array import array
 from collections.abc import Iterator
 
+import numpy
+
 SALT_BYTES = 16
 RECENT = 4096  # the ids whose keys are at hand (a dict, emptied when full): those in the room now come back often
 _FIRST_SLOTS = 8  # a power of two; the table doubles when more than two slots in three are used
@@ -123,13 +125,14 @@ class ViewerTable:
         return twin
 
     def packed(self) -> tuple[bytes, bytes]:
-        """(keys, values) of every viewer as little-endian bytes, in the table's order: what `unpacked` reads."""
-        keys = array("Q", (key for key in self._keys if key))
-        values = array(self._typecode, self.values())
-        if sys.byteorder == "big":
-            keys.byteswap()
-            values.byteswap()
-        return keys.tobytes(), values.tobytes()
+        """(keys, values) of every viewer as little-endian bytes, in the table's order: what `unpacked` reads.
+        The used slots are picked in C (numpy over the arrays' own memory): a checkpoint packs 200,000 viewers in
+        milliseconds, where a loop over every slot took ~45 ms of the writer's thread (bench/checkpoint_cost.py)."""
+        keys = numpy.frombuffer(self._keys, dtype=numpy.uint64)
+        used = keys != 0
+        values = numpy.frombuffer(self._values, dtype=numpy.dtype(self._typecode))
+        return (keys[used].astype("<u8", copy=False).tobytes(),
+                values[used].astype(values.dtype.newbyteorder("<"), copy=False).tobytes())
 
     @classmethod
     def unpacked(cls, typecode: str, salt: bytes, keys: bytes, values: bytes) -> ViewerTable:
