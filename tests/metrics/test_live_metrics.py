@@ -383,6 +383,9 @@ def test_events_alike_in_the_reviews_order_keep_the_metrics_in_it_and_one_earlie
     assert metrics.ordered and metrics.last_key == (1.0, 1, 0)
     metrics(Event(T.LIKE, {"user_id": "a"}, seq=None, stream_time=0.5))
     assert metrics.ordered is False and metrics.last_key == (0.5, 1, 0)
+    pinned_at_once = SessionMetrics()
+    pinned_at_once(Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=None, stream_time=0.0))  # a switch: first at 0
+    assert pinned_at_once.ordered and pinned_at_once.last_key == (0.0, 0, 0)
 
 
 def test_the_first_seconds_and_minutes_are_worked_from_the_shows_own_times():
@@ -399,6 +402,7 @@ def test_the_first_seconds_and_minutes_are_worked_from_the_shows_own_times():
                                    Event(T.LIKE, {"user_id": "a", "count": 3}, seq=2, stream_time=0.0)])
     at_once = first.snapshot()
     assert (at_once.comments, at_once.comments_per_minute, at_once.likes_per_minute) == (1, 0.0, 0.0)
+    assert first.snapshot(now=0.5).comments_per_minute == pytest.approx(120.0)  # one in half a second
     half = first.snapshot(now=30.0)
     assert half.comments_per_minute == pytest.approx(2.0) and half.likes_per_minute == pytest.approx(2 * half.likes)
     started = SessionMetrics().feed([Event(T.COMMENT, {"user_id": "a", "text": "来了"}, seq=1, stream_time=130.0)])
