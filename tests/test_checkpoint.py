@@ -430,7 +430,7 @@ def test_a_state_of_many_chunks_restores_whole_and_a_chunk_not_base64_is_refused
         chunks[1] = spoiled(chunks[1])
         with pytest.raises(ValueError, match="not a metrics state"):
             SessionMetrics.from_state(bad)
-    with pytest.raises(ValueError, match="of this version"):
+    with pytest.raises(ValueError, match="^not a metrics state of this version$"):
         SessionMetrics.from_state({**state, "v": SessionMetrics.STATE_VERSION + 1})
     with pytest.raises(ValueError, match="KeyError"):
         SessionMetrics.from_state({k: v for k, v in state.items() if k != "pv"})
