@@ -175,3 +175,52 @@ def test_a_checkpoint_of_the_first_version_is_read_into_the_table():
             SessionMetrics.from_state({**state, "viewers": broken})
     with pytest.raises(ValueError, match="of this version"):
         SessionMetrics.from_state({**state, "v": 3})
+
+
+def _every_key_reachable(table: ViewerTable) -> None:
+    """Linear probing's rule: from a key's home slot to its own, no slot is empty (a lookup would stop there)."""
+    keys, mask = list(table._keys), table._mask
+    for slot, key in enumerate(keys):
+        if key:
+            probe = key & mask
+            while probe != slot:
+                assert keys[probe], f"key {key} at {slot}: slot {probe} on its way is empty"
+                probe = (probe + 1) & mask
+
+
+# keys whose low bits are the last few slots of a table of 8 to 1,024 slots: runs that go past the end and wrap
+CROWDED = st.builds(lambda bits, back, high: ((1 << bits) - 1 - back) + (high << bits),
+                    st.integers(3, 10), st.integers(0, 3), st.integers(0, 2**50))
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.integers(1, 2**64 - 1) | CROWDED, unique=True, max_size=400))
+def test_doubling_and_reading_back_place_every_key_where_a_lookup_finds_it(keys):
+    """Keys crowding the tables' last slots (runs past the end) through every doubling, and the same read back from
+    their packed bytes: each found with its value, each on a path of used slots from its home, none lost."""
+    table = ViewerTable("I", SALT)
+    for value, key in enumerate(keys, start=1):
+        table.put(key, value)
+        if value & (value - 1) == 0 or value == len(keys):  # after each doubling's point, and at the end
+            _every_key_reachable(table)
+    assert len(table) == len(keys) and all(table.at(key) == value for value, key in enumerate(keys, start=1))
+    again = ViewerTable.unpacked("I", SALT, *table.packed())
+    _every_key_reachable(again)
+    assert again.nbytes() == table.nbytes() and len(again) == len(keys)
+    assert all(again.at(key) == value for value, key in enumerate(keys, start=1))
+    absent = next(key for key in range(1, len(keys) + 2) if key not in keys)
+    assert table.at(absent, -1) == again.at(absent, -1) == -1
+
+
+def test_a_doubling_moves_a_run_past_the_end_to_the_first_free_slots_from_the_start():
+    """Five keys at home in the last slot of eight, then of sixteen: the doubled table puts one at 15 and the rest
+    in the first free slots from the start, after a key at home in slot 0, which keeps its slot."""
+    table = ViewerTable("B", SALT)
+    crowded = [15 + 16 * n for n in range(5)]  # slot 7 of 8 and slot 15 of 16
+    for key in crowded:
+        table.put(key, 1)
+    table.put(16 * 7, 2)  # slot 0 of 8 and of 16: the sixth key; 6 of 8 used, so the table doubles
+    assert table._mask == 15
+    # in eight slots they were at 7, 0, 1, 2, 3 and 16 * 7 at 4: taken in that order, 31 first at its home 15
+    assert list(table._keys) == [16 * 7, 47, 63, 79, 15] + [0] * 10 + [31]
+    assert table.at(16 * 7) == 2 and all(table.at(key) == 1 for key in crowded)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from array import array
 from collections.abc import Iterator
 
@@ -139,20 +138,19 @@ class ViewerTable:
         """The table `packed` described, with its salt. Raises ValueError for bytes that are not one: lengths
         that do not match, a key 0, a key twice."""
         table = cls(typecode, salt)
-        width = table._values.itemsize
-        if len(keys) % 8 or len(values) != len(keys) // 8 * width:
+        dtype = numpy.dtype(typecode)
+        if len(keys) % 8 or len(values) != len(keys) // 8 * dtype.itemsize:
             raise ValueError("a viewer table's keys and values do not match")
-        read_keys, read_values = array("Q"), array(typecode)
-        read_keys.frombytes(keys)
-        read_values.frombytes(values)
-        if sys.byteorder == "big":
-            read_keys.byteswap()
-            read_values.byteswap()
-        for key, value in zip(read_keys, read_values):
-            slot = table._slot(key) if key else -1
-            if slot < 0 or table._keys[slot]:
-                raise ValueError("a viewer table holds a key 0 or a key twice")
-            table.put(key, value)
+        read_keys = numpy.frombuffer(keys, dtype="<u8").astype(numpy.uint64)
+        read_values = numpy.frombuffer(values, dtype=dtype.newbyteorder("<")).astype(dtype)
+        ordered = numpy.sort(read_keys)
+        if len(ordered) and (not ordered[0] or (ordered[1:] == ordered[:-1]).any()):
+            raise ValueError("a viewer table holds a key 0 or a key twice")
+        slots = _FIRST_SLOTS
+        while 3 * len(read_keys) > 2 * slots:
+            slots *= 2
+        table._keys, table._values = _placed(read_keys, read_values, slots, typecode)
+        table._mask, table._size = slots - 1, len(read_keys)
         return table
 
     def nbytes(self) -> int:
@@ -160,15 +158,38 @@ class ViewerTable:
         return len(self._keys) * 8 + len(self._values) * self._values.itemsize
 
     def _grow(self) -> None:
-        keys, values = self._keys, self._values
-        slots = 2 * (self._mask + 1)
-        self._keys = array("Q", bytes(8 * slots))
-        self._values = array(self._typecode, bytes(values.itemsize * slots))
-        self._mask = slots - 1
-        new_keys, new_values, mask = self._keys, self._values, self._mask
-        for key, value in zip(keys, values):
-            if key:
-                slot = key & mask
-                while new_keys[slot]:
-                    slot = (slot + 1) & mask
-                new_keys[slot], new_values[slot] = key, value
+        keys = numpy.frombuffer(self._keys, dtype=numpy.uint64)
+        used = keys != 0
+        values = numpy.frombuffer(self._values, dtype=numpy.dtype(self._typecode))
+        self._keys, self._values = _placed(keys[used], values[used], 2 * (self._mask + 1), self._typecode)
+        self._mask = len(self._keys) - 1
+
+
+def _placed(keys, values, slots: int, typecode: str) -> tuple[array, array]:
+    """Two arrays of `slots` slots (a power of two) holding `keys` (numpy uint64, none 0, none twice) with their
+    `values` as `put` would have placed them in some order: each key at its home slot (its low bits) or the first
+    free one after it, past the end to the start. Made in C (numpy) in one pass, where a loop over the slots held the
+    owner's lock for ~33 ms at 175,000 viewers and ~130 ms at 700,000 (each doubling of the table).
+
+    In the order of their home slots, a key goes to its home or to the slot after the one before it, whichever is
+    later: its slot is i + the running maximum of (home - i). Those pushed past the end take the first free slots
+    from the start, in order (a key's probe goes on from the end to the start)."""
+    new_keys = array("Q", [0]) * slots  # made at their size: no zeroed bytes made first and copied
+    new_values = array(typecode, [0]) * slots
+    count = len(keys)
+    if count:
+        home = (keys & numpy.uint64(slots - 1)).astype(numpy.int64)
+        order = numpy.argsort(home, kind="stable")  # a doubled table's keys come nearly in order: a stable sort's runs
+        step = numpy.arange(count, dtype=numpy.int64)
+        at = numpy.maximum.accumulate(home[order] - step) + step
+        inside = at < slots
+        key_view = numpy.frombuffer(new_keys, dtype=numpy.uint64)
+        value_view = numpy.frombuffer(new_values, dtype=numpy.dtype(typecode))
+        key_view[at[inside]] = keys[order[inside]]
+        value_view[at[inside]] = values[order[inside]]
+        slot = 0
+        for index in order[~inside].tolist():  # the last run's tail, past the end: rare, and a few keys
+            while new_keys[slot]:
+                slot += 1
+            new_keys[slot], new_values[slot] = int(keys[index]), int(values[index])
+    return new_keys, new_values
