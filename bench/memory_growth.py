@@ -51,6 +51,19 @@ def malloc_mb() -> dict:
             "arena": round(info.arena / 2**20, 1)}
 
 
+def sqlite_mb() -> float | None:
+    """What the SQLite library holds, MB (`sqlite3_memory_used`: its page caches, prepared statements and the values
+    bound to them, every connection of the process), or None where the library is not at hand."""
+    try:
+        import ctypes.util
+
+        library = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
+        library.sqlite3_memory_used.restype = ctypes.c_int64
+        return round(library.sqlite3_memory_used() / 2**20, 1)
+    except (OSError, AttributeError):
+        return None
+
+
 def census() -> Counter:
     objects = gc.get_objects()
     counts = Counter(type(o).__qualname__ for o in objects)

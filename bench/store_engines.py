@@ -4,7 +4,7 @@ driver doing the same inserts raw, in the same run.
     ulimit -v 8000000; .venv/bin/python bench/store_engines.py --events 120000 --seconds 60
 
 For each engine:
-1. capacity: `events` simulated audience events through `StoreWriter` as fast as it takes them (batches of 500,
+1. capacity: `events` simulated audience events through `StoreWriter` as fast as it takes them (batches of 512,
    one transaction each, each row a link of the show's hash chain), through the same writer without the chain (as
    it was before issue #31), and the engine's own driver inserting the same rows in the same batches
    (sqlite3 `executemany`; psycopg 3 `executemany`) into a table of the same shape — the reference;
@@ -47,7 +47,7 @@ from bench.event_bus import live_run, seed_catalogue  # noqa: E402
 
 COLUMNS = ("session_id", "seq", "wall_time", "stream_time", "type", "actor", "user_id", "product_id",
            "amount_cents", "flagged", "payload")
-BATCH = 500
+BATCH = 512  # the writer's own batch (app/store/writer.py)
 
 
 def events_for(database: Database, n: int) -> tuple[int, list]:

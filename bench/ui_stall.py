@@ -122,6 +122,7 @@ class Memory:
         from PySide6.QtCore import QTimer
 
         self.rss: list[tuple[float, float]] = []  # (seconds live, MB)
+        self.sqlite: list[tuple[float, float | None]] = []  # (seconds live, MB the SQLite library holds)
         self.census: list[dict] = []
         self.traced: list[tuple[float, float]] = []  # (seconds live, MB the Python heap holds: tracemalloc)
         self._snapshots: list = []  # (seconds, tracemalloc snapshot) at each census, `--trace`
@@ -139,10 +140,12 @@ class Memory:
         self.sample()
 
     def sample(self) -> None:
+        from bench.memory_growth import sqlite_mb
         from bench.soak import rss_mb
 
         elapsed = time.monotonic() - self._started
         self.rss.append((round(elapsed), round(rss_mb(os.getpid()), 1)))
+        self.sqlite.append((round(elapsed), sqlite_mb()))
         if self._census_s and elapsed >= self._next:
             self._next += self._census_s
             from bench.memory_growth import malloc_mb  # glibc's own account of the C heap
@@ -171,7 +174,8 @@ class Memory:
         hours = max(1e-9, (end[0] - start[0]) / 3600)
         out = {"rss_mb": {"live_start": self.rss[0][1], "at_s": start[0], "then": start[1], "end": end[1],
                           "per_hour_after": round((end[1] - start[1]) / hours, 1) if end[0] > start[0] else None},
-               "rss_by_minute": [mb for t, mb in self.rss if t % 60 < 10], "rss_every_10s": self.rss}
+               "rss_by_minute": [mb for t, mb in self.rss if t % 60 < 10], "rss_every_10s": self.rss,
+               "sqlite_by_minute": [mb for t, mb in self.sqlite if t % 60 < 10]}
         if len(self.census) > 1:
             first = next((c for c in self.census if c["seconds"] >= after_s), self.census[0])
             last = self.census[-1]
@@ -307,6 +311,10 @@ def main() -> int:
                         help="glibc's arenas at most (app.heap.tune, before any thread starts; default: glibc's)")
     parser.add_argument("--mmap-threshold", type=int, default=None,
                         help="bytes from which glibc maps a block on its own (app.heap.tune; default: glibc's moving one)")
+    parser.add_argument("--heaptrack", action="store_true",
+                        help="run under heaptrack: after --seconds live, its recording is stopped while the show is "
+                             "still on and the process quits at once; `heaptrack_print --diff` of two such runs "
+                             "(say 300 and 1200 s) gives the C heap that grew between, by the native code that holds it")
     args = parser.parse_args()
     tuned = None
     if args.trim_seconds is not None:
@@ -374,6 +382,17 @@ def main() -> int:
     if args.no_heap_trim:
         trimmer.stop()
     busy_raw, busy_at = measure(app, args.seconds, times=True)
+    if args.heaptrack:
+        import ctypes
+
+        from bench.memory_growth import malloc_mb, sqlite_mb
+        from bench.soak import rss_mb
+
+        print(f"heaptrack stopped live after {args.seconds:.0f} s: {getattr(simulator, 'came', 0)} viewers, "
+              f"resident {rss_mb(os.getpid()):.1f} MB, C heap {json.dumps(malloc_mb())}, SQLite {sqlite_mb()} MB",
+              flush=True)
+        ctypes.CDLL(None).heaptrack_stop()  # what is allocated now is what the record says is held (its "leaks")
+        os._exit(0)
     trims = during_trims(busy_raw, busy_at, trimmer.stats.recent, trimmer.interval_s / 2)  # RECENT: two hours of them
     memory.stop()
     cpu = (time.process_time() - cpu) / args.seconds  # the console process's cores (x264's threads included)
@@ -413,7 +432,8 @@ def main() -> int:
     print(f"cycle collections while live {collected_live}; while stopping {collected_stop}; p99 by minute "
           f"{result['p99_by_minute']}")
     print(f"tracked objects at go-live {tracked_before}; at the end {tracked_after}")
-    print(f"memory {json.dumps(result['memory']['rss_mb'])}; by minute {result['memory']['rss_by_minute']}")
+    print(f"memory {json.dumps(result['memory']['rss_mb'])}; by minute {result['memory']['rss_by_minute']}; "
+          f"SQLite's by minute {result['memory']['sqlite_by_minute']}")
     if "heap_grew" in result["memory"]:
         print(f"heap grew {json.dumps(result['memory']['heap_grew'], ensure_ascii=False)}")
     if "census" in result["memory"]:

@@ -23,12 +23,19 @@ import sqlite3
 from sqlalchemy import JSON
 
 SQLITE_BINDS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999  # SQLITE_MAX_VARIABLE_NUMBER
-MAX_BINDS = 30000  # a whole batch of the writer's (500 events × 11 columns) in one statement
+MAX_BINDS = 30000  # SQLite allows 32,766; a statement holds MAX_ROWS rows at most (below)
 # PostgreSQL without COPY (another driver, or `max_binds` asked) parses and plans each statement: beyond a few
 # hundred rows a statement costs more than the steps it saves (the writer's VALUES path, alone / beside a busy
 # thread: 600 values a statement 11,100 / 2,600 events/s, 2,000 values 8,400 / 3,800, 30,000 values 7,700 / 3,600;
 # bench/store_engines.py measures it beside COPY)
 POSTGRES_BINDS = 2000
+# A driver keeps each statement text it prepared (sqlite3 a connection's latest 128, each with its program and the
+# values last bound to it; psycopg prepares one run five times on the server): batches of every size made a
+# statement of every size, and SQLite held ~100 MB after a minute of the window at 2,000 events/s, ~130 MB after
+# five (heaptrack; docs/benchmarks.md, "Memory over a show"). Rows go in statements of a power of two rows, at most
+# this many: ten texts a table. The writer's full batch (512, when it is behind) is one statement; a batch taken
+# while it keeps up is a few (400 rows: 256 + 128 + 16).
+MAX_ROWS = 512
 
 
 def binds_per_statement(dialect) -> int:
@@ -56,10 +63,10 @@ def _copy(connection, statement: str, values: list[tuple]) -> int:
 
 def insert_rows(connection, model, rows: list[dict], max_binds: int | None = None) -> int:
     """Insert `rows` (dicts with the same keys, the columns of `model`'s table) in the caller's transaction: by COPY
-    on PostgreSQL with psycopg unless `max_binds` is given, else in as few statements as the engine's limit on bound
-    values (or `max_binds`) allows. Returns how many statements it took. Errors are the engine's (IntegrityError,
-    OperationalError …), as from `connection.execute`; a value the JSON serializer refuses raises ValueError or
-    TypeError before anything is sent."""
+    on PostgreSQL with psycopg unless `max_binds` is given, else in statements of a power of two rows each, as many
+    as the engine's limit on bound values (or `max_binds`) allows and MAX_ROWS at most. Returns how many statements it
+    took. Errors are the engine's (IntegrityError, OperationalError …), as from `connection.execute`; a value the
+    JSON serializer refuses raises ValueError or TypeError before anything is sent."""
     if not rows:
         return 0
     from app.store.db import _json
@@ -80,11 +87,14 @@ def insert_rows(connection, model, rows: list[dict], max_binds: int | None = Non
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     one = "(" + ", ".join([mark] * len(columns)) + ")"
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) VALUES "
-    per = max(1, (max_binds or binds_per_statement(connection.dialect)) // len(columns))
-    statements = 0
-    for start in range(0, len(rows), per):
-        chunk = rows[start:start + per]
-        values = tuple([_json(row[name]) if name in as_json else row[name] for row in chunk for name in columns])
-        connection.exec_driver_sql(head + ", ".join([one] * len(chunk)), values)
+    per = max(1, min(MAX_ROWS, (max_binds or binds_per_statement(connection.dialect)) // len(columns)))
+    width = len(columns)
+    # every value serialized before any is sent: a value the serializer refuses leaves the transaction untouched
+    values = [_json(row[name]) if name in as_json else row[name] for row in rows for name in columns]
+    statements, start = 0, 0
+    while start < len(rows):
+        size = 1 << (min(per, len(rows) - start).bit_length() - 1)  # the largest power of two that fits
+        connection.exec_driver_sql(head + ", ".join([one] * size), tuple(values[start * width:(start + size) * width]))
         statements += 1
+        start += size
     return statements

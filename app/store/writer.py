@@ -94,7 +94,7 @@ def event_row(session_id: int, event: Event) -> dict:
 class StoreWriter:
     """Call `attach(bus)` (or pass events to `__call__`), `close()` at the end of the session."""
 
-    def __init__(self, database: Database, session_id: int, interval: float = 0.2, batch_size: int = 500,
+    def __init__(self, database: Database, session_id: int, interval: float = 0.2, batch_size: int = 512,
                  max_queued: int = 1_000_000) -> None:
         self.database, self.session_id = database, session_id
         self.interval, self.batch_size = interval, batch_size

@@ -4,7 +4,6 @@ SQLite and PostgreSQL; the event writer's batches go that way (a step per row ga
 from __future__ import annotations
 
 import gc
-import math
 import time
 
 import pytest
@@ -48,11 +47,10 @@ def test_rows_read_back_as_sqlalchemys_own_insert_stores_them(catalogue, max_bin
     with catalogue.engine.begin() as connection:
         statements = insert_rows(connection, EventRecord, ours, max_binds=max_binds)
         connection.execute(insert(EventRecord), theirs)
-    per = (max_binds or binds_per_statement(catalogue.engine.dialect)) // len(COLUMNS)
     if max_binds is None and uses_copy(catalogue.engine.dialect):
         assert statements == 1  # PostgreSQL: one COPY
-    else:
-        assert statements == math.ceil(23 / per)  # 11 binds: a row a statement; 25: two rows (22 binds) a statement
+    else:  # 11 binds: a row a statement; 25: two rows (22 binds) a statement, the last row alone; else 16 + 4 + 2 + 1
+        assert statements == {11: 23, 25: 12}.get(max_binds, 4)
     mine, reference = _stored(catalogue, session_id, range(10_000, 10_023)), _stored(catalogue, session_id,
                                                                                       range(20_000, 20_023))
     assert [row[1:] for row in mine] == [row[1:] for row in reference]  # all but seq, which differs on purpose
@@ -109,7 +107,7 @@ def test_a_value_the_serializer_refuses_or_a_column_that_is_not_there_sends_noth
     assert _stored(catalogue, session_id, range(30_000, 30_020)) == []
 
 
-def test_the_writer_stores_a_batch_and_its_links_in_a_statement_each_not_a_step_per_row(catalogue, monkeypatch):
+def test_the_writer_stores_a_full_batch_and_its_links_in_a_statement_each_not_a_step_per_row(catalogue, monkeypatch):
     core = SessionCore(catalogue)
     session_id = core.start("bulk")
     core.end()
@@ -128,22 +126,51 @@ def test_the_writer_stores_a_batch_and_its_links_in_a_statement_each_not_a_step_
     monkeypatch.setattr(bulk, "_copy", copied)
     sa_event.listen(catalogue.engine, "before_cursor_execute", seen)
     try:
-        writer = StoreWriter(catalogue, session_id, interval=5.0, batch_size=500)
-        for seq in range(1, 501):
+        writer = StoreWriter(catalogue, session_id, interval=5.0)
+        for seq in range(1, 513):
             writer(Event(EventType.COMMENT, {"user_id": f"u{seq}", "text": "多少钱"}, wall_time=1.0, seq=10_000 + seq))
         writer.close()
     finally:
         sa_event.remove(catalogue.engine, "before_cursor_execute", seen)
-    assert writer.stats.written == 500
+    assert writer.stats.written == 512 and writer.batch_size == bulk.MAX_ROWS == 512
     assert ("events", True) not in inserts and ("chain_links", True) not in inserts
     if uses_copy(catalogue.engine.dialect):  # PostgreSQL: a COPY a table, no INSERT
-        assert sorted(inserts) == [("chain_links", "copy", 500), ("events", "copy", 500)]
+        assert sorted(inserts) == [("chain_links", "copy", 512), ("events", "copy", 512)]
     else:  # SQLite: one statement of many VALUES rows a table
         assert inserts == [("events", False), ("chain_links", False)]
-        assert binds_per_statement(catalogue.engine.dialect) // len(COLUMNS) >= 500
+        assert binds_per_statement(catalogue.engine.dialect) // len(COLUMNS) >= 512
     with catalogue.session() as db:
         assert db.scalar(select(ChainLink.kind).where(ChainLink.session_id == session_id).order_by(
             ChainLink.position.desc()).limit(1)) == "event"
+
+
+def test_batches_of_every_size_are_inserted_with_ten_statement_texts_a_table(catalogue):
+    """A driver keeps each statement text it prepared (sqlite3 its latest 128 a connection, with the values last bound
+    to each): batches of 1 to 1,100 rows go in as statements of 1, 2, 4 … 512 rows, ten texts, each row once."""
+    core = SessionCore(catalogue)
+    session_id = core.start("bulk")
+    core.end()
+    texts: set[str] = set()
+
+    def seen(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if statement.startswith("INSERT INTO"):
+            texts.add(statement)
+
+    sa_event.listen(catalogue.engine, "before_cursor_execute", seen)
+    seq = 100_000
+    try:
+        with catalogue.engine.begin() as connection:
+            for size in [*range(1, 40), 400, 511, 512, 513, 1_100]:
+                statements = insert_rows(connection, EventRecord, _rows(session_id, seq, size), max_binds=30_000)
+                assert statements == size // 512 + bin(size % 512).count("1")
+                seq += size
+    finally:
+        sa_event.remove(catalogue.engine, "before_cursor_execute", seen)
+    assert sorted(text.count("), (") + 1 for text in texts) == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+    with catalogue.session() as db:
+        stored = db.scalars(select(EventRecord.seq).where(EventRecord.session_id == session_id,
+                                                          EventRecord.seq >= 100_000)).all()
+    assert sorted(stored) == list(range(100_000, seq))
 
 
 def test_a_connection_the_server_dropped_is_replaced_and_nothing_is_lost(catalogue):
