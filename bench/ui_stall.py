@@ -313,8 +313,8 @@ def main() -> int:
                         help="bytes from which glibc maps a block on its own (app.heap.tune; default: glibc's moving one)")
     parser.add_argument("--heaptrack", action="store_true",
                         help="run under heaptrack: after --seconds live, its recording is stopped while the show is "
-                             "still on and the process quits at once; `heaptrack_print --diff` of two such runs "
-                             "(say 300 and 1200 s) gives the C heap that grew between, by the native code that holds it")
+                             "still on and the process quits at once, so `heaptrack_print --print-leaks 1` lists what "
+                             "was held at that moment, by the native code that allocated it")
     args = parser.parse_args()
     tuned = None
     if args.trim_seconds is not None:

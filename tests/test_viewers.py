@@ -210,6 +210,11 @@ def test_doubling_and_reading_back_place_every_key_where_a_lookup_finds_it(keys)
     assert all(again.at(key) == value for value, key in enumerate(keys, start=1))
     absent = next(key for key in range(1, len(keys) + 2) if key not in keys)
     assert table.at(absent, -1) == again.at(absent, -1) == -1
+    # `find` reads an empty slot's value as what a new viewer has: every empty slot holds 0, doubled or read back
+    assert table.find("never came") == (table.key("never came"), 0)
+    assert again.find("never came") == (again.key("never came"), 0)
+    assert all(not value for key, value in zip(again._keys, again._values) if not key)
+    assert all(not value for key, value in zip(table._keys, table._values) if not key)
 
 
 def test_a_doubling_moves_a_run_past_the_end_to_the_first_free_slots_from_the_start():
