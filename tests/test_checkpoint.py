@@ -142,15 +142,17 @@ def test_a_hostile_state_restores_or_is_refused_never_raises_otherwise(data):
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_a_hostile_viewers_table_restores_or_is_refused_never_raises_otherwise(data):
-    """Inside the packed viewers (salt, keys, bits) and a window's packed entrants: any JSON value, or base64 of any
-    bytes, gives metrics or ValueError."""
+    """Inside the packed viewers (salt, keys, bits) and a window's packed entrants, in a state of this version or the
+    one before (base64 texts): any JSON value, any bytes, or base64 of any bytes, gives metrics or ValueError."""
     state = SessionMetrics().feed([Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=1, stream_time=1.0),
                                    Event(T.ENTER, {"user_id": "a"}, seq=2, stream_time=2.0)]).state()
+    if data.draw(st.booleans()):
+        state = _as_version_2(state)
     import base64
 
     packed = st.lists(st.binary(max_size=40).map(lambda b: base64.b64encode(b).decode()), max_size=3)
     where = data.draw(st.sampled_from(["salt", "keys", "bits", "entrants"]))
-    value = data.draw(JSON | packed | st.text(alphabet="0123456789abcdef", max_size=40))
+    value = data.draw(JSON | packed | st.binary(max_size=40) | st.text(alphabet="0123456789abcdef", max_size=40))
     if where == "entrants":
         state["windows"][0]["entrants"] = value
     else:
@@ -300,7 +302,10 @@ def test_a_state_is_the_canonical_json_of_its_values_whatever_its_size(monkeypat
              "one": ["a"], "none": [], "nested": {"w": [{"entrants": [f"u{i}" for i in range(15)], "x": 1.25}],
                                                     "k": None}, "pairs": [[i, None] for i in range(9)]}
     blob = checkpoint.encode(state)
-    assert zlib.decompress(blob) == json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert blob.startswith(checkpoint.MAGIC)
+    start = len(checkpoint.MAGIC) + 8
+    head = zlib.decompress(blob[start:start + int.from_bytes(blob[len(checkpoint.MAGIC):start], "little")])
+    assert head == json.dumps({"blobs": [], "state": state}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert checkpoint.decode(blob) == state
     with pytest.raises(ValueError):
         checkpoint.encode({"online_area": float("nan")})  # never written as NaN, which JSON does not have
@@ -389,48 +394,154 @@ def test_a_closed_window_keeps_counts_not_its_entrants():
     assert restored.windows[0].entrant_total == 50 and restored.windows[0].viewer_buyers == {"u3", "early"}
 
 
-def test_a_state_of_many_chunks_restores_whole_and_a_chunk_not_base64_is_refused():
-    """More viewers than one text of the state holds (`VIEWERS_A_CHUNK`), entering while a window is open, and a
-    buyer who came before it: the keys, bits and the window's entrants in texts of `VIEWERS_A_CHUNK` viewers each;
-    restored, fed on as the metrics fed on. A character outside base64's alphabet in any of them is refused, not
-    skipped; a state of another version, or without a field, is refused by name."""
+def _as_version_2(state: dict, per: int = 4096) -> dict:
+    """The state as the code before kept it (its packed tables as base64 texts of `per` viewers each)."""
     import base64
 
-    per = SessionMetrics.VIEWERS_A_CHUNK
-    n = per + 5
+    def chunks(data: bytes, size: int) -> list[str]:
+        return [base64.b64encode(data[i:i + size]).decode("ascii") for i in range(0, len(data), size)]
+
+    old = {**state, "v": 2, "viewers": {**state["viewers"], "keys": chunks(state["viewers"]["keys"], 8 * per),
+                                        "bits": chunks(state["viewers"]["bits"], per)}}
+    old["windows"] = [{**w, "entrants": chunks(w["entrants"], 8 * per)} for w in state["windows"]]
+    return old
+
+
+def _many_viewers(n: int):
     events = [Event(T.ENTER, {"user_id": "early"}, seq=1, stream_time=0.5),
               Event(T.PRODUCT_PINNED, {"product_id": 1}, seq=2, stream_time=1.0)]
     events += [Event(T.ENTER, {"user_id": f"u{i}"}, seq=3 + i, stream_time=1.0 + i / 10_000) for i in range(n)]
     events.append(Event(T.ORDER, {"user_id": "early", "product_id": 1, "amount_cents": 100, "order_id": "b"},
                         seq=n + 3, stream_time=2.0))
+    return events
+
+
+def test_a_state_keeps_its_tables_as_bytes_apart_from_the_json_and_restores_whole():
+    """The viewers' keys and bits and the open window's entrants are bytes in the state (8 a key), kept after the
+    compressed JSON as they are; encoded, stored, decoded and restored, the metrics go on as the metrics fed on."""
+    import zlib
+
+    n = 5000
+    events = _many_viewers(n)
     metrics = SessionMetrics().feed(events)
     state = metrics.state()
-
-    def sizes(chunks):
-        return [len(base64.b64decode(c)) for c in chunks]
-
-    assert sizes(state["viewers"]["keys"]) == [8 * per, 8 * (n + 1 - per)]
-    assert sizes(state["viewers"]["bits"]) == [per, n + 1 - per]
-    assert sizes(state["windows"][0]["entrants"]) == [8 * per, 8 * (n - per)]
-    restored = SessionMetrics.from_state(state)
+    assert state["v"] == 3
+    assert (len(state["viewers"]["keys"]), len(state["viewers"]["bits"])) == (8 * (n + 1), n + 1)
+    assert len(state["windows"][0]["entrants"]) == 8 * n
+    blob = checkpoint.encode(state)
+    assert checkpoint.decode(blob) == state
+    start = len(checkpoint.MAGIC) + 8
+    size = int.from_bytes(blob[len(checkpoint.MAGIC):start], "little")
+    tail = state["viewers"]["keys"] + state["viewers"]["bits"] + state["windows"][0]["entrants"]
+    assert blob[start + size:] == tail  # the bytes as they are, in the state's order
+    assert b"u17" not in zlib.decompress(blob[start:start + size])  # a viewer who only entered: a key, not an id
+    restored = SessionMetrics.from_state(checkpoint.decode(blob))
     assert restored.windows[0].viewer_buyers == {"early"} and len(restored.windows[0].entrants) == n
     more = [Event(T.ENTER, {"user_id": "u0"}, seq=n + 4, stream_time=3.0),
-            Event(T.ORDER, {"user_id": f"u{per + 2}", "product_id": 1, "amount_cents": 50, "order_id": "c"},
+            Event(T.ORDER, {"user_id": "u7", "product_id": 1, "amount_cents": 50, "order_id": "c"},
                   seq=n + 5, stream_time=3.1),
             Event(T.ENTER, {"user_id": "new"}, seq=n + 6, stream_time=3.2)]
     same(restored.feed(more).snapshot(), metrics.feed(more).snapshot())
-    assert restored.windows[0].viewer_buyers == {"early", f"u{per + 2}"}
+    assert restored.windows[0].viewer_buyers == {"early", "u7"}
+
+
+def test_a_checkpoint_of_the_code_before_is_read_and_a_chunk_not_base64_is_refused():
+    """A version-2 state (the tables as base64 texts of 4,096 viewers each, the whole zlib-compressed JSON: what
+    a show killed under the code before left) restores to the same metrics; a character outside base64's alphabet
+    in any of its texts is refused, not skipped; a state of another version, or without a field, is refused."""
+    import json
+    import zlib
+
+    per = 4096
+    n = per + 5
+    events = _many_viewers(n)
+    metrics = SessionMetrics().feed(events)
+    old = _as_version_2(metrics.state(), per)
+    import base64
+
+    assert [len(base64.b64decode(c)) for c in old["viewers"]["keys"]] == [8 * per, 8 * (n + 1 - per)]
+    blob = zlib.compress(json.dumps(old).encode("utf-8"), 1)  # the code before's form of a checkpoint
+    restored = SessionMetrics.from_state(checkpoint.decode(blob))
+    same(restored.snapshot(), metrics.snapshot())
+    assert restored.windows[0].viewer_buyers == {"early"} and len(restored.windows[0].entrants) == n
+    assert len(restored._users) == n + 1 and all(f"u{i}" in restored._users for i in (0, per, n - 1))
 
     def spoiled(chunk: str) -> str:
         return chunk[:8] + "!" + chunk[8:]  # what a lenient decoder would skip, giving the bytes back whole
 
     for where in ("keys", "bits", "entrants"):
-        bad = SessionMetrics().feed(events).state()
+        bad = _as_version_2(SessionMetrics().feed(events).state(), per)
         chunks = bad["windows"][0]["entrants"] if where == "entrants" else bad["viewers"][where]
         chunks[1] = spoiled(chunks[1])
         with pytest.raises(ValueError, match="not a metrics state"):
             SessionMetrics.from_state(bad)
+    state = metrics.state()
+    for where in ("keys", "bits"):  # a version 3 state's tables are bytes, not texts
+        with pytest.raises(ValueError, match="not a metrics state"):
+            SessionMetrics.from_state({**state, "viewers": {**state["viewers"], where: old["viewers"][where]}})
     with pytest.raises(ValueError, match="^not a metrics state of this version$"):
         SessionMetrics.from_state({**state, "v": SessionMetrics.STATE_VERSION + 1})
     with pytest.raises(ValueError, match="KeyError"):
         SessionMetrics.from_state({k: v for k, v in state.items() if k != "pv"})
+
+
+def test_a_checkpoint_whose_bytes_do_not_add_up_is_none():
+    """Its bytes apart from the JSON: one short, one over, a place that is not null in the JSON, a place that is
+    not there, a length the blob does not have, a head that says more than the blob holds, nothing after it."""
+    state = {"v": 3, "a": {"k": b"12345678"}, "w": [{"e": b"xy"}, {"e": b""}], "q": {"$bytes": 0}}
+    blob = checkpoint.encode(state)
+    assert checkpoint.decode(blob) == state  # a text key like the marker is only a key: where the bytes go is listed
+    assert checkpoint.decode(blob[:-1]) is None and checkpoint.decode(blob + b"!") is None
+    start = len(checkpoint.MAGIC) + 8
+
+    def made(head: dict, tail: bytes) -> bytes:
+        import json
+        import zlib
+
+        packed = zlib.compress(json.dumps(head).encode("utf-8"))
+        return checkpoint.MAGIC + len(packed).to_bytes(8, "little") + packed + tail
+
+    assert checkpoint.decode(made({"blobs": [[["a", "k"], 2]], "state": {"a": {"k": None}}}, b"ok")) == \
+        {"a": {"k": b"ok"}}
+    for head in ({"blobs": [[["a", "k"], 2]], "state": {"a": {"k": 1}}},  # not the encoder's null
+                 {"blobs": [[["a", "j"], 2]], "state": {"a": {"k": None}}},  # not there
+                 {"blobs": [[["a", "k", "x"], 2]], "state": {"a": {"k": None}}},
+                 {"blobs": [[["w", 5], 2]], "state": {"w": [None]}},  # an index past the end
+                 {"blobs": [[["w", -1], 2]], "state": {"w": [None]}},
+                 {"blobs": [[["w", True], 2]], "state": {"w": [None, None]}},
+                 {"blobs": [[[], 2]], "state": {}},
+                 {"blobs": [[["a", "k"], 3]], "state": {"a": {"k": None}}},  # longer than what follows
+                 {"blobs": [[["a", "k"], -1]], "state": {"a": {"k": None}}},
+                 {"blobs": [[["a", "k"], 1]], "state": {"a": {"k": None}}},  # a byte left over
+                 {"blobs": {}, "state": {}}, {"state": {}}, {"blobs": []}, {"blobs": [], "state": []}, []):
+        assert checkpoint.decode(made(head, b"ok")) is None, head
+    assert checkpoint.decode(checkpoint.MAGIC + (2**40).to_bytes(8, "little") + b"x") is None
+    assert checkpoint.decode(checkpoint.MAGIC + b"\x01") is None
+    assert checkpoint.decode(blob[:start + 3]) is None
+    assert checkpoint.decode(memoryview(blob)) == state  # what a driver may hand back for a binary column
+
+
+_REAL_BLOB = checkpoint.encode(SessionMetrics().feed(_many_viewers(3)).state())  # one salt for every example
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_checkpoint_changed_anywhere_decodes_to_a_dict_or_nothing(data):
+    """A real checkpoint (bytes apart) with bytes changed, cut or added anywhere: a dict or None, never raises."""
+    blob = bytearray(_REAL_BLOB)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(blob)))
+        how = data.draw(st.sampled_from(["flip", "cut", "add"]))
+        if how == "flip" and at < len(blob):
+            blob[at] ^= data.draw(st.integers(1, 255))
+        elif how == "cut":
+            del blob[at:at + data.draw(st.integers(1, 40))]
+        else:
+            blob[at:at] = data.draw(st.binary(min_size=1, max_size=20))
+    state = checkpoint.decode(bytes(blob))
+    assert state is None or isinstance(state, dict)
+    if state is not None:
+        try:
+            SessionMetrics.from_state(state)
+        except ValueError:
+            pass

@@ -28,6 +28,8 @@ def test_it_keeps_what_a_dict_would_through_its_growth(steps, probes):
         assert table.get(user, -1) == expected.get(user, -1)
         assert (user in table) == (user in expected)
     assert sorted(table.values()) == sorted(expected.values())
+    for bits in (0, 1, 4, 5, 6, 255):  # how many hold every one of `bits`: what a restored show's figures count
+        assert table.holding(bits) == sum(value & bits == bits for value in expected.values())
     assert sorted(table.items()) == sorted((table.key(u), v) for u, v in expected.items())
     again = ViewerTable.unpacked("B", SALT, *table.packed())
     assert sorted(again.items()) == sorted(table.items()) and len(again) == len(table)
@@ -141,10 +143,11 @@ def test_packed_bytes_are_little_endian_in_the_tables_order_and_what_is_not_a_ta
 def test_a_checkpoint_of_the_first_version_is_read_into_the_table():
     """A state kept before the table (v1: the ids as text, a list a bit) gives the same figures, and the state it
     keeps now holds no id as text."""
-    import json
+    import zlib
 
     from app.kernel.events import Event, EventType as T
     from app.metrics.live import SessionMetrics
+    from app.store import checkpoint
 
     def ev(t, kind, **payload):
         return Event(kind, payload, stream_time=t)
@@ -155,13 +158,15 @@ def test_a_checkpoint_of_the_first_version_is_read_into_the_table():
               ev(5, T.COMMENT, user_id="丁", text="x")]
     metrics = SessionMetrics().feed(events)
     state = metrics.state()
-    kept = json.dumps(state, ensure_ascii=False)
-    assert state["v"] == 2 and not any(user in kept for user in "甲乙丁")  # only a buyer's id is kept as text
+    blob = checkpoint.encode(state)
+    start = len(checkpoint.MAGIC) + 8
+    kept = zlib.decompress(blob[start:start + int.from_bytes(blob[len(checkpoint.MAGIC):start], "little")]).decode()
+    assert state["v"] == 3 and not any(user.encode() in blob for user in "甲乙丁")  # only a buyer's id is kept as text
     assert "丙" in kept
     old = {k: v for k, v in state.items() if k != "viewers"}
     old.update(v=1, viewers=["甲", "乙"], interacting=["乙", "丁"], buyers=["丙"],
                windows=[{**state["windows"][0], "entrants": ["甲", "乙"]}])
-    for restored in (SessionMetrics.from_state(old), SessionMetrics.from_state(json.loads(json.dumps(state)))):
+    for restored in (SessionMetrics.from_state(old), SessionMetrics.from_state(checkpoint.decode(blob))):
         counts = restored.room_counts()
         assert (counts.uv, counts.interacting_viewers, restored._buyer_count, restored._buying_viewers) == (2, 1, 1, 0)
         assert len(restored.windows[0].entrants) == 2 and "甲" in restored.windows[0].entrants
@@ -170,11 +175,12 @@ def test_a_checkpoint_of_the_first_version_is_read_into_the_table():
         whole = SessionMetrics().feed(events + later).snapshot(now=9)
         assert restored.feed(later).snapshot(now=9) == whole and whole.products[0].conversion == 2 / 3  # 乙, 丙 of 3
     for broken in ({**state["viewers"], "salt": "zz"}, {**state["viewers"], "keys": ["!!"]},
+                   {**state["viewers"], "keys": state["viewers"]["keys"][:-1]}, {**state["viewers"], "bits": b""},
                    {**state["viewers"], "bits": []}, {k: v for k, v in state["viewers"].items() if k != "salt"}):
         with pytest.raises(ValueError, match="not a metrics state"):
             SessionMetrics.from_state({**state, "viewers": broken})
     with pytest.raises(ValueError, match="of this version"):
-        SessionMetrics.from_state({**state, "v": 3})
+        SessionMetrics.from_state({**state, "v": 4})
 
 
 def _every_key_reachable(table: ViewerTable) -> None:

@@ -115,6 +115,12 @@ class ViewerTable:
     def values(self) -> Iterator[int]:
         return (value for key, value in zip(self._keys, self._values) if key)
 
+    def holding(self, bits: int) -> int:
+        """How many viewers' values hold every one of `bits` (counted in C: a restored show's figures at once)."""
+        keys = numpy.frombuffer(self._keys, dtype=numpy.uint64)
+        values = numpy.frombuffer(self._values, dtype=numpy.dtype(self._typecode))
+        return int(numpy.count_nonzero((values & bits == bits) & (keys != 0)))
+
     def copy(self) -> ViewerTable:
         """A copy (the arrays' blocks copied: quick under its owner's lock)."""
         twin = ViewerTable.__new__(ViewerTable)

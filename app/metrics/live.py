@@ -320,11 +320,11 @@ class SessionMetrics:
                               tuple((w.views, w.entrant_total) for w in self.windows), self.now)
 
     # --- a checkpoint: the whole state, to go on from (app/store/checkpoint.py) ---------------------------------
-    STATE_VERSION = 2  # 2: the viewers' table packed (1: their ids as text, still read)
-    VIEWERS_A_CHUNK = 4096  # viewers packed into one text of the state
+    STATE_VERSION = 3  # 3: the packed tables as bytes (2: as base64 texts; 1: the ids as text; both still read)
 
     def state(self) -> dict:
-        """Everything these metrics hold, as JSON values (ids keep their type: a list, never a dict's keys): what
+        """Everything these metrics hold, as JSON values and the viewers' tables packed as bytes (ids keep their
+        type: a list, never a dict's keys; app/store/checkpoint.py keeps the bytes apart from the JSON): what
         `from_state` restores, after which the same events give the same figures as feeding every one (tested).
         Under the lock only shallow copies are made (a dict's copy is a block copy): readers wait a few ms."""
         with self._lock:
@@ -346,12 +346,11 @@ class SessionMetrics:
             }
         index = {id(w): i for i, (w, *_rest) in enumerate(windows)}
         keys, bits = users.packed()
-        state["viewers"] = {"salt": users.salt.hex(), "keys": _base64_chunks(keys, 8 * self.VIEWERS_A_CHUNK),
-                            "bits": _base64_chunks(bits, self.VIEWERS_A_CHUNK)}
+        state["viewers"] = {"salt": users.salt.hex(), "keys": keys, "bits": bits}
         state["windows"] = [
             {"product_id": w.product_id, "start": w.start, "end": end, "orders": orders, "gmv_cents": gmv,
              "buyers": list(b), "views": views, "online_area": area, "online_at_start": w.online_at_start,
-             "refunds_cents": refunds, "entrants": _base64_chunks(e.packed()[0], 8 * self.VIEWERS_A_CHUNK),
+             "refunds_cents": refunds, "entrants": e.packed()[0],
              "prior_buyers": list(pb), "questions": q,
              "entrant_count": count, "closed_viewer_buyers": closed}
             for w, b, e, pb, q, (end, orders, gmv, views, area, refunds, count, closed) in windows]
@@ -362,7 +361,7 @@ class SessionMetrics:
     @classmethod
     def from_state(cls, state: dict) -> SessionMetrics:
         """The metrics `state()` described. Raises ValueError for a state of another version or shape."""
-        if not isinstance(state, dict) or state.get("v") not in (1, cls.STATE_VERSION):
+        if not isinstance(state, dict) or state.get("v") not in (1, 2, cls.STATE_VERSION):
             raise ValueError("not a metrics state of this version")
         m = cls()
         try:
@@ -379,14 +378,11 @@ class SessionMetrics:
                         users[user] = users.get(user, 0) | bit
             else:
                 viewers = state["viewers"]
-                m._users = users = ViewerTable.unpacked(
-                    "B", bytes.fromhex(viewers["salt"]), b"".join(base64.b64decode(c, validate=True)
-                                                                  for c in viewers["keys"]),
-                    b"".join(base64.b64decode(c, validate=True) for c in viewers["bits"]))
-            dids = list(users.values())
-            m._uv, m._buyer_count = sum(d & VIEWER for d in dids), sum(d & BOUGHT for d in dids) >> 2
-            m._interacting_viewers = sum(d & (VIEWER | INTERACTED) == VIEWER | INTERACTED for d in dids)
-            m._buying_viewers = sum(d & (VIEWER | BOUGHT) == VIEWER | BOUGHT for d in dids)
+                m._users = users = ViewerTable.unpacked("B", bytes.fromhex(viewers["salt"]),
+                                                        _packed(viewers["keys"], state["v"]),
+                                                        _packed(viewers["bits"], state["v"]))
+            m._uv, m._buyer_count = users.holding(VIEWER), users.holding(BOUGHT)
+            m._interacting_viewers, m._buying_viewers = users.holding(VIEWER | INTERACTED), users.holding(VIEWER | BOUGHT)
             for name in ("gmv_cents", "refunds_cents", "orders", "comments", "likes", "bulk_seen"):
                 setattr(m, name, int(state[name]))
             m.windows = [_window_from(w, m._users.salt, state["v"]) for w in state["windows"]]
@@ -425,7 +421,7 @@ def _window_from(d: dict, salt: bytes, version: int) -> ProductWindow:
         for user in d["entrants"]:
             entrants[user] = 1
     else:
-        keys = b"".join(base64.b64decode(c, validate=True) for c in d["entrants"])
+        keys = _packed(d["entrants"], version)
         entrants = ViewerTable.unpacked("B", salt, keys, b"\x01" * (len(keys) // 8))
     return ProductWindow(
         d["product_id"], float(d["start"]), None if d["end"] is None else float(d["end"]), orders=int(d["orders"]),
@@ -437,7 +433,11 @@ def _window_from(d: dict, salt: bytes, version: int) -> ProductWindow:
         closed_viewer_buyers=None if closed is None else dict.fromkeys(closed))
 
 
-def _base64_chunks(data: bytes, size: int) -> list[str]:
-    """`data` as base64 texts of `size` bytes each (the last shorter): a state's long parts in pieces (its encoder
-    hands the other threads the interpreter between them, app/store/checkpoint.py)."""
-    return [base64.b64encode(data[start:start + size]).decode("ascii") for start in range(0, len(data), size)]
+def _packed(value, version: int) -> bytes:
+    """A packed table's bytes as a state of `version` holds them: bytes (3), or base64 texts (2, the checkpoints of
+    the code before; a character outside base64's alphabet is refused, not skipped)."""
+    if version == 2:
+        return b"".join(base64.b64decode(chunk, validate=True) for chunk in value)
+    if not isinstance(value, bytes):
+        raise TypeError("a packed table is bytes")
+    return value

@@ -241,7 +241,7 @@ class SessionCheckpoint(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
     through_seq: Mapped[int] = mapped_column(BigInteger)
     events: Mapped[int] = mapped_column(BigInteger)  # the log's rows with seq ≤ through_seq when it was kept
-    state: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed JSON (SessionMetrics.state())
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # SessionMetrics.state(): app/store/checkpoint.encode
     saved_at: Mapped[float] = mapped_column(Float)
 
 
