@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.against import alternating  # noqa: E402
 
 _KEEP = r"""
 import json, sys, time
@@ -58,12 +59,6 @@ print(json.dumps({"state_ms": min(state_ms), "encode_ms": min(encode_ms), "blob_
 """
 
 
-def keep(tree: Path, viewers: int, orders: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", _KEEP, str(tree), str(viewers), str(orders)], capture_output=True,
-                          text=True, timeout=600, check=True)
-    return json.loads(done.stdout.splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, required=True, help="another checkout of the code")
@@ -71,10 +66,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    ours, theirs = [], []
-    for _ in range(args.rounds):
-        ours.append(keep(ROOT, args.viewers, args.orders))
-        theirs.append(keep(args.reference.resolve(), args.viewers, args.orders))
+    ours, theirs = alternating(_KEEP, args.reference, args.rounds, args.viewers, args.orders)
     result = {"viewers": args.viewers, "orders": args.orders}
     for name in ("state_ms", "encode_ms", "restore_ms", "longest_event_ms"):
         result[name] = {"ours": round(min(r[name] for r in ours), 1),

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.against import alternating  # noqa: E402
 
 _FEED = r"""
 import dataclasses, json, sys, time
@@ -42,22 +43,13 @@ print(json.dumps({"events": len(events), "us_per_event": min(times) / len(events
 """
 
 
-def feed(tree: Path, seconds: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", _FEED, str(tree), str(seconds)], capture_output=True, text=True,
-                          timeout=600, check=True)
-    return json.loads(done.stdout.splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, required=True, help="another checkout of the code")
     parser.add_argument("--seconds", type=int, default=150, help="simulated seconds of events (2,000 each)")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    ours, theirs = [], []
-    for _ in range(args.rounds):
-        ours.append(feed(ROOT, args.seconds))
-        theirs.append(feed(args.reference.resolve(), args.seconds))
+    ours, theirs = alternating(_FEED, args.reference, args.rounds, args.seconds)
     best = min(r["us_per_event"] for r in ours)
     reference = min(r["us_per_event"] for r in theirs)
     print(json.dumps({"events": ours[0]["events"], "uv": [ours[0]["uv"], theirs[0]["uv"]],

@@ -78,6 +78,7 @@ class RtmpServer:
     port: int
     dir: Path
     process: subprocess.Popen
+    watcher: subprocess.Popen | None = None  # stops it if this test process dies first (`stop_when_gone`)
 
     def stop(self) -> None:
         """Fast shutdown (SIGTERM): connections drop at once, like an ingest that goes away."""
@@ -85,7 +86,9 @@ class RtmpServer:
 
     def restart(self) -> None:
         """Start again on the same port (after `stop`), like an ingest server coming back."""
+        _end(self.watcher)
         self.process = _launch_nginx(self.dir, self.port)
+        self.watcher = _nginx_watcher(self.process.pid)
 
     def pids(self) -> list[int]:
         """Master and worker pids, for freezing the whole server with SIGSTOP."""
@@ -126,13 +129,35 @@ class RtmpServer:
         return self.recordings()
 
 
+def stop_when_gone(argv: list[str], remove: Path | None = None) -> subprocess.Popen:
+    """A watcher in a session of its own: once this test process is gone without having stopped a server it
+    started (a segmentation fault, a kill, the CI's timeout), it runs `argv` (the server's stop) and removes `remove`
+    — a crashed run leaves no server behind. Its owner kills it when it stops the server itself."""
+    script = 'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; shift; "$@"; [ -z "$REMOVE" ] || rm -rf -- "$REMOVE"'
+    return subprocess.Popen(["sh", "-c", script, "watcher", str(os.getpid()), *argv], start_new_session=True,
+                            env={**os.environ, "REMOVE": "" if remove is None else str(remove)},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _end(watcher: subprocess.Popen | None) -> None:
+    if watcher is not None and watcher.poll() is None:
+        watcher.kill()
+        watcher.wait(timeout=5)
+
+
 def start_nginx(workdir: Path) -> RtmpServer:
     if not RTMP_MODULE.exists() or not shutil.which("nginx"):
         pytest.fail("nginx with libnginx-mod-rtmp is required: run the README's test command, which installs them")
     port = free_port()
     (workdir / "rec").mkdir(parents=True, exist_ok=True)
     (workdir / "nginx.conf").write_text(NGINX_CONF.format(module=RTMP_MODULE, dir=workdir, port=port))
-    return RtmpServer(port, workdir, _launch_nginx(workdir, port))
+    process = _launch_nginx(workdir, port)
+    return RtmpServer(port, workdir, process, _nginx_watcher(process.pid))
+
+
+def _nginx_watcher(pid: int) -> subprocess.Popen:
+    """nginx's master and its worker woken (a test may have frozen them) and told to stop (SIGTERM: both go)."""
+    return stop_when_gone(["sh", "-c", f"pkill -CONT -P {pid}; kill -CONT {pid}; kill -TERM {pid}"])
 
 
 def _launch_nginx(workdir: Path, port: int) -> subprocess.Popen:
@@ -150,6 +175,7 @@ def _launch_nginx(workdir: Path, port: int) -> subprocess.Popen:
 def stop_nginx(server: RtmpServer, how: signal.Signals = signal.SIGQUIT) -> None:
     pid_file = server.dir / "nginx.pid"
     pid = int(pid_file.read_text()) if pid_file.exists() else server.process.pid
+    _end(server.watcher)
     if server.process.poll() is not None:
         return
     try:
@@ -269,6 +295,8 @@ class PostgresServer:
                   "--locale=C.UTF-8")
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-t", "30",
                   "-o", f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off", "start")
+        self._watcher = stop_when_gone([*self._as, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m",
+                                        "immediate", "-w", "stop"], remove=self.dir)
         self._count = 0
 
     def _run(self, tool: str, *args: str) -> None:
@@ -281,6 +309,7 @@ class PostgresServer:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
+        _end(self._watcher)
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
 

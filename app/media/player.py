@@ -181,7 +181,8 @@ class RecordingPlayer:
     # --- commands (any thread) -------------------------------------------------------------------------
     def frame(self) -> tuple[int, np.ndarray | None]:
         """(sequence number, newest frame as BGR) — redraw only when the number changed."""
-        return self._seq, self._frame
+        with self._wake:  # the two of one frame (the decode thread holds it only to put them in place)
+            return self._seq, self._frame
 
     def play(self) -> None:
         with self._wake:
@@ -255,7 +256,11 @@ class RecordingPlayer:
                         if self._wake.wait_for(lambda: self._closed or self._seek_to is not None or not self.playing,
                                                timeout=delay):
                             continue  # a command came in while waiting: that frame is stale
-                self._show(frame)
+                picture = self._picture(frame)
+                with self._wake:  # shown only while still playing: after `pause` returns, no frame comes
+                    if self._closed or self._seek_to is not None or not self.playing:
+                        continue
+                    self._frame, self.position, self._seq = picture[0], picture[1], self._seq + 1
             except (av.error.FFmpegError, OSError) as exc:  # a damaged tail: stop there, keep what was shown
                 log.warning("review player: %s", exc)
                 with self._wake:
@@ -325,10 +330,14 @@ class RecordingPlayer:
             self._frames = self._decoded()
         return next(self._frames, None)
 
+    def _picture(self, frame) -> tuple[np.ndarray, float]:
+        """The frame as the view draws it (BGR at the player's width) and its time."""
+        height = round(frame.height * self.width / frame.width / 2) * 2
+        return frame.to_ndarray(width=self.width, height=height, format="bgr24"), frame.time or 0.0
+
     def _show(self, frame) -> None:
         if frame is None:
             return
-        height = round(frame.height * self.width / frame.width / 2) * 2
-        self._frame = frame.to_ndarray(width=self.width, height=height, format="bgr24")
-        self.position = frame.time or 0.0
-        self._seq += 1
+        picture, position = self._picture(frame)
+        with self._wake:
+            self._frame, self.position, self._seq = picture, position, self._seq + 1
