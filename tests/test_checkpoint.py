@@ -503,18 +503,32 @@ def test_a_checkpoint_whose_bytes_do_not_add_up_is_none():
 
     assert checkpoint.decode(made({"blobs": [[["a", "k"], 2]], "state": {"a": {"k": None}}}, b"ok")) == \
         {"a": {"k": b"ok"}}
+    assert checkpoint.decode(made({"blobs": [[["w", 0], 2]], "state": {"w": [None]}}, b"ok")) == {"w": [b"ok"]}
+    mixed = {"w": [{"a": 1}, b"xy", {"e": b"z"}]}  # bytes as an item of a list of dicts, and inside one of them
+    assert checkpoint.decode(checkpoint.encode(mixed)) == mixed
     for head in ({"blobs": [[["a", "k"], 2]], "state": {"a": {"k": 1}}},  # not the encoder's null
                  {"blobs": [[["a", "j"], 2]], "state": {"a": {"k": None}}},  # not there
                  {"blobs": [[["a", "k", "x"], 2]], "state": {"a": {"k": None}}},
                  {"blobs": [[["w", 5], 2]], "state": {"w": [None]}},  # an index past the end
                  {"blobs": [[["w", -1], 2]], "state": {"w": [None]}},
                  {"blobs": [[["w", True], 2]], "state": {"w": [None, None]}},
+                 {"blobs": [[["w", 1], 2]], "state": {"w": [None]}},  # the index just past the end
+                 {"blobs": [[["w", 1, "e"], 2]], "state": {"w": [{"e": None}]}},
+                 {"blobs": [[["w", "x", "e"], 2]], "state": {"w": [{"e": None}]}},  # a key into a list
+                 {"blobs": [[["a", 0, "k"], 2]], "state": {"a": {"k": None}}},  # an index into a dict
+                 {"blobs": [[["a", "0", "k"], 2]], "state": {"a": [{"k": None}]}},
                  {"blobs": [[[], 2]], "state": {}},
                  {"blobs": [[["a", "k"], 3]], "state": {"a": {"k": None}}},  # longer than what follows
                  {"blobs": [[["a", "k"], -1]], "state": {"a": {"k": None}}},
                  {"blobs": [[["a", "k"], 1]], "state": {"a": {"k": None}}},  # a byte left over
                  {"blobs": {}, "state": {}}, {"state": {}}, {"blobs": []}, {"blobs": [], "state": []}, []):
         assert checkpoint.decode(made(head, b"ok")) is None, head
+    import zlib
+
+    packed = zlib.compress(b'{"blobs":[],"state":{}}')
+    assert checkpoint.decode(checkpoint.MAGIC + len(packed).to_bytes(8, "little") + packed) == {}
+    junk = packed + b"??"  # the head's stream, then bytes its length says are the head's: not one whole stream
+    assert checkpoint.decode(checkpoint.MAGIC + len(junk).to_bytes(8, "little") + junk) is None
     assert checkpoint.decode(checkpoint.MAGIC + (2**40).to_bytes(8, "little") + b"x") is None
     assert checkpoint.decode(checkpoint.MAGIC + b"\x01") is None
     assert checkpoint.decode(blob[:start + 3]) is None
