@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from app.media import framecode
-from app.media.player import PlayerError, RecordingPlayer
+from app.media.player import AudioSink, PlayerError, RecordingPlayer
 from app.media.sources import wait_until
 from tests.conftest import run_cli
 
@@ -188,3 +188,89 @@ def beep_onsets(path) -> list[float]:
     at = np.concatenate(times)
     quiet_before = np.convolve(loud, np.ones(2400), mode="full")[:len(loud)] - loud == 0  # none in the 50 ms before
     return [float(t) for t in at[loud & quiet_before]]
+
+
+class PullingSink(AudioSink):
+    """A sound output that pulls as fast as it can (the sound's lock against the decode thread's pushes)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.pulls, self._stop, self._thread = 0, threading.Event(), None
+
+    def start(self, rate, channels, pull) -> None:
+        import threading
+
+        def run() -> None:
+            while not self._stop.is_set():
+                assert pull(rate // 100).shape == (rate // 100, channels)
+                self.pulls += 1
+                self._stop.wait(0.001)
+
+        self._thread = threading.Thread(target=run, name="pulling sink", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+
+def test_the_players_locks_under_hands_seeks_and_readers(recording, monkeypatch):
+    """The review player's condition and its sound's lock under load, with the watchdog of tests/live/test_stress.py:
+    play, pause and toggle pressed, the playhead dragged, the view reading frames and the sound output pulling, all
+    at once. Every thread keeps making progress; the frame number never goes back; once the hands stop and pause
+    has returned the picture holds; the decode thread is alive (it still seeks) and close ends it."""
+    import os
+    import threading
+    import time
+
+    from tests.live.test_stress import _stacks, looping, watch
+
+    seconds = min(float(os.environ.get("ANCHOR_STRESS_SECONDS", "60")), 8.0)
+    died: list[str] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: died.append(f"{args.thread.name}: {args.exc_value!r}"))
+    sink = PullingSink()
+    player = RecordingPlayer(recording, width=320, sink=sink)
+    stop, progress, problems, seen = threading.Event(), {}, [], [0]
+
+    def hands(rnd):
+        rnd.choice((player.play, player.pause, player.toggle))()
+        time.sleep(rnd.random() * 0.02)
+
+    def drag(rnd):
+        player.seek(rnd.uniform(-1.0, player.duration + 1.0), first_after=rnd.random() < 0.3)
+        time.sleep(rnd.random() * 0.05)
+
+    def view(rnd):
+        seq, frame = player.frame()
+        if seq < seen[0]:
+            problems.append(f"the frame number went back: {seen[0]} → {seq}")
+        if frame is not None and frame.shape[1] != 320:
+            problems.append(f"a frame {frame.shape} at the player's width 320")
+        seen[0] = seq
+        time.sleep(0.001)
+
+    threads = [looping("按钮", hands, stop, progress, problems), looping("拖动", drag, stop, progress, problems),
+               looping("画面", view, stop, progress, problems)]
+    try:
+        for thread in threads:
+            thread.start()
+        watch(progress, problems, seconds)
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        assert not [t.name for t in threads if t.is_alive()], _stacks()
+        assert not problems, problems
+        player.pause()
+        assert wait_until(lambda: player._seek_to is None, 5), _stacks()  # the last drag shown
+        time.sleep(0.3)
+        held = player.frame()[0]
+        assert not wait_until(lambda: player.frame()[0] != held, 0.5)  # paused: the picture holds
+        player.seek(1.0)
+        assert wait_until(lambda: player.frame()[0] > held and abs(player.position - 1.0) < 0.05, 5), _stacks()
+    finally:
+        stop.set()
+        player.close()
+    assert not player._thread.is_alive()
+    assert not died, died
+    assert seen[0] > 20 and sink.pulls > 100 and all(count > 20 for count in progress.values()), (seen, progress)
