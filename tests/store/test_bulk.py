@@ -253,3 +253,15 @@ def test_any_payload_is_stored_as_it_reads_back_or_the_batch_is_refused_whole(ca
         return
     stored = _stored(catalogue, session_id, range(first, first + len(rows)))
     assert [row[-1] for row in stored] == [json.loads(json.dumps(p)) for p in payloads]
+
+
+def test_only_psycopgs_postgresql_takes_copy_and_another_drivers_statements_hold_2000_values():
+    """COPY is psycopg's (psycopg2 has no `cursor.copy`); without it a PostgreSQL statement holds 2,000 values at
+    most (each is parsed and planned: past a few hundred rows it costs more than the steps it saves), SQLite's as many
+    as SQLite allows, up to MAX_BINDS."""
+    from sqlalchemy.dialects.postgresql import psycopg, psycopg2
+    from sqlalchemy.dialects.sqlite import pysqlite
+
+    assert uses_copy(psycopg.dialect()) and not uses_copy(psycopg2.dialect()) and not uses_copy(pysqlite.dialect())
+    assert binds_per_statement(psycopg2.dialect()) == bulk.POSTGRES_BINDS == 2000
+    assert binds_per_statement(pysqlite.dialect()) == min(bulk.MAX_BINDS, bulk.SQLITE_BINDS) > 2000
