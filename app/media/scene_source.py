@@ -22,6 +22,9 @@ from app.media.sources import fit
 
 FADE_S = 0.3  # a fade's length (OBS's default fade is 300 ms)
 BGR_AGAIN_S = 1.0  # a scene found keyed is drawn in BGR this long before `SceneSource.i420_at` looks again
+# an input drawn in I420 is copied for `last_picture` (the key colour's still, the scene editor's sketch) at most this
+# often: a 1080p copy each frame was a tenth of the render thread (py-spy, docs/benchmarks.md "A two-source scene")
+SEEN_EVERY_S = 0.2
 TRANSITIONS = ("cut", "fade")
 
 
@@ -68,6 +71,7 @@ class SceneSource(VideoSource):
         self._elsewhere = {id(source) for source in started_elsewhere}
         # each input's newest picture drawn: a reference to what it gave (BGR), or a copy of its own I420 (`i420_at`)
         self._seen: dict[str, np.ndarray] = {}
+        self._seen_at: dict[str, float] = {}  # the stream time of each I420 copy in `_seen`
         # a still picture (the product's, a background) is fitted to its place once, not every frame: per item,
         # the picture last fitted (held, so its identity cannot be reused) and the result. Measured at 1080p: an
         # 800x800 product picture letterboxed into the default scene's place cost 2.5 ms a frame (bench/).
@@ -100,7 +104,8 @@ class SceneSource(VideoSource):
         return self._inputs.get(name)
 
     def last_picture(self, name: str) -> np.ndarray | None:
-        """The newest picture drawn from input `name` (as the input gave it: before crop and fit, BGR), or None."""
+        """The newest picture drawn from input `name` (as the input gave it: before crop and fit, BGR; one drawn in
+        I420 as copied at most SEEN_EVERY_S ago), or None."""
         picture = self._seen.get(name)
         return yuv.to_bgr(picture) if picture is not None and picture.ndim == 2 else picture
 
@@ -218,7 +223,10 @@ class SceneSource(VideoSource):
         source = self._inputs[base.input]
         frame = source.i420_at(stream_time, width, height)
         if frame is not None:
-            self._seen[base.input] = frame.copy()  # its own picture, before anything is written on it
+            copied = self._seen_at.get(base.input)
+            if copied is None or not 0 <= stream_time - copied < SEEN_EVERY_S:  # a new show's time starts again
+                self._seen[base.input] = frame.copy()  # its own picture, before anything is written on it
+                self._seen_at[base.input] = stream_time
         else:
             picture = source.frame_at(stream_time)
             if picture is None:

@@ -103,6 +103,28 @@ def test_the_test_pattern_comes_as_its_own_i420_and_the_product_is_written_over_
     assert straight is not source.i420_at(1.0 + 1 / 30, 1280, 720)  # a new array each frame: overlays go into it
 
 
+def test_the_cameras_own_i420_picture_is_copied_a_few_times_a_second_not_every_frame():
+    """`last_picture` (the key colour's still, the scene editor's sketch) is the camera's own picture at most
+    SEEN_EVERY_S old: a 1080p copy every frame was a tenth of the render thread. A new show's time starting again
+    takes a new copy at once."""
+    from app.media.scene_source import SEEN_EVERY_S
+
+    camera = Pattern(1280, 720, 30)
+    source = SceneSource({"camera": camera}, default_scenes(), 1280, 720, program=default_scenes()[0].name)
+    first = source.i420_at(1.0, 1280, 720)
+    assert first is not None
+    at_one = yuv.to_bgr(camera.i420_at(1.0, 1280, 720))
+    assert np.array_equal(source.last_picture("camera"), at_one)
+    source.i420_at(1.0 + 1 / 30, 1280, 720)
+    assert not np.array_equal(yuv.to_bgr(camera.i420_at(1.0 + 1 / 30, 1280, 720)), at_one)  # the pattern moved
+    assert np.array_equal(source.last_picture("camera"), at_one)  # not copied again within SEEN_EVERY_S
+    later = 1.0 + SEEN_EVERY_S + 1 / 30
+    source.i420_at(later, 1280, 720)
+    assert np.array_equal(source.last_picture("camera"), yuv.to_bgr(camera.i420_at(later, 1280, 720)))
+    source.i420_at(0.0, 1280, 720)  # a new show on the same sources
+    assert np.array_equal(source.last_picture("camera"), yuv.to_bgr(camera.i420_at(0.0, 1280, 720)))
+
+
 def test_a_still_picture_above_is_converted_once(tmp_path, monkeypatch):
     import app.media.scene_source as module
 
