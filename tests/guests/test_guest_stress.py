@@ -18,7 +18,7 @@ from app.guests.feed import FeedShelf
 from app.guests.invites import InviteBook, Refused
 from app.guests.program import ProgramSound
 from app.guests.source import GuestSource
-from tests.live.test_stress import _stacks, looping, watch
+from tests.live.test_stress import looping, run_watched
 
 SECONDS = min(float(os.environ.get("ANCHOR_STRESS_SECONDS", "60")), 10.0)
 SEATS = ("手机1", "手机2", "嘉宾", "台面")
@@ -101,12 +101,5 @@ def test_the_guests_locks_from_every_side_never_deadlock(qapp_offscreen):
 
     threads = [run("窗口", window), run("门", door), run("渲染", render), run("开播停播", shows),
                run("管线", pipeline), run("嘉宾", guest)]
-    for thread in threads:
-        thread.start()
-    watch(progress, problems, SECONDS)
-    stop.set()
-    for thread in threads:
-        thread.join(10)
-    assert not [t.name for t in threads if t.is_alive()], _stacks()
-    assert not problems, problems
+    run_watched(threads, stop, progress, problems, SECONDS)
     assert all(count > 50 for count in progress.values()), progress

@@ -11,7 +11,7 @@ import time
 
 from app.console import ConsoleService, LiveOptions
 from app.store.db import Database
-from tests.live.test_stress import _stacks, looping, watch
+from tests.live.test_stress import looping, run_watched
 
 SECONDS = min(float(os.environ.get("ANCHOR_STRESS_SECONDS", "60")), 12.0)
 
@@ -58,17 +58,10 @@ def test_previews_go_lives_and_desk_changes_never_deadlock_nor_overlap(tmp_path,
 
     threads = [run("窗口预览", window), run("桌面", desk), run("控制面板", control), run("读画面", reader)]
     try:
-        for thread in threads:
-            thread.start()
-        watch(progress, problems, SECONDS)
-        stop.set()
-        for thread in threads:
-            thread.join(30)
-        assert not [t.name for t in threads if t.is_alive()], _stacks()
+        run_watched(threads, stop, progress, problems, SECONDS, join_s=30)
     finally:
         stop.set()
         service.close()
-    assert not problems, problems
     assert most[0] == 1  # previews ran, never two at once
     assert progress["控制面板"] >= 2 and all(count > 5 for count in progress.values()), progress
     assert previews() == 0  # the console closed: none left behind

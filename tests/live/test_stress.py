@@ -63,6 +63,20 @@ def watch(progress: dict, problems: list, seconds: float) -> None:
         assert not stuck, f"no progress for {STALL_S:.0f} s in {stuck}: deadlock?\n{_stacks()}"
 
 
+def run_watched(threads: list[threading.Thread], stop: threading.Event, progress: dict, problems: list,
+                seconds: float, join_s: float = 10.0) -> None:
+    """Start `looping` threads, watch them (`watch`) for `seconds`, stop them and fail with every stack if one is
+    still alive after `join_s`; what they reported in `problems` fails the test."""
+    for thread in threads:
+        thread.start()
+    watch(progress, problems, seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(join_s)
+    assert not [t.name for t in threads if t.is_alive()], _stacks()
+    assert not problems, problems
+
+
 def _assistant(core: SessionCore, name: str, stop: threading.Event, progress: dict, seed: int) -> None:
     verbs = UndoableVerbs(core.room, f"assistant:{name}")
     rnd = random.Random(seed)

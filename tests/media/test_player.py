@@ -224,7 +224,7 @@ def test_the_players_locks_under_hands_seeks_and_readers(recording, monkeypatch)
     import threading
     import time
 
-    from tests.live.test_stress import _stacks, looping, watch
+    from tests.live.test_stress import _stacks, looping, run_watched
 
     seconds = min(float(os.environ.get("ANCHOR_STRESS_SECONDS", "60")), 8.0)
     died: list[str] = []
@@ -253,14 +253,7 @@ def test_the_players_locks_under_hands_seeks_and_readers(recording, monkeypatch)
     threads = [looping("按钮", hands, stop, progress, problems), looping("拖动", drag, stop, progress, problems),
                looping("画面", view, stop, progress, problems)]
     try:
-        for thread in threads:
-            thread.start()
-        watch(progress, problems, seconds)
-        stop.set()
-        for thread in threads:
-            thread.join(10)
-        assert not [t.name for t in threads if t.is_alive()], _stacks()
-        assert not problems, problems
+        run_watched(threads, stop, progress, problems, seconds)
         player.pause()
         assert wait_until(lambda: player._seek_to is None, 5), _stacks()  # the last drag shown
         time.sleep(0.3)
