@@ -257,3 +257,27 @@ def test_the_line_is_its_pieces_drawn_at_their_places_on_the_still_picture(index
     assert (bgr[rows, :places[1][0]] == 255).all(axis=2).sum() > 1000  # the letters are there
     assert np.array_equal(pattern.render_bgr(index, t)[rows], bgr[rows])
     assert np.array_equal(yuv.planes(pattern.render_i420(index, t))[0][rows], luma[rows])
+
+
+def test_the_line_sits_on_a_fifth_of_the_height_and_spans_a_little_over_half_the_width():
+    width, height = 1280, 720
+    luma = yuv.planes(Pattern(width, height).render_i420(0, 0.0))[0]
+    rows = slice(height // 10, height // 4)
+    white = luma[rows] == 235
+    across, down = np.flatnonzero(white.any(axis=0)), np.flatnonzero(white.any(axis=1)) + rows.start
+    assert framecode.MARGIN <= across[0] <= framecode.MARGIN + 4 and 0.53 * width < across[-1] < 0.6 * width
+    assert 0.16 * height < down[0] and down[-1] <= height // 5
+
+
+def test_a_frame_writes_only_the_cells_whose_digit_changed():
+    """The kept line is written where a digit changed and nowhere else (that is what makes a frame cheap): a mark
+    left in the place of a digit that stays is still there in the next frame."""
+    pattern = Pattern(640, 360)
+    pattern.render_i420(10, 0.5)
+    kept = yuv.planes(pattern._labels.i420.drawn(testsrc._label(10, 0.5)))[0]
+    first = pattern._labels.i420._cells[0]  # the frame number's first digit: 0 in both frames
+    kept[72 - 4, first + 2] = 7  # inside the line's rows (its baseline at 72)
+    drawn = yuv.planes(pattern.render_i420(11, 0.5))[0]
+    expected = yuv.planes(Pattern(640, 360).render_i420(11, 0.5))[0].copy()
+    expected[72 - 4, first + 2] = 7
+    assert np.array_equal(drawn, expected)  # the frame number's last digit redrawn, the mark left as it was
