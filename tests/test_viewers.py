@@ -4,8 +4,9 @@ would keep it; packed and read back; its refusals; a v1 checkpoint's ids read in
 from __future__ import annotations
 
 
+import numpy
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from app.kernel.viewers import SALT_BYTES, ViewerTable
 
@@ -256,3 +257,25 @@ def test_a_doubling_moves_a_run_past_the_end_to_the_first_free_slots_from_the_st
     # in eight slots they were at 7, 0, 1, 2, 3 and 16 * 7 at 4: taken in that order, 31 first at its home 15
     assert list(table._keys) == [16 * 7, 47, 63, 79, 15] + [0] * 10 + [31]
     assert table.at(16 * 7) == 2 and all(table.at(key) == 1 for key in crowded)
+
+
+@settings(max_examples=50, deadline=None)
+@given(keys=st.lists(st.integers(1, 2**64 - 1) | CROWDED, unique=True, min_size=1, max_size=300))
+@example(keys=[int(k) for k in numpy.unique(numpy.random.default_rng(5).integers(1, 2**63, 5_000))])
+@example(keys=[1_023 - n % 4 + (n << 10) for n in range(600)])  # runs past the end of 1,024 slots
+def test_a_table_too_large_for_32_bit_placing_is_placed_the_same_with_64_bit_arrays(keys):
+    """Past 2**30 slots the placing's arrays are 64-bit (a slot plus a count would not fit in 32): with that limit
+    lowered, every table small enough to build here is placed through the 64-bit path, to the same slots."""
+    import app.kernel.viewers as viewers
+
+    values = numpy.arange(1, len(keys) + 1, dtype=numpy.uint32)
+    ordered = numpy.array(keys, dtype=numpy.uint64)
+    slots = 8
+    while 3 * len(keys) > 2 * slots:
+        slots *= 2
+    narrow = viewers._placed(ordered, values, slots, "I")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(viewers, "_INT32_SLOTS", 4)
+        wide = viewers._placed(ordered, values, slots, "I")
+    assert list(wide[0]) == list(narrow[0]) and list(wide[1]) == list(narrow[1])
+    assert sorted(k for k in wide[0] if k) == sorted(keys)

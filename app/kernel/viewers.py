@@ -29,6 +29,7 @@ import numpy
 SALT_BYTES = 16
 RECENT = 4096  # the ids whose keys are at hand (a dict, emptied when full): those in the room now come back often
 _FIRST_SLOTS = 8  # a power of two; the table doubles when more than two slots in three are used
+_INT32_SLOTS = 2**30  # the largest table placed with 32-bit arrays (a slot plus a count fit in them)
 
 
 class ViewerTable:
@@ -186,7 +187,7 @@ def _placed(keys, values, slots: int, typecode: str) -> tuple[array, array]:
     (~10 MB at 175,000 viewers), and it is quicker (docs/benchmarks.md, "Opening a long show's review")."""
     count = len(keys)
     if count:
-        small = numpy.int32 if slots <= 2**30 else numpy.int64  # a slot + a count fit
+        small = numpy.int32 if slots <= _INT32_SLOTS else numpy.int64  # a slot + a count fit
         home = (keys & numpy.uint64(slots - 1)).astype(small)
         order = numpy.argsort(home, kind="stable").astype(small)
         at = home[order]
