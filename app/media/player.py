@@ -260,7 +260,7 @@ class RecordingPlayer:
                 with self._wake:  # shown only while still playing: after `pause` returns, no frame comes
                     if self._closed or self._seek_to is not None or not self.playing:
                         continue
-                    self._frame, self.position, self._seq = picture[0], picture[1], self._seq + 1
+                    self._put(*picture)
             except (av.error.FFmpegError, OSError) as exc:  # a damaged tail: stop there, keep what was shown
                 log.warning("review player: %s", exc)
                 with self._wake:
@@ -338,6 +338,10 @@ class RecordingPlayer:
     def _show(self, frame) -> None:
         if frame is None:
             return
-        picture, position = self._picture(frame)
+        picture = self._picture(frame)
         with self._wake:
-            self._frame, self.position, self._seq = picture, position, self._seq + 1
+            self._put(*picture)
+
+    def _put(self, picture: np.ndarray, position: float) -> None:
+        """The frame the view reads next, at `position` (with `_wake` held: the view reads the three together)."""
+        self._frame, self.position, self._seq = picture, position, self._seq + 1
