@@ -54,7 +54,7 @@ class SealState:
         if show.signed:
             details.append(tr("签名指纹 {fingerprint}").format(fingerprint=show.signed))
         if verdict.intact:  # the line short (it shares the KPI column); the rest in the tooltip
-            text = "✓ " + tr("完好") + " · " + (tr("已封存") if verdict.sealed else tr("未封存（异常结束）"))
+            text = "✓ " + tr("完好") + " · " + (tr("已封存") if verdict.sealed else tr("未封存（直播中或未正常结束）"))
             if show.signed:
                 text += " · " + tr("已签名")
             if erased:

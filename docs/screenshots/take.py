@@ -88,7 +88,7 @@ def main() -> int:
         def bilingual(window):
             return [
                 (500, lambda: shoot(window, "01-ready")),
-                (600, window.show_controls.go_live),
+                (600, window.on_air.go_live),
                 (2500, pin_drop_sale),
                 (3000, lambda: remote(window)),
                 (8000, lambda: shoot(window, "06-remote", window.remote_window)),
@@ -102,7 +102,7 @@ def main() -> int:
                 (10380, lambda: window.scene_dialog.close()),
                 (10400, lambda: teleprompter(window)),
                 (11700, lambda: shoot(window, "03-teleprompter", window.teleprompter)),
-                (12200, lambda: (window.teleprompter.close(), window.show_controls.stop_live())),
+                (12200, lambda: (window.teleprompter.close(), window.on_air.stop_live())),
                 (12700, lambda: review(window)),
                 (15200, lambda: window.review_window.seek(6.0)),
                 (16700, lambda: shoot(window, "05-review", window.review_window)),
@@ -144,18 +144,18 @@ def main() -> int:
                 window.coupon_dialog.show()
 
             return [
-                (600, window.show_controls.go_live),
+                (600, window.on_air.go_live),
                 (2500, pin_drop_sale),
                 (7000, hover_and_dialog),
                 (8500, lambda: whole_screen("04-english")),
-                (9000, lambda: (window.coupon_dialog.close(), window.show_controls.stop_live(), app.quit())),
+                (9000, lambda: (window.coupon_dialog.close(), window.on_air.stop_live(), app.quit())),
             ]
 
         def sized(name: str):
             def steps(window):
-                return [(600, window.show_controls.go_live), (2500, pin_drop_sale),
+                return [(600, window.on_air.go_live), (2500, pin_drop_sale),
                         (6000, lambda: shoot(window, name)),
-                        (6200, lambda: (window.show_controls.stop_live(), app.quit()))]
+                        (6200, lambda: (window.on_air.stop_live(), app.quit()))]
             return steps
 
         session("zh+en", bilingual)

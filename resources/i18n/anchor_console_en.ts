@@ -2432,10 +2432,6 @@
         <translation>sealed</translation>
     </message>
     <message>
-        <source>未封存（异常结束）</source>
-        <translation>not sealed (did not end cleanly)</translation>
-    </message>
-    <message>
         <source>录像未正常结束：已校验到最后的摘要</source>
         <translation>recording did not close: verified to its last digest</translation>
     </message>
@@ -2450,6 +2446,10 @@
     <message>
         <source>福袋复核 {n} 次</source>
         <translation>{n} lucky draws recomputed</translation>
+    </message>
+    <message>
+        <source>未封存（直播中或未正常结束）</source>
+        <translation>not sealed (on air, or did not end cleanly)</translation>
     </message>
     <message>
         <source>已签名</source>
