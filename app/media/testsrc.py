@@ -58,7 +58,7 @@ class TestPattern:
         """Draw frame `index` at `stream_time` seconds; the returned array is reused by the next call. The text line
         is kept drawn in a copy of the still picture (`_Label`): a frame redraws only the digits that changed."""
         img = self._canvas
-        np.copyto(img, self._label(_label(index, stream_time), i420=False))
+        np.copyto(img, self._label(_line_text(index, stream_time), i420=False))
         w, h = self.width, self.height
         side = h // 6
         x = int((stream_time * w / 4) % (w - side))
@@ -78,7 +78,7 @@ class TestPattern:
         if self._base_i420 is None:  # the noise first: another thread may see the base and go on
             self._noise_y = (16 + self._noise[:, :, :, 0].astype(np.float32) * (219 / 255)).round().astype(np.uint8)
             self._base_i420 = yuv.from_bgr(self._base)
-        out = self._label(_label(index, stream_time), i420=True).copy()
+        out = self._label(_line_text(index, stream_time), i420=True).copy()
         y, u, v = yuv.planes(out)
         w, h = self.width, self.height
         side = h // 6
@@ -195,7 +195,7 @@ class _Label:
             cv2.add(cv2.multiply(plane, keep, scale=1 / 255), grey, plane)
 
 
-def _label(index: int, stream_time: float) -> str:
+def _line_text(index: int, stream_time: float) -> str:
     return f"Anchor Console  #{index:06d}  {_hms(stream_time)}"
 
 

@@ -243,7 +243,7 @@ def test_the_line_is_its_pieces_drawn_at_their_places_on_the_still_picture(index
         pattern.render_bgr(earlier, earlier / FPS)
         pattern.render_i420(earlier, earlier / FPS)
     t = index / FPS
-    text = testsrc._label(index, t)
+    text = testsrc._line_text(index, t)
     places = pattern._layout(text)
     assert [piece for _, piece in places][:2] == ["Anchor Console  #", text[17]]
     assert places[0][0] == framecode.MARGIN and places[1][0] > framecode.MARGIN + 300
@@ -274,7 +274,7 @@ def test_a_frame_writes_only_the_cells_whose_digit_changed():
     left in the place of a digit that stays is still there in the next frame."""
     pattern = Pattern(640, 360)
     pattern.render_i420(10, 0.5)
-    kept = yuv.planes(pattern._labels.i420.drawn(testsrc._label(10, 0.5)))[0]
+    kept = yuv.planes(pattern._labels.i420.drawn(testsrc._line_text(10, 0.5)))[0]
     first = pattern._labels.i420._cells[0]  # the frame number's first digit: 0 in both frames
     kept[72 - 4, first + 2] = 7  # inside the line's rows (its baseline at 72)
     drawn = yuv.planes(pattern.render_i420(11, 0.5))[0]
